@@ -1,0 +1,193 @@
+// Package app wires Docket together and runs its subcommands: serve,
+// migrate, user create, token create and version. It holds no globals: every
+// dependency is built here and passed down.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/docket/docket/internal/attachment"
+	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/config"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
+	"github.com/docket/docket/internal/idempotency"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+// Version is set at build time with -ldflags "-X github.com/docket/docket/internal/app.Version=…".
+var Version = "dev"
+
+// Env is the process environment a command runs in.
+type Env struct {
+	Args   []string
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Ready, if set, is called with the HTTP address once serve listens
+	// (tests use it to find a random port).
+	Ready func(addr string)
+}
+
+const usage = `Docket — a help desk and IT service desk.
+
+Usage:
+  docket [serve] [flags]          run the help desk (default)
+  docket migrate [flags]          apply database migrations and exit
+  docket user create [flags]      create a user (--email, --name, --role, --password-stdin)
+  docket token create [flags]     print a new API token (--user, --name, --scope)
+  docket version                  print the version
+
+Run 'docket <command> -h' for a command's flags.
+`
+
+// errUsage is returned after flag errors; the flag package already said why.
+var errUsage = errors.New("usage")
+
+// Run executes the command in env.Args and returns the exit status.
+func Run(ctx context.Context, env Env) int {
+	err := run(ctx, env)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintln(env.Stderr, "docket: "+oneLine(err.Error()))
+	return 1
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func run(ctx context.Context, env Env) error {
+	args := env.Args
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, env, args)
+	case "migrate":
+		return migrate(ctx, env, args)
+	case "user":
+		if len(args) == 0 || args[0] != "create" {
+			return errors.New("usage: docket user create --email E --name N --role admin|agent|requester [--password-stdin]")
+		}
+		return userCreate(ctx, env, args[1:])
+	case "token":
+		if len(args) == 0 || args[0] != "create" {
+			return errors.New("usage: docket token create --user E --name LABEL [--scope read|write]")
+		}
+		return tokenCreate(ctx, env, args[1:])
+	case "version":
+		fmt.Fprintln(env.Stdout, "docket "+Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Stdout, usage)
+		return nil
+	}
+	fmt.Fprint(env.Stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func newFlagSet(env Env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("docket "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string, validate func() error) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return validate()
+}
+
+// services are the domain services every command may need.
+type services struct {
+	db          *db.DB
+	bus         *event.Bus
+	users       *user.Service
+	tickets     *ticket.Service
+	attachments *attachment.Service
+	auth        *auth.Service
+	idem        *idempotency.Store
+}
+
+// open connects, migrates and builds the services, checking every named
+// query against the schema.
+func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*services, error) {
+	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.Data})
+	if err != nil {
+		return nil, err
+	}
+	n, err := d.Migrate(ctx)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("applied migrations", "count", n, "dialect", string(d.Dialect))
+	}
+	s := &services{db: d, bus: event.NewBus()}
+	fail := func(err error) (*services, error) {
+		d.Close()
+		return nil, err
+	}
+	if s.users, err = user.New(d); err != nil {
+		return fail(err)
+	}
+	prefixes := map[ticket.Type]string{}
+	for k, v := range cfg.TicketPrefixes {
+		prefixes[ticket.Type(k)] = v
+	}
+	if s.tickets, err = ticket.New(d, s.users, s.bus, ticket.Options{Prefixes: prefixes}); err != nil {
+		return fail(err)
+	}
+	maxUpload := cfg.MaxUploadBytes
+	if maxUpload == 0 {
+		maxUpload = 25 << 20
+	}
+	if s.attachments, err = attachment.New(d, cfg.Data, maxUpload, s.tickets); err != nil {
+		return fail(err)
+	}
+	if s.auth, err = auth.New(d, s.users); err != nil {
+		return fail(err)
+	}
+	if s.idem, err = idempotency.New(d); err != nil {
+		return fail(err)
+	}
+	for _, q := range []*db.Queries{s.users.Queries(), s.tickets.Queries(), s.attachments.Queries(), s.auth.Queries(), s.idem.Queries()} {
+		if err := q.Check(ctx, d); err != nil {
+			return fail(err)
+		}
+	}
+	return s, nil
+}
+
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,147 @@
+package app
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/docket/docket/internal/config"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/web"
+	"github.com/docket/docket/internal/web/api"
+)
+
+func serve(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "serve")
+	cfg, validate := config.Bind(fs, config.ScopeServe, env.Getenv)
+	if err := parse(fs, args, validate); err != nil {
+		return err
+	}
+	log := newLogger(env.Stderr, cfg.LogLevel, cfg.LogFormat)
+	s, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.db.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := web.NewMetrics(reg)
+
+	mux := http.NewServeMux()
+	api.New(api.Deps{Log: log.With("component", "api"), DB: s.db, Users: s.users, Tickets: s.tickets,
+		Attachments: s.attachments, Auth: s.auth, Idem: s.idem, MaxBodyBytes: cfg.MaxBodyBytes,
+		MaxUploadBytes: cfg.MaxUploadBytes}).Routes(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /readyz", readyz(s.db))
+	metricsHandler := metricsAuth(cfg.MetricsToken, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", metricsHandler)
+	}
+	mux.Handle("/", web.API(log, func(w http.ResponseWriter, r *http.Request) error {
+		return &web.StatusError{Status: http.StatusNotFound, Detail: "No such page."}
+	}))
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           web.Middleware(log.With("component", "http"), metrics, mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // large attachment uploads on slow links
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listen on %s: %w", cfg.MetricsAddr, err)
+		}
+		msrv := &http.Server{Handler: metricsHandler, ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, msrv)
+		go func() { errc <- msrv.Serve(mln) }()
+	}
+	addr := ln.Addr().String()
+	log.Info("docket is running", "version", Version, "addr", addr, "database", string(s.db.Dialect), "data", cfg.Data)
+	if n, err := s.users.Count(ctx); err == nil && n == 0 {
+		fmt.Fprintf(env.Stderr, "\nNo users yet. Create the first admin:\n  docket user create --email you@example.com --name \"Your Name\" --role admin --password-stdin\nthen an API token:\n  docket token create --user you@example.com --name cli\n\n")
+	}
+	if env.Ready != nil {
+		env.Ready(addr)
+	}
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func readyz(d *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if err := d.Ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "database unreachable")
+			return
+		}
+		if n, err := d.Pending(ctx); err != nil || n > 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "migrations pending")
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+}
+
+func metricsAuth(token string, h http.Handler) http.Handler {
+	if token == "" {
+		return h
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,203 @@
+// Package attachment stores uploaded files on disk under the data directory,
+// named by the SHA-256 of their content, and decides who may download them.
+package attachment
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+//go:embed queries.sql
+var queryFiles embed.FS
+
+// Attachment is a stored file.
+type Attachment struct {
+	ID          string
+	SHA256      string
+	Filename    string
+	ContentType string
+	Size        int64
+	UploaderID  int64
+	MessageID   int64
+	CreatedAt   time.Time
+}
+
+// SafeInline reports whether the file may be shown inline in a browser:
+// only raster images, never SVG or HTML, which can carry script.
+func (a *Attachment) SafeInline() bool {
+	switch a.ContentType {
+	case "image/png", "image/jpeg", "image/gif", "image/webp":
+		return true
+	}
+	return false
+}
+
+// Service stores and serves attachments.
+type Service struct {
+	db      *db.DB
+	q       *db.Queries
+	dir     string
+	maxSize int64
+	tickets *ticket.Service
+}
+
+// New stores files under dataDir/attachments and refuses any larger than
+// maxSize bytes.
+func New(d *db.DB, dataDir string, maxSize int64, tickets *ticket.Service) (*Service, error) {
+	q, err := db.LoadQueries(queryFiles, ".", d.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(dataDir, "attachments")
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o750); err != nil {
+		return nil, fmt.Errorf("attachment: create %s: %w", dir, err)
+	}
+	return &Service{db: d, q: q, dir: dir, maxSize: maxSize, tickets: tickets}, nil
+}
+
+// Queries exposes the named queries for start-up checks.
+func (s *Service) Queries() *db.Queries { return s.q }
+
+// MaxSize is the largest accepted file in bytes.
+func (s *Service) MaxSize() int64 { return s.maxSize }
+
+// CleanFilename keeps a file name displayable and harmless: no directories,
+// no control characters, at most 200 characters.
+func CleanFilename(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = filepath.Base("/" + name)
+	if !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name, "_")
+	}
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '"' {
+			return '_'
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if name == "" || name == "/" || name == "." || name == ".." {
+		name = "attachment"
+	}
+	if r := []rune(name); len(r) > 200 {
+		ext := filepath.Ext(name)
+		if len([]rune(ext)) > 20 {
+			ext = ""
+		}
+		name = string(r[:200-len([]rune(ext))]) + ext
+	}
+	return name
+}
+
+func newID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("attachment: no randomness: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func (s *Service) blobPath(sum string) string {
+	return filepath.Join(s.dir, sum[0:2], sum[2:4], sum)
+}
+
+// Save stores r as a new, not yet attached file uploaded by a. contentType
+// is what the caller sniffed from the content, not what the client claimed.
+func (s *Service) Save(ctx context.Context, a *user.Actor, filename, contentType string, r io.Reader) (*Attachment, error) {
+	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "upload-*")
+	if err != nil {
+		return nil, fmt.Errorf("attachment: save: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, s.maxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("attachment: save: %w", err)
+	}
+	if n > s.maxSize {
+		return nil, fmt.Errorf("attachment: save: file larger than %d bytes: %w", s.maxSize, fault.ErrTooLarge)
+	}
+	if n == 0 {
+		return nil, fault.Field("file", "is empty")
+	}
+	if err := tmp.Sync(); err != nil {
+		return nil, fmt.Errorf("attachment: save: %w", err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	final := s.blobPath(sum)
+	if _, err := os.Stat(final); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
+			return nil, fmt.Errorf("attachment: save: %w", err)
+		}
+		if err := os.Rename(tmp.Name(), final); err != nil {
+			return nil, fmt.Errorf("attachment: save: %w", err)
+		}
+		if d, err := os.Open(filepath.Dir(final)); err == nil {
+			_ = d.Sync() // make the rename durable before the row exists
+			d.Close()
+		}
+	}
+	att := &Attachment{ID: newID(), SHA256: sum, Filename: CleanFilename(filename), ContentType: contentType, Size: n,
+		UploaderID: a.ID, CreatedAt: db.Time(db.Now())}
+	if _, err := s.db.W.ExecContext(ctx, s.q.Get("insert-attachment"), att.ID, att.SHA256, att.Filename, att.ContentType,
+		att.Size, a.ID, att.CreatedAt.UnixMicro()); err != nil {
+		return nil, fmt.Errorf("attachment: save: %w", err)
+	}
+	return att, nil
+}
+
+// Open returns the attachment and its content if a may see it: its
+// uploader before it is attached, afterwards whoever may see the message.
+// Anything else is ErrNotFound.
+func (s *Service) Open(ctx context.Context, a *user.Actor, id string) (*Attachment, *os.File, error) {
+	var att Attachment
+	var msgID, ticketNumber sql.NullInt64
+	var internal sql.NullBool
+	var created int64
+	err := s.db.R.QueryRowContext(ctx, s.q.Get("select-attachment"), id).Scan(&att.ID, &att.SHA256, &att.Filename,
+		&att.ContentType, &att.Size, &att.UploaderID, &msgID, &created, &internal, &ticketNumber)
+	notFound := fmt.Errorf("attachment %s: %w", id, fault.ErrNotFound)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, notFound
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("attachment %s: %w", id, err)
+	}
+	att.CreatedAt = db.Time(created)
+	if !msgID.Valid {
+		if att.UploaderID != a.ID {
+			return nil, nil, notFound
+		}
+	} else {
+		att.MessageID = msgID.Int64
+		if internal.Bool && !a.IsAgent() {
+			return nil, nil, notFound
+		}
+		if _, err := s.tickets.Get(ctx, a, ticketNumber.Int64); err != nil {
+			return nil, nil, notFound
+		}
+	}
+	f, err := os.Open(s.blobPath(att.SHA256))
+	if err != nil {
+		return nil, nil, fmt.Errorf("attachment %s: content missing: %w", id, err)
+	}
+	return &att, f, nil
+}

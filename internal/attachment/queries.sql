@@ -1,0 +1,11 @@
+-- name: insert-attachment
+INSERT INTO attachments (id, sha256, filename, content_type, size, uploader_id, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: select-attachment
+SELECT a.id, a.sha256, a.filename, a.content_type, a.size, COALESCE(a.uploader_id, 0), a.message_id, a.created_at,
+       m.internal, t.number
+FROM attachments a
+LEFT JOIN messages m ON m.id = a.message_id
+LEFT JOIN tickets t ON t.id = m.ticket_id
+WHERE a.id = $1;

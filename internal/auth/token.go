@@ -1,0 +1,235 @@
+// Package auth authenticates callers: API tokens today, browser sessions
+// with the agent workspace. Tokens are random secrets stored only as
+// SHA-256 hashes, shown once, revocable, with their last-used time.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/user"
+)
+
+//go:embed queries.sql
+var queryFiles embed.FS
+
+// TokenPrefix starts every API token, so leaked tokens are easy to spot.
+const TokenPrefix = "dkt_"
+
+// The token scopes. A token with no scope has all of its user's rights.
+const (
+	ScopeRead  = "read"  // GET requests only
+	ScopeWrite = "write" // everything the user may do
+)
+
+// Token is an API token's record; the secret itself is never stored.
+type Token struct {
+	ID         int64
+	UserID     int64
+	UserEmail  string
+	Name       string
+	Prefix     string
+	Scopes     []string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// ReadOnly reports whether the token may only read.
+func (t *Token) ReadOnly() bool {
+	return slices.Contains(t.Scopes, ScopeRead) && !slices.Contains(t.Scopes, ScopeWrite)
+}
+
+// Service issues and checks API tokens.
+type Service struct {
+	db    *db.DB
+	q     *db.Queries
+	users *user.Service
+}
+
+// New returns a Service.
+func New(d *db.DB, users *user.Service) (*Service, error) {
+	q, err := db.LoadQueries(queryFiles, ".", d.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: d, q: q, users: users}, nil
+}
+
+// Queries exposes the named queries for start-up checks.
+func (s *Service) Queries() *db.Queries { return s.q }
+
+func hashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewToken is the input to CreateToken.
+type NewToken struct {
+	UserEmail string // whose token; "" = the actor's own
+	Name      string
+	Scopes    []string
+}
+
+// CreateToken issues a token and returns its secret, which is not stored
+// and cannot be shown again. Users create their own; admins anyone's.
+func (s *Service) CreateToken(ctx context.Context, a *user.Actor, in NewToken) (string, *Token, error) {
+	inv := &fault.Invalid{}
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		inv.Add("name", "is required")
+	} else if utf8.RuneCountInString(name) > 100 {
+		inv.Add("name", "must be at most 100 characters")
+	}
+	var scopes []string
+	for i, sc := range in.Scopes {
+		if sc != ScopeRead && sc != ScopeWrite {
+			inv.Add(fmt.Sprintf("scopes[%d]", i), "must be read or write")
+		} else if !slices.Contains(scopes, sc) {
+			scopes = append(scopes, sc)
+		}
+	}
+	if err := inv.Err(); err != nil {
+		return "", nil, err
+	}
+	owner := a.ID
+	if in.UserEmail != "" && !strings.EqualFold(in.UserEmail, a.Email) {
+		if !a.IsAdmin() {
+			return "", nil, fault.Forbidden("only admins may create tokens for other users")
+		}
+		u, err := s.users.ByEmail(ctx, in.UserEmail)
+		if err != nil {
+			return "", nil, fault.Field("user", "no user with email %q", in.UserEmail)
+		}
+		if !u.Active {
+			return "", nil, fault.Field("user", "%s is deactivated", in.UserEmail)
+		}
+		owner = u.ID
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", nil, err
+	}
+	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	var id int64
+	err := s.db.W.QueryRowContext(ctx, s.q.Get("insert-token"), owner, name, hashToken(secret), secret[:len(TokenPrefix)+6],
+		strings.Join(scopes, " "), db.Now()).Scan(&id)
+	if err != nil {
+		return "", nil, fmt.Errorf("auth: create token: %w", err)
+	}
+	t, err := s.token(ctx, id)
+	return secret, t, err
+}
+
+func scanToken(row interface{ Scan(...any) error }) (*Token, error) {
+	var t Token
+	var scopes string
+	var created int64
+	var used, revoked sql.NullInt64
+	if err := row.Scan(&t.ID, &t.UserID, &t.UserEmail, &t.Name, &t.Prefix, &scopes, &created, &used, &revoked); err != nil {
+		return nil, err
+	}
+	t.Scopes = strings.Fields(scopes)
+	if t.Scopes == nil {
+		t.Scopes = []string{}
+	}
+	t.CreatedAt, t.LastUsedAt, t.RevokedAt = db.Time(created), db.NullTime(used), db.NullTime(revoked)
+	return &t, nil
+}
+
+func (s *Service) token(ctx context.Context, id int64) (*Token, error) {
+	t, err := scanToken(s.db.W.QueryRowContext(ctx, s.q.Get("select-token"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("token %d: %w", id, fault.ErrNotFound)
+	}
+	return t, err
+}
+
+// ErrBadToken means the presented token is unknown, revoked, or its user
+// is deactivated.
+var ErrBadToken = fmt.Errorf("auth: invalid token: %w", fault.ErrUnauthorized)
+
+// Authenticate returns the actor behind a token secret.
+func (s *Service) Authenticate(ctx context.Context, secret string) (*user.Actor, *Token, error) {
+	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 100 {
+		return nil, nil, ErrBadToken
+	}
+	t, err := scanToken(s.db.R.QueryRowContext(ctx, s.q.Get("select-token-by-hash"), hashToken(secret)))
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, ErrBadToken
+		}
+		return nil, nil, fmt.Errorf("auth: token: %w", err)
+	}
+	if t.RevokedAt != nil {
+		return nil, nil, ErrBadToken
+	}
+	a, err := s.users.Actor(ctx, t.UserID)
+	if err != nil {
+		if errors.Is(err, fault.ErrUnauthorized) || errors.Is(err, fault.ErrNotFound) {
+			return nil, nil, ErrBadToken
+		}
+		return nil, nil, err
+	}
+	// Record use at most once a minute per token, so reads stay reads.
+	now := time.Now()
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
+		if _, err := s.db.W.ExecContext(ctx, s.q.Get("touch-token"), t.ID, now.UnixMicro()); err == nil {
+			u := now.UTC()
+			t.LastUsedAt = &u
+		}
+	}
+	return a, t, nil
+}
+
+// Tokens lists a's own tokens; admins may pass all to list everyone's.
+func (s *Service) Tokens(ctx context.Context, a *user.Actor, all bool, after int64, limit int) ([]*Token, error) {
+	var owner int64 = a.ID
+	if all && a.IsAdmin() {
+		owner = 0
+	}
+	rows, err := s.db.R.QueryContext(ctx, s.q.Get("list-tokens"), owner, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("auth: list tokens: %w", err)
+	}
+	defer rows.Close()
+	out := []*Token{}
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Revoke ends a token at once. Users revoke their own; admins anyone's.
+// Someone else's token is not found, so ids reveal nothing.
+func (s *Service) Revoke(ctx context.Context, a *user.Actor, id int64) error {
+	t, err := s.token(ctx, id)
+	if err != nil {
+		return err
+	}
+	if t.UserID != a.ID && !a.IsAdmin() {
+		return fmt.Errorf("token %d: %w", id, fault.ErrNotFound)
+	}
+	if t.RevokedAt != nil {
+		return nil
+	}
+	_, err = s.db.W.ExecContext(ctx, s.q.Get("revoke-token"), id, db.Now())
+	return err
+}

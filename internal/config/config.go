@@ -1,0 +1,221 @@
+// Package config loads Docket's one typed configuration from command-line
+// flags and DOCKET_* environment variables (flags win), and validates it
+// with one-line errors.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything Docket needs to start.
+type Config struct {
+	Addr              string
+	Data              string
+	DatabaseURL       string
+	SMTPAddr          string
+	TrustedAuthservID string
+	BaseURL           string
+	MetricsAddr       string
+	MetricsToken      string
+	LogLevel          string
+	LogFormat         string
+	MaxBodyBytes      int64
+	MaxUploadBytes    int64
+	TicketPrefixes    map[string]string
+	ShutdownTimeout   time.Duration
+}
+
+// Redacted returns the configuration safe to log: secrets and the
+// database password are masked.
+func (c Config) Redacted() Config {
+	r := c
+	if c.DatabaseURL != "" {
+		if u, err := url.Parse(c.DatabaseURL); err == nil {
+			r.DatabaseURL = u.Redacted()
+		} else {
+			r.DatabaseURL = "(unparsable)"
+		}
+	}
+	if c.MetricsToken != "" {
+		r.MetricsToken = "xxxxx"
+	}
+	return r
+}
+
+// Scope says which options a subcommand takes.
+type Scope int
+
+// The option sets.
+const (
+	ScopeDB    Scope = iota // --data and --database-url
+	ScopeServe              // everything
+)
+
+// Bind registers the options of scope on fs, with defaults taken from the
+// environment, and returns the Config they fill plus a validation step to run
+// after fs.Parse.
+func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, func() error) {
+	c := &Config{}
+	var errs []error
+	env := func(name, def string) string {
+		if v := getenv("DOCKET_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); v != "" {
+			return v
+		}
+		return def
+	}
+	str := func(p *string, name, def, usage string) {
+		fs.StringVar(p, name, env(name, def), usage+" (env DOCKET_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+")")
+	}
+	size := func(p *int64, name string, def int64, usage string) {
+		v := env(name, "")
+		*p = def
+		if v != "" {
+			n, err := parseSize(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("DOCKET_%s: %v", strings.ToUpper(strings.ReplaceAll(name, "-", "_")), err))
+			}
+			*p = n
+		}
+		fs.Func(name, usage+" (bytes, or with KB/MB/GB; env DOCKET_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+")", func(s string) error {
+			n, err := parseSize(s)
+			*p = n
+			return err
+		})
+	}
+	str(&c.Data, "data", "./docket-data", "data directory: SQLite database, attachments, keys")
+	str(&c.DatabaseURL, "database-url", "", "postgres:// URL; empty uses the embedded SQLite database under --data")
+	var prefixes string
+	if scope == ScopeServe {
+		str(&c.Addr, "addr", ":8080", "HTTP listen address")
+		str(&c.SMTPAddr, "smtp-addr", "", "listen address for inbound SMTP, e.g. 127.0.0.1:2525 (off when empty)")
+		str(&c.TrustedAuthservID, "trusted-authserv-id", "", "authserv-id whose Authentication-Results headers are believed")
+		str(&c.BaseURL, "base-url", "", "public URL of this Docket, e.g. https://help.example.com (default http://localhost:PORT)")
+		str(&c.MetricsAddr, "metrics-addr", "", "serve /metrics on this separate address instead of --addr")
+		str(&c.MetricsToken, "metrics-token", "", "require this bearer token for /metrics")
+		str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+		str(&c.LogFormat, "log-format", "text", "text or json")
+		str(&prefixes, "ticket-prefix", "", "number prefixes per type, e.g. incident=INC-,request=REQ-")
+		size(&c.MaxBodyBytes, "max-body", 1<<20, "largest JSON request body")
+		size(&c.MaxUploadBytes, "max-upload", 25<<20, "largest attachment")
+		var timeout string
+		str(&timeout, "shutdown-timeout", "30s", "how long shutdown waits for in-flight requests")
+		validate := func() error {
+			d, err := time.ParseDuration(timeout)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Errorf("--shutdown-timeout: %q is not a positive duration", timeout))
+			}
+			c.ShutdownTimeout = d
+			if c.TicketPrefixes, err = parsePrefixes(prefixes); err != nil {
+				errs = append(errs, fmt.Errorf("--ticket-prefix: %v", err))
+			}
+			return c.validate(scope, errs)
+		}
+		return c, validate
+	}
+	return c, func() error { return c.validate(scope, errs) }
+}
+
+func (c *Config) validate(scope Scope, errs []error) error {
+	if c.Data == "" {
+		errs = append(errs, errors.New("--data: must not be empty"))
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			errs = append(errs, errors.New("--database-url: must be a postgres:// URL"))
+		}
+	}
+	if scope == ScopeServe {
+		for name, addr := range map[string]string{"--addr": c.Addr, "--smtp-addr": c.SMTPAddr, "--metrics-addr": c.MetricsAddr} {
+			if addr == "" && name != "--addr" {
+				continue
+			}
+			if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+				errs = append(errs, fmt.Errorf("%s: %q is not host:port", name, addr))
+			}
+		}
+		if c.BaseURL != "" {
+			u, err := url.Parse(c.BaseURL)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				errs = append(errs, fmt.Errorf("--base-url: %q is not an http(s) URL", c.BaseURL))
+			}
+			c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+		}
+		switch c.LogLevel {
+		case "debug", "info", "warn", "error":
+		default:
+			errs = append(errs, fmt.Errorf("--log-level: %q is not debug, info, warn or error", c.LogLevel))
+		}
+		if c.LogFormat != "text" && c.LogFormat != "json" {
+			errs = append(errs, fmt.Errorf("--log-format: %q is not text or json", c.LogFormat))
+		}
+		if c.MaxBodyBytes < 1024 {
+			errs = append(errs, errors.New("--max-body: must be at least 1KB"))
+		}
+		if c.MaxUploadBytes < 1024 {
+			errs = append(errs, errors.New("--max-upload: must be at least 1KB"))
+		}
+	}
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// PublicURL is the base URL links in mail and on the console use.
+func (c *Config) PublicURL() string {
+	if c.BaseURL != "" {
+		return c.BaseURL
+	}
+	host, port, _ := net.SplitHostPort(c.Addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func parseSize(s string) (int64, error) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a size", s)
+	}
+	return n * mult, nil
+}
+
+var prefixTypes = map[string]bool{"incident": true, "request": true, "problem": true, "change": true}
+
+func parsePrefixes(s string) (map[string]string, error) {
+	out := map[string]string{}
+	if strings.TrimSpace(s) == "" {
+		return out, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || !prefixTypes[k] {
+			return nil, fmt.Errorf("%q is not type=PREFIX with type incident, request, problem or change", part)
+		}
+		if len(v) == 0 || len(v) > 10 || strings.ContainsAny(v, " #/?0123456789") {
+			return nil, fmt.Errorf("prefix %q must be 1-10 characters without spaces, digits, # / or ?", v)
+		}
+		out[k] = v
+	}
+	return out, nil
+}

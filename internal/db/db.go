@@ -1,0 +1,194 @@
+// Package db opens Docket's database (embedded SQLite or PostgreSQL), applies
+// migrations, loads named queries from embedded .sql files and runs
+// transactions. It knows nothing about tickets or users.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open database: a writer pool and a reader pool (the same pool on
+// PostgreSQL), with the dialect they speak.
+type DB struct {
+	// W is for transactions that write. On SQLite it holds a single
+	// connection whose transactions begin IMMEDIATE, so writers queue instead
+	// of failing with SQLITE_BUSY.
+	W *sql.DB
+	// R is for reads. On SQLite it is a pool of read-only connections that
+	// run concurrently with the writer thanks to WAL.
+	R       *sql.DB
+	Dialect Dialect
+}
+
+// Options configure Open.
+type Options struct {
+	// URL is a postgres:// URL; empty means SQLite under DataDir.
+	URL string
+	// DataDir holds docket.db when URL is empty.
+	DataDir string
+	// ReadConns bounds the SQLite read pool (default 8).
+	ReadConns int
+}
+
+// Open connects to the database named by opts and checks it answers.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	if opts.URL != "" {
+		if !strings.HasPrefix(opts.URL, "postgres://") && !strings.HasPrefix(opts.URL, "postgresql://") {
+			return nil, errors.New("db: database URL must start with postgres://")
+		}
+		return openPostgres(ctx, opts.URL)
+	}
+	return openSQLite(ctx, opts)
+}
+
+func openPostgres(ctx context.Context, url string) (*DB, error) {
+	pool, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("db: open postgres: %w", err)
+	}
+	pool.SetMaxOpenConns(32)
+	pool.SetMaxIdleConns(16)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.PingContext(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: connect to postgres: %w", err)
+	}
+	return &DB{W: pool, R: pool, Dialect: Postgres}, nil
+}
+
+// SQLitePath is the database file inside a data directory.
+func SQLitePath(dataDir string) string { return filepath.Join(dataDir, "docket.db") }
+
+func openSQLite(ctx context.Context, opts Options) (*DB, error) {
+	if opts.DataDir == "" {
+		return nil, errors.New("db: no data directory for SQLite")
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("db: create data directory: %w", err)
+	}
+	path := SQLitePath(opts.DataDir)
+	// synchronous=FULL: an acknowledged write survives kill -9 and power loss.
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_time_format=sqlite"
+	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("db: open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: open sqlite reader: %w", err)
+	}
+	n := opts.ReadConns
+	if n <= 0 {
+		n = 8
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	return &DB{W: w, R: r, Dialect: SQLite}, nil
+}
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	err := d.W.Close()
+	if d.R != d.W {
+		err = errors.Join(err, d.R.Close())
+	}
+	return err
+}
+
+// Queryer is what both *sql.DB and *sql.Tx offer for reads and writes.
+type Queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// WithTx runs fn in one write transaction, committing when fn returns nil
+// and rolling back otherwise.
+func (d *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := d.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.R.PingContext(ctx) }
+
+// Rebind turns the $1-style placeholders we write into the dialect's own.
+// SQLite accepts ?NNN for numbered parameters.
+func (d *DB) Rebind(q string) string { return Rebind(d.Dialect, q) }
+
+// Rebind turns $N placeholders into ?N for SQLite; PostgreSQL keeps them.
+func Rebind(dialect Dialect, q string) string {
+	if dialect != SQLite || !strings.Contains(q, "$") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q))
+	inStr := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		if c == '\'' {
+			inStr = !inStr
+		}
+		if c == '$' && !inStr && i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9' {
+			b.WriteByte('?')
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// Now returns the current time in microseconds since the Unix epoch, the
+// form every timestamp column uses on both dialects.
+func Now() int64 { return time.Now().UnixMicro() }
+
+// Time converts a stored timestamp to a time.Time in UTC.
+func Time(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// NullTime converts a nullable stored timestamp; nil when NULL.
+func NullTime(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := Time(v.Int64)
+	return &t
+}

@@ -1,0 +1,124 @@
+package db
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+)
+
+// Queries are named SQL statements loaded from a domain's embedded .sql
+// files, already rebound for one dialect.
+type Queries struct {
+	domain string
+	m      map[string]string
+}
+
+// LoadQueries reads dir/queries.sql and then dir/queries.<dialect>.sql (whose
+// statements replace same-named portable ones). Each statement starts with a
+// line "-- name: some-name".
+func LoadQueries(fsys fs.FS, dir string, dialect Dialect) (*Queries, error) {
+	q := &Queries{domain: dir, m: map[string]string{}}
+	for _, name := range []string{"queries.sql", "queries." + string(dialect) + ".sql"} {
+		b, err := fs.ReadFile(fsys, path.Join(dir, name))
+		if err != nil {
+			if name != "queries.sql" && isNotExist(err) {
+				continue
+			}
+			return nil, fmt.Errorf("db: read %s: %w", name, err)
+		}
+		parsed, err := parseQueries(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("db: %s/%s: %w", dir, name, err)
+		}
+		for k, v := range parsed {
+			q.m[k] = Rebind(dialect, v)
+		}
+	}
+	return q, nil
+}
+
+func isNotExist(err error) bool { return err != nil && strings.Contains(err.Error(), "not exist") }
+
+func parseQueries(src string) (map[string]string, error) {
+	out := map[string]string{}
+	var cur string
+	var b strings.Builder
+	flush := func() error {
+		if cur == "" {
+			return nil
+		}
+		s := strings.TrimSpace(b.String())
+		s = strings.TrimSuffix(s, ";")
+		if s == "" {
+			return fmt.Errorf("query %q is empty", cur)
+		}
+		if _, dup := out[cur]; dup {
+			return fmt.Errorf("query %q defined twice", cur)
+		}
+		out[cur] = s
+		b.Reset()
+		return nil
+	}
+	sc := bufio.NewScanner(strings.NewReader(src))
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			cur = strings.TrimSpace(rest)
+			continue
+		}
+		if cur == "" || strings.HasPrefix(strings.TrimSpace(line), "--") {
+			continue
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Get returns the named statement; a missing name is a programming error.
+func (q *Queries) Get(name string) string {
+	s, ok := q.m[name]
+	if !ok {
+		panic(fmt.Sprintf("db: query %q not found in %s", name, q.domain))
+	}
+	return s
+}
+
+// Names lists the statements, sorted.
+func (q *Queries) Names() []string {
+	names := make([]string, 0, len(q.m))
+	for k := range q.m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Check prepares every statement against the live schema, so a typo or a
+// missing column fails at start-up rather than on the first request.
+func (q *Queries) Check(ctx context.Context, d *DB) error {
+	conn, err := d.W.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("db: check queries: %w", err)
+	}
+	defer conn.Close()
+	for _, name := range q.Names() {
+		st, err := conn.PrepareContext(ctx, q.m[name])
+		if err != nil {
+			return fmt.Errorf("db: query %s/%s: %w", q.domain, name, err)
+		}
+		st.Close()
+	}
+	return nil
+}

@@ -1,0 +1,49 @@
+package markup
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMarkdownIsSafe(t *testing.T) {
+	cases := []struct {
+		in      string
+		want    []string
+		mustNot []string
+	}{
+		{"**bold** and _em_", []string{"<strong>bold</strong>", "<em>em</em>"}, nil},
+		{"<script>alert(1)</script>", nil, []string{"<script"}},
+		{"[x](javascript:alert(1))", nil, []string{"javascript:"}},
+		{"<img src=x onerror=alert(1)>", nil, []string{"onerror"}},
+		{"![a](https://evil.example/track.png)", nil, []string{"evil.example"}},
+		{"![a](/api/v1/attachments/abc)", []string{`src="/api/v1/attachments/abc"`}, nil},
+		{"[site](https://example.com)", []string{`href="https://example.com"`, `rel="nofollow noreferrer noopener"`}, nil},
+		{"line1\nline2", []string{"line1<br"}, nil},
+	}
+	for _, c := range cases {
+		got := Markdown(c.in)
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("Markdown(%q) = %q, want it to contain %q", c.in, got, w)
+			}
+		}
+		for _, m := range c.mustNot {
+			if strings.Contains(got, m) {
+				t.Errorf("Markdown(%q) = %q, must not contain %q", c.in, got, m)
+			}
+		}
+	}
+}
+
+func TestHTMLStripsActiveContent(t *testing.T) {
+	in := `<div onclick="x()"><p style="color:red">Hi</p><iframe src="https://e"></iframe><a href="vbscript:x">l</a><form><input name=a></form></div>`
+	got := HTML(in)
+	for _, bad := range []string{"onclick", "iframe", "vbscript", "<form", "style="} {
+		if strings.Contains(got, bad) {
+			t.Errorf("HTML kept %q: %s", bad, got)
+		}
+	}
+	if !strings.Contains(got, "<p>Hi</p>") {
+		t.Errorf("HTML lost the text: %s", got)
+	}
+}

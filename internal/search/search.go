@@ -1,0 +1,173 @@
+// Package search parses Docket's small search language and turns its free
+// text into full-text queries for SQLite FTS5 and PostgreSQL tsquery.
+//
+//	status:open,pending assignee:me priority:p1 tag:vpn "vpn timeout" printer*
+//
+// key:value terms become filters; everything else is text that must all
+// match (words, "quoted phrases", and word* prefixes).
+package search
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Keys are the filter names the language knows.
+var Keys = []string{"status", "type", "priority", "assignee", "team", "requester", "tag", "category", "organization"}
+
+// MaxQuery bounds the length of a query.
+const MaxQuery = 1000
+
+// Term is one key:value filter; Values holds the comma-separated values.
+type Term struct {
+	Key    string
+	Values []string
+}
+
+// Phrase is a run of words that must appear in order; Prefix makes the
+// last word match any word it begins.
+type Phrase struct {
+	Words  []string
+	Prefix bool
+}
+
+// Query is a parsed search.
+type Query struct {
+	Terms   []Term
+	Phrases []Phrase
+}
+
+// Empty reports whether q has no text to match.
+func (q Query) HasText() bool { return len(q.Phrases) > 0 }
+
+// Values returns the values of every term with key.
+func (q Query) Values(key string) []string {
+	var out []string
+	for _, t := range q.Terms {
+		if t.Key == key {
+			out = append(out, t.Values...)
+		}
+	}
+	return out
+}
+
+// Error is a query the parser could not accept; its text is safe to show.
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return e.Msg }
+
+// Parse reads a query.
+func Parse(s string) (Query, error) {
+	var q Query
+	if len(s) > MaxQuery {
+		return q, &Error{fmt.Sprintf("the query must be at most %d characters", MaxQuery)}
+	}
+	if !utf8.ValidString(s) {
+		return q, &Error{"the query must be valid UTF-8"}
+	}
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			i += size
+			continue
+		}
+		if r == '"' {
+			end := strings.IndexByte(s[i+1:], '"')
+			var body string
+			if end < 0 {
+				body, i = s[i+1:], len(s)
+			} else {
+				body, i = s[i+1:i+1+end], i+end+2
+			}
+			if p := phrase(body, false); len(p.Words) > 0 {
+				q.Phrases = append(q.Phrases, p)
+			}
+			continue
+		}
+		j := i
+		for j < len(s) {
+			r, size := utf8.DecodeRuneInString(s[j:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			j += size
+		}
+		tok := s[i:j]
+		i = j
+		if key, val, ok := strings.Cut(tok, ":"); ok && isKey(strings.ToLower(key)) {
+			if val == "" {
+				return q, &Error{fmt.Sprintf("%s: needs a value", key)}
+			}
+			var vals []string
+			for _, v := range strings.Split(val, ",") {
+				if v = strings.Trim(v, `"`); v != "" {
+					vals = append(vals, v)
+				}
+			}
+			q.Terms = append(q.Terms, Term{Key: strings.ToLower(key), Values: vals})
+			continue
+		}
+		prefix := strings.HasSuffix(tok, "*")
+		if p := phrase(strings.TrimRight(tok, "*"), prefix); len(p.Words) > 0 {
+			q.Phrases = append(q.Phrases, p)
+		}
+	}
+	if len(q.Phrases) > 20 {
+		return q, &Error{"the query has too many words (at most 20)"}
+	}
+	return q, nil
+}
+
+func isKey(k string) bool {
+	for _, x := range Keys {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// phrase splits text into words the way both full-text engines do: runs of
+// letters and digits, lowercased.
+func phrase(s string, prefix bool) Phrase {
+	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	if len(words) > 10 {
+		words = words[:10]
+	}
+	return Phrase{Words: words, Prefix: prefix && len(words) > 0}
+}
+
+// FTS5 renders the text of q as an SQLite FTS5 MATCH expression. Every word
+// is quoted, so no user input is read as FTS5 syntax.
+func FTS5(q Query) string {
+	parts := make([]string, 0, len(q.Phrases))
+	for _, p := range q.Phrases {
+		s := `"` + strings.ReplaceAll(strings.Join(p.Words, " "), `"`, `""`) + `"`
+		if p.Prefix {
+			s += "*"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// TSQuery renders the text of q as a PostgreSQL to_tsquery('simple', …)
+// string. Every word is a quoted lexeme, so no input is read as syntax.
+func TSQuery(q Query) string {
+	parts := make([]string, 0, len(q.Phrases))
+	for _, p := range q.Phrases {
+		ws := make([]string, len(p.Words))
+		for i, w := range p.Words {
+			ws[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(w, `\`, `\\`), "'", "''") + "'"
+			if p.Prefix && i == len(p.Words)-1 {
+				ws[i] += ":*"
+			}
+		}
+		parts = append(parts, "("+strings.Join(ws, " <-> ")+")")
+	}
+	return strings.Join(parts, " & ")
+}

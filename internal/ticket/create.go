@@ -1,0 +1,316 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"html"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/markup"
+	"github.com/docket/docket/internal/user"
+)
+
+// Limits on ticket input.
+const (
+	MaxSubject     = 255
+	MaxBody        = 256 * 1024 // bytes
+	MaxTags        = 30
+	MaxTag         = 50
+	MaxAttachments = 50
+	MaxFollowers   = 50
+)
+
+// Contact names a person by email, creating a requester if unknown.
+type Contact struct {
+	Email string
+	Name  string
+}
+
+// Format is how a message body is written.
+type Format string
+
+// The body formats.
+const (
+	FormatMarkdown Format = "markdown"
+	FormatHTML     Format = "html" // from email; sanitized
+	FormatText     Format = "text"
+)
+
+// NewTicket is the input to Create.
+type NewTicket struct {
+	Subject      string
+	Body         string
+	Format       Format
+	Requester    *Contact // nil: the actor is the requester
+	Type         Type
+	Priority     string
+	Impact       Level
+	Urgency      Level
+	Category     string
+	Tags         []string
+	Team         string
+	Assignee     string // email
+	CustomFields map[string]any
+	Channel      Channel
+	Followers    []string // emails
+	Attachments  []string // attachment ids uploaded by the actor
+	// MessageID and Threading record where an emailed ticket came from.
+	MessageID string
+	Threading string
+}
+
+func cleanSubject(inv *fault.Invalid, s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	switch {
+	case s == "":
+		inv.Add("subject", "is required")
+	case !utf8.ValidString(s):
+		inv.Add("subject", "must be valid UTF-8")
+	case utf8.RuneCountInString(s) > MaxSubject:
+		inv.Add("subject", "must be at most %d characters", MaxSubject)
+	}
+	return s
+}
+
+func checkBody(inv *fault.Invalid, body string, f Format) {
+	switch {
+	case strings.TrimSpace(body) == "":
+		inv.Add("body", "is required")
+	case len(body) > MaxBody:
+		inv.Add("body", "must be at most %d bytes", MaxBody)
+	case !utf8.ValidString(body):
+		inv.Add("body", "must be valid UTF-8")
+	}
+	if f != FormatMarkdown && f != FormatHTML && f != FormatText {
+		inv.Add("format", "must be markdown, html or text")
+	}
+}
+
+// renderBody turns a body into sanitized HTML for display.
+func renderBody(body string, f Format) string {
+	switch f {
+	case FormatHTML:
+		return markup.HTML(body)
+	case FormatText:
+		return "<p>" + strings.ReplaceAll(html.EscapeString(body), "\n", "<br>\n") + "</p>"
+	}
+	return markup.Markdown(body)
+}
+
+// NormalizeTags lowercases, trims and de-duplicates tags, reporting bad ones.
+func NormalizeTags(inv *fault.Invalid, in []string) []string {
+	out := []string{}
+	for i, t := range in {
+		t = strings.ToLower(strings.Join(strings.Fields(t), "-"))
+		switch {
+		case t == "":
+			inv.Add(fmt.Sprintf("tags[%d]", i), "must not be empty")
+		case utf8.RuneCountInString(t) > MaxTag || strings.ContainsAny(t, ",\"'<>"):
+			inv.Add(fmt.Sprintf("tags[%d]", i), "must be at most %d characters without , \" ' < >", MaxTag)
+		case !slices.Contains(out, t):
+			out = append(out, t)
+		}
+	}
+	if len(out) > MaxTags {
+		inv.Add("tags", "at most %d tags", MaxTags)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// resolved holds the ids that names and emails in the input refer to.
+type resolved struct {
+	category, team, assignee int64
+	categoryName, teamName   string
+	assigneeEmail            string
+}
+
+func (s *Service) resolveRefs(ctx context.Context, tx db.Queryer, inv *fault.Invalid, category, team, assignee *string) resolved {
+	var r resolved
+	if category != nil && *category != "" {
+		if c, err := s.categoryByName(ctx, tx, *category); err != nil || !c.Active {
+			inv.Add("category", "no active category named %q", *category)
+		} else {
+			r.category, r.categoryName = c.ID, c.Name
+		}
+	}
+	if team != nil && *team != "" {
+		if t, err := s.users.TeamByName(ctx, tx, *team); err != nil {
+			inv.Add("team", "no team named %q", *team)
+		} else {
+			r.team, r.teamName = t.ID, t.Name
+		}
+	}
+	if assignee != nil && *assignee != "" {
+		if u, err := s.users.ByEmailTx(ctx, tx, *assignee); err != nil || !u.Active {
+			inv.Add("assignee", "no active agent with email %q", *assignee)
+		} else if u.Role == user.RoleRequester {
+			inv.Add("assignee", "%s is a requester; only agents and admins can be assigned", *assignee)
+		} else {
+			r.assignee, r.assigneeEmail = u.ID, u.Email
+		}
+	}
+	return r
+}
+
+// Create opens a new ticket with its first message.
+func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Ticket, error) {
+	if a == nil {
+		return nil, fault.ErrUnauthorized
+	}
+	inv := &fault.Invalid{}
+	in.Subject = cleanSubject(inv, in.Subject)
+	if in.Format == "" {
+		in.Format = FormatMarkdown
+	}
+	checkBody(inv, in.Body, in.Format)
+	if in.Type == "" {
+		in.Type = Incident
+	} else if !in.Type.Valid() {
+		inv.Add("type", "must be one of incident, request, problem, change")
+	}
+	if in.Channel == "" {
+		in.Channel = ChannelAPI
+	} else if !in.Channel.Valid() {
+		inv.Add("channel", "must be one of email, portal, api, phone, monitoring, web")
+	}
+	prio := P3
+	if in.Impact != "" || in.Urgency != "" {
+		if !in.Impact.Valid() {
+			inv.Add("impact", "must be high, medium or low")
+		}
+		if !in.Urgency.Valid() {
+			inv.Add("urgency", "must be high, medium or low")
+		}
+		if in.Impact.Valid() && in.Urgency.Valid() {
+			prio = FromMatrix(in.Impact, in.Urgency)
+		}
+	}
+	if in.Priority != "" {
+		p, ok := ParsePriority(in.Priority)
+		if !ok {
+			inv.Add("priority", "must be one of p1, p2, p3, p4")
+		}
+		prio = p
+	}
+	tags := NormalizeTags(inv, in.Tags)
+	if len(in.Attachments) > MaxAttachments {
+		inv.Add("attachments", "at most %d attachments", MaxAttachments)
+	}
+	if len(in.Followers) > MaxFollowers {
+		inv.Add("followers", "at most %d followers", MaxFollowers)
+	}
+	if !a.IsAgent() {
+		// Requesters describe their problem; triage is the agents' job.
+		if in.Requester != nil && !strings.EqualFold(strings.TrimSpace(in.Requester.Email), a.Email) {
+			inv.Add("requester", "requesters can only open tickets for themselves")
+		}
+		for field, set := range map[string]bool{"team": in.Team != "", "assignee": in.Assignee != "",
+			"priority": in.Priority != "", "tags": len(in.Tags) > 0} {
+			if set {
+				inv.Add(field, "only agents can set this")
+			}
+		}
+		if in.Channel != ChannelAPI && in.Channel != ChannelPortal && in.Channel != ChannelEmail {
+			inv.Add("channel", "requesters can only use email, portal or api")
+		}
+	}
+	if err := inv.Err(); err != nil {
+		return nil, fmt.Errorf("ticket: create: %w", err)
+	}
+
+	var t *Ticket
+	var msgID int64
+	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		inv := &fault.Invalid{}
+		var requester *user.User
+		var err error
+		if in.Requester == nil || !a.IsAgent() {
+			requester, err = s.users.ByEmailTx(ctx, tx, a.Email)
+		} else {
+			requester, err = s.users.FindOrCreateRequester(ctx, tx, "requester", in.Requester.Email, in.Requester.Name)
+		}
+		if err != nil {
+			return err
+		}
+		if !requester.Active {
+			inv.Add("requester", "%s is deactivated", requester.Email)
+		}
+		refs := s.resolveRefs(ctx, tx, inv, &in.Category, &in.Team, &in.Assignee)
+		defs, err := s.fieldDefs(ctx, tx)
+		if err != nil {
+			return err
+		}
+		cf := applyCustomFields(inv, defs, in.Type, refs.category, nil, in.CustomFields, true)
+		if err := inv.Err(); err != nil {
+			return err
+		}
+		var number int64
+		if err := tx.QueryRowContext(ctx, s.q.Get("next-ticket-number")).Scan(&number); err != nil {
+			return fmt.Errorf("next number: %w", err)
+		}
+		cfJSON, _ := json.Marshal(cf)
+		tagsJSON, _ := json.Marshal(tags)
+		now := db.Now()
+		status := StatusNew
+		var id int64
+		if err := tx.QueryRowContext(ctx, s.q.Get("insert-ticket"), newUID(), number, string(in.Type), in.Subject,
+			string(status), int(prio), string(in.Impact), string(in.Urgency), nullID(refs.category), nullID(refs.team),
+			nullID(refs.assignee), requester.ID, nullID(requester.OrganizationID), string(in.Channel), string(cfJSON),
+			string(tagsJSON), now).Scan(&id); err != nil {
+			return fmt.Errorf("insert: %w", err)
+		}
+		for _, tag := range tags {
+			if _, err := tx.ExecContext(ctx, s.q.Get("insert-tag"), id, tag); err != nil {
+				return err
+			}
+		}
+		for i, e := range in.Followers {
+			f, err := s.users.FindOrCreateRequester(ctx, tx, fmt.Sprintf("followers[%d]", i), e, "")
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, s.q.Get("insert-follower"), id, f.ID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), id, nil, false, in.Subject); err != nil {
+			return err
+		}
+		author := a.ID
+		if in.Channel == ChannelEmail || !a.IsAgent() {
+			author = requester.ID
+		}
+		msgID, err = s.insertMessage(ctx, tx, id, author, a.ID, newMessage{body: in.Body, format: in.Format,
+			channel: in.Channel, messageID: in.MessageID, threading: in.Threading, attachments: in.Attachments}, now)
+		if err != nil {
+			return err
+		}
+		if err := s.appendEvents(ctx, tx, id, a.ID, now, []change{{field: "created", new: s.Reference(in.Type, number)}}); err != nil {
+			return err
+		}
+		t, err = s.get(ctx, tx, &user.Actor{Role: user.RoleAdmin}, number)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: create: %w", err)
+	}
+	t.Followers, _ = s.followers(ctx, s.db.R, t.ID)
+	s.publish(event.Event{Type: event.TicketCreated, At: t.CreatedAt, TicketID: t.ID, Number: t.Number, ActorID: a.ID,
+		TeamID: refID(t.Team), MessageID: msgID})
+	return t, nil
+}
+
+func refID(r *Ref) int64 {
+	if r == nil {
+		return 0
+	}
+	return r.ID
+}

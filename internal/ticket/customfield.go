@@ -1,0 +1,385 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/user"
+)
+
+// FieldType is the kind of value a custom field holds.
+type FieldType string
+
+// The custom field types.
+const (
+	FieldText     FieldType = "text"
+	FieldNumber   FieldType = "number"
+	FieldDate     FieldType = "date"
+	FieldSelect   FieldType = "select"
+	FieldCheckbox FieldType = "checkbox"
+)
+
+// Valid reports whether t is a known field type.
+func (t FieldType) Valid() bool {
+	switch t {
+	case FieldText, FieldNumber, FieldDate, FieldSelect, FieldCheckbox:
+		return true
+	}
+	return false
+}
+
+// FieldDef defines a custom field. It applies to every ticket, or only to
+// one type and/or one category.
+type FieldDef struct {
+	ID         int64
+	Key        string
+	Label      string
+	Type       FieldType
+	Options    []string
+	Required   bool
+	TicketType Type // "" = every type
+	Category   *Ref // nil = every category
+	Position   int
+	Active     bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// MaxFieldText bounds a text custom field's value.
+const MaxFieldText = 2000
+
+var fieldKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// Applies reports whether d is a field of tickets of type typ in category cat.
+func (d *FieldDef) Applies(typ Type, cat int64) bool {
+	if !d.Active {
+		return false
+	}
+	if d.TicketType != "" && d.TicketType != typ {
+		return false
+	}
+	return d.Category == nil || d.Category.ID == cat
+}
+
+// normalize checks v against the field's type and returns the stored form.
+func (d *FieldDef) normalize(v any) (any, string) {
+	switch d.Type {
+	case FieldText:
+		s, ok := v.(string)
+		if !ok {
+			return nil, "must be a string"
+		}
+		if utf8.RuneCountInString(s) > MaxFieldText {
+			return nil, fmt.Sprintf("must be at most %d characters", MaxFieldText)
+		}
+		return s, ""
+	case FieldNumber:
+		var f float64
+		switch n := v.(type) {
+		case float64:
+			f = n
+		case json.Number:
+			var err error
+			if f, err = n.Float64(); err != nil {
+				return nil, "must be a number"
+			}
+		case int:
+			f = float64(n)
+		case int64:
+			f = float64(n)
+		default:
+			return nil, "must be a number"
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, "must be a finite number"
+		}
+		return f, ""
+	case FieldDate:
+		s, ok := v.(string)
+		if !ok {
+			return nil, "must be a date (YYYY-MM-DD)"
+		}
+		if _, err := time.Parse(time.DateOnly, s); err != nil {
+			return nil, "must be a date (YYYY-MM-DD)"
+		}
+		return s, ""
+	case FieldSelect:
+		s, ok := v.(string)
+		if !ok {
+			return nil, "must be one of: " + strings.Join(d.Options, ", ")
+		}
+		for _, o := range d.Options {
+			if o == s {
+				return s, ""
+			}
+		}
+		return nil, "must be one of: " + strings.Join(d.Options, ", ")
+	case FieldCheckbox:
+		b, ok := v.(bool)
+		if !ok {
+			return nil, "must be true or false"
+		}
+		return b, ""
+	}
+	return nil, "has an unknown type"
+}
+
+// applyCustomFields merges patch into current (a nil value removes the
+// key), validates every value and checks required fields for the ticket's
+// type and category. Field errors are added to inv.
+func applyCustomFields(inv *fault.Invalid, defs []*FieldDef, typ Type, cat int64, current, patch map[string]any, checkRequired bool) map[string]any {
+	byKey := map[string]*FieldDef{}
+	for _, d := range defs {
+		byKey[d.Key] = d
+	}
+	out := map[string]any{}
+	for k, v := range current {
+		out[k] = v
+	}
+	for k, v := range patch {
+		field := "custom_fields." + k
+		d, ok := byKey[k]
+		if !ok || !d.Active {
+			inv.Add(field, "is not a custom field")
+			continue
+		}
+		if v == nil {
+			delete(out, k)
+			continue
+		}
+		if !d.Applies(typ, cat) {
+			inv.Add(field, "does not apply to this ticket's type or category")
+			continue
+		}
+		nv, msg := d.normalize(v)
+		if msg != "" {
+			inv.Add(field, "%s", msg)
+			continue
+		}
+		out[k] = nv
+	}
+	if checkRequired {
+		for _, d := range defs {
+			if d.Required && d.Applies(typ, cat) {
+				if v, ok := out[d.Key]; !ok || v == "" {
+					inv.Add("custom_fields."+d.Key, "is required")
+				}
+			}
+		}
+	}
+	return out
+}
+
+func scanFieldDef(row scanner) (*FieldDef, error) {
+	var d FieldDef
+	var opts string
+	var catID int64
+	var catName string
+	var c, u int64
+	if err := row.Scan(&d.ID, &d.Key, &d.Label, &d.Type, &opts, &d.Required, &d.TicketType, &catID, &catName,
+		&d.Position, &d.Active, &c, &u); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(opts), &d.Options); err != nil {
+		return nil, err
+	}
+	if d.Options == nil {
+		d.Options = []string{}
+	}
+	if catID != 0 {
+		d.Category = &Ref{catID, catName}
+	}
+	d.CreatedAt, d.UpdatedAt = db.Time(c), db.Time(u)
+	return &d, nil
+}
+
+// FieldDefs lists every custom field definition.
+func (s *Service) FieldDefs(ctx context.Context) ([]*FieldDef, error) {
+	return s.fieldDefs(ctx, s.db.R)
+}
+
+func (s *Service) fieldDefs(ctx context.Context, q db.Queryer) ([]*FieldDef, error) {
+	rows, err := q.QueryContext(ctx, s.q.Get("list-custom-fields"))
+	if err != nil {
+		return nil, fmt.Errorf("ticket: custom fields: %w", err)
+	}
+	defer rows.Close()
+	var out []*FieldDef
+	for rows.Next() {
+		d, err := scanFieldDef(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// FieldDef returns one definition.
+func (s *Service) FieldDef(ctx context.Context, id int64) (*FieldDef, error) {
+	d, err := scanFieldDef(s.db.R.QueryRowContext(ctx, s.q.Get("select-custom-field"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("custom field %d: %w", id, fault.ErrNotFound)
+	}
+	return d, err
+}
+
+// FieldDefInput creates or changes a definition; nil fields are kept.
+// Key and Type are fixed once created.
+type FieldDefInput struct {
+	Key        *string
+	Label      *string
+	Type       *FieldType
+	Options    *[]string
+	Required   *bool
+	TicketType *Type
+	Category   *string // name; "" = every category
+	Position   *int
+	Active     *bool
+}
+
+func (s *Service) checkFieldDef(ctx context.Context, tx db.Queryer, inv *fault.Invalid, d *FieldDef, in FieldDefInput) {
+	if in.Label != nil {
+		d.Label = strings.TrimSpace(*in.Label)
+	}
+	if d.Label == "" {
+		inv.Add("label", "is required")
+	} else if utf8.RuneCountInString(d.Label) > 200 {
+		inv.Add("label", "must be at most 200 characters")
+	}
+	if in.Options != nil {
+		d.Options = []string{}
+		seen := map[string]bool{}
+		for i, o := range *in.Options {
+			o = strings.TrimSpace(o)
+			if o == "" || utf8.RuneCountInString(o) > 200 || seen[o] {
+				inv.Add(fmt.Sprintf("options[%d]", i), "must be a distinct, non-empty value of at most 200 characters")
+				continue
+			}
+			seen[o] = true
+			d.Options = append(d.Options, o)
+		}
+	}
+	if d.Type == FieldSelect && len(d.Options) == 0 {
+		inv.Add("options", "a select field needs at least one option")
+	}
+	if d.Type != FieldSelect && len(d.Options) > 0 {
+		inv.Add("options", "only select fields have options")
+	}
+	if in.Required != nil {
+		d.Required = *in.Required
+	}
+	if in.TicketType != nil {
+		if *in.TicketType != "" && !in.TicketType.Valid() {
+			inv.Add("ticket_type", "must be one of incident, request, problem, change, or empty")
+		}
+		d.TicketType = *in.TicketType
+	}
+	if in.Category != nil {
+		if *in.Category == "" {
+			d.Category = nil
+		} else if c, err := s.categoryByName(ctx, tx, *in.Category); err != nil {
+			inv.Add("category", "no category named %q", *in.Category)
+		} else {
+			d.Category = &Ref{c.ID, c.Name}
+		}
+	}
+	if in.Position != nil {
+		d.Position = *in.Position
+	}
+	if in.Active != nil {
+		d.Active = *in.Active
+	}
+}
+
+// CreateFieldDef adds a custom field definition (admins only).
+func (s *Service) CreateFieldDef(ctx context.Context, a *user.Actor, in FieldDefInput) (*FieldDef, error) {
+	if !a.IsAdmin() {
+		return nil, fault.Forbidden("only admins may define custom fields")
+	}
+	var id int64
+	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		inv := &fault.Invalid{}
+		d := &FieldDef{Active: true}
+		if in.Key == nil || !fieldKey.MatchString(*in.Key) {
+			inv.Add("key", "must be 1-63 lowercase letters, digits or _ and start with a letter")
+		} else {
+			d.Key = *in.Key
+			for _, other := range mustDefs(s.fieldDefs(ctx, tx)) {
+				if other.Key == d.Key {
+					inv.Add("key", "a custom field with this key already exists")
+				}
+			}
+		}
+		if in.Type == nil || !in.Type.Valid() {
+			inv.Add("type", "must be one of text, number, date, select, checkbox")
+		} else {
+			d.Type = *in.Type
+		}
+		s.checkFieldDef(ctx, tx, inv, d, in)
+		if err := inv.Err(); err != nil {
+			return err
+		}
+		opts, _ := json.Marshal(d.Options)
+		var cat int64
+		if d.Category != nil {
+			cat = d.Category.ID
+		}
+		return tx.QueryRowContext(ctx, s.q.Get("insert-custom-field"), d.Key, d.Label, string(d.Type), string(opts),
+			d.Required, string(d.TicketType), nullID(cat), d.Position, d.Active, db.Now()).Scan(&id)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: create custom field: %w", err)
+	}
+	return s.FieldDef(ctx, id)
+}
+
+func mustDefs(d []*FieldDef, _ error) []*FieldDef { return d }
+
+// UpdateFieldDef changes a custom field definition (admins only).
+func (s *Service) UpdateFieldDef(ctx context.Context, a *user.Actor, id int64, in FieldDefInput) (*FieldDef, error) {
+	if !a.IsAdmin() {
+		return nil, fault.Forbidden("only admins may define custom fields")
+	}
+	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		d, err := scanFieldDef(tx.QueryRowContext(ctx, s.q.Get("select-custom-field"), id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("custom field %d: %w", id, fault.ErrNotFound)
+		} else if err != nil {
+			return err
+		}
+		inv := &fault.Invalid{}
+		if in.Key != nil && *in.Key != d.Key {
+			inv.Add("key", "cannot be changed")
+		}
+		if in.Type != nil && *in.Type != d.Type {
+			inv.Add("type", "cannot be changed")
+		}
+		s.checkFieldDef(ctx, tx, inv, d, in)
+		if err := inv.Err(); err != nil {
+			return err
+		}
+		opts, _ := json.Marshal(d.Options)
+		var cat int64
+		if d.Category != nil {
+			cat = d.Category.ID
+		}
+		_, err = tx.ExecContext(ctx, s.q.Get("update-custom-field"), id, d.Label, string(opts), d.Required,
+			string(d.TicketType), nullID(cat), d.Position, d.Active, db.Now())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: update custom field %d: %w", id, err)
+	}
+	return s.FieldDef(ctx, id)
+}

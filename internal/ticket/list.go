@@ -1,0 +1,356 @@
+package ticket
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/search"
+	"github.com/docket/docket/internal/user"
+)
+
+// Filter selects and orders tickets for List. Person filters take an email,
+// "me" or "none"; team and category take a name or "none".
+type Filter struct {
+	Status        []Status
+	Type          []Type
+	Priority      []Priority
+	Assignee      []string
+	Team          []string
+	Requester     []string
+	Tag           []string
+	Category      []string
+	Organization  []string
+	Text          search.Query
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+	UpdatedAfter  *time.Time
+	UpdatedBefore *time.Time
+	Sort          string // -updated_at (default), created_at, priority, due_at, number; "-" for descending
+	Cursor        string
+	Limit         int
+}
+
+// MaxLimit bounds a page.
+const MaxLimit = 200
+
+type sortSpec struct {
+	expr string
+	desc bool
+}
+
+var sorts = map[string]string{
+	"updated_at": "t.updated_at",
+	"created_at": "t.created_at",
+	"priority":   "t.priority",
+	"due_at":     "COALESCE(t.due_at, 9223372036854775807)",
+	"number":     "t.number",
+}
+
+func parseSort(s string) (sortSpec, string, error) {
+	if s == "" {
+		s = "-updated_at"
+	}
+	name := strings.TrimPrefix(s, "-")
+	expr, ok := sorts[name]
+	if !ok {
+		return sortSpec{}, "", fault.Field("sort", "must be one of updated_at, created_at, priority, due_at, number, optionally prefixed with -")
+	}
+	return sortSpec{expr: expr, desc: strings.HasPrefix(s, "-")}, s, nil
+}
+
+type cursor struct {
+	Sort string `json:"s"`
+	V    int64  `json:"v"`
+	ID   int64  `json:"i"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s, sort string) (*cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	var c cursor
+	if err != nil || json.Unmarshal(b, &c) != nil || c.Sort != sort {
+		return nil, fault.Field("cursor", "is not a cursor from this list (with this sort)")
+	}
+	return &c, nil
+}
+
+// whereBuilder collects conditions and their numbered arguments.
+type whereBuilder struct {
+	conds []string
+	args  []any
+}
+
+func (w *whereBuilder) arg(v any) string {
+	w.args = append(w.args, v)
+	return "$" + strconv.Itoa(len(w.args))
+}
+
+func (w *whereBuilder) in(col string, vals []any) {
+	ph := make([]string, len(vals))
+	for i, v := range vals {
+		ph[i] = w.arg(v)
+	}
+	w.conds = append(w.conds, col+" IN ("+strings.Join(ph, ",")+")")
+}
+
+// List returns a page of the tickets a may see that match f, and the cursor
+// of the next page ("" at the end).
+func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket, string, error) {
+	spec, sortName, err := parseSort(f.Sort)
+	if err != nil {
+		return nil, "", err
+	}
+	cur, err := decodeCursor(f.Cursor, sortName)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	if f.Limit > MaxLimit {
+		f.Limit = MaxLimit
+	}
+	w, empty, err := s.where(ctx, a, f)
+	if err != nil {
+		return nil, "", err
+	}
+	if empty {
+		return []*Ticket{}, "", nil
+	}
+	if cur != nil {
+		op := ">"
+		if spec.desc {
+			op = "<"
+		}
+		w.conds = append(w.conds, "("+spec.expr+", t.id) "+op+" ("+w.arg(cur.V)+", "+w.arg(cur.ID)+")")
+	}
+	dir := "ASC"
+	if spec.desc {
+		dir = "DESC"
+	}
+	query := s.q.Get("select-tickets") + " AND " + strings.Join(w.conds, " AND ") +
+		" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(f.Limit+1)
+	rows, err := s.db.R.QueryContext(ctx, s.db.Rebind(query), w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("ticket: list: %w", err)
+	}
+	defer rows.Close()
+	out := []*Ticket{}
+	for rows.Next() {
+		t, err := s.scanTicket(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("ticket: list: %w", err)
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[len(out)-1]
+		next = encodeCursor(cursor{Sort: sortName, V: sortValue(sortName, last), ID: last.ID})
+	}
+	return out, next, nil
+}
+
+// Count returns how many visible tickets match f (sort and cursor ignored).
+func (s *Service) Count(ctx context.Context, a *user.Actor, f Filter) (int, error) {
+	w, empty, err := s.where(ctx, a, f)
+	if err != nil || empty {
+		return 0, err
+	}
+	var n int
+	query := "SELECT COUNT(*) FROM tickets t WHERE " + strings.Join(w.conds, " AND ")
+	if err := s.db.R.QueryRowContext(ctx, s.db.Rebind(query), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("ticket: count: %w", err)
+	}
+	return n, nil
+}
+
+func sortValue(name string, t *Ticket) int64 {
+	switch strings.TrimPrefix(name, "-") {
+	case "created_at":
+		return t.CreatedAt.UnixMicro()
+	case "priority":
+		return int64(t.Priority)
+	case "due_at":
+		if t.DueAt == nil {
+			return 9223372036854775807
+		}
+		return t.DueAt.UnixMicro()
+	case "number":
+		return t.Number
+	}
+	return t.UpdatedAt.UnixMicro()
+}
+
+// where builds the filter conditions. empty is true when a filter names
+// something that cannot match (an unknown person), so the answer is an
+// empty list without a query.
+func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBuilder, bool, error) {
+	w := &whereBuilder{conds: []string{visibility(a)}}
+	inv := &fault.Invalid{}
+	if len(f.Status) > 0 {
+		vals := make([]any, len(f.Status))
+		for i, st := range f.Status {
+			if !st.Valid() {
+				inv.Add("status", "unknown status %q", st)
+			}
+			vals[i] = string(st)
+		}
+		w.in("t.status", vals)
+	}
+	if len(f.Type) > 0 {
+		vals := make([]any, len(f.Type))
+		for i, ty := range f.Type {
+			if !ty.Valid() {
+				inv.Add("type", "unknown type %q", ty)
+			}
+			vals[i] = string(ty)
+		}
+		w.in("t.type", vals)
+	}
+	if len(f.Priority) > 0 {
+		vals := make([]any, len(f.Priority))
+		for i, p := range f.Priority {
+			vals[i] = int(p)
+		}
+		w.in("t.priority", vals)
+	}
+	empty := false
+	person := func(field, col string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		var ids []any
+		none := false
+		for _, v := range vals {
+			switch strings.ToLower(v) {
+			case "me":
+				ids = append(ids, a.ID)
+			case "none":
+				none = true
+			default:
+				if u, err := s.users.ByEmail(ctx, v); err == nil {
+					ids = append(ids, u.ID)
+				}
+			}
+		}
+		var parts []string
+		if none {
+			parts = append(parts, col+" IS NULL")
+		}
+		if len(ids) > 0 {
+			sub := &whereBuilder{args: w.args}
+			sub.in(col, ids)
+			w.args = sub.args
+			parts = append(parts, sub.conds[0])
+		}
+		if len(parts) == 0 {
+			empty = true
+			return
+		}
+		w.conds = append(w.conds, "("+strings.Join(parts, " OR ")+")")
+	}
+	person("assignee", "t.assignee_id", f.Assignee)
+	person("requester", "t.requester_id", f.Requester)
+	named := func(field, col string, vals []string, lookup func(string) (int64, error)) {
+		if len(vals) == 0 {
+			return
+		}
+		var ids []any
+		none := false
+		for _, v := range vals {
+			if strings.EqualFold(v, "none") {
+				none = true
+				continue
+			}
+			id, err := lookup(v)
+			if err != nil {
+				inv.Add(field, "no %s named %q", field, v)
+				continue
+			}
+			ids = append(ids, id)
+		}
+		var parts []string
+		if none {
+			parts = append(parts, col+" IS NULL")
+		}
+		if len(ids) > 0 {
+			sub := &whereBuilder{args: w.args}
+			sub.in(col, ids)
+			w.args = sub.args
+			parts = append(parts, sub.conds[0])
+		}
+		if len(parts) > 0 {
+			w.conds = append(w.conds, "("+strings.Join(parts, " OR ")+")")
+		}
+	}
+	named("team", "t.team_id", f.Team, func(n string) (int64, error) {
+		t, err := s.users.TeamByName(ctx, s.db.R, n)
+		if err != nil {
+			return 0, err
+		}
+		return t.ID, nil
+	})
+	named("category", "t.category_id", f.Category, func(n string) (int64, error) {
+		c, err := s.categoryByName(ctx, s.db.R, n)
+		if err != nil {
+			return 0, err
+		}
+		return c.ID, nil
+	})
+	named("organization", "t.organization_id", f.Organization, func(n string) (int64, error) {
+		o, err := s.users.OrganizationByName(ctx, s.db.R, n)
+		if err != nil {
+			return 0, err
+		}
+		return o.ID, nil
+	})
+	for _, tag := range f.Tag {
+		w.conds = append(w.conds, "EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag = "+
+			w.arg(strings.ToLower(strings.TrimSpace(tag)))+")")
+	}
+	timeCond := func(col, op string, v *time.Time) {
+		if v != nil {
+			w.conds = append(w.conds, col+" "+op+" "+w.arg(v.UnixMicro()))
+		}
+	}
+	timeCond("t.created_at", ">=", f.CreatedAfter)
+	timeCond("t.created_at", "<", f.CreatedBefore)
+	timeCond("t.updated_at", ">=", f.UpdatedAfter)
+	timeCond("t.updated_at", "<", f.UpdatedBefore)
+	if f.Text.HasText() {
+		internal := "d.internal = FALSE"
+		if a.IsAgent() {
+			internal = "TRUE"
+		}
+		if s.db.Dialect == db.Postgres {
+			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_docs d WHERE to_tsvector('simple', d.body) @@ to_tsquery('simple', "+
+				w.arg(search.TSQuery(f.Text))+") AND "+internal+")")
+		} else {
+			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid WHERE search_fts MATCH "+
+				w.arg(search.FTS5(f.Text))+" AND "+internal+")")
+		}
+	}
+	if err := inv.Err(); err != nil {
+		return nil, false, err
+	}
+	return w, empty, nil
+}

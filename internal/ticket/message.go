@@ -1,0 +1,310 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/user"
+)
+
+// Message is one entry of a ticket's conversation: a public reply or an
+// internal note.
+type Message struct {
+	ID           int64
+	UID          string
+	TicketNumber int64
+	Author       Person
+	Internal     bool
+	Body         string
+	BodyHTML     string
+	Format       Format
+	Channel      Channel
+	MessageID    string
+	Threading    string
+	Attachments  []AttachmentRef
+	CreatedAt    time.Time
+}
+
+// AttachmentRef describes an attachment on a message.
+type AttachmentRef struct {
+	ID          string
+	Filename    string
+	ContentType string
+	Size        int64
+}
+
+type newMessage struct {
+	body        string
+	format      Format
+	internal    bool
+	channel     Channel
+	messageID   string
+	threading   string
+	attachments []string
+}
+
+func (s *Service) insertMessage(ctx context.Context, tx *sql.Tx, ticketID, authorID, uploaderID int64, m newMessage, now int64) (int64, error) {
+	var id int64
+	if err := tx.QueryRowContext(ctx, s.q.Get("insert-message"), newUID(), ticketID, authorID, m.internal, m.body,
+		renderBody(m.body, m.format), string(m.format), string(m.channel), m.messageID, m.threading, now).Scan(&id); err != nil {
+		return 0, fmt.Errorf("insert message: %w", err)
+	}
+	inv := &fault.Invalid{}
+	seen := map[string]bool{}
+	for i, att := range m.attachments {
+		if seen[att] {
+			continue
+		}
+		seen[att] = true
+		res, err := tx.ExecContext(ctx, s.q.Get("bind-attachment"), att, id, uploaderID)
+		if err != nil {
+			return 0, err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			inv.Add("attachments["+strconv.Itoa(i)+"]", "no unused attachment %q uploaded by you", att)
+		}
+	}
+	if err := inv.Err(); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), ticketID, id, m.internal, m.body); err != nil {
+		return 0, fmt.Errorf("index message: %w", err)
+	}
+	return id, nil
+}
+
+// NewReply is the input to Reply.
+type NewReply struct {
+	Body        string
+	Format      Format
+	Internal    bool
+	Attachments []string
+	Channel     Channel
+	MessageID   string
+	Threading   string
+}
+
+// Reply adds a public reply or internal note to ticket number. It returns
+// the stored message; when a requester writes to a closed ticket, the
+// message opens a new follow-up ticket linked to it, and the message's
+// TicketNumber says which.
+func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in NewReply) (*Message, error) {
+	inv := &fault.Invalid{}
+	if in.Format == "" {
+		in.Format = FormatMarkdown
+	}
+	checkBody(inv, in.Body, in.Format)
+	if in.Channel == "" {
+		in.Channel = ChannelAPI
+	} else if !in.Channel.Valid() {
+		inv.Add("channel", "must be one of email, portal, api, phone, monitoring, web")
+	}
+	if len(in.Attachments) > MaxAttachments {
+		inv.Add("attachments", "at most %d attachments", MaxAttachments)
+	}
+	if err := inv.Err(); err != nil {
+		return nil, fmt.Errorf("ticket: reply %d: %w", number, err)
+	}
+	if in.Internal && !a.IsAgent() {
+		return nil, fmt.Errorf("ticket: reply %d: %w", number, fault.Forbidden("requesters can only reply publicly"))
+	}
+	var msgID int64
+	var t *Ticket
+	var followUp *Ticket
+	var changed []string
+	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		t, err = s.get(ctx, tx, a, number)
+		if err != nil {
+			return err
+		}
+		if t.MergedInto != 0 {
+			// Replies to a merged ticket continue on the survivor.
+			if t, err = s.get(ctx, tx, a, t.MergedInto); err != nil {
+				return err
+			}
+		}
+		if t.Status == StatusClosed {
+			if a.IsAgent() {
+				return fault.Conflict("ticket %s is closed; open a new ticket instead", t.Reference)
+			}
+			return nil // handled below, outside this transaction
+		}
+		now := db.Now()
+		msgID, err = s.insertMessage(ctx, tx, t.ID, a.ID, a.ID, newMessage{body: in.Body, format: in.Format,
+			internal: in.Internal, channel: in.Channel, messageID: in.MessageID, threading: in.Threading,
+			attachments: in.Attachments}, now)
+		if err != nil {
+			return err
+		}
+		status, resolution, solution := t.Status, t.Resolution, t.Solution
+		resolvedAt := timePtr(t.ResolvedAt)
+		firstResponse := timePtr(t.FirstResponseAt)
+		var changes []change
+		if a.IsAgent() && !in.Internal {
+			if firstResponse == nil && a.ID != t.Requester.ID {
+				firstResponse = &now
+			}
+			if status == StatusNew {
+				status = StatusOpen
+			}
+		}
+		if !a.IsAgent() && (status == StatusResolved || status == StatusPending) {
+			// The requester wrote back: the ball is in our court again.
+			if status == StatusResolved {
+				changes = append(changes, change{"resolution", string(resolution), ""})
+				resolution, solution, resolvedAt = "", "", nil
+			}
+			status = StatusOpen
+		}
+		if status != t.Status {
+			changes = append(changes, change{"status", string(t.Status), string(status)})
+			changed = append(changed, "status")
+		}
+		kind := "reply"
+		if in.Internal {
+			kind = "note"
+		}
+		changes = append(changes, change{"message", "", kind + " " + strconv.FormatInt(msgID, 10)})
+		if _, err := tx.ExecContext(ctx, s.q.Get("touch-ticket"), t.ID, now, nullTime(firstResponse), string(status),
+			string(resolution), solution, nullTime(resolvedAt)); err != nil {
+			return err
+		}
+		return s.appendEvents(ctx, tx, t.ID, a.ID, now, changes)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: reply %d: %w", number, err)
+	}
+	if msgID == 0 {
+		// A requester wrote to a closed ticket: open a follow-up.
+		followUp, err = s.followUp(ctx, a, t, in)
+		if err != nil {
+			return nil, err
+		}
+		msgs, err := s.Messages(ctx, a, followUp.Number, 0, 1)
+		if err != nil || len(msgs) == 0 {
+			return nil, fmt.Errorf("ticket: follow-up of %d: %w", number, err)
+		}
+		return msgs[0], nil
+	}
+	s.publish(event.Event{Type: event.MessageCreated, At: time.Now().UTC(), TicketID: t.ID, Number: t.Number,
+		ActorID: a.ID, TeamID: refID(t.Team), MessageID: msgID, Internal: in.Internal, Fields: changed})
+	return s.message(ctx, msgID, t.Number)
+}
+
+func (s *Service) followUp(ctx context.Context, a *user.Actor, closed *Ticket, in NewReply) (*Ticket, error) {
+	subject := closed.Subject
+	if !strings.HasPrefix(strings.ToLower(subject), "follow-up:") {
+		subject = "Follow-up: " + subject
+	}
+	if len(subject) > MaxSubject {
+		subject = subject[:MaxSubject]
+	}
+	nt, err := s.Create(ctx, a, NewTicket{Subject: subject, Body: in.Body, Format: in.Format, Type: closed.Type,
+		Channel: in.Channel, Attachments: in.Attachments, MessageID: in.MessageID, Threading: in.Threading})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.link(ctx, &user.Actor{ID: a.ID, Role: user.RoleAdmin}, nt.Number, LinkRelated, closed.Number); err != nil {
+		return nil, err
+	}
+	return nt, nil
+}
+
+func timePtr(t *time.Time) *int64 {
+	if t == nil {
+		return nil
+	}
+	v := t.UnixMicro()
+	return &v
+}
+
+func (s *Service) scanMessage(row scanner) (*Message, error) {
+	var m Message
+	var created int64
+	if err := row.Scan(&m.ID, &m.UID, &m.Internal, &m.Body, &m.BodyHTML, &m.Format, &m.Channel, &m.MessageID,
+		&m.Threading, &created, &m.Author.ID, &m.Author.Email, &m.Author.Name); err != nil {
+		return nil, err
+	}
+	m.CreatedAt = db.Time(created)
+	m.Attachments = []AttachmentRef{}
+	return &m, nil
+}
+
+func (s *Service) message(ctx context.Context, id, number int64) (*Message, error) {
+	m, err := s.scanMessage(s.db.R.QueryRowContext(ctx, s.q.Get("select-message"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("message %d: %w", id, fault.ErrNotFound)
+	} else if err != nil {
+		return nil, err
+	}
+	m.TicketNumber = number
+	return m, s.loadAttachments(ctx, []*Message{m})
+}
+
+// Messages returns ticket number's conversation, oldest first, after the
+// message id after; internal notes only for agents.
+func (s *Service) Messages(ctx context.Context, a *user.Actor, number, after int64, limit int) ([]*Message, error) {
+	t, err := s.get(ctx, s.db.R, a, number)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.R.QueryContext(ctx, s.q.Get("list-messages"), t.ID, after, a.IsAgent(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: messages %d: %w", number, err)
+	}
+	defer rows.Close()
+	var out []*Message
+	for rows.Next() {
+		m, err := s.scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		m.TicketNumber = t.Number
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.loadAttachments(ctx, out)
+}
+
+func (s *Service) loadAttachments(ctx context.Context, msgs []*Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	byID := map[int64]*Message{}
+	for _, m := range msgs {
+		byID[m.ID] = m
+	}
+	var rows *sql.Rows
+	var err error
+	if len(msgs) == 1 {
+		rows, err = s.db.R.QueryContext(ctx, s.q.Get("attachments-of-message"), msgs[0].ID)
+	} else {
+		rows, err = s.db.R.QueryContext(ctx, s.q.Get("attachments-of-messages"), msgs[0].ID, msgs[len(msgs)-1].ID)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a AttachmentRef
+		var mid int64
+		if err := rows.Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &mid); err != nil {
+			return err
+		}
+		if m := byID[mid]; m != nil {
+			m.Attachments = append(m.Attachments, a)
+		}
+	}
+	return rows.Err()
+}

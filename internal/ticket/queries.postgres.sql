@@ -1,0 +1,2 @@
+-- name: next-ticket-number
+SELECT nextval('ticket_number_seq');

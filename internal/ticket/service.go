@@ -1,0 +1,236 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/user"
+)
+
+//go:embed queries*.sql
+var queryFiles embed.FS
+
+// Options configure a Service.
+type Options struct {
+	// Prefixes maps a type to the prefix shown before its numbers
+	// (e.g. incident → "INC-"); a type without one shows "#1042".
+	Prefixes map[Type]string
+}
+
+// Service is the one writer of tickets: every surface (API, agent UI,
+// portal, email, automation) changes tickets through its methods. Each
+// method validates, writes in one transaction with its history events, and
+// publishes a domain event after commit.
+type Service struct {
+	db    *db.DB
+	q     *db.Queries
+	users *user.Service
+	bus   *event.Bus
+	opts  Options
+}
+
+// New returns a Service over d.
+func New(d *db.DB, users *user.Service, bus *event.Bus, opts Options) (*Service, error) {
+	q, err := db.LoadQueries(queryFiles, ".", d.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Prefixes == nil {
+		opts.Prefixes = map[Type]string{}
+	}
+	return &Service{db: d, q: q, users: users, bus: bus, opts: opts}, nil
+}
+
+// Queries exposes the named queries for start-up checks.
+func (s *Service) Queries() *db.Queries { return s.q }
+
+// Reference formats a number with its type's prefix.
+func (s *Service) Reference(typ Type, number int64) string {
+	if p := s.opts.Prefixes[typ]; p != "" {
+		return p + strconv.FormatInt(number, 10)
+	}
+	return "#" + strconv.FormatInt(number, 10)
+}
+
+type scanner interface{ Scan(...any) error }
+
+func (s *Service) scanTicket(row scanner) (*Ticket, error) {
+	var t Ticket
+	var catID, teamID, asgID, orgID int64
+	var catName, teamName, asgEmail, asgName, orgName, cf, tags string
+	var due, fr, res, closed sql.NullInt64
+	var created, updated int64
+	err := row.Scan(&t.ID, &t.UID, &t.Number, &t.Type, &t.Subject, &t.Status, &t.Resolution, &t.Solution, &t.Priority,
+		&t.Impact, &t.Urgency, &catID, &catName, &teamID, &teamName, &t.TeamRestricted, &asgID, &asgEmail, &asgName,
+		&t.Requester.ID, &t.Requester.Email, &t.Requester.Name, &orgID, &orgName, &t.Channel, &cf, &tags,
+		&t.MergedInto, &t.Version, &due, &created, &updated, &fr, &res, &closed)
+	if err != nil {
+		return nil, err
+	}
+	if catID != 0 {
+		t.Category = &Ref{catID, catName}
+	}
+	if teamID != 0 {
+		t.Team = &Ref{teamID, teamName}
+	}
+	if asgID != 0 {
+		t.Assignee = &Person{asgID, asgEmail, asgName}
+	}
+	if orgID != 0 {
+		t.Organization = &Ref{orgID, orgName}
+	}
+	t.CustomFields = map[string]any{}
+	if err := json.Unmarshal([]byte(cf), &t.CustomFields); err != nil {
+		return nil, fmt.Errorf("ticket %d: custom fields: %w", t.Number, err)
+	}
+	if err := json.Unmarshal([]byte(tags), &t.Tags); err != nil {
+		return nil, fmt.Errorf("ticket %d: tags: %w", t.Number, err)
+	}
+	if t.Tags == nil {
+		t.Tags = []string{}
+	}
+	t.DueAt, t.FirstResponseAt, t.ResolvedAt, t.ClosedAt = db.NullTime(due), db.NullTime(fr), db.NullTime(res), db.NullTime(closed)
+	t.CreatedAt, t.UpdatedAt = db.Time(created), db.Time(updated)
+	t.Reference = s.Reference(t.Type, t.Number)
+	return &t, nil
+}
+
+// visibility returns an SQL condition on tickets aliased t that is true for
+// the tickets actor may see. It only interpolates integer ids we loaded
+// ourselves, never caller input.
+func visibility(a *user.Actor) string {
+	switch {
+	case a == nil:
+		return "FALSE"
+	case a.IsAdmin():
+		return "TRUE"
+	case a.IsAgent():
+		cond := "(t.team_id IS NULL OR NOT EXISTS (SELECT 1 FROM teams vt WHERE vt.id = t.team_id AND vt.restricted = TRUE)" +
+			" OR t.assignee_id = " + strconv.FormatInt(a.ID, 10)
+		if len(a.TeamIDs) > 0 {
+			ids := make([]string, len(a.TeamIDs))
+			for i, id := range a.TeamIDs {
+				ids[i] = strconv.FormatInt(id, 10)
+			}
+			cond += " OR t.team_id IN (" + strings.Join(ids, ",") + ")"
+		}
+		return cond + ")"
+	default:
+		me := strconv.FormatInt(a.ID, 10)
+		cond := "(t.requester_id = " + me +
+			" OR EXISTS (SELECT 1 FROM ticket_followers vf WHERE vf.ticket_id = t.id AND vf.user_id = " + me + ")"
+		if a.OrganizationID != 0 {
+			cond += " OR (t.organization_id = " + strconv.FormatInt(a.OrganizationID, 10) +
+				" AND EXISTS (SELECT 1 FROM organizations vo WHERE vo.id = t.organization_id AND vo.shared_tickets = TRUE))"
+		}
+		return cond + ")"
+	}
+}
+
+// get loads the ticket with number if actor may see it; otherwise
+// ErrNotFound, so existence is never revealed.
+func (s *Service) get(ctx context.Context, q db.Queryer, a *user.Actor, number int64) (*Ticket, error) {
+	query := s.q.Get("select-tickets") + " AND t.number = " + s.db.Rebind("$1") + " AND " + visibility(a)
+	t, err := s.scanTicket(q.QueryRowContext(ctx, query, number))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("ticket %d: %w", number, fault.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ticket %d: %w", number, err)
+	}
+	return t, nil
+}
+
+// Get returns ticket number with its followers, if actor may see it.
+func (s *Service) Get(ctx context.Context, a *user.Actor, number int64) (*Ticket, error) {
+	t, err := s.get(ctx, s.db.R, a, number)
+	if err != nil {
+		return nil, err
+	}
+	if t.Followers, err = s.followers(ctx, s.db.R, t.ID); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (s *Service) followers(ctx context.Context, q db.Queryer, id int64) ([]Person, error) {
+	rows, err := q.QueryContext(ctx, s.q.Get("list-followers"), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Person{}
+	for rows.Next() {
+		var p Person
+		if err := rows.Scan(&p.ID, &p.Email, &p.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// MergedFrom lists the numbers of tickets merged into this one.
+func (s *Service) MergedFrom(ctx context.Context, a *user.Actor, number int64) ([]int64, error) {
+	t, err := s.get(ctx, s.db.R, a, number)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.R.QueryContext(ctx, s.q.Get("merged-from"), t.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// change is one history entry to append.
+type change struct {
+	field, old, new string
+}
+
+func (s *Service) appendEvents(ctx context.Context, tx *sql.Tx, ticketID, actorID int64, at int64, changes []change) error {
+	for _, c := range changes {
+		if _, err := tx.ExecContext(ctx, s.q.Get("insert-event"), ticketID, nullID(actorID), at, c.field, c.old, c.new); err != nil {
+			return fmt.Errorf("append history: %w", err)
+		}
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func nullTime(t *int64) any {
+	if t == nil {
+		return nil
+	}
+	return *t
+}
+
+func (s *Service) publish(e event.Event) {
+	if s.bus != nil {
+		s.bus.Publish(e)
+	}
+}

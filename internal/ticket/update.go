@@ -1,0 +1,421 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/user"
+)
+
+// Patch lists the fields to change; nil leaves a field as it is. Category,
+// Team and Assignee take "" to clear.
+type Patch struct {
+	Status       *Status
+	Resolution   *Resolution
+	Solution     *string
+	Priority     *string
+	Impact       *Level
+	Urgency      *Level
+	Type         *Type
+	Category     *string
+	Tags         *[]string
+	Team         *string
+	Assignee     *string
+	CustomFields map[string]any
+	Subject      *string
+	Followers    *[]string
+}
+
+// MaxSolution bounds the solution text.
+const MaxSolution = 64 * 1024
+
+// errRetry asks Update to run again: another writer got in between our read
+// and our write, and the caller did not ask for a precondition.
+var errRetry = errors.New("ticket: concurrent update")
+
+// Update applies p to ticket number. With ifVersion > 0 it fails with
+// fault.ErrPrecondition when the ticket's version differs (the ETag rule);
+// without, concurrent writers are serialized and none of their changes is
+// lost.
+func (s *Service) Update(ctx context.Context, a *user.Actor, number int64, p Patch, ifVersion int64) (*Ticket, error) {
+	if !a.IsAgent() {
+		// The ticket may not even be visible; answer as Get would.
+		if _, err := s.get(ctx, s.db.R, a, number); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("ticket: update %d: %w", number, fault.Forbidden("only agents can change tickets"))
+	}
+	for attempt := 0; ; attempt++ {
+		t, fields, err := s.update(ctx, a, number, p, ifVersion)
+		if errors.Is(err, errRetry) && attempt < 10 {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ticket: update %d: %w", number, err)
+		}
+		if len(fields) > 0 {
+			s.publish(event.Event{Type: event.TicketUpdated, At: t.UpdatedAt, TicketID: t.ID, Number: t.Number,
+				ActorID: a.ID, TeamID: refID(t.Team), Fields: fields})
+		}
+		t.Followers, _ = s.followers(ctx, s.db.R, t.ID)
+		return t, nil
+	}
+}
+
+func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Patch, ifVersion int64) (*Ticket, []string, error) {
+	var t *Ticket
+	var changes []change
+	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if t, err = s.get(ctx, tx, a, number); err != nil {
+			return err
+		}
+		if ifVersion > 0 && t.Version != ifVersion {
+			return fmt.Errorf("ticket %s changed since version %d: %w", t.Reference, ifVersion, fault.ErrPrecondition)
+		}
+		if t.MergedInto != 0 {
+			return fault.Conflict("%s was merged into #%d; change that ticket instead", t.Reference, t.MergedInto)
+		}
+		read := t.Version
+		changes, err = s.apply(ctx, tx, a, t, p)
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		now := db.Now()
+		if err := s.writeTicket(ctx, tx, t, read, now, 0); err != nil {
+			if errors.Is(err, errRetry) && ifVersion > 0 {
+				return fmt.Errorf("ticket %s changed meanwhile: %w", t.Reference, fault.ErrPrecondition)
+			}
+			return err
+		}
+		if err := s.appendEvents(ctx, tx, t.ID, a.ID, now, changes); err != nil {
+			return err
+		}
+		t, err = s.get(ctx, tx, a, number)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	fields := make([]string, 0, len(changes))
+	for _, c := range changes {
+		if !slices.Contains(fields, c.field) {
+			fields = append(fields, c.field)
+		}
+	}
+	return t, fields, nil
+}
+
+// writeTicket stores t's mutable columns if its version is still read.
+func (s *Service) writeTicket(ctx context.Context, tx *sql.Tx, t *Ticket, read int64, now int64, mergedInto int64) error {
+	cf, _ := json.Marshal(t.CustomFields)
+	tags, _ := json.Marshal(t.Tags)
+	var cat, team, asg int64
+	if t.Category != nil {
+		cat = t.Category.ID
+	}
+	if t.Team != nil {
+		team = t.Team.ID
+	}
+	if t.Assignee != nil {
+		asg = t.Assignee.ID
+	}
+	res, err := tx.ExecContext(ctx, s.q.Get("update-ticket"), t.ID, string(t.Type), t.Subject, string(t.Status),
+		string(t.Resolution), t.Solution, int(t.Priority), string(t.Impact), string(t.Urgency), nullID(cat), nullID(team),
+		nullID(asg), string(cf), string(tags), nullID(mergedInto), now, nullTime(timePtr(t.FirstResponseAt)),
+		nullTime(timePtr(t.ResolvedAt)), nullTime(timePtr(t.ClosedAt)), read)
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errRetry
+	}
+	return nil
+}
+
+// apply validates p against t, changes t in memory and returns the history.
+func (s *Service) apply(ctx context.Context, tx *sql.Tx, a *user.Actor, t *Ticket, p Patch) ([]change, error) {
+	inv := &fault.Invalid{}
+	var ch []change
+	rec := func(field, old, new string) {
+		if old != new {
+			ch = append(ch, change{field, old, new})
+		}
+	}
+	if p.Subject != nil {
+		subj := cleanSubject(inv, *p.Subject)
+		rec("subject", t.Subject, subj)
+		if subj != t.Subject {
+			if _, err := tx.ExecContext(ctx, s.q.Get("update-subject-doc"), t.ID, subj); err != nil {
+				return nil, err
+			}
+		}
+		t.Subject = subj
+	}
+	if p.Type != nil {
+		if !p.Type.Valid() {
+			inv.Add("type", "must be one of incident, request, problem, change")
+		} else {
+			rec("type", string(t.Type), string(*p.Type))
+			t.Type = *p.Type
+		}
+	}
+	// Priority: impact and urgency derive it; an explicit priority overrides.
+	if p.Impact != nil || p.Urgency != nil {
+		imp, urg := t.Impact, t.Urgency
+		if p.Impact != nil {
+			imp = *p.Impact
+		}
+		if p.Urgency != nil {
+			urg = *p.Urgency
+		}
+		switch {
+		case imp == "" && urg == "":
+		case !imp.Valid():
+			inv.Add("impact", "must be high, medium or low")
+		case !urg.Valid():
+			inv.Add("urgency", "must be high, medium or low")
+		default:
+			prio := FromMatrix(imp, urg)
+			rec("priority", t.Priority.String(), prio.String())
+			t.Priority = prio
+		}
+		rec("impact", string(t.Impact), string(imp))
+		rec("urgency", string(t.Urgency), string(urg))
+		t.Impact, t.Urgency = imp, urg
+	}
+	if p.Priority != nil {
+		if prio, ok := ParsePriority(*p.Priority); !ok {
+			inv.Add("priority", "must be one of p1, p2, p3, p4")
+		} else {
+			if i := slices.IndexFunc(ch, func(c change) bool { return c.field == "priority" }); i >= 0 {
+				ch = slices.Delete(ch, i, i+1)
+				rec("priority", t.Priority.String(), prio.String())
+			} else {
+				rec("priority", t.Priority.String(), prio.String())
+			}
+			t.Priority = prio
+		}
+	}
+	refs := s.resolveRefs(ctx, tx, inv, p.Category, p.Team, p.Assignee)
+	if p.Category != nil {
+		rec("category", refName(t.Category), refs.categoryName)
+		t.Category = optRef(refs.category, refs.categoryName)
+	}
+	if p.Team != nil {
+		rec("team", refName(t.Team), refs.teamName)
+		t.Team = optRef(refs.team, refs.teamName)
+	}
+	if p.Assignee != nil {
+		old := ""
+		if t.Assignee != nil {
+			old = t.Assignee.Email
+		}
+		rec("assignee", old, refs.assigneeEmail)
+		t.Assignee = nil
+		if refs.assignee != 0 {
+			t.Assignee = &Person{ID: refs.assignee, Email: refs.assigneeEmail}
+		}
+	}
+	if p.Tags != nil {
+		tags := NormalizeTags(inv, *p.Tags)
+		if !slices.Equal(tags, t.Tags) {
+			for _, old := range t.Tags {
+				if !slices.Contains(tags, old) {
+					if _, err := tx.ExecContext(ctx, s.q.Get("delete-tag"), t.ID, old); err != nil {
+						return nil, err
+					}
+				}
+			}
+			for _, nt := range tags {
+				if _, err := tx.ExecContext(ctx, s.q.Get("insert-tag"), t.ID, nt); err != nil {
+					return nil, err
+				}
+			}
+			rec("tags", joinTags(t.Tags), joinTags(tags))
+			t.Tags = tags
+		}
+	}
+	if p.Followers != nil {
+		if err := s.setFollowers(ctx, tx, inv, t, *p.Followers, rec); err != nil {
+			return nil, err
+		}
+	}
+	if p.CustomFields != nil || p.Type != nil || p.Category != nil {
+		defs, err := s.fieldDefs(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		old := t.CustomFields
+		t.CustomFields = applyCustomFields(inv, defs, t.Type, refID(t.Category), old, p.CustomFields, true)
+		keys := map[string]bool{}
+		for k := range old {
+			keys[k] = true
+		}
+		for k := range t.CustomFields {
+			keys[k] = true
+		}
+		sorted := make([]string, 0, len(keys))
+		for k := range keys {
+			sorted = append(sorted, k)
+		}
+		sort.Strings(sorted)
+		for _, k := range sorted {
+			rec("custom_fields."+k, fieldString(old[k]), fieldString(t.CustomFields[k]))
+		}
+	}
+	s.applyStatus(inv, t, p, rec)
+	if err := inv.Err(); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+func (s *Service) applyStatus(inv *fault.Invalid, t *Ticket, p Patch, rec func(field, old, new string)) {
+	target := t.Status
+	if p.Status != nil {
+		if !p.Status.Valid() {
+			inv.Add("status", "must be one of new, open, pending, on_hold, resolved, closed")
+			return
+		}
+		target = *p.Status
+	}
+	if target != t.Status && !CanTransition(t.Status, target) {
+		inv.Add("status", "cannot change from %s to %s", t.Status, target)
+		return
+	}
+	closing := target == StatusResolved || target == StatusClosed
+	if p.Resolution != nil && !closing {
+		inv.Add("resolution", "can only be set when the status is resolved or closed")
+	}
+	if p.Solution != nil && !closing {
+		inv.Add("solution", "can only be set when the status is resolved or closed")
+	}
+	if p.Solution != nil && len(*p.Solution) > MaxSolution {
+		inv.Add("solution", "must be at most %d bytes", MaxSolution)
+	}
+	res := t.Resolution
+	if p.Resolution != nil {
+		if !p.Resolution.Valid() {
+			inv.Add("resolution", "must be one of fixed, workaround, known_issue, by_design, duplicate, wont_fix, cannot_reproduce")
+			return
+		}
+		res = *p.Resolution
+	}
+	now := time.Now().UTC()
+	if closing && res == "" {
+		inv.Add("resolution", "is required to resolve or close a ticket")
+		return
+	}
+	if target == t.Status && p.Resolution == nil && p.Solution == nil {
+		return
+	}
+	rec("status", string(t.Status), string(target))
+	if closing {
+		rec("resolution", string(t.Resolution), string(res))
+		t.Resolution = res
+		if p.Solution != nil {
+			rec("solution", t.Solution, *p.Solution)
+			t.Solution = *p.Solution
+		}
+		if t.ResolvedAt == nil || t.Status != StatusResolved && t.Status != StatusClosed {
+			t.ResolvedAt = &now
+		}
+		if target == StatusClosed && t.ClosedAt == nil {
+			t.ClosedAt = &now
+		}
+	} else if !t.Status.Active() {
+		// Reopened: the resolution no longer holds.
+		rec("resolution", string(t.Resolution), "")
+		t.Resolution, t.Solution, t.ResolvedAt = "", "", nil
+	}
+	t.Status = target
+}
+
+func (s *Service) setFollowers(ctx context.Context, tx *sql.Tx, inv *fault.Invalid, t *Ticket, emails []string, rec func(field, old, new string)) error {
+	if len(emails) > MaxFollowers {
+		inv.Add("followers", "at most %d followers", MaxFollowers)
+		return nil
+	}
+	current, err := s.followers(ctx, tx, t.ID)
+	if err != nil {
+		return err
+	}
+	var want []int64
+	var wantEmails []string
+	for i, e := range emails {
+		u, err := s.users.FindOrCreateRequester(ctx, tx, fmt.Sprintf("followers[%d]", i), e, "")
+		if err != nil {
+			var fe *fault.Invalid
+			if errors.As(err, &fe) {
+				inv.Fields = append(inv.Fields, fe.Fields...)
+				continue
+			}
+			return err
+		}
+		if !slices.Contains(want, u.ID) {
+			want = append(want, u.ID)
+			wantEmails = append(wantEmails, strings.ToLower(u.Email))
+		}
+	}
+	var oldEmails []string
+	for _, c := range current {
+		oldEmails = append(oldEmails, strings.ToLower(c.Email))
+		if !slices.Contains(want, c.ID) {
+			if _, err := tx.ExecContext(ctx, s.q.Get("delete-follower"), t.ID, c.ID); err != nil {
+				return err
+			}
+		}
+	}
+	for _, id := range want {
+		if _, err := tx.ExecContext(ctx, s.q.Get("insert-follower"), t.ID, id); err != nil {
+			return err
+		}
+	}
+	sort.Strings(oldEmails)
+	sort.Strings(wantEmails)
+	rec("followers", strings.Join(oldEmails, ", "), strings.Join(wantEmails, ", "))
+	return nil
+}
+
+func refName(r *Ref) string {
+	if r == nil {
+		return ""
+	}
+	return r.Name
+}
+
+func optRef(id int64, name string) *Ref {
+	if id == 0 {
+		return nil
+	}
+	return &Ref{id, name}
+}
+
+func fieldString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		if utf8.RuneCountInString(x) > 500 {
+			return string([]rune(x)[:500]) + "…"
+		}
+		return x
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,344 @@
+package user
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/password"
+)
+
+//go:embed queries*.sql
+var queryFiles embed.FS
+
+// Service is the one writer of users, teams and organizations.
+type Service struct {
+	db *db.DB
+	q  *db.Queries
+}
+
+// New loads the package's queries for d's dialect.
+func New(d *db.DB) (*Service, error) {
+	q, err := db.LoadQueries(queryFiles, ".", d.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: d, q: q}, nil
+}
+
+// Queries exposes the named queries for start-up checks.
+func (s *Service) Queries() *db.Queries { return s.q }
+
+// NewUser is the input to Create.
+type NewUser struct {
+	Email        string
+	Name         string
+	Role         Role
+	Password     string // optional; empty means no password sign-in
+	Organization string // name; must exist
+	Phone        string
+	Department   string
+	Location     string
+	Timezone     string
+}
+
+func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+	var u User
+	var created, updated int64
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.OrganizationID, &u.Organization,
+		&u.Phone, &u.Department, &u.Location, &u.Timezone, &u.Signature, &u.Active, &created, &updated); err != nil {
+		return nil, err
+	}
+	u.CreatedAt, u.UpdatedAt = db.Time(created), db.Time(updated)
+	return &u, nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// Create adds a user after validating every field.
+func (s *Service) Create(ctx context.Context, in NewUser) (*User, error) {
+	inv := &fault.Invalid{}
+	email, err := NormalizeEmail("email", in.Email)
+	if err != nil {
+		inv.Fields = append(inv.Fields, err.(*fault.Invalid).Fields...)
+	}
+	in.Name = checkText(inv, "name", in.Name, MaxName, false)
+	if !in.Role.Valid() {
+		inv.Add("role", "must be one of admin, agent, requester")
+	}
+	if in.Password != "" && len(in.Password) < password.MinLength {
+		inv.Add("password", "must be at least %d characters", password.MinLength)
+	}
+	if len(in.Password) > password.MaxLength {
+		inv.Add("password", "must be at most %d characters", password.MaxLength)
+	}
+	in.Phone = checkText(inv, "phone", in.Phone, MaxShort, false)
+	in.Department = checkText(inv, "department", in.Department, MaxShort, false)
+	in.Location = checkText(inv, "location", in.Location, MaxShort, false)
+	in.Timezone = checkTimezone(inv, in.Timezone)
+	if err := inv.Err(); err != nil {
+		return nil, err
+	}
+	var hash string
+	if in.Password != "" {
+		if hash, err = password.Hash(ctx, in.Password); err != nil {
+			return nil, fmt.Errorf("user: hash password: %w", err)
+		}
+	}
+	var id int64
+	err = s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		var orgID int64
+		if in.Organization != "" {
+			o, err := s.orgByName(ctx, tx, in.Organization)
+			if err != nil {
+				return fault.Field("organization", "no organization named %q", in.Organization)
+			}
+			orgID = o.ID
+		}
+		if _, err := s.byEmail(ctx, tx, email); err == nil {
+			return fault.Field("email", "a user with this email already exists")
+		}
+		return tx.QueryRowContext(ctx, s.q.Get("insert-user"), email, in.Name, string(in.Role), hash, nullID(orgID),
+			in.Phone, in.Department, in.Location, in.Timezone, true, db.Now()).Scan(&id)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("user: create %s: %w", email, err)
+	}
+	return s.Get(ctx, id)
+}
+
+// FindOrCreateRequester returns the user with this email, creating a
+// password-less requester inside tx when there is none. Requesters mostly
+// arrive this way: by email or named on a ticket.
+func (s *Service) FindOrCreateRequester(ctx context.Context, tx db.Queryer, field, email, name string) (*User, error) {
+	email, err := NormalizeEmail(field+".email", email)
+	if err != nil {
+		return nil, err
+	}
+	inv := &fault.Invalid{}
+	name = checkText(inv, field+".name", name, MaxName, false)
+	if err := inv.Err(); err != nil {
+		return nil, err
+	}
+	if u, err := s.byEmail(ctx, tx, email); err == nil {
+		return u, nil
+	} else if !errors.Is(err, fault.ErrNotFound) {
+		return nil, err
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, s.q.Get("insert-user"), email, name, string(RoleRequester), "", nil,
+		"", "", "", "", true, db.Now()).Scan(&id); err != nil {
+		return nil, fmt.Errorf("user: create requester: %w", err)
+	}
+	return scanUser(tx.QueryRowContext(ctx, s.q.Get("select-user-by-id"), id))
+}
+
+// Get returns a user by id.
+func (s *Service) Get(ctx context.Context, id int64) (*User, error) {
+	return s.get(ctx, s.db.R, id)
+}
+
+func (s *Service) get(ctx context.Context, q db.Queryer, id int64) (*User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, s.q.Get("select-user-by-id"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("user %d: %w", id, fault.ErrNotFound)
+	}
+	return u, err
+}
+
+// ByEmail returns a user by email, case-insensitively.
+func (s *Service) ByEmail(ctx context.Context, email string) (*User, error) {
+	return s.byEmail(ctx, s.db.R, email)
+}
+
+// ByEmailTx is ByEmail inside a caller's transaction.
+func (s *Service) ByEmailTx(ctx context.Context, tx db.Queryer, email string) (*User, error) {
+	return s.byEmail(ctx, tx, email)
+}
+
+func (s *Service) byEmail(ctx context.Context, q db.Queryer, email string) (*User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, s.q.Get("select-user-by-email"), strings.TrimSpace(email)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("user %s: %w", email, fault.ErrNotFound)
+	}
+	return u, err
+}
+
+// Actor loads what visibility checks need about user id. Deactivated users
+// are not actors.
+func (s *Service) Actor(ctx context.Context, id int64) (*Actor, error) {
+	u, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Active {
+		return nil, fmt.Errorf("user %d: deactivated: %w", id, fault.ErrUnauthorized)
+	}
+	a := &Actor{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, OrganizationID: u.OrganizationID}
+	rows, err := s.db.R.QueryContext(ctx, s.q.Get("user-team-ids"), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t int64
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		a.TeamIDs = append(a.TeamIDs, t)
+	}
+	return a, rows.Err()
+}
+
+// ListFilter narrows List.
+type ListFilter struct {
+	After int64 // keyset: ids greater than this
+	Limit int
+	Role  Role
+	Query string // substring of email or name
+}
+
+// List returns users ordered by id.
+func (s *Service) List(ctx context.Context, f ListFilter) ([]*User, error) {
+	like := ""
+	if f.Query != "" {
+		like = "%" + strings.NewReplacer("%", "", "_", "").Replace(strings.ToLower(f.Query)) + "%"
+	}
+	rows, err := s.db.R.QueryContext(ctx, s.q.Get("list-users"), f.After, string(f.Role), like, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("user: list: %w", err)
+	}
+	defer rows.Close()
+	var out []*User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// Count returns how many users exist (zero on a fresh install).
+func (s *Service) Count(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.R.QueryRowContext(ctx, s.q.Get("count-users")).Scan(&n)
+	return n, err
+}
+
+// Patch holds the fields to change; nil means unchanged.
+type Patch struct {
+	Email        *string
+	Name         *string
+	Role         *Role
+	Organization *string // "" clears
+	Phone        *string
+	Department   *string
+	Location     *string
+	Timezone     *string
+	Signature    *string
+	Active       *bool
+	Password     *string
+}
+
+// Update changes a user. Only admins may change role, email, activity or
+// other users; everyone may change their own profile fields.
+func (s *Service) Update(ctx context.Context, actor *Actor, id int64, p Patch) (*User, error) {
+	if !actor.IsAdmin() && actor.ID != id {
+		return nil, fmt.Errorf("user: update %d: %w", id, fault.Forbidden("only admins may change other users"))
+	}
+	if !actor.IsAdmin() && (p.Role != nil || p.Active != nil || p.Email != nil || p.Organization != nil) {
+		return nil, fmt.Errorf("user: update %d: %w", id, fault.Forbidden("only admins may change email, role, organization or active"))
+	}
+	var hash string
+	if p.Password != nil {
+		if len(*p.Password) < password.MinLength || len(*p.Password) > password.MaxLength {
+			return nil, fault.Field("password", "must be %d to %d characters", password.MinLength, password.MaxLength)
+		}
+		h, err := password.Hash(ctx, *p.Password)
+		if err != nil {
+			return nil, fmt.Errorf("user: hash password: %w", err)
+		}
+		hash = h
+	}
+	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		u, err := s.get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		inv := &fault.Invalid{}
+		if p.Email != nil {
+			e, err := NormalizeEmail("email", *p.Email)
+			if err != nil {
+				inv.Fields = append(inv.Fields, err.(*fault.Invalid).Fields...)
+			} else if other, err := s.byEmail(ctx, tx, e); err == nil && other.ID != id {
+				inv.Add("email", "a user with this email already exists")
+			} else {
+				u.Email = e
+			}
+		}
+		set := func(dst *string, src *string, field string, max int, required bool) {
+			if src != nil {
+				*dst = checkText(inv, field, *src, max, required)
+			}
+		}
+		set(&u.Name, p.Name, "name", MaxName, false)
+		set(&u.Phone, p.Phone, "phone", MaxShort, false)
+		set(&u.Department, p.Department, "department", MaxShort, false)
+		set(&u.Location, p.Location, "location", MaxShort, false)
+		set(&u.Signature, p.Signature, "signature", 2000, false)
+		if p.Timezone != nil {
+			u.Timezone = checkTimezone(inv, *p.Timezone)
+		}
+		if p.Role != nil {
+			if !p.Role.Valid() {
+				inv.Add("role", "must be one of admin, agent, requester")
+			} else {
+				u.Role = *p.Role
+			}
+		}
+		if p.Active != nil {
+			u.Active = *p.Active
+		}
+		if p.Organization != nil {
+			if *p.Organization == "" {
+				u.OrganizationID = 0
+			} else if o, err := s.orgByName(ctx, tx, *p.Organization); err != nil {
+				inv.Add("organization", "no organization named %q", *p.Organization)
+			} else {
+				u.OrganizationID = o.ID
+			}
+		}
+		if err := inv.Err(); err != nil {
+			return err
+		}
+		if actor.ID == id && u.Role != RoleAdmin && actor.IsAdmin() || actor.ID == id && !u.Active {
+			return fault.Conflict("you cannot demote or deactivate yourself")
+		}
+		if _, err := tx.ExecContext(ctx, s.q.Get("update-user"), id, u.Name, string(u.Role), nullID(u.OrganizationID),
+			u.Phone, u.Department, u.Location, u.Timezone, u.Signature, u.Active, u.Email, db.Now()); err != nil {
+			return err
+		}
+		if hash != "" {
+			if _, err := tx.ExecContext(ctx, s.q.Get("update-password"), id, hash, db.Now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("user: update %d: %w", id, err)
+	}
+	return s.Get(ctx, id)
+}

@@ -1,0 +1,257 @@
+package user
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
+)
+
+func checkTimezone(inv *fault.Invalid, tz string) string {
+	if tz == "" {
+		return ""
+	}
+	if _, err := time.LoadLocation(tz); err != nil || len(tz) > 64 {
+		inv.Add("timezone", "is not a known IANA time zone")
+	}
+	return tz
+}
+
+func scanTeam(row interface{ Scan(...any) error }) (*Team, error) {
+	var t Team
+	var c, u int64
+	if err := row.Scan(&t.ID, &t.Name, &t.Restricted, &c, &u); err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.UpdatedAt = db.Time(c), db.Time(u)
+	return &t, nil
+}
+
+func requireAdmin(actor *Actor, what string) error {
+	if !actor.IsAdmin() {
+		return fmt.Errorf("user: %s: %w", what, fault.Forbidden("only admins may do this"))
+	}
+	return nil
+}
+
+// TeamInput is the input to CreateTeam and UpdateTeam; nil fields are kept.
+type TeamInput struct {
+	Name       *string
+	Restricted *bool
+	Members    *[]string // emails; replaces the membership when set
+}
+
+// CreateTeam adds a team (admins only).
+func (s *Service) CreateTeam(ctx context.Context, actor *Actor, in TeamInput) (*Team, error) {
+	if err := requireAdmin(actor, "create team"); err != nil {
+		return nil, err
+	}
+	var id int64
+	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		inv := &fault.Invalid{}
+		name := ""
+		if in.Name != nil {
+			name = *in.Name
+		}
+		name = checkText(inv, "name", name, MaxName, true)
+		if err := inv.Err(); err != nil {
+			return err
+		}
+		if _, err := s.teamByName(ctx, tx, name); err == nil {
+			return fault.Field("name", "a team with this name already exists")
+		}
+		restricted := in.Restricted != nil && *in.Restricted
+		if err := tx.QueryRowContext(ctx, s.q.Get("insert-team"), name, restricted, db.Now()).Scan(&id); err != nil {
+			return err
+		}
+		if in.Members != nil {
+			return s.setMembers(ctx, tx, id, *in.Members)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("user: create team: %w", err)
+	}
+	return s.Team(ctx, id)
+}
+
+// UpdateTeam changes a team (admins only).
+func (s *Service) UpdateTeam(ctx context.Context, actor *Actor, id int64, in TeamInput) (*Team, error) {
+	if err := requireAdmin(actor, "update team"); err != nil {
+		return nil, err
+	}
+	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		t, err := s.team(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		inv := &fault.Invalid{}
+		if in.Name != nil {
+			t.Name = checkText(inv, "name", *in.Name, MaxName, true)
+			if other, err := s.teamByName(ctx, tx, t.Name); err == nil && other.ID != id {
+				inv.Add("name", "a team with this name already exists")
+			}
+		}
+		if err := inv.Err(); err != nil {
+			return err
+		}
+		if in.Restricted != nil {
+			t.Restricted = *in.Restricted
+		}
+		if _, err := tx.ExecContext(ctx, s.q.Get("update-team"), id, t.Name, t.Restricted, db.Now()); err != nil {
+			return err
+		}
+		if in.Members != nil {
+			if _, err := tx.ExecContext(ctx, s.q.Get("delete-members"), id); err != nil {
+				return err
+			}
+			return s.setMembers(ctx, tx, id, *in.Members)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("user: update team %d: %w", id, err)
+	}
+	return s.Team(ctx, id)
+}
+
+func (s *Service) setMembers(ctx context.Context, tx *sql.Tx, teamID int64, emails []string) error {
+	inv := &fault.Invalid{}
+	for i, e := range emails {
+		u, err := s.byEmail(ctx, tx, e)
+		switch {
+		case err != nil:
+			inv.Add(fmt.Sprintf("members[%d]", i), "no user with email %q", e)
+		case u.Role == RoleRequester:
+			inv.Add(fmt.Sprintf("members[%d]", i), "%s is a requester; only agents and admins join teams", e)
+		default:
+			if _, err := tx.ExecContext(ctx, s.q.Get("insert-member"), teamID, u.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return inv.Err()
+}
+
+// AddMember puts the user with email into team id (admins only).
+func (s *Service) AddMember(ctx context.Context, actor *Actor, id int64, email string) (*Team, error) {
+	if err := requireAdmin(actor, "add member"); err != nil {
+		return nil, err
+	}
+	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.team(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.setMembers(ctx, tx, id, []string{email})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("user: team %d add member: %w", id, err)
+	}
+	return s.Team(ctx, id)
+}
+
+// RemoveMember takes the user with email out of team id (admins only).
+func (s *Service) RemoveMember(ctx context.Context, actor *Actor, id int64, email string) (*Team, error) {
+	if err := requireAdmin(actor, "remove member"); err != nil {
+		return nil, err
+	}
+	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.team(ctx, tx, id); err != nil {
+			return err
+		}
+		u, err := s.byEmail(ctx, tx, email)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, s.q.Get("delete-member"), id, u.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%s is not a member: %w", email, fault.ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("user: team %d remove member: %w", id, err)
+	}
+	return s.Team(ctx, id)
+}
+
+// Team returns a team with its members.
+func (s *Service) Team(ctx context.Context, id int64) (*Team, error) {
+	t, err := s.team(ctx, s.db.R, id)
+	if err != nil {
+		return nil, err
+	}
+	return t, s.loadMembers(ctx, t)
+}
+
+// TeamByName returns a team by name, case-insensitively.
+func (s *Service) TeamByName(ctx context.Context, q db.Queryer, name string) (*Team, error) {
+	return s.teamByName(ctx, q, name)
+}
+
+func (s *Service) team(ctx context.Context, q db.Queryer, id int64) (*Team, error) {
+	t, err := scanTeam(q.QueryRowContext(ctx, s.q.Get("select-team"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("team %d: %w", id, fault.ErrNotFound)
+	}
+	return t, err
+}
+
+func (s *Service) teamByName(ctx context.Context, q db.Queryer, name string) (*Team, error) {
+	t, err := scanTeam(q.QueryRowContext(ctx, s.q.Get("select-team-by-name"), name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("team %q: %w", name, fault.ErrNotFound)
+	}
+	return t, err
+}
+
+func (s *Service) loadMembers(ctx context.Context, t *Team) error {
+	rows, err := s.db.R.QueryContext(ctx, s.q.Get("team-members"), t.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	t.Members = []string{}
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			return err
+		}
+		t.Members = append(t.Members, e)
+	}
+	return rows.Err()
+}
+
+// Teams lists teams by id after the keyset cursor.
+func (s *Service) Teams(ctx context.Context, after int64, limit int) ([]*Team, error) {
+	rows, err := s.db.R.QueryContext(ctx, s.q.Get("list-teams"), after, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Team
+	for rows.Next() {
+		t, err := scanTeam(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, t := range out {
+		if err := s.loadMembers(ctx, t); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,64 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/docket/docket/internal/user"
+	"github.com/docket/docket/internal/web"
+)
+
+// Routes registers every /api/v1 endpoint on mux.
+func (a *API) Routes(mux *http.ServeMux) {
+	h := func(pattern string, fn func(http.ResponseWriter, *http.Request, *user.Actor) error) {
+		a.handle(mux, pattern, fn)
+	}
+	h("POST /api/v1/tickets", a.createTicket)
+	h("GET /api/v1/tickets", a.listTickets)
+	h("GET /api/v1/tickets/{number}", a.getTicket)
+	h("PATCH /api/v1/tickets/{number}", a.patchTicket)
+	h("GET /api/v1/tickets/{number}/messages", a.listMessages)
+	h("POST /api/v1/tickets/{number}/messages", a.createMessage)
+	h("GET /api/v1/tickets/{number}/events", a.listEvents)
+	h("POST /api/v1/tickets/{number}/merge", a.mergeTicket)
+	h("GET /api/v1/tickets/{number}/links", a.listLinks)
+	h("POST /api/v1/tickets/{number}/links", a.addLink)
+
+	h("POST /api/v1/attachments", a.uploadAttachment)
+	h("GET /api/v1/attachments/{id}", a.downloadAttachment)
+
+	h("GET /api/v1/users", a.listUsers)
+	h("POST /api/v1/users", a.createUser)
+	h("GET /api/v1/users/{id}", a.getUser)
+	h("PATCH /api/v1/users/{id}", a.patchUser)
+
+	h("GET /api/v1/teams", a.listTeams)
+	h("POST /api/v1/teams", a.createTeam)
+	h("GET /api/v1/teams/{id}", a.getTeam)
+	h("PATCH /api/v1/teams/{id}", a.patchTeam)
+	h("POST /api/v1/teams/{id}/members", a.addMember)
+	h("DELETE /api/v1/teams/{id}/members/{email}", a.removeMember)
+
+	h("GET /api/v1/organizations", a.listOrganizations)
+	h("POST /api/v1/organizations", a.createOrganization)
+	h("GET /api/v1/organizations/{id}", a.getOrganization)
+	h("PATCH /api/v1/organizations/{id}", a.patchOrganization)
+
+	h("GET /api/v1/categories", a.listCategories)
+	h("POST /api/v1/categories", a.createCategory)
+	h("GET /api/v1/categories/{id}", a.getCategory)
+	h("PATCH /api/v1/categories/{id}", a.patchCategory)
+
+	h("GET /api/v1/custom-fields", a.listCustomFields)
+	h("POST /api/v1/custom-fields", a.createCustomField)
+	h("GET /api/v1/custom-fields/{id}", a.getCustomField)
+	h("PATCH /api/v1/custom-fields/{id}", a.patchCustomField)
+
+	h("GET /api/v1/tokens", a.listTokens)
+	h("POST /api/v1/tokens", a.createToken)
+	h("DELETE /api/v1/tokens/{id}", a.deleteToken)
+
+	// Anything else under /api/ is a JSON 404, not an HTML page.
+	mux.Handle("/api/", web.API(a.Log, func(w http.ResponseWriter, r *http.Request) error {
+		return &web.StatusError{Status: http.StatusNotFound, Detail: "No such API endpoint."}
+	}))
+}
