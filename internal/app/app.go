@@ -120,20 +120,19 @@ func parse(fs *flag.FlagSet, args []string, validate func() error) error {
 	return validate()
 }
 
-// services are the domain services every command may need.
-type services struct {
-	db          *db.DB
-	bus         *event.Bus
-	users       *user.Service
-	tickets     *ticket.Service
-	attachments *attachment.Service
-	auth        *auth.Service
-	idem        *idempotency.Store
+// Services are the domain services every command needs, built once.
+type Services struct {
+	DB          *db.DB
+	Bus         *event.Bus
+	Users       *user.Service
+	Tickets     *ticket.Service
+	Attachments *attachment.Service
+	Auth        *auth.Service
+	Idem        *idempotency.Store
 }
 
-// open connects, migrates and builds the services, checking every named
-// query against the schema.
-func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*services, error) {
+// open connects, migrates and builds the services.
+func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Services, error) {
 	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.Data})
 	if err != nil {
 		return nil, err
@@ -146,35 +145,44 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*services,
 	if n > 0 {
 		log.Info("applied migrations", "count", n, "dialect", string(d.Dialect))
 	}
-	s := &services{db: d, bus: event.NewBus()}
-	fail := func(err error) (*services, error) {
+	s, err := Build(ctx, d, cfg)
+	if err != nil {
 		d.Close()
 		return nil, err
 	}
-	if s.users, err = user.New(d); err != nil {
+	return s, nil
+}
+
+// Build creates the services over an open, migrated database and checks
+// every named query against its schema.
+func Build(ctx context.Context, d *db.DB, cfg *config.Config) (*Services, error) {
+	var err error
+	s := &Services{DB: d, Bus: event.NewBus()}
+	fail := func(err error) (*Services, error) { return nil, err }
+	if s.Users, err = user.New(d); err != nil {
 		return fail(err)
 	}
 	prefixes := map[ticket.Type]string{}
 	for k, v := range cfg.TicketPrefixes {
 		prefixes[ticket.Type(k)] = v
 	}
-	if s.tickets, err = ticket.New(d, s.users, s.bus, ticket.Options{Prefixes: prefixes}); err != nil {
+	if s.Tickets, err = ticket.New(d, s.Users, s.Bus, ticket.Options{Prefixes: prefixes}); err != nil {
 		return fail(err)
 	}
 	maxUpload := cfg.MaxUploadBytes
 	if maxUpload == 0 {
 		maxUpload = 25 << 20
 	}
-	if s.attachments, err = attachment.New(d, cfg.Data, maxUpload, s.tickets); err != nil {
+	if s.Attachments, err = attachment.New(d, cfg.Data, maxUpload, s.Tickets); err != nil {
 		return fail(err)
 	}
-	if s.auth, err = auth.New(d, s.users); err != nil {
+	if s.Auth, err = auth.New(d, s.Users); err != nil {
 		return fail(err)
 	}
-	if s.idem, err = idempotency.New(d); err != nil {
+	if s.Idem, err = idempotency.New(d); err != nil {
 		return fail(err)
 	}
-	for _, q := range []*db.Queries{s.users.Queries(), s.tickets.Queries(), s.attachments.Queries(), s.auth.Queries(), s.idem.Queries()} {
+	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(), s.Idem.Queries()} {
 		if err := q.Check(ctx, d); err != nil {
 			return fail(err)
 		}

@@ -24,8 +24,8 @@ func migrate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.db.Close()
-	fmt.Fprintf(env.Stdout, "database is up to date (%s)\n", s.db.Dialect)
+	defer s.DB.Close()
+	fmt.Fprintf(env.Stdout, "database is up to date (%s)\n", s.DB.Dialect)
 	return nil
 }
 
@@ -55,8 +55,8 @@ func userCreate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.db.Close()
-	u, err := s.users.Create(ctx, user.NewUser{Email: *email, Name: *name, Role: user.Role(*role), Password: pw, Organization: *org})
+	defer s.DB.Close()
+	u, err := s.Users.Create(ctx, user.NewUser{Email: *email, Name: *name, Role: user.Role(*role), Password: pw, Organization: *org})
 	if err != nil {
 		return fieldErr(err)
 	}
@@ -106,8 +106,8 @@ func tokenCreate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.db.Close()
-	u, err := s.users.ByEmail(ctx, *email)
+	defer s.DB.Close()
+	u, err := s.Users.ByEmail(ctx, *email)
 	if err != nil {
 		if errors.Is(err, fault.ErrNotFound) {
 			return fmt.Errorf("--user: no user with email %q", *email)
@@ -118,7 +118,7 @@ func tokenCreate(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("--user: %s is deactivated", *email)
 	}
 	actor := &user.Actor{ID: u.ID, Email: u.Email, Role: u.Role}
-	secret, _, err := s.auth.CreateToken(ctx, actor, auth.NewToken{Name: *name, Scopes: sc})
+	secret, _, err := s.Auth.CreateToken(ctx, actor, auth.NewToken{Name: *name, Scopes: sc})
 	if err != nil {
 		return fieldErr(err)
 	}

@@ -31,35 +31,15 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer s.db.Close()
+	defer s.DB.Close()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := web.NewMetrics(reg)
-
-	mux := http.NewServeMux()
-	api.New(api.Deps{Log: log.With("component", "api"), DB: s.db, Users: s.users, Tickets: s.tickets,
-		Attachments: s.attachments, Auth: s.auth, Idem: s.idem, MaxBodyBytes: cfg.MaxBodyBytes,
-		MaxUploadBytes: cfg.MaxUploadBytes}).Routes(mux)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "ok")
-	})
-	mux.Handle("GET /readyz", readyz(s.db))
-	metricsHandler := metricsAuth(cfg.MetricsToken, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	if cfg.MetricsAddr == "" {
-		mux.Handle("GET /metrics", metricsHandler)
-	}
-	mux.Handle("/", web.API(log, func(w http.ResponseWriter, r *http.Request) error {
-		return &web.StatusError{Status: http.StatusNotFound, Detail: "No such page."}
-	}))
-
+	handler, metricsHandler := Handler(s, cfg, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           web.Middleware(log.With("component", "http"), metrics, mux),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // large attachment uploads on slow links
 		IdleTimeout:       2 * time.Minute,
@@ -80,8 +60,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 		go func() { errc <- msrv.Serve(mln) }()
 	}
 	addr := ln.Addr().String()
-	log.Info("docket is running", "version", Version, "addr", addr, "database", string(s.db.Dialect), "data", cfg.Data)
-	if n, err := s.users.Count(ctx); err == nil && n == 0 {
+	log.Info("docket is running", "version", Version, "addr", addr, "database", string(s.DB.Dialect), "data", cfg.Data)
+	if n, err := s.Users.Count(ctx); err == nil && n == 0 {
 		fmt.Fprintf(env.Stderr, "\nNo users yet. Create the first admin:\n  docket user create --email you@example.com --name \"Your Name\" --role admin --password-stdin\nthen an API token:\n  docket token create --user you@example.com --name cli\n\n")
 	}
 	if env.Ready != nil {
@@ -109,6 +89,33 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// Handler builds the whole HTTP surface over s: the API, health endpoints
+// and metrics, wrapped in the common middleware. The metrics handler is
+// returned too, for serving on a separate address.
+func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, http.Handler) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := web.NewMetrics(reg)
+
+	mux := http.NewServeMux()
+	api.New(api.Deps{Log: log.With("component", "api"), DB: s.DB, Users: s.Users, Tickets: s.Tickets,
+		Attachments: s.Attachments, Auth: s.Auth, Idem: s.Idem, MaxBodyBytes: cfg.MaxBodyBytes,
+		MaxUploadBytes: cfg.MaxUploadBytes}).Routes(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /readyz", readyz(s.DB))
+	metricsHandler := metricsAuth(cfg.MetricsToken, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", metricsHandler)
+	}
+	mux.Handle("/", web.API(log, func(w http.ResponseWriter, r *http.Request) error {
+		return &web.StatusError{Status: http.StatusNotFound, Detail: "No such page."}
+	}))
+	return web.Middleware(log.With("component", "http"), metrics, mux), metricsHandler
 }
 
 func readyz(d *db.DB) http.Handler {

@@ -124,8 +124,16 @@ func ParseETag(s string) (int64, bool) {
 // INC-1042.
 func ParseNumber(s string) (int64, bool) {
 	s = strings.TrimSpace(s)
-	if i := strings.LastIndexAny(s, "#-"); i >= 0 {
+	if rest, ok := strings.CutPrefix(s, "#"); ok {
+		s = rest
+	} else if i := strings.LastIndexByte(s, '-'); i >= 0 {
+		if i == 0 || strings.ContainsAny(s[:i], "0123456789#/ ") {
+			return 0, false
+		}
 		s = s[i+1:]
+	}
+	if s == "" || s[0] < '0' || s[0] > '9' {
+		return 0, false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil && n > 0

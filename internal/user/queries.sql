@@ -78,3 +78,9 @@ SELECT id, name, domain, shared_tickets, created_at, updated_at FROM organizatio
 
 -- name: update-organization
 UPDATE organizations SET name = $2, domain = $3, shared_tickets = $4, updated_at = $5 WHERE id = $1;
+
+-- name: insert-requester
+INSERT INTO users (email, name, role, password_hash, active, created_at, updated_at)
+VALUES ($1, $2, 'requester', '', TRUE, $3, $3)
+ON CONFLICT DO NOTHING
+RETURNING id;

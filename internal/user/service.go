@@ -135,9 +135,14 @@ func (s *Service) FindOrCreateRequester(ctx context.Context, tx db.Queryer, fiel
 	} else if !errors.Is(err, fault.ErrNotFound) {
 		return nil, err
 	}
+	// Another transaction may create the same requester concurrently (two
+	// mails from one new sender): insert if absent, then read.
 	var id int64
-	if err := tx.QueryRowContext(ctx, s.q.Get("insert-user"), email, name, string(RoleRequester), "", nil,
-		"", "", "", "", true, db.Now()).Scan(&id); err != nil {
+	err = tx.QueryRowContext(ctx, s.q.Get("insert-requester"), email, name, db.Now()).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.byEmail(ctx, tx, email)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("user: create requester: %w", err)
 	}
 	return scanUser(tx.QueryRowContext(ctx, s.q.Get("select-user-by-id"), id))

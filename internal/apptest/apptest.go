@@ -1,0 +1,174 @@
+// Package apptest is Docket's test kit: a fresh migrated database per test
+// (SQLite, and PostgreSQL when available), the services and HTTP server
+// wired exactly as `docket serve` wires them, and builders for users and
+// tickets.
+package apptest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/docket/docket/client"
+	"github.com/docket/docket/internal/app"
+	"github.com/docket/docket/internal/config"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/db/pgtest"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+// Dialects lists the engines ForEachDB runs on.
+var Dialects = []db.Dialect{db.SQLite, db.Postgres}
+
+// ForEachDB runs fn as a subtest on a fresh migrated database of each
+// dialect. The PostgreSQL run skips (or fails in CI) as pgtest decides.
+func ForEachDB(t *testing.T, fn func(t *testing.T, d *db.DB)) {
+	t.Helper()
+	for _, dialect := range Dialects {
+		t.Run(string(dialect), func(t *testing.T) {
+			fn(t, DB(t, dialect))
+		})
+	}
+}
+
+// DB returns a fresh, migrated database of the dialect, closed at cleanup.
+func DB(t testing.TB, dialect db.Dialect) *db.DB {
+	t.Helper()
+	ctx := context.Background()
+	var opts db.Options
+	switch dialect {
+	case db.SQLite:
+		opts.DataDir = t.TempDir()
+	case db.Postgres:
+		pgtest.CreateTemplate(t, "docket_template", func(url string) error {
+			d, err := db.Open(ctx, db.Options{URL: url})
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			_, err = d.Migrate(ctx)
+			return err
+		})
+		opts.URL = pgtest.NewDatabase(t, "docket_template")
+	}
+	d, err := db.Open(ctx, opts)
+	if err != nil {
+		t.Fatalf("open %s: %v", dialect, err)
+	}
+	if _, err := d.Migrate(ctx); err != nil {
+		d.Close()
+		t.Fatalf("migrate %s: %v", dialect, err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// Config is the configuration tests run with.
+func Config(t testing.TB) *config.Config {
+	return &config.Config{Data: t.TempDir(), MaxBodyBytes: 1 << 20, MaxUploadBytes: 2 << 20}
+}
+
+// Services builds the domain services over d as serve does.
+func Services(t testing.TB, d *db.DB) *app.Services {
+	t.Helper()
+	s, err := app.Build(context.Background(), d, Config(t))
+	if err != nil {
+		t.Fatalf("build services: %v", err)
+	}
+	return s
+}
+
+// Env is a running test instance: services, an HTTP server and an admin
+// with an API client.
+type Env struct {
+	*app.Services
+	URL   string
+	Admin *user.Actor
+	// Client acts as Admin.
+	Client *client.Client
+}
+
+// Server starts Docket's whole HTTP handler on a loopback port over d.
+func Server(t testing.TB, d *db.DB) *Env {
+	t.Helper()
+	cfg := Config(t)
+	s, err := app.Build(context.Background(), d, cfg)
+	if err != nil {
+		t.Fatalf("build services: %v", err)
+	}
+	h, _ := app.Handler(s, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	e := &Env{Services: s, URL: srv.URL}
+	e.Admin = User(t, s, user.RoleAdmin, "")
+	e.Client = e.ClientFor(t, e.Admin)
+	return e
+}
+
+// ClientFor returns an API client authenticated as a.
+func (e *Env) ClientFor(t testing.TB, a *user.Actor) *client.Client {
+	t.Helper()
+	return client.New(e.URL, Token(t, e.Services, a))
+}
+
+var seq atomic.Int64
+
+// User creates an active user with the role; an empty email gets a unique
+// one. It returns the user as an actor.
+func User(t testing.TB, s *app.Services, role user.Role, email string) *user.Actor {
+	t.Helper()
+	if email == "" {
+		email = fmt.Sprintf("%s%d@example.test", role, seq.Add(1))
+	}
+	u, err := s.Users.Create(context.Background(), user.NewUser{Email: email, Name: "Test " + string(role), Role: role})
+	if err != nil {
+		t.Fatalf("create user %s: %v", email, err)
+	}
+	a, err := s.Users.Actor(context.Background(), u.ID)
+	if err != nil {
+		t.Fatalf("actor %s: %v", email, err)
+	}
+	return a
+}
+
+// Actor reloads a's team memberships (after they changed).
+func Actor(t testing.TB, s *app.Services, a *user.Actor) *user.Actor {
+	t.Helper()
+	n, err := s.Users.Actor(context.Background(), a.ID)
+	if err != nil {
+		t.Fatalf("actor: %v", err)
+	}
+	return n
+}
+
+// Token issues an API token for a.
+func Token(t testing.TB, s *app.Services, a *user.Actor) string {
+	t.Helper()
+	secret, _, err := s.Auth.CreateToken(context.Background(), a, authNewToken(a))
+	if err != nil {
+		t.Fatalf("token for %s: %v", a.Email, err)
+	}
+	return secret
+}
+
+// Ticket creates a ticket as agent a, applying opts to a default input.
+func Ticket(t testing.TB, s *app.Services, a *user.Actor, opts ...func(*ticket.NewTicket)) *ticket.Ticket {
+	t.Helper()
+	in := ticket.NewTicket{Subject: fmt.Sprintf("Test ticket %d", seq.Add(1)), Body: "Something is broken."}
+	if a.IsAgent() {
+		in.Requester = &ticket.Contact{Email: fmt.Sprintf("requester%d@example.test", seq.Add(1)), Name: "Req"}
+	}
+	for _, o := range opts {
+		o(&in)
+	}
+	tk, err := s.Tickets.Create(context.Background(), a, in)
+	if err != nil {
+		t.Fatalf("create ticket: %v", err)
+	}
+	return tk
+}
