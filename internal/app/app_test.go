@@ -1,0 +1,137 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docket/docket/internal/app"
+)
+
+// TestMain lets the crash test re-execute this binary as a Docket server.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("DOCKET_TEST_CHILD_ARGS"); args != "" {
+		os.Exit(app.Run(context.Background(), app.Env{Args: strings.Split(args, "\x1f"), Getenv: os.Getenv,
+			Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+	}
+	os.Exit(m.Run())
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func run(t *testing.T, stdin string, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := app.Run(context.Background(), app.Env{Args: args, Getenv: func(k string) string { return env[k] },
+		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb})
+	return result{code, out.String(), errb.String()}
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	data := "--data=" + dir
+	cases := []struct {
+		name    string
+		stdin   string
+		env     map[string]string
+		args    []string
+		code    int
+		stdout  string // substring
+		stderr  string // substring
+		oneLine bool
+	}{
+		{"version", "", nil, []string{"version"}, 0, "docket ", "", false},
+		{"migrate", "", nil, []string{"migrate", data}, 0, "database is up to date (sqlite)", "", false},
+		{"create admin", "correct-horse-battery\n", nil, []string{"user", "create", "--email", "Admin@Example.com", "--name", "Ada", "--role", "admin", "--password-stdin", data}, 0, "created admin Admin@Example.com", "", false},
+		{"duplicate email", "", nil, []string{"user", "create", "--email", "admin@example.com", "--role", "agent", data}, 1, "", "docket: --email: a user with this email already exists", true},
+		{"bad role", "", nil, []string{"user", "create", "--email", "x@example.com", "--role", "boss", data}, 1, "", "--role: must be one of admin, agent, requester", true},
+		{"short password", "short\n", nil, []string{"user", "create", "--email", "y@example.com", "--role", "agent", "--password-stdin", data}, 1, "", "--password: must be at least 10 characters", true},
+		{"empty stdin", "", nil, []string{"user", "create", "--email", "y@example.com", "--role", "agent", "--password-stdin", data}, 1, "", "--password-stdin", true},
+		{"token", "", nil, []string{"token", "create", "--user", "admin@example.com", "--name", "ci", data}, 0, "dkt_", "", false},
+		{"token unknown user", "", nil, []string{"token", "create", "--user", "nobody@example.com", "--name", "ci", data}, 1, "", `--user: no user with email "nobody@example.com"`, true},
+		{"token bad scope", "", nil, []string{"token", "create", "--user", "admin@example.com", "--name", "ci", "--scope", "root", data}, 1, "", "--scopes[0]: must be read or write", true},
+		{"unknown command", "", nil, []string{"frobnicate"}, 1, "", `docket: unknown command "frobnicate"`, false},
+		{"bad addr", "", nil, []string{"serve", "--addr", "nonsense", data}, 1, "", `docket: --addr: "nonsense" is not host:port`, true},
+		{"env is read", "", map[string]string{"DOCKET_LOG_LEVEL": "loud"}, []string{"serve", data}, 1, "", `--log-level: "loud"`, true},
+		{"flag beats env", "", map[string]string{"DOCKET_ADDR": "nonsense"}, []string{"serve", "--addr", "127.0.0.1:0", "--log-level", "loud", data}, 1, "", `--log-level`, true},
+		{"bad database url", "", nil, []string{"migrate", "--database-url", "mysql://x", data}, 1, "", "--database-url: must be a postgres:// URL", true},
+		{"bad size", "", map[string]string{"DOCKET_MAX_UPLOAD": "lots"}, []string{"serve", data}, 1, "", "DOCKET_MAX_UPLOAD", true},
+		{"bad prefix", "", nil, []string{"serve", "--ticket-prefix", "bug=BUG-", data}, 1, "", "--ticket-prefix", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, c.stdin, c.env, c.args...)
+			if r.code != c.code {
+				t.Fatalf("exit %d, want %d (stdout %q, stderr %q)", r.code, c.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stdout, c.stdout) {
+				t.Errorf("stdout %q lacks %q", r.stdout, c.stdout)
+			}
+			if !strings.Contains(r.stderr, c.stderr) {
+				t.Errorf("stderr %q lacks %q", r.stderr, c.stderr)
+			}
+			if c.oneLine && strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+				t.Errorf("error is not one line: %q", r.stderr)
+			}
+		})
+	}
+}
+
+// TestServeShutsDownGracefully starts serve, begins an upload, asks the
+// server to stop while the upload is still being sent, and checks the upload
+// completes before serve returns.
+func TestServeShutsDownGracefully(t *testing.T) {
+	dir := t.TempDir()
+	if r := run(t, "", nil, "user", "create", "--email", "a@example.com", "--role", "admin", "--data", dir); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	tok := strings.TrimSpace(run(t, "", nil, "token", "create", "--user", "a@example.com", "--name", "t", "--data", dir).stdout)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrc := make(chan string, 1)
+	done := make(chan int, 1)
+	var logs bytes.Buffer
+	go func() {
+		done <- app.Run(ctx, app.Env{Args: []string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, Getenv: func(string) string { return "" },
+			Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &syncWriter{w: &logs}, Ready: func(a string) { addrc <- a }})
+	}()
+	addr := <-addrc
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/attachments", pr)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=XX")
+	respc := make(chan *http.Response, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+		}
+		respc <- resp
+	}()
+	io.WriteString(pw, "--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello ")
+	time.Sleep(100 * time.Millisecond)
+	cancel() // SIGTERM arrives while the body is still streaming
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case code := <-done:
+		t.Fatalf("serve returned %d before the in-flight request finished", code)
+	default:
+	}
+	io.WriteString(pw, "world\r\n--XX--\r\n")
+	pw.Close()
+	resp := <-respc
+	if resp == nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("in-flight upload failed during shutdown: %+v", resp)
+	}
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+}
