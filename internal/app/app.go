@@ -133,7 +133,7 @@ type Services struct {
 
 // open connects, migrates and builds the services.
 func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Services, error) {
-	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.Data})
+	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.Data, Synchronous: cfg.SQLiteSync})
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config) (*Services, error)
 		return fail(err)
 	}
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(), s.Idem.Queries()} {
-		if err := q.Check(ctx, d); err != nil {
+		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}
 	}

@@ -19,6 +19,7 @@ type Config struct {
 	Addr              string
 	Data              string
 	DatabaseURL       string
+	SQLiteSync        string
 	SMTPAddr          string
 	TrustedAuthservID string
 	BaseURL           string
@@ -91,6 +92,7 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 	}
 	str(&c.Data, "data", "./docket-data", "data directory: SQLite database, attachments, keys")
 	str(&c.DatabaseURL, "database-url", "", "postgres:// URL; empty uses the embedded SQLite database under --data")
+	str(&c.SQLiteSync, "sqlite-sync", "normal", "SQLite durability: normal (survives process crashes) or full (also power loss; slower writes)")
 	var prefixes string
 	if scope == ScopeServe {
 		str(&c.Addr, "addr", ":8080", "HTTP listen address")
@@ -125,6 +127,9 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 func (c *Config) validate(scope Scope, errs []error) error {
 	if c.Data == "" {
 		errs = append(errs, errors.New("--data: must not be empty"))
+	}
+	if c.SQLiteSync != "normal" && c.SQLiteSync != "full" {
+		errs = append(errs, fmt.Errorf("--sqlite-sync: %q is not normal or full", c.SQLiteSync))
 	}
 	if c.DatabaseURL != "" {
 		u, err := url.Parse(c.DatabaseURL)

@@ -29,15 +29,32 @@ const (
 // DB is an open database: a writer pool and a reader pool (the same pool on
 // PostgreSQL), with the dialect they speak.
 type DB struct {
-	// W is for transactions that write. On SQLite it holds a single
-	// connection whose transactions begin IMMEDIATE, so writers queue instead
-	// of failing with SQLITE_BUSY.
-	W *sql.DB
+	// W is for statements that write, outside WithTx. On SQLite it holds a
+	// single connection whose transactions begin IMMEDIATE, so writers
+	// queue instead of failing with SQLITE_BUSY.
+	W Queryer
 	// R is for reads. On SQLite it is a pool of read-only connections that
 	// run concurrently with the writer thanks to WAL.
-	R       *sql.DB
+	R       Queryer
 	Dialect Dialect
+
+	wpool, rpool   *sql.DB
+	wcache, rcache *stmtCache
 }
+
+func newDB(w, r *sql.DB, dialect Dialect) *DB {
+	d := &DB{Dialect: dialect, wpool: w, rpool: r}
+	if dialect == SQLite {
+		d.wcache, d.rcache = newStmtCache(w), newStmtCache(r)
+	}
+	d.W = pool{db: w, cache: d.wcache}
+	d.R = pool{db: r, cache: d.rcache}
+	return d
+}
+
+// Pools returns the writer and reader connection pools (the same pool on
+// PostgreSQL), for code that needs database/sql directly.
+func (d *DB) Pools() (w, r *sql.DB) { return d.wpool, d.rpool }
 
 // Options configure Open.
 type Options struct {
@@ -47,6 +64,10 @@ type Options struct {
 	DataDir string
 	// ReadConns bounds the SQLite read pool (default 8).
 	ReadConns int
+	// Synchronous is SQLite's synchronous setting: "normal" (default) makes
+	// every commit survive a crash of the process (kill -9), "full" also
+	// survives power loss at the cost of an fsync per commit.
+	Synchronous string
 }
 
 // Open connects to the database named by opts and checks it answers.
@@ -74,7 +95,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("db: connect to postgres: %w", err)
 	}
-	return &DB{W: pool, R: pool, Dialect: Postgres}, nil
+	return newDB(pool, pool, Postgres), nil
 }
 
 // SQLitePath is the database file inside a data directory.
@@ -88,8 +109,17 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("db: create data directory: %w", err)
 	}
 	path := SQLitePath(opts.DataDir)
-	// synchronous=FULL: an acknowledged write survives kill -9 and power loss.
-	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_time_format=sqlite"
+	sync := "NORMAL"
+	switch strings.ToLower(opts.Synchronous) {
+	case "", "normal":
+	case "full":
+		sync = "FULL"
+	default:
+		return nil, fmt.Errorf("db: synchronous must be normal or full, not %q", opts.Synchronous)
+	}
+	// In WAL mode a commit is in the log before it returns: synchronous=NORMAL
+	// loses nothing when the process dies; FULL also fsyncs for power loss.
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
 	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("db: open sqlite: %w", err)
@@ -112,19 +142,23 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &DB{W: w, R: r, Dialect: SQLite}, nil
+	return newDB(w, r, SQLite), nil
 }
 
 // Close closes both pools.
 func (d *DB) Close() error {
-	err := d.W.Close()
-	if d.R != d.W {
-		err = errors.Join(err, d.R.Close())
+	if d.wcache != nil {
+		d.wcache.close()
+		d.rcache.close()
+	}
+	err := d.wpool.Close()
+	if d.rpool != d.wpool {
+		err = errors.Join(err, d.rpool.Close())
 	}
 	return err
 }
 
-// Queryer is what both *sql.DB and *sql.Tx offer for reads and writes.
+// Queryer is what both *sql.DB and *db.Tx offer for reads and writes.
 type Queryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -133,11 +167,12 @@ type Queryer interface {
 
 // WithTx runs fn in one write transaction, committing when fn returns nil
 // and rolling back otherwise.
-func (d *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := d.W.BeginTx(ctx, nil)
+func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
+	stx, err := d.wpool.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
+	tx := &Tx{Tx: stx, cache: d.wcache}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -149,7 +184,7 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // Ping checks that the database answers.
-func (d *DB) Ping(ctx context.Context) error { return d.R.PingContext(ctx) }
+func (d *DB) Ping(ctx context.Context) error { return d.rpool.PingContext(ctx) }
 
 // Rebind turns the $1-style placeholders we write into the dialect's own.
 // SQLite accepts ?NNN for numbered parameters.

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -62,13 +61,13 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	create := `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`
-	if _, err := d.W.ExecContext(ctx, create); err != nil {
+	if _, err := d.wpool.ExecContext(ctx, create); err != nil {
 		return 0, fmt.Errorf("db: create schema_migrations: %w", err)
 	}
 	applied := 0
 	for _, m := range ms {
 		done := false
-		err := d.WithTx(ctx, func(tx *sql.Tx) error {
+		err := d.WithTx(ctx, func(tx *Tx) error {
 			if d.Dialect == Postgres {
 				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(727274)`); err != nil {
 					return err

@@ -95,6 +95,15 @@ func (q *Queries) Get(name string) string {
 	return s
 }
 
+// Add registers a statement built from others (already in the dialect's
+// placeholder style).
+func (q *Queries) Add(name, query string) {
+	if _, dup := q.m[name]; dup {
+		panic(fmt.Sprintf("db: query %q added twice to %s", name, q.domain))
+	}
+	q.m[name] = query
+}
+
 // Names lists the statements, sorted.
 func (q *Queries) Names() []string {
 	names := make([]string, 0, len(q.m))
@@ -105,20 +114,25 @@ func (q *Queries) Names() []string {
 	return names
 }
 
-// Check prepares every statement against the live schema, so a typo or a
-// missing column fails at start-up rather than on the first request.
-func (q *Queries) Check(ctx context.Context, d *DB) error {
-	conn, err := d.W.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("db: check queries: %w", err)
-	}
-	defer conn.Close()
+// Prepare checks every statement against the live schema, so a typo or a
+// missing column fails at start-up rather than on the first request, and
+// on SQLite keeps the prepared statements for reuse.
+func (d *DB) Prepare(ctx context.Context, q *Queries) error {
 	for _, name := range q.Names() {
-		st, err := conn.PrepareContext(ctx, q.m[name])
-		if err != nil {
-			return fmt.Errorf("db: query %s/%s: %w", q.domain, name, err)
+		query := q.m[name]
+		if d.wcache == nil {
+			st, err := d.wpool.PrepareContext(ctx, query)
+			if err != nil {
+				return fmt.Errorf("db: query %s/%s: %w", q.domain, name, err)
+			}
+			st.Close()
+			continue
 		}
-		st.Close()
+		for _, c := range []*stmtCache{d.wcache, d.rcache} {
+			if _, err := c.get(ctx, query); err != nil {
+				return fmt.Errorf("db: query %s/%s: %w", q.domain, name, err)
+			}
+		}
 	}
 	return nil
 }

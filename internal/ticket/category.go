@@ -71,7 +71,7 @@ func (s *Service) CreateCategory(ctx context.Context, a *user.Actor, in Category
 		return nil, fault.Forbidden("only admins may manage categories")
 	}
 	var id int64
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		c := &Category{Active: true}
 		if err := s.checkCategory(ctx, tx, c, in); err != nil {
 			return err
@@ -89,7 +89,7 @@ func (s *Service) UpdateCategory(ctx context.Context, a *user.Actor, id int64, i
 	if !a.IsAdmin() {
 		return nil, fault.Forbidden("only admins may manage categories")
 	}
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		c, err := scanCategory(tx.QueryRowContext(ctx, s.q.Get("select-category"), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("category %d: %w", id, fault.ErrNotFound)

@@ -2,7 +2,6 @@ package ticket
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -228,7 +227,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 
 	var t *Ticket
 	var msgID int64
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		inv := &fault.Invalid{}
 		var requester *user.User
 		var err error
@@ -296,7 +295,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		if err := s.appendEvents(ctx, tx, id, a.ID, now, []change{{field: "created", new: s.Reference(in.Type, number)}}); err != nil {
 			return err
 		}
-		t, err = s.get(ctx, tx, &user.Actor{Role: user.RoleAdmin}, number)
+		t, err = s.byID(ctx, tx, id)
 		return err
 	})
 	if err != nil {

@@ -308,7 +308,7 @@ func (s *Service) CreateFieldDef(ctx context.Context, a *user.Actor, in FieldDef
 		return nil, fault.Forbidden("only admins may define custom fields")
 	}
 	var id int64
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		inv := &fault.Invalid{}
 		d := &FieldDef{Active: true}
 		if in.Key == nil || !fieldKey.MatchString(*in.Key) {
@@ -351,7 +351,7 @@ func (s *Service) UpdateFieldDef(ctx context.Context, a *user.Actor, id int64, i
 	if !a.IsAdmin() {
 		return nil, fault.Forbidden("only admins may define custom fields")
 	}
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		d, err := scanFieldDef(tx.QueryRowContext(ctx, s.q.Get("select-custom-field"), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("custom field %d: %w", id, fault.ErrNotFound)

@@ -2,7 +2,6 @@ package ticket
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -71,7 +70,7 @@ func (s *Service) AddLink(ctx context.Context, a *user.Actor, number int64, typ 
 
 func (s *Service) link(ctx context.Context, a *user.Actor, number int64, typ LinkType, other int64) error {
 	var from, to *Ticket
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		var err error
 		if from, err = s.get(ctx, tx, a, number); err != nil {
 			return err
@@ -163,7 +162,7 @@ func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) 
 		return nil, fmt.Errorf("ticket: merge %d: %w", number, fault.Forbidden("only agents can merge tickets"))
 	}
 	var src, dst *Ticket
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		var err error
 		if src, err = s.get(ctx, tx, a, number); err != nil {
 			return err

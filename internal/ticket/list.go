@@ -204,7 +204,8 @@ func sortValue(name string, t *Ticket) int64 {
 // something that cannot match (an unknown person), so the answer is an
 // empty list without a query.
 func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBuilder, bool, error) {
-	w := &whereBuilder{conds: []string{visibility(a)}}
+	w := &whereBuilder{}
+	w.conds = append(w.conds, visibility(a, w.arg))
 	inv := &fault.Invalid{}
 	if len(f.Status) > 0 {
 		vals := make([]any, len(f.Status))

@@ -51,7 +51,7 @@ type newMessage struct {
 	attachments []string
 }
 
-func (s *Service) insertMessage(ctx context.Context, tx *sql.Tx, ticketID, authorID, uploaderID int64, m newMessage, now int64) (int64, error) {
+func (s *Service) insertMessage(ctx context.Context, tx *db.Tx, ticketID, authorID, uploaderID int64, m newMessage, now int64) (int64, error) {
 	var id int64
 	if err := tx.QueryRowContext(ctx, s.q.Get("insert-message"), newUID(), ticketID, authorID, m.internal, m.body,
 		renderBody(m.body, m.format), string(m.format), string(m.channel), m.messageID, m.threading, now).Scan(&id); err != nil {
@@ -120,7 +120,7 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 	var t *Ticket
 	var followUp *Ticket
 	var changed []string
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		var err error
 		t, err = s.get(ctx, tx, a, number)
 		if err != nil {

@@ -9,7 +9,7 @@ SELECT t.id, t.uid, t.number, t.type, t.subject, t.status, t.resolution, t.solut
        t.channel, t.custom_fields, t.tags, COALESCE(mt.number, 0), t.version, t.due_at, t.created_at, t.updated_at,
        t.first_response_at, t.resolved_at, t.closed_at
 FROM tickets t
-JOIN users r ON r.id = t.requester_id
+LEFT JOIN users r ON r.id = t.requester_id
 LEFT JOIN categories c ON c.id = t.category_id
 LEFT JOIN teams tm ON tm.id = t.team_id
 LEFT JOIN users a ON a.id = t.assignee_id

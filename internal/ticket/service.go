@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
@@ -47,7 +46,9 @@ func New(d *db.DB, users *user.Service, bus *event.Bus, opts Options) (*Service,
 	if opts.Prefixes == nil {
 		opts.Prefixes = map[Type]string{}
 	}
-	return &Service{db: d, q: q, users: users, bus: bus, opts: opts}, nil
+	s := &Service{db: d, q: q, users: users, bus: bus, opts: opts}
+	s.addGetQueries()
+	return s, nil
 }
 
 // Queries exposes the named queries for start-up checks.
@@ -105,47 +106,75 @@ func (s *Service) scanTicket(row scanner) (*Ticket, error) {
 }
 
 // visibility returns an SQL condition on tickets aliased t that is true for
-// the tickets actor may see. It only interpolates integer ids we loaded
-// ourselves, never caller input.
-func visibility(a *user.Actor) string {
+// the tickets actor may see. arg binds a value and returns its placeholder,
+// so the statement text depends only on the role and stays cacheable.
+func visibility(a *user.Actor, arg func(any) string) string {
 	switch {
 	case a == nil:
 		return "FALSE"
 	case a.IsAdmin():
 		return "TRUE"
 	case a.IsAgent():
-		cond := "(t.team_id IS NULL OR NOT EXISTS (SELECT 1 FROM teams vt WHERE vt.id = t.team_id AND vt.restricted = TRUE)" +
-			" OR t.assignee_id = " + strconv.FormatInt(a.ID, 10)
-		if len(a.TeamIDs) > 0 {
-			ids := make([]string, len(a.TeamIDs))
-			for i, id := range a.TeamIDs {
-				ids[i] = strconv.FormatInt(id, 10)
-			}
-			cond += " OR t.team_id IN (" + strings.Join(ids, ",") + ")"
-		}
-		return cond + ")"
+		me := arg(a.ID)
+		return "(t.team_id IS NULL OR t.assignee_id = " + me +
+			" OR NOT EXISTS (SELECT 1 FROM teams vt WHERE vt.id = t.team_id AND vt.restricted = TRUE)" +
+			" OR EXISTS (SELECT 1 FROM team_members vm WHERE vm.team_id = t.team_id AND vm.user_id = " + me + "))"
 	default:
-		me := strconv.FormatInt(a.ID, 10)
-		cond := "(t.requester_id = " + me +
-			" OR EXISTS (SELECT 1 FROM ticket_followers vf WHERE vf.ticket_id = t.id AND vf.user_id = " + me + ")"
-		if a.OrganizationID != 0 {
-			cond += " OR (t.organization_id = " + strconv.FormatInt(a.OrganizationID, 10) +
-				" AND EXISTS (SELECT 1 FROM organizations vo WHERE vo.id = t.organization_id AND vo.shared_tickets = TRUE))"
-		}
-		return cond + ")"
+		me, org := arg(a.ID), arg(a.OrganizationID)
+		return "(t.requester_id = " + me +
+			" OR EXISTS (SELECT 1 FROM ticket_followers vf WHERE vf.ticket_id = t.id AND vf.user_id = " + me + ")" +
+			" OR (t.organization_id = " + org +
+			" AND EXISTS (SELECT 1 FROM organizations vo WHERE vo.id = t.organization_id AND vo.shared_tickets = TRUE)))"
 	}
+}
+
+// getQueries derives, per role, the statement that loads one visible
+// ticket by number. They join the named queries so they are prepared and
+// checked at start-up like the rest.
+func (s *Service) addGetQueries() {
+	for _, role := range []user.Role{user.RoleAdmin, user.RoleAgent, user.RoleRequester} {
+		n := 1
+		arg := func(any) string { n++; return "$" + strconv.Itoa(n) }
+		s.q.Add("get-ticket-"+string(role), s.q.Get("select-tickets")+" AND t.number = "+s.db.Rebind("$1")+
+			" AND "+s.db.Rebind(visibility(&user.Actor{Role: role}, arg)))
+	}
+	s.q.Add("get-ticket-by-id", s.q.Get("select-tickets")+" AND t.id = "+s.db.Rebind("$1"))
 }
 
 // get loads the ticket with number if actor may see it; otherwise
 // ErrNotFound, so existence is never revealed.
 func (s *Service) get(ctx context.Context, q db.Queryer, a *user.Actor, number int64) (*Ticket, error) {
-	query := s.q.Get("select-tickets") + " AND t.number = " + s.db.Rebind("$1") + " AND " + visibility(a)
-	t, err := s.scanTicket(q.QueryRowContext(ctx, query, number))
+	if a == nil {
+		return nil, fmt.Errorf("ticket %d: %w", number, fault.ErrNotFound)
+	}
+	args := []any{number}
+	switch a.Role {
+	case user.RoleAdmin:
+	case user.RoleAgent:
+		args = append(args, a.ID)
+	default:
+		args = append(args, a.ID, a.OrganizationID)
+	}
+	role := a.Role
+	if !role.Valid() {
+		role = user.RoleRequester
+	}
+	t, err := s.scanTicket(q.QueryRowContext(ctx, s.q.Get("get-ticket-"+string(role)), args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("ticket %d: %w", number, fault.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("ticket %d: %w", number, err)
+	}
+	return t, nil
+}
+
+// byID loads a ticket by its internal id, without a visibility check: for
+// re-reading a ticket the caller just wrote.
+func (s *Service) byID(ctx context.Context, q db.Queryer, id int64) (*Ticket, error) {
+	t, err := s.scanTicket(q.QueryRowContext(ctx, s.q.Get("get-ticket-by-id"), id))
+	if err != nil {
+		return nil, fmt.Errorf("ticket id %d: %w", id, err)
 	}
 	return t, nil
 }
@@ -206,7 +235,7 @@ type change struct {
 	field, old, new string
 }
 
-func (s *Service) appendEvents(ctx context.Context, tx *sql.Tx, ticketID, actorID int64, at int64, changes []change) error {
+func (s *Service) appendEvents(ctx context.Context, tx *db.Tx, ticketID, actorID int64, at int64, changes []change) error {
 	for _, c := range changes {
 		if _, err := tx.ExecContext(ctx, s.q.Get("insert-event"), ticketID, nullID(actorID), at, c.field, c.old, c.new); err != nil {
 			return fmt.Errorf("append history: %w", err)

@@ -2,7 +2,6 @@ package ticket
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,7 +75,7 @@ func (s *Service) Update(ctx context.Context, a *user.Actor, number int64, p Pat
 func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Patch, ifVersion int64) (*Ticket, []string, error) {
 	var t *Ticket
 	var changes []change
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		var err error
 		if t, err = s.get(ctx, tx, a, number); err != nil {
 			return err
@@ -121,7 +120,7 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 }
 
 // writeTicket stores t's mutable columns if its version is still read.
-func (s *Service) writeTicket(ctx context.Context, tx *sql.Tx, t *Ticket, read int64, now int64, mergedInto int64) error {
+func (s *Service) writeTicket(ctx context.Context, tx *db.Tx, t *Ticket, read int64, now int64, mergedInto int64) error {
 	cf, _ := json.Marshal(t.CustomFields)
 	tags, _ := json.Marshal(t.Tags)
 	var cat, team, asg int64
@@ -148,7 +147,7 @@ func (s *Service) writeTicket(ctx context.Context, tx *sql.Tx, t *Ticket, read i
 }
 
 // apply validates p against t, changes t in memory and returns the history.
-func (s *Service) apply(ctx context.Context, tx *sql.Tx, a *user.Actor, t *Ticket, p Patch) ([]change, error) {
+func (s *Service) apply(ctx context.Context, tx *db.Tx, a *user.Actor, t *Ticket, p Patch) ([]change, error) {
 	inv := &fault.Invalid{}
 	var ch []change
 	rec := func(field, old, new string) {
@@ -346,7 +345,7 @@ func (s *Service) applyStatus(inv *fault.Invalid, t *Ticket, p Patch, rec func(f
 	t.Status = target
 }
 
-func (s *Service) setFollowers(ctx context.Context, tx *sql.Tx, inv *fault.Invalid, t *Ticket, emails []string, rec func(field, old, new string)) error {
+func (s *Service) setFollowers(ctx context.Context, tx *db.Tx, inv *fault.Invalid, t *Ticket, emails []string, rec func(field, old, new string)) error {
 	if len(emails) > MaxFollowers {
 		inv.Add("followers", "at most %d followers", MaxFollowers)
 		return nil

@@ -45,7 +45,7 @@ func (s *Service) CreateOrganization(ctx context.Context, actor *Actor, in Organ
 		return nil, err
 	}
 	var id int64
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		inv := &fault.Invalid{}
 		var name, domain string
 		if in.Name != nil {
@@ -76,7 +76,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, actor *Actor, id int64
 	if err := requireAdmin(actor, "update organization"); err != nil {
 		return nil, err
 	}
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		o, err := scanOrg(tx.QueryRowContext(ctx, s.q.Get("select-organization"), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("organization %d: %w", id, fault.ErrNotFound)

@@ -96,7 +96,7 @@ func (s *Service) Create(ctx context.Context, in NewUser) (*User, error) {
 		}
 	}
 	var id int64
-	err = s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
 		var orgID int64
 		if in.Organization != "" {
 			o, err := s.orgByName(ctx, tx, in.Organization)
@@ -277,7 +277,7 @@ func (s *Service) Update(ctx context.Context, actor *Actor, id int64, p Patch) (
 		}
 		hash = h
 	}
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		u, err := s.get(ctx, tx, id)
 		if err != nil {
 			return err

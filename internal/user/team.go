@@ -51,7 +51,7 @@ func (s *Service) CreateTeam(ctx context.Context, actor *Actor, in TeamInput) (*
 		return nil, err
 	}
 	var id int64
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		inv := &fault.Invalid{}
 		name := ""
 		if in.Name != nil {
@@ -84,7 +84,7 @@ func (s *Service) UpdateTeam(ctx context.Context, actor *Actor, id int64, in Tea
 	if err := requireAdmin(actor, "update team"); err != nil {
 		return nil, err
 	}
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		t, err := s.team(ctx, tx, id)
 		if err != nil {
 			return err
@@ -119,7 +119,7 @@ func (s *Service) UpdateTeam(ctx context.Context, actor *Actor, id int64, in Tea
 	return s.Team(ctx, id)
 }
 
-func (s *Service) setMembers(ctx context.Context, tx *sql.Tx, teamID int64, emails []string) error {
+func (s *Service) setMembers(ctx context.Context, tx *db.Tx, teamID int64, emails []string) error {
 	inv := &fault.Invalid{}
 	for i, e := range emails {
 		u, err := s.byEmail(ctx, tx, e)
@@ -142,7 +142,7 @@ func (s *Service) AddMember(ctx context.Context, actor *Actor, id int64, email s
 	if err := requireAdmin(actor, "add member"); err != nil {
 		return nil, err
 	}
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		if _, err := s.team(ctx, tx, id); err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func (s *Service) RemoveMember(ctx context.Context, actor *Actor, id int64, emai
 	if err := requireAdmin(actor, "remove member"); err != nil {
 		return nil, err
 	}
-	err := s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		if _, err := s.team(ctx, tx, id); err != nil {
 			return err
 		}

@@ -1,0 +1,146 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// stmtCache keeps prepared statements per query text for one pool, so hot
+// statements are parsed once instead of on every call. On SQLite parsing
+// costs about as much as running a simple statement. PostgreSQL needs none:
+// pgx caches prepared statements per connection itself.
+type stmtCache struct {
+	pool *sql.DB
+	mu   sync.RWMutex
+	m    map[string]*sql.Stmt
+}
+
+// maxCachedStmts bounds the cache; dynamically built list queries beyond it
+// are simply prepared each time.
+const maxCachedStmts = 512
+
+func newStmtCache(pool *sql.DB) *stmtCache {
+	return &stmtCache{pool: pool, m: map[string]*sql.Stmt{}}
+}
+
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.RLock()
+	st := c.m[query]
+	c.mu.RUnlock()
+	if st != nil {
+		return st, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st := c.m[query]; st != nil {
+		return st, nil
+	}
+	if len(c.m) >= maxCachedStmts {
+		return nil, nil
+	}
+	st, err := c.pool.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.m[query] = st
+	return st, nil
+}
+
+// peek returns a cached statement without preparing one.
+func (c *stmtCache) peek(query string) *sql.Stmt {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[query]
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = map[string]*sql.Stmt{}
+}
+
+// pool runs statements on a connection pool through the cache.
+type pool struct {
+	db    *sql.DB
+	cache *stmtCache // nil: no caching
+}
+
+func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if p.cache != nil {
+		if st, err := p.cache.get(ctx, query); err != nil {
+			return nil, err
+		} else if st != nil {
+			return st.ExecContext(ctx, args...)
+		}
+	}
+	return p.db.ExecContext(ctx, query, args...)
+}
+
+func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if p.cache != nil {
+		if st, err := p.cache.get(ctx, query); err != nil {
+			return nil, err
+		} else if st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+	}
+	return p.db.QueryContext(ctx, query, args...)
+}
+
+func (p pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if p.cache != nil {
+		if st, err := p.cache.get(ctx, query); err == nil && st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
+	return p.db.QueryRowContext(ctx, query, args...)
+}
+
+// Tx is a write transaction whose statements come from the writer's cache.
+type Tx struct {
+	*sql.Tx
+	cache *stmtCache
+}
+
+func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if t.cache == nil {
+		return nil
+	}
+	// Only statements prepared at start-up: preparing on the pool now would
+	// wait for the writer connection this transaction holds.
+	st := t.cache.peek(query)
+	if st == nil {
+		return nil
+	}
+	// The writer pool has a single connection, so this reuses the statement
+	// prepared on it instead of preparing again.
+	return t.Tx.StmtContext(ctx, st)
+}
+
+// ExecContext runs a statement in the transaction.
+func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs a query in the transaction.
+func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.Tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a single-row query in the transaction.
+func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
+}
