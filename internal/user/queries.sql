@@ -84,3 +84,9 @@ INSERT INTO users (email, name, role, password_hash, active, created_at, updated
 VALUES ($1, $2, 'requester', '', TRUE, $3, $3)
 ON CONFLICT DO NOTHING
 RETURNING id;
+
+-- name: select-organization-by-domain
+SELECT id, name, domain, shared_tickets, created_at, updated_at FROM organizations WHERE domain = $1 ORDER BY id LIMIT 1;
+
+-- name: set-user-organization
+UPDATE users SET organization_id = $2 WHERE id = $1 AND organization_id IS NULL;

@@ -145,6 +145,17 @@ func (s *Service) FindOrCreateRequester(ctx context.Context, tx db.Queryer, fiel
 	if err != nil {
 		return nil, fmt.Errorf("user: create requester: %w", err)
 	}
+	// A new requester whose address is in an organization's domain joins it.
+	if at := strings.LastIndexByte(email, '@'); at > 0 {
+		o, err := scanOrg(tx.QueryRowContext(ctx, s.q.Get("select-organization-by-domain"), strings.ToLower(email[at+1:])))
+		if err == nil {
+			if _, err := tx.ExecContext(ctx, s.q.Get("set-user-organization"), id, o.ID); err != nil {
+				return nil, err
+			}
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
 	return scanUser(tx.QueryRowContext(ctx, s.q.Get("select-user-by-id"), id))
 }
 

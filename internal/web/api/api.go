@@ -41,11 +41,14 @@ type Deps struct {
 // API serves /api/v1.
 type API struct {
 	Deps
+	// failures limits requests without a valid token per client address,
+	// so tokens cannot be guessed at speed. Valid tokens are never limited.
+	failures *web.Limiter
 }
 
 // New returns the API.
 func New(d Deps) *API {
-	return &API{Deps: d}
+	return &API{Deps: d, failures: web.NewLimiter(1, 30)}
 }
 
 type ctxKey int
@@ -62,6 +65,10 @@ func (a *API) handle(mux *http.ServeMux, pattern string, h func(w http.ResponseW
 	mux.Handle(pattern, web.API(a.Log, func(w http.ResponseWriter, r *http.Request) error {
 		actor, tok, err := a.authenticate(r)
 		if err != nil {
+			if ok, wait := a.failures.Allow(web.ClientIP(r)); !ok {
+				return &web.StatusError{Status: http.StatusTooManyRequests, RetryAfter: wait,
+					Detail: "Too many requests without valid credentials; try again later."}
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="docket"`)
 			return err
 		}

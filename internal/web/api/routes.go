@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -57,8 +58,21 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /api/v1/tokens", a.createToken)
 	h("DELETE /api/v1/tokens/{id}", a.deleteToken)
 
-	// Anything else under /api/ is a JSON 404, not an HTML page.
+	// Anything else under /api/ is a JSON 405 (the path exists with other
+	// methods) or 404, never an HTML page.
 	mux.Handle("/api/", web.API(a.Log, func(w http.ResponseWriter, r *http.Request) error {
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/api/" {
+				allowed = append(allowed, m)
+			}
+		}
+		if len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			return &web.StatusError{Status: http.StatusMethodNotAllowed, Detail: "This endpoint does not support " + r.Method + "."}
+		}
 		return &web.StatusError{Status: http.StatusNotFound, Detail: "No such API endpoint."}
 	}))
 }
