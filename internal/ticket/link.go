@@ -162,7 +162,7 @@ func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) 
 		return nil, fmt.Errorf("ticket: merge %d: %w", number, fault.Forbidden("only agents can merge tickets"))
 	}
 	var src, dst *Ticket
-	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
+	err := s.withRetry(ctx, func(tx *db.Tx) error {
 		var err error
 		if src, err = s.get(ctx, tx, a, number); err != nil {
 			return err

@@ -120,7 +120,8 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 	var t *Ticket
 	var followUp *Ticket
 	var changed []string
-	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
+	err := s.withRetry(ctx, func(tx *db.Tx) error {
+		msgID, changed = 0, nil
 		var err error
 		t, err = s.get(ctx, tx, a, number)
 		if err != nil {
@@ -174,9 +175,13 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 			kind = "note"
 		}
 		changes = append(changes, change{"message", "", kind + " " + strconv.FormatInt(msgID, 10)})
-		if _, err := tx.ExecContext(ctx, s.q.Get("touch-ticket"), t.ID, now, nullTime(firstResponse), string(status),
-			string(resolution), solution, nullTime(resolvedAt)); err != nil {
+		res, err := tx.ExecContext(ctx, s.q.Get("touch-ticket"), t.ID, now, nullTime(firstResponse), string(status),
+			string(resolution), solution, nullTime(resolvedAt), t.Version)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errRetry
 		}
 		return s.appendEvents(ctx, tx, t.ID, a.ID, now, changes)
 	})

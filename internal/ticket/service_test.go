@@ -515,3 +515,34 @@ func TestHistoryIsAppendOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestConcurrentRepliesAndUpdates(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		tk := apptest.Ticket(t, s, agent)
+		var wg sync.WaitGroup
+		for i := 0; i < 10; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				var err error
+				if i == 5 {
+					prio := "p1"
+					_, err = s.Tickets.Update(ctx, agent, tk.Number, ticket.Patch{Priority: &prio}, 0)
+				} else {
+					_, err = s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: fmt.Sprint("reply ", i)})
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			}(i)
+		}
+		wg.Wait()
+		got, _ := s.Tickets.Get(ctx, agent, tk.Number)
+		msgs, _ := s.Tickets.Messages(ctx, agent, tk.Number, 0, 50)
+		if got.Priority != ticket.P1 || got.Status != ticket.StatusOpen || len(msgs) != 10 || got.Version != tk.Version+10 {
+			t.Fatalf("priority %s status %s, %d messages, version %d (from %d)", got.Priority, got.Status, len(msgs), got.Version, tk.Version)
+		}
+	})
+}

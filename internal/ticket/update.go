@@ -43,6 +43,18 @@ const MaxSolution = 64 * 1024
 // and our write, and the caller did not ask for a precondition.
 var errRetry = errors.New("ticket: concurrent update")
 
+// withRetry runs fn in a transaction, again when it reports errRetry: a
+// concurrent writer changed the ticket between our read and our write, and
+// the whole read-decide-write must see the new state.
+func (s *Service) withRetry(ctx context.Context, fn func(tx *db.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.db.WithTx(ctx, fn)
+		if !errors.Is(err, errRetry) || attempt >= 10 {
+			return err
+		}
+	}
+}
+
 // Update applies p to ticket number. With ifVersion > 0 it fails with
 // fault.ErrPrecondition when the ticket's version differs (the ETag rule);
 // without, concurrent writers are serialized and none of their changes is
