@@ -79,6 +79,9 @@ func (s *Service) CreateCategory(ctx context.Context, a *user.Actor, in Category
 		return tx.QueryRowContext(ctx, s.q.Get("insert-category"), c.Name, c.Description, c.Active, db.Now()).Scan(&id)
 	})
 	if err != nil {
+		if db.IsUniqueViolation(err) {
+			err = fault.Field("name", "a category with this name already exists") // lost a race with a concurrent create
+		}
 		return nil, fmt.Errorf("ticket: create category: %w", err)
 	}
 	return s.Category(ctx, id)
@@ -103,6 +106,9 @@ func (s *Service) UpdateCategory(ctx context.Context, a *user.Actor, id int64, i
 		return err
 	})
 	if err != nil {
+		if db.IsUniqueViolation(err) {
+			err = fault.Field("name", "a category with this name already exists") // lost a race with a concurrent create
+		}
 		return nil, fmt.Errorf("ticket: update category %d: %w", id, err)
 	}
 	return s.Category(ctx, id)

@@ -339,6 +339,9 @@ func (s *Service) CreateFieldDef(ctx context.Context, a *user.Actor, in FieldDef
 			d.Required, string(d.TicketType), nullID(cat), d.Position, d.Active, db.Now()).Scan(&id)
 	})
 	if err != nil {
+		if db.IsUniqueViolation(err) {
+			err = fault.Field("key", "a custom field with this key already exists") // lost a race with a concurrent create
+		}
 		return nil, fmt.Errorf("ticket: create custom field: %w", err)
 	}
 	return s.FieldDef(ctx, id)

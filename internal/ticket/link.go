@@ -95,6 +95,10 @@ func (s *Service) link(ctx context.Context, a *user.Actor, number int64, typ Lin
 		}
 		now := db.Now()
 		if _, err := tx.ExecContext(ctx, s.q.Get("insert-link"), src.ID, dst.ID, string(stored), nullID(a.ID), now); err != nil {
+			if db.IsUniqueViolation(err) {
+				// A concurrent request linked the same pair first.
+				return fault.Conflict("%s and %s are already linked", from.Reference, to.Reference)
+			}
 			return err
 		}
 		if err := s.appendEvents(ctx, tx, from.ID, a.ID, now, []change{{"link", "", string(typ) + " " + to.Reference}}); err != nil {

@@ -111,11 +111,13 @@ ORDER BY l.id;
 
 -- name: move-links
 UPDATE ticket_links SET ticket_id = $2 WHERE ticket_id = $1 AND other_id <> $2
-  AND NOT EXISTS (SELECT 1 FROM ticket_links x WHERE x.ticket_id = $2 AND x.other_id = ticket_links.other_id AND x.link_type = ticket_links.link_type);
+  AND NOT EXISTS (SELECT 1 FROM ticket_links x WHERE (x.ticket_id = $2 AND x.other_id = ticket_links.other_id)
+                                               OR (x.other_id = $2 AND x.ticket_id = ticket_links.other_id));
 
 -- name: move-links-other
 UPDATE ticket_links SET other_id = $2 WHERE other_id = $1 AND ticket_id <> $2
-  AND NOT EXISTS (SELECT 1 FROM ticket_links x WHERE x.other_id = $2 AND x.ticket_id = ticket_links.ticket_id AND x.link_type = ticket_links.link_type);
+  AND NOT EXISTS (SELECT 1 FROM ticket_links x WHERE (x.ticket_id = $2 AND x.other_id = ticket_links.ticket_id)
+                                               OR (x.other_id = $2 AND x.ticket_id = ticket_links.ticket_id));
 
 -- name: merged-from
 SELECT number FROM tickets WHERE merged_into_id = $1 ORDER BY number;

@@ -116,7 +116,10 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 		if err := s.appendEvents(ctx, tx, t.ID, a.ID, now, changes); err != nil {
 			return err
 		}
-		t, err = s.get(ctx, tx, a, number)
+		// Re-read without a visibility check: handing a ticket to a
+		// restricted team the agent is not in is allowed, and the agent
+		// still gets the result of what they just did.
+		t, err = s.byID(ctx, tx, t.ID)
 		return err
 	})
 	if err != nil {

@@ -66,6 +66,9 @@ func (s *Service) CreateOrganization(ctx context.Context, actor *Actor, in Organ
 		return tx.QueryRowContext(ctx, s.q.Get("insert-organization"), name, domain, shared, db.Now()).Scan(&id)
 	})
 	if err != nil {
+		if db.IsUniqueViolation(err) {
+			err = fault.Field("name", "an organization with this name already exists") // lost a race with a concurrent create
+		}
 		return nil, fmt.Errorf("user: create organization: %w", err)
 	}
 	return s.Organization(ctx, id)
@@ -103,6 +106,9 @@ func (s *Service) UpdateOrganization(ctx context.Context, actor *Actor, id int64
 		return err
 	})
 	if err != nil {
+		if db.IsUniqueViolation(err) {
+			err = fault.Field("name", "an organization with this name already exists") // lost a race with a concurrent create
+		}
 		return nil, fmt.Errorf("user: update organization %d: %w", id, err)
 	}
 	return s.Organization(ctx, id)

@@ -112,6 +112,9 @@ func (s *Service) Create(ctx context.Context, in NewUser) (*User, error) {
 			in.Phone, in.Department, in.Location, in.Timezone, true, db.Now()).Scan(&id)
 	})
 	if err != nil {
+		if db.IsUniqueViolation(err) {
+			err = fault.Field("email", "a user with this email already exists") // lost a race with a concurrent create
+		}
 		return nil, fmt.Errorf("user: create %s: %w", email, err)
 	}
 	return s.Get(ctx, id)
@@ -354,6 +357,9 @@ func (s *Service) Update(ctx context.Context, actor *Actor, id int64, p Patch) (
 		return nil
 	})
 	if err != nil {
+		if db.IsUniqueViolation(err) {
+			err = fault.Field("email", "a user with this email already exists") // lost a race with a concurrent create
+		}
 		return nil, fmt.Errorf("user: update %d: %w", id, err)
 	}
 	return s.Get(ctx, id)

@@ -74,6 +74,9 @@ func (s *Service) CreateTeam(ctx context.Context, actor *Actor, in TeamInput) (*
 		return nil
 	})
 	if err != nil {
+		if db.IsUniqueViolation(err) {
+			err = fault.Field("name", "a team with this name already exists") // lost a race with a concurrent create
+		}
 		return nil, fmt.Errorf("user: create team: %w", err)
 	}
 	return s.Team(ctx, id)
@@ -114,6 +117,9 @@ func (s *Service) UpdateTeam(ctx context.Context, actor *Actor, id int64, in Tea
 		return nil
 	})
 	if err != nil {
+		if db.IsUniqueViolation(err) {
+			err = fault.Field("name", "a team with this name already exists") // lost a race with a concurrent create
+		}
 		return nil, fmt.Errorf("user: update team %d: %w", id, err)
 	}
 	return s.Team(ctx, id)

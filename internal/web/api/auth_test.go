@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -83,20 +84,70 @@ func TestAuthentication(t *testing.T) {
 			_, err = c.ListTickets(ctx, client.TicketFilter{})
 			wantStatus(t, err, http.StatusUnauthorized)
 		})
+
+		// Last: it uses up this server's allowance of failed attempts.
+		t.Run("failed attempts are rate limited", func(t *testing.T) {
+			bad := client.New(f.URL, "dkt_guessing")
+			limited := 0
+			for i := range 40 {
+				_, err := bad.ListTickets(ctx, client.TicketFilter{})
+				var e *client.Error
+				if !errors.As(err, &e) {
+					t.Fatalf("attempt %d: %v", i, err)
+				}
+				switch e.Status {
+				case http.StatusUnauthorized:
+					if limited > 0 {
+						t.Fatalf("attempt %d: 401 after being limited", i)
+					}
+				case http.StatusTooManyRequests:
+					limited++
+					if e.Header.Get("Retry-After") == "" {
+						t.Errorf("429 without Retry-After")
+					}
+				default:
+					t.Fatalf("attempt %d: %v", i, err)
+				}
+			}
+			if limited == 0 || limited == 40 {
+				t.Errorf("%d of 40 failed attempts limited, want some but not all", limited)
+			}
+			// A valid token is never limited.
+			_, err := f.agentC.ListTickets(ctx, client.TicketFilter{})
+			check(t, err)
+		})
 	})
 }
 
 func TestUnknownEndpoint(t *testing.T) {
 	forEachDB(t, func(t *testing.T, f *fixture) {
-		for _, path := range []string{"/api/v1/nope", "/api/v2/tickets", "/api/v1/tickets/1/nope"} {
-			_, err := f.admin.Do(t.Context(), http.MethodGet, path, nil, nil)
-			e := wantStatus(t, err, http.StatusNotFound)
-			if ct := e.Header.Get("Content-Type"); ct != "application/problem+json" {
-				t.Errorf("%s: Content-Type %q, want application/problem+json", path, ct)
-			}
-			if e.Title != "Not Found" {
-				t.Errorf("%s: title %q", path, e.Title)
-			}
+		tests := []struct {
+			method, path string
+			status       int
+			allow        string
+		}{
+			{http.MethodGet, "/api/v1/nope", http.StatusNotFound, ""},
+			{http.MethodGet, "/api/v2/tickets", http.StatusNotFound, ""},
+			{http.MethodGet, "/api/v1/tickets/1/nope", http.StatusNotFound, ""},
+			{http.MethodPost, "/api/v1/nope", http.StatusNotFound, ""},
+			{http.MethodDelete, "/api/v1/tickets/1", http.StatusMethodNotAllowed, "GET, PATCH"},
+			{http.MethodPut, "/api/v1/users/1", http.StatusMethodNotAllowed, "GET, PATCH"},
+			{http.MethodPatch, "/api/v1/tickets", http.StatusMethodNotAllowed, "GET, POST"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+				_, err := f.admin.Do(t.Context(), tt.method, tt.path, nil, nil)
+				e := wantStatus(t, err, tt.status)
+				if ct := e.Header.Get("Content-Type"); ct != "application/problem+json" {
+					t.Errorf("Content-Type %q, want application/problem+json", ct)
+				}
+				if e.Title != http.StatusText(tt.status) {
+					t.Errorf("title %q", e.Title)
+				}
+				if e.Header.Get("Allow") != tt.allow {
+					t.Errorf("Allow %q, want %q", e.Header.Get("Allow"), tt.allow)
+				}
+			})
 		}
 	})
 }

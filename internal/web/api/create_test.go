@@ -59,18 +59,24 @@ func TestCreateTicket(t *testing.T) {
 			}
 		})
 
-		priorities := []struct {
+		type priorityCase struct {
 			name                      string
 			priority, impact, urgency string
 			want                      string
 			wantImpact, wantUrgency   string
-		}{
-			{"high × medium", "", "high", "medium", "p2", "high", "medium"},
-			{"high × high", "", "high", "high", "p1", "high", "high"},
-			{"low × low", "", "low", "low", "p4", "low", "low"},
-			{"medium × medium", "", "medium", "medium", "p3", "medium", "medium"},
+		}
+		priorities := []priorityCase{
 			{"explicit wins over matrix", "p4", "high", "high", "p4", "high", "high"},
 			{"explicit alone", "p1", "", "", "p1", "<nil>", "<nil>"},
+			{"explicit by name", "critical", "", "", "p1", "<nil>", "<nil>"},
+		}
+		// The whole impact × urgency matrix.
+		for iu, want := range map[[2]string]string{
+			{"high", "high"}: "p1", {"high", "medium"}: "p2", {"high", "low"}: "p3",
+			{"medium", "high"}: "p2", {"medium", "medium"}: "p3", {"medium", "low"}: "p4",
+			{"low", "high"}: "p3", {"low", "medium"}: "p4", {"low", "low"}: "p4",
+		} {
+			priorities = append(priorities, priorityCase{iu[0] + " × " + iu[1], "", iu[0], iu[1], want, iu[0], iu[1]})
 		}
 		for _, tt := range priorities {
 			t.Run("priority "+tt.name, func(t *testing.T) {

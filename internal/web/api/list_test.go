@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/docket/docket/client"
 )
@@ -89,6 +90,10 @@ func TestListTickets(t *testing.T) {
 			{"q terms and text", f.admin, client.TicketFilter{Q: "status:new,open tag:vpn tunnel"}, sorted(vpn.Number)},
 			{"q assignee term", f.agentC, client.TicketFilter{Q: "assignee:me"}, sorted(vpn.Number)},
 			{"q priority term", f.admin, client.TicketFilter{Q: "priority:p4"}, sorted(laptop.Number)},
+			{"created after", f.admin, client.TicketFilter{CreatedAfter: printer.CreatedAt}, sorted(printer.Number, laptop.Number)},
+			{"created before", f.admin, client.TicketFilter{CreatedBefore: printer.CreatedAt}, sorted(vpn.Number)},
+			{"updated after", f.admin, client.TicketFilter{UpdatedAfter: laptop.UpdatedAt.Add(time.Microsecond)}, sorted(printer.Number)},
+			{"organization none", f.admin, client.TicketFilter{Organization: []string{"none"}}, all},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -150,18 +150,20 @@ func TestLinks(t *testing.T) {
 		}
 		evs, err := f.agentC.Events(ctx, child.Number, client.ListOptions{})
 		check(t, err)
-		if !slices.ContainsFunc(evs.Items, func(e client.Event) bool { return e.Field == "link" && str(e.New) == "child #"+strconv.FormatInt(parent.Number, 10) }) {
+		if !slices.ContainsFunc(evs.Items, func(e client.Event) bool {
+			return e.Field == "link" && str(e.New) == "child #"+strconv.FormatInt(parent.Number, 10)
+		}) {
 			t.Errorf("child's history lacks the link: %+v", evs.Items)
 		}
 
 		invalid := []struct {
-			name    string
-			c       *client.Client
-			from    int64
-			typ     string
-			to      int64
-			field   string
-			status  int
+			name   string
+			c      *client.Client
+			from   int64
+			typ    string
+			to     int64
+			field  string
+			status int
 		}{
 			{"duplicate", f.agentC, parent.Number, client.LinkRelated, child.Number, "", http.StatusConflict},
 			{"duplicate seen from the other side", f.agentC, child.Number, client.LinkParent, parent.Number, "", http.StatusConflict},

@@ -2,7 +2,7 @@ package api
 
 import (
 	"net/http"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/docket/docket/internal/fault"
@@ -93,7 +93,9 @@ func (a *API) createMessage(w http.ResponseWriter, r *http.Request, actor *user.
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/v1/tickets/"+strings.TrimPrefix(r.PathValue("number"), "#")+"/messages")
+	// The message may have landed elsewhere: on the survivor of a merge, or
+	// on a follow-up of a closed ticket.
+	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(m.TicketNumber, 10)+"/messages")
 	return web.JSON(w, http.StatusCreated, toMessageJSON(m))
 }
 

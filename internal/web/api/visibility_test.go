@@ -174,6 +174,16 @@ func TestRequesterVisibility(t *testing.T) {
 		wantStatus(t, err, http.StatusForbidden)
 		_, err = f.reqC.ListTeams(ctx, client.ListOptions{})
 		wantStatus(t, err, http.StatusForbidden)
+		t.Run("followers see the ticket", func(t *testing.T) {
+			follower, followerC := f.user(t, "requester", "")
+			tk := f.ticket(t, client.NewTicket{Followers: []string{follower.Email}})
+			_, _, err := followerC.GetTicket(ctx, tk.Number)
+			check(t, err)
+			_, err = f.admin.UpdateTicket(ctx, tk.Number, client.TicketPatch{Followers: &[]string{}})
+			check(t, err)
+			_, _, err = followerC.GetTicket(ctx, tk.Number)
+			wantStatus(t, err, http.StatusNotFound)
+		})
 		m, err := f.reqC.Reply(ctx, mine.Number, client.NewMessage{Body: "Yes, still flickers."})
 		check(t, err)
 		if m.Internal || m.Author.Email != me.Email || m.Ticket != mine.Number {
@@ -224,10 +234,34 @@ func TestOrganizationSharing(t *testing.T) {
 			t.Errorf("Solo colleague lists %v, want nothing", got)
 		}
 
+		t.Run("new requesters join by email domain", func(t *testing.T) {
+			_, err := f.admin.UpdateOrganization(ctx, mustOrg(t, f, "Acme").ID, client.OrganizationPatch{Domain: client.Ptr("acme.example")})
+			check(t, err)
+			tk := f.ticket(t, client.NewTicket{Requester: &client.Contact{Email: "Wile.E@ACME.example"}})
+			if str(tk.Organization) != "Acme" {
+				t.Fatalf("ticket organization %s, want Acme", str(tk.Organization))
+			}
+			_, _, err = acme1C.GetTicket(ctx, tk.Number)
+			check(t, err)
+		})
+
 		orgs, err := acme1C.ListOrganizations(ctx, client.ListOptions{})
 		check(t, err)
 		if len(orgs.Items) != 1 || orgs.Items[0].Name != "Acme" {
 			t.Errorf("requester sees organizations %+v, want only Acme", orgs.Items)
 		}
 	})
+}
+
+func mustOrg(t *testing.T, f *fixture, name string) *client.Organization {
+	t.Helper()
+	p, err := f.admin.ListOrganizations(t.Context(), client.ListOptions{Limit: 200})
+	check(t, err)
+	for _, o := range p.Items {
+		if o.Name == name {
+			return &o
+		}
+	}
+	t.Fatalf("no organization %s", name)
+	return nil
 }
