@@ -23,6 +23,7 @@ type Filter struct {
 	Priority      []Priority
 	Assignee      []string
 	Team          []string
+	TeamIDs       []int64 // e.g. the actor's own teams
 	Requester     []string
 	Tag           []string
 	Category      []string
@@ -324,6 +325,17 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 		}
 		return o.ID, nil
 	})
+	if f.TeamIDs != nil {
+		if len(f.TeamIDs) == 0 {
+			empty = true
+		} else {
+			vals := make([]any, len(f.TeamIDs))
+			for i, id := range f.TeamIDs {
+				vals[i] = id
+			}
+			w.in("t.team_id", vals)
+		}
+	}
 	for _, tag := range f.Tag {
 		w.conds = append(w.conds, "EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag = "+
 			w.arg(strings.ToLower(strings.TrimSpace(tag)))+")")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,6 +91,10 @@ type NewReply struct {
 	Channel     Channel
 	MessageID   string
 	Threading   string
+	// Status, when set (agents only), moves the ticket in the same step:
+	// "reply and resolve". Resolution goes with resolved or closed.
+	Status     Status
+	Resolution Resolution
 }
 
 // Reply adds a public reply or internal note to ticket number. It returns
@@ -115,6 +120,9 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 	}
 	if in.Internal && !a.IsAgent() {
 		return nil, fmt.Errorf("ticket: reply %d: %w", number, fault.Forbidden("requesters can only reply publicly"))
+	}
+	if (in.Status != "" || in.Resolution != "") && !a.IsAgent() {
+		return nil, fmt.Errorf("ticket: reply %d: %w", number, fault.Forbidden("only agents can change the status"))
 	}
 	var msgID int64
 	var t *Ticket
@@ -146,28 +154,55 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 		if err != nil {
 			return err
 		}
-		status, resolution, solution := t.Status, t.Resolution, t.Solution
-		resolvedAt := timePtr(t.ResolvedAt)
-		firstResponse := timePtr(t.FirstResponseAt)
 		var changes []change
+		rec := func(field, old, new string) {
+			if old != new {
+				changes = append(changes, change{field, old, new})
+			}
+		}
+		before := t.Status
 		if a.IsAgent() && !in.Internal {
-			if firstResponse == nil && a.ID != t.Requester.ID {
-				firstResponse = &now
+			if t.FirstResponseAt == nil && a.ID != t.Requester.ID {
+				at := db.Time(now)
+				t.FirstResponseAt = &at
 			}
-			if status == StatusNew {
-				status = StatusOpen
+			if t.Status == StatusNew {
+				t.Status = StatusOpen
 			}
 		}
-		if !a.IsAgent() && (status == StatusResolved || status == StatusPending) {
+		if !a.IsAgent() && (t.Status == StatusResolved || t.Status == StatusPending) {
 			// The requester wrote back: the ball is in our court again.
-			if status == StatusResolved {
-				changes = append(changes, change{"resolution", string(resolution), ""})
-				resolution, solution, resolvedAt = "", "", nil
+			if t.Status == StatusResolved {
+				rec("resolution", string(t.Resolution), "")
+				t.Resolution, t.Solution, t.ResolvedAt = "", "", nil
 			}
-			status = StatusOpen
+			t.Status = StatusOpen
 		}
-		if status != t.Status {
-			changes = append(changes, change{"status", string(t.Status), string(status)})
+		rec("status", string(before), string(t.Status))
+		if in.Status != "" {
+			// "Reply and set status": validated like a PATCH, in the same
+			// transaction, so either both happen or neither.
+			st, res := in.Status, in.Resolution
+			p := Patch{Status: &st}
+			if res != "" {
+				p.Resolution = &res
+			}
+			inv := &fault.Invalid{}
+			s.applyStatus(inv, t, p, func(field, old, new string) {
+				if field == "status" {
+					return // recorded once below
+				}
+				rec(field, old, new)
+			})
+			if err := inv.Err(); err != nil {
+				return err
+			}
+			if i := slices.IndexFunc(changes, func(c change) bool { return c.field == "status" }); i >= 0 {
+				changes = slices.Delete(changes, i, i+1)
+			}
+			rec("status", string(before), string(t.Status))
+		}
+		if t.Status != before {
 			changed = append(changed, "status")
 		}
 		kind := "reply"
@@ -175,13 +210,8 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 			kind = "note"
 		}
 		changes = append(changes, change{"message", "", kind + " " + strconv.FormatInt(msgID, 10)})
-		res, err := tx.ExecContext(ctx, s.q.Get("touch-ticket"), t.ID, now, nullTime(firstResponse), string(status),
-			string(resolution), solution, nullTime(resolvedAt), t.Version)
-		if err != nil {
+		if err := s.writeTicket(ctx, tx, t, t.Version, now, 0); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errRetry
 		}
 		return s.appendEvents(ctx, tx, t.ID, a.ID, now, changes)
 	})

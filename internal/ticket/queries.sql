@@ -30,11 +30,6 @@ UPDATE tickets SET type = $2, subject = $3, status = $4, resolution = $5, soluti
        version = version + 1
 WHERE id = $1 AND version = $20;
 
--- name: touch-ticket
-UPDATE tickets SET updated_at = $2, first_response_at = $3, status = $4, resolution = $5, solution = $6,
-       resolved_at = $7, version = version + 1
-WHERE id = $1 AND version = $8;
-
 -- name: insert-event
 INSERT INTO ticket_events (ticket_id, actor_id, at, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6);
 

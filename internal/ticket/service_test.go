@@ -546,3 +546,36 @@ func TestConcurrentRepliesAndUpdates(t *testing.T) {
 		}
 	})
 }
+
+func TestReplyAndSetStatusIsAtomic(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		tk := apptest.Ticket(t, s, agent)
+		_, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Fixed it.", Status: ticket.StatusResolved})
+		if fieldMsg(err, "resolution") == "" {
+			t.Fatalf("resolve without resolution: %v", err)
+		}
+		if msgs, _ := s.Tickets.Messages(ctx, agent, tk.Number, 0, 50); len(msgs) != 1 {
+			t.Fatalf("the refused reply was stored: %d messages", len(msgs))
+		}
+		m, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Fixed it.", Status: ticket.StatusResolved, Resolution: ticket.ResolutionFixed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.Tickets.Get(ctx, agent, tk.Number)
+		if got.Status != ticket.StatusResolved || got.Resolution != ticket.ResolutionFixed || got.FirstResponseAt == nil || got.ResolvedAt == nil || m.TicketNumber != tk.Number {
+			t.Fatalf("after reply-and-resolve: %+v", got)
+		}
+		evs, _ := s.Tickets.Events(ctx, agent, tk.Number, 0, 50)
+		var statusEvents []string
+		for _, e := range evs {
+			if e.Field == "status" {
+				statusEvents = append(statusEvents, e.Old+"→"+e.New)
+			}
+		}
+		if !slices.Equal(statusEvents, []string{"new→resolved"}) {
+			t.Errorf("status history = %v, want one new→resolved", statusEvents)
+		}
+	})
+}

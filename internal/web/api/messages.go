@@ -81,6 +81,8 @@ func (a *API) createMessage(w http.ResponseWriter, r *http.Request, actor *user.
 		Internal    bool     `json:"internal"`
 		Attachments []string `json:"attachments"`
 		Channel     string   `json:"channel"`
+		Status      string   `json:"status"`
+		Resolution  string   `json:"resolution"`
 	}
 	if _, err := a.decode(w, r, &in); err != nil {
 		return err
@@ -89,7 +91,8 @@ func (a *API) createMessage(w http.ResponseWriter, r *http.Request, actor *user.
 		return fault.Field("channel", "only agents can set this")
 	}
 	m, err := a.Tickets.Reply(r.Context(), actor, n, ticket.NewReply{Body: in.Body, Format: ticket.Format(in.Format),
-		Internal: in.Internal, Attachments: in.Attachments, Channel: ticket.Channel(in.Channel)})
+		Internal: in.Internal, Attachments: in.Attachments, Channel: ticket.Channel(in.Channel),
+		Status: ticket.Status(in.Status), Resolution: ticket.Resolution(in.Resolution)})
 	if err != nil {
 		return err
 	}
