@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,7 @@ import (
 	"github.com/docket/docket/internal/config"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/web"
+	"github.com/docket/docket/internal/web/agent"
 	"github.com/docket/docket/internal/web/api"
 )
 
@@ -33,7 +35,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	defer s.DB.Close()
 
-	handler, metricsHandler := Handler(s, cfg, log)
+	handler, metricsHandler, err := Handler(s, cfg, log)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -61,8 +66,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	addr := ln.Addr().String()
 	log.Info("docket is running", "version", Version, "addr", addr, "database", string(s.DB.Dialect), "data", cfg.Data)
-	if n, err := s.Users.Count(ctx); err == nil && n == 0 {
-		fmt.Fprintf(env.Stderr, "\nNo users yet. Create the first admin:\n  docket user create --email you@example.com --name \"Your Name\" --role admin --password-stdin\nthen an API token:\n  docket token create --user you@example.com --name cli\n\n")
+	if token, err := s.Auth.SetupToken(ctx); err != nil {
+		return err
+	} else if token != "" {
+		fmt.Fprintf(env.Stderr, "\nWelcome to Docket. Create the first admin in your browser (the link works once):\n\n  %s/setup/%s\n\nor on the command line: docket user create --email you@example.com --name \"Your Name\" --role admin --password-stdin\n\n",
+			strings.TrimRight(publicURL(cfg, addr), "/"), token)
 	}
 	if env.Ready != nil {
 		env.Ready(addr)
@@ -94,7 +102,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 // Handler builds the whole HTTP surface over s: the API, health endpoints
 // and metrics, wrapped in the common middleware. The metrics handler is
 // returned too, for serving on a separate address.
-func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, http.Handler) {
+func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := web.NewMetrics(reg)
@@ -112,10 +120,13 @@ func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, h
 	if cfg.MetricsAddr == "" {
 		mux.Handle("GET /metrics", metricsHandler)
 	}
-	mux.Handle("/", web.API(log, func(w http.ResponseWriter, r *http.Request) error {
-		return &web.StatusError{Status: http.StatusNotFound, Detail: "No such page."}
-	}))
-	return web.Middleware(log.With("component", "http"), metrics, mux), metricsHandler
+	ws, err := agent.New(agent.Deps{Log: log.With("component", "agent"), Users: s.Users, Tickets: s.Tickets,
+		Attachments: s.Attachments, Auth: s.Auth, Bus: s.Bus, BaseURL: cfg.PublicURL(), MaxUploadBytes: cfg.MaxUploadBytes})
+	if err != nil {
+		return nil, nil, err
+	}
+	ws.Routes(mux)
+	return web.Middleware(log.With("component", "http"), metrics, mux), metricsHandler, nil
 }
 
 func readyz(d *db.DB) http.Handler {
@@ -151,4 +162,15 @@ func metricsAuth(token string, h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// publicURL is the base URL for links printed on the console: the
+// configured one, or the address actually listened on.
+func publicURL(cfg *config.Config, addr string) string {
+	if cfg.BaseURL != "" {
+		return cfg.BaseURL
+	}
+	c := *cfg
+	c.Addr = addr
+	return c.PublicURL()
 }

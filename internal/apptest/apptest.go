@@ -93,21 +93,31 @@ type Env struct {
 	Client *client.Client
 }
 
-// Server starts Docket's whole HTTP handler on a loopback port over d.
+// Server starts Docket's whole HTTP handler on a loopback port over d,
+// with an admin and their API client.
 func Server(t testing.TB, d *db.DB) *Env {
 	t.Helper()
-	cfg := Config(t)
-	s, err := app.Build(context.Background(), d, cfg)
+	s, err := app.Build(context.Background(), d, Config(t))
 	if err != nil {
 		t.Fatalf("build services: %v", err)
 	}
-	h, _ := app.Handler(s, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	e := &Env{Services: s, URL: srv.URL}
+	e := ServerFor(t, d, s)
 	e.Admin = User(t, s, user.RoleAdmin, "")
 	e.Client = e.ClientFor(t, e.Admin)
 	return e
+}
+
+// ServerFor starts the HTTP handler over already built services, creating
+// no user (first-run tests need an empty database).
+func ServerFor(t testing.TB, d *db.DB, s *app.Services) *Env {
+	t.Helper()
+	h, _, err := app.Handler(s, Config(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("handler: %v", err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &Env{Services: s, URL: srv.URL}
 }
 
 // ClientFor returns an API client authenticated as a.

@@ -20,3 +20,44 @@ UPDATE api_tokens SET last_used_at = $2 WHERE id = $1;
 
 -- name: revoke-token
 UPDATE api_tokens SET revoked_at = $2 WHERE id = $1;
+
+-- name: select-login-failures
+SELECT failures, locked_until FROM login_failures WHERE email = $1;
+
+-- name: count-login-failure
+INSERT INTO login_failures (email, failures, locked_until, updated_at) VALUES ($1, 1, 0, $2)
+ON CONFLICT (email) DO UPDATE SET updated_at = excluded.updated_at,
+    failures = CASE WHEN login_failures.updated_at < $3 THEN 1 ELSE login_failures.failures + 1 END
+RETURNING failures;
+
+-- name: lock-login
+UPDATE login_failures SET locked_until = $2 WHERE email = $1;
+
+-- name: delete-login-failures
+DELETE FROM login_failures WHERE email = $1;
+
+-- name: insert-session
+INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at, user_agent, ip)
+VALUES ($1, $2, $3, $4, $4, $5, $6, $7);
+
+-- name: select-session
+SELECT id, user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE id = $1;
+
+-- name: touch-session
+UPDATE sessions SET last_seen_at = $2 WHERE id = $1;
+
+-- name: delete-session
+DELETE FROM sessions WHERE id = $1;
+
+-- name: delete-user-sessions
+DELETE FROM sessions WHERE user_id = $1 AND id <> $2;
+
+-- name: put-setting
+INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at;
+
+-- name: get-setting
+SELECT value FROM settings WHERE key = $1;
+
+-- name: take-setting
+DELETE FROM settings WHERE key = $1 AND value = $2;

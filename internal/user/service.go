@@ -67,6 +67,13 @@ func nullID(id int64) any {
 
 // Create adds a user after validating every field.
 func (s *Service) Create(ctx context.Context, in NewUser) (*User, error) {
+	return s.CreateWith(ctx, in, nil)
+}
+
+// CreateWith is Create with a guard run inside the same transaction before
+// the insert; an error from guard aborts the creation. First-run setup uses
+// it to consume its one-time token atomically with the admin's creation.
+func (s *Service) CreateWith(ctx context.Context, in NewUser, guard func(tx *db.Tx) error) (*User, error) {
 	inv := &fault.Invalid{}
 	email, err := NormalizeEmail("email", in.Email)
 	if err != nil {
@@ -107,6 +114,11 @@ func (s *Service) Create(ctx context.Context, in NewUser) (*User, error) {
 		}
 		if _, err := s.byEmail(ctx, tx, email); err == nil {
 			return fault.Field("email", "a user with this email already exists")
+		}
+		if guard != nil {
+			if err := guard(tx); err != nil {
+				return err
+			}
 		}
 		return tx.QueryRowContext(ctx, s.q.Get("insert-user"), email, in.Name, string(in.Role), hash, nullID(orgID),
 			in.Phone, in.Department, in.Location, in.Timezone, true, db.Now()).Scan(&id)

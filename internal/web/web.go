@@ -88,12 +88,17 @@ func ProblemFor(err error) Problem {
 	return Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
 }
 
+// Seconds formats a duration for a Retry-After header, rounding up.
+func Seconds(d time.Duration) string {
+	return strconv.Itoa(int(d.Seconds() + 0.999))
+}
+
 // WriteProblem sends err as application/problem+json.
 func WriteProblem(w http.ResponseWriter, err error) Problem {
 	p := ProblemFor(err)
 	var se *StatusError
 	if errors.As(err, &se) && se.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(se.RetryAfter.Seconds()+0.999)))
+		w.Header().Set("Retry-After", Seconds(se.RetryAfter))
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

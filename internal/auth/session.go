@@ -1,0 +1,202 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/password"
+	"github.com/docket/docket/internal/user"
+)
+
+// Session lifetimes: a session ends after IdleTimeout without use, and in
+// any case MaxAge after sign-in.
+const (
+	IdleTimeout = 7 * 24 * time.Hour
+	MaxAge      = 30 * 24 * time.Hour
+	touchEvery  = 5 * time.Minute
+)
+
+// Sign-in throttling: after FreeFailures failed attempts for one address,
+// each further failure locks it for twice as long as the last, from
+// lockBase up to lockMax.
+const (
+	FreeFailures = 5
+	lockBase     = 30 * time.Second
+	lockMax      = time.Hour
+	// failureMemory is how long a failed attempt counts.
+	failureMemory = time.Hour
+)
+
+// Session is a signed-in browser.
+type Session struct {
+	ID        string // hash of the cookie secret
+	UserID    int64
+	CSRFToken string
+	CreatedAt time.Time
+	LastSeen  time.Time
+	ExpiresAt time.Time
+}
+
+func randomSecret(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("auth: no randomness: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ErrBadCredentials is the one answer to a failed sign-in, whether the
+// account exists or not.
+var ErrBadCredentials = fmt.Errorf("auth: %w", fault.ErrUnauthorized)
+
+// LockedError says sign-in for an address is paused.
+type LockedError struct{ Until time.Time }
+
+func (e *LockedError) Error() string { return "auth: too many failed sign-ins" }
+
+// Is makes a LockedError match fault.ErrUnauthorized.
+func (e *LockedError) Is(target error) bool { return target == fault.ErrUnauthorized }
+
+// a fixed hash to verify against when the account does not exist, so both
+// cases take the same time.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := password.HashWith(context.Background(), "docket-dummy-password", password.Default)
+	return h
+})
+
+// SignIn checks an email and password and starts a session. It returns the
+// cookie secret (to send to the browser once) and the session.
+func (s *Service) SignIn(ctx context.Context, email, pw, userAgent, ip string) (string, *Session, error) {
+	key := strings.ToLower(strings.TrimSpace(email))
+	if len(key) > user.MaxEmail || len(pw) > password.MaxLength {
+		return "", nil, ErrBadCredentials
+	}
+	now := time.Now()
+	var failures int
+	var lockedUntil int64
+	err := s.db.R.QueryRowContext(ctx, s.q.Get("select-login-failures"), key).Scan(&failures, &lockedUntil)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", nil, fmt.Errorf("auth: sign in: %w", err)
+	}
+	if lockedUntil > now.UnixMicro() {
+		return "", nil, &LockedError{Until: db.Time(lockedUntil)}
+	}
+	u, uerr := s.users.ByEmail(ctx, key)
+	hash := dummyHash()
+	if uerr == nil && u.PasswordHash != "" {
+		hash = u.PasswordHash
+	}
+	verr := password.Verify(ctx, hash, pw)
+	if uerr != nil || u.PasswordHash == "" || verr != nil || !u.Active || u.Role == user.RoleRequester {
+		if errors.Is(verr, context.Canceled) {
+			return "", nil, verr
+		}
+		// Count atomically: parallel guesses must not share one count.
+		if err := s.db.W.QueryRowContext(ctx, s.q.Get("count-login-failure"), key, now.UnixMicro(),
+			now.Add(-failureMemory).UnixMicro()).Scan(&failures); err != nil {
+			return "", nil, fmt.Errorf("auth: sign in: %w", err)
+		}
+		if failures > FreeFailures {
+			lock := time.Duration(float64(lockBase) * math.Pow(2, float64(min(failures-FreeFailures-1, 20))))
+			until := now.Add(min(lock, lockMax)).UnixMicro()
+			if _, err := s.db.W.ExecContext(ctx, s.q.Get("lock-login"), key, until); err != nil {
+				return "", nil, fmt.Errorf("auth: sign in: %w", err)
+			}
+		}
+		return "", nil, ErrBadCredentials
+	}
+	if failures > 0 {
+		if _, err := s.db.W.ExecContext(ctx, s.q.Get("delete-login-failures"), key); err != nil {
+			return "", nil, fmt.Errorf("auth: sign in: %w", err)
+		}
+	}
+	return s.StartSession(ctx, u.ID, userAgent, ip)
+}
+
+// StartSession creates a session for a user who has just proven who they
+// are (signed in, or created the first admin).
+func (s *Service) StartSession(ctx context.Context, userID int64, userAgent, ip string) (string, *Session, error) {
+	secret := randomSecret(32)
+	now := time.Now().UTC()
+	sess := &Session{ID: hashToken(secret), UserID: userID, CSRFToken: randomSecret(24), CreatedAt: now, LastSeen: now,
+		ExpiresAt: now.Add(MaxAge)}
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	if _, err := s.db.W.ExecContext(ctx, s.q.Get("insert-session"), sess.ID, userID, sess.CSRFToken, now.UnixMicro(),
+		sess.ExpiresAt.UnixMicro(), userAgent, ip); err != nil {
+		return "", nil, fmt.Errorf("auth: start session: %w", err)
+	}
+	return secret, sess, nil
+}
+
+// ErrNoSession means the cookie names no live session.
+var ErrNoSession = fmt.Errorf("auth: no session: %w", fault.ErrUnauthorized)
+
+// SessionActor returns the session behind a cookie secret and its user as an
+// actor. Only agents and admins have workspace sessions.
+func (s *Service) SessionActor(ctx context.Context, secret string) (*Session, *user.Actor, error) {
+	if secret == "" || len(secret) > 100 {
+		return nil, nil, ErrNoSession
+	}
+	var sess Session
+	var created, seen, expires int64
+	err := s.db.R.QueryRowContext(ctx, s.q.Get("select-session"), hashToken(secret)).Scan(&sess.ID, &sess.UserID,
+		&sess.CSRFToken, &created, &seen, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, ErrNoSession
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("auth: session: %w", err)
+	}
+	sess.CreatedAt, sess.LastSeen, sess.ExpiresAt = db.Time(created), db.Time(seen), db.Time(expires)
+	now := time.Now()
+	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeen) > IdleTimeout {
+		_, _ = s.db.W.ExecContext(ctx, s.q.Get("delete-session"), sess.ID)
+		return nil, nil, ErrNoSession
+	}
+	a, err := s.users.Actor(ctx, sess.UserID)
+	if err != nil {
+		if errors.Is(err, fault.ErrUnauthorized) || errors.Is(err, fault.ErrNotFound) {
+			return nil, nil, ErrNoSession
+		}
+		return nil, nil, err
+	}
+	if !a.IsAgent() {
+		return nil, nil, ErrNoSession
+	}
+	if now.Sub(sess.LastSeen) > touchEvery {
+		if _, err := s.db.W.ExecContext(ctx, s.q.Get("touch-session"), sess.ID, now.UnixMicro()); err == nil {
+			sess.LastSeen = now.UTC()
+		}
+	}
+	return &sess, a, nil
+}
+
+// CheckCSRF compares a submitted token with the session's in constant time.
+func (sess *Session) CheckCSRF(token string) bool {
+	return token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRFToken)) == 1
+}
+
+// EndSession signs a session out.
+func (s *Service) EndSession(ctx context.Context, id string) error {
+	_, err := s.db.W.ExecContext(ctx, s.q.Get("delete-session"), id)
+	return err
+}
+
+// EndUserSessions signs a user out everywhere (password change,
+// deactivation), except the session keep.
+func (s *Service) EndUserSessions(ctx context.Context, userID int64, keep string) error {
+	_, err := s.db.W.ExecContext(ctx, s.q.Get("delete-user-sessions"), userID, keep)
+	return err
+}

@@ -1,0 +1,130 @@
+// Docket agent workspace: keyboard shortcuts, Markdown preview, drag-and-drop
+// uploads and live updates. Every feature here is an addition: the pages work
+// without it.
+(function () {
+  "use strict";
+  var main = document.getElementById("main");
+  var csrf = main ? main.getAttribute("data-csrf") : "";
+
+  function typing(e) {
+    var t = e.target;
+    return t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+  }
+  function post(url, body) {
+    return fetch(url, { method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, "X-Requested-With": "fetch", "Accept": "application/json" } });
+  }
+
+  // ---- List navigation -------------------------------------------------
+  var rows = Array.prototype.slice.call(document.querySelectorAll("table.tickets tbody tr"));
+  var sel = -1;
+  function select(i) {
+    if (!rows.length) return;
+    if (sel >= 0) rows[sel].classList.remove("sel");
+    sel = Math.max(0, Math.min(rows.length - 1, i));
+    rows[sel].classList.add("sel");
+    rows[sel].scrollIntoView({ block: "nearest" });
+  }
+  rows.forEach(function (r, i) {
+    r.addEventListener("click", function (e) {
+      if (e.target.tagName !== "A") location.href = r.getAttribute("data-href");
+    });
+  });
+
+  // ---- Keyboard shortcuts ----------------------------------------------
+  var help = document.getElementById("help");
+  var pendingG = false;
+  function go(view) { location.href = "/tickets?view=" + view; }
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") {
+      if (help && !help.hidden) { help.hidden = true; return; }
+      if (typing(e)) { e.target.blur(); return; }
+      if (document.getElementById("ticket")) { history.length > 1 ? history.back() : go("mine"); }
+      return;
+    }
+    if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (pendingG) {
+      pendingG = false;
+      var map = { i: "mine", u: "unassigned", t: "team", a: "open", p: "pending", r: "resolved" };
+      if (map[e.key]) { e.preventDefault(); go(map[e.key]); }
+      return;
+    }
+    var body = document.getElementById("body");
+    switch (e.key) {
+      case "?": e.preventDefault(); if (help) help.hidden = !help.hidden; break;
+      case "/": e.preventDefault(); var q = document.getElementById("q"); if (q) { q.focus(); q.select(); } break;
+      case "g": pendingG = true; setTimeout(function () { pendingG = false; }, 1200); break;
+      case "j": if (rows.length) { e.preventDefault(); select(sel + 1); } break;
+      case "k": if (rows.length) { e.preventDefault(); select(sel - 1); } break;
+      case "Enter": case "o":
+        if (sel >= 0) { e.preventDefault(); location.href = rows[sel].getAttribute("data-href"); }
+        break;
+      case "r": case "n":
+        if (body) {
+          e.preventDefault();
+          var kind = document.querySelector('input[name=kind][value="' + (e.key === "r" ? "reply" : "note") + '"]');
+          if (kind) kind.checked = true;
+          body.focus();
+        }
+        break;
+      case "a":
+        var asg = document.getElementById("f-assignee"), me = document.querySelector(".who");
+        if (asg && me) {
+          e.preventDefault();
+          var email = me.getAttribute("title");
+          for (var i = 0; i < asg.options.length; i++) if (asg.options[i].value === email) asg.selectedIndex = i;
+          document.getElementById("props").requestSubmit();
+        }
+        break;
+      case "s":
+        var st = document.getElementById("f-status");
+        if (st) { e.preventDefault(); st.focus(); }
+        break;
+    }
+  });
+
+  // ---- Markdown preview ------------------------------------------------
+  var bodyEl = document.getElementById("body"), preview = document.getElementById("preview");
+  if (bodyEl && preview) {
+    var timer = null;
+    bodyEl.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        if (!bodyEl.value.trim()) { preview.hidden = true; return; }
+        var fd = new FormData(); fd.append("body", bodyEl.value);
+        post("/preview", fd).then(function (r) { return r.ok ? r.text() : ""; }).then(function (html) {
+          preview.innerHTML = html; // sanitized by the server
+          preview.hidden = !html;
+        });
+      }, 250);
+    });
+  }
+
+  // ---- Drag-and-drop uploads -------------------------------------------
+  var drop = document.getElementById("drop"), files = document.getElementById("files"), list = document.getElementById("uploaded");
+  function upload(file) {
+    var li = document.createElement("li");
+    li.textContent = file.name + " — uploading…";
+    list.appendChild(li);
+    var fd = new FormData(); fd.append("file", file);
+    post("/uploads", fd).then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
+      .then(function (res) {
+        if (!res.ok) { li.textContent = file.name + " — " + (res.j.detail || "upload failed"); li.className = "err"; return; }
+        li.textContent = res.j.filename + " (" + Math.ceil(res.j.size / 1024) + " KB)";
+        var h = document.createElement("input");
+        h.type = "hidden"; h.name = "attachments"; h.value = res.j.id;
+        drop.appendChild(h);
+      });
+  }
+  if (drop && files && list) {
+    ["dragenter", "dragover"].forEach(function (ev) {
+      drop.addEventListener(ev, function (e) { e.preventDefault(); drop.classList.add("over"); });
+    });
+    ["dragleave", "drop"].forEach(function (ev) {
+      drop.addEventListener(ev, function (e) { e.preventDefault(); drop.classList.remove("over"); });
+    });
+    drop.addEventListener("drop", function (e) {
+      Array.prototype.forEach.call(e.dataTransfer.files, upload);
+    });
+  }
+})();

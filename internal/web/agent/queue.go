@@ -1,0 +1,137 @@
+package agent
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/search"
+	"github.com/docket/docket/internal/ticket"
+)
+
+type queuePage struct {
+	Layout
+	View      string
+	ViewLabel string
+	Query     string
+	Sort      string
+	Tickets   []*ticket.Ticket
+	NextURL   string
+	FirstURL  string
+	Error     string
+	SortLinks []sortLink
+	Statuses  []ticket.Status
+}
+
+type sortLink struct {
+	Label, URL string
+	Active     bool
+}
+
+var sortOptions = []struct{ key, label string }{
+	{"-updated_at", "Recently updated"}, {"updated_at", "Least recently updated"}, {"-created_at", "Newest"},
+	{"created_at", "Oldest"}, {"priority", "Priority"}, {"-number", "Number"},
+}
+
+func (a *Agent) home(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if r.URL.Path != "/" {
+		return fault.ErrNotFound
+	}
+	http.Redirect(w, r, "/tickets?view=mine", http.StatusSeeOther)
+	return nil
+}
+
+func (a *Agent) queue(w http.ResponseWriter, r *http.Request, rq *request) error {
+	qs := r.URL.Query()
+	key := qs.Get("view")
+	q := strings.TrimSpace(qs.Get("q"))
+	var f ticket.Filter
+	label := "Search"
+	if v, ok := findView(key); ok {
+		f, label = v.filter(rq.actor), v.label
+	} else if q == "" {
+		key, label = "open", "All open"
+		v, _ := findView(key)
+		f = v.filter(rq.actor)
+	} else {
+		key = ""
+	}
+	page := queuePage{View: key, ViewLabel: label, Query: q, Sort: qs.Get("sort"), Statuses: ticket.Statuses}
+	if q != "" {
+		parsed, err := search.Parse(q)
+		if err != nil {
+			page.Error = err.Error()
+		} else {
+			applyQuery(&f, parsed)
+		}
+	}
+	f.Sort, f.Cursor, f.Limit = page.Sort, qs.Get("cursor"), 50
+	if page.Error == "" {
+		ts, next, err := a.Tickets.List(r.Context(), rq.actor, f)
+		var inv *fault.Invalid
+		switch {
+		case errors.As(err, &inv):
+			page.Error = inv.Fields[0].Field + " " + inv.Fields[0].Message
+		case err != nil:
+			return err
+		}
+		page.Tickets = ts
+		if next != "" {
+			page.NextURL = queueURL(key, q, page.Sort, next)
+		}
+	}
+	if f.Cursor != "" {
+		page.FirstURL = queueURL(key, q, page.Sort, "")
+	}
+	for _, o := range sortOptions {
+		active := o.key == page.Sort || page.Sort == "" && o.key == "-updated_at"
+		page.SortLinks = append(page.SortLinks, sortLink{o.label, queueURL(key, q, o.key, ""), active})
+	}
+	page.Layout = a.layout(w, r, rq, label, key)
+	return a.tmpl.render(w, http.StatusOK, "queue", page)
+}
+
+// applyQuery narrows f by the search language's filters and text.
+func applyQuery(f *ticket.Filter, q search.Query) {
+	// An explicit status in the query replaces the view's.
+	if st := q.Values("status"); len(st) > 0 {
+		f.Status = nil
+		for _, s := range st {
+			f.Status = append(f.Status, ticket.Status(strings.ToLower(s)))
+		}
+	}
+	for _, s := range q.Values("type") {
+		f.Type = append(f.Type, ticket.Type(strings.ToLower(s)))
+	}
+	for _, s := range q.Values("priority") {
+		if p, ok := ticket.ParsePriority(s); ok {
+			f.Priority = append(f.Priority, p)
+		}
+	}
+	f.Assignee = append(f.Assignee, q.Values("assignee")...)
+	f.Team = append(f.Team, q.Values("team")...)
+	f.Requester = append(f.Requester, q.Values("requester")...)
+	f.Tag = append(f.Tag, q.Values("tag")...)
+	f.Category = append(f.Category, q.Values("category")...)
+	f.Organization = append(f.Organization, q.Values("organization")...)
+	f.Text = q
+}
+
+func queueURL(view, q, sort, cursor string) string {
+	v := url.Values{}
+	if view != "" {
+		v.Set("view", view)
+	}
+	if q != "" {
+		v.Set("q", q)
+	}
+	if sort != "" {
+		v.Set("sort", sort)
+	}
+	if cursor != "" {
+		v.Set("cursor", cursor)
+	}
+	return "/tickets?" + v.Encode()
+}

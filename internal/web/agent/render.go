@@ -1,0 +1,199 @@
+package agent
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/docket/docket/internal/ticket"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed assets
+var assetFiles embed.FS
+
+// assets serves the embedded CSS and JavaScript under content-hashed names,
+// cached forever: a new build changes the name.
+type assets struct {
+	byName map[string]asset // hashed name → content
+	url    map[string]string
+}
+
+type asset struct {
+	body []byte
+	ct   string
+}
+
+func loadAssets() (*assets, error) {
+	a := &assets{byName: map[string]asset{}, url: map[string]string{}}
+	err := fs.WalkDir(assetFiles, "assets", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := assetFiles.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		name := path.Base(p)
+		ext := path.Ext(name)
+		hashed := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
+		ct := "application/octet-stream"
+		switch ext {
+		case ".css":
+			ct = "text/css; charset=utf-8"
+		case ".js":
+			ct = "text/javascript; charset=utf-8"
+		case ".svg":
+			ct = "image/svg+xml"
+		}
+		a.byName[hashed] = asset{body: b, ct: ct}
+		a.url[name] = "/assets/" + hashed
+		return nil
+	})
+	return a, err
+}
+
+func (a *assets) serve(w http.ResponseWriter, r *http.Request) {
+	as, ok := a.byName[r.PathValue("name")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", as.ct)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	_, _ = w.Write(as.body)
+}
+
+// templates holds one parsed template set per page: the layout plus the
+// page's own file.
+type templates struct {
+	pages map[string]*template.Template
+}
+
+func loadTemplates(funcs template.FuncMap) (*templates, error) {
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, fmt.Errorf("agent: parse layout: %w", err)
+	}
+	entries, err := fs.ReadDir(templateFiles, "templates")
+	if err != nil {
+		return nil, err
+	}
+	t := &templates{pages: map[string]*template.Template{}}
+	for _, e := range entries {
+		name := e.Name()
+		if name == "layout.html" || name == "partials.html" {
+			continue
+		}
+		c, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.ParseFS(templateFiles, "templates/"+name); err != nil {
+			return nil, fmt.Errorf("agent: parse %s: %w", name, err)
+		}
+		t.pages[strings.TrimSuffix(name, ".html")] = c
+	}
+	return t, nil
+}
+
+// render executes a page into a buffer first, so a template error becomes
+// a clean 500 instead of half a page.
+func (t *templates) render(w http.ResponseWriter, status int, page string, data any) error {
+	tp, ok := t.pages[page]
+	if !ok {
+		return fmt.Errorf("agent: no template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := tp.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return fmt.Errorf("agent: render %s: %w", page, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// funcs are the helpers templates may call.
+func funcs(assetURL map[string]string) template.FuncMap {
+	return template.FuncMap{
+		"asset": func(name string) string { return assetURL[name] },
+		"ago":   ago,
+		"when": func(t time.Time) string {
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"size":     humanSize,
+		"prioName": func(p ticket.Priority) string { return p.Label() },
+		"label": func(s string) string {
+			return strings.ReplaceAll(strings.ToUpper(s[:min(1, len(s))])+s[min(1, len(s)):], "_", " ")
+		},
+		"safeHTML": func(s string) template.HTML {
+			// Only for HTML that markup already sanitized (message bodies).
+			return template.HTML(s)
+		},
+		"deref": func(t *time.Time) time.Time {
+			if t == nil {
+				return time.Time{}
+			}
+			return *t
+		},
+		"initials": initials,
+		"eq":       func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+	}
+}
+
+func ago(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	case d < 30*24*time.Hour:
+		return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+	}
+	return t.UTC().Format("2 Jan 2006")
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1024*1024:
+		return fmt.Sprintf("%.1f KB", float64(n)/1024)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
+}
+
+func initials(name string) string {
+	var out []rune
+	for _, f := range strings.Fields(name) {
+		for _, r := range f {
+			out = append(out, r)
+			break
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return "?"
+	}
+	return strings.ToUpper(string(out))
+}

@@ -1,0 +1,29 @@
+package agent
+
+import (
+	"net/http"
+
+	"github.com/docket/docket/internal/fault"
+)
+
+// Routes registers the workspace's pages and actions on mux.
+func (a *Agent) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /assets/{name}", a.assets.serve)
+	mux.Handle("GET /login", a.errors(a.signinForm))
+	mux.Handle("POST /login", a.errors(a.limitBody(a.signin)))
+	mux.Handle("GET /setup/{token}", a.errors(a.setupForm))
+	mux.Handle("POST /setup/{token}", a.errors(a.limitBody(a.setup)))
+	mux.Handle("POST /logout", a.page(a.signout))
+
+	mux.Handle("GET /{$}", a.page(a.home))
+	mux.Handle("GET /tickets", a.page(a.queue))
+	mux.Handle("GET /tickets/{number}", a.page(a.ticketView))
+	mux.Handle("POST /tickets/{number}/reply", a.page(a.reply))
+	mux.Handle("POST /tickets/{number}/update", a.page(a.update))
+	mux.Handle("GET /attachments/{id}", a.page(a.download))
+	mux.Handle("POST /preview", a.page(a.preview))
+	mux.Handle("POST /uploads", a.page(a.upload))
+	mux.Handle("/", a.errors(func(w http.ResponseWriter, r *http.Request) error {
+		return fault.ErrNotFound
+	}))
+}

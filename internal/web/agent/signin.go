@@ -1,0 +1,141 @@
+package agent
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/user"
+	"github.com/docket/docket/internal/web"
+)
+
+type signinPage struct {
+	Layout
+	Email string
+	Next  string
+	Error string
+}
+
+func (a *Agent) signinForm(w http.ResponseWriter, r *http.Request) error {
+	// Already signed in? Go straight on.
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if _, _, err := a.Auth.SessionActor(r.Context(), c.Value); err == nil {
+			http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+			return nil
+		}
+	}
+	return a.tmpl.render(w, http.StatusOK, "signin", signinPage{Layout: Layout{Title: "Sign in", Flash: a.takeFlash(w, r)},
+		Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (a *Agent) signin(w http.ResponseWriter, r *http.Request) error {
+	if err := a.csrfGuard.Check(r); err != nil {
+		return &web.StatusError{Status: http.StatusForbidden, Detail: "Cross-site request refused."}
+	}
+	email, pw, next := r.PostFormValue("email"), r.PostFormValue("password"), safeNext(r.PostFormValue("next"))
+	page := signinPage{Layout: Layout{Title: "Sign in"}, Email: email, Next: next}
+	if ok, wait := a.signins.Allow(web.ClientIP(r)); !ok {
+		page.Error = "Too many sign-in attempts from your network. Try again in " + wait.Round(time.Second).String() + "."
+		w.Header().Set("Retry-After", web.Seconds(wait))
+		return a.tmpl.render(w, http.StatusTooManyRequests, "signin", page)
+	}
+	secret, _, err := a.Auth.SignIn(r.Context(), email, pw, r.UserAgent(), web.ClientIP(r))
+	if err != nil {
+		var locked *auth.LockedError
+		switch {
+		case errors.As(err, &locked):
+			wait := time.Until(locked.Until).Round(time.Second)
+			page.Error = "Too many failed sign-ins for this address. Try again in " + wait.String() + "."
+			w.Header().Set("Retry-After", web.Seconds(wait))
+			return a.tmpl.render(w, http.StatusTooManyRequests, "signin", page)
+		case errors.Is(err, fault.ErrUnauthorized):
+			// One message whether or not the account exists.
+			page.Error = "The email or password is wrong."
+			return a.tmpl.render(w, http.StatusUnauthorized, "signin", page)
+		}
+		return err
+	}
+	a.setSessionCookie(w, secret)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (a *Agent) signout(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if err := a.Auth.EndSession(r.Context(), rq.session.ID); err != nil {
+		return err
+	}
+	a.clearSessionCookie(w)
+	a.flash(w, "You are signed out.")
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+type setupPage struct {
+	Layout
+	Token  string
+	Name   string
+	Email  string
+	Errors map[string]string
+}
+
+func (a *Agent) setupForm(w http.ResponseWriter, r *http.Request) error {
+	token := r.PathValue("token")
+	if !a.Auth.SetupValid(r.Context(), token) {
+		return &web.StatusError{Status: http.StatusNotFound, Detail: "This setup link is not valid any more."}
+	}
+	return a.tmpl.render(w, http.StatusOK, "setup", setupPage{Layout: Layout{Title: "Welcome to Docket"}, Token: token})
+}
+
+func (a *Agent) setup(w http.ResponseWriter, r *http.Request) error {
+	if err := a.csrfGuard.Check(r); err != nil {
+		return &web.StatusError{Status: http.StatusForbidden, Detail: "Cross-site request refused."}
+	}
+	token := r.PathValue("token")
+	page := setupPage{Layout: Layout{Title: "Welcome to Docket"}, Token: token, Name: strings.TrimSpace(r.PostFormValue("name")),
+		Email: strings.TrimSpace(r.PostFormValue("email")), Errors: map[string]string{}}
+	pw := r.PostFormValue("password")
+	if pw != r.PostFormValue("password2") {
+		page.Errors["password2"] = "The passwords do not match."
+	}
+	if page.Name == "" {
+		page.Errors["name"] = "Enter your name."
+	}
+	if len(page.Errors) == 0 {
+		u, err := a.Auth.CompleteSetup(r.Context(), token, user.NewUser{Email: page.Email, Name: page.Name, Password: pw})
+		if err == nil {
+			secret, _, err := a.Auth.StartSession(r.Context(), u.ID, r.UserAgent(), web.ClientIP(r))
+			if err != nil {
+				return err
+			}
+			a.setSessionCookie(w, secret)
+			a.flash(w, "Welcome! You are the first admin of this Docket.")
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return nil
+		}
+		if errors.Is(err, fault.ErrConflict) {
+			return &web.StatusError{Status: http.StatusGone, Detail: "This setup link has been used already; sign in instead."}
+		}
+		if !fieldErrors(err, page.Errors) {
+			return err
+		}
+	}
+	return a.tmpl.render(w, http.StatusUnprocessableEntity, "setup", page)
+}
+
+// fieldErrors copies validation messages into m, reporting whether err was
+// a validation error at all.
+func fieldErrors(err error, m map[string]string) bool {
+	var inv *fault.Invalid
+	if !errors.As(err, &inv) {
+		return false
+	}
+	for _, f := range inv.Fields {
+		if _, ok := m[f.Field]; !ok {
+			m[f.Field] = strings.ToUpper(f.Message[:1]) + f.Message[1:] + "."
+		}
+	}
+	return true
+}

@@ -1,0 +1,158 @@
+package agent
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+type ticketPage struct {
+	Layout
+	T           *ticket.Ticket
+	Messages    []*ticket.Message
+	Events      []ticket.HistoryEvent
+	Links       []ticket.Link
+	MergedFrom  []int64
+	Requester   *user.User
+	Recent      []*ticket.Ticket
+	LastEvent   int64
+	Options     options
+	Errors      map[string]string
+	Draft       draft
+	Conflict    []ticket.HistoryEvent // changes made since the agent loaded the page
+	ConflictFor string                // "reply" or "update"
+	MaxUpload   int64
+}
+
+// draft keeps what the agent typed when a submission is refused.
+type draft struct {
+	Body     string
+	Internal bool
+	Status   string
+	Fields   map[string]string
+}
+
+type options struct {
+	Statuses    []ticket.Status
+	Resolutions []ticket.Resolution
+	Types       []ticket.Type
+	Priorities  []ticket.Priority
+	Levels      []ticket.Level
+	Categories  []string
+	Teams       []string
+	Agents      []*user.User
+}
+
+func (a *Agent) options(r *http.Request) (options, error) {
+	o := options{Statuses: ticket.Statuses, Resolutions: ticket.Resolutions, Types: ticket.Types,
+		Priorities: []ticket.Priority{ticket.P1, ticket.P2, ticket.P3, ticket.P4}, Levels: []ticket.Level{ticket.High, ticket.Medium, ticket.Low}}
+	cats, err := a.Tickets.Categories(r.Context(), 0, 500)
+	if err != nil {
+		return o, err
+	}
+	for _, c := range cats {
+		if c.Active {
+			o.Categories = append(o.Categories, c.Name)
+		}
+	}
+	teams, err := a.Users.Teams(r.Context(), 0, 500)
+	if err != nil {
+		return o, err
+	}
+	for _, t := range teams {
+		o.Teams = append(o.Teams, t.Name)
+	}
+	for _, role := range []user.Role{user.RoleAgent, user.RoleAdmin} {
+		us, err := a.Users.List(r.Context(), user.ListFilter{Role: role, Limit: 500})
+		if err != nil {
+			return o, err
+		}
+		for _, u := range us {
+			if u.Active {
+				o.Agents = append(o.Agents, u)
+			}
+		}
+	}
+	return o, nil
+}
+
+func pathNumber(r *http.Request) (int64, error) {
+	n, ok := ticket.ParseNumber(r.PathValue("number"))
+	if !ok {
+		return 0, fault.ErrNotFound
+	}
+	return n, nil
+}
+
+// loadTicketPage gathers everything the ticket page shows.
+func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *request, number int64) (*ticketPage, error) {
+	ctx := r.Context()
+	t, err := a.Tickets.Get(ctx, rq.actor, number)
+	if err != nil {
+		return nil, err
+	}
+	p := &ticketPage{T: t, Errors: map[string]string{}, Draft: draft{Fields: map[string]string{}}, MaxUpload: a.MaxUploadBytes}
+	if p.Messages, err = a.Tickets.Messages(ctx, rq.actor, number, 0, 500); err != nil {
+		return nil, err
+	}
+	if p.Events, err = a.Tickets.Events(ctx, rq.actor, number, 0, 1000); err != nil {
+		return nil, err
+	}
+	if len(p.Events) > 0 {
+		p.LastEvent = p.Events[len(p.Events)-1].ID
+	}
+	if p.Links, err = a.Tickets.Links(ctx, rq.actor, number); err != nil {
+		return nil, err
+	}
+	if p.MergedFrom, err = a.Tickets.MergedFrom(ctx, rq.actor, number); err != nil {
+		return nil, err
+	}
+	if p.Requester, err = a.Users.ByEmail(ctx, t.Requester.Email); err != nil && !errors.Is(err, fault.ErrNotFound) {
+		return nil, err
+	}
+	recent, _, err := a.Tickets.List(ctx, rq.actor, ticket.Filter{Requester: []string{t.Requester.Email}, Limit: 6})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range recent {
+		if o.Number != t.Number && len(p.Recent) < 5 {
+			p.Recent = append(p.Recent, o)
+		}
+	}
+	if p.Options, err = a.options(r); err != nil {
+		return nil, err
+	}
+	p.Layout = a.layout(w, r, rq, t.Reference+" "+t.Subject, "")
+	return p, nil
+}
+
+func (a *Agent) ticketView(w http.ResponseWriter, r *http.Request, rq *request) error {
+	n, err := pathNumber(r)
+	if err != nil {
+		return err
+	}
+	p, err := a.loadTicketPage(w, r, rq, n)
+	if err != nil {
+		return err
+	}
+	return a.tmpl.render(w, http.StatusOK, "ticket", p)
+}
+
+// conflictSince lists the history entries after seen, for the collision
+// warning.
+func (a *Agent) conflictSince(p *ticketPage, seen int64) {
+	for _, e := range p.Events {
+		if e.ID > seen {
+			p.Conflict = append(p.Conflict, e)
+		}
+	}
+}
+
+func formInt(r *http.Request, name string) int64 {
+	n, _ := strconv.ParseInt(r.PostFormValue(name), 10, 64)
+	return n
+}
