@@ -129,6 +129,10 @@ type Services struct {
 	Attachments *attachment.Service
 	Auth        *auth.Service
 	Idem        *idempotency.Store
+	// Stop signals long-lived work (live streams) that the server is
+	// shutting down; Stopping is closed by it.
+	Stop     context.CancelFunc
+	Stopping <-chan struct{}
 }
 
 // open connects, migrates and builds the services.
@@ -158,6 +162,8 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Services,
 func Build(ctx context.Context, d *db.DB, cfg *config.Config) (*Services, error) {
 	var err error
 	s := &Services{DB: d, Bus: event.NewBus()}
+	stopCtx, stop := context.WithCancel(context.Background())
+	s.Stop, s.Stopping = stop, stopCtx.Done()
 	fail := func(err error) (*Services, error) { return nil, err }
 	if s.Users, err = user.New(d); err != nil {
 		return fail(err)

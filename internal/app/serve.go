@@ -84,6 +84,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout.String())
+	s.Stop() // end live streams first: Shutdown waits for every open request
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	var errs []error
@@ -121,7 +122,8 @@ func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, h
 		mux.Handle("GET /metrics", metricsHandler)
 	}
 	ws, err := agent.New(agent.Deps{Log: log.With("component", "agent"), Users: s.Users, Tickets: s.Tickets,
-		Attachments: s.Attachments, Auth: s.Auth, Bus: s.Bus, BaseURL: cfg.PublicURL(), MaxUploadBytes: cfg.MaxUploadBytes})
+		Attachments: s.Attachments, Auth: s.Auth, Bus: s.Bus, BaseURL: cfg.PublicURL(), MaxUploadBytes: cfg.MaxUploadBytes,
+		Stopping: s.Stopping})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -32,6 +32,9 @@ type Deps struct {
 	Bus            *event.Bus
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
+	// Stopping closes when the server shuts down, ending live streams so
+	// shutdown does not wait for them.
+	Stopping <-chan struct{}
 }
 
 // Agent serves the workspace.
@@ -41,6 +44,7 @@ type Agent struct {
 	assets    *assets
 	signins   *web.Limiter // per client address
 	csrfGuard *http.CrossOriginProtection
+	presence  *presence
 }
 
 // New parses the templates and loads the assets.
@@ -53,7 +57,8 @@ func New(d Deps) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Agent{Deps: d, tmpl: t, assets: as, signins: web.NewLimiter(0.2, 10), csrfGuard: http.NewCrossOriginProtection()}, nil
+	return &Agent{Deps: d, tmpl: t, assets: as, signins: web.NewLimiter(0.2, 10), csrfGuard: http.NewCrossOriginProtection(),
+		presence: newPresence()}, nil
 }
 
 const sessionCookie = "docket_session"

@@ -23,6 +23,8 @@ func (a *Agent) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /attachments/{id}", a.page(a.download))
 	mux.Handle("POST /preview", a.page(a.preview))
 	mux.Handle("POST /uploads", a.page(a.upload))
+	mux.Handle("GET /events", a.page(a.events))
+	mux.Handle("POST /tickets/{number}/presence", a.page(a.heartbeat))
 	mux.Handle("/", a.errors(func(w http.ResponseWriter, r *http.Request) error {
 		return fault.ErrNotFound
 	}))

@@ -16,20 +16,27 @@
   }
 
   // ---- List navigation -------------------------------------------------
-  var rows = Array.prototype.slice.call(document.querySelectorAll("table.tickets tbody tr"));
-  var sel = -1;
+  var rows = [], sel = -1;
+  function bindRows() {
+    var keep = sel >= 0 && rows[sel] ? rows[sel].getAttribute("data-number") : null;
+    rows = Array.prototype.slice.call(document.querySelectorAll("table.tickets tbody tr"));
+    sel = -1;
+    rows.forEach(function (r, i) {
+      if (r.getAttribute("data-number") === keep) { sel = i; r.classList.add("sel"); }
+      r.addEventListener("click", function (e) {
+        if (e.target.tagName !== "A") location.href = r.getAttribute("data-href");
+      });
+    });
+  }
   function select(i) {
     if (!rows.length) return;
-    if (sel >= 0) rows[sel].classList.remove("sel");
+    if (sel >= 0 && rows[sel]) rows[sel].classList.remove("sel");
     sel = Math.max(0, Math.min(rows.length - 1, i));
     rows[sel].classList.add("sel");
     rows[sel].scrollIntoView({ block: "nearest" });
   }
-  rows.forEach(function (r, i) {
-    r.addEventListener("click", function (e) {
-      if (e.target.tagName !== "A") location.href = r.getAttribute("data-href");
-    });
-  });
+  bindRows();
+  document.addEventListener("docket:refreshed", bindRows);
 
   // ---- Keyboard shortcuts ----------------------------------------------
   var help = document.getElementById("help");
@@ -126,5 +133,78 @@
     drop.addEventListener("drop", function (e) {
       Array.prototype.forEach.call(e.dataTransfer.files, upload);
     });
+  }
+})();
+
+// ---- Live updates and presence ----------------------------------------
+(function () {
+  "use strict";
+  if (!window.EventSource || !window.fetch || !window.DOMParser) return;
+  var main = document.getElementById("main");
+  if (!main) return;
+  var csrf = main.getAttribute("data-csrf");
+  var ticketEl = document.getElementById("ticket");
+  var queueEl = document.getElementById("queue");
+  var number = ticketEl ? ticketEl.getAttribute("data-number") : "";
+  var es = new EventSource(number ? "/events?ticket=" + number : "/events");
+
+  function refetch(ids, done) {
+    fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
+      if (!html) return;
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      ids.forEach(function (sel) {
+        var fresh = doc.querySelector(sel), cur = document.querySelector(sel);
+        if (fresh && cur) cur.replaceWith(fresh);
+      });
+      if (done) done();
+    });
+  }
+  var timer = null;
+  function soon(fn) { clearTimeout(timer); timer = setTimeout(fn, 400); }
+
+  es.onmessage = function (m) {
+    var e;
+    try { e = JSON.parse(m.data); } catch (err) { return; }
+    if (e.type === "presence") {
+      var p = document.getElementById("presence");
+      if (!p) return;
+      p.textContent = (e.viewers || []).map(function (v) { return v.name + (v.replying ? " is replying" : " is viewing"); }).join(" · ");
+      return;
+    }
+    if (queueEl) {
+      soon(function () {
+        refetch([".tickets", ".empty", ".pager", ".side"], function () {
+          if (e.type === "ticket.created" && !e.by_me) {
+            var b = document.getElementById("new-badge");
+            if (b) { b.hidden = false; }
+          }
+          document.dispatchEvent(new Event("docket:refreshed"));
+        });
+      });
+    } else if (ticketEl && String(e.ticket) === number && !e.by_me) {
+      soon(function () {
+        refetch(["#conversation", ".thead .meta", "#history", ".side"], function () {
+          var note = document.getElementById("live-note");
+          if (note) note.hidden = false;
+        });
+      });
+    }
+  };
+
+  if (ticketEl) {
+    var body = document.getElementById("body");
+    var beat = function (state) {
+      var fd = new FormData(); fd.append("state", state); fd.append("_csrf", csrf);
+      if (state === "leaving" && navigator.sendBeacon) { navigator.sendBeacon("/tickets/" + number + "/presence", fd); return; }
+      fetch("/tickets/" + number + "/presence", { method: "POST", body: fd, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } });
+    };
+    var state = function () { return body && (document.activeElement === body || body.value.trim()) ? "replying" : "viewing"; };
+    beat(state());
+    setInterval(function () { beat(state()); }, 15000);
+    if (body) {
+      body.addEventListener("focus", function () { beat("replying"); });
+      body.addEventListener("blur", function () { beat(state()); });
+    }
+    window.addEventListener("pagehide", function () { beat("leaving"); });
   }
 })();

@@ -1,0 +1,117 @@
+package agent_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+type liveEvent struct {
+	Type    string `json:"type"`
+	Ticket  int64  `json:"ticket"`
+	ByMe    bool   `json:"by_me"`
+	Viewers []struct {
+		Name     string `json:"name"`
+		Replying bool   `json:"replying"`
+	} `json:"viewers"`
+}
+
+// stream opens the live event stream and delivers its events on a channel.
+func stream(t *testing.T, b *browser, path string) <-chan liveEvent {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", b.base+path, nil)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("events: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	out := make(chan liveEvent, 32)
+	go func() {
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var e liveEvent
+				if json.Unmarshal([]byte(data), &e) == nil {
+					out <- e
+				}
+			}
+		}
+	}()
+	return out
+}
+
+func waitFor(t *testing.T, c <-chan liveEvent, match func(liveEvent) bool) liveEvent {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case e := <-c:
+			if match(e) {
+				return e
+			}
+		case <-deadline:
+			t.Fatal("expected live event did not arrive")
+		}
+	}
+}
+
+func TestLiveEventsRespectVisibility(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := apptest.Server(t, d)
+		name, yes := "Legal", true
+		if _, err := e.Users.CreateTeam(context.Background(), e.Admin, user.TeamInput{Name: &name, Restricted: &yes}); err != nil {
+			t.Fatal(err)
+		}
+		b, agent := signIn(t, e, user.RoleAgent)
+		events := stream(t, b, "/events")
+		secret := apptest.Ticket(t, e.Services, e.Admin, func(n *ticket.NewTicket) { n.Team = "Legal" })
+		open := apptest.Ticket(t, e.Services, e.Admin)
+		got := waitFor(t, events, func(le liveEvent) bool { return le.Type == "ticket.created" })
+		if got.Ticket != open.Number || got.ByMe {
+			t.Fatalf("first visible event = %+v; the restricted ticket %d must not be announced", got, secret.Number)
+		}
+		if _, err := e.Tickets.Reply(context.Background(), agent, open.Number, ticket.NewReply{Body: "mine"}); err != nil {
+			t.Fatal(err)
+		}
+		got = waitFor(t, events, func(le liveEvent) bool { return le.Type == "message.created" })
+		if got.Ticket != open.Number || !got.ByMe {
+			t.Fatalf("own reply event = %+v", got)
+		}
+	})
+}
+
+func TestPresenceShowsOtherAgents(t *testing.T) {
+	e := apptest.Server(t, apptest.DB(t, db.SQLite))
+	alice, aa := signIn(t, e, user.RoleAgent)
+	bob, _ := signIn(t, e, user.RoleAdmin)
+	tk := apptest.Ticket(t, e.Services, aa)
+	path := "/tickets/" + itoa(tk.Number)
+	alice.get(path)
+	events := stream(t, alice, "/events?ticket="+itoa(tk.Number))
+	waitFor(t, events, func(le liveEvent) bool { return le.Type == "presence" && len(le.Viewers) == 0 })
+	bob.get(path)
+	if code, _, _ := bob.post(path+"/presence", url.Values{"_csrf": {bob.csrf}, "state": {"replying"}}); code != 204 {
+		t.Fatalf("heartbeat: %d", code)
+	}
+	got := waitFor(t, events, func(le liveEvent) bool { return le.Type == "presence" && len(le.Viewers) == 1 })
+	if !got.Viewers[0].Replying || !strings.Contains(got.Viewers[0].Name, "admin") {
+		t.Fatalf("presence = %+v", got)
+	}
+	bob.post(path+"/presence", url.Values{"_csrf": {bob.csrf}, "state": {"leaving"}})
+	waitFor(t, events, func(le liveEvent) bool { return le.Type == "presence" && len(le.Viewers) == 0 })
+}
