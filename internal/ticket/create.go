@@ -3,6 +3,7 @@ package ticket
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"slices"
@@ -200,6 +201,15 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		prio = p
 	}
 	tags := NormalizeTags(inv, in.Tags)
+	if in.Requester != nil && a.IsAgent() {
+		// Check the address now, so its error comes with the others.
+		if _, err := user.NormalizeEmail("requester.email", in.Requester.Email); err != nil {
+			var fe *fault.Invalid
+			if errors.As(err, &fe) {
+				inv.Fields = append(inv.Fields, fe.Fields...)
+			}
+		}
+	}
 	if len(in.Attachments) > MaxAttachments {
 		inv.Add("attachments", "at most %d attachments", MaxAttachments)
 	}

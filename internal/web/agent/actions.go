@@ -263,3 +263,41 @@ func (a *Agent) rerender(w http.ResponseWriter, r *http.Request, rq *request, n 
 	}
 	return a.tmpl.render(w, status, "ticket", p)
 }
+
+// relate links this ticket to another, or merges it into another.
+func (a *Agent) relate(w http.ResponseWriter, r *http.Request, rq *request) error {
+	n, err := pathNumber(r)
+	if err != nil {
+		return err
+	}
+	other, ok := ticket.ParseNumber(r.PostFormValue("other"))
+	typ := r.PostFormValue("type")
+	if !ok {
+		return a.rerender(w, r, rq, n, draft{}, "", 0, map[string]string{"ticket": "Enter a ticket number, like 1042."})
+	}
+	var msg string
+	if typ == "merge" {
+		_, err = a.Tickets.Merge(r.Context(), rq.actor, n, other)
+		msg = fmt.Sprintf("Merged into #%d.", other)
+	} else {
+		err = a.Tickets.AddLink(r.Context(), rq.actor, n, ticket.LinkType(typ), other)
+		msg = fmt.Sprintf("Linked to #%d.", other)
+	}
+	if err != nil {
+		errs := map[string]string{}
+		if fieldErrors(err, errs) {
+			return a.rerender(w, r, rq, n, draft{}, "", 0, errs)
+		}
+		if errors.Is(err, fault.ErrConflict) {
+			return a.rerender(w, r, rq, n, draft{}, "", 0, map[string]string{"relate": fault.Detail(err)})
+		}
+		return err
+	}
+	a.flash(w, msg)
+	target := n
+	if typ == "merge" {
+		target = other
+	}
+	http.Redirect(w, r, fmt.Sprintf("/tickets/%d", target), http.StatusSeeOther)
+	return nil
+}

@@ -151,8 +151,9 @@ func funcs(assetURL map[string]string) template.FuncMap {
 			}
 			return *t
 		},
-		"initials": initials,
-		"eq":       func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+		"initials":  initials,
+		"hasPrefix": strings.HasPrefix,
+		"eq":        func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 	}
 }
 

@@ -17,9 +17,13 @@ func (a *Agent) Routes(mux *http.ServeMux) {
 
 	mux.Handle("GET /{$}", a.page(a.home))
 	mux.Handle("GET /tickets", a.page(a.queue))
+	mux.Handle("GET /tickets/new", a.page(a.newTicketForm))
+	mux.Handle("POST /tickets/new", a.page(a.createTicket))
+	mux.Handle("GET /contacts", a.page(a.contacts))
 	mux.Handle("GET /tickets/{number}", a.page(a.ticketView))
 	mux.Handle("POST /tickets/{number}/reply", a.page(a.reply))
 	mux.Handle("POST /tickets/{number}/update", a.page(a.update))
+	mux.Handle("POST /tickets/{number}/relate", a.page(a.relate))
 	mux.Handle("GET /attachments/{id}", a.page(a.download))
 	mux.Handle("POST /preview", a.page(a.preview))
 	mux.Handle("POST /uploads", a.page(a.upload))

@@ -208,3 +208,29 @@
     window.addEventListener("pagehide", function () { beat("leaving"); });
   }
 })();
+
+// ---- Requester autocomplete ----------------------------------------------
+(function () {
+  "use strict";
+  var input = document.querySelector("[data-contacts]"), list = document.getElementById("contacts");
+  if (!input || !list || !window.fetch) return;
+  var timer = null;
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    var q = input.value.trim();
+    if (q.length < 2) return;
+    timer = setTimeout(function () {
+      fetch("/contacts?q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (cs) {
+          list.textContent = "";
+          cs.forEach(function (c) {
+            var o = document.createElement("option");
+            o.value = c.email;
+            o.label = c.name + (c.organization ? " · " + c.organization : "");
+            list.appendChild(o);
+          });
+        });
+    }, 200);
+  });
+})();
