@@ -13,16 +13,19 @@ import (
 
 type queuePage struct {
 	Layout
-	View      string
-	ViewLabel string
-	Query     string
-	Sort      string
-	Tickets   []*ticket.Ticket
-	NextURL   string
-	FirstURL  string
-	Error     string
-	SortLinks []sortLink
-	Statuses  []ticket.Status
+	View       string
+	ViewLabel  string
+	Query      string
+	Sort       string
+	Tickets    []*ticket.Ticket
+	NextURL    string
+	FirstURL   string
+	Error      string
+	SortLinks  []sortLink
+	Statuses   []ticket.Status
+	Options    options
+	BackURL    string
+	BulkErrors []string
 }
 
 type sortLink struct {
@@ -88,6 +91,12 @@ func (a *Agent) queue(w http.ResponseWriter, r *http.Request, rq *request) error
 	for _, o := range sortOptions {
 		active := o.key == page.Sort || page.Sort == "" && o.key == "-updated_at"
 		page.SortLinks = append(page.SortLinks, sortLink{o.label, queueURL(key, q, o.key, ""), active})
+	}
+	page.BackURL = r.URL.RequestURI()
+	page.BulkErrors = bulkErrors(r)
+	var err error
+	if page.Options, err = a.options(r); err != nil {
+		return err
 	}
 	page.Layout = a.layout(w, r, rq, label, key)
 	return a.tmpl.render(w, http.StatusOK, "queue", page)

@@ -17,6 +17,7 @@ func (a *Agent) Routes(mux *http.ServeMux) {
 
 	mux.Handle("GET /{$}", a.page(a.home))
 	mux.Handle("GET /tickets", a.page(a.queue))
+	mux.Handle("POST /tickets/bulk", a.page(a.bulk))
 	mux.Handle("GET /tickets/new", a.page(a.newTicketForm))
 	mux.Handle("POST /tickets/new", a.page(a.createTicket))
 	mux.Handle("GET /contacts", a.page(a.contacts))

@@ -24,7 +24,7 @@
     rows.forEach(function (r, i) {
       if (r.getAttribute("data-number") === keep) { sel = i; r.classList.add("sel"); }
       r.addEventListener("click", function (e) {
-        if (e.target.tagName !== "A") location.href = r.getAttribute("data-href");
+        if (!/^(A|INPUT|LABEL)$/.test(e.target.tagName)) location.href = r.getAttribute("data-href");
       });
     });
   }
@@ -63,6 +63,9 @@
       case "g": pendingG = true; setTimeout(function () { pendingG = false; }, 1200); break;
       case "j": if (rows.length) { e.preventDefault(); select(sel + 1); } break;
       case "k": if (rows.length) { e.preventDefault(); select(sel - 1); } break;
+      case "x":
+        if (sel >= 0) { e.preventDefault(); var cb = rows[sel].querySelector("input[type=checkbox]"); if (cb) cb.checked = !cb.checked; }
+        break;
       case "Enter": case "o":
         if (sel >= 0) { e.preventDefault(); location.href = rows[sel].getAttribute("data-href"); }
         break;
