@@ -14,12 +14,14 @@ import (
 
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/config"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/idempotency"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
+	"github.com/docket/docket/internal/view"
 )
 
 // Version is set at build time with -ldflags "-X github.com/docket/docket/internal/app.Version=…".
@@ -129,6 +131,8 @@ type Services struct {
 	Attachments *attachment.Service
 	Auth        *auth.Service
 	Idem        *idempotency.Store
+	Views       *view.Service
+	Canned      *canned.Service
 	// Stop signals long-lived work (live streams) that the server is
 	// shutting down; Stopping is closed by it.
 	Stop     context.CancelFunc
@@ -188,7 +192,14 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config) (*Services, error)
 	if s.Idem, err = idempotency.New(d); err != nil {
 		return fail(err)
 	}
-	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(), s.Idem.Queries()} {
+	if s.Views, err = view.New(d); err != nil {
+		return fail(err)
+	}
+	if s.Canned, err = canned.New(d); err != nil {
+		return fail(err)
+	}
+	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
+		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}

@@ -123,7 +123,7 @@ func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, h
 	}
 	ws, err := agent.New(agent.Deps{Log: log.With("component", "agent"), Users: s.Users, Tickets: s.Tickets,
 		Attachments: s.Attachments, Auth: s.Auth, Bus: s.Bus, BaseURL: cfg.PublicURL(), MaxUploadBytes: cfg.MaxUploadBytes,
-		Stopping: s.Stopping})
+		Views: s.Views, Canned: s.Canned, Stopping: s.Stopping})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -107,11 +109,38 @@ func Server(t testing.TB, d *db.DB) *Env {
 	return e
 }
 
+// logWriter sends the server's warnings and errors to the test log, so a
+// 500 in a test says why; nothing is written after the test ends.
+func logWriter(t testing.TB) io.Writer {
+	w := &testLog{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.done = true
+		w.mu.Unlock()
+	})
+	return w
+}
+
+type testLog struct {
+	mu   sync.Mutex
+	t    testing.TB
+	done bool
+}
+
+func (w *testLog) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Logf("server: %s", strings.TrimSpace(string(b)))
+	}
+	return len(b), nil
+}
+
 // ServerFor starts the HTTP handler over already built services, creating
 // no user (first-run tests need an empty database).
 func ServerFor(t testing.TB, d *db.DB, s *app.Services) *Env {
 	t.Helper()
-	h, _, err := app.Handler(s, Config(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, _, err := app.Handler(s, Config(t), slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("handler: %v", err)
 	}

@@ -15,10 +15,12 @@ import (
 
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
+	"github.com/docket/docket/internal/view"
 	"github.com/docket/docket/internal/web"
 )
 
@@ -30,6 +32,8 @@ type Deps struct {
 	Attachments    *attachment.Service
 	Auth           *auth.Service
 	Bus            *event.Bus
+	Views          *view.Service
+	Canned         *canned.Service
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
 	// Stopping closes when the server shuts down, ending live streams so

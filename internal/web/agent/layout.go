@@ -2,6 +2,11 @@ package agent
 
 import (
 	"net/http"
+	"strconv"
+
+	"github.com/docket/docket/internal/search"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/view"
 
 	"github.com/docket/docket/internal/user"
 )
@@ -13,7 +18,8 @@ type Layout struct {
 	CSRF   string
 	Flash  string
 	Nav    []navItem
-	Active string // the nav item to highlight
+	Saved  []navItem // saved views, shared and the agent's own
+	Active string    // the nav item to highlight
 }
 
 type navItem struct {
@@ -34,5 +40,31 @@ func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, titl
 		}
 		l.Nav = append(l.Nav, navItem{Key: v.key, Label: v.label, URL: "/tickets?view=" + v.key, Count: n, Shortcut: v.shortcut})
 	}
+	saved, err := a.Views.List(r.Context(), rq.actor)
+	if err != nil {
+		a.Log.ErrorContext(r.Context(), "list views", "err", err)
+	}
+	for _, v := range saved {
+		key := "v" + strconv.FormatInt(v.ID, 10)
+		n := -1
+		if f, err := savedFilter(v); err == nil {
+			if c, err := a.Tickets.Count(r.Context(), rq.actor, f); err == nil {
+				n = c
+			}
+		}
+		l.Saved = append(l.Saved, navItem{Key: key, Label: v.Name, URL: "/tickets?view=" + key, Count: n})
+	}
 	return l
+}
+
+// savedFilter turns a saved view into a ticket filter.
+func savedFilter(v *view.View) (ticket.Filter, error) {
+	q, err := search.Parse(v.Query)
+	if err != nil {
+		return ticket.Filter{}, err
+	}
+	var f ticket.Filter
+	applyQuery(&f, q)
+	f.Sort = v.Sort
+	return f, nil
 }

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/view"
 )
 
 type queuePage struct {
@@ -24,6 +26,7 @@ type queuePage struct {
 	SortLinks  []sortLink
 	Statuses   []ticket.Status
 	Options    options
+	SavedView  *view.View // when showing a saved view
 	BackURL    string
 	BulkErrors []string
 }
@@ -52,7 +55,23 @@ func (a *Agent) queue(w http.ResponseWriter, r *http.Request, rq *request) error
 	q := strings.TrimSpace(qs.Get("q"))
 	var f ticket.Filter
 	label := "Search"
-	if v, ok := findView(key); ok {
+	var saved *view.View
+	if id, ok := strings.CutPrefix(key, "v"); ok && id != "" {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return fault.ErrNotFound
+		}
+		if saved, err = a.Views.Get(r.Context(), rq.actor, n); err != nil {
+			return err
+		}
+		if f, err = savedFilter(saved); err != nil {
+			return err
+		}
+		label = saved.Name
+		if qs.Get("sort") == "" {
+			qs.Set("sort", saved.Sort)
+		}
+	} else if v, ok := findView(key); ok {
 		f, label = v.filter(rq.actor), v.label
 	} else if q == "" {
 		key, label = "open", "All open"
@@ -61,7 +80,7 @@ func (a *Agent) queue(w http.ResponseWriter, r *http.Request, rq *request) error
 	} else {
 		key = ""
 	}
-	page := queuePage{View: key, ViewLabel: label, Query: q, Sort: qs.Get("sort"), Statuses: ticket.Statuses}
+	page := queuePage{View: key, ViewLabel: label, Query: q, Sort: qs.Get("sort"), Statuses: ticket.Statuses, SavedView: saved}
 	if q != "" {
 		parsed, err := search.Parse(q)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -26,6 +27,7 @@ type ticketPage struct {
 	Conflict    []ticket.HistoryEvent // changes made since the agent loaded the page
 	ConflictFor string                // "reply" or "update"
 	MaxUpload   int64
+	Canned      []*canned.Response
 }
 
 // draft keeps what the agent typed when a submission is refused.
@@ -126,6 +128,9 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 	if p.Options, err = a.options(r); err != nil {
 		return nil, err
 	}
+	if p.Canned, err = a.Canned.List(ctx, rq.actor); err != nil {
+		return nil, err
+	}
 	p.Layout = a.layout(w, r, rq, t.Reference+" "+t.Subject, "")
 	return p, nil
 }
@@ -138,6 +143,14 @@ func (a *Agent) ticketView(w http.ResponseWriter, r *http.Request, rq *request) 
 	p, err := a.loadTicketPage(w, r, rq, n)
 	if err != nil {
 		return err
+	}
+	// Without JavaScript the canned-response picker submits here.
+	if id, err := strconv.ParseInt(r.URL.Query().Get("canned"), 10, 64); err == nil {
+		body, err := a.fillCanned(r, rq, id, n)
+		if err != nil {
+			return err
+		}
+		p.Draft.Body = body
 	}
 	return a.tmpl.render(w, http.StatusOK, "ticket", p)
 }

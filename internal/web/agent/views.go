@@ -10,13 +10,13 @@ import (
 // activeStatuses are the statuses of work not yet done.
 var activeStatuses = []ticket.Status{ticket.StatusNew, ticket.StatusOpen, ticket.StatusPending, ticket.StatusOnHold}
 
-// view is a built-in queue.
-type view struct {
+// builtinView is a built-in queue.
+type builtinView struct {
 	key, label, shortcut string
 	filter               func(a *user.Actor) ticket.Filter
 }
 
-var builtinViews = []view{
+var builtinViews = []builtinView{
 	{"mine", "My open tickets", "g i", func(a *user.Actor) ticket.Filter {
 		return ticket.Filter{Assignee: []string{"me"}, Status: activeStatuses}
 	}},
@@ -42,11 +42,11 @@ var builtinViews = []view{
 	}},
 }
 
-func findView(key string) (view, bool) {
+func findView(key string) (builtinView, bool) {
 	for _, v := range builtinViews {
 		if v.key == key {
 			return v, true
 		}
 	}
-	return view{}, false
+	return builtinView{}, false
 }

@@ -237,3 +237,24 @@
     }, 200);
   });
 })();
+
+// ---- Canned responses ------------------------------------------------------
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  var pick = document.getElementById("canned-pick"), body = document.getElementById("body");
+  if (!pick || !body || !window.fetch) return;
+  pick.addEventListener("change", function () {
+    if (!pick.value) return;
+    fetch("/canned/" + pick.value + "/fill?ticket=" + pick.getAttribute("data-ticket"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) {
+        if (!j) return;
+        var s = body.selectionStart || body.value.length;
+        body.value = body.value.slice(0, s) + j.body + body.value.slice(body.selectionEnd || s);
+        body.focus();
+        body.dispatchEvent(new Event("input"));
+        pick.value = "";
+      });
+  });
+})();
