@@ -49,6 +49,7 @@ type Agent struct {
 	signins   *web.Limiter // per client address
 	csrfGuard *http.CrossOriginProtection
 	presence  *presence
+	counts    *counts
 }
 
 // New parses the templates and loads the assets.
@@ -61,8 +62,12 @@ func New(d Deps) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Agent{Deps: d, tmpl: t, assets: as, signins: web.NewLimiter(0.2, 10), csrfGuard: http.NewCrossOriginProtection(),
-		presence: newPresence()}, nil
+	a := &Agent{Deps: d, tmpl: t, assets: as, signins: web.NewLimiter(0.2, 10), csrfGuard: http.NewCrossOriginProtection(),
+		presence: newPresence(), counts: newCounts()}
+	if d.Bus != nil {
+		a.watchCounts()
+	}
+	return a, nil
 }
 
 const sessionCookie = "docket_session"

@@ -34,7 +34,7 @@ type navItem struct {
 func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, title, active string) Layout {
 	l := Layout{Title: title, Actor: rq.actor, CSRF: rq.session.CSRFToken, Flash: a.takeFlash(w, r), Active: active}
 	for _, v := range builtinViews {
-		n, err := a.Tickets.Count(r.Context(), rq.actor, v.filter(rq.actor))
+		n, err := a.counts.get(r.Context(), rq.actor, v.key, v.filter(rq.actor), a.Tickets.Count)
 		if err != nil {
 			n = -1
 		}
@@ -48,7 +48,7 @@ func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, titl
 		key := "v" + strconv.FormatInt(v.ID, 10)
 		n := -1
 		if f, err := savedFilter(v); err == nil {
-			if c, err := a.Tickets.Count(r.Context(), rq.actor, f); err == nil {
+			if c, err := a.counts.get(r.Context(), rq.actor, key, f, a.Tickets.Count); err == nil {
 				n = c
 			}
 		}
