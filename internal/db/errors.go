@@ -22,3 +22,14 @@ func IsUniqueViolation(err error) bool {
 	}
 	return false
 }
+
+// IsRetryable reports whether err is a transient conflict between
+// transactions (PostgreSQL deadlock or serialization failure) after which
+// the whole transaction may simply run again.
+func IsRetryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40P01" || pe.Code == "40001"
+	}
+	return false
+}

@@ -85,9 +85,15 @@ func (s *Store) Begin(ctx context.Context, userID int64, key, hash string) (*Res
 	case r.Status == 0 && now.Sub(db.Time(created)) < Abandoned:
 		return nil, ErrInProgress
 	case r.Status == 0:
-		// The first attempt died mid-way; its transaction rolled back with it.
-		_, err := s.db.W.ExecContext(ctx, s.q.Get("reclaim"), userID, key, now.UnixMicro())
-		return nil, err
+		// The first attempt died mid-way. Only one retry may take over.
+		res, err := s.db.W.ExecContext(ctx, s.q.Get("reclaim"), userID, key, now.UnixMicro(), created)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil, ErrInProgress
+		}
+		return nil, nil
 	}
 	return &r, nil
 }

@@ -6,7 +6,7 @@ ON CONFLICT DO NOTHING;
 SELECT request_hash, status, headers, body, created_at FROM idempotency_keys WHERE user_id = $1 AND key = $2;
 
 -- name: reclaim
-UPDATE idempotency_keys SET created_at = $3 WHERE user_id = $1 AND key = $2 AND status = 0;
+UPDATE idempotency_keys SET created_at = $3 WHERE user_id = $1 AND key = $2 AND status = 0 AND created_at = $4;
 
 -- name: complete
 UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE user_id = $1 AND key = $2;

@@ -25,16 +25,16 @@ var (
 	policy     *bluemonday.Policy
 )
 
-// Images may only come from our own attachments (relative URLs), inline
-// cid: parts or inline data: images; a remote image would tell the sender
-// that the message was read.
-var safeImageSrc = regexp.MustCompile(`^(/[^/\\]|cid:|data:image/(png|jpeg|gif|webp);base64,)`)
+// Images may only come from our own attachments (relative URLs) or inline
+// cid: parts; a remote image would tell the sender that the message was
+// read. data: URLs are not allowed anywhere.
+var safeImageSrc = regexp.MustCompile(`^(/[^/\\]|cid:)`)
 
 func sanitizer() *bluemonday.Policy {
 	policyOnce.Do(func() {
 		p := bluemonday.NewPolicy()
 		p.AllowStandardURLs()
-		p.AllowURLSchemes("http", "https", "mailto", "cid", "data")
+		p.AllowURLSchemes("http", "https", "mailto", "cid")
 		p.AllowRelativeURLs(true)
 		p.AllowElements("p", "br", "hr", "b", "strong", "i", "em", "u", "s", "del", "ins", "sub", "sup", "small",
 			"blockquote", "pre", "code", "kbd", "ul", "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",

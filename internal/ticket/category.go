@@ -48,14 +48,14 @@ func (s *Service) checkCategory(ctx context.Context, q db.Queryer, c *Category, 
 	}
 	if c.Name == "" {
 		inv.Add("name", "is required")
-	} else if utf8.RuneCountInString(c.Name) > 200 {
-		inv.Add("name", "must be at most 200 characters")
+	} else if utf8.RuneCountInString(c.Name) > 200 || hasControl(c.Name) {
+		inv.Add("name", "must be at most 200 characters, without control characters")
 	} else if other, err := s.categoryByName(ctx, q, c.Name); err == nil && other.ID != c.ID {
 		inv.Add("name", "a category with this name already exists")
 	}
 	if in.Description != nil {
 		c.Description = strings.TrimSpace(*in.Description)
-		if utf8.RuneCountInString(c.Description) > 2000 {
+		if utf8.RuneCountInString(c.Description) > 2000 || strings.ContainsRune(c.Description, 0) {
 			inv.Add("description", "must be at most 2000 characters")
 		}
 	}

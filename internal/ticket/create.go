@@ -66,13 +66,24 @@ type NewTicket struct {
 	Threading string
 }
 
+// hasControl reports control characters other than tab, CR and LF: NUL
+// cannot even be stored on PostgreSQL.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
 func cleanSubject(inv *fault.Invalid, s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	switch {
 	case s == "":
 		inv.Add("subject", "is required")
-	case !utf8.ValidString(s):
-		inv.Add("subject", "must be valid UTF-8")
+	case !utf8.ValidString(s) || hasControl(s):
+		inv.Add("subject", "must be valid UTF-8 text without control characters")
 	case utf8.RuneCountInString(s) > MaxSubject:
 		inv.Add("subject", "must be at most %d characters", MaxSubject)
 	}
@@ -85,8 +96,8 @@ func checkBody(inv *fault.Invalid, body string, f Format) {
 		inv.Add("body", "is required")
 	case len(body) > MaxBody:
 		inv.Add("body", "must be at most %d bytes", MaxBody)
-	case !utf8.ValidString(body):
-		inv.Add("body", "must be valid UTF-8")
+	case !utf8.ValidString(body) || strings.ContainsRune(body, 0):
+		inv.Add("body", "must be valid UTF-8 text without NUL characters")
 	}
 	if f != FormatMarkdown && f != FormatHTML && f != FormatText {
 		inv.Add("format", "must be markdown, html or text")
@@ -107,12 +118,16 @@ func renderBody(body string, f Format) string {
 // NormalizeTags lowercases, trims and de-duplicates tags, reporting bad ones.
 func NormalizeTags(inv *fault.Invalid, in []string) []string {
 	out := []string{}
+	if len(in) > 2*MaxTags {
+		inv.Add("tags", "at most %d tags", MaxTags)
+		return out
+	}
 	for i, t := range in {
 		t = strings.ToLower(strings.Join(strings.Fields(t), "-"))
 		switch {
 		case t == "":
 			inv.Add(fmt.Sprintf("tags[%d]", i), "must not be empty")
-		case utf8.RuneCountInString(t) > MaxTag || strings.ContainsAny(t, ",\"'<>"):
+		case utf8.RuneCountInString(t) > MaxTag || strings.ContainsAny(t, ",\"'<>") || hasControl(t) || !utf8.ValidString(t):
 			inv.Add(fmt.Sprintf("tags[%d]", i), "must be at most %d characters without , \" ' < >", MaxTag)
 		case !slices.Contains(out, t):
 			out = append(out, t)
@@ -200,7 +215,10 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		}
 		prio = p
 	}
-	tags := NormalizeTags(inv, in.Tags)
+	var tags []string
+	if a.IsAgent() {
+		tags = NormalizeTags(inv, in.Tags)
+	}
 	if in.Requester != nil && a.IsAgent() {
 		// Check the address now, so its error comes with the others.
 		if _, err := user.NormalizeEmail("requester.email", in.Requester.Email); err != nil {
@@ -222,7 +240,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 			inv.Add("requester", "requesters can only open tickets for themselves")
 		}
 		for field, set := range map[string]bool{"team": in.Team != "", "assignee": in.Assignee != "",
-			"priority": in.Priority != "", "tags": len(in.Tags) > 0} {
+			"priority": in.Priority != "", "tags": len(in.Tags) > 0, "impact": in.Impact != "", "urgency": in.Urgency != ""} {
 			if set {
 				inv.Add(field, "only agents can set this")
 			}

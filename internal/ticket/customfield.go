@@ -79,8 +79,8 @@ func (d *FieldDef) normalize(v any) (any, string) {
 		if !ok {
 			return nil, "must be a string"
 		}
-		if utf8.RuneCountInString(s) > MaxFieldText {
-			return nil, fmt.Sprintf("must be at most %d characters", MaxFieldText)
+		if utf8.RuneCountInString(s) > MaxFieldText || strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
+			return nil, fmt.Sprintf("must be text of at most %d characters", MaxFieldText)
 		}
 		return s, ""
 	case FieldNumber:
@@ -254,15 +254,15 @@ func (s *Service) checkFieldDef(ctx context.Context, tx db.Queryer, inv *fault.I
 	}
 	if d.Label == "" {
 		inv.Add("label", "is required")
-	} else if utf8.RuneCountInString(d.Label) > 200 {
-		inv.Add("label", "must be at most 200 characters")
+	} else if utf8.RuneCountInString(d.Label) > 200 || hasControl(d.Label) {
+		inv.Add("label", "must be at most 200 characters, without control characters")
 	}
 	if in.Options != nil {
 		d.Options = []string{}
 		seen := map[string]bool{}
 		for i, o := range *in.Options {
 			o = strings.TrimSpace(o)
-			if o == "" || utf8.RuneCountInString(o) > 200 || seen[o] {
+			if o == "" || utf8.RuneCountInString(o) > 200 || seen[o] || hasControl(o) {
 				inv.Add(fmt.Sprintf("options[%d]", i), "must be a distinct, non-empty value of at most 200 characters")
 				continue
 			}
@@ -295,6 +295,9 @@ func (s *Service) checkFieldDef(ctx context.Context, tx db.Queryer, inv *fault.I
 		}
 	}
 	if in.Position != nil {
+		if *in.Position < 0 || *in.Position > 1_000_000 {
+			inv.Add("position", "must be from 0 to 1000000")
+		}
 		d.Position = *in.Position
 	}
 	if in.Active != nil {

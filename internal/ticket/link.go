@@ -70,7 +70,10 @@ func (s *Service) AddLink(ctx context.Context, a *user.Actor, number int64, typ 
 
 func (s *Service) link(ctx context.Context, a *user.Actor, number int64, typ LinkType, other int64) error {
 	var from, to *Ticket
-	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
+	err := s.withRetry(ctx, func(tx *db.Tx) error {
+		if err := s.lock(ctx, tx, number, other); err != nil {
+			return err
+		}
 		var err error
 		if from, err = s.get(ctx, tx, a, number); err != nil {
 			return err
@@ -167,6 +170,9 @@ func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) 
 	}
 	var src, dst *Ticket
 	err := s.withRetry(ctx, func(tx *db.Tx) error {
+		if err := s.lock(ctx, tx, number, into); err != nil {
+			return err
+		}
 		var err error
 		if src, err = s.get(ctx, tx, a, number); err != nil {
 			return err

@@ -41,6 +41,10 @@ type Filter struct {
 // MaxLimit bounds a page.
 const MaxLimit = 200
 
+// MaxFilterValues bounds the values of one filter, so no query grows
+// without limit.
+const MaxFilterValues = 20
+
 type sortSpec struct {
 	expr string
 	desc bool
@@ -208,6 +212,16 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 	w := &whereBuilder{}
 	w.conds = append(w.conds, visibility(a, w.arg))
 	inv := &fault.Invalid{}
+	for name, n := range map[string]int{"status": len(f.Status), "type": len(f.Type), "priority": len(f.Priority),
+		"assignee": len(f.Assignee), "team": len(f.Team), "requester": len(f.Requester), "tag": len(f.Tag),
+		"category": len(f.Category), "organization": len(f.Organization), "team_ids": len(f.TeamIDs)} {
+		if n > MaxFilterValues {
+			inv.Add(name, "at most %d values", MaxFilterValues)
+		}
+	}
+	if err := inv.Err(); err != nil {
+		return nil, false, err
+	}
 	if len(f.Status) > 0 {
 		vals := make([]any, len(f.Status))
 		for i, st := range f.Status {
@@ -285,6 +299,11 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 			}
 			id, err := lookup(v)
 			if err != nil {
+				if !a.IsAgent() {
+					// Requesters learn nothing about which names exist.
+					empty = true
+					continue
+				}
 				inv.Add(field, "no %s named %q", field, v)
 				continue
 			}
@@ -336,9 +355,19 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 			w.in("t.team_id", vals)
 		}
 	}
-	for _, tag := range f.Tag {
-		w.conds = append(w.conds, "EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag = "+
-			w.arg(strings.ToLower(strings.TrimSpace(tag)))+")")
+	if len(f.Tag) > 0 {
+		// Every tag must be present: one grouped subquery, however many.
+		tags := map[string]bool{}
+		var ph []string
+		for _, tag := range f.Tag {
+			tag = strings.ToLower(strings.TrimSpace(tag))
+			if !tags[tag] {
+				tags[tag] = true
+				ph = append(ph, w.arg(tag))
+			}
+		}
+		w.conds = append(w.conds, "t.id IN (SELECT tt.ticket_id FROM ticket_tags tt WHERE tt.tag IN ("+strings.Join(ph, ",")+
+			") GROUP BY tt.ticket_id HAVING COUNT(*) = "+strconv.Itoa(len(ph))+")")
 	}
 	timeCond := func(col, op string, v *time.Time) {
 		if v != nil {

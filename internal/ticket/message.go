@@ -130,6 +130,9 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 	var changed []string
 	err := s.withRetry(ctx, func(tx *db.Tx) error {
 		msgID, changed = 0, nil
+		if err := s.lock(ctx, tx, number, number); err != nil {
+			return err
+		}
 		var err error
 		t, err = s.get(ctx, tx, a, number)
 		if err != nil {
@@ -137,6 +140,9 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 		}
 		if t.MergedInto != 0 {
 			// Replies to a merged ticket continue on the survivor.
+			if err := s.lock(ctx, tx, t.MergedInto, t.MergedInto); err != nil {
+				return err
+			}
 			if t, err = s.get(ctx, tx, a, t.MergedInto); err != nil {
 				return err
 			}
@@ -240,8 +246,8 @@ func (s *Service) followUp(ctx context.Context, a *user.Actor, closed *Ticket, i
 	if !strings.HasPrefix(strings.ToLower(subject), "follow-up:") {
 		subject = "Follow-up: " + subject
 	}
-	if len(subject) > MaxSubject {
-		subject = subject[:MaxSubject]
+	if r := []rune(subject); len(r) > MaxSubject {
+		subject = string(r[:MaxSubject])
 	}
 	nt, err := s.Create(ctx, a, NewTicket{Subject: subject, Body: in.Body, Format: in.Format, Type: closed.Type,
 		Channel: in.Channel, Attachments: in.Attachments, MessageID: in.MessageID, Threading: in.Threading})

@@ -164,3 +164,6 @@ ORDER BY created_at, id;
 
 -- name: delete-links-of
 DELETE FROM ticket_links WHERE ticket_id = $1 OR other_id = $1;
+
+-- name: lock-tickets
+SELECT id FROM tickets WHERE number IN ($1, $2) ORDER BY id;

@@ -49,10 +49,22 @@ var errRetry = errors.New("ticket: concurrent update")
 func (s *Service) withRetry(ctx context.Context, fn func(tx *db.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := s.db.WithTx(ctx, fn)
-		if !errors.Is(err, errRetry) || attempt >= 10 {
+		if !errors.Is(err, errRetry) && !db.IsRetryable(err) || attempt >= 10 {
 			return err
 		}
 	}
+}
+
+// lock takes the row locks of up to two tickets (PostgreSQL; SQLite
+// already has a single writer) before anything else is written, so
+// concurrent writers queue on the ticket instead of deadlocking on tags,
+// followers or messages.
+func (s *Service) lock(ctx context.Context, tx *db.Tx, a, b int64) error {
+	rows, err := tx.QueryContext(ctx, s.q.Get("lock-tickets"), a, b)
+	if err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 // Update applies p to ticket number. With ifVersion > 0 it fails with
@@ -69,7 +81,7 @@ func (s *Service) Update(ctx context.Context, a *user.Actor, number int64, p Pat
 	}
 	for attempt := 0; ; attempt++ {
 		t, fields, err := s.update(ctx, a, number, p, ifVersion)
-		if errors.Is(err, errRetry) && attempt < 10 {
+		if (errors.Is(err, errRetry) || db.IsRetryable(err)) && attempt < 10 {
 			continue
 		}
 		if err != nil {
@@ -88,6 +100,9 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 	var t *Ticket
 	var changes []change
 	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
+		if err := s.lock(ctx, tx, number, number); err != nil {
+			return err
+		}
 		var err error
 		if t, err = s.get(ctx, tx, a, number); err != nil {
 			return err
@@ -319,8 +334,8 @@ func (s *Service) applyStatus(inv *fault.Invalid, t *Ticket, p Patch, rec func(f
 	if p.Solution != nil && !closing {
 		inv.Add("solution", "can only be set when the status is resolved or closed")
 	}
-	if p.Solution != nil && len(*p.Solution) > MaxSolution {
-		inv.Add("solution", "must be at most %d bytes", MaxSolution)
+	if p.Solution != nil && (len(*p.Solution) > MaxSolution || strings.ContainsRune(*p.Solution, 0) || !utf8.ValidString(*p.Solution)) {
+		inv.Add("solution", "must be text of at most %d bytes", MaxSolution)
 	}
 	res := t.Resolution
 	if p.Resolution != nil {

@@ -119,8 +119,14 @@ func checkText(inv *fault.Invalid, field, s string, max int, required bool) stri
 		inv.Add(field, "is required")
 	case utf8.RuneCountInString(s) > max:
 		inv.Add(field, "must be at most %d characters", max)
-	case !utf8.ValidString(s):
-		inv.Add(field, "must be valid UTF-8")
+	case !utf8.ValidString(s) || strings.ContainsFunc(s, isControl):
+		inv.Add(field, "must be valid UTF-8 text without control characters")
 	}
 	return s
+}
+
+// isControl is true for control characters other than tab and line breaks;
+// NUL cannot even be stored on PostgreSQL.
+func isControl(r rune) bool {
+	return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f
 }

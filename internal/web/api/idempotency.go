@@ -99,8 +99,24 @@ func (a *API) idempotent(w http.ResponseWriter, r *http.Request, actor *user.Act
 		}
 	}
 	hj, _ := json.Marshal(hs)
-	if err := a.Idem.Complete(bg, actor.ID, key, idempotency.Result{Status: c.status, Headers: string(hj), Body: c.buf.String()}); err != nil {
+	if err := a.Idem.Complete(bg, actor.ID, key, idempotency.Result{Status: c.status, Headers: string(hj), Body: redact(c.buf.Bytes())}); err != nil {
 		return web.Written(err)
 	}
 	return web.Written(herr)
+}
+
+// redact removes secrets from a response before it is stored for replay:
+// an API token's secret is shown once and never kept, so a replayed token
+// creation answers the token's record without it.
+func redact(body []byte) string {
+	if !bytes.Contains(body, []byte(`"token"`)) {
+		return string(body)
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return string(body)
+	}
+	delete(m, "token")
+	out, _ := json.Marshal(m)
+	return string(out)
 }

@@ -117,14 +117,26 @@ func toCustomFieldJSON(d *ticket.FieldDef) customFieldJSON {
 }
 
 func (a *API) listCustomFields(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
+	after, limit, err := page(r, "f")
+	if err != nil {
+		return err
+	}
 	defs, err := a.Tickets.FieldDefs(r.Context())
 	if err != nil {
 		return err
 	}
+	// Definitions are few and ordered by position, not id: page by index.
 	out := list[customFieldJSON]{Items: []customFieldJSON{}}
+	var visible []*ticket.FieldDef
 	for _, d := range defs {
 		if d.Active || actor.IsAgent() {
-			out.Items = append(out.Items, toCustomFieldJSON(d))
+			visible = append(visible, d)
+		}
+	}
+	for i := int(after); i < len(visible) && len(out.Items) < limit; i++ {
+		out.Items = append(out.Items, toCustomFieldJSON(visible[i]))
+		if len(out.Items) == limit && i+1 < len(visible) {
+			out.NextCursor = idCursor("f", int64(i+1))
 		}
 	}
 	return web.JSON(w, http.StatusOK, out)
