@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
@@ -139,6 +140,10 @@ func (s *Service) addGetQueries() {
 			" AND "+s.db.Rebind(visibility(&user.Actor{Role: role}, arg)))
 	}
 	s.q.Add("get-ticket-by-id", s.q.Get("select-tickets")+" AND t.id = "+s.db.Rebind("$1"))
+	if s.db.Dialect == db.SQLite {
+		s.q.Add("select-tickets-active", strings.Replace(s.q.Get("select-tickets"), "FROM tickets t\n",
+			"FROM tickets t INDEXED BY tickets_active_updated\n", 1)+" AND "+activeCondition)
+	}
 }
 
 // get loads the ticket with number if actor may see it; otherwise

@@ -34,6 +34,9 @@ func (a *Agent) reply(w http.ResponseWriter, r *http.Request, rq *request) error
 			return a.rerender(w, r, rq, n, d, "reply", formInt(r, "seen"), nil)
 		}
 	}
+	if strings.TrimSpace(d.Body) == "" {
+		return a.rerender(w, r, rq, n, d, "", 0, map[string]string{"body": "Write a message before sending."})
+	}
 	ids, err := a.saveUploads(r, rq)
 	if err != nil {
 		var inv *fault.Invalid
@@ -255,6 +258,7 @@ func (a *Agent) rerender(w http.ResponseWriter, r *http.Request, rq *request, n 
 	if errs != nil {
 		p.Errors = errs
 	}
+	showDraft(p.T, d.Fields)
 	status := http.StatusUnprocessableEntity
 	if conflict != "" {
 		p.ConflictFor = conflict
@@ -300,4 +304,55 @@ func (a *Agent) relate(w http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	http.Redirect(w, r, fmt.Sprintf("/tickets/%d", target), http.StatusSeeOther)
 	return nil
+}
+
+// showDraft puts the values an agent submitted back into the properties
+// form of a re-shown page, so "Apply anyway" sends their change, not the
+// current state. Only the copy shown is changed.
+func showDraft(t *ticket.Ticket, f map[string]string) {
+	if v, ok := f["status"]; ok && ticket.Status(v).Valid() {
+		t.Status = ticket.Status(v)
+	}
+	if v, ok := f["resolution"]; ok {
+		t.Resolution = ticket.Resolution(v)
+	}
+	if v, ok := f["solution"]; ok {
+		t.Solution = v
+	}
+	if v, ok := f["priority"]; ok {
+		if p, ok := ticket.ParsePriority(v); ok {
+			t.Priority = p
+		}
+	}
+	if v, ok := f["impact"]; ok {
+		t.Impact = ticket.Level(v)
+	}
+	if v, ok := f["urgency"]; ok {
+		t.Urgency = ticket.Level(v)
+	}
+	if v, ok := f["type"]; ok && ticket.Type(v).Valid() {
+		t.Type = ticket.Type(v)
+	}
+	if v, ok := f["category"]; ok {
+		t.Category = optName(v)
+	}
+	if v, ok := f["team"]; ok {
+		t.Team = optName(v)
+	}
+	if v, ok := f["assignee"]; ok {
+		t.Assignee = nil
+		if v != "" {
+			t.Assignee = &ticket.Person{Email: v}
+		}
+	}
+	if v, ok := f["tags"]; ok {
+		t.Tags = splitTags(v)
+	}
+}
+
+func optName(v string) *ticket.Ref {
+	if v == "" {
+		return nil
+	}
+	return &ticket.Ref{Name: v}
 }

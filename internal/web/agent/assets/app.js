@@ -151,8 +151,13 @@
   var number = ticketEl ? ticketEl.getAttribute("data-number") : "";
   var es = new EventSource(number ? "/events?ticket=" + number : "/events");
 
+  // A page shown after a refused form has the form's URL; live refreshes
+  // (and a reload) must ask for the ticket itself.
+  if (number && location.pathname !== "/tickets/" + number) {
+    history.replaceState(null, "", "/tickets/" + number + location.hash);
+  }
   function refetch(ids, done) {
-    fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
+    fetch(number ? "/tickets/" + number : location.href, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
       if (!html) return;
       var doc = new DOMParser().parseFromString(html, "text/html");
       ids.forEach(function (sel) {
@@ -176,7 +181,7 @@
     }
     if (queueEl) {
       soon(function () {
-        refetch([".tickets", ".empty", ".pager", ".side"], function () {
+        refetch(["#list", ".side"], function () {
           if (e.type === "ticket.created" && !e.by_me) {
             var b = document.getElementById("new-badge");
             if (b) { b.hidden = false; }
