@@ -155,6 +155,13 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request, actor *user.Acto
 	if err != nil {
 		return err
 	}
+	if !u.Active || p.Password != nil {
+		// A deactivated user or a changed password ends the browser
+		// sessions, so reactivation does not revive them.
+		if err := a.Auth.EndUserSessions(r.Context(), id, ""); err != nil {
+			return err
+		}
+	}
 	return web.JSON(w, http.StatusOK, toUserJSON(u))
 }
 
