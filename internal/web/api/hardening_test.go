@@ -51,3 +51,27 @@ func TestRequesterFiltersRevealNoNames(t *testing.T) {
 		}
 	})
 }
+
+// Deactivating a user through the API ends their browser sessions for good:
+// reactivating them does not bring a session back.
+func TestDeactivationEndsSessions(t *testing.T) {
+	forEachDB(t, func(t *testing.T, f *fixture) {
+		ctx := t.Context()
+		secret, _, err := f.Auth.StartSession(ctx, f.agent.ID, "test", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.Auth.SessionActor(ctx, secret); err != nil {
+			t.Fatalf("fresh session: %v", err)
+		}
+		if _, err := f.admin.UpdateUser(ctx, f.agent.ID, client.UserPatch{Active: client.Ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.admin.UpdateUser(ctx, f.agent.ID, client.UserPatch{Active: client.Ptr(true)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.Auth.SessionActor(ctx, secret); err == nil {
+			t.Fatal("the session survived deactivation")
+		}
+	})
+}
