@@ -9,13 +9,16 @@ package search
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
 
 // Keys are the filter names the language knows.
-var Keys = []string{"status", "type", "priority", "assignee", "team", "requester", "tag", "category", "organization"}
+var Keys = []string{"status", "type", "priority", "assignee", "team", "requester", "tag", "category", "organization",
+	"created", "updated"}
 
 // MaxQuery bounds the length of a query.
 const MaxQuery = 1000
@@ -84,6 +87,21 @@ func Parse(s string) (Query, error) {
 			if p := phrase(body, false); len(p.Words) > 0 {
 				q.Phrases = append(q.Phrases, p)
 			}
+			continue
+		}
+		// key:"a value with spaces"
+		if k := strings.IndexByte(s[i:], ':'); k > 0 && i+k+1 < len(s) && s[i+k+1] == '"' &&
+			isKey(strings.ToLower(s[i:i+k])) && !strings.ContainsFunc(s[i:i+k], unicode.IsSpace) {
+			end := strings.IndexByte(s[i+k+2:], '"')
+			if end < 0 {
+				return q, &Error{fmt.Sprintf("%s: the quoted value is not closed", s[i:i+k])}
+			}
+			val := s[i+k+2 : i+k+2+end]
+			if val == "" {
+				return q, &Error{fmt.Sprintf("%s: needs a value", s[i:i+k])}
+			}
+			q.Terms = append(q.Terms, Term{Key: strings.ToLower(s[i : i+k]), Values: []string{val}})
+			i += k + 2 + end + 1
 			continue
 		}
 		j := i
@@ -170,4 +188,90 @@ func TSQuery(q Query) string {
 		parts = append(parts, "("+strings.Join(ws, " <-> ")+")")
 	}
 	return strings.Join(parts, " & ")
+}
+
+// Range reads a date filter value: ">2026-01-01", ">=…", "<…", "<=…",
+// "2026-01-01..2026-01-31" or a single day "2026-01-01". A date may also be
+// relative to now: "-7d" or "-24h" (so "updated:>-7d" is the last week).
+// It returns the inclusive start and exclusive end; either may be nil.
+func Range(v string, now time.Time) (from, to *time.Time, err error) {
+	bad := &Error{fmt.Sprintf("%q is not a date range like >2026-01-01, <-7d or 2026-01-01..2026-01-31", v)}
+	day := func(s string) (time.Time, bool) {
+		if strings.HasPrefix(s, "-") && len(s) > 2 {
+			n, err := strconv.Atoi(s[1 : len(s)-1])
+			if err != nil || n < 0 || n > 100000 {
+				return time.Time{}, false
+			}
+			switch s[len(s)-1] {
+			case 'd':
+				return now.Add(-time.Duration(n) * 24 * time.Hour), true
+			case 'h':
+				return now.Add(-time.Duration(n) * time.Hour), true
+			}
+			return time.Time{}, false
+		}
+		t, err := time.Parse(time.DateOnly, s)
+		return t, err == nil
+	}
+	ptr := func(t time.Time) *time.Time { return &t }
+	nextDay := func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }
+	relative := func(s string) bool { return strings.HasPrefix(s, "-") }
+	switch {
+	case strings.HasPrefix(v, ">="):
+		t, ok := day(v[2:])
+		if !ok {
+			return nil, nil, bad
+		}
+		return ptr(t), nil, nil
+	case strings.HasPrefix(v, ">"):
+		t, ok := day(v[1:])
+		if !ok {
+			return nil, nil, bad
+		}
+		if !relative(v[1:]) {
+			t = nextDay(t)
+		}
+		return ptr(t), nil, nil
+	case strings.HasPrefix(v, "<="):
+		t, ok := day(v[2:])
+		if !ok {
+			return nil, nil, bad
+		}
+		if !relative(v[2:]) {
+			t = nextDay(t)
+		}
+		return nil, ptr(t), nil
+	case strings.HasPrefix(v, "<"):
+		t, ok := day(v[1:])
+		if !ok {
+			return nil, nil, bad
+		}
+		return nil, ptr(t), nil
+	case strings.Contains(v, ".."):
+		a, b, _ := strings.Cut(v, "..")
+		var f, t *time.Time
+		if a != "" {
+			x, ok := day(a)
+			if !ok {
+				return nil, nil, bad
+			}
+			f = ptr(x)
+		}
+		if b != "" {
+			x, ok := day(b)
+			if !ok {
+				return nil, nil, bad
+			}
+			if !relative(b) {
+				x = nextDay(x)
+			}
+			t = ptr(x)
+		}
+		return f, t, nil
+	}
+	t, ok := day(v)
+	if !ok || relative(v) {
+		return nil, nil, bad
+	}
+	return ptr(t), ptr(nextDay(t)), nil
 }

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParse(t *testing.T) {
@@ -67,4 +68,56 @@ func FuzzParse(f *testing.F) {
 		_ = FTS5(q)
 		_ = TSQuery(q)
 	})
+}
+
+func TestQuotedValues(t *testing.T) {
+	q, err := Parse(`team:"Service Desk" category:"Printers & scanners" vpn`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := q.Values("team"); len(got) != 1 || got[0] != "Service Desk" {
+		t.Errorf("team = %q", got)
+	}
+	if got := q.Values("category"); len(got) != 1 || got[0] != "Printers & scanners" {
+		t.Errorf("category = %q", got)
+	}
+	if len(q.Phrases) != 1 || q.Phrases[0].Words[0] != "vpn" {
+		t.Errorf("phrases = %+v", q.Phrases)
+	}
+	if _, err := Parse(`team:"unclosed`); err == nil {
+		t.Error("an unclosed quoted value was accepted")
+	}
+}
+
+func TestRange(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	d := func(s string) time.Time { x, _ := time.Parse(time.DateOnly, s); return x }
+	cases := []struct {
+		in       string
+		from, to time.Time
+	}{
+		{">2026-01-01", d("2026-01-02"), time.Time{}},
+		{">=2026-01-01", d("2026-01-01"), time.Time{}},
+		{"<2026-01-01", time.Time{}, d("2026-01-01")},
+		{"<=2026-01-01", time.Time{}, d("2026-01-02")},
+		{"2026-01-01..2026-01-31", d("2026-01-01"), d("2026-02-01")},
+		{"2026-01-05", d("2026-01-05"), d("2026-01-06")},
+		{">-7d", now.Add(-7 * 24 * time.Hour), time.Time{}},
+		{"<-24h", time.Time{}, now.Add(-24 * time.Hour)},
+	}
+	for _, c := range cases {
+		from, to, err := Range(c.in, now)
+		if err != nil {
+			t.Errorf("Range(%q): %v", c.in, err)
+			continue
+		}
+		if (from == nil) != c.from.IsZero() || from != nil && !from.Equal(c.from) || (to == nil) != c.to.IsZero() || to != nil && !to.Equal(c.to) {
+			t.Errorf("Range(%q) = %v, %v; want %v, %v", c.in, from, to, c.from, c.to)
+		}
+	}
+	for _, bad := range []string{"yesterday", ">2026-13-01", "-7d", ">-7w", "2026-01-01..x"} {
+		if _, _, err := Range(bad, now); err == nil {
+			t.Errorf("Range(%q) accepted", bad)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package agent
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/ticket"
@@ -66,5 +67,5 @@ func savedFilter(v *view.View) (ticket.Filter, error) {
 	var f ticket.Filter
 	applyQuery(&f, q)
 	f.Sort = v.Sort
-	return f, nil
+	return f, f.ApplyDates(q, time.Now())
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/search"
@@ -26,7 +27,8 @@ type queuePage struct {
 	SortLinks  []sortLink
 	Statuses   []ticket.Status
 	Options    options
-	SavedView  *view.View // when showing a saved view
+	ColSort    map[string]string // column → URL sorting by it (toggling direction)
+	SavedView  *view.View        // when showing a saved view
 	BackURL    string
 	BulkErrors []string
 }
@@ -51,6 +53,12 @@ func (a *Agent) home(w http.ResponseWriter, r *http.Request, rq *request) error 
 
 func (a *Agent) queue(w http.ResponseWriter, r *http.Request, rq *request) error {
 	qs := r.URL.Query()
+	if qs.Get("filter") == "1" {
+		// The filter panel composes a query in the search language, so the
+		// result can be refined by hand and saved as a view.
+		http.Redirect(w, r, queueURL("", composeQuery(qs), qs.Get("sort"), ""), http.StatusSeeOther)
+		return nil
+	}
 	key := qs.Get("view")
 	q := strings.TrimSpace(qs.Get("q"))
 	var f ticket.Filter
@@ -87,6 +95,12 @@ func (a *Agent) queue(w http.ResponseWriter, r *http.Request, rq *request) error
 			page.Error = err.Error()
 		} else {
 			applyQuery(&f, parsed)
+			if err := f.ApplyDates(parsed, time.Now()); err != nil {
+				var inv *fault.Invalid
+				if errors.As(err, &inv) {
+					page.Error = inv.Fields[0].Message
+				}
+			}
 		}
 	}
 	f.Sort, f.Cursor, f.Limit = page.Sort, qs.Get("cursor"), 50
@@ -106,6 +120,19 @@ func (a *Agent) queue(w http.ResponseWriter, r *http.Request, rq *request) error
 	}
 	if f.Cursor != "" {
 		page.FirstURL = queueURL(key, q, page.Sort, "")
+	}
+	page.ColSort = map[string]string{}
+	for _, col := range []string{"number", "priority", "updated_at"} {
+		next := "-" + col
+		if page.Sort == "-"+col || page.Sort == "" && col == "updated_at" {
+			next = col
+		}
+		if col == "priority" && page.Sort != "priority" {
+			next = "priority" // p1 first
+		} else if col == "priority" {
+			next = "-priority"
+		}
+		page.ColSort[col] = queueURL(key, q, next, "")
 	}
 	for _, o := range sortOptions {
 		active := o.key == page.Sort || page.Sort == "" && o.key == "-updated_at"
@@ -162,4 +189,52 @@ func queueURL(view, q, sort, cursor string) string {
 		v.Set("cursor", cursor)
 	}
 	return "/tickets?" + v.Encode()
+}
+
+// filterKeys are the filter panel's fields, in the order they are written
+// into the query.
+var filterKeys = []string{"status", "type", "priority", "assignee", "team", "requester", "organization", "category", "tag"}
+
+// composeQuery turns the filter panel's fields into a search-language query.
+func composeQuery(v url.Values) string {
+	var parts []string
+	quote := func(s string) string {
+		if strings.ContainsAny(s, " ,\"") {
+			return `"` + strings.ReplaceAll(s, `"`, "") + `"`
+		}
+		return s
+	}
+	for _, k := range filterKeys {
+		var vals []string
+		for _, x := range v["f_"+k] {
+			if x = strings.TrimSpace(x); x != "" {
+				vals = append(vals, x)
+			}
+		}
+		switch {
+		case len(vals) == 1:
+			parts = append(parts, k+":"+quote(vals[0]))
+		case len(vals) > 1:
+			var qs []string
+			for _, x := range vals {
+				qs = append(qs, strings.ReplaceAll(strings.ReplaceAll(x, ",", ""), " ", ""))
+			}
+			parts = append(parts, k+":"+strings.Join(qs, ","))
+		}
+	}
+	for _, k := range []string{"created", "updated"} {
+		from, to := strings.TrimSpace(v.Get("f_"+k+"_from")), strings.TrimSpace(v.Get("f_"+k+"_to"))
+		switch {
+		case from != "" && to != "":
+			parts = append(parts, k+":"+from+".."+to)
+		case from != "":
+			parts = append(parts, k+":>="+from)
+		case to != "":
+			parts = append(parts, k+":<="+to)
+		}
+	}
+	if t := strings.TrimSpace(v.Get("f_text")); t != "" {
+		parts = append(parts, t)
+	}
+	return strings.Join(parts, " ")
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -223,6 +224,12 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, actor *user.Ac
 			inv.Add("limit", "must be a number from 1 to %d", ticket.MaxLimit)
 		}
 		f.Limit = n
+	}
+	if err := f.ApplyDates(q, time.Now()); err != nil {
+		var fe *fault.Invalid
+		if errors.As(err, &fe) {
+			inv.Fields = append(inv.Fields, fe.Fields...)
+		}
 	}
 	if err := inv.Err(); err != nil {
 		return err
