@@ -208,6 +208,13 @@ func (a *Agent) update(w http.ResponseWriter, r *http.Request, rq *request) erro
 	if v := str("subject"); v != nil && *v != t.Subject {
 		p.Subject = v
 	}
+	defs, err := a.Tickets.FieldDefs(r.Context())
+	if err != nil {
+		return err
+	}
+	if cf := formFields(r, defs, t.CustomFields); len(cf) > 0 {
+		p.CustomFields = cf
+	}
 	version := formInt(r, "version")
 	if r.PostFormValue("force") == "1" {
 		version = 0
@@ -259,6 +266,19 @@ func (a *Agent) rerender(w http.ResponseWriter, r *http.Request, rq *request, n 
 		p.Errors = errs
 	}
 	showDraft(p.T, d.Fields)
+	if defs, err := a.Tickets.FieldDefs(r.Context()); err == nil {
+		values := p.T.CustomFields
+		if r.PostForm != nil {
+			values = map[string]any{}
+			for k, v := range p.T.CustomFields {
+				values[k] = v
+			}
+			for k, v := range formFields(r, defs, nil) {
+				values[k] = v
+			}
+		}
+		p.Fields = fieldInputs(defs, p.T.Type, refName(p.T.Category), values, errs)
+	}
 	status := http.StatusUnprocessableEntity
 	if conflict != "" {
 		p.ConflictFor = conflict

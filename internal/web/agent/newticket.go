@@ -16,6 +16,7 @@ type newTicketPage struct {
 	Form    map[string]string
 	Errors  map[string]string
 	Phone   bool
+	Fields  []fieldInput
 }
 
 func (a *Agent) newTicketForm(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -32,8 +33,12 @@ func (a *Agent) newTicketForm(w http.ResponseWriter, r *http.Request, rq *reques
 	if phone {
 		form["channel"] = "phone"
 	}
+	defs, err := a.Tickets.FieldDefs(r.Context())
+	if err != nil {
+		return err
+	}
 	return a.tmpl.render(w, http.StatusOK, "new", newTicketPage{Layout: a.layout(w, r, rq, title, "new"), Options: o,
-		Form: form, Errors: map[string]string{}, Phone: phone})
+		Form: form, Errors: map[string]string{}, Phone: phone, Fields: fieldInputs(defs, ticket.Type(form["type"]), "", nil, nil)})
 }
 
 // createTicket opens a ticket on behalf of a requester (an existing
@@ -54,6 +59,12 @@ func (a *Agent) createTicket(w http.ResponseWriter, r *http.Request, rq *request
 	in := ticket.NewTicket{Subject: form["subject"], Body: form["body"], Type: ticket.Type(form["type"]), Priority: form["priority"],
 		Category: form["category"], Team: form["team"], Assignee: assignee, Tags: splitTags(form["tags"]), Channel: ch,
 		Requester: &ticket.Contact{Email: form["requester"], Name: form["requester_name"]}}
+	defs, err := a.Tickets.FieldDefs(r.Context())
+	if err != nil {
+		return err
+	}
+	cf := formFields(r, defs, nil)
+	in.CustomFields = cf
 	ids, err := a.saveUploads(r, rq)
 	if err == nil {
 		in.Attachments = ids
@@ -83,7 +94,8 @@ func (a *Agent) createTicket(w http.ResponseWriter, r *http.Request, rq *request
 		title = "Log a phone call"
 	}
 	return a.tmpl.render(w, http.StatusUnprocessableEntity, "new", newTicketPage{Layout: a.layout(w, r, rq, title, "new"),
-		Options: o, Form: form, Errors: errs, Phone: ch == ticket.ChannelPhone})
+		Options: o, Form: form, Errors: errs, Phone: ch == ticket.ChannelPhone,
+		Fields: fieldInputs(defs, in.Type, form["category"], cf, errs)})
 }
 
 type contactJSON struct {

@@ -28,6 +28,7 @@ type ticketPage struct {
 	ConflictFor string                // "reply" or "update"
 	MaxUpload   int64
 	Canned      []*canned.Response
+	Fields      []fieldInput
 }
 
 // draft keeps what the agent typed when a submission is refused.
@@ -131,6 +132,11 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 	if p.Canned, err = a.Canned.List(ctx, rq.actor); err != nil {
 		return nil, err
 	}
+	defs, err := a.Tickets.FieldDefs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.Fields = fieldInputs(defs, t.Type, refName(t.Category), t.CustomFields, nil)
 	p.Layout = a.layout(w, r, rq, t.Reference+" "+t.Subject, "")
 	return p, nil
 }
