@@ -323,8 +323,18 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		if err := s.appendEvents(ctx, tx, id, a.ID, now, []change{{field: "created", new: s.Reference(in.Type, number)}}); err != nil {
 			return err
 		}
-		t, err = s.byID(ctx, tx, id)
-		return err
+		if t, err = s.byID(ctx, tx, id); err != nil {
+			return err
+		}
+		if len(s.hooks) == 0 {
+			return nil
+		}
+		m, err := s.messageTx(ctx, tx, msgID, number)
+		if err != nil {
+			return err
+		}
+		return s.runHooks(ctx, tx, Write{Event: event.Event{Type: event.TicketCreated, At: t.CreatedAt, TicketID: t.ID,
+			Number: t.Number, ActorID: a.ID, TeamID: refID(t.Team), MessageID: msgID}, Actor: a, Ticket: t, Message: m})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ticket: create: %w", err)

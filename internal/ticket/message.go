@@ -219,7 +219,19 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 		if err := s.writeTicket(ctx, tx, t, t.Version, now, 0); err != nil {
 			return err
 		}
-		return s.appendEvents(ctx, tx, t.ID, a.ID, now, changes)
+		if err := s.appendEvents(ctx, tx, t.ID, a.ID, now, changes); err != nil {
+			return err
+		}
+		if len(s.hooks) == 0 {
+			return nil
+		}
+		m, err := s.messageTx(ctx, tx, msgID, t.Number)
+		if err != nil {
+			return err
+		}
+		return s.runHooks(ctx, tx, Write{Event: event.Event{Type: event.MessageCreated, At: db.Time(now), TicketID: t.ID,
+			Number: t.Number, ActorID: a.ID, TeamID: refID(t.Team), MessageID: msgID, Internal: in.Internal, Fields: changed},
+			Actor: a, Ticket: t, Message: m, Fields: fieldChanges(changes)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ticket: reply %d: %w", number, err)

@@ -36,6 +36,7 @@ type Service struct {
 	users *user.Service
 	bus   *event.Bus
 	opts  Options
+	hooks []TxHook
 }
 
 // New returns a Service over d.

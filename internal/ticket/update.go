@@ -134,8 +134,20 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 		// Re-read without a visibility check: handing a ticket to a
 		// restricted team the agent is not in is allowed, and the agent
 		// still gets the result of what they just did.
-		t, err = s.byID(ctx, tx, t.ID)
-		return err
+		if t, err = s.byID(ctx, tx, t.ID); err != nil {
+			return err
+		}
+		if len(s.hooks) == 0 {
+			return nil
+		}
+		var fields []string
+		for _, c := range changes {
+			if !slices.Contains(fields, c.field) {
+				fields = append(fields, c.field)
+			}
+		}
+		return s.runHooks(ctx, tx, Write{Event: event.Event{Type: event.TicketUpdated, At: db.Time(now), TicketID: t.ID,
+			Number: t.Number, ActorID: a.ID, TeamID: refID(t.Team), Fields: fields}, Actor: a, Ticket: t, Fields: fieldChanges(changes)})
 	})
 	if err != nil {
 		return nil, nil, err

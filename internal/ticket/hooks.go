@@ -1,0 +1,78 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/user"
+)
+
+// Write is what a transaction hook learns about a ticket write.
+type Write struct {
+	Event   event.Event
+	Actor   *user.Actor
+	Ticket  *Ticket  // as written
+	Message *Message // the new message, for ticket.created and message.created
+	Fields  []FieldChange
+}
+
+// FieldChange is one field's old and new value, as history records it.
+type FieldChange struct {
+	Field, Old, New string
+}
+
+// TxHook runs inside the transaction of a ticket write, after the write and
+// before the commit: what it writes (an outbox row, say) commits or rolls
+// back together with the change. An error aborts the whole write.
+type TxHook func(ctx context.Context, tx *db.Tx, c Write) error
+
+// OnWrite registers a hook for ticket.created, message.created and
+// ticket.updated writes. Register hooks before serving.
+func (s *Service) OnWrite(h TxHook) { s.hooks = append(s.hooks, h) }
+
+func (s *Service) runHooks(ctx context.Context, tx *db.Tx, c Write) error {
+	for _, h := range s.hooks {
+		if err := h(ctx, tx, c); err != nil {
+			return fmt.Errorf("hook for %s: %w", c.Event.Type, err)
+		}
+	}
+	return nil
+}
+
+// messageTx reads a message inside a transaction, with its attachments.
+func (s *Service) messageTx(ctx context.Context, tx *db.Tx, id, number int64) (*Message, error) {
+	m, err := s.scanMessage(tx.QueryRowContext(ctx, s.q.Get("select-message"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("message %d: %w", id, fault.ErrNotFound)
+	} else if err != nil {
+		return nil, err
+	}
+	m.TicketNumber = number
+	rows, err := tx.QueryContext(ctx, s.q.Get("attachments-of-message"), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a AttachmentRef
+		var mid int64
+		if err := rows.Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &mid); err != nil {
+			return nil, err
+		}
+		m.Attachments = append(m.Attachments, a)
+	}
+	return m, rows.Err()
+}
+
+func fieldChanges(cs []change) []FieldChange {
+	out := make([]FieldChange, len(cs))
+	for i, c := range cs {
+		out[i] = FieldChange{c.field, c.old, c.new}
+	}
+	return out
+}
