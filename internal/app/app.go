@@ -19,6 +19,8 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/idempotency"
+	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/secret"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/view"
@@ -133,6 +135,8 @@ type Services struct {
 	Idem        *idempotency.Store
 	Views       *view.Service
 	Canned      *canned.Service
+	Secrets     *secret.Box
+	Mailboxes   *mailbox.Service
 	// Stop signals long-lived work (live streams) that the server is
 	// shutting down; Stopping is closed by it.
 	Stop     context.CancelFunc
@@ -198,8 +202,14 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config) (*Services, error)
 	if s.Canned, err = canned.New(d); err != nil {
 		return fail(err)
 	}
+	if s.Secrets, err = secret.Open(cfg.Data, cfg.SecretKey); err != nil {
+		return fail(err)
+	}
+	if s.Mailboxes, err = mailbox.New(d, s.Secrets, s.Users, s.Tickets); err != nil {
+		return fail(err)
+	}
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
-		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries()} {
+		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}

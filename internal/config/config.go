@@ -25,12 +25,15 @@ type Config struct {
 	BaseURL           string
 	MetricsAddr       string
 	MetricsToken      string
-	LogLevel          string
-	LogFormat         string
-	MaxBodyBytes      int64
-	MaxUploadBytes    int64
-	TicketPrefixes    map[string]string
-	ShutdownTimeout   time.Duration
+	// SecretKey seals mailbox passwords; from DOCKET_SECRET_KEY only (a
+	// flag would show in the process list). Empty: a key file in Data.
+	SecretKey       string
+	LogLevel        string
+	LogFormat       string
+	MaxBodyBytes    int64
+	MaxUploadBytes  int64
+	TicketPrefixes  map[string]string
+	ShutdownTimeout time.Duration
 }
 
 // Redacted returns the configuration safe to log: secrets and the
@@ -46,6 +49,9 @@ func (c Config) Redacted() Config {
 	}
 	if c.MetricsToken != "" {
 		r.MetricsToken = "xxxxx"
+	}
+	if c.SecretKey != "" {
+		r.SecretKey = "xxxxx"
 	}
 	return r
 }
@@ -91,6 +97,7 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 		})
 	}
 	str(&c.Data, "data", "./docket-data", "data directory: SQLite database, attachments, keys")
+	c.SecretKey = getenv("DOCKET_SECRET_KEY")
 	str(&c.DatabaseURL, "database-url", "", "postgres:// URL; empty uses the embedded SQLite database under --data")
 	str(&c.SQLiteSync, "sqlite-sync", "normal", "SQLite durability: normal (survives process crashes) or full (also power loss; slower writes)")
 	var prefixes string

@@ -148,3 +148,12 @@ func (s *Service) Categories(ctx context.Context, after int64, limit int) ([]*Ca
 	}
 	return out, rows.Err()
 }
+
+// CategoryID resolves a category name (for configuration that names one).
+func (s *Service) CategoryID(ctx context.Context, q db.Queryer, name string) (int64, error) {
+	c, err := s.categoryByName(ctx, q, name)
+	if err != nil {
+		return 0, err
+	}
+	return c.ID, nil
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/idempotency"
+	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -34,6 +35,7 @@ type Deps struct {
 	Attachments    *attachment.Service
 	Auth           *auth.Service
 	Idem           *idempotency.Store
+	Mailboxes      *mailbox.Service
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 }

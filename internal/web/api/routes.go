@@ -54,6 +54,13 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("GET /api/v1/custom-fields/{id}", a.getCustomField)
 	h("PATCH /api/v1/custom-fields/{id}", a.patchCustomField)
 
+	h("GET /api/v1/mailboxes", a.listMailboxes)
+	h("POST /api/v1/mailboxes", a.createMailbox)
+	h("GET /api/v1/mailboxes/{id}", a.getMailbox)
+	h("PATCH /api/v1/mailboxes/{id}", a.patchMailbox)
+	h("DELETE /api/v1/mailboxes/{id}", a.deleteMailbox)
+	h("POST /api/v1/mailboxes/{id}/test", a.testMailbox)
+
 	h("GET /api/v1/tokens", a.listTokens)
 	h("POST /api/v1/tokens", a.createToken)
 	h("DELETE /api/v1/tokens/{id}", a.deleteToken)

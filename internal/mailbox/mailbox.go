@@ -1,0 +1,411 @@
+// Package mailbox owns the configured mailboxes: the addresses Docket
+// receives mail for and sends mail as, with their inbound and outbound
+// settings. Passwords are sealed with the secret key and are write-only:
+// nothing returns them to a caller except the mail code that connects.
+package mailbox
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/secret"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+//go:embed queries.sql
+var queryFiles embed.FS
+
+// Server holds one connection's settings.
+type Server struct {
+	Host     string
+	Port     int
+	TLS      string // none, starttls or tls
+	Username string
+	// Password is only filled for the mail code (Credentials); API answers
+	// carry HasPassword instead.
+	Password    string
+	HasPassword bool
+}
+
+// Mailbox is one address Docket works with.
+type Mailbox struct {
+	ID       int64
+	Address  string
+	Name     string
+	Team     string // default team for new tickets
+	Category string
+	Priority string
+	// Inbound is "imap" (Docket fetches) or "smtp" (mail arrives at the
+	// --smtp-addr listener).
+	Inbound     string
+	IMAP        Server
+	Folder      string
+	AfterImport string // flag, move or delete
+	MoveTo      string
+	SMTP        Server
+	Active      bool
+	Status      string // last connection outcome, shown to admins
+	StatusAt    *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Service stores mailboxes.
+type Service struct {
+	db      *db.DB
+	q       *db.Queries
+	box     *secret.Box
+	users   *user.Service
+	tickets *ticket.Service
+}
+
+// New returns a Service sealing passwords with box.
+func New(d *db.DB, box *secret.Box, users *user.Service, tickets *ticket.Service) (*Service, error) {
+	q, err := db.LoadQueries(queryFiles, ".", d.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: d, q: q, box: box, users: users, tickets: tickets}, nil
+}
+
+// Queries exposes the named queries for start-up checks.
+func (s *Service) Queries() *db.Queries { return s.q }
+
+// ServerInput changes connection settings; nil fields are kept, and a
+// Password of "" keeps the stored one (send ClearPassword to remove it).
+type ServerInput struct {
+	Host          *string
+	Port          *int
+	TLS           *string
+	Username      *string
+	Password      *string
+	ClearPassword bool
+}
+
+// Input creates or changes a mailbox; nil fields are kept.
+type Input struct {
+	Address     *string
+	Name        *string
+	Team        *string
+	Category    *string
+	Priority    *string
+	Inbound     *string
+	IMAP        ServerInput
+	Folder      *string
+	AfterImport *string
+	MoveTo      *string
+	SMTP        ServerInput
+	Active      *bool
+}
+
+func setStr(dst *string, src *string) {
+	if src != nil {
+		*dst = strings.TrimSpace(*src)
+	}
+}
+
+func (s *Service) applyServer(inv *fault.Invalid, prefix string, dst *Server, in ServerInput, sealed *string) error {
+	setStr(&dst.Host, in.Host)
+	setStr(&dst.Username, in.Username)
+	setStr(&dst.TLS, in.TLS)
+	if in.Port != nil {
+		dst.Port = *in.Port
+	}
+	if dst.Host != "" && (strings.ContainsAny(dst.Host, " /@") || len(dst.Host) > 253) {
+		inv.Add(prefix+".host", "is not a host name")
+	}
+	if dst.Port < 0 || dst.Port > 65535 {
+		inv.Add(prefix+".port", "must be from 1 to 65535")
+	}
+	switch dst.TLS {
+	case "none", "starttls", "tls":
+	default:
+		inv.Add(prefix+".tls", "must be none, starttls or tls")
+	}
+	if utf8.RuneCountInString(dst.Username) > 320 {
+		inv.Add(prefix+".username", "is too long")
+	}
+	if in.ClearPassword {
+		*sealed = ""
+	} else if in.Password != nil && *in.Password != "" {
+		if len(*in.Password) > 4096 {
+			inv.Add(prefix+".password", "is too long")
+			return nil
+		}
+		v, err := s.box.Seal(*in.Password)
+		if err != nil {
+			return err
+		}
+		*sealed = v
+	}
+	return nil
+}
+
+// row is a mailbox as stored.
+type row struct {
+	Mailbox
+	teamID, categoryID sql.NullInt64
+	imapPass, smtpPass string
+}
+
+func (s *Service) validate(ctx context.Context, q db.Queryer, r *row, in Input, creating bool) error {
+	inv := &fault.Invalid{}
+	if in.Address != nil {
+		a, err := user.NormalizeEmail("address", *in.Address)
+		if err != nil {
+			var fe *fault.Invalid
+			errors.As(err, &fe)
+			inv.Fields = append(inv.Fields, fe.Fields...)
+		} else {
+			r.Address = strings.ToLower(a)
+		}
+	} else if creating {
+		inv.Add("address", "is required")
+	}
+	setStr(&r.Name, in.Name)
+	if utf8.RuneCountInString(r.Name) > 200 {
+		inv.Add("name", "must be at most 200 characters")
+	}
+	if in.Team != nil {
+		r.teamID = sql.NullInt64{}
+		if *in.Team != "" {
+			t, err := s.users.TeamByName(ctx, q, *in.Team)
+			if err != nil {
+				inv.Add("team", "no team named %q", *in.Team)
+			} else {
+				r.teamID = sql.NullInt64{Int64: t.ID, Valid: true}
+			}
+		}
+	}
+	if in.Category != nil {
+		r.categoryID = sql.NullInt64{}
+		if *in.Category != "" {
+			id, err := s.tickets.CategoryID(ctx, q, *in.Category)
+			if err != nil {
+				inv.Add("category", "no category named %q", *in.Category)
+			} else {
+				r.categoryID = sql.NullInt64{Int64: id, Valid: true}
+			}
+		}
+	}
+	if in.Priority != nil {
+		r.Priority = ""
+		if *in.Priority != "" {
+			p, ok := ticket.ParsePriority(*in.Priority)
+			if !ok {
+				inv.Add("priority", "must be one of p1, p2, p3, p4")
+			}
+			r.Priority = p.String()
+		}
+	}
+	setStr(&r.Inbound, in.Inbound)
+	if r.Inbound != "imap" && r.Inbound != "smtp" {
+		inv.Add("inbound.type", "must be imap or smtp")
+	}
+	if err := s.applyServer(inv, "inbound", &r.IMAP, in.IMAP, &r.imapPass); err != nil {
+		return err
+	}
+	setStr(&r.Folder, in.Folder)
+	setStr(&r.AfterImport, in.AfterImport)
+	setStr(&r.MoveTo, in.MoveTo)
+	switch r.AfterImport {
+	case "flag", "delete":
+	case "move":
+		if r.MoveTo == "" {
+			inv.Add("inbound.move_to", "is required when after_import is move")
+		}
+	default:
+		inv.Add("inbound.after_import", "must be flag, move or delete")
+	}
+	if r.Inbound == "imap" {
+		if r.IMAP.Host == "" {
+			inv.Add("inbound.host", "is required for IMAP")
+		}
+		if r.Folder == "" {
+			r.Folder = "INBOX"
+		}
+	}
+	if err := s.applyServer(inv, "outbound", &r.SMTP, in.SMTP, &r.smtpPass); err != nil {
+		return err
+	}
+	if in.Active != nil {
+		r.Active = *in.Active
+	}
+	return inv.Err()
+}
+
+// Create adds a mailbox (admins only).
+func (s *Service) Create(ctx context.Context, a *user.Actor, in Input) (*Mailbox, error) {
+	if !a.IsAdmin() {
+		return nil, fault.Forbidden("only admins manage mailboxes")
+	}
+	r := &row{Mailbox: Mailbox{Inbound: "smtp", IMAP: Server{TLS: "tls", Port: 993}, Folder: "INBOX", AfterImport: "flag",
+		SMTP: Server{TLS: "starttls", Port: 587}, Active: true}}
+	var id int64
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
+		if err := s.validate(ctx, tx, r, in, true); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, s.q.Get("insert-mailbox"), r.Address, r.Name, r.teamID, r.categoryID, r.Priority,
+			r.Inbound, r.IMAP.Host, r.IMAP.Port, r.IMAP.TLS, r.IMAP.Username, r.imapPass, r.Folder, r.AfterImport, r.MoveTo,
+			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now()).Scan(&id)
+	})
+	if err != nil {
+		if db.IsUniqueViolation(err) {
+			err = fault.Field("address", "a mailbox with this address already exists")
+		}
+		return nil, fmt.Errorf("mailbox: create: %w", err)
+	}
+	return s.Get(ctx, id)
+}
+
+// Update changes a mailbox (admins only).
+func (s *Service) Update(ctx context.Context, a *user.Actor, id int64, in Input) (*Mailbox, error) {
+	if !a.IsAdmin() {
+		return nil, fault.Forbidden("only admins manage mailboxes")
+	}
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
+		r, err := s.get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.validate(ctx, tx, r, in, false); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q.Get("update-mailbox"), id, r.Address, r.Name, r.teamID, r.categoryID, r.Priority,
+			r.Inbound, r.IMAP.Host, r.IMAP.Port, r.IMAP.TLS, r.IMAP.Username, r.imapPass, r.Folder, r.AfterImport, r.MoveTo,
+			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now())
+		return err
+	})
+	if err != nil {
+		if db.IsUniqueViolation(err) {
+			err = fault.Field("address", "a mailbox with this address already exists")
+		}
+		return nil, fmt.Errorf("mailbox: update %d: %w", id, err)
+	}
+	return s.Get(ctx, id)
+}
+
+// Delete removes a mailbox (admins only).
+func (s *Service) Delete(ctx context.Context, a *user.Actor, id int64) error {
+	if !a.IsAdmin() {
+		return fault.Forbidden("only admins manage mailboxes")
+	}
+	res, err := s.db.W.ExecContext(ctx, s.q.Get("delete-mailbox"), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("mailbox %d: %w", id, fault.ErrNotFound)
+	}
+	return nil
+}
+
+func (s *Service) scan(sc interface{ Scan(...any) error }) (*row, error) {
+	var r row
+	var status sql.NullInt64
+	var c, u int64
+	err := sc.Scan(&r.ID, &r.Address, &r.Name, &r.teamID, &r.Team, &r.categoryID, &r.Category, &r.Priority, &r.Inbound,
+		&r.IMAP.Host, &r.IMAP.Port, &r.IMAP.TLS, &r.IMAP.Username, &r.imapPass, &r.Folder, &r.AfterImport, &r.MoveTo,
+		&r.SMTP.Host, &r.SMTP.Port, &r.SMTP.TLS, &r.SMTP.Username, &r.smtpPass, &r.Active, &r.Status, &status, &c, &u)
+	if err != nil {
+		return nil, err
+	}
+	r.IMAP.HasPassword, r.SMTP.HasPassword = r.imapPass != "", r.smtpPass != ""
+	r.StatusAt = db.NullTime(status)
+	r.CreatedAt, r.UpdatedAt = db.Time(c), db.Time(u)
+	return &r, nil
+}
+
+func (s *Service) get(ctx context.Context, q db.Queryer, id int64) (*row, error) {
+	r, err := s.scan(q.QueryRowContext(ctx, s.q.Get("select-mailbox"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("mailbox %d: %w", id, fault.ErrNotFound)
+	}
+	return r, err
+}
+
+// Get returns a mailbox without its passwords.
+func (s *Service) Get(ctx context.Context, id int64) (*Mailbox, error) {
+	r, err := s.get(ctx, s.db.R, id)
+	if err != nil {
+		return nil, err
+	}
+	return &r.Mailbox, nil
+}
+
+// ByAddress finds the active mailbox receiving for an address, ignoring
+// case and a +tag (support+abc@ is support@).
+func (s *Service) ByAddress(ctx context.Context, address string) (*Mailbox, error) {
+	address = strings.ToLower(strings.TrimSpace(address))
+	if local, domain, ok := strings.Cut(address, "@"); ok {
+		if base, _, tagged := strings.Cut(local, "+"); tagged {
+			address = base + "@" + domain
+		}
+	}
+	r, err := s.scan(s.db.R.QueryRowContext(ctx, s.q.Get("select-mailbox-by-address"), address))
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !r.Active {
+		return nil, fmt.Errorf("mailbox %s: %w", address, fault.ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r.Mailbox, nil
+}
+
+// List returns every mailbox, without passwords.
+func (s *Service) List(ctx context.Context) ([]*Mailbox, error) {
+	rows, err := s.db.R.QueryContext(ctx, s.q.Get("list-mailboxes"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Mailbox
+	for rows.Next() {
+		r, err := s.scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &r.Mailbox)
+	}
+	return out, rows.Err()
+}
+
+// Credentials returns a mailbox with its passwords opened, for the mail
+// code that connects. Never hand its result to a user.
+func (s *Service) Credentials(ctx context.Context, id int64) (*Mailbox, error) {
+	r, err := s.get(ctx, s.db.R, id)
+	if err != nil {
+		return nil, err
+	}
+	m := r.Mailbox
+	if m.IMAP.Password, err = s.box.Unseal(r.imapPass); err != nil {
+		return nil, fmt.Errorf("mailbox %s: inbound password: %w", m.Address, err)
+	}
+	if m.SMTP.Password, err = s.box.Unseal(r.smtpPass); err != nil {
+		return nil, fmt.Errorf("mailbox %s: outbound password: %w", m.Address, err)
+	}
+	return &m, nil
+}
+
+// SetStatus records the outcome of the last connection attempt.
+func (s *Service) SetStatus(ctx context.Context, id int64, status string) error {
+	if len(status) > 500 {
+		status = status[:500]
+	}
+	_, err := s.db.W.ExecContext(ctx, s.q.Get("set-mailbox-status"), id, status, db.Now())
+	return err
+}
+
+// Addr joins a host and port for dialing.
+func (sv Server) Addr() string { return net.JoinHostPort(sv.Host, fmt.Sprint(sv.Port)) }
