@@ -64,6 +64,10 @@ type NewTicket struct {
 	// MessageID and Threading record where an emailed ticket came from.
 	MessageID string
 	Threading string
+	// InTx, when set, runs inside the creating transaction with the new
+	// ticket's number and message id: the mail importer records the
+	// message it imported there, so the import happens exactly once.
+	InTx func(ctx context.Context, tx *db.Tx, number, messageID int64) error
 }
 
 // hasControl reports control characters other than tab, CR and LF: NUL
@@ -322,6 +326,11 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		}
 		if err := s.appendEvents(ctx, tx, id, a.ID, now, []change{{field: "created", new: s.Reference(in.Type, number)}}); err != nil {
 			return err
+		}
+		if in.InTx != nil {
+			if err := in.InTx(ctx, tx, number, msgID); err != nil {
+				return err
+			}
 		}
 		if t, err = s.byID(ctx, tx, id); err != nil {
 			return err

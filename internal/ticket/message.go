@@ -91,6 +91,8 @@ type NewReply struct {
 	Channel     Channel
 	MessageID   string
 	Threading   string
+	// InTx runs inside the reply's transaction (see NewTicket.InTx).
+	InTx func(ctx context.Context, tx *db.Tx, number, messageID int64) error
 	// Status, when set (agents only), moves the ticket in the same step:
 	// "reply and resolve". Resolution goes with resolved or closed.
 	Status     Status
@@ -222,6 +224,11 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 		if err := s.appendEvents(ctx, tx, t.ID, a.ID, now, changes); err != nil {
 			return err
 		}
+		if in.InTx != nil {
+			if err := in.InTx(ctx, tx, t.Number, msgID); err != nil {
+				return err
+			}
+		}
 		if len(s.hooks) == 0 {
 			return nil
 		}
@@ -261,8 +268,13 @@ func (s *Service) followUp(ctx context.Context, a *user.Actor, closed *Ticket, i
 	if r := []rune(subject); len(r) > MaxSubject {
 		subject = string(r[:MaxSubject])
 	}
+	threading := in.Threading
+	if threading != "" {
+		threading += "; "
+	}
+	threading += "follow-up: " + closed.Reference + " is closed"
 	nt, err := s.Create(ctx, a, NewTicket{Subject: subject, Body: in.Body, Format: in.Format, Type: closed.Type,
-		Channel: in.Channel, Attachments: in.Attachments, MessageID: in.MessageID, Threading: in.Threading})
+		Channel: in.Channel, Attachments: in.Attachments, MessageID: in.MessageID, Threading: threading, InTx: in.InTx})
 	if err != nil {
 		return nil, err
 	}
