@@ -19,6 +19,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/idempotency"
+	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/secret"
 	"github.com/docket/docket/internal/ticket"
@@ -137,6 +138,7 @@ type Services struct {
 	Canned      *canned.Service
 	Secrets     *secret.Box
 	Mailboxes   *mailbox.Service
+	Importer    *mail.Importer
 	// Stop signals long-lived work (live streams) that the server is
 	// shutting down; Stopping is closed by it.
 	Stop     context.CancelFunc
@@ -157,7 +159,7 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Services,
 	if n > 0 {
 		log.Info("applied migrations", "count", n, "dialect", string(d.Dialect))
 	}
-	s, err := Build(ctx, d, cfg)
+	s, err := Build(ctx, d, cfg, log)
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -167,7 +169,7 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Services,
 
 // Build creates the services over an open, migrated database and checks
 // every named query against its schema.
-func Build(ctx context.Context, d *db.DB, cfg *config.Config) (*Services, error) {
+func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) (*Services, error) {
 	var err error
 	s := &Services{DB: d, Bus: event.NewBus()}
 	stopCtx, stop := context.WithCancel(context.Background())
@@ -208,8 +210,13 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config) (*Services, error)
 	if s.Mailboxes, err = mailbox.New(d, s.Secrets, s.Users, s.Tickets); err != nil {
 		return fail(err)
 	}
+	if s.Importer, err = mail.NewImporter(mail.ImporterDeps{DB: d, Tickets: s.Tickets, Users: s.Users,
+		Attachments: s.Attachments, Mailboxes: s.Mailboxes, Log: log.With("component", "mail"), DataDir: cfg.Data}); err != nil {
+		return fail(err)
+	}
+	s.Importer.TrustedAuthservID = cfg.TrustedAuthservID
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
-		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries()} {
+		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/docket/docket/internal/config"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/web"
 	"github.com/docket/docket/internal/web/agent"
 	"github.com/docket/docket/internal/web/api"
@@ -64,6 +65,32 @@ func serve(ctx context.Context, env Env, args []string) error {
 		servers = append(servers, msrv)
 		go func() { errc <- msrv.Serve(mln) }()
 	}
+	if cfg.SMTPAddr != "" {
+		sln, err := net.Listen("tcp", cfg.SMTPAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listen on %s: %w", cfg.SMTPAddr, err)
+		}
+		smtpd := mail.NewListener(s.Importer, s.Mailboxes, log.With("component", "smtp"), hostOf(cfg.PublicURL()), cfg.MaxUploadBytes*2)
+		go func() {
+			if err := smtpd.Serve(sln); err != nil {
+				errc <- fmt.Errorf("smtp: %w", err)
+			}
+		}()
+		defer smtpd.Shutdown(context.WithoutCancel(ctx))
+		log.Info("accepting mail", "smtp_addr", sln.Addr().String())
+	}
+	// IMAP mailboxes are fetched in the background; Run stops with ctx.
+	fetchCtx, stopFetch := context.WithCancel(context.WithoutCancel(ctx))
+	fetchDone := make(chan struct{})
+	go func() {
+		defer close(fetchDone)
+		mail.NewFetcher(s.Importer, s.Mailboxes, log.With("component", "imap")).Run(fetchCtx)
+	}()
+	defer func() {
+		stopFetch()
+		<-fetchDone
+	}()
 	addr := ln.Addr().String()
 	log.Info("docket is running", "version", Version, "addr", addr, "database", string(s.DB.Dialect), "data", cfg.Data)
 	if token, err := s.Auth.SetupToken(ctx); err != nil {
@@ -175,4 +202,13 @@ func publicURL(cfg *config.Config, addr string) string {
 	c := *cfg
 	c.Addr = addr
 	return c.PublicURL()
+}
+
+// hostOf is the host name in a URL, for the SMTP greeting.
+func hostOf(u string) string {
+	u = strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
+	if h, _, err := net.SplitHostPort(u); err == nil {
+		return h
+	}
+	return strings.TrimRight(u, "/")
 }

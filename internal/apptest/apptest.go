@@ -78,7 +78,7 @@ func Config(t testing.TB) *config.Config {
 // Services builds the domain services over d as serve does.
 func Services(t testing.TB, d *db.DB) *app.Services {
 	t.Helper()
-	s, err := app.Build(context.Background(), d, Config(t))
+	s, err := app.Build(context.Background(), d, Config(t), slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("build services: %v", err)
 	}
@@ -99,7 +99,7 @@ type Env struct {
 // with an admin and their API client.
 func Server(t testing.TB, d *db.DB) *Env {
 	t.Helper()
-	s, err := app.Build(context.Background(), d, Config(t))
+	s, err := app.Build(context.Background(), d, Config(t), slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("build services: %v", err)
 	}

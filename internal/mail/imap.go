@@ -1,0 +1,303 @@
+package mail
+
+import (
+	"context"
+	"crypto/tls"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/mailbox"
+)
+
+// Fetcher keeps one IMAP connection per IMAP mailbox: it imports new mail,
+// then waits with IDLE (or polls), reconnecting with backoff when the
+// connection drops. Progress is checkpointed by UIDVALIDITY and UID after
+// each message is committed; a message is only flagged, moved or deleted
+// on the server after that.
+type Fetcher struct {
+	im        *Importer
+	mailboxes *mailbox.Service
+	log       *slog.Logger
+	// PollEvery is how often a server without IDLE is checked, and how
+	// long one IDLE lasts before it is renewed.
+	PollEvery time.Duration
+	// MaxBackoff caps the wait between reconnection attempts.
+	MaxBackoff time.Duration
+	// TLSConfig overrides the TLS settings (tests use it for their CA).
+	TLSConfig *tls.Config
+}
+
+// NewFetcher returns a Fetcher importing with im.
+func NewFetcher(im *Importer, mailboxes *mailbox.Service, log *slog.Logger) *Fetcher {
+	return &Fetcher{im: im, mailboxes: mailboxes, log: log, PollEvery: time.Minute, MaxBackoff: 5 * time.Minute}
+}
+
+// Run watches every active IMAP mailbox until ctx ends, picking up
+// mailboxes added or changed later (checked every minute).
+func (f *Fetcher) Run(ctx context.Context) {
+	running := map[int64]context.CancelFunc{}
+	versions := map[int64]time.Time{}
+	var wg sync.WaitGroup
+	defer func() {
+		for _, cancel := range running {
+			cancel()
+		}
+		wg.Wait()
+	}()
+	for {
+		mbs, err := f.mailboxes.List(ctx)
+		if err != nil && ctx.Err() == nil {
+			f.log.Error("list mailboxes", "err", err)
+		}
+		seen := map[int64]bool{}
+		for _, mb := range mbs {
+			if !mb.Active || mb.Inbound != "imap" {
+				continue
+			}
+			seen[mb.ID] = true
+			if cancel, ok := running[mb.ID]; ok && versions[mb.ID].Equal(mb.UpdatedAt) {
+				continue
+			} else if ok {
+				cancel() // settings changed: reconnect with the new ones
+			}
+			mctx, cancel := context.WithCancel(ctx)
+			running[mb.ID], versions[mb.ID] = cancel, mb.UpdatedAt
+			wg.Add(1)
+			go func(id int64) {
+				defer wg.Done()
+				f.watch(mctx, id)
+			}(mb.ID)
+		}
+		for id, cancel := range running {
+			if !seen[id] {
+				cancel()
+				delete(running, id)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Minute):
+		}
+	}
+}
+
+// watch keeps one mailbox imported until ctx ends.
+func (f *Fetcher) watch(ctx context.Context, id int64) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		err := f.Session(ctx, id)
+		if ctx.Err() != nil {
+			return
+		}
+		msg := "connected"
+		if err != nil {
+			msg = err.Error()
+			f.log.Warn("imap connection lost; retrying", "mailbox_id", id, "in", backoff.String(), "err", err)
+		}
+		_ = f.mailboxes.SetStatus(context.WithoutCancel(ctx), id, msg)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		if backoff *= 2; backoff > f.MaxBackoff {
+			backoff = f.MaxBackoff
+		}
+	}
+}
+
+// Session connects once, imports everything new and then keeps waiting
+// for more until the connection fails or ctx ends. Sync runs only the
+// import part.
+func (f *Fetcher) Session(ctx context.Context, id int64) error {
+	return f.session(ctx, id, true)
+}
+
+// Sync connects, imports what is new, and returns.
+func (f *Fetcher) Sync(ctx context.Context, id int64) error {
+	return f.session(ctx, id, false)
+}
+
+func (f *Fetcher) session(ctx context.Context, id int64, wait bool) error {
+	mb, err := f.mailboxes.Credentials(ctx, id)
+	if err != nil {
+		return err
+	}
+	wake := make(chan struct{}, 1)
+	opts := &imapclient.Options{
+		TLSConfig: f.tlsConfig(mb.IMAP.Host),
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					select {
+					case wake <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
+	c, err := f.dial(mb, opts)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	if err := c.Login(mb.IMAP.Username, mb.IMAP.Password).Wait(); err != nil {
+		return fmt.Errorf("login as %s: %w", mb.IMAP.Username, err)
+	}
+	_ = f.mailboxes.SetStatus(ctx, id, "connected")
+	for {
+		if err := f.importNew(ctx, c, mb); err != nil {
+			return err
+		}
+		if !wait {
+			_ = c.Logout().Wait()
+			return nil
+		}
+		if err := f.waitForMail(ctx, c, wake); err != nil {
+			return err
+		}
+	}
+}
+
+func (f *Fetcher) tlsConfig(host string) *tls.Config {
+	if f.TLSConfig != nil {
+		c := f.TLSConfig.Clone()
+		c.ServerName = host
+		return c
+	}
+	return &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+}
+
+func (f *Fetcher) dial(mb *mailbox.Mailbox, opts *imapclient.Options) (*imapclient.Client, error) {
+	addr := net.JoinHostPort(mb.IMAP.Host, fmt.Sprint(mb.IMAP.Port))
+	switch mb.IMAP.TLS {
+	case "tls":
+		return imapclient.DialTLS(addr, opts)
+	case "starttls":
+		return imapclient.DialStartTLS(addr, opts)
+	}
+	return imapclient.DialInsecure(addr, opts)
+}
+
+// importNew imports every message after the checkpoint, in UID order.
+func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailbox.Mailbox) error {
+	sel, err := c.Select(mb.Folder, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("open folder %q: %w", mb.Folder, err)
+	}
+	var validity, last int64
+	err = f.im.db.R.QueryRowContext(ctx, f.im.q.Get("imap-state"), mb.ID).Scan(&validity, &last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if validity != int64(sel.UIDValidity) {
+		// A new UIDVALIDITY renumbers the folder: start over; the content
+		// hash keeps already imported messages from being imported again.
+		if validity != 0 {
+			f.log.Warn("imap UIDVALIDITY changed; rescanning the folder", "mailbox", mb.Address)
+		}
+		last = 0
+	}
+	if sel.NumMessages == 0 {
+		return f.checkpoint(ctx, mb.ID, sel.UIDValidity, last)
+	}
+	res, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{{Start: imap.UID(last + 1), Stop: 0}}}}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	for _, uid := range res.AllUIDs() {
+		if int64(uid) <= last {
+			continue // "n:*" includes the highest UID even when below n
+		}
+		section := &imap.FetchItemBodySection{Peek: true}
+		msgs, err := c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+		if err != nil {
+			return fmt.Errorf("fetch uid %d: %w", uid, err)
+		}
+		if len(msgs) == 0 {
+			continue // expunged meanwhile
+		}
+		raw := msgs[0].FindBodySection(section)
+		if _, err := f.im.Import(ctx, mb, raw); err != nil {
+			// Not stored: leave it on the server, unacknowledged.
+			return fmt.Errorf("import uid %d: %w", uid, err)
+		}
+		if err := f.checkpoint(ctx, mb.ID, sel.UIDValidity, int64(uid)); err != nil {
+			return err
+		}
+		if err := f.afterImport(c, mb, uid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *Fetcher) checkpoint(ctx context.Context, id int64, validity uint32, last int64) error {
+	_, err := f.im.db.W.ExecContext(ctx, f.im.q.Get("save-imap-state"), id, int64(validity), last, db.Now())
+	return err
+}
+
+// afterImport tells the server the message was handled, as configured.
+func (f *Fetcher) afterImport(c *imapclient.Client, mb *mailbox.Mailbox, uid imap.UID) error {
+	set := imap.UIDSetNum(uid)
+	switch mb.AfterImport {
+	case "move":
+		if _, err := c.Move(set, mb.MoveTo).Wait(); err != nil {
+			return fmt.Errorf("move uid %d to %q: %w", uid, mb.MoveTo, err)
+		}
+	case "delete":
+		if err := c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+			return fmt.Errorf("delete uid %d: %w", uid, err)
+		}
+		if err := c.UIDExpunge(set).Close(); err != nil {
+			return fmt.Errorf("expunge uid %d: %w", uid, err)
+		}
+	default:
+		if err := c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen, imap.FlagFlagged}}, nil).Close(); err != nil {
+			return fmt.Errorf("flag uid %d: %w", uid, err)
+		}
+	}
+	return nil
+}
+
+// waitForMail returns when the server announces new mail (IDLE) or after
+// PollEvery.
+func (f *Fetcher) waitForMail(ctx context.Context, c *imapclient.Client, wake chan struct{}) error {
+	if !c.Caps().Has(imap.CapIdle) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(f.PollEvery):
+			return nil
+		}
+	}
+	idle, err := c.Idle()
+	if err != nil {
+		return fmt.Errorf("idle: %w", err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-wake:
+	case <-time.After(f.PollEvery):
+	}
+	if err := idle.Close(); err != nil {
+		return fmt.Errorf("end idle: %w", err)
+	}
+	if err := idle.Wait(); err != nil {
+		return fmt.Errorf("idle: %w", err)
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,210 @@
+package mail_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/mail"
+	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+type literal struct{ *bytes.Reader }
+
+func (l literal) Size() int64 { return int64(l.Len()) }
+
+// imapPeer is a real IMAP server on loopback (go-imap's in-memory backend).
+type imapPeer struct {
+	user *imapmemserver.User
+	addr string
+	srv  *imapserver.Server
+}
+
+func startIMAP(t *testing.T, caps imap.CapSet) *imapPeer {
+	t.Helper()
+	mem := imapmemserver.New()
+	u := imapmemserver.NewUser("help", "imap-pass")
+	if err := u.Create("INBOX", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Create("Done", nil); err != nil {
+		t.Fatal(err)
+	}
+	mem.AddUser(u)
+	srv := imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
+		Caps:         caps,
+		InsecureAuth: true,
+		Logger:       nopLogger{},
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return &imapPeer{user: u, addr: ln.Addr().String(), srv: srv}
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Printf(string, ...any) {}
+
+func (p *imapPeer) deliver(t *testing.T, folder string, msg []byte) {
+	t.Helper()
+	if _, err := p.user.Append(folder, literal{bytes.NewReader(msg)}, &imap.AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func imapMailbox(t *testing.T, e *env, peer *imapPeer, afterImport string) *mailbox.Mailbox {
+	t.Helper()
+	host, port, _ := net.SplitHostPort(peer.addr)
+	var p int
+	fmt.Sscan(port, &p)
+	typ, tls, user, pass, folder, moveTo := "imap", "none", "help", "imap-pass", "INBOX", "Done"
+	mb, err := e.s.Mailboxes.Update(context.Background(), &userAdmin, e.mb.ID, mailbox.Input{Inbound: &typ,
+		IMAP:   mailbox.ServerInput{Host: &host, Port: &p, TLS: &tls, Username: &user, Password: &pass},
+		Folder: &folder, AfterImport: &afterImport, MoveTo: &moveTo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mb
+}
+
+var userAdmin = user.Actor{Role: user.RoleAdmin}
+
+func countTickets(t *testing.T, e *env) int {
+	t.Helper()
+	n, err := e.s.Tickets.Count(context.Background(), &userAdmin, ticket.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestIMAPImportRestartAndUIDValidity(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		peer := startIMAP(t, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}, imap.CapMove: {}})
+		mb := imapMailbox(t, e, peer, "flag")
+		for i := 0; i < 3; i++ {
+			peer.deliver(t, "INBOX", raw(fmt.Sprintf("u%d@example.org", i), "support@example.test", fmt.Sprint("Issue ", i), fmt.Sprintf("i%d@x", i), "", "help"))
+		}
+		f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		ctx := context.Background()
+		if err := f.Sync(ctx, mb.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := countTickets(t, e); n != 3 {
+			t.Fatalf("%d tickets after the first sync, want 3", n)
+		}
+		// A restart (a new sync) imports nothing twice.
+		peer.deliver(t, "INBOX", raw("u9@example.org", "support@example.test", "Issue 9", "i9@x", "", "help"))
+		if err := f.Sync(ctx, mb.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := countTickets(t, e); n != 4 {
+			t.Fatalf("%d tickets after a restart, want 4", n)
+		}
+		// The server renumbers the folder (new UIDVALIDITY) with the same
+		// messages in it: still no duplicates.
+		if err := peer.user.Delete("INBOX"); err != nil {
+			t.Fatal(err)
+		}
+		peer.user.Create("INBOX", nil)
+		for i := 0; i < 3; i++ {
+			peer.deliver(t, "INBOX", raw(fmt.Sprintf("u%d@example.org", i), "support@example.test", fmt.Sprint("Issue ", i), fmt.Sprintf("i%d@x", i), "", "help"))
+		}
+		peer.deliver(t, "INBOX", raw("new@example.org", "support@example.test", "Brand new", "n1@x", "", "help"))
+		if err := f.Sync(ctx, mb.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := countTickets(t, e); n != 5 {
+			t.Fatalf("%d tickets after a UIDVALIDITY change, want 5", n)
+		}
+	})
+}
+
+func TestIMAPNothingAcknowledgedWhenStoringFails(t *testing.T) {
+	e := setup(t, apptest.DB(t, db.SQLite))
+	peer := startIMAP(t, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapMove: {}})
+	mb := imapMailbox(t, e, peer, "move")
+	peer.deliver(t, "INBOX", raw("a@example.org", "support@example.test", "First", "f1@x", "", "one"))
+	peer.deliver(t, "INBOX", raw("b@example.org", "support@example.test", "Second", "f2@x", "", "two"))
+	// The database refuses writes (as if it were down) for the second message.
+	var refuse atomic.Bool
+	e.s.Tickets.OnWrite(func(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+		if refuse.Load() && w.Ticket.Subject == "Second" {
+			return errors.New("database unavailable")
+		}
+		return nil
+	})
+	refuse.Store(true)
+	f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := f.Sync(context.Background(), mb.ID); err == nil {
+		t.Fatal("a sync whose import failed reported success")
+	}
+	if n := countTickets(t, e); n != 1 {
+		t.Fatalf("%d tickets, want only the first", n)
+	}
+	st, _ := peer.user.Status("INBOX", &imap.StatusOptions{NumMessages: true})
+	if *st.NumMessages != 1 {
+		t.Fatalf("INBOX holds %d messages; the unstored one must stay on the server", *st.NumMessages)
+	}
+	refuse.Store(false)
+	if err := f.Sync(context.Background(), mb.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := countTickets(t, e); n != 2 {
+		t.Fatalf("%d tickets after the database came back, want 2", n)
+	}
+	done, _ := peer.user.Status("Done", &imap.StatusOptions{NumMessages: true})
+	if *done.NumMessages != 2 {
+		t.Fatalf("Done holds %d messages after import, want 2 (moved after storing)", *done.NumMessages)
+	}
+}
+
+func TestIMAPIdlePush(t *testing.T) {
+	e := setup(t, apptest.DB(t, db.SQLite))
+	peer := startIMAP(t, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}})
+	mb := imapMailbox(t, e, peer, "flag")
+	f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.PollEvery = time.Hour // only IDLE can bring the message in time
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Session(ctx, mb.ID) }()
+	time.Sleep(300 * time.Millisecond)
+	peer.deliver(t, "INBOX", raw("push@example.org", "support@example.test", "Pushed", "p1@x", "", "via IDLE"))
+	deadline := time.Now().Add(5 * time.Second)
+	for countTickets(t, e) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("IDLE did not bring the new message in")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	status, _ := e.s.Mailboxes.Get(context.Background(), mb.ID)
+	if !strings.Contains(status.Status, "connected") {
+		t.Errorf("mailbox status = %q", status.Status)
+	}
+}

@@ -1,0 +1,174 @@
+package mail_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/smtp"
+	"strings"
+	"testing"
+
+	"github.com/docket/docket/internal/app"
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/mail"
+	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+type env struct {
+	s    *app.Services
+	im   *mail.Importer
+	mb   *mailbox.Mailbox
+	addr string // SMTP listener
+}
+
+func setup(t *testing.T, d *db.DB) *env {
+	t.Helper()
+	s := apptest.Services(t, d)
+	admin := apptest.User(t, s, user.RoleAdmin, "")
+	addr, name := "support@example.test", "Support"
+	mb, err := s.Mailboxes.Create(context.Background(), admin, mailbox.Input{Address: &addr, Name: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	im, err := mail.NewImporter(mail.ImporterDeps{DB: d, Tickets: s.Tickets, Users: s.Users, Attachments: s.Attachments,
+		Mailboxes: s.Mailboxes, Log: log, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Prepare(context.Background(), im.Queries()); err != nil {
+		t.Fatal(err)
+	}
+	l := mail.NewListener(im, s.Mailboxes, log, "docket.test", 64<<10)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go l.Serve(ln)
+	t.Cleanup(func() { l.Shutdown(context.Background()) })
+	return &env{s: s, im: im, mb: mb, addr: ln.Addr().String()}
+}
+
+func raw(from, to, subject, msgID, inReplyTo, body string, extra ...string) []byte {
+	h := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n", from, to, subject, msgID)
+	if inReplyTo != "" {
+		h += "In-Reply-To: <" + inReplyTo + ">\r\nReferences: <" + inReplyTo + ">\r\n"
+	}
+	for _, e := range extra {
+		h += e + "\r\n"
+	}
+	return []byte(h + "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n")
+}
+
+func send(t *testing.T, addr, from string, to []string, msg []byte) error {
+	t.Helper()
+	return smtp.SendMail(addr, nil, from, to, msg)
+}
+
+func TestSMTPListenerFilesAndThreads(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		ctx := context.Background()
+		admin := &user.Actor{Role: user.RoleAdmin}
+		first := raw("Bob <bob@example.org>", "support@example.test", "Printer on fire", "m1@example.org", "", "It is really on fire.")
+		if err := send(t, e.addr, "bob@example.org", []string{"support@example.test"}, first); err != nil {
+			t.Fatal(err)
+		}
+		list, _, _ := e.s.Tickets.List(ctx, admin, ticket.Filter{})
+		if len(list) != 1 || list[0].Subject != "Printer on fire" || list[0].Channel != ticket.ChannelEmail || list[0].Requester.Email != "bob@example.org" {
+			t.Fatalf("tickets after one mail: %+v", list)
+		}
+		n := list[0].Number
+		// The same message again (an MTA retry) changes nothing.
+		if err := send(t, e.addr, "bob@example.org", []string{"support@example.test"}, first); err != nil {
+			t.Fatal(err)
+		}
+		// A reply threads by In-Reply-To.
+		if err := send(t, e.addr, "bob@example.org", []string{"support@example.test"},
+			raw("bob@example.org", "support@example.test", "Re: Printer on fire", "m2@example.org", "m1@example.org", "Still burning.")); err != nil {
+			t.Fatal(err)
+		}
+		// A stranger replying to the same thread gets a ticket of their own.
+		if err := send(t, e.addr, "eve@example.net", []string{"support@example.test"},
+			raw("eve@example.net", "support@example.test", "Re: Printer on fire", "m3@example.net", "m1@example.org", "I can help!")); err != nil {
+			t.Fatal(err)
+		}
+		// A number tag in the subject threads too, for a participant.
+		if err := send(t, e.addr, "bob@example.org", []string{"support@example.test"},
+			raw("bob@example.org", "support@example.test", fmt.Sprintf("[#%d] more", n), "m4@example.org", "", "One more thing.")); err != nil {
+			t.Fatal(err)
+		}
+		msgs, _ := e.s.Tickets.Messages(ctx, admin, n, 0, 50)
+		if len(msgs) != 3 || msgs[1].Threading != "threaded by In-Reply-To" || msgs[2].Threading != "threaded by the ticket number in the subject" {
+			for _, m := range msgs {
+				t.Logf("message: %q threading %q", m.Body, m.Threading)
+			}
+			t.Fatalf("ticket %d has %d messages, want 3", n, len(msgs))
+		}
+		if all, _ := e.s.Tickets.Count(ctx, admin, ticket.Filter{}); all != 2 {
+			t.Fatalf("tickets = %d, want the original and the stranger's", all)
+		}
+		list, _, _ = e.s.Tickets.List(ctx, admin, ticket.Filter{Requester: []string{"eve@example.net"}})
+		if len(list) != 1 {
+			t.Fatalf("the stranger has %d tickets, want 1", len(list))
+		}
+		eveMsgs, _ := e.s.Tickets.Messages(ctx, admin, list[0].Number, 0, 5)
+		if !strings.HasPrefix(eveMsgs[0].Threading, "new ticket: sender not a participant") {
+			t.Fatalf("stranger's decision = %q", eveMsgs[0].Threading)
+		}
+		// Unknown recipients are refused; so is mail over the size limit.
+		if err := send(t, e.addr, "bob@example.org", []string{"nobody@example.test"}, first); err == nil || !strings.Contains(err.Error(), "550") {
+			t.Fatalf("unknown recipient: %v", err)
+		}
+		big := raw("bob@example.org", "support@example.test", "Big", "m5@example.org", "", strings.Repeat(strings.Repeat("x", 99)+"\r\n", 700))
+		if err := send(t, e.addr, "bob@example.org", []string{"support@example.test"}, big); err == nil || !strings.Contains(err.Error(), "552") {
+			t.Fatalf("oversized mail: %v", err)
+		}
+	})
+}
+
+func TestLoopsAndQuarantine(t *testing.T) {
+	e := setup(t, apptest.DB(t, db.SQLite))
+	ctx := context.Background()
+	admin := &user.Actor{Role: user.RoleAdmin}
+	// Mail from our own address is a loop: nothing is filed.
+	res, err := e.im.Import(ctx, e.mb, raw("support@example.test", "support@example.test", "Re: [#1001]", "loop@x", "", "loop"))
+	if err != nil || !strings.HasPrefix(res.Decision, "dropped:") || res.Ticket != 0 {
+		t.Fatalf("own address: %+v %v", res, err)
+	}
+	// A flood from one sender becomes one flagged ticket.
+	e.im.MaxPerHour = 3
+	for i := 0; i < 8; i++ {
+		if _, err := e.im.Import(ctx, e.mb, raw("bot@example.org", "support@example.test", fmt.Sprint("Alert ", i), fmt.Sprintf("a%d@x", i), "", "disk full")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, _, _ := e.s.Tickets.List(ctx, admin, ticket.Filter{Requester: []string{"bot@example.org"}})
+	if len(list) != 4 {
+		t.Fatalf("%d tickets from a flooding sender, want 3 plus one flagged", len(list))
+	}
+	flagged, _, _ := e.s.Tickets.List(ctx, admin, ticket.Filter{Tag: []string{"mail-loop"}})
+	if len(flagged) != 1 {
+		t.Fatalf("%d flagged tickets, want 1", len(flagged))
+	}
+	if msgs, _ := e.s.Tickets.Messages(ctx, admin, flagged[0].Number, 0, 50); len(msgs) != 5 {
+		t.Fatalf("flagged ticket holds %d messages, want 5", len(msgs))
+	}
+	// DMARC failure reported by the trusted server quarantines; the same
+	// header from anyone else is ignored.
+	e.im.TrustedAuthservID = "mx.example.test"
+	forged := raw("ceo@example.org", "support@example.test", "Wire money", "d1@x", "", "now", "Authentication-Results: evil.example; dmarc=fail")
+	if res, _ := e.im.Import(ctx, e.mb, forged); res.Quarantined {
+		t.Fatal("an untrusted Authentication-Results header was believed")
+	}
+	failing := raw("ceo@example.org", "support@example.test", "Wire money", "d2@x", "", "now",
+		"Authentication-Results: mx.example.test; spf=fail smtp.mailfrom=example.org; dmarc=fail header.from=example.org")
+	if res, err := e.im.Import(ctx, e.mb, failing); err != nil || !res.Quarantined || res.Ticket != 0 {
+		t.Fatalf("DMARC failure: %+v %v", res, err)
+	}
+}

@@ -1,0 +1,363 @@
+package mail
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/docket/docket/internal/attachment"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/mail/message"
+	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+//go:embed queries.sql
+var queryFiles embed.FS
+
+// Importer turns one raw message into the right ticket or reply, exactly
+// once, and records why.
+type Importer struct {
+	db          *db.DB
+	q           *db.Queries
+	tickets     *ticket.Service
+	users       *user.Service
+	attachments *attachment.Service
+	mailboxes   *mailbox.Service
+	log         *slog.Logger
+	rawDir      string
+	// TrustedAuthservID names the receiving server whose
+	// Authentication-Results headers are believed; "" trusts none.
+	TrustedAuthservID string
+	// MaxPerHour is how many messages one sender may send an hour before
+	// further ones are folded into a single flagged ticket.
+	MaxPerHour int
+}
+
+// ImporterDeps are what an Importer needs.
+type ImporterDeps struct {
+	DB          *db.DB
+	Tickets     *ticket.Service
+	Users       *user.Service
+	Attachments *attachment.Service
+	Mailboxes   *mailbox.Service
+	Log         *slog.Logger
+	DataDir     string
+}
+
+// NewImporter returns an Importer keeping raw messages under
+// dataDir/mail.
+func NewImporter(d ImporterDeps) (*Importer, error) {
+	q, err := db.LoadQueries(queryFiles, ".", d.DB.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(d.DataDir, "mail")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	return &Importer{db: d.DB, q: q, tickets: d.Tickets, users: d.Users, attachments: d.Attachments, mailboxes: d.Mailboxes,
+		log: d.Log, rawDir: dir, MaxPerHour: 20}, nil
+}
+
+// Queries exposes the named queries for start-up checks.
+func (im *Importer) Queries() *db.Queries { return im.q }
+
+// Result says what became of a message.
+type Result struct {
+	Ticket      int64  // the ticket it created or joined; 0 if none
+	Decision    string // human-readable, recorded on the message
+	Duplicate   bool   // seen before: nothing was done
+	Quarantined bool
+}
+
+// Import stores raw and files it under the mailbox. An error means nothing
+// was recorded and the caller must not acknowledge the message (IMAP keeps
+// it, SMTP answers 451), so it will come again.
+func (im *Importer) Import(ctx context.Context, mb *mailbox.Mailbox, raw []byte) (*Result, error) {
+	sum := sha256.Sum256(raw)
+	hash := hex.EncodeToString(sum[:])
+	if r, ok, err := im.seen(ctx, hash); err != nil || ok {
+		return r, err
+	}
+	msg, err := message.Parse(raw)
+	if err != nil {
+		// Unreadable: keep it, and say so, rather than lose it.
+		return im.record(ctx, mb, hash, raw, &message.Message{}, 0, "rejected: unreadable message: "+err.Error(), false)
+	}
+	if err := im.keepRaw(hash, raw); err != nil {
+		return nil, err
+	}
+	sender := strings.ToLower(msg.From.Email)
+	switch {
+	case sender == "":
+		return im.record(ctx, mb, hash, raw, msg, 0, "rejected: no sender address", false)
+	case im.ours(ctx, sender):
+		return im.record(ctx, mb, hash, raw, msg, 0, "dropped: sent from one of our own mailbox addresses (mail loop)", false)
+	}
+	if reason := im.dmarcFail(msg); reason != "" {
+		return im.record(ctx, mb, hash, raw, msg, 0, "quarantined: "+reason, true)
+	}
+	var recent int
+	if err := im.db.R.QueryRowContext(ctx, im.q.Get("count-from-sender"), sender, time.Now().Add(-time.Hour).UnixMicro()).Scan(&recent); err != nil {
+		return nil, err
+	}
+	if im.MaxPerHour > 0 && recent >= im.MaxPerHour {
+		return im.flagged(ctx, mb, hash, raw, msg, recent)
+	}
+	number, reason := im.thread(ctx, mb, msg)
+	if number != 0 {
+		r, err := im.reply(ctx, mb, hash, raw, msg, number, reason)
+		if err == nil || !errors.Is(err, fault.ErrNotFound) && !errors.Is(err, fault.ErrForbidden) {
+			return r, err
+		}
+		reason = "new ticket: " + reason + ", but the reply could not be added there"
+	}
+	return im.create(ctx, mb, hash, raw, msg, reason, nil)
+}
+
+func (im *Importer) seen(ctx context.Context, hash string) (*Result, bool, error) {
+	var decision string
+	var number int64
+	err := im.db.R.QueryRowContext(ctx, im.q.Get("inbound-by-hash"), hash).Scan(&decision, &number)
+	if err == nil {
+		return &Result{Ticket: number, Decision: decision, Duplicate: true}, true, nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	return nil, false, err
+}
+
+// keepRaw stores the message as received, by content hash, durably before
+// anything refers to it.
+func (im *Importer) keepRaw(hash string, raw []byte) error {
+	dir := filepath.Join(im.rawDir, hash[:2])
+	path := filepath.Join(dir, hash+".eml")
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "in-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(raw); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// RawPath is where a message with this content hash is kept.
+func (im *Importer) RawPath(hash string) string {
+	return filepath.Join(im.rawDir, hash[:2], hash+".eml")
+}
+
+// record stores a decision that created nothing (or quarantined).
+func (im *Importer) record(ctx context.Context, mb *mailbox.Mailbox, hash string, raw []byte, msg *message.Message, number int64, decision string, quarantined bool) (*Result, error) {
+	if err := im.keepRaw(hash, raw); err != nil {
+		return nil, err
+	}
+	err := im.db.WithTx(ctx, func(tx *db.Tx) error {
+		return im.insert(ctx, tx, mb, hash, msg, number, 0, decision, quarantined)
+	})
+	if db.IsUniqueViolation(err) {
+		r, _, err := im.seen(ctx, hash)
+		return r, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	im.log.Info("mail not filed", "mailbox", mbAddress(mb), "decision", decision)
+	return &Result{Ticket: number, Decision: decision, Quarantined: quarantined}, nil
+}
+
+func (im *Importer) insert(ctx context.Context, tx *db.Tx, mb *mailbox.Mailbox, hash string, msg *message.Message, number, msgID int64, decision string, quarantined bool) error {
+	var mbID any
+	if mb != nil {
+		mbID = mb.ID
+	}
+	var mid any
+	if msgID != 0 {
+		mid = msgID
+	}
+	subject := msg.Subject
+	if len([]rune(subject)) > 255 {
+		subject = string([]rune(subject)[:255])
+	}
+	_, err := tx.ExecContext(ctx, im.q.Get("insert-inbound"), mbID, msg.MessageID, hash, strings.ToLower(msg.From.Email),
+		subject, number, mid, decision, quarantined, db.Now())
+	return err
+}
+
+func mbAddress(mb *mailbox.Mailbox) string {
+	if mb == nil {
+		return ""
+	}
+	return mb.Address
+}
+
+// ours reports whether address is one of our mailboxes (a loop).
+func (im *Importer) ours(ctx context.Context, address string) bool {
+	_, err := im.mailboxes.ByAddress(ctx, address)
+	return err == nil
+}
+
+// dmarcFail returns why the message fails DMARC according to the trusted
+// receiving server, or "". Headers from any other authserv-id are ignored:
+// anyone can write an Authentication-Results header.
+func (im *Importer) dmarcFail(msg *message.Message) string {
+	if im.TrustedAuthservID == "" {
+		return ""
+	}
+	for _, h := range msg.AuthenticationResults {
+		id, rest, _ := strings.Cut(h, ";")
+		if !strings.EqualFold(strings.TrimSpace(strings.Fields(id + " x")[0]), im.TrustedAuthservID) {
+			continue
+		}
+		for _, part := range strings.Split(rest, ";") {
+			part = strings.ToLower(strings.TrimSpace(part))
+			if strings.HasPrefix(part, "dmarc=fail") {
+				return "DMARC fail reported by " + im.TrustedAuthservID
+			}
+		}
+	}
+	return ""
+}
+
+var subjectTag = regexp.MustCompile(`\[(?:#|[A-Za-z]{1,10}-)(\d{1,18})\]`)
+
+// thread finds the ticket a message belongs to, in the documented order,
+// and says how; 0 means a new ticket, with the reason.
+func (im *Importer) thread(ctx context.Context, mb *mailbox.Mailbox, msg *message.Message) (int64, string) {
+	sender := msg.From.Email
+	participant := func(n int64) bool {
+		var c int
+		return im.db.R.QueryRowContext(ctx, im.q.Get("participant"), n, sender).Scan(&c) == nil && c > 0
+	}
+	try := func(n int64, how string) (int64, string) {
+		if participant(n) {
+			return n, "threaded by " + how
+		}
+		return 0, fmt.Sprintf("new ticket: sender not a participant of #%d (matched by %s)", n, how)
+	}
+	// 1. A per-ticket reply address: support+<token>@…
+	for _, a := range append(append([]message.Address{}, msg.To...), msg.Cc...) {
+		local, _, _ := strings.Cut(strings.ToLower(a.Email), "@")
+		if _, token, ok := strings.Cut(local, "+"); ok {
+			if uid, ok := uidFromToken(token); ok {
+				var n int64
+				if im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-uid-prefix"), uid).Scan(&n) == nil {
+					return try(n, "reply address")
+				}
+			}
+		}
+	}
+	// 2. In-Reply-To, then References (newest first).
+	ids := append([]string{}, msg.InReplyTo...)
+	for i := len(msg.References) - 1; i >= 0; i-- {
+		ids = append(ids, msg.References[i])
+	}
+	for i, id := range ids {
+		if id == "" {
+			continue
+		}
+		var n int64
+		if im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-message-id"), id).Scan(&n) == nil ||
+			im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-inbound-message-id"), id).Scan(&n) == nil {
+			how := "References"
+			if i < len(msg.InReplyTo) {
+				how = "In-Reply-To"
+			}
+			return try(n, how)
+		}
+	}
+	// 3. The ticket number in the subject.
+	if m := subjectTag.FindStringSubmatch(msg.Subject); m != nil {
+		if n, ok := ticket.ParseNumber(m[1]); ok {
+			var exists int64
+			if im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-number"), n).Scan(&exists) == nil {
+				return try(n, "the ticket number in the subject")
+			}
+		}
+	}
+	return 0, "new ticket: no reference to an existing ticket"
+}
+
+// uidFromToken turns a reply-address token (the ticket's UUID without
+// dashes) back into the UUID.
+func uidFromToken(token string) (string, bool) {
+	if len(token) != 32 {
+		return "", false
+	}
+	if _, err := hex.DecodeString(token); err != nil {
+		return "", false
+	}
+	return token[0:8] + "-" + token[8:12] + "-" + token[12:16] + "-" + token[16:20] + "-" + token[20:], true
+}
+
+// ReplyToken is the token of a ticket's reply address (local+token@domain).
+func ReplyToken(uid string) string { return strings.ReplaceAll(uid, "-", "") }
+
+// body picks what becomes the message body: sanitized HTML when there is
+// some, else the text.
+func body(msg *message.Message) (string, ticket.Format) {
+	if strings.TrimSpace(msg.HTML) != "" {
+		return msg.HTML, ticket.FormatHTML
+	}
+	if strings.TrimSpace(msg.Text) != "" {
+		return msg.Text, ticket.FormatText
+	}
+	return "(no text)", ticket.FormatText
+}
+
+// saveParts stores a message's attachments as uploaded by actor.
+func (im *Importer) saveParts(ctx context.Context, a *user.Actor, msg *message.Message) ([]string, error) {
+	var ids []string
+	for _, p := range msg.Parts {
+		if len(p.Data) == 0 || len(ids) >= ticket.MaxAttachments {
+			continue
+		}
+		ct := p.ContentType
+		if sniffed := http.DetectContentType(p.Data); ct == "" || strings.HasPrefix(sniffed, "image/") || ct == "application/octet-stream" {
+			ct = sniffed
+		}
+		if i := strings.IndexByte(ct, ';'); i >= 0 {
+			ct = ct[:i]
+		}
+		name := p.Filename
+		if name == "" {
+			name = "attachment"
+		}
+		att, err := im.attachments.Save(ctx, a, name, ct, strings.NewReader(string(p.Data)))
+		if errors.Is(err, fault.ErrTooLarge) {
+			im.log.Warn("attachment too large, skipped", "filename", name, "size", len(p.Data))
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, att.ID)
+	}
+	return ids, nil
+}

@@ -1,0 +1,482 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docket/docket/internal/app"
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+var ctx = context.Background()
+
+type clock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+type env struct {
+	t     *testing.T
+	d     *db.DB
+	s     *app.Services
+	store *Store
+	n     *Notifier
+	w     *Worker
+	sink  *sink
+	clock *clock
+	agent *user.Actor
+}
+
+func setup(t *testing.T, d *db.DB) *env {
+	t.Helper()
+	s := apptest.Services(t, d)
+	store, err := New(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := NewNotifier(store, Config{FromAddress: "support@docket.test", FromName: "Docket Support",
+		BaseURL: "https://help.docket.test"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Register(s.Tickets)
+	k := newSink(t)
+	c := &clock{}
+	w, err := NewWorker(store, WorkerOptions{SMTP: SMTP{Host: "127.0.0.1", Port: k.addr.Port, TLS: "none",
+		Timeout: 5 * time.Second}, BaseBackoff: time.Minute, MaxBackoff: 10 * time.Minute, MaxAttempts: 3, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, d: d, s: s, store: store, n: n, w: w, sink: k, clock: c,
+		agent: apptest.User(t, s, user.RoleAgent, "")}
+}
+
+// drain sends what is due and returns what the SMTP server received.
+func (e *env) drain() []*received {
+	e.t.Helper()
+	if _, err := e.w.Drain(ctx); err != nil {
+		e.t.Fatalf("drain: %v", err)
+	}
+	return e.sink.take()
+}
+
+func (e *env) requester(tk *ticket.Ticket) *user.Actor {
+	e.t.Helper()
+	a, err := e.s.Users.Actor(ctx, tk.Requester.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a
+}
+
+func (e *env) outboxRows(ticketID int64) int {
+	e.t.Helper()
+	var n int
+	if err := e.d.R.QueryRowContext(ctx, e.d.Rebind(`SELECT COUNT(*) FROM outbox WHERE ticket_id = $1`), ticketID).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func (e *env) reply(a *user.Actor, tk *ticket.Ticket, in ticket.NewReply) *ticket.Message {
+	e.t.Helper()
+	m, err := e.s.Tickets.Reply(ctx, a, tk.Number, in)
+	if err != nil {
+		e.t.Fatalf("reply: %v", err)
+	}
+	return m
+}
+
+func one(t *testing.T, got []*received) *received {
+	t.Helper()
+	if len(got) != 1 {
+		t.Fatalf("SMTP server received %d emails, want 1", len(got))
+	}
+	return got[0]
+}
+
+func msgID(r *received) string { return stripBrackets(r.Header.Get("Message-ID")) }
+
+func emailTicket(tk *ticket.NewTicket) {
+	tk.Channel = ticket.ChannelEmail
+	tk.MessageID = "first.123@customer.example"
+}
+
+func TestAgentReplyEmail(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		tk := apptest.Ticket(t, e.s, e.agent, emailTicket)
+		tag := "[" + tk.Reference + "] "
+
+		ack := one(t, e.drain())
+		if got := ack.Header.Get("Auto-Submitted"); got != "auto-generated" {
+			t.Errorf("ack Auto-Submitted = %q", got)
+		}
+		if got := ack.Header.Get("Subject"); got != tag+tk.Subject {
+			t.Errorf("ack subject = %q", got)
+		}
+		if got := ack.Header.Get("In-Reply-To"); got != "<first.123@customer.example>" {
+			t.Errorf("ack In-Reply-To = %q", got)
+		}
+
+		m := e.reply(e.agent, tk, ticket.NewReply{Body: "Have you tried **turning it off**?"})
+		r := one(t, e.drain())
+		h := r.Header
+		if len(r.Rcpts) != 1 || r.Rcpts[0] != tk.Requester.Email {
+			t.Errorf("envelope recipients %v, want %s", r.Rcpts, tk.Requester.Email)
+		}
+		if r.From != "support@docket.test" {
+			t.Errorf("envelope from %q", r.From)
+		}
+		if to, _ := h.AddressList("To"); len(to) != 1 || to[0].Address != tk.Requester.Email {
+			t.Errorf("To = %q", h.Get("To"))
+		}
+		if from, _ := h.AddressList("From"); len(from) != 1 || from[0].Address != "support@docket.test" || from[0].Name != "Docket Support" {
+			t.Errorf("From = %q", h.Get("From"))
+		}
+		wantReplyTo := "support+" + ReplyToken(tk.UID) + "@docket.test"
+		if rt, _ := h.AddressList("Reply-To"); len(rt) != 1 || rt[0].Address != wantReplyTo {
+			t.Errorf("Reply-To = %q, want %s", h.Get("Reply-To"), wantReplyTo)
+		}
+		if got := h.Get("Subject"); got != tag+"Re: "+tk.Subject {
+			t.Errorf("Subject = %q", got)
+		}
+		id := msgID(r)
+		if !strings.HasSuffix(id, "@docket.test") || !strings.HasPrefix(h.Get("Message-ID"), "<") {
+			t.Errorf("Message-ID = %q", h.Get("Message-ID"))
+		}
+		if got := h.Get("In-Reply-To"); got != "<"+msgID(ack)+">" {
+			t.Errorf("In-Reply-To = %q, want the ack's id %s", got, msgID(ack))
+		}
+		if got, want := h.Get("References"), "<first.123@customer.example> <"+msgID(ack)+">"; got != want {
+			t.Errorf("References = %q, want %q", got, want)
+		}
+		if got := h.Get("Auto-Submitted"); got != "" {
+			t.Errorf("an agent's reply carries Auto-Submitted: %q", got)
+		}
+		if !strings.Contains(r.Text, "Have you tried **turning it off**?") {
+			t.Errorf("text part %q", r.Text)
+		}
+		if !strings.Contains(r.HTML, "<strong>turning it off</strong>") {
+			t.Errorf("HTML part %q", r.HTML)
+		}
+		ds, err := e.store.StatusForMessage(ctx, m.ID)
+		if err != nil || len(ds) != 1 || ds[0].Status != StatusSent || ds[0].Attempts != 1 || ds[0].RFC822MessageID != id || ds[0].SentAt == nil {
+			t.Fatalf("StatusForMessage = %+v, %v", ds, err)
+		}
+
+		// The token in the Reply-To leads back to the ticket.
+		local, _, _ := strings.Cut(wantReplyTo, "@")
+		if tok, ok := ParseReplyToken(strings.ToUpper(local)); !ok || UIDFromToken(tok) != tk.UID {
+			t.Errorf("ParseReplyToken(%q) = %q, %v", local, tok, ok)
+		}
+
+		// An internal note never leaves.
+		note := e.reply(e.agent, tk, ticket.NewReply{Body: "between us", Internal: true})
+		if got := e.drain(); len(got) != 0 {
+			t.Errorf("an internal note sent %d emails", len(got))
+		}
+		if ds, _ := e.store.StatusForMessage(ctx, note.ID); len(ds) != 0 {
+			t.Errorf("an internal note has deliveries %+v", ds)
+		}
+	})
+}
+
+func TestNotices(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		tk := apptest.Ticket(t, e.s, e.agent)
+		tag := "[" + tk.Reference + "] "
+		e.drain() // the ack
+
+		// Assignment: the new assignee hears, with Auto-Submitted.
+		other := apptest.User(t, e.s, user.RoleAgent, "")
+		email := other.Email
+		if _, err := e.s.Tickets.Update(ctx, e.agent, tk.Number, ticket.Patch{Assignee: &email}, 0); err != nil {
+			t.Fatal(err)
+		}
+		r := one(t, e.drain())
+		if r.Rcpts[0] != other.Email || r.Header.Get("Auto-Submitted") != "auto-generated" ||
+			!strings.HasPrefix(r.Header.Get("Subject"), tag) || !strings.Contains(r.Text, "/tickets/") {
+			t.Errorf("assignment notice %v %v %q", r.Rcpts, r.Header, r.Text)
+		}
+		// Assigning to oneself tells nobody.
+		mine := e.agent.Email
+		if _, err := e.s.Tickets.Update(ctx, e.agent, tk.Number, ticket.Patch{Assignee: &mine}, 0); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.drain(); len(got) != 0 {
+			t.Errorf("self-assignment sent %d emails", len(got))
+		}
+		if _, err := e.s.Tickets.Update(ctx, e.agent, tk.Number, ticket.Patch{Assignee: &email}, 0); err != nil {
+			t.Fatal(err)
+		}
+		e.drain()
+
+		// The requester writes: the assignee hears.
+		req := e.requester(tk)
+		e.reply(req, tk, ticket.NewReply{Body: "Still broken.", Channel: ticket.ChannelPortal})
+		r = one(t, e.drain())
+		if r.Rcpts[0] != other.Email || !strings.Contains(r.Text, "Still broken.") || r.Header.Get("Auto-Submitted") != "auto-generated" {
+			t.Errorf("requester notice %v %q", r.Rcpts, r.Text)
+		}
+
+		// Resolution: the requester hears, with a satisfaction link.
+		st, res := ticket.StatusResolved, ticket.ResolutionFixed
+		if _, err := e.s.Tickets.Update(ctx, e.agent, tk.Number, ticket.Patch{Status: &st, Resolution: &res}, 0); err != nil {
+			t.Fatal(err)
+		}
+		r = one(t, e.drain())
+		if r.Rcpts[0] != tk.Requester.Email || r.Header.Get("Auto-Submitted") != "auto-generated" ||
+			r.Header.Get("Subject") != tag+"Resolved: "+tk.Subject ||
+			!strings.Contains(r.Text, "https://help.docket.test/satisfaction/"+ReplyToken(tk.UID)) || r.HTML == "" {
+			t.Errorf("resolution notice %v %v %q", r.Rcpts, r.Header, r.Text)
+		}
+	})
+}
+
+func TestNoAckForPhoneOrAutomaticMail(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		apptest.Ticket(t, e.s, e.agent, func(in *ticket.NewTicket) { in.Channel = ticket.ChannelPhone })
+		apptest.Ticket(t, e.s, e.agent, func(in *ticket.NewTicket) {
+			emailTicket(in)
+			in.Threading = "Auto-Submitted: auto-replied"
+		})
+		if got := e.drain(); len(got) != 0 {
+			t.Errorf("%d acknowledgements, want none", len(got))
+		}
+	})
+}
+
+func TestTemplatesOverride(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		tpls := e.store.Templates()
+		if err := tpls.Put(ctx, Template{Key: KindAck, Subject: "Got it: {{.Ticket.Subject}}", Body: "{{.Nope}}"}); err == nil {
+			t.Fatal("a template using an unknown field was stored")
+		}
+		if err := tpls.Put(ctx, Template{Key: KindAck, Subject: "Got it: {{.Ticket.Subject}}", Body: "Thanks {{.Recipient.Name}}!"}); err != nil {
+			t.Fatal(err)
+		}
+		if tpl, err := tpls.Get(ctx, KindAck); err != nil || tpl.Default || tpl.Body != "Thanks {{.Recipient.Name}}!" {
+			t.Fatalf("Get = %+v, %v", tpl, err)
+		}
+		tk := apptest.Ticket(t, e.s, e.agent)
+		r := one(t, e.drain())
+		if r.Header.Get("Subject") != "["+tk.Reference+"] Got it: "+tk.Subject || !strings.Contains(r.Text, "Thanks Req!") {
+			t.Errorf("override not used: %q %q", r.Header.Get("Subject"), r.Text)
+		}
+		if err := tpls.Reset(ctx, KindAck); err != nil {
+			t.Fatal(err)
+		}
+		if tpl, _ := tpls.Get(ctx, KindAck); !tpl.Default {
+			t.Error("reset kept the override")
+		}
+	})
+}
+
+func TestDeactivatedRequesterGetsNothing(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		tk := apptest.Ticket(t, e.s, e.agent)
+		e.drain()
+		admin := apptest.User(t, e.s, user.RoleAdmin, "")
+		off := false
+		if _, err := e.s.Users.Update(ctx, admin, tk.Requester.ID, user.Patch{Active: &off}); err != nil {
+			t.Fatal(err)
+		}
+		e.reply(e.agent, tk, ticket.NewReply{Body: "Anyone there?"})
+		if got := e.drain(); len(got) != 0 {
+			t.Errorf("%d emails to a deactivated requester", len(got))
+		}
+	})
+}
+
+func TestTemporaryFailureRetriesWithSameMessageID(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		tk := apptest.Ticket(t, e.s, e.agent)
+		e.drain()
+		e.sink.failNext(451)
+		m := e.reply(e.agent, tk, ticket.NewReply{Body: "Try this."})
+		if got := e.drain(); len(got) != 0 {
+			t.Fatalf("%d emails despite 451", len(got))
+		}
+		ds, _ := e.store.StatusForMessage(ctx, m.ID)
+		if len(ds) != 1 || ds[0].Status != StatusQueued || ds[0].Attempts != 1 || !strings.Contains(ds[0].LastError, "451") {
+			t.Fatalf("after 451: %+v", ds)
+		}
+		if got := e.drain(); len(got) != 0 {
+			t.Fatal("a deferred email was retried before its backoff")
+		}
+		e.clock.Advance(2 * time.Minute)
+		r := one(t, e.drain())
+		ds, _ = e.store.StatusForMessage(ctx, m.ID)
+		if len(ds) != 1 || ds[0].Status != StatusSent || ds[0].Attempts != 2 || msgID(r) != ds[0].RFC822MessageID {
+			t.Fatalf("after retry: %+v, got Message-ID %s", ds, msgID(r))
+		}
+	})
+}
+
+func TestPermanentFailureFailsAtOnce(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		tk := apptest.Ticket(t, e.s, e.agent)
+		e.drain()
+		e.sink.failNext(554)
+		m := e.reply(e.agent, tk, ticket.NewReply{Body: "Try this."})
+		e.drain()
+		e.clock.Advance(time.Hour)
+		if got := e.drain(); len(got) != 0 {
+			t.Fatalf("a permanently failed email was sent later")
+		}
+		ds, _ := e.store.StatusForMessage(ctx, m.ID)
+		if len(ds) != 1 || ds[0].Status != StatusFailed || ds[0].Attempts != 1 || !strings.Contains(ds[0].LastError, "554") {
+			t.Fatalf("after 554: %+v", ds)
+		}
+	})
+}
+
+func TestTooManyTemporaryFailuresFail(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		tk := apptest.Ticket(t, e.s, e.agent)
+		e.drain()
+		e.sink.failNext(421, 421, 421)
+		m := e.reply(e.agent, tk, ticket.NewReply{Body: "Try this."})
+		for range 3 {
+			e.drain()
+			e.clock.Advance(time.Hour)
+		}
+		ds, _ := e.store.StatusForMessage(ctx, m.ID)
+		if len(ds) != 1 || ds[0].Status != StatusFailed || ds[0].Attempts != 3 {
+			t.Fatalf("after 3 × 421: %+v", ds)
+		}
+	})
+}
+
+// TestCrashAfterSendResends: the process died after the SMTP server took
+// the email but before "sent" was written. The row is still "sending"; once
+// its lease expires it goes again with the same Message-ID. At-least-once
+// delivery with a stable Message-ID is the guarantee.
+func TestCrashAfterSendResends(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		tk := apptest.Ticket(t, e.s, e.agent)
+		e.drain()
+		m := e.reply(e.agent, tk, ticket.NewReply{Body: "Try this."})
+		first := one(t, e.drain())
+		ds, _ := e.store.StatusForMessage(ctx, m.ID)
+		id := ds[0].ID
+		setSending := func(leaseEnd time.Time) {
+			if _, err := d.W.ExecContext(ctx, d.Rebind(`UPDATE outbox SET status = 'sending', sent_at = NULL, next_attempt_at = $2 WHERE id = $1`),
+				id, leaseEnd.UnixMicro()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Lease still running: another sender may be busy with it.
+		setSending(e.clock.Now().Add(time.Minute))
+		if got := e.drain(); len(got) != 0 {
+			t.Fatal("a row under a live lease was sent")
+		}
+		// Lease expired: the sender died.
+		setSending(e.clock.Now().Add(-time.Second))
+		again := one(t, e.drain())
+		if msgID(again) != msgID(first) || again.Header.Get("Subject") != first.Header.Get("Subject") {
+			t.Errorf("resent as %s, first sent as %s", msgID(again), msgID(first))
+		}
+		if dl, err := e.store.Get(ctx, id); err != nil || dl.Status != StatusSent || dl.Attempts != 2 {
+			t.Fatalf("after resend: %+v, %v", dl, err)
+		}
+	})
+}
+
+func TestHookFailureRollsBackReply(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		tk := apptest.Ticket(t, e.s, e.agent)
+		e.drain()
+		before := e.outboxRows(tk.ID)
+		e.n.beforeEnqueue = func() error { return errors.New("outbox full") }
+		if _, err := e.s.Tickets.Reply(ctx, e.agent, tk.Number, ticket.NewReply{Body: "lost"}); err == nil {
+			t.Fatal("a reply whose outbox write failed was accepted")
+		}
+		e.n.beforeEnqueue = nil
+		if msgs, _ := e.s.Tickets.Messages(ctx, e.agent, tk.Number, 0, 50); len(msgs) != 1 {
+			t.Errorf("%d messages after a failed outbox write, want 1", len(msgs))
+		}
+		if n := e.outboxRows(tk.ID); n != before {
+			t.Errorf("%d outbox rows, want %d", n, before)
+		}
+	})
+}
+
+func TestRolledBackWriteLeavesNoEmail(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		tk := apptest.Ticket(t, e.s, e.agent)
+		e.drain()
+		before := e.outboxRows(tk.ID)
+		fail := false
+		// A later hook fails after the Notifier wrote its row.
+		e.s.Tickets.OnWrite(func(context.Context, *db.Tx, ticket.Write) error {
+			if fail {
+				return errors.New("later hook failed")
+			}
+			return nil
+		})
+		fail = true
+		if _, err := e.s.Tickets.Reply(ctx, e.agent, tk.Number, ticket.NewReply{Body: "lost"}); err == nil {
+			t.Fatal("a rolled-back reply was accepted")
+		}
+		if n := e.outboxRows(tk.ID); n != before {
+			t.Errorf("%d outbox rows after rollback, want %d", n, before)
+		}
+		if got := e.drain(); len(got) != 0 {
+			t.Errorf("a rolled-back reply sent %d emails", len(got))
+		}
+	})
+}
+
+func TestReplyToken(t *testing.T) {
+	uid := "0f8fad5b-d9cb-469f-a165-70867728950e"
+	tok := ReplyToken(uid)
+	for _, tc := range []struct {
+		local string
+		ok    bool
+	}{
+		{"support+" + tok, true},
+		{"Support+" + strings.ToUpper(tok), true},
+		{"support", false},
+		{"support+abc", false},
+		{"support+" + tok[:31] + "g", false},
+	} {
+		got, ok := ParseReplyToken(tc.local)
+		if ok != tc.ok || ok && UIDFromToken(got) != uid {
+			t.Errorf("ParseReplyToken(%q) = %q, %v", tc.local, got, ok)
+		}
+	}
+	if got := ReplyAddress("help@example.com", uid); got != "help+"+tok+"@example.com" {
+		t.Errorf("ReplyAddress = %q", got)
+	}
+}

@@ -1,0 +1,66 @@
+-- Outbox queries. $N placeholders work on both dialects.
+
+-- name: insert-outbox
+INSERT INTO outbox (ticket_id, message_id, kind, mailbox_address, from_name, reply_to, rfc822_message_id,
+    to_addrs, cc_addrs, subject, body_text, body_html, in_reply_to, references_ids, headers, status,
+    attempts, next_attempt_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'queued', 0, $16, $16)
+RETURNING id
+
+-- name: due-outbox
+SELECT id, status, next_attempt_at FROM outbox
+WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1
+ORDER BY next_attempt_at, id
+LIMIT $2
+
+-- name: claim-outbox
+UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $2
+WHERE id = $1 AND status = $3 AND next_attempt_at = $4
+
+-- name: select-outbox
+SELECT id, ticket_id, message_id, kind, mailbox_address, from_name, reply_to, rfc822_message_id, to_addrs,
+    cc_addrs, subject, body_text, body_html, in_reply_to, references_ids, headers, status, attempts,
+    next_attempt_at, last_error, created_at, sent_at
+FROM outbox WHERE id = $1
+
+-- name: outbox-sent
+UPDATE outbox SET status = 'sent', sent_at = $2, last_error = '' WHERE id = $1
+
+-- name: outbox-retry
+UPDATE outbox SET status = 'queued', next_attempt_at = $2, last_error = $3 WHERE id = $1 AND status = 'sending'
+
+-- name: outbox-failed
+UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1 AND status = 'sending'
+
+-- name: outbox-of-message
+SELECT id, ticket_id, message_id, kind, mailbox_address, from_name, reply_to, rfc822_message_id, to_addrs,
+    cc_addrs, subject, body_text, body_html, in_reply_to, references_ids, headers, status, attempts,
+    next_attempt_at, last_error, created_at, sent_at
+FROM outbox WHERE message_id = $1 ORDER BY id
+
+-- name: thread-ids
+SELECT mid FROM (
+    SELECT message_id AS mid, created_at AS at, id AS seq, 0 AS src FROM messages
+    WHERE ticket_id = $1 AND message_id <> ''
+    UNION ALL
+    SELECT rfc822_message_id AS mid, created_at AS at, id AS seq, 1 AS src FROM outbox
+    WHERE ticket_id = $1 AND kind IN ('ack', 'reply', 'resolution')
+) AS ids
+ORDER BY at, src, seq
+
+-- name: recipient
+SELECT id, email, name, role, active FROM users WHERE id = $1
+
+-- name: ticket-followers
+SELECT u.id, u.email, u.name, u.role, u.active FROM ticket_followers f JOIN users u ON u.id = f.user_id
+WHERE f.ticket_id = $1 ORDER BY u.id
+
+-- name: select-template
+SELECT subject, body, updated_at FROM mail_templates WHERE key = $1
+
+-- name: upsert-template
+INSERT INTO mail_templates (key, subject, body, updated_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (key) DO UPDATE SET subject = excluded.subject, body = excluded.body, updated_at = excluded.updated_at
+
+-- name: delete-template
+DELETE FROM mail_templates WHERE key = $1

@@ -1,0 +1,189 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"html"
+	"slices"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
+)
+
+//go:embed templates/*.txt
+var templateFS embed.FS
+
+// Template is an editable notification template: text/template sources for
+// the subject and the plain-text body, executed with TemplateData. The
+// ticket tag ("[#1042] ") is put in front of the subject by the outbox, so
+// an edited template cannot break threading.
+type Template struct {
+	Key       string
+	Subject   string
+	Body      string
+	Default   bool      // true when no override is stored
+	UpdatedAt time.Time // of the override
+}
+
+// TemplateData is what templates see.
+type TemplateData struct {
+	Ticket    TicketData
+	Recipient Address
+	Actor     Address // who made the change
+	// Message is the text of the message the email is about (the agent's
+	// reply, the requester's new message); empty otherwise.
+	Message string
+	// SatisfactionURL is where the requester rates the resolution: a
+	// placeholder link until the feedback feature defines its own.
+	SatisfactionURL string
+}
+
+// TicketData is the ticket as templates see it.
+type TicketData struct {
+	Number    int64
+	Reference string
+	Subject   string
+	Status    string
+	Solution  string
+	URL       string // the ticket for the recipient, empty without a base URL
+}
+
+// DefaultTemplate returns the embedded default for key.
+func DefaultTemplate(key string) (Template, bool) {
+	b, err := templateFS.ReadFile("templates/" + key + ".txt")
+	if err != nil {
+		return Template{}, false
+	}
+	first, body, _ := strings.Cut(string(b), "\n")
+	subject, _ := strings.CutPrefix(first, "Subject: ")
+	return Template{Key: key, Subject: strings.TrimSpace(subject), Body: strings.TrimPrefix(body, "\n"), Default: true}, true
+}
+
+// Templates reads and writes the template overrides in mail_templates.
+type Templates struct{ s *Store }
+
+// Templates returns the template store.
+func (s *Store) Templates() *Templates { return &Templates{s: s} }
+
+// Get returns the template for key: the stored override, or the default.
+func (t *Templates) Get(ctx context.Context, key string) (*Template, error) {
+	tpl, err := t.s.template(ctx, t.s.db.R, key)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: template %s: %w", key, err)
+	}
+	return tpl, nil
+}
+
+func (s *Store) template(ctx context.Context, q db.Queryer, key string) (*Template, error) {
+	def, ok := DefaultTemplate(key)
+	if !ok {
+		return nil, fault.ErrNotFound
+	}
+	var at int64
+	err := q.QueryRowContext(ctx, s.q.Get("select-template"), key).Scan(&def.Subject, &def.Body, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &def, nil
+	} else if err != nil {
+		return nil, err
+	}
+	def.Default, def.UpdatedAt = false, db.Time(at)
+	return &def, nil
+}
+
+// Put stores an override. Both parts must parse and execute against
+// sample data, so a broken template is refused here rather than failing
+// the ticket writes that would use it.
+func (t *Templates) Put(ctx context.Context, tpl Template) error {
+	inv := &fault.Invalid{}
+	if !slices.Contains(Kinds, tpl.Key) {
+		inv.Add("key", "must be one of %s", strings.Join(Kinds, ", "))
+	}
+	sample := TemplateData{Ticket: TicketData{Number: 1042, Reference: "#1042", Subject: "Printer on fire",
+		Status: "open", URL: "https://example.com/tickets/1042"}, Recipient: Address{"Ann", "ann@example.com"},
+		Actor: Address{"Bob", "bob@example.com"}, Message: "Hello", SatisfactionURL: "https://example.com/s"}
+	if strings.TrimSpace(tpl.Subject) == "" {
+		inv.Add("subject", "is required")
+	} else if _, err := execute("subject", tpl.Subject, sample); err != nil {
+		inv.Add("subject", "%v", err)
+	}
+	if strings.TrimSpace(tpl.Body) == "" {
+		inv.Add("body", "is required")
+	} else if _, err := execute("body", tpl.Body, sample); err != nil {
+		inv.Add("body", "%v", err)
+	}
+	if err := inv.Err(); err != nil {
+		return fmt.Errorf("outbox: put template: %w", err)
+	}
+	if _, err := t.s.db.W.ExecContext(ctx, t.s.q.Get("upsert-template"), tpl.Key, tpl.Subject, tpl.Body, db.Now()); err != nil {
+		return fmt.Errorf("outbox: put template %s: %w", tpl.Key, err)
+	}
+	return nil
+}
+
+// Reset removes the override for key, restoring the default.
+func (t *Templates) Reset(ctx context.Context, key string) error {
+	if _, err := t.s.db.W.ExecContext(ctx, t.s.q.Get("delete-template"), key); err != nil {
+		return fmt.Errorf("outbox: reset template %s: %w", key, err)
+	}
+	return nil
+}
+
+func execute(name, src string, data TemplateData) (string, error) {
+	tpl, err := template.New(name).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if err := tpl.Execute(&b, data); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// render executes the template for key; when a stored override fails, the
+// default is used instead, so a template never blocks a ticket write.
+func (s *Store) render(ctx context.Context, q db.Queryer, key string, data TemplateData) (subject, body string, err error) {
+	tpl, err := s.template(ctx, q, key)
+	if err != nil {
+		return "", "", fmt.Errorf("template %s: %w", key, err)
+	}
+	subject, err1 := execute("subject", tpl.Subject, data)
+	body, err2 := execute("body", tpl.Body, data)
+	if err := errors.Join(err1, err2); err != nil {
+		if tpl.Default {
+			return "", "", fmt.Errorf("template %s: %w", key, err)
+		}
+		def, _ := DefaultTemplate(key)
+		subject, err1 = execute("subject", def.Subject, data)
+		body, err2 = execute("body", def.Body, data)
+		if err := errors.Join(err1, err2); err != nil {
+			return "", "", fmt.Errorf("template %s: %w", key, err)
+		}
+	}
+	subject = strings.Join(strings.Fields(subject), " ") // one line, no header injection
+	return subject, strings.TrimSpace(body) + "\n", nil
+}
+
+// textToHTML renders a plain-text body as simple HTML: escaped, with
+// paragraphs and line breaks kept.
+func textToHTML(text string) string {
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html><html><body>")
+	for _, p := range strings.Split(strings.TrimSpace(text), "\n\n") {
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		b.WriteString("<p>")
+		b.WriteString(strings.ReplaceAll(html.EscapeString(strings.Trim(p, "\n")), "\n", "<br>\n"))
+		b.WriteString("</p>\n")
+	}
+	b.WriteString("</body></html>")
+	return b.String()
+}

@@ -1,0 +1,44 @@
+-- name: inbound-by-hash
+SELECT i.decision, COALESCE(t.number, 0) FROM inbound_messages i LEFT JOIN tickets t ON t.id = i.ticket_id
+WHERE i.content_hash = $1;
+
+-- name: insert-inbound
+INSERT INTO inbound_messages (mailbox_id, message_id, content_hash, sender, subject, ticket_id, msg_id, decision,
+    quarantined, received_at)
+VALUES ($1, $2, $3, $4, $5, (SELECT id FROM tickets WHERE number = $6), $7, $8, $9, $10);
+
+-- name: count-from-sender
+SELECT COUNT(*) FROM inbound_messages WHERE sender = $1 AND received_at > $2;
+
+-- name: ticket-by-message-id
+SELECT t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = $1
+ORDER BY m.id DESC LIMIT 1;
+
+-- name: ticket-by-inbound-message-id
+SELECT t.number FROM inbound_messages i JOIN tickets t ON t.id = i.ticket_id WHERE i.message_id = $1
+ORDER BY i.id DESC LIMIT 1;
+
+-- name: ticket-by-uid-prefix
+SELECT number FROM tickets WHERE uid = $1;
+
+-- name: participant
+SELECT COUNT(*) FROM tickets t JOIN users u ON lower(u.email) = lower($2)
+WHERE t.number = $1 AND (t.requester_id = u.id OR t.assignee_id = u.id OR u.role <> 'requester'
+    OR EXISTS (SELECT 1 FROM ticket_followers f WHERE f.ticket_id = t.id AND f.user_id = u.id));
+
+-- name: flagged-ticket
+SELECT t.number FROM tickets t JOIN users u ON u.id = t.requester_id
+JOIN ticket_tags g ON g.ticket_id = t.id AND g.tag = 'mail-loop'
+WHERE lower(u.email) = lower($1) AND t.status NOT IN ('resolved', 'closed')
+ORDER BY t.id DESC LIMIT 1;
+
+-- name: ticket-by-number
+SELECT number FROM tickets WHERE number = $1;
+
+-- name: imap-state
+SELECT uid_validity, last_uid FROM imap_state WHERE mailbox_id = $1;
+
+-- name: save-imap-state
+INSERT INTO imap_state (mailbox_id, uid_validity, last_uid, updated_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (mailbox_id) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid,
+    updated_at = excluded.updated_at;
