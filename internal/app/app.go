@@ -20,6 +20,7 @@ import (
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/idempotency"
 	"github.com/docket/docket/internal/mail"
+	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/secret"
 	"github.com/docket/docket/internal/ticket"
@@ -139,6 +140,8 @@ type Services struct {
 	Secrets     *secret.Box
 	Mailboxes   *mailbox.Service
 	Importer    *mail.Importer
+	Outbox      *outbox.Store
+	Outgoing    *mail.Outgoing
 	// Stop signals long-lived work (live streams) that the server is
 	// shutting down; Stopping is closed by it.
 	Stop     context.CancelFunc
@@ -215,6 +218,11 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 		return fail(err)
 	}
 	s.Importer.TrustedAuthservID = cfg.TrustedAuthservID
+	if s.Outbox, err = outbox.New(ctx, d); err != nil {
+		return fail(err)
+	}
+	s.Outgoing = mail.NewOutgoing(d, s.Outbox, s.Mailboxes, cfg.PublicURL(), log.With("component", "outbox"))
+	s.Tickets.OnWrite(s.Outgoing.Hook)
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {

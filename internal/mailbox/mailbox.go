@@ -365,7 +365,13 @@ func (s *Service) ByAddress(ctx context.Context, address string) (*Mailbox, erro
 
 // List returns every mailbox, without passwords.
 func (s *Service) List(ctx context.Context) ([]*Mailbox, error) {
-	rows, err := s.db.R.QueryContext(ctx, s.q.Get("list-mailboxes"))
+	return s.ListWith(ctx, s.db.R)
+}
+
+// ListWith is List on q: inside a transaction, use the transaction, never
+// a second connection from the pool.
+func (s *Service) ListWith(ctx context.Context, q db.Queryer) ([]*Mailbox, error) {
+	rows, err := q.QueryContext(ctx, s.q.Get("list-mailboxes"))
 	if err != nil {
 		return nil, err
 	}
@@ -384,7 +390,12 @@ func (s *Service) List(ctx context.Context) ([]*Mailbox, error) {
 // Credentials returns a mailbox with its passwords opened, for the mail
 // code that connects. Never hand its result to a user.
 func (s *Service) Credentials(ctx context.Context, id int64) (*Mailbox, error) {
-	r, err := s.get(ctx, s.db.R, id)
+	return s.CredentialsWith(ctx, s.db.R, id)
+}
+
+// CredentialsWith is Credentials on q (see ListWith).
+func (s *Service) CredentialsWith(ctx context.Context, q db.Queryer, id int64) (*Mailbox, error) {
+	r, err := s.get(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}

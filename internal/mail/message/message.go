@@ -461,8 +461,8 @@ func (m *Message) readBody(root *enmime.Part) {
 			return // empty container, e.g. a multipart whose parts were unreadable
 		}
 		ct := p.ContentType
-		if ct == "" {
-			ct = "text/plain"
+		if ct == "" || strings.HasPrefix(ct, "multipart/") {
+			ct = "text/plain" // no Content-Type, or a multipart without boundary read as one part
 		}
 		isBody := strings.ToLower(p.Disposition) != "attachment" && partFilename(p) == ""
 		switch {
@@ -483,7 +483,8 @@ func (m *Message) readBody(root *enmime.Part) {
 	if strings.TrimSpace(rawHTML) != "" {
 		m.HTML = SanitizeHTML(rawHTML)
 		if strings.TrimSpace(m.Text) == "" {
-			if t, err := html2text.FromString(rawHTML); err == nil {
+			// From the sanitized HTML, so unsafe links never reach the text.
+			if t, err := html2text.FromString(m.HTML); err == nil {
 				m.Text = cleanText(t)
 			}
 		}
@@ -527,7 +528,12 @@ func cleanText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
-	s = strings.ReplaceAll(s, "\x00", "")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
 	return strings.TrimRight(s, " \t\n") + trailingNewline(s)
 }
 

@@ -9,8 +9,10 @@ var (
 	// Attribution lines: "On Tue, 3 Mar 2026 at 10:00, Ann <a@x> wrote:"
 	// and the common translations. Gmail may wrap it onto two lines.
 	attributionRe = regexp.MustCompile(`(?i)^(on|am|le|el|il|op|em|den|dne|w dniu)\s.{0,300}(wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|skrev|napsal|napisał\(a\))\s*:?\s*$`)
+	schriebRe     = regexp.MustCompile(`(?i)^am\s.{0,200}\sschrieb\s.{0,200}:\s*$`)
 	wroteTailRe   = regexp.MustCompile(`(?i)(wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|skrev)\s*:\s*$`)
 	originalRe    = regexp.MustCompile(`(?i)^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|oorspronkelijk bericht|исходное сообщение)\s*-{2,}\s*$`)
+	forwardedRe   = regexp.MustCompile(`(?i)(forwarded message|begin forwarded message|weitergeleitete nachricht|message transféré)`)
 	underscoreRe  = regexp.MustCompile(`^\s*_{10,}\s*$`)
 	outlookFromRe = regexp.MustCompile(`(?i)^\s*\*?(from|von|de|van|от)\s*:\*?\s+\S`)
 	outlookNextRe = regexp.MustCompile(`(?i)^\s*\*?(sent|date|gesendet|envoyé|enviado|verzonden|отправлено|to)\s*:`)
@@ -54,11 +56,12 @@ func QuoteStart(text string) int {
 		switch {
 		case isSigDelimiter(l),
 			attributionRe.MatchString(l),
+			schriebRe.MatchString(l),
 			originalRe.MatchString(l),
 			mobileSigRe.MatchString(l),
 			strings.HasPrefix(strings.ToLower(l), "on ") && len(l) < 300 && !strings.HasSuffix(l, ".") && wroteTailRe.MatchString(next),
 			underscoreRe.MatchString(l) && outlookFromRe.MatchString(next),
-			outlookFromRe.MatchString(l) && outlookNextRe.MatchString(next) && i > 0,
+			outlookFromRe.MatchString(l) && outlookNextRe.MatchString(next) && i > 0 && !forwardedRe.MatchString(lines[i-1]),
 			strings.HasPrefix(strings.TrimLeft(l, " "), ">") && trailingQuote[i]:
 			return off
 		}

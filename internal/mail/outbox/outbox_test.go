@@ -1,8 +1,9 @@
-package outbox
+package outbox_test
 
 import (
 	"context"
 	"errors"
+	"github.com/docket/docket/internal/mail/outbox"
 	"strings"
 	"sync"
 	"testing"
@@ -38,9 +39,9 @@ type env struct {
 	t     *testing.T
 	d     *db.DB
 	s     *app.Services
-	store *Store
-	n     *Notifier
-	w     *Worker
+	store *outbox.Store
+	n     *outbox.Notifier
+	w     *outbox.Worker
 	sink  *sink
 	clock *clock
 	agent *user.Actor
@@ -49,11 +50,11 @@ type env struct {
 func setup(t *testing.T, d *db.DB) *env {
 	t.Helper()
 	s := apptest.Services(t, d)
-	store, err := New(ctx, d)
+	store, err := outbox.New(ctx, d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := NewNotifier(store, Config{FromAddress: "support@docket.test", FromName: "Docket Support",
+	n, err := outbox.NewNotifier(store, outbox.Config{FromAddress: "support@docket.test", FromName: "Docket Support",
 		BaseURL: "https://help.docket.test"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +62,7 @@ func setup(t *testing.T, d *db.DB) *env {
 	n.Register(s.Tickets)
 	k := newSink(t)
 	c := &clock{}
-	w, err := NewWorker(store, WorkerOptions{SMTP: SMTP{Host: "127.0.0.1", Port: k.addr.Port, TLS: "none",
+	w, err := outbox.NewWorker(store, outbox.WorkerOptions{SMTP: outbox.SMTP{Host: "127.0.0.1", Port: k.addr.Port, TLS: "none",
 		Timeout: 5 * time.Second}, BaseBackoff: time.Minute, MaxBackoff: 10 * time.Minute, MaxAttempts: 3, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -109,12 +110,12 @@ func (e *env) reply(a *user.Actor, tk *ticket.Ticket, in ticket.NewReply) *ticke
 func one(t *testing.T, got []*received) *received {
 	t.Helper()
 	if len(got) != 1 {
-		t.Fatalf("SMTP server received %d emails, want 1", len(got))
+		t.Fatalf("outbox.SMTP server received %d emails, want 1", len(got))
 	}
 	return got[0]
 }
 
-func msgID(r *received) string { return stripBrackets(r.Header.Get("Message-ID")) }
+func msgID(r *received) string { return outbox.StripBrackets(r.Header.Get("Message-ID")) }
 
 func emailTicket(tk *ticket.NewTicket) {
 	tk.Channel = ticket.ChannelEmail
@@ -153,7 +154,7 @@ func TestAgentReplyEmail(t *testing.T) {
 		if from, _ := h.AddressList("From"); len(from) != 1 || from[0].Address != "support@docket.test" || from[0].Name != "Docket Support" {
 			t.Errorf("From = %q", h.Get("From"))
 		}
-		wantReplyTo := "support+" + ReplyToken(tk.UID) + "@docket.test"
+		wantReplyTo := "support+" + outbox.ReplyToken(tk.UID) + "@docket.test"
 		if rt, _ := h.AddressList("Reply-To"); len(rt) != 1 || rt[0].Address != wantReplyTo {
 			t.Errorf("Reply-To = %q, want %s", h.Get("Reply-To"), wantReplyTo)
 		}
@@ -180,14 +181,14 @@ func TestAgentReplyEmail(t *testing.T) {
 			t.Errorf("HTML part %q", r.HTML)
 		}
 		ds, err := e.store.StatusForMessage(ctx, m.ID)
-		if err != nil || len(ds) != 1 || ds[0].Status != StatusSent || ds[0].Attempts != 1 || ds[0].RFC822MessageID != id || ds[0].SentAt == nil {
+		if err != nil || len(ds) != 1 || ds[0].Status != outbox.StatusSent || ds[0].Attempts != 1 || ds[0].RFC822MessageID != id || ds[0].SentAt == nil {
 			t.Fatalf("StatusForMessage = %+v, %v", ds, err)
 		}
 
 		// The token in the Reply-To leads back to the ticket.
 		local, _, _ := strings.Cut(wantReplyTo, "@")
-		if tok, ok := ParseReplyToken(strings.ToUpper(local)); !ok || UIDFromToken(tok) != tk.UID {
-			t.Errorf("ParseReplyToken(%q) = %q, %v", local, tok, ok)
+		if tok, ok := outbox.ParseReplyToken(strings.ToUpper(local)); !ok || outbox.UIDFromToken(tok) != tk.UID {
+			t.Errorf("outbox.ParseReplyToken(%q) = %q, %v", local, tok, ok)
 		}
 
 		// An internal note never leaves.
@@ -248,7 +249,7 @@ func TestNotices(t *testing.T) {
 		r = one(t, e.drain())
 		if r.Rcpts[0] != tk.Requester.Email || r.Header.Get("Auto-Submitted") != "auto-generated" ||
 			r.Header.Get("Subject") != tag+"Resolved: "+tk.Subject ||
-			!strings.Contains(r.Text, "https://help.docket.test/satisfaction/"+ReplyToken(tk.UID)) || r.HTML == "" {
+			!strings.Contains(r.Text, "https://help.docket.test/satisfaction/"+outbox.ReplyToken(tk.UID)) || r.HTML == "" {
 			t.Errorf("resolution notice %v %v %q", r.Rcpts, r.Header, r.Text)
 		}
 	})
@@ -272,13 +273,13 @@ func TestTemplatesOverride(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		e := setup(t, d)
 		tpls := e.store.Templates()
-		if err := tpls.Put(ctx, Template{Key: KindAck, Subject: "Got it: {{.Ticket.Subject}}", Body: "{{.Nope}}"}); err == nil {
+		if err := tpls.Put(ctx, outbox.Template{Key: outbox.KindAck, Subject: "Got it: {{.Ticket.Subject}}", Body: "{{.Nope}}"}); err == nil {
 			t.Fatal("a template using an unknown field was stored")
 		}
-		if err := tpls.Put(ctx, Template{Key: KindAck, Subject: "Got it: {{.Ticket.Subject}}", Body: "Thanks {{.Recipient.Name}}!"}); err != nil {
+		if err := tpls.Put(ctx, outbox.Template{Key: outbox.KindAck, Subject: "Got it: {{.Ticket.Subject}}", Body: "Thanks {{.Recipient.Name}}!"}); err != nil {
 			t.Fatal(err)
 		}
-		if tpl, err := tpls.Get(ctx, KindAck); err != nil || tpl.Default || tpl.Body != "Thanks {{.Recipient.Name}}!" {
+		if tpl, err := tpls.Get(ctx, outbox.KindAck); err != nil || tpl.Default || tpl.Body != "Thanks {{.Recipient.Name}}!" {
 			t.Fatalf("Get = %+v, %v", tpl, err)
 		}
 		tk := apptest.Ticket(t, e.s, e.agent)
@@ -286,10 +287,10 @@ func TestTemplatesOverride(t *testing.T) {
 		if r.Header.Get("Subject") != "["+tk.Reference+"] Got it: "+tk.Subject || !strings.Contains(r.Text, "Thanks Req!") {
 			t.Errorf("override not used: %q %q", r.Header.Get("Subject"), r.Text)
 		}
-		if err := tpls.Reset(ctx, KindAck); err != nil {
+		if err := tpls.Reset(ctx, outbox.KindAck); err != nil {
 			t.Fatal(err)
 		}
-		if tpl, _ := tpls.Get(ctx, KindAck); !tpl.Default {
+		if tpl, _ := tpls.Get(ctx, outbox.KindAck); !tpl.Default {
 			t.Error("reset kept the override")
 		}
 	})
@@ -323,7 +324,7 @@ func TestTemporaryFailureRetriesWithSameMessageID(t *testing.T) {
 			t.Fatalf("%d emails despite 451", len(got))
 		}
 		ds, _ := e.store.StatusForMessage(ctx, m.ID)
-		if len(ds) != 1 || ds[0].Status != StatusQueued || ds[0].Attempts != 1 || !strings.Contains(ds[0].LastError, "451") {
+		if len(ds) != 1 || ds[0].Status != outbox.StatusQueued || ds[0].Attempts != 1 || !strings.Contains(ds[0].LastError, "451") {
 			t.Fatalf("after 451: %+v", ds)
 		}
 		if got := e.drain(); len(got) != 0 {
@@ -332,7 +333,7 @@ func TestTemporaryFailureRetriesWithSameMessageID(t *testing.T) {
 		e.clock.Advance(2 * time.Minute)
 		r := one(t, e.drain())
 		ds, _ = e.store.StatusForMessage(ctx, m.ID)
-		if len(ds) != 1 || ds[0].Status != StatusSent || ds[0].Attempts != 2 || msgID(r) != ds[0].RFC822MessageID {
+		if len(ds) != 1 || ds[0].Status != outbox.StatusSent || ds[0].Attempts != 2 || msgID(r) != ds[0].RFC822MessageID {
 			t.Fatalf("after retry: %+v, got Message-ID %s", ds, msgID(r))
 		}
 	})
@@ -351,7 +352,7 @@ func TestPermanentFailureFailsAtOnce(t *testing.T) {
 			t.Fatalf("a permanently failed email was sent later")
 		}
 		ds, _ := e.store.StatusForMessage(ctx, m.ID)
-		if len(ds) != 1 || ds[0].Status != StatusFailed || ds[0].Attempts != 1 || !strings.Contains(ds[0].LastError, "554") {
+		if len(ds) != 1 || ds[0].Status != outbox.StatusFailed || ds[0].Attempts != 1 || !strings.Contains(ds[0].LastError, "554") {
 			t.Fatalf("after 554: %+v", ds)
 		}
 	})
@@ -369,7 +370,7 @@ func TestTooManyTemporaryFailuresFail(t *testing.T) {
 			e.clock.Advance(time.Hour)
 		}
 		ds, _ := e.store.StatusForMessage(ctx, m.ID)
-		if len(ds) != 1 || ds[0].Status != StatusFailed || ds[0].Attempts != 3 {
+		if len(ds) != 1 || ds[0].Status != outbox.StatusFailed || ds[0].Attempts != 3 {
 			t.Fatalf("after 3 × 421: %+v", ds)
 		}
 	})
@@ -405,7 +406,7 @@ func TestCrashAfterSendResends(t *testing.T) {
 		if msgID(again) != msgID(first) || again.Header.Get("Subject") != first.Header.Get("Subject") {
 			t.Errorf("resent as %s, first sent as %s", msgID(again), msgID(first))
 		}
-		if dl, err := e.store.Get(ctx, id); err != nil || dl.Status != StatusSent || dl.Attempts != 2 {
+		if dl, err := e.store.Get(ctx, id); err != nil || dl.Status != outbox.StatusSent || dl.Attempts != 2 {
 			t.Fatalf("after resend: %+v, %v", dl, err)
 		}
 	})
@@ -417,11 +418,11 @@ func TestHookFailureRollsBackReply(t *testing.T) {
 		tk := apptest.Ticket(t, e.s, e.agent)
 		e.drain()
 		before := e.outboxRows(tk.ID)
-		e.n.beforeEnqueue = func() error { return errors.New("outbox full") }
+		e.n.SetBeforeEnqueue(func() error { return errors.New("outbox full") })
 		if _, err := e.s.Tickets.Reply(ctx, e.agent, tk.Number, ticket.NewReply{Body: "lost"}); err == nil {
 			t.Fatal("a reply whose outbox write failed was accepted")
 		}
-		e.n.beforeEnqueue = nil
+		e.n.SetBeforeEnqueue(nil)
 		if msgs, _ := e.s.Tickets.Messages(ctx, e.agent, tk.Number, 0, 50); len(msgs) != 1 {
 			t.Errorf("%d messages after a failed outbox write, want 1", len(msgs))
 		}
@@ -460,7 +461,7 @@ func TestRolledBackWriteLeavesNoEmail(t *testing.T) {
 
 func TestReplyToken(t *testing.T) {
 	uid := "0f8fad5b-d9cb-469f-a165-70867728950e"
-	tok := ReplyToken(uid)
+	tok := outbox.ReplyToken(uid)
 	for _, tc := range []struct {
 		local string
 		ok    bool
@@ -471,12 +472,12 @@ func TestReplyToken(t *testing.T) {
 		{"support+abc", false},
 		{"support+" + tok[:31] + "g", false},
 	} {
-		got, ok := ParseReplyToken(tc.local)
-		if ok != tc.ok || ok && UIDFromToken(got) != uid {
-			t.Errorf("ParseReplyToken(%q) = %q, %v", tc.local, got, ok)
+		got, ok := outbox.ParseReplyToken(tc.local)
+		if ok != tc.ok || ok && outbox.UIDFromToken(got) != uid {
+			t.Errorf("outbox.ParseReplyToken(%q) = %q, %v", tc.local, got, ok)
 		}
 	}
-	if got := ReplyAddress("help@example.com", uid); got != "help+"+tok+"@example.com" {
-		t.Errorf("ReplyAddress = %q", got)
+	if got := outbox.ReplyAddress("help@example.com", uid); got != "help+"+tok+"@example.com" {
+		t.Errorf("outbox.ReplyAddress = %q", got)
 	}
 }

@@ -1,0 +1,110 @@
+package mail_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+// sink is an SMTP server on loopback keeping what it receives.
+type sink struct {
+	mu   sync.Mutex
+	msgs []string
+	rcpt []string
+}
+
+func (k *sink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{k: k}, nil }
+
+type sinkSession struct{ k *sink }
+
+func (s *sinkSession) Reset()                               {}
+func (s *sinkSession) Logout() error                        { return nil }
+func (s *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.k.mu.Lock()
+	s.k.rcpt = append(s.k.rcpt, to)
+	s.k.mu.Unlock()
+	return nil
+}
+func (s *sinkSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	s.k.mu.Lock()
+	s.k.msgs = append(s.k.msgs, string(b))
+	s.k.mu.Unlock()
+	return err
+}
+
+// An agent's reply reaches the requester through the mailbox's SMTP server,
+// with the ticket's reply address, once the mailbox is configured.
+func TestRepliesAreMailedThroughTheMailbox(t *testing.T) {
+	d := apptest.DB(t, db.SQLite)
+	e := setup(t, d)
+	k := &sink{}
+	srv := smtp.NewServer(k)
+	srv.Domain = "relay.test"
+	srv.AllowInsecureAuth = true
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go srv.Serve(ln)
+	defer srv.Close()
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	var p int
+	for _, c := range port {
+		p = p*10 + int(c-'0')
+	}
+	tls := "none"
+	if _, err := e.s.Mailboxes.Update(context.Background(), &userAdmin, e.mb.ID, mailbox.Input{SMTP: mailbox.ServerInput{Host: &host, Port: &p, TLS: &tls}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go e.s.Outgoing.Run(ctx)
+	agent := apptest.User(t, e.s, user.RoleAgent, "")
+	tk := apptest.Ticket(t, e.s, agent, func(n *ticket.NewTicket) {
+		n.Requester = &ticket.Contact{Email: "bob@example.org", Name: "Bob"}
+		n.Channel = ticket.ChannelPhone
+	})
+	if _, err := e.s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "We fixed **it**."}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		k.mu.Lock()
+		n := len(k.msgs)
+		k.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the reply was not mailed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	m := k.msgs[0]
+	if len(k.msgs) != 1 || k.rcpt[0] != "bob@example.org" || !strings.Contains(m, "From: \"Support\" <support@example.test>") && !strings.Contains(m, "From: Support <support@example.test>") ||
+		!strings.Contains(m, "support+"+strings.ReplaceAll(tk.UID, "-", "")+"@example.test") || !strings.Contains(m, "[#"+itoa(tk.Number)+"]") {
+		t.Fatalf("mailed %d messages to %v:\n%s", len(k.msgs), k.rcpt, m)
+	}
+}
+
+func itoa(n int64) string {
+	var b []byte
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}
