@@ -213,14 +213,14 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Mailboxes, err = mailbox.New(d, s.Secrets, s.Users, s.Tickets); err != nil {
 		return fail(err)
 	}
-	if s.Importer, err = mail.NewImporter(mail.ImporterDeps{DB: d, Tickets: s.Tickets, Users: s.Users,
-		Attachments: s.Attachments, Mailboxes: s.Mailboxes, Log: log.With("component", "mail"), DataDir: cfg.Data}); err != nil {
-		return fail(err)
-	}
-	s.Importer.TrustedAuthservID = cfg.TrustedAuthservID
 	if s.Outbox, err = outbox.New(ctx, d); err != nil {
 		return fail(err)
 	}
+	if s.Importer, err = mail.NewImporter(mail.ImporterDeps{DB: d, Tickets: s.Tickets, Users: s.Users,
+		Attachments: s.Attachments, Mailboxes: s.Mailboxes, Outbox: s.Outbox, Log: log.With("component", "mail"), DataDir: cfg.Data}); err != nil {
+		return fail(err)
+	}
+	s.Importer.TrustedAuthservID = cfg.TrustedAuthservID
 	s.Outgoing = mail.NewOutgoing(d, s.Outbox, s.Mailboxes, cfg.PublicURL(), log.With("component", "outbox"))
 	s.Tickets.OnWrite(s.Outgoing.Hook)
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),

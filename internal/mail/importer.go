@@ -20,6 +20,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/mail/message"
+	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -37,6 +38,7 @@ type Importer struct {
 	users       *user.Service
 	attachments *attachment.Service
 	mailboxes   *mailbox.Service
+	outbox      *outbox.Store
 	log         *slog.Logger
 	rawDir      string
 	// TrustedAuthservID names the receiving server whose
@@ -54,6 +56,7 @@ type ImporterDeps struct {
 	Users       *user.Service
 	Attachments *attachment.Service
 	Mailboxes   *mailbox.Service
+	Outbox      *outbox.Store // for bounces of what we sent; may be nil
 	Log         *slog.Logger
 	DataDir     string
 }
@@ -70,7 +73,7 @@ func NewImporter(d ImporterDeps) (*Importer, error) {
 		return nil, fmt.Errorf("mail: %w", err)
 	}
 	return &Importer{db: d.DB, q: q, tickets: d.Tickets, users: d.Users, attachments: d.Attachments, mailboxes: d.Mailboxes,
-		log: d.Log, rawDir: dir, MaxPerHour: 20}, nil
+		outbox: d.Outbox, log: d.Log, rawDir: dir, MaxPerHour: 20}, nil
 }
 
 // Queries exposes the named queries for start-up checks.
@@ -111,6 +114,9 @@ func (im *Importer) Import(ctx context.Context, mb *mailbox.Mailbox, raw []byte)
 	if reason := im.dmarcFail(msg); reason != "" {
 		return im.record(ctx, mb, hash, raw, msg, 0, "quarantined: "+reason, true)
 	}
+	if msg.IsBounce {
+		return im.bounce(ctx, mb, hash, raw, msg)
+	}
 	var recent int
 	if err := im.db.R.QueryRowContext(ctx, im.q.Get("count-from-sender"), sender, time.Now().Add(-time.Hour).UnixMicro()).Scan(&recent); err != nil {
 		return nil, err
@@ -119,6 +125,11 @@ func (im *Importer) Import(ctx context.Context, mb *mailbox.Mailbox, raw []byte)
 		return im.flagged(ctx, mb, hash, raw, msg, recent)
 	}
 	number, reason := im.thread(ctx, mb, msg)
+	if msg.IsAutomatic() {
+		// Recorded for the outbox: automatic mail gets no acknowledgement
+		// (RFC 3834), so two robots never answer each other.
+		reason += "\nAuto-Submitted: " + autoKind(msg)
+	}
 	if number != 0 {
 		r, err := im.reply(ctx, mb, hash, raw, msg, number, reason)
 		if err == nil || !errors.Is(err, fault.ErrNotFound) && !errors.Is(err, fault.ErrForbidden) {
@@ -360,4 +371,51 @@ func (im *Importer) saveParts(ctx context.Context, a *user.Actor, msg *message.M
 		ids = append(ids, att.ID)
 	}
 	return ids, nil
+}
+
+// autoKind says why a message counts as automatic.
+func autoKind(msg *message.Message) string {
+	switch {
+	case msg.AutoSubmitted != "" && !strings.EqualFold(msg.AutoSubmitted, "no"):
+		return msg.AutoSubmitted
+	case msg.Precedence != "":
+		return "auto (Precedence: " + msg.Precedence + ")"
+	case msg.ListID != "":
+		return "auto (List-Id)"
+	}
+	return "auto"
+}
+
+// bounce files a delivery status notification: the email we sent is marked
+// failed and the bounce becomes an internal note on its ticket. A bounce of
+// nothing we sent is recorded and not filed.
+func (im *Importer) bounce(ctx context.Context, mb *mailbox.Mailbox, hash string, raw []byte, msg *message.Message) (*Result, error) {
+	reason := fmt.Sprintf("bounce: delivery to %s failed (%s)", msg.BounceRecipient, msg.BounceStatus)
+	if im.outbox == nil {
+		return im.record(ctx, mb, hash, raw, msg, 0, reason+"; not matched", false)
+	}
+	number, ok, err := im.outbox.Bounced(ctx, msg.BouncedMessageID, reason)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return im.record(ctx, mb, hash, raw, msg, 0, reason+"; it does not answer anything Docket sent", false)
+	}
+	a, err := im.actorFor(ctx, msg)
+	if err != nil {
+		return im.undeliverable(ctx, mb, hash, raw, msg, err)
+	}
+	system := &user.Actor{ID: a.ID, Email: a.Email, Name: a.Name, Role: user.RoleAgent}
+	b, format := body(msg)
+	decision := reason + " — attached to the ticket whose email bounced"
+	m, err := im.tickets.Reply(ctx, system, number, ticket.NewReply{Body: b, Format: format, Internal: true,
+		Channel: ticket.ChannelEmail, MessageID: msg.MessageID, Threading: decision, InTx: im.recorder(mb, hash, msg, &decision)})
+	if db.IsUniqueViolation(err) {
+		r, _, err := im.seen(ctx, hash)
+		return r, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Ticket: m.TicketNumber, Decision: decision}, nil
 }

@@ -22,6 +22,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/docket/docket/internal/db"
@@ -179,4 +180,27 @@ func (s *Store) StatusForMessage(ctx context.Context, messageID int64) ([]Delive
 		out = append(out, r.Delivery)
 	}
 	return out, rows.Err()
+}
+
+// Bounced marks the email with our Message-ID id as failed with reason (a
+// delivery status notification came back) and returns the number of its
+// ticket; ok is false when no such email was sent.
+func (s *Store) Bounced(ctx context.Context, id, reason string) (number int64, ok bool, err error) {
+	id = strings.Trim(strings.TrimSpace(id), "<>")
+	if id == "" {
+		return 0, false, nil
+	}
+	err = s.db.R.QueryRowContext(ctx, s.q.Get("bounced-ticket"), id).Scan(&number)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	} else if err != nil {
+		return 0, false, err
+	}
+	if len(reason) > 500 {
+		reason = reason[:500]
+	}
+	if _, err := s.db.W.ExecContext(ctx, s.q.Get("mark-bounced"), id, reason); err != nil {
+		return 0, false, err
+	}
+	return number, true, nil
 }

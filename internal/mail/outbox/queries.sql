@@ -64,3 +64,9 @@ ON CONFLICT (key) DO UPDATE SET subject = excluded.subject, body = excluded.body
 
 -- name: delete-template
 DELETE FROM mail_templates WHERE key = $1
+
+-- name: mark-bounced
+UPDATE outbox SET status = 'failed', last_error = $2 WHERE rfc822_message_id = $1;
+
+-- name: bounced-ticket
+SELECT t.number FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE o.rfc822_message_id = $1;
