@@ -171,4 +171,23 @@ func TestLoopsAndQuarantine(t *testing.T) {
 	if res, err := e.im.Import(ctx, e.mb, failing); err != nil || !res.Quarantined || res.Ticket != 0 {
 		t.Fatalf("DMARC failure: %+v %v", res, err)
 	}
+	// The same message again is a duplicate, still held.
+	if res, _ := e.im.Import(ctx, e.mb, failing); !res.Duplicate {
+		t.Fatalf("re-delivered quarantined mail: %+v", res)
+	}
+	held, err := e.im.Quarantined(ctx)
+	if err != nil || len(held) != 1 || held[0].Sender != "ceo@example.org" || !strings.Contains(held[0].Reason, "DMARC") {
+		t.Fatalf("quarantine = %+v %v", held, err)
+	}
+	// An agent releases it: it becomes a ticket, once.
+	res, err = e.im.Release(ctx, held[0].ID)
+	if err != nil || res.Ticket == 0 || !strings.HasPrefix(res.Decision, "released by an agent") {
+		t.Fatalf("release: %+v %v", res, err)
+	}
+	if _, err := e.im.Release(ctx, held[0].ID); err == nil {
+		t.Fatal("a message was released twice")
+	}
+	if held, _ := e.im.Quarantined(ctx); len(held) != 0 {
+		t.Fatalf("still held after release: %+v", held)
+	}
 }

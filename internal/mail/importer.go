@@ -91,6 +91,10 @@ type Result struct {
 // was recorded and the caller must not acknowledge the message (IMAP keeps
 // it, SMTP answers 451), so it will come again.
 func (im *Importer) Import(ctx context.Context, mb *mailbox.Mailbox, raw []byte) (*Result, error) {
+	return im.importMessage(ctx, mb, raw, false)
+}
+
+func (im *Importer) importMessage(ctx context.Context, mb *mailbox.Mailbox, raw []byte, released bool) (*Result, error) {
 	sum := sha256.Sum256(raw)
 	hash := hex.EncodeToString(sum[:])
 	if r, ok, err := im.seen(ctx, hash); err != nil || ok {
@@ -111,7 +115,7 @@ func (im *Importer) Import(ctx context.Context, mb *mailbox.Mailbox, raw []byte)
 	case im.ours(ctx, sender):
 		return im.record(ctx, mb, hash, raw, msg, 0, "dropped: sent from one of our own mailbox addresses (mail loop)", false)
 	}
-	if reason := im.dmarcFail(msg); reason != "" {
+	if reason := im.dmarcFail(msg); reason != "" && !released {
 		return im.record(ctx, mb, hash, raw, msg, 0, "quarantined: "+reason, true)
 	}
 	if msg.IsBounce {

@@ -42,3 +42,14 @@ SELECT uid_validity, last_uid FROM imap_state WHERE mailbox_id = $1;
 INSERT INTO imap_state (mailbox_id, uid_validity, last_uid, updated_at) VALUES ($1, $2, $3, $4)
 ON CONFLICT (mailbox_id) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid,
     updated_at = excluded.updated_at;
+
+-- name: list-quarantine
+SELECT i.id, COALESCE(i.mailbox_id, 0), i.message_id, i.content_hash, i.sender, i.subject, i.decision, i.received_at
+FROM inbound_messages i WHERE i.quarantined = TRUE ORDER BY i.id DESC LIMIT 200;
+
+-- name: select-quarantined
+SELECT i.id, COALESCE(i.mailbox_id, 0), i.message_id, i.content_hash, i.sender, i.subject, i.decision, i.received_at
+FROM inbound_messages i WHERE i.id = $1 AND i.quarantined = TRUE;
+
+-- name: delete-inbound
+DELETE FROM inbound_messages WHERE id = $1 AND quarantined = TRUE;

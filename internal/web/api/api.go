@@ -20,6 +20,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/idempotency"
+	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -36,6 +37,7 @@ type Deps struct {
 	Auth           *auth.Service
 	Idem           *idempotency.Store
 	Mailboxes      *mailbox.Service
+	Importer       *mail.Importer
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 }

@@ -61,6 +61,9 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("DELETE /api/v1/mailboxes/{id}", a.deleteMailbox)
 	h("POST /api/v1/mailboxes/{id}/test", a.testMailbox)
 
+	h("GET /api/v1/mail/quarantine", a.listQuarantine)
+	h("POST /api/v1/mail/quarantine/{id}/release", a.releaseQuarantine)
+
 	h("GET /api/v1/tokens", a.listTokens)
 	h("POST /api/v1/tokens", a.createToken)
 	h("DELETE /api/v1/tokens/{id}", a.deleteToken)

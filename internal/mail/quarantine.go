@@ -1,0 +1,93 @@
+package mail
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/mailbox"
+)
+
+// Held is a quarantined message waiting for an agent's decision.
+type Held struct {
+	ID         int64
+	MailboxID  int64
+	MessageID  string
+	Sender     string
+	Subject    string
+	Reason     string
+	ReceivedAt time.Time
+	hash       string
+}
+
+func scanHeld(row interface{ Scan(...any) error }) (*Held, error) {
+	var h Held
+	var at int64
+	if err := row.Scan(&h.ID, &h.MailboxID, &h.MessageID, &h.hash, &h.Sender, &h.Subject, &h.Reason, &at); err != nil {
+		return nil, err
+	}
+	h.ReceivedAt = db.Time(at)
+	return &h, nil
+}
+
+// Quarantined lists the held messages, newest first.
+func (im *Importer) Quarantined(ctx context.Context) ([]*Held, error) {
+	rows, err := im.db.R.QueryContext(ctx, im.q.Get("list-quarantine"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Held{}
+	for rows.Next() {
+		h, err := scanHeld(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// Release files a quarantined message as if it had passed the check: an
+// agent decided it is genuine. Threading and loop rules still apply.
+func (im *Importer) Release(ctx context.Context, id int64) (*Result, error) {
+	h, err := scanHeld(im.db.R.QueryRowContext(ctx, im.q.Get("select-quarantined"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("quarantined message %d: %w", id, fault.ErrNotFound)
+	} else if err != nil {
+		return nil, err
+	}
+	raw, err := os.ReadFile(im.RawPath(h.hash))
+	if err != nil {
+		return nil, fmt.Errorf("quarantined message %d: raw message: %w", id, err)
+	}
+	var mb *mailbox.Mailbox
+	if h.MailboxID != 0 {
+		if mb, err = im.mailboxes.Get(ctx, h.MailboxID); err != nil && !errors.Is(err, fault.ErrNotFound) {
+			return nil, err
+		}
+	}
+	// The quarantine record goes, then the message is imported afresh
+	// without the DMARC check; if that fails, it is held again.
+	res, err := im.db.W.ExecContext(ctx, im.q.Get("delete-inbound"), id)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return nil, fault.Conflict("message %d was released meanwhile", id)
+	}
+	r, err := im.importMessage(ctx, mb, raw, true)
+	if err != nil {
+		if _, rerr := im.importMessage(ctx, mb, raw, false); rerr != nil {
+			im.log.Error("re-quarantine after a failed release", "id", id, "err", rerr)
+		}
+		return nil, err
+	}
+	r.Decision = "released by an agent; " + r.Decision
+	return r, nil
+}
