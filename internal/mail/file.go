@@ -31,9 +31,9 @@ func (im *Importer) actorFor(ctx context.Context, msg *message.Message) (*user.A
 
 // recorder is the work done inside the ticket's transaction: the inbound
 // row whose unique content hash makes the import happen once.
-func (im *Importer) recorder(mb *mailbox.Mailbox, hash string, msg *message.Message, decision *string) func(ctx context.Context, tx *db.Tx, number, msgID int64) error {
+func (im *Importer) recorder(mb *mailbox.Mailbox, hash string, raw []byte, msg *message.Message, decision *string) func(ctx context.Context, tx *db.Tx, number, msgID int64) error {
 	return func(ctx context.Context, tx *db.Tx, number, msgID int64) error {
-		return im.insert(ctx, tx, mb, hash, msg, number, msgID, *decision, false)
+		return im.insert(ctx, tx, mb, hash, raw, msg, number, msgID, *decision, false)
 	}
 }
 
@@ -64,7 +64,7 @@ func (im *Importer) create(ctx context.Context, mb *mailbox.Mailbox, hash string
 	}
 	in := ticket.NewTicket{Subject: subject, Body: b, Format: format, Channel: ticket.ChannelEmail, Attachments: ids,
 		Followers: followers, Tags: tags, MessageID: msg.MessageID, Threading: decision,
-		InTx: im.recorder(mb, hash, msg, &decision)}
+		InTx: im.recorder(mb, hash, raw, msg, &decision)}
 	if mb != nil {
 		in.Team, in.Category, in.Priority = mb.Team, mb.Category, mb.Priority
 	}
@@ -101,7 +101,7 @@ func (im *Importer) reply(ctx context.Context, mb *mailbox.Mailbox, hash string,
 	}
 	b, format := body(msg)
 	m, err := im.tickets.Reply(ctx, a, number, ticket.NewReply{Body: b, Format: format, Channel: ticket.ChannelEmail,
-		Attachments: ids, MessageID: msg.MessageID, Threading: decision, InTx: im.recorder(mb, hash, msg, &decision)})
+		Attachments: ids, MessageID: msg.MessageID, Threading: decision, InTx: im.recorder(mb, hash, raw, msg, &decision)})
 	if db.IsUniqueViolation(err) {
 		r, _, err := im.seen(ctx, hash)
 		return r, err
@@ -128,7 +128,7 @@ func (im *Importer) flagged(ctx context.Context, mb *mailbox.Mailbox, hash strin
 		system = &user.Actor{ID: a.ID, Email: a.Email, Role: user.RoleAgent}
 	}
 	m, err := im.tickets.Reply(ctx, system, n, ticket.NewReply{Body: b, Format: format, Internal: true, Channel: ticket.ChannelEmail,
-		MessageID: msg.MessageID, Threading: reason, InTx: im.recorder(mb, hash, msg, &reason)})
+		MessageID: msg.MessageID, Threading: reason, InTx: im.recorder(mb, hash, raw, msg, &reason)})
 	if db.IsUniqueViolation(err) {
 		r, _, err := im.seen(ctx, hash)
 		return r, err

@@ -36,7 +36,7 @@ type imapPeer struct {
 	srv  *imapserver.Server
 }
 
-func startIMAP(t *testing.T, caps imap.CapSet) *imapPeer {
+func startIMAP(t testing.TB, caps imap.CapSet) *imapPeer {
 	t.Helper()
 	mem := imapmemserver.New()
 	u := imapmemserver.NewUser("help", "imap-pass")
@@ -68,14 +68,14 @@ type nopLogger struct{}
 
 func (nopLogger) Printf(string, ...any) {}
 
-func (p *imapPeer) deliver(t *testing.T, folder string, msg []byte) {
+func (p *imapPeer) deliver(t testing.TB, folder string, msg []byte) {
 	t.Helper()
 	if _, err := p.user.Append(folder, literal{bytes.NewReader(msg)}, &imap.AppendOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func imapMailbox(t *testing.T, e *env, peer *imapPeer, afterImport string) *mailbox.Mailbox {
+func imapMailbox(t testing.TB, e *env, peer *imapPeer, afterImport string) *mailbox.Mailbox {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(peer.addr)
 	var p int

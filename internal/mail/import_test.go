@@ -26,7 +26,7 @@ type env struct {
 	addr string // SMTP listener
 }
 
-func setup(t *testing.T, d *db.DB) *env {
+func setup(t testing.TB, d *db.DB) *env {
 	t.Helper()
 	s := apptest.Services(t, d)
 	admin := apptest.User(t, s, user.RoleAdmin, "")
@@ -37,7 +37,7 @@ func setup(t *testing.T, d *db.DB) *env {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	im, err := mail.NewImporter(mail.ImporterDeps{DB: d, Tickets: s.Tickets, Users: s.Users, Attachments: s.Attachments,
-		Mailboxes: s.Mailboxes, Log: log, DataDir: t.TempDir()})
+		Mailboxes: s.Mailboxes, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

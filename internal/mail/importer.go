@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -40,7 +38,6 @@ type Importer struct {
 	mailboxes   *mailbox.Service
 	outbox      *outbox.Store
 	log         *slog.Logger
-	rawDir      string
 	// TrustedAuthservID names the receiving server whose
 	// Authentication-Results headers are believed; "" trusts none.
 	TrustedAuthservID string
@@ -58,22 +55,17 @@ type ImporterDeps struct {
 	Mailboxes   *mailbox.Service
 	Outbox      *outbox.Store // for bounces of what we sent; may be nil
 	Log         *slog.Logger
-	DataDir     string
 }
 
-// NewImporter returns an Importer keeping raw messages under
-// dataDir/mail.
+// NewImporter returns an Importer. Raw messages are kept in the database,
+// in the row that records their import.
 func NewImporter(d ImporterDeps) (*Importer, error) {
 	q, err := db.LoadQueries(queryFiles, ".", d.DB.Dialect)
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(d.DataDir, "mail")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("mail: %w", err)
-	}
 	return &Importer{db: d.DB, q: q, tickets: d.Tickets, users: d.Users, attachments: d.Attachments, mailboxes: d.Mailboxes,
-		outbox: d.Outbox, log: d.Log, rawDir: dir, MaxPerHour: 20}, nil
+		outbox: d.Outbox, log: d.Log, MaxPerHour: 20}, nil
 }
 
 // Queries exposes the named queries for start-up checks.
@@ -104,9 +96,6 @@ func (im *Importer) importMessage(ctx context.Context, mb *mailbox.Mailbox, raw 
 	if err != nil {
 		// Unreadable: keep it, and say so, rather than lose it.
 		return im.record(ctx, mb, hash, raw, &message.Message{}, 0, "rejected: unreadable message: "+err.Error(), false)
-	}
-	if err := im.keepRaw(hash, raw); err != nil {
-		return nil, err
 	}
 	sender := strings.ToLower(msg.From.Email)
 	switch {
@@ -157,44 +146,10 @@ func (im *Importer) seen(ctx context.Context, hash string) (*Result, bool, error
 	return nil, false, err
 }
 
-// keepRaw stores the message as received, by content hash, durably before
-// anything refers to it.
-func (im *Importer) keepRaw(hash string, raw []byte) error {
-	dir := filepath.Join(im.rawDir, hash[:2])
-	path := filepath.Join(dir, hash+".eml")
-	if _, err := os.Stat(path); err == nil {
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "in-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(raw); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// RawPath is where a message with this content hash is kept.
-func (im *Importer) RawPath(hash string) string {
-	return filepath.Join(im.rawDir, hash[:2], hash+".eml")
-}
-
 // record stores a decision that created nothing (or quarantined).
 func (im *Importer) record(ctx context.Context, mb *mailbox.Mailbox, hash string, raw []byte, msg *message.Message, number int64, decision string, quarantined bool) (*Result, error) {
-	if err := im.keepRaw(hash, raw); err != nil {
-		return nil, err
-	}
 	err := im.db.WithTx(ctx, func(tx *db.Tx) error {
-		return im.insert(ctx, tx, mb, hash, msg, number, 0, decision, quarantined)
+		return im.insert(ctx, tx, mb, hash, raw, msg, number, 0, decision, quarantined)
 	})
 	if db.IsUniqueViolation(err) {
 		r, _, err := im.seen(ctx, hash)
@@ -207,7 +162,7 @@ func (im *Importer) record(ctx context.Context, mb *mailbox.Mailbox, hash string
 	return &Result{Ticket: number, Decision: decision, Quarantined: quarantined}, nil
 }
 
-func (im *Importer) insert(ctx context.Context, tx *db.Tx, mb *mailbox.Mailbox, hash string, msg *message.Message, number, msgID int64, decision string, quarantined bool) error {
+func (im *Importer) insert(ctx context.Context, tx *db.Tx, mb *mailbox.Mailbox, hash string, raw []byte, msg *message.Message, number, msgID int64, decision string, quarantined bool) error {
 	var mbID any
 	if mb != nil {
 		mbID = mb.ID
@@ -221,7 +176,7 @@ func (im *Importer) insert(ctx context.Context, tx *db.Tx, mb *mailbox.Mailbox, 
 		subject = string([]rune(subject)[:255])
 	}
 	_, err := tx.ExecContext(ctx, im.q.Get("insert-inbound"), mbID, msg.MessageID, hash, strings.ToLower(msg.From.Email),
-		subject, number, mid, decision, quarantined, db.Now())
+		subject, number, mid, decision, quarantined, db.Now(), raw)
 	return err
 }
 
@@ -413,7 +368,7 @@ func (im *Importer) bounce(ctx context.Context, mb *mailbox.Mailbox, hash string
 	b, format := body(msg)
 	decision := reason + " — attached to the ticket whose email bounced"
 	m, err := im.tickets.Reply(ctx, system, number, ticket.NewReply{Body: b, Format: format, Internal: true,
-		Channel: ticket.ChannelEmail, MessageID: msg.MessageID, Threading: decision, InTx: im.recorder(mb, hash, msg, &decision)})
+		Channel: ticket.ChannelEmail, MessageID: msg.MessageID, Threading: decision, InTx: im.recorder(mb, hash, raw, msg, &decision)})
 	if db.IsUniqueViolation(err) {
 		r, _, err := im.seen(ctx, hash)
 		return r, err

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/docket/docket/internal/db"
@@ -62,9 +61,9 @@ func (im *Importer) Release(ctx context.Context, id int64) (*Result, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	raw, err := os.ReadFile(im.RawPath(h.hash))
-	if err != nil {
-		return nil, fmt.Errorf("quarantined message %d: raw message: %w", id, err)
+	var raw []byte
+	if err := im.db.R.QueryRowContext(ctx, im.q.Get("inbound-raw"), id).Scan(&raw); err != nil || len(raw) == 0 {
+		return nil, fmt.Errorf("quarantined message %d: raw message missing: %v", id, err)
 	}
 	var mb *mailbox.Mailbox
 	if h.MailboxID != 0 {

@@ -4,8 +4,11 @@ WHERE i.content_hash = $1;
 
 -- name: insert-inbound
 INSERT INTO inbound_messages (mailbox_id, message_id, content_hash, sender, subject, ticket_id, msg_id, decision,
-    quarantined, received_at)
-VALUES ($1, $2, $3, $4, $5, (SELECT id FROM tickets WHERE number = $6), $7, $8, $9, $10);
+    quarantined, received_at, raw)
+VALUES ($1, $2, $3, $4, $5, (SELECT id FROM tickets WHERE number = $6), $7, $8, $9, $10, $11);
+
+-- name: inbound-raw
+SELECT raw FROM inbound_messages WHERE id = $1;
 
 -- name: count-from-sender
 SELECT COUNT(*) FROM inbound_messages WHERE sender = $1 AND received_at > $2;

@@ -41,6 +41,8 @@ func (a *Agent) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/fields/{id}", a.admin(a.adminFieldForm))
 	mux.Handle("POST /admin/fields/{id}", a.admin(a.adminUpdateField))
 
+	a.adminMailboxRoutes(mux)
+
 	mux.Handle("GET /admin/tokens", a.admin(a.adminTokens))
 	mux.Handle("POST /admin/tokens", a.admin(a.adminCreateToken))
 	mux.Handle("POST /admin/tokens/{id}/revoke", a.admin(a.adminRevokeToken))

@@ -18,6 +18,8 @@ import (
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/mail/outbox"
+	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/view"
@@ -34,6 +36,8 @@ type Deps struct {
 	Bus            *event.Bus
 	Views          *view.Service
 	Canned         *canned.Service
+	Mailboxes      *mailbox.Service
+	Outbox         *outbox.Store
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
 	// Stopping closes when the server shuts down, ending live streams so

@@ -3,10 +3,13 @@ package agent
 import (
 	"errors"
 	"net/http"
+	netmail "net/mail"
 	"strconv"
+	"strings"
 
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 )
@@ -29,6 +32,7 @@ type ticketPage struct {
 	MaxUpload   int64
 	Canned      []*canned.Response
 	Fields      []fieldInput
+	Deliveries  map[int64][]outbox.Delivery // emails of each message, by message ID
 }
 
 // draft keeps what the agent typed when a submission is refused.
@@ -102,6 +106,20 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 	if p.Messages, err = a.Tickets.Messages(ctx, rq.actor, number, 0, 500); err != nil {
 		return nil, err
 	}
+	p.Deliveries = map[int64][]outbox.Delivery{}
+	for _, m := range p.Messages {
+		if a.Outbox == nil || m.Internal {
+			continue
+		}
+		ds, err := a.Outbox.StatusForMessage(ctx, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range ds {
+			ds[i].To = plainAddresses(ds[i].To)
+		}
+		p.Deliveries[m.ID] = ds
+	}
 	if p.Events, err = a.Tickets.Events(ctx, rq.actor, number, 0, 1000); err != nil {
 		return nil, err
 	}
@@ -139,6 +157,20 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 	p.Fields = fieldInputs(defs, t.Type, refName(t.Category), t.CustomFields, nil)
 	p.Layout = a.layout(w, r, rq, t.Reference+" "+t.Subject, "")
 	return p, nil
+}
+
+// plainAddresses shortens an address header to its bare addresses for the
+// delivery line; a header that does not parse is shown as it is.
+func plainAddresses(h string) string {
+	as, err := netmail.ParseAddressList(h)
+	if err != nil {
+		return h
+	}
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.Address
+	}
+	return strings.Join(out, ", ")
 }
 
 func (a *Agent) ticketView(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -1,0 +1,48 @@
+package mail_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/mail"
+)
+
+// BenchmarkIMAPImport imports 500 typical messages (new tickets and
+// replies threaded by In-Reply-To, a few KB of text) from a local IMAP
+// server into SQLite and reports messages per second.
+func BenchmarkIMAPImport(b *testing.B) {
+	const n = 500
+	body := strings.Repeat("The VPN client disconnects every hour since the update; logs attached below.\r\n", 30)
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		e := setup(b, apptest.DB(b, db.SQLite))
+		peer := startIMAP(b, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}})
+		mb := imapMailbox(b, e, peer, "flag")
+		for j := 0; j < n; j++ {
+			from := fmt.Sprintf("user%d@example.org", j%100)
+			reply := ""
+			if j >= 100 {
+				reply = fmt.Sprintf("b%d-%d@x", i, j%100)
+			}
+			peer.deliver(b, "INBOX", raw(from, "support@example.test", fmt.Sprintf("VPN problem %d", j%100), fmt.Sprintf("b%d-%d@x", i, j), reply, body))
+		}
+		f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		b.StartTimer()
+		start := time.Now()
+		if err := f.Sync(context.Background(), mb.ID); err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(n*b.N)/total.Seconds(), "msgs/s")
+}
