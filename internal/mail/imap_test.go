@@ -208,3 +208,76 @@ func TestIMAPIdlePush(t *testing.T) {
 		t.Errorf("mailbox status = %q", status.Status)
 	}
 }
+
+// cutProxy forwards to addr and, while cut is set, drops the connection
+// after the server has sent that many bytes: a server or network failing
+// in the middle of a FETCH.
+type cutProxy struct {
+	ln   net.Listener
+	addr string
+	cut  atomic.Int64
+}
+
+func newCutProxy(t *testing.T, addr string) *cutProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{ln: ln, addr: addr}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.serve(c)
+		}
+	}()
+	return p
+}
+
+func (p *cutProxy) serve(c net.Conn) {
+	defer c.Close()
+	s, err := net.Dial("tcp", p.addr)
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	go io.Copy(s, c)
+	if limit := p.cut.Load(); limit > 0 {
+		io.CopyN(c, s, limit)
+		return // connection dropped mid-stream
+	}
+	io.Copy(c, s)
+}
+
+func TestIMAPConnectionDroppedMidFetch(t *testing.T) {
+	e := setup(t, apptest.DB(t, db.SQLite))
+	peer := startIMAP(t, imap.CapSet{imap.CapIMAP4rev1: {}})
+	proxy := newCutProxy(t, peer.addr)
+	// The mailbox talks to the server through the proxy.
+	proxied := &imapPeer{user: peer.user, addr: proxy.ln.Addr().String()}
+	mb := imapMailbox(t, e, proxied, "flag")
+	big := strings.Repeat("A long line of an attached log file, repeated to make the message large.\r\n", 200)
+	for i := 0; i < 3; i++ {
+		peer.deliver(t, "INBOX", raw(fmt.Sprintf("c%d@example.org", i), "support@example.test", fmt.Sprint("Cut ", i), fmt.Sprintf("c%d@x", i), "", big))
+	}
+	f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	proxy.cut.Store(int64(len(big)) + 4000) // into the second message's FETCH
+	if err := f.Sync(context.Background(), mb.ID); err == nil {
+		t.Fatal("a sync cut off mid-fetch reported success")
+	}
+	got := countTickets(t, e)
+	if got > 1 {
+		t.Fatalf("%d tickets after the cut, want at most the first", got)
+	}
+	proxy.cut.Store(0)
+	if err := f.Sync(context.Background(), mb.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := countTickets(t, e); n != 3 {
+		t.Fatalf("%d tickets after reconnecting, want exactly 3 (none lost, none twice)", n)
+	}
+}
