@@ -21,6 +21,7 @@ import (
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/idempotency"
 	"github.com/docket/docket/internal/mail"
+	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -38,6 +39,7 @@ type Deps struct {
 	Idem           *idempotency.Store
 	Mailboxes      *mailbox.Service
 	Importer       *mail.Importer
+	Outbox         *outbox.Store
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 }

@@ -61,6 +61,10 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("DELETE /api/v1/mailboxes/{id}", a.deleteMailbox)
 	h("POST /api/v1/mailboxes/{id}/test", a.testMailbox)
 
+	h("GET /api/v1/mail/templates", a.listTemplates)
+	h("GET /api/v1/mail/templates/{key}", a.getTemplate)
+	h("PUT /api/v1/mail/templates/{key}", a.putTemplate)
+	h("DELETE /api/v1/mail/templates/{key}", a.resetTemplate)
 	h("GET /api/v1/mail/quarantine", a.listQuarantine)
 	h("POST /api/v1/mail/quarantine/{id}/release", a.releaseQuarantine)
 
@@ -72,7 +76,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	// methods) or 404, never an HTML page.
 	mux.Handle("/api/", web.API(a.Log, func(w http.ResponseWriter, r *http.Request) error {
 		var allowed []string
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != "/api/" {
