@@ -28,11 +28,12 @@ type Step struct {
 }
 
 // Check tries a mailbox's connections stage by stage and reports exactly
-// where each one failed. It needs the mailbox with its credentials.
-func Check(ctx context.Context, mb *mailbox.Mailbox) []Step {
+// where each one failed. It needs the mailbox with its credentials, and the
+// service to keep a refresh token an OAuth provider rotates.
+func Check(ctx context.Context, mb *mailbox.Mailbox, mailboxes *mailbox.Service) []Step {
 	var steps []Step
 	if mb.Inbound == "imap" {
-		steps = append(steps, checkIMAP(ctx, mb)...)
+		steps = append(steps, checkIMAP(ctx, mb, mailboxes)...)
 	}
 	if mb.SMTP.Host != "" {
 		steps = append(steps, checkSMTP(ctx, mb.SMTP)...)
@@ -68,7 +69,7 @@ func dial(ctx context.Context, side string, sv mailbox.Server) (net.Conn, []Step
 	return conn, steps
 }
 
-func checkIMAP(ctx context.Context, mb *mailbox.Mailbox) []Step {
+func checkIMAP(ctx context.Context, mb *mailbox.Mailbox, mailboxes *mailbox.Service) []Step {
 	conn, steps := dial(ctx, "inbound", mb.IMAP)
 	if conn == nil {
 		return steps
@@ -90,7 +91,7 @@ func checkIMAP(ctx context.Context, mb *mailbox.Mailbox) []Step {
 	if err := c.WaitGreeting(); err != nil {
 		return append(steps, Step{"inbound", "auth", false, "no IMAP greeting: " + err.Error()})
 	}
-	if err := c.Login(mb.IMAP.Username, mb.IMAP.Password).Wait(); err != nil {
+	if err := login(ctx, c, mb, mailboxes); err != nil {
 		return append(steps, Step{"inbound", "auth", false, "login refused: " + err.Error()})
 	}
 	steps = append(steps, Step{"inbound", "auth", true, "logged in as " + mb.IMAP.Username})

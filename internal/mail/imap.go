@@ -154,7 +154,7 @@ func (f *Fetcher) session(ctx context.Context, id int64, wait bool) error {
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if err := c.Login(mb.IMAP.Username, mb.IMAP.Password).Wait(); err != nil {
+	if err := login(ctx, c, mb, f.mailboxes); err != nil {
 		return fmt.Errorf("login as %s: %w", mb.IMAP.Username, err)
 	}
 	_ = f.mailboxes.SetStatus(ctx, id, "connected")

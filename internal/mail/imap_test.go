@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/emersion/go-sasl"
 
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
@@ -279,5 +282,97 @@ func TestIMAPConnectionDroppedMidFetch(t *testing.T) {
 	}
 	if n := countTickets(t, e); n != 3 {
 		t.Fatalf("%d tickets after reconnecting, want exactly 3 (none lost, none twice)", n)
+	}
+}
+
+// saslSession adds XOAUTH2 to the in-memory server: a bearer token the
+// test's token endpoint issued signs the user in.
+type saslSession struct {
+	imapserver.Session
+	user, pass, token string
+}
+
+func (s *saslSession) AuthenticateMechanisms() []string { return []string{"XOAUTH2"} }
+
+func (s *saslSession) Authenticate(mech string) (sasl.Server, error) {
+	return saslServerFunc(func(resp []byte) ([]byte, bool, error) {
+		want := "user=" + s.user + "\x01auth=Bearer " + s.token + "\x01\x01"
+		if string(resp) != want {
+			return nil, false, errors.New("invalid token")
+		}
+		return nil, true, s.Session.Login(s.user, s.pass)
+	}), nil
+}
+
+type saslServerFunc func([]byte) ([]byte, bool, error)
+
+func (f saslServerFunc) Next(resp []byte) ([]byte, bool, error) { return f(resp) }
+
+func TestIMAPXOAUTH2(t *testing.T) {
+	e := setup(t, apptest.DB(t, db.SQLite))
+	// The provider's token endpoint: refresh token in, access token out
+	// (and a rotated refresh token).
+	var refreshSeen atomic.Value
+	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		refreshSeen.Store(r.PostFormValue("refresh_token"))
+		if r.PostFormValue("grant_type") != "refresh_token" {
+			http.Error(w, "bad grant", 400)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"access_token":"access-123","token_type":"Bearer","expires_in":3600,"refresh_token":"refresh-2"}`)
+	}))
+	defer tokens.Close()
+	mem := imapmemserver.New()
+	u := imapmemserver.NewUser("help@example.test", "unused-password")
+	u.Create("INBOX", nil)
+	mem.AddUser(u)
+	srv := imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return &saslSession{Session: mem.NewSession(), user: "help@example.test", pass: "unused-password", token: "access-123"}, nil, nil
+		},
+		Caps: imap.CapSet{imap.CapIMAP4rev1: {}, imap.Cap("AUTH=XOAUTH2"): {}}, InsecureAuth: true, Logger: nopLogger{},
+	})
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go srv.Serve(ln)
+	defer srv.Close()
+	peer := &imapPeer{user: u, addr: ln.Addr().String()}
+	peer.deliver(t, "INBOX", raw("oauth@example.org", "support@example.test", "Via OAuth", "o1@x", "", "hello"))
+	host, port, _ := net.SplitHostPort(peer.addr)
+	var p int
+	fmt.Sscan(port, &p)
+	typ, tls, user, auth, folder, after := "imap", "none", "help@example.test", "xoauth2", "INBOX", "flag"
+	tokenURL, clientID, secretV, refresh := tokens.URL+"/token", "docket-client", "client-secret", "refresh-1"
+	mb, err := e.s.Mailboxes.Update(context.Background(), &userAdmin, e.mb.ID, mailbox.Input{Inbound: &typ,
+		IMAP: mailbox.ServerInput{Host: &host, Port: &p, TLS: &tls, Username: &user}, IMAPAuth: &auth,
+		OAuth:  mailbox.OAuthInput{TokenURL: &tokenURL, ClientID: &clientID, ClientSecret: &secretV, RefreshToken: &refresh},
+		Folder: &folder, AfterImport: &after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mb.IMAPAuth != "xoauth2" || !mb.OAuth.HasRefresh || mb.OAuth.RefreshToken != "" {
+		t.Fatalf("mailbox oauth = %+v", mb.OAuth)
+	}
+	f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := f.Sync(context.Background(), mb.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := countTickets(t, e); n != 1 {
+		t.Fatalf("%d tickets via XOAUTH2, want 1", n)
+	}
+	if refreshSeen.Load() != "refresh-1" {
+		t.Fatalf("token endpoint saw refresh token %v", refreshSeen.Load())
+	}
+	// The rotated refresh token is kept for next time.
+	full, _ := e.s.Mailboxes.Credentials(context.Background(), mb.ID)
+	if full.OAuth.RefreshToken != "refresh-2" {
+		t.Fatalf("stored refresh token = %q, want the rotated one", full.OAuth.RefreshToken)
+	}
+	// Missing OAuth settings are refused with the field at fault.
+	empty := ""
+	_, err = e.s.Mailboxes.Update(context.Background(), &userAdmin, e.mb.ID, mailbox.Input{OAuth: mailbox.OAuthInput{ClientID: &empty}})
+	if err == nil || !strings.Contains(err.Error(), "inbound.oauth.client_id") {
+		t.Fatalf("xoauth2 without a client id: %v", err)
 	}
 }

@@ -49,6 +49,8 @@ type Mailbox struct {
 	// --smtp-addr listener).
 	Inbound     string
 	IMAP        Server
+	IMAPAuth    string // password or xoauth2
+	OAuth       OAuth
 	Folder      string
 	AfterImport string // flag, move or delete
 	MoveTo      string
@@ -101,6 +103,8 @@ type Input struct {
 	Priority    *string
 	Inbound     *string
 	IMAP        ServerInput
+	IMAPAuth    *string
+	OAuth       OAuthInput
 	Folder      *string
 	AfterImport *string
 	MoveTo      *string
@@ -256,9 +260,12 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in Input) (*Mailbox
 		if err := s.validate(ctx, tx, r, in, true); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, s.q.Get("insert-mailbox"), r.Address, r.Name, r.teamID, r.categoryID, r.Priority,
+		if err := tx.QueryRowContext(ctx, s.q.Get("insert-mailbox"), r.Address, r.Name, r.teamID, r.categoryID, r.Priority,
 			r.Inbound, r.IMAP.Host, r.IMAP.Port, r.IMAP.TLS, r.IMAP.Username, r.imapPass, r.Folder, r.AfterImport, r.MoveTo,
-			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now()).Scan(&id)
+			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now()).Scan(&id); err != nil {
+			return err
+		}
+		return s.applyOAuth(ctx, tx, id, in.IMAPAuth, in.OAuth)
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -282,10 +289,12 @@ func (s *Service) Update(ctx context.Context, a *user.Actor, id int64, in Input)
 		if err := s.validate(ctx, tx, r, in, false); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q.Get("update-mailbox"), id, r.Address, r.Name, r.teamID, r.categoryID, r.Priority,
+		if _, err := tx.ExecContext(ctx, s.q.Get("update-mailbox"), id, r.Address, r.Name, r.teamID, r.categoryID, r.Priority,
 			r.Inbound, r.IMAP.Host, r.IMAP.Port, r.IMAP.TLS, r.IMAP.Username, r.imapPass, r.Folder, r.AfterImport, r.MoveTo,
-			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now())
-		return err
+			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now()); err != nil {
+			return err
+		}
+		return s.applyOAuth(ctx, tx, id, in.IMAPAuth, in.OAuth)
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -341,7 +350,7 @@ func (s *Service) Get(ctx context.Context, id int64) (*Mailbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &r.Mailbox, nil
+	return &r.Mailbox, s.fillOAuth(ctx, s.db.R, &r.Mailbox, false)
 }
 
 // ByAddress finds the active mailbox receiving for an address, ignoring
@@ -384,7 +393,16 @@ func (s *Service) ListWith(ctx context.Context, q db.Queryer) ([]*Mailbox, error
 		}
 		out = append(out, &r.Mailbox)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	for _, m := range out {
+		if err := s.fillOAuth(ctx, q, m, false); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Credentials returns a mailbox with its passwords opened, for the mail
@@ -405,6 +423,9 @@ func (s *Service) CredentialsWith(ctx context.Context, q db.Queryer, id int64) (
 	}
 	if m.SMTP.Password, err = s.box.Unseal(r.smtpPass); err != nil {
 		return nil, fmt.Errorf("mailbox %s: outbound password: %w", m.Address, err)
+	}
+	if err := s.fillOAuth(ctx, q, &m, true); err != nil {
+		return nil, fmt.Errorf("mailbox %s: oauth: %w", m.Address, err)
 	}
 	return &m, nil
 }

@@ -41,3 +41,14 @@ ORDER BY m.id;
 
 -- name: set-mailbox-status
 UPDATE mailboxes SET status = $2, status_at = $3 WHERE id = $1;
+
+-- name: select-mailbox-oauth
+SELECT imap_auth, oauth_token_url, oauth_client_id, oauth_client_secret, oauth_refresh_token FROM mailboxes WHERE id = $1;
+
+-- name: update-mailbox-oauth
+UPDATE mailboxes SET imap_auth = $2, oauth_token_url = $3, oauth_client_id = $4, oauth_client_secret = $5,
+    oauth_refresh_token = $6
+WHERE id = $1;
+
+-- name: set-refresh-token
+UPDATE mailboxes SET oauth_refresh_token = $2 WHERE id = $1;

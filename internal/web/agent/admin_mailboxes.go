@@ -241,7 +241,7 @@ func (a *Agent) adminTestMailbox(w http.ResponseWriter, r *http.Request, rq *req
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 45*time.Second)
 	defer cancel()
-	steps := mail.Check(ctx, creds)
+	steps := mail.Check(ctx, creds, a.Mailboxes)
 	return a.renderMailbox(w, r, rq, http.StatusOK, adminMailboxPage{M: m, Form: mailboxFormOf(m), Steps: steps, Tested: true})
 }
 

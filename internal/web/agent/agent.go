@@ -18,6 +18,7 @@ import (
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/ticket"
@@ -38,6 +39,7 @@ type Deps struct {
 	Canned         *canned.Service
 	Mailboxes      *mailbox.Service
 	Outbox         *outbox.Store
+	Importer       *mail.Importer
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
 	// Stopping closes when the server shuts down, ending live streams so

@@ -153,7 +153,11 @@ func funcs(assetURL map[string]string) template.FuncMap {
 		},
 		"initials":  initials,
 		"hasPrefix": strings.HasPrefix,
-		"eq":        func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+		"firstLine": func(s string) string {
+			line, _, _ := strings.Cut(s, "\n")
+			return line
+		},
+		"eq": func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 	}
 }
 

@@ -36,6 +36,8 @@ func (a *Agent) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /uploads", a.page(a.upload))
 	mux.Handle("GET /events", a.page(a.events))
 	mux.Handle("POST /tickets/{number}/presence", a.page(a.heartbeat))
+	mux.Handle("GET /mail/quarantine", a.page(a.quarantine))
+	mux.Handle("POST /mail/quarantine/{id}/release", a.page(a.releaseHeld))
 	a.adminRoutes(mux)
 	mux.Handle("/", a.errors(func(w http.ResponseWriter, r *http.Request) error {
 		return fault.ErrNotFound

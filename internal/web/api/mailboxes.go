@@ -20,12 +20,21 @@ type serverJSON struct {
 	HasPassword bool   `json:"has_password"`
 }
 
+type oauthJSON struct {
+	TokenURL        string `json:"token_url"`
+	ClientID        string `json:"client_id"`
+	HasClientSecret bool   `json:"has_client_secret"`
+	HasRefreshToken bool   `json:"has_refresh_token"`
+}
+
 type inboundJSON struct {
 	Type string `json:"type"`
 	serverJSON
-	Folder      string `json:"folder"`
-	AfterImport string `json:"after_import"`
-	MoveTo      string `json:"move_to"`
+	Auth        string     `json:"auth"`
+	OAuth       *oauthJSON `json:"oauth"`
+	Folder      string     `json:"folder"`
+	AfterImport string     `json:"after_import"`
+	MoveTo      string     `json:"move_to"`
 }
 
 type mailboxJSON struct {
@@ -46,10 +55,14 @@ type mailboxJSON struct {
 
 func toMailboxJSON(m *mailbox.Mailbox) mailboxJSON {
 	sv := func(s mailbox.Server) serverJSON { return serverJSON{s.Host, s.Port, s.TLS, s.Username, s.HasPassword} }
-	return mailboxJSON{ID: m.ID, Address: m.Address, Name: m.Name, Team: strPtr(m.Team), Category: strPtr(m.Category),
-		Priority: strPtr(m.Priority), Inbound: inboundJSON{Type: m.Inbound, serverJSON: sv(m.IMAP), Folder: m.Folder,
-			AfterImport: m.AfterImport, MoveTo: m.MoveTo}, Outbound: sv(m.SMTP), Active: m.Active, Status: m.Status,
-		StatusAt: m.StatusAt, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+	out := mailboxJSON{ID: m.ID, Address: m.Address, Name: m.Name, Team: strPtr(m.Team), Category: strPtr(m.Category),
+		Priority: strPtr(m.Priority), Inbound: inboundJSON{Type: m.Inbound, serverJSON: sv(m.IMAP), Auth: m.IMAPAuth,
+			Folder: m.Folder, AfterImport: m.AfterImport, MoveTo: m.MoveTo}, Outbound: sv(m.SMTP), Active: m.Active,
+		Status: m.Status, StatusAt: m.StatusAt, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+	if m.IMAPAuth == "xoauth2" {
+		out.Inbound.OAuth = &oauthJSON{m.OAuth.TokenURL, m.OAuth.ClientID, m.OAuth.HasSecret, m.OAuth.HasRefresh}
+	}
+	return out
 }
 
 // Secrets are write-only: password fields are accepted, never answered.
@@ -71,6 +84,13 @@ type mailboxInput struct {
 	Inbound  *struct {
 		Type *string `json:"type"`
 		serverInput
+		Auth  *string `json:"auth"`
+		OAuth *struct {
+			TokenURL     *string `json:"token_url"`
+			ClientID     *string `json:"client_id"`
+			ClientSecret *string `json:"client_secret"`
+			RefreshToken *string `json:"refresh_token"`
+		} `json:"oauth"`
 		Folder      *string `json:"folder"`
 		AfterImport *string `json:"after_import"`
 		MoveTo      *string `json:"move_to"`
@@ -95,6 +115,10 @@ func (in mailboxInput) toInput(body []byte) mailbox.Input {
 		out.Inbound = in.Inbound.Type
 		out.IMAP = srv(in.Inbound.serverInput)
 		out.Folder, out.AfterImport, out.MoveTo = in.Inbound.Folder, in.Inbound.AfterImport, in.Inbound.MoveTo
+		out.IMAPAuth = in.Inbound.Auth
+		if o := in.Inbound.OAuth; o != nil {
+			out.OAuth = mailbox.OAuthInput{TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecret: o.ClientSecret, RefreshToken: o.RefreshToken}
+		}
 	}
 	if in.Outbound != nil {
 		out.SMTP = srv(*in.Outbound)
@@ -189,7 +213,7 @@ func (a *API) testMailbox(w http.ResponseWriter, r *http.Request, actor *user.Ac
 	if err != nil {
 		return err
 	}
-	steps := mail.Check(r.Context(), m)
+	steps := mail.Check(r.Context(), m, a.Mailboxes)
 	ok := true
 	for _, s := range steps {
 		ok = ok && s.OK

@@ -263,3 +263,35 @@
       });
   });
 })();
+
+// ---- Quoted history in emails ------------------------------------------------
+// Folds quoted replies (blockquotes, Gmail quotes, Outlook "From:" blocks after
+// an <hr>) behind a "Show quoted text" toggle. Nothing is removed; without
+// JavaScript everything stays visible.
+(function () {
+  "use strict";
+  function fold(els) {
+    if (!els.length) return;
+    var d = document.createElement("details"), s = document.createElement("summary");
+    d.className = "quoted";
+    s.textContent = "Show quoted text";
+    d.appendChild(s);
+    els[0].parentNode.insertBefore(d, els[0]);
+    els.forEach(function (el) { d.appendChild(el); });
+  }
+  document.querySelectorAll(".msg[data-channel=email] .body").forEach(function (body) {
+    Array.prototype.slice.call(body.children).forEach(function (el) {
+      if (!el.parentNode || el.parentNode !== body) return;
+      if (el.tagName === "BLOCKQUOTE" || el.classList.contains("gmail_quote")) {
+        fold([el]);
+      } else if (el.tagName === "HR") {
+        var next = el.nextElementSibling;
+        if (next && /^\s*From:/.test(next.textContent)) {
+          var rest = [el];
+          for (var n = next; n; n = n.nextElementSibling) rest.push(n);
+          fold(rest);
+        }
+      }
+    });
+  });
+})();
