@@ -56,12 +56,17 @@ type mailboxForm struct {
 	Folder, AfterImport, MoveTo             string
 	SMTP                                    serverForm
 	Active                                  bool
+	// IMAP sign-in: Auth is password or xoauth2. The OAuth secrets are
+	// write-only like passwords; the form only knows whether one is stored.
+	Auth, TokenURL, ClientID string
+	HasSecret, HasRefresh    bool
 }
 
 func mailboxFormOf(m *mailbox.Mailbox) mailboxForm {
 	return mailboxForm{Address: m.Address, Name: m.Name, Team: m.Team, Category: m.Category, Priority: m.Priority,
 		Inbound: m.Inbound, IMAP: serverFormOf(m.IMAP), Folder: m.Folder, AfterImport: m.AfterImport, MoveTo: m.MoveTo,
-		SMTP: serverFormOf(m.SMTP), Active: m.Active}
+		SMTP: serverFormOf(m.SMTP), Active: m.Active, Auth: m.IMAPAuth, TokenURL: m.OAuth.TokenURL, ClientID: m.OAuth.ClientID,
+		HasSecret: m.OAuth.HasSecret, HasRefresh: m.OAuth.HasRefresh}
 }
 
 // readServer reads one side's fields (prefix inbound or outbound) into the
@@ -95,7 +100,33 @@ func readMailboxForm(r *http.Request, errs map[string]string) (mailboxForm, mail
 		Inbound: &f.Inbound, Folder: &f.Folder, AfterImport: &f.AfterImport, MoveTo: &f.MoveTo, Active: &f.Active}
 	readServer(r, "inbound", &f.IMAP, &in.IMAP, errs)
 	readServer(r, "outbound", &f.SMTP, &in.SMTP, errs)
+	readOAuth(r, &f, &in)
 	return f, in
+}
+
+// readOAuth reads the IMAP sign-in method and the OAuth settings. A form
+// without the method keeps the stored one; empty secret fields keep the
+// stored secrets.
+func readOAuth(r *http.Request, f *mailboxForm, in *mailbox.Input) {
+	f.Auth = formValue(r, "inbound.auth")
+	if f.Auth != "" {
+		in.IMAPAuth = &f.Auth
+	}
+	if _, ok := r.PostForm["inbound.oauth.token_url"]; ok {
+		f.TokenURL = formValue(r, "inbound.oauth.token_url")
+		in.OAuth.TokenURL = &f.TokenURL
+	}
+	if _, ok := r.PostForm["inbound.oauth.client_id"]; ok {
+		f.ClientID = formValue(r, "inbound.oauth.client_id")
+		in.OAuth.ClientID = &f.ClientID
+	}
+	// Secrets are taken as typed, like passwords.
+	if v := r.PostFormValue("inbound.oauth.client_secret"); v != "" {
+		in.OAuth.ClientSecret = &v
+	}
+	if v := r.PostFormValue("inbound.oauth.refresh_token"); v != "" {
+		in.OAuth.RefreshToken = &v
+	}
 }
 
 type adminMailboxPage struct {
@@ -146,7 +177,7 @@ func withCurrent(choices []string, cur string) []string {
 }
 
 func (a *Agent) adminNewMailboxForm(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f := mailboxForm{Inbound: "smtp", IMAP: serverForm{Port: "993", TLS: "tls"}, Folder: "INBOX", AfterImport: "flag",
+	f := mailboxForm{Inbound: "smtp", IMAP: serverForm{Port: "993", TLS: "tls"}, Auth: "password", Folder: "INBOX", AfterImport: "flag",
 		SMTP: serverForm{Port: "587", TLS: "starttls"}, Active: true}
 	return a.renderMailbox(w, r, rq, http.StatusOK, adminMailboxPage{Form: f})
 }
@@ -195,6 +226,10 @@ func (a *Agent) adminUpdateMailbox(w http.ResponseWriter, r *http.Request, rq *r
 	f, in := readMailboxForm(r, errs)
 	// The stored passwords stay unless replaced or removed.
 	f.IMAP.HasPassword, f.SMTP.HasPassword = m.IMAP.HasPassword, m.SMTP.HasPassword
+	f.HasSecret, f.HasRefresh = m.OAuth.HasSecret, m.OAuth.HasRefresh
+	if f.Auth == "" {
+		f.Auth = m.IMAPAuth
+	}
 	if len(errs) > 0 {
 		return a.renderMailbox(w, r, rq, http.StatusUnprocessableEntity, adminMailboxPage{M: m, Form: f, Errors: errs})
 	}

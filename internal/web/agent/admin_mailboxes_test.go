@@ -209,3 +209,84 @@ func TestTicketPageShowsDeliveries(t *testing.T) {
 		t.Fatal("the ticket page does not show the failed delivery")
 	}
 }
+
+func TestAdminMailboxOAuth(t *testing.T) {
+	e := apptest.Server(t, apptest.DB(t, db.SQLite))
+	ctx := context.Background()
+	admin, _ := signIn(t, e, user.RoleAdmin)
+	const clientSecret, refreshToken = "client-Secret-4471", "refresh-Token-8823"
+	var bodies []string
+	keep := func(code int, body string, h http.Header) (int, string, http.Header) {
+		bodies = append(bodies, body)
+		return code, body, h
+	}
+	imap := []string{"inbound.type", "imap", "inbound.host", "imap.example.test", "inbound.username", "support"}
+	oauth := func(kv ...string) []string {
+		base := append(append([]string{}, imap...), "inbound.auth", "xoauth2", "inbound.oauth.token_url", "https://login.example.test/token",
+			"inbound.oauth.client_id", "docket-app", "inbound.oauth.client_secret", clientSecret, "inbound.oauth.refresh_token", refreshToken)
+		return mbFields(append(base, kv...)...)
+	}
+
+	code, body, _ := keep(admin.get("/admin/mailboxes/new"))
+	admExpect(t, "new form", code, body, 200, `name="inbound.auth"`, `name="inbound.oauth.token_url"`, `name="inbound.oauth.client_id"`,
+		`name="inbound.oauth.client_secret"`, `name="inbound.oauth.refresh_token"`)
+
+	// A missing client id is refused next to the field.
+	code, body, _ = keep(admSubmit(admin, "/admin/mailboxes/new", oauth("inbound.oauth.client_id", "")...))
+	admExpect(t, "no client id", code, body, http.StatusUnprocessableEntity, "Is required for xoauth2.")
+
+	code, _, h := admSubmit(admin, "/admin/mailboxes/new", oauth()...)
+	if code != http.StatusSeeOther {
+		t.Fatalf("create: %d", code)
+	}
+	id := admLocationID(t, h)
+	creds, err := e.Mailboxes.Credentials(ctx, id)
+	if err != nil || creds.IMAPAuth != "xoauth2" || creds.OAuth.RefreshToken != refreshToken || creds.OAuth.ClientSecret != clientSecret ||
+		creds.OAuth.ClientID != "docket-app" || creds.OAuth.TokenURL != "https://login.example.test/token" {
+		t.Fatalf("stored oauth: %+v %v", creds, err)
+	}
+	path := "/admin/mailboxes/" + strconv.FormatInt(id, 10)
+	code, body, _ = keep(admin.get(path))
+	admExpect(t, "edit form", code, body, 200, `<option value="xoauth2" selected>`, "docket-app",
+		"A client secret is stored", "A refresh token is stored")
+
+	// Empty secret fields keep the stored ones.
+	code, _, _ = admSubmit(admin, path, oauth("inbound.oauth.client_id", "docket-app-2", "inbound.oauth.client_secret", "",
+		"inbound.oauth.refresh_token", "")...)
+	if code != http.StatusSeeOther {
+		t.Fatalf("update: %d", code)
+	}
+	if creds, _ = e.Mailboxes.Credentials(ctx, id); creds.OAuth.ClientID != "docket-app-2" || creds.OAuth.RefreshToken != refreshToken ||
+		creds.OAuth.ClientSecret != clientSecret {
+		t.Fatalf("an empty secret field changed the stored secret: %+v", creds.OAuth)
+	}
+
+	// A refused update shows the error and the stored-secret notes, no secret.
+	code, body, _ = keep(admSubmit(admin, path, oauth("inbound.oauth.client_id", "", "inbound.oauth.refresh_token", "new-Refresh-1")...))
+	admExpect(t, "update without client id", code, body, http.StatusUnprocessableEntity, "Is required for xoauth2.",
+		"A refresh token is stored")
+	code, body, _ = keep(admSubmit(admin, path, oauth("inbound.oauth.token_url", "ftp://nope")...))
+	admExpect(t, "bad token url", code, body, http.StatusUnprocessableEntity, "Must be the provider&#39;s https token endpoint.")
+	if creds, _ = e.Mailboxes.Credentials(ctx, id); creds.OAuth.RefreshToken != refreshToken {
+		t.Fatal("a refused form changed the refresh token")
+	}
+
+	// Back to password sign-in.
+	code, _, _ = admSubmit(admin, path, mbFields(append(imap, "inbound.auth", "password")...)...)
+	if code != http.StatusSeeOther {
+		t.Fatalf("back to password: %d", code)
+	}
+	if creds, _ = e.Mailboxes.Credentials(ctx, id); creds.IMAPAuth != "password" {
+		t.Fatalf("auth after switching back: %q", creds.IMAPAuth)
+	}
+	code, body, _ = keep(admin.get(path))
+	admExpect(t, "password form", code, body, 200, `<option value="password" selected>`)
+
+	for _, b := range bodies {
+		for _, secret := range []string{clientSecret, refreshToken, "new-Refresh-1"} {
+			if strings.Contains(b, secret) {
+				t.Fatalf("a page shows a secret")
+			}
+		}
+	}
+}

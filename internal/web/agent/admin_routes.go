@@ -42,6 +42,7 @@ func (a *Agent) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/fields/{id}", a.admin(a.adminUpdateField))
 
 	a.adminMailboxRoutes(mux)
+	a.adminTemplateRoutes(mux)
 
 	mux.Handle("GET /admin/tokens", a.admin(a.adminTokens))
 	mux.Handle("POST /admin/tokens", a.admin(a.adminCreateToken))

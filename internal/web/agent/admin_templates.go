@@ -1,0 +1,143 @@
+package agent
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/mail/outbox"
+)
+
+// adminTemplateRoutes registers the notification template pages.
+func (a *Agent) adminTemplateRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /admin/templates", a.admin(a.adminTemplates))
+	mux.Handle("GET /admin/templates/{key}", a.admin(a.adminTemplateForm))
+	mux.Handle("POST /admin/templates/{key}", a.admin(a.adminSaveTemplate))
+	mux.Handle("POST /admin/templates/{key}/reset", a.admin(a.adminResetTemplate))
+}
+
+// templateLabels name the notification kinds for people.
+var templateLabels = map[string]string{
+	outbox.KindAck:             "New ticket acknowledged to the requester",
+	outbox.KindReply:           "An agent's public reply",
+	outbox.KindRequesterNotice: "The requester wrote: notice to the assignee",
+	outbox.KindAssignment:      "The ticket was assigned: notice to the assignee",
+	outbox.KindResolution:      "The ticket was resolved: notice to the requester",
+}
+
+// templateFields are the fields a template can use, for the help.
+var templateFields = []struct{ Name, Help string }{
+	{"{{.Ticket.Number}}", "the ticket number, e.g. 1042"},
+	{"{{.Ticket.Reference}}", "the ticket reference, e.g. #1042"},
+	{"{{.Ticket.Subject}}", "the ticket's subject"},
+	{"{{.Ticket.Status}}", "the ticket's status"},
+	{"{{.Ticket.Solution}}", "the solution, when resolved"},
+	{"{{.Ticket.URL}}", "a link to the ticket for the recipient (empty without a base URL)"},
+	{"{{.Recipient.Name}}, {{.Recipient.Email}}", "who receives the email"},
+	{"{{.Actor.Name}}, {{.Actor.Email}}", "who made the change"},
+	{"{{.Message}}", "the text of the message the email is about, if any"},
+	{"{{.SatisfactionURL}}", "where the requester rates the resolution"},
+}
+
+type templateRow struct {
+	*outbox.Template
+	Label string
+}
+
+type adminTemplatesPage struct {
+	adminFrame
+	Templates []templateRow
+}
+
+func (a *Agent) adminTemplates(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p := adminTemplatesPage{}
+	for _, k := range outbox.Kinds {
+		t, err := a.Outbox.Templates().Get(r.Context(), k)
+		if err != nil {
+			return err
+		}
+		p.Templates = append(p.Templates, templateRow{Template: t, Label: templateLabels[k]})
+	}
+	p.adminFrame = a.adminFrame(w, r, rq, "Notification templates", "templates")
+	return a.tmpl.render(w, http.StatusOK, "admin_templates", p)
+}
+
+type adminTemplatePage struct {
+	adminFrame
+	T       *outbox.Template // as stored
+	Label   string
+	Subject string
+	Body    string
+	Errors  map[string]string
+	Fields  []struct{ Name, Help string }
+}
+
+// templateKey reads the {key} of the path; an unknown key is a page that
+// does not exist.
+func templateKey(r *http.Request) (string, error) {
+	k := r.PathValue("key")
+	if !slices.Contains(outbox.Kinds, k) {
+		return "", fault.ErrNotFound
+	}
+	return k, nil
+}
+
+func (a *Agent) renderTemplate(w http.ResponseWriter, r *http.Request, rq *request, status int, p adminTemplatePage) error {
+	if p.Errors == nil {
+		p.Errors = map[string]string{}
+	}
+	p.Label, p.Fields = templateLabels[p.T.Key], templateFields
+	p.adminFrame = a.adminFrame(w, r, rq, "Template "+p.T.Key, "templates")
+	return a.tmpl.render(w, status, "admin_template", p)
+}
+
+func (a *Agent) adminTemplateForm(w http.ResponseWriter, r *http.Request, rq *request) error {
+	k, err := templateKey(r)
+	if err != nil {
+		return err
+	}
+	t, err := a.Outbox.Templates().Get(r.Context(), k)
+	if err != nil {
+		return err
+	}
+	return a.renderTemplate(w, r, rq, http.StatusOK, adminTemplatePage{T: t, Subject: t.Subject, Body: t.Body})
+}
+
+func (a *Agent) adminSaveTemplate(w http.ResponseWriter, r *http.Request, rq *request) error {
+	k, err := templateKey(r)
+	if err != nil {
+		return err
+	}
+	t, err := a.Outbox.Templates().Get(r.Context(), k)
+	if err != nil {
+		return err
+	}
+	// The body is taken as typed: whitespace matters in a plain-text email.
+	subject, body := formValue(r, "subject"), r.PostFormValue("body")
+	err = a.Outbox.Templates().Put(r.Context(), outbox.Template{Key: k, Subject: subject, Body: body})
+	if err == nil {
+		a.flash(w, fmt.Sprintf("Saved template %s.", k))
+		http.Redirect(w, r, "/admin/templates/"+k, http.StatusSeeOther)
+		return nil
+	}
+	errs := map[string]string{}
+	status, ok := formFailure(err, errs)
+	if !ok {
+		return err
+	}
+	return a.renderTemplate(w, r, rq, status, adminTemplatePage{T: t, Subject: subject, Body: body, Errors: errs})
+}
+
+func (a *Agent) adminResetTemplate(w http.ResponseWriter, r *http.Request, rq *request) error {
+	k, err := templateKey(r)
+	if err != nil {
+		return err
+	}
+	if err := a.Outbox.Templates().Reset(r.Context(), k); err != nil {
+		return err
+	}
+	a.flash(w, fmt.Sprintf("Restored the default template %s.", k))
+	http.Redirect(w, r, "/admin/templates/"+k, http.StatusSeeOther)
+	return nil
+}
