@@ -221,6 +221,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 		return fail(err)
 	}
 	s.Importer.TrustedAuthservID = cfg.TrustedAuthservID
+	s.Importer.KeepRaw = cfg.KeepRawMail
 	s.Outgoing = mail.NewOutgoing(d, s.Outbox, s.Mailboxes, cfg.PublicURL(), log.With("component", "outbox"))
 	s.Tickets.OnWrite(s.Outgoing.Hook)
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),

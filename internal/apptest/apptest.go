@@ -72,7 +72,7 @@ func DB(t testing.TB, dialect db.Dialect) *db.DB {
 
 // Config is the configuration tests run with.
 func Config(t testing.TB) *config.Config {
-	return &config.Config{Data: t.TempDir(), MaxBodyBytes: 1 << 20, MaxUploadBytes: 2 << 20}
+	return &config.Config{Data: t.TempDir(), MaxBodyBytes: 1 << 20, MaxUploadBytes: 2 << 20, KeepRawMail: true}
 }
 
 // Services builds the domain services over d as serve does.

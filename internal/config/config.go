@@ -22,6 +22,7 @@ type Config struct {
 	SQLiteSync        string
 	SMTPAddr          string
 	TrustedAuthservID string
+	KeepRawMail       bool
 	BaseURL           string
 	MetricsAddr       string
 	MetricsToken      string
@@ -69,7 +70,7 @@ const (
 // environment, and returns the Config they fill plus a validation step to run
 // after fs.Parse.
 func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, func() error) {
-	c := &Config{}
+	c := &Config{KeepRawMail: true}
 	var errs []error
 	env := func(name, def string) string {
 		if v := getenv("DOCKET_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); v != "" {
@@ -100,11 +101,12 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 	c.SecretKey = getenv("DOCKET_SECRET_KEY")
 	str(&c.DatabaseURL, "database-url", "", "postgres:// URL; empty uses the embedded SQLite database under --data")
 	str(&c.SQLiteSync, "sqlite-sync", "normal", "SQLite durability: normal (survives process crashes) or full (also power loss; slower writes)")
-	var prefixes string
+	var prefixes, keepRaw string
 	if scope == ScopeServe {
 		str(&c.Addr, "addr", ":8080", "HTTP listen address")
 		str(&c.SMTPAddr, "smtp-addr", "", "listen address for inbound SMTP, e.g. 127.0.0.1:2525 (off when empty)")
 		str(&c.TrustedAuthservID, "trusted-authserv-id", "", "authserv-id whose Authentication-Results headers are believed")
+		str(&keepRaw, "keep-raw-mail", "true", "keep every inbound message as received (true or false; quarantined mail is always kept)")
 		str(&c.BaseURL, "base-url", "", "public URL of this Docket, e.g. https://help.example.com (default http://localhost:PORT)")
 		str(&c.MetricsAddr, "metrics-addr", "", "serve /metrics on this separate address instead of --addr")
 		str(&c.MetricsToken, "metrics-token", "", "require this bearer token for /metrics")
@@ -123,6 +125,14 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 			c.ShutdownTimeout = d
 			if c.TicketPrefixes, err = parsePrefixes(prefixes); err != nil {
 				errs = append(errs, fmt.Errorf("--ticket-prefix: %v", err))
+			}
+			switch keepRaw {
+			case "true", "1", "yes":
+				c.KeepRawMail = true
+			case "false", "0", "no":
+				c.KeepRawMail = false
+			default:
+				errs = append(errs, fmt.Errorf("--keep-raw-mail: %q is not true or false", keepRaw))
 			}
 			return c.validate(scope, errs)
 		}

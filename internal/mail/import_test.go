@@ -191,3 +191,27 @@ func TestLoopsAndQuarantine(t *testing.T) {
 		t.Fatalf("still held after release: %+v", held)
 	}
 }
+
+func TestRawMailKeptAsConfigured(t *testing.T) {
+	d := apptest.DB(t, db.SQLite)
+	e := setup(t, d)
+	ctx := context.Background()
+	stored := func(msgID string) bool {
+		var n int
+		q := d.Rebind(`SELECT COUNT(*) FROM inbound_messages WHERE message_id = $1 AND raw IS NOT NULL`)
+		if err := d.R.QueryRowContext(ctx, q, msgID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	if _, err := e.im.Import(ctx, e.mb, raw("k@example.org", "support@example.test", "Kept", "keep1@x", "", "body")); err != nil {
+		t.Fatal(err)
+	}
+	e.im.KeepRaw = false
+	if _, err := e.im.Import(ctx, e.mb, raw("k@example.org", "support@example.test", "Not kept", "keep2@x", "", "body")); err != nil {
+		t.Fatal(err)
+	}
+	if !stored("keep1@x") || stored("keep2@x") {
+		t.Fatalf("raw kept: %v %v; want true false", stored("keep1@x"), stored("keep2@x"))
+	}
+}

@@ -44,6 +44,9 @@ type Importer struct {
 	// MaxPerHour is how many messages one sender may send an hour before
 	// further ones are folded into a single flagged ticket.
 	MaxPerHour int
+	// KeepRaw keeps every message as received, with its import record
+	// (quarantined ones are always kept).
+	KeepRaw bool
 }
 
 // ImporterDeps are what an Importer needs.
@@ -65,7 +68,7 @@ func NewImporter(d ImporterDeps) (*Importer, error) {
 		return nil, err
 	}
 	return &Importer{db: d.DB, q: q, tickets: d.Tickets, users: d.Users, attachments: d.Attachments, mailboxes: d.Mailboxes,
-		outbox: d.Outbox, log: d.Log, MaxPerHour: 20}, nil
+		outbox: d.Outbox, log: d.Log, MaxPerHour: 20, KeepRaw: true}, nil
 }
 
 // Queries exposes the named queries for start-up checks.
@@ -175,8 +178,12 @@ func (im *Importer) insert(ctx context.Context, tx *db.Tx, mb *mailbox.Mailbox, 
 	if len([]rune(subject)) > 255 {
 		subject = string([]rune(subject)[:255])
 	}
+	var keep any
+	if im.KeepRaw || quarantined {
+		keep = raw // a quarantined message is kept regardless: release needs it
+	}
 	_, err := tx.ExecContext(ctx, im.q.Get("insert-inbound"), mbID, msg.MessageID, hash, strings.ToLower(msg.From.Email),
-		subject, number, mid, decision, quarantined, db.Now(), raw)
+		subject, number, mid, decision, quarantined, db.Now(), keep)
 	return err
 }
 
