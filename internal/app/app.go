@@ -222,7 +222,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	}
 	s.Importer.TrustedAuthservID = cfg.TrustedAuthservID
 	s.Importer.KeepRaw = cfg.KeepRawMail
-	s.Outgoing = mail.NewOutgoing(d, s.Outbox, s.Mailboxes, cfg.PublicURL(), log.With("component", "outbox"))
+	s.Outgoing = mail.NewOutgoing(d, s.Importer, s.Outbox, s.Mailboxes, cfg.PublicURL(), log.With("component", "outbox"))
 	s.Tickets.OnWrite(s.Outgoing.Hook)
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries()} {

@@ -66,7 +66,7 @@ func (im *Importer) create(ctx context.Context, mb *mailbox.Mailbox, hash string
 		Followers: followers, Tags: tags, MessageID: msg.MessageID, Threading: decision,
 		InTx: im.recorder(mb, hash, raw, msg, &decision)}
 	if mb != nil {
-		in.Team, in.Category, in.Priority = mb.Team, mb.Category, mb.Priority
+		in.Team, in.Category, in.Priority, in.MailboxID = mb.Team, mb.Category, mb.Priority, mb.ID
 	}
 	// The mail system files the ticket on the sender's behalf: the history
 	// names the sender, and the mailbox's defaults (team, category,

@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,21 +13,24 @@ import (
 	"github.com/docket/docket/internal/ticket"
 )
 
-// Outgoing connects the outbox to the configured mailboxes: notifications
-// are sent as the first active mailbox with outbound SMTP settings, through
-// that mailbox's server. With no such mailbox, nothing is queued. Mailbox
-// changes take effect within cacheFor, without a restart.
+// Outgoing connects the outbox to the configured mailboxes: a ticket's
+// notifications are sent as the mailbox it came in through, through that
+// mailbox's server, or else as the first active mailbox with outbound SMTP
+// settings. With no such mailbox, nothing is queued. Mailbox changes take
+// effect within cacheFor, without a restart.
 type Outgoing struct {
 	store     *outbox.Store
 	mailboxes *mailbox.Service
 	reader    db.Queryer // for reads outside transactions
+	q         *db.Queries
 	baseURL   string
 	log       *slog.Logger
 	wake      chan struct{}
 
 	mu        sync.Mutex
 	checked   time.Time
-	primary   *mailbox.Mailbox // with credentials
+	primary   *mailbox.Mailbox           // with credentials
+	sending   map[int64]*mailbox.Mailbox // every active mailbox with SMTP settings
 	own       []string
 	notifiers map[string]*outbox.Notifier // by config, built once
 }
@@ -34,8 +38,8 @@ type Outgoing struct {
 const cacheFor = 10 * time.Second
 
 // NewOutgoing returns an Outgoing over store.
-func NewOutgoing(d *db.DB, store *outbox.Store, mailboxes *mailbox.Service, baseURL string, log *slog.Logger) *Outgoing {
-	return &Outgoing{store: store, mailboxes: mailboxes, reader: d.R, baseURL: baseURL, log: log, wake: make(chan struct{}, 1),
+func NewOutgoing(d *db.DB, im *Importer, store *outbox.Store, mailboxes *mailbox.Service, baseURL string, log *slog.Logger) *Outgoing {
+	return &Outgoing{store: store, mailboxes: mailboxes, reader: d.R, q: im.q, baseURL: baseURL, log: log, wake: make(chan struct{}, 1),
 		notifiers: map[string]*outbox.Notifier{}}
 }
 
@@ -58,21 +62,39 @@ func (o *Outgoing) current(ctx context.Context, q db.Queryer) (*mailbox.Mailbox,
 		return o.primary, o.own
 	}
 	var primary *mailbox.Mailbox
+	sending := map[int64]*mailbox.Mailbox{}
 	var own []string
 	for _, mb := range mbs {
 		own = append(own, mb.Address)
-		if primary == nil && mb.Active && mb.SMTP.Host != "" {
-			if full, err := o.mailboxes.CredentialsWith(ctx, q, mb.ID); err == nil {
-				primary = full
-			} else {
+		if mb.Active && mb.SMTP.Host != "" {
+			full, err := o.mailboxes.CredentialsWith(ctx, q, mb.ID)
+			if err != nil {
 				o.log.Error("mailbox credentials", "mailbox", mb.Address, "err", err)
+				continue
+			}
+			sending[mb.ID] = full
+			if primary == nil {
+				primary = full
 			}
 		}
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.checked, o.primary, o.own = time.Now(), primary, own
+	o.checked, o.primary, o.sending, o.own = time.Now(), primary, sending, own
 	return primary, own
+}
+
+// smtpFor is the server of the sending mailbox with this address.
+func (o *Outgoing) smtpFor(from string) (outbox.SMTP, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, mb := range o.sending {
+		if strings.EqualFold(mb.Address, from) {
+			return outbox.SMTP{Host: mb.SMTP.Host, Port: mb.SMTP.Port, TLS: mb.SMTP.TLS, Username: mb.SMTP.Username,
+				Password: mb.SMTP.Password}, true
+		}
+	}
+	return outbox.SMTP{}, false
 }
 
 // Forget drops the cached mailbox settings (after an admin changed them).
@@ -88,6 +110,15 @@ func (o *Outgoing) Hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	if mb == nil {
 		return nil
 	}
+	var mailboxID int64
+	if err := tx.QueryRowContext(ctx, o.q.Get("ticket-mailbox"), w.Ticket.ID).Scan(&mailboxID); err != nil {
+		return err
+	}
+	o.mu.Lock()
+	if theirs, ok := o.sending[mailboxID]; ok {
+		mb = theirs // answer as the mailbox the ticket came in through
+	}
+	o.mu.Unlock()
 	cfg := outbox.Config{FromAddress: mb.Address, FromName: mb.Name, BaseURL: o.baseURL, OwnAddresses: own}
 	key := mb.Address + "\x00" + mb.Name + "\x00" + o.baseURL
 	o.mu.Lock()
@@ -117,7 +148,7 @@ func (o *Outgoing) Run(ctx context.Context) {
 	for {
 		if mb, _ := o.current(ctx, o.reader); mb != nil {
 			w, err := outbox.NewWorker(o.store, outbox.WorkerOptions{SMTP: outbox.SMTP{Host: mb.SMTP.Host, Port: mb.SMTP.Port,
-				TLS: mb.SMTP.TLS, Username: mb.SMTP.Username, Password: mb.SMTP.Password}, Logger: o.log})
+				TLS: mb.SMTP.TLS, Username: mb.SMTP.Username, Password: mb.SMTP.Password}, SMTPFor: o.smtpFor, Logger: o.log})
 			if err != nil {
 				o.log.Error("outbox worker", "mailbox", mb.Address, "err", err)
 			} else if _, err := w.Drain(ctx); err != nil && ctx.Err() == nil {

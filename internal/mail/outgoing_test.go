@@ -108,3 +108,78 @@ func itoa(n int64) string {
 	}
 	return string(b)
 }
+
+func startSink(t *testing.T) (*sink, string, int) {
+	t.Helper()
+	k := &sink{}
+	srv := smtp.NewServer(k)
+	srv.Domain = "relay.test"
+	srv.AllowInsecureAuth = true
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return k, "127.0.0.1", ln.Addr().(*net.TCPAddr).Port
+}
+
+func (k *sink) wait(t *testing.T, n int) []string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		k.mu.Lock()
+		got := append([]string(nil), k.msgs...)
+		k.mu.Unlock()
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d emails arrived, want %d", len(got), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A ticket that came in through the second mailbox is answered as that
+// mailbox, through its server; other tickets as the first.
+func TestRepliesUseTheTicketsMailbox(t *testing.T) {
+	d := apptest.DB(t, db.SQLite)
+	e := setup(t, d)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sinkA, hostA, portA := startSink(t)
+	sinkB, hostB, portB := startSink(t)
+	none := "none"
+	if _, err := e.s.Mailboxes.Update(ctx, &userAdmin, e.mb.ID, mailbox.Input{SMTP: mailbox.ServerInput{Host: &hostA, Port: &portA, TLS: &none}}); err != nil {
+		t.Fatal(err)
+	}
+	addrB, nameB := "billing@example.test", "Billing"
+	mbB, err := e.s.Mailboxes.Create(ctx, &userAdmin, mailbox.Input{Address: &addrB, Name: &nameB,
+		SMTP: mailbox.ServerInput{Host: &hostB, Port: &portB, TLS: &none}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.s.Outgoing.Forget()
+	go e.s.Outgoing.Run(ctx)
+	res, err := e.s.Importer.Import(ctx, mbB, raw("payer@example.org", "billing@example.test", "Invoice question", "inv1@x", "", "Why?"))
+	if err != nil || res.Ticket == 0 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	agent := apptest.User(t, e.s, user.RoleAgent, "")
+	if _, err := e.s.Tickets.Reply(ctx, agent, res.Ticket, ticket.NewReply{Body: "Because."}); err != nil {
+		t.Fatal(err)
+	}
+	got := sinkB.wait(t, 2) // acknowledgement and reply
+	for _, m := range got {
+		if !strings.Contains(m, "billing@example.test") || strings.Contains(m, "From: \"Support\"") {
+			t.Fatalf("email for a billing ticket:\n%s", m)
+		}
+	}
+	sinkA.mu.Lock()
+	n := len(sinkA.msgs)
+	sinkA.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("the first mailbox's server sent %d of the billing ticket's emails", n)
+	}
+}

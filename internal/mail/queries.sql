@@ -56,3 +56,6 @@ FROM inbound_messages i WHERE i.id = $1 AND i.quarantined = TRUE;
 
 -- name: delete-inbound
 DELETE FROM inbound_messages WHERE id = $1 AND quarantined = TRUE;
+
+-- name: ticket-mailbox
+SELECT COALESCE(mailbox_id, 0) FROM tickets WHERE id = $1;

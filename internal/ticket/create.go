@@ -64,6 +64,8 @@ type NewTicket struct {
 	// MessageID and Threading record where an emailed ticket came from.
 	MessageID string
 	Threading string
+	// MailboxID is the mailbox an emailed ticket came in through (0: none).
+	MailboxID int64
 	// InTx, when set, runs inside the creating transaction with the new
 	// ticket's number and message id: the mail importer records the
 	// message it imported there, so the import happens exactly once.
@@ -295,7 +297,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		if err := tx.QueryRowContext(ctx, s.q.Get("insert-ticket"), newUID(), number, string(in.Type), in.Subject,
 			string(status), int(prio), string(in.Impact), string(in.Urgency), nullID(refs.category), nullID(refs.team),
 			nullID(refs.assignee), requester.ID, nullID(requester.OrganizationID), string(in.Channel), string(cfJSON),
-			string(tagsJSON), now).Scan(&id); err != nil {
+			string(tagsJSON), now, nullID(in.MailboxID)).Scan(&id); err != nil {
 			return fmt.Errorf("insert: %w", err)
 		}
 		for _, tag := range tags {

@@ -31,7 +31,11 @@ type SMTP struct {
 
 // WorkerOptions tune the sender; zero values take the defaults shown.
 type WorkerOptions struct {
-	SMTP        SMTP
+	SMTP SMTP
+	// SMTPFor, when set, picks the server for an email by the address it
+	// is sent as (each mailbox sends through its own server); SMTP is used
+	// when it reports none.
+	SMTPFor     func(from string) (SMTP, bool)
 	Batch       int           // rows claimed at once (20)
 	Interval    time.Duration // polling interval of Run (5 s)
 	MaxAttempts int           // attempts before a row fails (8)
@@ -328,6 +332,14 @@ func build(r *row) (*gomail.Msg, error) {
 
 func (w *Worker) deliver(ctx context.Context, r *row, m *gomail.Msg) error {
 	s := w.opts.SMTP
+	if w.opts.SMTPFor != nil {
+		if alt, ok := w.opts.SMTPFor(r.From.Email); ok {
+			s = alt
+			if s.Timeout <= 0 {
+				s.Timeout = w.opts.SMTP.Timeout
+			}
+		}
+	}
 	opts := []gomail.Option{gomail.WithTimeout(s.Timeout)}
 	helo := s.HELO
 	if helo == "" {
