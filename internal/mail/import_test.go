@@ -215,3 +215,19 @@ func TestRawMailKeptAsConfigured(t *testing.T) {
 		t.Fatalf("raw kept: %v %v; want true false", stored("keep1@x"), stored("keep2@x"))
 	}
 }
+
+func TestQuotedHistoryIsKeptForFolding(t *testing.T) {
+	e := setup(t, apptest.DB(t, db.SQLite))
+	ctx := context.Background()
+	body := "Still broken <b>today</b>.\r\n\r\nOn Mon, 23 Nov 2026 at 10:00, Support <support@example.test> wrote:\r\n> Did you restart it?\r\n"
+	res, err := e.im.Import(ctx, e.mb, raw("q@example.org", "support@example.test", "Quotes", "quote1@x", "", body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := e.s.Tickets.Messages(ctx, &userAdmin, res.Ticket, 0, 1)
+	html := msgs[0].BodyHTML
+	if !strings.Contains(html, "Still broken &lt;b&gt;today&lt;/b&gt;.") || !strings.Contains(html, "<blockquote>") ||
+		!strings.Contains(html, "Did you restart it?") || strings.Index(html, "<blockquote>") > strings.Index(html, "wrote:") {
+		t.Fatalf("body = %s", html)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -303,9 +304,19 @@ func body(msg *message.Message) (string, ticket.Format) {
 		return msg.HTML, ticket.FormatHTML
 	}
 	if strings.TrimSpace(msg.Text) != "" {
+		if q := msg.QuoteStart; q > 0 && q < len(msg.Text) {
+			// Plain text with quoted history: the history goes into a
+			// blockquote, which the workspace folds away (never deletes).
+			return textHTML(msg.Text[:q]) + "<blockquote>" + textHTML(msg.Text[q:]) + "</blockquote>", ticket.FormatHTML
+		}
 		return msg.Text, ticket.FormatText
 	}
 	return "(no text)", ticket.FormatText
+}
+
+// textHTML shows plain text as HTML, escaped, with its line breaks.
+func textHTML(s string) string {
+	return "<p>" + strings.ReplaceAll(html.EscapeString(strings.TrimRight(s, "\r\n")), "\n", "<br>\n") + "</p>"
 }
 
 // saveParts stores a message's attachments as uploaded by actor.
