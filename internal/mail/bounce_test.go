@@ -15,7 +15,7 @@ import (
 
 func dsn(originalID string) []byte {
 	return []byte("From: MAILER-DAEMON@mx.example.org\r\nTo: support@example.test\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
-		"Message-ID: <dsn1@mx.example.org>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n" +
+		"Message-ID: <dsn-" + originalID + "@mx.example.org>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n" +
 		"--B\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n" +
 		"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n" +

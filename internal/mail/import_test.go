@@ -231,3 +231,26 @@ func TestQuotedHistoryIsKeptForFolding(t *testing.T) {
 		t.Fatalf("body = %s", html)
 	}
 }
+
+// A copy of a message that differs only in its headers (one more Received
+// line, as after an MTA retry) is the same message: imported once.
+func TestSameMessageIDFromSameSenderIsOneMessage(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		ctx := context.Background()
+		m := raw("r@example.org", "support@example.test", "Once", "same1@x", "", "body")
+		first, err := e.im.Import(ctx, e.mb, m)
+		if err != nil || first.Ticket == 0 {
+			t.Fatalf("first: %+v %v", first, err)
+		}
+		again, err := e.im.Import(ctx, e.mb, append([]byte("Received: from relay2.example.org; Tue, 24 Nov 2026 10:01:00 +0000\r\n"), m...))
+		if err != nil || !again.Duplicate || again.Ticket != first.Ticket {
+			t.Fatalf("re-sent copy: %+v %v", again, err)
+		}
+		// Another sender reusing the id is another message.
+		other, err := e.im.Import(ctx, e.mb, raw("s@example.org", "support@example.test", "Other", "same1@x", "", "body"))
+		if err != nil || other.Duplicate || other.Ticket == first.Ticket {
+			t.Fatalf("other sender, same id: %+v %v", other, err)
+		}
+	})
+}

@@ -97,6 +97,11 @@ func (im *Importer) importMessage(ctx context.Context, mb *mailbox.Mailbox, raw 
 		return r, err
 	}
 	msg, err := message.Parse(raw)
+	if err == nil && msg.MessageID != "" {
+		if r, ok, err := im.seenID(ctx, msg); err != nil || ok {
+			return r, err
+		}
+	}
 	if err != nil {
 		// Unreadable: keep it, and say so, rather than lose it.
 		return im.record(ctx, mb, hash, raw, &message.Message{}, 0, "rejected: unreadable message: "+err.Error(), false)
@@ -150,14 +155,39 @@ func (im *Importer) seen(ctx context.Context, hash string) (*Result, bool, error
 	return nil, false, err
 }
 
+// seenID finds a message imported before under the same Message-ID from
+// the same sender, though its bytes differ.
+func (im *Importer) seenID(ctx context.Context, msg *message.Message) (*Result, bool, error) {
+	var decision string
+	var number int64
+	err := im.db.R.QueryRowContext(ctx, im.q.Get("inbound-by-message-id"), strings.ToLower(msg.From.Email), msg.MessageID).Scan(&decision, &number)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, err
+	}
+	return &Result{Ticket: number, Decision: decision, Duplicate: true}, true, nil
+}
+
+// duplicate answers for a message a concurrent import recorded first (by
+// content hash or by Message-ID).
+func (im *Importer) duplicate(ctx context.Context, hash string, msg *message.Message) (*Result, error) {
+	if r, ok, err := im.seen(ctx, hash); err != nil || ok {
+		return r, err
+	}
+	if r, ok, err := im.seenID(ctx, msg); err != nil || ok {
+		return r, err
+	}
+	return nil, errors.New("mail: import conflicted, but the other import is not visible yet")
+}
+
 // record stores a decision that created nothing (or quarantined).
 func (im *Importer) record(ctx context.Context, mb *mailbox.Mailbox, hash string, raw []byte, msg *message.Message, number int64, decision string, quarantined bool) (*Result, error) {
 	err := im.db.WithTx(ctx, func(tx *db.Tx) error {
 		return im.insert(ctx, tx, mb, hash, raw, msg, number, 0, decision, quarantined)
 	})
 	if db.IsUniqueViolation(err) {
-		r, _, err := im.seen(ctx, hash)
-		return r, err
+		return im.duplicate(ctx, hash, msg)
 	}
 	if err != nil {
 		return nil, err
@@ -388,8 +418,7 @@ func (im *Importer) bounce(ctx context.Context, mb *mailbox.Mailbox, hash string
 	m, err := im.tickets.Reply(ctx, system, number, ticket.NewReply{Body: b, Format: format, Internal: true,
 		Channel: ticket.ChannelEmail, MessageID: msg.MessageID, Threading: decision, InTx: im.recorder(mb, hash, raw, msg, &decision)})
 	if db.IsUniqueViolation(err) {
-		r, _, err := im.seen(ctx, hash)
-		return r, err
+		return im.duplicate(ctx, hash, msg)
 	}
 	if err != nil {
 		return nil, err

@@ -59,3 +59,7 @@ DELETE FROM inbound_messages WHERE id = $1 AND quarantined = TRUE;
 
 -- name: ticket-mailbox
 SELECT COALESCE(mailbox_id, 0) FROM tickets WHERE id = $1;
+
+-- name: inbound-by-message-id
+SELECT i.decision, COALESCE(t.number, 0) FROM inbound_messages i LEFT JOIN tickets t ON t.id = i.ticket_id
+WHERE i.sender = $1 AND i.message_id = $2 AND i.message_id <> '';
