@@ -99,7 +99,14 @@ func (im *Importer) reply(ctx context.Context, mb *mailbox.Mailbox, hash string,
 		return nil, err
 	}
 	b, format := body(msg)
-	m, err := im.tickets.Reply(ctx, a, number, ticket.NewReply{Body: b, Format: format, Channel: ticket.ChannelEmail,
+	internal := false
+	if a.IsAgent() && !im.dmarcPass(msg) {
+		// Anyone can write a staff address into From. Without the trusted
+		// server's word for it, staff mail never speaks to the requester.
+		internal = true
+		decision += "; from a staff address without authentication: kept as an internal note"
+	}
+	m, err := im.tickets.Reply(ctx, a, number, ticket.NewReply{Body: b, Format: format, Internal: internal, Channel: ticket.ChannelEmail,
 		Attachments: ids, MessageID: msg.MessageID, Threading: decision, InTx: im.recorder(mb, hash, raw, msg, &decision)})
 	if db.IsUniqueViolation(err) {
 		return im.duplicate(ctx, hash, msg)
@@ -121,10 +128,11 @@ func (im *Importer) flagged(ctx context.Context, mb *mailbox.Mailbox, hash strin
 		return im.create(ctx, mb, hash, raw, msg, reason, []string{"mail-loop"})
 	}
 	b, format := body(msg)
-	system := &user.Actor{Role: user.RoleAdmin}
-	if a, err := im.actorFor(ctx, msg); err == nil {
-		system = &user.Actor{ID: a.ID, Email: a.Email, Role: user.RoleAgent}
+	a, err := im.actorFor(ctx, msg)
+	if err != nil {
+		return im.undeliverable(ctx, mb, hash, raw, msg, err)
 	}
+	system := &user.Actor{ID: a.ID, Email: a.Email, Role: user.RoleAgent}
 	m, err := im.tickets.Reply(ctx, system, n, ticket.NewReply{Body: b, Format: format, Internal: true, Channel: ticket.ChannelEmail,
 		MessageID: msg.MessageID, Threading: reason, InTx: im.recorder(mb, hash, raw, msg, &reason)})
 	if db.IsUniqueViolation(err) {

@@ -147,7 +147,7 @@ func (f *Fetcher) session(ctx context.Context, id int64, wait bool) error {
 			},
 		},
 	}
-	c, err := f.dial(mb, opts)
+	c, err := f.dial(ctx, mb, opts)
 	if err != nil {
 		return err
 	}
@@ -181,15 +181,36 @@ func (f *Fetcher) tlsConfig(host string) *tls.Config {
 	return &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 }
 
-func (f *Fetcher) dial(mb *mailbox.Mailbox, opts *imapclient.Options) (*imapclient.Client, error) {
+// dial connects within a time limit and gives up when ctx ends: a server
+// that silently drops packets must not hold the fetcher (or shutdown).
+func (f *Fetcher) dial(ctx context.Context, mb *mailbox.Mailbox, opts *imapclient.Options) (*imapclient.Client, error) {
 	addr := net.JoinHostPort(mb.IMAP.Host, fmt.Sprint(mb.IMAP.Port))
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(dctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
 	switch mb.IMAP.TLS {
 	case "tls":
-		return imapclient.DialTLS(addr, opts)
+		tc := tls.Client(conn, opts.TLSConfig)
+		if err := tc.HandshakeContext(dctx); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("tls: %w", err)
+		}
+		return imapclient.New(tc, opts), nil
 	case "starttls":
-		return imapclient.DialStartTLS(addr, opts)
+		stop := context.AfterFunc(dctx, func() { conn.Close() })
+		defer stop()
+		c, err := imapclient.NewStartTLS(conn, opts)
+		if err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("starttls: %w", err)
+		}
+		return c, nil
 	}
-	return imapclient.DialInsecure(addr, opts)
+	return imapclient.New(conn, opts), nil
 }
 
 // importNew imports every message after the checkpoint, in UID order.

@@ -93,11 +93,11 @@ func (im *Importer) Import(ctx context.Context, mb *mailbox.Mailbox, raw []byte)
 func (im *Importer) importMessage(ctx context.Context, mb *mailbox.Mailbox, raw []byte, released bool) (*Result, error) {
 	sum := sha256.Sum256(raw)
 	hash := hex.EncodeToString(sum[:])
-	if r, ok, err := im.seen(ctx, hash); err != nil || ok {
+	if r, ok, err := im.seen(ctx, hash); !released && (err != nil || ok) {
 		return r, err
 	}
 	msg, err := message.Parse(raw)
-	if err == nil && msg.MessageID != "" {
+	if err == nil && msg.MessageID != "" && !released {
 		if r, ok, err := im.seenID(ctx, msg); err != nil || ok {
 			return r, err
 		}
@@ -155,6 +155,10 @@ func (im *Importer) seen(ctx context.Context, hash string) (*Result, bool, error
 	return nil, false, err
 }
 
+// releaseKey marks a context whose import releases quarantined message
+// (the int64 is its inbound id).
+type releaseKey struct{}
+
 // seenID finds a message imported before under the same Message-ID from
 // the same sender, though its bytes differ.
 func (im *Importer) seenID(ctx context.Context, msg *message.Message) (*Result, bool, error) {
@@ -209,6 +213,18 @@ func (im *Importer) insert(ctx context.Context, tx *db.Tx, mb *mailbox.Mailbox, 
 	if len([]rune(subject)) > 255 {
 		subject = string([]rune(subject)[:255])
 	}
+	if id, ok := ctx.Value(releaseKey{}).(int64); ok {
+		// Releasing: the quarantine record becomes the import record, in
+		// the same transaction as the ticket, so the message is never lost.
+		res, err := tx.ExecContext(ctx, im.q.Get("release-inbound"), id, decision, number, mid)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fault.Conflict("message %d was released meanwhile", id)
+		}
+		return nil
+	}
 	var keep any
 	if im.KeepRaw || quarantined {
 		keep = raw // a quarantined message is kept regardless: release needs it
@@ -251,6 +267,26 @@ func (im *Importer) dmarcFail(msg *message.Message) string {
 		}
 	}
 	return ""
+}
+
+// dmarcPass reports whether the trusted receiving server vouched for the
+// sender (DMARC pass).
+func (im *Importer) dmarcPass(msg *message.Message) bool {
+	if im.TrustedAuthservID == "" {
+		return false
+	}
+	for _, h := range msg.AuthenticationResults {
+		id, rest, _ := strings.Cut(h, ";")
+		if !strings.EqualFold(strings.TrimSpace(strings.Fields(id + " x")[0]), im.TrustedAuthservID) {
+			continue
+		}
+		for _, part := range strings.Split(rest, ";") {
+			if strings.HasPrefix(strings.ToLower(strings.TrimSpace(part)), "dmarc=pass") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var subjectTag = regexp.MustCompile(`\[(?:#|[A-Za-z]{1,10}-)(\d{1,18})\]`)

@@ -120,7 +120,7 @@ func (o *Outgoing) Hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	}
 	o.mu.Unlock()
 	cfg := outbox.Config{FromAddress: mb.Address, FromName: mb.Name, BaseURL: o.baseURL, OwnAddresses: own}
-	key := mb.Address + "\x00" + mb.Name + "\x00" + o.baseURL
+	key := mb.Address + "\x00" + mb.Name + "\x00" + o.baseURL + "\x00" + strings.Join(own, ",")
 	o.mu.Lock()
 	n := o.notifiers[key]
 	if n == nil {

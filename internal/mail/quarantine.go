@@ -71,21 +71,15 @@ func (im *Importer) Release(ctx context.Context, id int64) (*Result, error) {
 			return nil, err
 		}
 	}
-	// The quarantine record goes, then the message is imported afresh
-	// without the DMARC check; if that fails, it is held again.
-	res, err := im.db.W.ExecContext(ctx, im.q.Get("delete-inbound"), id)
+	// The message is imported afresh without the DMARC check; its
+	// quarantine record turns into the import record inside the same
+	// transaction, so a failure leaves it held, never lost.
+	r, err := im.importMessage(context.WithValue(ctx, releaseKey{}, id), mb, raw, true)
 	if err != nil {
 		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return nil, fault.Conflict("message %d was released meanwhile", id)
-	}
-	r, err := im.importMessage(ctx, mb, raw, true)
-	if err != nil {
-		if _, rerr := im.importMessage(ctx, mb, raw, false); rerr != nil {
-			im.log.Error("re-quarantine after a failed release", "id", id, "err", rerr)
-		}
-		return nil, err
+	if r.Duplicate {
+		return nil, fault.Conflict("message %d was filed already", id)
 	}
 	r.Decision = "released by an agent; " + r.Decision
 	return r, nil

@@ -26,7 +26,7 @@ SELECT number FROM tickets WHERE uid = $1;
 
 -- name: participant
 SELECT COUNT(*) FROM tickets t JOIN users u ON lower(u.email) = lower($2)
-WHERE t.number = $1 AND (t.requester_id = u.id OR t.assignee_id = u.id OR u.role <> 'requester'
+WHERE t.number = $1 AND (t.requester_id = u.id OR t.assignee_id = u.id
     OR EXISTS (SELECT 1 FROM ticket_followers f WHERE f.ticket_id = t.id AND f.user_id = u.id));
 
 -- name: flagged-ticket
@@ -63,3 +63,8 @@ SELECT COALESCE(mailbox_id, 0) FROM tickets WHERE id = $1;
 -- name: inbound-by-message-id
 SELECT i.decision, COALESCE(t.number, 0) FROM inbound_messages i LEFT JOIN tickets t ON t.id = i.ticket_id
 WHERE i.sender = $1 AND i.message_id = $2 AND i.message_id <> '';
+
+-- name: release-inbound
+UPDATE inbound_messages SET quarantined = FALSE, decision = $2, ticket_id = (SELECT id FROM tickets WHERE number = $3),
+    msg_id = $4
+WHERE id = $1 AND quarantined = TRUE;

@@ -432,8 +432,8 @@ func (s *Service) CredentialsWith(ctx context.Context, q db.Queryer, id int64) (
 
 // SetStatus records the outcome of the last connection attempt.
 func (s *Service) SetStatus(ctx context.Context, id int64, status string) error {
-	if len(status) > 500 {
-		status = status[:500]
+	if r := []rune(status); len(r) > 500 {
+		status = string(r[:500])
 	}
 	_, err := s.db.W.ExecContext(ctx, s.q.Get("set-mailbox-status"), id, status, db.Now())
 	return err
