@@ -34,11 +34,19 @@ type Fetcher struct {
 	MaxBackoff time.Duration
 	// TLSConfig overrides the TLS settings (tests use it for their CA).
 	TLSConfig *tls.Config
+	// GiveUpAfter is how many failed attempts to store one message are
+	// made before it is recorded as rejected (raw kept) so the messages
+	// after it are not held up forever.
+	GiveUpAfter int
+
+	mu       sync.Mutex
+	failures map[[2]int64]int // (mailbox, uid) → failed attempts
 }
 
 // NewFetcher returns a Fetcher importing with im.
 func NewFetcher(im *Importer, mailboxes *mailbox.Service, log *slog.Logger) *Fetcher {
-	return &Fetcher{im: im, mailboxes: mailboxes, log: log, PollEvery: time.Minute, MaxBackoff: 5 * time.Minute}
+	return &Fetcher{im: im, mailboxes: mailboxes, log: log, PollEvery: time.Minute, MaxBackoff: 5 * time.Minute,
+		GiveUpAfter: 5, failures: map[[2]int64]int{}}
 }
 
 // Run watches every active IMAP mailbox until ctx ends, picking up
@@ -253,9 +261,26 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 		}
 		raw := msgs[0].FindBodySection(section)
 		if _, err := f.im.Import(ctx, mb, raw); err != nil {
-			// Not stored: leave it on the server, unacknowledged.
-			return fmt.Errorf("import uid %d: %w", uid, err)
+			key := [2]int64{mb.ID, int64(uid)}
+			f.mu.Lock()
+			f.failures[key]++
+			n := f.failures[key]
+			f.mu.Unlock()
+			if n < f.GiveUpAfter || ctx.Err() != nil {
+				// Not stored: leave it on the server, unacknowledged.
+				return fmt.Errorf("import uid %d: %w", uid, err)
+			}
+			// The same message keeps failing: record it as rejected, raw
+			// and reason kept, so the mailbox moves on. If even that cannot
+			// be stored (the database is down), it stays unacknowledged.
+			if _, rerr := f.im.Reject(ctx, mb, raw, fmt.Sprintf("could not be stored after %d attempts: %v", n, err)); rerr != nil {
+				return fmt.Errorf("import uid %d: %w", uid, err)
+			}
+			f.log.Error("inbound message rejected after repeated failures", "mailbox", mb.Address, "uid", uid, "err", err)
 		}
+		f.mu.Lock()
+		delete(f.failures, [2]int64{mb.ID, int64(uid)})
+		f.mu.Unlock()
 		if err := f.checkpoint(ctx, mb.ID, sel.UIDValidity, int64(uid)); err != nil {
 			return err
 		}

@@ -376,3 +376,41 @@ func TestIMAPXOAUTH2(t *testing.T) {
 		t.Fatalf("xoauth2 without a client id: %v", err)
 	}
 }
+
+// A message that can never be stored is recorded as rejected after a few
+// attempts, so the mail behind it still arrives.
+func TestIMAPPoisonMessageDoesNotBlockTheMailbox(t *testing.T) {
+	e := setup(t, apptest.DB(t, db.SQLite))
+	peer := startIMAP(t, imap.CapSet{imap.CapIMAP4rev1: {}})
+	mb := imapMailbox(t, e, peer, "flag")
+	peer.deliver(t, "INBOX", raw("p@example.org", "support@example.test", "Poison", "p1@x", "", "breaks"))
+	peer.deliver(t, "INBOX", raw("q@example.org", "support@example.test", "Fine", "p2@x", "", "works"))
+	e.s.Tickets.OnWrite(func(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+		if w.Ticket.Subject == "Poison" {
+			return errors.New("always fails")
+		}
+		return nil
+	})
+	f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.GiveUpAfter = 3
+	for i := 0; i < 2; i++ {
+		if err := f.Sync(context.Background(), mb.ID); err == nil {
+			t.Fatalf("attempt %d: the failing message was acknowledged too early", i+1)
+		}
+	}
+	if n := countTickets(t, e); n != 0 {
+		t.Fatalf("%d tickets while the first message blocks, want 0", n)
+	}
+	if err := f.Sync(context.Background(), mb.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := countTickets(t, e); n != 1 {
+		t.Fatalf("%d tickets after giving up on the poison message, want the second one", n)
+	}
+	var decision string
+	var rawLen int
+	q := `SELECT decision, LENGTH(raw) FROM inbound_messages WHERE message_id = 'p1@x'`
+	if err := e.s.DB.R.QueryRowContext(context.Background(), q).Scan(&decision, &rawLen); err != nil || !strings.HasPrefix(decision, "rejected: could not be stored after 3 attempts") || rawLen == 0 {
+		t.Fatalf("poison record: %q, raw %d bytes, %v", decision, rawLen, err)
+	}
+}

@@ -155,6 +155,21 @@ func (im *Importer) seen(ctx context.Context, hash string) (*Result, bool, error
 	return nil, false, err
 }
 
+// Reject records a message that cannot be filed, with the reason, keeping
+// the raw message (regardless of KeepRaw) for an admin to look at.
+func (im *Importer) Reject(ctx context.Context, mb *mailbox.Mailbox, raw []byte, reason string) (*Result, error) {
+	sum := sha256.Sum256(raw)
+	hash := hex.EncodeToString(sum[:])
+	msg, err := message.Parse(raw)
+	if err != nil {
+		msg = &message.Message{}
+	}
+	return im.record(context.WithValue(ctx, keepRawKey{}, true), mb, hash, raw, msg, 0, "rejected: "+reason, false)
+}
+
+// keepRawKey marks a context whose record keeps the raw message anyway.
+type keepRawKey struct{}
+
 // releaseKey marks a context whose import releases quarantined message
 // (the int64 is its inbound id).
 type releaseKey struct{}
@@ -226,7 +241,7 @@ func (im *Importer) insert(ctx context.Context, tx *db.Tx, mb *mailbox.Mailbox, 
 		return nil
 	}
 	var keep any
-	if im.KeepRaw || quarantined {
+	if forced, _ := ctx.Value(keepRawKey{}).(bool); im.KeepRaw || quarantined || forced {
 		keep = raw // a quarantined message is kept regardless: release needs it
 	}
 	_, err := tx.ExecContext(ctx, im.q.Get("insert-inbound"), mbID, msg.MessageID, hash, strings.ToLower(msg.From.Email),
