@@ -152,7 +152,7 @@ func TestBrowserAgentWorkflow(t *testing.T) {
 			t.Fatalf("after a the assignee is %+v", cur.Assignee)
 		}
 		// g i goes to "My open tickets", where the ticket now is.
-		a.do(t, "g i", chromedp.KeyEvent("g"), chromedp.KeyEvent("i"), chromedp.WaitVisible(chromedp.CSS(`#queue[data-view="mine"]`)))
+		a.do(t, "g i", chromedp.KeyEvent("gi"), chromedp.WaitVisible(chromedp.CSS(`#queue[data-view="mine"]`)))
 		if rows := eval[[]string](t, a, `[...document.querySelectorAll("table.tickets tbody tr")].map(r => r.dataset.number)`); strings.Join(rows, ",") != num(vpn.Number) {
 			t.Errorf("My open tickets lists %v, want [%d]", rows, vpn.Number)
 		}
