@@ -134,7 +134,7 @@ func (s *Service) CreateToken(ctx context.Context, a *user.Actor, in NewToken) (
 	return secret, t, err
 }
 
-func scanToken(row interface{ Scan(...any) error }) (*Token, error) {
+func scanToken(row db.Scanner) (*Token, error) {
 	var t Token
 	var scopes string
 	var created int64
@@ -205,16 +205,7 @@ func (s *Service) Tokens(ctx context.Context, a *user.Actor, all bool, after int
 	if err != nil {
 		return nil, fmt.Errorf("auth: list tokens: %w", err)
 	}
-	defer rows.Close()
-	out := []*Token{}
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, scanToken)
 }
 
 // Revoke ends a token at once. Users revoke their own; admins anyone's.

@@ -132,7 +132,7 @@ func (s *Service) editable(ctx context.Context, a *user.Actor, id int64) (*Respo
 	return r, nil
 }
 
-func scan(row interface{ Scan(...any) error }) (*Response, error) {
+func scan(row db.Scanner) (*Response, error) {
 	var r Response
 	var owner sql.NullInt64
 	var updated int64
@@ -158,16 +158,7 @@ func (s *Service) List(ctx context.Context, a *user.Actor) ([]*Response, error) 
 	if err != nil {
 		return nil, fmt.Errorf("canned: list: %w", err)
 	}
-	defer rows.Close()
-	var out []*Response
-	for rows.Next() {
-		r, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, scan)
 }
 
 // Fill replaces the placeholders {{requester.name}}, {{requester.email}},

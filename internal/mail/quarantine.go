@@ -24,7 +24,7 @@ type Held struct {
 	hash       string
 }
 
-func scanHeld(row interface{ Scan(...any) error }) (*Held, error) {
+func scanHeld(row db.Scanner) (*Held, error) {
 	var h Held
 	var at int64
 	if err := row.Scan(&h.ID, &h.MailboxID, &h.MessageID, &h.hash, &h.Sender, &h.Subject, &h.Reason, &at); err != nil {
@@ -40,16 +40,7 @@ func (im *Importer) Quarantined(ctx context.Context) ([]*Held, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []*Held{}
-	for rows.Next() {
-		h, err := scanHeld(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, scanHeld)
 }
 
 // Release files a quarantined message as if it had passed the check: an

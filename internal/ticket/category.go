@@ -137,16 +137,7 @@ func (s *Service) Categories(ctx context.Context, after int64, limit int) ([]*Ca
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*Category
-	for rows.Next() {
-		c, err := scanCategory(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, scanCategory)
 }
 
 // CategoryID resolves a category name (for configuration that names one).

@@ -213,16 +213,7 @@ func (s *Service) fieldDefs(ctx context.Context, q db.Queryer) ([]*FieldDef, err
 	if err != nil {
 		return nil, fmt.Errorf("ticket: custom fields: %w", err)
 	}
-	defer rows.Close()
-	var out []*FieldDef
-	for rows.Next() {
-		d, err := scanFieldDef(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, scanFieldDef)
 }
 
 // FieldDef returns one definition.

@@ -64,7 +64,7 @@ func (s *Service) Reference(typ Type, number int64) string {
 	return "#" + strconv.FormatInt(number, 10)
 }
 
-type scanner interface{ Scan(...any) error }
+type scanner = db.Scanner
 
 func (s *Service) scanTicket(row scanner) (*Ticket, error) {
 	var t Ticket

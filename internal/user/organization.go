@@ -11,7 +11,7 @@ import (
 	"github.com/docket/docket/internal/fault"
 )
 
-func scanOrg(row interface{ Scan(...any) error }) (*Organization, error) {
+func scanOrg(row db.Scanner) (*Organization, error) {
 	var o Organization
 	var c, u int64
 	if err := row.Scan(&o.ID, &o.Name, &o.Domain, &o.SharedTickets, &c, &u); err != nil {
@@ -142,14 +142,5 @@ func (s *Service) Organizations(ctx context.Context, after int64, limit int) ([]
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*Organization
-	for rows.Next() {
-		o, err := scanOrg(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, scanOrg)
 }

@@ -47,7 +47,7 @@ type NewUser struct {
 	Timezone     string
 }
 
-func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+func scanUser(row db.Scanner) (*User, error) {
 	var u User
 	var created, updated int64
 	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &u.OrganizationID, &u.Organization,
@@ -249,16 +249,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]*User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("user: list: %w", err)
 	}
-	defer rows.Close()
-	var out []*User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, scanUser)
 }
 
 // Count returns how many users exist (zero on a fresh install).

@@ -99,7 +99,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in Input) (*View, e
 	return s.Get(ctx, a, id)
 }
 
-func scan(row interface{ Scan(...any) error }) (*View, error) {
+func scan(row db.Scanner) (*View, error) {
 	var v View
 	var owner sql.NullInt64
 	var created int64
@@ -125,16 +125,7 @@ func (s *Service) List(ctx context.Context, a *user.Actor) ([]*View, error) {
 	if err != nil {
 		return nil, fmt.Errorf("view: list: %w", err)
 	}
-	defer rows.Close()
-	var out []*View
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, scan)
 }
 
 // Delete removes a view: its owner, or an admin for a shared one.
