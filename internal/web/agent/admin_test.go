@@ -109,6 +109,13 @@ func TestAdminPagesAreForAdmins(t *testing.T) {
 			t.Errorf("GET %s anonymously: %d %s", p, code, h.Get("Location"))
 		}
 	}
+	// The sub-navigation marks the page's own section, and only that one.
+	for p, current := range map[string]string{"/admin/teams/" + id(team.ID): "/admin/teams", "/admin/fields/new": "/admin/fields", "/admin/tokens": "/admin/tokens"} {
+		_, body, _ := admin.get(p)
+		if !strings.Contains(body, `href="`+current+`" aria-current="page"`) || strings.Count(body, `aria-current="page"`) != 1 {
+			t.Errorf("GET %s: the sub-navigation should mark %s as the current section", p, current)
+		}
+	}
 	for _, p := range posts {
 		if code, _, _ := admSubmit(agent, p, "name", "Agents rule", "email", "sneaky@example.test", "user", e.Admin.Email); code != http.StatusForbidden {
 			t.Errorf("POST %s as agent: %d, want 403", p, code)
