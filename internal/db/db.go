@@ -166,8 +166,12 @@ type Queryer interface {
 }
 
 // WithTx runs fn in one write transaction, committing when fn returns nil
-// and rolling back otherwise.
+// and rolling back otherwise. When ctx carries a transaction (WithinTx), fn
+// joins it instead: writes compose, and the outermost caller commits.
 func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if tx, ok := ctx.Value(txKey{}).(*Tx); ok && tx != nil {
+		return fn(tx)
+	}
 	stx, err := d.wpool.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
@@ -180,7 +184,27 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("db: commit: %w", err)
 	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
 	return nil
+}
+
+type txKey struct{}
+
+// WithinTx returns a context under which WithTx joins tx rather than
+// beginning a transaction of its own: a job or a rule can call services
+// (ticket.Service, say) and have all their writes commit or roll back as
+// one. On SQLite this is also the only way, since tx holds the single
+// writer connection.
+func WithinTx(ctx context.Context, tx *Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
+}
+
+// InTx reports whether ctx carries a transaction that WithTx would join.
+func InTx(ctx context.Context) bool {
+	tx, ok := ctx.Value(txKey{}).(*Tx)
+	return ok && tx != nil
 }
 
 // Ping checks that the database answers.

@@ -103,8 +103,15 @@ func (p pool) QueryRowContext(ctx context.Context, query string, args ...any) *s
 // Tx is a write transaction whose statements come from the writer's cache.
 type Tx struct {
 	*sql.Tx
-	cache *stmtCache
+	cache       *stmtCache
+	afterCommit []func()
 }
+
+// AfterCommit registers fn to run once the transaction has committed (and
+// never if it rolls back): the place to wake a worker for the rows the
+// transaction wrote, instead of sleeping and hoping the commit is done. In a
+// transaction joined through WithinTx, fn runs when the outermost commits.
+func (t *Tx) AfterCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
 
 func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	if t.cache == nil {

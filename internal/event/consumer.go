@@ -1,0 +1,155 @@
+package event
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/docket/docket/internal/db"
+)
+
+// Consumer is a durable reader of the event stream with a checkpoint of its
+// own. Handle runs in the same transaction that moves the checkpoint, so an
+// effect written to the database happens exactly once: a crash in the
+// middle of a batch rolls back both, and the batch is read again. Effects
+// outside the database must be idempotent (at least once). On PostgreSQL
+// one instance at a time holds a consumer's checkpoint row; the others skip
+// it until it is free.
+type Consumer struct {
+	Name string
+	// FromStart reads the whole stream on first start; otherwise a new
+	// consumer starts at the events written after it first runs.
+	FromStart bool
+	// Batch bounds the events handed to one Handle call (100).
+	Batch  int
+	Handle func(ctx context.Context, tx *db.Tx, events []Record) error
+
+	consumed atomic.Int64
+	position atomic.Int64
+}
+
+// Consumed counts events this process handled for the consumer.
+func (c *Consumer) Consumed() int64 { return c.consumed.Load() }
+
+// Position is the checkpoint as this process last saw it.
+func (c *Consumer) Position() int64 { return c.position.Load() }
+
+func (c *Consumer) init(ctx context.Context, l *Log, head int64) error {
+	start := head
+	if c.FromStart {
+		start = 0
+	}
+	_, err := l.db.W.ExecContext(ctx, l.q.Get("init-checkpoint"), c.Name, start, db.Now())
+	if err != nil {
+		return err
+	}
+	var pos int64
+	if err := l.db.R.QueryRowContext(ctx, l.q.Get("get-checkpoint"), c.Name).Scan(&pos); err == nil {
+		c.position.Store(pos)
+	}
+	return nil
+}
+
+// Drain hands the consumer every event after its checkpoint, batch by
+// batch, and reports how many it handled.
+func (c *Consumer) Drain(ctx context.Context, l *Log) (int, error) {
+	batch := c.Batch
+	if batch <= 0 {
+		batch = 100
+	}
+	total := 0
+	for ctx.Err() == nil {
+		n, err := c.step(ctx, l, batch)
+		total += n
+		if err != nil || n < batch {
+			return total, err
+		}
+	}
+	return total, ctx.Err()
+}
+
+// errBusy means another instance holds the checkpoint right now.
+var errBusy = errors.New("busy")
+
+func (c *Consumer) step(ctx context.Context, l *Log, batch int) (int, error) {
+	n := 0
+	err := l.db.WithTx(ctx, func(tx *db.Tx) error {
+		var pos int64
+		err := tx.QueryRowContext(ctx, l.q.Get("lock-checkpoint"), c.Name).Scan(&pos)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errBusy // locked by another instance (or not initialised yet)
+		}
+		if err != nil {
+			return err
+		}
+		recs, err := l.Read(ctx, tx, pos, batch)
+		if err != nil || len(recs) == 0 {
+			return err
+		}
+		if err := c.Handle(ctx, tx, recs); err != nil {
+			return fmt.Errorf("handle events %d..%d: %w", recs[0].Position, recs[len(recs)-1].Position, err)
+		}
+		last := recs[len(recs)-1].Position
+		if _, err := tx.ExecContext(ctx, l.q.Get("save-checkpoint"), c.Name, last, db.Now()); err != nil {
+			return err
+		}
+		n = len(recs)
+		tx.AfterCommit(func() {
+			c.consumed.Add(int64(n))
+			c.position.Store(last)
+		})
+		return nil
+	})
+	if errors.Is(err, errBusy) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("event: consumer %s: %w", c.Name, err)
+	}
+	return n, nil
+}
+
+// TicketPayload is the payload of every ticket event.
+type TicketPayload struct {
+	Number    int64    `json:"number"`
+	TeamID    int64    `json:"team_id,omitempty"`
+	Fields    []string `json:"fields,omitempty"`
+	MessageID int64    `json:"message_id,omitempty"`
+	Internal  bool     `json:"internal,omitempty"`
+	// Changes lists each changed field with its old and new value.
+	Changes []Change `json:"changes,omitempty"`
+	// Other is the other ticket of a merge, link or follow-up.
+	Other    int64  `json:"other,omitempty"`
+	LinkType string `json:"link_type,omitempty"`
+	// Depth counts how many automatic writes led to this one: a rule's
+	// write caused by another rule's write is one deeper.
+	Depth int `json:"depth,omitempty"`
+}
+
+// Change is one field's old and new value.
+type Change struct {
+	Field string `json:"field"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
+}
+
+// BusEvent turns a ticket record into the in-process event the live UI
+// uses; false for events about anything else.
+func (r Record) BusEvent() (Event, bool) {
+	if r.SubjectType != "ticket" || r.TicketID == 0 {
+		return Event{}, false
+	}
+	var p TicketPayload
+	if err := json.Unmarshal(r.Payload, &p); err != nil {
+		return Event{}, false
+	}
+	e := Event{Type: r.Kind, At: r.At, TicketID: r.TicketID, Number: p.Number, TeamID: p.TeamID, Fields: p.Fields,
+		MessageID: p.MessageID, Internal: p.Internal}
+	if r.Actor.Type == ActorUser {
+		e.ActorID = r.Actor.ID
+	}
+	return e, true
+}
