@@ -227,21 +227,23 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 	if err != nil {
 		return fmt.Errorf("open folder %q: %w", mb.Folder, err)
 	}
-	var validity, last int64
-	err = f.im.db.R.QueryRowContext(ctx, f.im.q.Get("imap-state"), mb.ID).Scan(&validity, &last)
+	// stored is the UIDVALIDITY this fetch starts from (0 when none): the
+	// checkpoint accepts a new one only in place of it.
+	var stored, last int64
+	err = f.im.db.R.QueryRowContext(ctx, f.im.q.Get("imap-state"), mb.ID).Scan(&stored, &last)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	if validity != int64(sel.UIDValidity) {
+	if stored != int64(sel.UIDValidity) {
 		// A new UIDVALIDITY renumbers the folder: start over; the content
 		// hash keeps already imported messages from being imported again.
-		if validity != 0 {
+		if stored != 0 {
 			f.log.Warn("imap UIDVALIDITY changed; rescanning the folder", "mailbox", mb.Address)
 		}
 		last = 0
 	}
 	if sel.NumMessages == 0 {
-		return f.checkpoint(ctx, mb.ID, sel.UIDValidity, last)
+		return f.checkpoint(ctx, mb.ID, stored, sel.UIDValidity, last)
 	}
 	res, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{{Start: imap.UID(last + 1), Stop: 0}}}}, nil).Wait()
 	if err != nil {
@@ -281,7 +283,7 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 		f.mu.Lock()
 		delete(f.failures, [2]int64{mb.ID, int64(uid)})
 		f.mu.Unlock()
-		if err := f.checkpoint(ctx, mb.ID, sel.UIDValidity, int64(uid)); err != nil {
+		if err := f.checkpoint(ctx, mb.ID, stored, sel.UIDValidity, int64(uid)); err != nil {
 			return err
 		}
 		if err := f.afterImport(c, mb, uid); err != nil {
@@ -291,8 +293,11 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 	return nil
 }
 
-func (f *Fetcher) checkpoint(ctx context.Context, id int64, validity uint32, last int64) error {
-	_, err := f.im.db.W.ExecContext(ctx, f.im.q.Get("save-imap-state"), id, int64(validity), last, db.Now())
+// checkpoint records that every message up to last under validity is
+// stored. It never moves the checkpoint backwards (see save-imap-state):
+// a new UIDVALIDITY replaces only the stored one this fetch started from.
+func (f *Fetcher) checkpoint(ctx context.Context, id, stored int64, validity uint32, last int64) error {
+	_, err := f.im.db.W.ExecContext(ctx, f.im.q.Get("save-imap-state"), id, int64(validity), last, db.Now(), stored)
 	return err
 }
 
