@@ -86,7 +86,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	sendDone := make(chan struct{})
 	go func() {
 		defer close(fetchDone)
-		mail.NewFetcher(s.Importer, s.Mailboxes, log.With("component", "imap")).Run(fetchCtx)
+		mail.NewFetcher(s.Importer, s.Mailboxes, s.Leases, log.With("component", "imap")).Run(fetchCtx)
 	}()
 	go func() {
 		defer close(sendDone)

@@ -36,7 +36,7 @@ func BenchmarkIMAPImport(b *testing.B) {
 			}
 			peer.deliver(b, "INBOX", raw(from, "support@example.test", fmt.Sprintf("VPN problem %d", j%100), fmt.Sprintf("b%d-%d@x", i, j), reply, body))
 		}
-		f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		f := mail.NewFetcher(e.im, e.s.Mailboxes, e.s.Leases, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		b.StartTimer()
 		start := time.Now()
 		if err := f.Sync(context.Background(), mb.ID); err != nil {

@@ -20,12 +20,15 @@ import (
 
 // Fetcher keeps one IMAP connection per IMAP mailbox: it imports new mail,
 // then waits with IDLE (or polls), reconnecting with backoff when the
-// connection drops. Progress is checkpointed by UIDVALIDITY and UID after
-// each message is committed; a message is only flagged, moved or deleted
-// on the server after that.
+// connection drops. With several instances on one database, each mailbox
+// is fetched only by the instance holding its lease (see watch).
+// Progress is checkpointed by UIDVALIDITY and UID after each message is
+// committed; a message is only flagged, moved or deleted on the server
+// after that.
 type Fetcher struct {
 	im        *Importer
 	mailboxes *mailbox.Service
+	leases    Leaser
 	log       *slog.Logger
 	// PollEvery is how often a server without IDLE is checked, and how
 	// long one IDLE lasts before it is renewed.
@@ -38,28 +41,51 @@ type Fetcher struct {
 	// made before it is recorded as rejected (raw kept) so the messages
 	// after it are not held up forever.
 	GiveUpAfter int
+	// LeaseTTL is how long a mailbox's lease lasts unrenewed: when the
+	// instance fetching a mailbox dies, another takes it over within
+	// about LeaseTTL + LeaseRetry.
+	LeaseTTL time.Duration
+	// LeaseRenew is how often the holder renews its lease, well within
+	// LeaseTTL.
+	LeaseRenew time.Duration
+	// LeaseRetry is how often an instance without the lease tries to take
+	// it.
+	LeaseRetry time.Duration
 
 	mu       sync.Mutex
 	failures map[[2]int64]int // (mailbox, uid) → failed attempts
 }
 
-// NewFetcher returns a Fetcher importing with im.
-func NewFetcher(im *Importer, mailboxes *mailbox.Service, log *slog.Logger) *Fetcher {
-	return &Fetcher{im: im, mailboxes: mailboxes, log: log, PollEvery: time.Minute, MaxBackoff: 5 * time.Minute,
-		GiveUpAfter: 5, failures: map[[2]int64]int{}}
+// NewFetcher returns a Fetcher importing with im, fetching each mailbox
+// while it holds that mailbox's lease from leases.
+func NewFetcher(im *Importer, mailboxes *mailbox.Service, leases Leaser, log *slog.Logger) *Fetcher {
+	return &Fetcher{im: im, mailboxes: mailboxes, leases: leases, log: log, PollEvery: time.Minute,
+		MaxBackoff: 5 * time.Minute, GiveUpAfter: 5, LeaseTTL: 30 * time.Second, LeaseRenew: 10 * time.Second,
+		LeaseRetry: 5 * time.Second, failures: map[[2]int64]int{}}
 }
 
 // Run watches every active IMAP mailbox until ctx ends, picking up
 // mailboxes added or changed later (checked every minute).
 func (f *Fetcher) Run(ctx context.Context) {
-	running := map[int64]context.CancelFunc{}
-	versions := map[int64]time.Time{}
-	var wg sync.WaitGroup
+	type watcher struct {
+		cancel  context.CancelFunc
+		done    chan struct{}
+		version time.Time
+	}
+	running := map[int64]*watcher{}
+	// stop ends a mailbox's watcher and waits until it has released the
+	// lease, so a watcher started after it cannot have its lease dropped.
+	stop := func(w *watcher) {
+		w.cancel()
+		<-w.done
+	}
 	defer func() {
-		for _, cancel := range running {
-			cancel()
+		for _, w := range running {
+			w.cancel()
 		}
-		wg.Wait()
+		for _, w := range running {
+			<-w.done
+		}
 	}()
 	for {
 		mbs, err := f.mailboxes.List(ctx)
@@ -72,22 +98,22 @@ func (f *Fetcher) Run(ctx context.Context) {
 				continue
 			}
 			seen[mb.ID] = true
-			if cancel, ok := running[mb.ID]; ok && versions[mb.ID].Equal(mb.UpdatedAt) {
+			if w, ok := running[mb.ID]; ok && w.version.Equal(mb.UpdatedAt) {
 				continue
 			} else if ok {
-				cancel() // settings changed: reconnect with the new ones
+				stop(w) // settings changed: reconnect with the new ones
 			}
 			mctx, cancel := context.WithCancel(ctx)
-			running[mb.ID], versions[mb.ID] = cancel, mb.UpdatedAt
-			wg.Add(1)
+			w := &watcher{cancel: cancel, done: make(chan struct{}), version: mb.UpdatedAt}
+			running[mb.ID] = w
 			go func(id int64) {
-				defer wg.Done()
+				defer close(w.done)
 				f.watch(mctx, id)
 			}(mb.ID)
 		}
-		for id, cancel := range running {
+		for id, w := range running {
 			if !seen[id] {
-				cancel()
+				stop(w)
 				delete(running, id)
 			}
 		}
@@ -99,8 +125,9 @@ func (f *Fetcher) Run(ctx context.Context) {
 	}
 }
 
-// watch keeps one mailbox imported until ctx ends.
-func (f *Fetcher) watch(ctx context.Context, id int64) {
+// fetch keeps one mailbox imported until ctx ends, reconnecting with
+// backoff.
+func (f *Fetcher) fetch(ctx context.Context, id int64) {
 	backoff := time.Second
 	for ctx.Err() == nil {
 		err := f.Session(ctx, id)
@@ -112,7 +139,7 @@ func (f *Fetcher) watch(ctx context.Context, id int64) {
 			msg = err.Error()
 			f.log.Warn("imap connection lost; retrying", "mailbox_id", id, "in", backoff.String(), "err", err)
 		}
-		_ = f.mailboxes.SetStatus(context.WithoutCancel(ctx), id, msg)
+		f.setStatus(context.WithoutCancel(ctx), id, msg)
 		select {
 		case <-ctx.Done():
 			return
@@ -124,9 +151,16 @@ func (f *Fetcher) watch(ctx context.Context, id int64) {
 	}
 }
 
+// setStatus records the outcome of the last connection attempt for the
+// admin pages, with the instance that made it.
+func (f *Fetcher) setStatus(ctx context.Context, id int64, msg string) {
+	_ = f.mailboxes.SetStatus(ctx, id, fmt.Sprintf("%s (instance %s)", msg, f.leases.Holder()))
+}
+
 // Session connects once, imports everything new and then keeps waiting
 // for more until the connection fails or ctx ends. Sync runs only the
-// import part.
+// import part. Neither takes the mailbox's lease: the caller must be the
+// only one fetching the mailbox (Run takes care of that).
 func (f *Fetcher) Session(ctx context.Context, id int64) error {
 	return f.session(ctx, id, true)
 }
@@ -165,7 +199,7 @@ func (f *Fetcher) session(ctx context.Context, id int64, wait bool) error {
 	if err := login(ctx, c, mb, f.mailboxes); err != nil {
 		return fmt.Errorf("login as %s: %w", mb.IMAP.Username, err)
 	}
-	_ = f.mailboxes.SetStatus(ctx, id, "connected")
+	f.setStatus(ctx, id, "connected")
 	for {
 		if err := f.importNew(ctx, c, mb); err != nil {
 			return err
@@ -227,21 +261,23 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 	if err != nil {
 		return fmt.Errorf("open folder %q: %w", mb.Folder, err)
 	}
-	var validity, last int64
-	err = f.im.db.R.QueryRowContext(ctx, f.im.q.Get("imap-state"), mb.ID).Scan(&validity, &last)
+	// stored is the UIDVALIDITY this fetch starts from (0 when none): the
+	// checkpoint accepts a new one only in place of it.
+	var stored, last int64
+	err = f.im.db.R.QueryRowContext(ctx, f.im.q.Get("imap-state"), mb.ID).Scan(&stored, &last)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	if validity != int64(sel.UIDValidity) {
+	if stored != int64(sel.UIDValidity) {
 		// A new UIDVALIDITY renumbers the folder: start over; the content
 		// hash keeps already imported messages from being imported again.
-		if validity != 0 {
+		if stored != 0 {
 			f.log.Warn("imap UIDVALIDITY changed; rescanning the folder", "mailbox", mb.Address)
 		}
 		last = 0
 	}
 	if sel.NumMessages == 0 {
-		return f.checkpoint(ctx, mb.ID, sel.UIDValidity, last)
+		return f.checkpoint(ctx, mb.ID, stored, sel.UIDValidity, last)
 	}
 	res, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{{Start: imap.UID(last + 1), Stop: 0}}}}, nil).Wait()
 	if err != nil {
@@ -281,7 +317,7 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 		f.mu.Lock()
 		delete(f.failures, [2]int64{mb.ID, int64(uid)})
 		f.mu.Unlock()
-		if err := f.checkpoint(ctx, mb.ID, sel.UIDValidity, int64(uid)); err != nil {
+		if err := f.checkpoint(ctx, mb.ID, stored, sel.UIDValidity, int64(uid)); err != nil {
 			return err
 		}
 		if err := f.afterImport(c, mb, uid); err != nil {
@@ -291,8 +327,11 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 	return nil
 }
 
-func (f *Fetcher) checkpoint(ctx context.Context, id int64, validity uint32, last int64) error {
-	_, err := f.im.db.W.ExecContext(ctx, f.im.q.Get("save-imap-state"), id, int64(validity), last, db.Now())
+// checkpoint records that every message up to last under validity is
+// stored. It never moves the checkpoint backwards (see save-imap-state):
+// a new UIDVALIDITY replaces only the stored one this fetch started from.
+func (f *Fetcher) checkpoint(ctx context.Context, id, stored int64, validity uint32, last int64) error {
+	_, err := f.im.db.W.ExecContext(ctx, f.im.q.Get("save-imap-state"), id, int64(validity), last, db.Now(), stored)
 	return err
 }
 

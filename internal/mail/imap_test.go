@@ -33,10 +33,44 @@ type literal struct{ *bytes.Reader }
 func (l literal) Size() int64 { return int64(l.Len()) }
 
 // imapPeer is a real IMAP server on loopback (go-imap's in-memory backend).
+// It counts logins, and the sessions logged in at once.
 type imapPeer struct {
 	user *imapmemserver.User
 	addr string
 	srv  *imapserver.Server
+
+	logins, loggedIn, maxLoggedIn atomic.Int32
+}
+
+// countingSession is a session of imapPeer that keeps its counts.
+type countingSession struct {
+	imapserver.Session
+	peer     *imapPeer
+	loggedIn bool
+}
+
+func (s *countingSession) Login(username, password string) error {
+	if err := s.Session.Login(username, password); err != nil {
+		return err
+	}
+	s.loggedIn = true
+	s.peer.logins.Add(1)
+	n := s.peer.loggedIn.Add(1)
+	for m := s.peer.maxLoggedIn.Load(); n > m && !s.peer.maxLoggedIn.CompareAndSwap(m, n); m = s.peer.maxLoggedIn.Load() {
+	}
+	return nil
+}
+
+func (s *countingSession) Close() error {
+	if s.loggedIn {
+		s.loggedIn = false
+		s.peer.loggedIn.Add(-1)
+	}
+	return s.Session.Close()
+}
+
+func (s *countingSession) Move(w *imapserver.MoveWriter, set imap.NumSet, dest string) error {
+	return s.Session.(imapserver.SessionMove).Move(w, set, dest)
 }
 
 func startIMAP(t testing.TB, caps imap.CapSet) *imapPeer {
@@ -50,9 +84,10 @@ func startIMAP(t testing.TB, caps imap.CapSet) *imapPeer {
 		t.Fatal(err)
 	}
 	mem.AddUser(u)
-	srv := imapserver.New(&imapserver.Options{
+	p := &imapPeer{user: u}
+	p.srv = imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			return &countingSession{Session: mem.NewSession(), peer: p}, nil, nil
 		},
 		Caps:         caps,
 		InsecureAuth: true,
@@ -62,9 +97,10 @@ func startIMAP(t testing.TB, caps imap.CapSet) *imapPeer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return &imapPeer{user: u, addr: ln.Addr().String(), srv: srv}
+	p.addr = ln.Addr().String()
+	go p.srv.Serve(ln)
+	t.Cleanup(func() { p.srv.Close() })
+	return p
 }
 
 type nopLogger struct{}
@@ -112,7 +148,7 @@ func TestIMAPImportRestartAndUIDValidity(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			peer.deliver(t, "INBOX", raw(fmt.Sprintf("u%d@example.org", i), "support@example.test", fmt.Sprint("Issue ", i), fmt.Sprintf("i%d@x", i), "", "help"))
 		}
-		f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		f := mail.NewFetcher(e.im, e.s.Mailboxes, e.s.Leases, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		ctx := context.Background()
 		if err := f.Sync(ctx, mb.ID); err != nil {
 			t.Fatal(err)
@@ -162,7 +198,7 @@ func TestIMAPNothingAcknowledgedWhenStoringFails(t *testing.T) {
 		return nil
 	})
 	refuse.Store(true)
-	f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f := mail.NewFetcher(e.im, e.s.Mailboxes, e.s.Leases, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := f.Sync(context.Background(), mb.ID); err == nil {
 		t.Fatal("a sync whose import failed reported success")
 	}
@@ -190,7 +226,7 @@ func TestIMAPIdlePush(t *testing.T) {
 	e := setup(t, apptest.DB(t, db.SQLite))
 	peer := startIMAP(t, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}})
 	mb := imapMailbox(t, e, peer, "flag")
-	f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f := mail.NewFetcher(e.im, e.s.Mailboxes, e.s.Leases, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f.PollEvery = time.Hour // only IDLE can bring the message in time
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -267,7 +303,7 @@ func TestIMAPConnectionDroppedMidFetch(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		peer.deliver(t, "INBOX", raw(fmt.Sprintf("c%d@example.org", i), "support@example.test", fmt.Sprint("Cut ", i), fmt.Sprintf("c%d@x", i), "", big))
 	}
-	f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f := mail.NewFetcher(e.im, e.s.Mailboxes, e.s.Leases, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	proxy.cut.Store(int64(len(big)) + 4000) // into the second message's FETCH
 	if err := f.Sync(context.Background(), mb.ID); err == nil {
 		t.Fatal("a sync cut off mid-fetch reported success")
@@ -354,7 +390,7 @@ func TestIMAPXOAUTH2(t *testing.T) {
 	if mb.IMAPAuth != "xoauth2" || !mb.OAuth.HasRefresh || mb.OAuth.RefreshToken != "" {
 		t.Fatalf("mailbox oauth = %+v", mb.OAuth)
 	}
-	f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f := mail.NewFetcher(e.im, e.s.Mailboxes, e.s.Leases, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := f.Sync(context.Background(), mb.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +427,7 @@ func TestIMAPPoisonMessageDoesNotBlockTheMailbox(t *testing.T) {
 		}
 		return nil
 	})
-	f := mail.NewFetcher(e.im, e.s.Mailboxes, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f := mail.NewFetcher(e.im, e.s.Mailboxes, e.s.Leases, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f.GiveUpAfter = 3
 	for i := 0; i < 2; i++ {
 		if err := f.Sync(context.Background(), mb.ID); err == nil {

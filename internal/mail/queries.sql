@@ -42,9 +42,15 @@ SELECT number FROM tickets WHERE number = $1;
 SELECT uid_validity, last_uid FROM imap_state WHERE mailbox_id = $1;
 
 -- name: save-imap-state
+-- The checkpoint only moves forward: to a later UID under the same
+-- UIDVALIDITY, or to a new UIDVALIDITY when the stored one is still the one
+-- this fetch read when it began ($5). A fetcher that lost its lease while
+-- working can therefore never rewind it, nor undo a newer UIDVALIDITY.
 INSERT INTO imap_state (mailbox_id, uid_validity, last_uid, updated_at) VALUES ($1, $2, $3, $4)
 ON CONFLICT (mailbox_id) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid,
-    updated_at = excluded.updated_at;
+    updated_at = excluded.updated_at
+WHERE (imap_state.uid_validity = excluded.uid_validity AND imap_state.last_uid < excluded.last_uid)
+   OR (imap_state.uid_validity <> excluded.uid_validity AND imap_state.uid_validity = $5);
 
 -- name: list-quarantine
 SELECT i.id, COALESCE(i.mailbox_id, 0), i.message_id, i.content_hash, i.sender, i.subject, i.decision, i.received_at
