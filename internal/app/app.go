@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/auth"
@@ -19,6 +20,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/idempotency"
+	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/lease"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
@@ -146,6 +148,13 @@ type Services struct {
 	// Leases hand named work (such as fetching one IMAP mailbox) to one
 	// instance at a time; one holder id per process.
 	Leases *lease.Leases
+	// Events is the durable domain event log; Pump carries its events to
+	// this process's Bus and durable consumers.
+	Events *event.Log
+	Pump   *event.Pump
+	// Jobs queues background work; Runner runs it (see Start).
+	Jobs   *job.Queue
+	Runner *job.Runner
 	// Stop signals long-lived work (live streams) that the server is
 	// shutting down; Stopping is closed by it.
 	Stop     context.CancelFunc
@@ -179,6 +188,13 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Services,
 func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) (*Services, error) {
 	var err error
 	s := &Services{DB: d, Bus: event.NewBus()}
+	if s.Events, err = event.NewLog(d); err != nil {
+		return nil, err
+	}
+	s.Pump = event.NewPump(s.Events, s.Bus, log.With("component", "events"))
+	if s.Jobs, err = job.NewQueue(d); err != nil {
+		return nil, err
+	}
 	stopCtx, stop := context.WithCancel(context.Background())
 	s.Stop, s.Stopping = stop, stopCtx.Done()
 	fail := func(err error) (*Services, error) { return nil, err }
@@ -189,7 +205,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	for k, v := range cfg.TicketPrefixes {
 		prefixes[ticket.Type(k)] = v
 	}
-	if s.Tickets, err = ticket.New(d, s.Users, s.Bus, ticket.Options{Prefixes: prefixes}); err != nil {
+	if s.Tickets, err = ticket.New(d, s.Users, s.Events, ticket.Options{Prefixes: prefixes}); err != nil {
 		return fail(err)
 	}
 	maxUpload := cfg.MaxUploadBytes
@@ -231,13 +247,27 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Leases, err = lease.New(d); err != nil {
 		return fail(err)
 	}
+	s.Runner = job.NewRunner(s.Jobs, s.Leases, job.Options{Logger: log})
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
-		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries()} {
+		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
+		s.Events.Queries(), s.Jobs.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}
 	}
 	return s, nil
+}
+
+// Start runs the background work every instance does — the event pump
+// and the job runner — until ctx is done or the returned stop is called;
+// stop waits for both to finish.
+func (s *Services) Start(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.Pump.Run(ctx) }()
+	go func() { defer wg.Done(); s.Runner.Run(ctx) }()
+	return func() { cancel(); wg.Wait() }
 }
 
 func newLogger(w io.Writer, level, format string) *slog.Logger {

@@ -80,6 +80,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 		defer smtpd.Shutdown(context.WithoutCancel(ctx))
 		log.Info("accepting mail", "smtp_addr", sln.Addr().String())
 	}
+	// Events and jobs run until shutdown, after the HTTP servers stopped.
+	stopBackground := s.Start(context.WithoutCancel(ctx))
+	defer stopBackground()
 	// IMAP mailboxes are fetched in the background; Run stops with ctx.
 	fetchCtx, stopFetch := context.WithCancel(context.WithoutCancel(ctx))
 	fetchDone := make(chan struct{})

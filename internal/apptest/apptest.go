@@ -82,6 +82,7 @@ func Services(t testing.TB, d *db.DB) *app.Services {
 	if err != nil {
 		t.Fatalf("build services: %v", err)
 	}
+	t.Cleanup(s.Start(context.Background()))
 	return s
 }
 
@@ -103,6 +104,7 @@ func Server(t testing.TB, d *db.DB) *Env {
 	if err != nil {
 		t.Fatalf("build services: %v", err)
 	}
+	t.Cleanup(s.Start(context.Background()))
 	e := ServerFor(t, d, s)
 	e.Admin = User(t, s, user.RoleAdmin, "")
 	e.Client = e.ClientFor(t, e.Admin)

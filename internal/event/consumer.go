@@ -153,3 +153,31 @@ func (r Record) BusEvent() (Event, bool) {
 	}
 	return e, true
 }
+
+type depthKey struct{}
+
+// MaxDepth bounds chains of automatic writes: a rule whose write triggers
+// another rule, and so on. A write deeper than this is refused, which
+// stops two rules that trigger each other.
+const MaxDepth = 8
+
+// CausedBy returns a context for writes made in reaction to r: one level
+// deeper than the write that produced r.
+func CausedBy(ctx context.Context, r Record) context.Context {
+	var p struct {
+		Depth int `json:"depth"`
+	}
+	_ = json.Unmarshal(r.Payload, &p)
+	return context.WithValue(ctx, depthKey{}, p.Depth+1)
+}
+
+// DepthOf is how many automatic writes led to a write made under ctx (0 for
+// a person's own action).
+func DepthOf(ctx context.Context) int {
+	d, _ := ctx.Value(depthKey{}).(int)
+	return d
+}
+
+// ErrTooDeep refuses a write at the end of too long a chain of automatic
+// writes.
+var ErrTooDeep = errors.New("event: too many automatic writes in a chain (a rule loop?)")

@@ -326,7 +326,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		if err != nil {
 			return err
 		}
-		if err := s.appendEvents(ctx, tx, id, a.ID, now, []change{{field: "created", new: s.Reference(in.Type, number)}}); err != nil {
+		if err := s.appendEvents(ctx, tx, id, a, now, []change{{field: "created", new: s.Reference(in.Type, number)}}); err != nil {
 			return err
 		}
 		if in.InTx != nil {
@@ -335,6 +335,9 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 			}
 		}
 		if t, err = s.byID(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, a, event.TicketCreated, t, event.TicketPayload{MessageID: msgID}); err != nil {
 			return err
 		}
 		if len(s.hooks) == 0 {
@@ -351,8 +354,6 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		return nil, fmt.Errorf("ticket: create: %w", err)
 	}
 	t.Followers, _ = s.followers(ctx, s.db.R, t.ID)
-	s.publish(event.Event{Type: event.TicketCreated, At: t.CreatedAt, TicketID: t.ID, Number: t.Number, ActorID: a.ID,
-		TeamID: refID(t.Team), MessageID: msgID})
 	return t, nil
 }
 

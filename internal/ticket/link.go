@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
@@ -104,17 +103,20 @@ func (s *Service) link(ctx context.Context, a *user.Actor, number int64, typ Lin
 			}
 			return err
 		}
-		if err := s.appendEvents(ctx, tx, from.ID, a.ID, now, []change{{"link", "", string(typ) + " " + to.Reference}}); err != nil {
+		if err := s.appendEvents(ctx, tx, from.ID, a, now, []change{{"link", "", string(typ) + " " + to.Reference}}); err != nil {
 			return err
 		}
-		return s.appendEvents(ctx, tx, to.ID, a.ID, now, []change{{"link", "", string(inverse[typ]) + " " + from.Reference}})
+		if err := s.appendEvents(ctx, tx, to.ID, a, now, []change{{"link", "", string(inverse[typ]) + " " + from.Reference}}); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, a, event.LinkCreated, from, event.TicketPayload{Other: to.Number, LinkType: string(typ)}); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, a, event.LinkCreated, to, event.TicketPayload{Other: from.Number, LinkType: string(inverse[typ])})
 	})
 	if err != nil {
 		return fmt.Errorf("ticket: link %d to %d: %w", number, other, err)
 	}
-	at := time.Now().UTC()
-	s.publish(event.Event{Type: event.LinkCreated, At: at, TicketID: from.ID, Number: from.Number, ActorID: a.ID, TeamID: refID(from.Team)})
-	s.publish(event.Event{Type: event.LinkCreated, At: at, TicketID: to.ID, Number: to.Number, ActorID: a.ID, TeamID: refID(to.Team)})
 	return nil
 }
 
@@ -231,7 +233,11 @@ func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) 
 		if err := s.writeTicket(ctx, tx, dst, dst.Version, now, 0); err != nil {
 			return err
 		}
-		if err := s.appendEvents(ctx, tx, dst.ID, a.ID, now, dstChanges); err != nil {
+		if err := s.appendEvents(ctx, tx, dst.ID, a, now, dstChanges); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, a, event.TicketUpdated, dst, event.TicketPayload{Fields: []string{"merged"}, Other: src.Number,
+			Changes: payloadChanges(dstChanges)}); err != nil {
 			return err
 		}
 		srcChanges := []change{{"merged_into", "", dst.Reference}}
@@ -250,14 +256,14 @@ func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) 
 		if err := s.writeTicket(ctx, tx, src, src.Version, now, dst.ID); err != nil {
 			return err
 		}
-		return s.appendEvents(ctx, tx, src.ID, a.ID, now, srcChanges)
+		if err := s.appendEvents(ctx, tx, src.ID, a, now, srcChanges); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, a, event.TicketMerged, src, event.TicketPayload{Other: dst.Number, Changes: payloadChanges(srcChanges)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ticket: merge %d into %d: %w", number, into, err)
 	}
-	at := time.Now().UTC()
-	s.publish(event.Event{Type: event.TicketMerged, At: at, TicketID: src.ID, Number: src.Number, ActorID: a.ID, TeamID: refID(src.Team)})
-	s.publish(event.Event{Type: event.TicketUpdated, At: at, TicketID: dst.ID, Number: dst.Number, ActorID: a.ID, TeamID: refID(dst.Team), Fields: []string{"merged"}})
 	return s.Get(ctx, a, number)
 }
 

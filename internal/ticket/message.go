@@ -221,7 +221,11 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 		if err := s.writeTicket(ctx, tx, t, t.Version, now, 0); err != nil {
 			return err
 		}
-		if err := s.appendEvents(ctx, tx, t.ID, a.ID, now, changes); err != nil {
+		if err := s.appendEvents(ctx, tx, t.ID, a, now, changes); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, a, event.MessageCreated, t, event.TicketPayload{MessageID: msgID, Internal: in.Internal,
+			Fields: changed, Changes: payloadChanges(changes)}); err != nil {
 			return err
 		}
 		if in.InTx != nil {
@@ -255,8 +259,6 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 		}
 		return msgs[0], nil
 	}
-	s.publish(event.Event{Type: event.MessageCreated, At: time.Now().UTC(), TicketID: t.ID, Number: t.Number,
-		ActorID: a.ID, TeamID: refID(t.Team), MessageID: msgID, Internal: in.Internal, Fields: changed})
 	return s.message(ctx, msgID, t.Number)
 }
 

@@ -31,10 +31,10 @@ UPDATE tickets SET type = $2, subject = $3, status = $4, resolution = $5, soluti
 WHERE id = $1 AND version = $20;
 
 -- name: insert-event
-INSERT INTO ticket_events (ticket_id, actor_id, at, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6);
+INSERT INTO ticket_events (ticket_id, actor_id, actor_name, at, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6, $7);
 
 -- name: list-events
-SELECT e.id, e.at, COALESCE(u.email, ''), COALESCE(u.name, ''), e.field, e.old_value, e.new_value
+SELECT e.id, e.at, COALESCE(u.email, ''), COALESCE(u.name, e.actor_name), e.field, e.old_value, e.new_value
 FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
 WHERE e.ticket_id = $1 AND e.id > $2
 ORDER BY e.id

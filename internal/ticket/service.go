@@ -34,13 +34,13 @@ type Service struct {
 	db    *db.DB
 	q     *db.Queries
 	users *user.Service
-	bus   *event.Bus
+	events *event.Log
 	opts  Options
 	hooks []TxHook
 }
 
 // New returns a Service over d.
-func New(d *db.DB, users *user.Service, bus *event.Bus, opts Options) (*Service, error) {
+func New(d *db.DB, users *user.Service, events *event.Log, opts Options) (*Service, error) {
 	q, err := db.LoadQueries(queryFiles, ".", d.Dialect)
 	if err != nil {
 		return nil, err
@@ -48,7 +48,7 @@ func New(d *db.DB, users *user.Service, bus *event.Bus, opts Options) (*Service,
 	if opts.Prefixes == nil {
 		opts.Prefixes = map[Type]string{}
 	}
-	s := &Service{db: d, q: q, users: users, bus: bus, opts: opts}
+	s := &Service{db: d, q: q, users: users, events: events, opts: opts}
 	s.addGetQueries()
 	return s, nil
 }
@@ -241,9 +241,13 @@ type change struct {
 	field, old, new string
 }
 
-func (s *Service) appendEvents(ctx context.Context, tx *db.Tx, ticketID, actorID int64, at int64, changes []change) error {
+func (s *Service) appendEvents(ctx context.Context, tx *db.Tx, ticketID int64, a *user.Actor, at int64, changes []change) error {
+	name := ""
+	if !a.IsPerson() {
+		name = a.EventActor().Name
+	}
 	for _, c := range changes {
-		if _, err := tx.ExecContext(ctx, s.q.Get("insert-event"), ticketID, nullID(actorID), at, c.field, c.old, c.new); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q.Get("insert-event"), ticketID, nullID(a.PersonID()), name, at, c.field, c.old, c.new); err != nil {
 			return fmt.Errorf("append history: %w", err)
 		}
 	}
@@ -264,8 +268,25 @@ func nullTime(t *int64) any {
 	return *t
 }
 
-func (s *Service) publish(e event.Event) {
-	if s.bus != nil {
-		s.bus.Publish(e)
+// emit writes ticket t's domain event in tx, for consumers (live updates,
+// counts, notifications, SLA, automation, webhooks) to read after commit.
+func (s *Service) emit(ctx context.Context, tx *db.Tx, a *user.Actor, kind string, t *Ticket, p event.TicketPayload) error {
+	if s.events == nil {
+		return nil
 	}
+	p.Number, p.TeamID = t.Number, refID(t.Team)
+	p.Depth = event.DepthOf(ctx)
+	if p.Depth > event.MaxDepth {
+		return fmt.Errorf("%s on %s at depth %d: %w", kind, t.Reference, p.Depth, event.ErrTooDeep)
+	}
+	_, err := s.events.Append(ctx, tx, kind, a.EventActor(), "ticket", t.ID, t.ID, p)
+	return err
+}
+
+func payloadChanges(cs []change) []event.Change {
+	out := make([]event.Change, len(cs))
+	for i, c := range cs {
+		out[i] = event.Change{Field: c.field, Old: c.old, New: c.new}
+	}
+	return out
 }

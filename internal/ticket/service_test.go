@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
@@ -63,7 +64,7 @@ func TestCreateDefaultsHistoryAndEvent(t *testing.T) {
 			if e.Type != event.TicketCreated || e.Number != tk.Number || e.ActorID != agent.ID {
 				t.Errorf("event = %+v", e)
 			}
-		default:
+		case <-time.After(5 * time.Second):
 			t.Error("no ticket.created event published")
 		}
 		evs, err := s.Tickets.Events(ctx, agent, tk.Number, 0, 50)

@@ -87,10 +87,7 @@ func (s *Service) Update(ctx context.Context, a *user.Actor, number int64, p Pat
 		if err != nil {
 			return nil, fmt.Errorf("ticket: update %d: %w", number, err)
 		}
-		if len(fields) > 0 {
-			s.publish(event.Event{Type: event.TicketUpdated, At: t.UpdatedAt, TicketID: t.ID, Number: t.Number,
-				ActorID: a.ID, TeamID: refID(t.Team), Fields: fields})
-		}
+		_ = fields
 		t.Followers, _ = s.followers(ctx, s.db.R, t.ID)
 		return t, nil
 	}
@@ -128,7 +125,7 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 			}
 			return err
 		}
-		if err := s.appendEvents(ctx, tx, t.ID, a.ID, now, changes); err != nil {
+		if err := s.appendEvents(ctx, tx, t.ID, a, now, changes); err != nil {
 			return err
 		}
 		// Re-read without a visibility check: handing a ticket to a
@@ -137,14 +134,17 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 		if t, err = s.byID(ctx, tx, t.ID); err != nil {
 			return err
 		}
-		if len(s.hooks) == 0 {
-			return nil
-		}
 		var fields []string
 		for _, c := range changes {
 			if !slices.Contains(fields, c.field) {
 				fields = append(fields, c.field)
 			}
+		}
+		if err := s.emit(ctx, tx, a, event.TicketUpdated, t, event.TicketPayload{Fields: fields, Changes: payloadChanges(changes)}); err != nil {
+			return err
+		}
+		if len(s.hooks) == 0 {
+			return nil
 		}
 		return s.runHooks(ctx, tx, Write{Event: event.Event{Type: event.TicketUpdated, At: db.Time(now), TicketID: t.ID,
 			Number: t.Number, ActorID: a.ID, TeamID: refID(t.Team), Fields: fields}, Actor: a, Ticket: t, Fields: fieldChanges(changes)})

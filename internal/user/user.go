@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 )
 
@@ -46,14 +47,56 @@ type User struct {
 }
 
 // Actor is the authenticated user on whose behalf a service call runs,
-// with what visibility checks need.
+// with what visibility checks need; or one of Docket's own actors (the
+// mail importer, a rule, the SLA, the system), which are not people: their
+// Kind is set, their ID is 0 (or a rule's id) and they act as admins.
 type Actor struct {
+	// Kind is "" for a person, else event.ActorSystem, ActorMail, ActorRule
+	// or ActorSLA.
+	Kind           string
 	ID             int64
 	Email          string
 	Name           string
 	Role           Role
 	OrganizationID int64
 	TeamIDs        []int64
+}
+
+// System returns one of Docket's own actors: kind is event.ActorSystem,
+// ActorMail, ActorRule (id is the rule's) or ActorSLA; name is what history
+// and the audit log show ("Mail importer", "Rule ‘Escalate P1’").
+func System(kind string, id int64, name string) *Actor {
+	return &Actor{Kind: kind, ID: id, Name: name, Role: RoleAdmin}
+}
+
+// MailImporter is the actor of everything the mail importer does.
+var MailImporter = System(event.ActorMail, 0, "Mail importer")
+
+// IsPerson is true for a signed-in person, false for Docket's own actors.
+func (a *Actor) IsPerson() bool { return a != nil && a.Kind == "" }
+
+// PersonID is the user id of a person, 0 for Docket's own actors: the value
+// for columns that reference users.
+func (a *Actor) PersonID() int64 {
+	if a == nil || a.Kind != "" {
+		return 0
+	}
+	return a.ID
+}
+
+// EventActor is how events and the audit log record a.
+func (a *Actor) EventActor() event.Actor {
+	switch {
+	case a == nil:
+		return event.Actor{Type: event.ActorSystem, Name: "System"}
+	case a.Kind != "":
+		return event.Actor{Type: a.Kind, ID: a.ID, Name: a.Name}
+	}
+	name := a.Name
+	if name == "" {
+		name = a.Email
+	}
+	return event.Actor{Type: event.ActorUser, ID: a.ID, Name: name}
 }
 
 // IsAgent is true for agents and admins.
