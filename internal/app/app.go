@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"github.com/docket/docket/internal/attachment"
@@ -192,7 +193,12 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if maxUpload == 0 {
 		maxUpload = 25 << 20
 	}
-	if s.Attachments, err = attachment.New(d, cfg.Data, maxUpload, s.Tickets); err != nil {
+	files, err := attachment.NewDirStore(filepath.Join(cfg.Data, "attachments"))
+	if err != nil {
+		return fail(err)
+	}
+	if s.Attachments, err = attachment.New(d, s.Tickets, attachment.Options{Store: files, SpoolDir: files.SpoolDir(),
+		MaxSize: maxUpload}); err != nil {
 		return fail(err)
 	}
 	if s.Auth, err = auth.New(d, s.Users); err != nil {

@@ -41,7 +41,11 @@ func TestSaveDedupesAndLimits(t *testing.T) {
 	s := apptest.Services(t, d)
 	a := apptest.User(t, s, user.RoleAgent, "")
 	other := apptest.User(t, s, user.RoleAgent, "")
-	att, err := attachment.New(d, cfg.Data, 10, s.Tickets)
+	files, err := attachment.NewDirStore(filepath.Join(cfg.Data, "attachments"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	att, err := attachment.New(d, s.Tickets, attachment.Options{Store: files, SpoolDir: files.SpoolDir(), MaxSize: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
