@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -193,12 +194,12 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if maxUpload == 0 {
 		maxUpload = 25 << 20
 	}
-	files, err := attachment.NewDirStore(filepath.Join(cfg.Data, "attachments"))
+	files, err := attachmentOptions(d, cfg)
 	if err != nil {
 		return fail(err)
 	}
-	if s.Attachments, err = attachment.New(d, s.Tickets, attachment.Options{Store: files, SpoolDir: files.SpoolDir(),
-		MaxSize: maxUpload}); err != nil {
+	files.MaxSize = maxUpload
+	if s.Attachments, err = attachment.New(d, s.Tickets, files); err != nil {
 		return fail(err)
 	}
 	if s.Auth, err = auth.New(d, s.Users); err != nil {
@@ -237,6 +238,29 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 		}
 	}
 	return s, nil
+}
+
+// attachmentOptions picks the attachment store: --attachment-store, or by
+// default the database with PostgreSQL (instances sharing it then share
+// nothing else) and the data directory with SQLite.
+func attachmentOptions(d *db.DB, cfg *config.Config) (attachment.Options, error) {
+	kind := cfg.AttachmentStore
+	if kind == "" {
+		kind = "dir"
+		if d.Dialect == db.Postgres {
+			kind = "database"
+		}
+	}
+	if kind == "database" {
+		store, err := attachment.NewDBStore(d)
+		// Uploads are spooled locally while hashed; --data need not be shared.
+		return attachment.Options{Store: store, SpoolDir: os.TempDir()}, err
+	}
+	store, err := attachment.NewDirStore(filepath.Join(cfg.Data, "attachments"))
+	if err != nil {
+		return attachment.Options{}, err
+	}
+	return attachment.Options{Store: store, SpoolDir: store.SpoolDir()}, nil
 }
 
 func newLogger(w io.Writer, level, format string) *slog.Logger {

@@ -65,6 +65,7 @@ func TestCommands(t *testing.T) {
 		{"bad database url", "", nil, []string{"migrate", "--database-url", "mysql://x", data}, 1, "", "--database-url: must be a postgres:// URL", true},
 		{"bad size", "", map[string]string{"DOCKET_MAX_UPLOAD": "lots"}, []string{"serve", data}, 1, "", "DOCKET_MAX_UPLOAD", true},
 		{"bad prefix", "", nil, []string{"serve", "--ticket-prefix", "bug=BUG-", data}, 1, "", "--ticket-prefix", true},
+		{"bad attachment store", "", map[string]string{"DOCKET_ATTACHMENT_STORE": "s3"}, []string{"serve", data}, 1, "", `docket: --attachment-store: "s3" is not dir or database`, true},
 		{"bad keep-raw-mail", "", nil, []string{"serve", "--keep-raw-mail", "maybe", data}, 1, "", `--keep-raw-mail: "maybe"`, true},
 	}
 	for _, c := range cases {

@@ -89,21 +89,28 @@ func Services(t testing.TB, d *db.DB) *app.Services {
 // with an API client.
 type Env struct {
 	*app.Services
-	URL   string
-	Admin *user.Actor
+	URL string
+	// Config is the configuration the server runs with.
+	Config *config.Config
+	Admin  *user.Actor
 	// Client acts as Admin.
 	Client *client.Client
 }
 
 // Server starts Docket's whole HTTP handler on a loopback port over d,
-// with an admin and their API client.
-func Server(t testing.TB, d *db.DB) *Env {
+// with an admin and their API client. Each option adjusts the
+// configuration before anything is built.
+func Server(t testing.TB, d *db.DB, options ...func(*config.Config)) *Env {
 	t.Helper()
-	s, err := app.Build(context.Background(), d, Config(t), slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
+	cfg := Config(t)
+	for _, o := range options {
+		o(cfg)
+	}
+	s, err := app.Build(context.Background(), d, cfg, slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("build services: %v", err)
 	}
-	e := ServerFor(t, d, s)
+	e := serve(t, s, cfg)
 	e.Admin = User(t, s, user.RoleAdmin, "")
 	e.Client = e.ClientFor(t, e.Admin)
 	return e
@@ -140,13 +147,18 @@ func (w *testLog) Write(b []byte) (int, error) {
 // no user (first-run tests need an empty database).
 func ServerFor(t testing.TB, d *db.DB, s *app.Services) *Env {
 	t.Helper()
-	h, _, err := app.Handler(s, Config(t), slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
+	return serve(t, s, Config(t))
+}
+
+func serve(t testing.TB, s *app.Services, cfg *config.Config) *Env {
+	t.Helper()
+	h, _, err := app.Handler(s, cfg, slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("handler: %v", err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &Env{Services: s, URL: srv.URL}
+	return &Env{Services: s, URL: srv.URL, Config: cfg}
 }
 
 // ClientFor returns an API client authenticated as a.

@@ -1,12 +1,17 @@
 package attachment
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/docket/docket/internal/db"
 )
 
 // Store keeps file contents, once per SHA-256 of the content. The Service
@@ -88,3 +93,55 @@ func (s *DirStore) Put(ctx context.Context, sum string, size int64, f *os.File) 
 func (s *DirStore) Open(ctx context.Context, sum string) (io.ReadSeekCloser, error) {
 	return os.Open(s.path(sum))
 }
+
+// DBStore keeps contents in the database itself (table attachment_blobs),
+// so instances sharing a PostgreSQL database need no shared directory.
+type DBStore struct {
+	db *db.DB
+	q  *db.Queries
+}
+
+// NewDBStore stores contents in d.
+func NewDBStore(d *db.DB) (*DBStore, error) {
+	q, err := db.LoadQueries(queryFiles, ".", d.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	return &DBStore{db: d, q: q}, nil
+}
+
+// Put inserts the content unless a row with this hash exists already.
+func (s *DBStore) Put(ctx context.Context, sum string, size int64, f *os.File) error {
+	var one int
+	err := s.db.R.QueryRowContext(ctx, s.q.Get("blob-exists"), sum).Scan(&one)
+	if err == nil {
+		return nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(f, data); err != nil {
+		return err
+	}
+	// Two uploads of the same content may race to here: the second insert
+	// does nothing, and the rows would have been equal anyway.
+	_, err = s.db.W.ExecContext(ctx, s.q.Get("insert-blob"), sum, data, size, db.Now())
+	return err
+}
+
+// Open reads the whole content from the database into memory; contents are
+// bounded by --max-upload.
+func (s *DBStore) Open(ctx context.Context, sum string) (io.ReadSeekCloser, error) {
+	var data []byte
+	err := s.db.R.QueryRowContext(ctx, s.q.Get("select-blob"), sum).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("content %s: %w", sum, fs.ErrNotExist)
+	} else if err != nil {
+		return nil, err
+	}
+	return nopCloser{bytes.NewReader(data)}, nil
+}
+
+type nopCloser struct{ *bytes.Reader }
+
+func (nopCloser) Close() error { return nil }

@@ -28,7 +28,10 @@ type Config struct {
 	MetricsToken      string
 	// SecretKey seals mailbox passwords; from DOCKET_SECRET_KEY only (a
 	// flag would show in the process list). Empty: a key file in Data.
-	SecretKey       string
+	SecretKey string
+	// AttachmentStore is where attachment contents live: "dir" (under
+	// Data) or "database". Empty: "database" on PostgreSQL, else "dir".
+	AttachmentStore string
 	LogLevel        string
 	LogFormat       string
 	MaxBodyBytes    int64
@@ -104,6 +107,7 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 	var prefixes, keepRaw string
 	if scope == ScopeServe {
 		str(&c.Addr, "addr", ":8080", "HTTP listen address")
+		str(&c.AttachmentStore, "attachment-store", "", "where attachment contents live: dir (under --data) or database (default: database with PostgreSQL, dir with SQLite)")
 		str(&c.SMTPAddr, "smtp-addr", "", "listen address for inbound SMTP, e.g. 127.0.0.1:2525 (off when empty)")
 		str(&c.TrustedAuthservID, "trusted-authserv-id", "", "authserv-id whose Authentication-Results headers are believed")
 		str(&keepRaw, "keep-raw-mail", "true", "keep every inbound message as received (true or false; quarantined mail is always kept)")
@@ -155,6 +159,11 @@ func (c *Config) validate(scope Scope, errs []error) error {
 		}
 	}
 	if scope == ScopeServe {
+		switch c.AttachmentStore {
+		case "", "dir", "database":
+		default:
+			errs = append(errs, fmt.Errorf("--attachment-store: %q is not dir or database", c.AttachmentStore))
+		}
 		for name, addr := range map[string]string{"--addr": c.Addr, "--smtp-addr": c.SMTPAddr, "--metrics-addr": c.MetricsAddr} {
 			if addr == "" && name != "--addr" {
 				continue
