@@ -180,6 +180,15 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	stopCtx, stop := context.WithCancel(context.Background())
 	s.Stop, s.Stopping = stop, stopCtx.Done()
 	fail := func(err error) (*Services, error) { return nil, err }
+	// Instances sharing PostgreSQL must share the key too: it comes from
+	// DOCKET_SECRET_KEY only. SQLite may fall back to a key file in --data.
+	openKey := secret.Open
+	if d.Dialect == db.Postgres {
+		openKey = secret.OpenEnv
+	}
+	if s.Secrets, err = openKey(cfg.Data, cfg.SecretKey); err != nil {
+		return fail(err)
+	}
 	if s.Users, err = user.New(d); err != nil {
 		return fail(err)
 	}
@@ -212,9 +221,6 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 		return fail(err)
 	}
 	if s.Canned, err = canned.New(d); err != nil {
-		return fail(err)
-	}
-	if s.Secrets, err = secret.Open(cfg.Data, cfg.SecretKey); err != nil {
 		return fail(err)
 	}
 	if s.Mailboxes, err = mailbox.New(d, s.Secrets, s.Users, s.Tickets); err != nil {

@@ -6,6 +6,7 @@ package apptest
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -70,9 +71,13 @@ func DB(t testing.TB, dialect db.Dialect) *db.DB {
 	return d
 }
 
+// SecretKey is the DOCKET_SECRET_KEY tests run with (PostgreSQL requires
+// one); a fixed, public value, good for nothing but tests.
+var SecretKey = base64.StdEncoding.EncodeToString([]byte("docket tests only; never use it."))
+
 // Config is the configuration tests run with.
 func Config(t testing.TB) *config.Config {
-	return &config.Config{Data: t.TempDir(), MaxBodyBytes: 1 << 20, MaxUploadBytes: 2 << 20, KeepRawMail: true}
+	return &config.Config{Data: t.TempDir(), MaxBodyBytes: 1 << 20, MaxUploadBytes: 2 << 20, KeepRawMail: true, SecretKey: SecretKey}
 }
 
 // Services builds the domain services over d as serve does.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/docket/docket/internal/secret"
 )
 
 // Config is everything Docket needs to start.
@@ -27,7 +29,8 @@ type Config struct {
 	MetricsAddr       string
 	MetricsToken      string
 	// SecretKey seals mailbox passwords; from DOCKET_SECRET_KEY only (a
-	// flag would show in the process list). Empty: a key file in Data.
+	// flag would show in the process list). Required with PostgreSQL;
+	// with SQLite, empty means a key file in Data.
 	SecretKey string
 	// AttachmentStore is where attachment contents live: "dir" (under
 	// Data) or "database". Empty: "database" on PostgreSQL, else "dir".
@@ -156,6 +159,8 @@ func (c *Config) validate(scope Scope, errs []error) error {
 		u, err := url.Parse(c.DatabaseURL)
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			errs = append(errs, errors.New("--database-url: must be a postgres:// URL"))
+		} else if err := secret.RequireEnv(c.Data, c.SecretKey); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if scope == ScopeServe {
