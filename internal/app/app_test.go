@@ -70,6 +70,7 @@ func TestCommands(t *testing.T) {
 		{"bad size", "", map[string]string{"DOCKET_MAX_UPLOAD": "lots"}, []string{"serve", data}, 1, "", "DOCKET_MAX_UPLOAD", true},
 		{"bad prefix", "", nil, []string{"serve", "--ticket-prefix", "bug=BUG-", data}, 1, "", "--ticket-prefix", true},
 		{"bad attachment store", "", map[string]string{"DOCKET_ATTACHMENT_STORE": "s3"}, []string{"serve", data}, 1, "", `docket: --attachment-store: "s3" is not dir or database`, true},
+		{"bad trusted proxy", "", map[string]string{"DOCKET_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, []string{"serve", data}, 1, "", `docket: --trusted-proxies: "proxy.local" is not an IP address or CIDR network`, true},
 		{"bad keep-raw-mail", "", nil, []string{"serve", "--keep-raw-mail", "maybe", data}, 1, "", `--keep-raw-mail: "maybe"`, true},
 	}
 	for _, c := range cases {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -35,6 +36,8 @@ type Config struct {
 	// AttachmentStore is where attachment contents live: "dir" (under
 	// Data) or "database". Empty: "database" on PostgreSQL, else "dir".
 	AttachmentStore string
+	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	TrustedProxies  []netip.Prefix
 	LogLevel        string
 	LogFormat       string
 	MaxBodyBytes    int64
@@ -107,7 +110,7 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 	c.SecretKey = getenv("DOCKET_SECRET_KEY")
 	str(&c.DatabaseURL, "database-url", "", "postgres:// URL; empty uses the embedded SQLite database under --data")
 	str(&c.SQLiteSync, "sqlite-sync", "normal", "SQLite durability: normal (survives process crashes) or full (also power loss; slower writes)")
-	var prefixes, keepRaw string
+	var prefixes, keepRaw, proxies string
 	if scope == ScopeServe {
 		str(&c.Addr, "addr", ":8080", "HTTP listen address")
 		str(&c.AttachmentStore, "attachment-store", "", "where attachment contents live: dir (under --data) or database (default: database with PostgreSQL, dir with SQLite)")
@@ -115,6 +118,7 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 		str(&c.TrustedAuthservID, "trusted-authserv-id", "", "authserv-id whose Authentication-Results headers are believed")
 		str(&keepRaw, "keep-raw-mail", "true", "keep every inbound message as received (true or false; quarantined mail is always kept)")
 		str(&c.BaseURL, "base-url", "", "public URL of this Docket, e.g. https://help.example.com (default http://localhost:PORT)")
+		str(&proxies, "trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8,::1")
 		str(&c.MetricsAddr, "metrics-addr", "", "serve /metrics on this separate address instead of --addr")
 		str(&c.MetricsToken, "metrics-token", "", "require this bearer token for /metrics")
 		str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
@@ -132,6 +136,9 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 			c.ShutdownTimeout = d
 			if c.TicketPrefixes, err = parsePrefixes(prefixes); err != nil {
 				errs = append(errs, fmt.Errorf("--ticket-prefix: %v", err))
+			}
+			if c.TrustedProxies, err = ParseProxies(proxies); err != nil {
+				errs = append(errs, fmt.Errorf("--trusted-proxies: %v", err))
 			}
 			switch keepRaw {
 			case "true", "1", "yes":
@@ -234,6 +241,36 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a size", s)
 	}
 	return n * mult, nil
+}
+
+// ParseProxies reads a comma-separated list of IP addresses and CIDR
+// networks; an address stands for itself alone.
+func ParseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if strings.Contains(part, "/") {
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an IP address or CIDR network", part)
+			}
+			if p.Addr().Is4In6() && p.Bits() >= 96 {
+				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR network", part)
+		}
+		a = a.Unmap().WithZone("")
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 var prefixTypes = map[string]bool{"incident": true, "request": true, "problem": true, "change": true}
