@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -198,6 +200,15 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	stopCtx, stop := context.WithCancel(context.Background())
 	s.Stop, s.Stopping = stop, stopCtx.Done()
 	fail := func(err error) (*Services, error) { return nil, err }
+	// Instances sharing PostgreSQL must share the key too: it comes from
+	// DOCKET_SECRET_KEY only. SQLite may fall back to a key file in --data.
+	openKey := secret.Open
+	if d.Dialect == db.Postgres {
+		openKey = secret.OpenEnv
+	}
+	if s.Secrets, err = openKey(cfg.Data, cfg.SecretKey); err != nil {
+		return fail(err)
+	}
 	if s.Users, err = user.New(d); err != nil {
 		return fail(err)
 	}
@@ -212,10 +223,15 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if maxUpload == 0 {
 		maxUpload = 25 << 20
 	}
-	if s.Attachments, err = attachment.New(d, cfg.Data, maxUpload, s.Tickets); err != nil {
+	files, err := attachmentOptions(d, cfg)
+	if err != nil {
 		return fail(err)
 	}
-	if s.Auth, err = auth.New(d, s.Users); err != nil {
+	files.MaxSize = maxUpload
+	if s.Attachments, err = attachment.New(d, s.Tickets, files); err != nil {
+		return fail(err)
+	}
+	if s.Auth, err = auth.New(d, s.Users, s.Secrets); err != nil {
 		return fail(err)
 	}
 	if s.Idem, err = idempotency.New(d); err != nil {
@@ -225,9 +241,6 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 		return fail(err)
 	}
 	if s.Canned, err = canned.New(d); err != nil {
-		return fail(err)
-	}
-	if s.Secrets, err = secret.Open(cfg.Data, cfg.SecretKey); err != nil {
 		return fail(err)
 	}
 	if s.Mailboxes, err = mailbox.New(d, s.Secrets, s.Users, s.Tickets); err != nil {
@@ -268,6 +281,29 @@ func (s *Services) Start(ctx context.Context) (stop func()) {
 	go func() { defer wg.Done(); s.Pump.Run(ctx) }()
 	go func() { defer wg.Done(); s.Runner.Run(ctx) }()
 	return func() { cancel(); wg.Wait() }
+}
+
+// attachmentOptions picks the attachment store: --attachment-store, or by
+// default the database with PostgreSQL (instances sharing it then share
+// nothing else) and the data directory with SQLite.
+func attachmentOptions(d *db.DB, cfg *config.Config) (attachment.Options, error) {
+	kind := cfg.AttachmentStore
+	if kind == "" {
+		kind = "dir"
+		if d.Dialect == db.Postgres {
+			kind = "database"
+		}
+	}
+	if kind == "database" {
+		store, err := attachment.NewDBStore(d)
+		// Uploads are spooled locally while hashed; --data need not be shared.
+		return attachment.Options{Store: store, SpoolDir: os.TempDir()}, err
+	}
+	store, err := attachment.NewDirStore(filepath.Join(cfg.Data, "attachments"))
+	if err != nil {
+		return attachment.Options{}, err
+	}
+	return attachment.Options{Store: store, SpoolDir: store.SpoolDir()}, nil
 }
 
 func newLogger(w io.Writer, level, format string) *slog.Logger {

@@ -3,14 +3,18 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docket/docket/internal/app"
+	"github.com/docket/docket/internal/db/pgtest"
+	"github.com/docket/docket/internal/secret"
 )
 
 // TestMain lets the crash test re-execute this binary as a Docket server.
@@ -65,6 +69,8 @@ func TestCommands(t *testing.T) {
 		{"bad database url", "", nil, []string{"migrate", "--database-url", "mysql://x", data}, 1, "", "--database-url: must be a postgres:// URL", true},
 		{"bad size", "", map[string]string{"DOCKET_MAX_UPLOAD": "lots"}, []string{"serve", data}, 1, "", "DOCKET_MAX_UPLOAD", true},
 		{"bad prefix", "", nil, []string{"serve", "--ticket-prefix", "bug=BUG-", data}, 1, "", "--ticket-prefix", true},
+		{"bad attachment store", "", map[string]string{"DOCKET_ATTACHMENT_STORE": "s3"}, []string{"serve", data}, 1, "", `docket: --attachment-store: "s3" is not dir or database`, true},
+		{"bad trusted proxy", "", map[string]string{"DOCKET_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, []string{"serve", data}, 1, "", `docket: --trusted-proxies: "proxy.local" is not an IP address or CIDR network`, true},
 		{"bad keep-raw-mail", "", nil, []string{"serve", "--keep-raw-mail", "maybe", data}, 1, "", `--keep-raw-mail: "maybe"`, true},
 	}
 	for _, c := range cases {
@@ -134,5 +140,46 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	}
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exit %d", code)
+	}
+}
+
+// TestPostgresNeedsSecretKey: with PostgreSQL every instance must use the
+// same key, so commands stop at start without DOCKET_SECRET_KEY, saying
+// how to make one or which key file to use, and work with it.
+func TestPostgresNeedsSecretKey(t *testing.T) {
+	url := pgtest.NewDatabase(t, "")
+	dir := t.TempDir()
+	env := map[string]string{"DOCKET_DATABASE_URL": url}
+	checkErr := func(r result, want string) {
+		t.Helper()
+		if r.code != 1 || !strings.HasPrefix(r.stderr, "docket: DOCKET_SECRET_KEY is required with PostgreSQL") ||
+			!strings.Contains(r.stderr, want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Fatalf("exit %d, stderr %q; want one line saying DOCKET_SECRET_KEY is required and %q", r.code, r.stderr, want)
+		}
+	}
+	// serve must stop at start; should it run instead, the timeout ends it.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var errb bytes.Buffer
+	code := app.Run(ctx, app.Env{Args: []string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, Getenv: func(k string) string { return env[k] },
+		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &errb})
+	checkErr(result{code: code, stderr: errb.String()}, "openssl rand -base64 32")
+	checkErr(run(t, "", env, "migrate", "--data", dir), "openssl rand -base64 32")
+	if _, err := os.Stat(filepath.Join(dir, secret.KeyFile)); !os.IsNotExist(err) {
+		t.Fatalf("a key file was created under --data: %v", err)
+	}
+	// An instance that used a key file so far is told to use it.
+	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))
+	if err := os.WriteFile(filepath.Join(dir, secret.KeyFile), []byte(key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", env, "user", "create", "--email", "a@example.com", "--role", "agent", "--data", dir)
+	checkErr(r, filepath.Join(dir, secret.KeyFile))
+	if strings.Contains(r.stderr, key) {
+		t.Fatal("the error shows the key")
+	}
+	env["DOCKET_SECRET_KEY"] = key
+	if r := run(t, "", env, "user", "create", "--email", "a@example.com", "--role", "agent", "--data", dir); r.code != 0 {
+		t.Fatalf("with DOCKET_SECRET_KEY: exit %d, %s", r.code, r.stderr)
 	}
 }

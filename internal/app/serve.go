@@ -164,7 +164,7 @@ func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, h
 		return nil, nil, err
 	}
 	ws.Routes(mux)
-	return web.Middleware(log.With("component", "http"), metrics, mux), metricsHandler, nil
+	return web.Middleware(log.With("component", "http"), metrics, cfg.TrustedProxies, mux), metricsHandler, nil
 }
 
 func readyz(d *db.DB) http.Handler {

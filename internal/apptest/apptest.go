@@ -6,6 +6,7 @@ package apptest
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -70,9 +71,13 @@ func DB(t testing.TB, dialect db.Dialect) *db.DB {
 	return d
 }
 
+// SecretKey is the DOCKET_SECRET_KEY tests run with (PostgreSQL requires
+// one); a fixed, public value, good for nothing but tests.
+var SecretKey = base64.StdEncoding.EncodeToString([]byte("docket tests only; never use it."))
+
 // Config is the configuration tests run with.
 func Config(t testing.TB) *config.Config {
-	return &config.Config{Data: t.TempDir(), MaxBodyBytes: 1 << 20, MaxUploadBytes: 2 << 20, KeepRawMail: true}
+	return &config.Config{Data: t.TempDir(), MaxBodyBytes: 1 << 20, MaxUploadBytes: 2 << 20, KeepRawMail: true, SecretKey: SecretKey}
 }
 
 // Services builds the domain services over d as serve does.
@@ -90,22 +95,29 @@ func Services(t testing.TB, d *db.DB) *app.Services {
 // with an API client.
 type Env struct {
 	*app.Services
-	URL   string
-	Admin *user.Actor
+	URL string
+	// Config is the configuration the server runs with.
+	Config *config.Config
+	Admin  *user.Actor
 	// Client acts as Admin.
 	Client *client.Client
 }
 
 // Server starts Docket's whole HTTP handler on a loopback port over d,
-// with an admin and their API client.
-func Server(t testing.TB, d *db.DB) *Env {
+// with an admin and their API client. Each option adjusts the
+// configuration before anything is built.
+func Server(t testing.TB, d *db.DB, options ...func(*config.Config)) *Env {
 	t.Helper()
-	s, err := app.Build(context.Background(), d, Config(t), slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
+	cfg := Config(t)
+	for _, o := range options {
+		o(cfg)
+	}
+	s, err := app.Build(context.Background(), d, cfg, slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("build services: %v", err)
 	}
 	t.Cleanup(s.Start(context.Background()))
-	e := ServerFor(t, d, s)
+	e := serve(t, s, cfg)
 	e.Admin = User(t, s, user.RoleAdmin, "")
 	e.Client = e.ClientFor(t, e.Admin)
 	return e
@@ -142,13 +154,18 @@ func (w *testLog) Write(b []byte) (int, error) {
 // no user (first-run tests need an empty database).
 func ServerFor(t testing.TB, d *db.DB, s *app.Services) *Env {
 	t.Helper()
-	h, _, err := app.Handler(s, Config(t), slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
+	return serve(t, s, Config(t))
+}
+
+func serve(t testing.TB, s *app.Services, cfg *config.Config) *Env {
+	t.Helper()
+	h, _, err := app.Handler(s, cfg, slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("handler: %v", err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &Env{Services: s, URL: srv.URL}
+	return &Env{Services: s, URL: srv.URL, Config: cfg}
 }
 
 // ClientFor returns an API client authenticated as a.

@@ -1,5 +1,6 @@
-// Package attachment stores uploaded files on disk under the data directory,
-// named by the SHA-256 of their content, and decides who may download them.
+// Package attachment stores uploaded files, once per SHA-256 of their
+// content, in a Store (a directory, or the database itself), and decides who
+// may download them.
 package attachment
 
 import (
@@ -52,25 +53,35 @@ func (a *Attachment) SafeInline() bool {
 
 // Service stores and serves attachments.
 type Service struct {
-	db      *db.DB
-	q       *db.Queries
-	dir     string
-	maxSize int64
-	tickets *ticket.Service
+	db       *db.DB
+	q        *db.Queries
+	store    Store
+	spoolDir string
+	maxSize  int64
+	tickets  *ticket.Service
 }
 
-// New stores files under dataDir/attachments and refuses any larger than
-// maxSize bytes.
-func New(d *db.DB, dataDir string, maxSize int64, tickets *ticket.Service) (*Service, error) {
+// Options configure New.
+type Options struct {
+	// Store keeps the contents.
+	Store Store
+	// SpoolDir holds uploads while they are hashed, before Put. For a
+	// DirStore use its SpoolDir, so that Put is a rename.
+	SpoolDir string
+	// MaxSize is the largest file accepted, in bytes.
+	MaxSize int64
+}
+
+// New returns a Service keeping contents in opts.Store.
+func New(d *db.DB, tickets *ticket.Service, opts Options) (*Service, error) {
 	q, err := db.LoadQueries(queryFiles, ".", d.Dialect)
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(dataDir, "attachments")
-	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o750); err != nil {
-		return nil, fmt.Errorf("attachment: create %s: %w", dir, err)
+	if err := os.MkdirAll(opts.SpoolDir, 0o750); err != nil {
+		return nil, fmt.Errorf("attachment: create %s: %w", opts.SpoolDir, err)
 	}
-	return &Service{db: d, q: q, dir: dir, maxSize: maxSize, tickets: tickets}, nil
+	return &Service{db: d, q: q, store: opts.Store, spoolDir: opts.SpoolDir, maxSize: opts.MaxSize, tickets: tickets}, nil
 }
 
 // Queries exposes the named queries for start-up checks.
@@ -115,14 +126,10 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func (s *Service) blobPath(sum string) string {
-	return filepath.Join(s.dir, sum[0:2], sum[2:4], sum)
-}
-
 // Save stores r as a new, not yet attached file uploaded by a. contentType
 // is what the caller sniffed from the content, not what the client claimed.
 func (s *Service) Save(ctx context.Context, a *user.Actor, filename, contentType string, r io.Reader) (*Attachment, error) {
-	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "upload-*")
+	tmp, err := os.CreateTemp(s.spoolDir, "upload-*")
 	if err != nil {
 		return nil, fmt.Errorf("attachment: save: %w", err)
 	}
@@ -139,22 +146,12 @@ func (s *Service) Save(ctx context.Context, a *user.Actor, filename, contentType
 	if n == 0 {
 		return nil, fault.Field("file", "is empty")
 	}
-	if err := tmp.Sync(); err != nil {
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("attachment: save: %w", err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
-	final := s.blobPath(sum)
-	if _, err := os.Stat(final); errors.Is(err, os.ErrNotExist) {
-		if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
-			return nil, fmt.Errorf("attachment: save: %w", err)
-		}
-		if err := os.Rename(tmp.Name(), final); err != nil {
-			return nil, fmt.Errorf("attachment: save: %w", err)
-		}
-		if d, err := os.Open(filepath.Dir(final)); err == nil {
-			_ = d.Sync() // make the rename durable before the row exists
-			d.Close()
-		}
+	if err := s.store.Put(ctx, sum, n, tmp); err != nil {
+		return nil, fmt.Errorf("attachment: save: %w", err)
 	}
 	att := &Attachment{ID: newID(), SHA256: sum, Filename: CleanFilename(filename), ContentType: contentType, Size: n,
 		UploaderID: a.ID, CreatedAt: db.Time(db.Now())}
@@ -168,7 +165,7 @@ func (s *Service) Save(ctx context.Context, a *user.Actor, filename, contentType
 // Open returns the attachment and its content if a may see it: its
 // uploader before it is attached, afterwards whoever may see the message.
 // Anything else is ErrNotFound.
-func (s *Service) Open(ctx context.Context, a *user.Actor, id string) (*Attachment, *os.File, error) {
+func (s *Service) Open(ctx context.Context, a *user.Actor, id string) (*Attachment, io.ReadSeekCloser, error) {
 	var att Attachment
 	var msgID, ticketNumber sql.NullInt64
 	var internal sql.NullBool
@@ -195,7 +192,7 @@ func (s *Service) Open(ctx context.Context, a *user.Actor, id string) (*Attachme
 			return nil, nil, notFound
 		}
 	}
-	f, err := os.Open(s.blobPath(att.SHA256))
+	f, err := s.store.Open(ctx, att.SHA256)
 	if err != nil {
 		return nil, nil, fmt.Errorf("attachment %s: content missing: %w", id, err)
 	}

@@ -9,3 +9,13 @@ FROM attachments a
 LEFT JOIN messages m ON m.id = a.message_id
 LEFT JOIN tickets t ON t.id = m.ticket_id
 WHERE a.id = $1;
+
+-- name: blob-exists
+SELECT 1 FROM attachment_blobs WHERE sha256 = $1;
+
+-- name: insert-blob
+INSERT INTO attachment_blobs (sha256, data, size, created_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (sha256) DO NOTHING;
+
+-- name: select-blob
+SELECT data FROM attachment_blobs WHERE sha256 = $1;

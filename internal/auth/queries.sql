@@ -52,12 +52,19 @@ DELETE FROM sessions WHERE id = $1;
 -- name: delete-user-sessions
 DELETE FROM sessions WHERE user_id = $1 AND id <> $2;
 
--- name: put-setting
-INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
-ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at;
+-- The setup token is one settings row, "<sha256 hex of the token>:<token
+-- sealed with the secret key>", usable only while there is no user.
 
--- name: get-setting
-SELECT value FROM settings WHERE key = $1;
+-- name: insert-setup-token
+INSERT INTO settings (key, value, updated_at) SELECT 'setup_token', $1, $2
+WHERE NOT EXISTS (SELECT 1 FROM users)
+ON CONFLICT (key) DO NOTHING;
 
--- name: take-setting
-DELETE FROM settings WHERE key = $1 AND value = $2;
+-- name: select-setup-token
+SELECT value FROM settings WHERE key = 'setup_token' AND NOT EXISTS (SELECT 1 FROM users);
+
+-- name: delete-setup-token
+DELETE FROM settings WHERE key = 'setup_token' AND value = $1;
+
+-- name: take-setup-token
+DELETE FROM settings WHERE key = 'setup_token' AND substr(value, 1, 65) = $1 AND NOT EXISTS (SELECT 1 FROM users);

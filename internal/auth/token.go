@@ -20,6 +20,7 @@ import (
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/secret"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -58,15 +59,17 @@ type Service struct {
 	db    *db.DB
 	q     *db.Queries
 	users *user.Service
+	// secrets seals the setup token, so every instance can print it.
+	secrets *secret.Box
 }
 
 // New returns a Service.
-func New(d *db.DB, users *user.Service) (*Service, error) {
+func New(d *db.DB, users *user.Service, secrets *secret.Box) (*Service, error) {
 	q, err := db.LoadQueries(queryFiles, ".", d.Dialect)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: d, q: q, users: users}, nil
+	return &Service{db: d, q: q, users: users, secrets: secrets}, nil
 }
 
 // Queries exposes the named queries for start-up checks.

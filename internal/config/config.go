@@ -8,10 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/docket/docket/internal/secret"
 )
 
 // Config is everything Docket needs to start.
@@ -27,8 +30,14 @@ type Config struct {
 	MetricsAddr       string
 	MetricsToken      string
 	// SecretKey seals mailbox passwords; from DOCKET_SECRET_KEY only (a
-	// flag would show in the process list). Empty: a key file in Data.
-	SecretKey       string
+	// flag would show in the process list). Required with PostgreSQL;
+	// with SQLite, empty means a key file in Data.
+	SecretKey string
+	// AttachmentStore is where attachment contents live: "dir" (under
+	// Data) or "database". Empty: "database" on PostgreSQL, else "dir".
+	AttachmentStore string
+	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	TrustedProxies  []netip.Prefix
 	LogLevel        string
 	LogFormat       string
 	MaxBodyBytes    int64
@@ -101,13 +110,15 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 	c.SecretKey = getenv("DOCKET_SECRET_KEY")
 	str(&c.DatabaseURL, "database-url", "", "postgres:// URL; empty uses the embedded SQLite database under --data")
 	str(&c.SQLiteSync, "sqlite-sync", "normal", "SQLite durability: normal (survives process crashes) or full (also power loss; slower writes)")
-	var prefixes, keepRaw string
+	var prefixes, keepRaw, proxies string
 	if scope == ScopeServe {
 		str(&c.Addr, "addr", ":8080", "HTTP listen address")
+		str(&c.AttachmentStore, "attachment-store", "", "where attachment contents live: dir (under --data) or database (default: database with PostgreSQL, dir with SQLite)")
 		str(&c.SMTPAddr, "smtp-addr", "", "listen address for inbound SMTP, e.g. 127.0.0.1:2525 (off when empty)")
 		str(&c.TrustedAuthservID, "trusted-authserv-id", "", "authserv-id whose Authentication-Results headers are believed")
 		str(&keepRaw, "keep-raw-mail", "true", "keep every inbound message as received (true or false; quarantined mail is always kept)")
 		str(&c.BaseURL, "base-url", "", "public URL of this Docket, e.g. https://help.example.com (default http://localhost:PORT)")
+		str(&proxies, "trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8,::1")
 		str(&c.MetricsAddr, "metrics-addr", "", "serve /metrics on this separate address instead of --addr")
 		str(&c.MetricsToken, "metrics-token", "", "require this bearer token for /metrics")
 		str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
@@ -125,6 +136,9 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 			c.ShutdownTimeout = d
 			if c.TicketPrefixes, err = parsePrefixes(prefixes); err != nil {
 				errs = append(errs, fmt.Errorf("--ticket-prefix: %v", err))
+			}
+			if c.TrustedProxies, err = ParseProxies(proxies); err != nil {
+				errs = append(errs, fmt.Errorf("--trusted-proxies: %v", err))
 			}
 			switch keepRaw {
 			case "true", "1", "yes":
@@ -152,9 +166,16 @@ func (c *Config) validate(scope Scope, errs []error) error {
 		u, err := url.Parse(c.DatabaseURL)
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			errs = append(errs, errors.New("--database-url: must be a postgres:// URL"))
+		} else if err := secret.RequireEnv(c.Data, c.SecretKey); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if scope == ScopeServe {
+		switch c.AttachmentStore {
+		case "", "dir", "database":
+		default:
+			errs = append(errs, fmt.Errorf("--attachment-store: %q is not dir or database", c.AttachmentStore))
+		}
 		for name, addr := range map[string]string{"--addr": c.Addr, "--smtp-addr": c.SMTPAddr, "--metrics-addr": c.MetricsAddr} {
 			if addr == "" && name != "--addr" {
 				continue
@@ -220,6 +241,36 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a size", s)
 	}
 	return n * mult, nil
+}
+
+// ParseProxies reads a comma-separated list of IP addresses and CIDR
+// networks; an address stands for itself alone.
+func ParseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if strings.Contains(part, "/") {
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an IP address or CIDR network", part)
+			}
+			if p.Addr().Is4In6() && p.Bits() >= 96 {
+				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR network", part)
+		}
+		a = a.Unmap().WithZone("")
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 var prefixTypes = map[string]bool{"incident": true, "request": true, "problem": true, "change": true}

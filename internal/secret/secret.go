@@ -1,6 +1,7 @@
 // Package secret encrypts the secrets Docket must keep (mailbox passwords,
-// OAuth tokens) with AES-256-GCM under one key: DOCKET_SECRET_KEY, or a
-// random key created once in the data directory.
+// OAuth tokens, the setup link) with AES-256-GCM under one key:
+// DOCKET_SECRET_KEY, or, with SQLite only, a random key created once in the
+// data directory.
 package secret
 
 import (
@@ -76,6 +77,33 @@ func Open(dataDir, envKey string) (*Box, error) {
 		return nil, err
 	}
 	return &Box{aead: aead}, nil
+}
+
+// OpenEnv loads the key from envKey only, never from or into a key file:
+// for a database several instances share (PostgreSQL), where a key file
+// made by each instance would leave the others unable to open what it
+// sealed. Without envKey it fails as RequireEnv does.
+func OpenEnv(dataDir, envKey string) (*Box, error) {
+	if err := RequireEnv(dataDir, envKey); err != nil {
+		return nil, err
+	}
+	return Open(dataDir, envKey)
+}
+
+// RequireEnv checks that envKey is set, so configuration can stop before
+// anything starts. Its error says how to make a key, or, when dataDir holds
+// a key file, to use that file's contents so that secrets already sealed
+// with it still open. The key itself is never part of the error.
+func RequireEnv(dataDir, envKey string) error {
+	if strings.TrimSpace(envKey) != "" {
+		return nil
+	}
+	const need = "DOCKET_SECRET_KEY is required with PostgreSQL, so that every instance uses the same key"
+	path := filepath.Join(dataDir, KeyFile)
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("%s: set it to the contents of %s (the key this instance has used so far) on every instance", need, path)
+	}
+	return fmt.Errorf("%s: make one with `openssl rand -base64 32` and set it on every instance", need)
 }
 
 // Seal encrypts a secret; the empty secret stays empty.

@@ -44,3 +44,33 @@ func TestSealOpenAndKeyFile(t *testing.T) {
 		t.Fatal("empty secret not kept empty")
 	}
 }
+
+func TestOpenEnvNeedsTheKey(t *testing.T) {
+	dir := t.TempDir()
+	_, err := OpenEnv(dir, "")
+	if err == nil || !strings.Contains(err.Error(), "DOCKET_SECRET_KEY is required") || !strings.Contains(err.Error(), "openssl rand -base64 32") {
+		t.Fatalf("no key: %v, want a message saying how to make one", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, KeyFile)); !os.IsNotExist(err) {
+		t.Fatalf("OpenEnv created a key file: %v", err)
+	}
+	// An instance that ran with a key file so far: point at the file,
+	// without printing the key.
+	old, err := Open(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := os.ReadFile(filepath.Join(dir, KeyFile))
+	_, err = OpenEnv(dir, " ")
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, KeyFile)) || strings.Contains(err.Error(), strings.TrimSpace(string(key))) {
+		t.Fatalf("key file present: %v, want its path and not its contents", err)
+	}
+	b, err := OpenEnv(t.TempDir(), string(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, _ := old.Seal("hunter2")
+	if got, err := b.Unseal(sealed); err != nil || got != "hunter2" {
+		t.Fatalf("the key file's contents as DOCKET_SECRET_KEY do not open its secrets: %q %v", got, err)
+	}
+}

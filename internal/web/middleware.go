@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -67,13 +68,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-// Middleware wraps every request: request id, security headers, panic
+// Middleware wraps every request: request id, client address (believing
+// X-Forwarded-For only from the trusted proxies), security headers, panic
 // recovery, access log and metrics.
-func Middleware(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
+func Middleware(log *slog.Logger, m *Metrics, trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newRequestID()
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		ip := clientIP(r, trusted)
+		ctx := withClientIP(context.WithValue(r.Context(), requestIDKey, id), ip)
 		r = r.WithContext(ctx)
 		h := w.Header()
 		h.Set("X-Request-Id", id)
@@ -104,7 +107,7 @@ func Middleware(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 			}
 			log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", r.Method),
 				slog.String("route", route), slog.Int("status", rec.status), slog.Int64("bytes", rec.size),
-				slog.Duration("duration", d))
+				slog.Duration("duration", d), slog.String("client_ip", ip))
 		}()
 		next.ServeHTTP(rec, r)
 	})

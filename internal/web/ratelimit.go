@@ -2,8 +2,6 @@ package web
 
 import (
 	"math"
-	"net"
-	"net/http"
 	"sync"
 	"time"
 )
@@ -56,15 +54,4 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 		return true, 0
 	}
 	return false, time.Duration((1 - b.tokens) / l.Rate * float64(time.Second))
-}
-
-// ClientIP is the address the request came from. Docket does not trust
-// X-Forwarded-For: behind a proxy, limits apply to the proxy's address
-// unless the proxy is configured to pass the real one at the TCP level.
-func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

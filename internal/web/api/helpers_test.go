@@ -16,6 +16,7 @@ import (
 
 	"github.com/docket/docket/client"
 	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/config"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/user"
 )
@@ -31,9 +32,9 @@ type fixture struct {
 	reqC      *client.Client
 }
 
-func newFixture(t *testing.T, d *db.DB) *fixture {
+func newFixture(t *testing.T, d *db.DB, options ...func(*config.Config)) *fixture {
 	t.Helper()
-	e := apptest.Server(t, d)
+	e := apptest.Server(t, d, options...)
 	f := &fixture{Env: e, admin: e.Client}
 	f.agent = apptest.User(t, e.Services, user.RoleAgent, "")
 	f.agentC = e.ClientFor(t, f.agent)
