@@ -209,7 +209,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Secrets, err = openKey(cfg.Data, cfg.SecretKey); err != nil {
 		return fail(err)
 	}
-	if s.Users, err = user.New(d); err != nil {
+	if s.Users, err = user.New(d, s.Events); err != nil {
 		return fail(err)
 	}
 	prefixes := map[ticket.Type]string{}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/config"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/user"
 )
@@ -56,13 +57,17 @@ func userCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer s.DB.Close()
-	u, err := s.Users.Create(ctx, user.NewUser{Email: *email, Name: *name, Role: user.Role(*role), Password: pw, Organization: *org})
+	u, err := s.Users.Create(ctx, cliActor, user.NewUser{Email: *email, Name: *name, Role: user.Role(*role), Password: pw, Organization: *org})
 	if err != nil {
 		return fieldErr(err)
 	}
 	fmt.Fprintf(env.Stdout, "created %s %s (id %d)\n", u.Role, u.Email, u.ID)
 	return nil
 }
+
+// cliActor is who changes made on the command line are recorded as: the
+// command line is Docket itself acting for whoever runs it on the server.
+var cliActor = user.System(event.ActorSystem, 0, "Command line")
 
 // fieldErr turns validation errors into "--flag: message" lines.
 func fieldErr(err error) error {

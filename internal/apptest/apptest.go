@@ -21,6 +21,7 @@ import (
 	"github.com/docket/docket/internal/config"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/db/pgtest"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 )
@@ -176,6 +177,10 @@ func (e *Env) ClientFor(t testing.TB, a *user.Actor) *client.Client {
 
 var seq atomic.Int64
 
+// Setup is the actor of the changes the builders make: the audit log
+// shows them as Docket's own, not as any test user's.
+var Setup = user.System(event.ActorSystem, 0, "Test setup")
+
 // User creates an active user with the role; an empty email gets a unique
 // one. It returns the user as an actor.
 func User(t testing.TB, s *app.Services, role user.Role, email string) *user.Actor {
@@ -183,7 +188,7 @@ func User(t testing.TB, s *app.Services, role user.Role, email string) *user.Act
 	if email == "" {
 		email = fmt.Sprintf("%s%d@example.test", role, seq.Add(1))
 	}
-	u, err := s.Users.Create(context.Background(), user.NewUser{Email: email, Name: "Test " + string(role), Role: role})
+	u, err := s.Users.Create(context.Background(), Setup, user.NewUser{Email: email, Name: "Test " + string(role), Role: role})
 	if err != nil {
 		t.Fatalf("create user %s: %v", email, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/user"
 )
@@ -89,6 +90,10 @@ func (s *Service) SetupValid(ctx context.Context, token string) bool {
 	return subtle.ConstantTimeCompare([]byte(hash), []byte(hashToken(token))) == 1
 }
 
+// setupActor is who the first admin's creation is recorded as: nobody is
+// signed in yet, and the one-time link stands for whoever ran the server.
+var setupActor = user.System(event.ActorSystem, 0, "Setup link")
+
 // ErrSetupUsed means the setup link was used already (or never valid).
 var ErrSetupUsed = fault.Conflict("this setup link has been used already; sign in instead")
 
@@ -100,7 +105,7 @@ func (s *Service) CompleteSetup(ctx context.Context, token string, in user.NewUs
 	if in.Password == "" {
 		return nil, fault.Field("password", "is required")
 	}
-	return s.users.CreateWith(ctx, in, func(tx *db.Tx) error {
+	return s.users.CreateWith(ctx, setupActor, in, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q.Get("take-setup-token"), hashToken(token)+":")
 		if err != nil {
 			return err

@@ -101,7 +101,7 @@ func TestSetupTokenUpgradeAndStaleLink(t *testing.T) {
 		if err != nil || tok == "" || tok == "old-token" || !s.Auth.SetupValid(ctx, tok) {
 			t.Fatalf("after upgrade: %q %v, want a new valid token", tok, err)
 		}
-		if _, err := s.Users.Create(ctx, user.NewUser{Email: "cli@example.test", Name: "CLI", Role: user.RoleAdmin}); err != nil {
+		if _, err := s.Users.Create(ctx, apptest.Setup, user.NewUser{Email: "cli@example.test", Name: "CLI", Role: user.RoleAdmin}); err != nil {
 			t.Fatal(err)
 		}
 		if s.Auth.SetupValid(ctx, tok) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 )
 
@@ -63,7 +64,11 @@ func (s *Service) CreateOrganization(ctx context.Context, actor *Actor, in Organ
 			return fault.Field("name", "an organization with this name already exists")
 		}
 		shared := in.SharedTickets != nil && *in.SharedTickets
-		return tx.QueryRowContext(ctx, s.q.Get("insert-organization"), name, domain, shared, db.Now()).Scan(&id)
+		if err := tx.QueryRowContext(ctx, s.q.Get("insert-organization"), name, domain, shared, db.Now()).Scan(&id); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, EventOrganizationCreated, "organization", id,
+			map[string]any{"name": name, "domain": domain, "shared_tickets": shared})
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -86,6 +91,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, actor *Actor, id int64
 		} else if err != nil {
 			return err
 		}
+		before := *o
 		inv := &fault.Invalid{}
 		if in.Name != nil {
 			o.Name = checkText(inv, "name", *in.Name, MaxName, true)
@@ -102,8 +108,17 @@ func (s *Service) UpdateOrganization(ctx context.Context, actor *Actor, id int64
 		if err := inv.Err(); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q.Get("update-organization"), id, o.Name, o.Domain, o.SharedTickets, db.Now())
-		return err
+		if _, err := tx.ExecContext(ctx, s.q.Get("update-organization"), id, o.Name, o.Domain, o.SharedTickets, db.Now()); err != nil {
+			return err
+		}
+		c := event.Changes{}
+		c.Note("name", before.Name, o.Name)
+		c.Note("domain", before.Domain, o.Domain)
+		c.Note("shared_tickets", before.SharedTickets, o.SharedTickets)
+		if len(c) == 0 {
+			return nil
+		}
+		return s.record(ctx, tx, actor, EventOrganizationUpdated, "organization", id, map[string]any{"name": o.Name, "changes": c})
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {

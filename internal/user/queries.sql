@@ -55,6 +55,9 @@ UPDATE teams SET name = $2, restricted = $3, updated_at = $4 WHERE id = $1;
 -- name: team-members
 SELECT u.email FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY lower(u.email);
 
+-- name: team-member-users
+SELECT u.id, u.email FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY u.id;
+
 -- name: insert-member
 INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING;
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/password"
 )
@@ -16,19 +17,43 @@ import (
 //go:embed queries*.sql
 var queryFiles embed.FS
 
-// Service is the one writer of users, teams and organizations.
+// Service is the one writer of users, teams and organizations. Every
+// change writes its domain event (the audit log) in its transaction.
 type Service struct {
-	db *db.DB
-	q  *db.Queries
+	db     *db.DB
+	q      *db.Queries
+	events *event.Log
 }
 
-// New loads the package's queries for d's dialect.
-func New(d *db.DB) (*Service, error) {
+// New loads the package's queries for d's dialect; changes are recorded in
+// events.
+func New(d *db.DB, events *event.Log) (*Service, error) {
 	q, err := db.LoadQueries(queryFiles, ".", d.Dialect)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: d, q: q}, nil
+	return &Service{db: d, q: q, events: events}, nil
+}
+
+// The kinds of domain events this package writes. Their subject is the
+// user, team or organization; membership events name the user in the
+// payload.
+const (
+	EventUserCreated         = "user.created"
+	EventUserUpdated         = "user.updated"
+	EventUserDeactivated     = "user.deactivated"
+	EventTeamCreated         = "team.created"
+	EventTeamUpdated         = "team.updated"
+	EventTeamMemberAdded     = "team.member_added"
+	EventTeamMemberRemoved   = "team.member_removed"
+	EventOrganizationCreated = "organization.created"
+	EventOrganizationUpdated = "organization.updated"
+)
+
+// record writes one domain event about subject id in tx, as a.
+func (s *Service) record(ctx context.Context, tx *db.Tx, a *Actor, kind, subject string, id int64, payload any) error {
+	_, err := s.events.Append(ctx, tx, kind, a.EventActor(), subject, id, 0, payload)
+	return err
 }
 
 // Queries exposes the named queries for start-up checks.
@@ -65,15 +90,20 @@ func nullID(id int64) any {
 	return id
 }
 
-// Create adds a user after validating every field.
-func (s *Service) Create(ctx context.Context, in NewUser) (*User, error) {
-	return s.CreateWith(ctx, in, nil)
+// Create adds a user after validating every field (admins only: a person
+// with the admin role, or one of Docket's own actors such as the command
+// line).
+func (s *Service) Create(ctx context.Context, actor *Actor, in NewUser) (*User, error) {
+	return s.CreateWith(ctx, actor, in, nil)
 }
 
 // CreateWith is Create with a guard run inside the same transaction before
 // the insert; an error from guard aborts the creation. First-run setup uses
 // it to consume its one-time token atomically with the admin's creation.
-func (s *Service) CreateWith(ctx context.Context, in NewUser, guard func(tx *db.Tx) error) (*User, error) {
+func (s *Service) CreateWith(ctx context.Context, actor *Actor, in NewUser, guard func(tx *db.Tx) error) (*User, error) {
+	if err := requireAdmin(actor, "create user"); err != nil {
+		return nil, err
+	}
 	inv := &fault.Invalid{}
 	email, err := NormalizeEmail("email", in.Email)
 	if err != nil {
@@ -105,12 +135,13 @@ func (s *Service) CreateWith(ctx context.Context, in NewUser, guard func(tx *db.
 	var id int64
 	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
 		var orgID int64
+		var orgName string
 		if in.Organization != "" {
 			o, err := s.orgByName(ctx, tx, in.Organization)
 			if err != nil {
 				return fault.Field("organization", "no organization named %q", in.Organization)
 			}
-			orgID = o.ID
+			orgID, orgName = o.ID, o.Name
 		}
 		if _, err := s.byEmail(ctx, tx, email); err == nil {
 			return fault.Field("email", "a user with this email already exists")
@@ -120,8 +151,18 @@ func (s *Service) CreateWith(ctx context.Context, in NewUser, guard func(tx *db.
 				return err
 			}
 		}
-		return tx.QueryRowContext(ctx, s.q.Get("insert-user"), email, in.Name, string(in.Role), hash, nullID(orgID),
-			in.Phone, in.Department, in.Location, in.Timezone, true, db.Now()).Scan(&id)
+		if err := tx.QueryRowContext(ctx, s.q.Get("insert-user"), email, in.Name, string(in.Role), hash, nullID(orgID),
+			in.Phone, in.Department, in.Location, in.Timezone, true, db.Now()).Scan(&id); err != nil {
+			return err
+		}
+		p := map[string]any{"email": email, "name": in.Name, "role": in.Role, "active": true, "password_set": hash != ""}
+		for k, v := range map[string]string{"organization": orgName, "phone": in.Phone, "department": in.Department,
+			"location": in.Location, "timezone": in.Timezone} {
+			if v != "" {
+				p[k] = v
+			}
+		}
+		return s.record(ctx, tx, actor, EventUserCreated, "user", id, p)
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -299,6 +340,7 @@ func (s *Service) Update(ctx context.Context, actor *Actor, id int64, p Patch) (
 		if err != nil {
 			return err
 		}
+		before := *u
 		inv := &fault.Invalid{}
 		if p.Email != nil {
 			e, err := NormalizeEmail("email", *p.Email)
@@ -335,11 +377,11 @@ func (s *Service) Update(ctx context.Context, actor *Actor, id int64, p Patch) (
 		}
 		if p.Organization != nil {
 			if *p.Organization == "" {
-				u.OrganizationID = 0
+				u.OrganizationID, u.Organization = 0, ""
 			} else if o, err := s.orgByName(ctx, tx, *p.Organization); err != nil {
 				inv.Add("organization", "no organization named %q", *p.Organization)
 			} else {
-				u.OrganizationID = o.ID
+				u.OrganizationID, u.Organization = o.ID, o.Name
 			}
 		}
 		if err := inv.Err(); err != nil {
@@ -357,7 +399,7 @@ func (s *Service) Update(ctx context.Context, actor *Actor, id int64, p Patch) (
 				return err
 			}
 		}
-		return nil
+		return s.recordUpdate(ctx, tx, actor, &before, u, hash != "")
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -366,4 +408,34 @@ func (s *Service) Update(ctx context.Context, actor *Actor, id int64, p Patch) (
 		return nil, fmt.Errorf("user: update %d: %w", id, err)
 	}
 	return s.Get(ctx, id)
+}
+
+// recordUpdate writes the event of a change from before to after: the
+// fields that changed with their old and new values, and whether a
+// password was set (never the password or its hash). Nothing changed,
+// nothing is written. Deactivation has a kind of its own.
+func (s *Service) recordUpdate(ctx context.Context, tx *db.Tx, actor *Actor, before, after *User, passwordSet bool) error {
+	c := event.Changes{}
+	c.Note("email", before.Email, after.Email)
+	c.Note("name", before.Name, after.Name)
+	c.Note("role", before.Role, after.Role)
+	c.Note("organization", before.Organization, after.Organization)
+	c.Note("phone", before.Phone, after.Phone)
+	c.Note("department", before.Department, after.Department)
+	c.Note("location", before.Location, after.Location)
+	c.Note("timezone", before.Timezone, after.Timezone)
+	c.Note("signature", before.Signature, after.Signature)
+	c.Note("active", before.Active, after.Active)
+	if len(c) == 0 && !passwordSet {
+		return nil
+	}
+	kind := EventUserUpdated
+	if before.Active && !after.Active {
+		kind = EventUserDeactivated
+	}
+	p := map[string]any{"email": after.Email, "changes": c}
+	if passwordSet {
+		p["password_set"] = true
+	}
+	return s.record(ctx, tx, actor, kind, "user", after.ID, p)
 }

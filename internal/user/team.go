@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 )
 
@@ -68,10 +69,18 @@ func (s *Service) CreateTeam(ctx context.Context, actor *Actor, in TeamInput) (*
 		if err := tx.QueryRowContext(ctx, s.q.Get("insert-team"), name, restricted, db.Now()).Scan(&id); err != nil {
 			return err
 		}
+		members := []string{}
 		if in.Members != nil {
-			return s.setMembers(ctx, tx, id, *in.Members)
+			added, err := s.setMembers(ctx, tx, id, *in.Members)
+			if err != nil {
+				return err
+			}
+			for _, m := range added {
+				members = append(members, m.email)
+			}
 		}
-		return nil
+		return s.record(ctx, tx, actor, EventTeamCreated, "team", id,
+			map[string]any{"name": name, "restricted": restricted, "members": members})
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -92,6 +101,7 @@ func (s *Service) UpdateTeam(ctx context.Context, actor *Actor, id int64, in Tea
 		if err != nil {
 			return err
 		}
+		before := *t
 		inv := &fault.Invalid{}
 		if in.Name != nil {
 			t.Name = checkText(inv, "name", *in.Name, MaxName, true)
@@ -108,13 +118,29 @@ func (s *Service) UpdateTeam(ctx context.Context, actor *Actor, id int64, in Tea
 		if _, err := tx.ExecContext(ctx, s.q.Get("update-team"), id, t.Name, t.Restricted, db.Now()); err != nil {
 			return err
 		}
-		if in.Members != nil {
-			if _, err := tx.ExecContext(ctx, s.q.Get("delete-members"), id); err != nil {
+		c := event.Changes{}
+		c.Note("name", before.Name, t.Name)
+		c.Note("restricted", before.Restricted, t.Restricted)
+		if len(c) > 0 {
+			if err := s.record(ctx, tx, actor, EventTeamUpdated, "team", id, map[string]any{"name": t.Name, "changes": c}); err != nil {
 				return err
 			}
-			return s.setMembers(ctx, tx, id, *in.Members)
 		}
-		return nil
+		if in.Members == nil {
+			return nil
+		}
+		old, err := s.members(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q.Get("delete-members"), id); err != nil {
+			return err
+		}
+		now, err := s.setMembers(ctx, tx, id, *in.Members)
+		if err != nil {
+			return err
+		}
+		return s.recordMembers(ctx, tx, actor, t, old, now)
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -125,8 +151,17 @@ func (s *Service) UpdateTeam(ctx context.Context, actor *Actor, id int64, in Tea
 	return s.Team(ctx, id)
 }
 
-func (s *Service) setMembers(ctx context.Context, tx *db.Tx, teamID int64, emails []string) error {
+// member is a team member as membership events name them.
+type member struct {
+	id    int64
+	email string
+}
+
+// setMembers adds the users with emails to team teamID and returns those
+// who were not members before.
+func (s *Service) setMembers(ctx context.Context, tx *db.Tx, teamID int64, emails []string) ([]member, error) {
 	inv := &fault.Invalid{}
+	var added []member
 	for i, e := range emails {
 		u, err := s.byEmail(ctx, tx, e)
 		switch {
@@ -135,12 +170,61 @@ func (s *Service) setMembers(ctx context.Context, tx *db.Tx, teamID int64, email
 		case u.Role == RoleRequester:
 			inv.Add(fmt.Sprintf("members[%d]", i), "%s is a requester; only agents and admins join teams", e)
 		default:
-			if _, err := tx.ExecContext(ctx, s.q.Get("insert-member"), teamID, u.ID); err != nil {
+			res, err := tx.ExecContext(ctx, s.q.Get("insert-member"), teamID, u.ID)
+			if err != nil {
+				return nil, err
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				added = append(added, member{u.ID, u.Email})
+			}
+		}
+	}
+	return added, inv.Err()
+}
+
+// members returns the members of team id as q sees them.
+func (s *Service) members(ctx context.Context, q db.Queryer, id int64) ([]member, error) {
+	rows, err := q.QueryContext(ctx, s.q.Get("team-member-users"), id)
+	if err != nil {
+		return nil, err
+	}
+	return db.Collect(rows, func(sc db.Scanner) (member, error) {
+		var m member
+		err := sc.Scan(&m.id, &m.email)
+		return m, err
+	})
+}
+
+// recordMembers writes a membership event for each user in now and not in
+// old (added) and in old and not in now (removed).
+func (s *Service) recordMembers(ctx context.Context, tx *db.Tx, actor *Actor, t *Team, old, now []member) error {
+	in := func(list []member, id int64) bool {
+		for _, m := range list {
+			if m.id == id {
+				return true
+			}
+		}
+		return false
+	}
+	for _, m := range now {
+		if !in(old, m.id) {
+			if err := s.recordMember(ctx, tx, actor, EventTeamMemberAdded, t, m); err != nil {
 				return err
 			}
 		}
 	}
-	return inv.Err()
+	for _, m := range old {
+		if !in(now, m.id) {
+			if err := s.recordMember(ctx, tx, actor, EventTeamMemberRemoved, t, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) recordMember(ctx context.Context, tx *db.Tx, actor *Actor, kind string, t *Team, m member) error {
+	return s.record(ctx, tx, actor, kind, "team", t.ID, map[string]any{"team": t.Name, "user_id": m.id, "email": m.email})
 }
 
 // AddMember puts the user with email into team id (admins only).
@@ -149,10 +233,20 @@ func (s *Service) AddMember(ctx context.Context, actor *Actor, id int64, email s
 		return nil, err
 	}
 	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
-		if _, err := s.team(ctx, tx, id); err != nil {
+		t, err := s.team(ctx, tx, id)
+		if err != nil {
 			return err
 		}
-		return s.setMembers(ctx, tx, id, []string{email})
+		added, err := s.setMembers(ctx, tx, id, []string{email})
+		if err != nil {
+			return err
+		}
+		for _, m := range added {
+			if err := s.recordMember(ctx, tx, actor, EventTeamMemberAdded, t, m); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("user: team %d add member: %w", id, err)
@@ -166,7 +260,8 @@ func (s *Service) RemoveMember(ctx context.Context, actor *Actor, id int64, emai
 		return nil, err
 	}
 	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
-		if _, err := s.team(ctx, tx, id); err != nil {
+		t, err := s.team(ctx, tx, id)
+		if err != nil {
 			return err
 		}
 		u, err := s.byEmail(ctx, tx, email)
@@ -180,7 +275,7 @@ func (s *Service) RemoveMember(ctx context.Context, actor *Actor, id int64, emai
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("%s is not a member: %w", email, fault.ErrNotFound)
 		}
-		return nil
+		return s.recordMember(ctx, tx, actor, EventTeamMemberRemoved, t, member{u.ID, u.Email})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("user: team %d remove member: %w", id, err)

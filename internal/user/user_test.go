@@ -37,7 +37,7 @@ func TestRequesterJoinsOrganizationByDomain(t *testing.T) {
 		if err != nil || again.ID != u.ID {
 			t.Fatalf("case-insensitive lookup: %+v %v", again, err)
 		}
-		if _, err := s.Users.Create(ctx, user.NewUser{Email: "wile@Acme.example", Role: user.RoleAgent}); fieldOf(err) != "email" {
+		if _, err := s.Users.Create(ctx, apptest.Setup, user.NewUser{Email: "wile@Acme.example", Role: user.RoleAgent}); fieldOf(err) != "email" {
 			t.Fatalf("duplicate email, differently cased: %v", err)
 		}
 	})

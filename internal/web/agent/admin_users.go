@@ -135,7 +135,7 @@ func (a *Agent) adminCreateUser(w http.ResponseWriter, r *http.Request, rq *requ
 		errs["password2"] = "The passwords do not match."
 	}
 	if len(errs) == 0 {
-		u, err := a.Users.Create(r.Context(), user.NewUser{Email: f.Email, Name: f.Name, Role: user.Role(f.Role), Password: pw,
+		u, err := a.Users.Create(r.Context(), rq.actor, user.NewUser{Email: f.Email, Name: f.Name, Role: user.Role(f.Role), Password: pw,
 			Organization: f.Organization})
 		if err == nil {
 			if pw == "" && u.Role != user.RoleRequester {

@@ -66,7 +66,7 @@ func (b *browser) post(path string, form url.Values) (int, string, http.Header) 
 func signIn(t *testing.T, e *apptest.Env, role user.Role) (*browser, *user.Actor) {
 	t.Helper()
 	email := strings.ToLower(string(role)) + "-" + strings.ReplaceAll(t.Name(), "/", "-") + "@example.test"
-	u, err := e.Users.Create(context.Background(), user.NewUser{Email: email, Name: "Agent " + string(role), Role: role, Password: "correct horse battery"})
+	u, err := e.Users.Create(context.Background(), apptest.Setup, user.NewUser{Email: email, Name: "Agent " + string(role), Role: role, Password: "correct horse battery"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestSignInAndOut(t *testing.T) {
 		if code, _, h := b.get("/tickets/1001"); code != 303 || !strings.HasPrefix(h.Get("Location"), "/login?next=") {
 			t.Fatalf("anonymous: %d %s", code, h.Get("Location"))
 		}
-		_, err := e.Users.Create(context.Background(), user.NewUser{Email: "agent@example.test", Role: user.RoleAgent, Password: "correct horse battery"})
+		_, err := e.Users.Create(context.Background(), apptest.Setup, user.NewUser{Email: "agent@example.test", Role: user.RoleAgent, Password: "correct horse battery"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestSignInLockout(t *testing.T) {
 
 func TestRequestersCannotEnter(t *testing.T) {
 	e := apptest.Server(t, apptest.DB(t, db.SQLite))
-	if _, err := e.Users.Create(context.Background(), user.NewUser{Email: "req@example.test", Role: user.RoleRequester, Password: "correct horse battery"}); err != nil {
+	if _, err := e.Users.Create(context.Background(), apptest.Setup, user.NewUser{Email: "req@example.test", Role: user.RoleRequester, Password: "correct horse battery"}); err != nil {
 		t.Fatal(err)
 	}
 	code, body, _ := newBrowser(t, e.URL).post("/login", url.Values{"email": {"req@example.test"}, "password": {"correct horse battery"}})

@@ -72,7 +72,7 @@ func newE2EEnv(t *testing.T) *e2eEnv {
 	t.Helper()
 	e := apptest.Server(t, apptest.DB(t, db.SQLite))
 	mk := func(email, name string) *user.Actor {
-		u, err := e.Users.Create(context.Background(), user.NewUser{Email: email, Name: name, Role: user.RoleAgent, Password: e2ePassword})
+		u, err := e.Users.Create(context.Background(), apptest.Setup, user.NewUser{Email: email, Name: name, Role: user.RoleAgent, Password: e2ePassword})
 		if err != nil {
 			t.Fatal(err)
 		}

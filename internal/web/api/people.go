@@ -118,7 +118,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, actor *user.Act
 	if role == "" {
 		role = user.RoleRequester
 	}
-	u, err := a.Users.Create(r.Context(), user.NewUser{Email: deref(in.Email), Name: deref(in.Name), Role: role,
+	u, err := a.Users.Create(r.Context(), actor, user.NewUser{Email: deref(in.Email), Name: deref(in.Name), Role: role,
 		Password: deref(in.Password), Organization: deref(in.Organization), Phone: deref(in.Phone),
 		Department: deref(in.Department), Location: deref(in.Location), Timezone: deref(in.Timezone)})
 	if err != nil {
