@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/user"
 )
@@ -65,6 +66,21 @@ func (s *Service) checkCategory(ctx context.Context, q db.Queryer, c *Category, 
 	return inv.Err()
 }
 
+// The kinds of domain events the admin changes of this package write.
+const (
+	EventCategoryCreated    = "category.created"
+	EventCategoryUpdated    = "category.updated"
+	EventCustomFieldCreated = "custom_field.created"
+	EventCustomFieldUpdated = "custom_field.updated"
+)
+
+// record writes the domain event of an admin change (not about a ticket)
+// in tx, as a.
+func (s *Service) record(ctx context.Context, tx *db.Tx, a *user.Actor, kind, subject string, id int64, payload any) error {
+	_, err := s.events.Append(ctx, tx, kind, a.EventActor(), subject, id, 0, payload)
+	return err
+}
+
 // CreateCategory adds a category (admins only).
 func (s *Service) CreateCategory(ctx context.Context, a *user.Actor, in CategoryInput) (*Category, error) {
 	if !a.IsAdmin() {
@@ -76,7 +92,11 @@ func (s *Service) CreateCategory(ctx context.Context, a *user.Actor, in Category
 		if err := s.checkCategory(ctx, tx, c, in); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, s.q.Get("insert-category"), c.Name, c.Description, c.Active, db.Now()).Scan(&id)
+		if err := tx.QueryRowContext(ctx, s.q.Get("insert-category"), c.Name, c.Description, c.Active, db.Now()).Scan(&id); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, EventCategoryCreated, "category", id,
+			map[string]any{"name": c.Name, "description": c.Description, "active": c.Active})
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -99,11 +119,21 @@ func (s *Service) UpdateCategory(ctx context.Context, a *user.Actor, id int64, i
 		} else if err != nil {
 			return err
 		}
+		before := *c
 		if err := s.checkCategory(ctx, tx, c, in); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q.Get("update-category"), id, c.Name, c.Description, c.Active, db.Now())
-		return err
+		if _, err := tx.ExecContext(ctx, s.q.Get("update-category"), id, c.Name, c.Description, c.Active, db.Now()); err != nil {
+			return err
+		}
+		ch := event.Changes{}
+		ch.Note("name", before.Name, c.Name)
+		ch.Note("description", before.Description, c.Description)
+		ch.Note("active", before.Active, c.Active)
+		if len(ch) == 0 {
+			return nil
+		}
+		return s.record(ctx, tx, a, EventCategoryUpdated, "category", id, map[string]any{"name": c.Name, "changes": ch})
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/user"
 )
@@ -329,8 +330,13 @@ func (s *Service) CreateFieldDef(ctx context.Context, a *user.Actor, in FieldDef
 		if d.Category != nil {
 			cat = d.Category.ID
 		}
-		return tx.QueryRowContext(ctx, s.q.Get("insert-custom-field"), d.Key, d.Label, string(d.Type), string(opts),
-			d.Required, string(d.TicketType), nullID(cat), d.Position, d.Active, db.Now()).Scan(&id)
+		if err := tx.QueryRowContext(ctx, s.q.Get("insert-custom-field"), d.Key, d.Label, string(d.Type), string(opts),
+			d.Required, string(d.TicketType), nullID(cat), d.Position, d.Active, db.Now()).Scan(&id); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, EventCustomFieldCreated, "custom_field", id, map[string]any{"key": d.Key, "label": d.Label,
+			"type": d.Type, "options": d.Options, "required": d.Required, "ticket_type": d.TicketType, "category": d.categoryName(),
+			"position": d.Position, "active": d.Active})
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -342,6 +348,14 @@ func (s *Service) CreateFieldDef(ctx context.Context, a *user.Actor, in FieldDef
 }
 
 func mustDefs(d []*FieldDef, _ error) []*FieldDef { return d }
+
+// categoryName is the name of the category d is limited to, "" for all.
+func (d *FieldDef) categoryName() string {
+	if d.Category == nil {
+		return ""
+	}
+	return d.Category.Name
+}
 
 // UpdateFieldDef changes a custom field definition (admins only).
 func (s *Service) UpdateFieldDef(ctx context.Context, a *user.Actor, id int64, in FieldDefInput) (*FieldDef, error) {
@@ -355,6 +369,7 @@ func (s *Service) UpdateFieldDef(ctx context.Context, a *user.Actor, id int64, i
 		} else if err != nil {
 			return err
 		}
+		before := *d
 		inv := &fault.Invalid{}
 		if in.Key != nil && *in.Key != d.Key {
 			inv.Add("key", "cannot be changed")
@@ -371,9 +386,22 @@ func (s *Service) UpdateFieldDef(ctx context.Context, a *user.Actor, id int64, i
 		if d.Category != nil {
 			cat = d.Category.ID
 		}
-		_, err = tx.ExecContext(ctx, s.q.Get("update-custom-field"), id, d.Label, string(opts), d.Required,
-			string(d.TicketType), nullID(cat), d.Position, d.Active, db.Now())
-		return err
+		if _, err := tx.ExecContext(ctx, s.q.Get("update-custom-field"), id, d.Label, string(opts), d.Required,
+			string(d.TicketType), nullID(cat), d.Position, d.Active, db.Now()); err != nil {
+			return err
+		}
+		c := event.Changes{}
+		c.Note("label", before.Label, d.Label)
+		c.Note("options", before.Options, d.Options)
+		c.Note("required", before.Required, d.Required)
+		c.Note("ticket_type", before.TicketType, d.TicketType)
+		c.Note("category", before.categoryName(), d.categoryName())
+		c.Note("position", before.Position, d.Position)
+		c.Note("active", before.Active, d.Active)
+		if len(c) == 0 {
+			return nil
+		}
+		return s.record(ctx, tx, a, EventCustomFieldUpdated, "custom_field", id, map[string]any{"key": d.Key, "changes": c})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ticket: update custom field %d: %w", id, err)
