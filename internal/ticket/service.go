@@ -31,12 +31,12 @@ type Options struct {
 // method validates, writes in one transaction with its history events, and
 // publishes a domain event after commit.
 type Service struct {
-	db    *db.DB
-	q     *db.Queries
-	users *user.Service
+	db     *db.DB
+	q      *db.Queries
+	users  *user.Service
 	events *event.Log
-	opts  Options
-	hooks []TxHook
+	opts   Options
+	hooks  []TxHook
 }
 
 // New returns a Service over d.
