@@ -243,7 +243,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Canned, err = canned.New(d); err != nil {
 		return fail(err)
 	}
-	if s.Mailboxes, err = mailbox.New(d, s.Secrets, s.Users, s.Tickets); err != nil {
+	if s.Mailboxes, err = mailbox.New(d, s.Secrets, s.Users, s.Tickets, s.Events); err != nil {
 		return fail(err)
 	}
 	if s.Outbox, err = outbox.New(ctx, d); err != nil {

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/secret"
 	"github.com/docket/docket/internal/ticket"
@@ -69,16 +70,26 @@ type Service struct {
 	box     *secret.Box
 	users   *user.Service
 	tickets *ticket.Service
+	events  *event.Log
 }
 
-// New returns a Service sealing passwords with box.
-func New(d *db.DB, box *secret.Box, users *user.Service, tickets *ticket.Service) (*Service, error) {
+// New returns a Service sealing passwords with box and recording admin
+// changes in events.
+func New(d *db.DB, box *secret.Box, users *user.Service, tickets *ticket.Service, events *event.Log) (*Service, error) {
 	q, err := db.LoadQueries(queryFiles, ".", d.Dialect)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: d, q: q, box: box, users: users, tickets: tickets}, nil
+	return &Service{db: d, q: q, box: box, users: users, tickets: tickets, events: events}, nil
 }
+
+// The kinds of domain events mailbox changes write; the subject is the
+// mailbox.
+const (
+	EventCreated = "mailbox.created"
+	EventUpdated = "mailbox.updated"
+	EventDeleted = "mailbox.deleted"
+)
 
 // Queries exposes the named queries for start-up checks.
 func (s *Service) Queries() *db.Queries { return s.q }
@@ -187,8 +198,10 @@ func (s *Service) validate(ctx context.Context, q db.Queryer, r *row, in Input, 
 			if err != nil {
 				inv.Add("team", "no team named %q", *in.Team)
 			} else {
-				r.teamID = sql.NullInt64{Int64: t.ID, Valid: true}
+				r.teamID, r.Team = sql.NullInt64{Int64: t.ID, Valid: true}, t.Name
 			}
+		} else {
+			r.Team = ""
 		}
 	}
 	if in.Category != nil {
@@ -198,8 +211,10 @@ func (s *Service) validate(ctx context.Context, q db.Queryer, r *row, in Input, 
 			if err != nil {
 				inv.Add("category", "no category named %q", *in.Category)
 			} else {
-				r.categoryID = sql.NullInt64{Int64: id, Valid: true}
+				r.categoryID, r.Category = sql.NullInt64{Int64: id, Valid: true}, strings.TrimSpace(*in.Category)
 			}
+		} else {
+			r.Category = ""
 		}
 	}
 	if in.Priority != nil {
@@ -265,7 +280,15 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in Input) (*Mailbox
 			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now()).Scan(&id); err != nil {
 			return err
 		}
-		return s.applyOAuth(ctx, tx, id, in.IMAPAuth, in.OAuth)
+		oldAuth, auth, err := s.applyOAuth(ctx, tx, id, in.IMAPAuth, in.OAuth)
+		if err != nil {
+			return err
+		}
+		p := fields(r, auth)
+		if secrets := changedSecrets(&row{}, r, oldAuth, auth); len(secrets) > 0 {
+			p["password_changed"], p["changed_secrets"] = true, secrets
+		}
+		return s.record(ctx, tx, a, EventCreated, id, p)
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -286,6 +309,7 @@ func (s *Service) Update(ctx context.Context, a *user.Actor, id int64, in Input)
 		if err != nil {
 			return err
 		}
+		before := *r
 		if err := s.validate(ctx, tx, r, in, false); err != nil {
 			return err
 		}
@@ -294,7 +318,24 @@ func (s *Service) Update(ctx context.Context, a *user.Actor, id int64, in Input)
 			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now()); err != nil {
 			return err
 		}
-		return s.applyOAuth(ctx, tx, id, in.IMAPAuth, in.OAuth)
+		oldAuth, auth, err := s.applyOAuth(ctx, tx, id, in.IMAPAuth, in.OAuth)
+		if err != nil {
+			return err
+		}
+		c := event.Changes{}
+		was, is := fields(&before, oldAuth), fields(r, auth)
+		for k, v := range is {
+			c.Note(k, was[k], v)
+		}
+		p := map[string]any{"address": r.Address, "changes": c}
+		secrets := changedSecrets(&before, r, oldAuth, auth)
+		if len(secrets) > 0 {
+			p["password_changed"], p["changed_secrets"] = true, secrets
+		}
+		if len(c) == 0 && len(secrets) == 0 {
+			return nil
+		}
+		return s.record(ctx, tx, a, EventUpdated, id, p)
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -310,14 +351,49 @@ func (s *Service) Delete(ctx context.Context, a *user.Actor, id int64) error {
 	if !a.IsAdmin() {
 		return fault.Forbidden("only admins manage mailboxes")
 	}
-	res, err := s.db.W.ExecContext(ctx, s.q.Get("delete-mailbox"), id)
-	if err != nil {
-		return err
+	return s.db.WithTx(ctx, func(tx *db.Tx) error {
+		r, err := s.get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q.Get("delete-mailbox"), id); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, EventDeleted, id, map[string]any{"address": r.Address, "name": r.Name})
+	})
+}
+
+func (s *Service) record(ctx context.Context, tx *db.Tx, a *user.Actor, kind string, id int64, payload any) error {
+	_, err := s.events.Append(ctx, tx, kind, a.EventActor(), "mailbox", id, 0, payload)
+	return err
+}
+
+// fields are a mailbox's settings as its events show them, named as in the
+// API: everything but the secrets.
+func fields(r *row, o oauthRow) map[string]any {
+	return map[string]any{"address": r.Address, "name": r.Name, "team": r.Team, "category": r.Category,
+		"priority": r.Priority, "active": r.Active, "inbound.type": r.Inbound, "inbound.host": r.IMAP.Host,
+		"inbound.port": r.IMAP.Port, "inbound.tls": r.IMAP.TLS, "inbound.username": r.IMAP.Username,
+		"inbound.folder": r.Folder, "inbound.after_import": r.AfterImport, "inbound.move_to": r.MoveTo,
+		"inbound.auth": o.auth, "inbound.oauth.token_url": o.tokenURL, "inbound.oauth.client_id": o.clientID,
+		"outbound.host": r.SMTP.Host, "outbound.port": r.SMTP.Port, "outbound.tls": r.SMTP.TLS,
+		"outbound.username": r.SMTP.Username}
+}
+
+// changedSecrets names the secrets a change set, replaced or cleared —
+// only their names: events never carry a secret, sealed or not.
+func changedSecrets(before, after *row, oldAuth, auth oauthRow) []string {
+	var out []string
+	for _, s := range []struct {
+		name     string
+		old, new string
+	}{{"inbound.password", before.imapPass, after.imapPass}, {"outbound.password", before.smtpPass, after.smtpPass},
+		{"inbound.oauth.client_secret", oldAuth.secret, auth.secret}, {"inbound.oauth.refresh_token", oldAuth.refresh, auth.refresh}} {
+		if s.old != s.new {
+			out = append(out, s.name)
+		}
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("mailbox %d: %w", id, fault.ErrNotFound)
-	}
-	return nil
+	return out
 }
 
 func (s *Service) scan(sc interface{ Scan(...any) error }) (*row, error) {

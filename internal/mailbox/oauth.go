@@ -40,12 +40,14 @@ func (s *Service) oauth(ctx context.Context, q db.Queryer, id int64) (oauthRow, 
 	return o, err
 }
 
-// applyOAuth validates and stores the sign-in method and OAuth settings.
-func (s *Service) applyOAuth(ctx context.Context, tx *db.Tx, id int64, auth *string, in OAuthInput) error {
+// applyOAuth validates and stores the sign-in method and OAuth settings,
+// and returns them as they were and as they are now.
+func (s *Service) applyOAuth(ctx context.Context, tx *db.Tx, id int64, auth *string, in OAuthInput) (was, is oauthRow, err error) {
 	o, err := s.oauth(ctx, tx, id)
 	if err != nil {
-		return err
+		return was, is, err
 	}
+	was = o
 	inv := &fault.Invalid{}
 	setStr(&o.auth, auth)
 	setStr(&o.tokenURL, in.TokenURL)
@@ -73,7 +75,7 @@ func (s *Service) applyOAuth(ctx context.Context, tx *db.Tx, id int64, auth *str
 			}
 			sealed, err := s.box.Seal(*v.in)
 			if err != nil {
-				return err
+				return was, is, err
 			}
 			*v.dst = sealed
 		}
@@ -82,10 +84,10 @@ func (s *Service) applyOAuth(ctx context.Context, tx *db.Tx, id int64, auth *str
 		inv.Add("inbound.oauth.refresh_token", "is required for xoauth2")
 	}
 	if err := inv.Err(); err != nil {
-		return err
+		return was, is, err
 	}
 	_, err = tx.ExecContext(ctx, s.q.Get("update-mailbox-oauth"), id, o.auth, o.tokenURL, o.clientID, o.secret, o.refresh)
-	return err
+	return was, o, err
 }
 
 // fillOAuth adds the sign-in settings to m, opening the secrets when open.
