@@ -246,7 +246,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Mailboxes, err = mailbox.New(d, s.Secrets, s.Users, s.Tickets, s.Events); err != nil {
 		return fail(err)
 	}
-	if s.Outbox, err = outbox.New(ctx, d); err != nil {
+	if s.Outbox, err = outbox.New(ctx, d, s.Events); err != nil {
 		return fail(err)
 	}
 	if s.Importer, err = mail.NewImporter(mail.ImporterDeps{DB: d, Tickets: s.Tickets, Users: s.Users,

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 )
 
@@ -54,12 +55,14 @@ var Kinds = []string{KindAck, KindReply, KindRequesterNotice, KindAssignment, Ki
 
 // Store reads and writes the outbox and mail_templates tables.
 type Store struct {
-	db *db.DB
-	q  *db.Queries
+	db     *db.DB
+	q      *db.Queries
+	events *event.Log // where template changes are recorded
 }
 
-// New loads and prepares the outbox's queries against d.
-func New(ctx context.Context, d *db.DB) (*Store, error) {
+// New loads and prepares the outbox's queries against d; template changes
+// are recorded in events.
+func New(ctx context.Context, d *db.DB, events *event.Log) (*Store, error) {
 	q, err := db.LoadQueries(queryFS, ".", d.Dialect)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
@@ -67,7 +70,7 @@ func New(ctx context.Context, d *db.DB) (*Store, error) {
 	if err := d.Prepare(ctx, q); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	return &Store{db: d, q: q}, nil
+	return &Store{db: d, q: q, events: events}, nil
 }
 
 // Email is one outbound message as the outbox stores it.

@@ -50,7 +50,7 @@ type env struct {
 func setup(t *testing.T, d *db.DB) *env {
 	t.Helper()
 	s := apptest.Services(t, d)
-	store, err := outbox.New(ctx, d)
+	store, err := outbox.New(ctx, d, s.Events)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,10 +273,10 @@ func TestTemplatesOverride(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		e := setup(t, d)
 		tpls := e.store.Templates()
-		if err := tpls.Put(ctx, outbox.Template{Key: outbox.KindAck, Subject: "Got it: {{.Ticket.Subject}}", Body: "{{.Nope}}"}); err == nil {
+		if err := tpls.Put(ctx, apptest.Setup, outbox.Template{Key: outbox.KindAck, Subject: "Got it: {{.Ticket.Subject}}", Body: "{{.Nope}}"}); err == nil {
 			t.Fatal("a template using an unknown field was stored")
 		}
-		if err := tpls.Put(ctx, outbox.Template{Key: outbox.KindAck, Subject: "Got it: {{.Ticket.Subject}}", Body: "Thanks {{.Recipient.Name}}!"}); err != nil {
+		if err := tpls.Put(ctx, apptest.Setup, outbox.Template{Key: outbox.KindAck, Subject: "Got it: {{.Ticket.Subject}}", Body: "Thanks {{.Recipient.Name}}!"}); err != nil {
 			t.Fatal(err)
 		}
 		if tpl, err := tpls.Get(ctx, outbox.KindAck); err != nil || tpl.Default || tpl.Body != "Thanks {{.Recipient.Name}}!" {
@@ -287,7 +287,7 @@ func TestTemplatesOverride(t *testing.T) {
 		if r.Header.Get("Subject") != "["+tk.Reference+"] Got it: "+tk.Subject || !strings.Contains(r.Text, "Thanks Req!") {
 			t.Errorf("override not used: %q %q", r.Header.Get("Subject"), r.Text)
 		}
-		if err := tpls.Reset(ctx, outbox.KindAck); err != nil {
+		if err := tpls.Reset(ctx, apptest.Setup, outbox.KindAck); err != nil {
 			t.Fatal(err)
 		}
 		if tpl, _ := tpls.Get(ctx, outbox.KindAck); !tpl.Default {

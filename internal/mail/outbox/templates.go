@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/user"
 )
 
 //go:embed templates/*.txt
@@ -97,10 +99,27 @@ func (s *Store) template(ctx context.Context, q db.Queryer, key string) (*Templa
 	return &def, nil
 }
 
-// Put stores an override. Both parts must parse and execute against
-// sample data, so a broken template is refused here rather than failing
-// the ticket writes that would use it.
-func (t *Templates) Put(ctx context.Context, tpl Template) error {
+// The kinds of domain events template changes write. Their subject is
+// "template" with no id: the payload names the template's key.
+const (
+	EventTemplateUpdated = "template.updated"
+	EventTemplateReset   = "template.reset"
+)
+
+func requireAdmin(a *user.Actor) error {
+	if !a.IsAdmin() {
+		return fault.Forbidden("only admins edit notification templates")
+	}
+	return nil
+}
+
+// Put stores an override (admins only). Both parts must parse and execute
+// against sample data, so a broken template is refused here rather than
+// failing the ticket writes that would use it.
+func (t *Templates) Put(ctx context.Context, a *user.Actor, tpl Template) error {
+	if err := requireAdmin(a); err != nil {
+		return fmt.Errorf("outbox: put template: %w", err)
+	}
 	inv := &fault.Invalid{}
 	if !slices.Contains(Kinds, tpl.Key) {
 		inv.Add("key", "must be one of %s", strings.Join(Kinds, ", "))
@@ -121,18 +140,59 @@ func (t *Templates) Put(ctx context.Context, tpl Template) error {
 	if err := inv.Err(); err != nil {
 		return fmt.Errorf("outbox: put template: %w", err)
 	}
-	if _, err := t.s.db.W.ExecContext(ctx, t.s.q.Get("upsert-template"), tpl.Key, tpl.Subject, tpl.Body, db.Now()); err != nil {
+	err := t.s.db.WithTx(ctx, func(tx *db.Tx) error {
+		old, err := t.s.template(ctx, tx, tpl.Key)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, t.s.q.Get("upsert-template"), tpl.Key, tpl.Subject, tpl.Body, db.Now()); err != nil {
+			return err
+		}
+		c := event.Changes{}
+		c.Note("subject", old.Subject, tpl.Subject)
+		c.Note("body", old.Body, tpl.Body)
+		if len(c) == 0 && !old.Default {
+			return nil
+		}
+		return t.record(ctx, tx, a, EventTemplateUpdated, tpl.Key, c)
+	})
+	if err != nil {
 		return fmt.Errorf("outbox: put template %s: %w", tpl.Key, err)
 	}
 	return nil
 }
 
-// Reset removes the override for key, restoring the default.
-func (t *Templates) Reset(ctx context.Context, key string) error {
-	if _, err := t.s.db.W.ExecContext(ctx, t.s.q.Get("delete-template"), key); err != nil {
+// Reset removes the override for key, restoring the default (admins
+// only). Resetting a template that has no override changes nothing.
+func (t *Templates) Reset(ctx context.Context, a *user.Actor, key string) error {
+	if err := requireAdmin(a); err != nil {
+		return fmt.Errorf("outbox: reset template: %w", err)
+	}
+	err := t.s.db.WithTx(ctx, func(tx *db.Tx) error {
+		old, err := t.s.template(ctx, tx, key)
+		if err != nil || old.Default {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, t.s.q.Get("delete-template"), key); err != nil {
+			return err
+		}
+		def, _ := DefaultTemplate(key)
+		c := event.Changes{}
+		c.Note("subject", old.Subject, def.Subject)
+		c.Note("body", old.Body, def.Body)
+		return t.record(ctx, tx, a, EventTemplateReset, key, c)
+	})
+	if err != nil {
 		return fmt.Errorf("outbox: reset template %s: %w", key, err)
 	}
 	return nil
+}
+
+// record writes the event of a change to template key, with the subject
+// and body before and after where they changed.
+func (t *Templates) record(ctx context.Context, tx *db.Tx, a *user.Actor, kind, key string, c event.Changes) error {
+	_, err := t.s.events.Append(ctx, tx, kind, a.EventActor(), "template", 0, 0, map[string]any{"key": key, "changes": c})
+	return err
 }
 
 func execute(name, src string, data TemplateData) (string, error) {

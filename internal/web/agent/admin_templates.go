@@ -115,7 +115,7 @@ func (a *Agent) adminSaveTemplate(w http.ResponseWriter, r *http.Request, rq *re
 	}
 	// The body is taken as typed: whitespace matters in a plain-text email.
 	subject, body := formValue(r, "subject"), r.PostFormValue("body")
-	err = a.Outbox.Templates().Put(r.Context(), outbox.Template{Key: k, Subject: subject, Body: body})
+	err = a.Outbox.Templates().Put(r.Context(), rq.actor, outbox.Template{Key: k, Subject: subject, Body: body})
 	if err == nil {
 		a.flash(w, fmt.Sprintf("Saved template %s.", k))
 		http.Redirect(w, r, "/admin/templates/"+k, http.StatusSeeOther)
@@ -134,7 +134,7 @@ func (a *Agent) adminResetTemplate(w http.ResponseWriter, r *http.Request, rq *r
 	if err != nil {
 		return err
 	}
-	if err := a.Outbox.Templates().Reset(r.Context(), k); err != nil {
+	if err := a.Outbox.Templates().Reset(r.Context(), rq.actor, k); err != nil {
 		return err
 	}
 	a.flash(w, fmt.Sprintf("Restored the default template %s.", k))

@@ -91,7 +91,7 @@ func (a *API) putTemplate(w http.ResponseWriter, r *http.Request, actor *user.Ac
 	if _, err := a.decode(w, r, &in); err != nil {
 		return err
 	}
-	if err := a.Outbox.Templates().Put(r.Context(), outbox.Template{Key: key, Subject: in.Subject, Body: in.Body}); err != nil {
+	if err := a.Outbox.Templates().Put(r.Context(), actor, outbox.Template{Key: key, Subject: in.Subject, Body: in.Body}); err != nil {
 		return err
 	}
 	return a.getTemplate(w, r, actor)
@@ -106,7 +106,7 @@ func (a *API) resetTemplate(w http.ResponseWriter, r *http.Request, actor *user.
 	if err != nil {
 		return err
 	}
-	if err := a.Outbox.Templates().Reset(r.Context(), key); err != nil {
+	if err := a.Outbox.Templates().Reset(r.Context(), actor, key); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
