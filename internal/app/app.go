@@ -231,7 +231,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Attachments, err = attachment.New(d, s.Tickets, files); err != nil {
 		return fail(err)
 	}
-	if s.Auth, err = auth.New(d, s.Users, s.Secrets); err != nil {
+	if s.Auth, err = auth.New(d, s.Users, s.Secrets, s.Events); err != nil {
 		return fail(err)
 	}
 	if s.Idem, err = idempotency.New(d); err != nil {

@@ -122,8 +122,7 @@ func tokenCreate(ctx context.Context, env Env, args []string) error {
 	if !u.Active {
 		return fmt.Errorf("--user: %s is deactivated", *email)
 	}
-	actor := &user.Actor{ID: u.ID, Email: u.Email, Role: u.Role}
-	secret, _, err := s.Auth.CreateToken(ctx, actor, auth.NewToken{Name: *name, Scopes: sc})
+	secret, _, err := s.Auth.CreateToken(ctx, cliActor, auth.NewToken{UserEmail: u.Email, Name: *name, Scopes: sc})
 	if err != nil {
 		return fieldErr(err)
 	}

@@ -19,7 +19,7 @@ ORDER BY k.id LIMIT $3;
 UPDATE api_tokens SET last_used_at = $2 WHERE id = $1;
 
 -- name: revoke-token
-UPDATE api_tokens SET revoked_at = $2 WHERE id = $1;
+UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL;
 
 -- name: select-login-failures
 SELECT failures, locked_until FROM login_failures WHERE email = $1;

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/secret"
 	"github.com/docket/docket/internal/user"
@@ -61,16 +62,25 @@ type Service struct {
 	users *user.Service
 	// secrets seals the setup token, so every instance can print it.
 	secrets *secret.Box
+	events  *event.Log
 }
 
-// New returns a Service.
-func New(d *db.DB, users *user.Service, secrets *secret.Box) (*Service, error) {
+// New returns a Service recording token changes in events.
+func New(d *db.DB, users *user.Service, secrets *secret.Box, events *event.Log) (*Service, error) {
 	q, err := db.LoadQueries(queryFiles, ".", d.Dialect)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: d, q: q, users: users, secrets: secrets}, nil
+	return &Service{db: d, q: q, users: users, secrets: secrets, events: events}, nil
 }
+
+// The kinds of domain events tokens write; the subject is the token. The
+// payload names the token and its owner, and carries its prefix — never
+// the secret or its hash.
+const (
+	EventTokenCreated = "token.created"
+	EventTokenRevoked = "token.revoked"
+)
 
 // Queries exposes the named queries for start-up checks.
 func (s *Service) Queries() *db.Queries { return s.q }
@@ -108,7 +118,10 @@ func (s *Service) CreateToken(ctx context.Context, a *user.Actor, in NewToken) (
 	if err := inv.Err(); err != nil {
 		return "", nil, err
 	}
-	owner := a.ID
+	owner, ownerEmail := a.ID, a.Email
+	if !a.IsPerson() && in.UserEmail == "" {
+		return "", nil, fault.Field("user", "is required")
+	}
 	if in.UserEmail != "" && !strings.EqualFold(in.UserEmail, a.Email) {
 		if !a.IsAdmin() {
 			return "", nil, fault.Forbidden("only admins may create tokens for other users")
@@ -120,16 +133,26 @@ func (s *Service) CreateToken(ctx context.Context, a *user.Actor, in NewToken) (
 		if !u.Active {
 			return "", nil, fault.Field("user", "%s is deactivated", in.UserEmail)
 		}
-		owner = u.ID
+		owner, ownerEmail = u.ID, u.Email
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", nil, err
 	}
 	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	prefix := secret[:len(TokenPrefix)+6]
 	var id int64
-	err := s.db.W.QueryRowContext(ctx, s.q.Get("insert-token"), owner, name, hashToken(secret), secret[:len(TokenPrefix)+6],
-		strings.Join(scopes, " "), db.Now()).Scan(&id)
+	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
+		if err := tx.QueryRowContext(ctx, s.q.Get("insert-token"), owner, name, hashToken(secret), prefix,
+			strings.Join(scopes, " "), db.Now()).Scan(&id); err != nil {
+			return err
+		}
+		if scopes == nil {
+			scopes = []string{}
+		}
+		return s.record(ctx, tx, a, EventTokenCreated, id, map[string]any{"name": name, "prefix": prefix, "scopes": scopes,
+			"user_id": owner, "user": ownerEmail})
+	})
 	if err != nil {
 		return "", nil, fmt.Errorf("auth: create token: %w", err)
 	}
@@ -224,6 +247,20 @@ func (s *Service) Revoke(ctx context.Context, a *user.Actor, id int64) error {
 	if t.RevokedAt != nil {
 		return nil
 	}
-	_, err = s.db.W.ExecContext(ctx, s.q.Get("revoke-token"), id, db.Now())
+	return s.db.WithTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q.Get("revoke-token"), id, db.Now())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // revoked meanwhile, by another request
+		}
+		return s.record(ctx, tx, a, EventTokenRevoked, id, map[string]any{"name": t.Name, "prefix": t.Prefix,
+			"user_id": t.UserID, "user": t.UserEmail})
+	})
+}
+
+func (s *Service) record(ctx context.Context, tx *db.Tx, a *user.Actor, kind string, id int64, payload any) error {
+	_, err := s.events.Append(ctx, tx, kind, a.EventActor(), "token", id, 0, payload)
 	return err
 }
