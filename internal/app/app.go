@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/docket/docket/internal/attachment"
+	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/config"
@@ -157,6 +158,8 @@ type Services struct {
 	// Jobs queues background work; Runner runs it (see Start).
 	Jobs   *job.Queue
 	Runner *job.Runner
+	// Audit reads the audit log: the events of admin changes.
+	Audit *audit.Service
 	// Stop signals long-lived work (live streams) that the server is
 	// shutting down; Stopping is closed by it.
 	Stop     context.CancelFunc
@@ -261,6 +264,9 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 		return fail(err)
 	}
 	s.Runner = job.NewRunner(s.Jobs, s.Leases, job.Options{Logger: log})
+	if s.Audit, err = audit.New(ctx, d, s.Users); err != nil {
+		return fail(err)
+	}
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
 		s.Events.Queries(), s.Jobs.Queries()} {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/app"
+	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/db/pgtest"
 	"github.com/docket/docket/internal/secret"
 )
@@ -42,6 +44,7 @@ func run(t *testing.T, stdin string, env map[string]string, args ...string) resu
 func TestCommands(t *testing.T) {
 	dir := t.TempDir()
 	data := "--data=" + dir
+	var token string // the secret "token" printed
 	cases := []struct {
 		name    string
 		stdin   string
@@ -88,7 +91,38 @@ func TestCommands(t *testing.T) {
 			if c.oneLine && strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 				t.Errorf("error is not one line: %q", r.stderr)
 			}
+			if c.name == "token" {
+				token = strings.TrimSpace(r.stdout)
+			}
 		})
+	}
+	// What the command line did is in the audit log as the system actor
+	// "Command line", never as the user it made or issued a token for, and
+	// without the password or the token.
+	d, err := db.Open(context.Background(), db.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	rows, err := d.R.QueryContext(context.Background(), `SELECT kind, actor_type, COALESCE(actor_id, 0), actor_name, payload FROM domain_events ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var kind, typ, name, payload string
+		var id int64
+		if err := rows.Scan(&kind, &typ, &id, &name, &payload); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s by %s %d %s", kind, typ, id, name))
+		if strings.Contains(payload, "correct-horse-battery") || token == "" || strings.Contains(payload, token) || strings.Contains(payload, "argon2") {
+			t.Errorf("%s: a secret in the payload %s", kind, payload)
+		}
+	}
+	if want := "[user.created by system 0 Command line token.created by system 0 Command line]"; fmt.Sprint(got) != want {
+		t.Errorf("events %v, want %s", got, want)
 	}
 }
 

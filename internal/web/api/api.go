@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/docket/docket/internal/attachment"
+	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
@@ -40,6 +41,7 @@ type Deps struct {
 	Mailboxes      *mailbox.Service
 	Importer       *mail.Importer
 	Outbox         *outbox.Store
+	Audit          *audit.Service
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 }

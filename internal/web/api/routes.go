@@ -72,6 +72,8 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /api/v1/tokens", a.createToken)
 	h("DELETE /api/v1/tokens/{id}", a.deleteToken)
 
+	h("GET /api/v1/audit", a.listAudit)
+
 	// Anything else under /api/ is a JSON 405 (the path exists with other
 	// methods) or 404, never an HTML page.
 	mux.Handle("/api/", web.API(a.Log, func(w http.ResponseWriter, r *http.Request) error {
