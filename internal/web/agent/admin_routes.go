@@ -48,6 +48,8 @@ func (a *Agent) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/tokens", a.admin(a.adminCreateToken))
 	mux.Handle("POST /admin/tokens/{id}/revoke", a.admin(a.adminRevokeToken))
 
+	mux.Handle("GET /admin/audit", a.admin(a.adminAudit))
+
 	mux.Handle("GET /profile", a.page(a.profile))
 	mux.Handle("POST /profile", a.page(a.updateProfile))
 	mux.Handle("POST /profile/password", a.page(a.changePassword))

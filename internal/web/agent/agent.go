@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/attachment"
+	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/event"
@@ -40,6 +41,7 @@ type Deps struct {
 	Mailboxes      *mailbox.Service
 	Outbox         *outbox.Store
 	Importer       *mail.Importer
+	Audit          *audit.Service
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
 	// Stopping closes when the server shuts down, ending live streams so
