@@ -158,7 +158,7 @@ func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, h
 		mux.Handle("GET /metrics", metricsHandler)
 	}
 	ws, err := agent.New(agent.Deps{Log: log.With("component", "agent"), Users: s.Users, Tickets: s.Tickets,
-		Attachments: s.Attachments, Auth: s.Auth, Bus: s.Bus, BaseURL: cfg.PublicURL(), MaxUploadBytes: cfg.MaxUploadBytes,
+		Attachments: s.Attachments, Auth: s.Auth, Bus: s.Bus, Pump: s.Pump, BaseURL: cfg.PublicURL(), MaxUploadBytes: cfg.MaxUploadBytes,
 		Views: s.Views, Canned: s.Canned, Mailboxes: s.Mailboxes, Outbox: s.Outbox, Importer: s.Importer, Stopping: s.Stopping})
 	if err != nil {
 		return nil, nil, err

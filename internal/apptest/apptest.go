@@ -83,9 +83,20 @@ func Config(t testing.TB) *config.Config {
 // Services builds the domain services over d as serve does.
 func Services(t testing.TB, d *db.DB) *app.Services {
 	t.Helper()
+	return ServicesWith(t, d, nil)
+}
+
+// ServicesWith builds the services like Services, calling before (if not
+// nil) before the background work starts: the place to register event
+// consumers and job kinds.
+func ServicesWith(t testing.TB, d *db.DB, before func(*app.Services)) *app.Services {
+	t.Helper()
 	s, err := app.Build(context.Background(), d, Config(t), slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("build services: %v", err)
+	}
+	if before != nil {
+		before(s)
 	}
 	t.Cleanup(s.Start(context.Background()))
 	return s

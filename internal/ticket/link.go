@@ -68,6 +68,9 @@ func (s *Service) AddLink(ctx context.Context, a *user.Actor, number int64, typ 
 }
 
 func (s *Service) link(ctx context.Context, a *user.Actor, number int64, typ LinkType, other int64) error {
+	if err := tooDeep(ctx); err != nil {
+		return fmt.Errorf("ticket: link %d: %w", number, err)
+	}
 	var from, to *Ticket
 	err := s.withRetry(ctx, func(tx *db.Tx) error {
 		if err := s.lock(ctx, tx, number, other); err != nil {
@@ -96,7 +99,7 @@ func (s *Service) link(ctx context.Context, a *user.Actor, number int64, typ Lin
 			src, dst, stored = to, from, LinkParent
 		}
 		now := db.Now()
-		if _, err := tx.ExecContext(ctx, s.q.Get("insert-link"), src.ID, dst.ID, string(stored), nullID(a.ID), now); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q.Get("insert-link"), src.ID, dst.ID, string(stored), nullID(a.PersonID()), now); err != nil {
 			if db.IsUniqueViolation(err) {
 				// A concurrent request linked the same pair first.
 				return fault.Conflict("%s and %s are already linked", from.Reference, to.Reference)
@@ -167,6 +170,9 @@ func (s *Service) Links(ctx context.Context, a *user.Actor, number int64) ([]Lin
 // followers and tags move to the survivor; the merged ticket is closed as a
 // duplicate and points at the survivor.
 func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) (*Ticket, error) {
+	if err := tooDeep(ctx); err != nil {
+		return nil, fmt.Errorf("ticket: merge %d: %w", number, err)
+	}
 	if !a.IsAgent() {
 		return nil, fmt.Errorf("ticket: merge %d: %w", number, fault.Forbidden("only agents can merge tickets"))
 	}

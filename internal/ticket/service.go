@@ -31,12 +31,12 @@ type Options struct {
 // method validates, writes in one transaction with its history events, and
 // publishes a domain event after commit.
 type Service struct {
-	db    *db.DB
-	q     *db.Queries
-	users *user.Service
+	db     *db.DB
+	q      *db.Queries
+	users  *user.Service
 	events *event.Log
-	opts  Options
-	hooks []TxHook
+	opts   Options
+	hooks  []TxHook
 }
 
 // New returns a Service over d.
@@ -281,6 +281,16 @@ func (s *Service) emit(ctx context.Context, tx *db.Tx, a *user.Actor, kind strin
 	}
 	_, err := s.events.Append(ctx, tx, kind, a.EventActor(), "ticket", t.ID, t.ID, p)
 	return err
+}
+
+// tooDeep refuses a write at the end of too long a chain of automatic
+// writes before anything is written, so the caller's transaction stays
+// usable and a rule engine can log the reason and carry on.
+func tooDeep(ctx context.Context) error {
+	if d := event.DepthOf(ctx); d > event.MaxDepth {
+		return fmt.Errorf("depth %d: %w", d, event.ErrTooDeep)
+	}
+	return nil
 }
 
 func payloadChanges(cs []change) []event.Change {

@@ -29,12 +29,14 @@ import (
 
 // Deps are what the workspace needs.
 type Deps struct {
-	Log            *slog.Logger
-	Users          *user.Service
-	Tickets        *ticket.Service
-	Attachments    *attachment.Service
-	Auth           *auth.Service
-	Bus            *event.Bus
+	Log         *slog.Logger
+	Users       *user.Service
+	Tickets     *ticket.Service
+	Attachments *attachment.Service
+	Auth        *auth.Service
+	Bus         *event.Bus
+	// Pump relays presence between instances (nil: this process only).
+	Pump           *event.Pump
 	Views          *view.Service
 	Canned         *canned.Service
 	Mailboxes      *mailbox.Service
@@ -72,6 +74,9 @@ func New(d Deps) (*Agent, error) {
 		presence: newPresence(), counts: newCounts()}
 	if d.Bus != nil {
 		a.watchCounts()
+	}
+	if d.Pump != nil {
+		d.Pump.OnBroadcast(a.presenceBroadcast)
 	}
 	return a, nil
 }
