@@ -48,16 +48,7 @@ func DB(t testing.TB, dialect db.Dialect) *db.DB {
 	case db.SQLite:
 		opts.DataDir = t.TempDir()
 	case db.Postgres:
-		pgtest.CreateTemplate(t, "docket_template", func(url string) error {
-			d, err := db.Open(ctx, db.Options{URL: url})
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			_, err = d.Migrate(ctx)
-			return err
-		})
-		opts.URL = pgtest.NewDatabase(t, "docket_template")
+		opts.URL = PostgresURL(t)
 	}
 	d, err := db.Open(ctx, opts)
 	if err != nil {
@@ -69,6 +60,24 @@ func DB(t testing.TB, dialect db.Dialect) *db.DB {
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
+}
+
+// PostgresURL returns the URL of a fresh, migrated PostgreSQL database,
+// dropped at cleanup (skipping or failing as pgtest decides when there is
+// no PostgreSQL): for tests that start `docket serve` processes on it.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	pgtest.CreateTemplate(t, "docket_template", func(url string) error {
+		d, err := db.Open(ctx, db.Options{URL: url})
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		_, err = d.Migrate(ctx)
+		return err
+	})
+	return pgtest.NewDatabase(t, "docket_template")
 }
 
 // SecretKey is the DOCKET_SECRET_KEY tests run with (PostgreSQL requires
