@@ -33,7 +33,7 @@ type instance struct {
 
 // startInstance runs this test binary as `docket serve` on PostgreSQL with
 // an SMTP listener, and waits until it answers.
-func startInstance(t *testing.T, dbURL string) *instance {
+func startInstance(t testing.TB, dbURL string) *instance {
 	t.Helper()
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--smtp-addr", "127.0.0.1:0", "--database-url", dbURL,
 		"--data", t.TempDir(), "--log-level", "info"}

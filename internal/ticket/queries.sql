@@ -167,3 +167,10 @@ ON CONFLICT (ticket_id, key) DO UPDATE SET value = excluded.value, updated_at = 
 
 -- name: get-ticket-state
 SELECT value FROM ticket_state WHERE ticket_id = $1 AND key = $2;
+
+-- name: find-link
+SELECT id, ticket_id, link_type FROM ticket_links
+WHERE (ticket_id = $1 AND other_id = $2) OR (ticket_id = $2 AND other_id = $1);
+
+-- name: delete-link
+DELETE FROM ticket_links WHERE id = $1;

@@ -23,6 +23,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /api/v1/tickets/{number}/merge", a.mergeTicket)
 	h("GET /api/v1/tickets/{number}/links", a.listLinks)
 	h("POST /api/v1/tickets/{number}/links", a.addLink)
+	h("DELETE /api/v1/tickets/{number}/links/{other}", a.removeLink)
 
 	h("POST /api/v1/attachments", a.uploadAttachment)
 	h("GET /api/v1/attachments/{id}", a.downloadAttachment)
