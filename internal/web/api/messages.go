@@ -113,9 +113,9 @@ type eventJSON struct {
 	ID    int64      `json:"id"`
 	At    time.Time  `json:"at"`
 	Actor *actorJSON `json:"actor"`
-	Field string      `json:"field"`
-	Old   *string     `json:"old"`
-	New   *string     `json:"new"`
+	Field string     `json:"field"`
+	Old   *string    `json:"old"`
+	New   *string    `json:"new"`
 }
 
 func (a *API) listEvents(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
