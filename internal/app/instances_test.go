@@ -35,10 +35,18 @@ type instance struct {
 // an SMTP listener, and waits until it answers.
 func startInstance(t testing.TB, dbURL string) *instance {
 	t.Helper()
-	args := []string{"serve", "--addr", "127.0.0.1:0", "--smtp-addr", "127.0.0.1:0", "--database-url", dbURL,
-		"--data", t.TempDir(), "--log-level", "info"}
+	return startServe(t, []string{"--smtp-addr", "127.0.0.1:0", "--database-url", dbURL, "--data", t.TempDir()},
+		"DOCKET_SECRET_KEY="+apptest.SecretKey)
+}
+
+// startServe runs this test binary as `docket serve --addr 127.0.0.1:0`
+// with args and environment variables env added, and waits until it
+// listens; it is killed at cleanup.
+func startServe(t testing.TB, args []string, env ...string) *instance {
+	t.Helper()
+	args = append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "info"}, args...)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "DOCKET_TEST_CHILD_ARGS="+strings.Join(args, "\x1f"), "DOCKET_SECRET_KEY="+apptest.SecretKey)
+	cmd.Env = append(append(os.Environ(), "DOCKET_TEST_CHILD_ARGS="+strings.Join(args, "\x1f")), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +74,7 @@ func startInstance(t testing.TB, dbURL string) *instance {
 	case <-ready:
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
-		t.Fatal("instance did not start")
+		t.Fatal("docket serve did not start")
 	}
 	t.Cleanup(func() { in.kill() })
 	return in
