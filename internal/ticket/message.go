@@ -232,7 +232,7 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 			kind = "note"
 		}
 		changes = append(changes, change{"message", "", kind + " " + strconv.FormatInt(msgID, 10)})
-		if err := s.writeTicket(ctx, tx, t, t.Version, now, 0); err != nil {
+		if err := s.writeTicket(ctx, tx, t, t.Version, now, 0, false); err != nil {
 			return err
 		}
 		if err := s.appendEvents(ctx, tx, t.ID, a, now, changes); err != nil {

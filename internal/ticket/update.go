@@ -123,7 +123,7 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 			return nil
 		}
 		now := db.Now()
-		if err := s.writeTicket(ctx, tx, t, read, now, 0); err != nil {
+		if err := s.writeTicket(ctx, tx, t, read, now, 0, true); err != nil {
 			if errors.Is(err, errRetry) && ifVersion > 0 {
 				return fmt.Errorf("ticket %s changed meanwhile: %w", t.Reference, fault.ErrPrecondition)
 			}
@@ -169,7 +169,9 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 // its version is still read. Only a change to a field agents edit moves
 // the version (the ETag): updated_at and the timestamps derived from the
 // status do not, so background writes never hand agents a 412.
-func (s *Service) writeTicket(ctx context.Context, tx *db.Tx, t *Ticket, read int64, now int64, mergedInto int64) error {
+// An agent's own edit (edited) always moves it, followers included, even
+// though followers live in their own table.
+func (s *Service) writeTicket(ctx context.Context, tx *db.Tx, t *Ticket, read int64, now int64, mergedInto int64, edited bool) error {
 	stored, err := s.byID(ctx, tx, t.ID)
 	if err != nil {
 		return fmt.Errorf("write: %w", err)
@@ -179,7 +181,7 @@ func (s *Service) writeTicket(ctx context.Context, tx *db.Tx, t *Ticket, read in
 	}
 	var sets []string
 	args := []any{t.ID, read}
-	bump := false
+	bump := edited
 	set := func(col string, old, new any, moves bool) {
 		if old == new {
 			return
