@@ -143,6 +143,7 @@ func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, h
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := web.NewMetrics(reg)
+	registerSpineMetrics(reg, s, log.With("component", "metrics"))
 
 	mux := http.NewServeMux()
 	api.New(api.Deps{Log: log.With("component", "api"), DB: s.DB, Users: s.Users, Tickets: s.Tickets,
