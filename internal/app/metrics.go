@@ -11,11 +11,6 @@ import (
 	"github.com/docket/docket/internal/job"
 )
 
-// jobStates are every state a job can be in: docket_jobs reports each one
-// for every kind it has seen, zero included, so a series does not vanish
-// when its count drops to nothing.
-var jobStates = []string{job.Available, job.Running, job.Retryable, job.Completed, job.Failed, job.Cancelled}
-
 // registerSpineMetrics adds the event pump's and the job runner's metrics
 // to reg: counts and timings only, labelled by bounded things (job kinds
 // and states, consumer names, outcomes). What needs the database is read
@@ -92,7 +87,9 @@ func (c *spineCollector) Collect(ch chan<- prometheus.Metric) {
 			byKind[n.Kind][n.State] += n.N
 		}
 		for kind, states := range byKind {
-			for _, state := range jobStates {
+			// Every state, zero included, so a series does not vanish
+			// when its count drops to nothing.
+			for _, state := range job.States {
 				ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(states[state]), kind, state)
 			}
 		}

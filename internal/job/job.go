@@ -39,6 +39,9 @@ const (
 	Cancelled = "cancelled"
 )
 
+// States lists every state, in the order work moves through them.
+var States = []string{Available, Running, Retryable, Completed, Failed, Cancelled}
+
 // New is a job to insert.
 type New struct {
 	Kind string

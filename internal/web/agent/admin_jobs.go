@@ -24,18 +24,13 @@ func (a *Agent) adminJobRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/jobs/{id}/cancel", a.admin(a.adminCancelJob))
 }
 
-// jobStates are the states a job can be in, in the order work moves
-// through them, with the words the page uses for them.
-var jobStates = []struct{ Key, Label string }{
-	{job.Available, "Available"}, {job.Running, "Running"}, {job.Retryable, "Waiting to retry"},
-	{job.Completed, "Completed"}, {job.Failed, "Failed"}, {job.Cancelled, "Cancelled"},
-}
+// jobStateLabels are the words the page uses for the job states.
+var jobStateLabels = map[string]string{job.Available: "Available", job.Running: "Running", job.Retryable: "Waiting to retry",
+	job.Completed: "Completed", job.Failed: "Failed", job.Cancelled: "Cancelled"}
 
 func jobStateLabel(state string) string {
-	for _, s := range jobStates {
-		if s.Key == state {
-			return s.Label
-		}
+	if l, ok := jobStateLabels[state]; ok {
+		return l
 	}
 	return state
 }
@@ -49,7 +44,7 @@ type jobsFilter struct {
 
 func jobsFilterOf(q url.Values) jobsFilter {
 	f := jobsFilter{State: q.Get("state"), Kind: q.Get("kind")}
-	if !slices.ContainsFunc(jobStates, func(s struct{ Key, Label string }) bool { return s.Key == f.State }) {
+	if !slices.Contains(job.States, f.State) {
 		f.State = ""
 	}
 	f.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
@@ -130,9 +125,9 @@ func (a *Agent) renderJobs(w http.ResponseWriter, r *http.Request, rq *request, 
 		kinds[c.Kind] = true
 		p.Total += c.N
 	}
-	for _, s := range jobStates {
-		p.Counts = append(p.Counts, jobStateCount{Key: s.Key, Label: s.Label, Count: byState[s.Key],
-			URL: jobsFilter{State: s.Key, Kind: f.Kind}.url(0)})
+	for _, s := range job.States {
+		p.Counts = append(p.Counts, jobStateCount{Key: s, Label: jobStateLabel(s), Count: byState[s],
+			URL: jobsFilter{State: s, Kind: f.Kind}.url(0)})
 	}
 	if f.Kind != "" {
 		kinds[f.Kind] = true // keep a filter on a kind with no jobs left

@@ -14,10 +14,6 @@ import (
 	"github.com/docket/docket/internal/web"
 )
 
-// jobStates are the states a job can be in, in the order work moves
-// through them.
-var jobStates = []string{job.Available, job.Running, job.Retryable, job.Completed, job.Failed, job.Cancelled}
-
 type jobJSON struct {
 	ID          int64           `json:"id"`
 	Kind        string          `json:"kind"`
@@ -61,8 +57,8 @@ func (a *API) listJobs(w http.ResponseWriter, r *http.Request, actor *user.Actor
 	}
 	q := r.URL.Query()
 	state := q.Get("state")
-	if state != "" && !slices.Contains(jobStates, state) {
-		return fault.Field("state", "must be one of %s", strings.Join(jobStates, ", "))
+	if state != "" && !slices.Contains(job.States, state) {
+		return fault.Field("state", "must be one of %s", strings.Join(job.States, ", "))
 	}
 	js, err := a.Jobs.List(r.Context(), job.Filter{State: state, Kind: q.Get("kind"), Before: after, Limit: limit + 1})
 	if err != nil {
@@ -148,7 +144,7 @@ func (a *API) jobStats(w http.ResponseWriter, r *http.Request, actor *user.Actor
 		return err
 	}
 	out := jobStatsJSON{Leader: a.Runner != nil && a.Runner.Leader(), ByState: map[string]int64{}, Counts: []jobCountJSON{}}
-	for _, s := range jobStates {
+	for _, s := range job.States {
 		out.ByState[s] = 0
 	}
 	for _, c := range cs {
@@ -159,7 +155,7 @@ func (a *API) jobStats(w http.ResponseWriter, r *http.Request, actor *user.Actor
 		if c := strings.Compare(x.Kind, y.Kind); c != 0 {
 			return c
 		}
-		return slices.Index(jobStates, x.State) - slices.Index(jobStates, y.State)
+		return slices.Index(job.States, x.State) - slices.Index(job.States, y.State)
 	})
 	return web.JSON(w, http.StatusOK, out)
 }
