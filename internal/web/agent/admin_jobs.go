@@ -121,9 +121,11 @@ func (a *Agent) renderJobs(w http.ResponseWriter, r *http.Request, rq *request, 
 	byState := map[string]int64{}
 	kinds := map[string]bool{}
 	for _, c := range counts {
-		byState[c.State] += c.N
 		kinds[c.Kind] = true
-		p.Total += c.N
+		if f.Kind == "" || c.Kind == f.Kind { // the counts are of the kind shown
+			byState[c.State] += c.N
+			p.Total += c.N
+		}
 	}
 	for _, s := range job.States {
 		p.Counts = append(p.Counts, jobStateCount{Key: s, Label: jobStateLabel(s), Count: byState[s],

@@ -106,6 +106,9 @@ func TestAdminJobs(t *testing.T) {
 		if strings.Contains(body, `id="job-`+id(flaky)+`"`) || !strings.Contains(body, `id="job-`+id(idle)+`"`) {
 			t.Error("kind=test.idle does not show only the idle job")
 		}
+		if countOf(body, "all") != "1" || countOf(body, "failed") != "0" || !strings.Contains(body, `href="/admin/jobs?kind=test.idle&amp;state=failed"`) {
+			t.Error("with a kind chosen, the counts should be that kind's and their links keep the kind")
+		}
 		_, body, _ = b.get("/admin/jobs?state=bogus")
 		if !strings.Contains(body, `id="job-`+id(flaky)+`"`) || !strings.Contains(body, `id="job-`+id(idle)+`"`) {
 			t.Error("an unknown state should show every job")
