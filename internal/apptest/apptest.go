@@ -128,6 +128,14 @@ type Env struct {
 // configuration before anything is built.
 func Server(t testing.TB, d *db.DB, options ...func(*config.Config)) *Env {
 	t.Helper()
+	return ServerWith(t, d, nil, options...)
+}
+
+// ServerWith is Server with before run on the built services before their
+// background work starts: the place to register job kinds, which the
+// runner only takes before it runs.
+func ServerWith(t testing.TB, d *db.DB, before func(*app.Services), options ...func(*config.Config)) *Env {
+	t.Helper()
 	cfg := Config(t)
 	for _, o := range options {
 		o(cfg)
@@ -135,6 +143,9 @@ func Server(t testing.TB, d *db.DB, options ...func(*config.Config)) *Env {
 	s, err := app.Build(context.Background(), d, cfg, slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("build services: %v", err)
+	}
+	if before != nil {
+		before(s)
 	}
 	t.Cleanup(s.Start(context.Background()))
 	e := serve(t, s, cfg)

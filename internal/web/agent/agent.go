@@ -18,6 +18,7 @@ import (
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
@@ -42,6 +43,8 @@ type Deps struct {
 	Mailboxes      *mailbox.Service
 	Outbox         *outbox.Store
 	Importer       *mail.Importer
+	Jobs           *job.Queue
+	Runner         *job.Runner
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
 	// Stopping closes when the server shuts down, ending live streams so

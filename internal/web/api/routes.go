@@ -69,6 +69,12 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("GET /api/v1/mail/quarantine", a.listQuarantine)
 	h("POST /api/v1/mail/quarantine/{id}/release", a.releaseQuarantine)
 
+	h("GET /api/v1/jobs", a.listJobs)
+	h("GET /api/v1/jobs/stats", a.jobStats)
+	h("GET /api/v1/jobs/{id}", a.getJob)
+	h("POST /api/v1/jobs/{id}/retry", a.retryJob)
+	h("POST /api/v1/jobs/{id}/cancel", a.cancelJob)
+
 	h("GET /api/v1/tokens", a.listTokens)
 	h("POST /api/v1/tokens", a.createToken)
 	h("DELETE /api/v1/tokens/{id}", a.deleteToken)
