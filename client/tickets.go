@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"net/url"
 	"time"
 )
@@ -271,6 +272,12 @@ func (c *Client) AddLink(ctx context.Context, number int64, linkType string, oth
 		return nil, err
 	}
 	return p.Items, nil
+}
+
+// RemoveLink removes the link between ticket number and ticket other.
+func (c *Client) RemoveLink(ctx context.Context, number, other int64, opts ...Option) error {
+	_, err := c.Do(ctx, http.MethodDelete, ticketPath(number)+"/links/"+strconv.FormatInt(other, 10), nil, nil, opts...)
+	return err
 }
 
 // Event is one entry of a ticket's history: who changed which field from

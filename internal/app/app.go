@@ -282,6 +282,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 // stop waits for both to finish.
 func (s *Services) Start(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
+	s.Pump.Init(ctx) // before returning: what is written next reaches the pump
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); s.Pump.Run(ctx) }()

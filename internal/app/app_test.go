@@ -33,7 +33,7 @@ type result struct {
 	stdout, stderr string
 }
 
-func run(t *testing.T, stdin string, env map[string]string, args ...string) result {
+func run(t testing.TB, stdin string, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := app.Run(context.Background(), app.Env{Args: args, Getenv: func(k string) string { return env[k] },

@@ -1,12 +1,9 @@
 package app_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,40 +13,12 @@ import (
 	"github.com/docket/docket/client"
 )
 
-// startChild runs this test binary as `docket serve` on a random port and
-// returns the process and its base URL.
+// startChild runs this test binary as `docket serve` on SQLite under dir
+// and returns the process and its base URL.
 func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "DOCKET_TEST_CHILD_ARGS="+strings.Join([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, "\x1f"))
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	addrRe := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := addrRe.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-	}()
-	select {
-	case a := <-found:
-		return cmd, "http://" + a
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("child server did not start")
-	}
-	return nil, ""
+	in := startServe(t, []string{"--data", dir})
+	return in.cmd, in.url
 }
 
 // TestKill9LosesNoAcknowledgedWrite creates tickets as fast as it can,

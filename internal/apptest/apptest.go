@@ -49,16 +49,7 @@ func DB(t testing.TB, dialect db.Dialect) *db.DB {
 	case db.SQLite:
 		opts.DataDir = t.TempDir()
 	case db.Postgres:
-		pgtest.CreateTemplate(t, "docket_template", func(url string) error {
-			d, err := db.Open(ctx, db.Options{URL: url})
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			_, err = d.Migrate(ctx)
-			return err
-		})
-		opts.URL = pgtest.NewDatabase(t, "docket_template")
+		opts.URL = PostgresURL(t)
 	}
 	d, err := db.Open(ctx, opts)
 	if err != nil {
@@ -70,6 +61,24 @@ func DB(t testing.TB, dialect db.Dialect) *db.DB {
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
+}
+
+// PostgresURL returns the URL of a fresh, migrated PostgreSQL database,
+// dropped at cleanup (skipping or failing as pgtest decides when there is
+// no PostgreSQL): for tests that start `docket serve` processes on it.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	pgtest.CreateTemplate(t, "docket_template", func(url string) error {
+		d, err := db.Open(ctx, db.Options{URL: url})
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		_, err = d.Migrate(ctx)
+		return err
+	})
+	return pgtest.NewDatabase(t, "docket_template")
 }
 
 // SecretKey is the DOCKET_SECRET_KEY tests run with (PostgreSQL requires
@@ -84,9 +93,20 @@ func Config(t testing.TB) *config.Config {
 // Services builds the domain services over d as serve does.
 func Services(t testing.TB, d *db.DB) *app.Services {
 	t.Helper()
+	return ServicesWith(t, d, nil)
+}
+
+// ServicesWith builds the services like Services, calling before (if not
+// nil) before the background work starts: the place to register event
+// consumers and job kinds.
+func ServicesWith(t testing.TB, d *db.DB, before func(*app.Services)) *app.Services {
+	t.Helper()
 	s, err := app.Build(context.Background(), d, Config(t), slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("build services: %v", err)
+	}
+	if before != nil {
+		before(s)
 	}
 	t.Cleanup(s.Start(context.Background()))
 	return s
@@ -109,6 +129,14 @@ type Env struct {
 // configuration before anything is built.
 func Server(t testing.TB, d *db.DB, options ...func(*config.Config)) *Env {
 	t.Helper()
+	return ServerWith(t, d, nil, options...)
+}
+
+// ServerWith is Server with before run on the built services before their
+// background work starts: the place to register job kinds, which the
+// runner only takes before it runs.
+func ServerWith(t testing.TB, d *db.DB, before func(*app.Services), options ...func(*config.Config)) *Env {
+	t.Helper()
 	cfg := Config(t)
 	for _, o := range options {
 		o(cfg)
@@ -116,6 +144,9 @@ func Server(t testing.TB, d *db.DB, options ...func(*config.Config)) *Env {
 	s, err := app.Build(context.Background(), d, cfg, slog.New(slog.NewTextHandler(logWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("build services: %v", err)
+	}
+	if before != nil {
+		before(s)
 	}
 	t.Cleanup(s.Start(context.Background()))
 	e := serve(t, s, cfg)

@@ -16,6 +16,7 @@ const (
 	TicketMerged   = "ticket.merged"
 	MessageCreated = "message.created"
 	LinkCreated    = "link.created"
+	LinkDeleted    = "link.deleted"
 )
 
 // Event is one thing that happened to a ticket.

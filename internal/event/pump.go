@@ -38,6 +38,7 @@ type Pump struct {
 
 	published atomic.Int64
 	listening atomic.Bool
+	initDone  atomic.Bool
 }
 
 // NewPump returns a pump from log to bus. Call Run to start it.
@@ -112,9 +113,16 @@ func (p *Pump) deliver(channel string, payload []byte) {
 	}
 }
 
-// Run pumps until ctx is done. It starts at the current head: the bus is
-// for what happens from now on (durable consumers keep their own place).
-func (p *Pump) Run(ctx context.Context) {
+// Init places the pump at the current head — the bus is for what happens
+// from now on — and gives each new durable consumer its checkpoint. Call it
+// before anything is written that the pump must see; Run calls it if not.
+func (p *Pump) Init(ctx context.Context) {
+	if p.initDone.Swap(true) {
+		return
+	}
+	if _, err := p.log.Sequence(ctx); err != nil {
+		p.logger.Error("sequence events", "err", err)
+	}
 	head, err := p.log.Head(ctx)
 	if err != nil {
 		p.logger.Error("read event head", "err", err)
@@ -125,6 +133,11 @@ func (p *Pump) Run(ctx context.Context) {
 			p.logger.Error("start event consumer", "consumer", c.Name, "err", err)
 		}
 	}
+}
+
+// Run pumps until ctx is done.
+func (p *Pump) Run(ctx context.Context) {
+	p.Init(ctx)
 	if p.db.Dialect == db.Postgres {
 		go p.listen(ctx)
 	}

@@ -70,6 +70,12 @@ func Conflict(format string, args ...any) error {
 	return &withKind{kind: ErrConflict, msg: fmt.Sprintf(format, args...)}
 }
 
+// NotFound is a missing thing with a reason shown to the caller (only for
+// things the caller may know exist).
+func NotFound(format string, args ...any) error {
+	return &withKind{kind: ErrNotFound, msg: fmt.Sprintf(format, args...)}
+}
+
 // Forbidden is a refusal with a reason shown to the caller.
 func Forbidden(format string, args ...any) error {
 	return &withKind{kind: ErrForbidden, msg: fmt.Sprintf(format, args...)}

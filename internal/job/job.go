@@ -39,6 +39,9 @@ const (
 	Cancelled = "cancelled"
 )
 
+// States lists every state, in the order work moves through them.
+var States = []string{Available, Running, Retryable, Completed, Failed, Cancelled}
+
 // New is a job to insert.
 type New struct {
 	Kind string
@@ -173,11 +176,14 @@ type Filter struct {
 	Limit       int
 }
 
-// List returns jobs newest first.
+// List returns jobs newest first: at most Limit (50 when unset, never
+// more than 1000), so a caller may ask for one more than it shows to learn
+// whether there is a next page.
 func (q *Queue) List(ctx context.Context, f Filter) ([]Job, error) {
-	if f.Limit <= 0 || f.Limit > 200 {
+	if f.Limit <= 0 {
 		f.Limit = 50
 	}
+	f.Limit = min(f.Limit, 1000)
 	rows, err := q.db.R.QueryContext(ctx, q.q.Get("list-jobs"), f.State, f.Kind, f.Before, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("job: list: %w", err)
@@ -211,7 +217,7 @@ func (q *Queue) RetryNow(ctx context.Context, id int64) error {
 		return fmt.Errorf("job %d: retry: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("job %d: %w", id, errNotRetryable)
+		return q.refused(ctx, id, errNotRetryable)
 	}
 	if q.wake != nil {
 		q.wake()
@@ -226,9 +232,18 @@ func (q *Queue) Cancel(ctx context.Context, id int64) error {
 		return fmt.Errorf("job %d: cancel: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("job %d: %w", id, errNotCancellable)
+		return q.refused(ctx, id, errNotCancellable)
 	}
 	return nil
+}
+
+// refused explains why a change to job id touched no row: the job does not
+// exist (not found), or its state does not allow the change (why).
+func (q *Queue) refused(ctx context.Context, id int64, why error) error {
+	if _, err := q.Get(ctx, id); err != nil {
+		return err
+	}
+	return fmt.Errorf("job %d: %w", id, why)
 }
 
 type nullInt = sql.NullInt64

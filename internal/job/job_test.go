@@ -11,6 +11,7 @@ import (
 
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/lease"
 )
@@ -261,5 +262,41 @@ func TestTwoRunnersShareJobsAndOneLeaderRunsPeriodicJobs(t *testing.T) {
 			t.Errorf("leaders: a=%v b=%v, want exactly one", runners[0].Leader(), runners[1].Leader())
 		}
 		t.Logf("jobs by runner: %v", byRunner)
+	})
+}
+
+func TestRetryAndCancelSayWhyTheyRefuse(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		q, _ := setup(t, d, "a", job.Options{}) // no runner: jobs stay where they are put
+		id, err := q.InsertNow(ctx, job.New{Kind: "idle"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, fn := range map[string]func(context.Context, int64) error{"retry": q.RetryNow, "cancel": q.Cancel} {
+			if err := fn(ctx, id+1000); !errors.Is(err, fault.ErrNotFound) {
+				t.Errorf("%s a missing job: %v, want not found", name, err)
+			}
+		}
+		if err := q.Cancel(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Cancel(ctx, id); !errors.Is(err, fault.ErrConflict) {
+			t.Errorf("cancel a cancelled job: %v, want a conflict", err)
+		}
+		if err := q.RetryNow(ctx, id); err != nil || state(t, q, id).State != job.Available {
+			t.Fatalf("retry a cancelled job: %v", err)
+		}
+		// List answers up to 1000 rows, so a caller can ask for a page of
+		// 200 and one more.
+		for range 205 {
+			if _, err := q.InsertNow(ctx, job.New{Kind: "idle"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		js, err := q.List(ctx, job.Filter{Kind: "idle", Limit: 201})
+		if err != nil || len(js) != 201 {
+			t.Fatalf("list 201: %d jobs, %v", len(js), err)
+		}
 	})
 }

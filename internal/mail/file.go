@@ -71,7 +71,7 @@ func (im *Importer) create(ctx context.Context, mb *mailbox.Mailbox, hash string
 	// The mail system files the ticket on the sender's behalf: the history
 	// names the sender, and the mailbox's defaults (team, category,
 	// priority) apply as an agent would set them.
-	creator := &user.Actor{ID: a.ID, Email: a.Email, Name: a.Name, Role: user.RoleAgent}
+	creator := user.MailImporter
 	in.Requester = &ticket.Contact{Email: msg.From.Email, Name: msg.From.Name}
 	t, err := im.tickets.Create(ctx, creator, in)
 	if db.IsUniqueViolation(err) {
@@ -132,9 +132,8 @@ func (im *Importer) flagged(ctx context.Context, mb *mailbox.Mailbox, hash strin
 	if err != nil {
 		return im.undeliverable(ctx, mb, hash, raw, msg, err)
 	}
-	system := &user.Actor{ID: a.ID, Email: a.Email, Role: user.RoleAgent}
-	m, err := im.tickets.Reply(ctx, system, n, ticket.NewReply{Body: b, Format: format, Internal: true, Channel: ticket.ChannelEmail,
-		MessageID: msg.MessageID, Threading: reason, InTx: im.recorder(mb, hash, raw, msg, &reason)})
+	m, err := im.tickets.Reply(ctx, user.MailImporter, n, ticket.NewReply{Body: b, Format: format, Internal: true, Channel: ticket.ChannelEmail,
+		Author: a.ID, MessageID: msg.MessageID, Threading: reason, InTx: im.recorder(mb, hash, raw, msg, &reason)})
 	if db.IsUniqueViolation(err) {
 		return im.duplicate(ctx, hash, msg)
 	}

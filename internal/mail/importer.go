@@ -463,11 +463,10 @@ func (im *Importer) bounce(ctx context.Context, mb *mailbox.Mailbox, hash string
 	if err != nil {
 		return im.undeliverable(ctx, mb, hash, raw, msg, err)
 	}
-	system := &user.Actor{ID: a.ID, Email: a.Email, Name: a.Name, Role: user.RoleAgent}
 	b, format := body(msg)
 	decision := reason + " — attached to the ticket whose email bounced"
-	m, err := im.tickets.Reply(ctx, system, number, ticket.NewReply{Body: b, Format: format, Internal: true,
-		Channel: ticket.ChannelEmail, MessageID: msg.MessageID, Threading: decision, InTx: im.recorder(mb, hash, raw, msg, &decision)})
+	m, err := im.tickets.Reply(ctx, user.MailImporter, number, ticket.NewReply{Body: b, Format: format, Internal: true,
+		Channel: ticket.ChannelEmail, Author: a.ID, MessageID: msg.MessageID, Threading: decision, InTx: im.recorder(mb, hash, raw, msg, &decision)})
 	if db.IsUniqueViolation(err) {
 		return im.duplicate(ctx, hash, msg)
 	}

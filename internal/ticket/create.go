@@ -186,6 +186,9 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 	if a == nil {
 		return nil, fault.ErrUnauthorized
 	}
+	if err := tooDeep(ctx); err != nil {
+		return nil, fmt.Errorf("ticket: create: %w", err)
+	}
 	inv := &fault.Invalid{}
 	in.Subject = cleanSubject(inv, in.Subject)
 	if in.Format == "" {
@@ -317,11 +320,14 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), id, nil, false, in.Subject); err != nil {
 			return err
 		}
-		author := a.ID
-		if in.Channel == ChannelEmail || !a.IsAgent() {
+		author, uploader := a.ID, a.ID
+		if in.Channel == ChannelEmail || !a.IsAgent() || !a.IsPerson() {
 			author = requester.ID
 		}
-		msgID, err = s.insertMessage(ctx, tx, id, author, a.ID, newMessage{body: in.Body, format: in.Format,
+		if !a.IsPerson() {
+			uploader = author // the mail importer saved the sender's attachments as theirs
+		}
+		msgID, err = s.insertMessage(ctx, tx, id, author, uploader, newMessage{body: in.Body, format: in.Format,
 			channel: in.Channel, messageID: in.MessageID, threading: in.Threading, attachments: in.Attachments}, now)
 		if err != nil {
 			return err

@@ -2,7 +2,9 @@ package ticket
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -68,6 +70,9 @@ func (s *Service) AddLink(ctx context.Context, a *user.Actor, number int64, typ 
 }
 
 func (s *Service) link(ctx context.Context, a *user.Actor, number int64, typ LinkType, other int64) error {
+	if err := tooDeep(ctx); err != nil {
+		return fmt.Errorf("ticket: link %d: %w", number, err)
+	}
 	var from, to *Ticket
 	err := s.withRetry(ctx, func(tx *db.Tx) error {
 		if err := s.lock(ctx, tx, number, other); err != nil {
@@ -96,7 +101,7 @@ func (s *Service) link(ctx context.Context, a *user.Actor, number int64, typ Lin
 			src, dst, stored = to, from, LinkParent
 		}
 		now := db.Now()
-		if _, err := tx.ExecContext(ctx, s.q.Get("insert-link"), src.ID, dst.ID, string(stored), nullID(a.ID), now); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q.Get("insert-link"), src.ID, dst.ID, string(stored), nullID(a.PersonID()), now); err != nil {
 			if db.IsUniqueViolation(err) {
 				// A concurrent request linked the same pair first.
 				return fault.Conflict("%s and %s are already linked", from.Reference, to.Reference)
@@ -167,6 +172,9 @@ func (s *Service) Links(ctx context.Context, a *user.Actor, number int64) ([]Lin
 // followers and tags move to the survivor; the merged ticket is closed as a
 // duplicate and points at the survivor.
 func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) (*Ticket, error) {
+	if err := tooDeep(ctx); err != nil {
+		return nil, fmt.Errorf("ticket: merge %d: %w", number, err)
+	}
 	if !a.IsAgent() {
 		return nil, fmt.Errorf("ticket: merge %d: %w", number, fault.Forbidden("only agents can merge tickets"))
 	}
@@ -230,7 +238,7 @@ func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) 
 			dstChanges = append(dstChanges, change{"tags", joinTags(dst.Tags), joinTags(tags)})
 			dst.Tags = tags
 		}
-		if err := s.writeTicket(ctx, tx, dst, dst.Version, now, 0); err != nil {
+		if err := s.writeTicket(ctx, tx, dst, dst.Version, now, 0, true); err != nil {
 			return err
 		}
 		if err := s.appendEvents(ctx, tx, dst.ID, a, now, dstChanges); err != nil {
@@ -253,7 +261,7 @@ func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) 
 				src.ResolvedAt = &t
 			}
 		}
-		if err := s.writeTicket(ctx, tx, src, src.Version, now, dst.ID); err != nil {
+		if err := s.writeTicket(ctx, tx, src, src.Version, now, dst.ID, true); err != nil {
 			return err
 		}
 		if err := s.appendEvents(ctx, tx, src.ID, a, now, srcChanges); err != nil {
@@ -270,4 +278,62 @@ func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) 
 func joinTags(tags []string) string {
 	b, _ := json.Marshal(tags)
 	return string(b)
+}
+
+// RemoveLink removes the link between ticket number and ticket other
+// (agents only), recording it in both tickets' history.
+func (s *Service) RemoveLink(ctx context.Context, a *user.Actor, number, other int64) error {
+	if !a.IsAgent() {
+		if _, err := s.get(ctx, s.db.R, a, number); err != nil {
+			return fmt.Errorf("ticket: unlink %d: %w", number, err)
+		}
+		return fmt.Errorf("ticket: unlink %d: %w", number, fault.Forbidden("only agents can unlink tickets"))
+	}
+	if err := tooDeep(ctx); err != nil {
+		return fmt.Errorf("ticket: unlink %d: %w", number, err)
+	}
+	err := s.withRetry(ctx, func(tx *db.Tx) error {
+		if err := s.lock(ctx, tx, number, other); err != nil {
+			return err
+		}
+		from, err := s.get(ctx, tx, a, number)
+		if err != nil {
+			return err
+		}
+		to, err := s.get(ctx, tx, a, other)
+		if err != nil {
+			return fault.NotFound("%s is not linked to #%d", from.Reference, other)
+		}
+		var id, holder int64
+		var stored LinkType
+		if err := tx.QueryRowContext(ctx, s.q.Get("find-link"), from.ID, to.ID).Scan(&id, &holder, &stored); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fault.NotFound("%s is not linked to %s", from.Reference, to.Reference)
+			}
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q.Get("delete-link"), id); err != nil {
+			return err
+		}
+		// The type as each side sees it.
+		fromType := stored
+		if holder != from.ID {
+			fromType = inverse[stored]
+		}
+		now := db.Now()
+		if err := s.appendEvents(ctx, tx, from.ID, a, now, []change{{"link", string(fromType) + " " + to.Reference, ""}}); err != nil {
+			return err
+		}
+		if err := s.appendEvents(ctx, tx, to.ID, a, now, []change{{"link", string(inverse[fromType]) + " " + from.Reference, ""}}); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, a, event.LinkDeleted, from, event.TicketPayload{Other: to.Number, LinkType: string(fromType)}); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, a, event.LinkDeleted, to, event.TicketPayload{Other: from.Number, LinkType: string(inverse[fromType])})
+	})
+	if err != nil {
+		return fmt.Errorf("ticket: unlink %d from %d: %w", number, other, err)
+	}
+	return nil
 }

@@ -97,6 +97,10 @@ type NewReply struct {
 	// "reply and resolve". Resolution goes with resolved or closed.
 	Status     Status
 	Resolution Resolution
+	// Author is the user who wrote the message when the actor is not a
+	// person (the mail importer adding a bounce as a note, say): the
+	// message and its attachments are theirs, the change is the actor's.
+	Author int64
 }
 
 // Reply adds a public reply or internal note to ticket number. It returns
@@ -104,6 +108,9 @@ type NewReply struct {
 // message opens a new follow-up ticket linked to it, and the message's
 // TicketNumber says which.
 func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in NewReply) (*Message, error) {
+	if err := tooDeep(ctx); err != nil {
+		return nil, fmt.Errorf("ticket: reply %d: %w", number, err)
+	}
 	inv := &fault.Invalid{}
 	if in.Format == "" {
 		in.Format = FormatMarkdown
@@ -156,7 +163,14 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 			return nil // handled below, outside this transaction
 		}
 		now := db.Now()
-		msgID, err = s.insertMessage(ctx, tx, t.ID, a.ID, a.ID, newMessage{body: in.Body, format: in.Format,
+		author := a.ID
+		if !a.IsPerson() {
+			if in.Author == 0 {
+				return fmt.Errorf("%s writes no message of its own: %w", a.EventActor().Name, fault.Field("author", "is required"))
+			}
+			author = in.Author
+		}
+		msgID, err = s.insertMessage(ctx, tx, t.ID, author, author, newMessage{body: in.Body, format: in.Format,
 			internal: in.Internal, channel: in.Channel, messageID: in.MessageID, threading: in.Threading,
 			attachments: in.Attachments}, now)
 		if err != nil {
@@ -169,7 +183,7 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 			}
 		}
 		before := t.Status
-		if a.IsAgent() && !in.Internal {
+		if a.IsAgent() && a.IsPerson() && !in.Internal {
 			if t.FirstResponseAt == nil && a.ID != t.Requester.ID {
 				at := db.Time(now)
 				t.FirstResponseAt = &at
@@ -218,7 +232,7 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 			kind = "note"
 		}
 		changes = append(changes, change{"message", "", kind + " " + strconv.FormatInt(msgID, 10)})
-		if err := s.writeTicket(ctx, tx, t, t.Version, now, 0); err != nil {
+		if err := s.writeTicket(ctx, tx, t, t.Version, now, 0, false); err != nil {
 			return err
 		}
 		if err := s.appendEvents(ctx, tx, t.ID, a, now, changes); err != nil {
@@ -280,7 +294,9 @@ func (s *Service) followUp(ctx context.Context, a *user.Actor, closed *Ticket, i
 	if err != nil {
 		return nil, err
 	}
-	if err := s.link(ctx, &user.Actor{ID: a.ID, Role: user.RoleAdmin}, nt.Number, LinkRelated, closed.Number); err != nil {
+	// The writer can see both tickets (the closed one is theirs to write
+	// to, the new one they just opened), so the link is theirs too.
+	if err := s.link(ctx, a, nt.Number, LinkRelated, closed.Number); err != nil {
 		return nil, err
 	}
 	return nt, nil

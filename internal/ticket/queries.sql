@@ -23,13 +23,6 @@ INSERT INTO tickets (uid, number, type, subject, status, priority, impact, urgen
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)
 RETURNING id;
 
--- name: update-ticket
-UPDATE tickets SET type = $2, subject = $3, status = $4, resolution = $5, solution = $6, priority = $7, impact = $8,
-       urgency = $9, category_id = $10, team_id = $11, assignee_id = $12, custom_fields = $13, tags = $14,
-       merged_into_id = $15, updated_at = $16, first_response_at = $17, resolved_at = $18, closed_at = $19,
-       version = version + 1
-WHERE id = $1 AND version = $20;
-
 -- name: insert-event
 INSERT INTO ticket_events (ticket_id, actor_id, actor_name, at, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6, $7);
 
@@ -167,3 +160,17 @@ DELETE FROM ticket_links WHERE ticket_id = $1 OR other_id = $1;
 
 -- name: lock-tickets
 SELECT id FROM tickets WHERE number IN ($1, $2) ORDER BY id;
+
+-- name: put-ticket-state
+INSERT INTO ticket_state (ticket_id, key, value, updated_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (ticket_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at;
+
+-- name: get-ticket-state
+SELECT value FROM ticket_state WHERE ticket_id = $1 AND key = $2;
+
+-- name: find-link
+SELECT id, ticket_id, link_type FROM ticket_links
+WHERE (ticket_id = $1 AND other_id = $2) OR (ticket_id = $2 AND other_id = $1);
+
+-- name: delete-link
+DELETE FROM ticket_links WHERE id = $1;

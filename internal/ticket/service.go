@@ -283,6 +283,16 @@ func (s *Service) emit(ctx context.Context, tx *db.Tx, a *user.Actor, kind strin
 	return err
 }
 
+// tooDeep refuses a write at the end of too long a chain of automatic
+// writes before anything is written, so the caller's transaction stays
+// usable and a rule engine can log the reason and carry on.
+func tooDeep(ctx context.Context) error {
+	if d := event.DepthOf(ctx); d > event.MaxDepth {
+		return fmt.Errorf("depth %d: %w", d, event.ErrTooDeep)
+	}
+	return nil
+}
+
 func payloadChanges(cs []change) []event.Change {
 	out := make([]event.Change, len(cs))
 	for i, c := range cs {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -79,6 +80,9 @@ func (s *Service) Update(ctx context.Context, a *user.Actor, number int64, p Pat
 		}
 		return nil, fmt.Errorf("ticket: update %d: %w", number, fault.Forbidden("only agents can change tickets"))
 	}
+	if err := tooDeep(ctx); err != nil {
+		return nil, fmt.Errorf("ticket: update %d: %w", number, err)
+	}
 	for attempt := 0; ; attempt++ {
 		t, fields, err := s.update(ctx, a, number, p, ifVersion)
 		if (errors.Is(err, errRetry) || db.IsRetryable(err)) && attempt < 10 {
@@ -119,7 +123,7 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 			return nil
 		}
 		now := db.Now()
-		if err := s.writeTicket(ctx, tx, t, read, now, 0); err != nil {
+		if err := s.writeTicket(ctx, tx, t, read, now, 0, true); err != nil {
 			if errors.Is(err, errRetry) && ifVersion > 0 {
 				return fmt.Errorf("ticket %s changed meanwhile: %w", t.Reference, fault.ErrPrecondition)
 			}
@@ -161,24 +165,58 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 	return t, fields, nil
 }
 
-// writeTicket stores t's mutable columns if its version is still read.
-func (s *Service) writeTicket(ctx context.Context, tx *db.Tx, t *Ticket, read int64, now int64, mergedInto int64) error {
-	cf, _ := json.Marshal(t.CustomFields)
-	tags, _ := json.Marshal(t.Tags)
-	var cat, team, asg int64
-	if t.Category != nil {
-		cat = t.Category.ID
+// writeTicket stores the columns of t that differ from the stored row, if
+// its version is still read. Only a change to a field agents edit moves
+// the version (the ETag): updated_at and the timestamps derived from the
+// status do not, so background writes never hand agents a 412.
+// An agent's own edit (edited) always moves it, followers included, even
+// though followers live in their own table.
+func (s *Service) writeTicket(ctx context.Context, tx *db.Tx, t *Ticket, read int64, now int64, mergedInto int64, edited bool) error {
+	stored, err := s.byID(ctx, tx, t.ID)
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
 	}
-	if t.Team != nil {
-		team = t.Team.ID
+	if stored.Version != read {
+		return errRetry
 	}
-	if t.Assignee != nil {
-		asg = t.Assignee.ID
+	var sets []string
+	args := []any{t.ID, read}
+	bump := edited
+	set := func(col string, old, new any, moves bool) {
+		if old == new {
+			return
+		}
+		args = append(args, new)
+		sets = append(sets, col+" = $"+strconv.Itoa(len(args)))
+		bump = bump || moves
 	}
-	res, err := tx.ExecContext(ctx, s.q.Get("update-ticket"), t.ID, string(t.Type), t.Subject, string(t.Status),
-		string(t.Resolution), t.Solution, int(t.Priority), string(t.Impact), string(t.Urgency), nullID(cat), nullID(team),
-		nullID(asg), string(cf), string(tags), nullID(mergedInto), now, nullTime(timePtr(t.FirstResponseAt)),
-		nullTime(timePtr(t.ResolvedAt)), nullTime(timePtr(t.ClosedAt)), read)
+	str := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	set("type", string(stored.Type), string(t.Type), true)
+	set("subject", stored.Subject, t.Subject, true)
+	set("status", string(stored.Status), string(t.Status), true)
+	set("resolution", string(stored.Resolution), string(t.Resolution), true)
+	set("solution", stored.Solution, t.Solution, true)
+	set("priority", int(stored.Priority), int(t.Priority), true)
+	set("impact", string(stored.Impact), string(t.Impact), true)
+	set("urgency", string(stored.Urgency), string(t.Urgency), true)
+	set("category_id", nullID(refID(stored.Category)), nullID(refID(t.Category)), true)
+	set("team_id", nullID(refID(stored.Team)), nullID(refID(t.Team)), true)
+	set("assignee_id", nullID(personID(stored.Assignee)), nullID(personID(t.Assignee)), true)
+	set("custom_fields", str(stored.CustomFields), str(t.CustomFields), true)
+	set("tags", str(stored.Tags), str(t.Tags), true)
+	if mergedInto != 0 {
+		set("merged_into_id", nil, mergedInto, true)
+	}
+	set("first_response_at", nullTime(timePtr(stored.FirstResponseAt)), nullTime(timePtr(t.FirstResponseAt)), false)
+	set("resolved_at", nullTime(timePtr(stored.ResolvedAt)), nullTime(timePtr(t.ResolvedAt)), false)
+	set("closed_at", nullTime(timePtr(stored.ClosedAt)), nullTime(timePtr(t.ClosedAt)), false)
+	args = append(args, now)
+	sets = append(sets, "updated_at = $"+strconv.Itoa(len(args)))
+	if bump {
+		sets = append(sets, "version = version + 1")
+	}
+	q := s.db.Rebind("UPDATE tickets SET " + strings.Join(sets, ", ") + " WHERE id = $1 AND version = $2")
+	res, err := tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
@@ -186,6 +224,13 @@ func (s *Service) writeTicket(ctx context.Context, tx *db.Tx, t *Ticket, read in
 		return errRetry
 	}
 	return nil
+}
+
+func personID(p *Person) int64 {
+	if p == nil {
+		return 0
+	}
+	return p.ID
 }
 
 // apply validates p against t, changes t in memory and returns the history.

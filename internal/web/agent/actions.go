@@ -326,6 +326,27 @@ func (a *Agent) relate(w http.ResponseWriter, r *http.Request, rq *request) erro
 	return nil
 }
 
+// unlink removes the link between this ticket and another.
+func (a *Agent) unlink(w http.ResponseWriter, r *http.Request, rq *request) error {
+	n, err := pathNumber(r)
+	if err != nil {
+		return err
+	}
+	other, ok := ticket.ParseNumber(r.PostFormValue("other"))
+	if !ok {
+		return a.rerender(w, r, rq, n, draft{}, "", 0, map[string]string{"relate": "Choose a linked ticket to unlink."})
+	}
+	if err := a.Tickets.RemoveLink(r.Context(), rq.actor, n, other); err != nil {
+		if errors.Is(err, fault.ErrNotFound) {
+			return a.rerender(w, r, rq, n, draft{}, "", 0, map[string]string{"relate": fault.Detail(err)})
+		}
+		return err
+	}
+	a.flash(w, fmt.Sprintf("Unlinked #%d.", other))
+	http.Redirect(w, r, fmt.Sprintf("/tickets/%d", n), http.StatusSeeOther)
+	return nil
+}
+
 // showDraft puts the values an agent submitted back into the properties
 // form of a re-shown page, so "Apply anyway" sends their change, not the
 // current state. Only the copy shown is changed.

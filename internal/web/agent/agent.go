@@ -19,6 +19,7 @@ import (
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
@@ -30,17 +31,21 @@ import (
 
 // Deps are what the workspace needs.
 type Deps struct {
-	Log            *slog.Logger
-	Users          *user.Service
-	Tickets        *ticket.Service
-	Attachments    *attachment.Service
-	Auth           *auth.Service
-	Bus            *event.Bus
+	Log         *slog.Logger
+	Users       *user.Service
+	Tickets     *ticket.Service
+	Attachments *attachment.Service
+	Auth        *auth.Service
+	Bus         *event.Bus
+	// Pump relays presence between instances (nil: this process only).
+	Pump           *event.Pump
 	Views          *view.Service
 	Canned         *canned.Service
 	Mailboxes      *mailbox.Service
 	Outbox         *outbox.Store
 	Importer       *mail.Importer
+	Jobs           *job.Queue
+	Runner         *job.Runner
 	Audit          *audit.Service
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
@@ -74,6 +79,9 @@ func New(d Deps) (*Agent, error) {
 		presence: newPresence(), counts: newCounts()}
 	if d.Bus != nil {
 		a.watchCounts()
+	}
+	if d.Pump != nil {
+		d.Pump.OnBroadcast(a.presenceBroadcast)
 	}
 	return a, nil
 }

@@ -113,9 +113,41 @@ func (a *Agent) heartbeat(w http.ResponseWriter, r *http.Request, rq *request) e
 		name = rq.actor.Email
 	}
 	state := r.PostFormValue("state")
-	a.presence.set(n, rq.actor.ID, name, state == "replying", state == "leaving")
+	beat := presenceBeat{Ticket: n, User: rq.actor.ID, Name: name, Replying: state == "replying", Leaving: state == "leaving"}
+	if a.Pump == nil {
+		a.presence.set(beat.Ticket, beat.User, beat.Name, beat.Replying, beat.Leaving)
+	} else {
+		// Every instance keeps presence for the pages it serves: the beat
+		// goes to all of them (PostgreSQL NOTIFY; directly on SQLite).
+		b, _ := json.Marshal(beat)
+		if err := a.Pump.Broadcast(r.Context(), presenceChannel, b); err != nil {
+			return err
+		}
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+const presenceChannel = "presence"
+
+// presenceBeat is one heartbeat as it travels between instances.
+type presenceBeat struct {
+	Ticket   int64  `json:"t"`
+	User     int64  `json:"u"`
+	Name     string `json:"n"`
+	Replying bool   `json:"r,omitempty"`
+	Leaving  bool   `json:"l,omitempty"`
+}
+
+func (a *Agent) presenceBroadcast(channel string, payload []byte) {
+	if channel != presenceChannel {
+		return
+	}
+	var b presenceBeat
+	if json.Unmarshal(payload, &b) != nil || b.Ticket == 0 || b.User == 0 {
+		return
+	}
+	a.presence.set(b.Ticket, b.User, b.Name, b.Replying, b.Leaving)
 }
 
 // liveEvent is what the page script receives.

@@ -21,6 +21,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/idempotency"
+	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
@@ -41,6 +42,8 @@ type Deps struct {
 	Mailboxes      *mailbox.Service
 	Importer       *mail.Importer
 	Outbox         *outbox.Store
+	Jobs           *job.Queue
+	Runner         *job.Runner // tells whether this instance leads
 	Audit          *audit.Service
 	MaxBodyBytes   int64
 	MaxUploadBytes int64

@@ -102,13 +102,20 @@ func (a *API) createMessage(w http.ResponseWriter, r *http.Request, actor *user.
 	return web.JSON(w, http.StatusCreated, toMessageJSON(m))
 }
 
+// actorJSON is who made a change: a person (email and name), or one of
+// Docket's own actors (the mail importer, a rule, the SLA), with a name only.
+type actorJSON struct {
+	Email string `json:"email,omitempty"`
+	Name  string `json:"name"`
+}
+
 type eventJSON struct {
-	ID    int64       `json:"id"`
-	At    time.Time   `json:"at"`
-	Actor *personJSON `json:"actor"`
-	Field string      `json:"field"`
-	Old   *string     `json:"old"`
-	New   *string     `json:"new"`
+	ID    int64      `json:"id"`
+	At    time.Time  `json:"at"`
+	Actor *actorJSON `json:"actor"`
+	Field string     `json:"field"`
+	Old   *string    `json:"old"`
+	New   *string    `json:"new"`
 }
 
 func (a *API) listEvents(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
@@ -131,8 +138,8 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request, actor *user.Act
 	}
 	for _, e := range es {
 		j := eventJSON{ID: e.ID, At: e.At, Field: e.Field, Old: strPtr(e.Old), New: strPtr(e.New)}
-		if e.Actor.Email != "" {
-			j.Actor = &personJSON{e.Actor.Email, e.Actor.Name}
+		if e.Actor.Email != "" || e.Actor.Name != "" {
+			j.Actor = &actorJSON{e.Actor.Email, e.Actor.Name}
 		}
 		out.Items = append(out.Items, j)
 	}

@@ -23,6 +23,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /api/v1/tickets/{number}/merge", a.mergeTicket)
 	h("GET /api/v1/tickets/{number}/links", a.listLinks)
 	h("POST /api/v1/tickets/{number}/links", a.addLink)
+	h("DELETE /api/v1/tickets/{number}/links/{other}", a.removeLink)
 
 	h("POST /api/v1/attachments", a.uploadAttachment)
 	h("GET /api/v1/attachments/{id}", a.downloadAttachment)
@@ -67,6 +68,12 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("DELETE /api/v1/mail/templates/{key}", a.resetTemplate)
 	h("GET /api/v1/mail/quarantine", a.listQuarantine)
 	h("POST /api/v1/mail/quarantine/{id}/release", a.releaseQuarantine)
+
+	h("GET /api/v1/jobs", a.listJobs)
+	h("GET /api/v1/jobs/stats", a.jobStats)
+	h("GET /api/v1/jobs/{id}", a.getJob)
+	h("POST /api/v1/jobs/{id}/retry", a.retryJob)
+	h("POST /api/v1/jobs/{id}/cancel", a.cancelJob)
 
 	h("GET /api/v1/tokens", a.listTokens)
 	h("POST /api/v1/tokens", a.createToken)

@@ -384,6 +384,22 @@ func (a *API) listLinks(w http.ResponseWriter, r *http.Request, actor *user.Acto
 	return a.links(w, r, actor, http.StatusOK)
 }
 
+func (a *API) removeLink(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
+	n, err := pathNumber(r)
+	if err != nil {
+		return err
+	}
+	other, ok := ticket.ParseNumber(r.PathValue("other"))
+	if !ok {
+		return fault.Field("other", "must be a ticket number")
+	}
+	if err := a.Tickets.RemoveLink(r.Context(), actor, n, other); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 func (a *API) addLink(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
 	n, err := pathNumber(r)
 	if err != nil {
