@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"net/url"
+	"strconv"
 	"time"
 )
 
