@@ -68,3 +68,11 @@ DELETE FROM settings WHERE key = 'setup_token' AND value = $1;
 
 -- name: take-setup-token
 DELETE FROM settings WHERE key = 'setup_token' AND substr(value, 1, 65) = $1 AND NOT EXISTS (SELECT 1 FROM users);
+
+-- name: prune-sessions
+DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at < $2;
+
+-- name: prune-login-failures
+-- A failure older than failureMemory no longer counts (count-login-failure
+-- starts again from 1) and its lock, at most lockMax after it, is over.
+DELETE FROM login_failures WHERE updated_at < $1 AND locked_until < $2;
