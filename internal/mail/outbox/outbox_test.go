@@ -773,3 +773,39 @@ func TestReconcile(t *testing.T) {
 		}
 	})
 }
+
+// Pruning deletes the emails sent before the cutoff and keeps newer ones,
+// failed ones (they explain what did not arrive) and waiting ones.
+func TestPruneSent(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		tk := apptest.Ticket(t, e.s, e.agent)
+		e.drain()
+		sentOld := e.reply(e.agent, tk, ticket.NewReply{Body: "sent long ago"})
+		sentNew := e.reply(e.agent, tk, ticket.NewReply{Body: "sent lately"})
+		e.drain()
+		e.sink.failNext(550)
+		failed := e.reply(e.agent, tk, ticket.NewReply{Body: "refused"})
+		e.drain()
+		e.stop()
+		waiting := e.reply(e.agent, tk, ticket.NewReply{Body: "not sent yet"})
+		now := time.Now()
+		month := 30 * 24 * time.Hour
+		for m, age := range map[*ticket.Message]time.Duration{sentOld: month + time.Hour, sentNew: month - time.Hour,
+			failed: 2 * month, waiting: 2 * month} {
+			at := now.Add(-age).UnixMicro()
+			if _, err := d.W.ExecContext(ctx, d.Rebind(`UPDATE outbox SET created_at = CAST($2 AS BIGINT), sent_at = CASE WHEN sent_at IS NULL THEN NULL ELSE CAST($2 AS BIGINT) END
+				WHERE message_id = $1`), m.ID, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := e.store.PruneSent(ctx, now.Add(-month)); err != nil {
+			t.Fatal(err)
+		}
+		for m, want := range map[*ticket.Message]int{sentOld: 0, sentNew: 1, failed: 1, waiting: 1} {
+			if ds, err := e.store.StatusForMessage(ctx, m.ID); err != nil || len(ds) != want {
+				t.Errorf("message %q: %d emails left (%v), want %d", m.Body, len(ds), err, want)
+			}
+		}
+	})
+}

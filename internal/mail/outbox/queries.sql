@@ -79,3 +79,6 @@ UPDATE outbox SET status = 'failed', last_error = $2 WHERE rfc822_message_id = $
 
 -- name: bounced-ticket
 SELECT t.number FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE o.rfc822_message_id = $1;
+
+-- name: prune-sent
+DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at < $1 LIMIT 1000)

@@ -122,3 +122,20 @@ func (s *Store) withoutJob(ctx context.Context, after int64) ([]int64, error) {
 		return id, sc.Scan(&id)
 	})
 }
+
+// PruneSent deletes the rows sent before cutoff and reports how many.
+// Failed rows stay: they explain what did not arrive.
+func (s *Store) PruneSent(ctx context.Context, cutoff time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := s.db.W.ExecContext(ctx, s.q.Get("prune-sent"), cutoff.UnixMicro())
+		if err != nil {
+			return total, fmt.Errorf("outbox: prune: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < 1000 {
+			return total, nil
+		}
+	}
+}
