@@ -38,6 +38,7 @@ func (s *Services) registerJobs(log *slog.Logger) {
 	// the transaction that wrote the row.
 	sender := outbox.NewSender(s.Outbox, outbox.SenderOptions{SMTP: s.Outgoing.SMTP, Logger: log})
 	r.Register(outbox.SendJob, sender.Kind())
+	s.Jobs.OnRetry(outbox.SendJob, sender.Requeue)
 	elog := log.With("component", "outbox")
 	r.Register(outbox.ReconcileJob, job.Kind{Handler: func(ctx context.Context, j *job.Job) error {
 		queued, failed, err := s.Outbox.Reconcile(ctx)

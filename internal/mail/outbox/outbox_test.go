@@ -102,6 +102,7 @@ func (e *env) newRunner(holder string) (*job.Queue, *outbox.Sender, *job.Runner)
 			return outbox.SMTP{Host: "127.0.0.1", Port: e.sink.addr.Port, TLS: "none", Timeout: 5 * time.Second}, nil
 		}})
 	r.Register(outbox.SendJob, sender.Kind())
+	q.OnRetry(outbox.SendJob, sender.Requeue)
 	return q, sender, r
 }
 
@@ -499,8 +500,21 @@ func TestPermanentFailureFailsAtOnce(t *testing.T) {
 		if dl.Status != outbox.StatusFailed || dl.Attempts != 1 || !strings.Contains(dl.LastError, "554") {
 			t.Fatalf("after 554: %+v", dl)
 		}
-		if j := e.sendJob(dl.ID); j.State != job.Failed || j.Attempt != 1 {
+		j := e.sendJob(dl.ID)
+		if j.State != job.Failed || j.Attempt != 1 {
 			t.Fatalf("send job after 554: %+v", j)
+		}
+		// The address is fixed; an admin retries the job (Admin → Jobs):
+		// the email goes out, under the Message-ID it always had.
+		if err := e.jobs.RetryNow(ctx, j.ID); err != nil {
+			t.Fatal(err)
+		}
+		got := e.drain()
+		if len(got) != 1 || !strings.Contains(got[0].Header.Get("Message-ID"), dl.RFC822MessageID) {
+			t.Fatalf("after the retry: %d emails sent, want the failed one under %s", len(got), dl.RFC822MessageID)
+		}
+		if dl := e.delivery(m); dl.Status != outbox.StatusSent || dl.Attempts != 1 {
+			t.Fatalf("after the retry: %+v", dl)
 		}
 	})
 }

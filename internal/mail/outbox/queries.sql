@@ -82,3 +82,8 @@ SELECT t.number FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE o.rfc82
 
 -- name: prune-sent
 DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at < $1 LIMIT 1000)
+
+-- name: outbox-requeue
+-- A person retried the email's job: it waits to be sent again, with a
+-- fresh count of attempts and the same Message-ID.
+UPDATE outbox SET status = 'queued', attempts = 0, last_error = '' WHERE id = $1 AND status = 'failed';

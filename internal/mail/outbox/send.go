@@ -13,6 +13,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
+	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/job"
 )
 
@@ -100,6 +101,20 @@ func NewSender(store *Store, opts SenderOptions) *Sender {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Sender{store: store, opts: opts, log: log.With("component", "outbox")}
+}
+
+// Requeue is the job queue's OnRetry for SendJob: when a person retries
+// the job of a failed email, the email waits to be sent again (same
+// Message-ID, fresh attempts), in the same transaction.
+func (s *Sender) Requeue(ctx context.Context, tx *db.Tx, j *job.Job) error {
+	var args SendArgs
+	if err := json.Unmarshal(j.Args, &args); err != nil || args.OutboxID == 0 {
+		return nil // the job will fail again, saying why
+	}
+	if _, err := tx.ExecContext(ctx, s.store.q.Get("outbox-requeue"), args.OutboxID); err != nil {
+		return fmt.Errorf("outbox: requeue %d: %w", args.OutboxID, err)
+	}
+	return nil
 }
 
 // Kind is the job kind to register as SendJob.
