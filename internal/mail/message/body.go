@@ -1,61 +1,66 @@
 package message
 
 import (
+	"html"
 	"strings"
+	"unicode"
 
 	"github.com/inbucket/html2text"
 	"github.com/jhillyerd/enmime/v2"
+	nethtml "golang.org/x/net/html"
 )
 
+// block is one piece of the body in reading order: a text part, an HTML
+// part, or a multipart/alternative that offers the same content as both.
+type block struct {
+	text, html string // html is sanitized
+	hasText    bool
+	hasHTML    bool
+}
+
+// bodyReader walks the MIME tree: body text goes into blocks, in order;
+// every other leaf becomes a Part.
+type bodyReader struct {
+	leaves  []*enmime.Part
+	rawHTML strings.Builder // the HTML shown, before sanitizing: for cid: references
+}
+
+// readBody reads the body as a mail client shows it: the parts of a
+// multipart/mixed one after another (text beside HTML included), and one
+// alternative of a multipart/alternative (the last non-empty one of the
+// richest kind, as RFC 2046 orders them).
 func (m *Message) readBody(root *enmime.Part) {
+	var r bodyReader
+	blocks := r.walk(root, 0)
+
+	rich := false
+	for _, b := range blocks {
+		rich = rich || b.hasHTML
+	}
 	var texts, htmls []string
-	var leaves []*enmime.Part
-	var walk func(p *enmime.Part, depth int)
-	walk = func(p *enmime.Part, depth int) {
-		if p == nil || depth > 64 {
-			return
+	for _, b := range blocks {
+		if b.hasText {
+			texts = append(texts, b.text)
+		} else {
+			// From the sanitized HTML, so unsafe links never reach the text.
+			texts = append(texts, htmlToText(b.html))
 		}
-		if p.FirstChild != nil {
-			for c := p.FirstChild; c != nil; c = c.NextSibling {
-				walk(c, depth+1)
+		if rich {
+			if b.hasHTML {
+				htmls = append(htmls, b.html)
+			} else if strings.TrimSpace(b.text) != "" {
+				htmls = append(htmls, textToHTML(b.text))
 			}
-			return
-		}
-		if strings.HasPrefix(p.ContentType, "multipart/") && len(p.Content) == 0 {
-			return // empty container, e.g. a multipart whose parts were unreadable
-		}
-		ct := p.ContentType
-		if ct == "" || strings.HasPrefix(ct, "multipart/") {
-			ct = "text/plain" // no Content-Type, or a multipart without boundary read as one part
-		}
-		isBody := strings.ToLower(p.Disposition) != "attachment" && partFilename(p) == ""
-		switch {
-		case isBody && ct == "text/plain":
-			texts = append(texts, string(p.Content))
-		case isBody && ct == "text/html":
-			htmls = append(htmls, string(p.Content))
-		default:
-			leaves = append(leaves, p)
 		}
 	}
-	walk(root, 0)
-
-	// A multipart/alternative text part and an inline text part in mixed
-	// are both body text; join them as a reader would see them.
 	m.Text = cleanText(strings.Join(nonEmpty(texts), "\n\n"))
-	rawHTML := strings.ToValidUTF8(strings.Join(htmls, "\n"), "\uFFFD")
-	if strings.TrimSpace(rawHTML) != "" {
-		m.HTML = SanitizeHTML(rawHTML)
-		if strings.TrimSpace(m.Text) == "" {
-			// From the sanitized HTML, so unsafe links never reach the text.
-			if t, err := html2text.FromString(m.HTML); err == nil {
-				m.Text = cleanText(t)
-			}
-		}
+	if rich {
+		m.HTML = strings.TrimSpace(strings.Join(nonEmpty(htmls), "\n"))
 	}
 
 	n := 0
-	for _, p := range leaves {
+	rawHTML := r.rawHTML.String()
+	for _, p := range r.leaves {
 		n++
 		ct := strings.ToLower(p.ContentType)
 		if ct == "" {
@@ -74,6 +79,127 @@ func (m *Message) readBody(root *enmime.Part) {
 			part.Inline = true
 		}
 		m.Parts = append(m.Parts, part)
+	}
+}
+
+// walk returns the body blocks of p in reading order and collects the
+// other leaves.
+func (r *bodyReader) walk(p *enmime.Part, depth int) []block {
+	if p == nil || depth > 64 {
+		return nil
+	}
+	if p.FirstChild != nil {
+		if p.ContentType == "multipart/alternative" {
+			return r.alternative(p, depth)
+		}
+		var out []block
+		for c := p.FirstChild; c != nil; c = c.NextSibling {
+			out = append(out, r.walk(c, depth+1)...)
+		}
+		return out
+	}
+	if strings.HasPrefix(p.ContentType, "multipart/") && len(p.Content) == 0 {
+		return nil // empty container, e.g. a multipart whose parts were unreadable
+	}
+	ct := p.ContentType
+	if ct == "" || strings.HasPrefix(ct, "multipart/") {
+		ct = "text/plain" // no Content-Type, or a multipart without boundary read as one part
+	}
+	isBody := strings.ToLower(p.Disposition) != "attachment" && partFilename(p) == ""
+	switch {
+	case isBody && ct == "text/plain":
+		return []block{{text: string(p.Content), hasText: true}}
+	case isBody && ct == "text/html":
+		raw := strings.ToValidUTF8(string(p.Content), "\uFFFD")
+		if strings.TrimSpace(raw) == "" {
+			return nil
+		}
+		r.rawHTML.WriteString(raw)
+		return []block{{html: SanitizeHTML(raw), hasHTML: true}}
+	}
+	r.leaves = append(r.leaves, p)
+	return nil
+}
+
+// alternative picks, from the alternatives of p, the last HTML one with
+// something to see and the last plain text one with some text: an empty
+// HTML alternative never hides the text, and two alternatives of one
+// kind never both show. Leaves that are not body text (a calendar
+// invite beside the text, say) are kept from every alternative.
+func (r *bodyReader) alternative(p *enmime.Part, depth int) []block {
+	var text, html []block
+	for c := p.FirstChild; c != nil; c = c.NextSibling {
+		bs := r.walk(c, depth+1)
+		rich, visible := false, false
+		for _, b := range bs {
+			rich = rich || b.hasHTML
+			visible = visible || b.hasHTML && !htmlEmpty(b.html) || b.hasText && strings.TrimSpace(b.text) != ""
+		}
+		switch {
+		case !visible: // an empty alternative never hides another
+		case rich:
+			html = bs
+		default:
+			text = bs
+		}
+	}
+	switch {
+	case html == nil:
+		return text
+	case text == nil:
+		return html
+	}
+	// Both kinds: one block that carries both renderings.
+	b := block{hasText: true, hasHTML: true}
+	var ts, hs []string
+	for _, t := range text {
+		ts = append(ts, t.text)
+	}
+	for _, h := range html {
+		if h.hasHTML {
+			hs = append(hs, h.html)
+		} else {
+			hs = append(hs, textToHTML(h.text))
+		}
+	}
+	b.text = strings.Join(nonEmpty(ts), "\n\n")
+	b.html = strings.Join(nonEmpty(hs), "\n")
+	return []block{b}
+}
+
+// htmlToText is the plain text of sanitized HTML.
+func htmlToText(safe string) string {
+	t, err := html2text.FromString(safe)
+	if err != nil {
+		return ""
+	}
+	return t
+}
+
+// textToHTML shows a plain text part among HTML ones: escaped, with its
+// line breaks.
+func textToHTML(s string) string {
+	s = strings.TrimRight(cleanText(s), "\n")
+	return "<p>" + strings.ReplaceAll(html.EscapeString(s), "\n", "<br>\n") + "</p>"
+}
+
+// htmlEmpty reports whether sanitized HTML shows nothing: no text but
+// white space and no image.
+func htmlEmpty(safe string) bool {
+	z := nethtml.NewTokenizer(strings.NewReader(safe))
+	for {
+		switch z.Next() {
+		case nethtml.ErrorToken:
+			return true
+		case nethtml.TextToken:
+			if strings.TrimFunc(string(z.Text()), func(r rune) bool { return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' }) != "" {
+				return false
+			}
+		case nethtml.StartTagToken, nethtml.SelfClosingTagToken:
+			if name, _ := z.TagName(); string(name) == "img" {
+				return false
+			}
+		}
 	}
 }
 

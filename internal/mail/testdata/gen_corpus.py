@@ -1360,6 +1360,88 @@ Firefox 128.
     "quote_prefix": "> Thanks,",
 })
 
+# ---------------------------------------------------------------- learned from other projects' corpora
+# Minimal cases of what filing Zammad's, RT's and enmime's test mails
+# (../shared/mail-corpora) showed Docket reading wrongly (issue 7).
+
+write("mixed_text_beside_html", """From: Rosa Diaz <rosa@shop.example>
+To: support@docket.example
+Subject: Text between two HTML parts
+Date: Tue, 17 Mar 2026 09:00:00 +0000
+Message-ID: <mixed-1@shop.example>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="mx"
+
+--mx
+Content-Type: text/html; charset=UTF-8
+
+<html><body><p>The order arrived broken.</p></body></html>
+--mx
+Content-Type: text/plain; charset=UTF-8
+
+Order 4711, two cups & a saucer.
+--mx
+Content-Type: text/html; charset=UTF-8
+
+<html><body><p>-- Rosa, sent from the shop's web mail</p></body></html>
+--mx--
+""", {
+    "subject": "Text between two HTML parts",
+    "html_contains": ["The order arrived broken.", "Order 4711, two cups &amp; a saucer.", "sent from the shop"],
+    "text_contains": ["The order arrived broken.", "Order 4711, two cups & a saucer.", "sent from the shop"],
+})
+
+# The HTML alternative shows nothing (a title and an empty table): the text
+# must win, or the message is empty. "<td" in the HTML would mean it won.
+write("alternative_empty_html", """From: Billing <billing@gate.example>
+To: support@docket.example
+Subject: Your invoice as a PDF
+Date: Tue, 17 Mar 2026 09:05:00 +0000
+Message-ID: <alt-empty-1@gate.example>
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="alt"
+
+--alt
+Content-Type: text/plain; charset=UTF-8
+
+Dear customer, your invoice B181347 is attached.
+--alt
+Content-Type: text/html; charset=UTF-8
+
+<html><head><title>Your invoice as a PDF</title></head>
+<body><table><tr><td><center><br><br></center></td></tr></table></body></html>
+--alt--
+""", {
+    "subject": "Your invoice as a PDF",
+    "text_contains": ["your invoice B181347 is attached"],
+    "html_not_contains": ["<td", "<br"],
+})
+
+# Two alternatives of one kind: the last is the preferred one (RFC 2046),
+# and only one of them shows.
+write("alternative_two_plain", """From: Kim Lee <kim@example.org>
+To: support@docket.example
+Subject: Two plain alternatives
+Date: Tue, 17 Mar 2026 09:10:00 +0000
+Message-ID: <alt-two-1@example.org>
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="alt2"
+
+--alt2
+Content-Type: text/plain; charset=us-ascii
+
+Printer jammed (short version).
+--alt2
+Content-Type: text/plain; charset=us-ascii
+
+The printer on floor 2 jammed again after the toner change.
+--alt2--
+""", {
+    "subject": "Two plain alternatives",
+    "text_contains": ["The printer on floor 2 jammed again"],
+    "text_not_contains": ["short version"],
+})
+
 # ---------------------------------------------------------------- goldens
 
 for name, checks in CHECKS.items():
