@@ -2,6 +2,7 @@ package message
 
 import (
 	"html"
+	"mime"
 	"strings"
 	"unicode"
 
@@ -26,9 +27,10 @@ type bodyReader struct {
 }
 
 // readBody reads the body as a mail client shows it: the parts of a
-// multipart/mixed one after another (text beside HTML included), and one
+// multipart/mixed one after another (text beside HTML included), one
 // alternative of a multipart/alternative (the last non-empty one of the
-// richest kind, as RFC 2046 orders them).
+// richest kind, as RFC 2046 orders them), and of a multipart/related only
+// its root, the other parts being the resources it refers to.
 func (m *Message) readBody(root *enmime.Part) {
 	var r bodyReader
 	blocks := r.walk(root, 0)
@@ -89,8 +91,20 @@ func (r *bodyReader) walk(p *enmime.Part, depth int) []block {
 		return nil
 	}
 	if p.FirstChild != nil {
-		if p.ContentType == "multipart/alternative" {
+		switch p.ContentType {
+		case "multipart/alternative":
 			return r.alternative(p, depth)
+		case "multipart/related":
+			root := relatedRoot(p)
+			var out []block
+			for c := p.FirstChild; c != nil; c = c.NextSibling {
+				if c == root {
+					out = append(out, r.walk(c, depth+1)...)
+				} else {
+					r.resources(c, depth+1)
+				}
+			}
+			return out
 		}
 		var out []block
 		for c := p.FirstChild; c != nil; c = c.NextSibling {
@@ -165,6 +179,37 @@ func (r *bodyReader) alternative(p *enmime.Part, depth int) []block {
 	b.text = strings.Join(nonEmpty(ts), "\n\n")
 	b.html = strings.Join(nonEmpty(hs), "\n")
 	return []block{b}
+}
+
+// resources collects every leaf below p as a Part, body-like or not: the
+// parts of a multipart/related other than its root are what the root
+// refers to.
+func (r *bodyReader) resources(p *enmime.Part, depth int) {
+	if p == nil || depth > 64 {
+		return
+	}
+	if p.FirstChild == nil {
+		r.leaves = append(r.leaves, p)
+		return
+	}
+	for c := p.FirstChild; c != nil; c = c.NextSibling {
+		r.resources(c, depth+1)
+	}
+}
+
+// relatedRoot is the root of a multipart/related: the part its start
+// parameter names, else the first (RFC 2387).
+func relatedRoot(p *enmime.Part) *enmime.Part {
+	if _, params, err := mime.ParseMediaType(p.Header.Get("Content-Type")); err == nil {
+		if start := strings.Trim(strings.TrimSpace(params["start"]), "<>"); start != "" {
+			for c := p.FirstChild; c != nil; c = c.NextSibling {
+				if strings.Trim(strings.TrimSpace(c.ContentID), "<>") == start {
+					return c
+				}
+			}
+		}
+	}
+	return p.FirstChild
 }
 
 // htmlToText is the plain text of sanitized HTML.

@@ -1442,6 +1442,39 @@ The printer on floor 2 jammed again after the toner change.
     "text_not_contains": ["short version"],
 })
 
+# Only the root of a multipart/related is the body; the other parts are
+# what it refers to, even an HTML one (as Outlook for Mac sends them).
+write("related_extra_html_part", """From: Sepp Huber <sepp@alm.example>
+To: support@docket.example
+Subject: Greetings with pictures
+Date: Tue, 17 Mar 2026 09:15:00 +0000
+Message-ID: <related-1@alm.example>
+MIME-Version: 1.0
+Content-Type: multipart/related; boundary="rel"
+
+--rel
+Content-Type: text/html; charset=UTF-8
+
+<html><body><p>Greetings from the valley.</p><img src="cid:image001.png@01CDB132.D8A510F0"></body></html>
+--rel
+Content-Type: image/png
+Content-Transfer-Encoding: base64
+Content-ID: <image001.png@01CDB132.D8A510F0>
+
+%s
+--rel
+Content-Type: text/html; charset=us-ascii
+
+<html>stationery background</html>
+--rel--
+""" % b64(PNG), {
+    "subject": "Greetings with pictures",
+    "content_types": ["image/png", "text/html"],
+    "html_contains": ["Greetings from the valley.", 'src="cid:image001.png@01CDB132.D8A510F0"'],
+    "html_not_contains": ["stationery background"],
+    "part_text_contains": ["stationery background"],
+})
+
 # ---------------------------------------------------------------- goldens
 
 for name, checks in CHECKS.items():
