@@ -46,6 +46,7 @@ func decodeWords(s string) string {
 	if !strings.Contains(s, "=?") {
 		return s
 	}
+	s = repairPadding(s)
 	if out, err := wordDecoder.DecodeHeader(s); err == nil {
 		return strings.ToValidUTF8(out, "\uFFFD")
 	}
@@ -54,6 +55,28 @@ func decodeWords(s string) string {
 		return strings.ToValidUTF8(out, "\uFFFD")
 	}
 	return s
+}
+
+var bWordRe = regexp.MustCompile(`(=\?[^?\s]+\?[bB]\?)([A-Za-z0-9+/]*)(=+)\?=`)
+
+// repairPadding fixes base64 encoded words with too much "=" padding
+// ("...GyhC==?="), which real mail has and the standard decoder leaves
+// undecoded.
+func repairPadding(s string) string {
+	if !strings.Contains(s, "=?=") {
+		return s
+	}
+	return bWordRe.ReplaceAllStringFunc(s, func(w string) string {
+		m := bWordRe.FindStringSubmatch(w)
+		data := m[2]
+		if n := len(data) % 4; n != 0 {
+			data += strings.Repeat("=", 4-n)
+		}
+		if data == m[2]+m[3] {
+			return w
+		}
+		return m[1] + data + "?="
+	})
 }
 
 func normalizeSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -168,7 +191,15 @@ func addressList(v string) []Address {
 			if a == nil || a.Address == "" {
 				continue
 			}
-			out = append(out, Address{Name: normalizeSpace(strings.ToValidUTF8(a.Name, "\uFFFD")), Email: a.Address})
+			name := a.Name
+			if strings.Contains(name, "=?") {
+				// Encoded words inside a quoted display name are not
+				// decoded by the strict parser (RFC 2047 forbids them
+				// there), but mailers write "=?UTF-8?B?...?=" <a@b> all
+				// the same. Only the name: never an address.
+				name = decodeWords(name)
+			}
+			out = append(out, Address{Name: normalizeSpace(strings.ToValidUTF8(name, "\uFFFD")), Email: a.Address})
 		}
 		return out
 	}

@@ -1475,6 +1475,23 @@ Content-Type: text/html; charset=us-ascii
     "part_text_contains": ["stationery background"],
 })
 
+# Encoded words inside a quoted display name (not allowed by RFC 2047, sent
+# all the same) and base64 with extra "=" padding.
+write("encoded_words_quoted_and_padded", """From: "=?UTF-8?B?TWFyw61hIEzDs3Blei1HYXJjw61h?=" <maria@example.org>
+To: "=?ISO-2022-JP?B?GyRCO3ZMMzZJGyhC==?="
+ <office@example.jp>, support@docket.example
+Subject: =?gb18030?B?suLK1A===?= =?UTF-8?Q?Caf=C3=A9?=
+Date: Tue, 17 Mar 2026 09:20:00 +0000
+Message-ID: <ew-1@example.org>
+Content-Type: text/plain; charset=UTF-8
+
+Names and subject are encoded words.
+""", {
+    "subject": "测试Café",
+    "from_name": "María López-García",
+    "to_names": ["事務局", ""],
+})
+
 # ---------------------------------------------------------------- goldens
 
 for name, checks in CHECKS.items():
