@@ -22,6 +22,7 @@ type block struct {
 // bodyReader walks the MIME tree: body text goes into blocks, in order;
 // every other leaf becomes a Part.
 type bodyReader struct {
+	dec     *textDecoder
 	leaves  []*enmime.Part
 	rawHTML strings.Builder // the HTML shown, before sanitizing: for cid: references
 }
@@ -32,7 +33,7 @@ type bodyReader struct {
 // richest kind, as RFC 2046 orders them), and of a multipart/related only
 // its root, the other parts being the resources it refers to.
 func (m *Message) readBody(root *enmime.Part) {
-	var r bodyReader
+	r := bodyReader{dec: m.dec}
 	blocks := r.walk(root, 0)
 
 	rich := false
@@ -69,9 +70,9 @@ func (m *Message) readBody(root *enmime.Part) {
 			ct = "application/octet-stream"
 		}
 		part := Part{
-			Filename:    partFilename(p),
+			Filename:    partFilename(p, m.dec),
 			ContentType: ct,
-			ContentID:   strings.Trim(strings.TrimSpace(fixHeaderBytes(p.ContentID)), "<>"),
+			ContentID:   strings.Trim(strings.TrimSpace(m.dec.bytes(p.ContentID)), "<>"),
 			Data:        p.Content,
 		}
 		if part.Filename == "" {
@@ -119,7 +120,7 @@ func (r *bodyReader) walk(p *enmime.Part, depth int) []block {
 	if ct == "" || strings.HasPrefix(ct, "multipart/") {
 		ct = "text/plain" // no Content-Type, or a multipart without boundary read as one part
 	}
-	isBody := strings.ToLower(p.Disposition) != "attachment" && partFilename(p) == ""
+	isBody := strings.ToLower(p.Disposition) != "attachment" && partFilename(p, r.dec) == ""
 	switch {
 	case isBody && ct == "text/plain":
 		return []block{{text: string(p.Content), hasText: true}}

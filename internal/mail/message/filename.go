@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"mime"
 	"net/textproto"
 	"regexp"
 	"sort"
@@ -13,18 +14,26 @@ import (
 )
 
 // partFilename is the part's file name, with RFC 2231 parameters in any
-// charset and 8-bit names decoded.
-func partFilename(p *enmime.Part) string {
+// charset, encoded words and raw 8-bit names decoded (dec says how).
+func partFilename(p *enmime.Part, dec *textDecoder) string {
 	h := textproto.MIMEHeader(p.Header)
-	for _, hv := range []struct{ header, param string }{
+	params := []struct{ header, param string }{
 		{h.Get("Content-Disposition"), "filename"},
 		{h.Get("Content-Type"), "name"},
-	} {
-		if name := rfc2231Param(hv.header, hv.param); name != "" {
+	}
+	for _, hv := range params {
+		if name := rfc2231Param(hv.header, hv.param, dec); name != "" {
 			return cleanFilename(name)
 		}
 	}
-	return cleanFilename(decodeWords(p.FileName))
+	// From the header as received: enmime has already turned raw 8-bit
+	// bytes that are not UTF-8 into U+FFFD.
+	for _, hv := range params {
+		if _, ps, _ := mime.ParseMediaType(hv.header); ps[hv.param] != "" {
+			return cleanFilename(dec.words(ps[hv.param]))
+		}
+	}
+	return cleanFilename(dec.words(p.FileName))
 }
 
 func cleanFilename(s string) string {
@@ -48,7 +57,7 @@ var rfc2231Re = regexp.MustCompile(`(?i)(?:^|;)\s*([a-z]+)\*(?:(\d+)\*?|\*)?\s*=
 // rfc2231Param decodes an RFC 2231 extended parameter (name*=charset'lang'
 // percent-encoded, possibly split as name*0*, name*1, ...). It returns ""
 // when the header has no extended form of the parameter.
-func rfc2231Param(header, param string) string {
+func rfc2231Param(header, param string, dec *textDecoder) string {
 	if !strings.Contains(header, "*") {
 		return ""
 	}
@@ -100,7 +109,7 @@ func rfc2231Param(header, param string) string {
 			buf.WriteString(v)
 		}
 	}
-	return decodeCharset(cs, buf.Bytes())
+	return decodeCharset(cs, buf.Bytes(), dec)
 }
 
 func percentDecode(s string) []byte {
@@ -132,8 +141,8 @@ func unhex(c byte) byte {
 }
 
 // decodeCharset converts b from the named charset to UTF-8, falling back
-// to UTF-8/Windows-1252 when the charset is unknown.
-func decodeCharset(cs string, b []byte) string {
+// to dec's reading of raw bytes when the charset is unknown.
+func decodeCharset(cs string, b []byte, dec *textDecoder) string {
 	if cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
 		if r, err := charsetReader(cs, bytes.NewReader(b)); err == nil {
 			if out, err := io.ReadAll(r); err == nil {
@@ -141,7 +150,7 @@ func decodeCharset(cs string, b []byte) string {
 			}
 		}
 	}
-	return fixHeaderBytes(string(b))
+	return dec.bytes(string(b))
 }
 
 var extByType = map[string]string{

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"bytes"
 	"io"
 	"mime"
 	"net/mail"
@@ -28,11 +29,33 @@ func charsetReader(cs string, r io.Reader) (io.Reader, error) {
 	return charset.Reader(cs, r)
 }
 
-// fixHeaderBytes turns raw 8-bit header bytes into UTF-8: valid UTF-8 is
-// kept, anything else is read as Windows-1252 (a superset of Latin-1).
-func fixHeaderBytes(s string) string {
+// textDecoder turns header text into UTF-8. Valid UTF-8 is taken as it is
+// (raw UTF-8 headers are common); other 8-bit bytes are read in the
+// charset the message declares for its text, when that reads them
+// cleanly, else as Windows-1252 (a superset of Latin-1).
+type textDecoder struct {
+	root     *enmime.Part // where to look for a declared charset
+	looked   bool
+	declared string
+}
+
+// plain decodes raw 8-bit bytes with no message to take a charset from.
+var plain = &textDecoder{looked: true}
+
+func fixHeaderBytes(s string) string { return plain.bytes(s) }
+
+func decodeWords(s string) string { return plain.words(s) }
+
+func (d *textDecoder) bytes(s string) string {
 	if utf8.ValidString(s) {
 		return s
+	}
+	if cs := d.charset(); cs != "" {
+		if r, err := charsetReader(cs, strings.NewReader(s)); err == nil {
+			if out, err := io.ReadAll(r); err == nil && utf8.Valid(out) && !bytes.ContainsRune(out, utf8.RuneError) {
+				return string(out)
+			}
+		}
 	}
 	if out, err := charmap.Windows1252.NewDecoder().String(s); err == nil {
 		return out
@@ -40,9 +63,45 @@ func fixHeaderBytes(s string) string {
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
-// decodeWords decodes RFC 2047 encoded words in an unstructured header.
-func decodeWords(s string) string {
-	s = fixHeaderBytes(s)
+// charset is the first charset declared in a Content-Type of the message
+// that can read 8-bit text: not UTF-8 (already tried), not ASCII, not a
+// 7-bit encoding such as ISO-2022-JP.
+func (d *textDecoder) charset() string {
+	if d.looked {
+		return d.declared
+	}
+	d.looked = true
+	var walk func(p *enmime.Part, depth int) bool
+	walk = func(p *enmime.Part, depth int) bool {
+		if p == nil || depth > 64 {
+			return false
+		}
+		if _, params, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); params != nil {
+			cs := strings.ToLower(strings.TrimSpace(params["charset"]))
+			switch {
+			case cs == "", cs == "us-ascii", cs == "utf-8", cs == "utf8", cs == "utf-7",
+				strings.HasPrefix(cs, "iso-2022"), strings.HasPrefix(cs, "csiso2022"):
+			default:
+				if _, err := charsetReader(cs, strings.NewReader("")); err == nil {
+					d.declared = cs
+					return true
+				}
+			}
+		}
+		for c := p.FirstChild; c != nil; c = c.NextSibling {
+			if walk(c, depth+1) {
+				return true
+			}
+		}
+		return false
+	}
+	walk(d.root, 0)
+	return d.declared
+}
+
+// words decodes RFC 2047 encoded words in an unstructured header.
+func (d *textDecoder) words(s string) string {
+	s = d.bytes(s)
 	if !strings.Contains(s, "=?") {
 		return s
 	}
@@ -84,9 +143,9 @@ func normalizeSpace(s string) string { return strings.Join(strings.Fields(s), " 
 func (m *Message) readHeaders(h textproto.MIMEHeader) {
 	m.Headers = make(map[string][]string, len(h))
 	for k, vs := range h {
-		ck := textproto.CanonicalMIMEHeaderKey(fixHeaderBytes(k))
+		ck := textproto.CanonicalMIMEHeaderKey(m.dec.bytes(k))
 		for _, v := range vs {
-			m.Headers[ck] = append(m.Headers[ck], decodeWords(v))
+			m.Headers[ck] = append(m.Headers[ck], m.dec.words(v))
 		}
 	}
 	first := func(name string) string {
@@ -102,21 +161,21 @@ func (m *Message) readHeaders(h textproto.MIMEHeader) {
 		return ""
 	}
 
-	m.Subject = normalizeSpace(decodeWords(first("Subject")))
+	m.Subject = normalizeSpace(m.dec.words(first("Subject")))
 	if ids := msgIDs(first("Message-Id")); len(ids) > 0 {
 		m.MessageID = ids[0]
 	}
 	m.InReplyTo = msgIDs(first("In-Reply-To"))
 	m.References = msgIDs(strings.Join(h["References"], " "))
 
-	if from := addressList(first("From")); len(from) > 0 {
+	if from := m.dec.addresses(first("From")); len(from) > 0 {
 		m.From = from[0]
-	} else if sender := addressList(first("Sender")); len(sender) > 0 {
+	} else if sender := m.dec.addresses(first("Sender")); len(sender) > 0 {
 		m.From = sender[0]
 	}
-	m.ReplyTo = addressList(first("Reply-To"))
-	m.To = addressList(strings.Join(h["To"], ", "))
-	m.Cc = addressList(strings.Join(h["Cc"], ", "))
+	m.ReplyTo = m.dec.addresses(first("Reply-To"))
+	m.To = m.dec.addresses(strings.Join(h["To"], ", "))
+	m.Cc = m.dec.addresses(strings.Join(h["Cc"], ", "))
 
 	if vs := h["Return-Path"]; len(vs) > 0 {
 		rp := strings.TrimSpace(vs[0])
@@ -178,10 +237,12 @@ var addrSpecRe = regexp.MustCompile(`[^\s<>()"',;:@\[\]]+@[^\s<>()"',;:@\[\]]+`)
 
 var addrParser = &mail.AddressParser{WordDecoder: wordDecoder}
 
-// addressList parses an address header leniently: the strict parser first,
+func addressList(v string) []Address { return plain.addresses(v) }
+
+// addresses parses an address header leniently: the strict parser first,
 // then enmime's repairs, then a plain scan for addr-specs.
-func addressList(v string) []Address {
-	v = strings.TrimSpace(fixHeaderBytes(v))
+func (d *textDecoder) addresses(v string) []Address {
+	v = strings.TrimSpace(d.bytes(v))
 	if v == "" {
 		return nil
 	}
@@ -197,7 +258,7 @@ func addressList(v string) []Address {
 				// decoded by the strict parser (RFC 2047 forbids them
 				// there), but mailers write "=?UTF-8?B?...?=" <a@b> all
 				// the same. Only the name: never an address.
-				name = decodeWords(name)
+				name = d.words(name)
 			}
 			out = append(out, Address{Name: normalizeSpace(strings.ToValidUTF8(name, "\uFFFD")), Email: a.Address})
 		}
@@ -220,7 +281,7 @@ func addressList(v string) []Address {
 	if len(out) == 1 {
 		// "Name <addr" style breakage: keep the text before the address as name.
 		if i := strings.Index(v, out[0].Email); i > 0 {
-			out[0].Name = normalizeSpace(strings.Trim(decodeWords(v[:i]), " <\"'"))
+			out[0].Name = normalizeSpace(strings.Trim(d.words(v[:i]), " <\"'"))
 		}
 	}
 	return out

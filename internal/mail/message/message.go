@@ -72,6 +72,7 @@ type Message struct {
 	QuoteStart int
 
 	nullReturnPath bool
+	dec            *textDecoder
 }
 
 // IsAutomatic reports whether the message was sent automatically and must
@@ -143,8 +144,10 @@ func parse(raw []byte) (*Message, error) {
 	var hdr textproto.MIMEHeader
 	if root != nil {
 		hdr = textproto.MIMEHeader(root.Header)
+		m.dec = &textDecoder{root: root}
 	} else {
 		hdr = looseHeader(raw)
+		m.dec = &textDecoder{root: &enmime.Part{Header: hdr}}
 	}
 	m.readHeaders(hdr)
 

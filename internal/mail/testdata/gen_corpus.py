@@ -1492,6 +1492,58 @@ Names and subject are encoded words.
     "to_names": ["事務局", ""],
 })
 
+# Raw 8-bit header bytes that are not UTF-8 are read in the charset the
+# message declares for its text: GB2312 (read as GBK) here, ISO-8859-1 in
+# the next one (a file name beside a Latin-1 text).
+write("raw_8bit_headers_declared_gbk", "", {
+    "subject": "测试报告",
+    "from_name": "王小明",
+    "filenames": ["绩效管理.xls"],
+    "text_contains": ["请查收附件。"],
+}, raw_bytes=b"From: \"" + "王小明".encode("gbk") + b"\" <wang@example.cn>\n" + (
+    "Subject: ".encode() + "测试报告".encode("gbk") + b"""
+To: support@docket.example
+Date: Tue, 17 Mar 2026 09:25:00 +0800
+Message-ID: <gbk-hdr-1@example.cn>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="gb"; charset="GB2312"
+
+--gb
+Content-Type: text/plain; charset=GB2312
+Content-Transfer-Encoding: base64
+
+""" + base64.b64encode("请查收附件。".encode("gbk")) + b"""
+--gb
+Content-Type: application/octet-stream; name=\"""" + "绩效管理.xls".encode("gbk") + b"""\"
+Content-Disposition: attachment; filename=\"""" + "绩效管理.xls".encode("gbk") + b"""\"
+Content-Transfer-Encoding: base64
+
+""" + b64(PDF).encode() + b"\n--gb--\n"))
+
+write("raw_8bit_filename_latin1", "", {
+    "subject": "W.: Invoice",
+    "filenames": ["Hofjägeralle Wasserschaden.jpg"],
+    "text_contains": ["anbei die Fotos, schöne Grüße"],
+}, raw_bytes=b"""From: example@example.com
+To: support@docket.example
+Subject: W.: Invoice
+Date: Tue, 17 Mar 2026 09:30:00 +0100
+Message-ID: <latin1-fn-1@example.com>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="l1"
+
+--l1
+Content-Type: text/plain; charset=ISO-8859-1
+Content-Transfer-Encoding: 8bit
+
+""" + "anbei die Fotos, schöne Grüße".encode("latin-1") + b"""
+--l1
+Content-Type: image/jpg
+Content-Transfer-Encoding: base64
+Content-Disposition: attachment; filename=\"""" + "Hofjägeralle Wasserschaden.jpg".encode("latin-1") + b"""\"
+
+""" + b64(JPEG).encode() + b"\n--l1--\n")
+
 # ---------------------------------------------------------------- goldens
 
 for name, checks in CHECKS.items():
