@@ -9,6 +9,7 @@ import (
 	"github.com/inbucket/html2text"
 	"github.com/jhillyerd/enmime/v2"
 	nethtml "golang.org/x/net/html"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // block is one piece of the body in reading order: a text part, an HTML
@@ -123,9 +124,9 @@ func (r *bodyReader) walk(p *enmime.Part, depth int) []block {
 	isBody := strings.ToLower(p.Disposition) != "attachment" && partFilename(p, r.dec) == ""
 	switch {
 	case isBody && ct == "text/plain":
-		return []block{{text: string(p.Content), hasText: true}}
+		return []block{{text: r.dec.body(p), hasText: true}}
 	case isBody && ct == "text/html":
-		raw := strings.ToValidUTF8(string(p.Content), "\uFFFD")
+		raw := r.dec.body(p)
 		if strings.TrimSpace(raw) == "" {
 			return nil
 		}
@@ -180,6 +181,42 @@ func (r *bodyReader) alternative(p *enmime.Part, depth int) []block {
 	b.text = strings.Join(nonEmpty(ts), "\n\n")
 	b.html = strings.Join(nonEmpty(hs), "\n")
 	return []block{b}
+}
+
+// body is the text of a body part as UTF-8. enmime has converted it when
+// the part declares a charset it knows. A part without a charset counts as
+// US-ASCII (RFC 2045), which enmime reads as Windows-1252: 8-bit text in
+// it was never ASCII, so that reading is undone and, like text in a
+// charset nobody knows, it is read by the message's textDecoder (raw
+// UTF-8 from a PHP contact form stays UTF-8).
+func (d *textDecoder) body(p *enmime.Part) string {
+	s := string(p.Content)
+	switch strings.ToLower(p.Charset) {
+	case "":
+		return d.bytes(s)
+	case "us-ascii", "ascii":
+		if !isASCII(s) {
+			if raw, err := charmap.Windows1252.NewEncoder().String(s); err == nil {
+				return d.bytes(raw)
+			}
+		}
+		return s
+	}
+	for _, e := range p.Errors {
+		if e.Name == enmime.ErrorCharsetConversion {
+			return d.bytes(s)
+		}
+	}
+	return repairUTF8(s) // declared UTF-8 with a stray byte, say
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // resources collects every leaf below p as a Part, body-like or not: the

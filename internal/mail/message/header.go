@@ -29,10 +29,11 @@ func charsetReader(cs string, r io.Reader) (io.Reader, error) {
 	return charset.Reader(cs, r)
 }
 
-// textDecoder turns header text into UTF-8. Valid UTF-8 is taken as it is
-// (raw UTF-8 headers are common); other 8-bit bytes are read in the
-// charset the message declares for its text, when that reads them
-// cleanly, else as Windows-1252 (a superset of Latin-1).
+// textDecoder turns text whose charset is not declared into UTF-8. Valid
+// UTF-8 is taken as it is (raw UTF-8 headers and bodies are common); other
+// 8-bit bytes are read in the charset the message declares for its text,
+// when that reads them cleanly, else byte by byte as Windows-1252 (a
+// superset of Latin-1), keeping any UTF-8 sequences among them.
 type textDecoder struct {
 	root     *enmime.Part // where to look for a declared charset
 	looked   bool
@@ -57,10 +58,29 @@ func (d *textDecoder) bytes(s string) string {
 			}
 		}
 	}
-	if out, err := charmap.Windows1252.NewDecoder().String(s); err == nil {
-		return out
+	return repairUTF8(s)
+}
+
+// repairUTF8 keeps the valid UTF-8 sequences of s and reads every other
+// byte as Windows-1252: one stray Latin-1 byte in UTF-8 text does not
+// turn the rest into mojibake.
+func repairUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
 	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/4)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size <= 1 {
+			b.WriteRune(charmap.Windows1252.DecodeByte(s[i]))
+			i++
+			continue
+		}
+		b.WriteString(s[i : i+size])
+		i += size
+	}
+	return b.String()
 }
 
 // charset is the first charset declared in a Content-Type of the message

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"net/textproto"
 	"strings"
 	"time"
@@ -29,7 +30,7 @@ type Part struct {
 	ContentType string // lower-case media type without parameters
 	ContentID   string // without <>
 	Inline      bool   // referenced from the HTML body as cid:ContentID
-	Data        []byte // transfer-decoded; text/* parts are converted to UTF-8
+	Data        []byte // transfer-decoded; text/* parts with a declared charset are converted to UTF-8
 }
 
 // Message is a parsed inbound email.
@@ -110,6 +111,10 @@ var parser = enmime.NewParser(
 	enmime.StripMediaTypeInvalidCharacters(true),
 	enmime.DisableTextConversion(true),
 	enmime.DisableCharacterDetection(true), // a declared charset wins
+	// and none is guessed: text without a charset is read by textDecoder
+	// (UTF-8 if it is, then the message's charset), not by a detector
+	// that takes raw UTF-8 for Latin-1.
+	enmime.MinCharsetDetectRunes(math.MaxInt32),
 	enmime.MaxStoredPartErrors(20),
 )
 

@@ -1544,6 +1544,49 @@ Content-Disposition: attachment; filename=\"""" + "Hofjägeralle Wasserschaden.j
 
 """ + b64(JPEG).encode() + b"\n--l1--\n")
 
+# A PHP contact form: raw UTF-8 and no MIME headers at all. Long enough
+# for a charset detector to have taken it for Latin-1.
+write("php_form_raw_utf8_body", "", {
+    "subject": "Nouveau message contact élégibilité",
+    "from_name": "Rémi Ordonaud",
+    "text_contains": ["Prénom: Rémi", "Téléphone: 0601020304", "Ville: Olèchena", "Société: Établissements Müller"],
+    "text_not_contains": ["Ã"],
+}, raw_bytes="""To: Support <support@docket.example>
+Subject: Nouveau message contact élégibilité
+X-PHP-Originating-Script: 111:contact.php
+From: Rémi Ordonaud <r.ordonaud@example.com>
+Message-Id: <20260317093500.8CEF15FB28@01.localdomain>
+Date: Tue, 17 Mar 2026 09:35:00 +0100 (CET)
+
+Nouveau message :
+=============================
+Nom: Ordonaud
+Prénom: Rémi
+Téléphone: 0601020304
+Email: r.ordonaud@example.com
+Société: Établissements Müller
+Adresse: 3 rue de l'Église
+CP: 11111
+Ville: Olèchena
+Message: Bonjour, je souhaite connaître les conditions d'éligibilité.
+""".encode("utf-8"))
+
+# UTF-8 text with one stray Latin-1 byte: the byte is read as Latin-1 and
+# the rest stays UTF-8 (not U+FFFD, not all mojibake).
+write("utf8_body_stray_latin1_byte", "", {
+    "subject": "Stray byte",
+    "text_contains": ["Grüße aus Köln, naïve café"],
+}, raw_bytes=b"""From: s@example.org
+To: support@docket.example
+Subject: Stray byte
+Date: Tue, 17 Mar 2026 09:40:00 +0000
+Message-ID: <stray-1@example.org>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 8bit
+
+""" + "Grüße aus Köln, na".encode("utf-8") + b"\xef" + "ve café\n".encode("utf-8"))
+
 # ---------------------------------------------------------------- goldens
 
 for name, checks in CHECKS.items():
