@@ -27,7 +27,8 @@ func partFilename(p *enmime.Part, dec *textDecoder) string {
 		}
 	}
 	// From the header as received: enmime has already turned raw 8-bit
-	// bytes that are not UTF-8 into U+FFFD.
+	// bytes that are not UTF-8 into U+FFFD, and reads Apple Mail's folded
+	// `filename=\n "..."; size=...` as a name ending in "; size=...".
 	for _, hv := range params {
 		if _, ps, _ := mime.ParseMediaType(hv.header); ps[hv.param] != "" {
 			return cleanFilename(dec.words(ps[hv.param]))
@@ -39,12 +40,16 @@ func partFilename(p *enmime.Part, dec *textDecoder) string {
 func cleanFilename(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		switch {
+		case r == '\t':
+			return ' '
+		case r < 0x20 || r == 0x7f:
 			return -1
 		}
 		return r
 	}, s)
-	s = normalizeSpace(s)
+	// Spaces inside the name are the sender's ("Tax Invoice  INX4183.PDF").
+	s = strings.TrimSpace(s)
 	// Keep only the last path element of names like "C:\docs\a.pdf".
 	if i := strings.LastIndexAny(s, `/\`); i >= 0 && i < len(s)-1 {
 		s = s[i+1:]

@@ -1587,6 +1587,47 @@ Content-Transfer-Encoding: 8bit
 
 """ + "Grüße aus Köln, na".encode("utf-8") + b"\xef" + "ve café\n".encode("utf-8"))
 
+# Apple Mail folds the line right after "filename=", and its parameters go
+# on (size, dates): the name is not "...jpg"; size=74975; ...". A name with
+# two spaces keeps them.
+write("apple_mail_folded_filename", """From: Martin Smith <martin@example.de>
+To: support@docket.example
+Subject: Screenshot and invoice
+Date: Tue, 17 Mar 2026 09:45:00 +0100
+Message-Id: <apple-fold-1@example.de>
+Mime-Version: 1.0 (Mac OS X Mail 11.2 \\(3445.5.20\\))
+Content-Type: multipart/mixed; boundary="Apple-Mail=_A3A8"
+
+--Apple-Mail=_A3A8
+Content-Transfer-Encoding: 7bit
+Content-Type: text/plain; charset=us-ascii
+
+See the screenshot.
+
+--Apple-Mail=_A3A8
+Content-Type: image/jpg;
+	name="=?utf-8?Q?Capture_d=E2=80=99=C3=A9cran_2017-12-27_=C3=A0_12=2E22=2E38=2Ejpg?="
+Content-Disposition: attachment; filename=
+	"=?utf-8?Q?Capture_d=E2=80=99=C3=A9cran_2017-12-27_=C3=A0_12=2E22=2E38=2Ejpg?=";
+	size=74975; creation-date="Wed, 27 Dec 2017 11:23:05 GMT";
+	modification-date="Wed, 27 Dec 2017 11:23:05 GMT"
+Content-Transfer-Encoding: base64
+
+%s
+--Apple-Mail=_A3A8
+Content-Type: application/pdf;
+	name="Tax Invoice  INX4183.PDF"
+Content-Disposition: attachment;
+	filename="Tax Invoice  INX4183.PDF"
+Content-Transfer-Encoding: base64
+
+%s
+--Apple-Mail=_A3A8--
+""" % (b64(JPEG), b64(PDF)), {
+    "subject": "Screenshot and invoice",
+    "filenames": ["Capture d’écran 2017-12-27 à 12.22.38.jpg", "Tax Invoice  INX4183.PDF"],
+})
+
 # ---------------------------------------------------------------- goldens
 
 for name, checks in CHECKS.items():
