@@ -1,6 +1,7 @@
 package message
 
 import (
+	"bytes"
 	"html"
 	"mime"
 	"strings"
@@ -117,6 +118,9 @@ func (r *bodyReader) walk(p *enmime.Part, depth int) []block {
 	if strings.HasPrefix(p.ContentType, "multipart/") && len(p.Content) == 0 {
 		return nil // empty container, e.g. a multipart whose parts were unreadable
 	}
+	if isUUEncoded(p) {
+		p.Content = uudecode(p.Content)
+	}
 	ct := p.ContentType
 	if ct == "" || strings.HasPrefix(ct, "multipart/") {
 		ct = "text/plain" // no Content-Type, or a multipart without boundary read as one part
@@ -219,6 +223,53 @@ func isASCII(s string) bool {
 	return true
 }
 
+// isUUEncoded reports a part in the old x-uuencode transfer encoding, which
+// enmime does not know and leaves encoded.
+func isUUEncoded(p *enmime.Part) bool {
+	switch strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))) {
+	case "x-uuencode", "uuencode", "x-uue", "uue":
+		return true
+	}
+	return false
+}
+
+// uudecode decodes uuencoded lines, with or without the "begin" and "end"
+// lines around them. A line that is not uuencoded ends the data.
+func uudecode(in []byte) []byte {
+	var out []byte
+	for _, line := range bytes.Split(in, []byte("\n")) {
+		line = bytes.TrimRight(line, "\r")
+		switch {
+		case len(bytes.TrimSpace(line)) == 0:
+			continue
+		case bytes.HasPrefix(line, []byte("begin ")):
+			continue
+		case bytes.Equal(line, []byte("end")):
+			return out
+		}
+		n := int(line[0]-' ') & 63
+		if n == 0 {
+			continue // the "`" line before "end"
+		}
+		data := line[1:]
+		if need := (n + 2) / 3 * 4; len(data) < need {
+			// Trailing spaces (zero bits) are often stripped in transit.
+			data = append(bytes.Clone(data), bytes.Repeat([]byte{' '}, need-len(data))...)
+		}
+		for i := 0; n > 0; i += 4 {
+			var q [4]byte
+			for j := range q {
+				q[j] = (data[i+j] - ' ') & 63
+			}
+			b := [3]byte{q[0]<<2 | q[1]>>4, q[1]<<4 | q[2]>>2, q[2]<<6 | q[3]}
+			k := min(n, 3)
+			out = append(out, b[:k]...)
+			n -= k
+		}
+	}
+	return out
+}
+
 // resources collects every leaf below p as a Part, body-like or not: the
 // parts of a multipart/related other than its root are what the root
 // refers to.
@@ -227,6 +278,9 @@ func (r *bodyReader) resources(p *enmime.Part, depth int) {
 		return
 	}
 	if p.FirstChild == nil {
+		if isUUEncoded(p) {
+			p.Content = uudecode(p.Content)
+		}
 		r.leaves = append(r.leaves, p)
 		return
 	}

@@ -8,6 +8,7 @@ independent of the parser and are preserved by -update.
 Run from this directory: python3 gen_corpus.py
 """
 import base64
+import binascii
 import json
 import os
 import quopri
@@ -1626,6 +1627,35 @@ Content-Transfer-Encoding: base64
 """ % (b64(JPEG), b64(PDF)), {
     "subject": "Screenshot and invoice",
     "filenames": ["Capture d’écran 2017-12-27 à 12.22.38.jpg", "Tax Invoice  INX4183.PDF"],
+})
+
+# The x-uuencode transfer encoding (Eudora and other old mailers), here
+# without the "begin"/"end" lines, as Zammad's mail078 has it.
+UU_FILE = b"Comments on the RTO West release of December 14, 2001.\r\nSee the attached tables.\r\n"
+write("x_uuencode_attachment", """From: "Lon L. Peters" <lpeters@example.com>
+To: support@docket.example
+Subject: PGP Comments on RTO West Release of Dec. 14
+Date: Tue, 17 Mar 2026 09:50:00 -0800
+Message-Id: <uu-1@example.com>
+Mime-Version: 1.0
+Content-Type: multipart/mixed; boundary="============_-1201422494==_============"
+
+--============_-1201422494==_============
+Content-Type: text/plain; charset="us-ascii" ; format="flowed"
+
+Attached are our comments.
+
+--============_-1201422494==_============
+Content-Type: application/msword; name="PGP_Cmts_on_12-14-01_Pkg.txt"
+Content-Disposition: attachment; filename="PGP_Cmts_on_12-14-01_Pkg.txt"
+Content-Transfer-Encoding: x-uuencode
+
+%s`
+--============_-1201422494==_============--
+""" % "".join(binascii.b2a_uu(UU_FILE[i:i + 45]).decode() for i in range(0, len(UU_FILE), 45)), {
+    "subject": "PGP Comments on RTO West Release of Dec. 14",
+    "filenames": ["PGP_Cmts_on_12-14-01_Pkg.txt"],
+    "part_text_contains": ["Comments on the RTO West release of December 14, 2001.\r\nSee the attached tables.\r\n"],
 })
 
 # ---------------------------------------------------------------- goldens
