@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"mime"
 	"net/textproto"
 	"strings"
 	"time"
@@ -139,7 +140,7 @@ func parse(raw []byte) (*Message, error) {
 	}
 	// enmime expects a header block; mbox "From " lines and leading blank
 	// lines would otherwise become part of the body.
-	raw = trimLeadingJunk(raw)
+	raw = separateHeader(trimLeadingJunk(raw))
 
 	m := &Message{QuoteStart: -1}
 	var root *enmime.Part
@@ -181,6 +182,113 @@ func trimLeadingJunk(raw []byte) []byte {
 		}
 	}
 	return raw
+}
+
+// separateHeader makes sure the header block ends in a blank line. Some
+// mailers go straight from the last header field to the body (to "This is
+// a multi-part message in MIME format." and the first boundary, or to the
+// text itself), and the body was then read as more header lines and lost.
+// The first line that is not a header field starts the body when no
+// header field follows it before a blank line, or when a boundary of the
+// message's Content-Type does. A single line of junk before header fields
+// that include From is dropped. Any other stray line among header fields (a field
+// folded without indentation) is left to enmime, which skips it.
+func separateHeader(raw []byte) []byte {
+	blank := len(raw)
+	other := -1 // offset of the first line that is not a header field
+	line := 0
+	for off := 0; off < len(raw); line++ {
+		end := bytes.IndexByte(raw[off:], '\n')
+		next := len(raw)
+		if end >= 0 {
+			next = off + end + 1
+		}
+		l := bytes.TrimRight(raw[off:next], "\r\n")
+		if len(l) == 0 {
+			blank = off
+			break
+		}
+		if other < 0 && !isHeaderLine(l) && !(line > 0 && (l[0] == ' ' || l[0] == '\t')) {
+			if line == 0 && next < len(raw) && isHeaderLine(firstLine(raw[next:])) && hasFrom(raw[next:]) {
+				return separateHeader(raw[next:]) // junk before the header fields
+			}
+			other = off
+		}
+		off = next
+	}
+	if other < 0 {
+		return raw
+	}
+	rest := raw[other:blank]
+	starts := !hasHeaderLine(rest)
+	if !starts {
+		ct := looseHeader(append(bytes.Clone(raw[:other]), "\n\n"...)).Get("Content-Type")
+		if _, params, err := mime.ParseMediaType(ct); err == nil && params["boundary"] != "" {
+			starts = bytes.HasPrefix(rest, []byte("--"+params["boundary"])) ||
+				bytes.Contains(rest, []byte("\n--"+params["boundary"]))
+		}
+	}
+	if !starts {
+		return raw
+	}
+	nl := "\n"
+	if other >= 2 && raw[other-2] == '\r' {
+		nl = "\r\n"
+	}
+	out := make([]byte, 0, len(raw)+2)
+	out = append(out, raw[:other]...)
+	out = append(out, nl...)
+	return append(out, raw[other:]...)
+}
+
+// isHeaderLine reports a header field line: a name of printable ASCII
+// other than ":" and space, then ":".
+func isHeaderLine(l []byte) bool {
+	i := bytes.IndexByte(l, ':')
+	if i <= 0 {
+		return false
+	}
+	for _, c := range l[:i] {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func hasHeaderLine(b []byte) bool {
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		if isHeaderLine(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasFrom reports a From field in the header block that starts b.
+func hasFrom(b []byte) bool {
+	for len(b) > 0 {
+		l := firstLine(b)
+		if len(l) == 0 {
+			return false
+		}
+		if len(l) > 5 && strings.EqualFold(string(l[:5]), "from:") {
+			return true
+		}
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return false
+		}
+		b = b[i+1:]
+	}
+	return false
+}
+
+func firstLine(b []byte) []byte {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
+	return bytes.TrimRight(b, "\r")
 }
 
 // headerEnd is the offset of the body (after the first blank line), or -1.

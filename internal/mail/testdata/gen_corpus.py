@@ -1658,6 +1658,65 @@ Content-Transfer-Encoding: x-uuencode
     "part_text_contains": ["Comments on the RTO West release of December 14, 2001.\r\nSee the attached tables.\r\n"],
 })
 
+# The header block runs straight into the body, with no blank line: into
+# the MIME preamble and first boundary, or into the text itself.
+write("header_no_blank_line_multipart", """Message-ID: <nobreak-1@example.org>
+Date: Tue, 17 Mar 2026 09:55:00 -0700
+From: James Hill <james@example.org>
+To: support@docket.example
+Subject: No blank line before the preamble
+MIME-Version: 1.0
+Content-Type: multipart/alternative;
+ boundary="------------020203040006070307010003"
+This is a multi-part message in MIME format.
+--------------020203040006070307010003
+Content-Type: text/plain; charset=ISO-8859-1
+Content-Transfer-Encoding: quoted-printable
+
+The upload fails with error 413 since this morning.
+--------------020203040006070307010003
+Content-Type: text/html; charset=ISO-8859-1
+Content-Transfer-Encoding: quoted-printable
+
+<p>The upload fails with <b>error 413</b> since this morning.</p>
+--------------020203040006070307010003--
+""", {
+    "subject": "No blank line before the preamble",
+    "text_contains": ["The upload fails with error 413 since this morning."],
+    "html_contains": ["<b>error 413</b>"],
+})
+
+write("header_no_blank_line_text", """From: cron@host.example
+To: support@docket.example
+Subject: Backup report
+Date: Tue, 17 Mar 2026 10:00:00 +0000
+Message-ID: <nobreak-2@host.example>
+Backup of /srv finished with 2 warnings.
+Details are in /var/log/backup.log.
+""", {
+    "subject": "Backup report",
+    "text_contains": ["Backup of /srv finished with 2 warnings.\nDetails are in /var/log/backup.log."],
+})
+
+# A line of junk before the header fields (a mail forwarded by a script
+# that prepends a marker): the fields, and the charset, still count.
+write("junk_line_before_header", "", {
+    "subject": "Contact from Server",
+    "text_contains": ["Odeslano dne: Čtvrtek 2. srpna 2018"],
+}, raw_bytes=b"""---- Original email message ----
+Return-Path: web@host.example
+To: helpdesk@docket.example
+Subject: Contact from Server
+X-PHP-Originating-Script: 500:kontakt-info.inc.php
+From: web@host.example
+Content-Type: text/html; charset="Windows-1250"
+Message-Id: <20180802145828.58E7387959@host.example>
+Date: Thu, 2 Aug 2018 16:58:28 +0200 (CEST)
+
+<p>Contact form</p>
+<p>Odeslano dne: """ + "Čtvrtek".encode("cp1250") + b""" 2. srpna 2018 16:58.28</p>
+""")
+
 # ---------------------------------------------------------------- goldens
 
 for name, checks in CHECKS.items():
