@@ -257,6 +257,9 @@ var addrSpecRe = regexp.MustCompile(`[^\s<>()"',;:@\[\]]+@[^\s<>()"',;:@\[\]]+`)
 
 var addrParser = &mail.AddressParser{WordDecoder: wordDecoder}
 
+// rootDotRe finds a domain written with the trailing dot of the DNS root.
+var rootDotRe = regexp.MustCompile(`(@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\.+(\s*(?:[>,;]|$))`)
+
 func addressList(v string) []Address { return plain.addresses(v) }
 
 // addresses parses an address header leniently: the strict parser first,
@@ -289,6 +292,16 @@ func (d *textDecoder) addresses(v string) []Address {
 			return out
 		}
 	}
+	if fixed := rootDotRe.ReplaceAllString(v, "$1$2"); fixed != v {
+		// "name@yahoo.com." names the same mailbox as "name@yahoo.com" (the
+		// root of the DNS); the strict parser refuses the dot.
+		if as, err := addrParser.ParseList(fixed); err == nil {
+			if out := conv(as); len(out) > 0 {
+				return out
+			}
+		}
+		v = fixed
+	}
 	if as, err := enmime.ParseAddressList(v); err == nil {
 		if out := conv(as); len(out) > 0 {
 			return out
@@ -296,7 +309,7 @@ func (d *textDecoder) addresses(v string) []Address {
 	}
 	var out []Address
 	for _, e := range addrSpecRe.FindAllString(v, -1) {
-		out = append(out, Address{Email: e})
+		out = append(out, Address{Email: strings.TrimRight(e, ".")})
 	}
 	if len(out) == 1 {
 		// "Name <addr" style breakage: keep the text before the address as name.

@@ -1717,6 +1717,21 @@ Date: Thu, 2 Aug 2018 16:58:28 +0200 (CEST)
 <p>Odeslano dne: """ + "Čtvrtek".encode("cp1250") + b""" 2. srpna 2018 16:58.28</p>
 """)
 
+# A real person's address written with the DNS root's trailing dot.
+write("address_trailing_dot", """From: "Clement.Si" <Claudia.Shu@yahoo.com.>
+To: support@docket.example, ops@example.org.
+Subject: Lean production
+Date: Tue, 17 Mar 2026 10:05:00 +0800
+Message-ID: <dot-1@yahoo.com>
+Content-Type: text/plain; charset=UTF-8
+
+Please call me back.
+""", {
+    "subject": "Lean production",
+    "from_name": "Clement.Si",
+    "to_names": ["", ""],
+})
+
 # ---------------------------------------------------------------- goldens
 
 for name, checks in CHECKS.items():
