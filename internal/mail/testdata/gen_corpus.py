@@ -300,7 +300,8 @@ br>We have reset your account. Please try again.</blockquote></div>
 --000000000000a1b2c3061d8e9f01--
 """, {
     "subject": "Re: [#2001] Cannot log in after password reset",
-    "html_contains": ["<blockquote>", 'href="mailto:support@docket.example"'],
+    # Gmail's div.gmail_quote, attribution line included, is folded away.
+    "html_contains": ["<blockquote><div>On Wed, Mar 4, 2026", 'href="mailto:support@docket.example"'],
     "quote_prefix": "On Wed, Mar 4, 2026 at 4:10",
 })
 
@@ -395,6 +396,7 @@ Content-Type: text/html; charset="UTF-8"
 --0000000000009f8e7d061d8ea1b2--
 """, {
     "subject": "Re: [#4100] Refund request",
+    "html_contains": ["<blockquote><div>On Sat, 7 Mar, 2026"],
     "quote_prefix": "On Sat, 7 Mar, 2026, 12:01 pm",
 })
 
