@@ -36,3 +36,26 @@ func TestUnusualSendersAreFiled(t *testing.T) {
 		})
 	}
 }
+
+// A right-to-left override disguises "invoice<RLO>fdp.exe" as
+// "invoiceexe.pdf"; the stored attachment has no such characters.
+func TestAttachmentNamesLoseBidiControls(t *testing.T) {
+	e := setup(t, apptest.DB(t, db.SQLite))
+	ctx := context.Background()
+	raw := "From: mallory@example.net\r\nTo: support@example.test\r\nSubject: Invoice\r\nMessage-ID: <bidi-1@example.net>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nPlease open it.\r\n" +
+		"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=UTF-8''invoice%E2%80%AEfdp.exe\r\n" +
+		"Content-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA\r\n--b--\r\n"
+	res, err := e.im.Import(ctx, e.mb, []byte(raw))
+	if err != nil || res.Ticket == 0 {
+		t.Fatalf("not filed: %+v %v", res, err)
+	}
+	msgs, err := e.s.Tickets.Messages(ctx, &userAdmin, res.Ticket, 0, 1)
+	if err != nil || len(msgs) != 1 || len(msgs[0].Attachments) != 1 {
+		t.Fatalf("messages: %+v %v", msgs, err)
+	}
+	if name := msgs[0].Attachments[0].Filename; name != "invoicefdp.exe" {
+		t.Fatalf("attachment name = %q, want %q", name, "invoicefdp.exe")
+	}
+}

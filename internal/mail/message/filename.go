@@ -43,7 +43,7 @@ func cleanFilename(s string) string {
 		switch {
 		case r == '\t':
 			return ' '
-		case r < 0x20 || r == 0x7f:
+		case r < 0x20 || r == 0x7f, isBidiControl(r):
 			return -1
 		}
 		return r
@@ -55,6 +55,18 @@ func cleanFilename(s string) string {
 		s = s[i+1:]
 	}
 	return s
+}
+
+// isBidiControl reports the Unicode bidirectional controls. In a file
+// name they disguise it: "invoice\u202Efdp.exe" shows as "invoiceexe.pdf".
+func isBidiControl(r rune) bool {
+	switch {
+	case 0x202A <= r && r <= 0x202E: // LRE, RLE, PDF, LRO, RLO
+		return true
+	case 0x2066 <= r && r <= 0x2069: // LRI, RLI, FSI, PDI
+		return true
+	}
+	return r == 0x200E || r == 0x200F || r == 0x061C // LRM, RLM, ALM
 }
 
 var rfc2231Re = regexp.MustCompile(`(?i)(?:^|;)\s*([a-z]+)\*(?:(\d+)\*?|\*)?\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)`)

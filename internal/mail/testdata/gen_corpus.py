@@ -1734,6 +1734,45 @@ Please call me back.
     "to_names": ["", ""],
 })
 
+# Bidirectional controls in file names: "invoice<RLO>fdp.exe" shows as
+# "invoiceexe.pdf". They are removed, in every way a name can be written.
+write("bidi_control_filenames", """From: mallory@example.net
+To: support@docket.example
+Subject: Your invoices
+Date: Tue, 17 Mar 2026 10:10:00 +0000
+Message-ID: <bidi-1@example.net>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="bd"
+
+--bd
+Content-Type: text/plain; charset=UTF-8
+
+Please open the invoices.
+--bd
+Content-Type: application/octet-stream
+Content-Disposition: attachment; filename*=UTF-8''invoice%%E2%%80%%AEfdp.exe
+Content-Transfer-Encoding: base64
+
+%s
+--bd
+Content-Type: application/octet-stream
+Content-Disposition: attachment; filename="=?UTF-8?B?%s?="
+Content-Transfer-Encoding: base64
+
+%s
+--bd
+Content-Type: application/octet-stream
+Content-Disposition: attachment; filename="%s"
+Content-Transfer-Encoding: base64
+
+%s
+--bd--
+""" % (b64(PDF), base64.b64encode("report\u2067\u202egpj.scr\u2069.txt".encode()).decode(), b64(PDF),
+       "scan\u200f\u202bcod.bat", b64(PDF)), {
+    "subject": "Your invoices",
+    "filenames": ["invoicefdp.exe", "reportgpj.scr.txt", "scancod.bat"],
+})
+
 # ---------------------------------------------------------------- goldens
 
 for name, checks in CHECKS.items():
