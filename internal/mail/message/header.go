@@ -307,17 +307,62 @@ func (d *textDecoder) addresses(v string) []Address {
 			return out
 		}
 	}
+	// One broken mailbox spoils the list for both parsers: take the
+	// mailboxes one by one, and scan a broken one for its addr-spec.
 	var out []Address
-	for _, e := range addrSpecRe.FindAllString(v, -1) {
-		out = append(out, Address{Email: strings.TrimRight(e, ".")})
-	}
-	if len(out) == 1 {
-		// "Name <addr" style breakage: keep the text before the address as name.
-		if i := strings.Index(v, out[0].Email); i > 0 {
-			out[0].Name = normalizeSpace(strings.Trim(d.words(v[:i]), " <\"'"))
+	for _, elem := range splitAddressList(v) {
+		if a, err := addrParser.Parse(elem); err == nil {
+			if as := conv([]*mail.Address{a}); len(as) == 1 {
+				out = append(out, as[0])
+			}
+			continue
 		}
+		email := addrSpecRe.FindString(elem)
+		if email == "" {
+			continue // "Name" <>, a group name, junk
+		}
+		a := Address{Email: strings.TrimRight(email, ".")}
+		if q := quotedRe.FindStringSubmatch(elem); q != nil {
+			a.Name = q[1] // "Name" <broken address>
+		} else if i := strings.Index(elem, email); i > 0 {
+			a.Name = strings.Trim(elem[:i], " <\"'") // Name <addr, as Name addr
+		}
+		a.Name = normalizeSpace(d.words(a.Name))
+		out = append(out, a)
 	}
 	return out
+}
+
+var quotedRe = regexp.MustCompile(`^\s*"((?:[^"\\]|\\.)*)"`)
+
+// splitAddressList splits an address list at the commas that are not
+// inside a quoted string, an angle address or a comment.
+func splitAddressList(v string) []string {
+	var out []string
+	quoted, angle, comment := false, false, 0
+	start := 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\\' && (quoted || comment > 0):
+			i++
+		case c == '"' && comment == 0:
+			quoted = !quoted
+		case quoted:
+		case c == '(':
+			comment++
+		case c == ')' && comment > 0:
+			comment--
+		case comment > 0:
+		case c == '<':
+			angle = true
+		case c == '>':
+			angle = false
+		case c == ',' && !angle:
+			out = append(out, v[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, v[start:])
 }
 
 var dateLayouts = []string{

@@ -1773,6 +1773,23 @@ Content-Transfer-Encoding: base64
     "filenames": ["invoicefdp.exe", "reportgpj.scr.txt", "scancod.bat"],
 })
 
+# One broken mailbox in a list (an empty <>, spaces in an address) spoils
+# the whole list for the strict parser; the others still count, with
+# their names.
+write("address_list_one_broken", """From: "Yangzhou ABC Lighting Equipment " <>, "LTD" <ly@example.com>
+To: "your secret past" <power quadrant system@example.com>, ok@example.org
+Subject: new design solar street lights
+Date: Tue, 17 Mar 2026 10:15:00 +0800
+Message-ID: <list-1@example.com>
+Content-Type: text/plain; charset=UTF-8
+
+Dear purchasing manager,
+""", {
+    "subject": "new design solar street lights",
+    "from_name": "LTD",
+    "to_names": ["your secret past", ""],
+})
+
 # ---------------------------------------------------------------- goldens
 
 for name, checks in CHECKS.items():
