@@ -19,6 +19,15 @@ func TestUnusualSendersAreFiled(t *testing.T) {
 		{"trailing dot of the DNS root", "From: \"Clement.Si\" <Claudia.Shu@yahoo.com.>\r\nTo: support@example.test\r\n" +
 			"Subject: Lean production\r\nMessage-ID: <dot-1@yahoo.com>\r\n\r\nPlease call me back.\r\n",
 			"Claudia.Shu@yahoo.com", "Clement.Si"},
+		{"a broken From field, then a good one", "From: [??????]\r\nReply-To: reghk@qq.example\r\nFrom: =?utf-8?B?6YO955C5?= <ghgbwum@185.example>\r\n" +
+			"To: support@example.test\r\nSubject: Offer\r\nMessage-ID: <from2-1@185.example>\r\n\r\nOffer.\r\n",
+			"ghgbwum@185.example", "都琹"},
+		{"no address in From: Reply-To", "From: \"=?GB2312?B?ztI=?=\" <>\r\nReply-To: <vipyiming@126.example>\r\n" +
+			"To: support@example.test\r\nSubject: News\r\nMessage-ID: <from3-1@126.example>\r\n\r\nNews.\r\n",
+			"vipyiming@126.example", ""},
+		{"no From field at all: Reply-To", "Reply-To: <vipyimin@126.example>\r\nTo: support@example.test\r\n" +
+			"Subject: News\r\nMessage-ID: <from4-1@126.example>\r\n\r\nNews.\r\n",
+			"vipyimin@126.example", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

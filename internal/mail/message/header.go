@@ -188,12 +188,20 @@ func (m *Message) readHeaders(h textproto.MIMEHeader) {
 	m.InReplyTo = msgIDs(first("In-Reply-To"))
 	m.References = msgIDs(strings.Join(h["References"], " "))
 
-	if from := m.dec.addresses(first("From")); len(from) > 0 {
-		m.From = from[0]
-	} else if sender := m.dec.addresses(first("Sender")); len(sender) > 0 {
-		m.From = sender[0]
-	}
 	m.ReplyTo = m.dec.addresses(first("Reply-To"))
+	// The sender: the first From field with an address (spam sends a
+	// broken one first, then a real one), else Sender, else Reply-To
+	// (where a From without an address wants the answers to go).
+	candidates := append(append([]string{}, h["From"]...), h["Sender"]...)
+	for _, v := range candidates {
+		if as := m.dec.addresses(v); len(as) > 0 {
+			m.From = as[0]
+			break
+		}
+	}
+	if m.From.Email == "" && len(m.ReplyTo) > 0 {
+		m.From = m.ReplyTo[0]
+	}
 	m.To = m.dec.addresses(strings.Join(h["To"], ", "))
 	m.Cc = m.dec.addresses(strings.Join(h["Cc"], ", "))
 

@@ -41,7 +41,7 @@ type Message struct {
 	References []string
 	Subject    string // RFC 2047 decoded, whitespace-normalized
 
-	From       Address
+	From       Address // From; if it has no address, Sender, then Reply-To
 	ReplyTo    []Address
 	To, Cc     []Address
 	ReturnPath string // "" for the null return path <> (and when absent)

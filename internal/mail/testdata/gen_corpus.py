@@ -1790,6 +1790,36 @@ Dear purchasing manager,
     "to_names": ["your secret past", ""],
 })
 
+# A From field with no usable address: a second From field has one, or
+# Reply-To says where the answers go.
+write("from_first_broken", """From: [??????]
+Reply-To: reghk@qq.example
+From: =?utf-8?B?6YO955C5?= <ghgbwum@185.example>
+To: <support@docket.example>
+Subject: Register a company in Hong Kong
+Date: Tue, 17 Mar 2026 10:20:00 +0800
+Message-ID: <from2-1@185.example>
+Content-Type: text/plain; charset=UTF-8
+
+Offer.
+""", {
+    "subject": "Register a company in Hong Kong",
+    "from_name": "都琹",
+})
+
+write("from_without_address", """From: "=?GB2312?B?ztI=?=" <>
+To: "377861373" <377861373@qq.example>
+Reply-To: <vipyiming@126.example>
+Subject: Newsletter
+Date: Tue, 17 Mar 2026 10:25:00 +0800
+Message-ID: <from3-1@126.example>
+Content-Type: text/plain; charset=UTF-8
+
+News.
+""", {
+    "subject": "Newsletter",
+})
+
 # ---------------------------------------------------------------- goldens
 
 for name, checks in CHECKS.items():
