@@ -10,7 +10,6 @@ import (
 	"github.com/inbucket/html2text"
 	"github.com/jhillyerd/enmime/v2"
 	nethtml "golang.org/x/net/html"
-	"golang.org/x/text/encoding/charmap"
 )
 
 // block is one piece of the body in reading order: a text part, an HTML
@@ -188,23 +187,15 @@ func (r *bodyReader) alternative(p *enmime.Part, depth int) []block {
 }
 
 // body is the text of a body part as UTF-8. enmime has converted it when
-// the part declares a charset it knows. A part without a charset counts as
-// US-ASCII (RFC 2045), which enmime reads as Windows-1252: 8-bit text in
-// it was never ASCII, so that reading is undone and, like text in a
-// charset nobody knows, it is read by the message's textDecoder (raw
-// UTF-8 from a PHP contact form stays UTF-8).
+// the part declares a charset it knows. A part without a charset, or
+// labelled US-ASCII (what RFC 2045 assumes when there is none), arrives
+// unconverted (see parseMediaType), as does one in a charset nobody knows:
+// the message's textDecoder reads those, so raw UTF-8 from a PHP contact
+// form stays UTF-8.
 func (d *textDecoder) body(p *enmime.Part) string {
 	s := string(p.Content)
-	switch strings.ToLower(p.Charset) {
-	case "":
+	if p.Charset == "" || p.Charset == unlabelled {
 		return d.bytes(s)
-	case "us-ascii", "ascii":
-		if !isASCII(s) {
-			if raw, err := charmap.Windows1252.NewEncoder().String(s); err == nil {
-				return d.bytes(raw)
-			}
-		}
-		return s
 	}
 	for _, e := range p.Errors {
 		if e.Name == enmime.ErrorCharsetConversion {
@@ -212,15 +203,6 @@ func (d *textDecoder) body(p *enmime.Part) string {
 		}
 	}
 	return repairUTF8(s) // declared UTF-8 with a stray byte, say
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // isUUEncoded reports a part in the old x-uuencode transfer encoding, which

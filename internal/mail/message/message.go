@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jhillyerd/enmime/v2"
+	"github.com/jhillyerd/enmime/v2/mediatype"
 )
 
 // Address is one mailbox from an address header.
@@ -116,8 +117,27 @@ var parser = enmime.NewParser(
 	// (UTF-8 if it is, then the message's charset), not by a detector
 	// that takes raw UTF-8 for Latin-1.
 	enmime.MinCharsetDetectRunes(math.MaxInt32),
+	enmime.SetCustomParseMediaType(parseMediaType),
 	enmime.MaxStoredPartErrors(20),
 )
+
+// unlabelled stands for the charset of text whose label says nothing:
+// US-ASCII, declared or assumed for a part without a charset (RFC 2045).
+// enmime decodes US-ASCII as Windows-1252, which turns raw UTF-8 into
+// mojibake and loses five bytes outright; under this name, which no
+// decoder knows, it keeps the bytes for textDecoder.
+const unlabelled = "x-docket-unlabelled"
+
+// parseMediaType is enmime's own media type parser, with US-ASCII
+// renamed to unlabelled.
+func parseMediaType(ctype string) (string, map[string]string, []string, error) {
+	mt, params, invalid, err := mediatype.ParseWithOptions(ctype, mediatype.ParseOptions{StripMediaTypeInvalidCharacters: true})
+	switch strings.ToLower(strings.TrimSpace(params["charset"])) {
+	case "us-ascii", "ascii", "us", "ansi_x3.4-1968", "iso646-us":
+		params["charset"] = unlabelled
+	}
+	return mt, params, invalid, err
+}
 
 // allowPartial keeps whatever could be decoded from a broken part.
 func allowPartial(*enmime.Part, error) bool { return true }

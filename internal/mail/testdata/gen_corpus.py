@@ -1820,6 +1820,24 @@ News.
     "subject": "Newsletter",
 })
 
+# UTF-8 labelled US-ASCII. Its bytes 0x81, 0x8D, 0x8F, 0x90 and 0x9D
+# (in Á, Í, Ï, Ð, Ý, ∏) have no Windows-1252 reading, so reading the label
+# as Windows-1252 and undoing that cannot give the text back.
+write("utf8_labelled_us_ascii", """From: Sigurdur <sigurdur@example.is>
+To: support@docket.example
+Subject: Names
+Date: Tue, 17 Mar 2026 10:30:00 +0000
+Message-ID: <ascii-utf8-1@example.is>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=us-ascii
+Content-Transfer-Encoding: 8bit
+
+Ásgeir, Íris, Ïsak, Ðóra and Ýmir: ∏ f(i) = 1, 请查收.
+""", {
+    "subject": "Names",
+    "text_contains": ["Ásgeir, Íris, Ïsak, Ðóra and Ýmir: ∏ f(i) = 1, 请查收."],
+})
+
 # ---------------------------------------------------------------- goldens
 
 for name, checks in CHECKS.items():
