@@ -336,6 +336,9 @@ func (d *textDecoder) addresses(v string) []Address {
 			a.Name = strings.Trim(elem[:i], " <\"'") // Name <addr, as Name addr
 		}
 		a.Name = normalizeSpace(d.words(a.Name))
+		if strings.EqualFold(a.Name, a.Email) {
+			a.Name = "" // From: "a@b.example", the address in quotes
+		}
 		out = append(out, a)
 	}
 	return out

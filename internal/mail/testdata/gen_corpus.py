@@ -1778,6 +1778,7 @@ Content-Transfer-Encoding: base64
 # their names.
 write("address_list_one_broken", """From: "Yangzhou ABC Lighting Equipment " <>, "LTD" <ly@example.com>
 To: "your secret past" <power quadrant system@example.com>, ok@example.org
+Cc: "finances8@loans.example"
 Subject: new design solar street lights
 Date: Tue, 17 Mar 2026 10:15:00 +0800
 Message-ID: <list-1@example.com>
@@ -1789,6 +1790,7 @@ Dear purchasing manager,
     "from_name": "LTD",
     "to_names": ["your secret past", ""],
 })
+# (The Cc is an address in quotes alone: it is no name.)
 
 # A From field with no usable address: a second From field has one, or
 # Reply-To says where the answers go.
