@@ -68,6 +68,8 @@ var deliberate = map[string]reading{
 	"zammad/mail063": {fields: "filed", reason: bounceOfNothing},
 	"zammad/mail064": {fields: "attachments", reason: "in windows-1258, 0xEC and 0xCC are combining accents: " +
 		"Docket's name reads \"écran … à\", Zammad's \"eìcran … aÌ\""},
+	"zammad/mail065": {fields: "name", reason: "the name is one encoded word with a comma in it; Docket reads " +
+		"\"Bürling, Andreas\", Zammad splits the word at the comma and keeps \"=20Andreas?=\""},
 	"zammad/mail066": {drop: "Glückwunschkarte", reason: htmlTitle},
 	"zammad/mail071": {fields: "from", reason: "<power quadrant system@example.com> has spaces in its local " +
 		"part, so it is no address; Docket takes system@example.com from it, Zammad keeps the whole text"},

@@ -347,12 +347,19 @@ func (d *textDecoder) addresses(v string) []Address {
 var quotedRe = regexp.MustCompile(`^\s*"((?:[^"\\]|\\.)*)"`)
 
 // splitAddressList splits an address list at the commas that are not
-// inside a quoted string, an angle address or a comment.
+// inside a quoted string, an angle address, a comment or an encoded word
+// (=?iso-8859-1?Q?B=FCrling,=20Andreas?= is one name).
 func splitAddressList(v string) []string {
 	var out []string
 	quoted, angle, comment := false, false, 0
 	start := 0
 	for i := 0; i < len(v); i++ {
+		if !quoted && comment == 0 && strings.HasPrefix(v[i:], "=?") {
+			if loc := encodedWordRe.FindStringIndex(v[i:]); loc != nil && loc[0] == 0 {
+				i += loc[1] - 1
+				continue
+			}
+		}
 		switch c := v[i]; {
 		case c == '\\' && (quoted || comment > 0):
 			i++
@@ -375,6 +382,8 @@ func splitAddressList(v string) []string {
 	}
 	return append(out, v[start:])
 }
+
+var encodedWordRe = regexp.MustCompile(`=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=`)
 
 var dateLayouts = []string{
 	"Mon, 2 Jan 2006 15:04:05 -0700",

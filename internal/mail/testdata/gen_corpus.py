@@ -1840,6 +1840,21 @@ Content-Transfer-Encoding: 8bit
     "text_contains": ["Ásgeir, Íris, Ïsak, Ðóra and Ýmir: ∏ f(i) = 1, 请查收."],
 })
 
+# A comma inside an encoded word ("Bürling, Andreas") is part of the name:
+# the list is not split there.
+write("address_comma_in_encoded_word", """From: =?iso-8859-1?Q?B=FCrling,=20Andreas?= <andreas@example.com>
+To: support@docket.example
+Subject: Comma in a name
+Date: Tue, 17 Mar 2026 10:35:00 +0100
+Message-ID: <comma-1@example.com>
+Content-Type: text/plain; charset=iso-8859-1
+
+Hallo.
+""", {
+    "subject": "Comma in a name",
+    "from_name": "Bürling, Andreas",
+})
+
 # ---------------------------------------------------------------- goldens
 
 for name, checks in CHECKS.items():
