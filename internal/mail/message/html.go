@@ -16,21 +16,38 @@ const RemoteImageMarker = "[remote image]"
 // SanitizeHTML makes email HTML safe to show: before internal/markup's
 // sanitizer runs, remote images are replaced with a link (so nothing loads
 // until the reader clicks it), tracking pixels are dropped, images that
-// are neither cid: nor remote are reduced to their alt text, and links
-// that are not absolute http(s)/mailto/# are unlinked. The markup
+// are neither cid: nor remote are reduced to their alt text, links that
+// are not absolute http(s)/mailto/# are unlinked, and Gmail's quote
+// becomes a blockquote. The markup
 // sanitizer then removes scripts, event handlers, styles, iframes and forms.
 func SanitizeHTML(src string) string {
 	var b strings.Builder
 	b.Grow(len(src))
 	z := nethtml.NewTokenizer(strings.NewReader(src))
 	z.SetMaxBuf(0)
+	var divs []bool // open <div>s; true for a Gmail quote turned into a blockquote
 	for {
 		tt := z.Next()
 		if tt == nethtml.ErrorToken {
 			break
 		}
 		tok := z.Token()
-		if tt == nethtml.StartTagToken || tt == nethtml.SelfClosingTagToken {
+		switch {
+		case tt == nethtml.StartTagToken && tok.DataAtom == atom.Div:
+			quote := isGmailQuote(tok)
+			divs = append(divs, quote)
+			if quote {
+				b.WriteString("<blockquote>")
+				continue
+			}
+		case tt == nethtml.EndTagToken && tok.DataAtom == atom.Div && len(divs) > 0:
+			quote := divs[len(divs)-1]
+			divs = divs[:len(divs)-1]
+			if quote {
+				b.WriteString("</blockquote>")
+				continue
+			}
+		case tt == nethtml.StartTagToken || tt == nethtml.SelfClosingTagToken:
 			switch tok.DataAtom {
 			case atom.Img:
 				writeImage(&b, tok)
@@ -42,6 +59,20 @@ func SanitizeHTML(src string) string {
 		b.WriteString(tok.String())
 	}
 	return strings.TrimSpace(markup.HTML(b.String()))
+}
+
+// isGmailQuote reports Gmail's <div class="gmail_quote">, which holds the
+// attribution line ("On ... wrote:") and the quoted message. The sanitizer
+// drops class attributes, so it becomes a <blockquote>, which the
+// workspace folds like any quoted history.
+func isGmailQuote(tok nethtml.Token) bool {
+	class, _ := attr(tok, "class")
+	for _, c := range strings.Fields(class) {
+		if c == "gmail_quote" {
+			return true
+		}
+	}
+	return false
 }
 
 func attr(tok nethtml.Token, name string) (string, bool) {

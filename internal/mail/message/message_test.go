@@ -334,6 +334,26 @@ func TestQuoteStart(t *testing.T) {
 	}
 }
 
+func TestSeparateHeader(t *testing.T) {
+	cases := []struct{ in, want string }{
+		// A blank line already there: nothing to do.
+		{"From: a@b\nSubject: s\n\nbody\n", "From: a@b\nSubject: s\n\nbody\n"},
+		// Straight into the text.
+		{"From: a@b\r\nSubject: s\r\nbody\r\n", "From: a@b\r\nSubject: s\r\n\r\nbody\r\n"},
+		// A field folded without indentation, more fields after it: left
+		// alone (enmime skips the stray line), the body is not cut short.
+		{"From: a@b\nX-Tracker: H4sI\nIg5drOC\nContent-Type: text/plain\n\nbody\n", "From: a@b\nX-Tracker: H4sI\nIg5drOC\nContent-Type: text/plain\n\nbody\n"},
+		// Junk before fields with a From: dropped; without one, kept.
+		{"---- Original ----\nFrom: a@b\n\nbody\n", "From: a@b\n\nbody\n"},
+		{"Hello\nNote: call me\n", "Hello\nNote: call me\n"},
+	}
+	for _, c := range cases {
+		if got := string(separateHeader([]byte(c.in))); got != c.want {
+			t.Errorf("separateHeader(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
 func TestIsAutomatic(t *testing.T) {
 	cases := []struct {
 		hdr  string

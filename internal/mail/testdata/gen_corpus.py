@@ -8,6 +8,7 @@ independent of the parser and are preserved by -update.
 Run from this directory: python3 gen_corpus.py
 """
 import base64
+import binascii
 import json
 import os
 import quopri
@@ -299,7 +300,8 @@ br>We have reset your account. Please try again.</blockquote></div>
 --000000000000a1b2c3061d8e9f01--
 """, {
     "subject": "Re: [#2001] Cannot log in after password reset",
-    "html_contains": ["<blockquote>", 'href="mailto:support@docket.example"'],
+    # Gmail's div.gmail_quote, attribution line included, is folded away.
+    "html_contains": ["<blockquote><div>On Wed, Mar 4, 2026", 'href="mailto:support@docket.example"'],
     "quote_prefix": "On Wed, Mar 4, 2026 at 4:10",
 })
 
@@ -394,6 +396,7 @@ Content-Type: text/html; charset="UTF-8"
 --0000000000009f8e7d061d8ea1b2--
 """, {
     "subject": "Re: [#4100] Refund request",
+    "html_contains": ["<blockquote><div>On Sat, 7 Mar, 2026"],
     "quote_prefix": "On Sat, 7 Mar, 2026, 12:01 pm",
 })
 
@@ -1358,6 +1361,498 @@ Firefox 128.
 """, {
     "subject": "Re: question",
     "quote_prefix": "> Thanks,",
+})
+
+# ---------------------------------------------------------------- learned from other projects' corpora
+# Minimal cases of what filing Zammad's, RT's and enmime's test mails
+# (../shared/mail-corpora) showed Docket reading wrongly (issue 7).
+
+write("mixed_text_beside_html", """From: Rosa Diaz <rosa@shop.example>
+To: support@docket.example
+Subject: Text between two HTML parts
+Date: Tue, 17 Mar 2026 09:00:00 +0000
+Message-ID: <mixed-1@shop.example>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="mx"
+
+--mx
+Content-Type: text/html; charset=UTF-8
+
+<html><body><p>The order arrived broken.</p></body></html>
+--mx
+Content-Type: text/plain; charset=UTF-8
+
+Order 4711, two cups & a saucer.
+--mx
+Content-Type: text/html; charset=UTF-8
+
+<html><body><p>-- Rosa, sent from the shop's web mail</p></body></html>
+--mx--
+""", {
+    "subject": "Text between two HTML parts",
+    "html_contains": ["The order arrived broken.", "Order 4711, two cups &amp; a saucer.", "sent from the shop"],
+    "text_contains": ["The order arrived broken.", "Order 4711, two cups & a saucer.", "sent from the shop"],
+})
+
+# The HTML alternative shows nothing (a title and an empty table): the text
+# must win, or the message is empty. "<td" in the HTML would mean it won.
+write("alternative_empty_html", """From: Billing <billing@gate.example>
+To: support@docket.example
+Subject: Your invoice as a PDF
+Date: Tue, 17 Mar 2026 09:05:00 +0000
+Message-ID: <alt-empty-1@gate.example>
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="alt"
+
+--alt
+Content-Type: text/plain; charset=UTF-8
+
+Dear customer, your invoice B181347 is attached.
+--alt
+Content-Type: text/html; charset=UTF-8
+
+<html><head><title>Your invoice as a PDF</title></head>
+<body><table><tr><td><center><br><br></center></td></tr></table></body></html>
+--alt--
+""", {
+    "subject": "Your invoice as a PDF",
+    "text_contains": ["your invoice B181347 is attached"],
+    "html_not_contains": ["<td", "<br"],
+})
+
+# Two alternatives of one kind: the last is the preferred one (RFC 2046),
+# and only one of them shows.
+write("alternative_two_plain", """From: Kim Lee <kim@example.org>
+To: support@docket.example
+Subject: Two plain alternatives
+Date: Tue, 17 Mar 2026 09:10:00 +0000
+Message-ID: <alt-two-1@example.org>
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="alt2"
+
+--alt2
+Content-Type: text/plain; charset=us-ascii
+
+Printer jammed (short version).
+--alt2
+Content-Type: text/plain; charset=us-ascii
+
+The printer on floor 2 jammed again after the toner change.
+--alt2--
+""", {
+    "subject": "Two plain alternatives",
+    "text_contains": ["The printer on floor 2 jammed again"],
+    "text_not_contains": ["short version"],
+})
+
+# Only the root of a multipart/related is the body; the other parts are
+# what it refers to, even an HTML one (as Outlook for Mac sends them).
+write("related_extra_html_part", """From: Sepp Huber <sepp@alm.example>
+To: support@docket.example
+Subject: Greetings with pictures
+Date: Tue, 17 Mar 2026 09:15:00 +0000
+Message-ID: <related-1@alm.example>
+MIME-Version: 1.0
+Content-Type: multipart/related; boundary="rel"
+
+--rel
+Content-Type: text/html; charset=UTF-8
+
+<html><body><p>Greetings from the valley.</p><img src="cid:image001.png@01CDB132.D8A510F0"></body></html>
+--rel
+Content-Type: image/png
+Content-Transfer-Encoding: base64
+Content-ID: <image001.png@01CDB132.D8A510F0>
+
+%s
+--rel
+Content-Type: text/html; charset=us-ascii
+
+<html>stationery background</html>
+--rel--
+""" % b64(PNG), {
+    "subject": "Greetings with pictures",
+    "content_types": ["image/png", "text/html"],
+    "html_contains": ["Greetings from the valley.", 'src="cid:image001.png@01CDB132.D8A510F0"'],
+    "html_not_contains": ["stationery background"],
+    "part_text_contains": ["stationery background"],
+})
+
+# Encoded words inside a quoted display name (not allowed by RFC 2047, sent
+# all the same) and base64 with extra "=" padding.
+write("encoded_words_quoted_and_padded", """From: "=?UTF-8?B?TWFyw61hIEzDs3Blei1HYXJjw61h?=" <maria@example.org>
+To: "=?ISO-2022-JP?B?GyRCO3ZMMzZJGyhC==?="
+ <office@example.jp>, support@docket.example
+Subject: =?gb18030?B?suLK1A===?= =?UTF-8?Q?Caf=C3=A9?=
+Date: Tue, 17 Mar 2026 09:20:00 +0000
+Message-ID: <ew-1@example.org>
+Content-Type: text/plain; charset=UTF-8
+
+Names and subject are encoded words.
+""", {
+    "subject": "测试Café",
+    "from_name": "María López-García",
+    "to_names": ["事務局", ""],
+})
+
+# Raw 8-bit header bytes that are not UTF-8 are read in the charset the
+# message declares for its text: GB2312 (read as GBK) here, ISO-8859-1 in
+# the next one (a file name beside a Latin-1 text).
+write("raw_8bit_headers_declared_gbk", "", {
+    "subject": "测试报告",
+    "from_name": "王小明",
+    "filenames": ["绩效管理.xls"],
+    "text_contains": ["请查收附件。"],
+}, raw_bytes=b"From: \"" + "王小明".encode("gbk") + b"\" <wang@example.cn>\n" + (
+    "Subject: ".encode() + "测试报告".encode("gbk") + b"""
+To: support@docket.example
+Date: Tue, 17 Mar 2026 09:25:00 +0800
+Message-ID: <gbk-hdr-1@example.cn>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="gb"; charset="GB2312"
+
+--gb
+Content-Type: text/plain; charset=GB2312
+Content-Transfer-Encoding: base64
+
+""" + base64.b64encode("请查收附件。".encode("gbk")) + b"""
+--gb
+Content-Type: application/octet-stream; name=\"""" + "绩效管理.xls".encode("gbk") + b"""\"
+Content-Disposition: attachment; filename=\"""" + "绩效管理.xls".encode("gbk") + b"""\"
+Content-Transfer-Encoding: base64
+
+""" + b64(PDF).encode() + b"\n--gb--\n"))
+
+write("raw_8bit_filename_latin1", "", {
+    "subject": "W.: Invoice",
+    "filenames": ["Hofjägeralle Wasserschaden.jpg"],
+    "text_contains": ["anbei die Fotos, schöne Grüße"],
+}, raw_bytes=b"""From: example@example.com
+To: support@docket.example
+Subject: W.: Invoice
+Date: Tue, 17 Mar 2026 09:30:00 +0100
+Message-ID: <latin1-fn-1@example.com>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="l1"
+
+--l1
+Content-Type: text/plain; charset=ISO-8859-1
+Content-Transfer-Encoding: 8bit
+
+""" + "anbei die Fotos, schöne Grüße".encode("latin-1") + b"""
+--l1
+Content-Type: image/jpg
+Content-Transfer-Encoding: base64
+Content-Disposition: attachment; filename=\"""" + "Hofjägeralle Wasserschaden.jpg".encode("latin-1") + b"""\"
+
+""" + b64(JPEG).encode() + b"\n--l1--\n")
+
+# A PHP contact form: raw UTF-8 and no MIME headers at all. Long enough
+# for a charset detector to have taken it for Latin-1.
+write("php_form_raw_utf8_body", "", {
+    "subject": "Nouveau message contact élégibilité",
+    "from_name": "Rémi Ordonaud",
+    "text_contains": ["Prénom: Rémi", "Téléphone: 0601020304", "Ville: Olèchena", "Société: Établissements Müller"],
+    "text_not_contains": ["Ã"],
+}, raw_bytes="""To: Support <support@docket.example>
+Subject: Nouveau message contact élégibilité
+X-PHP-Originating-Script: 111:contact.php
+From: Rémi Ordonaud <r.ordonaud@example.com>
+Message-Id: <20260317093500.8CEF15FB28@01.localdomain>
+Date: Tue, 17 Mar 2026 09:35:00 +0100 (CET)
+
+Nouveau message :
+=============================
+Nom: Ordonaud
+Prénom: Rémi
+Téléphone: 0601020304
+Email: r.ordonaud@example.com
+Société: Établissements Müller
+Adresse: 3 rue de l'Église
+CP: 11111
+Ville: Olèchena
+Message: Bonjour, je souhaite connaître les conditions d'éligibilité.
+""".encode("utf-8"))
+
+# UTF-8 text with one stray Latin-1 byte: the byte is read as Latin-1 and
+# the rest stays UTF-8 (not U+FFFD, not all mojibake).
+write("utf8_body_stray_latin1_byte", "", {
+    "subject": "Stray byte",
+    "text_contains": ["Grüße aus Köln, naïve café"],
+}, raw_bytes=b"""From: s@example.org
+To: support@docket.example
+Subject: Stray byte
+Date: Tue, 17 Mar 2026 09:40:00 +0000
+Message-ID: <stray-1@example.org>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 8bit
+
+""" + "Grüße aus Köln, na".encode("utf-8") + b"\xef" + "ve café\n".encode("utf-8"))
+
+# Apple Mail folds the line right after "filename=", and its parameters go
+# on (size, dates): the name is not "...jpg"; size=74975; ...". A name with
+# two spaces keeps them.
+write("apple_mail_folded_filename", """From: Martin Smith <martin@example.de>
+To: support@docket.example
+Subject: Screenshot and invoice
+Date: Tue, 17 Mar 2026 09:45:00 +0100
+Message-Id: <apple-fold-1@example.de>
+Mime-Version: 1.0 (Mac OS X Mail 11.2 \\(3445.5.20\\))
+Content-Type: multipart/mixed; boundary="Apple-Mail=_A3A8"
+
+--Apple-Mail=_A3A8
+Content-Transfer-Encoding: 7bit
+Content-Type: text/plain; charset=us-ascii
+
+See the screenshot.
+
+--Apple-Mail=_A3A8
+Content-Type: image/jpg;
+	name="=?utf-8?Q?Capture_d=E2=80=99=C3=A9cran_2017-12-27_=C3=A0_12=2E22=2E38=2Ejpg?="
+Content-Disposition: attachment; filename=
+	"=?utf-8?Q?Capture_d=E2=80=99=C3=A9cran_2017-12-27_=C3=A0_12=2E22=2E38=2Ejpg?=";
+	size=74975; creation-date="Wed, 27 Dec 2017 11:23:05 GMT";
+	modification-date="Wed, 27 Dec 2017 11:23:05 GMT"
+Content-Transfer-Encoding: base64
+
+%s
+--Apple-Mail=_A3A8
+Content-Type: application/pdf;
+	name="Tax Invoice  INX4183.PDF"
+Content-Disposition: attachment;
+	filename="Tax Invoice  INX4183.PDF"
+Content-Transfer-Encoding: base64
+
+%s
+--Apple-Mail=_A3A8--
+""" % (b64(JPEG), b64(PDF)), {
+    "subject": "Screenshot and invoice",
+    "filenames": ["Capture d’écran 2017-12-27 à 12.22.38.jpg", "Tax Invoice  INX4183.PDF"],
+})
+
+# The x-uuencode transfer encoding (Eudora and other old mailers), here
+# without the "begin"/"end" lines, as Zammad's mail078 has it.
+UU_FILE = b"Comments on the RTO West release of December 14, 2001.\r\nSee the attached tables.\r\n"
+write("x_uuencode_attachment", """From: "Lon L. Peters" <lpeters@example.com>
+To: support@docket.example
+Subject: PGP Comments on RTO West Release of Dec. 14
+Date: Tue, 17 Mar 2026 09:50:00 -0800
+Message-Id: <uu-1@example.com>
+Mime-Version: 1.0
+Content-Type: multipart/mixed; boundary="============_-1201422494==_============"
+
+--============_-1201422494==_============
+Content-Type: text/plain; charset="us-ascii" ; format="flowed"
+
+Attached are our comments.
+
+--============_-1201422494==_============
+Content-Type: application/msword; name="PGP_Cmts_on_12-14-01_Pkg.txt"
+Content-Disposition: attachment; filename="PGP_Cmts_on_12-14-01_Pkg.txt"
+Content-Transfer-Encoding: x-uuencode
+
+%s`
+--============_-1201422494==_============--
+""" % "".join(binascii.b2a_uu(UU_FILE[i:i + 45]).decode() for i in range(0, len(UU_FILE), 45)), {
+    "subject": "PGP Comments on RTO West Release of Dec. 14",
+    "filenames": ["PGP_Cmts_on_12-14-01_Pkg.txt"],
+    "part_text_contains": ["Comments on the RTO West release of December 14, 2001.\r\nSee the attached tables.\r\n"],
+})
+
+# The header block runs straight into the body, with no blank line: into
+# the MIME preamble and first boundary, or into the text itself.
+write("header_no_blank_line_multipart", """Message-ID: <nobreak-1@example.org>
+Date: Tue, 17 Mar 2026 09:55:00 -0700
+From: James Hill <james@example.org>
+To: support@docket.example
+Subject: No blank line before the preamble
+MIME-Version: 1.0
+Content-Type: multipart/alternative;
+ boundary="------------020203040006070307010003"
+This is a multi-part message in MIME format.
+--------------020203040006070307010003
+Content-Type: text/plain; charset=ISO-8859-1
+Content-Transfer-Encoding: quoted-printable
+
+The upload fails with error 413 since this morning.
+--------------020203040006070307010003
+Content-Type: text/html; charset=ISO-8859-1
+Content-Transfer-Encoding: quoted-printable
+
+<p>The upload fails with <b>error 413</b> since this morning.</p>
+--------------020203040006070307010003--
+""", {
+    "subject": "No blank line before the preamble",
+    "text_contains": ["The upload fails with error 413 since this morning."],
+    "html_contains": ["<b>error 413</b>"],
+})
+
+write("header_no_blank_line_text", """From: cron@host.example
+To: support@docket.example
+Subject: Backup report
+Date: Tue, 17 Mar 2026 10:00:00 +0000
+Message-ID: <nobreak-2@host.example>
+Backup of /srv finished with 2 warnings.
+Details are in /var/log/backup.log.
+""", {
+    "subject": "Backup report",
+    "text_contains": ["Backup of /srv finished with 2 warnings.\nDetails are in /var/log/backup.log."],
+})
+
+# A line of junk before the header fields (a mail forwarded by a script
+# that prepends a marker): the fields, and the charset, still count.
+write("junk_line_before_header", "", {
+    "subject": "Contact from Server",
+    "text_contains": ["Odeslano dne: Čtvrtek 2. srpna 2018"],
+}, raw_bytes=b"""---- Original email message ----
+Return-Path: web@host.example
+To: helpdesk@docket.example
+Subject: Contact from Server
+X-PHP-Originating-Script: 500:kontakt-info.inc.php
+From: web@host.example
+Content-Type: text/html; charset="Windows-1250"
+Message-Id: <20180802145828.58E7387959@host.example>
+Date: Thu, 2 Aug 2018 16:58:28 +0200 (CEST)
+
+<p>Contact form</p>
+<p>Odeslano dne: """ + "Čtvrtek".encode("cp1250") + b""" 2. srpna 2018 16:58.28</p>
+""")
+
+# A real person's address written with the DNS root's trailing dot.
+write("address_trailing_dot", """From: "Clement.Si" <Claudia.Shu@yahoo.com.>
+To: support@docket.example, ops@example.org.
+Subject: Lean production
+Date: Tue, 17 Mar 2026 10:05:00 +0800
+Message-ID: <dot-1@yahoo.com>
+Content-Type: text/plain; charset=UTF-8
+
+Please call me back.
+""", {
+    "subject": "Lean production",
+    "from_name": "Clement.Si",
+    "to_names": ["", ""],
+})
+
+# Bidirectional controls in file names: "invoice<RLO>fdp.exe" shows as
+# "invoiceexe.pdf". They are removed, in every way a name can be written.
+write("bidi_control_filenames", """From: mallory@example.net
+To: support@docket.example
+Subject: Your invoices
+Date: Tue, 17 Mar 2026 10:10:00 +0000
+Message-ID: <bidi-1@example.net>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="bd"
+
+--bd
+Content-Type: text/plain; charset=UTF-8
+
+Please open the invoices.
+--bd
+Content-Type: application/octet-stream
+Content-Disposition: attachment; filename*=UTF-8''invoice%%E2%%80%%AEfdp.exe
+Content-Transfer-Encoding: base64
+
+%s
+--bd
+Content-Type: application/octet-stream
+Content-Disposition: attachment; filename="=?UTF-8?B?%s?="
+Content-Transfer-Encoding: base64
+
+%s
+--bd
+Content-Type: application/octet-stream
+Content-Disposition: attachment; filename="%s"
+Content-Transfer-Encoding: base64
+
+%s
+--bd--
+""" % (b64(PDF), base64.b64encode("report\u2067\u202egpj.scr\u2069.txt".encode()).decode(), b64(PDF),
+       "scan\u200f\u202bcod.bat", b64(PDF)), {
+    "subject": "Your invoices",
+    "filenames": ["invoicefdp.exe", "reportgpj.scr.txt", "scancod.bat"],
+})
+
+# One broken mailbox in a list (an empty <>, spaces in an address) spoils
+# the whole list for the strict parser; the others still count, with
+# their names.
+write("address_list_one_broken", """From: "Yangzhou ABC Lighting Equipment " <>, "LTD" <ly@example.com>
+To: "your secret past" <power quadrant system@example.com>, ok@example.org
+Cc: "finances8@loans.example"
+Subject: new design solar street lights
+Date: Tue, 17 Mar 2026 10:15:00 +0800
+Message-ID: <list-1@example.com>
+Content-Type: text/plain; charset=UTF-8
+
+Dear purchasing manager,
+""", {
+    "subject": "new design solar street lights",
+    "from_name": "LTD",
+    "to_names": ["your secret past", ""],
+})
+# (The Cc is an address in quotes alone: it is no name.)
+
+# A From field with no usable address: a second From field has one, or
+# Reply-To says where the answers go.
+write("from_first_broken", """From: [??????]
+Reply-To: reghk@qq.example
+From: =?utf-8?B?6YO955C5?= <ghgbwum@185.example>
+To: <support@docket.example>
+Subject: Register a company in Hong Kong
+Date: Tue, 17 Mar 2026 10:20:00 +0800
+Message-ID: <from2-1@185.example>
+Content-Type: text/plain; charset=UTF-8
+
+Offer.
+""", {
+    "subject": "Register a company in Hong Kong",
+    "from_name": "都琹",
+})
+
+write("from_without_address", """From: "=?GB2312?B?ztI=?=" <>
+To: "377861373" <377861373@qq.example>
+Reply-To: <vipyiming@126.example>
+Subject: Newsletter
+Date: Tue, 17 Mar 2026 10:25:00 +0800
+Message-ID: <from3-1@126.example>
+Content-Type: text/plain; charset=UTF-8
+
+News.
+""", {
+    "subject": "Newsletter",
+})
+
+# UTF-8 labelled US-ASCII. Its bytes 0x81, 0x8D, 0x8F, 0x90 and 0x9D
+# (in Á, Í, Ï, Ð, Ý, ∏) have no Windows-1252 reading, so reading the label
+# as Windows-1252 and undoing that cannot give the text back.
+write("utf8_labelled_us_ascii", """From: Sigurdur <sigurdur@example.is>
+To: support@docket.example
+Subject: Names
+Date: Tue, 17 Mar 2026 10:30:00 +0000
+Message-ID: <ascii-utf8-1@example.is>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=us-ascii
+Content-Transfer-Encoding: 8bit
+
+Ásgeir, Íris, Ïsak, Ðóra and Ýmir: ∏ f(i) = 1, 请查收.
+""", {
+    "subject": "Names",
+    "text_contains": ["Ásgeir, Íris, Ïsak, Ðóra and Ýmir: ∏ f(i) = 1, 请查收."],
+})
+
+# A comma inside an encoded word ("Bürling, Andreas") is part of the name:
+# the list is not split there.
+write("address_comma_in_encoded_word", """From: =?iso-8859-1?Q?B=FCrling,=20Andreas?= <andreas@example.com>
+To: support@docket.example
+Subject: Comma in a name
+Date: Tue, 17 Mar 2026 10:35:00 +0100
+Message-ID: <comma-1@example.com>
+Content-Type: text/plain; charset=iso-8859-1
+
+Hallo.
+""", {
+    "subject": "Comma in a name",
+    "from_name": "Bürling, Andreas",
 })
 
 # ---------------------------------------------------------------- goldens
