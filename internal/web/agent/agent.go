@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
@@ -229,10 +231,34 @@ func (a *Agent) takeFlash(w http.ResponseWriter, r *http.Request) string {
 	return msg
 }
 
-// safeNext keeps redirects after sign-in on this site.
+// safeNext keeps redirects (after sign-in, after a bulk action) on this
+// site: it returns next as a path on this server, with its query, or "/"
+// when next is anything else. Browsers drop tabs and newlines from a URL
+// and read "\" as "/", so "/\t/evil.test" or "/\evil.test" would leave the
+// site although they start with one slash: a next with a control
+// character, a space or a backslash is refused outright, and what is
+// returned is rebuilt from the parsed URL, so the browser reads what was
+// checked.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || len(next) > 2048 {
 		return "/"
 	}
-	return next
+	for _, r := range next {
+		if r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) || r == utf8.RuneError {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	out := u.EscapedPath()
+	if strings.HasPrefix(out, "//") || !strings.HasPrefix(out, "/") {
+		return "/"
+	}
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }

@@ -1,0 +1,119 @@
+package agent_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/user"
+)
+
+// offSite are next= values that once sent the browser elsewhere after
+// signing in, or would: the host is filled in with evil.
+var offSite = []string{
+	"/\t/EVIL/", "/\n/EVIL/", "/\r/EVIL/", "\t//EVIL/", " //EVIL/", "/\\EVIL/", "\\/EVIL/", "/\\/EVIL/",
+	"//EVIL/", "///EVIL/", "/%2F/EVIL/", "http://EVIL/", "https:EVIL/", "http:/EVIL/", "javascript:alert(1)",
+	"/\x00/EVIL/", "/\u00a0/EVIL/",
+}
+
+// browserLocation resolves a Location header against base the way the URL
+// standard (and so every browser) does: tabs and newlines are removed,
+// leading and trailing controls and spaces trimmed, and a backslash in an
+// http URL is a slash.
+func browserLocation(t *testing.T, base, loc string) *url.URL {
+	t.Helper()
+	loc = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(loc)
+	loc = strings.TrimFunc(loc, func(r rune) bool { return r <= ' ' })
+	loc = strings.ReplaceAll(loc, "\\", "/")
+	b, _ := url.Parse(base)
+	u, err := b.Parse(loc)
+	if err != nil {
+		t.Errorf("Location %q does not parse: %v", loc, err)
+		return b
+	}
+	return u
+}
+
+func TestNextStaysOnSite(t *testing.T) {
+	e := apptest.Server(t, apptest.DB(t, db.SQLite))
+	b, _ := signIn(t, e, user.RoleAgent)
+	own, _ := url.Parse(e.URL)
+	for _, next := range offSite {
+		next = strings.ReplaceAll(next, "EVIL", "evil.test")
+		// Signed in, the sign-in page sends the browser straight on. The
+		// request goes by the bare transport: Go's client refuses to read
+		// some of the Locations a browser would follow.
+		req, _ := http.NewRequest("GET", e.URL+"/login?next="+url.QueryEscape(next), nil)
+		for _, c := range b.c.Jar.Cookies(req.URL) {
+			req.AddCookie(c)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("next=%q: %d", next, resp.StatusCode)
+		}
+		loc := resp.Header.Get("Location")
+		if u := browserLocation(t, e.URL, loc); u.Host != own.Host {
+			t.Errorf("next=%q redirected to %s (Location %q)", next, u, loc)
+		}
+	}
+	// The form posts next again with the credentials.
+	fresh := newBrowser(t, e.URL)
+	email := "agent-" + strings.ReplaceAll(t.Name(), "/", "-") + "@example.test"
+	for _, next := range offSite[:4] {
+		code, _, h := fresh.post("/login", url.Values{"email": {email}, "password": {"correct horse battery"},
+			"next": {strings.ReplaceAll(next, "EVIL", "evil.test")}})
+		if code != http.StatusSeeOther || h.Get("Location") != "/" {
+			t.Errorf("POST /login next=%q: %d %q, want 303 to /", next, code, h.Get("Location"))
+		}
+	}
+	// Paths of this site survive, queries included.
+	for _, next := range []string{"/tickets/1001", "/tickets?view=open&q=vpn+timeout", "/admin/users?q=%C3%A9"} {
+		if _, _, h := b.get("/login?next=" + url.QueryEscape(next)); h.Get("Location") != next {
+			t.Errorf("next=%q redirected to %q", next, h.Get("Location"))
+		}
+	}
+}
+
+// TestBrowserNextStaysOnSite checks in a real browser that no next= takes
+// a signed-in agent to another server: the other server here is a real
+// one on loopback that counts its visitors.
+func TestBrowserNextStaysOnSite(t *testing.T) {
+	c := newChrome(t, 90*time.Second)
+	e := apptest.Server(t, apptest.DB(t, db.SQLite))
+	var visits atomic.Int64
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		visits.Add(1)
+		_, _ = w.Write([]byte("<title>evil</title>"))
+	}))
+	t.Cleanup(evil.Close)
+	evilHost := strings.TrimPrefix(evil.URL, "http://")
+	if _, err := e.Users.Create(t.Context(), apptest.Setup, user.NewUser{Email: "nx@example.test", Name: "Nx", Role: user.RoleAgent,
+		Password: "correct horse battery"}); err != nil {
+		t.Fatal(err)
+	}
+	tb := c.tab("agent", e.URL)
+	tb.signIn(t, "nx@example.test", "correct horse battery", "", "#queue")
+	for _, next := range offSite {
+		next = strings.ReplaceAll(next, "EVIL", evilHost)
+		tb.do(t, "open /login?next="+url.QueryEscape(next), chromedp.Navigate(e.URL+"/login?next="+url.QueryEscape(next)))
+		tb.waitJS(t, "the page after "+url.QueryEscape(next), `document.readyState === "complete"`)
+		if loc := eval[string](t, tb, "location.href"); !strings.HasPrefix(loc, e.URL+"/") {
+			t.Errorf("next=%q: the browser went to %s", next, loc)
+		}
+	}
+	if n := visits.Load(); n != 0 {
+		t.Errorf("the other server was visited %d times", n)
+	}
+}
