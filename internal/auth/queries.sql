@@ -49,6 +49,9 @@ UPDATE sessions SET last_seen_at = $2 WHERE id = $1;
 -- name: delete-session
 DELETE FROM sessions WHERE id = $1;
 
+-- name: end-session
+DELETE FROM sessions WHERE id = $1 RETURNING user_id;
+
 -- name: delete-user-sessions
 DELETE FROM sessions WHERE user_id = $1 AND id <> $2;
 

@@ -150,9 +150,22 @@ func (s *Service) SessionActor(ctx context.Context, secret string) (*Session, *u
 	if secret == "" || len(secret) > 100 {
 		return nil, nil, ErrNoSession
 	}
+	return s.session(ctx, hashToken(secret), true)
+}
+
+// CheckSession reports whether the session with this id is still live
+// and returns its person as they are now (their teams, their role). It
+// does not count as use of the session: long-lived requests, such as the
+// live event stream, re-check with it the session they started with.
+func (s *Service) CheckSession(ctx context.Context, id string) (*user.Actor, error) {
+	_, a, err := s.session(ctx, id, false)
+	return a, err
+}
+
+func (s *Service) session(ctx context.Context, id string, touch bool) (*Session, *user.Actor, error) {
 	var sess Session
 	var created, seen, expires int64
-	err := s.db.R.QueryRowContext(ctx, s.q.Get("select-session"), hashToken(secret)).Scan(&sess.ID, &sess.UserID,
+	err := s.db.R.QueryRowContext(ctx, s.q.Get("select-session"), id).Scan(&sess.ID, &sess.UserID,
 		&sess.CSRFToken, &created, &seen, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, ErrNoSession
@@ -175,7 +188,7 @@ func (s *Service) SessionActor(ctx context.Context, secret string) (*Session, *u
 	if !a.IsAgent() {
 		return nil, nil, ErrNoSession
 	}
-	if now.Sub(sess.LastSeen) > touchEvery {
+	if touch && now.Sub(sess.LastSeen) > touchEvery {
 		if _, err := s.db.W.ExecContext(ctx, s.q.Get("touch-session"), sess.ID, now.UnixMicro()); err == nil {
 			sess.LastSeen = now.UTC()
 		}
@@ -188,15 +201,39 @@ func (sess *Session) CheckCSRF(token string) bool {
 	return token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRFToken)) == 1
 }
 
+// OnSessionsEnded registers fn to be told, after the fact, whenever
+// sessions of a user were ended here (sign-out, a password change,
+// deactivation), so that what those sessions keep open — live event
+// streams — can close at once. Register before serving.
+func (s *Service) OnSessionsEnded(fn func(ctx context.Context, userID int64)) {
+	s.ended = append(s.ended, fn)
+}
+
+func (s *Service) sessionsEnded(ctx context.Context, userID int64) {
+	for _, fn := range s.ended {
+		fn(ctx, userID)
+	}
+}
+
 // EndSession signs a session out.
 func (s *Service) EndSession(ctx context.Context, id string) error {
-	_, err := s.db.W.ExecContext(ctx, s.q.Get("delete-session"), id)
-	return err
+	var userID int64
+	err := s.db.W.QueryRowContext(ctx, s.q.Get("end-session"), id).Scan(&userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("auth: end session: %w", err)
+	}
+	s.sessionsEnded(ctx, userID)
+	return nil
 }
 
 // EndUserSessions signs a user out everywhere (password change,
 // deactivation), except the session keep.
 func (s *Service) EndUserSessions(ctx context.Context, userID int64, keep string) error {
-	_, err := s.db.W.ExecContext(ctx, s.q.Get("delete-user-sessions"), userID, keep)
-	return err
+	if _, err := s.db.W.ExecContext(ctx, s.q.Get("delete-user-sessions"), userID, keep); err != nil {
+		return fmt.Errorf("auth: end sessions of user %d: %w", userID, err)
+	}
+	s.sessionsEnded(ctx, userID)
+	return nil
 }

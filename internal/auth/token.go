@@ -63,6 +63,8 @@ type Service struct {
 	// secrets seals the setup token, so every instance can print it.
 	secrets *secret.Box
 	events  *event.Log
+	// ended are told when sessions end (OnSessionsEnded).
+	ended []func(ctx context.Context, userID int64)
 }
 
 // New returns a Service recording token changes in events.

@@ -64,6 +64,7 @@ type Agent struct {
 	signins   *web.Limiter // per client address
 	csrfGuard *http.CrossOriginProtection
 	presence  *presence
+	access    *accessWatch
 	counts    *counts
 }
 
@@ -78,12 +79,15 @@ func New(d Deps) (*Agent, error) {
 		return nil, err
 	}
 	a := &Agent{Deps: d, tmpl: t, assets: as, signins: web.NewLimiter(0.2, 10), csrfGuard: http.NewCrossOriginProtection(),
-		presence: newPresence(), counts: newCounts()}
+		presence: newPresence(), access: newAccessWatch(), counts: newCounts()}
 	if d.Bus != nil {
 		a.watchCounts()
 	}
 	if d.Pump != nil {
-		d.Pump.OnBroadcast(a.presenceBroadcast)
+		d.Pump.OnBroadcast(a.broadcast)
+	}
+	if d.Auth != nil {
+		d.Auth.OnSessionsEnded(a.sessionsEnded)
 	}
 	return a, nil
 }
