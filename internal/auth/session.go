@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"sync"
 	"time"
@@ -25,17 +24,6 @@ const (
 	IdleTimeout = 7 * 24 * time.Hour
 	MaxAge      = 30 * 24 * time.Hour
 	touchEvery  = 5 * time.Minute
-)
-
-// Sign-in throttling: after FreeFailures failed attempts for one address,
-// each further failure locks it for twice as long as the last, from
-// lockBase up to lockMax.
-const (
-	FreeFailures = 5
-	lockBase     = 30 * time.Second
-	lockMax      = time.Hour
-	// failureMemory is how long a failed attempt counts.
-	failureMemory = time.Hour
 )
 
 // Session is a signed-in browser.
@@ -60,14 +48,6 @@ func randomSecret(n int) string {
 // account exists or not.
 var ErrBadCredentials = fmt.Errorf("auth: %w", fault.ErrUnauthorized)
 
-// LockedError says sign-in for an address is paused.
-type LockedError struct{ Until time.Time }
-
-func (e *LockedError) Error() string { return "auth: too many failed sign-ins" }
-
-// Is makes a LockedError match fault.ErrUnauthorized.
-func (e *LockedError) Is(target error) bool { return target == fault.ErrUnauthorized }
-
 // a fixed hash to verify against when the account does not exist, so both
 // cases take the same time.
 var dummyHash = sync.OnceValue(func() string {
@@ -75,53 +55,80 @@ var dummyHash = sync.OnceValue(func() string {
 	return h
 })
 
-// SignIn checks an email and password and starts a session. It returns the
-// cookie secret (to send to the browser once) and the session.
-func (s *Service) SignIn(ctx context.Context, email, pw, userAgent, ip string) (string, *Session, error) {
-	key := strings.ToLower(strings.TrimSpace(email))
-	if len(key) > user.MaxEmail || len(pw) > password.MaxLength {
-		return "", nil, ErrBadCredentials
+// SignInRequest is one attempt to sign in with a password.
+type SignInRequest struct {
+	Email, Password string
+	UserAgent, IP   string
+	// Device is the browser's device token from an earlier sign-in, if it
+	// has one (see DeviceCookie).
+	Device string
+}
+
+// SignedIn is a successful sign-in.
+type SignedIn struct {
+	// Secret is the session cookie's value, to send to the browser once.
+	Secret  string
+	Session *Session
+	// Device is the browser's new device token, to keep for DeviceMaxAge.
+	Device string
+	// Slowed, when set, tells that sign-ins to this account were slowed
+	// down since the person last signed in.
+	Slowed *SlowedNotice
+}
+
+// SignIn checks an email and password under the sign-in throttle (see
+// throttle.go) and starts a session. Every failure is ErrBadCredentials,
+// whether or not the account exists, or a *LockedError while the attempt's
+// keys are slowed down.
+func (s *Service) SignIn(ctx context.Context, in SignInRequest) (*SignedIn, error) {
+	email := strings.ToLower(strings.TrimSpace(in.Email))
+	if len(email) > user.MaxEmail || len(in.Password) > password.MaxLength {
+		return nil, ErrBadCredentials
 	}
-	now := time.Now()
-	var failures int
-	var lockedUntil int64
-	err := s.db.R.QueryRowContext(ctx, s.q.Get("select-login-failures"), key).Scan(&failures, &lockedUntil)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", nil, fmt.Errorf("auth: sign in: %w", err)
+	now := s.now()
+	u, uerr := s.users.ByEmail(ctx, email)
+	if uerr != nil && !errors.Is(uerr, fault.ErrNotFound) {
+		return nil, fmt.Errorf("auth: sign in: %w", uerr)
 	}
-	if lockedUntil > now.UnixMicro() {
-		return "", nil, &LockedError{Until: db.Time(lockedUntil)}
+	keys := s.keysFor(email, u, in.IP, in.Device)
+	if err := s.checkDelay(ctx, keys, now); err != nil {
+		return nil, err
 	}
-	u, uerr := s.users.ByEmail(ctx, key)
 	hash := dummyHash()
-	if uerr == nil && u.PasswordHash != "" {
+	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}
-	verr := password.Verify(ctx, hash, pw)
-	if uerr != nil || u.PasswordHash == "" || verr != nil || !u.Active || u.Role == user.RoleRequester {
-		if errors.Is(verr, context.Canceled) {
-			return "", nil, verr
+	verr := password.Verify(ctx, hash, in.Password)
+	if errors.Is(verr, context.Canceled) || errors.Is(verr, context.DeadlineExceeded) {
+		return nil, verr
+	}
+	if u == nil || u.PasswordHash == "" || verr != nil || !u.Active || u.Role == user.RoleRequester {
+		scope, err := s.countFailure(ctx, keys, now)
+		if err != nil {
+			return nil, fmt.Errorf("auth: sign in: %w", err)
 		}
-		// Count atomically: parallel guesses must not share one count.
-		if err := s.db.W.QueryRowContext(ctx, s.q.Get("count-login-failure"), key, now.UnixMicro(),
-			now.Add(-failureMemory).UnixMicro()).Scan(&failures); err != nil {
-			return "", nil, fmt.Errorf("auth: sign in: %w", err)
-		}
-		if failures > FreeFailures {
-			lock := time.Duration(float64(lockBase) * math.Pow(2, float64(min(failures-FreeFailures-1, 20))))
-			until := now.Add(min(lock, lockMax)).UnixMicro()
-			if _, err := s.db.W.ExecContext(ctx, s.q.Get("lock-login"), key, until); err != nil {
-				return "", nil, fmt.Errorf("auth: sign in: %w", err)
+		if scope != "" && u != nil {
+			if err := s.noteSlowed(ctx, u, in.IP, scope, now); err != nil {
+				return nil, fmt.Errorf("auth: sign in: %w", err)
 			}
 		}
-		return "", nil, ErrBadCredentials
+		return nil, ErrBadCredentials
 	}
-	if failures > 0 {
-		if _, err := s.db.W.ExecContext(ctx, s.q.Get("delete-login-failures"), key); err != nil {
-			return "", nil, fmt.Errorf("auth: sign in: %w", err)
-		}
+	if err := s.clearFailures(ctx, keys); err != nil {
+		return nil, err
 	}
-	return s.StartSession(ctx, u.ID, userAgent, ip)
+	out := &SignedIn{}
+	var err error
+	if out.Slowed, err = s.takeAlert(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	if out.Device, err = s.newDevice(u.ID); err != nil {
+		return nil, err
+	}
+	if out.Secret, out.Session, err = s.StartSession(ctx, u.ID, in.UserAgent, in.IP); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // StartSession creates a session for a user who has just proven who they
@@ -173,7 +180,7 @@ func (s *Service) session(ctx context.Context, id string, touch bool) (*Session,
 		return nil, nil, fmt.Errorf("auth: session: %w", err)
 	}
 	sess.CreatedAt, sess.LastSeen, sess.ExpiresAt = db.Time(created), db.Time(seen), db.Time(expires)
-	now := time.Now()
+	now := s.now()
 	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeen) > IdleTimeout {
 		_, _ = s.db.W.ExecContext(ctx, s.q.Get("delete-session"), sess.ID)
 		return nil, nil, ErrNoSession

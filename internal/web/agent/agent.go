@@ -229,8 +229,8 @@ func (a *Agent) takeFlash(w http.ResponseWriter, r *http.Request) string {
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secure()})
 	msg, _ := url.QueryUnescape(c.Value)
-	if len(msg) > 200 {
-		msg = msg[:200]
+	if len(msg) > 400 {
+		msg = msg[:400]
 	}
 	return msg
 }

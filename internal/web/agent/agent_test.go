@@ -24,6 +24,9 @@ type browser struct {
 	base string
 	c    *http.Client
 	csrf string
+	// xff, when set, is sent as X-Forwarded-For (for servers that trust
+	// the loopback proxy).
+	xff string
 }
 
 func newBrowser(t *testing.T, base string) *browser {
@@ -37,7 +40,11 @@ var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 func (b *browser) get(path string) (int, string, http.Header) {
 	b.t.Helper()
-	resp, err := b.c.Get(b.base + path)
+	req, _ := http.NewRequest("GET", b.base+path, nil)
+	if b.xff != "" {
+		req.Header.Set("X-Forwarded-For", b.xff)
+	}
+	resp, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -53,6 +60,9 @@ func (b *browser) post(path string, form url.Values) (int, string, http.Header) 
 	b.t.Helper()
 	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if b.xff != "" {
+		req.Header.Set("X-Forwarded-For", b.xff)
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)

@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -42,13 +44,14 @@ func (a *Agent) signin(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Retry-After", web.Seconds(wait))
 		return a.tmpl.render(w, http.StatusTooManyRequests, "signin", page)
 	}
-	secret, _, err := a.Auth.SignIn(r.Context(), email, pw, r.UserAgent(), web.ClientIP(r))
+	in := auth.SignInRequest{Email: email, Password: pw, UserAgent: r.UserAgent(), IP: web.ClientIP(r), Device: a.deviceToken(r)}
+	done, err := a.Auth.SignIn(r.Context(), in)
 	if err != nil {
 		var locked *auth.LockedError
 		switch {
 		case errors.As(err, &locked):
-			wait := time.Until(locked.Until).Round(time.Second)
-			page.Error = "Too many failed sign-ins for this address. Try again in " + wait.String() + "."
+			wait := max(time.Until(locked.Until).Round(time.Second), time.Second)
+			page.Error = "Too many failed sign-ins: sign-in for this account is slowed down here. Try again in " + wait.String() + "."
 			w.Header().Set("Retry-After", web.Seconds(wait))
 			return a.tmpl.render(w, http.StatusTooManyRequests, "signin", page)
 		case errors.Is(err, fault.ErrUnauthorized):
@@ -58,9 +61,38 @@ func (a *Agent) signin(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	a.setSessionCookie(w, secret)
+	a.setSessionCookie(w, done.Secret)
+	http.SetCookie(w, &http.Cookie{Name: auth.DeviceCookie, Value: done.Device, Path: "/", HttpOnly: true, Secure: a.secure(),
+		SameSite: http.SameSiteLaxMode, MaxAge: int(auth.DeviceMaxAge / time.Second)})
+	if done.Slowed != nil {
+		a.flash(w, a.slowedMessage(r.Context(), done.Session.UserID, done.Slowed))
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
+}
+
+// deviceToken is the browser's device token from an earlier sign-in:
+// with it, failed sign-ins elsewhere do not slow this browser down.
+func (a *Agent) deviceToken(r *http.Request) string {
+	if c, err := r.Cookie(auth.DeviceCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// slowedMessage tells a person who just signed in that sign-ins to their
+// account were slowed down meanwhile, in their time zone.
+func (a *Agent) slowedMessage(ctx context.Context, userID int64, n *auth.SlowedNotice) string {
+	loc := time.UTC
+	if u, err := a.Users.Get(ctx, userID); err == nil && u.Timezone != "" {
+		if l, err := time.LoadLocation(u.Timezone); err == nil {
+			loc = l
+		}
+	}
+	return fmt.Sprintf("Since you last signed in, someone kept trying wrong passwords for your account, so sign-ins "+
+		"were slowed down (%d times; the last try from %s on %s). If that was not you, nobody got in; consider a "+
+		"stronger password.",
+		n.Failures, n.LastAddress, n.Last.In(loc).Format("2 Jan 15:04 MST"))
 }
 
 func (a *Agent) signout(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -3,6 +3,7 @@ package agent_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/config"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/user"
 )
@@ -116,4 +118,50 @@ func TestBrowserNextStaysOnSite(t *testing.T) {
 	if n := visits.Load(); n != 0 {
 		t.Errorf("the other server was visited %d times", n)
 	}
+}
+
+// behindProxy makes the server believe X-Forwarded-For from loopback, so
+// tests can sign in from several client addresses.
+func behindProxy(c *config.Config) {
+	c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+}
+
+// TestSignInSlowsDownInsteadOfLocking: wrong passwords from one address
+// slow that address down for the account, and never lock the admin out.
+func TestSignInSlowsDownInsteadOfLocking(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := apptest.Server(t, d, behindProxy)
+		if _, err := e.Users.Create(t.Context(), apptest.Setup, user.NewUser{Email: "boss@example.test", Name: "Boss",
+			Role: user.RoleAdmin, Password: "correct horse battery", Timezone: "Europe/Berlin"}); err != nil {
+			t.Fatal(err)
+		}
+		attacker := newBrowser(t, e.URL)
+		attacker.xff = "198.51.100.7"
+		var code int
+		var h http.Header
+		for range 7 {
+			code, _, h = attacker.post("/login", url.Values{"email": {"boss@example.test"}, "password": {"guess guess guess"}})
+		}
+		if code != http.StatusTooManyRequests || h.Get("Retry-After") == "" {
+			t.Fatalf("7th wrong password from one address: %d (Retry-After %q), want 429", code, h.Get("Retry-After"))
+		}
+		admin := newBrowser(t, e.URL)
+		admin.xff = "203.0.113.5"
+		code, _, h = admin.post("/login", url.Values{"email": {"boss@example.test"}, "password": {"correct horse battery"}})
+		if code != http.StatusSeeOther {
+			t.Fatalf("the admin, from their own address, after someone else's wrong passwords: %d, want 303", code)
+		}
+		if !strings.Contains(strings.Join(h.Values("Set-Cookie"), "\n"), "docket_device=") {
+			t.Error("no device token after signing in")
+		}
+		_, body, _ := admin.get("/tickets?view=open")
+		if !strings.Contains(body, "sign-ins were slowed down") || !strings.Contains(body, "198.51.100.7") || !strings.Contains(body, "CET") &&
+			!strings.Contains(body, "CEST") {
+			t.Errorf("no notice of the slowed sign-ins (in the admin's time zone) after signing in")
+		}
+		// Still slowed down for the attacker, right password or not.
+		if code, _, _ := attacker.post("/login", url.Values{"email": {"boss@example.test"}, "password": {"correct horse battery"}}); code != http.StatusTooManyRequests {
+			t.Fatalf("the attacker's address after the admin signed in: %d, want 429", code)
+		}
+	})
 }
