@@ -264,3 +264,40 @@ func (s *Service) openDevice(token string, userID int64) (string, bool) {
 	}
 	return parts[2], true
 }
+
+// GuardPassword runs check — which verifies the current password of the
+// account email and acts on it, such as user.Service.Update changing it —
+// under the sign-in throttle: while the account is slowed down from this
+// address (or browser, with its device token) it refuses with a
+// *LockedError, and a check failing with user.ErrWrongPassword counts as a
+// failed sign-in. So a stolen session or a leaked API token guesses the
+// password no faster than the sign-in form does.
+func (s *Service) GuardPassword(ctx context.Context, email, ip, device string, check func() error) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	u, err := s.users.ByEmail(ctx, email)
+	if err != nil {
+		return err
+	}
+	keys := s.keysFor(email, u, ip, device)
+	now := s.now()
+	if err := s.checkDelay(ctx, keys, now); err != nil {
+		return err
+	}
+	cerr := check()
+	if cerr == nil {
+		return s.clearFailures(ctx, keys)
+	}
+	if !errors.Is(cerr, user.ErrWrongPassword) {
+		return cerr
+	}
+	scope, err := s.countFailure(ctx, keys, now)
+	if err != nil {
+		return err
+	}
+	if scope != "" {
+		if err := s.noteSlowed(ctx, u, ip, scope, now); err != nil {
+			return err
+		}
+	}
+	return cerr
+}

@@ -213,6 +213,19 @@ func TestAdminUsers(t *testing.T) {
 		// Admins cannot lock themselves out.
 		code, body, _ = admSubmit(b, "/admin/users/"+strconv.FormatInt(me.ID, 10), "email", me.Email, "name", me.Name, "role", "admin")
 		admExpect(t, "self-deactivation", code, body, http.StatusConflict, "You cannot demote or deactivate yourself.")
+		// Nor set their own password here: that takes the current one, on
+		// the profile.
+		code, body, _ = b.get("/admin/users/" + strconv.FormatInt(me.ID, 10))
+		admExpect(t, "own user page", code, body, 200, `id="own-password"`)
+		if strings.Contains(body, `id="u-password"`) {
+			t.Error("the admin's own page offers to set their password without the current one")
+		}
+		code, body, _ = admSubmit(b, "/admin/users/"+strconv.FormatInt(me.ID, 10), "email", me.Email, "name", me.Name, "role", "admin",
+			"active", "1", "password", "taken over at last", "password2", "taken over at last")
+		admExpect(t, "own password on the admin page", code, body, 422, "Change your own password on your profile")
+		if u, _ := e.Users.Get(ctx, me.ID); password.Verify(ctx, u.PasswordHash, "taken over at last") == nil {
+			t.Error("the admin page changed the admin's own password")
+		}
 
 		// The list filters, and shows team memberships.
 		team := "Network"
