@@ -48,6 +48,10 @@ func randomSecret(n int) string {
 // account exists or not.
 var ErrBadCredentials = fmt.Errorf("auth: %w", fault.ErrUnauthorized)
 
+// ErrRequester answers a requester who signed in to the workspace with
+// their correct password: requesters do not sign in here.
+var ErrRequester = fmt.Errorf("auth: requesters do not sign in to the workspace: %w", fault.ErrForbidden)
+
 // a fixed hash to verify against when the account does not exist, so both
 // cases take the same time.
 var dummyHash = sync.OnceValue(func() string {
@@ -79,7 +83,8 @@ type SignedIn struct {
 // SignIn checks an email and password under the sign-in throttle (see
 // throttle.go) and starts a session. Every failure is ErrBadCredentials,
 // whether or not the account exists, or a *LockedError while the attempt's
-// keys are slowed down.
+// keys are slowed down; a requester with the right password gets
+// ErrRequester.
 func (s *Service) SignIn(ctx context.Context, in SignInRequest) (*SignedIn, error) {
 	email := strings.ToLower(strings.TrimSpace(in.Email))
 	if len(email) > user.MaxEmail || len(in.Password) > password.MaxLength {
@@ -102,7 +107,7 @@ func (s *Service) SignIn(ctx context.Context, in SignInRequest) (*SignedIn, erro
 	if errors.Is(verr, context.Canceled) || errors.Is(verr, context.DeadlineExceeded) {
 		return nil, verr
 	}
-	if u == nil || u.PasswordHash == "" || verr != nil || !u.Active || u.Role == user.RoleRequester {
+	if u == nil || u.PasswordHash == "" || verr != nil || !u.Active {
 		scope, err := s.countFailure(ctx, keys, now)
 		if err != nil {
 			return nil, fmt.Errorf("auth: sign in: %w", err)
@@ -113,6 +118,11 @@ func (s *Service) SignIn(ctx context.Context, in SignInRequest) (*SignedIn, erro
 			}
 		}
 		return nil, ErrBadCredentials
+	}
+	if u.Role == user.RoleRequester {
+		// The right password: no guess to count, and nothing to hide from
+		// the person who knows it.
+		return nil, ErrRequester
 	}
 	if err := s.clearFailures(ctx, keys); err != nil {
 		return nil, err

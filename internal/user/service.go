@@ -113,7 +113,9 @@ func (s *Service) CreateWith(ctx context.Context, actor *Actor, in NewUser, guar
 	if !in.Role.Valid() {
 		inv.Add("role", "must be one of admin, agent, requester")
 	}
-	if in.Password != "" && len(in.Password) < password.MinLength {
+	if in.Password != "" && in.Role == RoleRequester {
+		inv.Fields = append(inv.Fields, errRequesterPassword().(*fault.Invalid).Fields...)
+	} else if in.Password != "" && len(in.Password) < password.MinLength {
 		inv.Add("password", "must be at least %d characters", password.MinLength)
 	}
 	if len(in.Password) > password.MaxLength {
@@ -355,6 +357,12 @@ func checkOwnPassword(ctx context.Context, actor *Actor, u *User, current *strin
 	return nil
 }
 
+// errRequesterPassword refuses a password for a requester: requesters do
+// not sign in to Docket yet (the requester portal will let them).
+func errRequesterPassword() error {
+	return fault.Field("password", "requesters do not sign in with a password yet; only agents and admins have one")
+}
+
 // Update changes a user. Only admins may change role, email, activity or
 // other users; everyone may change their own profile fields.
 func (s *Service) Update(ctx context.Context, actor *Actor, id int64, p Patch) (*User, error) {
@@ -436,6 +444,9 @@ func (s *Service) Update(ctx context.Context, actor *Actor, id int64, p Patch) (
 			} else {
 				u.OrganizationID, u.Organization = o.ID, o.Name
 			}
+		}
+		if hash != "" && u.Role == RoleRequester {
+			inv.Fields = append(inv.Fields, errRequesterPassword().(*fault.Invalid).Fields...)
 		}
 		if err := inv.Err(); err != nil {
 			return err

@@ -182,12 +182,29 @@ func TestSignInLockout(t *testing.T) {
 
 func TestRequestersCannotEnter(t *testing.T) {
 	e := apptest.Server(t, apptest.DB(t, db.SQLite))
-	if _, err := e.Users.Create(context.Background(), apptest.Setup, user.NewUser{Email: "req@example.test", Role: user.RoleRequester, Password: "correct horse battery"}); err != nil {
+	ctx := context.Background()
+	// Requesters get no password any more; one from before has one still:
+	// an agent with a password who became a requester.
+	u, err := e.Users.Create(ctx, apptest.Setup, user.NewUser{Email: "req@example.test", Role: user.RoleAgent, Password: "correct horse battery"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	code, body, _ := newBrowser(t, e.URL).post("/login", url.Values{"email": {"req@example.test"}, "password": {"correct horse battery"}})
+	requester := user.RoleRequester
+	if _, err := e.Users.Update(ctx, apptest.Setup, u.ID, user.Patch{Role: &requester}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, e.URL)
+	code, body, _ := b.post("/login", url.Values{"email": {"req@example.test"}, "password": {"wrong horse battery"}})
 	if code != 401 || !strings.Contains(body, "The email or password is wrong.") {
-		t.Fatalf("requester sign-in to the workspace: %d", code)
+		t.Fatalf("requester with a wrong password: %d", code)
+	}
+	// The right password: say plainly where requesters stand.
+	code, body, h := b.post("/login", url.Values{"email": {"req@example.test"}, "password": {"correct horse battery"}})
+	if code != 403 || !strings.Contains(body, "Requesters do not sign in to Docket yet") || h.Get("Set-Cookie") != "" {
+		t.Fatalf("requester sign-in to the workspace: %d %q", code, h.Get("Set-Cookie"))
+	}
+	if code, _, _ := b.get("/tickets?view=open"); code != 303 {
+		t.Fatalf("a requester got into the workspace: %d", code)
 	}
 }
 

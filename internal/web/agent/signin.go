@@ -54,6 +54,10 @@ func (a *Agent) signin(w http.ResponseWriter, r *http.Request) error {
 			page.Error = "Too many failed sign-ins: sign-in for this account is slowed down here. Try again in " + wait.String() + "."
 			w.Header().Set("Retry-After", web.Seconds(wait))
 			return a.tmpl.render(w, http.StatusTooManyRequests, "signin", page)
+		case errors.Is(err, auth.ErrRequester):
+			page.Error = "This sign-in is for agents and admins. Requesters do not sign in to Docket yet: " +
+				"follow your requests by email, and reply to those emails to add to them."
+			return a.tmpl.render(w, http.StatusForbidden, "signin", page)
 		case errors.Is(err, fault.ErrUnauthorized):
 			// One message whether or not the account exists.
 			page.Error = "The email or password is wrong."
