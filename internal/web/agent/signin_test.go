@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/config"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/user"
@@ -162,6 +163,59 @@ func TestSignInSlowsDownInsteadOfLocking(t *testing.T) {
 		// Still slowed down for the attacker, right password or not.
 		if code, _, _ := attacker.post("/login", url.Values{"email": {"boss@example.test"}, "password": {"correct horse battery"}}); code != http.StatusTooManyRequests {
 			t.Fatalf("the attacker's address after the admin signed in: %d, want 429", code)
+		}
+	})
+}
+
+// TestSessionIdleTimeout: a session unused for auth.IdleTimeout ends, one
+// in use is kept alive, and none outlives auth.MaxAge.
+func TestSessionIdleTimeout(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := apptest.Server(t, d)
+		ctx := t.Context()
+		b, agent := signIn(t, e, user.RoleAgent)
+		set := func(column string, at time.Time) {
+			t.Helper()
+			if _, err := d.W.ExecContext(ctx, d.Rebind("UPDATE sessions SET "+column+" = $1 WHERE user_id = $2"), at.UnixMicro(), agent.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lastSeen := func() time.Time {
+			t.Helper()
+			var us int64
+			if err := d.R.QueryRowContext(ctx, d.Rebind("SELECT last_seen_at FROM sessions WHERE user_id = $1"), agent.ID).Scan(&us); err != nil {
+				t.Fatal(err)
+			}
+			return time.UnixMicro(us)
+		}
+
+		// Nearly idle for too long: the visit counts as use and renews it.
+		set("last_seen_at", time.Now().Add(-auth.IdleTimeout+time.Hour))
+		if code, _, _ := b.get("/tickets?view=open"); code != http.StatusOK {
+			t.Fatalf("a session idle for less than %v: %d", auth.IdleTimeout, code)
+		}
+		if time.Since(lastSeen()) > time.Minute {
+			t.Fatalf("using the session did not renew it (last seen %v)", lastSeen())
+		}
+		// Idle for too long: signed out, and the session is gone.
+		set("last_seen_at", time.Now().Add(-auth.IdleTimeout-time.Minute))
+		code, _, h := b.get("/tickets?view=open")
+		if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
+			t.Fatalf("a session idle for longer than %v: %d %s", auth.IdleTimeout, code, h.Get("Location"))
+		}
+		var n int
+		if err := d.R.QueryRowContext(ctx, d.Rebind("SELECT COUNT(*) FROM sessions WHERE user_id = $1"), agent.ID).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d sessions left after the idle timeout (%v)", n, err)
+		}
+
+		// In use all along, but past its maximum age: ended too.
+		b2 := newBrowser(t, e.URL)
+		if code, _, _ := b2.post("/login", url.Values{"email": {agent.Email}, "password": {"correct horse battery"}}); code != http.StatusSeeOther {
+			t.Fatalf("sign in again: %d", code)
+		}
+		set("expires_at", time.Now().Add(-time.Second))
+		if code, _, _ := b2.get("/tickets?view=open"); code != http.StatusSeeOther {
+			t.Fatalf("a session past its maximum age: %d", code)
 		}
 	})
 }
