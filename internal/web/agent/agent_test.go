@@ -110,8 +110,19 @@ func TestFirstRunSetupWorksOnce(t *testing.T) {
 	}
 	form.Set("password2", "correct horse battery")
 	code, _, h := b.post("/setup/"+token, form)
-	if code != 303 || h.Get("Location") != "/" {
+	if code != 303 || h.Get("Location") != "/welcome" {
 		t.Fatalf("setup: %d %s", code, h.Get("Location"))
+	}
+	// The first page offers the next steps, none done yet.
+	code, body, _ := b.get("/welcome")
+	for _, want := range []string{`id="welcome"`, `id="step-agents"`, `href="/admin/users/new"`, `id="step-mailbox"`,
+		`href="/admin/mailboxes/new"`, "first admin"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Fatalf("welcome page: %d, no %s", code, want)
+		}
+	}
+	if strings.Contains(body, `class="done"`) {
+		t.Error("a step is marked done on a fresh Docket")
 	}
 	if code, body, _ := b.get("/tickets?view=mine"); code != 200 || !strings.Contains(body, "Ada") {
 		t.Fatalf("not signed in after setup: %d", code)
@@ -121,8 +132,20 @@ func TestFirstRunSetupWorksOnce(t *testing.T) {
 		t.Fatalf("first user: %+v %v", u, err)
 	}
 	form.Set("email", "eve@example.test")
-	if code, _, _ := newBrowser(t, env.URL).post("/setup/"+token, form); code != http.StatusGone {
-		t.Fatalf("second use of the setup link: %d, want 410", code)
+	if code, body, _ := newBrowser(t, env.URL).post("/setup/"+token, form); code != http.StatusGone || !strings.Contains(body, `href="/login"`) {
+		t.Fatalf("second use of the setup link: %d, want 410 pointing to sign-in", code)
+	}
+	// Opening the used link says so, and points to sign-in.
+	if code, body, _ := newBrowser(t, env.URL).get("/setup/" + token); code != http.StatusGone || !strings.Contains(body, `id="setup-used"`) ||
+		!strings.Contains(body, "has been used") || !strings.Contains(body, `href="/login"`) {
+		t.Fatalf("the used setup link: %d, want 410 saying it was used, with a link to sign in", code)
+	}
+	// Steps are marked once done.
+	if _, err := s.Users.Create(context.Background(), apptest.Setup, user.NewUser{Email: "kim@example.test", Name: "Kim", Role: user.RoleAgent}); err != nil {
+		t.Fatal(err)
+	}
+	if _, body, _ := b.get("/welcome"); !strings.Contains(body, `id="step-agents" class="done"`) || strings.Contains(body, `id="step-mailbox" class="done"`) {
+		t.Error("the welcome page does not mark the agents step done (and only it)")
 	}
 	if token2, _ := s.Auth.SetupToken(context.Background()); token2 != "" {
 		t.Fatal("a setup token is issued although a user exists")

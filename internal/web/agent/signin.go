@@ -120,9 +120,22 @@ type setupPage struct {
 func (a *Agent) setupForm(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
 	if !a.Auth.SetupValid(r.Context(), token) {
-		return &web.StatusError{Status: http.StatusNotFound, Detail: "This setup link is not valid any more."}
+		n, err := a.Users.Count(r.Context())
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return a.setupUsed(w)
+		}
+		return &web.StatusError{Status: http.StatusNotFound, Detail: "This setup link is not valid."}
 	}
 	return a.tmpl.render(w, http.StatusOK, "setup", setupPage{Layout: Layout{Title: "Welcome to Docket"}, Token: token})
+}
+
+// setupUsed answers a setup link once Docket has users: it worked once,
+// and whoever follows it now wants to sign in.
+func (a *Agent) setupUsed(w http.ResponseWriter) error {
+	return a.tmpl.render(w, http.StatusGone, "setup_used", Layout{Title: "Docket is set up"})
 }
 
 func (a *Agent) setup(w http.ResponseWriter, r *http.Request) error {
@@ -148,11 +161,11 @@ func (a *Agent) setup(w http.ResponseWriter, r *http.Request) error {
 			}
 			a.setSessionCookie(w, secret)
 			a.flash(w, "Welcome! You are the first admin of this Docket.")
-			http.Redirect(w, r, "/", http.StatusSeeOther)
+			http.Redirect(w, r, "/welcome", http.StatusSeeOther)
 			return nil
 		}
 		if errors.Is(err, fault.ErrConflict) {
-			return &web.StatusError{Status: http.StatusGone, Detail: "This setup link has been used already; sign in instead."}
+			return a.setupUsed(w)
 		}
 		if !fieldErrors(err, page.Errors) {
 			return err
