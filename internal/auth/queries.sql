@@ -37,9 +37,9 @@ UPDATE signin_throttle SET delayed_until = $2 WHERE key = $1 AND delayed_until <
 DELETE FROM signin_throttle WHERE key = $1;
 
 -- name: note-signin-alert
-INSERT INTO signin_alerts (user_id, failures, first_at, last_at, last_ip, notified_at) VALUES ($1, 1, $2, $2, $3, 0)
-ON CONFLICT (user_id) DO UPDATE SET failures = signin_alerts.failures + 1, last_at = excluded.last_at,
-    last_ip = excluded.last_ip
+INSERT INTO signin_alerts (user_id, failures, first_at, last_at, last_ip, notified_at) VALUES ($1, $4, $2, $2, $3, 0)
+ON CONFLICT (user_id) DO UPDATE SET last_at = excluded.last_at, last_ip = excluded.last_ip,
+    failures = CASE WHEN excluded.failures > signin_alerts.failures THEN excluded.failures ELSE signin_alerts.failures END
 RETURNING failures, notified_at;
 
 -- name: signin-alert-notified

@@ -108,12 +108,12 @@ func (s *Service) SignIn(ctx context.Context, in SignInRequest) (*SignedIn, erro
 		return nil, verr
 	}
 	if u == nil || u.PasswordHash == "" || verr != nil || !u.Active {
-		scope, err := s.countFailure(ctx, keys, now)
+		scope, failures, err := s.countFailure(ctx, keys, now)
 		if err != nil {
 			return nil, fmt.Errorf("auth: sign in: %w", err)
 		}
 		if scope != "" && u != nil {
-			if err := s.noteSlowed(ctx, u, in.IP, scope, now); err != nil {
+			if err := s.noteSlowed(ctx, u, in.IP, scope, failures, now); err != nil {
 				return nil, fmt.Errorf("auth: sign in: %w", err)
 			}
 		}
@@ -132,7 +132,7 @@ func (s *Service) SignIn(ctx context.Context, in SignInRequest) (*SignedIn, erro
 	if out.Slowed, err = s.takeAlert(ctx, u.ID); err != nil {
 		return nil, err
 	}
-	if out.Device, err = s.newDevice(u.ID); err != nil {
+	if out.Device, err = s.DeviceToken(u.ID); err != nil {
 		return nil, err
 	}
 	if out.Secret, out.Session, err = s.StartSession(ctx, u.ID, in.UserAgent, in.IP); err != nil {

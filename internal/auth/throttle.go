@@ -137,29 +137,32 @@ func (s *Service) checkDelay(ctx context.Context, keys []throttleKey, now time.T
 
 // countFailure counts a failure on every key and slows down the keys past
 // their free failures. It returns the scope of the key slowed down the
-// longest ("" when none is).
-func (s *Service) countFailure(ctx context.Context, keys []throttleKey, now time.Time) (string, error) {
+// longest ("" when none is) and the most failures any key has counted: how
+// many wrong passwords at least were tried.
+func (s *Service) countFailure(ctx context.Context, keys []throttleKey, now time.Time) (string, int, error) {
 	var scope string
 	var longest time.Duration
+	most := 0
 	for _, k := range keys {
 		var failures int
 		// Count atomically: parallel guesses must not share one count.
 		if err := s.db.W.QueryRowContext(ctx, s.q.Get("count-signin-failure"), k.key, now.UnixMicro(),
 			now.Add(-failureMemory).UnixMicro()).Scan(&failures); err != nil {
-			return "", fmt.Errorf("auth: sign-in throttle: %w", err)
+			return "", 0, fmt.Errorf("auth: sign-in throttle: %w", err)
 		}
+		most = max(most, failures)
 		d := delayFor(failures, k.free)
 		if d == 0 {
 			continue
 		}
 		if _, err := s.db.W.ExecContext(ctx, s.q.Get("delay-signin"), k.key, now.Add(d).UnixMicro()); err != nil {
-			return "", fmt.Errorf("auth: sign-in throttle: %w", err)
+			return "", 0, fmt.Errorf("auth: sign-in throttle: %w", err)
 		}
 		if d > longest {
 			scope, longest = k.scope, d
 		}
 	}
-	return scope, nil
+	return scope, most, nil
 }
 
 // clearFailures forgets the failures of a successful attempt's own key:
@@ -178,13 +181,13 @@ func (s *Service) clearFailures(ctx context.Context, keys []throttleKey) error {
 }
 
 // noteSlowed records that sign-ins to u were slowed down after a failure
-// from ip: the alert its person sees when they next sign in, and (at most
-// once per alertEvery) the signin_slowed event.
-func (s *Service) noteSlowed(ctx context.Context, u *user.User, ip, scope string, now time.Time) error {
+// from ip, with at least failures wrong passwords: the alert its person
+// sees when they next sign in, and (at most once per alertEvery) the
+// signin_slowed event.
+func (s *Service) noteSlowed(ctx context.Context, u *user.User, ip, scope string, failures int, now time.Time) error {
 	return s.db.WithTx(ctx, func(tx *db.Tx) error {
-		var failures int
 		var notified int64
-		if err := tx.QueryRowContext(ctx, s.q.Get("note-signin-alert"), u.ID, now.UnixMicro(), ip).Scan(&failures,
+		if err := tx.QueryRowContext(ctx, s.q.Get("note-signin-alert"), u.ID, now.UnixMicro(), ip, failures).Scan(&failures,
 			&notified); err != nil {
 			return err
 		}
@@ -203,7 +206,7 @@ func (s *Service) noteSlowed(ctx context.Context, u *user.User, ip, scope string
 // SlowedNotice tells a person who just signed in that sign-ins to their
 // account were slowed down since they last did.
 type SlowedNotice struct {
-	// Failures counts the failed attempts that were slowed down.
+	// Failures is how many wrong passwords were tried, at least.
 	Failures    int
 	First, Last time.Time
 	LastAddress string
@@ -229,10 +232,11 @@ const DeviceCookie = "docket_device"
 // DeviceMaxAge is how long a browser keeps its device token.
 const DeviceMaxAge = deviceMaxAge
 
-// newDevice returns a device token for a browser that userID just signed
-// in with: sealed with the secret key, so it cannot be made up, and
-// naming the user, so it counts only for their account.
-func (s *Service) newDevice(userID int64) (string, error) {
+// DeviceToken returns a device token for a browser that userID has just
+// proven themselves in (SignIn returns one; first-run setup asks for one):
+// sealed with the secret key, so it cannot be made up, and naming the user,
+// so it counts only for their account.
+func (s *Service) DeviceToken(userID int64) (string, error) {
 	sealed, err := s.secrets.Seal(fmt.Sprintf("device:%d:%s:%d", userID, randomSecret(12), s.now().Unix()))
 	if err != nil {
 		return "", fmt.Errorf("auth: device token: %w", err)
@@ -290,12 +294,12 @@ func (s *Service) GuardPassword(ctx context.Context, email, ip, device string, c
 	if !errors.Is(cerr, user.ErrWrongPassword) {
 		return cerr
 	}
-	scope, err := s.countFailure(ctx, keys, now)
+	scope, failures, err := s.countFailure(ctx, keys, now)
 	if err != nil {
 		return err
 	}
 	if scope != "" {
-		if err := s.noteSlowed(ctx, u, ip, scope, now); err != nil {
+		if err := s.noteSlowed(ctx, u, ip, scope, failures, now); err != nil {
 			return err
 		}
 	}

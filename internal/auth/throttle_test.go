@@ -103,7 +103,7 @@ func TestSignInSlowsDownPerAccountAndAddress(t *testing.T) {
 			t.Fatalf("sign-in: %+v", in)
 		}
 		// They are told, once, and the audit log says so.
-		if in.Slowed == nil || in.Slowed.Failures != 2 || in.Slowed.LastAddress != attacker {
+		if in.Slowed == nil || in.Slowed.Failures != auth.FreeFailures+2 || in.Slowed.LastAddress != attacker {
 			t.Fatalf("notice of the slowed sign-ins: %+v", in.Slowed)
 		}
 		if again, err := st.try(rightPassword, home, ""); err != nil || again.Slowed != nil {

@@ -113,6 +113,9 @@ func TestFirstRunSetupWorksOnce(t *testing.T) {
 	if code != 303 || h.Get("Location") != "/welcome" {
 		t.Fatalf("setup: %d %s", code, h.Get("Location"))
 	}
+	if !strings.Contains(strings.Join(h.Values("Set-Cookie"), "\n"), "docket_device=") {
+		t.Error("the first admin's browser got no device token: guesses elsewhere could slow them down")
+	}
 	// The first page offers the next steps, none done yet.
 	code, body, _ := b.get("/welcome")
 	for _, want := range []string{`id="welcome"`, `id="step-agents"`, `href="/admin/users/new"`, `id="step-mailbox"`,

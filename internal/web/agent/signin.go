@@ -66,13 +66,18 @@ func (a *Agent) signin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a.setSessionCookie(w, done.Secret)
-	http.SetCookie(w, &http.Cookie{Name: auth.DeviceCookie, Value: done.Device, Path: "/", HttpOnly: true, Secure: a.secure(),
-		SameSite: http.SameSiteLaxMode, MaxAge: int(auth.DeviceMaxAge / time.Second)})
+	a.setDeviceCookie(w, done.Device)
 	if done.Slowed != nil {
 		a.flash(w, a.slowedMessage(r.Context(), done.Session.UserID, done.Slowed))
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
+}
+
+// setDeviceCookie keeps a browser's device token (see auth.DeviceToken).
+func (a *Agent) setDeviceCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: auth.DeviceCookie, Value: token, Path: "/", HttpOnly: true, Secure: a.secure(),
+		SameSite: http.SameSiteLaxMode, MaxAge: int(auth.DeviceMaxAge / time.Second)})
 }
 
 // deviceToken is the browser's device token from an earlier sign-in:
@@ -93,9 +98,8 @@ func (a *Agent) slowedMessage(ctx context.Context, userID int64, n *auth.SlowedN
 			loc = l
 		}
 	}
-	return fmt.Sprintf("Since you last signed in, someone kept trying wrong passwords for your account, so sign-ins "+
-		"were slowed down (%d times; the last try from %s on %s). If that was not you, nobody got in; consider a "+
-		"stronger password.",
+	return fmt.Sprintf("Since you last signed in, %d wrong passwords were tried for your account, so sign-ins were "+
+		"slowed down; the last try came from %s on %s. If that was not you, nobody got in; consider a stronger password.",
 		n.Failures, n.LastAddress, n.Last.In(loc).Format("2 Jan 15:04 MST"))
 }
 
@@ -159,7 +163,12 @@ func (a *Agent) setup(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
+			device, err := a.Auth.DeviceToken(u.ID)
+			if err != nil {
+				return err
+			}
 			a.setSessionCookie(w, secret)
+			a.setDeviceCookie(w, device)
 			a.flash(w, "Welcome! You are the first admin of this Docket.")
 			http.Redirect(w, r, "/welcome", http.StatusSeeOther)
 			return nil
