@@ -174,15 +174,16 @@ type sessionsEndedMsg struct {
 // (sign-out, password change, deactivation): the live streams of that
 // user, on every instance, re-check their sessions at once.
 func (a *Agent) sessionsEnded(ctx context.Context, userID int64) {
+	// This instance's streams at once, whether or not its own broadcasts
+	// come back to it (a re-check too many costs one query).
+	a.access.notify(userID)
 	if a.Pump == nil {
-		a.access.notify(userID)
 		return
 	}
 	b, _ := json.Marshal(sessionsEndedMsg{User: userID})
 	if err := a.Pump.Broadcast(context.WithoutCancel(ctx), sessionsChannel, b); err != nil {
 		// Other instances' streams notice within a ping.
 		a.Log.WarnContext(ctx, "broadcast ended sessions", "user_id", userID, "err", err)
-		a.access.notify(userID)
 	}
 }
 
