@@ -262,7 +262,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Mailboxes, err = mailbox.New(d, s.Secrets, s.Users, s.Tickets, s.Events); err != nil {
 		return fail(err)
 	}
-	if s.Outbox, err = outbox.New(ctx, d, s.Events); err != nil {
+	if s.Outbox, err = outbox.New(ctx, d, s.Events, s.Jobs); err != nil {
 		return fail(err)
 	}
 	if s.Importer, err = mail.NewImporter(mail.ImporterDeps{DB: d, Tickets: s.Tickets, Users: s.Users,
@@ -271,12 +271,13 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	}
 	s.Importer.TrustedAuthservID = cfg.TrustedAuthservID
 	s.Importer.KeepRaw = cfg.KeepRawMail
-	s.Outgoing = mail.NewOutgoing(d, s.Importer, s.Outbox, s.Mailboxes, cfg.PublicURL(), log.With("component", "outbox"))
+	s.Outgoing = mail.NewOutgoing(s.Importer, s.Outbox, s.Mailboxes, cfg.PublicURL(), log.With("component", "outbox"))
 	s.Tickets.OnWrite(s.Outgoing.Hook)
 	if s.Leases, err = lease.New(d); err != nil {
 		return fail(err)
 	}
 	s.Runner = job.NewRunner(s.Jobs, s.Leases, job.Options{Logger: log})
+	s.registerJobs(log)
 	if s.Audit, err = audit.New(ctx, d, s.Users); err != nil {
 		return fail(err)
 	}

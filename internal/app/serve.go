@@ -84,21 +84,16 @@ func serve(ctx context.Context, env Env, args []string) error {
 	stopBackground := s.Start(context.WithoutCancel(ctx))
 	defer stopBackground()
 	// IMAP mailboxes are fetched in the background; Run stops with ctx.
+	// (Outbound email is sent by jobs.)
 	fetchCtx, stopFetch := context.WithCancel(context.WithoutCancel(ctx))
 	fetchDone := make(chan struct{})
-	sendDone := make(chan struct{})
 	go func() {
 		defer close(fetchDone)
 		mail.NewFetcher(s.Importer, s.Mailboxes, s.Leases, log.With("component", "imap")).Run(fetchCtx)
 	}()
-	go func() {
-		defer close(sendDone)
-		s.Outgoing.Run(fetchCtx)
-	}()
 	defer func() {
 		stopFetch()
 		<-fetchDone
-		<-sendDone
 	}()
 	addr := ln.Addr().String()
 	log.Info("docket is running", "version", Version, "addr", addr, "database", string(s.DB.Dialect), "data", cfg.Data)

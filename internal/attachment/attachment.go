@@ -4,6 +4,7 @@
 package attachment
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -26,7 +27,7 @@ import (
 	"github.com/docket/docket/internal/user"
 )
 
-//go:embed queries.sql
+//go:embed queries*.sql
 var queryFiles embed.FS
 
 // Attachment is a stored file.
@@ -150,17 +151,39 @@ func (s *Service) Save(ctx context.Context, a *user.Actor, filename, contentType
 		return nil, fmt.Errorf("attachment: save: %w", err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
-	if err := s.store.Put(ctx, sum, n, tmp); err != nil {
-		return nil, fmt.Errorf("attachment: save: %w", err)
-	}
 	att := &Attachment{ID: newID(), SHA256: sum, Filename: CleanFilename(filename), ContentType: contentType, Size: n,
 		UploaderID: a.ID, CreatedAt: db.Time(db.Now())}
-	if _, err := s.db.W.ExecContext(ctx, s.q.Get("insert-attachment"), att.ID, att.SHA256, att.Filename, att.ContentType,
-		att.Size, a.ID, att.CreatedAt.UnixMicro()); err != nil {
-		return nil, fmt.Errorf("attachment: save: %w", err)
+	for try := 1; ; try++ {
+		if err := s.store.Put(ctx, sum, n, tmp); err != nil {
+			return nil, fmt.Errorf("attachment: save: %w", err)
+		}
+		err := s.db.WithTx(ctx, func(tx *db.Tx) error {
+			// Under the lock PruneUnattached deletes content with: if the
+			// content was there at Put, and pruned since, store it again.
+			if _, err := tx.ExecContext(ctx, s.q.Get("lock-content"), sum); err != nil {
+				return err
+			}
+			if ok, err := s.store.Exists(ctx, sum); err != nil || !ok {
+				return cmp.Or(err, errContentGone)
+			}
+			_, err := tx.ExecContext(ctx, s.q.Get("insert-attachment"), att.ID, att.SHA256, att.Filename, att.ContentType,
+				att.Size, a.ID, att.CreatedAt.UnixMicro())
+			return err
+		})
+		if errors.Is(err, errContentGone) && try < 3 {
+			if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+				return nil, fmt.Errorf("attachment: save: %w", err)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("attachment: save: %w", err)
+		}
+		return att, nil
 	}
-	return att, nil
 }
+
+var errContentGone = errors.New("content pruned while saving")
 
 // Open returns the attachment and its content if a may see it: its
 // uploader before it is attached, afterwards whoever may see the message.

@@ -19,3 +19,21 @@ ON CONFLICT (sha256) DO NOTHING;
 
 -- name: select-blob
 SELECT data FROM attachment_blobs WHERE sha256 = $1;
+
+-- name: delete-blob
+DELETE FROM attachment_blobs WHERE sha256 = $1;
+
+-- name: lock-content
+-- Serializes the writes that decide whether a content is still used (a new
+-- attachment row naming it; pruning the last row that did). SQLite needs
+-- nothing: its write transactions begin IMMEDIATE and so run one at a time.
+SELECT $1;
+
+-- name: unattached
+SELECT id, sha256 FROM attachments WHERE message_id IS NULL AND created_at < $1 ORDER BY created_at, id LIMIT 100;
+
+-- name: delete-unattached
+DELETE FROM attachments WHERE id = $1 AND message_id IS NULL;
+
+-- name: content-used
+SELECT COUNT(*) FROM attachments WHERE sha256 = $1;

@@ -25,6 +25,11 @@ type Store interface {
 	// Open returns the content stored under sum, or an error wrapping
 	// fs.ErrNotExist when there is none.
 	Open(ctx context.Context, sum string) (io.ReadSeekCloser, error)
+	// Exists reports whether content is stored under sum.
+	Exists(ctx context.Context, sum string) (bool, error)
+	// Delete removes the content stored under sum, if any. A store in the
+	// database deletes it in the transaction ctx carries (db.WithinTx).
+	Delete(ctx context.Context, sum string) error
 }
 
 // DirStore keeps contents as files in a directory, named by their hash and
@@ -94,6 +99,23 @@ func (s *DirStore) Open(ctx context.Context, sum string) (io.ReadSeekCloser, err
 	return os.Open(s.path(sum))
 }
 
+// Exists reports whether the file with this hash is there.
+func (s *DirStore) Exists(ctx context.Context, sum string) (bool, error) {
+	_, err := os.Stat(s.path(sum))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Delete removes the file with this hash.
+func (s *DirStore) Delete(ctx context.Context, sum string) error {
+	if err := os.Remove(s.path(sum)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // DBStore keeps contents in the database itself (table attachment_blobs),
 // so instances sharing a PostgreSQL database need no shared directory.
 type DBStore struct {
@@ -140,6 +162,24 @@ func (s *DBStore) Open(ctx context.Context, sum string) (io.ReadSeekCloser, erro
 		return nil, err
 	}
 	return nopCloser{bytes.NewReader(data)}, nil
+}
+
+// Exists reports whether a row with this hash is there.
+func (s *DBStore) Exists(ctx context.Context, sum string) (bool, error) {
+	var one int
+	err := s.db.R.QueryRowContext(ctx, s.q.Get("blob-exists"), sum).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Delete deletes the row with this hash, in the transaction ctx carries.
+func (s *DBStore) Delete(ctx context.Context, sum string) error {
+	return s.db.WithTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q.Get("delete-blob"), sum)
+		return err
+	})
 }
 
 type nopCloser struct{ *bytes.Reader }

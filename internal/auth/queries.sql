@@ -83,3 +83,11 @@ DELETE FROM settings WHERE key = 'setup_token' AND value = $1;
 
 -- name: take-setup-token
 DELETE FROM settings WHERE key = 'setup_token' AND substr(value, 1, 65) = $1 AND NOT EXISTS (SELECT 1 FROM users);
+
+-- name: prune-sessions
+DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at < $2;
+
+-- name: prune-login-failures
+-- A failure older than failureMemory no longer counts (count-signin-failure
+-- starts again from 1) and its delay, at most DelayMax after it, is over.
+DELETE FROM signin_throttle WHERE updated_at < $1 AND delayed_until < $2;

@@ -1,6 +1,7 @@
 // Package idempotency remembers the results of requests sent with an
 // Idempotency-Key, so a retry returns the first result instead of doing the
-// work twice. Keys are per user and kept for a day.
+// work twice. Keys are per user and kept for a day (TTL); a periodic job
+// prunes older ones (Prune).
 package idempotency
 
 import (
@@ -9,7 +10,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/docket/docket/internal/db"
@@ -34,9 +34,8 @@ type Result struct {
 
 // Store keeps keys in the database.
 type Store struct {
-	db          *db.DB
-	q           *db.Queries
-	lastCleanup atomic.Int64
+	db *db.DB
+	q  *db.Queries
 }
 
 // New returns a Store.
@@ -61,7 +60,6 @@ var ErrMismatch = errors.New("idempotency: key reused for a different request")
 // stored result when the request already completed, (nil, nil) when the
 // caller should run it now, ErrInProgress or ErrMismatch otherwise.
 func (s *Store) Begin(ctx context.Context, userID int64, key, hash string) (*Result, error) {
-	s.cleanup(ctx)
 	now := time.Now()
 	res, err := s.db.W.ExecContext(ctx, s.q.Get("claim"), userID, key, hash, now.UnixMicro())
 	if err != nil {
@@ -111,11 +109,12 @@ func (s *Store) Release(ctx context.Context, userID int64, key string) error {
 	return err
 }
 
-func (s *Store) cleanup(ctx context.Context) {
-	now := time.Now().UnixMicro()
-	last := s.lastCleanup.Load()
-	if now-last < time.Hour.Microseconds() || !s.lastCleanup.CompareAndSwap(last, now) {
-		return
+// Prune forgets the keys used more than TTL before now and reports how many.
+func (s *Store) Prune(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.db.W.ExecContext(ctx, s.q.Get("expire"), now.Add(-TTL).UnixMicro())
+	if err != nil {
+		return 0, fmt.Errorf("idempotency: prune: %w", err)
 	}
-	_, _ = s.db.W.ExecContext(ctx, s.q.Get("expire"), now-TTL.Microseconds())
+	n, _ := res.RowsAffected()
+	return n, nil
 }

@@ -76,10 +76,11 @@ type Job struct {
 // Queue inserts jobs. Insert within the transaction of the write that
 // causes the job, so both commit or neither does.
 type Queue struct {
-	db    *db.DB
-	q     *db.Queries
-	wake  func()
-	kinds map[string]bool
+	db      *db.DB
+	q       *db.Queries
+	wake    func()
+	kinds   map[string]bool
+	onRetry map[string]func(context.Context, *db.Tx, *Job) error
 }
 
 // NewQueue returns the queue over d.
@@ -212,17 +213,43 @@ func (q *Queue) Counts(ctx context.Context) ([]Count, error) {
 // RetryNow makes a failed, cancelled or waiting job run again at once (a
 // failed job gets a fresh set of attempts).
 func (q *Queue) RetryNow(ctx context.Context, id int64) error {
-	res, err := q.db.W.ExecContext(ctx, q.q.Get("retry-job-now"), id, db.Now())
+	j, err := q.Get(ctx, id)
 	if err != nil {
-		return fmt.Errorf("job %d: retry: %w", id, err)
+		return err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	err = q.db.WithTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.ExecContext(ctx, q.q.Get("retry-job-now"), id, db.Now())
+		if err != nil {
+			return fmt.Errorf("job %d: retry: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errNotRetryable
+		}
+		if h := q.onRetry[j.Kind]; h != nil {
+			return h(ctx, tx, j)
+		}
+		return nil
+	})
+	if errors.Is(err, errNotRetryable) {
 		return q.refused(ctx, id, errNotRetryable)
+	}
+	if err != nil {
+		return err
 	}
 	if q.wake != nil {
 		q.wake()
 	}
 	return nil
+}
+
+// OnRetry sets what a person's retry of a job of kind also does, in the
+// same transaction: a failed email, say, is waiting to be sent again.
+// Set it before serving.
+func (q *Queue) OnRetry(kind string, fn func(ctx context.Context, tx *db.Tx, j *Job) error) {
+	if q.onRetry == nil {
+		q.onRetry = map[string]func(context.Context, *db.Tx, *Job) error{}
+	}
+	q.onRetry[kind] = fn
 }
 
 // Cancel stops a job that has not started.

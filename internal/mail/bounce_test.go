@@ -32,7 +32,6 @@ func TestBouncesAndAutomaticMail(t *testing.T) {
 		if _, err := e.s.Mailboxes.Update(ctx, &userAdmin, e.mb.ID, mailbox.Input{SMTP: mailbox.ServerInput{Host: &host, Port: &port, TLS: &tls}}); err != nil {
 			t.Fatal(err)
 		}
-		e.s.Outgoing.Forget()
 		agent := apptest.User(t, e.s, user.RoleAgent, "")
 		tk := apptest.Ticket(t, e.s, agent, func(n *ticket.NewTicket) {
 			n.Requester = &ticket.Contact{Email: "bob@example.org"}

@@ -89,7 +89,9 @@ func (f *Fetcher) fetchWhileHeld(ctx context.Context, id int64, name string, acq
 		case err == nil:
 			f.log.Warn("imap lease taken by another instance; stopped fetching", "mailbox_id", id)
 			return false
-		case time.Until(valid) > f.LeaseRenew:
+		case time.Until(valid) > 2*f.LeaseRenew:
+			// One more try fits, with a renewal's time to spare for
+			// closing the connection before the lease runs out.
 			f.log.Warn("imap lease: cannot renew; retrying", "mailbox_id", id, "err", err)
 		default:
 			f.log.Error("imap lease: cannot renew before it runs out; stopped fetching", "mailbox_id", id, "err", err)

@@ -2,10 +2,10 @@ package mail
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/mail/outbox"
@@ -16,97 +16,47 @@ import (
 // Outgoing connects the outbox to the configured mailboxes: a ticket's
 // notifications are sent as the mailbox it came in through, through that
 // mailbox's server, or else as the first active mailbox with outbound SMTP
-// settings. With no such mailbox, nothing is queued. Mailbox changes take
-// effect within cacheFor, without a restart.
+// settings. With no such mailbox, nothing is queued.
+//
+// Mailboxes are read when they are needed and never cached — in the ticket
+// write's transaction to queue its email, and again at each attempt to send
+// it — so a mailbox saved a moment ago is used at once, by every instance.
 type Outgoing struct {
 	store     *outbox.Store
 	mailboxes *mailbox.Service
-	reader    db.Queryer // for reads outside transactions
 	q         *db.Queries
 	baseURL   string
 	log       *slog.Logger
-	wake      chan struct{}
-
-	mu        sync.Mutex
-	checked   time.Time
-	primary   *mailbox.Mailbox           // with credentials
-	sending   map[int64]*mailbox.Mailbox // every active mailbox with SMTP settings
-	own       []string
-	notifiers map[string]*outbox.Notifier // by config, built once
 }
-
-const cacheFor = 10 * time.Second
 
 // NewOutgoing returns an Outgoing over store.
-func NewOutgoing(d *db.DB, im *Importer, store *outbox.Store, mailboxes *mailbox.Service, baseURL string, log *slog.Logger) *Outgoing {
-	return &Outgoing{store: store, mailboxes: mailboxes, reader: d.R, q: im.q, baseURL: baseURL, log: log, wake: make(chan struct{}, 1),
-		notifiers: map[string]*outbox.Notifier{}}
+func NewOutgoing(im *Importer, store *outbox.Store, mailboxes *mailbox.Service, baseURL string, log *slog.Logger) *Outgoing {
+	return &Outgoing{store: store, mailboxes: mailboxes, q: im.q, baseURL: baseURL, log: log}
 }
 
-// current returns the sending mailbox (nil when none) and our addresses,
-// reading them through q when the cache is stale. Inside a ticket write q
-// is its transaction: taking a second connection there could wait forever
-// for a pool that the writers themselves exhaust.
-func (o *Outgoing) current(ctx context.Context, q db.Queryer) (*mailbox.Mailbox, []string) {
-	o.mu.Lock()
-	if time.Since(o.checked) < cacheFor {
-		defer o.mu.Unlock()
-		return o.primary, o.own
-	}
-	o.mu.Unlock()
-	mbs, err := o.mailboxes.ListWith(ctx, q)
-	if err != nil {
-		o.log.Error("list mailboxes", "err", err)
-		o.mu.Lock()
-		defer o.mu.Unlock()
-		return o.primary, o.own
-	}
-	var primary *mailbox.Mailbox
-	sending := map[int64]*mailbox.Mailbox{}
-	var own []string
-	for _, mb := range mbs {
-		own = append(own, mb.Address)
-		if mb.Active && mb.SMTP.Host != "" {
-			full, err := o.mailboxes.CredentialsWith(ctx, q, mb.ID)
-			if err != nil {
-				o.log.Error("mailbox credentials", "mailbox", mb.Address, "err", err)
-				continue
-			}
-			sending[mb.ID] = full
-			if primary == nil {
-				primary = full
-			}
-		}
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.checked, o.primary, o.sending, o.own = time.Now(), primary, sending, own
-	return primary, own
-}
-
-// smtpFor is the server of the sending mailbox with this address.
-func (o *Outgoing) smtpFor(from string) (outbox.SMTP, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for _, mb := range o.sending {
-		if strings.EqualFold(mb.Address, from) {
-			return outbox.SMTP{Host: mb.SMTP.Host, Port: mb.SMTP.Port, TLS: mb.SMTP.TLS, Username: mb.SMTP.Username,
-				Password: mb.SMTP.Password}, true
-		}
-	}
-	return outbox.SMTP{}, false
-}
-
-// Forget drops the cached mailbox settings (after an admin changed them).
-func (o *Outgoing) Forget() {
-	o.mu.Lock()
-	o.checked = time.Time{}
-	o.mu.Unlock()
-}
+// sends reports whether a mailbox can send: it is active and has an
+// outbound server.
+func sends(mb *mailbox.Mailbox) bool { return mb.Active && mb.SMTP.Host != "" }
 
 // Hook queues the notifications of a ticket write inside its transaction.
+// It reads the mailboxes through tx: taking a second connection there could
+// wait forever for a pool that the writers themselves exhaust.
 func (o *Outgoing) Hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
-	mb, own := o.current(ctx, tx)
+	if w.Ticket == nil {
+		return nil
+	}
+	mbs, err := o.mailboxes.ListWith(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("mail: list mailboxes: %w", err)
+	}
+	var mb *mailbox.Mailbox
+	own := make([]string, 0, len(mbs))
+	for _, m := range mbs {
+		own = append(own, m.Address)
+		if mb == nil && sends(m) {
+			mb = m
+		}
+	}
 	if mb == nil {
 		return nil
 	}
@@ -114,53 +64,51 @@ func (o *Outgoing) Hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	if err := tx.QueryRowContext(ctx, o.q.Get("ticket-mailbox"), w.Ticket.ID).Scan(&mailboxID); err != nil {
 		return err
 	}
-	o.mu.Lock()
-	if theirs, ok := o.sending[mailboxID]; ok {
-		mb = theirs // answer as the mailbox the ticket came in through
-	}
-	o.mu.Unlock()
-	cfg := outbox.Config{FromAddress: mb.Address, FromName: mb.Name, BaseURL: o.baseURL, OwnAddresses: own}
-	key := mb.Address + "\x00" + mb.Name + "\x00" + o.baseURL + "\x00" + strings.Join(own, ",")
-	o.mu.Lock()
-	n := o.notifiers[key]
-	if n == nil {
-		var err error
-		if n, err = outbox.NewNotifier(o.store, cfg, o.log); err != nil {
-			o.mu.Unlock()
-			return err
+	for _, m := range mbs {
+		if m.ID == mailboxID && sends(m) {
+			mb = m // answer as the mailbox the ticket came in through
 		}
-		o.notifiers[key] = n
 	}
-	o.mu.Unlock()
-	if err := n.Hook(ctx, tx, w); err != nil {
+	n, err := outbox.NewNotifier(o.store, outbox.Config{FromAddress: mb.Address, FromName: mb.Name, BaseURL: o.baseURL,
+		OwnAddresses: own}, o.log)
+	if err != nil {
 		return err
 	}
-	select {
-	case o.wake <- struct{}{}:
-	default:
-	}
-	return nil
+	return n.Hook(ctx, tx, w)
 }
 
-// Run sends queued mail through the sending mailbox's SMTP server until
-// ctx ends: at once after a write queued some, else every few seconds.
-func (o *Outgoing) Run(ctx context.Context) {
-	for {
-		if mb, _ := o.current(ctx, o.reader); mb != nil {
-			w, err := outbox.NewWorker(o.store, outbox.WorkerOptions{SMTP: outbox.SMTP{Host: mb.SMTP.Host, Port: mb.SMTP.Port,
-				TLS: mb.SMTP.TLS, Username: mb.SMTP.Username, Password: mb.SMTP.Password}, SMTPFor: o.smtpFor, Logger: o.log})
-			if err != nil {
-				o.log.Error("outbox worker", "mailbox", mb.Address, "err", err)
-			} else if _, err := w.Drain(ctx); err != nil && ctx.Err() == nil {
-				o.log.Warn("sending mail", "mailbox", mb.Address, "err", err)
-			}
+// errNoSender means no mailbox can send email now.
+var errNoSender = errors.New("mail: no active mailbox with outbound SMTP settings")
+
+// SMTP picks the server an email sent as from goes through, reading the
+// mailboxes now: the server of the active mailbox with that address, or
+// else of the first active mailbox with outbound settings (the mailbox the
+// email was written for was changed or removed since).
+func (o *Outgoing) SMTP(ctx context.Context, from string) (outbox.SMTP, error) {
+	mbs, err := o.mailboxes.List(ctx)
+	if err != nil {
+		return outbox.SMTP{}, fmt.Errorf("mail: list mailboxes: %w", err)
+	}
+	var pick *mailbox.Mailbox
+	for _, m := range mbs {
+		if !sends(m) {
+			continue
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-o.wake:
-			time.Sleep(50 * time.Millisecond) // let the writing transaction commit
-		case <-time.After(5 * time.Second):
+		if strings.EqualFold(m.Address, from) {
+			pick = m
+			break
+		}
+		if pick == nil {
+			pick = m
 		}
 	}
+	if pick == nil {
+		return outbox.SMTP{}, errNoSender
+	}
+	full, err := o.mailboxes.Credentials(ctx, pick.ID)
+	if err != nil {
+		return outbox.SMTP{}, fmt.Errorf("mail: mailbox %s: %w", pick.Address, err)
+	}
+	s := full.SMTP
+	return outbox.SMTP{Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password}, nil
 }

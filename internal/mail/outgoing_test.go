@@ -13,6 +13,8 @@ import (
 
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/job"
+	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -67,9 +69,7 @@ func TestRepliesAreMailedThroughTheMailbox(t *testing.T) {
 	if _, err := e.s.Mailboxes.Update(context.Background(), &userAdmin, e.mb.ID, mailbox.Input{SMTP: mailbox.ServerInput{Host: &host, Port: &p, TLS: &tls}}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go e.s.Outgoing.Run(ctx)
+	ctx := context.Background()
 	agent := apptest.User(t, e.s, user.RoleAgent, "")
 	tk := apptest.Ticket(t, e.s, agent, func(n *ticket.NewTicket) {
 		n.Requester = &ticket.Contact{Email: "bob@example.org", Name: "Bob"}
@@ -142,12 +142,12 @@ func (k *sink) wait(t *testing.T, n int) []string {
 }
 
 // A ticket that came in through the second mailbox is answered as that
-// mailbox, through its server; other tickets as the first.
+// mailbox, through its server; other tickets as the first. The mailbox
+// counts the moment it is saved.
 func TestRepliesUseTheTicketsMailbox(t *testing.T) {
 	d := apptest.DB(t, db.SQLite)
 	e := setup(t, d)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := context.Background()
 	sinkA, hostA, portA := startSink(t)
 	sinkB, hostB, portB := startSink(t)
 	none := "none"
@@ -160,8 +160,6 @@ func TestRepliesUseTheTicketsMailbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.s.Outgoing.Forget()
-	go e.s.Outgoing.Run(ctx)
 	res, err := e.s.Importer.Import(ctx, mbB, raw("payer@example.org", "billing@example.test", "Invoice question", "inv1@x", "", "Why?"))
 	if err != nil || res.Ticket == 0 {
 		t.Fatalf("import: %+v %v", res, err)
@@ -182,4 +180,68 @@ func TestRepliesUseTheTicketsMailbox(t *testing.T) {
 	if n != 0 {
 		t.Fatalf("the first mailbox's server sent %d of the billing ticket's emails", n)
 	}
+}
+
+// The server is read from the mailbox at each attempt: an email that
+// failed through the old settings goes through the new ones at once.
+func TestChangedMailboxIsUsedAtOnce(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		ctx := context.Background()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		host, none := "127.0.0.1", "none"
+		if _, err := e.s.Mailboxes.Update(ctx, &userAdmin, e.mb.ID, mailbox.Input{SMTP: mailbox.ServerInput{Host: &host, Port: &closed, TLS: &none}}); err != nil {
+			t.Fatal(err)
+		}
+		agent := apptest.User(t, e.s, user.RoleAgent, "")
+		tk := apptest.Ticket(t, e.s, agent, func(n *ticket.NewTicket) {
+			n.Requester = &ticket.Contact{Email: "bob@example.org"}
+			n.Channel = ticket.ChannelPhone
+		})
+		m, err := e.s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Fixed."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := e.s.Outbox.StatusForMessage(ctx, m.ID)
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("deliveries: %+v %v", ds, err)
+		}
+		var j *job.Job
+		deadline := time.Now().Add(10 * time.Second)
+		for j == nil || j.State != job.Retryable {
+			if time.Now().After(deadline) {
+				t.Fatalf("the first attempt did not fail: %+v", j)
+			}
+			time.Sleep(20 * time.Millisecond)
+			js, err := e.s.Jobs.List(ctx, job.Filter{Kind: outbox.SendJob})
+			if err != nil || len(js) != 1 {
+				t.Fatalf("send jobs: %+v %v", js, err)
+			}
+			j = &js[0]
+		}
+		k, _, port := startSink(t)
+		deadline = time.Now().Add(10 * time.Second)
+		if _, err := e.s.Mailboxes.Update(ctx, &userAdmin, e.mb.ID, mailbox.Input{SMTP: mailbox.ServerInput{Port: &port}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.s.Jobs.RetryNow(ctx, j.ID); err != nil {
+			t.Fatal(err)
+		}
+		k.wait(t, 1)
+		for {
+			ds, _ := e.s.Outbox.StatusForMessage(ctx, m.ID)
+			if ds[0].Status == outbox.StatusSent && ds[0].Attempts == 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after the mailbox changed: %+v", ds[0])
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
 }

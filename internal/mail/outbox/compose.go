@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/job"
 )
 
 // NewMessageID returns a fresh Message-ID on domain, without angle brackets.
@@ -120,10 +121,10 @@ func joinIDs(ids []string) string {
 	return strings.Join(parts, " ")
 }
 
-// Enqueue writes e to the outbox through q (normally the transaction of
-// the change that caused it), due now. An empty RFC822MessageID is
-// generated on domain. It returns the row id.
-func (s *Store) Enqueue(ctx context.Context, q db.Queryer, e *Email, domain string) (int64, error) {
+// Enqueue writes e to the outbox in tx (the transaction of the change that
+// caused it) with the job that sends it, due now. An empty RFC822MessageID
+// is generated on domain. It returns the row id.
+func (s *Store) Enqueue(ctx context.Context, tx *db.Tx, e *Email, domain string) (int64, error) {
 	if len(e.To) == 0 && len(e.Cc) == 0 {
 		return 0, errors.New("outbox: enqueue: no recipients")
 	}
@@ -139,10 +140,20 @@ func (s *Store) Enqueue(ctx context.Context, q db.Queryer, e *Email, domain stri
 		return 0, fmt.Errorf("outbox: enqueue: %w", err)
 	}
 	var id int64
-	if err := q.QueryRowContext(ctx, s.q.Get("insert-outbox"), nullID(e.TicketID), nullID(e.MessageID), e.Kind,
+	if err := tx.QueryRowContext(ctx, s.q.Get("insert-outbox"), nullID(e.TicketID), nullID(e.MessageID), e.Kind,
 		e.From.Email, e.From.Name, e.ReplyTo, e.RFC822MessageID, formatList(e.To), formatList(e.Cc), e.Subject,
 		e.Text, e.HTML, e.InReplyTo, joinIDs(trimReferences(e.References)), string(hj), db.Now()).Scan(&id); err != nil {
 		return 0, fmt.Errorf("outbox: enqueue: %w", err)
 	}
+	if err := s.queueSend(ctx, tx, id); err != nil {
+		return 0, fmt.Errorf("outbox: enqueue: %w", err)
+	}
 	return id, nil
+}
+
+// queueSend queues the job that sends row id, unless one is queued already.
+func (s *Store) queueSend(ctx context.Context, tx *db.Tx, id int64) error {
+	_, err := s.jobs.Insert(ctx, tx, job.New{Kind: SendJob, Args: SendArgs{OutboxID: id}, UniqueKey: sendKey(id),
+		MaxAttempts: MaxAttempts})
+	return err
 }

@@ -5,3 +5,7 @@ var StripBrackets = stripBrackets
 
 // SetBeforeEnqueue lets the external tests make the hook fail.
 func (n *Notifier) SetBeforeEnqueue(f func() error) { n.beforeEnqueue = f }
+
+// SetAfterDeliver makes the sender call f between an accepted SMTP
+// transaction and recording it, so a test can stop it there as a crash would.
+func (s *Sender) SetAfterDeliver(f func()) { s.afterDeliver = f }

@@ -5,15 +5,16 @@
 // row per email: the acknowledgement of a new ticket, an agent's public
 // reply, notices to agents and the resolution notice. Each row carries the
 // rendered text and HTML, every header, and a Message-ID generated once on
-// our domain. A Worker later sends due rows over SMTP with retries and
-// exponential backoff.
+// our domain. The same transaction queues a job (SendJob) that sends the
+// row: the job runner retries it with backoff, and when an instance dies
+// mid-send another one takes the job over.
 //
 // The delivery guarantee is at-least-once with a stable Message-ID: a row
-// is marked "sending" with a lease before the SMTP transaction and "sent"
-// after it. If the process dies in between, the lease expires and the row
-// is sent again with the same Message-ID, so recipients' mail clients
-// recognise the duplicate and keep one copy in the thread. A row is never
-// lost, and never sent under a different identity.
+// is marked "sending" before the SMTP transaction and "sent" after it. If
+// the process dies in between, the job runs again and the row is sent again
+// with the same Message-ID, so recipients' mail clients recognise the
+// duplicate and keep one copy in the thread. A row is never lost, and never
+// sent under a different identity.
 package outbox
 
 import (
@@ -28,6 +29,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/job"
 )
 
 //go:embed queries.sql
@@ -58,11 +60,13 @@ type Store struct {
 	db     *db.DB
 	q      *db.Queries
 	events *event.Log // where template changes are recorded
+	jobs   *job.Queue // where the jobs that send the emails go
 }
 
 // New loads and prepares the outbox's queries against d; template changes
-// are recorded in events.
-func New(ctx context.Context, d *db.DB, events *event.Log) (*Store, error) {
+// are recorded in events, and each email written is sent by a SendJob
+// queued on jobs.
+func New(ctx context.Context, d *db.DB, events *event.Log, jobs *job.Queue) (*Store, error) {
 	q, err := db.LoadQueries(queryFS, ".", d.Dialect)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
@@ -70,7 +74,7 @@ func New(ctx context.Context, d *db.DB, events *event.Log) (*Store, error) {
 	if err := d.Prepare(ctx, q); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	return &Store{db: d, q: q, events: events}, nil
+	return &Store{db: d, q: q, events: events, jobs: jobs}, nil
 }
 
 // Email is one outbound message as the outbox stores it.
@@ -113,7 +117,7 @@ type Delivery struct {
 	SentAt          *time.Time
 }
 
-// row is a full outbox row, for the worker.
+// row is a full outbox row, for the sender.
 type row struct {
 	Delivery
 	From         Address

@@ -7,15 +7,9 @@ INSERT INTO outbox (ticket_id, message_id, kind, mailbox_address, from_name, rep
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'queued', 0, $16, $16)
 RETURNING id
 
--- name: due-outbox
-SELECT id, status, next_attempt_at FROM outbox
-WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1
-ORDER BY next_attempt_at, id
-LIMIT $2
-
--- name: claim-outbox
-UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $2
-WHERE id = $1 AND status = $3 AND next_attempt_at = $4
+-- name: outbox-start
+-- One attempt begins: only a row still waiting is sent.
+UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = $1 AND status IN ('queued', 'sending')
 
 -- name: select-outbox
 SELECT id, ticket_id, message_id, kind, mailbox_address, from_name, reply_to, rfc822_message_id, to_addrs,
@@ -24,13 +18,28 @@ SELECT id, ticket_id, message_id, kind, mailbox_address, from_name, reply_to, rf
 FROM outbox WHERE id = $1
 
 -- name: outbox-sent
-UPDATE outbox SET status = 'sent', sent_at = $2, last_error = '' WHERE id = $1
+UPDATE outbox SET status = 'sent', sent_at = $2, last_error = '' WHERE id = $1 AND status = 'sending'
 
 -- name: outbox-retry
 UPDATE outbox SET status = 'queued', next_attempt_at = $2, last_error = $3 WHERE id = $1 AND status = 'sending'
 
 -- name: outbox-failed
 UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1 AND status = 'sending'
+
+-- name: outbox-abandon
+UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1 AND status IN ('queued', 'sending')
+
+-- name: outbox-without-job
+-- Rows waiting to be sent with no send job waiting or running (the
+-- partial unique index on jobs.unique_key answers the NOT EXISTS).
+SELECT o.id FROM outbox o
+WHERE o.status IN ('queued', 'sending') AND o.id > $1
+  AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.unique_key = CAST($2 AS TEXT) || o.id
+                  AND j.state IN ('available', 'running', 'retryable'))
+ORDER BY o.id LIMIT 100
+
+-- name: last-send-job
+SELECT state, last_error FROM jobs WHERE kind = $1 AND unique_key = $2 ORDER BY id DESC LIMIT 1
 
 -- name: outbox-of-message
 SELECT id, ticket_id, message_id, kind, mailbox_address, from_name, reply_to, rfc822_message_id, to_addrs,
@@ -70,3 +79,11 @@ UPDATE outbox SET status = 'failed', last_error = $2 WHERE rfc822_message_id = $
 
 -- name: bounced-ticket
 SELECT t.number FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE o.rfc822_message_id = $1;
+
+-- name: prune-sent
+DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at < $1 LIMIT 1000)
+
+-- name: outbox-requeue
+-- A person retried the email's job: it waits to be sent again, with a
+-- fresh count of attempts and the same Message-ID.
+UPDATE outbox SET status = 'queued', attempts = 0, last_error = '' WHERE id = $1 AND status = 'failed';

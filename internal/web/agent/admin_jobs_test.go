@@ -22,12 +22,14 @@ import (
 	"github.com/docket/docket/internal/user"
 )
 
-// jobsServer is a server whose runner has test.flaky: it fails for good
-// on its first run, with an error holding markup, and completes on any
-// later one. Jobs of other kinds stay where they are put.
+// jobsServer is a server whose runner has test.flaky alone (the periodic
+// maintenance jobs of the services' own runner would add to the counts):
+// it fails for good on its first run, with an error holding markup, and
+// completes on any later one. Jobs of other kinds stay where they are put.
 func jobsServer(t *testing.T, d *db.DB) *apptest.Env {
 	t.Helper()
 	return apptest.ServerWith(t, d, func(s *app.Services) {
+		s.Runner = job.NewRunner(s.Jobs, s.Leases, job.Options{})
 		var runs atomic.Int32
 		s.Runner.Register("test.flaky", job.Kind{Handler: func(context.Context, *job.Job) error {
 			if runs.Add(1) == 1 {

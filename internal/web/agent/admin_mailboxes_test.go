@@ -188,7 +188,6 @@ func TestTicketPageShowsDeliveries(t *testing.T) {
 	if code != http.StatusSeeOther {
 		t.Fatalf("create mailbox: %d", code)
 	}
-	e.Outgoing.Forget()
 
 	b, agent := signIn(t, e, user.RoleAgent)
 	tk := apptest.Ticket(t, e.Services, agent, func(n *ticket.NewTicket) {

@@ -18,11 +18,13 @@ import (
 	"github.com/docket/docket/internal/user"
 )
 
-// jobKindsForTests registers on s the job kinds the job tests use:
-// test.ok completes, test.flaky fails for good on its first run and
-// completes on any later one. Any other kind has no handler here, so its
-// jobs stay where they are put.
+// jobKindsForTests gives s a runner of the job kinds the job tests use
+// alone (the periodic maintenance jobs of its own runner would add to the
+// lists and counts): test.ok completes, test.flaky fails for good on its
+// first run and completes on any later one. Any other kind has no handler
+// here, so its jobs stay where they are put.
 func jobKindsForTests(s *app.Services) {
+	s.Runner = job.NewRunner(s.Jobs, s.Leases, job.Options{})
 	s.Runner.Register("test.ok", job.Kind{Handler: func(context.Context, *job.Job) error { return nil }})
 	var runs atomic.Int32
 	s.Runner.Register("test.flaky", job.Kind{Handler: func(context.Context, *job.Job) error {

@@ -45,7 +45,6 @@ func TestNotificationTemplates(t *testing.T) {
 		if _, err := f.Mailboxes.Create(ctx, f.Admin, mailbox.Input{Address: &addr, SMTP: mailbox.ServerInput{Host: &host, Port: &port, TLS: &tls}}); err != nil {
 			t.Fatal(err)
 		}
-		f.Outgoing.Forget()
 		tk := apptest.Ticket(t, f.Services, f.agent, func(n *ticket.NewTicket) {
 			n.Requester = &ticket.Contact{Email: "ann@example.org", Name: "Ann"}
 			n.Channel = ticket.ChannelPhone

@@ -1,0 +1,78 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/docket/docket/internal/job"
+	"github.com/docket/docket/internal/mail/outbox"
+)
+
+// How long what nobody needs any more is kept before the maintenance jobs
+// delete it. Sessions, sign-in failures and idempotency keys go when their
+// own lifetimes (in auth and idempotency) end.
+const (
+	keepUnattached = 24 * time.Hour      // uploads never attached to a message
+	keepSentEmail  = 30 * 24 * time.Hour // outbox rows sent; failed ones stay
+	keepJobs       = 7 * 24 * time.Hour  // completed and cancelled jobs; failed ones stay
+	pruneEvery     = time.Hour
+)
+
+// The kinds of the maintenance jobs.
+const (
+	PruneSessionsJob      = "auth.prune_sessions"
+	PruneLoginFailuresJob = "auth.prune_login_failures"
+	PruneIdempotencyJob   = "idempotency.prune"
+	PruneUploadsJob       = "attachment.prune_unattached"
+	PruneSentEmailJob     = "email.prune_sent"
+	PruneJobsJob          = "jobs.prune"
+)
+
+// registerJobs registers every job kind and periodic job with s.Runner;
+// Build calls it before anything can Start the runner. Periodic jobs run
+// first when the leader starts, then every interval.
+func (s *Services) registerJobs(log *slog.Logger) {
+	r := s.Runner
+	// Outbound email: each outbox row is sent by its own job, queued in
+	// the transaction that wrote the row.
+	sender := outbox.NewSender(s.Outbox, outbox.SenderOptions{SMTP: s.Outgoing.SMTP, Logger: log})
+	r.Register(outbox.SendJob, sender.Kind())
+	s.Jobs.OnRetry(outbox.SendJob, sender.Requeue)
+	elog := log.With("component", "outbox")
+	r.Register(outbox.ReconcileJob, job.Kind{Handler: func(ctx context.Context, j *job.Job) error {
+		queued, failed, err := s.Outbox.Reconcile(ctx)
+		if queued+failed > 0 {
+			elog.Info("reconciled the outbox with its send jobs", "queued", queued, "failed", failed)
+		}
+		return err
+	}})
+	// Its first run, at start-up, sends what an older version left queued.
+	r.Every(job.Periodic{Name: "email-reconcile", Kind: outbox.ReconcileJob, Every: 5 * time.Minute})
+
+	// Maintenance: each prune deletes what is past its time, so running
+	// one twice, or late, does no harm.
+	mlog := log.With("component", "maintenance")
+	prune := func(kind, what string, fn func(ctx context.Context, now time.Time) (int64, error)) {
+		r.Register(kind, job.Kind{Handler: func(ctx context.Context, j *job.Job) error {
+			n, err := fn(ctx, time.Now())
+			if n > 0 {
+				mlog.Info("pruned "+what, "count", n)
+			}
+			return err
+		}})
+		r.Every(job.Periodic{Name: kind, Kind: kind, Every: pruneEvery})
+	}
+	prune(PruneSessionsJob, "ended sessions", s.Auth.PruneSessions)
+	prune(PruneLoginFailuresJob, "old sign-in failures", s.Auth.PruneLoginFailures)
+	prune(PruneIdempotencyJob, "expired idempotency keys", s.Idem.Prune)
+	prune(PruneUploadsJob, "unattached uploads", func(ctx context.Context, now time.Time) (int64, error) {
+		return s.Attachments.PruneUnattached(ctx, now.Add(-keepUnattached))
+	})
+	prune(PruneSentEmailJob, "sent email", func(ctx context.Context, now time.Time) (int64, error) {
+		return s.Outbox.PruneSent(ctx, now.Add(-keepSentEmail))
+	})
+	prune(PruneJobsJob, "finished jobs", func(ctx context.Context, now time.Time) (int64, error) {
+		return s.Jobs.Prune(ctx, now.Add(-keepJobs))
+	})
+}
