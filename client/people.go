@@ -45,11 +45,14 @@ type UserPatch struct {
 	Organization *string `json:"organization,omitempty"`
 	Active       *bool   `json:"active,omitempty"`
 	Password     *string `json:"password,omitempty"`
-	Phone        *string `json:"phone,omitempty"`
-	Department   *string `json:"department,omitempty"`
-	Location     *string `json:"location,omitempty"`
-	Timezone     *string `json:"timezone,omitempty"`
-	Signature    *string `json:"signature,omitempty"`
+	// CurrentPassword must come with Password to change one's own
+	// password: a token alone cannot.
+	CurrentPassword *string `json:"current_password,omitempty"`
+	Phone           *string `json:"phone,omitempty"`
+	Department      *string `json:"department,omitempty"`
+	Location        *string `json:"location,omitempty"`
+	Timezone        *string `json:"timezone,omitempty"`
+	Signature       *string `json:"signature,omitempty"`
 
 	// Clear names fields to send as null.
 	Clear []string `json:"-"`

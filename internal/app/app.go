@@ -61,8 +61,13 @@ Usage:
 Run 'docket <command> -h' for a command's flags.
 `
 
-// errUsage is returned after flag errors; the flag package already said why.
+// errUsage marks a mistake on the command line (an unknown flag, a bad
+// flag value): Run prints the one line that says what was wrong.
 var errUsage = errors.New("usage")
+
+type usageError struct{ error }
+
+func (usageError) Is(target error) bool { return target == errUsage }
 
 // Run executes the command in env.Args and returns the exit status.
 func Run(ctx context.Context, env Env) int {
@@ -73,6 +78,7 @@ func Run(ctx context.Context, env Env) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
+		fmt.Fprintln(env.Stderr, oneLine(err.Error()))
 		return 2
 	}
 	fmt.Fprintln(env.Stderr, "docket: "+oneLine(err.Error()))
@@ -109,22 +115,29 @@ func run(ctx context.Context, env Env) error {
 		fmt.Fprint(env.Stdout, usage)
 		return nil
 	}
-	fmt.Fprint(env.Stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+	return usageError{fmt.Errorf("docket: unknown command %q (run 'docket help' for the commands)", cmd)}
 }
 
-func newFlagSet(env Env, name string) *flag.FlagSet {
+// newFlagSet returns the flag set of a subcommand. The flag package would
+// print the whole usage after any mistake, burying what was wrong: it
+// prints nothing here, parse turns a mistake into one line, and -h prints
+// the usage.
+func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("docket "+name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
-func parse(fs *flag.FlagSet, args []string, validate func() error) error {
+func parse(env Env, fs *flag.FlagSet, args []string, validate func() error) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(env.Stderr)
+			fmt.Fprintf(env.Stderr, "Usage of %s:\n", fs.Name())
+			fs.PrintDefaults()
 			return err
 		}
-		return errUsage
+		return usageError{fmt.Errorf("%s: %v (run '%s -h' for its flags)", fs.Name(), err, fs.Name())}
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))

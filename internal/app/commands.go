@@ -15,9 +15,9 @@ import (
 )
 
 func migrate(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "migrate")
+	fs := newFlagSet("migrate")
 	cfg, validate := config.Bind(fs, config.ScopeDB, env.Getenv)
-	if err := parse(fs, args, validate); err != nil {
+	if err := parse(env, fs, args, validate); err != nil {
 		return err
 	}
 	log := newLogger(env.Stderr, "info", "text")
@@ -31,14 +31,14 @@ func migrate(ctx context.Context, env Env, args []string) error {
 }
 
 func userCreate(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "user create")
+	fs := newFlagSet("user create")
 	cfg, validate := config.Bind(fs, config.ScopeDB, env.Getenv)
 	email := fs.String("email", "", "email address (required)")
 	name := fs.String("name", "", "display name")
 	role := fs.String("role", "", "admin, agent or requester (required)")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	org := fs.String("organization", "", "organization name (must exist)")
-	if err := parse(fs, args, validate); err != nil {
+	if err := parse(env, fs, args, validate); err != nil {
 		return err
 	}
 	var pw string
@@ -95,13 +95,13 @@ func (s *scopes) Set(v string) error {
 }
 
 func tokenCreate(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "token create")
+	fs := newFlagSet("token create")
 	cfg, validate := config.Bind(fs, config.ScopeDB, env.Getenv)
 	email := fs.String("user", "", "email of the user the token acts as (required)")
 	name := fs.String("name", "", "label, e.g. the integration's name (required)")
 	var sc scopes
 	fs.Var(&sc, "scope", "read or write (repeatable; default: everything the user may do)")
-	if err := parse(fs, args, validate); err != nil {
+	if err := parse(env, fs, args, validate); err != nil {
 		return err
 	}
 	if *email == "" {

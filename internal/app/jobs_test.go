@@ -46,7 +46,7 @@ func TestPeriodicJobsRunAtStart(t *testing.T) {
 			t.Fatal(err)
 		}
 		exec(`UPDATE sessions SET created_at = $1, last_seen_at = $1, expires_at = $1`, long)
-		exec(`INSERT INTO login_failures (email, failures, locked_until, updated_at) VALUES ('x@example.test', 3, 0, $1)`, long)
+		exec(`INSERT INTO signin_throttle (key, failures, delayed_until, updated_at) VALUES ('u:x@example.test', 3, 0, $1)`, long)
 		if _, err := s.Idem.Begin(ctx, a.ID, "k", "h"); err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestPeriodicJobsRunAtStart(t *testing.T) {
 		}
 		for what, n := range map[string]int{
 			"sessions":         count(`SELECT COUNT(*) FROM sessions`),
-			"login failures":   count(`SELECT COUNT(*) FROM login_failures`),
+			"login failures":   count(`SELECT COUNT(*) FROM signin_throttle`),
 			"idempotency keys": count(`SELECT COUNT(*) FROM idempotency_keys`),
 			"uploads":          count(`SELECT COUNT(*) FROM attachments`),
 			"sent email":       count(`SELECT COUNT(*) FROM outbox WHERE id = $1`, sent),

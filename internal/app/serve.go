@@ -24,9 +24,9 @@ import (
 )
 
 func serve(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "serve")
+	fs := newFlagSet("serve")
 	cfg, validate := config.Bind(fs, config.ScopeServe, env.Getenv)
-	if err := parse(fs, args, validate); err != nil {
+	if err := parse(env, fs, args, validate); err != nil {
 		return err
 	}
 	log := newLogger(env.Stderr, cfg.LogLevel, cfg.LogFormat)

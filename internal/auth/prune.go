@@ -18,8 +18,9 @@ func (s *Service) PruneSessions(ctx context.Context, now time.Time) (int64, erro
 	return n, nil
 }
 
-// PruneLoginFailures deletes the failed sign-in records that no longer
-// count: older than failureMemory, and not locking the address any more.
+// PruneLoginFailures deletes the sign-in throttle's counters that no
+// longer count: last failure older than failureMemory, and not slowing
+// anything down any more.
 func (s *Service) PruneLoginFailures(ctx context.Context, now time.Time) (int64, error) {
 	res, err := s.db.W.ExecContext(ctx, s.q.Get("prune-login-failures"), now.Add(-failureMemory).UnixMicro(), now.UnixMicro())
 	if err != nil {

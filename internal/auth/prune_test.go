@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,39 +57,40 @@ func TestPruneSessions(t *testing.T) {
 	})
 }
 
-// Pruning deletes the failed sign-in records that no longer count and
-// keeps the recent ones and those still locking their address.
+// Pruning deletes the sign-in throttle's counters that no longer count and
+// keeps the recent ones and those still slowing sign-ins down.
 func TestPruneLoginFailures(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := apptest.Services(t, d)
 		now := time.Now()
-		insert := func(email string, updated, lockedUntil time.Time) {
+		insert := func(key string, updated, delayedUntil time.Time) {
 			t.Helper()
-			if _, err := d.W.ExecContext(ctx, d.Rebind(`INSERT INTO login_failures (email, failures, locked_until, updated_at) VALUES ($1, 7, $2, $3)`),
-				email, lockedUntil.UnixMicro(), updated.UnixMicro()); err != nil {
+			if _, err := d.W.ExecContext(ctx, d.Rebind(`INSERT INTO signin_throttle (key, failures, delayed_until, updated_at) VALUES ($1, 7, $2, $3)`),
+				key, delayedUntil.UnixMicro(), updated.UnixMicro()); err != nil {
 				t.Fatal(err)
 			}
 		}
-		insert("old@example.test", now.Add(-2*time.Hour), now.Add(-time.Hour))
-		insert("locked@example.test", now.Add(-2*time.Hour), now.Add(time.Minute))
-		insert("recent@example.test", now.Add(-30*time.Minute), now.Add(-time.Minute))
-		if _, _, err := s.Auth.SignIn(ctx, "fresh@example.test", "wrong password", "test", "127.0.0.1"); !errors.Is(err, auth.ErrBadCredentials) {
+		insert("u:old@example.test", now.Add(-25*time.Hour), now.Add(-24*time.Hour))
+		insert("u:slowed@example.test", now.Add(-25*time.Hour), now.Add(time.Minute))
+		insert("u:recent@example.test", now.Add(-30*time.Minute), now.Add(-time.Minute))
+		if _, err := s.Auth.SignIn(ctx, auth.SignInRequest{Email: "fresh@example.test", Password: "wrong password",
+			IP: "127.0.0.1"}); !errors.Is(err, auth.ErrBadCredentials) {
 			t.Fatalf("sign in: %v", err)
 		}
 		if _, err := s.Auth.PruneLoginFailures(ctx, now.Add(time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := d.R.QueryContext(ctx, `SELECT email FROM login_failures ORDER BY email`)
+		rows, err := d.R.QueryContext(ctx, `SELECT key FROM signin_throttle ORDER BY key`)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got, err := db.Collect(rows, func(sc db.Scanner) (string, error) {
-			var e string
-			return e, sc.Scan(&e)
+			var k string
+			return k, sc.Scan(&k)
 		})
-		want := []string{"fresh@example.test", "locked@example.test", "recent@example.test"}
-		if err != nil || len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		want := []string{"a:fresh@example.test 127.0.0.1", "u:fresh@example.test", "u:recent@example.test", "u:slowed@example.test"}
+		if err != nil || strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Fatalf("left %v (%v), want %v", got, err, want)
 		}
 	})

@@ -21,20 +21,32 @@ UPDATE api_tokens SET last_used_at = $2 WHERE id = $1;
 -- name: revoke-token
 UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL;
 
--- name: select-login-failures
-SELECT failures, locked_until FROM login_failures WHERE email = $1;
+-- name: select-throttle
+SELECT failures, delayed_until, updated_at FROM signin_throttle WHERE key = $1;
 
--- name: count-login-failure
-INSERT INTO login_failures (email, failures, locked_until, updated_at) VALUES ($1, 1, 0, $2)
-ON CONFLICT (email) DO UPDATE SET updated_at = excluded.updated_at,
-    failures = CASE WHEN login_failures.updated_at < $3 THEN 1 ELSE login_failures.failures + 1 END
+-- name: count-signin-failure
+INSERT INTO signin_throttle (key, failures, delayed_until, updated_at) VALUES ($1, 1, 0, $2)
+ON CONFLICT (key) DO UPDATE SET updated_at = excluded.updated_at,
+    failures = CASE WHEN signin_throttle.updated_at < $3 THEN 1 ELSE signin_throttle.failures + 1 END
 RETURNING failures;
 
--- name: lock-login
-UPDATE login_failures SET locked_until = $2 WHERE email = $1;
+-- name: delay-signin
+UPDATE signin_throttle SET delayed_until = $2 WHERE key = $1 AND delayed_until < $2;
 
--- name: delete-login-failures
-DELETE FROM login_failures WHERE email = $1;
+-- name: clear-signin-failures
+DELETE FROM signin_throttle WHERE key = $1;
+
+-- name: note-signin-alert
+INSERT INTO signin_alerts (user_id, failures, first_at, last_at, last_ip, notified_at) VALUES ($1, $4, $2, $2, $3, 0)
+ON CONFLICT (user_id) DO UPDATE SET last_at = excluded.last_at, last_ip = excluded.last_ip,
+    failures = CASE WHEN excluded.failures > signin_alerts.failures THEN excluded.failures ELSE signin_alerts.failures END
+RETURNING failures, notified_at;
+
+-- name: signin-alert-notified
+UPDATE signin_alerts SET notified_at = $2 WHERE user_id = $1;
+
+-- name: take-signin-alert
+DELETE FROM signin_alerts WHERE user_id = $1 RETURNING failures, first_at, last_at, last_ip;
 
 -- name: insert-session
 INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at, user_agent, ip)
@@ -48,6 +60,9 @@ UPDATE sessions SET last_seen_at = $2 WHERE id = $1;
 
 -- name: delete-session
 DELETE FROM sessions WHERE id = $1;
+
+-- name: end-session
+DELETE FROM sessions WHERE id = $1 RETURNING user_id;
 
 -- name: delete-user-sessions
 DELETE FROM sessions WHERE user_id = $1 AND id <> $2;
@@ -73,6 +88,6 @@ DELETE FROM settings WHERE key = 'setup_token' AND substr(value, 1, 65) = $1 AND
 DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at < $2;
 
 -- name: prune-login-failures
--- A failure older than failureMemory no longer counts (count-login-failure
--- starts again from 1) and its lock, at most lockMax after it, is over.
-DELETE FROM login_failures WHERE updated_at < $1 AND locked_until < $2;
+-- A failure older than failureMemory no longer counts (count-signin-failure
+-- starts again from 1) and its delay, at most DelayMax after it, is over.
+DELETE FROM signin_throttle WHERE updated_at < $1 AND delayed_until < $2;

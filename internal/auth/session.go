@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"sync"
 	"time"
@@ -25,17 +24,6 @@ const (
 	IdleTimeout = 7 * 24 * time.Hour
 	MaxAge      = 30 * 24 * time.Hour
 	touchEvery  = 5 * time.Minute
-)
-
-// Sign-in throttling: after FreeFailures failed attempts for one address,
-// each further failure locks it for twice as long as the last, from
-// lockBase up to lockMax.
-const (
-	FreeFailures = 5
-	lockBase     = 30 * time.Second
-	lockMax      = time.Hour
-	// failureMemory is how long a failed attempt counts.
-	failureMemory = time.Hour
 )
 
 // Session is a signed-in browser.
@@ -60,13 +48,9 @@ func randomSecret(n int) string {
 // account exists or not.
 var ErrBadCredentials = fmt.Errorf("auth: %w", fault.ErrUnauthorized)
 
-// LockedError says sign-in for an address is paused.
-type LockedError struct{ Until time.Time }
-
-func (e *LockedError) Error() string { return "auth: too many failed sign-ins" }
-
-// Is makes a LockedError match fault.ErrUnauthorized.
-func (e *LockedError) Is(target error) bool { return target == fault.ErrUnauthorized }
+// ErrRequester answers a requester who signed in to the workspace with
+// their correct password: requesters do not sign in here.
+var ErrRequester = fmt.Errorf("auth: requesters do not sign in to the workspace: %w", fault.ErrForbidden)
 
 // a fixed hash to verify against when the account does not exist, so both
 // cases take the same time.
@@ -75,53 +59,86 @@ var dummyHash = sync.OnceValue(func() string {
 	return h
 })
 
-// SignIn checks an email and password and starts a session. It returns the
-// cookie secret (to send to the browser once) and the session.
-func (s *Service) SignIn(ctx context.Context, email, pw, userAgent, ip string) (string, *Session, error) {
-	key := strings.ToLower(strings.TrimSpace(email))
-	if len(key) > user.MaxEmail || len(pw) > password.MaxLength {
-		return "", nil, ErrBadCredentials
+// SignInRequest is one attempt to sign in with a password.
+type SignInRequest struct {
+	Email, Password string
+	UserAgent, IP   string
+	// Device is the browser's device token from an earlier sign-in, if it
+	// has one (see DeviceCookie).
+	Device string
+}
+
+// SignedIn is a successful sign-in.
+type SignedIn struct {
+	// Secret is the session cookie's value, to send to the browser once.
+	Secret  string
+	Session *Session
+	// Device is the browser's new device token, to keep for DeviceMaxAge.
+	Device string
+	// Slowed, when set, tells that sign-ins to this account were slowed
+	// down since the person last signed in.
+	Slowed *SlowedNotice
+}
+
+// SignIn checks an email and password under the sign-in throttle (see
+// throttle.go) and starts a session. Every failure is ErrBadCredentials,
+// whether or not the account exists, or a *LockedError while the attempt's
+// keys are slowed down; a requester with the right password gets
+// ErrRequester.
+func (s *Service) SignIn(ctx context.Context, in SignInRequest) (*SignedIn, error) {
+	email := strings.ToLower(strings.TrimSpace(in.Email))
+	if len(email) > user.MaxEmail || len(in.Password) > password.MaxLength {
+		return nil, ErrBadCredentials
 	}
-	now := time.Now()
-	var failures int
-	var lockedUntil int64
-	err := s.db.R.QueryRowContext(ctx, s.q.Get("select-login-failures"), key).Scan(&failures, &lockedUntil)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", nil, fmt.Errorf("auth: sign in: %w", err)
+	now := s.now()
+	u, uerr := s.users.ByEmail(ctx, email)
+	if uerr != nil && !errors.Is(uerr, fault.ErrNotFound) {
+		return nil, fmt.Errorf("auth: sign in: %w", uerr)
 	}
-	if lockedUntil > now.UnixMicro() {
-		return "", nil, &LockedError{Until: db.Time(lockedUntil)}
+	keys := s.keysFor(email, u, in.IP, in.Device)
+	if err := s.checkDelay(ctx, keys, now); err != nil {
+		return nil, err
 	}
-	u, uerr := s.users.ByEmail(ctx, key)
 	hash := dummyHash()
-	if uerr == nil && u.PasswordHash != "" {
+	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}
-	verr := password.Verify(ctx, hash, pw)
-	if uerr != nil || u.PasswordHash == "" || verr != nil || !u.Active || u.Role == user.RoleRequester {
-		if errors.Is(verr, context.Canceled) {
-			return "", nil, verr
+	verr := password.Verify(ctx, hash, in.Password)
+	if errors.Is(verr, context.Canceled) || errors.Is(verr, context.DeadlineExceeded) {
+		return nil, verr
+	}
+	if u == nil || u.PasswordHash == "" || verr != nil || !u.Active {
+		scope, failures, err := s.countFailure(ctx, keys, now)
+		if err != nil {
+			return nil, fmt.Errorf("auth: sign in: %w", err)
 		}
-		// Count atomically: parallel guesses must not share one count.
-		if err := s.db.W.QueryRowContext(ctx, s.q.Get("count-login-failure"), key, now.UnixMicro(),
-			now.Add(-failureMemory).UnixMicro()).Scan(&failures); err != nil {
-			return "", nil, fmt.Errorf("auth: sign in: %w", err)
-		}
-		if failures > FreeFailures {
-			lock := time.Duration(float64(lockBase) * math.Pow(2, float64(min(failures-FreeFailures-1, 20))))
-			until := now.Add(min(lock, lockMax)).UnixMicro()
-			if _, err := s.db.W.ExecContext(ctx, s.q.Get("lock-login"), key, until); err != nil {
-				return "", nil, fmt.Errorf("auth: sign in: %w", err)
+		if scope != "" && u != nil {
+			if err := s.noteSlowed(ctx, u, in.IP, scope, failures, now); err != nil {
+				return nil, fmt.Errorf("auth: sign in: %w", err)
 			}
 		}
-		return "", nil, ErrBadCredentials
+		return nil, ErrBadCredentials
 	}
-	if failures > 0 {
-		if _, err := s.db.W.ExecContext(ctx, s.q.Get("delete-login-failures"), key); err != nil {
-			return "", nil, fmt.Errorf("auth: sign in: %w", err)
-		}
+	if u.Role == user.RoleRequester {
+		// The right password: no guess to count, and nothing to hide from
+		// the person who knows it.
+		return nil, ErrRequester
 	}
-	return s.StartSession(ctx, u.ID, userAgent, ip)
+	if err := s.clearFailures(ctx, keys); err != nil {
+		return nil, err
+	}
+	out := &SignedIn{}
+	var err error
+	if out.Slowed, err = s.takeAlert(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	if out.Device, err = s.DeviceToken(u.ID); err != nil {
+		return nil, err
+	}
+	if out.Secret, out.Session, err = s.StartSession(ctx, u.ID, in.UserAgent, in.IP); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // StartSession creates a session for a user who has just proven who they
@@ -150,9 +167,22 @@ func (s *Service) SessionActor(ctx context.Context, secret string) (*Session, *u
 	if secret == "" || len(secret) > 100 {
 		return nil, nil, ErrNoSession
 	}
+	return s.session(ctx, hashToken(secret), true)
+}
+
+// CheckSession reports whether the session with this id is still live
+// and returns its person as they are now (their teams, their role). It
+// does not count as use of the session: long-lived requests, such as the
+// live event stream, re-check with it the session they started with.
+func (s *Service) CheckSession(ctx context.Context, id string) (*user.Actor, error) {
+	_, a, err := s.session(ctx, id, false)
+	return a, err
+}
+
+func (s *Service) session(ctx context.Context, id string, touch bool) (*Session, *user.Actor, error) {
 	var sess Session
 	var created, seen, expires int64
-	err := s.db.R.QueryRowContext(ctx, s.q.Get("select-session"), hashToken(secret)).Scan(&sess.ID, &sess.UserID,
+	err := s.db.R.QueryRowContext(ctx, s.q.Get("select-session"), id).Scan(&sess.ID, &sess.UserID,
 		&sess.CSRFToken, &created, &seen, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, ErrNoSession
@@ -160,7 +190,7 @@ func (s *Service) SessionActor(ctx context.Context, secret string) (*Session, *u
 		return nil, nil, fmt.Errorf("auth: session: %w", err)
 	}
 	sess.CreatedAt, sess.LastSeen, sess.ExpiresAt = db.Time(created), db.Time(seen), db.Time(expires)
-	now := time.Now()
+	now := s.now()
 	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeen) > IdleTimeout {
 		_, _ = s.db.W.ExecContext(ctx, s.q.Get("delete-session"), sess.ID)
 		return nil, nil, ErrNoSession
@@ -175,7 +205,7 @@ func (s *Service) SessionActor(ctx context.Context, secret string) (*Session, *u
 	if !a.IsAgent() {
 		return nil, nil, ErrNoSession
 	}
-	if now.Sub(sess.LastSeen) > touchEvery {
+	if touch && now.Sub(sess.LastSeen) > touchEvery {
 		if _, err := s.db.W.ExecContext(ctx, s.q.Get("touch-session"), sess.ID, now.UnixMicro()); err == nil {
 			sess.LastSeen = now.UTC()
 		}
@@ -188,15 +218,39 @@ func (sess *Session) CheckCSRF(token string) bool {
 	return token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRFToken)) == 1
 }
 
+// OnSessionsEnded registers fn to be told, after the fact, whenever
+// sessions of a user were ended here (sign-out, a password change,
+// deactivation), so that what those sessions keep open — live event
+// streams — can close at once. Register before serving.
+func (s *Service) OnSessionsEnded(fn func(ctx context.Context, userID int64)) {
+	s.ended = append(s.ended, fn)
+}
+
+func (s *Service) sessionsEnded(ctx context.Context, userID int64) {
+	for _, fn := range s.ended {
+		fn(ctx, userID)
+	}
+}
+
 // EndSession signs a session out.
 func (s *Service) EndSession(ctx context.Context, id string) error {
-	_, err := s.db.W.ExecContext(ctx, s.q.Get("delete-session"), id)
-	return err
+	var userID int64
+	err := s.db.W.QueryRowContext(ctx, s.q.Get("end-session"), id).Scan(&userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("auth: end session: %w", err)
+	}
+	s.sessionsEnded(ctx, userID)
+	return nil
 }
 
 // EndUserSessions signs a user out everywhere (password change,
 // deactivation), except the session keep.
 func (s *Service) EndUserSessions(ctx context.Context, userID int64, keep string) error {
-	_, err := s.db.W.ExecContext(ctx, s.q.Get("delete-user-sessions"), userID, keep)
-	return err
+	if _, err := s.db.W.ExecContext(ctx, s.q.Get("delete-user-sessions"), userID, keep); err != nil {
+		return fmt.Errorf("auth: end sessions of user %d: %w", userID, err)
+	}
+	s.sessionsEnded(ctx, userID)
+	return nil
 }

@@ -63,6 +63,10 @@ type Service struct {
 	// secrets seals the setup token, so every instance can print it.
 	secrets *secret.Box
 	events  *event.Log
+	// ended are told when sessions end (OnSessionsEnded).
+	ended []func(ctx context.Context, userID int64)
+	// now is the clock of sessions and sign-in throttling (tests move it).
+	now func() time.Time
 }
 
 // New returns a Service recording token changes in events.
@@ -71,7 +75,7 @@ func New(d *db.DB, users *user.Service, secrets *secret.Box, events *event.Log) 
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: d, q: q, users: users, secrets: secrets, events: events}, nil
+	return &Service{db: d, q: q, users: users, secrets: secrets, events: events, now: time.Now}, nil
 }
 
 // The kinds of domain events tokens write; the subject is the token. The

@@ -224,8 +224,8 @@ func (c *Config) PublicURL() string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-func parseSize(s string) (int64, error) {
-	s = strings.ToUpper(strings.TrimSpace(s))
+func parseSize(given string) (int64, error) {
+	s := strings.ToUpper(strings.TrimSpace(given))
 	mult := int64(1)
 	for _, u := range []struct {
 		suffix string
@@ -238,7 +238,7 @@ func parseSize(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%q is not a size", s)
+		return 0, fmt.Errorf("%q is not a size such as 25MB", given)
 	}
 	return n * mult, nil
 }

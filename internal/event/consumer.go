@@ -136,9 +136,26 @@ type Change struct {
 	New   string `json:"new"`
 }
 
-// BusEvent turns a ticket record into the in-process event the live UI
-// uses; false for events about anything else.
+// BusEvent turns a record into the in-process event the live UI uses:
+// ticket events, and the events of a change to a person's access (their
+// user record, or their membership of a team), which carry that person in
+// UserID and no ticket. It reports false for events about anything else.
 func (r Record) BusEvent() (Event, bool) {
+	switch r.SubjectType {
+	case "user":
+		if r.SubjectID == 0 {
+			return Event{}, false
+		}
+		return Event{Type: r.Kind, At: r.At, UserID: r.SubjectID}, true
+	case "team":
+		var p struct {
+			UserID int64 `json:"user_id"`
+		}
+		if json.Unmarshal(r.Payload, &p) != nil || p.UserID == 0 {
+			return Event{}, false
+		}
+		return Event{Type: r.Kind, At: r.At, TeamID: r.SubjectID, UserID: p.UserID}, true
+	}
 	if r.SubjectType != "ticket" || r.TicketID == 0 {
 		return Event{}, false
 	}

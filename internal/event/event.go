@@ -19,7 +19,8 @@ const (
 	LinkDeleted    = "link.deleted"
 )
 
-// Event is one thing that happened to a ticket.
+// Event is one thing that happened to a ticket, or to a person's access:
+// then Number is 0 and UserID names the person.
 type Event struct {
 	Type     string    `json:"type"`
 	At       time.Time `json:"at"`
@@ -32,6 +33,9 @@ type Event struct {
 	Fields    []string `json:"fields,omitempty"`
 	MessageID int64    `json:"-"`
 	Internal  bool     `json:"internal,omitempty"`
+	// UserID is the person whose user record or team membership changed,
+	// for events that are not about a ticket.
+	UserID int64 `json:"-"`
 }
 
 // Bus fans events out to subscribers. A slow subscriber never blocks a

@@ -129,7 +129,21 @@ func setStr(dst *string, src *string) {
 	}
 }
 
+// applyServer applies in to dst. A stored password goes only where it was
+// set for: changing the host, port, TLS or username of a server with a
+// stored password needs the password again (or its removal), or an admin
+// could point the mailbox at a server of their own, perhaps without TLS,
+// and receive the "write-only" password there.
 func (s *Service) applyServer(inv *fault.Invalid, prefix string, dst *Server, in ServerInput, sealed *string) error {
+	was := *dst
+	defer func() {
+		// Emptying the host sends the password nowhere.
+		moved := dst.Host != "" && (dst.Host != was.Host || dst.Port != was.Port || dst.TLS != was.TLS ||
+			dst.Username != was.Username)
+		if moved && *sealed != "" && !in.ClearPassword && (in.Password == nil || *in.Password == "") {
+			inv.Add(prefix+".password", "must be given again when the host, port, TLS or username changes")
+		}
+	}()
 	setStr(&dst.Host, in.Host)
 	setStr(&dst.Username, in.Username)
 	setStr(&dst.TLS, in.TLS)
@@ -280,7 +294,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in Input) (*Mailbox
 			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now()).Scan(&id); err != nil {
 			return err
 		}
-		oldAuth, auth, err := s.applyOAuth(ctx, tx, id, in.IMAPAuth, in.OAuth)
+		oldAuth, auth, err := s.applyOAuth(ctx, tx, id, in.IMAPAuth, in.OAuth, false)
 		if err != nil {
 			return err
 		}
@@ -318,7 +332,9 @@ func (s *Service) Update(ctx context.Context, a *user.Actor, id int64, in Input)
 			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now()); err != nil {
 			return err
 		}
-		oldAuth, auth, err := s.applyOAuth(ctx, tx, id, in.IMAPAuth, in.OAuth)
+		moved := r.IMAP.Host != "" && (r.IMAP.Host != before.IMAP.Host || r.IMAP.Port != before.IMAP.Port ||
+			r.IMAP.TLS != before.IMAP.TLS || r.IMAP.Username != before.IMAP.Username)
+		oldAuth, auth, err := s.applyOAuth(ctx, tx, id, in.IMAPAuth, in.OAuth, moved)
 		if err != nil {
 			return err
 		}

@@ -41,8 +41,12 @@ func (s *Service) oauth(ctx context.Context, q db.Queryer, id int64) (oauthRow, 
 }
 
 // applyOAuth validates and stores the sign-in method and OAuth settings,
-// and returns them as they were and as they are now.
-func (s *Service) applyOAuth(ctx context.Context, tx *db.Tx, id int64, auth *string, in OAuthInput) (was, is oauthRow, err error) {
+// and returns them as they were and as they are now. Like passwords, the
+// stored secrets go only where they were set for: a new token URL needs
+// the client secret and refresh token again (both are sent there), and so
+// does a new IMAP server (imapMoved) for the refresh token, whose access
+// tokens are sent to it.
+func (s *Service) applyOAuth(ctx context.Context, tx *db.Tx, id int64, auth *string, in OAuthInput, imapMoved bool) (was, is oauthRow, err error) {
 	o, err := s.oauth(ctx, tx, id)
 	if err != nil {
 		return was, is, err
@@ -82,6 +86,17 @@ func (s *Service) applyOAuth(ctx context.Context, tx *db.Tx, id int64, auth *str
 	}
 	if o.auth == "xoauth2" && o.refresh == "" {
 		inv.Add("inbound.oauth.refresh_token", "is required for xoauth2")
+	}
+	given := func(v *string) bool { return v != nil && *v != "" }
+	if o.auth == "xoauth2" && o.tokenURL != was.tokenURL {
+		if was.secret != "" && !given(in.ClientSecret) {
+			inv.Add("inbound.oauth.client_secret", "must be given again when the token URL changes")
+		}
+		if was.refresh != "" && !given(in.RefreshToken) {
+			inv.Add("inbound.oauth.refresh_token", "must be given again when the token URL changes")
+		}
+	} else if o.auth == "xoauth2" && imapMoved && was.refresh != "" && !given(in.RefreshToken) {
+		inv.Add("inbound.oauth.refresh_token", "must be given again when the IMAP host, port, TLS or username changes")
 	}
 	if err := inv.Err(); err != nil {
 		return was, is, err

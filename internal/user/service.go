@@ -113,7 +113,9 @@ func (s *Service) CreateWith(ctx context.Context, actor *Actor, in NewUser, guar
 	if !in.Role.Valid() {
 		inv.Add("role", "must be one of admin, agent, requester")
 	}
-	if in.Password != "" && len(in.Password) < password.MinLength {
+	if in.Password != "" && in.Role == RoleRequester {
+		inv.Fields = append(inv.Fields, errRequesterPassword().(*fault.Invalid).Fields...)
+	} else if in.Password != "" && len(in.Password) < password.MinLength {
 		inv.Add("password", "must be at least %d characters", password.MinLength)
 	}
 	if len(in.Password) > password.MaxLength {
@@ -313,6 +315,52 @@ type Patch struct {
 	Signature    *string
 	Active       *bool
 	Password     *string
+	// CurrentPassword must come with Password when a person changes their
+	// own password: a session or an API token alone is not enough.
+	CurrentPassword *string
+}
+
+// ErrWrongPassword is what Update answers when the current password given
+// to change one's own is wrong: a validation error on current_password that
+// callers can tell apart, to count it as a failed guess of the password.
+var ErrWrongPassword = errors.New("user: wrong current password")
+
+type wrongPassword struct{ *fault.Invalid }
+
+func (e wrongPassword) Is(target error) bool {
+	return target == ErrWrongPassword || target == fault.ErrInvalid
+}
+func (e wrongPassword) Unwrap() error { return e.Invalid }
+
+// checkOwnPassword verifies current against u's password when actor is u
+// changing their own. Only admins set other people's passwords; Update
+// checks that already.
+func checkOwnPassword(ctx context.Context, actor *Actor, u *User, current *string) error {
+	if !actor.IsPerson() || actor.ID != u.ID {
+		return nil
+	}
+	if u.PasswordHash == "" {
+		return fault.Field("current_password", "you have no password yet: an admin sets the first one")
+	}
+	if current == nil || *current == "" {
+		return fault.Field("current_password", "is required to change your own password")
+	}
+	if len(*current) > password.MaxLength {
+		return wrongPassword{fault.Field("current_password", "is not your current password").(*fault.Invalid)}
+	}
+	if err := password.Verify(ctx, u.PasswordHash, *current); err != nil {
+		if !errors.Is(err, password.ErrMismatch) {
+			return err
+		}
+		return wrongPassword{fault.Field("current_password", "is not your current password").(*fault.Invalid)}
+	}
+	return nil
+}
+
+// errRequesterPassword refuses a password for a requester: requesters do
+// not sign in to Docket yet (the requester portal will let them).
+func errRequesterPassword() error {
+	return fault.Field("password", "requesters do not sign in with a password yet; only agents and admins have one")
 }
 
 // Update changes a user. Only admins may change role, email, activity or
@@ -324,11 +372,21 @@ func (s *Service) Update(ctx context.Context, actor *Actor, id int64, p Patch) (
 	if !actor.IsAdmin() && (p.Role != nil || p.Active != nil || p.Email != nil || p.Organization != nil) {
 		return nil, fmt.Errorf("user: update %d: %w", id, fault.Forbidden("only admins may change email, role, organization or active"))
 	}
-	var hash string
+	var hash, verified string
 	if p.Password != nil {
 		if len(*p.Password) < password.MinLength || len(*p.Password) > password.MaxLength {
 			return nil, fault.Field("password", "must be %d to %d characters", password.MinLength, password.MaxLength)
 		}
+		// The current password is checked outside the transaction: hashing
+		// takes a while, and SQLite has one writer.
+		u, err := s.Get(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("user: update %d: %w", id, err)
+		}
+		if err := checkOwnPassword(ctx, actor, u, p.CurrentPassword); err != nil {
+			return nil, fmt.Errorf("user: update %d: %w", id, err)
+		}
+		verified = u.PasswordHash
 		h, err := password.Hash(ctx, *p.Password)
 		if err != nil {
 			return nil, fmt.Errorf("user: hash password: %w", err)
@@ -339,6 +397,9 @@ func (s *Service) Update(ctx context.Context, actor *Actor, id int64, p Patch) (
 		u, err := s.get(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		if hash != "" && actor.IsPerson() && actor.ID == id && u.PasswordHash != verified {
+			return fault.Conflict("your password was changed meanwhile; try again")
 		}
 		before := *u
 		inv := &fault.Invalid{}
@@ -383,6 +444,9 @@ func (s *Service) Update(ctx context.Context, actor *Actor, id int64, p Patch) (
 			} else {
 				u.OrganizationID, u.Organization = o.ID, o.Name
 			}
+		}
+		if hash != "" && u.Role == RoleRequester {
+			inv.Fields = append(inv.Fields, errRequesterPassword().(*fault.Invalid).Fields...)
 		}
 		if err := inv.Err(); err != nil {
 			return err

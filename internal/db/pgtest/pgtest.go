@@ -9,7 +9,7 @@
 //     127.0.0.1 port, tuned for speed rather than durability. When the tests run as root the server
 //     runs as the `postgres` system user, because PostgreSQL refuses to run as root.
 //   - If there are no server binaries the test is skipped, or fails when DOCKET_TEST_POSTGRES=require
-//     (as in CI).
+//     (as in CI). A skip is noted once per package where `go test ./...` shows it (see skipnote).
 //
 // The server gets SIGQUIT (immediate shutdown) from the kernel when the test process exits; a TestMain
 // may also call Shutdown. Directories left behind by earlier test processes are removed when the next
@@ -42,6 +42,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"github.com/docket/docket/internal/skipnote"
 )
 
 const (
@@ -115,7 +117,7 @@ func get(t testing.TB) *server {
 	case skip != "" && os.Getenv(EnvMode) == "require":
 		t.Fatalf("pgtest: %s (failing instead of skipping because %s=require)", skip, EnvMode)
 	case skip != "":
-		t.Skipf("pgtest: %s; set %s=require to make this a failure", skip, EnvMode)
+		skipnote.Skip(t, "PostgreSQL tests", skip, "set "+EnvMode+"=require to make this a failure")
 	case err != nil:
 		t.Fatalf("pgtest: %v", err)
 	}

@@ -31,7 +31,7 @@ var auditKinds = []string{"user.", "team.", "organization.", "category.", "custo
 	user.EventTeamMemberAdded, user.EventTeamMemberRemoved, user.EventOrganizationCreated, user.EventOrganizationUpdated,
 	ticket.EventCategoryCreated, ticket.EventCategoryUpdated, ticket.EventCustomFieldCreated, ticket.EventCustomFieldUpdated,
 	mailbox.EventCreated, mailbox.EventUpdated, mailbox.EventDeleted, outbox.EventTemplateUpdated, outbox.EventTemplateReset,
-	auth.EventTokenCreated, auth.EventTokenRevoked}
+	auth.EventTokenCreated, auth.EventTokenRevoked, auth.EventSignInSlowed}
 
 type adminAuditPage struct {
 	adminFrame

@@ -95,11 +95,28 @@ func TestAdminMailboxes(t *testing.T) {
 	code, body, _ = keep(admin.get("/admin/mailboxes"))
 	admExpect(t, "list", code, body, 200, "support@example.test", "IMAP", "127.0.0.1:")
 
+	// Another server needs the password again: a stored password goes
+	// only where it was set for.
+	code, body, _ = keep(admSubmit(admin, path, mbFields("inbound.type", "imap", "inbound.host", "imap.evil.test",
+		"inbound.username", "support")...))
+	admExpect(t, "another host without the password", code, body, http.StatusUnprocessableEntity,
+		"Must be given again when the host, port, TLS or username changes.")
+	if mb, _ = e.Mailboxes.Get(ctx, id); mb.IMAP.Host != "imap.example.test" {
+		t.Fatalf("a refused form moved the mailbox to %s", mb.IMAP.Host)
+	}
+
 	// Edit: an empty password keeps the stored one; the checkbox removes one.
-	code, _, _ = admSubmit(admin, path, mbFields("name", "Help desk", "inbound.type", "imap", "inbound.host", "imap2.example.test",
-		"outbound.host", "127.0.0.1", "outbound.port", "2525", "outbound.tls", "none", "outbound.clear_password", "1", "active", "")...)
+	code, _, _ = admSubmit(admin, path, mbFields("name", "Help desk", "inbound.type", "imap", "inbound.host", "imap.example.test",
+		"inbound.username", "support", "outbound.host", "127.0.0.1", "outbound.port", "2525", "outbound.tls", "none",
+		"outbound.clear_password", "1", "active", "")...)
 	if code != http.StatusSeeOther {
 		t.Fatalf("update: %d", code)
+	}
+	code, _, _ = admSubmit(admin, path, mbFields("name", "Help desk", "inbound.type", "imap", "inbound.host", "imap2.example.test",
+		"inbound.username", "support", "inbound.password", imapSecret, "outbound.host", "127.0.0.1", "outbound.port", "2525",
+		"outbound.tls", "none", "active", "")...)
+	if code != http.StatusSeeOther {
+		t.Fatalf("move with the password: %d", code)
 	}
 	mb, _ = e.Mailboxes.Get(ctx, id)
 	if mb.Name != "Help desk" || mb.IMAP.Host != "imap2.example.test" || !mb.IMAP.HasPassword || mb.SMTP.HasPassword || mb.SMTP.Port != 2525 || mb.Active {
@@ -258,6 +275,23 @@ func TestAdminMailboxOAuth(t *testing.T) {
 	if creds, _ = e.Mailboxes.Credentials(ctx, id); creds.OAuth.ClientID != "docket-app-2" || creds.OAuth.RefreshToken != refreshToken ||
 		creds.OAuth.ClientSecret != clientSecret {
 		t.Fatalf("an empty secret field changed the stored secret: %+v", creds.OAuth)
+	}
+
+	// The stored secrets go only where they were set for: another token
+	// endpoint needs both again, another IMAP server the refresh token.
+	code, body, _ = keep(admSubmit(admin, path, oauth("inbound.oauth.client_id", "docket-app-2",
+		"inbound.oauth.token_url", "https://evil.example.test/token", "inbound.oauth.client_secret", "", "inbound.oauth.refresh_token", "")...))
+	admExpect(t, "another token endpoint without the secrets", code, body, http.StatusUnprocessableEntity,
+		"Must be given again when the token URL changes.")
+	if strings.Count(body, "Must be given again when the token URL changes.") != 2 {
+		t.Error("both secrets must be asked for again")
+	}
+	code, body, _ = keep(admSubmit(admin, path, oauth("inbound.oauth.client_id", "docket-app-2", "inbound.host", "imap.evil.test",
+		"inbound.oauth.client_secret", "", "inbound.oauth.refresh_token", "")...))
+	admExpect(t, "another IMAP server without the refresh token", code, body, http.StatusUnprocessableEntity,
+		"Must be given again when the IMAP host, port, TLS or username changes.")
+	if creds, _ = e.Mailboxes.Credentials(ctx, id); creds.OAuth.TokenURL != "https://login.example.test/token" || creds.IMAP.Host != "imap.example.test" {
+		t.Fatalf("a refused form moved the secrets: %+v %s", creds.OAuth, creds.IMAP.Host)
 	}
 
 	// A refused update shows the error and the stored-secret notes, no secret.

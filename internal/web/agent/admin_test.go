@@ -168,15 +168,25 @@ func TestAdminUsers(t *testing.T) {
 			t.Fatalf("created user: %+v %v", kim, err)
 		}
 
-		// With a password and an organization, straight back to the list.
-		code, _, h = admSubmit(b, "/admin/users/new", "email", "lee@example.test", "name", "Lee", "role", "requester",
+		// Requesters get no password: they do not sign in yet.
+		code, body, _ = admSubmit(b, "/admin/users/new", "email", "lee@example.test", "name", "Lee", "role", "requester",
 			"organization", "Acme", "password", "long enough pass", "password2", "long enough pass")
+		admExpect(t, "requester with a password", code, body, 422, "Requesters do not sign in with a password yet")
+
+		// A requester with an organization, straight back to the list.
+		code, _, h = admSubmit(b, "/admin/users/new", "email", "lee@example.test", "name", "Lee", "role", "requester",
+			"organization", "Acme")
 		if code != http.StatusSeeOther || h.Get("Location") != "/admin/users" {
-			t.Fatalf("create with password: %d %s", code, h.Get("Location"))
+			t.Fatalf("create requester: %d %s", code, h.Get("Location"))
 		}
 		lee, err := e.Users.ByEmail(ctx, "lee@example.test")
-		if err != nil || lee.Organization != "Acme" || lee.Role != user.RoleRequester || password.Verify(ctx, lee.PasswordHash, "long enough pass") != nil {
+		if err != nil || lee.Organization != "Acme" || lee.Role != user.RoleRequester || lee.PasswordHash != "" {
 			t.Fatalf("created requester: %+v %v", lee, err)
+		}
+		code, body, _ = b.get("/admin/users/" + strconv.FormatInt(lee.ID, 10))
+		admExpect(t, "a requester's page", code, body, 200, `id="requester-password"`)
+		if strings.Contains(body, `id="u-password"`) {
+			t.Error("a requester's page offers a password")
 		}
 
 		// Validation errors re-render the form with field messages.
@@ -213,6 +223,19 @@ func TestAdminUsers(t *testing.T) {
 		// Admins cannot lock themselves out.
 		code, body, _ = admSubmit(b, "/admin/users/"+strconv.FormatInt(me.ID, 10), "email", me.Email, "name", me.Name, "role", "admin")
 		admExpect(t, "self-deactivation", code, body, http.StatusConflict, "You cannot demote or deactivate yourself.")
+		// Nor set their own password here: that takes the current one, on
+		// the profile.
+		code, body, _ = b.get("/admin/users/" + strconv.FormatInt(me.ID, 10))
+		admExpect(t, "own user page", code, body, 200, `id="own-password"`)
+		if strings.Contains(body, `id="u-password"`) {
+			t.Error("the admin's own page offers to set their password without the current one")
+		}
+		code, body, _ = admSubmit(b, "/admin/users/"+strconv.FormatInt(me.ID, 10), "email", me.Email, "name", me.Name, "role", "admin",
+			"active", "1", "password", "taken over at last", "password2", "taken over at last")
+		admExpect(t, "own password on the admin page", code, body, 422, "Change your own password on your profile")
+		if u, _ := e.Users.Get(ctx, me.ID); password.Verify(ctx, u.PasswordHash, "taken over at last") == nil {
+			t.Error("the admin page changed the admin's own password")
+		}
 
 		// The list filters, and shows team memberships.
 		team := "Network"

@@ -84,6 +84,9 @@ type adminUserPage struct {
 	Errors map[string]string
 	// NoPassword: this agent cannot sign in until an admin sets a password.
 	NoPassword bool
+	// Self: the admin is editing their own user, whose password they
+	// change on their profile (with the current one).
+	Self bool
 }
 
 type userForm struct {
@@ -109,6 +112,7 @@ func (a *Agent) renderUserForm(w http.ResponseWriter, r *http.Request, rq *reque
 		p.Errors = map[string]string{}
 	}
 	title := "New user"
+	p.Self = p.U != nil && p.U.ID == rq.actor.ID
 	if p.U != nil {
 		title = "Edit " + p.U.Email
 		// The template has no use for the hash; keep it off the page.
@@ -192,6 +196,9 @@ func (a *Agent) adminUpdateUser(w http.ResponseWriter, r *http.Request, rq *requ
 		if pw != r.PostFormValue("password2") {
 			errs["password2"] = "The passwords do not match."
 		}
+		if id == rq.actor.ID {
+			errs["password"] = "Change your own password on your profile, where it asks for the current one."
+		}
 	}
 	status := http.StatusUnprocessableEntity
 	if len(errs) == 0 {
@@ -202,9 +209,6 @@ func (a *Agent) adminUpdateUser(w http.ResponseWriter, r *http.Request, rq *requ
 			case old.Active && !u.Active:
 				err = a.Auth.EndUserSessions(ctx, id, "")
 				msg = "Deactivated " + u.Email + " and signed them out."
-			case p.Password != nil && id == rq.actor.ID:
-				err = a.Auth.EndUserSessions(ctx, id, rq.session.ID)
-				msg = "Saved your new password; your other sessions are signed out."
 			case p.Password != nil:
 				err = a.Auth.EndUserSessions(ctx, id, "")
 				msg = "Saved " + u.Email + " with a new password and signed them out."

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
@@ -62,6 +64,7 @@ type Agent struct {
 	signins   *web.Limiter // per client address
 	csrfGuard *http.CrossOriginProtection
 	presence  *presence
+	access    *accessWatch
 	counts    *counts
 }
 
@@ -76,12 +79,15 @@ func New(d Deps) (*Agent, error) {
 		return nil, err
 	}
 	a := &Agent{Deps: d, tmpl: t, assets: as, signins: web.NewLimiter(0.2, 10), csrfGuard: http.NewCrossOriginProtection(),
-		presence: newPresence(), counts: newCounts()}
+		presence: newPresence(), access: newAccessWatch(), counts: newCounts()}
 	if d.Bus != nil {
 		a.watchCounts()
 	}
 	if d.Pump != nil {
-		d.Pump.OnBroadcast(a.presenceBroadcast)
+		d.Pump.OnBroadcast(a.broadcast)
+	}
+	if d.Auth != nil {
+		d.Auth.OnSessionsEnded(a.sessionsEnded)
 	}
 	return a, nil
 }
@@ -223,16 +229,40 @@ func (a *Agent) takeFlash(w http.ResponseWriter, r *http.Request) string {
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secure()})
 	msg, _ := url.QueryUnescape(c.Value)
-	if len(msg) > 200 {
-		msg = msg[:200]
+	if len(msg) > 400 {
+		msg = msg[:400]
 	}
 	return msg
 }
 
-// safeNext keeps redirects after sign-in on this site.
+// safeNext keeps redirects (after sign-in, after a bulk action) on this
+// site: it returns next as a path on this server, with its query, or "/"
+// when next is anything else. Browsers drop tabs and newlines from a URL
+// and read "\" as "/", so "/\t/evil.test" or "/\evil.test" would leave the
+// site although they start with one slash: a next with a control
+// character, a space or a backslash is refused outright, and what is
+// returned is rebuilt from the parsed URL, so the browser reads what was
+// checked.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || len(next) > 2048 {
 		return "/"
 	}
-	return next
+	for _, r := range next {
+		if r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) || r == utf8.RuneError {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	out := u.EscapedPath()
+	if strings.HasPrefix(out, "//") || !strings.HasPrefix(out, "/") {
+		return "/"
+	}
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }

@@ -24,6 +24,9 @@ type browser struct {
 	base string
 	c    *http.Client
 	csrf string
+	// xff, when set, is sent as X-Forwarded-For (for servers that trust
+	// the loopback proxy).
+	xff string
 }
 
 func newBrowser(t *testing.T, base string) *browser {
@@ -37,7 +40,11 @@ var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 func (b *browser) get(path string) (int, string, http.Header) {
 	b.t.Helper()
-	resp, err := b.c.Get(b.base + path)
+	req, _ := http.NewRequest("GET", b.base+path, nil)
+	if b.xff != "" {
+		req.Header.Set("X-Forwarded-For", b.xff)
+	}
+	resp, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -53,6 +60,9 @@ func (b *browser) post(path string, form url.Values) (int, string, http.Header) 
 	b.t.Helper()
 	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if b.xff != "" {
+		req.Header.Set("X-Forwarded-For", b.xff)
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
@@ -100,8 +110,22 @@ func TestFirstRunSetupWorksOnce(t *testing.T) {
 	}
 	form.Set("password2", "correct horse battery")
 	code, _, h := b.post("/setup/"+token, form)
-	if code != 303 || h.Get("Location") != "/" {
+	if code != 303 || h.Get("Location") != "/welcome" {
 		t.Fatalf("setup: %d %s", code, h.Get("Location"))
+	}
+	if !strings.Contains(strings.Join(h.Values("Set-Cookie"), "\n"), "docket_device=") {
+		t.Error("the first admin's browser got no device token: guesses elsewhere could slow them down")
+	}
+	// The first page offers the next steps, none done yet.
+	code, body, _ := b.get("/welcome")
+	for _, want := range []string{`id="welcome"`, `id="step-agents"`, `href="/admin/users/new"`, `id="step-mailbox"`,
+		`href="/admin/mailboxes/new"`, "first admin"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Fatalf("welcome page: %d, no %s", code, want)
+		}
+	}
+	if strings.Contains(body, `class="done"`) {
+		t.Error("a step is marked done on a fresh Docket")
 	}
 	if code, body, _ := b.get("/tickets?view=mine"); code != 200 || !strings.Contains(body, "Ada") {
 		t.Fatalf("not signed in after setup: %d", code)
@@ -111,8 +135,20 @@ func TestFirstRunSetupWorksOnce(t *testing.T) {
 		t.Fatalf("first user: %+v %v", u, err)
 	}
 	form.Set("email", "eve@example.test")
-	if code, _, _ := newBrowser(t, env.URL).post("/setup/"+token, form); code != http.StatusGone {
-		t.Fatalf("second use of the setup link: %d, want 410", code)
+	if code, body, _ := newBrowser(t, env.URL).post("/setup/"+token, form); code != http.StatusGone || !strings.Contains(body, `href="/login"`) {
+		t.Fatalf("second use of the setup link: %d, want 410 pointing to sign-in", code)
+	}
+	// Opening the used link says so, and points to sign-in.
+	if code, body, _ := newBrowser(t, env.URL).get("/setup/" + token); code != http.StatusGone || !strings.Contains(body, `id="setup-used"`) ||
+		!strings.Contains(body, "has been used") || !strings.Contains(body, `href="/login"`) {
+		t.Fatalf("the used setup link: %d, want 410 saying it was used, with a link to sign in", code)
+	}
+	// Steps are marked once done.
+	if _, err := s.Users.Create(context.Background(), apptest.Setup, user.NewUser{Email: "kim@example.test", Name: "Kim", Role: user.RoleAgent}); err != nil {
+		t.Fatal(err)
+	}
+	if _, body, _ := b.get("/welcome"); !strings.Contains(body, `id="step-agents" class="done"`) || strings.Contains(body, `id="step-mailbox" class="done"`) {
+		t.Error("the welcome page does not mark the agents step done (and only it)")
 	}
 	if token2, _ := s.Auth.SetupToken(context.Background()); token2 != "" {
 		t.Fatal("a setup token is issued although a user exists")
@@ -172,12 +208,29 @@ func TestSignInLockout(t *testing.T) {
 
 func TestRequestersCannotEnter(t *testing.T) {
 	e := apptest.Server(t, apptest.DB(t, db.SQLite))
-	if _, err := e.Users.Create(context.Background(), apptest.Setup, user.NewUser{Email: "req@example.test", Role: user.RoleRequester, Password: "correct horse battery"}); err != nil {
+	ctx := context.Background()
+	// Requesters get no password any more; one from before has one still:
+	// an agent with a password who became a requester.
+	u, err := e.Users.Create(ctx, apptest.Setup, user.NewUser{Email: "req@example.test", Role: user.RoleAgent, Password: "correct horse battery"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	code, body, _ := newBrowser(t, e.URL).post("/login", url.Values{"email": {"req@example.test"}, "password": {"correct horse battery"}})
+	requester := user.RoleRequester
+	if _, err := e.Users.Update(ctx, apptest.Setup, u.ID, user.Patch{Role: &requester}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, e.URL)
+	code, body, _ := b.post("/login", url.Values{"email": {"req@example.test"}, "password": {"wrong horse battery"}})
 	if code != 401 || !strings.Contains(body, "The email or password is wrong.") {
-		t.Fatalf("requester sign-in to the workspace: %d", code)
+		t.Fatalf("requester with a wrong password: %d", code)
+	}
+	// The right password: say plainly where requesters stand.
+	code, body, h := b.post("/login", url.Values{"email": {"req@example.test"}, "password": {"correct horse battery"}})
+	if code != 403 || !strings.Contains(body, "Requesters do not sign in to Docket yet") || h.Get("Set-Cookie") != "" {
+		t.Fatalf("requester sign-in to the workspace: %d %q", code, h.Get("Set-Cookie"))
+	}
+	if code, _, _ := b.get("/tickets?view=open"); code != 303 {
+		t.Fatalf("a requester got into the workspace: %d", code)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/docket/docket/internal/skipnote"
 )
 
 // The browser tests drive the workspace in headless Chromium. They run with
@@ -42,7 +44,8 @@ func chromiumPath(t *testing.T) string {
 	if required {
 		t.Fatal(msg + " (DOCKET_TEST_CHROMIUM=require)")
 	}
-	t.Skip(msg)
+	skipnote.Skip(t, "browser tests", "no Chromium found",
+		"install the Debian package chromium or set DOCKET_TEST_CHROMIUM_PATH; DOCKET_TEST_CHROMIUM=require makes this a failure")
 	return ""
 }
 

@@ -2,7 +2,6 @@ package agent_test
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,9 +38,14 @@ func TestBrowserFirstRunSetup(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#password"), e2ePassword),
 		chromedp.SendKeys(chromedp.CSS("#password2"), e2ePassword),
 		chromedp.Submit(chromedp.CSS("#setup")),
-		chromedp.WaitVisible(chromedp.CSS("#queue")))
-	if loc := a.location(t); loc != "/tickets?view=mine" {
-		t.Errorf("after setup the page is %s, want the queue /tickets?view=mine", loc)
+		chromedp.WaitVisible(chromedp.CSS("#welcome")))
+	if loc := a.location(t); loc != "/welcome" {
+		t.Errorf("after setup the page is %s, want the next steps at /welcome", loc)
+	}
+	for _, step := range []string{"#step-agents", "#step-mailbox"} {
+		if s := a.text(t, step); s == "" {
+			t.Errorf("the first page does not offer %s", step)
+		}
 	}
 	if who := a.text(t, ".who"); who != "Ada Admin" {
 		t.Errorf("signed in as %q", who)
@@ -50,16 +54,13 @@ func TestBrowserFirstRunSetup(t *testing.T) {
 		t.Errorf("flash = %q", flash)
 	}
 	a.sameOrigin(t)
+	a.do(t, "to the tickets", chromedp.Click(chromedp.CSS("#to-tickets")), chromedp.WaitVisible(chromedp.CSS("#queue")))
 	a.noConsoleErrors(t)
-	// The link works once.
-	resp, err := http.Get(e.URL + "/setup/" + token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("setup link after use: %d, want 404", resp.StatusCode)
-	}
+	// The link works once; then it says so and leads to sign-in.
+	u := c.tab("someone", e.URL)
+	u.do(t, "open the used link", chromedp.Navigate(e.URL+"/setup/"+token), chromedp.WaitVisible(chromedp.CSS("#setup-used")))
+	u.do(t, "follow it to sign in", chromedp.Click(chromedp.CSS("#to-signin")), chromedp.WaitVisible(chromedp.CSS("#signin")))
+	u.noConsoleErrors(t, "status of 410")
 }
 
 // e2eEnv is a server with two agents who can sign in.

@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -139,15 +141,119 @@ type presenceBeat struct {
 	Leaving  bool   `json:"l,omitempty"`
 }
 
-func (a *Agent) presenceBroadcast(channel string, payload []byte) {
-	if channel != presenceChannel {
-		return
+// broadcast receives what any instance broadcast: presence heartbeats,
+// and the users whose sessions ended.
+func (a *Agent) broadcast(channel string, payload []byte) {
+	switch channel {
+	case presenceChannel:
+		a.presenceBroadcast(payload)
+	case sessionsChannel:
+		var m sessionsEndedMsg
+		if json.Unmarshal(payload, &m) == nil && m.User != 0 {
+			a.access.notify(m.User)
+		}
 	}
+}
+
+func (a *Agent) presenceBroadcast(payload []byte) {
 	var b presenceBeat
 	if json.Unmarshal(payload, &b) != nil || b.Ticket == 0 || b.User == 0 {
 		return
 	}
 	a.presence.set(b.Ticket, b.User, b.Name, b.Replying, b.Leaving)
+}
+
+const sessionsChannel = "sessions"
+
+// sessionsEndedMsg tells every instance that sessions of a user ended.
+type sessionsEndedMsg struct {
+	User int64 `json:"u"`
+}
+
+// sessionsEnded is told by the auth service that sessions of a user ended
+// (sign-out, password change, deactivation): the live streams of that
+// user, on every instance, re-check their sessions at once.
+func (a *Agent) sessionsEnded(ctx context.Context, userID int64) {
+	// This instance's streams at once, whether or not its own broadcasts
+	// come back to it (a re-check too many costs one query).
+	a.access.notify(userID)
+	if a.Pump == nil {
+		return
+	}
+	b, _ := json.Marshal(sessionsEndedMsg{User: userID})
+	if err := a.Pump.Broadcast(context.WithoutCancel(ctx), sessionsChannel, b); err != nil {
+		// Other instances' streams notice within a ping.
+		a.Log.WarnContext(ctx, "broadcast ended sessions", "user_id", userID, "err", err)
+	}
+}
+
+// accessWatch wakes the live streams of a user to re-check their session
+// and rights. A wake-up is never lost: each stream has a pending flag (a
+// channel of one), and one re-check covers any number of wake-ups.
+type accessWatch struct {
+	mu   sync.Mutex
+	subs map[int64]map[chan struct{}]struct{} // user id → streams
+}
+
+func newAccessWatch() *accessWatch {
+	return &accessWatch{subs: map[int64]map[chan struct{}]struct{}{}}
+}
+
+func (w *accessWatch) subscribe(userID int64) chan struct{} {
+	c := make(chan struct{}, 1)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.subs[userID] == nil {
+		w.subs[userID] = map[chan struct{}]struct{}{}
+	}
+	w.subs[userID][c] = struct{}{}
+	return c
+}
+
+func (w *accessWatch) unsubscribe(userID int64, c chan struct{}) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.subs[userID], c)
+	if len(w.subs[userID]) == 0 {
+		delete(w.subs, userID)
+	}
+}
+
+func (w *accessWatch) notify(userID int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for c := range w.subs[userID] {
+		select {
+		case c <- struct{}{}:
+		default: // a re-check is pending already
+		}
+	}
+}
+
+// stillEntitled re-checks the session a live stream was opened with. It
+// reports false when the session ended (signed out, expired, its person
+// deactivated) or its person lost a right the stream was opened with (a
+// team, their role): the stream then closes, and the browser's reconnection
+// is refused or opens a stream with the rights as they are now. Rights
+// gained are taken on in place.
+func (a *Agent) stillEntitled(ctx context.Context, rq *request) bool {
+	now, err := a.Auth.CheckSession(ctx, rq.session.ID)
+	if err != nil {
+		if !errors.Is(err, fault.ErrUnauthorized) && ctx.Err() == nil {
+			a.Log.WarnContext(ctx, "re-check live stream session", "user_id", rq.actor.ID, "err", err)
+		}
+		return false
+	}
+	if now.Role != rq.actor.Role {
+		return false
+	}
+	for _, t := range rq.actor.TeamIDs {
+		if !now.InTeam(t) {
+			return false
+		}
+	}
+	rq.actor = now
+	return true
 }
 
 // liveEvent is what the page script receives.
@@ -183,6 +289,12 @@ func (a *Agent) events(w http.ResponseWriter, r *http.Request, rq *request) erro
 	defer sub.Close()
 	pres := a.presence.subscribe()
 	defer a.presence.unsubscribe(pres)
+	// Signing out, deactivation and leaving a team end the stream at once:
+	// a wake-up from access, or an event about this person on the bus,
+	// makes it re-check its session; every ping does too, in case a
+	// wake-up from another instance was lost.
+	recheck := a.access.subscribe(rq.actor.ID)
+	defer a.access.unsubscribe(rq.actor.ID, recheck)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -227,7 +339,14 @@ func (a *Agent) events(w http.ResponseWriter, r *http.Request, rq *request) erro
 			return nil
 		case <-a.stopping():
 			return nil
+		case <-recheck:
+			if !a.stillEntitled(r.Context(), rq) {
+				return nil
+			}
 		case <-ping.C:
+			if !a.stillEntitled(r.Context(), rq) {
+				return nil
+			}
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
 				return nil
 			}
@@ -241,6 +360,13 @@ func (a *Agent) events(w http.ResponseWriter, r *http.Request, rq *request) erro
 				}
 			}
 		case e := <-sub.C:
+			if e.Number == 0 {
+				// A change to someone's user record or teams.
+				if e.UserID == rq.actor.ID && !a.stillEntitled(r.Context(), rq) {
+					return nil
+				}
+				continue
+			}
 			if !a.visible(r, rq, e) {
 				continue
 			}

@@ -26,7 +26,8 @@ type liveEvent struct {
 	} `json:"viewers"`
 }
 
-// stream opens the live event stream and delivers its events on a channel.
+// stream opens the live event stream and delivers its events on a
+// channel, which is closed when the server ends the stream.
 func stream(t *testing.T, b *browser, path string) <-chan liveEvent {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -41,6 +42,7 @@ func stream(t *testing.T, b *browser, path string) <-chan liveEvent {
 	}
 	out := make(chan liveEvent, 32)
 	go func() {
+		defer close(out)
 		defer resp.Body.Close()
 		sc := bufio.NewScanner(resp.Body)
 		for sc.Scan() {
@@ -60,7 +62,10 @@ func waitFor(t *testing.T, c <-chan liveEvent, match func(liveEvent) bool) liveE
 	deadline := time.After(5 * time.Second)
 	for {
 		select {
-		case e := <-c:
+		case e, open := <-c:
+			if !open {
+				t.Fatal("the live stream ended before the expected event")
+			}
 			if match(e) {
 				return e
 			}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/fault"
-	"github.com/docket/docket/internal/password"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
 )
@@ -91,27 +90,26 @@ func (a *Agent) changePassword(w http.ResponseWriter, r *http.Request, rq *reque
 		errs["current"] = "Enter your current password."
 	}
 	if len(errs) == 0 {
-		// Guessing the current password from a stolen session is as
-		// throttled as guessing it at sign-in.
+		// Each try hashes twice: bound them per address as at sign-in.
 		if ok, wait := a.signins.Allow(web.ClientIP(r)); !ok {
 			w.Header().Set("Retry-After", web.Seconds(wait))
 			return &web.StatusError{Status: http.StatusTooManyRequests,
 				Detail: "Too many attempts. Try again in " + wait.Round(time.Second).String() + "."}
 		}
-		u, err := a.Users.Get(ctx, rq.actor.ID)
-		if err != nil {
+		// Guessing the current password from a stolen session is as
+		// throttled as guessing it at sign-in.
+		gerr := a.Auth.GuardPassword(ctx, rq.actor.Email, web.ClientIP(r), a.deviceToken(r), func() error {
+			_, err := a.Users.Update(ctx, rq.actor, rq.actor.ID, user.Patch{Password: &pw, CurrentPassword: &cur})
 			return err
+		})
+		var locked *auth.LockedError
+		if errors.As(gerr, &locked) {
+			wait := max(time.Until(locked.Until).Round(time.Second), time.Second)
+			w.Header().Set("Retry-After", web.Seconds(wait))
+			return &web.StatusError{Status: http.StatusTooManyRequests,
+				Detail: "Too many wrong passwords. Try again in " + wait.String() + "."}
 		}
-		if err := password.Verify(ctx, u.PasswordHash, cur); err != nil {
-			if !errors.Is(err, password.ErrMismatch) {
-				return err
-			}
-			errs["current"] = "This is not your current password."
-		}
-	}
-	if len(errs) == 0 {
-		_, err := a.Users.Update(ctx, rq.actor, rq.actor.ID, user.Patch{Password: &pw})
-		if err == nil {
+		if gerr == nil {
 			if err := a.Auth.EndUserSessions(ctx, rq.actor.ID, rq.session.ID); err != nil {
 				return err
 			}
@@ -119,8 +117,10 @@ func (a *Agent) changePassword(w http.ResponseWriter, r *http.Request, rq *reque
 			http.Redirect(w, r, "/profile", http.StatusSeeOther)
 			return nil
 		}
-		if !fieldErrors(err, errs) {
-			return err
+		if errors.Is(gerr, user.ErrWrongPassword) {
+			errs["current"] = "This is not your current password."
+		} else if !fieldErrors(gerr, errs) {
+			return gerr
 		}
 	}
 	return a.renderProfile(w, r, rq, http.StatusUnprocessableEntity, profilePage{Errors: errs})

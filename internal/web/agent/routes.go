@@ -16,6 +16,7 @@ func (a *Agent) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /logout", a.page(a.signout))
 
 	mux.Handle("GET /{$}", a.page(a.home))
+	mux.Handle("GET /welcome", a.page(a.welcome))
 	mux.Handle("GET /tickets", a.page(a.queue))
 	mux.Handle("POST /tickets/bulk", a.page(a.bulk))
 	mux.Handle("GET /canned", a.page(a.cannedList))

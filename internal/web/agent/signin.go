@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -42,15 +44,20 @@ func (a *Agent) signin(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Retry-After", web.Seconds(wait))
 		return a.tmpl.render(w, http.StatusTooManyRequests, "signin", page)
 	}
-	secret, _, err := a.Auth.SignIn(r.Context(), email, pw, r.UserAgent(), web.ClientIP(r))
+	in := auth.SignInRequest{Email: email, Password: pw, UserAgent: r.UserAgent(), IP: web.ClientIP(r), Device: a.deviceToken(r)}
+	done, err := a.Auth.SignIn(r.Context(), in)
 	if err != nil {
 		var locked *auth.LockedError
 		switch {
 		case errors.As(err, &locked):
-			wait := time.Until(locked.Until).Round(time.Second)
-			page.Error = "Too many failed sign-ins for this address. Try again in " + wait.String() + "."
+			wait := max(time.Until(locked.Until).Round(time.Second), time.Second)
+			page.Error = "Too many failed sign-ins: sign-in for this account is slowed down here. Try again in " + wait.String() + "."
 			w.Header().Set("Retry-After", web.Seconds(wait))
 			return a.tmpl.render(w, http.StatusTooManyRequests, "signin", page)
+		case errors.Is(err, auth.ErrRequester):
+			page.Error = "This sign-in is for agents and admins. Requesters do not sign in to Docket yet: " +
+				"follow your requests by email, and reply to those emails to add to them."
+			return a.tmpl.render(w, http.StatusForbidden, "signin", page)
 		case errors.Is(err, fault.ErrUnauthorized):
 			// One message whether or not the account exists.
 			page.Error = "The email or password is wrong."
@@ -58,9 +65,42 @@ func (a *Agent) signin(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	a.setSessionCookie(w, secret)
+	a.setSessionCookie(w, done.Secret)
+	a.setDeviceCookie(w, done.Device)
+	if done.Slowed != nil {
+		a.flash(w, a.slowedMessage(r.Context(), done.Session.UserID, done.Slowed))
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
+}
+
+// setDeviceCookie keeps a browser's device token (see auth.DeviceToken).
+func (a *Agent) setDeviceCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: auth.DeviceCookie, Value: token, Path: "/", HttpOnly: true, Secure: a.secure(),
+		SameSite: http.SameSiteLaxMode, MaxAge: int(auth.DeviceMaxAge / time.Second)})
+}
+
+// deviceToken is the browser's device token from an earlier sign-in:
+// with it, failed sign-ins elsewhere do not slow this browser down.
+func (a *Agent) deviceToken(r *http.Request) string {
+	if c, err := r.Cookie(auth.DeviceCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// slowedMessage tells a person who just signed in that sign-ins to their
+// account were slowed down meanwhile, in their time zone.
+func (a *Agent) slowedMessage(ctx context.Context, userID int64, n *auth.SlowedNotice) string {
+	loc := time.UTC
+	if u, err := a.Users.Get(ctx, userID); err == nil && u.Timezone != "" {
+		if l, err := time.LoadLocation(u.Timezone); err == nil {
+			loc = l
+		}
+	}
+	return fmt.Sprintf("Since you last signed in, %d wrong passwords were tried for your account, so sign-ins were "+
+		"slowed down; the last try came from %s on %s. If that was not you, nobody got in; consider a stronger password.",
+		n.Failures, n.LastAddress, n.Last.In(loc).Format("2 Jan 15:04 MST"))
 }
 
 func (a *Agent) signout(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -84,9 +124,22 @@ type setupPage struct {
 func (a *Agent) setupForm(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
 	if !a.Auth.SetupValid(r.Context(), token) {
-		return &web.StatusError{Status: http.StatusNotFound, Detail: "This setup link is not valid any more."}
+		n, err := a.Users.Count(r.Context())
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return a.setupUsed(w)
+		}
+		return &web.StatusError{Status: http.StatusNotFound, Detail: "This setup link is not valid."}
 	}
 	return a.tmpl.render(w, http.StatusOK, "setup", setupPage{Layout: Layout{Title: "Welcome to Docket"}, Token: token})
+}
+
+// setupUsed answers a setup link once Docket has users: it worked once,
+// and whoever follows it now wants to sign in.
+func (a *Agent) setupUsed(w http.ResponseWriter) error {
+	return a.tmpl.render(w, http.StatusGone, "setup_used", Layout{Title: "Docket is set up"})
 }
 
 func (a *Agent) setup(w http.ResponseWriter, r *http.Request) error {
@@ -110,13 +163,18 @@ func (a *Agent) setup(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
+			device, err := a.Auth.DeviceToken(u.ID)
+			if err != nil {
+				return err
+			}
 			a.setSessionCookie(w, secret)
+			a.setDeviceCookie(w, device)
 			a.flash(w, "Welcome! You are the first admin of this Docket.")
-			http.Redirect(w, r, "/", http.StatusSeeOther)
+			http.Redirect(w, r, "/welcome", http.StatusSeeOther)
 			return nil
 		}
 		if errors.Is(err, fault.ErrConflict) {
-			return &web.StatusError{Status: http.StatusGone, Detail: "This setup link has been used already; sign in instead."}
+			return a.setupUsed(w)
 		}
 		if !fieldErrors(err, page.Errors) {
 			return err

@@ -2,11 +2,16 @@ package api_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/docket/docket/client"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/ticket"
 )
 
 func TestIdempotencyKey(t *testing.T) {
@@ -142,5 +147,47 @@ func TestIdempotencyKey(t *testing.T) {
 			_, err := f.admin.CreateTicket(ctx, in, client.WithIdempotencyKey(string(long)))
 			wantStatus(t, err, http.StatusBadRequest)
 		})
+	})
+}
+
+// TestIdempotencyNeverReplaysA5xx: a request that failed on the server's
+// side is not stored under its key; the retry runs it again, and only its
+// success is replayed.
+func TestIdempotencyNeverReplaysA5xx(t *testing.T) {
+	forEachDB(t, func(t *testing.T, f *fixture) {
+		ctx := t.Context()
+		var broken atomic.Bool
+		f.Tickets.OnWrite(func(_ context.Context, _ *db.Tx, w ticket.Write) error {
+			if broken.Load() && w.Ticket.Subject == "Flaky disk" {
+				return errors.New("the disk is full")
+			}
+			return nil
+		})
+		requester := uniqueEmail("flaky")
+		in := client.NewTicket{Subject: "Flaky disk", Body: "Try again.", Requester: &client.Contact{Email: requester}}
+		key := client.WithIdempotencyKey("flaky-1")
+
+		broken.Store(true)
+		for i := range 2 {
+			_, err := f.admin.CreateTicket(ctx, in, key)
+			if e := wantStatus(t, err, http.StatusInternalServerError); e.Header.Get("Idempotent-Replayed") != "" {
+				t.Fatalf("attempt %d: a stored 500 was replayed", i+1)
+			}
+		}
+		broken.Store(false)
+		var first, again client.Ticket
+		r1, err := f.admin.Do(ctx, http.MethodPost, "/api/v1/tickets", in, &first, key)
+		check(t, err)
+		if r1.Status != http.StatusCreated || r1.Header.Get("Idempotent-Replayed") != "" {
+			t.Fatalf("the retry after the failure: %d, replayed %q; want a fresh 201", r1.Status, r1.Header.Get("Idempotent-Replayed"))
+		}
+		r2, err := f.admin.Do(ctx, http.MethodPost, "/api/v1/tickets", in, &again, key)
+		check(t, err)
+		if r2.Header.Get("Idempotent-Replayed") != "true" || again.Number != first.Number {
+			t.Fatalf("the success is not what is replayed: %d %q", again.Number, r2.Header.Get("Idempotent-Replayed"))
+		}
+		if got := listNumbers(t, f.admin, client.TicketFilter{Requester: []string{requester}}); len(got) != 1 {
+			t.Fatalf("%d tickets for one key, want 1", len(got))
+		}
 	})
 }

@@ -76,7 +76,8 @@ func TestMailboxes(t *testing.T) {
 		port := ln.Addr().(*net.TCPAddr).Port
 		ln.Close()
 		if _, err := f.admin.Do(ctx, "PATCH", "/api/v1/mailboxes/"+strconv.FormatInt(mb.ID, 10),
-			map[string]any{"inbound": map[string]any{"port": port}, "outbound": map[string]any{"port": port}}, nil); err != nil {
+			map[string]any{"inbound": map[string]any{"port": port, "password": "imap-secret-1"},
+				"outbound": map[string]any{"port": port, "password": "smtp-secret-2"}}, nil); err != nil {
 			t.Fatal(err)
 		}
 		var res struct {
@@ -105,4 +106,50 @@ func toJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestMailboxPasswordFollowsTheServer: a stored password is sent only to
+// the server it was set for. Pointing a mailbox elsewhere (host, port, TLS
+// or username) needs the password again; otherwise an admin could send the
+// "write-only" password to a server of their own, in clear text over
+// tls: none, and read it there.
+func TestMailboxPasswordFollowsTheServer(t *testing.T) {
+	forEachDB(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		var mb struct {
+			ID int64 `json:"id"`
+		}
+		body := map[string]any{"address": "help@example.test",
+			"inbound":  map[string]any{"type": "imap", "host": "imap.example.test", "port": 993, "tls": "tls", "username": "help", "password": "imap-secret"},
+			"outbound": mbServer{Host: "smtp.example.test", Port: 587, TLS: "starttls", Username: "help", Password: "smtp-secret"}}
+		if _, err := f.admin.Do(ctx, "POST", "/api/v1/mailboxes", body, &mb); err != nil {
+			t.Fatal(err)
+		}
+		path := "/api/v1/mailboxes/" + strconv.FormatInt(mb.ID, 10)
+		for _, side := range []string{"inbound", "outbound"} {
+			for field, value := range map[string]any{"host": "evil.example.test", "port": 2525, "tls": "none", "username": "someone-else"} {
+				_, err := f.admin.Do(ctx, "PATCH", path, map[string]any{side: map[string]any{field: value}}, nil)
+				if client.FieldErrorFor(err, side+".password") == "" {
+					t.Errorf("changing %s.%s without the password: %v, want 422 on %s.password", side, field, err, side)
+				}
+			}
+		}
+		var got struct {
+			Inbound struct {
+				Host string `json:"host"`
+			} `json:"inbound"`
+		}
+		f.admin.Do(ctx, "GET", path, nil, &got)
+		if got.Inbound.Host != "imap.example.test" {
+			t.Fatalf("a refused change moved the mailbox to %s", got.Inbound.Host)
+		}
+		// Anything else changes without it; a move does with it.
+		if _, err := f.admin.Do(ctx, "PATCH", path, map[string]any{"name": "Help", "inbound": map[string]any{"folder": "Support"}}, nil); err != nil {
+			t.Fatalf("a change that sends the password nowhere new: %v", err)
+		}
+		if _, err := f.admin.Do(ctx, "PATCH", path, map[string]any{"inbound": map[string]any{"host": "imap2.example.test", "password": "imap-secret"},
+			"outbound": map[string]any{"tls": "tls", "port": 465, "password": "smtp-secret"}}, nil); err != nil {
+			t.Fatalf("a move with the passwords: %v", err)
+		}
+	})
 }

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -89,11 +91,13 @@ type userInput struct {
 	Organization *string `json:"organization"`
 	Active       *bool   `json:"active"`
 	Password     *string `json:"password"`
-	Phone        *string `json:"phone"`
-	Department   *string `json:"department"`
-	Location     *string `json:"location"`
-	Timezone     *string `json:"timezone"`
-	Signature    *string `json:"signature"`
+	// CurrentPassword must come with Password to change one's own.
+	CurrentPassword *string `json:"current_password"`
+	Phone           *string `json:"phone"`
+	Department      *string `json:"department"`
+	Location        *string `json:"location"`
+	Timezone        *string `json:"timezone"`
+	Signature       *string `json:"signature"`
 }
 
 func deref(p *string) string {
@@ -113,6 +117,9 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, actor *user.Act
 	}
 	if in.Active != nil && !*in.Active {
 		return fault.Field("active", "new users are active; deactivate them afterwards")
+	}
+	if in.CurrentPassword != nil {
+		return fault.Field("current_password", "is only for changing your own password")
 	}
 	role := user.Role(deref(in.Role))
 	if role == "" {
@@ -146,12 +153,32 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request, actor *user.Acto
 		in.Organization = &empty
 	}
 	p := user.Patch{Email: in.Email, Name: in.Name, Organization: in.Organization, Phone: in.Phone, Department: in.Department,
-		Location: in.Location, Timezone: in.Timezone, Signature: in.Signature, Active: in.Active, Password: in.Password}
+		Location: in.Location, Timezone: in.Timezone, Signature: in.Signature, Active: in.Active, Password: in.Password,
+		CurrentPassword: in.CurrentPassword}
 	if in.Role != nil {
 		role := user.Role(*in.Role)
 		p.Role = &role
 	}
-	u, err := a.Users.Update(r.Context(), actor, id, p)
+	if in.CurrentPassword != nil && in.Password == nil {
+		return fault.Field("current_password", "goes with password, to change your own")
+	}
+	var u *user.User
+	update := func() error {
+		u, err = a.Users.Update(r.Context(), actor, id, p)
+		return err
+	}
+	if p.Password != nil && id == actor.ID {
+		// A token changes its owner's password only with the current
+		// one, guessed no faster than at sign-in.
+		err = a.Auth.GuardPassword(r.Context(), actor.Email, web.ClientIP(r), "", update)
+	} else {
+		err = update()
+	}
+	var locked *auth.LockedError
+	if errors.As(err, &locked) {
+		return &web.StatusError{Status: http.StatusTooManyRequests, RetryAfter: max(time.Until(locked.Until), time.Second),
+			Detail: "Too many wrong passwords for this account; try again later."}
+	}
 	if err != nil {
 		return err
 	}

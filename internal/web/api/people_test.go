@@ -188,7 +188,8 @@ func TestUsers(t *testing.T) {
 			{"duplicate email other case", client.NewUser{Email: strings.ToUpper(email)}, "email"},
 			{"bad role", client.NewUser{Email: uniqueEmail("x"), Role: "king"}, "role"},
 			{"unknown organization", client.NewUser{Email: uniqueEmail("x"), Organization: "Nope"}, "organization"},
-			{"short password", client.NewUser{Email: uniqueEmail("x"), Password: "abc"}, "password"},
+			{"short password", client.NewUser{Email: uniqueEmail("x"), Role: "agent", Password: "abc"}, "password"},
+			{"requester password", client.NewUser{Email: uniqueEmail("x"), Password: "long enough password"}, "password"},
 			{"bad timezone", client.NewUser{Email: uniqueEmail("x"), Timezone: "Nowhere/City"}, "timezone"},
 			{"long name", client.NewUser{Email: uniqueEmail("x"), Name: strings.Repeat("n", 1000)}, "name"},
 		}
