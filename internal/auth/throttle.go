@@ -38,9 +38,10 @@ import (
 // answers do not tell which accounts exist. A failure is forgotten after
 // failureMemory without another one; a successful sign-in clears its own
 // key (never the any-address one, which only time clears). When sign-ins
-// to an existing account are slowed down the person is told the next time
-// they sign in, and a user.signin_slowed event records it (the audit log;
-// the event is also what an email to the person will be sent from).
+// to the account of an agent or admin are slowed down the person is told
+// the next time they sign in, and a user.signin_slowed event records it:
+// the audit log; in the same transaction the OnSignInSlowed hooks queue the
+// email to the person (see mail.SignInAlertMail).
 const (
 	FreeFailures        = 5
 	AccountFreeFailures = 20
@@ -185,6 +186,9 @@ func (s *Service) clearFailures(ctx context.Context, keys []throttleKey) error {
 // sees when they next sign in, and (at most once per alertEvery) the
 // signin_slowed event.
 func (s *Service) noteSlowed(ctx context.Context, u *user.User, ip, scope string, failures int, now time.Time) error {
+	if u.Role == user.RoleRequester {
+		return nil // they do not sign in: nobody to tell
+	}
 	return s.db.WithTx(ctx, func(tx *db.Tx) error {
 		var notified int64
 		if err := tx.QueryRowContext(ctx, s.q.Get("note-signin-alert"), u.ID, now.UnixMicro(), ip, failures).Scan(&failures,
@@ -197,10 +201,35 @@ func (s *Service) noteSlowed(ctx context.Context, u *user.User, ip, scope string
 		if _, err := tx.ExecContext(ctx, s.q.Get("signin-alert-notified"), u.ID, now.UnixMicro()); err != nil {
 			return err
 		}
-		_, err := s.events.Append(ctx, tx, EventSignInSlowed, event.Actor{Type: event.ActorSystem, Name: "Sign-in throttle"},
-			"user", u.ID, 0, map[string]any{"email": u.Email, "address": ip, "scope": scope, "failures": failures})
-		return err
+		if _, err := s.events.Append(ctx, tx, EventSignInSlowed, event.Actor{Type: event.ActorSystem, Name: "Sign-in throttle"},
+			"user", u.ID, 0, map[string]any{"email": u.Email, "address": ip, "scope": scope, "failures": failures}); err != nil {
+			return err
+		}
+		for _, fn := range s.slowed {
+			if err := fn(ctx, tx, SlowedAlert{User: u, Address: ip, Failures: failures, At: now}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+}
+
+// SlowedAlert says that sign-ins to User's account were slowed down after
+// at least Failures wrong passwords, the last from Address at At.
+type SlowedAlert struct {
+	User     *user.User
+	Address  string
+	Failures int
+	At       time.Time
+}
+
+// OnSignInSlowed registers fn to run in the transaction that records that
+// sign-ins to an agent's or admin's account are being slowed down (at most
+// once a day per account, with its user.signin_slowed event): the place to
+// queue an email telling the person. An error from fn rolls the record
+// back. Register before serving.
+func (s *Service) OnSignInSlowed(fn func(ctx context.Context, tx *db.Tx, a SlowedAlert) error) {
+	s.slowed = append(s.slowed, fn)
 }
 
 // SlowedNotice tells a person who just signed in that sign-ins to their

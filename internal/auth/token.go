@@ -67,6 +67,8 @@ type Service struct {
 	ended []func(ctx context.Context, userID int64)
 	// now is the clock of sessions and sign-in throttling (tests move it).
 	now func() time.Time
+	// slowed are told when sign-ins to an account are slowed down.
+	slowed []func(ctx context.Context, tx *db.Tx, a SlowedAlert) error
 }
 
 // New returns a Service recording token changes in events.
