@@ -31,17 +31,24 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st != nil {
 		return st, nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st := c.m[query]; st != nil {
-		return st, nil
-	}
-	if len(c.m) >= maxCachedStmts {
+	c.mu.RLock()
+	full := len(c.m) >= maxCachedStmts
+	c.mu.RUnlock()
+	if full {
 		return nil, nil
 	}
+	// Prepare without holding the lock: on SQLite preparing waits for the
+	// single writer connection, and the transaction holding it may need
+	// the lock (peek) to finish — holding it here would deadlock.
 	st, err := c.pool.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[query]; old != nil {
+		st.Close() // another caller prepared it meanwhile
+		return old, nil
 	}
 	c.m[query] = st
 	return st, nil

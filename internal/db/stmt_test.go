@@ -1,0 +1,49 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/docket/docket/internal/db"
+)
+
+// A statement prepared for the first time while a write transaction holds
+// SQLite's single writer connection must not block that transaction's own
+// statements: the transaction finishes, then the statement runs.
+func TestPreparingDoesNotBlockTheOpenTransaction(t *testing.T) {
+	ctx := context.Background()
+	d, err := db.Open(ctx, db.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.W.ExecContext(ctx, `CREATE TABLE c (n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	cached := `INSERT INTO c (n) VALUES (1)`
+	if _, err := d.W.ExecContext(ctx, cached); err != nil { // now cached
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- d.WithTx(ctx, func(tx *db.Tx) error {
+			other := make(chan error, 1)
+			go func() { // a fresh statement on the writer pool, as another request would
+				_, err := d.W.ExecContext(ctx, `INSERT INTO c (n) VALUES (2)`)
+				other <- err
+			}()
+			time.Sleep(100 * time.Millisecond) // let it start preparing
+			_, err := tx.ExecContext(ctx, cached)
+			return err
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("deadlock: the transaction waited for a statement being prepared for the writer it holds")
+	}
+}
