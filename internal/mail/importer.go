@@ -332,7 +332,9 @@ func (im *Importer) thread(ctx context.Context, mb *mailbox.Mailbox, msg *messag
 			}
 		}
 	}
-	// 2. In-Reply-To, then References (newest first).
+	// 2. In-Reply-To, then References (newest first): a message filed here
+	// (an agent's reply carries the Message-ID it was mailed under), mail
+	// imported here, or email we sent (an acknowledgement, any notice).
 	ids := append([]string{}, msg.InReplyTo...)
 	for i := len(msg.References) - 1; i >= 0; i-- {
 		ids = append(ids, msg.References[i])
@@ -343,7 +345,8 @@ func (im *Importer) thread(ctx context.Context, mb *mailbox.Mailbox, msg *messag
 		}
 		var n int64
 		if im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-message-id"), id).Scan(&n) == nil ||
-			im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-inbound-message-id"), id).Scan(&n) == nil {
+			im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-inbound-message-id"), id).Scan(&n) == nil ||
+			im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-outbox-message-id"), id).Scan(&n) == nil {
 			how := "References"
 			if i < len(msg.InReplyTo) {
 				how = "In-Reply-To"

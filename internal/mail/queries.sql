@@ -21,6 +21,10 @@ ORDER BY m.id DESC LIMIT 1;
 SELECT t.number FROM inbound_messages i JOIN tickets t ON t.id = i.ticket_id WHERE i.message_id = $1
 ORDER BY i.id DESC LIMIT 1;
 
+-- name: ticket-by-outbox-message-id
+-- Email we sent (an acknowledgement, a notice, a reply) by its Message-ID.
+SELECT t.number FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE o.rfc822_message_id = $1;
+
 -- name: ticket-by-uid-prefix
 SELECT number FROM tickets WHERE uid = $1;
 

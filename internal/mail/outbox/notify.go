@@ -337,7 +337,17 @@ func (n *Notifier) reply(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	}
 	e := &Email{TicketID: t.ID, MessageID: m.ID, Kind: KindReply, To: to, Cc: cc,
 		Subject: tagSubject(t, subject), Text: text, HTML: body}
-	return n.enqueue(ctx, tx, t, e)
+	if err := n.enqueue(ctx, tx, t, e); err != nil {
+		return err
+	}
+	// The Message-ID the reply is mailed under becomes the message's own,
+	// in this transaction: a reply to it finds the ticket even after the
+	// outbox row is pruned.
+	if _, err := tx.ExecContext(ctx, n.store.q.Get("set-message-id"), m.ID, e.RFC822MessageID); err != nil {
+		return fmt.Errorf("message id of message %d: %w", m.ID, err)
+	}
+	m.MessageID = e.RFC822MessageID
+	return nil
 }
 
 // enqueue fills in the sender and threading headers and writes e.

@@ -57,6 +57,10 @@ SELECT mid FROM (
 ) AS ids
 ORDER BY at, src, seq
 
+-- name: set-message-id
+-- An agent's reply is mailed under a Message-ID of ours: the message keeps it.
+UPDATE messages SET message_id = $2 WHERE id = $1 AND message_id = ''
+
 -- name: recipient
 SELECT id, email, name, role, active FROM users WHERE id = $1
 
