@@ -44,7 +44,7 @@ type Config struct {
 //   - requester_notice: the requester wrote: notice to the assignee.
 //   - assignment: the ticket got a new assignee other than the actor.
 //   - resolution: the status became resolved: notice to the requester
-//     with a satisfaction link (also when a reply resolved the ticket).
+//     (also when a reply resolved the ticket).
 //
 // Nobody deactivated, nobody who made the change (except the requester's
 // own acknowledgement), and none of our own addresses ever gets email.
@@ -209,14 +209,14 @@ func (n *Notifier) ours(addr string) bool {
 	return false
 }
 
+// ticketURL is the ticket's page for the recipient: the workspace's for
+// agents. Requesters have no page of their own yet (they follow their
+// requests by email), so they get no link rather than one to nowhere.
 func (n *Notifier) ticketURL(t *ticket.Ticket, agent bool) string {
-	if n.cfg.BaseURL == "" {
+	if n.cfg.BaseURL == "" || !agent {
 		return ""
 	}
-	if agent {
-		return n.cfg.BaseURL + "/tickets/" + strconv.FormatInt(t.Number, 10)
-	}
-	return n.cfg.BaseURL + "/portal/tickets/" + strconv.FormatInt(t.Number, 10)
+	return n.cfg.BaseURL + "/tickets/" + strconv.FormatInt(t.Number, 10)
 }
 
 func (n *Notifier) data(w ticket.Write, to *recipient) TemplateData {
@@ -238,8 +238,6 @@ func (n *Notifier) data(w ticket.Write, to *recipient) TemplateData {
 	if w.Message != nil {
 		d.Message = w.Message.Body
 	}
-	// A placeholder until the feedback feature owns satisfaction links.
-	d.SatisfactionURL = n.cfg.BaseURL + "/satisfaction/" + ReplyToken(t.UID)
 	return d
 }
 

@@ -42,8 +42,9 @@ type TemplateData struct {
 	// Message is the text of the message the email is about (the agent's
 	// reply, the requester's new message); empty otherwise.
 	Message string
-	// SatisfactionURL is where the requester rates the resolution: a
-	// placeholder link until the feedback feature defines its own.
+	// SatisfactionURL is where the requester rates the resolution. It is
+	// empty until Docket has such a page: no email links to a page that
+	// does not exist. Kept so that templates naming it still render.
 	SatisfactionURL string
 }
 
@@ -54,7 +55,7 @@ type TicketData struct {
 	Subject   string
 	Status    string
 	Solution  string
-	URL       string // the ticket for the recipient, empty without a base URL
+	URL       string // the ticket's page for an agent; empty for requesters (no page yet) and without a base URL
 }
 
 // DefaultTemplate returns the embedded default for key.

@@ -33,11 +33,11 @@ var templateFields = []struct{ Name, Help string }{
 	{"{{.Ticket.Subject}}", "the ticket's subject"},
 	{"{{.Ticket.Status}}", "the ticket's status"},
 	{"{{.Ticket.Solution}}", "the solution, when resolved"},
-	{"{{.Ticket.URL}}", "a link to the ticket for the recipient (empty without a base URL)"},
+	{"{{.Ticket.URL}}", "a link to the ticket in the workspace, for agents (empty for requesters, who have no page of their own yet, and without a base URL)"},
 	{"{{.Recipient.Name}}, {{.Recipient.Email}}", "who receives the email"},
 	{"{{.Actor.Name}}, {{.Actor.Email}}", "who made the change"},
 	{"{{.Message}}", "the text of the message the email is about, if any"},
-	{"{{.SatisfactionURL}}", "where the requester rates the resolution"},
+	{"{{.SatisfactionURL}}", "where the requester rates the resolution (empty: Docket has no such page yet)"},
 }
 
 type templateRow struct {
