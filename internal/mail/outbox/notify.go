@@ -9,6 +9,7 @@ import (
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
+	"github.com/docket/docket/internal/markup"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 )
@@ -235,9 +236,6 @@ func (n *Notifier) data(w ticket.Write, to *recipient) TemplateData {
 	if d.Recipient.Name == "" {
 		d.Recipient.Name = d.Recipient.Email
 	}
-	if w.Message != nil {
-		d.Message = w.Message.Body
-	}
 	return d
 }
 
@@ -270,12 +268,18 @@ func (n *Notifier) notify(ctx context.Context, tx *db.Tx, w ticket.Write, kind s
 	if kind != KindAck && r.ID == actorID(w.Actor) {
 		return nil // nobody needs to hear about what they did themselves
 	}
-	subject, text, err := n.store.render(ctx, tx, kind, n.data(w, r))
+	d := n.data(w, r)
+	var parts []rich
+	if w.Message != nil {
+		msg := newRich(w.Message.BodyHTML)
+		d.Message, parts = msg.token, append(parts, msg)
+	}
+	subject, text, body, err := n.store.compose(ctx, tx, kind, d, parts...)
 	if err != nil {
 		return err
 	}
 	e := &Email{TicketID: w.Ticket.ID, MessageID: messageID, Kind: kind, To: []Address{r.Addr},
-		Subject: tagSubject(w.Ticket, subject), Text: text, HTML: textToHTML(text),
+		Subject: tagSubject(w.Ticket, subject), Text: text, HTML: body,
 		Headers: map[string]string{"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}}
 	return n.enqueue(ctx, tx, w.Ticket, e)
 }
@@ -323,15 +327,23 @@ func (n *Notifier) reply(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	if len(to) == 0 {
 		to, cc = cc, nil
 	}
-	subject, text, err := n.store.render(ctx, tx, KindReply, n.data(w, req))
+	// The message and the author's signature, in both parts alike.
+	d := n.data(w, req)
+	msg := newRich(m.BodyHTML)
+	d.Message = msg.token
+	parts := []rich{msg}
+	var signature string
+	if err := tx.QueryRowContext(ctx, n.store.q.Get("signature"), m.Author.ID).Scan(&signature); err != nil {
+		return fmt.Errorf("signature of user %d: %w", m.Author.ID, err)
+	}
+	if strings.TrimSpace(signature) != "" {
+		sig := newRich(markup.Markdown(signature))
+		sig.signature = true
+		d.Signature, parts = sig.token, append(parts, sig)
+	}
+	subject, text, body, err := n.store.compose(ctx, tx, KindReply, d, parts...)
 	if err != nil {
 		return err
-	}
-	body := m.BodyHTML
-	if strings.TrimSpace(body) == "" {
-		body = textToHTML(text)
-	} else {
-		body = "<!DOCTYPE html><html><body>" + body + "</body></html>"
 	}
 	e := &Email{TicketID: t.ID, MessageID: m.ID, Kind: KindReply, To: to, Cc: cc,
 		Subject: tagSubject(t, subject), Text: text, HTML: body}

@@ -269,8 +269,8 @@ func TestAgentReplyEmail(t *testing.T) {
 		if got := h.Get("Auto-Submitted"); got != "" {
 			t.Errorf("an agent's reply carries Auto-Submitted: %q", got)
 		}
-		if !strings.Contains(r.Text, "Have you tried **turning it off**?") {
-			t.Errorf("text part %q", r.Text)
+		if !strings.Contains(r.Text, "Have you tried turning it off?") || strings.Contains(r.Text, "**") {
+			t.Errorf("text part %q: want the Markdown as plain text", r.Text)
 		}
 		if !strings.Contains(r.HTML, "<strong>turning it off</strong>") {
 			t.Errorf("HTML part %q", r.HTML)

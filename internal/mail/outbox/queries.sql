@@ -61,6 +61,9 @@ ORDER BY at, src, seq
 -- An agent's reply is mailed under a Message-ID of ours: the message keeps it.
 UPDATE messages SET message_id = $2 WHERE id = $1 AND message_id = ''
 
+-- name: signature
+SELECT signature FROM users WHERE id = $1
+
 -- name: recipient
 SELECT id, email, name, role, active FROM users WHERE id = $1
 

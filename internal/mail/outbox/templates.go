@@ -7,7 +7,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"html"
 	"slices"
 	"strings"
 	"text/template"
@@ -39,9 +38,14 @@ type TemplateData struct {
 	Ticket    TicketData
 	Recipient Address
 	Actor     Address // who made the change
-	// Message is the text of the message the email is about (the agent's
-	// reply, the requester's new message); empty otherwise.
+	// Message is the message the email is about (the agent's reply, the
+	// requester's new message); empty otherwise. The text part shows it as
+	// plain text, the HTML part as HTML.
 	Message string
+	// Signature is the replying agent's signature from their profile (in
+	// replies; empty otherwise or when they have none), shown like Message.
+	// A reply template that leaves it out gets it at the end, after "-- ".
+	Signature string
 	// SatisfactionURL is where the requester rates the resolution. It is
 	// empty until Docket has such a page: no email links to a page that
 	// does not exist. Kept so that templates naming it still render.
@@ -230,21 +234,4 @@ func (s *Store) render(ctx context.Context, q db.Queryer, key string, data Templ
 	}
 	subject = strings.Join(strings.Fields(subject), " ") // one line, no header injection
 	return subject, strings.TrimSpace(body) + "\n", nil
-}
-
-// textToHTML renders a plain-text body as simple HTML: escaped, with
-// paragraphs and line breaks kept.
-func textToHTML(text string) string {
-	var b strings.Builder
-	b.WriteString("<!DOCTYPE html><html><body>")
-	for _, p := range strings.Split(strings.TrimSpace(text), "\n\n") {
-		if strings.TrimSpace(p) == "" {
-			continue
-		}
-		b.WriteString("<p>")
-		b.WriteString(strings.ReplaceAll(html.EscapeString(strings.Trim(p, "\n")), "\n", "<br>\n"))
-		b.WriteString("</p>\n")
-	}
-	b.WriteString("</body></html>")
-	return b.String()
 }

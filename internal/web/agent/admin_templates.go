@@ -36,7 +36,8 @@ var templateFields = []struct{ Name, Help string }{
 	{"{{.Ticket.URL}}", "a link to the ticket in the workspace, for agents (empty for requesters, who have no page of their own yet, and without a base URL)"},
 	{"{{.Recipient.Name}}, {{.Recipient.Email}}", "who receives the email"},
 	{"{{.Actor.Name}}, {{.Actor.Email}}", "who made the change"},
-	{"{{.Message}}", "the text of the message the email is about, if any"},
+	{"{{.Message}}", "the message the email is about, if any (as plain text in the text part, as HTML in the HTML part)"},
+	{"{{.Signature}}", "in replies, the agent's signature from their profile, if any (added at the end after \"-- \" when the template leaves it out)"},
 	{"{{.SatisfactionURL}}", "where the requester rates the resolution (empty: Docket has no such page yet)"},
 }
 
