@@ -36,7 +36,7 @@ func (s *Services) registerJobs(log *slog.Logger) {
 	r := s.Runner
 	// Outbound email: each outbox row is sent by its own job, queued in
 	// the transaction that wrote the row.
-	sender := outbox.NewSender(s.Outbox, outbox.SenderOptions{SMTP: s.Outgoing.SMTP, Logger: log})
+	sender := outbox.NewSender(s.Outbox, outbox.SenderOptions{SMTP: s.Outgoing.SMTP, Attachment: s.Attachments.OpenForEmail, Logger: log})
 	r.Register(outbox.SendJob, sender.Kind())
 	s.Jobs.OnRetry(outbox.SendJob, sender.Requeue)
 	elog := log.With("component", "outbox")

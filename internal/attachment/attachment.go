@@ -185,39 +185,72 @@ func (s *Service) Save(ctx context.Context, a *user.Actor, filename, contentType
 
 var errContentGone = errors.New("content pruned while saving")
 
+// placed is a stored file and where it is attached: its message's
+// visibility and its ticket's number (not Valid while unattached).
+type placed struct {
+	Attachment
+	internal     sql.NullBool
+	ticketNumber sql.NullInt64
+}
+
+func (s *Service) lookup(ctx context.Context, id string) (*placed, error) {
+	var p placed
+	var msgID sql.NullInt64
+	var created int64
+	err := s.db.R.QueryRowContext(ctx, s.q.Get("select-attachment"), id).Scan(&p.ID, &p.SHA256, &p.Filename,
+		&p.ContentType, &p.Size, &p.UploaderID, &msgID, &created, &p.internal, &p.ticketNumber)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("attachment %s: %w", id, fault.ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("attachment %s: %w", id, err)
+	}
+	p.MessageID, p.CreatedAt = msgID.Int64, db.Time(created)
+	return &p, nil
+}
+
+func (s *Service) content(ctx context.Context, att *Attachment) (*Attachment, io.ReadSeekCloser, error) {
+	f, err := s.store.Open(ctx, att.SHA256)
+	if err != nil {
+		return nil, nil, fmt.Errorf("attachment %s: content missing: %w", att.ID, err)
+	}
+	return att, f, nil
+}
+
 // Open returns the attachment and its content if a may see it: its
 // uploader before it is attached, afterwards whoever may see the message.
 // Anything else is ErrNotFound.
 func (s *Service) Open(ctx context.Context, a *user.Actor, id string) (*Attachment, io.ReadSeekCloser, error) {
-	var att Attachment
-	var msgID, ticketNumber sql.NullInt64
-	var internal sql.NullBool
-	var created int64
-	err := s.db.R.QueryRowContext(ctx, s.q.Get("select-attachment"), id).Scan(&att.ID, &att.SHA256, &att.Filename,
-		&att.ContentType, &att.Size, &att.UploaderID, &msgID, &created, &internal, &ticketNumber)
-	notFound := fmt.Errorf("attachment %s: %w", id, fault.ErrNotFound)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, notFound
-	} else if err != nil {
-		return nil, nil, fmt.Errorf("attachment %s: %w", id, err)
+	p, err := s.lookup(ctx, id)
+	if err != nil {
+		return nil, nil, err
 	}
-	att.CreatedAt = db.Time(created)
-	if !msgID.Valid {
-		if att.UploaderID != a.ID {
+	notFound := fmt.Errorf("attachment %s: %w", id, fault.ErrNotFound)
+	if p.MessageID == 0 {
+		if p.UploaderID != a.ID {
 			return nil, nil, notFound
 		}
 	} else {
-		att.MessageID = msgID.Int64
-		if internal.Bool && !a.IsAgent() {
+		if p.internal.Bool && !a.IsAgent() {
 			return nil, nil, notFound
 		}
-		if _, err := s.tickets.Get(ctx, a, ticketNumber.Int64); err != nil {
+		if _, err := s.tickets.Get(ctx, a, p.ticketNumber.Int64); err != nil {
 			return nil, nil, notFound
 		}
 	}
-	f, err := s.store.Open(ctx, att.SHA256)
+	return s.content(ctx, &p.Attachment)
+}
+
+// OpenForEmail returns attachment id with its content for the email that
+// carries message msgID to people outside: only when the file is attached
+// to that message and the message is a public reply, never an internal
+// note's file. Anything else is ErrNotFound.
+func (s *Service) OpenForEmail(ctx context.Context, msgID int64, id string) (*Attachment, io.ReadSeekCloser, error) {
+	p, err := s.lookup(ctx, id)
 	if err != nil {
-		return nil, nil, fmt.Errorf("attachment %s: content missing: %w", id, err)
+		return nil, nil, err
 	}
-	return &att, f, nil
+	if msgID == 0 || p.MessageID != msgID || !p.internal.Valid || p.internal.Bool {
+		return nil, nil, fmt.Errorf("attachment %s of message %d: %w", id, msgID, fault.ErrNotFound)
+	}
+	return s.content(ctx, &p.Attachment)
 }

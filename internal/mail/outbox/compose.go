@@ -128,6 +128,9 @@ func (s *Store) Enqueue(ctx context.Context, tx *db.Tx, e *Email, domain string)
 	if len(e.To) == 0 && len(e.Cc) == 0 {
 		return 0, errors.New("outbox: enqueue: no recipients")
 	}
+	if len(e.Attachments) > 0 && e.MessageID == 0 {
+		return 0, errors.New("outbox: enqueue: attachments without their message")
+	}
 	if e.RFC822MessageID == "" {
 		e.RFC822MessageID = NewMessageID(domain)
 	}
@@ -142,7 +145,8 @@ func (s *Store) Enqueue(ctx context.Context, tx *db.Tx, e *Email, domain string)
 	var id int64
 	if err := tx.QueryRowContext(ctx, s.q.Get("insert-outbox"), nullID(e.TicketID), nullID(e.MessageID), e.Kind,
 		e.From.Email, e.From.Name, e.ReplyTo, e.RFC822MessageID, formatList(e.To), formatList(e.Cc), e.Subject,
-		e.Text, e.HTML, e.InReplyTo, joinIDs(trimReferences(e.References)), string(hj), db.Now()).Scan(&id); err != nil {
+		e.Text, e.HTML, e.InReplyTo, joinIDs(trimReferences(e.References)), string(hj), db.Now(),
+		strings.Join(e.Attachments, " ")).Scan(&id); err != nil {
 		return 0, fmt.Errorf("outbox: enqueue: %w", err)
 	}
 	if err := s.queueSend(ctx, tx, id); err != nil {

@@ -9,3 +9,11 @@ func (n *Notifier) SetBeforeEnqueue(f func() error) { n.beforeEnqueue = f }
 // SetAfterDeliver makes the sender call f between an accepted SMTP
 // transaction and recording it, so a test can stop it there as a crash would.
 func (s *Sender) SetAfterDeliver(f func()) { s.afterDeliver = f }
+
+// SetMaxAttached changes how many bytes of files one email attaches, for a
+// test, until cleanup.
+func SetMaxAttached(t interface{ Cleanup(func()) }, n int64) {
+	old := maxAttached
+	maxAttached = n
+	t.Cleanup(func() { maxAttached = old })
+}

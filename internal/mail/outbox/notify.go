@@ -330,6 +330,7 @@ func (n *Notifier) reply(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	// The message and the author's signature, in both parts alike.
 	d := n.data(w, req)
 	msg := newRich(m.BodyHTML)
+	files := attachments(m, &msg)
 	d.Message = msg.token
 	parts := []rich{msg}
 	var signature string
@@ -346,7 +347,7 @@ func (n *Notifier) reply(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 		return err
 	}
 	e := &Email{TicketID: t.ID, MessageID: m.ID, Kind: KindReply, To: to, Cc: cc,
-		Subject: tagSubject(t, subject), Text: text, HTML: body}
+		Subject: tagSubject(t, subject), Text: text, HTML: body, Attachments: files}
 	if err := n.enqueue(ctx, tx, t, e); err != nil {
 		return err
 	}

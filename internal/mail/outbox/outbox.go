@@ -93,6 +93,9 @@ type Email struct {
 	InReplyTo       string   // without angle brackets
 	References      []string // without angle brackets, oldest first
 	Headers         map[string]string
+	// Attachments are the ids of MessageID's attachments the email
+	// attaches; the sender reads their contents when it sends.
+	Attachments []string
 }
 
 // Address is a mailbox: a display name and an address.
@@ -127,6 +130,7 @@ type row struct {
 	References   string
 	HeadersJSON  string
 	MailboxEmail string
+	Attachments  string // attachment ids, space-separated
 }
 
 func nullID(id int64) any {
@@ -142,7 +146,7 @@ func scanRow(sc interface{ Scan(...any) error }) (*row, error) {
 	var next, created int64
 	if err := sc.Scan(&r.ID, &ticketID, &messageID, &r.Kind, &r.From.Email, &r.From.Name, &r.ReplyTo,
 		&r.RFC822MessageID, &r.To, &r.Cc, &r.Subject, &r.Text, &r.HTML, &r.InReplyTo, &r.References,
-		&r.HeadersJSON, &r.Status, &r.Attempts, &next, &r.LastError, &created, &sentAt); err != nil {
+		&r.HeadersJSON, &r.Status, &r.Attempts, &next, &r.LastError, &created, &sentAt, &r.Attachments); err != nil {
 		return nil, err
 	}
 	r.TicketID, r.MessageID = ticketID.Int64, messageID.Int64

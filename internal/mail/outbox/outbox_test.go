@@ -97,7 +97,7 @@ func (e *env) newRunner(holder string) (*job.Queue, *outbox.Sender, *job.Runner)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	sender := outbox.NewSender(store, outbox.SenderOptions{Now: e.clock.Now,
+	sender := outbox.NewSender(store, outbox.SenderOptions{Now: e.clock.Now, Attachment: e.s.Attachments.OpenForEmail,
 		SMTP: func(context.Context, string) (outbox.SMTP, error) {
 			return outbox.SMTP{Host: "127.0.0.1", Port: e.sink.addr.Port, TLS: "none", Timeout: 5 * time.Second}, nil
 		}})

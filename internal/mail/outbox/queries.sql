@@ -3,8 +3,8 @@
 -- name: insert-outbox
 INSERT INTO outbox (ticket_id, message_id, kind, mailbox_address, from_name, reply_to, rfc822_message_id,
     to_addrs, cc_addrs, subject, body_text, body_html, in_reply_to, references_ids, headers, status,
-    attempts, next_attempt_at, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'queued', 0, $16, $16)
+    attempts, next_attempt_at, created_at, attachment_ids)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'queued', 0, $16, $16, $17)
 RETURNING id
 
 -- name: outbox-start
@@ -14,7 +14,7 @@ UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = $1 AND 
 -- name: select-outbox
 SELECT id, ticket_id, message_id, kind, mailbox_address, from_name, reply_to, rfc822_message_id, to_addrs,
     cc_addrs, subject, body_text, body_html, in_reply_to, references_ids, headers, status, attempts,
-    next_attempt_at, last_error, created_at, sent_at
+    next_attempt_at, last_error, created_at, sent_at, attachment_ids
 FROM outbox WHERE id = $1
 
 -- name: outbox-sent
@@ -44,7 +44,7 @@ SELECT state, last_error FROM jobs WHERE kind = $1 AND unique_key = $2 ORDER BY 
 -- name: outbox-of-message
 SELECT id, ticket_id, message_id, kind, mailbox_address, from_name, reply_to, rfc822_message_id, to_addrs,
     cc_addrs, subject, body_text, body_html, in_reply_to, references_ids, headers, status, attempts,
-    next_attempt_at, last_error, created_at, sent_at
+    next_attempt_at, last_error, created_at, sent_at, attachment_ids
 FROM outbox WHERE message_id = $1 ORDER BY id
 
 -- name: thread-ids

@@ -70,6 +70,8 @@ type SenderOptions struct {
 	Logger *slog.Logger
 	// Now is the clock (time.Now); tests move it.
 	Now func() time.Time
+	// Attachment reads the files an email attaches, at each attempt.
+	Attachment OpenAttachment
 }
 
 // Sender sends outbox rows as the handler of SendJob jobs. The job runner
@@ -177,6 +179,11 @@ func (s *Sender) deliver(ctx context.Context, r *row) error {
 	if err != nil {
 		return err
 	}
+	closeFiles, err := s.attach(ctx, r, msg)
+	if err != nil {
+		return err
+	}
+	defer closeFiles()
 	if s.opts.SMTP == nil {
 		return errors.New("outbox: no way to pick an SMTP server")
 	}

@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -30,6 +31,13 @@ type received struct {
 	Header mail.Header
 	Text   string
 	HTML   string
+	Files  []file
+}
+
+// file is an attached part: its file name, type and decoded bytes.
+type file struct {
+	Name, Type string
+	Data       []byte
 }
 
 func newSink(t *testing.T) *sink {
@@ -121,15 +129,21 @@ func parseBody(rc *received, ctype, cte string, body io.Reader) error {
 			} else if err != nil {
 				return err
 			}
+			if disp, dp, err := mime.ParseMediaType(p.Header.Get("Content-Disposition")); err == nil && disp == "attachment" {
+				b, err := io.ReadAll(decode(p.Header.Get("Content-Transfer-Encoding"), p))
+				if err != nil {
+					return err
+				}
+				pt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+				rc.Files = append(rc.Files, file{Name: dp["filename"], Type: pt, Data: b})
+				continue
+			}
 			if err := parseBody(rc, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); err != nil {
 				return err
 			}
 		}
 	}
-	if strings.EqualFold(cte, "quoted-printable") {
-		body = quotedprintable.NewReader(body)
-	}
-	b, err := io.ReadAll(body)
+	b, err := io.ReadAll(decode(cte, body))
 	if err != nil {
 		return err
 	}
@@ -140,4 +154,14 @@ func parseBody(rc *received, ctype, cte string, body io.Reader) error {
 		rc.HTML = string(b)
 	}
 	return nil
+}
+
+func decode(cte string, body io.Reader) io.Reader {
+	switch strings.ToLower(cte) {
+	case "quoted-printable":
+		return quotedprintable.NewReader(body)
+	case "base64":
+		return base64.NewDecoder(base64.StdEncoding, body)
+	}
+	return body
 }
