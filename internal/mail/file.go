@@ -100,9 +100,9 @@ func (im *Importer) reply(ctx context.Context, mb *mailbox.Mailbox, hash string,
 	}
 	b, format := body(msg)
 	internal := false
-	if a.IsAgent() && !im.dmarcPass(msg) {
-		// Anyone can write a staff address into From. Without the trusted
-		// server's word for it, staff mail never speaks to the requester.
+	if a.IsAgent() && !im.verified(msg) {
+		// Unverified staff mail is held (see unverifiedStaff); one an agent
+		// released still never speaks to the requester in the agent's name.
 		internal = true
 		decision += "; from a staff address without authentication: kept as an internal note"
 	}
