@@ -125,7 +125,9 @@ func (im *Importer) flagged(ctx context.Context, mb *mailbox.Mailbox, hash strin
 	reason := fmt.Sprintf("flagged: %d messages from %s within an hour (possible mail loop)", recent+1, msg.From.Email)
 	var n int64
 	if err := im.db.R.QueryRowContext(ctx, im.q.Get("flagged-ticket"), msg.From.Email).Scan(&n); err != nil {
-		return im.create(ctx, mb, hash, raw, msg, reason, []string{"mail-loop"})
+		// Recorded as automatic mail for the outbox: an acknowledgement
+		// would feed the loop.
+		return im.create(ctx, mb, hash, raw, msg, reason+"\nAuto-Submitted: auto (suspected mail loop)", []string{"mail-loop"})
 	}
 	b, format := body(msg)
 	a, err := im.actorFor(ctx, msg)
