@@ -100,9 +100,9 @@ func (im *Importer) reply(ctx context.Context, mb *mailbox.Mailbox, hash string,
 	}
 	b, format := body(msg)
 	internal := false
-	if a.IsAgent() && !im.dmarcPass(msg) {
-		// Anyone can write a staff address into From. Without the trusted
-		// server's word for it, staff mail never speaks to the requester.
+	if a.IsAgent() && !im.verified(msg) {
+		// Unverified staff mail is held (see unverifiedStaff); one an agent
+		// released still never speaks to the requester in the agent's name.
 		internal = true
 		decision += "; from a staff address without authentication: kept as an internal note"
 	}
@@ -125,7 +125,9 @@ func (im *Importer) flagged(ctx context.Context, mb *mailbox.Mailbox, hash strin
 	reason := fmt.Sprintf("flagged: %d messages from %s within an hour (possible mail loop)", recent+1, msg.From.Email)
 	var n int64
 	if err := im.db.R.QueryRowContext(ctx, im.q.Get("flagged-ticket"), msg.From.Email).Scan(&n); err != nil {
-		return im.create(ctx, mb, hash, raw, msg, reason, []string{"mail-loop"})
+		// Recorded as automatic mail for the outbox: an acknowledgement
+		// would feed the loop.
+		return im.create(ctx, mb, hash, raw, msg, reason+"\nAuto-Submitted: auto (suspected mail loop)", []string{"mail-loop"})
 	}
 	b, format := body(msg)
 	a, err := im.actorFor(ctx, msg)

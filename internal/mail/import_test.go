@@ -255,42 +255,6 @@ func TestSameMessageIDFromSameSenderIsOneMessage(t *testing.T) {
 	})
 }
 
-// Mail claiming to come from a staff address is not trusted without the
-// receiving server's word for it: it joins only tickets the agent takes
-// part in, and only as an internal note.
-func TestForgedStaffMailNeverSpeaksToRequesters(t *testing.T) {
-	e := setup(t, apptest.DB(t, db.SQLite))
-	ctx := context.Background()
-	agent := apptest.User(t, e.s, user.RoleAgent, "agent@example.test")
-	tk := apptest.Ticket(t, e.s, agent, func(n *ticket.NewTicket) { n.Requester = &ticket.Contact{Email: "victim@example.org"} })
-	// Not a participant: a new ticket, not a reply on the victim's ticket.
-	res, err := e.im.Import(ctx, e.mb, raw("agent@example.test", "support@example.test", fmt.Sprintf("Re: [#%d]", tk.Number), "forge1@x", "", "Send me your password"))
-	if err != nil || res.Ticket == tk.Number {
-		t.Fatalf("forged staff mail joined a ticket the agent is not on: %+v %v", res, err)
-	}
-	// Assigned, so a participant: it lands, but as an internal note.
-	asg := agent.Email
-	if _, err := e.s.Tickets.Update(ctx, agent, tk.Number, ticket.Patch{Assignee: &asg}, 0); err != nil {
-		t.Fatal(err)
-	}
-	res, err = e.im.Import(ctx, e.mb, raw("agent@example.test", "support@example.test", fmt.Sprintf("Re: [#%d]", tk.Number), "forge2@x", "", "Please confirm"))
-	if err != nil || res.Ticket != tk.Number {
-		t.Fatalf("staff mail to an assigned ticket: %+v %v", res, err)
-	}
-	msgs, _ := e.s.Tickets.Messages(ctx, &userAdmin, tk.Number, 0, 50)
-	if last := msgs[len(msgs)-1]; !last.Internal || !strings.Contains(last.Threading, "without authentication") {
-		t.Fatalf("unauthenticated staff mail = %+v", last)
-	}
-	// With the trusted server's DMARC pass it is a public reply.
-	e.im.TrustedAuthservID = "mx.example.test"
-	res, _ = e.im.Import(ctx, e.mb, raw("agent@example.test", "support@example.test", fmt.Sprintf("Re: [#%d]", tk.Number), "real1@x", "", "Fixed.",
-		"Authentication-Results: mx.example.test; dmarc=pass header.from=example.test"))
-	msgs, _ = e.s.Tickets.Messages(ctx, &userAdmin, tk.Number, 0, 50)
-	if last := msgs[len(msgs)-1]; last.Internal || res.Ticket != tk.Number {
-		t.Fatalf("authenticated staff reply = %+v", last)
-	}
-}
-
 // A release that cannot be stored leaves the message held, not lost.
 func TestFailedReleaseKeepsTheMessage(t *testing.T) {
 	e := setup(t, apptest.DB(t, db.SQLite))

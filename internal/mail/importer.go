@@ -116,6 +116,9 @@ func (im *Importer) importMessage(ctx context.Context, mb *mailbox.Mailbox, raw 
 	if reason := im.dmarcFail(msg); reason != "" && !released {
 		return im.record(ctx, mb, hash, raw, msg, 0, "quarantined: "+reason, true)
 	}
+	if reason := im.unverifiedStaff(ctx, msg); reason != "" && !released {
+		return im.record(ctx, mb, hash, raw, msg, 0, "quarantined: "+reason, true)
+	}
 	if msg.IsBounce {
 		return im.bounce(ctx, mb, hash, raw, msg)
 	}
@@ -260,48 +263,6 @@ func mbAddress(mb *mailbox.Mailbox) string {
 func (im *Importer) ours(ctx context.Context, address string) bool {
 	_, err := im.mailboxes.ByAddress(ctx, address)
 	return err == nil
-}
-
-// dmarcFail returns why the message fails DMARC according to the trusted
-// receiving server, or "". Headers from any other authserv-id are ignored:
-// anyone can write an Authentication-Results header.
-func (im *Importer) dmarcFail(msg *message.Message) string {
-	if im.TrustedAuthservID == "" {
-		return ""
-	}
-	for _, h := range msg.AuthenticationResults {
-		id, rest, _ := strings.Cut(h, ";")
-		if !strings.EqualFold(strings.TrimSpace(strings.Fields(id + " x")[0]), im.TrustedAuthservID) {
-			continue
-		}
-		for _, part := range strings.Split(rest, ";") {
-			part = strings.ToLower(strings.TrimSpace(part))
-			if strings.HasPrefix(part, "dmarc=fail") {
-				return "DMARC fail reported by " + im.TrustedAuthservID
-			}
-		}
-	}
-	return ""
-}
-
-// dmarcPass reports whether the trusted receiving server vouched for the
-// sender (DMARC pass).
-func (im *Importer) dmarcPass(msg *message.Message) bool {
-	if im.TrustedAuthservID == "" {
-		return false
-	}
-	for _, h := range msg.AuthenticationResults {
-		id, rest, _ := strings.Cut(h, ";")
-		if !strings.EqualFold(strings.TrimSpace(strings.Fields(id + " x")[0]), im.TrustedAuthservID) {
-			continue
-		}
-		for _, part := range strings.Split(rest, ";") {
-			if strings.HasPrefix(strings.ToLower(strings.TrimSpace(part)), "dmarc=pass") {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 var subjectTag = regexp.MustCompile(`\[(?:#|[A-Za-z]{1,10}-)(\d{1,18})\]`)

@@ -24,6 +24,7 @@ type Listener struct {
 	log       *slog.Logger
 	srv       *smtp.Server
 	maxBytes  int64
+	session   time.Duration
 }
 
 // NewListener returns a listener delivering into importer; messages larger
@@ -37,15 +38,23 @@ func NewListener(im *Importer, mailboxes *mailbox.Service, log *slog.Logger, dom
 	// Real mail has longer lines than RFC 5321's 1,000 characters; refusing
 	// them would lose mail.
 	s.MaxLineLength = 1 << 20
-	s.ReadTimeout = 2 * time.Minute
-	s.WriteTimeout = 2 * time.Minute
 	l.srv = s
+	l.SetTimeouts(2*time.Minute, 2*time.Minute, 10*time.Minute)
 	return l
+}
+
+// SetTimeouts bounds how long the listener waits for one command or the
+// whole message (read), for the client to take one answer (write), and
+// how long any one connection may last (session): no client can hold a
+// connection open longer, however it trickles its input. Call it before
+// Serve.
+func (l *Listener) SetTimeouts(read, write, session time.Duration) {
+	l.srv.ReadTimeout, l.srv.WriteTimeout, l.session = read, write, session
 }
 
 // Serve accepts connections on ln until Shutdown.
 func (l *Listener) Serve(ln net.Listener) error {
-	err := l.srv.Serve(ln)
+	err := l.srv.Serve(&boundedListener{Listener: ln, session: l.session})
 	if errors.Is(err, smtp.ErrServerClosed) {
 		return nil
 	}

@@ -216,8 +216,12 @@ func (m *Message) readHeaders(h textproto.MIMEHeader) {
 	}
 	m.Date = parseDate(first("Date"))
 
-	m.AutoSubmitted = firstDecoded("Auto-Submitted")
-	m.Precedence = firstDecoded("Precedence")
+	// A message may carry these fields more than once; any one that marks
+	// it automatic counts (a second "Precedence: bulk" is still bulk).
+	m.AutoSubmitted = m.firstMarking("Auto-Submitted", func(t string) bool { return t != "" && t != "no" })
+	m.Precedence = m.firstMarking("Precedence", func(t string) bool {
+		return t == "bulk" || t == "junk" || t == "list" || t == "auto_reply"
+	})
 	m.ListID = firstDecoded("List-Id")
 	m.XAutoResponseSuppress = firstDecoded("X-Auto-Response-Suppress")
 	for _, v := range h["Authentication-Results"] {
@@ -230,6 +234,22 @@ func (m *Message) readHeaders(h textproto.MIMEHeader) {
 	if len(h["X-Autoreply"]) > 0 || len(h["X-Autorespond"]) > 0 || headerToken(m.Precedence) == "auto_reply" {
 		m.IsAutoReply = true
 	}
+}
+
+// firstMarking returns the first value of the header field name whose
+// first token marks (by marks) the message as automatic, else its first
+// value.
+func (m *Message) firstMarking(name string, marks func(token string) bool) string {
+	vs := m.Headers[textproto.CanonicalMIMEHeaderKey(name)]
+	for _, v := range vs {
+		if marks(headerToken(v)) {
+			return strings.TrimSpace(v)
+		}
+	}
+	if len(vs) > 0 {
+		return strings.TrimSpace(vs[0])
+	}
+	return ""
 }
 
 var msgIDRe = regexp.MustCompile(`<([^<>\s]+)>`)

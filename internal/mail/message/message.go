@@ -58,6 +58,7 @@ type Message struct {
 	ListID                string
 	XAutoResponseSuppress string
 	AuthenticationResults []string            // raw header values, in order
+	Trace                 []TraceField        // Received and Authentication-Results, top first
 	Headers               map[string][]string // canonical keys, UTF-8 decoded values
 
 	// Delivery status notifications (RFC 3464) and classic bounces.
@@ -176,6 +177,7 @@ func parse(raw []byte) (*Message, error) {
 		m.dec = &textDecoder{root: &enmime.Part{Header: hdr}}
 	}
 	m.readHeaders(hdr)
+	m.Trace = traceFields(raw)
 
 	if root != nil {
 		m.readBody(root)

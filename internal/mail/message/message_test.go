@@ -369,6 +369,10 @@ func TestIsAutomatic(t *testing.T) {
 		{"Return-Path: <>\n", true},
 		{"Return-Path: <a@b.example>\n", false},
 		{"X-Autoreply: yes\n", true},
+		// Every field counts, not only the first.
+		{"Precedence: normal\nPrecedence: bulk\n", true},
+		{"Auto-Submitted: no\nAuto-Submitted: auto-generated\n", true},
+		{"Precedence: normal\nPrecedence: first-class\n", false},
 	}
 	for _, c := range cases {
 		m, err := Parse([]byte("From: a@b.example\nSubject: s\n" + c.hdr + "\nbody\n"))

@@ -1,7 +1,6 @@
 package outbox
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"embed"
@@ -9,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/docket/docket/internal/db"
@@ -119,8 +117,9 @@ func requireAdmin(a *user.Actor) error {
 }
 
 // Put stores an override (admins only). Both parts must parse and execute
-// against sample data, so a broken template is refused here rather than
-// failing the ticket writes that would use it.
+// against sample data within the bounds of execute (size of source and
+// output, rendering time), so a broken template is refused here rather
+// than failing the ticket writes that would use it.
 func (t *Templates) Put(ctx context.Context, a *user.Actor, tpl Template) error {
 	if err := requireAdmin(a); err != nil {
 		return fmt.Errorf("outbox: put template: %w", err)
@@ -198,18 +197,6 @@ func (t *Templates) Reset(ctx context.Context, a *user.Actor, key string) error 
 func (t *Templates) record(ctx context.Context, tx *db.Tx, a *user.Actor, kind, key string, c event.Changes) error {
 	_, err := t.s.events.Append(ctx, tx, kind, a.EventActor(), "template", 0, 0, map[string]any{"key": key, "changes": c})
 	return err
-}
-
-func execute(name, src string, data TemplateData) (string, error) {
-	tpl, err := template.New(name).Option("missingkey=error").Parse(src)
-	if err != nil {
-		return "", err
-	}
-	var b bytes.Buffer
-	if err := tpl.Execute(&b, data); err != nil {
-		return "", err
-	}
-	return b.String(), nil
 }
 
 // render executes the template for key; when a stored override fails, the

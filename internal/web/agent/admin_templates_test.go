@@ -54,6 +54,11 @@ func TestAdminTemplates(t *testing.T) {
 	}
 	code, body, _ = admSubmit(admin, "/admin/templates/reply", "subject", "", "body", "x")
 	admExpect(t, "empty subject", code, body, http.StatusUnprocessableEntity, "Is required.")
+	// Templates are bounded in size and in rendering.
+	code, body, _ = admSubmit(admin, "/admin/templates/reply", "subject", "Hi", "body", strings.Repeat("x", outbox.MaxTemplateBytes+1))
+	admExpect(t, "too big", code, body, http.StatusUnprocessableEntity, "at most 64 KiB")
+	code, body, _ = admSubmit(admin, "/admin/templates/reply", "subject", "Hi", "body", "{{range 1000000000000}}{{end}}")
+	admExpect(t, "endless loop", code, body, http.StatusUnprocessableEntity, "longer than")
 
 	// Agents may not look or touch.
 	for _, p := range []string{"/admin/templates", "/admin/templates/reply"} {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/docket/docket/client"
 	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/ticket"
 )
@@ -26,6 +27,14 @@ func TestNotificationTemplates(t *testing.T) {
 		_, err := f.admin.Do(ctx, "PUT", "/api/v1/mail/templates/reply", map[string]string{"subject": "{{.Nope", "body": "x"}, nil)
 		if client.FieldErrorFor(err, "subject") == "" {
 			t.Fatalf("broken template: %v", err)
+		}
+		_, err = f.admin.Do(ctx, "PUT", "/api/v1/mail/templates/reply", map[string]string{"subject": "s", "body": strings.Repeat("x", outbox.MaxTemplateBytes+1)}, nil)
+		if client.StatusOf(err) != 422 || !strings.Contains(client.FieldErrorFor(err, "body"), "64 KiB") {
+			t.Fatalf("oversized template: %v", err)
+		}
+		_, err = f.admin.Do(ctx, "PUT", "/api/v1/mail/templates/reply", map[string]string{"subject": "s", "body": "{{range 100000000}}" + strings.Repeat("0123456789abcdef", 64) + "{{end}}"}, nil)
+		if client.StatusOf(err) != 422 || !strings.Contains(client.FieldErrorFor(err, "body"), "more than 1024 KiB") {
+			t.Fatalf("template that expands without end: %v", err)
 		}
 		if _, err := f.agentC.Do(ctx, "PUT", "/api/v1/mail/templates/reply", map[string]string{"subject": "s", "body": "b"}, nil); client.StatusOf(err) != 403 {
 			t.Fatalf("agent edits a template: %v", err)
