@@ -1,0 +1,477 @@
+package backup_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/docket/docket/client"
+	"github.com/docket/docket/internal/app"
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/backup"
+	"github.com/docket/docket/internal/config"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/db/pgtest"
+	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+// otherKey is a second DOCKET_SECRET_KEY, for restores into an instance
+// whose key is not the backup's.
+var otherKey = base64.StdEncoding.EncodeToString([]byte("another key for the backup tests"))
+
+const smtpPassword = "mailbox-secret-123"
+
+// source is an instance with data, its services built but not started, so
+// nothing changes its database behind the test.
+type source struct {
+	s      *app.Services
+	cfg    *config.Config
+	ticket *ticket.Ticket // with replies, a note, an attachment and a link
+	att    string         // the attachment's id
+	mail   int64          // the number of a ticket imported from mail, with an attachment
+	mbox   int64          // a mailbox with a sealed SMTP password
+}
+
+// content has every byte value, to go through each store and format.
+var content = func() []byte {
+	b := make([]byte, 3000)
+	for i := range b {
+		b[i] = byte(i * 7)
+	}
+	return b
+}()
+
+func newSource(t *testing.T, dialect db.Dialect) *source {
+	t.Helper()
+	ctx := context.Background()
+	d := apptest.DB(t, dialect)
+	cfg := apptest.Config(t)
+	s, err := app.Build(ctx, d, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &source{s: s, cfg: cfg}
+	admin := apptest.User(t, s, user.RoleAdmin, "")
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	team, org := "Network", "Acme Ünïcode"
+	must(t, func() error {
+		_, err := s.Users.CreateTeam(ctx, admin, user.TeamInput{Name: &team, Members: &[]string{agent.Email}})
+		return err
+	})
+	must(t, func() error {
+		_, err := s.Users.CreateOrganization(ctx, admin, user.OrganizationInput{Name: &org})
+		return err
+	})
+	src.ticket = apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) {
+		n.Subject, n.Tags, n.Team = "VPN disconnects every hour", []string{"vpn", "network"}, team
+	})
+	att, err := s.Attachments.Save(ctx, agent, "trace.bin", "application/octet-stream", bytes.NewReader(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.att = att.ID
+	must(t, func() error {
+		_, err := s.Tickets.Reply(ctx, agent, src.ticket.Number, ticket.NewReply{Body: "The trace, <b>escaped</b> & all.", Attachments: []string{att.ID}})
+		return err
+	})
+	must(t, func() error {
+		_, err := s.Tickets.Reply(ctx, agent, src.ticket.Number, ticket.NewReply{Body: "Internal: check the firewall", Internal: true})
+		return err
+	})
+	// The older ticket merged into the newer points forward in its table.
+	older := apptest.Ticket(t, s, agent)
+	newer := apptest.Ticket(t, s, agent)
+	must(t, func() error { _, err := s.Tickets.Merge(ctx, agent, older.Number, newer.Number); return err })
+	must(t, func() error {
+		return s.Tickets.AddLink(ctx, agent, src.ticket.Number, ticket.LinkRelated, newer.Number)
+	})
+	addr, host, port, tls, pw := "help@example.test", "127.0.0.1", 25, "none", smtpPassword
+	mb, err := s.Mailboxes.Create(ctx, admin, mailbox.Input{Address: &addr, SMTP: mailbox.ServerInput{Host: &host, Port: &port, TLS: &tls, Password: &pw}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.mbox = mb.ID
+	raw := "From: Bob <bob@example.test>\r\nTo: help@example.test\r\nSubject: Printer jammed\r\n" +
+		"Message-ID: <printer-1@example.test>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=BB\r\n\r\n" +
+		"--BB\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe photo is attached.\r\n" +
+		"--BB\r\nContent-Type: image/png; name=jam.png\r\nContent-Disposition: attachment; filename=jam.png\r\n" +
+		"Content-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString(content[:999]) + "\r\n--BB--\r\n"
+	res, err := s.Importer.Import(ctx, mb, []byte(raw))
+	if err != nil || res.Ticket == 0 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	src.mail = res.Ticket
+	apptest.Token(t, s, agent)
+	if dialect == db.Postgres {
+		// What the pump does after each commit: number the events.
+		if _, err := s.Events.Sequence(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return src
+}
+
+func must(t *testing.T, fn func() error) {
+	t.Helper()
+	if err := fn(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// emptyDB opens an empty database of the dialect (no schema at all) and
+// returns it with a data directory for its attachments and key.
+func emptyDB(t *testing.T, dialect db.Dialect) (*db.DB, string) {
+	t.Helper()
+	data := t.TempDir()
+	opts := db.Options{DataDir: data}
+	if dialect == db.Postgres {
+		opts = db.Options{URL: pgtest.NewDatabase(t, "")}
+	}
+	d, err := db.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d, data
+}
+
+func (src *source) backup(t *testing.T) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "docket.backup")
+	if _, err := backup.Backup(context.Background(), src.s.DB, file, backup.Options{DataDir: src.cfg.Data, SecretKey: src.cfg.SecretKey, Version: "test"}); err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	return file
+}
+
+// TestRoundTrip backs up an instance with tickets, messages, attachments,
+// users, a mailbox and events, restores it into an empty database of each
+// dialect, and compares every table's rows; the restored instance then
+// serves the ticket, its attachment and search through the API, opens the
+// mailbox password and numbers the next ticket after the last.
+func TestRoundTrip(t *testing.T) {
+	cases := []struct {
+		name     string
+		from, to db.Dialect
+		// key is the restoring instance's DOCKET_SECRET_KEY: empty (SQLite
+		// installs the backup's key file), the backup's, or another.
+		key string
+	}{
+		{"sqlite to sqlite", db.SQLite, db.SQLite, ""},
+		{"postgres to postgres", db.Postgres, db.Postgres, otherKey},
+		{"sqlite to postgres", db.SQLite, db.Postgres, apptest.SecretKey},
+		{"postgres to sqlite", db.Postgres, db.SQLite, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := newSource(t, c.from)
+			file := src.backup(t)
+			want := backup.Dump(t, src.s.DB)
+			dst, data := emptyDB(t, c.to)
+			m, err := backup.Restore(context.Background(), dst, file, backup.Options{DataDir: data, SecretKey: c.key})
+			if err != nil {
+				t.Fatalf("restore: %v", err)
+			}
+			if m.Dialect != c.from || m.Attachments.Count != 2 {
+				t.Errorf("manifest: %s with %d attachments, want %s with 2", m.Dialect, m.Attachments.Count, c.from)
+			}
+			got := backup.Dump(t, dst)
+			if c.key != "" && c.key != apptest.SecretKey {
+				// Sealed values differ by key (and nonce); compared below by what they open to.
+				delete(want, "mailboxes")
+				delete(got, "mailboxes")
+				delete(want, "settings")
+				delete(got, "settings")
+			}
+			if diff := backup.DiffDumps(want, got); diff != "" {
+				t.Fatalf("restored rows differ:\n%s", diff)
+			}
+			checkServes(t, src, dst, data, c.key)
+		})
+	}
+}
+
+// checkServes starts the restored instance and reads through its API.
+func checkServes(t *testing.T, src *source, dst *db.DB, data, key string) {
+	t.Helper()
+	ctx := context.Background()
+	e := apptest.Server(t, dst, func(c *config.Config) { c.Data, c.SecretKey = data, key })
+	tk, _, err := e.Client.GetTicket(ctx, src.ticket.Number)
+	if err != nil || tk.Subject != src.ticket.Subject {
+		t.Fatalf("restored ticket: %+v %v", tk, err)
+	}
+	dl, err := e.Client.DownloadAttachment(ctx, src.att)
+	if err != nil || !bytes.Equal(dl.Body, content) {
+		t.Fatalf("restored attachment: %d bytes, %v; want the %d bytes backed up", len(dl.Body), err, len(content))
+	}
+	msgs, err := e.Client.Messages(ctx, src.mail, client.ListOptions{})
+	if err != nil || len(msgs.Items) != 1 || len(msgs.Items[0].Attachments) != 1 {
+		t.Fatalf("restored mail ticket: %+v %v", msgs, err)
+	}
+	if dl, err := e.Client.DownloadAttachment(ctx, msgs.Items[0].Attachments[0].ID); err != nil || !bytes.Equal(dl.Body, content[:999]) {
+		t.Fatalf("restored mail attachment: %v", err)
+	}
+	found, err := e.Client.ListTickets(ctx, client.TicketFilter{Q: "disconnects"})
+	if err != nil || len(found.Items) != 1 || found.Items[0].Number != src.ticket.Number {
+		t.Fatalf("search after restore: %+v %v", found, err)
+	}
+	mb, err := e.Mailboxes.Credentials(ctx, src.mbox)
+	if err != nil || mb.SMTP.Password != smtpPassword {
+		t.Fatalf("restored mailbox password: %v", err)
+	}
+	var last int64
+	if err := dst.R.QueryRowContext(ctx, `SELECT MAX(number) FROM tickets`).Scan(&last); err != nil {
+		t.Fatal(err)
+	}
+	next := apptest.Ticket(t, e.Services, e.Admin)
+	if next.Number != last+1 {
+		t.Errorf("next ticket number %d, want %d", next.Number, last+1)
+	}
+	if _, err := e.Client.CreateUser(ctx, client.NewUser{Email: "new@example.test", Name: "New", Role: "agent"}); err != nil {
+		t.Errorf("a new row after restore (ids must follow the restored ones): %v", err)
+	}
+}
+
+// TestRestoreRefuses: restore does not overwrite a database that holds
+// data without --force, and with --force replaces it.
+func TestRestoreRefuses(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect db.Dialect) {
+		ctx := context.Background()
+		src := newSource(t, dialect)
+		file := src.backup(t)
+		other := newSource(t, dialect)
+		apptest.Ticket(t, other.s, apptest.User(t, other.s, user.RoleAgent, ""))
+		before := backup.Dump(t, other.s.DB)
+		opts := backup.Options{DataDir: other.cfg.Data, SecretKey: other.cfg.SecretKey}
+		_, err := backup.Restore(ctx, other.s.DB, file, opts)
+		if err == nil || !strings.Contains(err.Error(), "already holds data") || !strings.Contains(err.Error(), "--force") {
+			t.Fatalf("restore over data: %v, want a refusal naming --force", err)
+		}
+		if diff := backup.DiffDumps(before, backup.Dump(t, other.s.DB)); diff != "" {
+			t.Fatalf("a refused restore changed the database:\n%s", diff)
+		}
+		opts.Force = true
+		if _, err := backup.Restore(ctx, other.s.DB, file, opts); err != nil {
+			t.Fatalf("restore --force: %v", err)
+		}
+		if diff := backup.DiffDumps(backup.Dump(t, src.s.DB), backup.Dump(t, other.s.DB)); diff != "" {
+			t.Fatalf("restore --force did not replace the data:\n%s", diff)
+		}
+	})
+}
+
+func forEachDialect(t *testing.T, fn func(t *testing.T, dialect db.Dialect)) {
+	for _, dialect := range apptest.Dialects {
+		t.Run(string(dialect), func(t *testing.T) { fn(t, dialect) })
+	}
+}
+
+// rewrite copies the backup file at path to a new file, changing entries
+// with edit (which returns an entry's new content).
+func rewrite(t *testing.T, path string, edit func(name string, b []byte) []byte) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "edited.backup")
+	o, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	gw := gzip.NewWriter(o)
+	tw := tar.NewWriter(gw)
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = edit(h.Name, b)
+		h.Size = int64(len(b))
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := errors.Join(tw.Close(), gw.Close()); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// editManifest changes the manifest of a backup file.
+func editManifest(t *testing.T, path string, fn func(m map[string]any)) string {
+	return rewrite(t, path, func(name string, b []byte) []byte {
+		if name != "manifest.json" {
+			return b
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		fn(m)
+		out, _ := json.Marshal(m)
+		return out
+	})
+}
+
+// sum is the hex SHA-256 of b.
+func sum(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// TestRestoreRefusesBadFiles: a damaged or altered file, or one of a newer
+// schema, is refused with a one-line reason before anything is touched.
+func TestRestoreRefusesBadFiles(t *testing.T) {
+	src := newSource(t, db.SQLite)
+	file := src.backup(t)
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(b []byte) string {
+		p := filepath.Join(t.TempDir(), "bad.backup")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	flipped := bytes.Clone(raw)
+	flipped[len(flipped)/2] ^= 0xff
+	cases := []struct{ name, file, want string }{
+		{"not a backup", write([]byte("hello, world\n")), "not a gzip file"},
+		{"truncated", write(raw[:len(raw)/2]), "not a usable Docket backup"},
+		{"a flipped byte", write(flipped), "not a usable Docket backup"},
+		{"a changed row", rewrite(t, file, func(name string, b []byte) []byte {
+			if name == "tables/tickets.jsonl" {
+				return bytes.Replace(b, []byte("VPN disconnects"), []byte("VPN disconnectz"), 1)
+			}
+			return b
+		}), "table tickets: checksum mismatch"},
+		{"a changed attachment", rewrite(t, file, func(name string, b []byte) []byte {
+			if strings.HasPrefix(name, "attachments/") {
+				b = bytes.Clone(b)
+				b[0]++
+			}
+			return b
+		}), "checksum mismatch"},
+		{"no manifest", rewrite(t, file, func(name string, b []byte) []byte {
+			if name == "manifest.json" {
+				return []byte(`{"format":"something else"}`)
+			}
+			return b
+		}), `format "something else"`},
+		{"a newer format", editManifest(t, file, func(m map[string]any) { m["format_version"] = 99 }), "made by a newer Docket"},
+		{"a newer schema", editManifest(t, file, func(m map[string]any) {
+			m["migrations"] = append(m["migrations"].([]any), 9999)
+			m["schema_version"] = 9999
+		}), "schema version 9999, which this Docket"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dst, data := emptyDB(t, db.SQLite)
+			_, err := backup.Restore(context.Background(), dst, c.file, backup.Options{DataDir: data})
+			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("restore: %v, want one line with %q", err, c.want)
+			}
+			var n int
+			if err := dst.R.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM sqlite_master`).Scan(&n); err != nil || n != 0 {
+				t.Errorf("the refused restore left %d schema objects (%v)", n, err)
+			}
+			if _, err := os.Stat(filepath.Join(data, "secret.key")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the refused restore installed a key: %v", err)
+			}
+		})
+	}
+}
+
+// TestRestoreIsAtomic: a restore that fails late (a row that refers to a
+// ticket that is not there, with checksums that match: PostgreSQL refuses
+// it at once, SQLite when it checks the keys after the attachments are
+// written) leaves the database, the attachments directory and the key as
+// they were.
+func TestRestoreIsAtomic(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect db.Dialect) {
+		src := newSource(t, dialect)
+		if _, err := src.s.Attachments.Save(context.Background(), apptest.User(t, src.s, user.RoleAgent, ""), "only.txt", "text/plain",
+			strings.NewReader("only in the source")); err != nil {
+			t.Fatal(err)
+		}
+		const table = "tables/ticket_tags.jsonl"
+		var edited []byte
+		bad := rewrite(t, src.backup(t), func(name string, b []byte) []byte {
+			if name == table {
+				edited = append(bytes.Clone(b), []byte(`[99999,"ghost"]`+"\n")...)
+				return edited
+			}
+			return b
+		})
+		bad = editManifest(t, bad, func(m map[string]any) {
+			for _, tb := range m["tables"].([]any) {
+				if e := tb.(map[string]any); e["file"] == table {
+					e["sha256"] = sum(edited)
+					e["rows"] = e["rows"].(float64) + 1
+				}
+			}
+		})
+		other := newSource(t, dialect)
+		before := backup.Dump(t, other.s.DB)
+		files := countFiles(t, other.cfg.Data)
+		opts := backup.Options{DataDir: other.cfg.Data, SecretKey: other.cfg.SecretKey, AttachmentStore: "dir", Force: true}
+		if _, err := backup.Restore(context.Background(), other.s.DB, bad, opts); err == nil {
+			t.Fatal("restore of a tag of a missing ticket succeeded")
+		}
+		if diff := backup.DiffDumps(before, backup.Dump(t, other.s.DB)); diff != "" {
+			t.Fatalf("a failed restore changed the database:\n%s", diff)
+		}
+		if n := countFiles(t, other.cfg.Data); n != files {
+			t.Errorf("a failed restore left %d files under the data directory, want %d", n, files)
+		}
+	})
+}
+
+func countFiles(t *testing.T, dir string) int {
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && e.Type().IsRegular() {
+			n++
+		}
+		return err
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return n
+}
