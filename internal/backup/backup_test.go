@@ -475,3 +475,62 @@ func countFiles(t *testing.T, dir string) int {
 	}
 	return n
 }
+
+// TestBackupWhileServing backs up an instance that serves and writes
+// (tickets with replies, created as fast as it can) meanwhile: the backup
+// is one consistent moment, so every ticket has its search document and
+// every message its own, and it restores.
+func TestBackupWhileServing(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect db.Dialect) {
+		ctx := context.Background()
+		e := apptest.Server(t, apptest.DB(t, dialect))
+		agent := apptest.User(t, e.Services, user.RoleAgent, "")
+		stop, done := make(chan struct{}), make(chan int)
+		go func() {
+			n := 0
+			defer func() { done <- n }()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				tk, err := e.Tickets.Create(ctx, agent, ticket.NewTicket{Subject: "Busy", Body: "Writing while backing up",
+					Requester: &ticket.Contact{Email: "busy@example.test"}})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := e.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "A reply"}); err != nil {
+					t.Error(err)
+					return
+				}
+				n++
+			}
+		}()
+		for i := 0; i < 3; i++ { // a few backups while the writer runs
+			file := filepath.Join(t.TempDir(), "live.backup")
+			m, err := backup.Backup(ctx, e.DB, file, backup.Options{DataDir: e.Config.Data, SecretKey: e.Config.SecretKey})
+			if err != nil {
+				close(stop)
+				<-done
+				t.Fatalf("backup while serving: %v", err)
+			}
+			rows := map[string]int64{}
+			for _, tb := range m.Tables {
+				rows[tb.Name] = tb.Rows
+			}
+			if rows["search_docs"] != rows["tickets"]+rows["messages"] {
+				t.Errorf("backup %d: %d search documents for %d tickets and %d messages: not one moment", i, rows["search_docs"], rows["tickets"], rows["messages"])
+			}
+			dst, data := emptyDB(t, dialect)
+			if _, err := backup.Restore(ctx, dst, file, backup.Options{DataDir: data, SecretKey: e.Config.SecretKey}); err != nil {
+				t.Errorf("restore of backup %d: %v", i, err)
+			}
+		}
+		close(stop)
+		if n := <-done; n == 0 {
+			t.Error("nothing was written during the backups")
+		}
+	})
+}
