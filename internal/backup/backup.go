@@ -117,6 +117,9 @@ func write(ctx context.Context, d *db.DB, w *archiveWriter, m *Manifest, opts Op
 	}); err != nil || len(m.Migrations) == 0 {
 		return fmt.Errorf("no Docket database to back up (%v)", err)
 	}
+	if err := knownMigrations(d.Dialect, m.Migrations, "this database"); err != nil {
+		return err
+	}
 	tables, err := readTables(ctx, tx, d.Dialect)
 	if err != nil {
 		return err

@@ -175,9 +175,18 @@ func TestRoundTrip(t *testing.T) {
 			file := src.backup(t)
 			want := backup.Dump(t, src.s.DB)
 			dst, data := emptyDB(t, c.to)
+			// A table of another application in the same database is left alone.
+			w, _ := dst.Pools()
+			if _, err := w.Exec(`CREATE TABLE other_app (at TIMESTAMP); INSERT INTO other_app VALUES (CURRENT_TIMESTAMP)`); err != nil {
+				t.Fatal(err)
+			}
 			m, err := backup.Restore(context.Background(), dst, file, backup.Options{DataDir: data, SecretKey: c.key})
 			if err != nil {
 				t.Fatalf("restore: %v", err)
+			}
+			var others int
+			if err := dst.R.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM other_app`).Scan(&others); err != nil || others != 1 {
+				t.Errorf("another application's table after restore: %d rows, %v", others, err)
 			}
 			if m.Dialect != c.from || m.Attachments.Count != 2 {
 				t.Errorf("manifest: %s with %d attachments, want %s with 2", m.Dialect, m.Attachments.Count, c.from)

@@ -215,3 +215,22 @@ func countFiles(t *testing.T, dir string) int {
 	}
 	return n
 }
+
+// TestNewerDatabaseRefused: a database migrated by a newer Docket is
+// neither backed up (its newer tables would be missed) nor restored into.
+func TestNewerDatabaseRefused(t *testing.T) {
+	ctx := context.Background()
+	src := newSource(t, db.SQLite)
+	file := src.backup(t)
+	if _, err := src.s.DB.W.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	const want = "schema version 9999, which this Docket"
+	if _, err := backup.Backup(ctx, src.s.DB, filepath.Join(t.TempDir(), "b"), backup.Options{DataDir: src.cfg.Data}); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("backup of a newer database: %v, want %q", err, want)
+	}
+	_, err := backup.Restore(ctx, src.s.DB, file, backup.Options{DataDir: src.cfg.Data, SecretKey: src.cfg.SecretKey, Force: true})
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("restore into a newer database: %v, want %q", err, want)
+	}
+}

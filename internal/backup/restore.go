@@ -96,19 +96,8 @@ type restorer struct {
 // plan checks the backup against this Docket and decides what becomes of
 // the key and the attachments, before anything is touched.
 func (r *restorer) plan(keyFile []byte) error {
-	known, err := db.Migrations(r.d.Dialect)
-	if err != nil {
+	if err := knownMigrations(r.d.Dialect, r.m.Migrations, r.path); err != nil {
 		return err
-	}
-	have := map[int]bool{}
-	for _, mg := range known {
-		have[mg.Version] = true
-	}
-	for _, v := range r.m.Migrations {
-		if !have[v] {
-			return fmt.Errorf("%s has schema version %d, which this Docket (%d) does not know: restore it with the Docket that made it, or a newer one",
-				r.path, r.m.SchemaVersion, known[len(known)-1].Version)
-		}
 	}
 	r.store = r.opts.AttachmentStore
 	if r.store == "" {
@@ -230,24 +219,16 @@ func (r *restorer) checkTarget(ctx context.Context) error {
 		}
 	}
 	if existing["schema_migrations"] {
-		known, err := db.Migrations(r.d.Dialect)
-		if err != nil {
+		var versions []int
+		if err := scanEach(ctx, r.tx, `SELECT version FROM schema_migrations ORDER BY version`, nil, func(rows *sql.Rows) error {
+			var v int
+			err := rows.Scan(&v)
+			versions = append(versions, v)
+			return err
+		}); err != nil {
 			return err
 		}
-		have := map[int]bool{}
-		for _, mg := range known {
-			have[mg.Version] = true
-		}
-		if err := scanEach(ctx, r.tx, `SELECT version FROM schema_migrations`, nil, func(rows *sql.Rows) error {
-			var v int
-			if err := rows.Scan(&v); err != nil {
-				return err
-			}
-			if !have[v] {
-				return fmt.Errorf("this database has schema version %d, which this Docket does not know: restore with the Docket that migrated it", v)
-			}
-			return nil
-		}); err != nil {
+		if err := knownMigrations(r.d.Dialect, versions, "the database restored into"); err != nil {
 			return err
 		}
 	}
@@ -274,6 +255,26 @@ func (r *restorer) checkTarget(ctx context.Context) error {
 	if len(full) > 0 {
 		sort.Strings(full)
 		return fmt.Errorf("the database already holds data (in %s): restore replaces it only with --force", strings.Join(full, ", "))
+	}
+	return nil
+}
+
+// knownMigrations checks that this Docket knows every migration applied
+// to what is named (a database or a backup file).
+func knownMigrations(dialect db.Dialect, applied []int, what string) error {
+	known, err := db.Migrations(dialect)
+	if err != nil {
+		return err
+	}
+	have := map[int]bool{}
+	for _, mg := range known {
+		have[mg.Version] = true
+	}
+	for _, v := range applied {
+		if !have[v] {
+			return fmt.Errorf("%s has schema version %d, which this Docket (%d) does not know: use the Docket that made it, or a newer one",
+				what, applied[len(applied)-1], known[len(known)-1].Version)
+		}
 	}
 	return nil
 }

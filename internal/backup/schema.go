@@ -66,17 +66,25 @@ var housekeeping = map[string]bool{"schema_migrations": true, "counters": true, 
 // quote quotes an identifier for both dialects.
 func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
-// readTables describes every table of the database q reads, in an order
+// readTables describes every table of Docket's in the database q reads
+// (others sharing the database or schema are left alone), in an order
 // where each table comes after the tables it refers to. SQLite's full-text
 // index (a virtual table and its shadow tables) is left out: restore
 // rebuilds it from search_docs.
 func readTables(ctx context.Context, q queryer, dialect db.Dialect) ([]table, error) {
+	names, _, err := docketObjects(dialect)
+	if err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{}
+	for _, n := range names {
+		keep[n] = true
+	}
 	var ts []table
-	var err error
 	if dialect == db.Postgres {
-		ts, err = postgresTables(ctx, q)
+		ts, err = postgresTables(ctx, q, keep)
 	} else {
-		ts, err = sqliteTables(ctx, q)
+		ts, err = sqliteTables(ctx, q, keep)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the schema: %w", err)
@@ -90,7 +98,7 @@ type queryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-func sqliteTables(ctx context.Context, q queryer) ([]table, error) {
+func sqliteTables(ctx context.Context, q queryer, keep map[string]bool) ([]table, error) {
 	rows, err := q.QueryContext(ctx, `SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 	if err != nil {
 		return nil, err
@@ -106,7 +114,9 @@ func sqliteTables(ctx context.Context, q queryer) ([]table, error) {
 			virtual = append(virtual, name)
 			continue
 		}
-		names = append(names, name)
+		if keep[name] {
+			names = append(names, name)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -150,7 +160,7 @@ next:
 	return out, nil
 }
 
-func postgresTables(ctx context.Context, q queryer) ([]table, error) {
+func postgresTables(ctx context.Context, q queryer, keep map[string]bool) ([]table, error) {
 	byName := map[string]*table{}
 	var order []string
 	err := scanEach(ctx, q, `SELECT c.table_name, c.column_name, c.data_type, c.is_identity
@@ -161,6 +171,9 @@ func postgresTables(ctx context.Context, q queryer) ([]table, error) {
 		var tname, col, typ, ident string
 		if err := r.Scan(&tname, &col, &typ, &ident); err != nil {
 			return err
+		}
+		if !keep[tname] {
+			return nil
 		}
 		k, err := postgresKind(typ)
 		if err != nil {
