@@ -1,6 +1,6 @@
 // Package app wires Docket together and runs its subcommands: serve,
-// migrate, user create, token create and version. It holds no globals: every
-// dependency is built here and passed down.
+// migrate, user create, token create, backup, restore and version. It
+// holds no globals: every dependency is built here and passed down.
 package app
 
 import (
@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 
@@ -56,6 +55,8 @@ Usage:
   docket migrate [flags]          apply database migrations and exit
   docket user create [flags]      create a user (--email, --name, --role, --password-stdin)
   docket token create [flags]     print a new API token (--user, --name, --scope)
+  docket backup FILE [flags]      write the database, attachments and secret key to FILE
+  docket restore FILE [flags]     replace the database with the backup in FILE (--force)
   docket version                  print the version
 
 Run 'docket <command> -h' for a command's flags.
@@ -108,6 +109,10 @@ func run(ctx context.Context, env Env) error {
 			return errors.New("usage: docket token create --user E --name LABEL [--scope read|write]")
 		}
 		return tokenCreate(ctx, env, args[1:])
+	case "backup":
+		return backupCmd(ctx, env, args)
+	case "restore":
+		return restoreCmd(ctx, env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, "docket "+Version)
 		return nil
@@ -130,19 +135,37 @@ func newFlagSet(name string) *flag.FlagSet {
 }
 
 func parse(env Env, fs *flag.FlagSet, args []string, validate func() error) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(env.Stderr)
-			fmt.Fprintf(env.Stderr, "Usage of %s:\n", fs.Name())
-			fs.PrintDefaults()
-			return err
+	_, err := parseArgs(env, fs, args, validate, "")
+	return err
+}
+
+// parseArgs is parse for a command that takes one argument besides its
+// flags (named arg in messages), before, after or among them; it returns
+// the argument. With arg empty the command takes none.
+func parseArgs(env Env, fs *flag.FlagSet, args []string, validate func() error, arg string) (string, error) {
+	var got string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(env.Stderr)
+				fmt.Fprintf(env.Stderr, "Usage of %s %s:\n", fs.Name(), arg)
+				fs.PrintDefaults()
+				return "", err
+			}
+			return "", usageError{fmt.Errorf("%s: %v (run '%s -h' for its flags)", fs.Name(), err, fs.Name())}
 		}
-		return usageError{fmt.Errorf("%s: %v (run '%s -h' for its flags)", fs.Name(), err, fs.Name())}
+		if fs.NArg() == 0 {
+			break
+		}
+		if arg == "" || got != "" {
+			return "", usageError{fmt.Errorf("%s: unexpected argument %q (run '%s -h' for its flags)", fs.Name(), fs.Arg(0), fs.Name())}
+		}
+		got, args = fs.Arg(0), fs.Args()[1:]
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if arg != "" && got == "" {
+		return "", usageError{fmt.Errorf("%s: %s is missing (usage: %s %s [flags])", fs.Name(), arg, fs.Name(), arg)}
 	}
-	return validate()
+	return got, validate()
 }
 
 // Services are the domain services every command needs, built once.
@@ -321,7 +344,7 @@ func attachmentOptions(d *db.DB, cfg *config.Config) (attachment.Options, error)
 		// Uploads are spooled locally while hashed; --data need not be shared.
 		return attachment.Options{Store: store, SpoolDir: os.TempDir()}, err
 	}
-	store, err := attachment.NewDirStore(filepath.Join(cfg.Data, "attachments"))
+	store, err := attachment.NewDirStore(attachment.DirIn(cfg.Data))
 	if err != nil {
 		return attachment.Options{}, err
 	}

@@ -51,13 +51,21 @@ func NewDirStore(dir string) (*DirStore, error) {
 // the store, so Put is a rename.
 func (s *DirStore) SpoolDir() string { return filepath.Join(s.dir, "tmp") }
 
-func (s *DirStore) path(sum string) string {
-	return filepath.Join(s.dir, sum[0:2], sum[2:4], sum)
+// DirIn is the directory store's directory inside a data directory.
+func DirIn(dataDir string) string { return filepath.Join(dataDir, "attachments") }
+
+// ContentPath is where a directory store in dir keeps the content with
+// this hash.
+func ContentPath(dir, sum string) string {
+	return filepath.Join(dir, sum[0:2], sum[2:4], sum)
 }
+
+// Path is where the store keeps the content with this hash.
+func (s *DirStore) Path(sum string) string { return ContentPath(s.dir, sum) }
 
 // Put moves f into place unless a file with this hash exists already.
 func (s *DirStore) Put(ctx context.Context, sum string, size int64, f *os.File) error {
-	final := s.path(sum)
+	final := s.Path(sum)
 	if _, err := os.Stat(final); err == nil {
 		return nil
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -96,12 +104,12 @@ func (s *DirStore) Put(ctx context.Context, sum string, size int64, f *os.File) 
 
 // Open opens the file with this hash.
 func (s *DirStore) Open(ctx context.Context, sum string) (io.ReadSeekCloser, error) {
-	return os.Open(s.path(sum))
+	return os.Open(s.Path(sum))
 }
 
 // Exists reports whether the file with this hash is there.
 func (s *DirStore) Exists(ctx context.Context, sum string) (bool, error) {
-	_, err := os.Stat(s.path(sum))
+	_, err := os.Stat(s.Path(sum))
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
@@ -110,7 +118,7 @@ func (s *DirStore) Exists(ctx context.Context, sum string) (bool, error) {
 
 // Delete removes the file with this hash.
 func (s *DirStore) Delete(ctx context.Context, sum string) error {
-	if err := os.Remove(s.path(sum)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := os.Remove(s.Path(sum)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	return nil

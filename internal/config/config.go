@@ -71,8 +71,9 @@ type Scope int
 
 // The option sets.
 const (
-	ScopeDB    Scope = iota // --data and --database-url
-	ScopeServe              // everything
+	ScopeDB      Scope = iota // --data and --database-url
+	ScopeServe                // everything
+	ScopeRestore              // ScopeDB and --attachment-store
 )
 
 // Bind registers the options of scope on fs, with defaults taken from the
@@ -111,9 +112,11 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 	str(&c.DatabaseURL, "database-url", "", "postgres:// URL; empty uses the embedded SQLite database under --data")
 	str(&c.SQLiteSync, "sqlite-sync", "normal", "SQLite durability: normal (survives process crashes) or full (also power loss; slower writes)")
 	var prefixes, keepRaw, proxies string
+	if scope != ScopeDB {
+		str(&c.AttachmentStore, "attachment-store", "", "where attachment contents live: dir (under --data) or database (default: database with PostgreSQL, dir with SQLite)")
+	}
 	if scope == ScopeServe {
 		str(&c.Addr, "addr", ":8080", "HTTP listen address")
-		str(&c.AttachmentStore, "attachment-store", "", "where attachment contents live: dir (under --data) or database (default: database with PostgreSQL, dir with SQLite)")
 		str(&c.SMTPAddr, "smtp-addr", "", "listen address for inbound SMTP, e.g. 127.0.0.1:2525 (off when empty)")
 		str(&c.TrustedAuthservID, "trusted-authserv-id", "", "authserv-id whose Authentication-Results headers are believed")
 		str(&keepRaw, "keep-raw-mail", "true", "keep every inbound message as received (true or false; quarantined mail is always kept)")
@@ -170,12 +173,12 @@ func (c *Config) validate(scope Scope, errs []error) error {
 			errs = append(errs, err)
 		}
 	}
+	switch c.AttachmentStore {
+	case "", "dir", "database":
+	default:
+		errs = append(errs, fmt.Errorf("--attachment-store: %q is not dir or database", c.AttachmentStore))
+	}
 	if scope == ScopeServe {
-		switch c.AttachmentStore {
-		case "", "dir", "database":
-		default:
-			errs = append(errs, fmt.Errorf("--attachment-store: %q is not dir or database", c.AttachmentStore))
-		}
 		for name, addr := range map[string]string{"--addr": c.Addr, "--smtp-addr": c.SMTPAddr, "--metrics-addr": c.MetricsAddr} {
 			if addr == "" && name != "--addr" {
 				continue
