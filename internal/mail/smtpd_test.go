@@ -57,3 +57,21 @@ func testSMTPListenerAnswers451WhenStoringFails(t *testing.T, e *env) {
 	}
 	assertOneMessage(t, e, "una@example.org", list[0].Number)
 }
+
+// With the database gone the listener cannot look up the recipient
+// either: that is a temporary failure too, never 550 "no such mailbox",
+// which would make the MTA bounce the message back to its sender.
+func TestSMTPListenerAnswers4xxWhenTheDatabaseIsDown(t *testing.T) {
+	eachDB(t, testSMTPListenerAnswers4xxWhenTheDatabaseIsDown)
+}
+
+func testSMTPListenerAnswers4xxWhenTheDatabaseIsDown(t *testing.T, e *env) {
+	if err := e.d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m := raw("Vic <vic@example.org>", "support@example.test", "Database down", "down@example.org", "", "Hello?")
+	err := send(t, e.addr, "vic@example.org", []string{"support@example.test"}, m)
+	if code := smtpCode(err); code < 400 || code > 499 {
+		t.Fatalf("database down, SMTP answered %v; want a 4xx temporary failure", err)
+	}
+}
