@@ -20,18 +20,7 @@ func testReplyAddressThreadsInboundMail(t *testing.T, e *env) {
 	ctx := context.Background()
 	// An SMTP server is configured (nothing listens there): replies are
 	// queued in the outbox, which is all this test reads.
-	host, port, tls := "127.0.0.1", 1, "none"
-	if _, err := e.s.Mailboxes.Update(ctx, &userAdmin, e.mb.ID, mailbox.Input{SMTP: mailbox.ServerInput{Host: &host, Port: &port, TLS: &tls}}); err != nil {
-		t.Fatal(err)
-	}
-	agent := apptest.User(t, e.s, user.RoleAgent, "")
-	tk := apptest.Ticket(t, e.s, agent, func(n *ticket.NewTicket) {
-		n.Requester = &ticket.Contact{Email: "bob@example.org", Name: "Bob"}
-		n.Channel = ticket.ChannelPhone
-	})
-	if _, err := e.s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Please send the serial number."}); err != nil {
-		t.Fatal(err)
-	}
+	tk, _ := agentRepliesToBob(t, e, "127.0.0.1", 1, "Please send the serial number.")
 	// The address Docket handed out, as it stands in the queued email.
 	var replyTo string
 	q := e.d.Rebind(`SELECT o.reply_to FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE t.number = $1 AND o.kind = 'reply'`)
@@ -75,4 +64,26 @@ func testReplyAddressThreadsInboundMail(t *testing.T, e *env) {
 	if err != nil || len(msgs) != 4 {
 		t.Fatalf("ticket #%d holds %d messages (%v), want the first, the agent's reply and Bob's two answers", tk.Number, len(msgs), err)
 	}
+}
+
+// agentRepliesToBob sends the mailbox's mail through the SMTP server at
+// host:port and has an agent reply publicly on a phone ticket of Bob's,
+// which queues the reply's email.
+func agentRepliesToBob(t *testing.T, e *env, host string, port int, body string) (*ticket.Ticket, *ticket.Message) {
+	t.Helper()
+	ctx := context.Background()
+	tls := "none"
+	if _, err := e.s.Mailboxes.Update(ctx, &userAdmin, e.mb.ID, mailbox.Input{SMTP: mailbox.ServerInput{Host: &host, Port: &port, TLS: &tls}}); err != nil {
+		t.Fatal(err)
+	}
+	agent := apptest.User(t, e.s, user.RoleAgent, "")
+	tk := apptest.Ticket(t, e.s, agent, func(n *ticket.NewTicket) {
+		n.Requester = &ticket.Contact{Email: "bob@example.org", Name: "Bob"}
+		n.Channel = ticket.ChannelPhone
+	})
+	m, err := e.s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk, m
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -48,13 +47,7 @@ func (b *browser) postFiles(path string, fields map[string]string, field string,
 	req, _ := http.NewRequest("POST", b.base+path, &body)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	req.Header.Set("X-CSRF-Token", b.csrf)
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out), resp.Header
+	return b.do(req)
 }
 
 // Uploads are typed by their content, never by what the browser claims:
