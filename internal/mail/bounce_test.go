@@ -8,9 +8,6 @@ import (
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/mail/outbox"
-	"github.com/docket/docket/internal/mailbox"
-	"github.com/docket/docket/internal/ticket"
-	"github.com/docket/docket/internal/user"
 )
 
 func dsn(originalID string) []byte {
@@ -27,20 +24,7 @@ func TestBouncesAndAutomaticMail(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		e := setup(t, d)
 		ctx := context.Background()
-		host, tls := "127.0.0.1", "none"
-		port := 1
-		if _, err := e.s.Mailboxes.Update(ctx, &userAdmin, e.mb.ID, mailbox.Input{SMTP: mailbox.ServerInput{Host: &host, Port: &port, TLS: &tls}}); err != nil {
-			t.Fatal(err)
-		}
-		agent := apptest.User(t, e.s, user.RoleAgent, "")
-		tk := apptest.Ticket(t, e.s, agent, func(n *ticket.NewTicket) {
-			n.Requester = &ticket.Contact{Email: "bob@example.org"}
-			n.Channel = ticket.ChannelPhone
-		})
-		m, err := e.s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Fixed."})
-		if err != nil {
-			t.Fatal(err)
-		}
+		tk, m := agentRepliesToBob(t, e, "127.0.0.1", 1, "Fixed.")
 		ds, err := e.s.Outbox.StatusForMessage(ctx, m.ID)
 		if err != nil || len(ds) != 1 {
 			t.Fatalf("queued deliveries: %+v %v", ds, err)

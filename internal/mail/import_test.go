@@ -20,10 +20,25 @@ import (
 )
 
 type env struct {
+	d    *db.DB
 	s    *app.Services
 	im   *mail.Importer
 	mb   *mailbox.Mailbox
 	addr string // SMTP listener
+}
+
+// eachDB runs fn as one subtest per dialect, each on a fresh env. The
+// PostgreSQL subtest skips with the test kit's message where there is no
+// PostgreSQL, and fails instead in CI (DOCKET_TEST_POSTGRES=require). The
+// subtests run side by side, so the second database adds little wall time.
+func eachDB(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Helper()
+	for _, dialect := range apptest.Dialects {
+		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
+			fn(t, setup(t, apptest.DB(t, dialect)))
+		})
+	}
 }
 
 func setup(t testing.TB, d *db.DB) *env {
@@ -51,7 +66,7 @@ func setup(t testing.TB, d *db.DB) *env {
 	}
 	go l.Serve(ln)
 	t.Cleanup(func() { l.Shutdown(context.Background()) })
-	return &env{s: s, im: im, mb: mb, addr: ln.Addr().String()}
+	return &env{d: d, s: s, im: im, mb: mb, addr: ln.Addr().String()}
 }
 
 func raw(from, to, subject, msgID, inReplyTo, body string, extra ...string) []byte {
@@ -132,8 +147,9 @@ func TestSMTPListenerFilesAndThreads(t *testing.T) {
 	})
 }
 
-func TestLoopsAndQuarantine(t *testing.T) {
-	e := setup(t, apptest.DB(t, db.SQLite))
+func TestLoopsAndQuarantine(t *testing.T) { eachDB(t, testLoopsAndQuarantine) }
+
+func testLoopsAndQuarantine(t *testing.T, e *env) {
 	ctx := context.Background()
 	admin := &user.Actor{Role: user.RoleAdmin}
 	// Mail from our own address is a loop: nothing is filed.
@@ -192,9 +208,10 @@ func TestLoopsAndQuarantine(t *testing.T) {
 	}
 }
 
-func TestRawMailKeptAsConfigured(t *testing.T) {
-	d := apptest.DB(t, db.SQLite)
-	e := setup(t, d)
+func TestRawMailKeptAsConfigured(t *testing.T) { eachDB(t, testRawMailKeptAsConfigured) }
+
+func testRawMailKeptAsConfigured(t *testing.T, e *env) {
+	d := e.d
 	ctx := context.Background()
 	stored := func(msgID string) bool {
 		var n int
@@ -216,8 +233,9 @@ func TestRawMailKeptAsConfigured(t *testing.T) {
 	}
 }
 
-func TestQuotedHistoryIsKeptForFolding(t *testing.T) {
-	e := setup(t, apptest.DB(t, db.SQLite))
+func TestQuotedHistoryIsKeptForFolding(t *testing.T) { eachDB(t, testQuotedHistoryIsKeptForFolding) }
+
+func testQuotedHistoryIsKeptForFolding(t *testing.T, e *env) {
 	ctx := context.Background()
 	body := "Still broken <b>today</b>.\r\n\r\nOn Mon, 23 Nov 2026 at 10:00, Support <support@example.test> wrote:\r\n> Did you restart it?\r\n"
 	res, err := e.im.Import(ctx, e.mb, raw("q@example.org", "support@example.test", "Quotes", "quote1@x", "", body))
@@ -256,8 +274,9 @@ func TestSameMessageIDFromSameSenderIsOneMessage(t *testing.T) {
 }
 
 // A release that cannot be stored leaves the message held, not lost.
-func TestFailedReleaseKeepsTheMessage(t *testing.T) {
-	e := setup(t, apptest.DB(t, db.SQLite))
+func TestFailedReleaseKeepsTheMessage(t *testing.T) { eachDB(t, testFailedReleaseKeepsTheMessage) }
+
+func testFailedReleaseKeepsTheMessage(t *testing.T, e *env) {
 	ctx := context.Background()
 	e.im.TrustedAuthservID = "mx.example.test"
 	if _, err := e.im.Import(ctx, e.mb, raw("x@example.org", "support@example.test", "Held", "held1@x", "", "body",

@@ -281,15 +281,14 @@ func (im *Importer) thread(ctx context.Context, mb *mailbox.Mailbox, msg *messag
 		}
 		return 0, fmt.Sprintf("new ticket: sender not a participant of #%d (matched by %s)", n, how)
 	}
-	// 1. A per-ticket reply address: support+<token>@…
+	// 1. A per-ticket reply address: support+<token>@…, read with the
+	// outbox's codec, the one that wrote it.
 	for _, a := range append(append([]message.Address{}, msg.To...), msg.Cc...) {
-		local, _, _ := strings.Cut(strings.ToLower(a.Email), "@")
-		if _, token, ok := strings.Cut(local, "+"); ok {
-			if uid, ok := uidFromToken(token); ok {
-				var n int64
-				if im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-uid-prefix"), uid).Scan(&n) == nil {
-					return try(n, "reply address")
-				}
+		local, _, _ := strings.Cut(a.Email, "@")
+		if token, ok := outbox.ParseReplyToken(local); ok {
+			var n int64
+			if im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-uid-prefix"), outbox.UIDFromToken(token)).Scan(&n) == nil {
+				return try(n, "reply address")
 			}
 		}
 	}
@@ -326,21 +325,6 @@ func (im *Importer) thread(ctx context.Context, mb *mailbox.Mailbox, msg *messag
 	}
 	return 0, "new ticket: no reference to an existing ticket"
 }
-
-// uidFromToken turns a reply-address token (the ticket's UUID without
-// dashes) back into the UUID.
-func uidFromToken(token string) (string, bool) {
-	if len(token) != 32 {
-		return "", false
-	}
-	if _, err := hex.DecodeString(token); err != nil {
-		return "", false
-	}
-	return token[0:8] + "-" + token[8:12] + "-" + token[12:16] + "-" + token[16:20] + "-" + token[20:], true
-}
-
-// ReplyToken is the token of a ticket's reply address (local+token@domain).
-func ReplyToken(uid string) string { return strings.ReplaceAll(uid, "-", "") }
 
 // body picks what becomes the message body: sanitized HTML when there is
 // some, else the text.

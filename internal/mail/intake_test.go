@@ -3,15 +3,13 @@ package mail_test
 import (
 	"context"
 	"testing"
-
-	"github.com/docket/docket/internal/apptest"
-	"github.com/docket/docket/internal/db"
 )
 
 // Real-world senders the parser once refused, filed through the importer
 // (found by filing other projects' test mails, issue 7).
-func TestUnusualSendersAreFiled(t *testing.T) {
-	e := setup(t, apptest.DB(t, db.SQLite))
+func TestUnusualSendersAreFiled(t *testing.T) { eachDB(t, testUnusualSendersAreFiled) }
+
+func testUnusualSendersAreFiled(t *testing.T, e *env) {
 	ctx := context.Background()
 	cases := []struct {
 		name, raw, email, person string
@@ -49,7 +47,10 @@ func TestUnusualSendersAreFiled(t *testing.T) {
 // A right-to-left override disguises "invoice<RLO>fdp.exe" as
 // "invoiceexe.pdf"; the stored attachment has no such characters.
 func TestAttachmentNamesLoseBidiControls(t *testing.T) {
-	e := setup(t, apptest.DB(t, db.SQLite))
+	eachDB(t, testAttachmentNamesLoseBidiControls)
+}
+
+func testAttachmentNamesLoseBidiControls(t *testing.T, e *env) {
 	ctx := context.Background()
 	raw := "From: mallory@example.net\r\nTo: support@example.test\r\nSubject: Invoice\r\nMessage-ID: <bidi-1@example.net>\r\n" +
 		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +

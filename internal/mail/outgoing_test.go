@@ -65,19 +65,7 @@ func TestRepliesAreMailedThroughTheMailbox(t *testing.T) {
 	for _, c := range port {
 		p = p*10 + int(c-'0')
 	}
-	tls := "none"
-	if _, err := e.s.Mailboxes.Update(context.Background(), &userAdmin, e.mb.ID, mailbox.Input{SMTP: mailbox.ServerInput{Host: &host, Port: &p, TLS: &tls}}); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	agent := apptest.User(t, e.s, user.RoleAgent, "")
-	tk := apptest.Ticket(t, e.s, agent, func(n *ticket.NewTicket) {
-		n.Requester = &ticket.Contact{Email: "bob@example.org", Name: "Bob"}
-		n.Channel = ticket.ChannelPhone
-	})
-	if _, err := e.s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "We fixed **it**."}); err != nil {
-		t.Fatal(err)
-	}
+	tk, _ := agentRepliesToBob(t, e, host, p, "We fixed **it**.")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		k.mu.Lock()

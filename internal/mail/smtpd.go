@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/mailbox"
 )
 
@@ -88,8 +89,14 @@ var errNoMailbox = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5,
 
 func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	mb, err := s.l.mailboxes.ByAddress(context.Background(), to)
-	if err != nil {
+	if errors.Is(err, fault.ErrNotFound) {
 		return errNoMailbox
+	}
+	if err != nil {
+		// Not "no such mailbox": a 5xx would make the sender bounce mail
+		// that is only waiting for the database.
+		s.l.log.Error("inbound mail: recipient not looked up", "err", err)
+		return errTemporary
 	}
 	for _, b := range s.boxes {
 		if b.ID == mb.ID {

@@ -5,12 +5,14 @@ package markup
 import (
 	"bytes"
 	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
+	nethtml "golang.org/x/net/html"
 )
 
 // Goldmark escapes raw HTML by default (no WithUnsafe); the sanitizer below
@@ -66,4 +68,45 @@ func Markdown(src string) string {
 }
 
 // HTML sanitizes HTML from an untrusted source (email) to the safe subset.
-func HTML(src string) string { return sanitizer().Sanitize(src) }
+func HTML(src string) string { return sanitizer().Sanitize(dropStrayEndTags(src)) }
+
+// skipContent are the elements whose content the sanitizer drops (its
+// default list). It counts them open and closed in one counter, so an end
+// tag that nothing opened would make the next such element hide all that
+// follows it.
+var skipContent = map[string]bool{"frame": true, "frameset": true, "iframe": true, "noembed": true, "noframes": true,
+	"noscript": true, "nostyle": true, "object": true, "script": true, "style": true, "title": true}
+
+// dropStrayEndTags removes end tags of skipContent elements that are not
+// open, and leaves everything else byte for byte.
+func dropStrayEndTags(src string) string {
+	if !strings.Contains(src, "</") {
+		return src
+	}
+	var b strings.Builder
+	b.Grow(len(src))
+	open := map[string]int{}
+	z := nethtml.NewTokenizer(strings.NewReader(src))
+	z.SetMaxBuf(0)
+	for {
+		tt := z.Next()
+		raw := z.Raw()
+		if tt == nethtml.ErrorToken {
+			b.Write(raw) // whatever the tokenizer left unread at the end
+			return b.String()
+		}
+		if tt == nethtml.StartTagToken || tt == nethtml.EndTagToken {
+			name, _ := z.TagName()
+			if n := string(name); skipContent[n] {
+				if tt == nethtml.StartTagToken {
+					open[n]++
+				} else if open[n] == 0 {
+					continue
+				} else {
+					open[n]--
+				}
+			}
+		}
+		b.Write(raw)
+	}
+}

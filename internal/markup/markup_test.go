@@ -47,3 +47,32 @@ func TestHTMLStripsActiveContent(t *testing.T) {
 		t.Errorf("HTML lost the text: %s", got)
 	}
 }
+
+// The sanitizer drops the content of elements such as <title> and
+// <iframe>, counting them open and closed; an end tag that nothing opened
+// once upset that count so that everything after the next such element
+// vanished from the message.
+func TestHTMLKeepsTextAfterStrayEndTags(t *testing.T) {
+	for _, in := range []string{
+		`<p>a</p></title><title>Subject</title><p>after</p>`,
+		`<p>a</p></noscript><iframe src="https://e"></iframe><p>after</p>`,
+		`<object></object></object><iframe></iframe><style>p{}</style><p>after</p>`,
+		`<p>a</p></TITLE><Title>x</Title><p>after</p>`,
+	} {
+		got := HTML(in)
+		if !strings.Contains(got, "<p>after</p>") || strings.Contains(got, "Subject") || strings.Contains(got, "p{}") {
+			t.Errorf("HTML(%q) = %q, want the text after, and nothing of title or style", in, got)
+		}
+	}
+}
+
+// Input without stray end tags goes to the sanitizer byte for byte, even
+// when it ends in the middle of a tag.
+func TestDropStrayEndTagsChangesNothingElse(t *testing.T) {
+	for _, s := range []string{"a<div", "a<", "<!-- x", `<p title="x`, "x</", "a</b", "<script>a</script", "<title>t",
+		"<p>x</p><title>t</title><iframe></iframe>"} {
+		if got := dropStrayEndTags(s); got != s {
+			t.Errorf("dropStrayEndTags(%q) = %q", s, got)
+		}
+	}
+}

@@ -41,25 +41,24 @@ var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 func (b *browser) get(path string) (int, string, http.Header) {
 	b.t.Helper()
 	req, _ := http.NewRequest("GET", b.base+path, nil)
-	if b.xff != "" {
-		req.Header.Set("X-Forwarded-For", b.xff)
+	code, body, h := b.do(req)
+	if m := csrfRe.FindStringSubmatch(body); m != nil {
+		b.csrf = m[1]
 	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if m := csrfRe.FindSubmatch(body); m != nil {
-		b.csrf = string(m[1])
-	}
-	return resp.StatusCode, string(body), resp.Header
+	return code, body, h
 }
 
 func (b *browser) post(path string, form url.Values) (int, string, http.Header) {
 	b.t.Helper()
 	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// do sends req with the browser's cookies (and X-Forwarded-For, if set)
+// and reads the whole answer.
+func (b *browser) do(req *http.Request) (int, string, http.Header) {
+	b.t.Helper()
 	if b.xff != "" {
 		req.Header.Set("X-Forwarded-For", b.xff)
 	}
