@@ -120,18 +120,22 @@ func newPanelEnv(t *testing.T, d *db.DB) *panelEnv {
 	t.Helper()
 	e := apptest.Server(t, d)
 	b, me := signIn(t, e, user.RoleAgent)
-	mk := func(email, name string) *user.Actor {
-		u, err := e.Users.Create(context.Background(), apptest.Setup, user.NewUser{Email: email, Name: name, Role: user.RoleAgent})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := e.Users.Actor(context.Background(), u.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
+	return &panelEnv{Env: e, b: b, me: me, bob: newAgent(t, e, "bob@example.test", "Bob Baker"),
+		carol: newAgent(t, e, "carol@example.test", "Carol Cho")}
+}
+
+// newAgent creates an agent who can sign in with e2ePassword.
+func newAgent(t *testing.T, e *apptest.Env, email, name string) *user.Actor {
+	t.Helper()
+	u, err := e.Users.Create(context.Background(), apptest.Setup, user.NewUser{Email: email, Name: name, Role: user.RoleAgent, Password: e2ePassword})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return &panelEnv{Env: e, b: b, me: me, bob: mk("bob@example.test", "Bob Baker"), carol: mk("carol@example.test", "Carol Cho")}
+	a, err := e.Users.Actor(context.Background(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // open loads the ticket page and returns its property form as it stands.
