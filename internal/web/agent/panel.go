@@ -159,33 +159,27 @@ func patchOf(changes []edit, defs []*ticket.FieldDef, t *ticket.Ticket) ticket.P
 		v := e.Value
 		switch e.Name {
 		case "status":
-			s := ticket.Status(v)
-			p.Status = &s
+			p.Status = ptr(ticket.Status(v))
 		case "resolution":
-			res := ticket.Resolution(v)
-			p.Resolution = &res
+			p.Resolution = ptr(ticket.Resolution(v))
 		case "solution":
-			p.Solution = &v
+			p.Solution = ptr(v)
 		case "priority":
-			p.Priority = &v
+			p.Priority = ptr(v)
 		case "impact":
-			l := ticket.Level(v)
-			p.Impact = &l
+			p.Impact = ptr(ticket.Level(v))
 		case "urgency":
-			l := ticket.Level(v)
-			p.Urgency = &l
+			p.Urgency = ptr(ticket.Level(v))
 		case "type":
-			ty := ticket.Type(v)
-			p.Type = &ty
+			p.Type = ptr(ticket.Type(v))
 		case "category":
-			p.Category = &v
+			p.Category = ptr(v)
 		case "team":
-			p.Team = &v
+			p.Team = ptr(v)
 		case "assignee":
-			p.Assignee = &v
+			p.Assignee = ptr(v)
 		case "tags":
-			tags := splitTags(v)
-			p.Tags = &tags
+			p.Tags = ptr(splitTags(v))
 		default:
 			key := strings.TrimPrefix(e.Name, "cf.")
 			if i := slices.IndexFunc(defs, func(d *ticket.FieldDef) bool { return d.Key == key }); i >= 0 {
@@ -209,6 +203,8 @@ func patchOf(changes []edit, defs []*ticket.FieldDef, t *ticket.Ticket) ticket.P
 	}
 	return p
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // update applies the panel's changed fields.
 func (a *Agent) update(w http.ResponseWriter, r *http.Request, rq *request) error {
