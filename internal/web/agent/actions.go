@@ -129,111 +129,6 @@ func sniff(f io.ReadSeeker) (string, error) {
 	return ct, nil
 }
 
-// update applies the side panel's field changes.
-func (a *Agent) update(w http.ResponseWriter, r *http.Request, rq *request) error {
-	n, err := pathNumber(r)
-	if err != nil {
-		return err
-	}
-	form := map[string]string{}
-	for _, k := range []string{"status", "resolution", "solution", "priority", "impact", "urgency", "type", "category", "team", "assignee", "tags", "subject"} {
-		if vs, ok := r.PostForm[k]; ok && len(vs) > 0 {
-			form[k] = vs[0]
-		}
-	}
-	d := draft{Fields: form}
-	p := ticket.Patch{}
-	str := func(k string) *string {
-		if v, ok := form[k]; ok {
-			return &v
-		}
-		return nil
-	}
-	t, err := a.Tickets.Get(r.Context(), rq.actor, n)
-	if err != nil {
-		return err
-	}
-	// Only send what differs from what the page showed, so an untouched
-	// field never overwrites someone else's change.
-	if v, ok := form["status"]; ok && v != string(t.Status) {
-		s := ticket.Status(v)
-		p.Status = &s
-	}
-	if v, ok := form["resolution"]; ok && v != "" && (v != string(t.Resolution) || p.Status != nil) {
-		res := ticket.Resolution(v)
-		p.Resolution = &res
-	}
-	if v, ok := form["solution"]; ok && v != t.Solution && (p.Status != nil || p.Resolution != nil || t.Status == ticket.StatusResolved) {
-		p.Solution = &v
-	}
-	if v, ok := form["priority"]; ok && v != t.Priority.String() {
-		p.Priority = &v
-	}
-	if v, ok := form["impact"]; ok && v != string(t.Impact) {
-		l := ticket.Level(v)
-		p.Impact = &l
-	}
-	if v, ok := form["urgency"]; ok && v != string(t.Urgency) {
-		l := ticket.Level(v)
-		p.Urgency = &l
-	}
-	if v, ok := form["type"]; ok && v != string(t.Type) {
-		ty := ticket.Type(v)
-		p.Type = &ty
-	}
-	if v := str("category"); v != nil && *v != refName(t.Category) {
-		p.Category = v
-	}
-	if v := str("team"); v != nil && *v != refName(t.Team) {
-		p.Team = v
-	}
-	if v := str("assignee"); v != nil {
-		cur := ""
-		if t.Assignee != nil {
-			cur = t.Assignee.Email
-		}
-		if *v == "me" {
-			*v = rq.actor.Email
-		}
-		if !strings.EqualFold(*v, cur) {
-			p.Assignee = v
-		}
-	}
-	if v, ok := form["tags"]; ok {
-		tags := splitTags(v)
-		if strings.Join(tags, ",") != strings.Join(t.Tags, ",") {
-			p.Tags = &tags
-		}
-	}
-	if v := str("subject"); v != nil && *v != t.Subject {
-		p.Subject = v
-	}
-	defs, err := a.Tickets.FieldDefs(r.Context())
-	if err != nil {
-		return err
-	}
-	if cf := formFields(r, defs, t.CustomFields); len(cf) > 0 {
-		p.CustomFields = cf
-	}
-	version := formInt(r, "version")
-	if r.PostFormValue("force") == "1" {
-		version = 0
-	}
-	if _, err := a.Tickets.Update(r.Context(), rq.actor, n, p, version); err != nil {
-		if errors.Is(err, fault.ErrPrecondition) {
-			return a.rerender(w, r, rq, n, d, "update", formInt(r, "seen"), nil)
-		}
-		errs := map[string]string{}
-		if fieldErrors(err, errs) {
-			return a.rerender(w, r, rq, n, d, "", 0, errs)
-		}
-		return err
-	}
-	a.flash(w, "Ticket updated.")
-	http.Redirect(w, r, fmt.Sprintf("/tickets/%d", n), http.StatusSeeOther)
-	return nil
-}
-
 func refName(r *ticket.Ref) string {
 	if r == nil {
 		return ""
@@ -254,8 +149,9 @@ func splitTags(s string) []string {
 	return out
 }
 
-// rerender shows the ticket page again with the agent's draft, field
-// errors, or the changes that happened since they loaded it.
+// rerender shows the ticket page again with the agent's reply draft, field
+// errors, or the changes that happened since they loaded it. The property
+// panel shows the ticket as it is (rerenderPanel keeps its edits).
 func (a *Agent) rerender(w http.ResponseWriter, r *http.Request, rq *request, n int64, d draft, conflict string, seen int64, errs map[string]string) error {
 	p, err := a.loadTicketPage(w, r, rq, n)
 	if err != nil {
@@ -264,20 +160,6 @@ func (a *Agent) rerender(w http.ResponseWriter, r *http.Request, rq *request, n 
 	p.Draft = d
 	if errs != nil {
 		p.Errors = errs
-	}
-	showDraft(p.T, d.Fields)
-	if defs, err := a.Tickets.FieldDefs(r.Context()); err == nil {
-		values := p.T.CustomFields
-		if r.PostForm != nil {
-			values = map[string]any{}
-			for k, v := range p.T.CustomFields {
-				values[k] = v
-			}
-			for k, v := range formFields(r, defs, nil) {
-				values[k] = v
-			}
-		}
-		p.Fields = fieldInputs(defs, p.T.Type, refName(p.T.Category), values, errs)
 	}
 	status := http.StatusUnprocessableEntity
 	if conflict != "" {
@@ -345,55 +227,4 @@ func (a *Agent) unlink(w http.ResponseWriter, r *http.Request, rq *request) erro
 	a.flash(w, fmt.Sprintf("Unlinked #%d.", other))
 	http.Redirect(w, r, fmt.Sprintf("/tickets/%d", n), http.StatusSeeOther)
 	return nil
-}
-
-// showDraft puts the values an agent submitted back into the properties
-// form of a re-shown page, so "Apply anyway" sends their change, not the
-// current state. Only the copy shown is changed.
-func showDraft(t *ticket.Ticket, f map[string]string) {
-	if v, ok := f["status"]; ok && ticket.Status(v).Valid() {
-		t.Status = ticket.Status(v)
-	}
-	if v, ok := f["resolution"]; ok {
-		t.Resolution = ticket.Resolution(v)
-	}
-	if v, ok := f["solution"]; ok {
-		t.Solution = v
-	}
-	if v, ok := f["priority"]; ok {
-		if p, ok := ticket.ParsePriority(v); ok {
-			t.Priority = p
-		}
-	}
-	if v, ok := f["impact"]; ok {
-		t.Impact = ticket.Level(v)
-	}
-	if v, ok := f["urgency"]; ok {
-		t.Urgency = ticket.Level(v)
-	}
-	if v, ok := f["type"]; ok && ticket.Type(v).Valid() {
-		t.Type = ticket.Type(v)
-	}
-	if v, ok := f["category"]; ok {
-		t.Category = optName(v)
-	}
-	if v, ok := f["team"]; ok {
-		t.Team = optName(v)
-	}
-	if v, ok := f["assignee"]; ok {
-		t.Assignee = nil
-		if v != "" {
-			t.Assignee = &ticket.Person{Email: v}
-		}
-	}
-	if v, ok := f["tags"]; ok {
-		t.Tags = splitTags(v)
-	}
-}
-
-func optName(v string) *ticket.Ref {
-	if v == "" {
-		return nil
-	}
-	return &ticket.Ref{Name: v}
 }

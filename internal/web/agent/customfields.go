@@ -25,19 +25,47 @@ func fieldInputs(defs []*ticket.FieldDef, typ ticket.Type, category string, valu
 		if !d.Active || d.TicketType != "" && d.TicketType != typ || d.Category != nil && !strings.EqualFold(d.Category.Name, category) {
 			continue
 		}
-		in := fieldInput{Def: d, Error: errs["custom_fields."+d.Key]}
-		switch v := values[d.Key].(type) {
-		case nil:
-		case bool:
-			in.Checked = v
-		case float64:
-			in.Value = strconv.FormatFloat(v, 'f', -1, 64)
-		default:
-			in.Value = fmt.Sprint(v)
+		in := fieldInput{Def: d, Error: errs["custom_fields."+d.Key], Value: fieldText(values[d.Key])}
+		if d.Type == ticket.FieldCheckbox {
+			in.Checked, in.Value = in.Value == "1", ""
 		}
 		out = append(out, in)
 	}
 	return out
+}
+
+// fieldText is a custom field's value as a form holds it: "" when unset,
+// "1" or "" for a checkbox.
+func fieldText(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case bool:
+		return map[bool]string{true: "1"}[v]
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// fieldValue is the value of a custom field's form text: a checkbox is
+// true for "1", empty text is unset (nil), a number field holds a number
+// (text that is not one is left for the service to refuse).
+func fieldValue(d *ticket.FieldDef, s string) any {
+	if d.Type == ticket.FieldCheckbox {
+		return s == "1"
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	if d.Type == ticket.FieldNumber {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f
+		}
+	}
+	return s
 }
 
 // formFields reads the custom fields a form posted (inputs named
@@ -48,30 +76,17 @@ func formFields(r *http.Request, defs []*ticket.FieldDef, current map[string]any
 	for _, d := range defs {
 		name := "cf." + d.Key
 		var v any
-		switch d.Type {
-		case ticket.FieldCheckbox:
+		if d.Type == ticket.FieldCheckbox {
 			if _, ok := r.PostForm["cf_present."+d.Key]; !ok {
 				continue
 			}
-			v = r.PostFormValue(name) == "1"
-		default:
+			v = fieldValue(d, r.PostFormValue(name))
+		} else {
 			vs, ok := r.PostForm[name]
 			if !ok {
 				continue
 			}
-			s := strings.TrimSpace(vs[0])
-			switch {
-			case s == "":
-				v = nil
-			case d.Type == ticket.FieldNumber:
-				if f, err := strconv.ParseFloat(s, 64); err == nil {
-					v = f
-				} else {
-					v = s // the service reports "must be a number"
-				}
-			default:
-				v = s
-			}
+			v = fieldValue(d, vs[0])
 		}
 		if current != nil {
 			if cur, ok := current[d.Key]; ok && cur == v || !ok && v == nil {

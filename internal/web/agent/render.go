@@ -138,9 +138,7 @@ func funcs(assetURL map[string]string) template.FuncMap {
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"size":     humanSize,
 		"prioName": func(p ticket.Priority) string { return p.Label() },
-		"label": func(s string) string {
-			return strings.ReplaceAll(strings.ToUpper(s[:min(1, len(s))])+s[min(1, len(s)):], "_", " ")
-		},
+		"label":    humanLabel,
 		"safeHTML": func(s string) template.HTML {
 			// Only for HTML that markup already sanitized (message bodies).
 			return template.HTML(s)
@@ -201,4 +199,9 @@ func initials(name string) string {
 		return "?"
 	}
 	return strings.ToUpper(string(out))
+}
+
+// humanLabel turns a code into words: "on_hold" → "On hold".
+func humanLabel(s string) string {
+	return strings.ReplaceAll(strings.ToUpper(s[:min(1, len(s))])+s[min(1, len(s)):], "_", " ")
 }

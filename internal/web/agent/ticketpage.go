@@ -17,6 +17,7 @@ import (
 type ticketPage struct {
 	Layout
 	T           *ticket.Ticket
+	PanelT      *ticket.Ticket // the ticket as the property panel shows it, with the agent's unsaved changes
 	Messages    []*ticket.Message
 	Events      []ticket.HistoryEvent
 	Links       []ticket.Link
@@ -29,10 +30,14 @@ type ticketPage struct {
 	Draft       draft
 	Conflict    []ticket.HistoryEvent // changes made since the agent loaded the page
 	ConflictFor string                // "reply" or "update"
+	Clashes     []clash               // panel fields the agent and someone else both changed
+	Orig        map[string]string     // what each panel field started from, by form name
 	MaxUpload   int64
 	Canned      []*canned.Response
 	Fields      []fieldInput
 	Deliveries  map[int64][]outbox.Delivery // emails of each message, by message ID
+
+	defs []*ticket.FieldDef // the custom field definitions
 }
 
 // draft keeps what the agent typed when a submission is refused.
@@ -102,7 +107,7 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 	if err != nil {
 		return nil, err
 	}
-	p := &ticketPage{T: t, Errors: map[string]string{}, Draft: draft{Fields: map[string]string{}}, MaxUpload: a.MaxUploadBytes}
+	p := &ticketPage{T: t, PanelT: t, Errors: map[string]string{}, Draft: draft{Fields: map[string]string{}}, MaxUpload: a.MaxUploadBytes}
 	if p.Messages, err = a.Tickets.Messages(ctx, rq.actor, number, 0, 500); err != nil {
 		return nil, err
 	}
@@ -147,14 +152,15 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 	if p.Options, err = a.options(r); err != nil {
 		return nil, err
 	}
+	keepCurrent(&p.Options, t)
 	if p.Canned, err = a.Canned.List(ctx, rq.actor); err != nil {
 		return nil, err
 	}
-	defs, err := a.Tickets.FieldDefs(ctx)
-	if err != nil {
+	if p.defs, err = a.Tickets.FieldDefs(ctx); err != nil {
 		return nil, err
 	}
-	p.Fields = fieldInputs(defs, t.Type, refName(t.Category), t.CustomFields, nil)
+	p.Fields = fieldInputs(p.defs, t.Type, refName(t.Category), t.CustomFields, nil)
+	p.Orig = panelValues(t, p.defs)
 	p.Layout = a.layout(w, r, rq, t.Reference+" "+t.Subject, "")
 	return p, nil
 }

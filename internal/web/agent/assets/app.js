@@ -164,7 +164,7 @@
         var fresh = doc.querySelector(sel), cur = document.querySelector(sel);
         if (fresh && cur) cur.replaceWith(fresh);
       });
-      if (done) done();
+      if (done) done(doc);
     });
   }
   var timer = null;
@@ -191,9 +191,13 @@
       });
     } else if (ticketEl && String(e.ticket) === number && !e.by_me) {
       soon(function () {
-        refetch(["#conversation", ".thead .meta", "#history", ".side"], function () {
+        refetch(["#conversation", "#subject", ".thead .meta", "#history", ".side"], function (doc) {
           var note = document.getElementById("live-note");
           if (note) note.hidden = false;
+          var fresh = doc.getElementById("ticket");
+          if (fresh) ticketEl.setAttribute("data-version", fresh.getAttribute("data-version"));
+          // The property panel (panel.js) takes in the new values itself.
+          document.dispatchEvent(new CustomEvent("docket:ticket-fetched", { detail: doc }));
         });
       });
     }
