@@ -67,5 +67,5 @@ func savedFilter(v *view.View) (ticket.Filter, error) {
 	var f ticket.Filter
 	applyQuery(&f, q)
 	f.Sort = v.Sort
-	return f, f.ApplyDates(q, time.Now())
+	return f, f.ApplyTerms(q, time.Now())
 }

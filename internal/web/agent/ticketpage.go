@@ -32,6 +32,7 @@ type ticketPage struct {
 	MaxUpload   int64
 	Canned      []*canned.Response
 	Fields      []fieldInput
+	Missing     []string                    // labels of the required fields still empty
 	Deliveries  map[int64][]outbox.Delivery // emails of each message, by message ID
 }
 
@@ -155,6 +156,8 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 		return nil, err
 	}
 	p.Fields = fieldInputs(defs, t.Type, refName(t.Category), t.CustomFields, nil)
+	markMissing(p.Fields, t.MissingFields)
+	p.Missing = missingLabels(p.Fields)
 	p.Layout = a.layout(w, r, rq, t.Reference+" "+t.Subject, "")
 	return p, nil
 }
