@@ -75,7 +75,7 @@ func (im *Importer) create(ctx context.Context, mb *mailbox.Mailbox, hash string
 	in.Requester = &ticket.Contact{Email: msg.From.Email, Name: msg.From.Name}
 	t, err := im.tickets.Create(ctx, creator, in)
 	if db.IsUniqueViolation(err) {
-		return im.duplicate(ctx, hash, msg)
+		return im.duplicate(ctx, hash, raw)
 	}
 	if err != nil {
 		var inv *fault.Invalid
@@ -109,7 +109,7 @@ func (im *Importer) reply(ctx context.Context, mb *mailbox.Mailbox, hash string,
 	m, err := im.tickets.Reply(ctx, a, number, ticket.NewReply{Body: b, Format: format, Internal: internal, Channel: ticket.ChannelEmail,
 		Attachments: ids, MessageID: msg.MessageID, Threading: decision, InTx: im.recorder(mb, hash, raw, msg, &decision)})
 	if db.IsUniqueViolation(err) {
-		return im.duplicate(ctx, hash, msg)
+		return im.duplicate(ctx, hash, raw)
 	}
 	if err != nil {
 		return nil, err
@@ -135,7 +135,7 @@ func (im *Importer) flagged(ctx context.Context, mb *mailbox.Mailbox, hash strin
 	m, err := im.tickets.Reply(ctx, user.MailImporter, n, ticket.NewReply{Body: b, Format: format, Internal: true, Channel: ticket.ChannelEmail,
 		Author: a.ID, MessageID: msg.MessageID, Threading: reason, InTx: im.recorder(mb, hash, raw, msg, &reason)})
 	if db.IsUniqueViolation(err) {
-		return im.duplicate(ctx, hash, msg)
+		return im.duplicate(ctx, hash, raw)
 	}
 	if err != nil {
 		return nil, err

@@ -93,15 +93,10 @@ func (im *Importer) Import(ctx context.Context, mb *mailbox.Mailbox, raw []byte)
 func (im *Importer) importMessage(ctx context.Context, mb *mailbox.Mailbox, raw []byte, released bool) (*Result, error) {
 	sum := sha256.Sum256(raw)
 	hash := hex.EncodeToString(sum[:])
-	if r, ok, err := im.seen(ctx, hash); !released && (err != nil || ok) {
+	if r, ok, err := im.seen(ctx, hash, contentKey(raw)); !released && (err != nil || ok) {
 		return r, err
 	}
 	msg, err := message.Parse(raw)
-	if err == nil && msg.MessageID != "" && !released {
-		if r, ok, err := im.seenID(ctx, msg); err != nil || ok {
-			return r, err
-		}
-	}
 	if err != nil {
 		// Unreadable: keep it, and say so, rather than lose it.
 		return im.record(ctx, mb, hash, raw, &message.Message{}, 0, "rejected: unreadable message: "+err.Error(), false)
@@ -127,6 +122,7 @@ func (im *Importer) importMessage(ctx context.Context, mb *mailbox.Mailbox, raw 
 		return im.flagged(ctx, mb, hash, raw, msg, recent)
 	}
 	number, reason := im.thread(ctx, mb, msg)
+	reason += im.reusedID(ctx, msg)
 	if msg.IsAutomatic() {
 		// Recorded for the outbox: automatic mail gets no acknowledgement
 		// (RFC 3834), so two robots never answer each other.
@@ -142,10 +138,10 @@ func (im *Importer) importMessage(ctx context.Context, mb *mailbox.Mailbox, raw 
 	return im.create(ctx, mb, hash, raw, msg, reason, nil)
 }
 
-func (im *Importer) seen(ctx context.Context, hash string) (*Result, bool, error) {
+func (im *Importer) seen(ctx context.Context, hash, key string) (*Result, bool, error) {
 	var decision string
 	var number int64
-	err := im.db.R.QueryRowContext(ctx, im.q.Get("inbound-by-hash"), hash).Scan(&decision, &number)
+	err := im.db.R.QueryRowContext(ctx, im.q.Get("inbound-seen"), hash, key).Scan(&decision, &number)
 	if err == nil {
 		return &Result{Ticket: number, Decision: decision, Duplicate: true}, true, nil
 	}
@@ -174,27 +170,10 @@ type keepRawKey struct{}
 // (the int64 is its inbound id).
 type releaseKey struct{}
 
-// seenID finds a message imported before under the same Message-ID from
-// the same sender, though its bytes differ.
-func (im *Importer) seenID(ctx context.Context, msg *message.Message) (*Result, bool, error) {
-	var decision string
-	var number int64
-	err := im.db.R.QueryRowContext(ctx, im.q.Get("inbound-by-message-id"), strings.ToLower(msg.From.Email), msg.MessageID).Scan(&decision, &number)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	} else if err != nil {
-		return nil, false, err
-	}
-	return &Result{Ticket: number, Decision: decision, Duplicate: true}, true, nil
-}
-
 // duplicate answers for a message a concurrent import recorded first (by
-// content hash or by Message-ID).
-func (im *Importer) duplicate(ctx context.Context, hash string, msg *message.Message) (*Result, error) {
-	if r, ok, err := im.seen(ctx, hash); err != nil || ok {
-		return r, err
-	}
-	if r, ok, err := im.seenID(ctx, msg); err != nil || ok {
+// its bytes or its content).
+func (im *Importer) duplicate(ctx context.Context, hash string, raw []byte) (*Result, error) {
+	if r, ok, err := im.seen(ctx, hash, contentKey(raw)); err != nil || ok {
 		return r, err
 	}
 	return nil, errors.New("mail: import conflicted, but the other import is not visible yet")
@@ -206,7 +185,7 @@ func (im *Importer) record(ctx context.Context, mb *mailbox.Mailbox, hash string
 		return im.insert(ctx, tx, mb, hash, raw, msg, number, 0, decision, quarantined)
 	})
 	if db.IsUniqueViolation(err) {
-		return im.duplicate(ctx, hash, msg)
+		return im.duplicate(ctx, hash, raw)
 	}
 	if err != nil {
 		return nil, err
@@ -245,7 +224,7 @@ func (im *Importer) insert(ctx context.Context, tx *db.Tx, mb *mailbox.Mailbox, 
 		keep = raw // a quarantined message is kept regardless: release needs it
 	}
 	_, err := tx.ExecContext(ctx, im.q.Get("insert-inbound"), mbID, msg.MessageID, hash, strings.ToLower(msg.From.Email),
-		subject, number, mid, decision, quarantined, db.Now(), keep)
+		subject, number, mid, decision, quarantined, db.Now(), keep, contentKey(raw))
 	return err
 }
 
@@ -342,8 +321,8 @@ func (im *Importer) thread(ctx context.Context, mb *mailbox.Mailbox, msg *messag
 			continue
 		}
 		var n int64
-		if im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-message-id"), id).Scan(&n) == nil ||
-			im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-inbound-message-id"), id).Scan(&n) == nil {
+		if im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-message-id"), id, sender).Scan(&n) == nil ||
+			im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-inbound-message-id"), id, sender).Scan(&n) == nil {
 			how := "References"
 			if i < len(msg.InReplyTo) {
 				how = "In-Reply-To"
@@ -468,7 +447,7 @@ func (im *Importer) bounce(ctx context.Context, mb *mailbox.Mailbox, hash string
 	m, err := im.tickets.Reply(ctx, user.MailImporter, number, ticket.NewReply{Body: b, Format: format, Internal: true,
 		Channel: ticket.ChannelEmail, Author: a.ID, MessageID: msg.MessageID, Threading: decision, InTx: im.recorder(mb, hash, raw, msg, &decision)})
 	if db.IsUniqueViolation(err) {
-		return im.duplicate(ctx, hash, msg)
+		return im.duplicate(ctx, hash, raw)
 	}
 	if err != nil {
 		return nil, err

@@ -1,11 +1,21 @@
--- name: inbound-by-hash
+-- name: inbound-seen
+-- A message imported before: the same bytes, or the same content (see
+-- contentKey). Rows from before content keys have none ('').
 SELECT i.decision, COALESCE(t.number, 0) FROM inbound_messages i LEFT JOIN tickets t ON t.id = i.ticket_id
-WHERE i.content_hash = $1;
+WHERE i.content_hash = $1 OR i.content_key = $2
+ORDER BY i.id LIMIT 1;
 
 -- name: insert-inbound
 INSERT INTO inbound_messages (mailbox_id, message_id, content_hash, sender, subject, ticket_id, msg_id, decision,
-    quarantined, received_at, raw)
-VALUES ($1, $2, $3, $4, $5, (SELECT id FROM tickets WHERE number = $6), $7, $8, $9, $10, $11);
+    quarantined, received_at, raw, content_key)
+VALUES ($1, $2, $3, $4, $5, (SELECT id FROM tickets WHERE number = $6), $7, $8, $9, $10, $11, $12);
+
+-- name: message-id-seen
+-- The first earlier message under a Message-ID (other than row $2), and
+-- the ticket it went to.
+SELECT i.id, COALESCE(t.number, 0) FROM inbound_messages i LEFT JOIN tickets t ON t.id = i.ticket_id
+WHERE i.message_id = $1 AND i.id <> $2
+ORDER BY i.id LIMIT 1;
 
 -- name: inbound-raw
 SELECT raw FROM inbound_messages WHERE id = $1;
@@ -14,12 +24,20 @@ SELECT raw FROM inbound_messages WHERE id = $1;
 SELECT COUNT(*) FROM inbound_messages WHERE sender = $1 AND received_at > $2;
 
 -- name: ticket-by-message-id
+-- Message-IDs are reused, by different senders too: of the tickets with a
+-- message under the id, the newest one the sender ($2) takes part in, else
+-- the newest.
 SELECT t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = $1
-ORDER BY m.id DESC LIMIT 1;
+ORDER BY CASE WHEN EXISTS (SELECT 1 FROM users u WHERE lower(u.email) = lower($2) AND (t.requester_id = u.id
+    OR t.assignee_id = u.id OR EXISTS (SELECT 1 FROM ticket_followers f WHERE f.ticket_id = t.id AND f.user_id = u.id)))
+    THEN 0 ELSE 1 END, m.id DESC LIMIT 1;
 
 -- name: ticket-by-inbound-message-id
+-- As ticket-by-message-id, through the import records.
 SELECT t.number FROM inbound_messages i JOIN tickets t ON t.id = i.ticket_id WHERE i.message_id = $1
-ORDER BY i.id DESC LIMIT 1;
+ORDER BY CASE WHEN EXISTS (SELECT 1 FROM users u WHERE lower(u.email) = lower($2) AND (t.requester_id = u.id
+    OR t.assignee_id = u.id OR EXISTS (SELECT 1 FROM ticket_followers f WHERE f.ticket_id = t.id AND f.user_id = u.id)))
+    THEN 0 ELSE 1 END, i.id DESC LIMIT 1;
 
 -- name: ticket-by-uid-prefix
 SELECT number FROM tickets WHERE uid = $1;
@@ -65,10 +83,6 @@ DELETE FROM inbound_messages WHERE id = $1 AND quarantined = TRUE;
 
 -- name: ticket-mailbox
 SELECT COALESCE(mailbox_id, 0) FROM tickets WHERE id = $1;
-
--- name: inbound-by-message-id
-SELECT i.decision, COALESCE(t.number, 0) FROM inbound_messages i LEFT JOIN tickets t ON t.id = i.ticket_id
-WHERE i.sender = $1 AND i.message_id = $2 AND i.message_id <> '';
 
 -- name: release-inbound
 UPDATE inbound_messages SET quarantined = FALSE, decision = $2, ticket_id = (SELECT id FROM tickets WHERE number = $3),
