@@ -68,7 +68,10 @@ func (im *Importer) reusedID(ctx context.Context, msg *message.Message) string {
 	if msg.MessageID == "" {
 		return ""
 	}
-	self, _ := ctx.Value(releaseKey{}).(int64) // a held message is not its own predecessor
+	var self int64 // a waiting message is not its own predecessor
+	if d, ok := ctx.Value(releaseKey{}).(*decided); ok {
+		self = d.id
+	}
 	var id, number int64
 	err := im.db.R.QueryRowContext(ctx, im.q.Get("message-id-seen"), msg.MessageID, self).Scan(&id, &number)
 	if err != nil {

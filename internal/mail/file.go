@@ -33,7 +33,7 @@ func (im *Importer) actorFor(ctx context.Context, msg *message.Message) (*user.A
 // row whose unique content hash makes the import happen once.
 func (im *Importer) recorder(mb *mailbox.Mailbox, hash string, raw []byte, msg *message.Message, decision *string) func(ctx context.Context, tx *db.Tx, number, msgID int64) error {
 	return func(ctx context.Context, tx *db.Tx, number, msgID int64) error {
-		return im.insert(ctx, tx, mb, hash, raw, msg, number, msgID, *decision, false)
+		return im.insert(ctx, tx, mb, hash, raw, msg, number, msgID, *decision, StateFiled)
 	}
 }
 
@@ -150,6 +150,9 @@ func (im *Importer) undeliverable(ctx context.Context, mb *mailbox.Mailbox, hash
 	if !errors.As(cause, &inv) {
 		return nil, cause
 	}
+	if _, ok := ctx.Value(releaseKey{}).(*decided); ok {
+		return nil, cause // an agent's decision: they see why, and the message keeps waiting
+	}
 	reason := "rejected: " + inv.Error()
-	return im.record(ctx, mb, hash, raw, msg, 0, reason, false)
+	return im.record(ctx, mb, hash, raw, msg, 0, reason, StateRejected)
 }

@@ -7,8 +7,9 @@ ORDER BY i.id LIMIT 1;
 
 -- name: insert-inbound
 INSERT INTO inbound_messages (mailbox_id, message_id, content_hash, sender, subject, ticket_id, msg_id, decision,
-    quarantined, received_at, raw, content_key)
-VALUES ($1, $2, $3, $4, $5, (SELECT id FROM tickets WHERE number = $6), $7, $8, $9, $10, $11, $12);
+    quarantined, received_at, raw, content_key, state, reason)
+VALUES ($1, $2, $3, $4, $5, (SELECT id FROM tickets WHERE number = $6), $7, $8, $9, $10, $11, $12, $13, $14)
+RETURNING id;
 
 -- name: message-id-seen
 -- The first earlier message under a Message-ID (other than row $2), and
@@ -70,21 +71,27 @@ ON CONFLICT (mailbox_id) DO UPDATE SET uid_validity = excluded.uid_validity, las
 WHERE (imap_state.uid_validity = excluded.uid_validity AND imap_state.last_uid < excluded.last_uid)
    OR (imap_state.uid_validity <> excluded.uid_validity AND imap_state.uid_validity = $5);
 
--- name: list-quarantine
-SELECT i.id, COALESCE(i.mailbox_id, 0), i.message_id, i.content_hash, i.sender, i.subject, i.decision, i.received_at
-FROM inbound_messages i WHERE i.quarantined = TRUE ORDER BY i.id DESC LIMIT 200;
+-- name: select-inbound
+-- The inbound list's columns; NewImporter adds the WHERE clauses.
+SELECT i.id, COALESCE(i.mailbox_id, 0), COALESCE(mb.address, ''), i.message_id, i.sender, i.subject, i.state, i.reason,
+       i.decision, COALESCE(t.number, 0), i.received_at, COALESCE(u.name, ''), COALESCE(u.email, ''),
+       COALESCE(i.decided_at, 0), COALESCE(LENGTH(i.raw), 0)
+FROM inbound_messages i LEFT JOIN mailboxes mb ON mb.id = i.mailbox_id LEFT JOIN tickets t ON t.id = i.ticket_id
+LEFT JOIN users u ON u.id = i.decided_by;
 
--- name: select-quarantined
-SELECT i.id, COALESCE(i.mailbox_id, 0), i.message_id, i.content_hash, i.sender, i.subject, i.decision, i.received_at
-FROM inbound_messages i WHERE i.id = $1 AND i.quarantined = TRUE;
+-- name: count-waiting-inbound
+SELECT COUNT(*) FROM inbound_messages WHERE state IN ('quarantined', 'rejected', 'bounce');
 
--- name: delete-inbound
-DELETE FROM inbound_messages WHERE id = $1 AND quarantined = TRUE;
+-- name: discard-inbound
+UPDATE inbound_messages SET state = 'discarded', quarantined = FALSE, decision = $2, decided_by = $3, decided_at = $4
+WHERE id = $1 AND state IN ('quarantined', 'rejected', 'bounce');
 
 -- name: ticket-mailbox
 SELECT COALESCE(mailbox_id, 0) FROM tickets WHERE id = $1;
 
--- name: release-inbound
+-- name: decide-inbound
+-- An agent's decision on a waiting message: its record becomes the record
+-- of what became of it. Only a waiting message can be decided on, once.
 UPDATE inbound_messages SET quarantined = FALSE, decision = $2, ticket_id = (SELECT id FROM tickets WHERE number = $3),
-    msg_id = $4
-WHERE id = $1 AND quarantined = TRUE;
+    msg_id = $4, state = $5, reason = CASE WHEN $6 = '' THEN reason ELSE $6 END, decided_by = $7, decided_at = $8
+WHERE id = $1 AND state IN ('quarantined', 'rejected', 'bounce');
