@@ -289,7 +289,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 		return fail(err)
 	}
 	if s.Importer, err = mail.NewImporter(mail.ImporterDeps{DB: d, Tickets: s.Tickets, Users: s.Users,
-		Attachments: s.Attachments, Mailboxes: s.Mailboxes, Outbox: s.Outbox, Log: log.With("component", "mail")}); err != nil {
+		Attachments: s.Attachments, Mailboxes: s.Mailboxes, Outbox: s.Outbox, Events: s.Events, Log: log.With("component", "mail")}); err != nil {
 		return fail(err)
 	}
 	s.Importer.TrustedAuthservID = cfg.TrustedAuthservID

@@ -155,6 +155,10 @@ func (r Record) BusEvent() (Event, bool) {
 			return Event{}, false
 		}
 		return Event{Type: r.Kind, At: r.At, TeamID: r.SubjectID, UserID: p.UserID}, true
+	case "inbound":
+		// Mail that waits for an agent, or an agent's decision on it: the
+		// workspace's "Mail not filed" count follows.
+		return Event{Type: r.Kind, At: r.At, Internal: true}, true
 	}
 	if r.SubjectType != "ticket" || r.TicketID == 0 {
 		return Event{}, false

@@ -284,7 +284,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		if err != nil {
 			return err
 		}
-		cf := applyCustomFields(inv, defs, in.Type, refs.category, nil, in.CustomFields, true)
+		cf := applyCustomFields(inv, defs, in.Type, refs.category, nil, in.CustomFields, bindsRequired(a))
 		if err := inv.Err(); err != nil {
 			return err
 		}
@@ -360,6 +360,9 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		return nil, fmt.Errorf("ticket: create: %w", err)
 	}
 	t.Followers, _ = s.followers(ctx, s.db.R, t.ID)
+	if err := s.fillMissing(ctx, a, t); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 

@@ -93,6 +93,9 @@ func (s *Service) Update(ctx context.Context, a *user.Actor, number int64, p Pat
 		}
 		_ = fields
 		t.Followers, _ = s.followers(ctx, s.db.R, t.ID)
+		if err := s.fillMissing(ctx, a, t); err != nil {
+			return nil, err
+		}
 		return t, nil
 	}
 }
@@ -347,7 +350,7 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, a *user.Actor, t *Ticket
 			return nil, err
 		}
 		old := t.CustomFields
-		t.CustomFields = applyCustomFields(inv, defs, t.Type, refID(t.Category), old, p.CustomFields, true)
+		t.CustomFields = applyCustomFields(inv, defs, t.Type, refID(t.Category), old, p.CustomFields, bindsRequired(a))
 		keys := map[string]bool{}
 		for k := range old {
 			keys[k] = true

@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,6 +16,27 @@ type fieldInput struct {
 	Value   string // as text, "" when unset
 	Checked bool
 	Error   string
+	// Missing marks a required field still empty on the ticket (mail and
+	// the portal file tickets without it).
+	Missing bool
+}
+
+// markMissing flags the fields whose keys are in missing.
+func markMissing(fields []fieldInput, missing []string) {
+	for i := range fields {
+		fields[i].Missing = slices.Contains(missing, fields[i].Def.Key)
+	}
+}
+
+// missingLabels names the fields still missing, for the notice.
+func missingLabels(fields []fieldInput) []string {
+	var out []string
+	for _, f := range fields {
+		if f.Missing {
+			out = append(out, f.Def.Label)
+		}
+	}
+	return out
 }
 
 // fieldInputs lists the active custom fields that apply to a ticket of

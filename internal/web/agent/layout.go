@@ -21,6 +21,9 @@ type Layout struct {
 	Nav    []navItem
 	Saved  []navItem // saved views, shared and the agent's own
 	Active string    // the nav item to highlight
+	// Inbound counts the mail that waits for an agent's decision ("Mail
+	// not filed"); -1 when it could not be counted.
+	Inbound int
 }
 
 type navItem struct {
@@ -40,6 +43,14 @@ func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, titl
 			n = -1
 		}
 		l.Nav = append(l.Nav, navItem{Key: v.key, Label: v.label, URL: "/tickets?view=" + v.key, Count: n, Shortcut: v.shortcut})
+	}
+	if a.Importer != nil && rq.actor.IsAgent() {
+		n, err := a.Importer.Waiting(r.Context())
+		if err != nil {
+			a.Log.ErrorContext(r.Context(), "count inbound mail", "err", err)
+			n = -1
+		}
+		l.Inbound = n
 	}
 	saved, err := a.Views.List(r.Context(), rq.actor)
 	if err != nil {
@@ -67,5 +78,5 @@ func savedFilter(v *view.View) (ticket.Filter, error) {
 	var f ticket.Filter
 	applyQuery(&f, q)
 	f.Sort = v.Sort
-	return f, f.ApplyDates(q, time.Now())
+	return f, f.ApplyTerms(q, time.Now())
 }

@@ -95,7 +95,7 @@ func (a *Agent) queue(w http.ResponseWriter, r *http.Request, rq *request) error
 			page.Error = err.Error()
 		} else {
 			applyQuery(&f, parsed)
-			if err := f.ApplyDates(parsed, time.Now()); err != nil {
+			if err := f.ApplyTerms(parsed, time.Now()); err != nil {
 				var inv *fault.Invalid
 				if errors.As(err, &inv) {
 					page.Error = inv.Fields[0].Message
@@ -193,7 +193,8 @@ func queueURL(view, q, sort, cursor string) string {
 
 // filterKeys are the filter panel's fields, in the order they are written
 // into the query.
-var filterKeys = []string{"status", "type", "priority", "assignee", "team", "requester", "organization", "category", "tag"}
+var filterKeys = []string{"status", "type", "priority", "assignee", "team", "requester", "organization", "category", "tag",
+	"missing"}
 
 // composeQuery turns the filter panel's fields into a search-language query.
 func composeQuery(v url.Values) string {

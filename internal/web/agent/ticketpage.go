@@ -35,6 +35,7 @@ type ticketPage struct {
 	MaxUpload   int64
 	Canned      []*canned.Response
 	Fields      []fieldInput
+	Missing     []string                    // labels of the required fields still empty
 	Deliveries  map[int64][]outbox.Delivery // emails of each message, by message ID
 
 	defs []*ticket.FieldDef // the custom field definitions
@@ -161,6 +162,8 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	p.Fields = fieldInputs(p.defs, t.Type, refName(t.Category), t.CustomFields, nil)
 	p.Orig = panelValues(t, p.defs)
+	markMissing(p.Fields, t.MissingFields)
+	p.Missing = missingLabels(p.Fields)
 	p.Layout = a.layout(w, r, rq, t.Reference+" "+t.Subject, "")
 	return p, nil
 }

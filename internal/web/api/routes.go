@@ -68,6 +68,12 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("DELETE /api/v1/mail/templates/{key}", a.resetTemplate)
 	h("GET /api/v1/mail/quarantine", a.listQuarantine)
 	h("POST /api/v1/mail/quarantine/{id}/release", a.releaseQuarantine)
+	h("GET /api/v1/mail/inbound", a.listInbound)
+	h("GET /api/v1/mail/inbound/{id}", a.getInbound)
+	h("GET /api/v1/mail/inbound/{id}/raw", a.inboundRaw)
+	h("POST /api/v1/mail/inbound/{id}/file", a.fileInbound)
+	h("POST /api/v1/mail/inbound/{id}/attach", a.attachInbound)
+	h("POST /api/v1/mail/inbound/{id}/discard", a.discardInbound)
 
 	h("GET /api/v1/jobs", a.listJobs)
 	h("GET /api/v1/jobs/stats", a.jobStats)

@@ -27,35 +27,37 @@ type slaJSON struct {
 }
 
 type ticketJSON struct {
-	Number          int64          `json:"number"`
-	Reference       string         `json:"reference"`
-	ID              string         `json:"id"`
-	Subject         string         `json:"subject"`
-	Type            ticket.Type    `json:"type"`
-	Status          ticket.Status  `json:"status"`
-	Resolution      *string        `json:"resolution"`
-	Solution        *string        `json:"solution"`
-	Priority        string         `json:"priority"`
-	Impact          *string        `json:"impact"`
-	Urgency         *string        `json:"urgency"`
-	Category        *string        `json:"category"`
-	Tags            []string       `json:"tags"`
-	Requester       personJSON     `json:"requester"`
-	Organization    *string        `json:"organization"`
-	Assignee        *personJSON    `json:"assignee"`
-	Team            *string        `json:"team"`
-	Channel         ticket.Channel `json:"channel"`
-	CustomFields    map[string]any `json:"custom_fields"`
-	Followers       []personJSON   `json:"followers,omitempty"`
-	MergedInto      *int64         `json:"merged_into"`
-	CreatedAt       time.Time      `json:"created_at"`
-	UpdatedAt       time.Time      `json:"updated_at"`
-	FirstResponseAt *time.Time     `json:"first_response_at"`
-	ResolvedAt      *time.Time     `json:"resolved_at"`
-	ClosedAt        *time.Time     `json:"closed_at"`
-	DueAt           *time.Time     `json:"due_at"`
-	SLA             slaJSON        `json:"sla"`
-	Satisfaction    any            `json:"satisfaction"`
+	Number       int64          `json:"number"`
+	Reference    string         `json:"reference"`
+	ID           string         `json:"id"`
+	Subject      string         `json:"subject"`
+	Type         ticket.Type    `json:"type"`
+	Status       ticket.Status  `json:"status"`
+	Resolution   *string        `json:"resolution"`
+	Solution     *string        `json:"solution"`
+	Priority     string         `json:"priority"`
+	Impact       *string        `json:"impact"`
+	Urgency      *string        `json:"urgency"`
+	Category     *string        `json:"category"`
+	Tags         []string       `json:"tags"`
+	Requester    personJSON     `json:"requester"`
+	Organization *string        `json:"organization"`
+	Assignee     *personJSON    `json:"assignee"`
+	Team         *string        `json:"team"`
+	Channel      ticket.Channel `json:"channel"`
+	CustomFields map[string]any `json:"custom_fields"`
+	// MissingFields are the required custom fields still empty, for agents.
+	MissingFields   *[]string    `json:"missing_fields,omitempty"`
+	Followers       []personJSON `json:"followers,omitempty"`
+	MergedInto      *int64       `json:"merged_into"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
+	FirstResponseAt *time.Time   `json:"first_response_at"`
+	ResolvedAt      *time.Time   `json:"resolved_at"`
+	ClosedAt        *time.Time   `json:"closed_at"`
+	DueAt           *time.Time   `json:"due_at"`
+	SLA             slaJSON      `json:"sla"`
+	Satisfaction    any          `json:"satisfaction"`
 }
 
 func strPtr(s string) *string {
@@ -88,6 +90,9 @@ func toTicketJSON(t *ticket.Ticket) ticketJSON {
 	}
 	if t.MergedInto != 0 {
 		j.MergedInto = &t.MergedInto
+	}
+	if t.MissingFields != nil {
+		j.MissingFields = &t.MissingFields
 	}
 	for _, f := range t.Followers {
 		j.Followers = append(j.Followers, personJSON{f.Email, f.Name})
@@ -225,7 +230,7 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, actor *user.Ac
 		}
 		f.Limit = n
 	}
-	if err := f.ApplyDates(q, time.Now()); err != nil {
+	if err := f.ApplyTerms(q, time.Now()); err != nil {
 		var fe *fault.Invalid
 		if errors.As(err, &fe) {
 			inv.Fields = append(inv.Fields, fe.Fields...)

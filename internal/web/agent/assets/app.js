@@ -167,7 +167,7 @@
       if (done) done(doc);
     });
   }
-  var timer = null;
+  var timer = null, inboundTimer = null;
   function soon(fn) { clearTimeout(timer); timer = setTimeout(fn, 400); }
 
   es.onmessage = function (m) {
@@ -177,6 +177,12 @@
       var p = document.getElementById("presence");
       if (!p) return;
       p.textContent = (e.viewers || []).map(function (v) { return v.name + (v.replying ? " is replying" : " is viewing"); }).join(" · ");
+      return;
+    }
+    if (e.type && e.type.indexOf("mail.inbound") === 0) {
+      // Mail not filed changed: its count in the sidebar, and the list.
+      clearTimeout(inboundTimer);
+      inboundTimer = setTimeout(function () { refetch([".side", "#inbound"]); }, 400);
       return;
     }
     if (queueEl) {
