@@ -416,7 +416,7 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 			internal = "TRUE"
 		}
 		if s.db.Dialect == db.Postgres {
-			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_docs d WHERE to_tsvector('simple', d.body) @@ to_tsquery('simple', "+
+			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_docs d WHERE to_tsvector('simple', d.terms) @@ to_tsquery('simple', "+
 				w.arg(search.TSQuery(f.Text))+") AND "+internal+")")
 		} else {
 			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid WHERE search_fts MATCH "+
