@@ -428,27 +428,3 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 	}
 	return w, empty, nil
 }
-
-// ApplyDates narrows f by the created: and updated: terms of q.
-func (f *Filter) ApplyDates(q search.Query, now time.Time) error {
-	inv := &fault.Invalid{}
-	for _, d := range []struct {
-		key           string
-		after, before **time.Time
-	}{{"created", &f.CreatedAfter, &f.CreatedBefore}, {"updated", &f.UpdatedAfter, &f.UpdatedBefore}} {
-		for _, v := range q.Values(d.key) {
-			from, to, err := search.Range(v, now)
-			if err != nil {
-				inv.Add("q", "%s: %s", d.key, err.Error())
-				continue
-			}
-			if from != nil && (*d.after == nil || from.After(**d.after)) {
-				*d.after = from
-			}
-			if to != nil && (*d.before == nil || to.Before(**d.before)) {
-				*d.before = to
-			}
-		}
-	}
-	return inv.Err()
-}

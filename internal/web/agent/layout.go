@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/view"
 
@@ -21,6 +20,9 @@ type Layout struct {
 	Nav    []navItem
 	Saved  []navItem // saved views, shared and the agent's own
 	Active string    // the nav item to highlight
+	// QueryError says what is wrong with the search typed in the box; it
+	// is shown under the box.
+	QueryError string
 }
 
 type navItem struct {
@@ -58,14 +60,10 @@ func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, titl
 	return l
 }
 
-// savedFilter turns a saved view into a ticket filter.
+// savedFilter turns a saved view into a ticket filter, through the same
+// translation as the search box.
 func savedFilter(v *view.View) (ticket.Filter, error) {
-	q, err := search.Parse(v.Query)
-	if err != nil {
-		return ticket.Filter{}, err
-	}
-	var f ticket.Filter
-	applyQuery(&f, q)
-	f.Sort = v.Sort
-	return f, f.ApplyDates(q, time.Now())
+	f := ticket.Filter{Sort: v.Sort}
+	err := f.ApplySearch(v.Query, time.Now())
+	return f, err
 }
