@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/docket/docket/internal/fault"
@@ -67,8 +68,9 @@ func (a *Agent) bulk(w http.ResponseWriter, r *http.Request, rq *request) error 
 	if len(numbers) > maxBulk {
 		return refuse(fmt.Sprintf("A bulk action changes at most %d tickets at once.", maxBulk))
 	}
+	var refused refusals
 	fail := func(n int64, err error) {
-		form.Errors = append(form.Errors, fmt.Sprintf("#%d: %s", n, reason(err)))
+		refused.add(reason(err), n)
 		if reason(err) == "not changed" {
 			a.Log.ErrorContext(r.Context(), "bulk action failed", "ticket", n, "err", err)
 		}
@@ -89,6 +91,7 @@ func (a *Agent) bulk(w http.ResponseWriter, r *http.Request, rq *request) error 
 			}
 			done++
 		}
+		form.Errors = refused.lines()
 		return a.bulkDone(w, r, rq, back, form, done)
 	}
 	p := ticket.Patch{}
@@ -138,6 +141,7 @@ func (a *Agent) bulk(w http.ResponseWriter, r *http.Request, rq *request) error 
 		}
 		done++
 	}
+	form.Errors = refused.lines()
 	return a.bulkDone(w, r, rq, back, form, done)
 }
 
@@ -172,6 +176,40 @@ func (a *Agent) allMatching(r *http.Request, rq *request, back string) (numbers 
 	return numbers, "", nil
 }
 
+// refusals groups the tickets a bulk action could not change by why.
+type refusals struct {
+	reasons []string
+	numbers map[string][]int64
+}
+
+func (r *refusals) add(why string, n int64) {
+	if r.numbers == nil {
+		r.numbers = map[string][]int64{}
+	}
+	if _, ok := r.numbers[why]; !ok {
+		r.reasons = append(r.reasons, why)
+	}
+	r.numbers[why] = append(r.numbers[why], n)
+}
+
+// lines says, once per reason, which tickets it refused (ten at most).
+func (r *refusals) lines() []string {
+	var out []string
+	for _, why := range r.reasons {
+		ns := r.numbers[why]
+		refs := make([]string, 0, 10)
+		for _, n := range ns[:min(len(ns), 10)] {
+			refs = append(refs, "#"+strconv.FormatInt(n, 10))
+		}
+		line := strings.ToUpper(why[:1]) + why[1:] + ": " + strings.Join(refs, ", ")
+		if len(ns) > 10 {
+			line += fmt.Sprintf(" and %d more", len(ns)-10)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
 // reason says in a few words why a ticket was not changed.
 func reason(err error) string {
 	var inv *fault.Invalid
@@ -199,9 +237,6 @@ func (a *Agent) bulkDone(w http.ResponseWriter, r *http.Request, rq *request, ba
 		a.flash(w, changed)
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return nil
-	}
-	if len(form.Errors) > 11 {
-		form.Errors = append(form.Errors[:10], fmt.Sprintf("…and %d more", len(form.Errors)-10))
 	}
 	page, err := a.queuePage(w, r, rq, u, form)
 	if err != nil {

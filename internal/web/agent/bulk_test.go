@@ -43,7 +43,7 @@ func TestBulkActions(t *testing.T) {
 		if code != 422 || h.Get("Location") != "" {
 			t.Fatalf("refused bulk: %d %s", code, h.Get("Location"))
 		}
-		if !strings.Contains(body, `id="bulk-errors"`) || !strings.Contains(body, "resolution is required") {
+		if !strings.Contains(body, `id="bulk-errors"`) || !strings.Contains(body, "Resolution is required to resolve or close a ticket: #"+ns[0]+", #"+ns[1]+"<") {
 			t.Fatal("bulk failures are not shown")
 		}
 		for i, n := range ns {
