@@ -4,9 +4,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -87,6 +89,22 @@ func TestSearchFindsInflections(t *testing.T) {
 func TestIndexPendingIndexesOldDocuments(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		s := apptest.Services(t, d)
+		// The reindex job runs once when the server starts (and then every
+		// few hours): let that run end so it does not race this test.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			done, err := s.Jobs.List(ctx, job.Filter{Kind: ticket.ReindexJob, State: job.Completed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(done) > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the search.reindex job did not run at start-up")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 		agent := apptest.User(t, s, user.RoleAgent, "")
 		tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = "Mailbox quota exceeded" })
 		if _, err := d.W.ExecContext(ctx, `UPDATE search_docs SET terms = NULL`); err != nil {
