@@ -24,3 +24,6 @@ CREATE TRIGGER search_docs_au AFTER UPDATE OF terms ON search_docs BEGIN
     INSERT INTO search_fts (search_fts, rowid, terms) VALUES ('delete', old.id, old.terms);
     INSERT INTO search_fts (rowid, terms) VALUES (new.id, new.terms);
 END;
+-- Every document gets its (empty) row, so the reindex's delete-and-insert of
+-- each one keeps the index consistent.
+INSERT INTO search_fts (search_fts) VALUES ('rebuild');
