@@ -14,6 +14,7 @@ import (
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/markup"
+	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -317,7 +318,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), id, nil, false, in.Subject); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), id, nil, false, in.Subject, search.Terms(in.Subject)); err != nil {
 			return err
 		}
 		author, uploader := a.ID, a.ID

@@ -425,7 +425,7 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 			internal = "TRUE"
 		}
 		if s.db.Dialect == db.Postgres {
-			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_docs d WHERE to_tsvector('simple', d.body) @@ to_tsquery('simple', "+
+			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_docs d WHERE to_tsvector('simple', d.terms) @@ to_tsquery('simple', "+
 				w.arg(search.TSQuery(f.Text))+") AND "+internal+")")
 		} else {
 			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid WHERE search_fts MATCH "+
@@ -436,28 +436,4 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 		return nil, false, err
 	}
 	return w, empty, nil
-}
-
-// ApplyDates narrows f by the created: and updated: terms of q.
-func (f *Filter) ApplyDates(q search.Query, now time.Time) error {
-	inv := &fault.Invalid{}
-	for _, d := range []struct {
-		key           string
-		after, before **time.Time
-	}{{"created", &f.CreatedAfter, &f.CreatedBefore}, {"updated", &f.UpdatedAfter, &f.UpdatedBefore}} {
-		for _, v := range q.Values(d.key) {
-			from, to, err := search.Range(v, now)
-			if err != nil {
-				inv.Add("q", "%s: %s", d.key, err.Error())
-				continue
-			}
-			if from != nil && (*d.after == nil || from.After(**d.after)) {
-				*d.after = from
-			}
-			if to != nil && (*d.before == nil || to.Before(**d.before)) {
-				*d.before = to
-			}
-		}
-	}
-	return inv.Err()
 }

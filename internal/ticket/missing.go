@@ -2,13 +2,8 @@ package ticket
 
 import (
 	"context"
-	"fmt"
-	"strings"
-	"time"
 
 	"github.com/docket/docket/internal/db"
-	"github.com/docket/docket/internal/fault"
-	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -67,23 +62,3 @@ func (s *Service) missingCondition() string {
 
 // MissingValues are the values the missing: term takes.
 var MissingValues = []string{"required"}
-
-// ApplyTerms narrows f by the terms of q that are not plain lists of
-// values: the created: and updated: dates, and missing:required.
-func (f *Filter) ApplyTerms(q search.Query, now time.Time) error {
-	inv := &fault.Invalid{}
-	for _, v := range q.Values("missing") {
-		if !strings.EqualFold(v, "required") {
-			inv.Add("q", "missing: must be one of %s", strings.Join(MissingValues, ", "))
-			continue
-		}
-		f.MissingRequired = true
-	}
-	if err := f.ApplyDates(q, now); err != nil {
-		return err
-	}
-	if err := inv.Err(); err != nil {
-		return fmt.Errorf("ticket: filter: %w", err)
-	}
-	return nil
-}

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/view"
 
@@ -24,6 +23,9 @@ type Layout struct {
 	// Inbound counts the mail that waits for an agent's decision ("Mail
 	// not filed"); -1 when it could not be counted.
 	Inbound int
+	// QueryError says what is wrong with the search typed in the box; it
+	// is shown under the box.
+	QueryError string
 }
 
 type navItem struct {
@@ -69,14 +71,10 @@ func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, titl
 	return l
 }
 
-// savedFilter turns a saved view into a ticket filter.
+// savedFilter turns a saved view into a ticket filter, through the same
+// translation as the search box.
 func savedFilter(v *view.View) (ticket.Filter, error) {
-	q, err := search.Parse(v.Query)
-	if err != nil {
-		return ticket.Filter{}, err
-	}
-	var f ticket.Filter
-	applyQuery(&f, q)
-	f.Sort = v.Sort
-	return f, f.ApplyTerms(q, time.Now())
+	f := ticket.Filter{Sort: v.Sort}
+	err := f.ApplySearch(v.Query, time.Now())
+	return f, err
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/fault"
-	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -181,6 +180,9 @@ func splitValues(r *http.Request, name string) []string {
 	return out
 }
 
+// filterParams are the list parameters that are keys of the search language.
+var filterParams = []string{"status", "type", "priority", "assignee", "team", "requester", "tag", "category", "organization"}
+
 var listParams = map[string]bool{"status": true, "type": true, "priority": true, "assignee": true, "team": true,
 	"requester": true, "tag": true, "category": true, "organization": true, "q": true, "sort": true, "limit": true,
 	"cursor": true, "created_after": true, "created_before": true, "updated_after": true, "updated_before": true}
@@ -192,26 +194,20 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, actor *user.Ac
 			inv.Add(k, "is not a known parameter")
 		}
 	}
-	q, err := search.Parse(r.URL.Query().Get("q"))
-	if err != nil {
-		inv.Add("q", "%s", err.Error())
-	}
-	get := func(key string) []string { return append(splitValues(r, key), q.Values(key)...) }
-	f := ticket.Filter{Assignee: get("assignee"), Team: get("team"), Requester: get("requester"), Tag: get("tag"),
-		Category: get("category"), Organization: get("organization"), Text: q, Sort: r.URL.Query().Get("sort"),
-		Cursor: r.URL.Query().Get("cursor")}
-	for _, s := range get("status") {
-		f.Status = append(f.Status, ticket.Status(strings.ToLower(s)))
-	}
-	for _, s := range get("type") {
-		f.Type = append(f.Type, ticket.Type(strings.ToLower(s)))
-	}
-	for _, s := range get("priority") {
-		p, ok := ticket.ParsePriority(s)
-		if !ok {
-			inv.Add("priority", "unknown priority %q", s)
+	// The list parameters and the query go through the same translation;
+	// a key in q narrows the parameters further (its status replaces).
+	now := time.Now()
+	f := ticket.Filter{Sort: r.URL.Query().Get("sort"), Cursor: r.URL.Query().Get("cursor")}
+	addErr := func(err error) {
+		var fe *fault.Invalid
+		if errors.As(err, &fe) {
+			inv.Fields = append(inv.Fields, fe.Fields...)
 		}
-		f.Priority = append(f.Priority, p)
+	}
+	for _, key := range filterParams {
+		if vs := splitValues(r, key); len(vs) > 0 {
+			addErr(f.ApplyParam(key, vs, now))
+		}
 	}
 	for name, dst := range map[string]**time.Time{"created_after": &f.CreatedAfter, "created_before": &f.CreatedBefore,
 		"updated_after": &f.UpdatedAfter, "updated_before": &f.UpdatedBefore} {
@@ -223,18 +219,13 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, actor *user.Ac
 			*dst = &t
 		}
 	}
+	addErr(f.ApplySearch(r.URL.Query().Get("q"), now))
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > ticket.MaxLimit {
 			inv.Add("limit", "must be a number from 1 to %d", ticket.MaxLimit)
 		}
 		f.Limit = n
-	}
-	if err := f.ApplyTerms(q, time.Now()); err != nil {
-		var fe *fault.Invalid
-		if errors.As(err, &fe) {
-			inv.Fields = append(inv.Fields, fe.Fields...)
-		}
 	}
 	if err := inv.Err(); err != nil {
 		return err
