@@ -78,7 +78,7 @@ func startFetcher(t *testing.T, e *env, l mail.Leaser, ttl time.Duration) (stop 
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		f.Run(ctx)
+		f.Run(ctx, e.s.Bus)
 	}()
 	stop = func() {
 		cancel()
