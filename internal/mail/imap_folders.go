@@ -47,7 +47,7 @@ func CheckFolders(ctx context.Context, mb *mailbox.Mailbox, create bool) error {
 				inv.Add(f.field, "could not create the folder %q: %v", f.name, err)
 			}
 		case f.field == "inbound.move_to":
-			inv.Add(f.field, "no folder %q on the server: create it there, or ask Docket to create it (create_folder)", f.name)
+			inv.Add(f.field, "no folder %q on the server: create it there, or let Docket create it", f.name)
 		default:
 			inv.Add(f.field, "no folder %q on the server", f.name)
 		}
