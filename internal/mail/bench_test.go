@@ -46,3 +46,25 @@ func BenchmarkIMAPImport(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/total.Seconds(), "msgs/s")
 }
+
+// BenchmarkIMAPRestartToFiled restarts the IMAP server under a running
+// fetcher (production settings) and measures the time from the server
+// being back to the next message filed. Each restart keeps the server
+// down for 2 s, long enough for reconnection attempts to fail and back off.
+func BenchmarkIMAPRestartToFiled(b *testing.B) {
+	e := setup(b, apptest.DB(b, db.SQLite))
+	peer := startIMAP(b, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}})
+	imapMailbox(b, e, peer, "flag")
+	deliverN(b, peer, 0, 1)
+	runFetcher(b, e, mail.NewFetcher(e.im, e.s.Mailboxes, e.s.Leases, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	waitTickets(b, e, 1, 10*time.Second, "first message")
+	b.ResetTimer()
+	var total, worst time.Duration
+	for i := 0; i < b.N; i++ {
+		took := restartToFiled(b, e, peer, 2*time.Second, i+2)
+		total += took
+		worst = max(worst, took)
+	}
+	b.ReportMetric(total.Seconds()/float64(b.N), "s/restart")
+	b.ReportMetric(worst.Seconds(), "worst-s")
+}

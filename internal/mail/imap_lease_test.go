@@ -113,7 +113,7 @@ func holderOf(t *testing.T, e *env, id int64) string {
 	return ls[0].Holder
 }
 
-func deliverN(t *testing.T, p *imapPeer, from, to int) {
+func deliverN(t testing.TB, p *imapPeer, from, to int) {
 	t.Helper()
 	for i := from; i < to; i++ {
 		p.deliver(t, "INBOX", raw(fmt.Sprintf("s%d@example.org", i), "support@example.test", fmt.Sprint("Shared ", i), fmt.Sprintf("s%d@x", i), "", "hello"))
