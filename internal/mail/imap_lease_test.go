@@ -160,10 +160,13 @@ func TestIMAPOneInstanceFetchesEachMailbox(t *testing.T) {
 		if l, m := peer.logins.Load(), peer.maxLoggedIn.Load(); l != 2 || m != 1 {
 			t.Fatalf("%d logins, %d at once; want one more login and never two at once", l, m)
 		}
-		got, _ := e.s.Mailboxes.Get(context.Background(), mb.ID)
-		if want := "connected (instance " + other + ")"; got.Status != want {
-			t.Fatalf("mailbox status %q, want %q", got.Status, want)
-		}
+		// The status says connected once the import pass is over, just
+		// after the message is filed.
+		want := "connected (instance " + other + ")"
+		eventually(t, "the mailbox status says "+want, func() bool {
+			got, _ := e.s.Mailboxes.Get(context.Background(), mb.ID)
+			return got.Status == want
+		})
 		stops[other]()
 		if h := holderOf(t, e, mb.ID); h != "" {
 			t.Fatalf("lease still held by %q after both stopped", h)
