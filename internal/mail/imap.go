@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	"golang.org/x/oauth2"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/mailbox"
@@ -131,7 +132,11 @@ func (f *Fetcher) session(ctx context.Context, id int64, wait bool) (healthy boo
 		return err
 	}
 	if err := login(ctx, c, mb, f.mailboxes); err != nil {
-		return false, signInError{fmt.Errorf("login as %s: %w", mb.IMAP.Username, died(err))}
+		err = fmt.Errorf("login as %s: %w", mb.IMAP.Username, died(err))
+		if refused(err) && conn.err() == nil {
+			err = signInError{err}
+		}
+		return false, err
 	}
 	for {
 		if err := f.importNew(ctx, c, mb); err != nil {
@@ -156,6 +161,14 @@ func (f *Fetcher) session(ctx context.Context, id int64, wait bool) (healthy boo
 type signInError struct{ error }
 
 func (e signInError) Unwrap() error { return e.error }
+
+// refused reports whether err is the server's answer (NO or BAD) or the
+// OAuth provider's, rather than a connection that failed meanwhile.
+func refused(err error) bool {
+	var ie *imap.Error
+	var oe *oauth2.RetrieveError
+	return errors.As(err, &ie) || errors.As(err, &oe)
+}
 
 // tlsConfig trusts the system roots and the mailbox's private CA, unless
 // TLSConfig overrides it.

@@ -226,3 +226,29 @@ func TestIMAPNewMailboxIsFetchedAtOnce(t *testing.T) {
 		t.Logf("new mailbox: first message filed after %v", took.Round(time.Millisecond))
 	})
 }
+
+// A refused sign-in is shown as the status and the last error. Its
+// retries back off up to a minute (hammering a server with a wrong
+// password gets an address banned), but fixing the mailbox restarts its
+// fetcher at once, whatever the backoff.
+func TestIMAPRefusedSignInShowsAndAFixIsUsedAtOnce(t *testing.T) {
+	e := setup(t, apptest.DB(t, db.SQLite))
+	peer := startIMAP(t, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}})
+	mb := imapMailbox(t, e, peer, "flag")
+	ctx := context.Background()
+	wrong := "wrong-pass"
+	if _, err := e.s.Mailboxes.Update(ctx, &userAdmin, mb.ID, mailbox.Input{IMAP: mailbox.ServerInput{Password: &wrong}}); err != nil {
+		t.Fatal(err)
+	}
+	deliverN(t, peer, 0, 1)
+	runFetcher(t, e, mail.NewFetcher(e.im, e.s.Mailboxes, e.s.Leases, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	eventually(t, "the refused sign-in is shown", func() bool {
+		got, _ := e.s.Mailboxes.Get(ctx, mb.ID)
+		return strings.HasPrefix(got.LastError, "login as help") && got.Status == got.LastError
+	})
+	right := "imap-pass"
+	if _, err := e.s.Mailboxes.Update(ctx, &userAdmin, mb.ID, mailbox.Input{IMAP: mailbox.ServerInput{Password: &right}}); err != nil {
+		t.Fatal(err)
+	}
+	waitTickets(t, e, 1, 2*time.Second, "the fixed mailbox")
+}
