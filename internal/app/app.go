@@ -285,6 +285,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Mailboxes, err = mailbox.New(d, s.Secrets, s.Users, s.Tickets, s.Events); err != nil {
 		return fail(err)
 	}
+	s.Mailboxes.SetFolderChecker(mail.CheckFolders)
 	if s.Outbox, err = outbox.New(ctx, d, s.Events, s.Jobs); err != nil {
 		return fail(err)
 	}

@@ -89,7 +89,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fetchDone := make(chan struct{})
 	go func() {
 		defer close(fetchDone)
-		mail.NewFetcher(s.Importer, s.Mailboxes, s.Leases, log.With("component", "imap")).Run(fetchCtx)
+		mail.NewFetcher(s.Importer, s.Mailboxes, s.Leases, log.With("component", "imap")).Run(fetchCtx, s.Bus)
 	}()
 	defer func() {
 		stopFetch()

@@ -139,9 +139,13 @@ type Change struct {
 // BusEvent turns a record into the in-process event the live UI uses:
 // ticket events, and the events of a change to a person's access (their
 // user record, or their membership of a team), which carry that person in
-// UserID and no ticket. It reports false for events about anything else.
+// UserID and no ticket. Mailbox events carry only their type (the IMAP
+// fetchers restart on them). It reports false for events about anything
+// else.
 func (r Record) BusEvent() (Event, bool) {
 	switch r.SubjectType {
+	case "mailbox":
+		return Event{Type: r.Kind, At: r.At}, true
 	case "user":
 		if r.SubjectID == 0 {
 			return Event{}, false
