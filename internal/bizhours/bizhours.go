@@ -300,7 +300,7 @@ func checkIntervals(inv *fault.Invalid, n int, ivs []indexed[Interval]) {
 			return
 		}
 		reported[later.idx] = true
-		inv.Add(intervalField(later.idx, ""), "overlaps intervals[%d] (%s)", other.idx, other.iv)
+		inv.Add(intervalField(later.idx, ""), "overlaps %s (intervals[%d])", other.iv, other.idx)
 	}
 	for i := range ranges {
 		for j := i + 1; j < len(ranges) && ranges[j].from < ranges[i].to; j++ {
