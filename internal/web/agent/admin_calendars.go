@@ -124,7 +124,12 @@ func readCalendarForm(r *http.Request) (calendarForm, calendar.Input, []string) 
 	return f, calendar.Input{Name: &f.Name, TimeZone: &f.TimeZone, Intervals: &ivs}, keys
 }
 
-var intervalErrorRe = regexp.MustCompile(`^intervals\[(\d+)\](?:\.(\w+))?$`)
+var (
+	intervalErrorRe = regexp.MustCompile(`^intervals\[(\d+)\](?:\.(\w+))?$`)
+	// intervalRefRe is the API's index of another interval in a message,
+	// which the form, with its rows, does without.
+	intervalRefRe = regexp.MustCompile(` \(intervals\[\d+\]\)`)
+)
 
 // calendarErrors puts the service's field errors on the form: interval
 // errors on their rows (iv-monday-0-end), the rest under their own names.
@@ -147,7 +152,7 @@ func calendarErrors(err error, keys []string, errs map[string]string) (int, bool
 		if m[2] != "" && m[2] != "day" {
 			key += "-" + m[2]
 		}
-		errs[key] = msg
+		errs[key] = intervalRefRe.ReplaceAllString(msg, "")
 	}
 	return status, true
 }

@@ -39,7 +39,7 @@ func TestAdminBusinessHours(t *testing.T) {
 	code, body, _ = b.get("/admin/business-hours")
 	admExpect(t, "empty list", code, body, 200, `No calendars yet.`, `href="/admin/business-hours/new"`)
 	code, body, _ = b.get("/admin/business-hours/new")
-	admExpect(t, "new form", code, body, 200, `id="calendar-form"`, `name="iv-monday-0-start" aria-label="Monday start" placeholder="09:00" inputmode="numeric" maxlength="5" value="09:00"`,
+	admExpect(t, "new form", code, body, 200, `id="calendar-form"`, `name="iv-monday-0-start" aria-label="Monday start" placeholder="HH:MM" inputmode="numeric" maxlength="5" value="09:00"`,
 		`name="iv-saturday-0-start"`)
 
 	// Every refusal keeps what was entered and says what is wrong where.
@@ -50,7 +50,7 @@ func TestAdminBusinessHours(t *testing.T) {
 		keep   string
 	}{
 		{"overlapping intervals", weekForm("Office", "iv-monday-1-start", "16:00", "iv-monday-1-end", "18:00"),
-			"Overlaps monday 09:00–17:00", `name="iv-monday-1-start" aria-label="Monday start" placeholder="09:00" inputmode="numeric" maxlength="5" value="16:00"`},
+			"Overlaps monday 09:00–17:00", `name="iv-monday-1-start" aria-label="Monday start" placeholder="HH:MM" inputmode="numeric" maxlength="5" value="16:00"`},
 		{"end before start", weekForm("Office", "iv-saturday-0-start", "14:00", "iv-saturday-0-end", "10:00"),
 			"Must be after the start", `value="14:00"`},
 		{"a malformed time", weekForm("Office", "iv-sunday-0-start", "9am", "iv-sunday-0-end", "12:00"),
