@@ -90,19 +90,26 @@ func TestAdd(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := tc.c.Add(at(t, tc.c, tc.from), tc.n)
-			if tc.error != nil {
-				if !errors.Is(err, tc.error) {
-					t.Fatalf("Add(%s, %d) = %v, %v; want error %v", tc.from, tc.n, got, err, tc.error)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Add(%s, %d): %v", tc.from, tc.n, err)
-			}
-			if want := at(t, tc.c, tc.want); !got.Equal(want) {
-				t.Fatalf("Add(%s, %d) = %s, want %s", tc.from, tc.n, got, want)
-			}
+			wantInstant(t, tc.c, fmt.Sprintf("Add(%s, %d)", tc.from, tc.n), got, err, tc.want, tc.error)
 		})
+	}
+}
+
+// wantInstant fails unless got, err is the instant want (in c's zone) or
+// the error wantErr.
+func wantInstant(t *testing.T, c *Calendar, call string, got time.Time, err error, want string, wantErr error) {
+	t.Helper()
+	if wantErr != nil {
+		if !errors.Is(err, wantErr) {
+			t.Fatalf("%s = %v, %v; want error %v", call, got, err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", call, err)
+	}
+	if w := at(t, c, want); !got.Equal(w) {
+		t.Fatalf("%s = %s, want %s", call, got, w)
 	}
 }
 
@@ -155,42 +162,29 @@ func TestNext(t *testing.T) {
 	t.Parallel()
 	cs := testCalendars(t)
 	cases := []struct {
-		name  string
-		c     *Calendar
-		from  string
-		want  string
-		error error
+		name, from, want string
+		c                *Calendar
+		error            error
 	}{
-		{"inside working time is itself", cs.office, "2026-03-02 10:00", "2026-03-02 10:00", nil},
-		{"an interval's start is itself", cs.office, "2026-03-02 09:00", "2026-03-02 09:00", nil},
-		{"an interval's end is not working time", cs.office, "2026-03-02 17:00", "2026-03-03 09:00", nil},
-		{"seconds before the start", cs.office, "2026-03-02T08:59:30+01:00", "2026-03-02 09:00", nil},
-		{"a Saturday", cs.office, "2026-03-07 12:00", "2026-03-09 09:00", nil},
-		{"a holiday", cs.office, "2026-12-24 08:00", "2026-12-28 09:00", nil},
-		{"lunch in Kolkata", cs.kolkata, "2026-03-02 13:30", "2026-03-02 14:00", nil},
-		{"inside a shift begun the day before", cs.night, "2026-03-03 03:00", "2026-03-03 03:00", nil},
-		{"after Friday's shift", cs.night, "2026-03-07 07:00", "2026-03-09 22:00", nil},
-		{"New York: the repeated hour of a Sunday", cs.officeNY, "2026-11-01T01:30:00-05:00", "2026-11-02 08:00", nil},
-		{"an interval in the skipped hour is passed over", cs.gap, "2026-03-29T01:59:00+01:00", "2026-03-30 09:00", nil},
-		{"after an end in the repeated hour, first time round", cs.repeated, "2026-10-25T02:45:00+02:00", "2026-11-01 00:00", nil},
-		{"round the clock is always now", cs.always, "2026-10-25T02:30:00+01:00", "2026-10-25T02:30:00+01:00", nil},
-		{"no working time at all", cs.closed, "2026-03-02 10:00", "", ErrNoWorkingTime},
+		{"inside working time is itself", "2026-03-02 10:00", "2026-03-02 10:00", cs.office, nil},
+		{"an interval's start is itself", "2026-03-02 09:00", "2026-03-02 09:00", cs.office, nil},
+		{"an interval's end is not working time", "2026-03-02 17:00", "2026-03-03 09:00", cs.office, nil},
+		{"seconds before the start", "2026-03-02T08:59:30+01:00", "2026-03-02 09:00", cs.office, nil},
+		{"a Saturday", "2026-03-07 12:00", "2026-03-09 09:00", cs.office, nil},
+		{"a holiday", "2026-12-24 08:00", "2026-12-28 09:00", cs.office, nil},
+		{"lunch in Kolkata", "2026-03-02 13:30", "2026-03-02 14:00", cs.kolkata, nil},
+		{"inside a shift begun the day before", "2026-03-03 03:00", "2026-03-03 03:00", cs.night, nil},
+		{"after Friday's shift", "2026-03-07 07:00", "2026-03-09 22:00", cs.night, nil},
+		{"New York: the repeated hour of a Sunday", "2026-11-01T01:30:00-05:00", "2026-11-02 08:00", cs.officeNY, nil},
+		{"an interval in the skipped hour is passed over", "2026-03-29T01:59:00+01:00", "2026-03-30 09:00", cs.gap, nil},
+		{"after an end in the repeated hour, first time round", "2026-10-25T02:45:00+02:00", "2026-11-01 00:00", cs.repeated, nil},
+		{"round the clock is always now", "2026-10-25T02:30:00+01:00", "2026-10-25T02:30:00+01:00", cs.always, nil},
+		{"no working time at all", "2026-03-02 10:00", "", cs.closed, ErrNoWorkingTime},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := tc.c.Next(at(t, tc.c, tc.from))
-			if tc.error != nil {
-				if !errors.Is(err, tc.error) {
-					t.Fatalf("Next(%s) = %v, %v; want error %v", tc.from, got, err, tc.error)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Next(%s): %v", tc.from, err)
-			}
-			if want := at(t, tc.c, tc.want); !got.Equal(want) {
-				t.Fatalf("Next(%s) = %s, want %s", tc.from, got, want)
-			}
+			wantInstant(t, tc.c, "Next("+tc.from+")", got, err, tc.want, tc.error)
 		})
 	}
 }

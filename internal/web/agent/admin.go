@@ -54,6 +54,12 @@ func (a *Agent) adminFrame(w http.ResponseWriter, r *http.Request, rq *request, 
 	return adminFrame{Layout: a.layout(w, r, rq, title, "admin"), Section: section, Sections: adminSections}
 }
 
+// deleteBox is what the delete section of an admin object's page needs
+// (the "deletebox" template): a confirmation box and a button.
+type deleteBox struct {
+	Section, Action, What, Button, CSRF, Error string
+}
+
 // pathID reads the {id} of the path; anything but a positive number is a
 // page that does not exist.
 func pathID(r *http.Request) (int64, error) {

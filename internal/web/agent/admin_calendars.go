@@ -191,13 +191,27 @@ func (a *Agent) adminNewCalendarForm(w http.ResponseWriter, r *http.Request, rq 
 }
 
 func (a *Agent) adminCreateCalendar(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return a.saveCalendar(w, r, rq, nil)
+}
+
+// saveCalendar creates (c nil) or updates c from the editor's form, or
+// shows the form again with what was typed and the errors.
+func (a *Agent) saveCalendar(w http.ResponseWriter, r *http.Request, rq *request, c *calendar.Calendar) error {
 	f, in, keys := readCalendarForm(r)
-	empty := []bizhours.HolidaySpec{}
-	in.Holidays = &empty
-	c, err := a.Calendars.Create(r.Context(), rq.actor, in)
+	var saved *calendar.Calendar
+	var err error
+	verb := "Saved"
+	if c == nil {
+		empty := []bizhours.HolidaySpec{}
+		in.Holidays = &empty
+		saved, err = a.Calendars.Create(r.Context(), rq.actor, in)
+		verb = "Created"
+	} else {
+		saved, err = a.Calendars.Update(r.Context(), rq.actor, c.ID, in)
+	}
 	if err == nil {
-		a.flash(w, fmt.Sprintf("Created calendar %s.", c.Name))
-		http.Redirect(w, r, fmt.Sprintf("/admin/business-hours/%d", c.ID), http.StatusSeeOther)
+		a.flash(w, fmt.Sprintf("%s calendar %s.", verb, saved.Name))
+		http.Redirect(w, r, fmt.Sprintf("/admin/business-hours/%d", saved.ID), http.StatusSeeOther)
 		return nil
 	}
 	errs := map[string]string{}
@@ -205,7 +219,7 @@ func (a *Agent) adminCreateCalendar(w http.ResponseWriter, r *http.Request, rq *
 	if !ok {
 		return err
 	}
-	return a.renderCalendar(w, r, rq, status, adminCalendarPage{Form: f, Errors: errs})
+	return a.renderCalendar(w, r, rq, status, adminCalendarPage{C: c, Form: f, Errors: errs})
 }
 
 func (a *Agent) calendar(r *http.Request, rq *request) (*calendar.Calendar, error) {
@@ -239,19 +253,7 @@ func (a *Agent) adminUpdateCalendar(w http.ResponseWriter, r *http.Request, rq *
 	if err != nil {
 		return err
 	}
-	f, in, keys := readCalendarForm(r)
-	u, err := a.Calendars.Update(r.Context(), rq.actor, c.ID, in)
-	if err == nil {
-		a.flash(w, fmt.Sprintf("Saved calendar %s.", u.Name))
-		http.Redirect(w, r, fmt.Sprintf("/admin/business-hours/%d", u.ID), http.StatusSeeOther)
-		return nil
-	}
-	errs := map[string]string{}
-	status, ok := calendarErrors(err, keys, errs)
-	if !ok {
-		return err
-	}
-	return a.renderCalendar(w, r, rq, status, adminCalendarPage{C: c, Form: f, Errors: errs})
+	return a.saveCalendar(w, r, rq, c)
 }
 
 func (a *Agent) adminDeleteCalendar(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -275,4 +277,10 @@ func (a *Agent) adminDeleteCalendar(w http.ResponseWriter, r *http.Request, rq *
 		return a.renderCalendar(w, r, rq, http.StatusConflict, p)
 	}
 	return err
+}
+
+// DeleteBox feeds the delete section.
+func (p adminCalendarPage) DeleteBox() deleteBox {
+	return deleteBox{Section: "calendar-delete", Action: fmt.Sprintf("/admin/business-hours/%d/delete", p.C.ID), What: p.C.Name,
+		Button: "Delete calendar", CSRF: p.CSRF, Error: p.Errors["delete"]}
 }
