@@ -305,3 +305,9 @@ func (p adminMailboxPage) InboundBlock() serverBlock {
 func (p adminMailboxPage) OutboundBlock() serverBlock {
 	return serverBlock{P: "outbound", S: p.Form.SMTP, E: p.Errors}
 }
+
+// DeleteBox feeds the delete section.
+func (p adminMailboxPage) DeleteBox() deleteBox {
+	return deleteBox{Section: "mailbox-delete", Action: fmt.Sprintf("/admin/mailboxes/%d/delete", p.M.ID), What: p.M.Address,
+		Button: "Delete mailbox", CSRF: p.CSRF, Error: p.Errors["delete"]}
+}

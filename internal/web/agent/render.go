@@ -137,6 +137,7 @@ func funcs(assetURL map[string]string) template.FuncMap {
 		},
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"size":     humanSize,
+		"hours":    hoursMinutes,
 		"prioName": func(p ticket.Priority) string { return p.Label() },
 		"label":    humanLabel,
 		"safeHTML": func(s string) template.HTML {
@@ -204,4 +205,12 @@ func initials(name string) string {
 // humanLabel turns a code into words: "on_hold" → "On hold".
 func humanLabel(s string) string {
 	return strings.ReplaceAll(strings.ToUpper(s[:min(1, len(s))])+s[min(1, len(s)):], "_", " ")
+}
+
+// hoursMinutes writes a number of minutes as hours: "40 h", "37 h 30 min".
+func hoursMinutes(m int) string {
+	if m%60 == 0 {
+		return fmt.Sprintf("%d h", m/60)
+	}
+	return fmt.Sprintf("%d h %d min", m/60, m%60)
 }

@@ -62,6 +62,14 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("DELETE /api/v1/mailboxes/{id}", a.deleteMailbox)
 	h("POST /api/v1/mailboxes/{id}/test", a.testMailbox)
 
+	h("GET /api/v1/calendars", a.listCalendars)
+	h("POST /api/v1/calendars", a.createCalendar)
+	h("GET /api/v1/calendars/{id}", a.getCalendar)
+	h("PUT /api/v1/calendars/{id}", a.putCalendar)
+	h("PATCH /api/v1/calendars/{id}", a.patchCalendar)
+	h("DELETE /api/v1/calendars/{id}", a.deleteCalendar)
+	h("POST /api/v1/calendars/{id}/holidays/import", a.importHolidays)
+
 	h("GET /api/v1/mail/templates", a.listTemplates)
 	h("GET /api/v1/mail/templates/{key}", a.getTemplate)
 	h("PUT /api/v1/mail/templates/{key}", a.putTemplate)
