@@ -155,7 +155,9 @@ func funcs(assetURL map[string]string) template.FuncMap {
 			line, _, _ := strings.Cut(s, "\n")
 			return line
 		},
-		"eq": func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+		"eq":      func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+		"errattr": errAttrs,
+		"errmsg":  errMsg,
 	}
 }
 
