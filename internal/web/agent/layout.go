@@ -3,6 +3,7 @@ package agent
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/docket/docket/internal/ticket"
@@ -34,6 +35,28 @@ type navItem struct {
 	URL      string
 	Count    int
 	Shortcut string
+}
+
+// zones caches the time zones people chose, by name.
+var zones sync.Map // string → *time.Location
+
+// location is the time zone of the signed-in person's profile; UTC when
+// they set none (or it no longer loads).
+func (l Layout) location() *time.Location { return zoneOf(l.Actor) }
+
+func zoneOf(a *user.Actor) *time.Location {
+	if a == nil || a.Timezone == "" {
+		return time.UTC
+	}
+	if loc, ok := zones.Load(a.Timezone); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(a.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	zones.Store(a.Timezone, loc)
+	return loc
 }
 
 // layout builds the frame of a signed-in page, with the view counts.

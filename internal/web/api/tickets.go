@@ -126,6 +126,7 @@ type createTicketInput struct {
 	Channel      string         `json:"channel"`
 	Followers    []string       `json:"followers"`
 	Attachments  []string       `json:"attachments"`
+	Author       string         `json:"author"` // "" (the requester), "me" or an email
 }
 
 func (a *API) createTicket(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
@@ -136,7 +137,10 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request, actor *user.A
 	nt := ticket.NewTicket{Subject: in.Subject, Body: in.Body, Format: ticket.Format(in.Format), Type: ticket.Type(in.Type),
 		Priority: in.Priority, Impact: ticket.Level(in.Impact), Urgency: ticket.Level(in.Urgency), Category: in.Category,
 		Tags: in.Tags, Team: in.Team, Assignee: in.Assignee, CustomFields: in.CustomFields, Channel: ticket.Channel(in.Channel),
-		Followers: in.Followers, Attachments: in.Attachments}
+		Followers: in.Followers, Attachments: in.Attachments, Author: in.Author}
+	if strings.EqualFold(strings.TrimSpace(in.Author), "me") {
+		nt.Author = actor.Email
+	}
 	if in.Requester != nil {
 		nt.Requester = &ticket.Contact{Email: in.Requester.Email, Name: in.Requester.Name}
 	} else if actor.IsAgent() {
