@@ -6,6 +6,7 @@ import (
 	netmail "net/mail"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/fault"
@@ -27,6 +28,7 @@ type ticketPage struct {
 	Options     options
 	Errors      map[string]string
 	Draft       draft
+	DraftToken  string                // keeps the composer's text should the session end (see signInAgain)
 	Conflict    []ticket.HistoryEvent // changes made since the agent loaded the page
 	ConflictFor string                // "reply" or "update"
 	MaxUpload   int64
@@ -35,10 +37,12 @@ type ticketPage struct {
 	Deliveries  map[int64][]outbox.Delivery // emails of each message, by message ID
 }
 
-// draft keeps what the agent typed when a submission is refused.
+// draft keeps what the agent typed when a submission is refused, and the
+// composer's stored draft.
 type draft struct {
 	Body     string
 	Internal bool
+	Saved    time.Time // when the composer's text was stored as a draft; zero: it was not
 	Status   string
 	Fields   map[string]string
 }
@@ -103,6 +107,9 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 		return nil, err
 	}
 	p := &ticketPage{T: t, Errors: map[string]string{}, Draft: draft{Fields: map[string]string{}}, MaxUpload: a.MaxUploadBytes}
+	if err := a.loadDraft(ctx, rq, p); err != nil {
+		return nil, err
+	}
 	if p.Messages, err = a.Tickets.Messages(ctx, rq.actor, number, 0, 500); err != nil {
 		return nil, err
 	}
