@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/docket/docket/internal/db"
 	stored "github.com/docket/docket/internal/draft"
 	"github.com/docket/docket/internal/fault"
-	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/web"
 )
 
@@ -22,8 +20,10 @@ import (
 // back without JavaScript too.
 
 // draftKind is the kind of draft a composer form posts.
-func draftKind(r *http.Request) stored.Kind {
-	if r.PostFormValue("kind") == "note" {
+func draftKind(r *http.Request) stored.Kind { return draftKindOf(r.PostFormValue("kind")) }
+
+func draftKindOf(kind string) stored.Kind {
+	if kind == "note" {
 		return stored.Note
 	}
 	return stored.Reply
@@ -106,59 +106,4 @@ func (a *Agent) saveDraft(w http.ResponseWriter, r *http.Request, rq *request) e
 	}
 	http.Redirect(w, r, fmt.Sprintf("/tickets/%d#composer", n), http.StatusSeeOther)
 	return nil
-}
-
-// signInAgain answers a request whose session has ended. Scripts (live
-// updates, autosave, presence) get a 401 to show. A form posted from a
-// page is never answered with a bare error: the agent is sent to sign in
-// and back to the page, and text posted from a ticket's composer is kept
-// first as their draft of that ticket, through the draft token the
-// composer carries (the session that could say who they are is gone).
-func (a *Agent) signInAgain(w http.ResponseWriter, r *http.Request) error {
-	ended := &web.StatusError{Status: http.StatusUnauthorized, Detail: "Your session has ended; sign in again."}
-	if r.Method != http.MethodPost || wantsJSON(r) || r.Header.Get("X-CSRF-Token") != "" {
-		return ended
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 5*a.MaxUploadBytes+1<<20)
-	if err := parseForm(r); err != nil {
-		return err
-	}
-	if err := a.csrfGuard.Check(r); err != nil {
-		return &web.StatusError{Status: http.StatusForbidden, Detail: "Cross-site request refused."}
-	}
-	next, kept := "/", false
-	if n, ok := ticket.ParseNumber(r.PathValue("number")); ok {
-		next = fmt.Sprintf("/tickets/%d", n)
-		if body := r.PostFormValue("body"); strings.TrimSpace(body) != "" && r.PostFormValue("discard") != "1" {
-			_, err := a.Drafts.SaveWithToken(r.Context(), r.PostFormValue("draft_token"), n, draftKind(r), body)
-			if err != nil {
-				if web.ProblemFor(err).Status >= 500 {
-					a.Log.ErrorContext(r.Context(), "keep a draft after the session ended", "request_id", web.RequestID(r.Context()),
-						"path", r.URL.Path, "err", err)
-				}
-				// The text cannot be kept as anyone's draft: show it, so
-				// it can be copied, rather than drop it.
-				return a.tmpl.render(w, http.StatusUnauthorized, "ended", endedPage{Layout: Layout{Title: "Session ended"},
-					Next: next, Body: body})
-			}
-			kept = true
-		}
-	} else if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && r.Host != "" {
-		next = safeNext(ref.RequestURI())
-	}
-	msg := "Your session has ended; sign in again to continue."
-	if kept {
-		msg = "Your session ended before your message was sent: nothing was sent, and your text is kept as a draft. Sign in again to send it."
-	}
-	a.flash(w, msg)
-	http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
-	return nil
-}
-
-// endedPage shows text that was posted with an ended session and could
-// not be kept.
-type endedPage struct {
-	Layout
-	Next string
-	Body string
 }

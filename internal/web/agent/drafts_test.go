@@ -1,11 +1,13 @@
 package agent_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"html"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -43,10 +45,15 @@ func endSessions(t *testing.T, e *apptest.Env, u int64) {
 	}
 }
 
-// postWith sends a form with extra headers.
-func (b *browser) postWith(path string, form url.Values, headers map[string]string) (int, string, http.Header) {
+// postWith sends a form with extra headers, or raw (a multipart body,
+// with its Content-Type among the headers).
+func (b *browser) postWith(path string, form url.Values, headers map[string]string, raw ...[]byte) (int, string, http.Header) {
 	b.t.Helper()
-	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
+	data := []byte(form.Encode())
+	if raw != nil {
+		data = raw[0]
+	}
+	req, _ := http.NewRequest("POST", b.base+path, bytes.NewReader(data))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for k, v := range headers {
 		req.Header.Set(k, v)
@@ -111,6 +118,28 @@ func TestEndedSessionKeepsTheMessageAsDraft(t *testing.T) {
 	if len(ms) != 1 {
 		t.Errorf("%d messages: something was sent with an ended session", len(ms))
 	}
+	// The composer's own form is multipart, its text before its files:
+	// the text is kept, the files are never stored, however large.
+	var mp bytes.Buffer
+	mw := multipart.NewWriter(&mp)
+	for _, kv := range [][2]string{{"_csrf", b.csrf}, {"draft_token", token}, {"kind", "note"}, {"body", text + " (2)"}} {
+		mw.WriteField(kv[0], kv[1])
+	}
+	fw, _ := mw.CreateFormFile("files", "big.log")
+	fw.Write(bytes.Repeat([]byte("x"), 3<<20))
+	mw.Close()
+	code, _, h = b.postWith("/tickets/"+n+"/reply", nil, map[string]string{"Content-Type": mw.FormDataContentType()}, mp.Bytes())
+	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login?next=") {
+		t.Fatalf("multipart send with an ended session: %d %q", code, h.Get("Location"))
+	}
+	if d := storedDraft(t, e, agent, tk.Number); d == nil || d.Body != text+" (2)" {
+		t.Fatalf("draft kept from the multipart form: %+v", d)
+	}
+	var files int
+	if err := e.DB.R.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM attachments`).Scan(&files); err != nil || files != 0 {
+		t.Errorf("%d attachments stored without a session (%v)", files, err)
+	}
+	text += " (2)"
 	code, body, _ = b.get("/login?next=%2Ftickets%2F" + n)
 	if code != http.StatusOK || !strings.Contains(body, "your text is kept as a draft") {
 		t.Errorf("the sign-in page does not say the text is kept (%d)", code)
