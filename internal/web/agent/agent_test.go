@@ -58,18 +58,7 @@ func (b *browser) get(path string) (int, string, http.Header) {
 
 func (b *browser) post(path string, form url.Values) (int, string, http.Header) {
 	b.t.Helper()
-	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if b.xff != "" {
-		req.Header.Set("X-Forwarded-For", b.xff)
-	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body), resp.Header
+	return b.postWith(path, form, nil)
 }
 
 // signIn creates a user with a password and signs the browser in.

@@ -55,6 +55,9 @@ func (b *browser) postWith(path string, form url.Values, headers map[string]stri
 	}
 	req, _ := http.NewRequest("POST", b.base+path, bytes.NewReader(data))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if b.xff != "" {
+		req.Header.Set("X-Forwarded-For", b.xff)
+	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
@@ -65,6 +68,18 @@ func (b *browser) postWith(path string, form url.Values, headers map[string]stri
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body), resp.Header
+}
+
+// draftTicket starts a server with a signed-in agent who has opened a
+// ticket.
+func draftTicket(t *testing.T) (e *apptest.Env, b *browser, agent *user.Actor, tk *ticket.Ticket, n string) {
+	t.Helper()
+	e = apptest.Server(t, apptest.DB(t, db.SQLite))
+	b, agent = signIn(t, e, user.RoleAgent)
+	tk = apptest.Ticket(t, e.Services, e.Admin)
+	n = num(tk.Number)
+	b.get("/tickets/" + n)
+	return e, b, agent, tk, n
 }
 
 func storedDraft(t *testing.T, e *apptest.Env, a *user.Actor, n int64) *draft.Draft {
@@ -82,10 +97,7 @@ func storedDraft(t *testing.T, e *apptest.Env, a *user.Actor, n int64) *draft.Dr
 // 401: nothing is sent, the text is kept as the agent's draft, and they
 // sign in and are back on the ticket with it in the composer.
 func TestEndedSessionKeepsTheMessageAsDraft(t *testing.T) {
-	e := apptest.Server(t, apptest.DB(t, db.SQLite))
-	b, agent := signIn(t, e, user.RoleAgent)
-	tk := apptest.Ticket(t, e.Services, e.Admin)
-	n := num(tk.Number)
+	e, b, agent, tk, n := draftTicket(t)
 	_, page, _ := b.get("/tickets/" + n)
 	token := draftToken(t, page)
 	endSessions(t, e, agent.ID)
@@ -164,11 +176,7 @@ func TestEndedSessionKeepsTheMessageAsDraft(t *testing.T) {
 // to be copied, escaped, rather than dropped; a form posted elsewhere
 // leads back to the page it came from.
 func TestEndedSessionNeverDropsText(t *testing.T) {
-	e := apptest.Server(t, apptest.DB(t, db.SQLite))
-	b, agent := signIn(t, e, user.RoleAgent)
-	tk := apptest.Ticket(t, e.Services, e.Admin)
-	n := num(tk.Number)
-	b.get("/tickets/" + n)
+	e, b, agent, tk, n := draftTicket(t)
 	endSessions(t, e, agent.ID)
 	text := "<script>alert(1)</script> please reboot"
 	code, body, _ := b.post("/tickets/"+n+"/reply", url.Values{"_csrf": {b.csrf}, "draft_token": {"forged"}, "body": {text}})
@@ -193,10 +201,7 @@ func TestEndedSessionNeverDropsText(t *testing.T) {
 // The ticket page brings the agent's stored draft back into the composer,
 // without JavaScript; nobody else's page shows it.
 func TestComposerRestoresStoredDraft(t *testing.T) {
-	e := apptest.Server(t, apptest.DB(t, db.SQLite))
-	b, agent := signIn(t, e, user.RoleAgent)
-	tk := apptest.Ticket(t, e.Services, e.Admin)
-	n := num(tk.Number)
+	e, b, agent, tk, n := draftTicket(t)
 	if _, err := e.Drafts.Save(context.Background(), agent, tk.Number, draft.Reply, "Half a reply"); err != nil {
 		t.Fatal(err)
 	}
@@ -215,11 +220,7 @@ func TestComposerRestoresStoredDraft(t *testing.T) {
 
 // Sending deletes the draft; a refused send keeps the text as the draft.
 func TestSendDeletesTheDraftAndRefusalKeepsIt(t *testing.T) {
-	e := apptest.Server(t, apptest.DB(t, db.SQLite))
-	b, agent := signIn(t, e, user.RoleAgent)
-	tk := apptest.Ticket(t, e.Services, e.Admin)
-	n := num(tk.Number)
-	b.get("/tickets/" + n)
+	e, b, agent, tk, n := draftTicket(t)
 	subj := "Changed meanwhile"
 	if _, err := e.Tickets.Update(context.Background(), e.Admin, tk.Number, ticket.Patch{Subject: &subj}, 0); err != nil {
 		t.Fatal(err)
@@ -243,14 +244,10 @@ func TestSendDeletesTheDraftAndRefusalKeepsIt(t *testing.T) {
 // Saving a property, colliding on it, or a refused link re-shows the page:
 // the composer still holds the draft.
 func TestPropertySaveAndConflictKeepTheComposer(t *testing.T) {
-	e := apptest.Server(t, apptest.DB(t, db.SQLite))
-	b, agent := signIn(t, e, user.RoleAgent)
-	tk := apptest.Ticket(t, e.Services, e.Admin)
-	n := num(tk.Number)
+	e, b, agent, tk, n := draftTicket(t)
 	if _, err := e.Drafts.Save(context.Background(), agent, tk.Number, draft.Note, "Unsent words"); err != nil {
 		t.Fatal(err)
 	}
-	b.get("/tickets/" + n)
 	subj := "Changed meanwhile"
 	if _, err := e.Tickets.Update(context.Background(), e.Admin, tk.Number, ticket.Patch{Subject: &subj}, 0); err != nil {
 		t.Fatal(err)
@@ -274,11 +271,7 @@ func TestPropertySaveAndConflictKeepTheComposer(t *testing.T) {
 // POST /tickets/{n}/draft: what drafts.js saves as the agent types, and
 // "Save draft" / "Discard draft" without JavaScript.
 func TestDraftEndpoint(t *testing.T) {
-	e := apptest.Server(t, apptest.DB(t, db.SQLite))
-	b, agent := signIn(t, e, user.RoleAgent)
-	tk := apptest.Ticket(t, e.Services, e.Admin)
-	n := num(tk.Number)
-	b.get("/tickets/" + n)
+	e, b, agent, tk, n := draftTicket(t)
 	script := map[string]string{"X-Requested-With": "fetch", "Accept": "application/json", "X-CSRF-Token": b.csrf}
 	code, body, _ := b.postWith("/tickets/"+n+"/draft", url.Values{"body": {"typing…"}, "kind": {"note"}}, script)
 	var got struct {
