@@ -17,6 +17,7 @@ import (
 
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/draft"
 	"github.com/docket/docket/internal/fault"
@@ -307,5 +308,26 @@ func TestDraftEndpoint(t *testing.T) {
 	hidden := apptest.Ticket(t, e.Services, e.Admin, func(nt *ticket.NewTicket) { nt.Team = name })
 	if code, _, _ := b.postWith("/tickets/"+num(hidden.Number)+"/draft", url.Values{"body": {"x"}}, script); code != http.StatusNotFound {
 		t.Errorf("a draft of a ticket the agent cannot see: %d", code)
+	}
+}
+
+// Without JavaScript the canned-response picker reloads the page: the
+// response goes after the stored draft instead of replacing it.
+func TestNoScriptCannedKeepsTheDraft(t *testing.T) {
+	e, b, agent, tk, n := draftTicket(t)
+	ctx := context.Background()
+	if _, err := e.Drafts.Save(ctx, agent, tk.Number, draft.Reply, "Dear Sam,\n"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.Canned.Create(ctx, agent, canned.Input{Name: "Restart", Body: "Please restart the client."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page, _ := b.get("/tickets/" + n + "?canned=" + num(c.ID))
+	if !strings.Contains(page, ">Dear Sam,\n\nPlease restart the client.</textarea>") {
+		t.Error("the canned response replaced the stored draft")
+	}
+	if strings.Contains(page, "Your unsent draft from") {
+		t.Error("the composer calls its changed text the stored draft")
 	}
 }

@@ -195,7 +195,12 @@ func (a *Agent) ticketView(w http.ResponseWriter, r *http.Request, rq *request) 
 		if err != nil {
 			return err
 		}
-		p.Draft.Body = body
+		// After the stored draft, which is not the composer's text as
+		// it stands any more until it is saved again.
+		if d := strings.TrimRight(p.Draft.Body, "\n"); d != "" {
+			body = d + "\n\n" + body
+		}
+		p.Draft.Body, p.Draft.Saved = body, time.Time{}
 	}
 	return a.tmpl.render(w, http.StatusOK, "ticket", p)
 }
