@@ -79,7 +79,7 @@
       .catch(function () { if (!leaving) say("Offline: the draft is kept in this browser."); });
   }
   function changed() {
-    store(unsent() ? { body: body.value, kind: kind(), at: Date.now(), dirty: true } : { body: "", kind: kind(), at: Date.now(), dirty: true });
+    store({ body: unsent() ? body.value : "", kind: kind(), at: Date.now(), dirty: true });
     showDiscard();
     clearTimeout(timer);
     timer = setTimeout(save, 800);
