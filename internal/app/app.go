@@ -21,6 +21,7 @@ import (
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/config"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/draft"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/idempotency"
 	"github.com/docket/docket/internal/job"
@@ -180,6 +181,7 @@ type Services struct {
 	Idem        *idempotency.Store
 	Views       *view.Service
 	Canned      *canned.Service
+	Drafts      *draft.Service
 	Secrets     *secret.Box
 	Mailboxes   *mailbox.Service
 	Importer    *mail.Importer
@@ -285,6 +287,9 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Canned, err = canned.New(d); err != nil {
 		return fail(err)
 	}
+	if s.Drafts, err = draft.New(d, s.Tickets, s.Users, s.Secrets); err != nil {
+		return fail(err)
+	}
 	if s.Mailboxes, err = mailbox.New(d, s.Secrets, s.Users, s.Tickets, s.Events); err != nil {
 		return fail(err)
 	}
@@ -314,7 +319,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	}
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
-		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries()} {
+		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}

@@ -17,6 +17,7 @@ const (
 	keepUnattached = 24 * time.Hour      // uploads never attached to a message
 	keepSentEmail  = 30 * 24 * time.Hour // outbox rows sent; failed ones stay
 	keepJobs       = 7 * 24 * time.Hour  // completed and cancelled jobs; failed ones stay
+	keepDrafts     = 30 * 24 * time.Hour // unsent drafts nobody touched
 	pruneEvery     = time.Hour
 )
 
@@ -28,6 +29,7 @@ const (
 	PruneUploadsJob       = "attachment.prune_unattached"
 	PruneSentEmailJob     = "email.prune_sent"
 	PruneJobsJob          = "jobs.prune"
+	PruneDraftsJob        = "drafts.prune"
 )
 
 // registerJobs registers every job kind and periodic job with s.Runner;
@@ -86,5 +88,8 @@ func (s *Services) registerJobs(log *slog.Logger) {
 	})
 	prune(PruneJobsJob, "finished jobs", func(ctx context.Context, now time.Time) (int64, error) {
 		return s.Jobs.Prune(ctx, now.Add(-keepJobs))
+	})
+	prune(PruneDraftsJob, "old drafts", func(ctx context.Context, now time.Time) (int64, error) {
+		return s.Drafts.Prune(ctx, now.Add(-keepDrafts))
 	})
 }

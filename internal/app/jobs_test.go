@@ -11,6 +11,7 @@ import (
 	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/draft"
 	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/user"
@@ -78,10 +79,20 @@ func TestPeriodicJobsRunAtStart(t *testing.T) {
 			t.Fatal(err)
 		}
 		exec(`UPDATE jobs SET state = 'completed', finished_at = $2 WHERE id = $1`, old, long)
+		// A draft nobody touched for two months goes; yesterday's stays.
+		tk := apptest.Ticket(t, s, a)
+		if _, err := s.Drafts.Save(ctx, a, tk.Number, draft.Reply, "Half an answer from long ago"); err != nil {
+			t.Fatal(err)
+		}
+		exec(`UPDATE drafts SET updated_at = $1`, long)
+		b := apptest.User(t, s, user.RoleAgent, "")
+		if _, err := s.Drafts.Save(ctx, b, tk.Number, draft.Note, "Still writing this"); err != nil {
+			t.Fatal(err)
+		}
 
 		t.Cleanup(s.Start(ctx))
 		kinds := []string{app.PruneSessionsJob, app.PruneLoginFailuresJob, app.PruneIdempotencyJob, app.PruneUploadsJob,
-			app.PruneSentEmailJob, app.PruneJobsJob, outbox.ReconcileJob}
+			app.PruneSentEmailJob, app.PruneJobsJob, app.PruneDraftsJob, outbox.ReconcileJob}
 		deadline := time.Now().Add(20 * time.Second)
 		for _, k := range kinds {
 			for count(`SELECT COUNT(*) FROM jobs WHERE kind = $1 AND state = 'completed'`, k) == 0 {
@@ -99,10 +110,14 @@ func TestPeriodicJobsRunAtStart(t *testing.T) {
 			"uploads":          count(`SELECT COUNT(*) FROM attachments`),
 			"sent email":       count(`SELECT COUNT(*) FROM outbox WHERE id = $1`, sent),
 			"old jobs":         count(`SELECT COUNT(*) FROM jobs WHERE id = $1`, old),
+			"old drafts":       count(`SELECT COUNT(*) FROM drafts WHERE user_id = $1`, a.ID),
 		} {
 			if n != 0 {
 				t.Errorf("%d %s left", n, what)
 			}
+		}
+		if n := count(`SELECT COUNT(*) FROM drafts WHERE user_id = $1`, b.ID); n != 1 {
+			t.Errorf("the prune took a draft written today (%d left)", n)
 		}
 		if n := count(`SELECT COUNT(*) FROM jobs WHERE kind = $1 AND unique_key = $2`, outbox.SendJob,
 			"email.send:"+strconv.FormatInt(queued, 10)); n != 1 {

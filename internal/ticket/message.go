@@ -290,8 +290,26 @@ func (s *Service) followUp(ctx context.Context, a *user.Actor, closed *Ticket, i
 		threading += "; "
 	}
 	threading += "follow-up: " + closed.Reference + " is closed"
-	nt, err := s.Create(ctx, a, NewTicket{Subject: subject, Body: in.Body, Format: in.Format, Type: closed.Type,
-		Channel: in.Channel, Attachments: in.Attachments, MessageID: in.MessageID, Threading: threading, InTx: in.InTx})
+	nt := NewTicket{Subject: subject, Body: in.Body, Format: in.Format, Type: closed.Type,
+		Channel: in.Channel, Attachments: in.Attachments, MessageID: in.MessageID, Threading: threading, InTx: in.InTx}
+	if a.IsAgent() {
+		// An agent opens it for the requester, as the closed ticket was
+		// filed (FollowUp).
+		nt.Requester = &Contact{Email: closed.Requester.Email, Name: closed.Requester.Name}
+		nt.Category, nt.Team, nt.CustomFields = refName(closed.Category), refName(closed.Team), closed.CustomFields
+		for range 3 {
+			created, err := s.Create(ctx, a, nt)
+			if err == nil || !dropCarried(err, &nt) {
+				return s.linkFollowUp(ctx, a, created, closed, err)
+			}
+		}
+	}
+	created, err := s.Create(ctx, a, nt)
+	return s.linkFollowUp(ctx, a, created, closed, err)
+}
+
+// linkFollowUp links a follow-up that was created to the closed ticket.
+func (s *Service) linkFollowUp(ctx context.Context, a *user.Actor, nt, closed *Ticket, err error) (*Ticket, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,9 @@ func (a *Agent) reply(w http.ResponseWriter, r *http.Request, rq *request) error
 	ctx := r.Context()
 	d := draft{Body: r.PostFormValue("body"), Internal: r.PostFormValue("kind") == "note", Status: r.PostFormValue("status"),
 		Fields: map[string]string{"resolution": r.PostFormValue("resolution")}}
+	if err := a.keepDraft(ctx, rq, n, d); err != nil {
+		return err
+	}
 	// Collision: the ticket changed since the page was loaded. Show what
 	// changed and keep the draft; the agent re-sends knowingly.
 	if r.PostFormValue("force") != "1" {
@@ -50,7 +53,7 @@ func (a *Agent) reply(w http.ResponseWriter, r *http.Request, rq *request) error
 		return err
 	}
 	ids = append(ids, r.PostForm["attachments"]...)
-	in := ticket.NewReply{Body: d.Body, Internal: d.Internal, Attachments: ids, Channel: ticket.ChannelWeb}
+	in := ticket.NewReply{Body: d.Body, Internal: d.Internal, Attachments: ids, Channel: ticket.ChannelWeb, InTx: a.dropDraft(rq, n)}
 	if d.Status != "" {
 		in.Status = ticket.Status(d.Status)
 		in.Resolution = ticket.Resolution(d.Fields["resolution"])
@@ -156,6 +159,10 @@ func (a *Agent) rerender(w http.ResponseWriter, r *http.Request, rq *request, n 
 	p, err := a.loadTicketPage(w, r, rq, n)
 	if err != nil {
 		return err
+	}
+	if d.Body == "" {
+		// Not a refused message: the composer keeps the stored draft.
+		d.Body, d.Internal, d.Saved = p.Draft.Body, p.Draft.Internal, p.Draft.Saved
 	}
 	p.Draft = d
 	if errs != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/calendar"
 	"github.com/docket/docket/internal/canned"
+	stored "github.com/docket/docket/internal/draft"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/job"
@@ -51,6 +52,7 @@ type Deps struct {
 	Runner         *job.Runner
 	Audit          *audit.Service
 	Calendars      *calendar.Service
+	Drafts         *stored.Service
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
 	// Stopping closes when the server shuts down, ending live streams so
@@ -124,7 +126,7 @@ func (a *Agent) page(h handler) http.Handler {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return nil
 			}
-			return &web.StatusError{Status: http.StatusUnauthorized, Detail: "Your session has ended; sign in again."}
+			return a.signInAgain(w, r)
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			// Replies carry attachments: allow a few files at the upload

@@ -50,9 +50,7 @@ func (b *browser) get(path string) (int, string, http.Header) {
 
 func (b *browser) post(path string, form url.Values) (int, string, http.Header) {
 	b.t.Helper()
-	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
+	return b.postWith(path, form, nil)
 }
 
 // do sends req with the browser's cookies (and X-Forwarded-For, if set)

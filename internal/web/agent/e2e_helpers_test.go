@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/docket/docket/internal/skipnote"
@@ -105,6 +106,10 @@ type tab struct {
 
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage
+	// leaveAsked counts the times the page asked before being left
+	// (beforeunload, with unsent text): the tab says yes, so that a test
+	// moving on never hangs on the question.
+	leaveAsked int
 }
 
 // tab opens a new page in a new browser context (no shared cookies).
@@ -124,10 +129,32 @@ func (c *chrome) tab(name, base string) *tab {
 			tb.mu.Unlock()
 		}
 	}()
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			if ev.Type != page.DialogTypeBeforeunload {
+				continue // other dialogs are the test's to answer
+			}
+			tb.mu.Lock()
+			tb.leaveAsked++
+			tb.mu.Unlock()
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
 	if err := chromedp.Do(ctx); err != nil {
 		c.t.Fatalf("%s: open tab: %v", name, err)
 	}
 	return tb
+}
+
+// askedToLeave is how often the page asked before being left.
+func (tb *tab) askedToLeave() int {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	return tb.leaveAsked
 }
 
 // do runs steps, failing the test with what went wrong and where.

@@ -31,6 +31,8 @@ func (a *Agent) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /tickets/{number}", a.page(a.ticketView))
 	mux.Handle("POST /tickets/{number}/reply", a.page(a.reply))
 	mux.Handle("POST /tickets/{number}/update", a.page(a.update))
+	mux.Handle("POST /tickets/{number}/draft", a.page(a.saveDraft))
+	mux.Handle("POST /tickets/{number}/follow-up", a.page(a.followUp))
 	mux.Handle("POST /tickets/{number}/relate", a.page(a.relate))
 	mux.Handle("POST /tickets/{number}/unlink", a.page(a.unlink))
 	mux.Handle("GET /attachments/{id}", a.page(a.download))

@@ -7,6 +7,7 @@ import (
 	netmail "net/mail"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/fault"
@@ -30,6 +31,7 @@ type ticketPage struct {
 	Options     options
 	Errors      map[string]string
 	Draft       draft
+	DraftToken  string                // keeps the composer's text should the session end (see signInAgain)
 	Conflict    []ticket.HistoryEvent // changes made since the agent loaded the page
 	ConflictFor string                // "reply" or "update"
 	Clashes     []clash               // panel fields the agent and someone else both changed
@@ -43,10 +45,12 @@ type ticketPage struct {
 	defs []*ticket.FieldDef // the custom field definitions
 }
 
-// draft keeps what the agent typed when a submission is refused.
+// draft keeps what the agent typed when a submission is refused, and the
+// composer's stored draft.
 type draft struct {
 	Body     string
 	Internal bool
+	Saved    time.Time // when the composer's text was stored as a draft; zero: it was not
 	Status   string
 	Fields   map[string]string
 }
@@ -120,6 +124,9 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 		return nil, err
 	}
 	p := &ticketPage{T: t, PanelT: t, Errors: map[string]string{}, Draft: draft{Fields: map[string]string{}}, MaxUpload: a.MaxUploadBytes}
+	if err := a.loadDraft(ctx, rq, p); err != nil {
+		return nil, err
+	}
 	if p.Messages, err = a.Tickets.Messages(ctx, rq.actor, number, 0, 500); err != nil {
 		return nil, err
 	}
@@ -215,7 +222,12 @@ func (a *Agent) ticketView(w http.ResponseWriter, r *http.Request, rq *request) 
 		if err != nil {
 			return err
 		}
-		p.Draft.Body = body
+		// After the stored draft, which is not the composer's text as
+		// it stands any more until it is saved again.
+		if d := strings.TrimRight(p.Draft.Body, "\n"); d != "" {
+			body = d + "\n\n" + body
+		}
+		p.Draft.Body, p.Draft.Saved = body, time.Time{}
 	}
 	return a.tmpl.render(w, http.StatusOK, "ticket", p)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/calendar"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/draft"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/idempotency"
 	"github.com/docket/docket/internal/job"
@@ -47,6 +48,7 @@ type Deps struct {
 	Runner         *job.Runner // tells whether this instance leads
 	Audit          *audit.Service
 	Calendars      *calendar.Service
+	Drafts         *draft.Service
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 }

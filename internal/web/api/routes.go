@@ -24,6 +24,9 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("GET /api/v1/tickets/{number}/links", a.listLinks)
 	h("POST /api/v1/tickets/{number}/links", a.addLink)
 	h("DELETE /api/v1/tickets/{number}/links/{other}", a.removeLink)
+	h("GET /api/v1/tickets/{number}/draft", a.getDraft)
+	h("PUT /api/v1/tickets/{number}/draft", a.putDraft)
+	h("DELETE /api/v1/tickets/{number}/draft", a.deleteDraft)
 
 	h("POST /api/v1/attachments", a.uploadAttachment)
 	h("GET /api/v1/attachments/{id}", a.downloadAttachment)
