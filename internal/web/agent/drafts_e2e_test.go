@@ -46,12 +46,16 @@ func TestBrowserDraftsSurvive(t *testing.T) {
 	})
 
 	t.Run("conflict_page", func(t *testing.T) {
-		subj := "Printer on floor 3 jams (all trays)"
-		if _, err := e.Tickets.Update(ctx, e.bob, tk.Number, ticket.Patch{Subject: &subj}, 0); err != nil {
+		// Alice edits the priority; Bob changes the same field before she
+		// saves: a real collision (changes to other fields would merge).
+		a.do(t, "edit the priority", chromedp.SetValue(chromedp.CSS("#f-priority"), "p1"))
+		eval[bool](t, a, `document.getElementById("f-priority").dispatchEvent(new Event("change", {bubbles: true}))`)
+		p3 := "p3"
+		if _, err := e.Tickets.Update(ctx, e.bob, tk.Number, ticket.Patch{Priority: &p3}, 0); err != nil {
 			t.Fatal(err)
 		}
 		a.do(t, "type more and collide", chromedp.SendKeys(chromedp.CSS("#body"), "it comes on Monday."),
-			chromedp.SetValue(chromedp.CSS("#f-priority"), "p1"), chromedp.Click(chromedp.CSS("#save")),
+			chromedp.Click(chromedp.CSS("#save")),
 			chromedp.WaitVisible(chromedp.CSS("#conflict")))
 		text += "it comes on Monday."
 		a.waitJS(t, "the whole text on the conflict page", `document.getElementById("body").value === `+jsString(text))
