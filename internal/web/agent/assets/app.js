@@ -299,3 +299,16 @@
     });
   });
 })();
+
+// ---- History in the conversation ------------------------------------------
+// The toggle is a plain checkbox (CSS shows the entries); this remembers the
+// agent's choice from one ticket to the next.
+(function () {
+  "use strict";
+  var box = document.getElementById("show-history");
+  if (!box) return;
+  try {
+    box.checked = localStorage.getItem("docket.showHistory") === "1";
+    box.addEventListener("change", function () { localStorage.setItem("docket.showHistory", box.checked ? "1" : "0"); });
+  } catch (err) { /* storage off: the toggle still works for this page */ }
+})();
