@@ -1,15 +1,20 @@
 package agent_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/view"
 )
 
 // contrastJS computes the WCAG contrast ratio between an element's text
@@ -102,5 +107,61 @@ func TestBrowserReadableQueue(t *testing.T) {
 		a.open(t, "/tickets/new", "main h1")
 		overflow(t)
 	})
+	a.noConsoleErrors(t)
+}
+
+// TestBrowserConfirmDialog: deleting a view and merging ask in a real
+// dialog first; cancelling (Esc) changes nothing, confirming does it.
+func TestBrowserConfirmDialog(t *testing.T) {
+	c := newChrome(t, 60*time.Second)
+	e := newE2EEnv(t)
+	ctx := context.Background()
+	v, err := e.Views.Create(ctx, e.alice, view.Input{Name: "Printers", Query: "printer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.tab("alice", e.URL)
+	a.signIn(t, "alice@example.test", e2ePassword, "/tickets?view=v"+num(v.ID), "#delete-view")
+	open := `document.getElementById("confirm-dialog").open`
+	a.do(t, "delete the view", chromedp.Click(chromedp.CSS("#delete-view button[type=submit]")))
+	a.waitJS(t, "the dialog", open)
+	if q := a.text(t, "#confirm-text"); !strings.Contains(q, "Printers") {
+		t.Errorf("the dialog asks %q", q)
+	}
+	if !eval[bool](t, a, `document.activeElement.closest("dialog") !== null`) {
+		t.Error("focus is not in the dialog")
+	}
+	a.do(t, "Esc", chromedp.KeyEvent(kb.Escape))
+	a.waitJS(t, "the dialog to close", "!"+open)
+	if _, err := e.Views.Get(ctx, e.alice, v.ID); err != nil {
+		t.Fatalf("cancelled, yet the view is gone: %v", err)
+	}
+	a.do(t, "delete again and confirm", chromedp.Click(chromedp.CSS("#delete-view button[type=submit]")))
+	a.waitJS(t, "the dialog", open)
+	a.do(t, "confirm", chromedp.Click(chromedp.CSS("#confirm-ok")))
+	a.waitJS(t, "the queue", `location.search === "?view=open" && !!document.getElementById("queue")`)
+	if _, err := e.Views.Get(ctx, e.alice, v.ID); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("confirmed, yet the view is there: %v", err)
+	}
+
+	from := apptest.Ticket(t, e.Services, e.Admin, func(n *ticket.NewTicket) { n.Subject = "Toner low again" })
+	into := apptest.Ticket(t, e.Services, e.Admin, func(n *ticket.NewTicket) { n.Subject = "Toner low" })
+	a.open(t, "/tickets/"+num(from.Number), "#relate-form")
+	a.do(t, "merge", chromedp.SetValue(chromedp.CSS("#rel-type"), "merge"), chromedp.SendKeys(chromedp.CSS("#rel-number"), num(into.Number)),
+		chromedp.Click(chromedp.CSS("#relate-form button[type=submit]")))
+	a.waitJS(t, "the dialog", open)
+	if q := a.text(t, "#confirm-text"); !strings.Contains(q, "#"+num(into.Number)) || !strings.Contains(q, "cannot be undone") {
+		t.Errorf("the merge dialog asks %q", q)
+	}
+	a.do(t, "confirm", chromedp.Click(chromedp.CSS("#confirm-ok")))
+	a.waitJS(t, "the surviving ticket", `location.pathname === "/tickets/`+num(into.Number)+`"`)
+	if tk, _ := e.Tickets.Get(ctx, e.Admin, from.Number); tk.MergedInto != into.Number {
+		t.Errorf("merged into %d", tk.MergedInto)
+	}
+	// A plain link needs no confirmation.
+	other := apptest.Ticket(t, e.Services, e.Admin)
+	a.do(t, "link", chromedp.SetValue(chromedp.CSS("#rel-type"), "related"), chromedp.SendKeys(chromedp.CSS("#rel-number"), num(other.Number)),
+		chromedp.Click(chromedp.CSS("#relate-form button[type=submit]")))
+	a.waitJS(t, "the link", `!!document.querySelector("#links a[href='/tickets/`+num(other.Number)+`']")`)
 	a.noConsoleErrors(t)
 }

@@ -162,6 +162,9 @@ func (a *Agent) revokeOwnToken(w http.ResponseWriter, r *http.Request, rq *reque
 	if len(ts) == 0 || ts[0].ID != id {
 		return fmt.Errorf("token %d: %w", id, fault.ErrNotFound)
 	}
+	if ok, err := a.confirmed(w, r, rq, revokeConfirmation(ts[0], "/profile#tokens")); !ok {
+		return err
+	}
 	if err := a.Auth.Revoke(r.Context(), rq.actor, id); err != nil {
 		return err
 	}

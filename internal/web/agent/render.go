@@ -155,8 +155,40 @@ func funcs(assetURL map[string]string) template.FuncMap {
 			line, _, _ := strings.Cut(s, "\n")
 			return line
 		},
-		"eq": func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+		"eq":       func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+		"fieldErr": fieldErr,
+		"errAttrs": errAttrs,
 	}
+}
+
+// fieldError is a field's error message and the id that ties it to the
+// field (aria-describedby), for the "fieldError" partial.
+type fieldError struct{ ID, Msg string }
+
+// errID is the element id of the error of the form field named key.
+func errID(key string) string {
+	b := []byte("err-" + key)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			b[i] = '-'
+		}
+	}
+	return string(b)
+}
+
+// fieldErr is the error of the field named key in errs, if any.
+func fieldErr(errs map[string]string, key string) fieldError {
+	return fieldError{ID: errID(key), Msg: errs[key]}
+}
+
+// errAttrs marks the control of the field named key as invalid and points
+// it at its error message, when it has one; errID keeps the id to safe
+// characters, so the attributes can be trusted.
+func errAttrs(errs map[string]string, key string) template.HTMLAttr {
+	if errs[key] == "" {
+		return ""
+	}
+	return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + errID(key) + `"`)
 }
 
 func ago(t time.Time) string {

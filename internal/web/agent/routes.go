@@ -25,6 +25,8 @@ func (a *Agent) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /canned/{id}/fill", a.page(a.cannedFill))
 	mux.Handle("POST /views", a.page(a.saveView))
 	mux.Handle("POST /views/{id}/delete", a.page(a.deleteView))
+	mux.Handle("GET /views/{id}/rename", a.page(a.renameForm))
+	mux.Handle("POST /views/{id}/rename", a.page(a.renameView))
 	mux.Handle("GET /tickets/new", a.page(a.newTicketForm))
 	mux.Handle("POST /tickets/new", a.page(a.createTicket))
 	mux.Handle("GET /contacts", a.page(a.contacts))

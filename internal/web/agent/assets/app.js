@@ -312,3 +312,42 @@
     box.addEventListener("change", function () { localStorage.setItem("docket.showHistory", box.checked ? "1" : "0"); });
   } catch (err) { /* storage off: the toggle still works for this page */ }
 })();
+
+// ---- Confirm what cannot be undone ------------------------------------------
+// Forms marked data-confirm ask in a dialog first; confirming submits them
+// with confirm=1. Without JavaScript the server asks on a page of its own.
+(function () {
+  "use strict";
+  var dlg = document.getElementById("confirm-dialog");
+  if (!dlg || !dlg.showModal) return;
+  var pending = null;
+  function question(f) {
+    if (f.hasAttribute("data-confirm-merge")) {
+      if (!f.elements.type || f.elements.type.value !== "merge") return null;
+      return "Merge this ticket into #" + f.elements.other.value.trim().replace(/^#/, "") +
+        "? Its conversation moves there and this ticket is closed. A merge cannot be undone.";
+    }
+    return f.getAttribute("data-confirm");
+  }
+  document.addEventListener("submit", function (e) {
+    var f = e.target, msg = question(f);
+    if (!msg || (f.elements.confirm && f.elements.confirm.value === "1")) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    pending = f;
+    document.getElementById("confirm-text").textContent = msg;
+    document.getElementById("confirm-ok").textContent = f.getAttribute("data-confirm-button") || (f.hasAttribute("data-confirm-merge") ? "Merge" : "Confirm");
+    dlg.returnValue = "";
+    dlg.showModal();
+    document.getElementById("confirm-cancel").focus();
+  }, true);
+  dlg.addEventListener("close", function () {
+    var f = pending;
+    pending = null;
+    if (dlg.returnValue !== "ok" || !f) return;
+    var h = document.createElement("input");
+    h.type = "hidden"; h.name = "confirm"; h.value = "1";
+    f.appendChild(h);
+    f.submit();
+  });
+})();
