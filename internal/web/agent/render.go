@@ -182,13 +182,21 @@ func fieldErr(errs map[string]string, key string) fieldError {
 }
 
 // errAttrs marks the control of the field named key as invalid and points
-// it at its error message, when it has one; errID keeps the id to safe
-// characters, so the attributes can be trusted.
-func errAttrs(errs map[string]string, key string) template.HTMLAttr {
-	if errs[key] == "" {
+// it at its error message, when it has one, after the ids of its other
+// descriptions (help), which are always named. The ids are the template's
+// own constants or kept to safe characters by errID, so the attributes can
+// be trusted.
+func errAttrs(errs map[string]string, key string, help ...string) template.HTMLAttr {
+	ids := help
+	invalid := ""
+	if errs[key] != "" {
+		ids = append(ids[:len(ids):len(ids)], errID(key))
+		invalid = `aria-invalid="true" `
+	}
+	if len(ids) == 0 {
 		return ""
 	}
-	return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + errID(key) + `"`)
+	return template.HTMLAttr(invalid + `aria-describedby="` + template.HTMLEscapeString(strings.Join(ids, " ")) + `"`)
 }
 
 func ago(t time.Time) string {
