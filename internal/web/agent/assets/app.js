@@ -28,23 +28,44 @@
       });
     });
   }
+  // select moves the selection and tells screen readers which ticket it
+  // is on (the live region), as sighted agents see the highlight.
+  var announce = document.getElementById("announce");
   function select(i) {
     if (!rows.length) return;
-    if (sel >= 0 && rows[sel]) rows[sel].classList.remove("sel");
+    if (sel >= 0 && rows[sel]) { rows[sel].classList.remove("sel"); rows[sel].removeAttribute("aria-current"); }
     sel = Math.max(0, Math.min(rows.length - 1, i));
-    rows[sel].classList.add("sel");
-    rows[sel].scrollIntoView({ block: "nearest" });
+    var r = rows[sel];
+    r.classList.add("sel");
+    r.setAttribute("aria-current", "true");
+    r.scrollIntoView({ block: "nearest" });
+    if (announce) {
+      var cell = function (s) { var c = r.querySelector(s); return c ? c.textContent.replace(/\s+/g, " ").trim() : ""; };
+      announce.textContent = "Selected " + cell(".num") + ": " + cell(".subj a") + " (" + (sel + 1) + " of " + rows.length + ")";
+    }
   }
   bindRows();
   document.addEventListener("docket:refreshed", bindRows);
 
   // ---- Keyboard shortcuts ----------------------------------------------
+  // Every shortcut here is listed in the help dialog (layout.html), and the
+  // browser test presses each one listed.
   var help = document.getElementById("help");
   var pendingG = false;
   function go(view) { location.href = "/tickets?view=" + view; }
+  function toggleHelp() {
+    if (!help || !help.showModal) return;
+    if (help.open) help.close(); else help.showModal();
+  }
   document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.id === "body" && e.target.form) {
+      // Ctrl/Cmd+Enter sends what is being written.
+      e.preventDefault();
+      e.target.form.requestSubmit(document.getElementById("send") || undefined);
+      return;
+    }
+    if (document.querySelector("dialog[open]")) return; // a dialog has the keyboard
     if (e.key === "Escape") {
-      if (help && !help.hidden) { help.hidden = true; return; }
       if (typing(e)) { e.target.blur(); return; }
       if (document.getElementById("ticket")) { history.length > 1 ? history.back() : go("mine"); }
       return;
@@ -58,7 +79,7 @@
     }
     var body = document.getElementById("body");
     switch (e.key) {
-      case "?": e.preventDefault(); if (help) help.hidden = !help.hidden; break;
+      case "?": e.preventDefault(); toggleHelp(); break;
       case "/": e.preventDefault(); var q = document.getElementById("q"); if (q) { q.focus(); q.select(); } break;
       case "g": pendingG = true; setTimeout(function () { pendingG = false; }, 1200); break;
       case "j": if (rows.length) { e.preventDefault(); select(sel + 1); } break;
@@ -349,5 +370,23 @@
     h.type = "hidden"; h.name = "confirm"; h.value = "1";
     f.appendChild(h);
     f.submit();
+  });
+})();
+
+// ---- Dialogs keep the keyboard ----------------------------------------------
+// A modal <dialog> already makes the page behind it inert; Tab and Shift+Tab
+// also cycle within it instead of leaving for the browser's own controls.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Tab") return;
+    var d = document.querySelector("dialog[open]");
+    if (!d) return;
+    var f = Array.prototype.filter.call(d.querySelectorAll("a[href], button, input, select, textarea, [tabindex]"),
+      function (el) { return !el.disabled && el.tabIndex >= 0 && el.getClientRects().length; });
+    if (!f.length) { e.preventDefault(); return; }
+    var first = f[0], last = f[f.length - 1], at = document.activeElement;
+    if (e.shiftKey && (at === first || !d.contains(at))) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && (at === last || !d.contains(at))) { e.preventDefault(); first.focus(); }
   });
 })();
