@@ -20,6 +20,8 @@ type profilePage struct {
 	TokenForm tokenForm
 	Created   *createdToken
 	Errors    map[string]string
+	// MentionEmail: mentions in internal notes are emailed too.
+	MentionEmail bool
 }
 
 type profileForm struct {
@@ -50,6 +52,11 @@ func (a *Agent) renderProfile(w http.ResponseWriter, r *http.Request, rq *reques
 		p.TokenForm.Scope = auth.ScopeWrite
 	}
 	p.Zones = commonZones
+	if a.Notify != nil && rq.actor.IsAgent() {
+		if p.MentionEmail, err = a.Notify.MentionEmail(ctx, rq.actor); err != nil {
+			return err
+		}
+	}
 	p.Layout = a.layout(w, r, rq, "Your profile", "profile")
 	return a.tmpl.render(w, status, "profile", p)
 }
