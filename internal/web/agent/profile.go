@@ -2,12 +2,10 @@ package agent
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/docket/docket/internal/auth"
-	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
 )
@@ -156,26 +154,5 @@ func (a *Agent) createOwnToken(w http.ResponseWriter, r *http.Request, rq *reque
 }
 
 func (a *Agent) revokeOwnToken(w http.ResponseWriter, r *http.Request, rq *request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	// Someone else's token is not found, even for an admin on this page:
-	// the profile manages one's own tokens only.
-	ts, err := a.Auth.Tokens(r.Context(), rq.actor, false, id-1, 1)
-	if err != nil {
-		return err
-	}
-	if len(ts) == 0 || ts[0].ID != id {
-		return fmt.Errorf("token %d: %w", id, fault.ErrNotFound)
-	}
-	if ok, err := a.confirmed(w, r, rq, revokeConfirmation(ts[0], "/profile#tokens")); !ok {
-		return err
-	}
-	if err := a.Auth.Revoke(r.Context(), rq.actor, id); err != nil {
-		return err
-	}
-	a.flash(w, "Token revoked; it no longer works.")
-	http.Redirect(w, r, "/profile#tokens", http.StatusSeeOther)
-	return nil
+	return a.revokeToken(w, r, rq, false, "/profile#tokens")
 }
