@@ -87,6 +87,10 @@ type NewTicket struct {
 	Channel      string         `json:"channel,omitempty"`
 	Followers    []string       `json:"followers,omitempty"`
 	Attachments  []string       `json:"attachments,omitempty"`
+	// Author is who wrote Body when an agent opens a ticket for a
+	// requester: empty for the requester (the default), "me" or the
+	// caller's own email for the caller.
+	Author string `json:"author,omitempty"`
 }
 
 // CreateTicket opens a ticket. The returned ticket carries its ETag.

@@ -17,6 +17,7 @@ import (
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/calendar"
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/config"
 	"github.com/docket/docket/internal/db"
@@ -199,6 +200,8 @@ type Services struct {
 	Runner *job.Runner
 	// Audit reads the audit log: the events of admin changes.
 	Audit *audit.Service
+	// Calendars are the business-hours calendars SLA targets use.
+	Calendars *calendar.Service
 	// Stop signals long-lived work (live streams) that the server is
 	// shutting down; Stopping is closed by it.
 	Stop     context.CancelFunc
@@ -288,11 +291,12 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Mailboxes, err = mailbox.New(d, s.Secrets, s.Users, s.Tickets, s.Events); err != nil {
 		return fail(err)
 	}
+	s.Mailboxes.SetFolderChecker(mail.CheckFolders)
 	if s.Outbox, err = outbox.New(ctx, d, s.Events, s.Jobs); err != nil {
 		return fail(err)
 	}
 	if s.Importer, err = mail.NewImporter(mail.ImporterDeps{DB: d, Tickets: s.Tickets, Users: s.Users,
-		Attachments: s.Attachments, Mailboxes: s.Mailboxes, Outbox: s.Outbox, Log: log.With("component", "mail")}); err != nil {
+		Attachments: s.Attachments, Mailboxes: s.Mailboxes, Outbox: s.Outbox, Events: s.Events, Log: log.With("component", "mail")}); err != nil {
 		return fail(err)
 	}
 	s.Importer.TrustedAuthservID = cfg.TrustedAuthservID
@@ -312,9 +316,12 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Audit, err = audit.New(ctx, d, s.Users); err != nil {
 		return fail(err)
 	}
+	if s.Calendars, err = calendar.New(d, s.Events); err != nil {
+		return fail(err)
+	}
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
-		s.Events.Queries(), s.Jobs.Queries(), s.Notify.Queries()} {
+		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Notify.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}

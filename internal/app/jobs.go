@@ -7,6 +7,7 @@ import (
 
 	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/mail/outbox"
+	"github.com/docket/docket/internal/ticket"
 )
 
 // How long what nobody needs any more is kept before the maintenance jobs
@@ -49,6 +50,17 @@ func (s *Services) registerJobs(log *slog.Logger) {
 	}})
 	// Its first run, at start-up, sends what an older version left queued.
 	r.Every(job.Periodic{Name: "email-reconcile", Kind: outbox.ReconcileJob, Every: 5 * time.Minute})
+
+	// Search documents written before their terms were stemmed (migration
+	// 0025) are indexed when the server starts; later runs find none.
+	r.Register(ticket.ReindexJob, job.Kind{Handler: func(ctx context.Context, j *job.Job) error {
+		n, err := s.Tickets.IndexPending(ctx)
+		if n > 0 {
+			log.Info("indexed search documents", "count", n)
+		}
+		return err
+	}})
+	r.Every(job.Periodic{Name: ticket.ReindexJob, Kind: ticket.ReindexJob, Every: 6 * time.Hour})
 
 	// Maintenance: each prune deletes what is past its time, so running
 	// one twice, or late, does no harm.

@@ -1,8 +1,9 @@
 // Package audit reads the audit log for admins: the domain events of admin
 // changes (users, teams, organizations, categories, custom fields,
-// mailboxes, templates, tokens) and, on request, of tickets, filtered and
-// paged newest first. It writes nothing: the audit log is the event log
-// that the services append to in the transactions of their changes.
+// mailboxes, templates, tokens, calendars) and, on request, of tickets,
+// filtered and paged newest first. It writes nothing: the audit log is the
+// event log that the services append to in the transactions of their
+// changes.
 package audit
 
 import (

@@ -139,9 +139,13 @@ type Change struct {
 // BusEvent turns a record into the in-process event the live UI uses:
 // ticket events, and the events of a change to a person's access (their
 // user record, or their membership of a team), which carry that person in
-// UserID and no ticket. It reports false for events about anything else.
+// UserID and no ticket. Mailbox events carry only their type (the IMAP
+// fetchers restart on them). It reports false for events about anything
+// else.
 func (r Record) BusEvent() (Event, bool) {
 	switch r.SubjectType {
+	case "mailbox":
+		return Event{Type: r.Kind, At: r.At}, true
 	case "user":
 		if r.SubjectID == 0 {
 			return Event{}, false
@@ -155,6 +159,10 @@ func (r Record) BusEvent() (Event, bool) {
 			return Event{}, false
 		}
 		return Event{Type: r.Kind, At: r.At, TeamID: r.SubjectID, UserID: p.UserID}, true
+	case "inbound":
+		// Mail that waits for an agent, or an agent's decision on it: the
+		// workspace's "Mail not filed" count follows.
+		return Event{Type: r.Kind, At: r.At, Internal: true}, true
 	}
 	if r.SubjectType != "ticket" || r.TicketID == 0 {
 		return Event{}, false

@@ -36,12 +36,13 @@ func Check(ctx context.Context, mb *mailbox.Mailbox, mailboxes *mailbox.Service)
 		steps = append(steps, checkIMAP(ctx, mb, mailboxes)...)
 	}
 	if mb.SMTP.Host != "" {
-		steps = append(steps, checkSMTP(ctx, mb.SMTP)...)
+		steps = append(steps, checkSMTP(ctx, mb.SMTP, mb.TLSConfig(mb.SMTP.Host))...)
 	}
 	return steps
 }
 
-func dial(ctx context.Context, side string, sv mailbox.Server) (net.Conn, []Step) {
+// dial connects to sv, with TLS from cfg when sv.TLS is tls.
+func dial(ctx context.Context, side string, sv mailbox.Server, cfg *tls.Config) (net.Conn, []Step) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	addrs, err := net.DefaultResolver.LookupHost(ctx, sv.Host)
@@ -56,7 +57,7 @@ func dial(ctx context.Context, side string, sv mailbox.Server) (net.Conn, []Step
 	}
 	steps = append(steps, Step{side, "tcp", true, fmt.Sprintf("connected to port %d", sv.Port)})
 	if sv.TLS == "tls" {
-		tc := tls.Client(conn, &tls.Config{ServerName: sv.Host, MinVersion: tls.VersionTLS12})
+		tc := tls.Client(conn, cfg)
 		_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
 		if err := tc.HandshakeContext(ctx); err != nil {
 			conn.Close()
@@ -70,7 +71,8 @@ func dial(ctx context.Context, side string, sv mailbox.Server) (net.Conn, []Step
 }
 
 func checkIMAP(ctx context.Context, mb *mailbox.Mailbox, mailboxes *mailbox.Service) []Step {
-	conn, steps := dial(ctx, "inbound", mb.IMAP)
+	cfg := mb.TLSConfig(mb.IMAP.Host)
+	conn, steps := dial(ctx, "inbound", mb.IMAP, cfg)
 	if conn == nil {
 		return steps
 	}
@@ -78,7 +80,7 @@ func checkIMAP(ctx context.Context, mb *mailbox.Mailbox, mailboxes *mailbox.Serv
 	var c *imapclient.Client
 	if mb.IMAP.TLS == "starttls" {
 		var err error
-		c, err = imapclient.NewStartTLS(conn, &imapclient.Options{TLSConfig: &tls.Config{ServerName: mb.IMAP.Host, MinVersion: tls.VersionTLS12}})
+		c, err = imapclient.NewStartTLS(conn, &imapclient.Options{TLSConfig: cfg})
 		if err != nil {
 			conn.Close()
 			return append(steps, Step{"inbound", "tls", false, "STARTTLS failed: " + err.Error()})
@@ -103,8 +105,8 @@ func checkIMAP(ctx context.Context, mb *mailbox.Mailbox, mailboxes *mailbox.Serv
 	return append(steps, Step{"inbound", "mailbox", true, fmt.Sprintf("folder %q has %d messages", mb.Folder, sel.NumMessages)})
 }
 
-func checkSMTP(ctx context.Context, sv mailbox.Server) []Step {
-	conn, steps := dial(ctx, "outbound", sv)
+func checkSMTP(ctx context.Context, sv mailbox.Server, cfg *tls.Config) []Step {
+	conn, steps := dial(ctx, "outbound", sv, cfg)
 	if conn == nil {
 		return steps
 	}
@@ -116,7 +118,7 @@ func checkSMTP(ctx context.Context, sv mailbox.Server) []Step {
 	}
 	defer c.Close()
 	if sv.TLS == "starttls" {
-		if err := c.StartTLS(&tls.Config{ServerName: sv.Host, MinVersion: tls.VersionTLS12}); err != nil {
+		if err := c.StartTLS(cfg); err != nil {
 			return append(steps, Step{"outbound", "tls", false, "STARTTLS failed: " + err.Error()})
 		}
 		steps = append(steps, Step{"outbound", "tls", true, "STARTTLS"})

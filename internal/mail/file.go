@@ -33,7 +33,7 @@ func (im *Importer) actorFor(ctx context.Context, msg *message.Message) (*user.A
 // row whose unique content hash makes the import happen once.
 func (im *Importer) recorder(mb *mailbox.Mailbox, hash string, raw []byte, msg *message.Message, decision *string) func(ctx context.Context, tx *db.Tx, number, msgID int64) error {
 	return func(ctx context.Context, tx *db.Tx, number, msgID int64) error {
-		return im.insert(ctx, tx, mb, hash, raw, msg, number, msgID, *decision, false)
+		return im.insert(ctx, tx, mb, hash, raw, msg, number, msgID, *decision, StateFiled)
 	}
 }
 
@@ -75,7 +75,7 @@ func (im *Importer) create(ctx context.Context, mb *mailbox.Mailbox, hash string
 	in.Requester = &ticket.Contact{Email: msg.From.Email, Name: msg.From.Name}
 	t, err := im.tickets.Create(ctx, creator, in)
 	if db.IsUniqueViolation(err) {
-		return im.duplicate(ctx, hash, msg)
+		return im.duplicate(ctx, hash, raw)
 	}
 	if err != nil {
 		var inv *fault.Invalid
@@ -109,7 +109,7 @@ func (im *Importer) reply(ctx context.Context, mb *mailbox.Mailbox, hash string,
 	m, err := im.tickets.Reply(ctx, a, number, ticket.NewReply{Body: b, Format: format, Internal: internal, Channel: ticket.ChannelEmail,
 		Attachments: ids, MessageID: msg.MessageID, Threading: decision, InTx: im.recorder(mb, hash, raw, msg, &decision)})
 	if db.IsUniqueViolation(err) {
-		return im.duplicate(ctx, hash, msg)
+		return im.duplicate(ctx, hash, raw)
 	}
 	if err != nil {
 		return nil, err
@@ -137,7 +137,7 @@ func (im *Importer) flagged(ctx context.Context, mb *mailbox.Mailbox, hash strin
 	m, err := im.tickets.Reply(ctx, user.MailImporter, n, ticket.NewReply{Body: b, Format: format, Internal: true, Channel: ticket.ChannelEmail,
 		Author: a.ID, MessageID: msg.MessageID, Threading: reason, InTx: im.recorder(mb, hash, raw, msg, &reason)})
 	if db.IsUniqueViolation(err) {
-		return im.duplicate(ctx, hash, msg)
+		return im.duplicate(ctx, hash, raw)
 	}
 	if err != nil {
 		return nil, err
@@ -152,6 +152,9 @@ func (im *Importer) undeliverable(ctx context.Context, mb *mailbox.Mailbox, hash
 	if !errors.As(cause, &inv) {
 		return nil, cause
 	}
+	if _, ok := ctx.Value(releaseKey{}).(*decided); ok {
+		return nil, cause // an agent's decision: they see why, and the message keeps waiting
+	}
 	reason := "rejected: " + inv.Error()
-	return im.record(ctx, mb, hash, raw, msg, 0, reason, false)
+	return im.record(ctx, mb, hash, raw, msg, 0, reason, StateRejected)
 }

@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	"golang.org/x/oauth2"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/mailbox"
@@ -20,7 +20,10 @@ import (
 
 // Fetcher keeps one IMAP connection per IMAP mailbox: it imports new mail,
 // then waits with IDLE (or polls), reconnecting with backoff when the
-// connection drops. With several instances on one database, each mailbox
+// connection drops. A dead connection is noticed within seconds: at once
+// when the server closes it, by TCP keep-alive when the link goes silent,
+// and by the IDLE cycle (or a NOOP) every IdleEvery, whose answer must come
+// within ReplyTimeout. With several instances on one database, each mailbox
 // is fetched only by the instance holding its lease (see watch).
 // Progress is checkpointed by UIDVALIDITY and UID after each message is
 // committed; a message is only flagged, moved or deleted on the server
@@ -30,11 +33,24 @@ type Fetcher struct {
 	mailboxes *mailbox.Service
 	leases    Leaser
 	log       *slog.Logger
-	// PollEvery is how often a server without IDLE is checked, and how
-	// long one IDLE lasts before it is renewed.
+	// PollEvery is how often the folder is searched for new mail even
+	// without a word from the server (a server without IDLE is polled).
 	PollEvery time.Duration
-	// MaxBackoff caps the wait between reconnection attempts.
-	MaxBackoff time.Duration
+	// IdleEvery is how long one IDLE (or, without IDLE, the wait before a
+	// NOOP) lasts before the server is asked to answer, which proves the
+	// connection alive.
+	IdleEvery time.Duration
+	// ReplyTimeout is how long the server may stay silent while an answer
+	// is expected before the connection counts as dead.
+	ReplyTimeout time.Duration
+	// MinBackoff is the first wait before reconnecting, again after every
+	// session that worked; each failure in a row doubles it up to
+	// MaxBackoff. A refused sign-in waits up to LoginBackoff instead: it
+	// needs the mailbox changed, which restarts its fetcher at once.
+	MinBackoff, MaxBackoff, LoginBackoff time.Duration
+	// ResyncEvery is how often the mailbox list is read again in case a
+	// mailbox event was missed (see Run).
+	ResyncEvery time.Duration
 	// TLSConfig overrides the TLS settings (tests use it for their CA).
 	TLSConfig *tls.Config
 	// GiveUpAfter is how many failed attempts to store one message are
@@ -60,101 +76,9 @@ type Fetcher struct {
 // while it holds that mailbox's lease from leases.
 func NewFetcher(im *Importer, mailboxes *mailbox.Service, leases Leaser, log *slog.Logger) *Fetcher {
 	return &Fetcher{im: im, mailboxes: mailboxes, leases: leases, log: log, PollEvery: time.Minute,
-		MaxBackoff: 5 * time.Minute, GiveUpAfter: 5, LeaseTTL: 30 * time.Second, LeaseRenew: 10 * time.Second,
-		LeaseRetry: 5 * time.Second, failures: map[[2]int64]int{}}
-}
-
-// Run watches every active IMAP mailbox until ctx ends, picking up
-// mailboxes added or changed later (checked every minute).
-func (f *Fetcher) Run(ctx context.Context) {
-	type watcher struct {
-		cancel  context.CancelFunc
-		done    chan struct{}
-		version time.Time
-	}
-	running := map[int64]*watcher{}
-	// stop ends a mailbox's watcher and waits until it has released the
-	// lease, so a watcher started after it cannot have its lease dropped.
-	stop := func(w *watcher) {
-		w.cancel()
-		<-w.done
-	}
-	defer func() {
-		for _, w := range running {
-			w.cancel()
-		}
-		for _, w := range running {
-			<-w.done
-		}
-	}()
-	for {
-		mbs, err := f.mailboxes.List(ctx)
-		if err != nil && ctx.Err() == nil {
-			f.log.Error("list mailboxes", "err", err)
-		}
-		seen := map[int64]bool{}
-		for _, mb := range mbs {
-			if !mb.Active || mb.Inbound != "imap" {
-				continue
-			}
-			seen[mb.ID] = true
-			if w, ok := running[mb.ID]; ok && w.version.Equal(mb.UpdatedAt) {
-				continue
-			} else if ok {
-				stop(w) // settings changed: reconnect with the new ones
-			}
-			mctx, cancel := context.WithCancel(ctx)
-			w := &watcher{cancel: cancel, done: make(chan struct{}), version: mb.UpdatedAt}
-			running[mb.ID] = w
-			go func(id int64) {
-				defer close(w.done)
-				f.watch(mctx, id)
-			}(mb.ID)
-		}
-		for id, w := range running {
-			if !seen[id] {
-				stop(w)
-				delete(running, id)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Minute):
-		}
-	}
-}
-
-// fetch keeps one mailbox imported until ctx ends, reconnecting with
-// backoff.
-func (f *Fetcher) fetch(ctx context.Context, id int64) {
-	backoff := time.Second
-	for ctx.Err() == nil {
-		err := f.Session(ctx, id)
-		if ctx.Err() != nil {
-			return
-		}
-		msg := "connected"
-		if err != nil {
-			msg = err.Error()
-			f.log.Warn("imap connection lost; retrying", "mailbox_id", id, "in", backoff.String(), "err", err)
-		}
-		f.setStatus(context.WithoutCancel(ctx), id, msg)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		if backoff *= 2; backoff > f.MaxBackoff {
-			backoff = f.MaxBackoff
-		}
-	}
-}
-
-// setStatus records the outcome of the last connection attempt for the
-// admin pages, with the instance that made it.
-func (f *Fetcher) setStatus(ctx context.Context, id int64, msg string) {
-	_ = f.mailboxes.SetStatus(ctx, id, fmt.Sprintf("%s (instance %s)", msg, f.leases.Holder()))
+		IdleEvery: 20 * time.Second, ReplyTimeout: 30 * time.Second, MinBackoff: time.Second, MaxBackoff: 5 * time.Second,
+		LoginBackoff: time.Minute, ResyncEvery: 5 * time.Minute, GiveUpAfter: 5, LeaseTTL: 30 * time.Second,
+		LeaseRenew: 10 * time.Second, LeaseRetry: 5 * time.Second, failures: map[[2]int64]int{}}
 }
 
 // Session connects once, imports everything new and then keeps waiting
@@ -162,22 +86,26 @@ func (f *Fetcher) setStatus(ctx context.Context, id int64, msg string) {
 // import part. Neither takes the mailbox's lease: the caller must be the
 // only one fetching the mailbox (Run takes care of that).
 func (f *Fetcher) Session(ctx context.Context, id int64) error {
-	return f.session(ctx, id, true)
+	_, err := f.session(ctx, id, true)
+	return err
 }
 
 // Sync connects, imports what is new, and returns.
 func (f *Fetcher) Sync(ctx context.Context, id int64) error {
-	return f.session(ctx, id, false)
+	_, err := f.session(ctx, id, false)
+	return err
 }
 
-func (f *Fetcher) session(ctx context.Context, id int64, wait bool) error {
+// session reports whether it was healthy: it imported everything there
+// was at least once, whatever ended it afterwards. The mailbox's status
+// says "connected" only then.
+func (f *Fetcher) session(ctx context.Context, id int64, wait bool) (healthy bool, err error) {
 	mb, err := f.mailboxes.Credentials(ctx, id)
 	if err != nil {
-		return err
+		return false, err
 	}
 	wake := make(chan struct{}, 1)
 	opts := &imapclient.Options{
-		TLSConfig: f.tlsConfig(mb.IMAP.Host),
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
 				if d.NumMessages != nil {
@@ -189,70 +117,68 @@ func (f *Fetcher) session(ctx context.Context, id int64, wait bool) error {
 			},
 		},
 	}
-	c, err := f.dial(ctx, mb, opts)
+	c, conn, err := dialIMAP(ctx, mb, f.tlsConfig(mb), opts, f.ReplyTimeout)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if err := login(ctx, c, mb, f.mailboxes); err != nil {
-		return fmt.Errorf("login as %s: %w", mb.IMAP.Username, err)
+	// Every failure below is the connection's when it died meanwhile.
+	died := func(err error) error {
+		if cerr := conn.err(); cerr != nil && ctx.Err() == nil && !errors.Is(err, cerr) {
+			return fmt.Errorf("%w (%v)", cerr, err)
+		}
+		return err
 	}
-	f.setStatus(ctx, id, "connected")
+	if err := login(ctx, c, mb, f.mailboxes); err != nil {
+		err = fmt.Errorf("login as %s: %w", mb.IMAP.Username, died(err))
+		if refused(err) && conn.err() == nil {
+			err = signInError{err}
+		}
+		return false, err
+	}
 	for {
 		if err := f.importNew(ctx, c, mb); err != nil {
-			return err
+			return healthy, died(err)
+		}
+		if !healthy {
+			healthy = true
+			f.setStatus(ctx, id, "connected")
 		}
 		if !wait {
 			_ = c.Logout().Wait()
-			return nil
+			return true, nil
 		}
-		if err := f.waitForMail(ctx, c, wake); err != nil {
-			return err
+		if err := f.waitForMail(ctx, c, conn, wake); err != nil {
+			return true, died(err)
 		}
 	}
 }
 
-func (f *Fetcher) tlsConfig(host string) *tls.Config {
+// signInError is a refused sign-in (or OAuth token): retrying soon is
+// pointless until the mailbox changes.
+type signInError struct{ error }
+
+func (e signInError) Unwrap() error { return e.error }
+
+// refused reports whether err is the server's answer (NO or BAD) or the
+// OAuth provider's, rather than a connection that failed meanwhile.
+func refused(err error) bool {
+	var ie *imap.Error
+	var oe *oauth2.RetrieveError
+	return errors.As(err, &ie) || errors.As(err, &oe)
+}
+
+// tlsConfig trusts the system roots and the mailbox's private CA, unless
+// TLSConfig overrides it.
+func (f *Fetcher) tlsConfig(mb *mailbox.Mailbox) *tls.Config {
 	if f.TLSConfig != nil {
 		c := f.TLSConfig.Clone()
-		c.ServerName = host
+		c.ServerName = mb.IMAP.Host
 		return c
 	}
-	return &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
-}
-
-// dial connects within a time limit and gives up when ctx ends: a server
-// that silently drops packets must not hold the fetcher (or shutdown).
-func (f *Fetcher) dial(ctx context.Context, mb *mailbox.Mailbox, opts *imapclient.Options) (*imapclient.Client, error) {
-	addr := net.JoinHostPort(mb.IMAP.Host, fmt.Sprint(mb.IMAP.Port))
-	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(dctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	switch mb.IMAP.TLS {
-	case "tls":
-		tc := tls.Client(conn, opts.TLSConfig)
-		if err := tc.HandshakeContext(dctx); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("tls: %w", err)
-		}
-		return imapclient.New(tc, opts), nil
-	case "starttls":
-		stop := context.AfterFunc(dctx, func() { conn.Close() })
-		defer stop()
-		c, err := imapclient.NewStartTLS(conn, opts)
-		if err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("starttls: %w", err)
-		}
-		return c, nil
-	}
-	return imapclient.New(conn, opts), nil
+	return mb.TLSConfig(mb.IMAP.Host)
 }
 
 // importNew imports every message after the checkpoint, in UID order.
@@ -279,14 +205,32 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 	if sel.NumMessages == 0 {
 		return f.checkpoint(ctx, mb.ID, stored, sel.UIDValidity, last)
 	}
-	res, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{{Start: imap.UID(last + 1), Stop: 0}}}}, nil).Wait()
+	from := imap.UID(last + 1)
+	if mb.AfterImport == "move" || mb.AfterImport == "delete" {
+		from = 1 // stored messages still here were not moved or deleted yet
+	}
+	res, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{{Start: from, Stop: 0}}}}, nil).Wait()
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
+	var stale imap.UIDSet
+	var fresh []imap.UID
 	for _, uid := range res.AllUIDs() {
+		// "n:*" includes the highest UID even when below n.
 		if int64(uid) <= last {
-			continue // "n:*" includes the highest UID even when below n
+			stale.AddNum(uid)
+		} else {
+			fresh = append(fresh, uid)
 		}
+	}
+	if len(stale) > 0 && from == 1 {
+		// Stored, but moving or deleting them failed before (a missing
+		// folder): the mailbox is not healthy until that works.
+		if err := f.afterImport(c, mb, stale); err != nil {
+			return err
+		}
+	}
+	for _, uid := range fresh {
 		section := &imap.FetchItemBodySection{Peek: true}
 		msgs, err := c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
 		if err != nil {
@@ -320,7 +264,7 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 		if err := f.checkpoint(ctx, mb.ID, stored, sel.UIDValidity, int64(uid)); err != nil {
 			return err
 		}
-		if err := f.afterImport(c, mb, uid); err != nil {
+		if err := f.afterImport(c, mb, imap.UIDSetNum(uid)); err != nil {
 			return err
 		}
 	}
@@ -335,54 +279,76 @@ func (f *Fetcher) checkpoint(ctx context.Context, id, stored int64, validity uin
 	return err
 }
 
-// afterImport tells the server the message was handled, as configured.
-func (f *Fetcher) afterImport(c *imapclient.Client, mb *mailbox.Mailbox, uid imap.UID) error {
-	set := imap.UIDSetNum(uid)
+// afterImport tells the server the messages were handled, as configured.
+func (f *Fetcher) afterImport(c *imapclient.Client, mb *mailbox.Mailbox, set imap.UIDSet) error {
 	switch mb.AfterImport {
 	case "move":
 		if _, err := c.Move(set, mb.MoveTo).Wait(); err != nil {
-			return fmt.Errorf("move uid %d to %q: %w", uid, mb.MoveTo, err)
+			return fmt.Errorf("move uid %s to %q: %w", set, mb.MoveTo, err)
 		}
 	case "delete":
 		if err := c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
-			return fmt.Errorf("delete uid %d: %w", uid, err)
+			return fmt.Errorf("delete uid %s: %w", set, err)
 		}
 		if err := c.UIDExpunge(set).Close(); err != nil {
-			return fmt.Errorf("expunge uid %d: %w", uid, err)
+			return fmt.Errorf("expunge uid %s: %w", set, err)
 		}
 	default:
 		if err := c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen, imap.FlagFlagged}}, nil).Close(); err != nil {
-			return fmt.Errorf("flag uid %d: %w", uid, err)
+			return fmt.Errorf("flag uid %s: %w", set, err)
 		}
 	}
 	return nil
 }
 
-// waitForMail returns when the server announces new mail (IDLE) or after
-// PollEvery.
-func (f *Fetcher) waitForMail(ctx context.Context, c *imapclient.Client, wake chan struct{}) error {
-	if !c.Caps().Has(imap.CapIdle) {
+// waitForMail returns when the server announces new mail, or after
+// PollEvery. Meanwhile it proves the connection alive every IdleEvery —
+// ending IDLE (or sending NOOP) needs an answer within ReplyTimeout — and
+// returns at once with an error when the connection dies.
+func (f *Fetcher) waitForMail(ctx context.Context, c *imapclient.Client, conn *watchedConn, wake chan struct{}) error {
+	poll := time.NewTimer(f.PollEvery)
+	defer poll.Stop()
+	idle := c.Caps().Has(imap.CapIdle)
+	for {
+		var cmd *imapclient.IdleCommand
+		if idle {
+			var err error
+			if cmd, err = c.Idle(); err != nil {
+				return fmt.Errorf("idle: %w", err)
+			}
+		}
+		conn.quiet()
+		cycle := time.NewTimer(f.IdleEvery)
+		done := false
 		select {
 		case <-ctx.Done():
+			done = true
+		case <-wake:
+			done = true
+		case <-poll.C:
+			done = true
+		case <-conn.dead:
+		case <-cycle.C:
+		}
+		cycle.Stop()
+		conn.busy()
+		if err := conn.err(); err != nil {
+			return err
+		}
+		if idle {
+			if err := cmd.Close(); err != nil {
+				return fmt.Errorf("end idle: %w", err)
+			}
+			if err := cmd.Wait(); err != nil {
+				return fmt.Errorf("idle: %w", err)
+			}
+		} else if !done {
+			if err := c.Noop().Wait(); err != nil {
+				return fmt.Errorf("noop: %w", err)
+			}
+		}
+		if done {
 			return ctx.Err()
-		case <-time.After(f.PollEvery):
-			return nil
 		}
 	}
-	idle, err := c.Idle()
-	if err != nil {
-		return fmt.Errorf("idle: %w", err)
-	}
-	select {
-	case <-ctx.Done():
-	case <-wake:
-	case <-time.After(f.PollEvery):
-	}
-	if err := idle.Close(); err != nil {
-		return fmt.Errorf("end idle: %w", err)
-	}
-	if err := idle.Wait(); err != nil {
-		return fmt.Errorf("idle: %w", err)
-	}
-	return ctx.Err()
 }

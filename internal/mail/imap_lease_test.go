@@ -78,7 +78,7 @@ func startFetcher(t *testing.T, e *env, l mail.Leaser, ttl time.Duration) (stop 
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		f.Run(ctx)
+		f.Run(ctx, e.s.Bus)
 	}()
 	stop = func() {
 		cancel()
@@ -113,7 +113,7 @@ func holderOf(t *testing.T, e *env, id int64) string {
 	return ls[0].Holder
 }
 
-func deliverN(t *testing.T, p *imapPeer, from, to int) {
+func deliverN(t testing.TB, p *imapPeer, from, to int) {
 	t.Helper()
 	for i := from; i < to; i++ {
 		p.deliver(t, "INBOX", raw(fmt.Sprintf("s%d@example.org", i), "support@example.test", fmt.Sprint("Shared ", i), fmt.Sprintf("s%d@x", i), "", "hello"))
@@ -160,10 +160,13 @@ func TestIMAPOneInstanceFetchesEachMailbox(t *testing.T) {
 		if l, m := peer.logins.Load(), peer.maxLoggedIn.Load(); l != 2 || m != 1 {
 			t.Fatalf("%d logins, %d at once; want one more login and never two at once", l, m)
 		}
-		got, _ := e.s.Mailboxes.Get(context.Background(), mb.ID)
-		if want := "connected (instance " + other + ")"; got.Status != want {
-			t.Fatalf("mailbox status %q, want %q", got.Status, want)
-		}
+		// The status says connected once the import pass is over, just
+		// after the message is filed.
+		want := "connected (instance " + other + ")"
+		eventually(t, "the mailbox status says "+want, func() bool {
+			got, _ := e.s.Mailboxes.Get(context.Background(), mb.ID)
+			return got.Status == want
+		})
 		stops[other]()
 		if h := holderOf(t, e, mb.ID); h != "" {
 			t.Fatalf("lease still held by %q after both stopped", h)

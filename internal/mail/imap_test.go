@@ -38,6 +38,7 @@ type imapPeer struct {
 	user *imapmemserver.User
 	addr string
 	srv  *imapserver.Server
+	opts *imapserver.Options // to start it again (restart)
 
 	logins, loggedIn, maxLoggedIn atomic.Int32
 }
@@ -85,14 +86,15 @@ func startIMAP(t testing.TB, caps imap.CapSet) *imapPeer {
 	}
 	mem.AddUser(u)
 	p := &imapPeer{user: u}
-	p.srv = imapserver.New(&imapserver.Options{
+	p.opts = &imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return &countingSession{Session: mem.NewSession(), peer: p}, nil, nil
 		},
 		Caps:         caps,
 		InsecureAuth: true,
 		Logger:       nopLogger{},
-	})
+	}
+	p.srv = imapserver.New(p.opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -196,11 +196,11 @@ func testLoopsAndQuarantine(t *testing.T, e *env) {
 		t.Fatalf("quarantine = %+v %v", held, err)
 	}
 	// An agent releases it: it becomes a ticket, once.
-	res, err = e.im.Release(ctx, held[0].ID)
+	res, err = e.im.Release(ctx, &userAdmin, held[0].ID)
 	if err != nil || res.Ticket == 0 || !strings.HasPrefix(res.Decision, "released by an agent") {
 		t.Fatalf("release: %+v %v", res, err)
 	}
-	if _, err := e.im.Release(ctx, held[0].ID); err == nil {
+	if _, err := e.im.Release(ctx, &userAdmin, held[0].ID); err == nil {
 		t.Fatal("a message was released twice")
 	}
 	if held, _ := e.im.Quarantined(ctx); len(held) != 0 {
@@ -291,14 +291,14 @@ func testFailedReleaseKeepsTheMessage(t *testing.T, e *env) {
 		}
 		return nil
 	})
-	if _, err := e.im.Release(ctx, held[0].ID); err == nil {
+	if _, err := e.im.Release(ctx, &userAdmin, held[0].ID); err == nil {
 		t.Fatal("a failed release reported success")
 	}
 	if again, _ := e.im.Quarantined(ctx); len(again) != 1 {
 		t.Fatalf("after a failed release %d messages are held, want 1", len(again))
 	}
 	refuse = false
-	if res, err := e.im.Release(ctx, held[0].ID); err != nil || res.Ticket == 0 {
+	if res, err := e.im.Release(ctx, &userAdmin, held[0].ID); err != nil || res.Ticket == 0 {
 		t.Fatalf("release: %+v %v", res, err)
 	}
 }

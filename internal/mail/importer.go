@@ -17,6 +17,7 @@ import (
 
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/mail/message"
 	"github.com/docket/docket/internal/mail/outbox"
@@ -38,6 +39,7 @@ type Importer struct {
 	attachments *attachment.Service
 	mailboxes   *mailbox.Service
 	outbox      *outbox.Store
+	events      *event.Log
 	log         *slog.Logger
 	// TrustedAuthservID names the receiving server whose
 	// Authentication-Results headers are believed; "" trusts none.
@@ -58,7 +60,10 @@ type ImporterDeps struct {
 	Attachments *attachment.Service
 	Mailboxes   *mailbox.Service
 	Outbox      *outbox.Store // for bounces of what we sent; may be nil
-	Log         *slog.Logger
+	// Events records what waits in the inbound list and the agents'
+	// decisions on it (mail.inbound_* events); may be nil.
+	Events *event.Log
+	Log    *slog.Logger
 }
 
 // NewImporter returns an Importer. Raw messages are kept in the database,
@@ -68,8 +73,9 @@ func NewImporter(d ImporterDeps) (*Importer, error) {
 	if err != nil {
 		return nil, err
 	}
+	addInboundQueries(q, d.DB)
 	return &Importer{db: d.DB, q: q, tickets: d.Tickets, users: d.Users, attachments: d.Attachments, mailboxes: d.Mailboxes,
-		outbox: d.Outbox, log: d.Log, MaxPerHour: 20, KeepRaw: true}, nil
+		outbox: d.Outbox, events: d.Events, log: d.Log, MaxPerHour: 20, KeepRaw: true}, nil
 }
 
 // Queries exposes the named queries for start-up checks.
@@ -93,31 +99,26 @@ func (im *Importer) Import(ctx context.Context, mb *mailbox.Mailbox, raw []byte)
 func (im *Importer) importMessage(ctx context.Context, mb *mailbox.Mailbox, raw []byte, released bool) (*Result, error) {
 	sum := sha256.Sum256(raw)
 	hash := hex.EncodeToString(sum[:])
-	if r, ok, err := im.seen(ctx, hash); !released && (err != nil || ok) {
+	if r, ok, err := im.seen(ctx, hash, contentKey(raw)); !released && (err != nil || ok) {
 		return r, err
 	}
 	msg, err := message.Parse(raw)
-	if err == nil && msg.MessageID != "" && !released {
-		if r, ok, err := im.seenID(ctx, msg); err != nil || ok {
-			return r, err
-		}
-	}
 	if err != nil {
 		// Unreadable: keep it, and say so, rather than lose it.
-		return im.record(ctx, mb, hash, raw, &message.Message{}, 0, "rejected: unreadable message: "+err.Error(), false)
+		return im.record(ctx, mb, hash, raw, &message.Message{}, 0, "rejected: unreadable message: "+err.Error(), StateRejected)
 	}
 	sender := strings.ToLower(msg.From.Email)
 	switch {
 	case sender == "":
-		return im.record(ctx, mb, hash, raw, msg, 0, "rejected: no sender address", false)
+		return im.record(ctx, mb, hash, raw, msg, 0, "rejected: no sender address", StateRejected)
 	case im.ours(ctx, sender):
-		return im.record(ctx, mb, hash, raw, msg, 0, "dropped: sent from one of our own mailbox addresses (mail loop)", false)
+		return im.record(ctx, mb, hash, raw, msg, 0, "dropped: sent from one of our own mailbox addresses (mail loop)", StateRejected)
 	}
 	if reason := im.dmarcFail(msg); reason != "" && !released {
-		return im.record(ctx, mb, hash, raw, msg, 0, "quarantined: "+reason, true)
+		return im.record(ctx, mb, hash, raw, msg, 0, "quarantined: "+reason, StateQuarantined)
 	}
 	if reason := im.unverifiedStaff(ctx, msg); reason != "" && !released {
-		return im.record(ctx, mb, hash, raw, msg, 0, "quarantined: "+reason, true)
+		return im.record(ctx, mb, hash, raw, msg, 0, "quarantined: "+reason, StateQuarantined)
 	}
 	if msg.IsBounce {
 		return im.bounce(ctx, mb, hash, raw, msg)
@@ -130,6 +131,7 @@ func (im *Importer) importMessage(ctx context.Context, mb *mailbox.Mailbox, raw 
 		return im.flagged(ctx, mb, hash, raw, msg, recent)
 	}
 	number, reason := im.thread(ctx, mb, msg)
+	reason += im.reusedID(ctx, msg)
 	if msg.IsAutomatic() {
 		// Recorded for the outbox: automatic mail gets no acknowledgement
 		// (RFC 3834), so two robots never answer each other.
@@ -145,10 +147,10 @@ func (im *Importer) importMessage(ctx context.Context, mb *mailbox.Mailbox, raw 
 	return im.create(ctx, mb, hash, raw, msg, reason, nil)
 }
 
-func (im *Importer) seen(ctx context.Context, hash string) (*Result, bool, error) {
+func (im *Importer) seen(ctx context.Context, hash, key string) (*Result, bool, error) {
 	var decision string
 	var number int64
-	err := im.db.R.QueryRowContext(ctx, im.q.Get("inbound-by-hash"), hash).Scan(&decision, &number)
+	err := im.db.R.QueryRowContext(ctx, im.q.Get("inbound-seen"), hash, key).Scan(&decision, &number)
 	if err == nil {
 		return &Result{Ticket: number, Decision: decision, Duplicate: true}, true, nil
 	}
@@ -167,58 +169,52 @@ func (im *Importer) Reject(ctx context.Context, mb *mailbox.Mailbox, raw []byte,
 	if err != nil {
 		msg = &message.Message{}
 	}
-	return im.record(context.WithValue(ctx, keepRawKey{}, true), mb, hash, raw, msg, 0, "rejected: "+reason, false)
+	return im.record(ctx, mb, hash, raw, msg, 0, "rejected: "+reason, StateRejected)
 }
 
-// keepRawKey marks a context whose record keeps the raw message anyway.
-type keepRawKey struct{}
-
-// releaseKey marks a context whose import releases quarantined message
-// (the int64 is its inbound id).
+// releaseKey marks a context whose import carries out an agent's decision
+// on a message that waited in the inbound list (the value is a *decided).
 type releaseKey struct{}
 
-// seenID finds a message imported before under the same Message-ID from
-// the same sender, though its bytes differ.
-func (im *Importer) seenID(ctx context.Context, msg *message.Message) (*Result, bool, error) {
-	var decision string
-	var number int64
-	err := im.db.R.QueryRowContext(ctx, im.q.Get("inbound-by-message-id"), strings.ToLower(msg.From.Email), msg.MessageID).Scan(&decision, &number)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	} else if err != nil {
-		return nil, false, err
-	}
-	return &Result{Ticket: number, Decision: decision, Duplicate: true}, true, nil
+// decided is an agent's decision on a waiting message: by whom, and the
+// kind of the event that records it.
+type decided struct {
+	id     int64
+	by     *user.Actor
+	event  string
+	prefix string // put before the decision recorded
 }
 
 // duplicate answers for a message a concurrent import recorded first (by
-// content hash or by Message-ID).
-func (im *Importer) duplicate(ctx context.Context, hash string, msg *message.Message) (*Result, error) {
-	if r, ok, err := im.seen(ctx, hash); err != nil || ok {
-		return r, err
-	}
-	if r, ok, err := im.seenID(ctx, msg); err != nil || ok {
+// its bytes or its content).
+func (im *Importer) duplicate(ctx context.Context, hash string, raw []byte) (*Result, error) {
+	if r, ok, err := im.seen(ctx, hash, contentKey(raw)); err != nil || ok {
 		return r, err
 	}
 	return nil, errors.New("mail: import conflicted, but the other import is not visible yet")
 }
 
-// record stores a decision that created nothing (or quarantined).
-func (im *Importer) record(ctx context.Context, mb *mailbox.Mailbox, hash string, raw []byte, msg *message.Message, number int64, decision string, quarantined bool) (*Result, error) {
+// record stores a decision that filed nothing: the message waits in the
+// inbound list, in state, with the decision as its reason.
+func (im *Importer) record(ctx context.Context, mb *mailbox.Mailbox, hash string, raw []byte, msg *message.Message, number int64, decision, state string) (*Result, error) {
 	err := im.db.WithTx(ctx, func(tx *db.Tx) error {
-		return im.insert(ctx, tx, mb, hash, raw, msg, number, 0, decision, quarantined)
+		return im.insert(ctx, tx, mb, hash, raw, msg, number, 0, decision, state)
 	})
 	if db.IsUniqueViolation(err) {
-		return im.duplicate(ctx, hash, msg)
+		return im.duplicate(ctx, hash, raw)
 	}
 	if err != nil {
 		return nil, err
 	}
-	im.log.Info("mail not filed", "mailbox", mbAddress(mb), "decision", decision)
-	return &Result{Ticket: number, Decision: decision, Quarantined: quarantined}, nil
+	im.log.Info("mail not filed", "mailbox", mbAddress(mb), "state", state, "decision", decision)
+	return &Result{Ticket: number, Decision: decision, Quarantined: state == StateQuarantined}, nil
 }
 
-func (im *Importer) insert(ctx context.Context, tx *db.Tx, mb *mailbox.Mailbox, hash string, raw []byte, msg *message.Message, number, msgID int64, decision string, quarantined bool) error {
+// insert writes the import record of a message, or, for an agent's
+// decision, turns the waiting message's record into it — in the same
+// transaction as the ticket, so the message is never lost — with the event
+// that tells the inbound list.
+func (im *Importer) insert(ctx context.Context, tx *db.Tx, mb *mailbox.Mailbox, hash string, raw []byte, msg *message.Message, number, msgID int64, decision, state string) error {
 	var mbID any
 	if mb != nil {
 		mbID = mb.ID
@@ -231,25 +227,34 @@ func (im *Importer) insert(ctx context.Context, tx *db.Tx, mb *mailbox.Mailbox, 
 	if len([]rune(subject)) > 255 {
 		subject = string([]rune(subject)[:255])
 	}
-	if id, ok := ctx.Value(releaseKey{}).(int64); ok {
-		// Releasing: the quarantine record becomes the import record, in
-		// the same transaction as the ticket, so the message is never lost.
-		res, err := tx.ExecContext(ctx, im.q.Get("release-inbound"), id, decision, number, mid)
+	reason := ""
+	if state != StateFiled {
+		reason = decision
+	}
+	if d, ok := ctx.Value(releaseKey{}).(*decided); ok {
+		decision = d.prefix + decision
+		res, err := tx.ExecContext(ctx, im.q.Get("decide-inbound"), d.id, decision, number, mid, state, reason,
+			nullID(d.by.PersonID()), db.Now())
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return fault.Conflict("message %d was released meanwhile", id)
+			return fault.Conflict("message %d was decided on meanwhile", d.id)
 		}
-		return nil
+		return im.inboundEvent(ctx, tx, d.event, d.by.EventActor(), d.id, inboundPayload{State: state, Decision: decision, Ticket: number})
 	}
 	var keep any
-	if forced, _ := ctx.Value(keepRawKey{}).(bool); im.KeepRaw || quarantined || forced {
-		keep = raw // a quarantined message is kept regardless: release needs it
+	if im.KeepRaw || state != StateFiled {
+		keep = raw // what was not filed is always kept: an agent files it from there
 	}
-	_, err := tx.ExecContext(ctx, im.q.Get("insert-inbound"), mbID, msg.MessageID, hash, strings.ToLower(msg.From.Email),
-		subject, number, mid, decision, quarantined, db.Now(), keep)
-	return err
+	var id int64
+	err := tx.QueryRowContext(ctx, im.q.Get("insert-inbound"), mbID, msg.MessageID, hash, strings.ToLower(msg.From.Email),
+		subject, number, mid, decision, state == StateQuarantined, db.Now(), keep, contentKey(raw), state, reason).Scan(&id)
+	if err != nil || state == StateFiled {
+		return err
+	}
+	return im.inboundEvent(ctx, tx, EventInboundHeld, user.MailImporter.EventActor(), id,
+		inboundPayload{State: state, Decision: decision, Sender: strings.ToLower(msg.From.Email), Subject: subject})
 }
 
 func mbAddress(mb *mailbox.Mailbox) string {
@@ -304,8 +309,8 @@ func (im *Importer) thread(ctx context.Context, mb *mailbox.Mailbox, msg *messag
 			continue
 		}
 		var n int64
-		if im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-message-id"), id).Scan(&n) == nil ||
-			im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-inbound-message-id"), id).Scan(&n) == nil ||
+		if im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-message-id"), id, sender).Scan(&n) == nil ||
+			im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-inbound-message-id"), id, sender).Scan(&n) == nil ||
 			im.db.R.QueryRowContext(ctx, im.q.Get("ticket-by-outbox-message-id"), id).Scan(&n) == nil {
 			how := "References"
 			if i < len(msg.InReplyTo) {
@@ -398,14 +403,14 @@ func autoKind(msg *message.Message) string {
 func (im *Importer) bounce(ctx context.Context, mb *mailbox.Mailbox, hash string, raw []byte, msg *message.Message) (*Result, error) {
 	reason := fmt.Sprintf("bounce: delivery to %s failed (%s)", msg.BounceRecipient, msg.BounceStatus)
 	if im.outbox == nil {
-		return im.record(ctx, mb, hash, raw, msg, 0, reason+"; not matched", false)
+		return im.record(ctx, mb, hash, raw, msg, 0, reason+"; not matched", StateBounce)
 	}
 	number, ok, err := im.outbox.Bounced(ctx, msg.BouncedMessageID, reason)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return im.record(ctx, mb, hash, raw, msg, 0, reason+"; it does not answer anything Docket sent", false)
+		return im.record(ctx, mb, hash, raw, msg, 0, reason+"; it does not answer anything Docket sent", StateBounce)
 	}
 	a, err := im.actorFor(ctx, msg)
 	if err != nil {
@@ -416,7 +421,7 @@ func (im *Importer) bounce(ctx context.Context, mb *mailbox.Mailbox, hash string
 	m, err := im.tickets.Reply(ctx, user.MailImporter, number, ticket.NewReply{Body: b, Format: format, Internal: true,
 		Channel: ticket.ChannelEmail, Author: a.ID, MessageID: msg.MessageID, Threading: decision, InTx: im.recorder(mb, hash, raw, msg, &decision)})
 	if db.IsUniqueViolation(err) {
-		return im.duplicate(ctx, hash, msg)
+		return im.duplicate(ctx, hash, raw)
 	}
 	if err != nil {
 		return nil, err

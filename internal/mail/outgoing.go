@@ -127,5 +127,6 @@ func (o *Outgoing) SMTP(ctx context.Context, from string) (outbox.SMTP, error) {
 		return outbox.SMTP{}, fmt.Errorf("mail: mailbox %s: %w", pick.Address, err)
 	}
 	s := full.SMTP
-	return outbox.SMTP{Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password}, nil
+	return outbox.SMTP{Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password,
+		TLSConfig: full.TLSConfig(s.Host)}, nil
 }

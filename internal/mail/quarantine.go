@@ -2,14 +2,12 @@ package mail
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
-	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/user"
 )
 
 // Held is a quarantined message waiting for an agent's decision.
@@ -21,57 +19,57 @@ type Held struct {
 	Subject    string
 	Reason     string
 	ReceivedAt time.Time
-	hash       string
 }
 
-func scanHeld(row db.Scanner) (*Held, error) {
-	var h Held
-	var at int64
-	if err := row.Scan(&h.ID, &h.MailboxID, &h.MessageID, &h.hash, &h.Sender, &h.Subject, &h.Reason, &at); err != nil {
-		return nil, err
-	}
-	h.ReceivedAt = db.Time(at)
-	return &h, nil
-}
-
-// Quarantined lists the held messages, newest first.
+// Quarantined lists the held messages, newest first (at most 200): the
+// quarantined part of the inbound list.
 func (im *Importer) Quarantined(ctx context.Context) ([]*Held, error) {
-	rows, err := im.db.R.QueryContext(ctx, im.q.Get("list-quarantine"))
+	rows, err := im.db.R.QueryContext(ctx, im.q.Get("list-inbound-state"), int64(1<<63-1), 200, StateQuarantined)
 	if err != nil {
 		return nil, err
 	}
-	return db.Collect(rows, scanHeld)
-}
-
-// Release files a quarantined message as if it had passed the check: an
-// agent decided it is genuine. Threading and loop rules still apply.
-func (im *Importer) Release(ctx context.Context, id int64) (*Result, error) {
-	h, err := scanHeld(im.db.R.QueryRowContext(ctx, im.q.Get("select-quarantined"), id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("quarantined message %d: %w", id, fault.ErrNotFound)
-	} else if err != nil {
+	ms, err := db.Collect(rows, scanInbound)
+	if err != nil {
 		return nil, err
 	}
-	var raw []byte
-	if err := im.db.R.QueryRowContext(ctx, im.q.Get("inbound-raw"), id).Scan(&raw); err != nil || len(raw) == 0 {
-		return nil, fmt.Errorf("quarantined message %d: raw message missing: %v", id, err)
+	out := make([]*Held, len(ms))
+	for i, m := range ms {
+		out[i] = &Held{ID: m.ID, MailboxID: m.MailboxID, MessageID: m.MessageID, Sender: m.Sender, Subject: m.Subject,
+			Reason: m.Reason, ReceivedAt: m.ReceivedAt}
 	}
-	var mb *mailbox.Mailbox
-	if h.MailboxID != 0 {
-		if mb, err = im.mailboxes.Get(ctx, h.MailboxID); err != nil && !errors.Is(err, fault.ErrNotFound) {
-			return nil, err
-		}
+	return out, nil
+}
+
+// Release files a quarantined message as if it had passed the check: agent
+// a decided it is genuine. Threading and loop rules still apply. A message
+// that is not (or no longer) quarantined is not found.
+func (im *Importer) Release(ctx context.Context, a *user.Actor, id int64) (*Result, error) {
+	if err := agentsOnly(a, "release quarantined mail"); err != nil {
+		return nil, err
 	}
-	// The message is imported afresh without the DMARC check; its
-	// quarantine record turns into the import record inside the same
-	// transaction, so a failure leaves it held, never lost.
-	r, err := im.importMessage(context.WithValue(ctx, releaseKey{}, id), mb, raw, true)
+	m, err := im.InboundMessage(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.State != StateQuarantined {
+		return nil, fmt.Errorf("quarantined message %d (it is %s): %w", id, m.State, fault.ErrNotFound)
+	}
+	w, err := im.reread(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	// The message is imported afresh without the DMARC check; its record
+	// turns into the import record inside the same transaction, so a
+	// failure leaves it held, never lost.
+	prefix := "released by " + actorName(a) + "; "
+	d := &decided{id: id, by: a, event: EventInboundReleased, prefix: prefix}
+	r, err := im.importMessage(context.WithValue(ctx, releaseKey{}, d), w.mb, w.raw, true)
 	if err != nil {
 		return nil, err
 	}
 	if r.Duplicate {
 		return nil, fault.Conflict("message %d was filed already", id)
 	}
-	r.Decision = "released by an agent; " + r.Decision
+	r.Decision = prefix + r.Decision
 	return r, nil
 }

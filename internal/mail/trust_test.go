@@ -164,7 +164,7 @@ func TestUnverifiedStaffMailIsHeldNotFiledAsTheAgents(t *testing.T) {
 	// note, still never mailed to the customer.
 	for _, h := range held {
 		if h.MessageID == "unv1@x" {
-			if res, err = e.s.Importer.Release(ctx, h.ID); err != nil || res.Ticket != e.tk.Number {
+			if res, err = e.s.Importer.Release(ctx, &userAdmin, h.ID); err != nil || res.Ticket != e.tk.Number {
 				t.Fatalf("release: %+v %v", res, err)
 			}
 		}

@@ -10,7 +10,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -25,18 +24,6 @@ import (
 
 //go:embed queries.sql
 var queryFiles embed.FS
-
-// Server holds one connection's settings.
-type Server struct {
-	Host     string
-	Port     int
-	TLS      string // none, starttls or tls
-	Username string
-	// Password is only filled for the mail code (Credentials); API answers
-	// carry HasPassword instead.
-	Password    string
-	HasPassword bool
-}
 
 // Mailbox is one address Docket works with.
 type Mailbox struct {
@@ -56,9 +43,18 @@ type Mailbox struct {
 	AfterImport string // flag, move or delete
 	MoveTo      string
 	SMTP        Server
-	Active      bool
-	Status      string // last connection outcome, shown to admins
-	StatusAt    *time.Time
+	// CAPEM is a private certificate authority (PEM certificates) trusted
+	// for this mailbox's IMAP and SMTP servers besides the system roots.
+	CAPEM  string
+	Active bool
+	// Status is the current state of fetching, shown to admins: "connected
+	// (instance …)" only after a whole import pass succeeded.
+	Status   string
+	StatusAt *time.Time
+	// LastError is the last failure of fetching (connection, sign-in,
+	// import, moving a message), kept after the mailbox reconnects.
+	LastError   string
+	LastErrorAt *time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -71,6 +67,9 @@ type Service struct {
 	users   *user.Service
 	tickets *ticket.Service
 	events  *event.Log
+	// checkFolders checks an IMAP mailbox's folders at save (see
+	// SetFolderChecker).
+	checkFolders FolderChecker
 }
 
 // New returns a Service sealing passwords with box and recording admin
@@ -94,17 +93,6 @@ const (
 // Queries exposes the named queries for start-up checks.
 func (s *Service) Queries() *db.Queries { return s.q }
 
-// ServerInput changes connection settings; nil fields are kept, and a
-// Password of "" keeps the stored one (send ClearPassword to remove it).
-type ServerInput struct {
-	Host          *string
-	Port          *int
-	TLS           *string
-	Username      *string
-	Password      *string
-	ClearPassword bool
-}
-
 // Input creates or changes a mailbox; nil fields are kept.
 type Input struct {
 	Address     *string
@@ -120,7 +108,11 @@ type Input struct {
 	AfterImport *string
 	MoveTo      *string
 	SMTP        ServerInput
+	CAPEM       *string
 	Active      *bool
+	// CreateFolder creates the move_to folder on the IMAP server at save
+	// when it does not exist (after_import: move).
+	CreateFolder bool
 }
 
 func setStr(dst *string, src *string) {
@@ -129,62 +121,17 @@ func setStr(dst *string, src *string) {
 	}
 }
 
-// applyServer applies in to dst. A stored password goes only where it was
-// set for: changing the host, port, TLS or username of a server with a
-// stored password needs the password again (or its removal), or an admin
-// could point the mailbox at a server of their own, perhaps without TLS,
-// and receive the "write-only" password there.
-func (s *Service) applyServer(inv *fault.Invalid, prefix string, dst *Server, in ServerInput, sealed *string) error {
-	was := *dst
-	defer func() {
-		// Emptying the host sends the password nowhere.
-		moved := dst.Host != "" && (dst.Host != was.Host || dst.Port != was.Port || dst.TLS != was.TLS ||
-			dst.Username != was.Username)
-		if moved && *sealed != "" && !in.ClearPassword && (in.Password == nil || *in.Password == "") {
-			inv.Add(prefix+".password", "must be given again when the host, port, TLS or username changes")
-		}
-	}()
-	setStr(&dst.Host, in.Host)
-	setStr(&dst.Username, in.Username)
-	setStr(&dst.TLS, in.TLS)
-	if in.Port != nil {
-		dst.Port = *in.Port
-	}
-	if dst.Host != "" && (strings.ContainsAny(dst.Host, " /@") || len(dst.Host) > 253) {
-		inv.Add(prefix+".host", "is not a host name")
-	}
-	if dst.Port < 0 || dst.Port > 65535 {
-		inv.Add(prefix+".port", "must be from 1 to 65535")
-	}
-	switch dst.TLS {
-	case "none", "starttls", "tls":
-	default:
-		inv.Add(prefix+".tls", "must be none, starttls or tls")
-	}
-	if utf8.RuneCountInString(dst.Username) > 320 {
-		inv.Add(prefix+".username", "is too long")
-	}
-	if in.ClearPassword {
-		*sealed = ""
-	} else if in.Password != nil && *in.Password != "" {
-		if len(*in.Password) > 4096 {
-			inv.Add(prefix+".password", "is too long")
-			return nil
-		}
-		v, err := s.box.Seal(*in.Password)
-		if err != nil {
-			return err
-		}
-		*sealed = v
-	}
-	return nil
-}
-
 // row is a mailbox as stored.
 type row struct {
 	Mailbox
 	teamID, categoryID sql.NullInt64
 	imapPass, smtpPass string
+}
+
+// newRow is a new mailbox's defaults.
+func newRow() *row {
+	return &row{Mailbox: Mailbox{Inbound: "smtp", IMAP: Server{TLS: "tls", Port: 993}, Folder: "INBOX", AfterImport: "flag",
+		SMTP: Server{TLS: "starttls", Port: 587}, Active: true}}
 }
 
 func (s *Service) validate(ctx context.Context, q db.Queryer, r *row, in Input, creating bool) error {
@@ -274,6 +221,13 @@ func (s *Service) validate(ctx context.Context, q db.Queryer, r *row, in Input, 
 	if in.Active != nil {
 		r.Active = *in.Active
 	}
+	if in.CAPEM != nil {
+		r.CAPEM = strings.TrimSpace(*in.CAPEM)
+		if _, err := ParseCA(r.CAPEM); err != nil {
+			inv.Add("ca_pem", "%s", err.Error())
+		}
+	}
+	refusePlaintext(inv, r)
 	return inv.Err()
 }
 
@@ -282,8 +236,10 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in Input) (*Mailbox
 	if !a.IsAdmin() {
 		return nil, fault.Forbidden("only admins manage mailboxes")
 	}
-	r := &row{Mailbox: Mailbox{Inbound: "smtp", IMAP: Server{TLS: "tls", Port: 993}, Folder: "INBOX", AfterImport: "flag",
-		SMTP: Server{TLS: "starttls", Port: 587}, Active: true}}
+	if err := s.precheck(ctx, 0, &in); err != nil {
+		return nil, fmt.Errorf("mailbox: create: %w", err)
+	}
+	r := newRow()
 	var id int64
 	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		if err := s.validate(ctx, tx, r, in, true); err != nil {
@@ -291,7 +247,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in Input) (*Mailbox
 		}
 		if err := tx.QueryRowContext(ctx, s.q.Get("insert-mailbox"), r.Address, r.Name, r.teamID, r.categoryID, r.Priority,
 			r.Inbound, r.IMAP.Host, r.IMAP.Port, r.IMAP.TLS, r.IMAP.Username, r.imapPass, r.Folder, r.AfterImport, r.MoveTo,
-			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now()).Scan(&id); err != nil {
+			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now(), r.CAPEM).Scan(&id); err != nil {
 			return err
 		}
 		oldAuth, auth, err := s.applyOAuth(ctx, tx, id, in.IMAPAuth, in.OAuth, false)
@@ -318,6 +274,9 @@ func (s *Service) Update(ctx context.Context, a *user.Actor, id int64, in Input)
 	if !a.IsAdmin() {
 		return nil, fault.Forbidden("only admins manage mailboxes")
 	}
+	if err := s.precheck(ctx, id, &in); err != nil {
+		return nil, fmt.Errorf("mailbox: update %d: %w", id, err)
+	}
 	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
 		r, err := s.get(ctx, tx, id)
 		if err != nil {
@@ -329,7 +288,7 @@ func (s *Service) Update(ctx context.Context, a *user.Actor, id int64, in Input)
 		}
 		if _, err := tx.ExecContext(ctx, s.q.Get("update-mailbox"), id, r.Address, r.Name, r.teamID, r.categoryID, r.Priority,
 			r.Inbound, r.IMAP.Host, r.IMAP.Port, r.IMAP.TLS, r.IMAP.Username, r.imapPass, r.Folder, r.AfterImport, r.MoveTo,
-			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now()); err != nil {
+			r.SMTP.Host, r.SMTP.Port, r.SMTP.TLS, r.SMTP.Username, r.smtpPass, r.Active, db.Now(), r.CAPEM); err != nil {
 			return err
 		}
 		moved := r.IMAP.Host != "" && (r.IMAP.Host != before.IMAP.Host || r.IMAP.Port != before.IMAP.Port ||
@@ -379,51 +338,19 @@ func (s *Service) Delete(ctx context.Context, a *user.Actor, id int64) error {
 	})
 }
 
-func (s *Service) record(ctx context.Context, tx *db.Tx, a *user.Actor, kind string, id int64, payload any) error {
-	_, err := s.events.Append(ctx, tx, kind, a.EventActor(), "mailbox", id, 0, payload)
-	return err
-}
-
-// fields are a mailbox's settings as its events show them, named as in the
-// API: everything but the secrets.
-func fields(r *row, o oauthRow) map[string]any {
-	return map[string]any{"address": r.Address, "name": r.Name, "team": r.Team, "category": r.Category,
-		"priority": r.Priority, "active": r.Active, "inbound.type": r.Inbound, "inbound.host": r.IMAP.Host,
-		"inbound.port": r.IMAP.Port, "inbound.tls": r.IMAP.TLS, "inbound.username": r.IMAP.Username,
-		"inbound.folder": r.Folder, "inbound.after_import": r.AfterImport, "inbound.move_to": r.MoveTo,
-		"inbound.auth": o.auth, "inbound.oauth.token_url": o.tokenURL, "inbound.oauth.client_id": o.clientID,
-		"outbound.host": r.SMTP.Host, "outbound.port": r.SMTP.Port, "outbound.tls": r.SMTP.TLS,
-		"outbound.username": r.SMTP.Username}
-}
-
-// changedSecrets names the secrets a change set, replaced or cleared —
-// only their names: events never carry a secret, sealed or not.
-func changedSecrets(before, after *row, oldAuth, auth oauthRow) []string {
-	var out []string
-	for _, s := range []struct {
-		name     string
-		old, new string
-	}{{"inbound.password", before.imapPass, after.imapPass}, {"outbound.password", before.smtpPass, after.smtpPass},
-		{"inbound.oauth.client_secret", oldAuth.secret, auth.secret}, {"inbound.oauth.refresh_token", oldAuth.refresh, auth.refresh}} {
-		if s.old != s.new {
-			out = append(out, s.name)
-		}
-	}
-	return out
-}
-
 func (s *Service) scan(sc interface{ Scan(...any) error }) (*row, error) {
 	var r row
-	var status sql.NullInt64
+	var status, lastErr sql.NullInt64
 	var c, u int64
 	err := sc.Scan(&r.ID, &r.Address, &r.Name, &r.teamID, &r.Team, &r.categoryID, &r.Category, &r.Priority, &r.Inbound,
 		&r.IMAP.Host, &r.IMAP.Port, &r.IMAP.TLS, &r.IMAP.Username, &r.imapPass, &r.Folder, &r.AfterImport, &r.MoveTo,
-		&r.SMTP.Host, &r.SMTP.Port, &r.SMTP.TLS, &r.SMTP.Username, &r.smtpPass, &r.Active, &r.Status, &status, &c, &u)
+		&r.SMTP.Host, &r.SMTP.Port, &r.SMTP.TLS, &r.SMTP.Username, &r.smtpPass, &r.Active, &r.Status, &status, &c, &u,
+		&r.CAPEM, &r.LastError, &lastErr)
 	if err != nil {
 		return nil, err
 	}
 	r.IMAP.HasPassword, r.SMTP.HasPassword = r.imapPass != "", r.smtpPass != ""
-	r.StatusAt = db.NullTime(status)
+	r.StatusAt, r.LastErrorAt = db.NullTime(status), db.NullTime(lastErr)
 	r.CreatedAt, r.UpdatedAt = db.Time(c), db.Time(u)
 	return &r, nil
 }
@@ -522,14 +449,22 @@ func (s *Service) CredentialsWith(ctx context.Context, q db.Queryer, id int64) (
 	return &m, nil
 }
 
-// SetStatus records the outcome of the last connection attempt.
+// SetStatus records the current state of fetching a mailbox.
 func (s *Service) SetStatus(ctx context.Context, id int64, status string) error {
-	if r := []rune(status); len(r) > 500 {
-		status = string(r[:500])
-	}
-	_, err := s.db.W.ExecContext(ctx, s.q.Get("set-mailbox-status"), id, status, db.Now())
+	_, err := s.db.W.ExecContext(ctx, s.q.Get("set-mailbox-status"), id, clip(status), db.Now())
 	return err
 }
 
-// Addr joins a host and port for dialing.
-func (sv Server) Addr() string { return net.JoinHostPort(sv.Host, fmt.Sprint(sv.Port)) }
+// SetError records a failure of fetching a mailbox as its status and as
+// its last error, with the time.
+func (s *Service) SetError(ctx context.Context, id int64, msg string) error {
+	_, err := s.db.W.ExecContext(ctx, s.q.Get("set-mailbox-error"), id, clip(msg), db.Now())
+	return err
+}
+
+func clip(s string) string {
+	if r := []rune(s); len(r) > 500 {
+		return string(r[:500])
+	}
+	return s
+}

@@ -18,7 +18,7 @@ import (
 
 // Keys are the filter names the language knows.
 var Keys = []string{"status", "type", "priority", "assignee", "team", "requester", "tag", "category", "organization",
-	"created", "updated"}
+	"created", "updated", "missing"}
 
 // MaxQuery bounds the length of a query.
 const MaxQuery = 1000
@@ -42,7 +42,7 @@ type Query struct {
 	Phrases []Phrase
 }
 
-// Empty reports whether q has no text to match.
+// HasText reports whether q has text to match.
 func (q Query) HasText() bool { return len(q.Phrases) > 0 }
 
 // Values returns the values of every term with key.
@@ -147,45 +147,53 @@ func isKey(k string) bool {
 	return false
 }
 
-// phrase splits text into words the way both full-text engines do: runs of
-// letters and digits, lowercased.
+// phrase splits text into words the way the index does: runs of letters
+// and digits, lowercased.
 func phrase(s string, prefix bool) Phrase {
-	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
+	words := words(s)
 	if len(words) > 10 {
 		words = words[:10]
 	}
 	return Phrase{Words: words, Prefix: prefix && len(words) > 0}
 }
 
-// FTS5 renders the text of q as an SQLite FTS5 MATCH expression. Every word
-// is quoted, so no user input is read as FTS5 syntax.
+// FTS5 renders the text of q as an SQLite FTS5 MATCH expression over the
+// index's terms: each phrase matches in any language it was stemmed for.
+// Every word is quoted, so no user input is read as FTS5 syntax.
 func FTS5(q Query) string {
 	parts := make([]string, 0, len(q.Phrases))
 	for _, p := range q.Phrases {
-		s := `"` + strings.ReplaceAll(strings.Join(p.Words, " "), `"`, `""`) + `"`
-		if p.Prefix {
-			s += "*"
+		var alts []string
+		for _, v := range variants(p) {
+			s := `"` + strings.ReplaceAll(strings.Join(v, " "), `"`, `""`) + `"`
+			if p.Prefix {
+				s += "*"
+			}
+			alts = append(alts, s)
 		}
-		parts = append(parts, s)
+		parts = append(parts, "("+strings.Join(alts, " OR ")+")")
 	}
 	return strings.Join(parts, " AND ")
 }
 
 // TSQuery renders the text of q as a PostgreSQL to_tsquery('simple', …)
-// string. Every word is a quoted lexeme, so no input is read as syntax.
+// string over the index's terms, matching what FTS5 matches. Every word is
+// a quoted lexeme, so no input is read as syntax.
 func TSQuery(q Query) string {
 	parts := make([]string, 0, len(q.Phrases))
 	for _, p := range q.Phrases {
-		ws := make([]string, len(p.Words))
-		for i, w := range p.Words {
-			ws[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(w, `\`, `\\`), "'", "''") + "'"
-			if p.Prefix && i == len(p.Words)-1 {
-				ws[i] += ":*"
+		var alts []string
+		for _, v := range variants(p) {
+			ws := make([]string, len(v))
+			for i, w := range v {
+				ws[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(w, `\`, `\\`), "'", "''") + "'"
+				if p.Prefix && i == len(v)-1 {
+					ws[i] += ":*"
+				}
 			}
+			alts = append(alts, "("+strings.Join(ws, " <-> ")+")")
 		}
-		parts = append(parts, "("+strings.Join(ws, " <-> ")+")")
+		parts = append(parts, "("+strings.Join(alts, " | ")+")")
 	}
 	return strings.Join(parts, " & ")
 }

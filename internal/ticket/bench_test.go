@@ -79,7 +79,7 @@ func bulkInsert(d *db.DB, n int) error {
 		        1 + i % 4, (SELECT MIN(id) FROM users), 'api', 1700000000000000 + CAST(i AS BIGINT) * 1000000,
 		        1700000000000000 + CAST(i AS BIGINT) * 1000000
 		 FROM (` + gen + `) g`,
-		`INSERT INTO search_docs (ticket_id, internal, body) SELECT id, FALSE, subject FROM tickets WHERE uid LIKE 'bulk-%'`,
+		`INSERT INTO search_docs (ticket_id, internal, body, terms) SELECT id, FALSE, subject, LOWER(subject) FROM tickets WHERE uid LIKE 'bulk-%'`,
 	}
 	stmts = append(stmts, "ANALYZE")
 	for _, q := range stmts {

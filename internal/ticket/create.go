@@ -14,6 +14,7 @@ import (
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/markup"
+	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -59,8 +60,18 @@ type NewTicket struct {
 	Assignee     string // email
 	CustomFields map[string]any
 	Channel      Channel
-	Followers    []string // emails
-	Attachments  []string // attachment ids uploaded by the actor
+	// Author is whose words Body is, when an agent or integration opens a
+	// ticket on a requester's behalf: "" for the requester (a call, a
+	// forwarded request: they said it), or the email of the requester or of
+	// the acting agent (then the first message is the agent's own).
+	Author string
+	// Status, Resolution and Solution open the ticket in a later status
+	// than new (agents only): a phone call logged as already resolved.
+	Status      Status
+	Resolution  Resolution
+	Solution    string
+	Followers   []string // emails
+	Attachments []string // attachment ids uploaded by the actor
 	// MessageID and Threading record where an emailed ticket came from.
 	MessageID string
 	Threading string
@@ -237,6 +248,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 			}
 		}
 	}
+	checkInitialStatus(inv, a, in)
 	if len(in.Attachments) > MaxAttachments {
 		inv.Add("attachments", "at most %d attachments", MaxAttachments)
 	}
@@ -284,7 +296,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		if err != nil {
 			return err
 		}
-		cf := applyCustomFields(inv, defs, in.Type, refs.category, nil, in.CustomFields, true)
+		cf := applyCustomFields(inv, defs, in.Type, refs.category, nil, in.CustomFields, bindsRequired(a))
 		if err := inv.Err(); err != nil {
 			return err
 		}
@@ -317,12 +329,15 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), id, nil, false, in.Subject); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), id, nil, false, in.Subject, search.Terms(in.Subject)); err != nil {
 			return err
 		}
-		author, uploader := a.ID, a.ID
-		if in.Channel == ChannelEmail || !a.IsAgent() || !a.IsPerson() {
-			author = requester.ID
+		author, uploader := requester.ID, a.ID
+		if !authorIsRequester(in.Author, requester) {
+			if !strings.EqualFold(strings.TrimSpace(in.Author), a.Email) || !a.IsPerson() {
+				return fault.Field("author", "must be the requester's email (the default) or your own")
+			}
+			author = a.ID
 		}
 		if !a.IsPerson() {
 			uploader = author // the mail importer saved the sender's attachments as theirs
@@ -346,21 +361,85 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		if err := s.emit(ctx, tx, a, event.TicketCreated, t, event.TicketPayload{MessageID: msgID}); err != nil {
 			return err
 		}
-		if len(s.hooks) == 0 {
+		if len(s.hooks) > 0 {
+			m, err := s.messageTx(ctx, tx, msgID, number)
+			if err != nil {
+				return err
+			}
+			if err := s.runHooks(ctx, tx, Write{Event: event.Event{Type: event.TicketCreated, At: t.CreatedAt, TicketID: t.ID,
+				Number: t.Number, ActorID: a.ID, TeamID: refID(t.Team), MessageID: msgID}, Actor: a, Ticket: t, Message: m}); err != nil {
+				return err
+			}
+		}
+		if in.Status == "" || in.Status == StatusNew {
 			return nil
 		}
-		m, err := s.messageTx(ctx, tx, msgID, number)
-		if err != nil {
-			return err
+		// The later status is a change of its own, in the same transaction:
+		// history, events and notices say the ticket was opened, then
+		// resolved, by whom.
+		p := Patch{Status: &in.Status}
+		if !in.Status.Active() {
+			p.Resolution, p.Solution = &in.Resolution, optString(in.Solution)
 		}
-		return s.runHooks(ctx, tx, Write{Event: event.Event{Type: event.TicketCreated, At: t.CreatedAt, TicketID: t.ID,
-			Number: t.Number, ActorID: a.ID, TeamID: refID(t.Team), MessageID: msgID}, Actor: a, Ticket: t, Message: m})
+		t, _, err = s.update(db.WithinTx(ctx, tx), a, number, p, 0)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ticket: create: %w", err)
 	}
 	t.Followers, _ = s.followers(ctx, s.db.R, t.ID)
+	if err := s.fillMissing(ctx, a, t); err != nil {
+		return nil, err
+	}
 	return t, nil
+}
+
+// authorIsRequester reports whether author (NewTicket.Author) names the
+// requester: the default.
+func authorIsRequester(author string, requester *user.User) bool {
+	author = strings.TrimSpace(author)
+	return author == "" || strings.EqualFold(author, requester.Email)
+}
+
+// checkInitialStatus checks the status a ticket is opened in: agents only,
+// any status a new ticket may move to, with a resolution exactly when it
+// is resolved or closed.
+func checkInitialStatus(inv *fault.Invalid, a *user.Actor, in NewTicket) {
+	if in.Status == "" || in.Status == StatusNew {
+		if in.Resolution != "" {
+			inv.Add("resolution", "can only be set when the status is resolved or closed")
+		}
+		if in.Solution != "" {
+			inv.Add("solution", "can only be set when the status is resolved or closed")
+		}
+		return
+	}
+	switch {
+	case !a.IsAgent():
+		inv.Add("status", "only agents can set this")
+	case !in.Status.Valid():
+		inv.Add("status", "must be one of new, open, pending, on_hold, resolved, closed")
+	case !CanTransition(StatusNew, in.Status):
+		inv.Add("status", "cannot open a ticket as %s", in.Status)
+	case in.Status.Active():
+		if in.Resolution != "" {
+			inv.Add("resolution", "can only be set when the status is resolved or closed")
+		}
+		if in.Solution != "" {
+			inv.Add("solution", "can only be set when the status is resolved or closed")
+		}
+	case in.Resolution == "":
+		inv.Add("resolution", "is required to resolve or close a ticket")
+	case !in.Resolution.Valid():
+		inv.Add("resolution", "must be one of fixed, workaround, known_issue, by_design, duplicate, wont_fix, cannot_reproduce")
+	}
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func refID(r *Ref) int64 {

@@ -19,24 +19,27 @@ import (
 // Filter selects and orders tickets for List. Person filters take an email,
 // "me" or "none"; team and category take a name or "none".
 type Filter struct {
-	Status        []Status
-	Type          []Type
-	Priority      []Priority
-	Assignee      []string
-	Team          []string
-	TeamIDs       []int64 // e.g. the actor's own teams
-	Requester     []string
-	Tag           []string
-	Category      []string
-	Organization  []string
-	Text          search.Query
-	CreatedAfter  *time.Time
-	CreatedBefore *time.Time
-	UpdatedAfter  *time.Time
-	UpdatedBefore *time.Time
-	Sort          string // -updated_at (default), created_at, priority, due_at, number; "-" for descending
-	Cursor        string
-	Limit         int
+	Status       []Status
+	Type         []Type
+	Priority     []Priority
+	Assignee     []string
+	Team         []string
+	TeamIDs      []int64 // e.g. the actor's own teams
+	Requester    []string
+	Tag          []string
+	Category     []string
+	Organization []string
+	Text         search.Query
+	// MissingRequired keeps the tickets on which a required custom field
+	// that applies is still empty (missing:required).
+	MissingRequired bool
+	CreatedAfter    *time.Time
+	CreatedBefore   *time.Time
+	UpdatedAfter    *time.Time
+	UpdatedBefore   *time.Time
+	Sort            string // -updated_at (default), created_at, priority, due_at, number; "-" for descending
+	Cursor          string
+	Limit           int
 }
 
 // MaxLimit bounds a page.
@@ -190,6 +193,9 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("ticket: list: %w", err)
+	}
+	if err := s.fillMissing(ctx, a, out...); err != nil {
+		return nil, "", err
 	}
 	next := ""
 	if len(out) > f.Limit {
@@ -410,13 +416,16 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 	timeCond("t.created_at", "<", f.CreatedBefore)
 	timeCond("t.updated_at", ">=", f.UpdatedAfter)
 	timeCond("t.updated_at", "<", f.UpdatedBefore)
+	if f.MissingRequired {
+		w.conds = append(w.conds, s.missingCondition())
+	}
 	if f.Text.HasText() {
 		internal := "d.internal = FALSE"
 		if a.IsAgent() {
 			internal = "TRUE"
 		}
 		if s.db.Dialect == db.Postgres {
-			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_docs d WHERE to_tsvector('simple', d.body) @@ to_tsquery('simple', "+
+			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_docs d WHERE to_tsvector('simple', d.terms) @@ to_tsquery('simple', "+
 				w.arg(search.TSQuery(f.Text))+") AND "+internal+")")
 		} else {
 			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid WHERE search_fts MATCH "+
@@ -427,28 +436,4 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 		return nil, false, err
 	}
 	return w, empty, nil
-}
-
-// ApplyDates narrows f by the created: and updated: terms of q.
-func (f *Filter) ApplyDates(q search.Query, now time.Time) error {
-	inv := &fault.Invalid{}
-	for _, d := range []struct {
-		key           string
-		after, before **time.Time
-	}{{"created", &f.CreatedAfter, &f.CreatedBefore}, {"updated", &f.UpdatedAfter, &f.UpdatedBefore}} {
-		for _, v := range q.Values(d.key) {
-			from, to, err := search.Range(v, now)
-			if err != nil {
-				inv.Add("q", "%s: %s", d.key, err.Error())
-				continue
-			}
-			if from != nil && (*d.after == nil || from.After(**d.after)) {
-				*d.after = from
-			}
-			if to != nil && (*d.before == nil || to.Before(**d.before)) {
-				*d.before = to
-			}
-		}
-	}
-	return inv.Err()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -76,7 +77,7 @@ func (s *Service) insertMessage(ctx context.Context, tx *db.Tx, ticketID, author
 	if err := inv.Err(); err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), ticketID, id, m.internal, m.body); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), ticketID, id, m.internal, m.body, search.Terms(m.body)); err != nil {
 		return 0, fmt.Errorf("index message: %w", err)
 	}
 	return id, nil

@@ -75,10 +75,16 @@ UPDATE messages SET ticket_id = $2 WHERE ticket_id = $1;
 UPDATE attachments SET message_id = $2 WHERE id = $1 AND message_id IS NULL AND uploader_id = $3;
 
 -- name: insert-search-doc
-INSERT INTO search_docs (ticket_id, message_id, internal, body) VALUES ($1, $2, $3, $4);
+INSERT INTO search_docs (ticket_id, message_id, internal, body, terms) VALUES ($1, $2, $3, $4, $5);
 
 -- name: update-subject-doc
-UPDATE search_docs SET body = $2 WHERE ticket_id = $1 AND message_id IS NULL;
+UPDATE search_docs SET body = $2, terms = $3 WHERE ticket_id = $1 AND message_id IS NULL;
+
+-- name: unindexed-search-docs
+SELECT id, body FROM search_docs WHERE terms IS NULL ORDER BY id LIMIT $1;
+
+-- name: index-search-doc
+UPDATE search_docs SET terms = $2 WHERE id = $1 AND terms IS NULL;
 
 -- name: move-search-docs
 UPDATE search_docs SET ticket_id = $2 WHERE ticket_id = $1 AND message_id IS NOT NULL;

@@ -194,6 +194,9 @@ func (s *Service) Get(ctx context.Context, a *user.Actor, number int64) (*Ticket
 	if t.Followers, err = s.followers(ctx, s.db.R, t.ID); err != nil {
 		return nil, err
 	}
+	if err := s.fillMissing(ctx, a, t); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 

@@ -83,7 +83,8 @@ func TestCreateDefaultsHistoryAndEvent(t *testing.T) {
 			t.Fatalf("history = %+v, %v", evs, err)
 		}
 		msgs, err := s.Tickets.Messages(ctx, agent, tk.Number, 0, 50)
-		if err != nil || len(msgs) != 1 || msgs[0].Author.Email != agent.Email || !strings.Contains(msgs[0].BodyHTML, "<p>Something is broken.</p>") {
+		// The agent opened it for the requester: the words are the requester's.
+		if err != nil || len(msgs) != 1 || msgs[0].Author.Email != tk.Requester.Email || !strings.Contains(msgs[0].BodyHTML, "<p>Something is broken.</p>") {
 			t.Fatalf("messages = %+v, %v", msgs, err)
 		}
 	})

@@ -195,9 +195,10 @@ func TestConsumerCrashMidBatchResumesWithoutLossOrRepeat(t *testing.T) {
 		}
 		crash.Store(false)
 		s.Pump.Wake()
+		// The count moves just after the batch's commit, so wait for both.
 		waitUntil(t, "the consumer to catch up", func() bool {
 			jobs, _ := s.Jobs.List(ctx, job.Filter{Kind: "effect"})
-			return len(jobs) >= 5
+			return len(jobs) >= 5 && c.Consumed()-consumed >= 5
 		})
 		if n := c.Consumed() - consumed; n < 5 {
 			t.Fatalf("%d events consumed after the crash, want the 5 of the failed batch", n)

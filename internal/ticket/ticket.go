@@ -73,26 +73,30 @@ type Person struct {
 
 // Ticket is one reported problem or request.
 type Ticket struct {
-	ID              int64
-	UID             string
-	Number          int64
-	Reference       string // number with the type's prefix, e.g. INC-1042 or #1042
-	Type            Type
-	Subject         string
-	Status          Status
-	Resolution      Resolution
-	Solution        string
-	Priority        Priority
-	Impact          Level
-	Urgency         Level
-	Category        *Ref
-	Team            *Ref
-	TeamRestricted  bool
-	Assignee        *Person
-	Requester       Person
-	Organization    *Ref
-	Channel         Channel
-	CustomFields    map[string]any
+	ID             int64
+	UID            string
+	Number         int64
+	Reference      string // number with the type's prefix, e.g. INC-1042 or #1042
+	Type           Type
+	Subject        string
+	Status         Status
+	Resolution     Resolution
+	Solution       string
+	Priority       Priority
+	Impact         Level
+	Urgency        Level
+	Category       *Ref
+	Team           *Ref
+	TeamRestricted bool
+	Assignee       *Person
+	Requester      Person
+	Organization   *Ref
+	Channel        Channel
+	CustomFields   map[string]any
+	// MissingFields are the keys of the required custom fields that apply
+	// to the ticket and are still empty, in the fields' order; nil when not
+	// looked up (for requesters, and Docket's own actors).
+	MissingFields   []string
 	Tags            []string
 	Followers       []Person
 	MergedInto      int64 // survivor's number, 0 when not merged

@@ -15,6 +15,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -93,6 +94,9 @@ func (s *Service) Update(ctx context.Context, a *user.Actor, number int64, p Pat
 		}
 		_ = fields
 		t.Followers, _ = s.followers(ctx, s.db.R, t.ID)
+		if err := s.fillMissing(ctx, a, t); err != nil {
+			return nil, err
+		}
 		return t, nil
 	}
 }
@@ -246,7 +250,7 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, a *user.Actor, t *Ticket
 		subj := cleanSubject(inv, *p.Subject)
 		rec("subject", t.Subject, subj)
 		if subj != t.Subject {
-			if _, err := tx.ExecContext(ctx, s.q.Get("update-subject-doc"), t.ID, subj); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q.Get("update-subject-doc"), t.ID, subj, search.Terms(subj)); err != nil {
 				return nil, err
 			}
 		}
@@ -347,7 +351,7 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, a *user.Actor, t *Ticket
 			return nil, err
 		}
 		old := t.CustomFields
-		t.CustomFields = applyCustomFields(inv, defs, t.Type, refID(t.Category), old, p.CustomFields, true)
+		t.CustomFields = applyCustomFields(inv, defs, t.Type, refID(t.Category), old, p.CustomFields, bindsRequired(a))
 		keys := map[string]bool{}
 		for k := range old {
 			keys[k] = true

@@ -258,7 +258,7 @@ func (s *Service) Actor(ctx context.Context, id int64) (*Actor, error) {
 	if !u.Active {
 		return nil, fmt.Errorf("user %d: deactivated: %w", id, fault.ErrUnauthorized)
 	}
-	a := &Actor{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, OrganizationID: u.OrganizationID}
+	a := &Actor{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, OrganizationID: u.OrganizationID, Timezone: u.Timezone}
 	rows, err := s.db.R.QueryContext(ctx, s.q.Get("user-team-ids"), id)
 	if err != nil {
 		return nil, err

@@ -60,6 +60,9 @@ type Actor struct {
 	Role           Role
 	OrganizationID int64
 	TeamIDs        []int64
+	// Timezone is a person's IANA time zone from their profile ("" for
+	// none): the workspace shows times in it.
+	Timezone string
 }
 
 // System returns one of Docket's own actors: kind is event.ActorSystem,

@@ -14,7 +14,7 @@ import (
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
-	"github.com/docket/docket/internal/search"
+	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -76,8 +76,16 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in Input) (*View, e
 	in.Query = strings.TrimSpace(in.Query)
 	if in.Query == "" {
 		inv.Add("query", "is required")
-	} else if _, err := search.Parse(in.Query); err != nil {
-		inv.Add("query", "%s", err.Error())
+	} else {
+		// The same translation the queue applies, so a view saved is a view
+		// that lists.
+		var f ticket.Filter
+		var qe *fault.Invalid
+		if errors.As(f.ApplySearch(in.Query, time.Now()), &qe) {
+			for _, fe := range qe.Fields {
+				inv.Add("query", "%s", fe.Message)
+			}
+		}
 	}
 	if !sorts[in.Sort] {
 		inv.Add("sort", "is not a known sort")

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,6 +54,9 @@ type env struct {
 	sink   *sink
 	clock  *clock
 	agent  *user.Actor
+	// route, when set, is the SMTP server emails go through instead of
+	// the sink.
+	route atomic.Pointer[outbox.SMTP]
 }
 
 // setup builds the services without starting their job runner: the test
@@ -99,6 +103,9 @@ func (e *env) newRunner(holder string) (*job.Queue, *outbox.Sender, *job.Runner)
 	}
 	sender := outbox.NewSender(store, outbox.SenderOptions{Now: e.clock.Now, Attachment: e.s.Attachments.OpenForEmail,
 		SMTP: func(context.Context, string) (outbox.SMTP, error) {
+			if r := e.route.Load(); r != nil {
+				return *r, nil
+			}
 			return outbox.SMTP{Host: "127.0.0.1", Port: e.sink.addr.Port, TLS: "none", Timeout: 5 * time.Second}, nil
 		}})
 	r.Register(outbox.SendJob, sender.Kind())

@@ -2,16 +2,19 @@ package outbox
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/textproto"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	gosmtp "github.com/wneessen/go-mail/smtp"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/job"
@@ -53,9 +56,14 @@ type SMTP struct {
 	Host string
 	Port int    // 0: 25 for none, 587 for starttls, 465 for tls
 	TLS  string // none, starttls (required; the default) or tls (implicit, "SMTPS")
-	// Username and Password authenticate when Username is set (PLAIN or
-	// LOGIN, whichever the server offers; only over TLS unless TLS is none).
+	// Username and Password authenticate when Username is set, with the
+	// strongest mechanism the server offers. Over TLS none the mail library
+	// sends PLAIN or LOGIN only to localhost (mailbox validation refuses
+	// anything else), and refuses them elsewhere.
 	Username, Password string
+	// TLSConfig, when set, is the TLS configuration (the mailbox's private
+	// CA); else the system roots are trusted.
+	TLSConfig *tls.Config
 	// Timeout bounds one connection and transaction (default 60 s).
 	Timeout time.Duration
 	// HELO is the name we greet with; default the Message-ID domain.
@@ -208,18 +216,25 @@ func (e permanentError) Error() string { return e.err.Error() }
 func (e permanentError) Unwrap() error { return e.err }
 
 // Permanent reports whether err means retrying is pointless: an SMTP 5xx
-// reply or a message that cannot be built. Temporary failures (4xx,
-// connection errors, timeouts) are retried.
+// reply (to the message, or to the sign-in, as 535 and 530 are), the mail
+// library refusing to send the password unencrypted or finding no sign-in
+// mechanism it may use, or a message that cannot be built. Temporary
+// failures (4xx, connection errors, timeouts) are retried.
 func Permanent(err error) bool {
 	var pe permanentError
 	if errors.As(err, &pe) {
 		return true
 	}
 	var se *gomail.SendError
-	if errors.As(err, &se) {
+	if errors.As(err, &se) && se.ErrorCode() != 0 {
 		return se.ErrorCode() >= 500 && se.ErrorCode() < 600
 	}
-	return false
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return te.Code >= 500 && te.Code < 600
+	}
+	return errors.Is(err, gosmtp.ErrUnencrypted) || errors.Is(err, gomail.ErrNoSupportedAuthDiscovered) ||
+		errors.Is(err, gomail.ErrPlainAuthNotSupported) || errors.Is(err, gomail.ErrLoginAuthNotSupported)
 }
 
 // build composes the message from the stored row; the same row always
@@ -286,6 +301,9 @@ func sendVia(ctx context.Context, s SMTP, r *row, m *gomail.Msg) error {
 		s.Timeout = 60 * time.Second
 	}
 	opts := []gomail.Option{gomail.WithTimeout(s.Timeout)}
+	if s.TLSConfig != nil {
+		opts = append(opts, gomail.WithTLSConfig(s.TLSConfig))
+	}
 	helo := s.HELO
 	if helo == "" {
 		helo = domainOf(r.RFC822MessageID)
@@ -315,8 +333,14 @@ func sendVia(ctx context.Context, s SMTP, r *row, m *gomail.Msg) error {
 	}
 	opts = append(opts, gomail.WithPort(port))
 	if s.Username != "" {
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
-			gomail.WithUsername(s.Username), gomail.WithPassword(s.Password))
+		auth := gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover)
+		if s.TLS == "none" {
+			// Discovery never picks PLAIN or LOGIN without TLS, not even
+			// to localhost; these let the library decide by the host.
+			auth = gomail.WithOpportunisticSMTPAuth(gomail.SMTPAuthSCRAMSHA256, gomail.SMTPAuthSCRAMSHA1,
+				gomail.SMTPAuthCramMD5, gomail.SMTPAuthPlain, gomail.SMTPAuthLogin)
+		}
+		opts = append(opts, auth, gomail.WithUsername(s.Username), gomail.WithPassword(s.Password))
 	}
 	c, err := gomail.NewClient(s.Host, opts...)
 	if err != nil {

@@ -42,6 +42,7 @@ var adminSections = []navItem{
 	{Key: "organizations", Label: "Organizations", URL: "/admin/organizations"},
 	{Key: "categories", Label: "Categories", URL: "/admin/categories"},
 	{Key: "fields", Label: "Custom fields", URL: "/admin/fields"},
+	{Key: "business-hours", Label: "Business hours", URL: "/admin/business-hours"},
 	{Key: "mailboxes", Label: "Mailboxes", URL: "/admin/mailboxes"},
 	{Key: "templates", Label: "Templates", URL: "/admin/templates"},
 	{Key: "tokens", Label: "API tokens", URL: "/admin/tokens"},
@@ -51,6 +52,12 @@ var adminSections = []navItem{
 
 func (a *Agent) adminFrame(w http.ResponseWriter, r *http.Request, rq *request, title, section string) adminFrame {
 	return adminFrame{Layout: a.layout(w, r, rq, title, "admin"), Section: section, Sections: adminSections}
+}
+
+// deleteBox is what the delete section of an admin object's page needs
+// (the "deletebox" template): a confirmation box and a button.
+type deleteBox struct {
+	Section, Action, What, Button, CSRF, Error string
 }
 
 // pathID reads the {id} of the path; anything but a positive number is a

@@ -14,6 +14,7 @@ import (
 	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/event"
+	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/ticket"
@@ -26,12 +27,13 @@ const auditPageSize = 50
 
 // auditKinds are offered in the kind filter: a prefix per subject, then
 // every admin event kind.
-var auditKinds = []string{"user.", "team.", "organization.", "category.", "custom_field.", "mailbox.", "template.", "token.",
+var auditKinds = []string{"user.", "team.", "organization.", "category.", "custom_field.", "mailbox.", "mail.", "template.", "token.",
 	user.EventUserCreated, user.EventUserUpdated, user.EventUserDeactivated, user.EventTeamCreated, user.EventTeamUpdated,
 	user.EventTeamMemberAdded, user.EventTeamMemberRemoved, user.EventOrganizationCreated, user.EventOrganizationUpdated,
 	ticket.EventCategoryCreated, ticket.EventCategoryUpdated, ticket.EventCustomFieldCreated, ticket.EventCustomFieldUpdated,
 	mailbox.EventCreated, mailbox.EventUpdated, mailbox.EventDeleted, outbox.EventTemplateUpdated, outbox.EventTemplateReset,
-	auth.EventTokenCreated, auth.EventTokenRevoked, auth.EventSignInSlowed}
+	auth.EventTokenCreated, auth.EventTokenRevoked, auth.EventSignInSlowed, mail.EventInboundHeld, mail.EventInboundFiled,
+	mail.EventInboundAttached, mail.EventInboundReleased, mail.EventInboundDiscarded}
 
 type adminAuditPage struct {
 	adminFrame

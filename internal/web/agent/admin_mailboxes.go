@@ -54,8 +54,12 @@ type mailboxForm struct {
 	Inbound                                 string
 	IMAP                                    serverForm
 	Folder, AfterImport, MoveTo             string
-	SMTP                                    serverForm
-	Active                                  bool
+	// CreateFolder asks to create MoveTo on the server at save.
+	CreateFolder bool
+	SMTP         serverForm
+	// CAPEM is the mailbox's private certificate authority (PEM).
+	CAPEM  string
+	Active bool
 	// IMAP sign-in: Auth is password or xoauth2. The OAuth secrets are
 	// write-only like passwords; the form only knows whether one is stored.
 	Auth, TokenURL, ClientID string
@@ -65,7 +69,7 @@ type mailboxForm struct {
 func mailboxFormOf(m *mailbox.Mailbox) mailboxForm {
 	return mailboxForm{Address: m.Address, Name: m.Name, Team: m.Team, Category: m.Category, Priority: m.Priority,
 		Inbound: m.Inbound, IMAP: serverFormOf(m.IMAP), Folder: m.Folder, AfterImport: m.AfterImport, MoveTo: m.MoveTo,
-		SMTP: serverFormOf(m.SMTP), Active: m.Active, Auth: m.IMAPAuth, TokenURL: m.OAuth.TokenURL, ClientID: m.OAuth.ClientID,
+		SMTP: serverFormOf(m.SMTP), CAPEM: m.CAPEM, Active: m.Active, Auth: m.IMAPAuth, TokenURL: m.OAuth.TokenURL, ClientID: m.OAuth.ClientID,
 		HasSecret: m.OAuth.HasSecret, HasRefresh: m.OAuth.HasRefresh}
 }
 
@@ -95,9 +99,14 @@ func readMailboxForm(r *http.Request, errs map[string]string) (mailboxForm, mail
 	f := mailboxForm{Address: formValue(r, "address"), Name: formValue(r, "name"), Team: formValue(r, "team"),
 		Category: formValue(r, "category"), Priority: formValue(r, "priority"), Inbound: formValue(r, "inbound.type"),
 		Folder: formValue(r, "inbound.folder"), AfterImport: formValue(r, "inbound.after_import"),
-		MoveTo: formValue(r, "inbound.move_to"), Active: checked(r, "active")}
+		MoveTo: formValue(r, "inbound.move_to"), CreateFolder: checked(r, "inbound.create_folder"), Active: checked(r, "active")}
 	in := mailbox.Input{Address: &f.Address, Name: &f.Name, Team: &f.Team, Category: &f.Category, Priority: &f.Priority,
-		Inbound: &f.Inbound, Folder: &f.Folder, AfterImport: &f.AfterImport, MoveTo: &f.MoveTo, Active: &f.Active}
+		Inbound: &f.Inbound, Folder: &f.Folder, AfterImport: &f.AfterImport, MoveTo: &f.MoveTo, CreateFolder: f.CreateFolder,
+		Active: &f.Active}
+	if _, ok := r.PostForm["ca_pem"]; ok {
+		f.CAPEM = r.PostFormValue("ca_pem")
+		in.CAPEM = &f.CAPEM
+	}
 	readServer(r, "inbound", &f.IMAP, &in.IMAP, errs)
 	readServer(r, "outbound", &f.SMTP, &in.SMTP, errs)
 	readOAuth(r, &f, &in)
@@ -295,4 +304,10 @@ func (p adminMailboxPage) InboundBlock() serverBlock {
 // OutboundBlock feeds the outbound SMTP fields.
 func (p adminMailboxPage) OutboundBlock() serverBlock {
 	return serverBlock{P: "outbound", S: p.Form.SMTP, E: p.Errors}
+}
+
+// DeleteBox feeds the delete section.
+func (p adminMailboxPage) DeleteBox() deleteBox {
+	return deleteBox{Section: "mailbox-delete", Action: fmt.Sprintf("/admin/mailboxes/%d/delete", p.M.ID), What: p.M.Address,
+		Button: "Delete mailbox", CSRF: p.CSRF, Error: p.Errors["delete"]}
 }

@@ -41,6 +41,7 @@ func (a *Agent) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/fields/{id}", a.admin(a.adminFieldForm))
 	mux.Handle("POST /admin/fields/{id}", a.admin(a.adminUpdateField))
 
+	a.adminCalendarRoutes(mux)
 	a.adminMailboxRoutes(mux)
 	a.adminTemplateRoutes(mux)
 	a.adminJobRoutes(mux)

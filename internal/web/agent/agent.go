@@ -18,6 +18,7 @@ import (
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/calendar"
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
@@ -51,6 +52,7 @@ type Deps struct {
 	Runner         *job.Runner
 	Audit          *audit.Service
 	Notify         *notify.Service
+	Calendars      *calendar.Service
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
 	// Stopping closes when the server shuts down, ending live streams so

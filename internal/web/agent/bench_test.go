@@ -136,7 +136,7 @@ func bulkInsertTickets(ctx context.Context, d *db.DB, n int, status, assignee, t
 		        1700000000000000 + CAST(i AS BIGINT) * 1000000, 1700000000000000 + CAST(i AS BIGINT) * 1000000
 		 FROM (` + gen + `) g`,
 		`UPDATE tickets SET resolution = 'solved', resolved_at = updated_at, closed_at = updated_at WHERE status = 'closed' AND uid LIKE 'bulk-%'`,
-		`INSERT INTO search_docs (ticket_id, internal, body) SELECT id, FALSE, subject FROM tickets WHERE uid LIKE 'bulk-%'`,
+		`INSERT INTO search_docs (ticket_id, internal, body, terms) SELECT id, FALSE, subject, LOWER(subject) FROM tickets WHERE uid LIKE 'bulk-%'`,
 		`ANALYZE`,
 	} {
 		if _, err := d.W.ExecContext(ctx, q); err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/docket/docket/internal/fault"
@@ -15,36 +16,69 @@ import (
 // maxBulk bounds one bulk action.
 const maxBulk = 200
 
-// bulk applies one set of changes to every selected ticket. Each ticket is
-// changed on its own through the service, so one refusal (a ticket that
-// cannot be resolved, say) does not stop the others; refusals are listed.
+// bulkFields are the bulk form's fields for the changes to make.
+var bulkFields = []string{"assignee", "status", "resolution", "priority", "add_tag", "remove_tag", "merge_into"}
+
+// bulkForm is the bulk form as the agent left it. A refused action shows
+// the queue again with it, so no selection or chosen value is lost.
+type bulkForm struct {
+	Selected map[int64]bool
+	All      bool              // every ticket matching the queue, not only those ticked
+	Values   map[string]string // the chosen changes, by field
+	Errors   []string
+}
+
+// Open reports whether the form has something to show.
+func (b bulkForm) Open() bool { return len(b.Errors) > 0 }
+
+// bulk applies one set of changes to every selected ticket, or to every
+// ticket matching the queue. Each ticket is changed on its own through the
+// service, so one refusal (a ticket that cannot be resolved, say) does not
+// stop the others; refusals are listed on the queue, with the form as the
+// agent left it.
 func (a *Agent) bulk(w http.ResponseWriter, r *http.Request, rq *request) error {
 	back := safeNext(r.PostFormValue("back"))
+	form := bulkForm{Selected: map[int64]bool{}, Values: map[string]string{}, All: r.PostFormValue("scope") == "all"}
+	for _, k := range bulkFields {
+		form.Values[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
 	var numbers []int64
 	for _, v := range r.PostForm["n"] {
 		if n, ok := ticket.ParseNumber(v); ok && !slices.Contains(numbers, n) {
 			numbers = append(numbers, n)
+			form.Selected[n] = true
+		}
+	}
+	refuse := func(msg string) error {
+		form.Errors = []string{msg}
+		return a.bulkDone(w, r, rq, back, form, 0)
+	}
+	if form.All {
+		var msg string
+		var err error
+		if numbers, msg, err = a.allMatching(r, rq, back); err != nil {
+			return err
+		} else if msg != "" {
+			return refuse(msg)
 		}
 	}
 	if len(numbers) == 0 {
-		a.flash(w, "Select at least one ticket.")
-		http.Redirect(w, r, back, http.StatusSeeOther)
-		return nil
+		return refuse("Select at least one ticket.")
 	}
 	if len(numbers) > maxBulk {
-		return fault.Field("n", "at most %d tickets at once", maxBulk)
+		return refuse(fmt.Sprintf("A bulk action changes at most %d tickets at once.", maxBulk))
 	}
-	var failures []string
+	var refused refusals
 	fail := func(n int64, err error) {
-		failures = append(failures, fmt.Sprintf("#%d: %s", n, reason(err)))
+		refused.add(reason(err), n)
 		if reason(err) == "not changed" {
 			a.Log.ErrorContext(r.Context(), "bulk action failed", "ticket", n, "err", err)
 		}
 	}
-	if into := strings.TrimSpace(r.PostFormValue("merge_into")); into != "" {
+	if into := form.Values["merge_into"]; into != "" {
 		target, ok := ticket.ParseNumber(into)
 		if !ok {
-			return a.bulkDone(w, r, back, 0, []string{"Merge: enter the number of the ticket to merge into."})
+			return refuse("Merge: enter the number of the ticket to merge into.")
 		}
 		done := 0
 		for _, n := range numbers {
@@ -57,7 +91,8 @@ func (a *Agent) bulk(w http.ResponseWriter, r *http.Request, rq *request) error 
 			}
 			done++
 		}
-		return a.bulkDone(w, r, back, done, failures)
+		form.Errors = refused.lines()
+		return a.bulkDone(w, r, rq, back, form, done)
 	}
 	p := ticket.Patch{}
 	if v := r.PostFormValue("assignee"); v != "" {
@@ -106,7 +141,73 @@ func (a *Agent) bulk(w http.ResponseWriter, r *http.Request, rq *request) error 
 		}
 		done++
 	}
-	return a.bulkDone(w, r, back, done, failures)
+	form.Errors = refused.lines()
+	return a.bulkDone(w, r, rq, back, form, done)
+}
+
+// allMatching lists the tickets matching the queue at back, the same the
+// queue lists; msg says why there are none to change.
+func (a *Agent) allMatching(r *http.Request, rq *request, back string) (numbers []int64, msg string, err error) {
+	u, _ := url.Parse(back)
+	qs := u.Query()
+	sel, err := a.selection(r.Context(), rq.actor, qs.Get("view"), strings.TrimSpace(qs.Get("q")))
+	if err != nil {
+		return nil, "", err
+	}
+	if sel.problem != "" {
+		return nil, sel.problem, nil
+	}
+	n, err := a.Tickets.Count(r.Context(), rq.actor, sel.filter)
+	if err != nil {
+		return nil, problem(err), nil
+	}
+	if n > maxBulk {
+		return nil, fmt.Sprintf("%d tickets match; a bulk action changes at most %d at once. Narrow the search first.", n, maxBulk), nil
+	}
+	f := sel.filter
+	f.Limit = maxBulk
+	ts, _, err := a.Tickets.List(r.Context(), rq.actor, f)
+	if err != nil {
+		return nil, problem(err), nil
+	}
+	for _, t := range ts {
+		numbers = append(numbers, t.Number)
+	}
+	return numbers, "", nil
+}
+
+// refusals groups the tickets a bulk action could not change by why.
+type refusals struct {
+	reasons []string
+	numbers map[string][]int64
+}
+
+func (r *refusals) add(why string, n int64) {
+	if r.numbers == nil {
+		r.numbers = map[string][]int64{}
+	}
+	if _, ok := r.numbers[why]; !ok {
+		r.reasons = append(r.reasons, why)
+	}
+	r.numbers[why] = append(r.numbers[why], n)
+}
+
+// lines says, once per reason, which tickets it refused (ten at most).
+func (r *refusals) lines() []string {
+	var out []string
+	for _, why := range r.reasons {
+		ns := r.numbers[why]
+		refs := make([]string, 0, 10)
+		for _, n := range ns[:min(len(ns), 10)] {
+			refs = append(refs, "#"+strconv.FormatInt(n, 10))
+		}
+		line := strings.ToUpper(why[:1]) + why[1:] + ": " + strings.Join(refs, ", ")
+		if len(ns) > 10 {
+			line += fmt.Sprintf(" and %d more", len(ns)-10)
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 // reason says in a few words why a ticket was not changed.
@@ -123,36 +224,26 @@ func reason(err error) string {
 	return "not changed"
 }
 
-// bulkDone reports the outcome on the list the agent came from.
-func (a *Agent) bulkDone(w http.ResponseWriter, r *http.Request, back string, done int, failures []string) error {
-	a.flash(w, fmt.Sprintf("%d ticket(s) changed.", done))
-	if len(failures) > 0 {
-		u, _ := url.Parse(back)
-		q := u.Query()
-		q.Del("bulk_error")
-		for i, f := range failures {
-			if i == 10 {
-				q.Add("bulk_error", fmt.Sprintf("…and %d more", len(failures)-10))
-				break
-			}
-			q.Add("bulk_error", f)
+// bulkDone reports the outcome. When all went through, the agent goes
+// back to the list they came from; a refusal shows that list again with
+// the form as they left it and what was refused (nothing in the URL).
+func (a *Agent) bulkDone(w http.ResponseWriter, r *http.Request, rq *request, back string, form bulkForm, done int) error {
+	changed := fmt.Sprintf("%d ticket(s) changed.", done)
+	u, err := url.Parse(back)
+	if len(form.Errors) == 0 || err != nil || u.Path != "/tickets" {
+		if len(form.Errors) > 0 {
+			changed += " Refused: " + strings.Join(form.Errors, "; ")
 		}
-		u.RawQuery = q.Encode()
-		back = u.String()
+		a.flash(w, changed)
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return nil
 	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
-	return nil
-}
-
-func bulkErrors(r *http.Request) []string {
-	errs := r.URL.Query()["bulk_error"]
-	if len(errs) > 11 {
-		errs = errs[:11]
+	page, err := a.queuePage(w, r, rq, u, form)
+	if err != nil {
+		return err
 	}
-	for i, e := range errs {
-		if len(e) > 300 {
-			errs[i] = e[:300]
-		}
+	if done > 0 {
+		page.Flash = changed
 	}
-	return errs
+	return a.tmpl.render(w, http.StatusUnprocessableEntity, "queue", page)
 }

@@ -35,17 +35,31 @@ func TestBulkActions(t *testing.T) {
 				t.Fatalf("after bulk: %+v", got)
 			}
 		}
-		// Resolving without a resolution is refused per ticket and reported.
-		code, _, h = b.post("/tickets/bulk", url.Values{"_csrf": {b.csrf}, "n": ns[:2], "status": {"resolved"}, "back": {"/tickets?view=open"}})
-		if code != 303 || !strings.Contains(h.Get("Location"), "bulk_error=") {
+		// Resolving without a resolution is refused per ticket and reported
+		// on the queue shown again, with the selection and the chosen values
+		// kept and nothing carried in the URL.
+		code, body, h := b.post("/tickets/bulk", url.Values{"_csrf": {b.csrf}, "n": ns[:2], "status": {"resolved"}, "add_tag": {"later"},
+			"back": {"/tickets?view=open"}})
+		if code != 422 || h.Get("Location") != "" {
 			t.Fatalf("refused bulk: %d %s", code, h.Get("Location"))
 		}
-		_, body, _ := b.get(h.Get("Location"))
-		if !strings.Contains(body, `id="bulk-errors"`) || !strings.Contains(body, "resolution is required") {
+		if !strings.Contains(body, `id="bulk-errors"`) || !strings.Contains(body, "Resolution is required to resolve or close a ticket: #"+ns[0]+", #"+ns[1]+"<") {
 			t.Fatal("bulk failures are not shown")
 		}
+		for i, n := range ns {
+			checked := strings.Contains(body, `value="`+n+`" aria-label="Select #`+n+`" checked>`)
+			if checked != (i < 2) {
+				t.Errorf("ticket %s ticked = %v after the refusal", n, checked)
+			}
+		}
+		for _, want := range []string{`<option value="resolved" selected>`, `name="add_tag" size="10" value="later"`,
+			`id="bulkbar" open`, `data-url="/tickets?view=open"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("after the refusal the page lacks %s", want)
+			}
+		}
 		// Merge two into the third.
-		if code, _, _ := b.post("/tickets/bulk", url.Values{"_csrf": {b.csrf}, "n": ns, "merge_into": {ns[2]}, "back": {"/tickets"}}); code != 303 {
+		if code, _, _ := b.post("/tickets/bulk", url.Values{"_csrf": {b.csrf}, "n": ns, "merge_into": {ns[2]}, "back": {"/tickets?view=open"}}); code != 303 {
 			t.Fatalf("bulk merge: %d", code)
 		}
 		for _, tk := range ts[:2] {
@@ -56,6 +70,46 @@ func TestBulkActions(t *testing.T) {
 		// Without the CSRF token nothing changes.
 		if code, _, _ := b.post("/tickets/bulk", url.Values{"n": ns, "priority": {"p4"}}); code != 403 {
 			t.Fatalf("bulk without CSRF token: %d", code)
+		}
+	})
+}
+
+// TestBulkOnAllMatching: "all matching" changes every ticket the queue
+// lists, on every page, and nothing else; a query that is refused changes
+// nothing.
+func TestBulkOnAllMatching(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := apptest.Server(t, d)
+		b, agent := signIn(t, e, user.RoleAgent)
+		var match []*ticket.Ticket
+		for i := 0; i < 3; i++ {
+			match = append(match, apptest.Ticket(t, e.Services, agent, func(n *ticket.NewTicket) { n.Tags = []string{"batch"}; n.Priority = "p3" }))
+		}
+		other := apptest.Ticket(t, e.Services, agent, func(n *ticket.NewTicket) { n.Priority = "p3" })
+		back := "/tickets?q=" + url.QueryEscape("tag:batch")
+		b.get(back)
+		// One ticket ticked, but the scope is every ticket matching.
+		code, _, h := b.post("/tickets/bulk", url.Values{"_csrf": {b.csrf}, "n": {itoa(match[0].Number)}, "scope": {"all"},
+			"priority": {"p1"}, "back": {back}})
+		if code != 303 || h.Get("Location") != back {
+			t.Fatalf("bulk on all matching: %d %s", code, h.Get("Location"))
+		}
+		for _, tk := range match {
+			if got, _ := e.Tickets.Get(context.Background(), agent, tk.Number); got.Priority != ticket.P1 {
+				t.Errorf("matching ticket %d has %s", tk.Number, got.Priority)
+			}
+		}
+		if got, _ := e.Tickets.Get(context.Background(), agent, other.Number); got.Priority != ticket.P3 {
+			t.Errorf("a ticket outside the query was changed to %s", got.Priority)
+		}
+		// A refused query changes nothing and says why.
+		bad := "/tickets?q=" + url.QueryEscape("tag:batch priority:p9")
+		code, body, _ := b.post("/tickets/bulk", url.Values{"_csrf": {b.csrf}, "scope": {"all"}, "priority": {"p4"}, "back": {bad}})
+		if code != 422 || !strings.Contains(body, `id="bulk-errors"`) || !strings.Contains(body, "is not a priority") {
+			t.Fatalf("bulk on a refused query: %d", code)
+		}
+		if got, _ := e.Tickets.Get(context.Background(), agent, match[0].Number); got.Priority != ticket.P1 {
+			t.Errorf("a refused query changed a ticket to %s", got.Priority)
 		}
 	})
 }

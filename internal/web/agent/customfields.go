@@ -2,7 +2,9 @@ package agent
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,21 +17,101 @@ type fieldInput struct {
 	Value   string // as text, "" when unset
 	Checked bool
 	Error   string
+	// Missing marks a required field still empty on the ticket (mail and
+	// the portal file tickets without it).
+	Missing bool
+	ErrID   string // the id of the error's element
+	// Toggled: the form's script shows and hides the field as the type and
+	// category change; Hidden: it does not apply to them at first.
+	Toggled, Hidden bool
+}
+
+// RequiredAttr tells the browser that the field is required. A toggled
+// field is required only while shown: the script sets required on those
+// marked data-required; one for every type and category is required
+// without the script too. A select is never required by the browser in
+// the property panel, whose saves send only the fields that changed.
+func (f fieldInput) RequiredAttr() template.HTMLAttr {
+	d := f.Def
+	switch {
+	case !d.Required || d.Type == ticket.FieldCheckbox:
+		return ""
+	case f.Toggled && (d.TicketType != "" || d.Category != nil || d.Type == ticket.FieldSelect):
+		return " data-required"
+	case f.Toggled:
+		return " required data-required"
+	case d.Type == ticket.FieldSelect:
+		return ""
+	}
+	return " required"
+}
+
+// markMissing flags the fields whose keys are in missing.
+func markMissing(fields []fieldInput, missing []string) {
+	for i := range fields {
+		fields[i].Missing = slices.Contains(missing, fields[i].Def.Key)
+	}
+}
+
+// missingLabels names the fields still missing, for the notice.
+func missingLabels(fields []fieldInput) []string {
+	var out []string
+	for _, f := range fields {
+		if f.Missing {
+			out = append(out, f.Def.Label)
+		}
+	}
+	return out
 }
 
 // fieldInputs lists the active custom fields that apply to a ticket of
 // type typ in category (by name; "" for none), with their current values.
 func fieldInputs(defs []*ticket.FieldDef, typ ticket.Type, category string, values map[string]any, errs map[string]string) []fieldInput {
 	var out []fieldInput
+	for _, d := range applicableFields(defs, typ, category) {
+		out = append(out, newFieldInput(d, values, errs))
+	}
+	return out
+}
+
+// allFieldInputs lists every active custom field for a form that changes
+// type and category as it is filled in: those that do not apply to typ and
+// category are Hidden.
+func allFieldInputs(defs []*ticket.FieldDef, typ ticket.Type, category string, values map[string]any, errs map[string]string) []fieldInput {
+	var out []fieldInput
 	for _, d := range defs {
-		if !d.Active || d.TicketType != "" && d.TicketType != typ || d.Category != nil && !strings.EqualFold(d.Category.Name, category) {
+		if !d.Active {
 			continue
 		}
-		in := fieldInput{Def: d, Error: errs["custom_fields."+d.Key], Value: fieldText(values[d.Key])}
-		if d.Type == ticket.FieldCheckbox {
-			in.Checked, in.Value = in.Value == "1", ""
-		}
+		in := newFieldInput(d, values, errs)
+		in.Toggled, in.Hidden = true, !fieldApplies(d, typ, category)
 		out = append(out, in)
+	}
+	return out
+}
+
+func newFieldInput(d *ticket.FieldDef, values map[string]any, errs map[string]string) fieldInput {
+	field := "custom_fields." + d.Key
+	in := fieldInput{Def: d, Error: errs[field], ErrID: errID(field), Value: fieldText(values[d.Key])}
+	if d.Type == ticket.FieldCheckbox {
+		in.Checked, in.Value = in.Value == "1", ""
+	}
+	return in
+}
+
+// fieldApplies reports whether d is a field of tickets of type typ in the
+// category named category ("" for none).
+func fieldApplies(d *ticket.FieldDef, typ ticket.Type, category string) bool {
+	return d.Active && (d.TicketType == "" || d.TicketType == typ) && (d.Category == nil || strings.EqualFold(d.Category.Name, category))
+}
+
+// applicableFields are the definitions that fieldApplies to.
+func applicableFields(defs []*ticket.FieldDef, typ ticket.Type, category string) []*ticket.FieldDef {
+	var out []*ticket.FieldDef
+	for _, d := range defs {
+		if fieldApplies(d, typ, category) {
+			out = append(out, d)
+		}
 	}
 	return out
 }

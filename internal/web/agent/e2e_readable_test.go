@@ -89,20 +89,20 @@ func TestBrowserReadableQueue(t *testing.T) {
 		if ratio := eval[float64](t, a, fmt.Sprintf(contrastJS, `document.getElementById("q")`)); ratio < 4.5 {
 			t.Errorf("search box text contrast %.2f:1 on a phone", ratio)
 		}
-		for _, id := range []string{"menu-new", "menu-phone", "menu-canned", "menu-quarantine", "menu-profile"} {
+		for _, id := range []string{"menu-new", "menu-phone", "menu-canned", "menu-inbound", "menu-profile"} {
 			if eval[bool](t, a, `document.getElementById("`+id+`").checkVisibility()`) {
 				t.Errorf("#%s shows before the menu is opened", id)
 			}
 		}
-		a.do(t, "open the menu", chromedp.Click(chromedp.CSS("#menu summary")), chromedp.WaitVisible(chromedp.CSS("#menu-quarantine")))
-		for _, id := range []string{"menu-new", "menu-phone", "menu-canned", "menu-quarantine", "menu-profile"} {
+		a.do(t, "open the menu", chromedp.Click(chromedp.CSS("#menu summary")), chromedp.WaitVisible(chromedp.CSS("#menu-inbound")))
+		for _, id := range []string{"menu-new", "menu-phone", "menu-canned", "menu-inbound", "menu-profile"} {
 			if !eval[bool](t, a, `(function () { var r = document.getElementById("`+id+`").getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth; })()`) {
 				t.Errorf("#%s is not on screen in the open menu", id)
 			}
 		}
-		a.do(t, "to the quarantine", chromedp.Click(chromedp.CSS("#menu-quarantine")), chromedp.WaitVisible(chromedp.CSS("main h1")))
-		if loc := a.location(t); loc != "/mail/quarantine" {
-			t.Errorf("the menu's quarantine link led to %s", loc)
+		a.do(t, "to the mail not filed", chromedp.Click(chromedp.CSS("#menu-inbound")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		if loc := a.location(t); loc != "/mail/inbound" {
+			t.Errorf("the menu's mail link led to %s", loc)
 		}
 		a.open(t, "/tickets/new", "main h1")
 		overflow(t)

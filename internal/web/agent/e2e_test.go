@@ -379,6 +379,7 @@ func TestBrowserScreenshots(t *testing.T) {
 		for _, page := range []struct{ name, path, sel string }{
 			{"queue", "/tickets?view=open", "#queue"},
 			{"ticket", "/tickets/" + num(last.Number), "#ticket"},
+			{"queue-bad-query", "/tickets?q=priority:p9+vpn", "#queue"},
 		} {
 			a.do(t, "viewport", chromedp.EmulateViewport(size.w, size.h))
 			a.open(t, page.path, page.sel)

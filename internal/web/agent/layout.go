@@ -3,9 +3,9 @@ package agent
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
-	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/view"
 
@@ -21,7 +21,13 @@ type Layout struct {
 	Nav    []navItem
 	Saved  []navItem // saved views, shared and the agent's own
 	Active string    // the nav item to highlight
-	Unread int       // the agent's unread notifications
+	// Inbound counts the mail that waits for an agent's decision ("Mail
+	// not filed"); -1 when it could not be counted.
+	Inbound int
+	// QueryError says what is wrong with the search typed in the box; it
+	// is shown under the box.
+	QueryError string
+	Unread     int // the agent's unread notifications
 }
 
 type navItem struct {
@@ -30,6 +36,28 @@ type navItem struct {
 	URL      string
 	Count    int
 	Shortcut string
+}
+
+// zones caches the time zones people chose, by name.
+var zones sync.Map // string → *time.Location
+
+// location is the time zone of the signed-in person's profile; UTC when
+// they set none (or it no longer loads).
+func (l Layout) location() *time.Location { return zoneOf(l.Actor) }
+
+func zoneOf(a *user.Actor) *time.Location {
+	if a == nil || a.Timezone == "" {
+		return time.UTC
+	}
+	if loc, ok := zones.Load(a.Timezone); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(a.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	zones.Store(a.Timezone, loc)
+	return loc
 }
 
 // layout builds the frame of a signed-in page, with the view counts.
@@ -49,6 +77,14 @@ func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, titl
 		}
 		l.Nav = append(l.Nav, navItem{Key: v.key, Label: v.label, URL: "/tickets?view=" + v.key, Count: n, Shortcut: v.shortcut})
 	}
+	if a.Importer != nil && rq.actor.IsAgent() {
+		n, err := a.Importer.Waiting(r.Context())
+		if err != nil {
+			a.Log.ErrorContext(r.Context(), "count inbound mail", "err", err)
+			n = -1
+		}
+		l.Inbound = n
+	}
 	saved, err := a.Views.List(r.Context(), rq.actor)
 	if err != nil {
 		a.Log.ErrorContext(r.Context(), "list views", "err", err)
@@ -66,14 +102,10 @@ func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, titl
 	return l
 }
 
-// savedFilter turns a saved view into a ticket filter.
+// savedFilter turns a saved view into a ticket filter, through the same
+// translation as the search box.
 func savedFilter(v *view.View) (ticket.Filter, error) {
-	q, err := search.Parse(v.Query)
-	if err != nil {
-		return ticket.Filter{}, err
-	}
-	var f ticket.Filter
-	applyQuery(&f, q)
-	f.Sort = v.Sort
-	return f, f.ApplyDates(q, time.Now())
+	f := ticket.Filter{Sort: v.Sort}
+	err := f.ApplySearch(v.Query, time.Now())
+	return f, err
 }

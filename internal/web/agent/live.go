@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -360,6 +361,13 @@ func (a *Agent) events(w http.ResponseWriter, r *http.Request, rq *request) erro
 				}
 			}
 		case e := <-sub.C:
+			if e.Number == 0 && strings.HasPrefix(e.Type, "mail.inbound") {
+				// The inbound list changed: agents' "Mail not filed" count.
+				if rq.actor.IsAgent() && send(liveEvent{Type: e.Type}) != nil {
+					return nil
+				}
+				continue
+			}
 			if e.Number == 0 {
 				// A change to someone's user record or teams.
 				if e.UserID == rq.actor.ID && !a.stillEntitled(r.Context(), rq) {

@@ -52,13 +52,18 @@ func TestQuarantinePage(t *testing.T) {
 	}
 	id := itoa(held[0].ID)
 
-	// A plain agent (no admin rights) sees the page and the nav link.
+	// A plain agent (no admin rights) finds it in Mail not filed, where the
+	// old quarantine page now leads, and releases it from there.
 	b, _ := signIn(t, e, user.RoleAgent)
-	code, body, _ := b.get("/mail/quarantine")
-	if code != 200 || !strings.Contains(body, `id="held-`+id+`"`) || !strings.Contains(body, "ceo@example.org") ||
+	code, _, h := b.get("/mail/quarantine")
+	if code != http.StatusSeeOther || h.Get("Location") != "/mail/inbound?state=quarantined" {
+		t.Fatalf("quarantine page: %d %s", code, h.Get("Location"))
+	}
+	code, body, _ := b.get(h.Get("Location"))
+	if code != 200 || !strings.Contains(body, `id="inbound-`+id+`"`) || !strings.Contains(body, "ceo@example.org") ||
 		!strings.Contains(body, "Wire money now") || !strings.Contains(body, "DMARC") ||
-		!strings.Contains(body, `action="/mail/quarantine/`+id+`/release"`) || !strings.Contains(body, `id="nav-quarantine"`) {
-		t.Fatalf("quarantine page: %d\n%s", code, body)
+		!strings.Contains(body, `action="/mail/quarantine/`+id+`/release"`) || !strings.Contains(body, `id="nav-inbound"`) {
+		t.Fatalf("quarantined mail: %d\n%s", code, body)
 	}
 
 	// Without the CSRF token the release is refused and nothing changes.
@@ -70,33 +75,32 @@ func TestQuarantinePage(t *testing.T) {
 	}
 
 	// Releasing files it as a ticket and opens that ticket with a flash.
-	code, _, h := b.post("/mail/quarantine/"+id+"/release", url.Values{"_csrf": {b.csrf}})
+	code, _, h = b.post("/mail/quarantine/"+id+"/release", url.Values{"_csrf": {b.csrf}})
 	loc := h.Get("Location")
 	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/tickets/") {
 		t.Fatalf("release: %d %s", code, loc)
 	}
 	n := strings.TrimPrefix(loc, "/tickets/")
 	code, body, _ = b.get(loc)
-	if code != 200 || !strings.Contains(body, "Filed as #"+n) || !strings.Contains(body, "Wire money now") {
+	if code != 200 || !strings.Contains(body, "Filed on #"+n) || !strings.Contains(body, "Wire money now") {
 		t.Fatalf("ticket after release: %d\n%s", code, body)
 	}
 	if held, _ := e.Services.Importer.Quarantined(ctx); len(held) != 0 {
 		t.Fatalf("still held: %+v", held)
 	}
-	code, body, _ = b.get("/mail/quarantine")
-	if code != 200 || strings.Contains(body, `id="held-`+id+`"`) || !strings.Contains(body, "No mail is held.") {
-		t.Fatalf("quarantine after release: %d", code)
+	code, body, _ = b.get("/mail/inbound")
+	if code != 200 || strings.Contains(body, `id="inbound-`+id+`"`) || !strings.Contains(body, "No mail waits for a decision.") {
+		t.Fatalf("inbound after release: %d", code)
 	}
 
 	// Releasing again only says so.
-	b.get("/mail/quarantine")
 	code, _, h = b.post("/mail/quarantine/"+id+"/release", url.Values{"_csrf": {b.csrf}})
-	if code != http.StatusSeeOther || h.Get("Location") != "/mail/quarantine" {
+	if code != http.StatusSeeOther || h.Get("Location") != "/mail/inbound" {
 		t.Fatalf("second release: %d %s", code, h.Get("Location"))
 	}
 
 	// Signed out, the page sends you to sign in.
-	if code, _, h := newBrowser(t, e.URL).get("/mail/quarantine"); code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
+	if code, _, h := newBrowser(t, e.URL).get("/mail/inbound"); code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
 		t.Fatalf("signed out: %d %s", code, h.Get("Location"))
 	}
 }

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -9,28 +10,30 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/fault"
-	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/view"
 )
 
 type queuePage struct {
 	Layout
-	View       string
-	ViewLabel  string
-	Query      string
-	Sort       string
-	Tickets    []*ticket.Ticket
-	NextURL    string
-	FirstURL   string
-	Error      string
-	SortLinks  []sortLink
-	Statuses   []ticket.Status
-	Options    options
-	ColSort    map[string]string // column → URL sorting by it (toggling direction)
-	SavedView  *view.View        // when showing a saved view
-	BackURL    string
-	BulkErrors []string
+	View      string
+	ViewLabel string
+	Query     string
+	Sort      string
+	Tickets   []*ticket.Ticket
+	Total     int // how many tickets match, over every page
+	NextURL   string
+	FirstURL  string
+	Error     string // what is wrong with the query, shown by the search box
+	SortLinks []sortLink
+	Statuses  []ticket.Status
+	Options   options
+	ColSort   map[string]string // column → URL sorting by it (toggling direction)
+	SavedView *view.View        // when showing a saved view
+	BackURL   string
+	Panel     filterPanel // the filter panel, filled from the query
+	Bulk      bulkForm    // the bulk form as the agent left it
 }
 
 type sortLink struct {
@@ -59,61 +62,122 @@ func (a *Agent) queue(w http.ResponseWriter, r *http.Request, rq *request) error
 		http.Redirect(w, r, queueURL("", composeQuery(qs), qs.Get("sort"), ""), http.StatusSeeOther)
 		return nil
 	}
-	key := qs.Get("view")
 	q := strings.TrimSpace(qs.Get("q"))
-	var f ticket.Filter
-	label := "Search"
-	var saved *view.View
+	if qs.Get("view") == "" && q != "" {
+		// A ticket's number typed in the search box opens the ticket.
+		if n, ok := a.typedTicket(r.Context(), rq.actor, q); ok {
+			http.Redirect(w, r, "/tickets/"+strconv.FormatInt(n, 10), http.StatusSeeOther)
+			return nil
+		}
+	}
+	page, err := a.queuePage(w, r, rq, r.URL, bulkForm{})
+	if err != nil {
+		return err
+	}
+	return a.tmpl.render(w, http.StatusOK, "queue", page)
+}
+
+// typedTicket reports the ticket an agent named in the search box ("1001",
+// "#1001", "INC-1001"), when it exists and they may see it.
+func (a *Agent) typedTicket(ctx context.Context, actor *user.Actor, q string) (int64, bool) {
+	n, prefixed, ok := a.Tickets.ParseReference(q)
+	if !ok {
+		return 0, false
+	}
+	t, err := a.Tickets.Get(ctx, actor, n)
+	if err != nil || prefixed && !strings.EqualFold(t.Reference, q) {
+		return 0, false
+	}
+	return t.Number, true
+}
+
+// selection is what a queue lists: a view, narrowed by a query.
+type selection struct {
+	key, label string
+	saved      *view.View
+	filter     ticket.Filter
+	problem    string // what is wrong with the query
+}
+
+// selection resolves a view key and a query into a filter, through the
+// same translation the API uses.
+func (a *Agent) selection(ctx context.Context, actor *user.Actor, key, q string) (selection, error) {
+	sel := selection{key: key, label: "Search"}
 	if id, ok := strings.CutPrefix(key, "v"); ok && id != "" {
 		n, err := strconv.ParseInt(id, 10, 64)
 		if err != nil {
-			return fault.ErrNotFound
+			return sel, fault.ErrNotFound
 		}
-		if saved, err = a.Views.Get(r.Context(), rq.actor, n); err != nil {
-			return err
+		if sel.saved, err = a.Views.Get(ctx, actor, n); err != nil {
+			return sel, err
 		}
-		if f, err = savedFilter(saved); err != nil {
-			return err
+		if sel.filter, err = savedFilter(sel.saved); err != nil {
+			sel.problem = "This view's query: " + problem(err)
 		}
-		label = saved.Name
-		if qs.Get("sort") == "" {
-			qs.Set("sort", saved.Sort)
-		}
+		sel.label = sel.saved.Name
 	} else if v, ok := findView(key); ok {
-		f, label = v.filter(rq.actor), v.label
+		sel.filter, sel.label = v.filter(actor), v.label
 	} else if q == "" {
-		key, label = "open", "All open"
-		v, _ := findView(key)
-		f = v.filter(rq.actor)
+		v, _ := findView("open")
+		sel.key, sel.label, sel.filter = v.key, v.label, v.filter(actor)
 	} else {
-		key = ""
+		sel.key = ""
 	}
-	page := queuePage{View: key, ViewLabel: label, Query: q, Sort: qs.Get("sort"), Statuses: ticket.Statuses, SavedView: saved}
-	if q != "" {
-		parsed, err := search.Parse(q)
-		if err != nil {
-			page.Error = err.Error()
-		} else {
-			applyQuery(&f, parsed)
-			if err := f.ApplyDates(parsed, time.Now()); err != nil {
-				var inv *fault.Invalid
-				if errors.As(err, &inv) {
-					page.Error = inv.Fields[0].Message
-				}
-			}
+	if q != "" && sel.problem == "" {
+		if err := sel.filter.ApplySearch(q, time.Now()); err != nil {
+			sel.problem = problem(err)
 		}
 	}
+	return sel, nil
+}
+
+// problem says what is wrong with a query, or with the names it uses.
+func problem(err error) string {
+	var inv *fault.Invalid
+	if !errors.As(err, &inv) || len(inv.Fields) == 0 {
+		return err.Error()
+	}
+	msgs := make([]string, len(inv.Fields))
+	for i, f := range inv.Fields {
+		msgs[i] = f.Message
+		if f.Field != "q" {
+			msgs[i] = f.Field + ": " + f.Message
+		}
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// queuePage builds the page of the queue at u (its view, q, sort and
+// cursor), with the bulk form as given.
+func (a *Agent) queuePage(w http.ResponseWriter, r *http.Request, rq *request, u *url.URL, bulk bulkForm) (queuePage, error) {
+	qs := u.Query()
+	q := strings.TrimSpace(qs.Get("q"))
+	sel, err := a.selection(r.Context(), rq.actor, qs.Get("view"), q)
+	if err != nil {
+		return queuePage{}, err
+	}
+	key, f := sel.key, sel.filter
+	if sel.saved != nil && qs.Get("sort") == "" {
+		qs.Set("sort", sel.saved.Sort)
+	}
+	page := queuePage{View: key, ViewLabel: sel.label, Query: q, Sort: qs.Get("sort"), Statuses: ticket.Statuses,
+		SavedView: sel.saved, Error: sel.problem, Bulk: bulk}
 	f.Sort, f.Cursor, f.Limit = page.Sort, qs.Get("cursor"), 50
 	if page.Error == "" {
 		ts, next, err := a.Tickets.List(r.Context(), rq.actor, f)
 		var inv *fault.Invalid
 		switch {
 		case errors.As(err, &inv):
-			page.Error = inv.Fields[0].Field + " " + inv.Fields[0].Message
+			page.Error = problem(err)
 		case err != nil:
-			return err
+			return page, err
 		}
-		page.Tickets = ts
+		page.Tickets, page.Total = ts, len(ts)
+		if next != "" || f.Cursor != "" {
+			if page.Total, err = a.Tickets.Count(r.Context(), rq.actor, f); err != nil {
+				return page, err
+			}
+		}
 		if next != "" {
 			page.NextURL = queueURL(key, q, page.Sort, next)
 		}
@@ -138,40 +202,14 @@ func (a *Agent) queue(w http.ResponseWriter, r *http.Request, rq *request) error
 		active := o.key == page.Sort || page.Sort == "" && o.key == "-updated_at"
 		page.SortLinks = append(page.SortLinks, sortLink{o.label, queueURL(key, q, o.key, ""), active})
 	}
-	page.BackURL = r.URL.RequestURI()
-	page.BulkErrors = bulkErrors(r)
-	var err error
+	page.BackURL = u.RequestURI()
 	if page.Options, err = a.options(r); err != nil {
-		return err
+		return page, err
 	}
-	page.Layout = a.layout(w, r, rq, label, key)
-	return a.tmpl.render(w, http.StatusOK, "queue", page)
-}
-
-// applyQuery narrows f by the search language's filters and text.
-func applyQuery(f *ticket.Filter, q search.Query) {
-	// An explicit status in the query replaces the view's.
-	if st := q.Values("status"); len(st) > 0 {
-		f.Status = nil
-		for _, s := range st {
-			f.Status = append(f.Status, ticket.Status(strings.ToLower(s)))
-		}
-	}
-	for _, s := range q.Values("type") {
-		f.Type = append(f.Type, ticket.Type(strings.ToLower(s)))
-	}
-	for _, s := range q.Values("priority") {
-		if p, ok := ticket.ParsePriority(s); ok {
-			f.Priority = append(f.Priority, p)
-		}
-	}
-	f.Assignee = append(f.Assignee, q.Values("assignee")...)
-	f.Team = append(f.Team, q.Values("team")...)
-	f.Requester = append(f.Requester, q.Values("requester")...)
-	f.Tag = append(f.Tag, q.Values("tag")...)
-	f.Category = append(f.Category, q.Values("category")...)
-	f.Organization = append(f.Organization, q.Values("organization")...)
-	f.Text = q
+	page.Panel = panelFor(q, page.Options)
+	page.Layout = a.layout(w, r, rq, sel.label, key)
+	page.QueryError = page.Error
+	return page, nil
 }
 
 func queueURL(view, q, sort, cursor string) string {
@@ -189,52 +227,4 @@ func queueURL(view, q, sort, cursor string) string {
 		v.Set("cursor", cursor)
 	}
 	return "/tickets?" + v.Encode()
-}
-
-// filterKeys are the filter panel's fields, in the order they are written
-// into the query.
-var filterKeys = []string{"status", "type", "priority", "assignee", "team", "requester", "organization", "category", "tag"}
-
-// composeQuery turns the filter panel's fields into a search-language query.
-func composeQuery(v url.Values) string {
-	var parts []string
-	quote := func(s string) string {
-		if strings.ContainsAny(s, " ,\"") {
-			return `"` + strings.ReplaceAll(s, `"`, "") + `"`
-		}
-		return s
-	}
-	for _, k := range filterKeys {
-		var vals []string
-		for _, x := range v["f_"+k] {
-			if x = strings.TrimSpace(x); x != "" {
-				vals = append(vals, x)
-			}
-		}
-		switch {
-		case len(vals) == 1:
-			parts = append(parts, k+":"+quote(vals[0]))
-		case len(vals) > 1:
-			var qs []string
-			for _, x := range vals {
-				qs = append(qs, strings.ReplaceAll(strings.ReplaceAll(x, ",", ""), " ", ""))
-			}
-			parts = append(parts, k+":"+strings.Join(qs, ","))
-		}
-	}
-	for _, k := range []string{"created", "updated"} {
-		from, to := strings.TrimSpace(v.Get("f_"+k+"_from")), strings.TrimSpace(v.Get("f_"+k+"_to"))
-		switch {
-		case from != "" && to != "":
-			parts = append(parts, k+":"+from+".."+to)
-		case from != "":
-			parts = append(parts, k+":>="+from)
-		case to != "":
-			parts = append(parts, k+":<="+to)
-		}
-	}
-	if t := strings.TrimSpace(v.Get("f_text")); t != "" {
-		parts = append(parts, t)
-	}
-	return strings.Join(parts, " ")
 }

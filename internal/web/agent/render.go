@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docket/docket/internal/ticket"
@@ -75,14 +76,30 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(as.body)
 }
 
-// templates holds one parsed template set per page: the layout plus the
-// page's own file.
+// templates holds one parsed template set per page (the layout plus the
+// page's own file) for each time zone pages are shown in: the time helpers
+// of a set format in its zone. The UTC sets are parsed at start, so a
+// broken template stops Docket there; the others when first needed.
 type templates struct {
-	pages map[string]*template.Template
+	funcs func(loc *time.Location) template.FuncMap
+	mu    sync.Mutex
+	zones map[string]map[string]*template.Template // zone name → page → set
 }
 
-func loadTemplates(funcs template.FuncMap) (*templates, error) {
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html")
+func loadTemplates(funcs func(loc *time.Location) template.FuncMap) (*templates, error) {
+	t := &templates{funcs: funcs, zones: map[string]map[string]*template.Template{}}
+	_, err := t.pages(time.UTC)
+	return t, err
+}
+
+// pages returns the template sets of zone loc, parsing them the first time.
+func (t *templates) pages(loc *time.Location) (map[string]*template.Template, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p, ok := t.zones[loc.String()]; ok {
+		return p, nil
+	}
+	base, err := template.New("layout.html").Funcs(t.funcs(loc)).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return nil, fmt.Errorf("agent: parse layout: %w", err)
 	}
@@ -90,7 +107,7 @@ func loadTemplates(funcs template.FuncMap) (*templates, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &templates{pages: map[string]*template.Template{}}
+	pages := map[string]*template.Template{}
 	for _, e := range entries {
 		name := e.Name()
 		if name == "layout.html" || name == "partials.html" {
@@ -103,15 +120,28 @@ func loadTemplates(funcs template.FuncMap) (*templates, error) {
 		if _, err := c.ParseFS(templateFiles, "templates/"+name); err != nil {
 			return nil, fmt.Errorf("agent: parse %s: %w", name, err)
 		}
-		t.pages[strings.TrimSuffix(name, ".html")] = c
+		pages[strings.TrimSuffix(name, ".html")] = c
 	}
-	return t, nil
+	t.zones[loc.String()] = pages
+	return pages, nil
 }
+
+// zoned is page data that says which time zone to show times in: every
+// page with a Layout does, in the signed-in person's zone.
+type zoned interface{ location() *time.Location }
 
 // render executes a page into a buffer first, so a template error becomes
 // a clean 500 instead of half a page.
 func (t *templates) render(w http.ResponseWriter, status int, page string, data any) error {
-	tp, ok := t.pages[page]
+	loc := time.UTC
+	if z, ok := data.(zoned); ok {
+		loc = z.location()
+	}
+	pages, err := t.pages(loc)
+	if err != nil {
+		return err
+	}
+	tp, ok := pages[page]
 	if !ok {
 		return fmt.Errorf("agent: no template %q", page)
 	}
@@ -123,20 +153,28 @@ func (t *templates) render(w http.ResponseWriter, status int, page string, data 
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 
-// funcs are the helpers templates may call.
-func funcs(assetURL map[string]string) template.FuncMap {
+// funcs are the helpers templates may call; times are shown in loc, with
+// the zone's abbreviation wherever a full time is.
+func funcs(assetURL map[string]string) func(loc *time.Location) template.FuncMap {
+	return func(loc *time.Location) template.FuncMap {
+		return funcMap(assetURL, loc)
+	}
+}
+
+func funcMap(assetURL map[string]string, loc *time.Location) template.FuncMap {
 	return template.FuncMap{
 		"asset": func(name string) string { return assetURL[name] },
-		"ago":   ago,
+		"ago":   func(t time.Time) string { return ago(t, loc) },
 		"when": func(t time.Time) string {
-			return t.UTC().Format("2006-01-02 15:04 UTC")
+			return t.In(loc).Format("2006-01-02 15:04 MST")
 		},
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"size":     humanSize,
+		"hours":    hoursMinutes,
 		"prioName": func(p ticket.Priority) string { return p.Label() },
 		"label":    humanLabel,
 		"safeHTML": func(s string) template.HTML {
@@ -155,51 +193,13 @@ func funcs(assetURL map[string]string) template.FuncMap {
 			line, _, _ := strings.Cut(s, "\n")
 			return line
 		},
-		"eq":       func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
-		"fieldErr": fieldErr,
-		"errAttrs": errAttrs,
+		"eq":      func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+		"errattr": errAttrs,
+		"errmsg":  errMsg,
 	}
 }
 
-// fieldError is a field's error message and the id that ties it to the
-// field (aria-describedby), for the "fieldError" partial.
-type fieldError struct{ ID, Msg string }
-
-// errID is the element id of the error of the form field named key.
-func errID(key string) string {
-	b := []byte("err-" + key)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			b[i] = '-'
-		}
-	}
-	return string(b)
-}
-
-// fieldErr is the error of the field named key in errs, if any.
-func fieldErr(errs map[string]string, key string) fieldError {
-	return fieldError{ID: errID(key), Msg: errs[key]}
-}
-
-// errAttrs marks the control of the field named key as invalid and points
-// it at its error message, when it has one, after the ids of its other
-// descriptions (help), which are always named. The ids are the template's
-// own constants or kept to safe characters by errID, so the attributes can
-// be trusted.
-func errAttrs(errs map[string]string, key string, help ...string) template.HTMLAttr {
-	ids := help
-	invalid := ""
-	if errs[key] != "" {
-		ids = append(ids[:len(ids):len(ids)], errID(key))
-		invalid = `aria-invalid="true" `
-	}
-	if len(ids) == 0 {
-		return ""
-	}
-	return template.HTMLAttr(invalid + `aria-describedby="` + template.HTMLEscapeString(strings.Join(ids, " ")) + `"`)
-}
-
-func ago(t time.Time) string {
+func ago(t time.Time, loc *time.Location) string {
 	d := time.Since(t)
 	switch {
 	case d < time.Minute:
@@ -211,7 +211,7 @@ func ago(t time.Time) string {
 	case d < 30*24*time.Hour:
 		return fmt.Sprintf("%dd ago", int(d.Hours()/24))
 	}
-	return t.UTC().Format("2 Jan 2006")
+	return t.In(loc).Format("2 Jan 2006")
 }
 
 func humanSize(n int64) string {
@@ -244,4 +244,12 @@ func initials(name string) string {
 // humanLabel turns a code into words: "on_hold" → "On hold".
 func humanLabel(s string) string {
 	return strings.ReplaceAll(strings.ToUpper(s[:min(1, len(s))])+s[min(1, len(s)):], "_", " ")
+}
+
+// hoursMinutes writes a number of minutes as hours: "40 h", "37 h 30 min".
+func hoursMinutes(m int) string {
+	if m%60 == 0 {
+		return fmt.Sprintf("%d h", m/60)
+	}
+	return fmt.Sprintf("%d h %d min", m/60, m%60)
 }

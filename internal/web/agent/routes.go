@@ -44,8 +44,17 @@ func (a *Agent) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /notifications/read", a.page(a.readAllNotifications))
 	mux.Handle("POST /notifications/{id}/open", a.page(a.openNotification))
 	mux.Handle("POST /profile/notifications", a.page(a.setMentionEmail))
-	mux.Handle("GET /mail/quarantine", a.page(a.quarantine))
-	mux.Handle("POST /mail/quarantine/{id}/release", a.page(a.releaseHeld))
+	mux.Handle("GET /mail/inbound", a.page(a.inbound))
+	mux.Handle("GET /mail/inbound/{id}/raw", a.page(a.inboundRaw))
+	mux.Handle("POST /mail/inbound/{id}/file", a.page(a.inboundAction(a.fileInbound)))
+	mux.Handle("POST /mail/inbound/{id}/attach", a.page(a.inboundAction(a.attachInbound)))
+	mux.Handle("POST /mail/inbound/{id}/discard", a.page(a.inboundAction(a.discardInbound)))
+	mux.Handle("POST /mail/quarantine/{id}/release", a.page(a.inboundAction(a.releaseHeld)))
+	// The quarantine page is the inbound list's quarantined part now.
+	mux.Handle("GET /mail/quarantine", a.page(func(w http.ResponseWriter, r *http.Request, rq *request) error {
+		http.Redirect(w, r, "/mail/inbound?state=quarantined", http.StatusSeeOther)
+		return nil
+	}))
 	a.adminRoutes(mux)
 	mux.Handle("/", a.errors(func(w http.ResponseWriter, r *http.Request) error {
 		return fault.ErrNotFound

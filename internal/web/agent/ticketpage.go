@@ -2,6 +2,7 @@ package agent
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	netmail "net/mail"
 	"strconv"
@@ -27,7 +28,8 @@ type ticketPage struct {
 	Links         []ticket.Link
 	MergedFrom    []int64
 	Requester     *user.User
-	Recent        []*ticket.Ticket
+	Recent        []*ticket.Ticket // the requester's other open tickets
+	MoreRecent    bool             // they have more than Recent
 	LastEvent     int64
 	Options       options
 	Errors        map[string]string
@@ -39,6 +41,7 @@ type ticketPage struct {
 	MaxUpload     int64
 	Canned        []*canned.Response
 	Fields        []fieldInput
+	Missing       []string                    // labels of the required fields still empty
 	Deliveries    map[int64][]outbox.Delivery // emails of each message, by message ID
 
 	defs []*ticket.FieldDef // the custom field definitions
@@ -96,6 +99,15 @@ func (a *Agent) options(r *http.Request) (options, error) {
 	return o, nil
 }
 
+// maxRecent is how many of the requester's other open tickets the ticket
+// page lists.
+const maxRecent = 5
+
+// RequesterQuery is the search for the requester's open tickets.
+func (p *ticketPage) RequesterQuery() string {
+	return fmt.Sprintf("requester:%q status:new,open,pending,on_hold", p.T.Requester.Email)
+}
+
 func pathNumber(r *http.Request) (int64, error) {
 	n, ok := ticket.ParseNumber(r.PathValue("number"))
 	if !ok {
@@ -145,14 +157,21 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 	if p.Requester, err = a.Users.ByEmail(ctx, t.Requester.Email); err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return nil, err
 	}
-	recent, _, err := a.Tickets.List(ctx, rq.actor, ticket.Filter{Requester: []string{t.Requester.Email}, Limit: 6})
+	// The requester's other open tickets, as far as the agent may see them.
+	recent, _, err := a.Tickets.List(ctx, rq.actor, ticket.Filter{Requester: []string{t.Requester.Email},
+		Status: []ticket.Status{ticket.StatusNew, ticket.StatusOpen, ticket.StatusPending, ticket.StatusOnHold}, Limit: maxRecent + 2})
 	if err != nil {
 		return nil, err
 	}
 	for _, o := range recent {
-		if o.Number != t.Number && len(p.Recent) < 5 {
-			p.Recent = append(p.Recent, o)
+		if o.Number == t.Number {
+			continue
 		}
+		if len(p.Recent) == maxRecent {
+			p.MoreRecent = true
+			break
+		}
+		p.Recent = append(p.Recent, o)
 	}
 	if p.Options, err = a.options(r); err != nil {
 		return nil, err
@@ -168,6 +187,8 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 	p.HistoryBefore, p.HistoryAfter = interleave(p.Messages, p.Events)
 	p.Fields = fieldInputs(p.defs, t.Type, refName(t.Category), t.CustomFields, nil)
 	p.Orig = panelValues(t, p.defs)
+	markMissing(p.Fields, t.MissingFields)
+	p.Missing = missingLabels(p.Fields)
 	p.Layout = a.layout(w, r, rq, t.Reference+" "+t.Subject, "")
 	return p, nil
 }

@@ -42,6 +42,10 @@ func (a *Agent) welcome(w http.ResponseWriter, r *http.Request, rq *request) err
 	if err != nil {
 		return err
 	}
+	calendars, err := a.Calendars.Count(ctx)
+	if err != nil {
+		return err
+	}
 	p := welcomePage{Steps: []welcomeStep{
 		{ID: "step-agents", Title: "Add your agents", URL: "/admin/users/new", Action: "Add an agent",
 			Text: "Each agent signs in with their own email and password; give them one here, or make more admins.",
@@ -52,6 +56,9 @@ func (a *Agent) welcome(w http.ResponseWriter, r *http.Request, rq *request) err
 		{ID: "step-teams", Title: "Form teams (optional)", URL: "/admin/teams", Action: "Create a team",
 			Text: "Teams share queues; a restricted team's tickets are seen only by its members.",
 			Done: len(teams) > 0},
+		{ID: "step-hours", Title: "Set business hours", URL: "/admin/business-hours/new", Action: "Set business hours",
+			Text: "Your working week, time zone and holidays: SLA targets count only the hours you work.",
+			Done: calendars > 0},
 	}}
 	p.Layout = a.layout(w, r, rq, "Welcome to Docket", "")
 	return a.tmpl.render(w, http.StatusOK, "welcome", p)

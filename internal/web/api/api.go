@@ -18,6 +18,7 @@ import (
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/calendar"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/idempotency"
@@ -45,6 +46,7 @@ type Deps struct {
 	Jobs           *job.Queue
 	Runner         *job.Runner // tells whether this instance leads
 	Audit          *audit.Service
+	Calendars      *calendar.Service
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 }

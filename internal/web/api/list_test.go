@@ -150,6 +150,10 @@ func TestListTickets(t *testing.T) {
 			{"bad time", client.TicketFilter{}, "created_after=yesterday", "created_after"},
 			{"unknown parameter", client.TicketFilter{}, "colour=red", "colour"},
 			{"empty query term", client.TicketFilter{Q: "status:"}, "", "q"},
+			{"unknown priority in q", client.TicketFilter{Q: "priority:p9"}, "", "q"},
+			{"unknown status in q", client.TicketFilter{Q: "vpn status:sleeping"}, "", "q"},
+			{"unknown type in q", client.TicketFilter{Q: "type:bug"}, "", "q"},
+			{"bad date in q", client.TicketFilter{Q: "created:>yesterday"}, "", "q"},
 		}
 		for _, tt := range invalid {
 			t.Run(tt.name, func(t *testing.T) {

@@ -38,27 +38,32 @@ type inboundJSON struct {
 }
 
 type mailboxJSON struct {
-	ID        int64       `json:"id"`
-	Address   string      `json:"address"`
-	Name      string      `json:"name"`
-	Team      *string     `json:"team"`
-	Category  *string     `json:"category"`
-	Priority  *string     `json:"priority"`
-	Inbound   inboundJSON `json:"inbound"`
-	Outbound  serverJSON  `json:"outbound"`
-	Active    bool        `json:"active"`
-	Status    string      `json:"status"`
-	StatusAt  *time.Time  `json:"status_at"`
-	CreatedAt time.Time   `json:"created_at"`
-	UpdatedAt time.Time   `json:"updated_at"`
+	ID       int64       `json:"id"`
+	Address  string      `json:"address"`
+	Name     string      `json:"name"`
+	Team     *string     `json:"team"`
+	Category *string     `json:"category"`
+	Priority *string     `json:"priority"`
+	Inbound  inboundJSON `json:"inbound"`
+	Outbound serverJSON  `json:"outbound"`
+	CAPEM    string      `json:"ca_pem"`
+	Active   bool        `json:"active"`
+	Status   string      `json:"status"`
+	StatusAt *time.Time  `json:"status_at"`
+	// LastError is the last failure of fetching, kept after reconnecting.
+	LastError   string     `json:"last_error"`
+	LastErrorAt *time.Time `json:"last_error_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
 func toMailboxJSON(m *mailbox.Mailbox) mailboxJSON {
 	sv := func(s mailbox.Server) serverJSON { return serverJSON{s.Host, s.Port, s.TLS, s.Username, s.HasPassword} }
 	out := mailboxJSON{ID: m.ID, Address: m.Address, Name: m.Name, Team: strPtr(m.Team), Category: strPtr(m.Category),
 		Priority: strPtr(m.Priority), Inbound: inboundJSON{Type: m.Inbound, serverJSON: sv(m.IMAP), Auth: m.IMAPAuth,
-			Folder: m.Folder, AfterImport: m.AfterImport, MoveTo: m.MoveTo}, Outbound: sv(m.SMTP), Active: m.Active,
-		Status: m.Status, StatusAt: m.StatusAt, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+			Folder: m.Folder, AfterImport: m.AfterImport, MoveTo: m.MoveTo}, Outbound: sv(m.SMTP), CAPEM: m.CAPEM,
+		Active: m.Active, Status: m.Status, StatusAt: m.StatusAt, LastError: m.LastError, LastErrorAt: m.LastErrorAt,
+		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
 	if m.IMAPAuth == "xoauth2" {
 		out.Inbound.OAuth = &oauthJSON{m.OAuth.TokenURL, m.OAuth.ClientID, m.OAuth.HasSecret, m.OAuth.HasRefresh}
 	}
@@ -81,7 +86,9 @@ type mailboxInput struct {
 	Category *string `json:"category"`
 	Priority *string `json:"priority"`
 	Active   *bool   `json:"active"`
-	Inbound  *struct {
+	// CAPEM is a private CA trusted for both servers ("" removes it).
+	CAPEM   *string `json:"ca_pem"`
+	Inbound *struct {
 		Type *string `json:"type"`
 		serverInput
 		Auth  *string `json:"auth"`
@@ -94,13 +101,15 @@ type mailboxInput struct {
 		Folder      *string `json:"folder"`
 		AfterImport *string `json:"after_import"`
 		MoveTo      *string `json:"move_to"`
+		// CreateFolder creates move_to on the server at save if missing.
+		CreateFolder bool `json:"create_folder"`
 	} `json:"inbound"`
 	Outbound *serverInput `json:"outbound"`
 }
 
 func (in mailboxInput) toInput(body []byte) mailbox.Input {
 	out := mailbox.Input{Address: in.Address, Name: in.Name, Team: in.Team, Category: in.Category, Priority: in.Priority,
-		Active: in.Active}
+		Active: in.Active, CAPEM: in.CAPEM}
 	nulls := present(body)
 	empty := ""
 	for key, dst := range map[string]**string{"team": &out.Team, "category": &out.Category, "priority": &out.Priority} {
@@ -116,6 +125,7 @@ func (in mailboxInput) toInput(body []byte) mailbox.Input {
 		out.IMAP = srv(in.Inbound.serverInput)
 		out.Folder, out.AfterImport, out.MoveTo = in.Inbound.Folder, in.Inbound.AfterImport, in.Inbound.MoveTo
 		out.IMAPAuth = in.Inbound.Auth
+		out.CreateFolder = in.Inbound.CreateFolder
 		if o := in.Inbound.OAuth; o != nil {
 			out.OAuth = mailbox.OAuthInput{TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecret: o.ClientSecret, RefreshToken: o.RefreshToken}
 		}

@@ -43,7 +43,7 @@ func (a *API) releaseQuarantine(w http.ResponseWriter, r *http.Request, actor *u
 	if err != nil {
 		return err
 	}
-	res, err := a.Importer.Release(r.Context(), id)
+	res, err := a.Importer.Release(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/fault"
-	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -27,35 +26,37 @@ type slaJSON struct {
 }
 
 type ticketJSON struct {
-	Number          int64          `json:"number"`
-	Reference       string         `json:"reference"`
-	ID              string         `json:"id"`
-	Subject         string         `json:"subject"`
-	Type            ticket.Type    `json:"type"`
-	Status          ticket.Status  `json:"status"`
-	Resolution      *string        `json:"resolution"`
-	Solution        *string        `json:"solution"`
-	Priority        string         `json:"priority"`
-	Impact          *string        `json:"impact"`
-	Urgency         *string        `json:"urgency"`
-	Category        *string        `json:"category"`
-	Tags            []string       `json:"tags"`
-	Requester       personJSON     `json:"requester"`
-	Organization    *string        `json:"organization"`
-	Assignee        *personJSON    `json:"assignee"`
-	Team            *string        `json:"team"`
-	Channel         ticket.Channel `json:"channel"`
-	CustomFields    map[string]any `json:"custom_fields"`
-	Followers       []personJSON   `json:"followers,omitempty"`
-	MergedInto      *int64         `json:"merged_into"`
-	CreatedAt       time.Time      `json:"created_at"`
-	UpdatedAt       time.Time      `json:"updated_at"`
-	FirstResponseAt *time.Time     `json:"first_response_at"`
-	ResolvedAt      *time.Time     `json:"resolved_at"`
-	ClosedAt        *time.Time     `json:"closed_at"`
-	DueAt           *time.Time     `json:"due_at"`
-	SLA             slaJSON        `json:"sla"`
-	Satisfaction    any            `json:"satisfaction"`
+	Number       int64          `json:"number"`
+	Reference    string         `json:"reference"`
+	ID           string         `json:"id"`
+	Subject      string         `json:"subject"`
+	Type         ticket.Type    `json:"type"`
+	Status       ticket.Status  `json:"status"`
+	Resolution   *string        `json:"resolution"`
+	Solution     *string        `json:"solution"`
+	Priority     string         `json:"priority"`
+	Impact       *string        `json:"impact"`
+	Urgency      *string        `json:"urgency"`
+	Category     *string        `json:"category"`
+	Tags         []string       `json:"tags"`
+	Requester    personJSON     `json:"requester"`
+	Organization *string        `json:"organization"`
+	Assignee     *personJSON    `json:"assignee"`
+	Team         *string        `json:"team"`
+	Channel      ticket.Channel `json:"channel"`
+	CustomFields map[string]any `json:"custom_fields"`
+	// MissingFields are the required custom fields still empty, for agents.
+	MissingFields   *[]string    `json:"missing_fields,omitempty"`
+	Followers       []personJSON `json:"followers,omitempty"`
+	MergedInto      *int64       `json:"merged_into"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
+	FirstResponseAt *time.Time   `json:"first_response_at"`
+	ResolvedAt      *time.Time   `json:"resolved_at"`
+	ClosedAt        *time.Time   `json:"closed_at"`
+	DueAt           *time.Time   `json:"due_at"`
+	SLA             slaJSON      `json:"sla"`
+	Satisfaction    any          `json:"satisfaction"`
 }
 
 func strPtr(s string) *string {
@@ -88,6 +89,9 @@ func toTicketJSON(t *ticket.Ticket) ticketJSON {
 	}
 	if t.MergedInto != 0 {
 		j.MergedInto = &t.MergedInto
+	}
+	if t.MissingFields != nil {
+		j.MissingFields = &t.MissingFields
 	}
 	for _, f := range t.Followers {
 		j.Followers = append(j.Followers, personJSON{f.Email, f.Name})
@@ -122,6 +126,7 @@ type createTicketInput struct {
 	Channel      string         `json:"channel"`
 	Followers    []string       `json:"followers"`
 	Attachments  []string       `json:"attachments"`
+	Author       string         `json:"author"` // "" (the requester), "me" or an email
 }
 
 func (a *API) createTicket(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
@@ -132,7 +137,10 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request, actor *user.A
 	nt := ticket.NewTicket{Subject: in.Subject, Body: in.Body, Format: ticket.Format(in.Format), Type: ticket.Type(in.Type),
 		Priority: in.Priority, Impact: ticket.Level(in.Impact), Urgency: ticket.Level(in.Urgency), Category: in.Category,
 		Tags: in.Tags, Team: in.Team, Assignee: in.Assignee, CustomFields: in.CustomFields, Channel: ticket.Channel(in.Channel),
-		Followers: in.Followers, Attachments: in.Attachments}
+		Followers: in.Followers, Attachments: in.Attachments, Author: in.Author}
+	if strings.EqualFold(strings.TrimSpace(in.Author), "me") {
+		nt.Author = actor.Email
+	}
 	if in.Requester != nil {
 		nt.Requester = &ticket.Contact{Email: in.Requester.Email, Name: in.Requester.Name}
 	} else if actor.IsAgent() {
@@ -176,6 +184,9 @@ func splitValues(r *http.Request, name string) []string {
 	return out
 }
 
+// filterParams are the list parameters that are keys of the search language.
+var filterParams = []string{"status", "type", "priority", "assignee", "team", "requester", "tag", "category", "organization"}
+
 var listParams = map[string]bool{"status": true, "type": true, "priority": true, "assignee": true, "team": true,
 	"requester": true, "tag": true, "category": true, "organization": true, "q": true, "sort": true, "limit": true,
 	"cursor": true, "created_after": true, "created_before": true, "updated_after": true, "updated_before": true}
@@ -187,26 +198,20 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, actor *user.Ac
 			inv.Add(k, "is not a known parameter")
 		}
 	}
-	q, err := search.Parse(r.URL.Query().Get("q"))
-	if err != nil {
-		inv.Add("q", "%s", err.Error())
-	}
-	get := func(key string) []string { return append(splitValues(r, key), q.Values(key)...) }
-	f := ticket.Filter{Assignee: get("assignee"), Team: get("team"), Requester: get("requester"), Tag: get("tag"),
-		Category: get("category"), Organization: get("organization"), Text: q, Sort: r.URL.Query().Get("sort"),
-		Cursor: r.URL.Query().Get("cursor")}
-	for _, s := range get("status") {
-		f.Status = append(f.Status, ticket.Status(strings.ToLower(s)))
-	}
-	for _, s := range get("type") {
-		f.Type = append(f.Type, ticket.Type(strings.ToLower(s)))
-	}
-	for _, s := range get("priority") {
-		p, ok := ticket.ParsePriority(s)
-		if !ok {
-			inv.Add("priority", "unknown priority %q", s)
+	// The list parameters and the query go through the same translation;
+	// a key in q narrows the parameters further (its status replaces).
+	now := time.Now()
+	f := ticket.Filter{Sort: r.URL.Query().Get("sort"), Cursor: r.URL.Query().Get("cursor")}
+	addErr := func(err error) {
+		var fe *fault.Invalid
+		if errors.As(err, &fe) {
+			inv.Fields = append(inv.Fields, fe.Fields...)
 		}
-		f.Priority = append(f.Priority, p)
+	}
+	for _, key := range filterParams {
+		if vs := splitValues(r, key); len(vs) > 0 {
+			addErr(f.ApplyParam(key, vs, now))
+		}
 	}
 	for name, dst := range map[string]**time.Time{"created_after": &f.CreatedAfter, "created_before": &f.CreatedBefore,
 		"updated_after": &f.UpdatedAfter, "updated_before": &f.UpdatedBefore} {
@@ -218,18 +223,13 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, actor *user.Ac
 			*dst = &t
 		}
 	}
+	addErr(f.ApplySearch(r.URL.Query().Get("q"), now))
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > ticket.MaxLimit {
 			inv.Add("limit", "must be a number from 1 to %d", ticket.MaxLimit)
 		}
 		f.Limit = n
-	}
-	if err := f.ApplyDates(q, time.Now()); err != nil {
-		var fe *fault.Invalid
-		if errors.As(err, &fe) {
-			inv.Fields = append(inv.Fields, fe.Fields...)
-		}
 	}
 	if err := inv.Err(); err != nil {
 		return err

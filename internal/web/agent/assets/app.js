@@ -160,6 +160,44 @@
   }
 })();
 
+// ---- Bulk selection ----------------------------------------------------
+// The header box ticks every row of the page; with more pages, a note offers
+// every ticket matching (the bulk form's "all matching" scope).
+(function () {
+  "use strict";
+  function bind() {
+    var form = document.getElementById("bulk"), page = document.getElementById("pick-page");
+    if (!form || !page) return;
+    var note = document.getElementById("pickall-note"), all = document.getElementById("scope-all"),
+      ticked = document.getElementById("scope-selected"), total = +document.getElementById("total").textContent;
+    function boxes() { return Array.prototype.slice.call(form.querySelectorAll("input[name=n]")); }
+    function sync() {
+      var bs = boxes(), n = bs.filter(function (b) { return b.checked; }).length;
+      page.checked = n > 0 && n === bs.length;
+      page.indeterminate = n > 0 && n < bs.length;
+      note.hidden = !(page.checked && total > bs.length && !all.checked);
+    }
+    page.addEventListener("change", function () {
+      boxes().forEach(function (b) { b.checked = page.checked; });
+      if (!page.checked) ticked.checked = true;
+      sync();
+    });
+    form.addEventListener("change", function (e) {
+      if (e.target.name === "n" && !e.target.checked) ticked.checked = true;
+      if (e.target.name === "n" || e.target.name === "scope") sync();
+    });
+    document.getElementById("pick-matching").addEventListener("click", function () {
+      all.checked = true;
+      document.getElementById("bulkbar").open = true;
+      sync();
+      all.focus();
+    });
+    sync();
+  }
+  bind();
+  document.addEventListener("docket:refreshed", bind);
+})();
+
 // ---- Live updates and presence ----------------------------------------
 (function () {
   "use strict";
@@ -177,6 +215,34 @@
   if (number && location.pathname !== "/tickets/" + number) {
     history.replaceState(null, "", "/tickets/" + number + location.hash);
   }
+  var queueURL = queueEl ? queueEl.getAttribute("data-url") : "";
+  if (queueURL && location.pathname + location.search !== queueURL) {
+    history.replaceState(null, "", queueURL);
+  }
+  // A refresh of the queue keeps what the agent ticked and chose in the
+  // bulk form.
+  function bulkState() {
+    var form = document.getElementById("bulk");
+    if (!form) return null;
+    var st = { open: document.getElementById("bulkbar").open, fields: [] };
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.name && el.name !== "_csrf" && el.name !== "back") {
+        st.fields.push({ name: el.name, value: el.value, checked: el.checked, type: el.type });
+      }
+    });
+    return st;
+  }
+  function restoreBulk(st) {
+    var form = document.getElementById("bulk");
+    if (!st || !form) return;
+    document.getElementById("bulkbar").open = st.open;
+    st.fields.forEach(function (f) {
+      var sel = "[name='" + f.name + "']" + (f.type === "checkbox" || f.type === "radio" ? "[value='" + f.value.replace(/'/g, "") + "']" : "");
+      var el = form.querySelector(sel);
+      if (!el) return;
+      if (f.type === "checkbox" || f.type === "radio") el.checked = f.checked; else el.value = f.value;
+    });
+  }
   function refetch(ids, done) {
     fetch(number ? "/tickets/" + number : location.href, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
       if (!html) return;
@@ -188,7 +254,7 @@
       if (done) done(doc);
     });
   }
-  var timer = null;
+  var timer = null, inboundTimer = null;
   function soon(fn) { clearTimeout(timer); timer = setTimeout(fn, 400); }
 
   es.onmessage = function (m) {
@@ -200,9 +266,17 @@
       p.textContent = (e.viewers || []).map(function (v) { return v.name + (v.replying ? " is replying" : " is viewing"); }).join(" · ");
       return;
     }
+    if (e.type && e.type.indexOf("mail.inbound") === 0) {
+      // Mail not filed changed: its count in the sidebar, and the list.
+      clearTimeout(inboundTimer);
+      inboundTimer = setTimeout(function () { refetch([".side", "#inbound"]); }, 400);
+      return;
+    }
     if (queueEl) {
       soon(function () {
+        var kept = bulkState();
         refetch(["#list", ".side"], function () {
+          restoreBulk(kept);
           if (e.type === "ticket.created" && !e.by_me) {
             var b = document.getElementById("new-badge");
             if (b) { b.hidden = false; }

@@ -1,0 +1,114 @@
+package search
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// The full-text index does not hold the text as written but its terms:
+// every word stemmed in Go, for English and again for German, so that both
+// database engines index exactly the same words and a word finds its
+// inflections ("disconnect" finds "disconnects", "Verbindung" finds
+// "Verbindungen"). Queries are stemmed the same way.
+
+// maxWord bounds a word (in runes): longer runs, such as base64 blobs, are
+// cut, the same at index and query time.
+const maxWord = 60
+
+// words splits text into lowercase runs of letters and digits.
+func words(s string) []string {
+	ws := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	for i, w := range ws {
+		if r := []rune(w); len(r) > maxWord {
+			ws[i] = string(r[:maxWord])
+		}
+	}
+	return ws
+}
+
+// fold removes diacritics ("café" → "cafe", "ß" → "ss"), so a word is
+// found however it was accented.
+func fold(w string) string {
+	ascii := true
+	for i := 0; i < len(w); i++ {
+		if w[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return w
+	}
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.ReplaceAll(w, "ß", "ss")) {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// stemmers are the languages words are matched in.
+var stemmers = []func(string) string{
+	func(w string) string { return StemEnglish(fold(w)) },
+	func(w string) string { return fold(StemGerman(w)) },
+}
+
+// Terms returns what the index stores for a text: its words stemmed for
+// English, followed by the German stems when they differ.
+func Terms(text string) string {
+	ws := words(text)
+	var streams []string
+	for _, stem := range stemmers {
+		out := make([]string, len(ws))
+		for i, w := range ws {
+			out[i] = stem(w)
+		}
+		s := strings.Join(out, " ")
+		if len(streams) == 0 || streams[0] != s {
+			streams = append(streams, s)
+		}
+	}
+	return strings.Join(streams, " ")
+}
+
+// variants returns the phrase as the index holds it, once per language
+// (duplicates dropped). A prefix's last word keeps only what it shares
+// with its stem, so "printers*" looks for "printer…" and "connection*" for
+// "connect…".
+func variants(p Phrase) [][]string {
+	var out [][]string
+next:
+	for _, stem := range stemmers {
+		v := make([]string, len(p.Words))
+		for i, w := range p.Words {
+			v[i] = stem(w)
+			if p.Prefix && i == len(p.Words)-1 {
+				v[i] = commonPrefix(fold(w), v[i])
+			}
+		}
+		for _, o := range out {
+			if strings.Join(o, " ") == strings.Join(v, " ") {
+				continue next
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func commonPrefix(a, b string) string {
+	ra, rb := []rune(a), []rune(b)
+	n := 0
+	for n < len(ra) && n < len(rb) && ra[n] == rb[n] {
+		n++
+	}
+	if n == 0 {
+		return b
+	}
+	return string(ra[:n])
+}
