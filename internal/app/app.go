@@ -29,6 +29,7 @@ import (
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/secret"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -187,6 +188,8 @@ type Services struct {
 	Importer    *mail.Importer
 	Outbox      *outbox.Store
 	Outgoing    *mail.Outgoing
+	// Notify tells agents they were mentioned, in the workspace and by email.
+	Notify *notify.Service
 	// Leases hand named work (such as fetching one IMAP mailbox) to one
 	// instance at a time; one holder id per process.
 	Leases *lease.Leases
@@ -305,6 +308,10 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	s.Importer.KeepRaw = cfg.KeepRawMail
 	s.Outgoing = mail.NewOutgoing(s.Importer, s.Outbox, s.Mailboxes, cfg.PublicURL(), log.With("component", "outbox"))
 	s.Tickets.OnWrite(s.Outgoing.Hook)
+	if s.Notify, err = notify.New(d, s.Tickets, s.Outgoing); err != nil {
+		return fail(err)
+	}
+	s.Notify.Register()
 	s.Auth.OnSignInSlowed(mail.SignInAlertMail(s.Mailboxes, s.Outbox, cfg.PublicURL()))
 	if s.Leases, err = lease.New(d); err != nil {
 		return fail(err)
@@ -319,7 +326,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	}
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
-		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries()} {
+		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}

@@ -45,9 +45,30 @@ func (o *Outgoing) Hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	if w.Ticket == nil {
 		return nil
 	}
+	n, err := o.notifier(ctx, tx, w)
+	if n == nil || err != nil {
+		return err
+	}
+	return n.Hook(ctx, tx, w)
+}
+
+// Mention queues the email telling agent to that the note of w mentions
+// them (notify.Mailer), sent as Hook sends.
+func (o *Outgoing) Mention(ctx context.Context, tx *db.Tx, w ticket.Write, to int64) error {
+	n, err := o.notifier(ctx, tx, w)
+	if n == nil || err != nil {
+		return err
+	}
+	return n.Mention(ctx, tx, w, to)
+}
+
+// notifier is the outbox's Notifier for a write to w's ticket, sending as
+// the mailbox the ticket came in through or else the first that sends;
+// nil when no mailbox can send.
+func (o *Outgoing) notifier(ctx context.Context, tx *db.Tx, w ticket.Write) (*outbox.Notifier, error) {
 	mbs, err := o.mailboxes.ListWith(ctx, tx)
 	if err != nil {
-		return fmt.Errorf("mail: list mailboxes: %w", err)
+		return nil, fmt.Errorf("mail: list mailboxes: %w", err)
 	}
 	var mb *mailbox.Mailbox
 	own := make([]string, 0, len(mbs))
@@ -58,23 +79,19 @@ func (o *Outgoing) Hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 		}
 	}
 	if mb == nil {
-		return nil
+		return nil, nil
 	}
 	var mailboxID int64
 	if err := tx.QueryRowContext(ctx, o.q.Get("ticket-mailbox"), w.Ticket.ID).Scan(&mailboxID); err != nil {
-		return err
+		return nil, err
 	}
 	for _, m := range mbs {
 		if m.ID == mailboxID && sends(m) {
 			mb = m // answer as the mailbox the ticket came in through
 		}
 	}
-	n, err := outbox.NewNotifier(o.store, outbox.Config{FromAddress: mb.Address, FromName: mb.Name, BaseURL: o.baseURL,
+	return outbox.NewNotifier(o.store, outbox.Config{FromAddress: mb.Address, FromName: mb.Name, BaseURL: o.baseURL,
 		OwnAddresses: own}, o.log)
-	if err != nil {
-		return err
-	}
-	return n.Hook(ctx, tx, w)
 }
 
 // errNoSender means no mailbox can send email now.

@@ -11,3 +11,6 @@ ORDER BY owner_id IS NOT NULL, position, lower(name), id;
 
 -- name: delete-view
 DELETE FROM views WHERE id = $1;
+
+-- name: rename-view
+UPDATE views SET name = $2, updated_at = $3 WHERE id = $1;

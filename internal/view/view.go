@@ -72,10 +72,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in Input) (*View, e
 		return nil, fault.Forbidden("only admins share views with everyone")
 	}
 	inv := &fault.Invalid{}
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" || utf8.RuneCountInString(in.Name) > 60 {
-		inv.Add("name", "must be 1 to 60 characters")
-	}
+	in.Name = checkName(inv, in.Name)
 	in.Query = strings.TrimSpace(in.Query)
 	if in.Query == "" {
 		inv.Add("query", "is required")
@@ -102,7 +99,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in Input) (*View, e
 	}
 	var id int64
 	if err := s.db.W.QueryRowContext(ctx, s.q.Get("insert-view"), owner, in.Name, in.Query, in.Sort, db.Now()).Scan(&id); err != nil {
-		return nil, fmt.Errorf("view: create: %w", err)
+		return nil, nameTaken(err, in.Shared)
 	}
 	return s.Get(ctx, a, id)
 }
@@ -147,4 +144,45 @@ func (s *Service) Delete(ctx context.Context, a *user.Actor, id int64) error {
 	}
 	_, err = s.db.W.ExecContext(ctx, s.q.Get("delete-view"), id)
 	return err
+}
+
+// checkName trims a view's name and checks its length.
+func checkName(inv *fault.Invalid, name string) string {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 60 {
+		inv.Add("name", "must be 1 to 60 characters")
+	}
+	return name
+}
+
+// nameTaken turns the unique index's refusal (names are unique per owner,
+// and among shared views, whatever their case) into a field error.
+func nameTaken(err error, shared bool) error {
+	if !db.IsUniqueViolation(err) {
+		return fmt.Errorf("view: save: %w", err)
+	}
+	if shared {
+		return fault.Field("name", "is already the name of a shared view")
+	}
+	return fault.Field("name", "is already the name of one of your views")
+}
+
+// Rename gives a view a new name: its owner, or an admin for a shared one.
+func (s *Service) Rename(ctx context.Context, a *user.Actor, id int64, name string) (*View, error) {
+	v, err := s.Get(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if v.Shared() && !a.IsAdmin() {
+		return nil, fault.Forbidden("only admins rename shared views")
+	}
+	inv := &fault.Invalid{}
+	name = checkName(inv, name)
+	if err := inv.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := s.db.W.ExecContext(ctx, s.q.Get("rename-view"), id, name, db.Now()); err != nil {
+		return nil, nameTaken(err, v.Shared())
+	}
+	return s.Get(ctx, a, id)
 }

@@ -1,6 +1,7 @@
 package outbox_test
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"slices"
@@ -26,10 +27,21 @@ func TestEveryLinkInDefaultEmailsExists(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.Register(env.Tickets)
+	var mentioned int64
+	env.Tickets.OnWrite(func(ctx context.Context, tx *db.Tx, w ticket.Write) error { // mention (the notify package decides who)
+		if w.Message != nil && w.Message.Internal {
+			return n.Mention(ctx, tx, w, mentioned)
+		}
+		return nil
+	})
 	agent := apptest.User(t, env.Services, user.RoleAgent, "")
 	other := apptest.User(t, env.Services, user.RoleAgent, "")
 	tk := apptest.Ticket(t, env.Services, agent, emailTicket) // ack
 	email := other.Email
+	mentioned = other.ID
+	if _, err := env.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Have a look.", Internal: true}); err != nil { // mention
+		t.Fatal(err)
+	}
 	if _, err := env.Tickets.Update(ctx, agent, tk.Number, ticket.Patch{Assignee: &email}, 0); err != nil { // assignment
 		t.Fatal(err)
 	}

@@ -284,6 +284,25 @@ func (n *Notifier) notify(ctx context.Context, tx *db.Tx, w ticket.Write, kind s
 	return n.enqueue(ctx, tx, w.Ticket, e)
 }
 
+// Mention writes the notice to agent to that they were mentioned in the
+// internal note of w; the notify package decides who may hear of it.
+func (n *Notifier) Mention(ctx context.Context, tx *db.Tx, w ticket.Write, to int64) error {
+	if w.Ticket == nil || w.Message == nil {
+		return nil
+	}
+	r, err := n.recipient(ctx, tx, to)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	if !r.Agent {
+		return nil // notes are for agents' eyes only
+	}
+	if err := n.notify(ctx, tx, w, KindMention, to, 0); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	return nil
+}
+
 // reply writes an agent's public reply to the requester, followers in Cc.
 func (n *Notifier) reply(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	t, m := w.Ticket, w.Message

@@ -50,10 +50,11 @@ const (
 	KindRequesterNotice = "requester_notice" // the requester wrote: notice to the assignee
 	KindAssignment      = "assignment"       // the ticket was assigned: notice to the assignee
 	KindResolution      = "resolution"       // the ticket was resolved: notice to the requester
+	KindMention         = "mention"          // an agent was mentioned in an internal note
 )
 
 // Kinds lists every kind, in display order.
-var Kinds = []string{KindAck, KindReply, KindRequesterNotice, KindAssignment, KindResolution}
+var Kinds = []string{KindAck, KindReply, KindRequesterNotice, KindAssignment, KindResolution, KindMention}
 
 // Store reads and writes the outbox and mail_templates tables.
 type Store struct {

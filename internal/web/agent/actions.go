@@ -190,6 +190,9 @@ func (a *Agent) relate(w http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	var msg string
 	if typ == "merge" {
+		if ok, err := a.confirmMerge(w, r, rq, n, other); !ok {
+			return err
+		}
 		_, err = a.Tickets.Merge(r.Context(), rq.actor, n, other)
 		msg = fmt.Sprintf("Merged into #%d.", other)
 	} else {
@@ -234,4 +237,27 @@ func (a *Agent) unlink(w http.ResponseWriter, r *http.Request, rq *request) erro
 	a.flash(w, fmt.Sprintf("Unlinked #%d.", other))
 	http.Redirect(w, r, fmt.Sprintf("/tickets/%d", n), http.StatusSeeOther)
 	return nil
+}
+
+// confirmMerge asks before merging ticket n into other, once both are
+// tickets the agent may see.
+func (a *Agent) confirmMerge(w http.ResponseWriter, r *http.Request, rq *request, n, other int64) (bool, error) {
+	if r.PostFormValue("confirm") == "1" || other == n {
+		return true, nil // a merge into itself is refused by Merge, with its reason
+	}
+	from, err := a.Tickets.Get(r.Context(), rq.actor, n)
+	if err != nil {
+		return false, err
+	}
+	into, err := a.Tickets.Get(r.Context(), rq.actor, other)
+	if errors.Is(err, fault.ErrNotFound) {
+		return false, a.rerender(w, r, rq, n, draft{}, "", 0, map[string]string{"into": fmt.Sprintf("There is no other ticket #%d you may merge into.", other)})
+	}
+	if err != nil {
+		return false, err
+	}
+	return a.confirmed(w, r, rq, confirmation{Heading: fmt.Sprintf("Merge %s into %s?", from.Reference, into.Reference),
+		Detail: fmt.Sprintf("The conversation of %s “%s” moves to %s “%s”, and %s is closed. A merge cannot be undone.",
+			from.Reference, from.Subject, into.Reference, into.Subject, from.Reference),
+		Button: "Merge", Cancel: fmt.Sprintf("/tickets/%d", n)})
 }

@@ -24,6 +24,7 @@ var templateLabels = map[string]string{
 	outbox.KindRequesterNotice: "The requester wrote: notice to the assignee",
 	outbox.KindAssignment:      "The ticket was assigned: notice to the assignee",
 	outbox.KindResolution:      "The ticket was resolved: notice to the requester",
+	outbox.KindMention:         "An agent was mentioned in an internal note: notice to them",
 }
 
 // templateFields are the fields a template can use, for the help.

@@ -48,7 +48,7 @@ func TestAdminTemplates(t *testing.T) {
 
 	// A template that does not render is refused with the message.
 	code, body, _ = admSubmit(admin, "/admin/templates/reply", "subject", "{{.Ticket.Nope}}", "body", "{{if}}")
-	admExpect(t, "invalid", code, body, http.StatusUnprocessableEntity, "Nope", "{{.Ticket.Nope}}", `<p class="err" role="alert">`)
+	admExpect(t, "invalid", code, body, http.StatusUnprocessableEntity, "Nope", "{{.Ticket.Nope}}", `<p class="err" role="alert" id="err-`)
 	if tpl, _ = e.Outbox.Templates().Get(ctx, "reply"); tpl.Subject != "Re: {{.Ticket.Subject}} (edited)" {
 		t.Fatal("a refused template was stored")
 	}

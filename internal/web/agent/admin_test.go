@@ -500,7 +500,7 @@ func TestAdminTokens(t *testing.T) {
 		if code, _, _ := b.post("/admin/tokens/"+strconv.FormatInt(tok.ID, 10)+"/revoke", url.Values{}); code != http.StatusForbidden {
 			t.Fatalf("revoke without CSRF token: %d", code)
 		}
-		if code, _, _ := admSubmit(b, "/admin/tokens/"+strconv.FormatInt(tok.ID, 10)+"/revoke"); code != http.StatusSeeOther {
+		if code, _, _ := admSubmit(b, "/admin/tokens/"+strconv.FormatInt(tok.ID, 10)+"/revoke", "confirm", "1"); code != http.StatusSeeOther {
 			t.Fatalf("revoke: %d", code)
 		}
 		if _, _, err := e.Auth.Authenticate(ctx, secret); err == nil {

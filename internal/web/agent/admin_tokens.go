@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -98,14 +99,38 @@ func (a *Agent) adminCreateToken(w http.ResponseWriter, r *http.Request, rq *req
 }
 
 func (a *Agent) adminRevokeToken(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return a.revokeToken(w, r, rq, true, "/admin/tokens")
+}
+
+// revokeToken revokes the token of the URL once the agent confirmed: any
+// token for an admin's list (all), else only one of the agent's own
+// (someone else's is not found, even for an admin on the profile page).
+func (a *Agent) revokeToken(w http.ResponseWriter, r *http.Request, rq *request, all bool, back string) error {
 	id, err := pathID(r)
 	if err != nil {
+		return err
+	}
+	ts, err := a.Auth.Tokens(r.Context(), rq.actor, all, id-1, 1)
+	if err != nil {
+		return err
+	}
+	if len(ts) == 0 || ts[0].ID != id {
+		return fmt.Errorf("token %d: %w", id, fault.ErrNotFound)
+	}
+	if ok, err := a.confirmed(w, r, rq, revokeConfirmation(ts[0], back)); !ok {
 		return err
 	}
 	if err := a.Auth.Revoke(r.Context(), rq.actor, id); err != nil {
 		return err
 	}
-	a.flash(w, fmt.Sprintf("Token %d revoked; it no longer works.", id))
-	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
+	a.flash(w, fmt.Sprintf("Token “%s” revoked; it no longer works.", ts[0].Name))
+	http.Redirect(w, r, back, http.StatusSeeOther)
 	return nil
+}
+
+// revokeConfirmation asks before revoking token t.
+func revokeConfirmation(t *auth.Token, cancel string) confirmation {
+	return confirmation{Heading: fmt.Sprintf("Revoke the token “%s” of %s?", t.Name, t.UserEmail),
+		Detail: "Every program that uses it is refused from now on; a revoked token cannot be restored, only replaced by a new one.",
+		Button: "Revoke token", Cancel: cancel}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/view"
@@ -51,6 +52,7 @@ type Deps struct {
 	Jobs           *job.Queue
 	Runner         *job.Runner
 	Audit          *audit.Service
+	Notify         *notify.Service
 	Calendars      *calendar.Service
 	Drafts         *stored.Service
 	BaseURL        string // decides whether cookies are Secure

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -69,6 +70,18 @@ func (a *Agent) cannedDelete(w http.ResponseWriter, r *http.Request, rq *request
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return fault.ErrNotFound
+	}
+	c, err := a.Canned.Get(r.Context(), rq.actor, id)
+	if err != nil {
+		return err
+	}
+	if c.Shared() && !rq.actor.IsAdmin() {
+		return fault.Forbidden("only admins change shared canned responses")
+	}
+	if ok, err := a.confirmed(w, r, rq, confirmation{Heading: fmt.Sprintf("Delete the canned response “%s”?", c.Name),
+		Detail: "Its text is gone for good; replies that used it keep their words. This cannot be undone.",
+		Button: "Delete canned response", Cancel: "/canned"}); !ok {
+		return err
 	}
 	if err := a.Canned.Delete(r.Context(), rq.actor, id); err != nil {
 		return err

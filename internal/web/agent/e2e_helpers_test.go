@@ -195,7 +195,10 @@ func (tb *tab) waitJS(t *testing.T, what, js string) {
 		if err == nil {
 			return
 		}
-		if !strings.Contains(err.Error(), "navigated or closed") || time.Now().After(deadline) {
+		// A navigation shows as "navigated or closed", or, when it lands
+		// between two polls, as a lost execution context.
+		moved := strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "Cannot find context")
+		if !moved || time.Now().After(deadline) {
 			tb.fail(t, "waiting for "+what, err)
 		}
 		time.Sleep(50 * time.Millisecond)

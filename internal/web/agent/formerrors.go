@@ -18,21 +18,30 @@ func errID(field string) string {
 }
 
 // errAttrs marks a field that has an error as invalid and ties it to its
-// message.
-func errAttrs(field string, errs map[string]string) template.HTMLAttr {
-	if errs[field] == "" {
+// message, after the ids of the field's other descriptions (its help
+// text), which are named whether or not it has an error.
+func errAttrs(field string, errs map[string]string, help ...string) template.HTMLAttr {
+	ids := help
+	invalid := ""
+	if errs[field] != "" {
+		ids = append(ids[:len(ids):len(ids)], errID(field))
+		invalid = ` aria-invalid="true"`
+	}
+	if len(ids) == 0 {
 		return ""
 	}
-	return template.HTMLAttr(` aria-invalid="true" aria-describedby="` + html.EscapeString(errID(field)) + `"`)
+	return template.HTMLAttr(invalid + ` aria-describedby="` + html.EscapeString(strings.Join(ids, " ")) + `"`)
 }
 
-// errMsg is the message element of a field's error, or nothing.
+// errMsg is the message element of a field's error, or nothing; an alert,
+// so it is read out when the refused form comes back, as the admin forms'
+// errors always were.
 func errMsg(field string, errs map[string]string) template.HTML {
 	m := errs[field]
 	if m == "" {
 		return ""
 	}
-	return template.HTML(`<p class="err" id="` + html.EscapeString(errID(field)) + `">` + html.EscapeString(m) + `</p>`)
+	return template.HTML(`<p class="err" role="alert" id="` + html.EscapeString(errID(field)) + `">` + html.EscapeString(m) + `</p>`)
 }
 
 var indexed = regexp.MustCompile(`\[\d+\]$`)

@@ -27,6 +27,7 @@ type Layout struct {
 	// QueryError says what is wrong with the search typed in the box; it
 	// is shown under the box.
 	QueryError string
+	Unread     int // the agent's unread notifications
 }
 
 type navItem struct {
@@ -62,6 +63,13 @@ func zoneOf(a *user.Actor) *time.Location {
 // layout builds the frame of a signed-in page, with the view counts.
 func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, title, active string) Layout {
 	l := Layout{Title: title, Actor: rq.actor, CSRF: rq.session.CSRFToken, Flash: a.takeFlash(w, r), Active: active}
+	if a.Notify != nil && rq.actor.IsAgent() {
+		n, err := a.Notify.Unread(r.Context(), rq.actor)
+		if err != nil {
+			a.Log.ErrorContext(r.Context(), "count notifications", "err", err)
+		}
+		l.Unread = n
+	}
 	for _, v := range builtinViews {
 		n, err := a.counts.get(r.Context(), rq.actor, v.key, v.filter(rq.actor), a.Tickets.Count)
 		if err != nil {

@@ -73,7 +73,7 @@ func TestLinkAndMergeFromTicketPage(t *testing.T) {
 	if code, body, _ := b.post(path+"/relate", url.Values{"_csrf": {b.csrf}, "type": {"merge"}, "other": {itoa(a.Number)}}); code != 422 || !strings.Contains(body, "cannot be merged into itself") {
 		t.Fatalf("merge into itself: %d", code)
 	}
-	code, _, h := b.post(path+"/relate", url.Values{"_csrf": {b.csrf}, "type": {"merge"}, "other": {itoa(c.Number)}})
+	code, _, h := b.post(path+"/relate", url.Values{"_csrf": {b.csrf}, "type": {"merge"}, "other": {itoa(c.Number)}, "confirm": {"1"}})
 	if code != 303 || h.Get("Location") != "/tickets/"+itoa(c.Number) {
 		t.Fatalf("merge: %d %s", code, h.Get("Location"))
 	}

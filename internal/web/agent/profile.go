@@ -2,12 +2,10 @@ package agent
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/docket/docket/internal/auth"
-	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
 )
@@ -20,6 +18,8 @@ type profilePage struct {
 	TokenForm tokenForm
 	Created   *createdToken
 	Errors    map[string]string
+	// MentionEmail: mentions in internal notes are emailed too.
+	MentionEmail bool
 }
 
 type profileForm struct {
@@ -50,6 +50,11 @@ func (a *Agent) renderProfile(w http.ResponseWriter, r *http.Request, rq *reques
 		p.TokenForm.Scope = auth.ScopeWrite
 	}
 	p.Zones = commonZones
+	if a.Notify != nil && rq.actor.IsAgent() {
+		if p.MentionEmail, err = a.Notify.MentionEmail(ctx, rq.actor); err != nil {
+			return err
+		}
+	}
 	p.Layout = a.layout(w, r, rq, "Your profile", "profile")
 	return a.tmpl.render(w, status, "profile", p)
 }
@@ -149,23 +154,5 @@ func (a *Agent) createOwnToken(w http.ResponseWriter, r *http.Request, rq *reque
 }
 
 func (a *Agent) revokeOwnToken(w http.ResponseWriter, r *http.Request, rq *request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	// Someone else's token is not found, even for an admin on this page:
-	// the profile manages one's own tokens only.
-	ts, err := a.Auth.Tokens(r.Context(), rq.actor, false, id-1, 1)
-	if err != nil {
-		return err
-	}
-	if len(ts) == 0 || ts[0].ID != id {
-		return fmt.Errorf("token %d: %w", id, fault.ErrNotFound)
-	}
-	if err := a.Auth.Revoke(r.Context(), rq.actor, id); err != nil {
-		return err
-	}
-	a.flash(w, "Token revoked; it no longer works.")
-	http.Redirect(w, r, "/profile#tokens", http.StatusSeeOther)
-	return nil
+	return a.revokeToken(w, r, rq, false, "/profile#tokens")
 }

@@ -149,7 +149,7 @@ func TestProfileTokens(t *testing.T) {
 			t.Fatal("the admin's token was revoked")
 		}
 
-		if code, _, _ := admSubmit(b, "/profile/tokens/"+strconv.FormatInt(tok.ID, 10)+"/revoke"); code != http.StatusSeeOther {
+		if code, _, _ := admSubmit(b, "/profile/tokens/"+strconv.FormatInt(tok.ID, 10)+"/revoke", "confirm", "1"); code != http.StatusSeeOther {
 			t.Fatalf("revoke own token: %d", code)
 		}
 		if _, _, err := e.Auth.Authenticate(ctx, secret); err == nil {

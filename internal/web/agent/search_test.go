@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -51,10 +52,9 @@ func TestQueueRefusesAnInvalidQuery(t *testing.T) {
 		t.Errorf("the error does not say what is wrong:\n%s", body)
 	}
 	// A saved view is checked by the same translation.
-	_, _, h := b.post("/views", url.Values{"_csrf": {b.csrf}, "name": {"Broken"}, "query": {"priority:p9"}})
-	_, body, _ = b.get(h.Get("Location"))
-	if !strings.Contains(body, "The view was not saved") || !strings.Contains(body, "is not a priority") {
-		t.Error("saving a view of priority:p9 is not refused")
+	code, body, _ := b.post("/views", url.Values{"_csrf": {b.csrf}, "name": {"Broken"}, "query": {"priority:p9"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="err-query"`) || !strings.Contains(body, "is not a priority") {
+		t.Errorf("saving a view of priority:p9 is not refused with the error: %d", code)
 	}
 	if vs, _ := e.Views.List(context.Background(), agent); len(vs) != 0 {
 		t.Errorf("a view of priority:p9 was saved: %+v", vs[0])

@@ -18,29 +18,33 @@ import (
 
 type ticketPage struct {
 	Layout
-	T           *ticket.Ticket
-	PanelT      *ticket.Ticket // the ticket as the property panel shows it, with the agent's unsaved changes
-	Messages    []*ticket.Message
-	Events      []ticket.HistoryEvent
-	Links       []ticket.Link
-	MergedFrom  []int64
-	Requester   *user.User
-	Recent      []*ticket.Ticket // the requester's other open tickets
-	MoreRecent  bool             // they have more than Recent
-	LastEvent   int64
-	Options     options
-	Errors      map[string]string
-	Draft       draft
-	DraftToken  string                // keeps the composer's text should the session end (see signInAgain)
-	Conflict    []ticket.HistoryEvent // changes made since the agent loaded the page
-	ConflictFor string                // "reply" or "update"
-	Clashes     []clash               // panel fields the agent and someone else both changed
-	Orig        map[string]string     // what each panel field started from, by form name
-	MaxUpload   int64
-	Canned      []*canned.Response
-	Fields      []fieldInput
-	Missing     []string                    // labels of the required fields still empty
-	Deliveries  map[int64][]outbox.Delivery // emails of each message, by message ID
+	T        *ticket.Ticket
+	PanelT   *ticket.Ticket // the ticket as the property panel shows it, with the agent's unsaved changes
+	Messages []*ticket.Message
+	Events   []historyEntry
+	// HistoryBefore and HistoryAfter place the history in the conversation:
+	// the entries before each message (by message ID), and after the last.
+	HistoryBefore map[int64][]historyEntry
+	HistoryAfter  []historyEntry
+	Links         []ticket.Link
+	MergedFrom    []int64
+	Requester     *user.User
+	Recent        []*ticket.Ticket // the requester's other open tickets
+	MoreRecent    bool             // they have more than Recent
+	LastEvent     int64
+	Options       options
+	Errors        map[string]string
+	Draft         draft
+	DraftToken    string            // keeps the composer's text should the session end (see signInAgain)
+	Conflict      []historyEntry    // changes made since the agent loaded the page
+	ConflictFor   string            // "reply" or "update"
+	Clashes       []clash           // panel fields the agent and someone else both changed
+	Orig          map[string]string // what each panel field started from, by form name
+	MaxUpload     int64
+	Canned        []*canned.Response
+	Fields        []fieldInput
+	Missing       []string                    // labels of the required fields still empty
+	Deliveries    map[int64][]outbox.Delivery // emails of each message, by message ID
 
 	defs []*ticket.FieldDef // the custom field definitions
 }
@@ -144,11 +148,12 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 		}
 		p.Deliveries[m.ID] = ds
 	}
-	if p.Events, err = a.Tickets.Events(ctx, rq.actor, number, 0, 1000); err != nil {
+	events, err := a.Tickets.Events(ctx, rq.actor, number, 0, 1000)
+	if err != nil {
 		return nil, err
 	}
-	if len(p.Events) > 0 {
-		p.LastEvent = p.Events[len(p.Events)-1].ID
+	if len(events) > 0 {
+		p.LastEvent = events[len(events)-1].ID
 	}
 	if p.Links, err = a.Tickets.Links(ctx, rq.actor, number); err != nil {
 		return nil, err
@@ -185,6 +190,8 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 	if p.defs, err = a.Tickets.FieldDefs(ctx); err != nil {
 		return nil, err
 	}
+	p.Events = newHistoryNames(p).describeAll(events)
+	p.HistoryBefore, p.HistoryAfter = interleave(p.Messages, p.Events)
 	p.Fields = fieldInputs(p.defs, t.Type, refName(t.Category), t.CustomFields, nil)
 	p.Orig = panelValues(t, p.defs)
 	markMissing(p.Fields, t.MissingFields)

@@ -43,7 +43,7 @@ func TestSavedViews(t *testing.T) {
 		if code, _, _ := other.post("/views/"+id+"/delete", url.Values{"_csrf": {other.csrf}}); code != 404 {
 			t.Fatalf("someone else deletes a personal view: %d", code)
 		}
-		if code, _, _ := b.post("/views/"+id+"/delete", url.Values{"_csrf": {b.csrf}}); code != 303 {
+		if code, _, _ := b.post("/views/"+id+"/delete", url.Values{"_csrf": {b.csrf}, "confirm": {"1"}}); code != 303 {
 			t.Fatalf("delete view: %d", code)
 		}
 		if code, _, _ := b.get(viewURL); code != 404 {

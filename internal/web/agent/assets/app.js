@@ -28,23 +28,44 @@
       });
     });
   }
+  // select moves the selection and tells screen readers which ticket it
+  // is on (the live region), as sighted agents see the highlight.
+  var announce = document.getElementById("announce");
   function select(i) {
     if (!rows.length) return;
-    if (sel >= 0 && rows[sel]) rows[sel].classList.remove("sel");
+    if (sel >= 0 && rows[sel]) { rows[sel].classList.remove("sel"); rows[sel].removeAttribute("aria-current"); }
     sel = Math.max(0, Math.min(rows.length - 1, i));
-    rows[sel].classList.add("sel");
-    rows[sel].scrollIntoView({ block: "nearest" });
+    var r = rows[sel];
+    r.classList.add("sel");
+    r.setAttribute("aria-current", "true");
+    r.scrollIntoView({ block: "nearest" });
+    if (announce) {
+      var cell = function (s) { var c = r.querySelector(s); return c ? c.textContent.replace(/\s+/g, " ").trim() : ""; };
+      announce.textContent = "Selected " + cell(".num") + ": " + cell(".subj a") + " (" + (sel + 1) + " of " + rows.length + ")";
+    }
   }
   bindRows();
   document.addEventListener("docket:refreshed", bindRows);
 
   // ---- Keyboard shortcuts ----------------------------------------------
+  // Every shortcut here is listed in the help dialog (layout.html), and the
+  // browser test presses each one listed.
   var help = document.getElementById("help");
   var pendingG = false;
   function go(view) { location.href = "/tickets?view=" + view; }
+  function toggleHelp() {
+    if (!help || !help.showModal) return;
+    if (help.open) help.close(); else help.showModal();
+  }
   document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.id === "body" && e.target.form) {
+      // Ctrl/Cmd+Enter sends what is being written.
+      e.preventDefault();
+      e.target.form.requestSubmit(document.getElementById("send") || undefined);
+      return;
+    }
+    if (document.querySelector("dialog[open]")) return; // a dialog has the keyboard
     if (e.key === "Escape") {
-      if (help && !help.hidden) { help.hidden = true; return; }
       if (typing(e)) { e.target.blur(); return; }
       if (document.getElementById("ticket")) { history.length > 1 ? history.back() : go("mine"); }
       return;
@@ -58,7 +79,7 @@
     }
     var body = document.getElementById("body");
     switch (e.key) {
-      case "?": e.preventDefault(); if (help) help.hidden = !help.hidden; break;
+      case "?": e.preventDefault(); toggleHelp(); break;
       case "/": e.preventDefault(); var q = document.getElementById("q"); if (q) { q.focus(); q.select(); } break;
       case "g": pendingG = true; setTimeout(function () { pendingG = false; }, 1200); break;
       case "j": if (rows.length) { e.preventDefault(); select(sel + 1); } break;
@@ -371,5 +392,75 @@
         }
       }
     });
+  });
+})();
+
+// ---- History in the conversation ------------------------------------------
+// The toggle is a plain checkbox (CSS shows the entries); this remembers the
+// agent's choice from one ticket to the next.
+(function () {
+  "use strict";
+  var box = document.getElementById("show-history");
+  if (!box) return;
+  try {
+    box.checked = localStorage.getItem("docket.showHistory") === "1";
+    box.addEventListener("change", function () { localStorage.setItem("docket.showHistory", box.checked ? "1" : "0"); });
+  } catch (err) { /* storage off: the toggle still works for this page */ }
+})();
+
+// ---- Confirm what cannot be undone ------------------------------------------
+// Forms marked data-confirm ask in a dialog first; confirming submits them
+// with confirm=1. Without JavaScript the server asks on a page of its own.
+(function () {
+  "use strict";
+  var dlg = document.getElementById("confirm-dialog");
+  if (!dlg || !dlg.showModal) return;
+  var pending = null;
+  function question(f) {
+    if (f.hasAttribute("data-confirm-merge")) {
+      if (!f.elements.type || f.elements.type.value !== "merge") return null;
+      return "Merge this ticket into #" + f.elements.other.value.trim().replace(/^#/, "") +
+        "? Its conversation moves there and this ticket is closed. A merge cannot be undone.";
+    }
+    return f.getAttribute("data-confirm");
+  }
+  document.addEventListener("submit", function (e) {
+    var f = e.target, msg = question(f);
+    if (!msg || (f.elements.confirm && f.elements.confirm.value === "1")) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    pending = f;
+    document.getElementById("confirm-text").textContent = msg;
+    document.getElementById("confirm-ok").textContent = f.getAttribute("data-confirm-button") || (f.hasAttribute("data-confirm-merge") ? "Merge" : "Confirm");
+    dlg.returnValue = "";
+    dlg.showModal();
+    document.getElementById("confirm-cancel").focus();
+  }, true);
+  dlg.addEventListener("close", function () {
+    var f = pending;
+    pending = null;
+    if (dlg.returnValue !== "ok" || !f) return;
+    var h = document.createElement("input");
+    h.type = "hidden"; h.name = "confirm"; h.value = "1";
+    f.appendChild(h);
+    f.submit();
+  });
+})();
+
+// ---- Dialogs keep the keyboard ----------------------------------------------
+// A modal <dialog> already makes the page behind it inert; Tab and Shift+Tab
+// also cycle within it instead of leaving for the browser's own controls.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Tab") return;
+    var d = document.querySelector("dialog[open]");
+    if (!d) return;
+    var f = Array.prototype.filter.call(d.querySelectorAll("a[href], button, input, select, textarea, [tabindex]"),
+      function (el) { return !el.disabled && el.tabIndex >= 0 && el.getClientRects().length; });
+    if (!f.length) { e.preventDefault(); return; }
+    var first = f[0], last = f[f.length - 1], at = document.activeElement;
+    if (e.shiftKey && (at === first || !d.contains(at))) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && (at === last || !d.contains(at))) { e.preventDefault(); first.focus(); }
   });
 })();
