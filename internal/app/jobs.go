@@ -8,6 +8,7 @@ import (
 	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/webhook"
 )
 
 // How long what nobody needs any more is kept before the maintenance jobs
@@ -50,6 +51,10 @@ func (s *Services) registerJobs(log *slog.Logger) {
 	}})
 	// Its first run, at start-up, sends what an older version left queued.
 	r.Every(job.Periodic{Name: "email-reconcile", Kind: outbox.ReconcileJob, Every: 5 * time.Minute})
+
+	// Webhook deliveries: a job per delivery chain, queued by the webhooks
+	// event consumer or by the retry of a failed attempt.
+	r.Register(webhook.DeliverJob, s.Webhooks.Kind())
 
 	// Search documents written before their terms were stemmed (migration
 	// 0025) are indexed when the server starts; later runs find none.
