@@ -98,7 +98,7 @@ const maxURL = 2000
 // itself when it is an IP, else every address it resolves to now. A name
 // that does not resolve is accepted (DNS may be down for a moment); the
 // address is checked again at every delivery.
-func checkURL(ctx context.Context, resolver *net.Resolver, raw string, allowPrivate bool) (string, error) {
+func checkURL(ctx context.Context, lookup func(context.Context, string) ([]netip.Addr, error), raw string, allowPrivate bool) (string, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return "", errors.New("is required")
@@ -131,7 +131,7 @@ func checkURL(ctx context.Context, resolver *net.Resolver, raw string, allowPriv
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	addrs, err := resolver.LookupNetIP(ctx, "ip", host)
+	addrs, err := lookup(ctx, host)
 	if err != nil {
 		return u.String(), nil
 	}

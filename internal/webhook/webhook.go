@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -81,8 +82,10 @@ type Options struct {
 	MaxBackoff time.Duration
 	// Timeout bounds one delivery: connecting, sending and the answer (10 s).
 	Timeout time.Duration
-	// Resolver resolves hosts when a webhook is saved (net.DefaultResolver).
-	Resolver *net.Resolver
+	// Lookup resolves a host when a webhook is saved (net.DefaultResolver).
+	// Deliveries always dial through the system resolver and check the
+	// address dialled.
+	Lookup func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 func (o Options) withDefaults() Options {
@@ -98,8 +101,10 @@ func (o Options) withDefaults() Options {
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
-	if o.Resolver == nil {
-		o.Resolver = net.DefaultResolver
+	if o.Lookup == nil {
+		o.Lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
+			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+		}
 	}
 	return o
 }
@@ -222,7 +227,7 @@ func (s *Service) validate(ctx context.Context, w *Webhook, in Input, creating b
 		if in.URL != nil {
 			raw = *in.URL
 		}
-		u, err := checkURL(ctx, s.opts.Resolver, raw, w.AllowPrivateHost)
+		u, err := checkURL(ctx, s.opts.Lookup, raw, w.AllowPrivateHost)
 		if err != nil {
 			inv.Add("url", "%s", err.Error())
 		}
