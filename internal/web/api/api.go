@@ -28,6 +28,7 @@ import (
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
+	"github.com/docket/docket/internal/webhook"
 )
 
 // Deps are what the API needs.
@@ -45,6 +46,7 @@ type Deps struct {
 	Jobs           *job.Queue
 	Runner         *job.Runner // tells whether this instance leads
 	Audit          *audit.Service
+	Webhooks       *webhook.Service
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 }
