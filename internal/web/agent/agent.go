@@ -29,6 +29,7 @@ import (
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/view"
 	"github.com/docket/docket/internal/web"
+	"github.com/docket/docket/internal/webhook"
 )
 
 // Deps are what the workspace needs.
@@ -49,6 +50,7 @@ type Deps struct {
 	Jobs           *job.Queue
 	Runner         *job.Runner
 	Audit          *audit.Service
+	Webhooks       *webhook.Service
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
 	// Stopping closes when the server shuts down, ending live streams so
