@@ -88,7 +88,7 @@ func TestAdminWebhooks(t *testing.T) {
 		apptest.Ticket(t, e.Services, e.Admin)
 		page := fmt.Sprintf("/admin/webhooks/%d", id)
 		body = wait("the delivery log", func(b string) bool { return strings.Contains(b, `class="wh-succeeded"`) }, page)
-		admExpect(t, "delivery log", 200, body, 200, `id="delivery-log"`, `<td class="wh-status">200</td>`, " ms</td>",
+		admExpect(t, "delivery log", 200, body, 200, `id="delivery-log"`, `<span class="wh-status" title="HTTP status of the last attempt">200</span>`, ` ms</span>`,
 			`id="redeliver-`, `placeholder="unchanged"`)
 		if strings.Contains(body, secret) {
 			t.Fatal("the page shows the secret")
