@@ -116,9 +116,6 @@ func (s *Service) Redeliver(ctx context.Context, a *user.Actor, webhookID, id in
 	}
 	var newID int64
 	err = s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q.Get("lock-webhook"), webhookID); err != nil {
-			return err
-		}
 		w, err := s.get(ctx, tx, webhookID)
 		if err != nil {
 			return err
@@ -126,7 +123,7 @@ func (s *Service) Redeliver(ctx context.Context, a *user.Actor, webhookID, id in
 		if !w.Enabled {
 			return fault.Conflict("the webhook is disabled: enable it before redelivering")
 		}
-		newID, err = s.enqueue(ctx, tx, webhookID, d.EventID, d.EventKind, d.Ticket, d.ID)
+		newID, err = s.enqueue(ctx, tx, webhookID, d.EventID, d.EventKind, d.Ticket, d.ID, false)
 		return err
 	})
 	if err != nil {
@@ -138,9 +135,10 @@ func (s *Service) Redeliver(ctx context.Context, a *user.Actor, webhookID, id in
 // enqueue adds a delivery of event eventID to the end of its chain and,
 // when nothing before it in the chain waits, queues the job that sends
 // it; otherwise the job sending the delivery before it goes on to this one.
-// The caller holds the webhook's lock (lock-webhook). It returns the new
-// delivery's id, or 0 when the event was queued for the webhook already.
-func (s *Service) enqueue(ctx context.Context, tx *db.Tx, webhookID, eventID int64, kind string, chain, redeliveryOf int64) (int64, error) {
+// known is true when the caller knows a delivery of the chain already
+// waits (it added one in this transaction). It returns the new delivery's
+// id, or 0 when the event was queued for the webhook already.
+func (s *Service) enqueue(ctx context.Context, tx *db.Tx, webhookID, eventID int64, kind string, chain, redeliveryOf int64, known bool) (int64, error) {
 	var of any
 	if redeliveryOf != 0 {
 		of = redeliveryOf
@@ -150,7 +148,10 @@ func (s *Service) enqueue(ctx context.Context, tx *db.Tx, webhookID, eventID int
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil // delivered already: the consumer read this batch again
 	}
-	if err != nil {
+	if err != nil || known {
+		return id, err
+	}
+	if err := s.lockChain(ctx, tx, webhookID, chain); err != nil {
 		return 0, err
 	}
 	var earlier int
@@ -205,7 +206,7 @@ func (s *Service) resume(ctx context.Context, tx *db.Tx, webhookID int64) error 
 // delivery for every enabled webhook subscribed to its kind, in the
 // consumer's transaction. Register it with the event pump.
 func (s *Service) Consumer() *event.Consumer {
-	return &event.Consumer{Name: ConsumerName, Handle: s.handle}
+	return &event.Consumer{Name: ConsumerName, Handle: s.handle, Batch: 500}
 }
 
 type subscriber struct {
@@ -229,21 +230,21 @@ func (s *Service) handle(ctx context.Context, tx *db.Tx, recs []event.Record) er
 	if err != nil || len(subs) == 0 {
 		return err
 	}
-	locked := map[int64]bool{}
+	// Chains given a delivery in this batch: the next ones wait behind it.
+	waiting := map[[2]int64]bool{}
 	for _, r := range recs {
 		chain := ticketNumber(r)
 		for _, sub := range subs {
 			if !slices.Contains(sub.events, All) && !slices.Contains(sub.events, r.Kind) {
 				continue
 			}
-			if !locked[sub.id] {
-				if _, err := tx.ExecContext(ctx, s.q.Get("lock-webhook"), sub.id); err != nil {
-					return err
-				}
-				locked[sub.id] = true
-			}
-			if _, err := s.enqueue(ctx, tx, sub.id, r.ID, r.Kind, chain, 0); err != nil {
+			key := [2]int64{sub.id, chain}
+			id, err := s.enqueue(ctx, tx, sub.id, r.ID, r.Kind, chain, 0, waiting[key])
+			if err != nil {
 				return fmt.Errorf("webhook %d: queue event %d: %w", sub.id, r.ID, err)
+			}
+			if id != 0 {
+				waiting[key] = true
 			}
 		}
 	}

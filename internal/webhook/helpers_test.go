@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,4 +112,21 @@ func deliveries(t *testing.T, s *app.Services, admin *user.Actor, id int64) []*w
 		t.Fatalf("deliveries: %v", err)
 	}
 	return ds
+}
+
+// benchReceiver answers 204 to everything and counts requests.
+type benchReceiver struct {
+	*httptest.Server
+	count atomic.Int64
+}
+
+func newBenchReceiver(b *testing.B) *benchReceiver {
+	r := &benchReceiver{}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.Copy(io.Discard, req.Body)
+		r.count.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	b.Cleanup(r.Close)
+	return r
 }

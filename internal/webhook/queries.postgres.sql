@@ -1,5 +1,9 @@
 -- name: lock-webhook
--- Taken by the consumer that adds deliveries and by the job that finishes
--- one before each looks at a chain, so exactly one of them starts the
--- chain's next delivery.
 SELECT id FROM webhooks WHERE id = $1 FOR UPDATE;
+
+-- name: lock-chain
+-- Taken by the consumer that adds a delivery to a chain and by the job
+-- that finishes the chain's head before either looks at the chain, so
+-- exactly one of them starts its next delivery. Chains of other tickets
+-- and webhooks go on in parallel.
+SELECT pg_advisory_xact_lock(hashtextextended('docket.webhook-chain:' || $1::bigint::text || ':' || $2::bigint::text, 0));

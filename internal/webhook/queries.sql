@@ -27,9 +27,15 @@ ORDER BY w.id;
 SELECT id, events FROM webhooks WHERE enabled ORDER BY id;
 
 -- name: lock-webhook
--- Serializes the hand-over of a webhook's delivery chains (see
--- queries.postgres.sql); SQLite's single writer does that already.
+-- Serializes changes to a webhook (see queries.postgres.sql); SQLite's
+-- single writer does that already.
 SELECT id FROM webhooks WHERE id = $1;
+
+-- name: lock-chain
+-- Serializes the hand-over of one delivery chain between the consumer
+-- that adds to it and the job that finishes its head (see
+-- queries.postgres.sql); SQLite's single writer does that already.
+SELECT $1 + $2;
 
 -- name: disable-webhook
 UPDATE webhooks SET enabled = FALSE, disabled_reason = $2, disabled_at = $3, updated_at = $3 WHERE id = $1 AND enabled;
@@ -70,10 +76,15 @@ UPDATE webhook_deliveries SET state = $2, attempts = attempts + 1, status_code =
     response_excerpt = $6, next_attempt_at = $7, finished_at = $8
 WHERE id = $1 AND state = 'pending';
 
--- name: get-event
-SELECT id, at, kind, actor_type, COALESCE(actor_id, 0), actor_name, subject_type, COALESCE(subject_id, 0),
-       COALESCE(ticket_id, 0), payload
-FROM domain_events WHERE id = $1;
+-- name: delivery-to-send
+-- A delivery with what sending it needs: its webhook and its event (the
+-- event may be gone: NULLs).
+SELECT d.id, d.webhook_id, d.event_id, d.event_kind, d.chain, d.state, d.attempts, d.created_at,
+       w.url, w.secret, w.enabled, w.allow_private_host,
+       COALESCE(e.at, 0), COALESCE(e.actor_type, ''), COALESCE(e.actor_id, 0), COALESCE(e.actor_name, ''),
+       COALESCE(e.subject_type, ''), COALESCE(e.subject_id, 0), COALESCE(e.ticket_id, 0), e.payload
+FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id LEFT JOIN domain_events e ON e.id = d.event_id
+WHERE d.id = $1;
 
 -- name: admin-recipients
 SELECT name, email FROM users WHERE role = 'admin' AND active ORDER BY id;

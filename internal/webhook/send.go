@@ -18,6 +18,7 @@ import (
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
+	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/job"
 )
 
@@ -92,43 +93,84 @@ func (s *Service) run(ctx context.Context, j *job.Job) error {
 // delivery: when that is done already (the job ran before and its runner
 // stopped midway), the job goes on with the chain's first waiting one.
 func (s *Service) attempt(ctx context.Context, id int64, first bool) (int64, error) {
-	d, err := s.delivery(ctx, s.DB.R, id)
-	if err != nil {
+	sd, err := s.load(ctx, id)
+	if errors.Is(err, fault.ErrNotFound) {
 		return 0, nil // the webhook was deleted with its deliveries
 	}
-	if d.State != Pending {
+	if err != nil {
+		return 0, err
+	}
+	if sd.d.State != Pending {
 		if !first {
 			return 0, nil
 		}
 		var next, at int64
-		err := s.DB.R.QueryRowContext(ctx, s.q.Get("chain-head"), d.WebhookID, d.Ticket).Scan(&next, &at)
+		err := s.DB.R.QueryRowContext(ctx, s.q.Get("chain-head"), sd.d.WebhookID, sd.d.Ticket).Scan(&next, &at)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && at > db.Now()) {
 			return 0, nil // nothing waits, or a retry job is due later
 		}
 		if err != nil {
 			return 0, err
 		}
-		if d, err = s.delivery(ctx, s.DB.R, next); err != nil {
+		if sd, err = s.load(ctx, next); err != nil {
 			return 0, err
 		}
 	}
-	w, err := s.get(ctx, s.DB.R, d.WebhookID)
-	if err != nil {
-		return 0, nil
-	}
-	if !w.Enabled {
+	if !sd.w.Enabled {
 		return 0, nil // waits; enabling the webhook resumes it
 	}
-	out := s.send(ctx, w, d)
-	var next int64
+	out := s.send(ctx, sd)
+	var nextID int64
 	err = s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		next = 0
-		if _, err := tx.ExecContext(ctx, s.q.Get("lock-webhook"), w.ID); err != nil {
+		nextID = 0
+		if err := s.lockChain(ctx, tx, sd.d.WebhookID, sd.d.Ticket); err != nil {
 			return err
 		}
-		return s.recordAttempt(ctx, tx, w, d, out, &next)
+		return s.recordAttempt(ctx, tx, &sd.w, &sd.d, out, &nextID)
 	})
-	return next, err
+	return nextID, err
+}
+
+// lockChain serializes the hand-over of one chain (see lock-chain).
+func (s *Service) lockChain(ctx context.Context, tx *db.Tx, webhookID, chain int64) error {
+	_, err := tx.ExecContext(ctx, s.q.Get("lock-chain"), webhookID, chain)
+	return err
+}
+
+// sendable is a delivery with what sending it takes: its webhook and the
+// body built from its event (nil when the event is no longer stored).
+type sendable struct {
+	d    Delivery
+	w    Webhook
+	body []byte
+}
+
+// load reads delivery id with its webhook and event in one query.
+func (s *Service) load(ctx context.Context, id int64) (*sendable, error) {
+	var sd sendable
+	var created, at, ticketID int64
+	var p Payload
+	var data sql.NullString
+	err := s.DB.R.QueryRowContext(ctx, s.q.Get("delivery-to-send"), id).Scan(&sd.d.ID, &sd.d.WebhookID, &sd.d.EventID,
+		&sd.d.EventKind, &sd.d.Ticket, &sd.d.State, &sd.d.Attempts, &created, &sd.w.URL, &sd.w.secret, &sd.w.Enabled,
+		&sd.w.AllowPrivateHost, &at, &p.Actor.Type, &p.Actor.ID, &p.Actor.Name, &p.Subject.Type, &p.Subject.ID, &ticketID, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("webhook delivery %d: %w", id, fault.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("webhook delivery %d: %w", id, err)
+	}
+	sd.d.CreatedAt, sd.w.ID = db.Time(created), sd.d.WebhookID
+	if data.Valid {
+		p.ID, p.Kind, p.At, p.Data = sd.d.EventID, sd.d.EventKind, db.Time(at), json.RawMessage(data.String)
+		if n := ticketNumber(event.Record{TicketID: ticketID, Payload: p.Data}); n != 0 {
+			p.Ticket = &n
+		}
+		if sd.body, err = json.Marshal(p); err != nil {
+			return nil, fmt.Errorf("webhook delivery %d: %w", id, err)
+		}
+	}
+	return &sd, nil
 }
 
 // outcome is what one attempt got.
@@ -141,11 +183,11 @@ type outcome struct {
 
 func (o outcome) ok() bool { return o.err == "" && o.status >= 200 && o.status < 300 }
 
-// send makes one attempt at delivering d to w.
-func (s *Service) send(ctx context.Context, w *Webhook, d *Delivery) outcome {
-	body, err := s.body(ctx, d.EventID)
-	if err != nil {
-		return outcome{err: err.Error()}
+// send makes one attempt at delivering sd.
+func (s *Service) send(ctx context.Context, sd *sendable) outcome {
+	w, d, body := &sd.w, &sd.d, sd.body
+	if body == nil {
+		return outcome{err: fmt.Sprintf("event %d is no longer stored", d.EventID)}
 	}
 	sec, err := s.Secrets.Unseal(w.secret)
 	if err != nil {
@@ -194,26 +236,6 @@ func clip(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "") + "…"
-}
-
-// body is the JSON payload of event id.
-func (s *Service) body(ctx context.Context, id int64) ([]byte, error) {
-	var p Payload
-	var at, ticketID int64
-	var data string
-	err := s.DB.R.QueryRowContext(ctx, s.q.Get("get-event"), id).Scan(&p.ID, &at, &p.Kind, &p.Actor.Type, &p.Actor.ID,
-		&p.Actor.Name, &p.Subject.Type, &p.Subject.ID, &ticketID, &data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("event %d is no longer stored", id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	p.At, p.Data = db.Time(at), json.RawMessage(data)
-	if n := ticketNumber(event.Record{TicketID: ticketID, Payload: p.Data}); n != 0 {
-		p.Ticket = &n
-	}
-	return json.Marshal(p)
 }
 
 // recordAttempt stores an attempt's outcome: on success it sets next to the
