@@ -23,7 +23,7 @@ import (
 )
 
 // Payload is the JSON body of every delivery. Its schema is stable and
-// documented (docs/webhooks.md): fields are only ever added.
+// documented (README.md, Webhooks): fields are only ever added.
 type Payload struct {
 	// ID is the event's id: the same in every delivery and redelivery of
 	// the event, so receivers can drop duplicates.
