@@ -141,8 +141,9 @@ func TestWebhooksAPI(t *testing.T) {
 		// Redeliver makes a new delivery of the same event.
 		var again deliveryOut
 		resp, err = f.admin.Do(ctx, "POST", fmt.Sprintf("%s/deliveries/%d/redeliver", path, d.ID), nil, &again)
+		// (It may have been sent already by the time the answer is written.)
 		if err != nil || resp.Status != http.StatusAccepted || again.Redelivery == nil || *again.Redelivery != d.ID ||
-			again.State != "pending" {
+			again.ID == d.ID || again.State == "failed" {
 			t.Fatalf("redeliver: %+v, %v", again, err)
 		}
 		_, err = f.admin.Do(ctx, "POST", fmt.Sprintf("%s/deliveries/%d/redeliver", path, 999999), nil, nil)
