@@ -18,6 +18,7 @@ const (
 	keepUnattached = 24 * time.Hour      // uploads never attached to a message
 	keepSentEmail  = 30 * 24 * time.Hour // outbox rows sent; failed ones stay
 	keepJobs       = 7 * 24 * time.Hour  // completed and cancelled jobs; failed ones stay
+	keepDeliveries = 30 * 24 * time.Hour // finished webhook deliveries; waiting ones stay
 	pruneEvery     = time.Hour
 )
 
@@ -29,6 +30,7 @@ const (
 	PruneUploadsJob       = "attachment.prune_unattached"
 	PruneSentEmailJob     = "email.prune_sent"
 	PruneJobsJob          = "jobs.prune"
+	PruneDeliveriesJob    = "webhook.prune_deliveries"
 )
 
 // registerJobs registers every job kind and periodic job with s.Runner;
@@ -91,5 +93,8 @@ func (s *Services) registerJobs(log *slog.Logger) {
 	})
 	prune(PruneJobsJob, "finished jobs", func(ctx context.Context, now time.Time) (int64, error) {
 		return s.Jobs.Prune(ctx, now.Add(-keepJobs))
+	})
+	prune(PruneDeliveriesJob, "finished webhook deliveries", func(ctx context.Context, now time.Time) (int64, error) {
+		return s.Webhooks.Prune(ctx, now.Add(-keepDeliveries))
 	})
 }

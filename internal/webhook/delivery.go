@@ -264,3 +264,20 @@ func ticketNumber(r event.Record) int64 {
 	}
 	return p.Number
 }
+
+// Prune deletes finished deliveries (succeeded or failed) that finished
+// before before, 1,000 at a time, and reports how many. Waiting ones stay.
+func (s *Service) Prune(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := s.DB.W.ExecContext(ctx, s.q.Get("prune-deliveries"), before.UnixMicro())
+		if err != nil {
+			return total, fmt.Errorf("webhook: prune deliveries: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < 1000 {
+			return total, nil
+		}
+	}
+}

@@ -47,6 +47,14 @@ func TestSignedDelivery(t *testing.T) {
 			dl.Ticket != tk.Number || dl.ResponseExcerpt != `{"ok":true}` || dl.FinishedAt == nil {
 			t.Fatalf("delivery = %+v", dl)
 		}
+		// Finished deliveries are pruned once old enough.
+		if n, err := s.Webhooks.Prune(context.Background(), time.Now().Add(-time.Hour)); err != nil || n != 0 {
+			t.Fatalf("prune of nothing old: %d, %v", n, err)
+		}
+		if n, err := s.Webhooks.Prune(context.Background(), time.Now().Add(time.Hour)); err != nil || n != 1 ||
+			len(deliveries(t, s, admin, w.ID)) != 0 {
+			t.Fatalf("prune: %d, %v", n, err)
+		}
 		// With the wrong secret the signature does not verify.
 		if webhook.Sign("another secret entirely", 1, []byte("{}")) == webhook.Sign(testSecret, 1, []byte("{}")) {
 			t.Fatal("the signature does not depend on the secret")

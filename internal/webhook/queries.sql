@@ -88,3 +88,7 @@ WHERE d.id = $1;
 
 -- name: admin-recipients
 SELECT name, email FROM users WHERE role = 'admin' AND active ORDER BY id;
+
+-- name: prune-deliveries
+DELETE FROM webhook_deliveries WHERE id IN (
+    SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < $1 LIMIT 1000);

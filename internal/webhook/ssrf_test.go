@@ -109,6 +109,9 @@ func TestSSRFRefusedAtDelivery(t *testing.T) {
 			!strings.Contains(d1.Error, "refused to connect to 127.0.0.1") {
 			t.Errorf("rebinding: %d requests reached the receiver; delivery %+v", len(rcv.requests()), d1)
 		}
+		if n, err := s.Webhooks.Prune(ctx, time.Now().Add(time.Hour)); err != nil || n != 0 {
+			t.Errorf("pruned %d waiting deliveries (%v)", n, err)
+		}
 		if target.Load() != 0 || d2.State != webhook.Pending || d2.StatusCode != http.StatusFound ||
 			!strings.Contains(d2.Error, "not followed") {
 			t.Errorf("redirect: %d requests reached its target; delivery %+v", target.Load(), d2)
