@@ -165,8 +165,13 @@ func TestDisableAfterRetryWindow(t *testing.T) {
 			}
 			return http.StatusInternalServerError
 		})
-		w := hook(t, s, admin, rcv.URL, event.TicketCreated)
-		apptest.Ticket(t, s, apptest.User(t, s, user.RoleAgent, ""))
+		w := hook(t, s, admin, rcv.URL, event.TicketCreated, event.TicketUpdated)
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		tk := apptest.Ticket(t, s, agent)
+		// The update's delivery waits in the chain behind the failing one.
+		if _, err := s.Tickets.Update(ctx, agent, tk.Number, ticket.Patch{Priority: ptr("p1")}, 0); err != nil {
+			t.Fatal(err)
+		}
 		eventually(t, 15*time.Second, "the webhook to be disabled", func() bool {
 			got, err := s.Webhooks.Get(ctx, admin, w.ID)
 			return err == nil && !got.Enabled
@@ -178,10 +183,13 @@ func TestDisableAfterRetryWindow(t *testing.T) {
 		if !strings.Contains(got.DisabledReason, "500 Internal Server Error") || got.DisabledAt == nil {
 			t.Fatalf("disabled reason %q at %v", got.DisabledReason, got.DisabledAt)
 		}
-		ds := deliveries(t, s, admin, w.ID)
-		if len(ds) != 1 || ds[0].State != webhook.Failed || ds[0].Attempts < 2 || ds[0].StatusCode != 500 {
-			t.Fatalf("deliveries = %+v", ds[0])
+		ds := deliveries(t, s, admin, w.ID) // newest first
+		if len(ds) != 2 || ds[1].State != webhook.Failed || ds[1].Attempts < 2 || ds[1].StatusCode != 500 ||
+			ds[0].State != webhook.Pending || ds[0].Attempts != 0 {
+			t.Fatalf("deliveries = %+v, %+v", ds[0], ds[1])
 		}
+		waiting, failed := ds[0], ds[1]
+		ds = []*webhook.Delivery{failed}
 		var audited, emails int
 		if err := d.R.QueryRowContext(ctx, d.Rebind(`SELECT COUNT(*) FROM domain_events WHERE kind = $1 AND subject_id = $2`),
 			webhook.EventDisabled, w.ID).Scan(&audited); err != nil || audited != 1 {
@@ -202,6 +210,10 @@ func TestDisableAfterRetryWindow(t *testing.T) {
 			got.DisabledReason != "" {
 			t.Fatalf("enable: %+v, %v", got, err)
 		}
+		eventually(t, 10*time.Second, "the waiting delivery to resume", func() bool {
+			dl, err := s.Webhooks.Delivery(ctx, admin, w.ID, waiting.ID)
+			return err == nil && dl.State == webhook.Succeeded
+		})
 		again, err := s.Webhooks.Redeliver(ctx, admin, w.ID, ds[0].ID)
 		if err != nil || again.RedeliveryOf != ds[0].ID || again.EventID != ds[0].EventID {
 			t.Fatalf("redeliver: %+v, %v", again, err)
