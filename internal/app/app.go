@@ -34,6 +34,7 @@ import (
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/view"
+	"github.com/docket/docket/internal/webhook"
 )
 
 // Version is set at build time with -ldflags "-X github.com/docket/docket/internal/app.Version=…".
@@ -204,6 +205,9 @@ type Services struct {
 	Audit *audit.Service
 	// Calendars are the business-hours calendars SLA targets use.
 	Calendars *calendar.Service
+	// Webhooks sends domain events to registered endpoints: its consumer
+	// queues deliveries, its job sends them.
+	Webhooks *webhook.Service
 	// Stop signals long-lived work (live streams) that the server is
 	// shutting down; Stopping is closed by it.
 	Stop     context.CancelFunc
@@ -316,6 +320,11 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Leases, err = lease.New(d); err != nil {
 		return fail(err)
 	}
+	if s.Webhooks, err = webhook.New(webhook.Deps{DB: d, Secrets: s.Secrets, Events: s.Events, Jobs: s.Jobs,
+		Mailboxes: s.Mailboxes, Outbox: s.Outbox, BaseURL: cfg.PublicURL(), Log: log}); err != nil {
+		return fail(err)
+	}
+	s.Pump.Register(s.Webhooks.Consumer())
 	s.Runner = job.NewRunner(s.Jobs, s.Leases, job.Options{Logger: log})
 	s.registerJobs(log)
 	if s.Audit, err = audit.New(ctx, d, s.Users); err != nil {
@@ -326,7 +335,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	}
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
-		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries()} {
+		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries(), s.Webhooks.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}

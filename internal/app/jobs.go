@@ -8,6 +8,7 @@ import (
 	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/webhook"
 )
 
 // How long what nobody needs any more is kept before the maintenance jobs
@@ -18,6 +19,7 @@ const (
 	keepSentEmail  = 30 * 24 * time.Hour // outbox rows sent; failed ones stay
 	keepJobs       = 7 * 24 * time.Hour  // completed and cancelled jobs; failed ones stay
 	keepDrafts     = 30 * 24 * time.Hour // unsent drafts nobody touched
+	keepDeliveries = 30 * 24 * time.Hour // finished webhook deliveries; waiting ones stay
 	pruneEvery     = time.Hour
 )
 
@@ -30,6 +32,7 @@ const (
 	PruneSentEmailJob     = "email.prune_sent"
 	PruneJobsJob          = "jobs.prune"
 	PruneDraftsJob        = "drafts.prune"
+	PruneDeliveriesJob    = "webhook.prune_deliveries"
 )
 
 // registerJobs registers every job kind and periodic job with s.Runner;
@@ -52,6 +55,10 @@ func (s *Services) registerJobs(log *slog.Logger) {
 	}})
 	// Its first run, at start-up, sends what an older version left queued.
 	r.Every(job.Periodic{Name: "email-reconcile", Kind: outbox.ReconcileJob, Every: 5 * time.Minute})
+
+	// Webhook deliveries: a job per delivery chain, queued by the webhooks
+	// event consumer or by the retry of a failed attempt.
+	r.Register(webhook.DeliverJob, s.Webhooks.Kind())
 
 	// Search documents written before their terms were stemmed (migration
 	// 0025) are indexed when the server starts; later runs find none.
@@ -91,5 +98,8 @@ func (s *Services) registerJobs(log *slog.Logger) {
 	})
 	prune(PruneDraftsJob, "old drafts", func(ctx context.Context, now time.Time) (int64, error) {
 		return s.Drafts.Prune(ctx, now.Add(-keepDrafts))
+	})
+	prune(PruneDeliveriesJob, "finished webhook deliveries", func(ctx context.Context, now time.Time) (int64, error) {
+		return s.Webhooks.Prune(ctx, now.Add(-keepDeliveries))
 	})
 }

@@ -46,6 +46,7 @@ var adminSections = []navItem{
 	{Key: "mailboxes", Label: "Mailboxes", URL: "/admin/mailboxes"},
 	{Key: "templates", Label: "Templates", URL: "/admin/templates"},
 	{Key: "tokens", Label: "API tokens", URL: "/admin/tokens"},
+	{Key: "webhooks", Label: "Webhooks", URL: "/admin/webhooks"},
 	{Key: "jobs", Label: "Jobs", URL: "/admin/jobs"},
 	{Key: "audit", Label: "Audit log", URL: "/admin/audit"},
 }

@@ -12,13 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/docket/docket/internal/audit"
-	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/event"
-	"github.com/docket/docket/internal/mail"
-	"github.com/docket/docket/internal/mail/outbox"
-	"github.com/docket/docket/internal/mailbox"
-	"github.com/docket/docket/internal/ticket"
-	"github.com/docket/docket/internal/user"
+	"github.com/docket/docket/internal/webhook"
 )
 
 // auditPageSize is how many entries a page of the audit log shows: fewer
@@ -27,13 +22,8 @@ const auditPageSize = 50
 
 // auditKinds are offered in the kind filter: a prefix per subject, then
 // every admin event kind.
-var auditKinds = []string{"user.", "team.", "organization.", "category.", "custom_field.", "mailbox.", "mail.", "template.", "token.",
-	user.EventUserCreated, user.EventUserUpdated, user.EventUserDeactivated, user.EventTeamCreated, user.EventTeamUpdated,
-	user.EventTeamMemberAdded, user.EventTeamMemberRemoved, user.EventOrganizationCreated, user.EventOrganizationUpdated,
-	ticket.EventCategoryCreated, ticket.EventCategoryUpdated, ticket.EventCustomFieldCreated, ticket.EventCustomFieldUpdated,
-	mailbox.EventCreated, mailbox.EventUpdated, mailbox.EventDeleted, outbox.EventTemplateUpdated, outbox.EventTemplateReset,
-	auth.EventTokenCreated, auth.EventTokenRevoked, auth.EventSignInSlowed, mail.EventInboundHeld, mail.EventInboundFiled,
-	mail.EventInboundAttached, mail.EventInboundReleased, mail.EventInboundDiscarded}
+var auditKinds = append([]string{"user.", "team.", "organization.", "category.", "custom_field.", "mailbox.", "mail.",
+	"template.", "token.", "webhook."}, webhook.AdminKinds...)
 
 type adminAuditPage struct {
 	adminFrame
@@ -164,11 +154,12 @@ func kindLabel(kind string) string {
 // order of preference; "name" for the others. Membership events name the
 // team as "team" (their "email" is the member's).
 var auditSubjectNames = map[string][]string{"user": {"email"}, "mailbox": {"address"}, "template": {"key"},
-	"custom_field": {"key"}, "team": {"team", "name"}}
+	"custom_field": {"key"}, "team": {"team", "name"}, "webhook": {"url"}}
 
 // auditSubjectPages are where each kind of subject is administered.
 var auditSubjectPages = map[string]string{"user": "/admin/users/", "team": "/admin/teams/", "organization": "/admin/organizations/",
-	"category": "/admin/categories/", "custom_field": "/admin/fields/", "mailbox": "/admin/mailboxes/"}
+	"category": "/admin/categories/", "custom_field": "/admin/fields/", "mailbox": "/admin/mailboxes/",
+	"webhook": "/admin/webhooks/"}
 
 func toAuditRow(e audit.Entry) auditRow {
 	row := auditRow{ID: e.ID, At: e.At, What: kindLabel(e.Kind), Who: e.Actor.Name}

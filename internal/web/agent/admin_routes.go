@@ -45,6 +45,7 @@ func (a *Agent) adminRoutes(mux *http.ServeMux) {
 	a.adminMailboxRoutes(mux)
 	a.adminTemplateRoutes(mux)
 	a.adminJobRoutes(mux)
+	a.adminWebhookRoutes(mux)
 
 	mux.Handle("GET /admin/tokens", a.admin(a.adminTokens))
 	mux.Handle("POST /admin/tokens", a.admin(a.adminCreateToken))

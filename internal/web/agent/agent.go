@@ -32,6 +32,7 @@ import (
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/view"
 	"github.com/docket/docket/internal/web"
+	"github.com/docket/docket/internal/webhook"
 )
 
 // Deps are what the workspace needs.
@@ -43,18 +44,20 @@ type Deps struct {
 	Auth        *auth.Service
 	Bus         *event.Bus
 	// Pump relays presence between instances (nil: this process only).
-	Pump           *event.Pump
-	Views          *view.Service
-	Canned         *canned.Service
-	Mailboxes      *mailbox.Service
-	Outbox         *outbox.Store
-	Importer       *mail.Importer
-	Jobs           *job.Queue
-	Runner         *job.Runner
-	Audit          *audit.Service
-	Notify         *notify.Service
-	Calendars      *calendar.Service
-	Drafts         *stored.Service
+	Pump      *event.Pump
+	Views     *view.Service
+	Canned    *canned.Service
+	Mailboxes *mailbox.Service
+	Outbox    *outbox.Store
+	Importer  *mail.Importer
+	Jobs      *job.Queue
+	Runner    *job.Runner
+	Audit     *audit.Service
+	Notify    *notify.Service
+	Calendars *calendar.Service
+	Drafts    *stored.Service
+
+	Webhooks       *webhook.Service
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
 	// Stopping closes when the server shuts down, ending live streams so

@@ -30,25 +30,28 @@ import (
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
+	"github.com/docket/docket/internal/webhook"
 )
 
 // Deps are what the API needs.
 type Deps struct {
-	Log            *slog.Logger
-	DB             *db.DB
-	Users          *user.Service
-	Tickets        *ticket.Service
-	Attachments    *attachment.Service
-	Auth           *auth.Service
-	Idem           *idempotency.Store
-	Mailboxes      *mailbox.Service
-	Importer       *mail.Importer
-	Outbox         *outbox.Store
-	Jobs           *job.Queue
-	Runner         *job.Runner // tells whether this instance leads
-	Audit          *audit.Service
-	Calendars      *calendar.Service
-	Drafts         *draft.Service
+	Log         *slog.Logger
+	DB          *db.DB
+	Users       *user.Service
+	Tickets     *ticket.Service
+	Attachments *attachment.Service
+	Auth        *auth.Service
+	Idem        *idempotency.Store
+	Mailboxes   *mailbox.Service
+	Importer    *mail.Importer
+	Outbox      *outbox.Store
+	Jobs        *job.Queue
+	Runner      *job.Runner // tells whether this instance leads
+	Audit       *audit.Service
+	Calendars   *calendar.Service
+	Drafts      *draft.Service
+
+	Webhooks       *webhook.Service
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 }

@@ -92,6 +92,14 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /api/v1/jobs/{id}/retry", a.retryJob)
 	h("POST /api/v1/jobs/{id}/cancel", a.cancelJob)
 
+	h("GET /api/v1/webhooks", a.listWebhooks)
+	h("POST /api/v1/webhooks", a.createWebhook)
+	h("GET /api/v1/webhooks/{id}", a.getWebhook)
+	h("PATCH /api/v1/webhooks/{id}", a.patchWebhook)
+	h("DELETE /api/v1/webhooks/{id}", a.deleteWebhook)
+	h("GET /api/v1/webhooks/{id}/deliveries", a.listDeliveries)
+	h("POST /api/v1/webhooks/{id}/deliveries/{d}/redeliver", a.redeliver)
+
 	h("GET /api/v1/tokens", a.listTokens)
 	h("POST /api/v1/tokens", a.createToken)
 	h("DELETE /api/v1/tokens/{id}", a.deleteToken)
