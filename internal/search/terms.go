@@ -63,10 +63,18 @@ var stemmers = []func(string) string{
 func Terms(text string) string {
 	ws := words(text)
 	var streams []string
+	// Text repeats its words (Zipf): stem each distinct word once.
+	seen := make(map[string]string, 64)
 	for _, stem := range stemmers {
+		clear(seen)
 		out := make([]string, len(ws))
 		for i, w := range ws {
-			out[i] = stem(w)
+			st, ok := seen[w]
+			if !ok {
+				st = stem(w)
+				seen[w] = st
+			}
+			out[i] = st
 		}
 		s := strings.Join(out, " ")
 		if len(streams) == 0 || streams[0] != s {
