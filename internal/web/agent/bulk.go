@@ -80,6 +80,11 @@ func (a *Agent) bulk(w http.ResponseWriter, r *http.Request, rq *request) error 
 		if !ok {
 			return refuse("Merge: enter the number of the ticket to merge into.")
 		}
+		if ok, err := a.confirmed(w, r, rq, confirmation{Heading: fmt.Sprintf("Merge %d tickets into #%d?", len(numbers), target),
+			Detail: fmt.Sprintf("The conversations of the selected tickets move to #%d, and each of them is closed. A merge cannot be undone.", target),
+			Button: "Merge", Cancel: back}); !ok {
+			return err
+		}
 		done := 0
 		for _, n := range numbers {
 			if n == target {

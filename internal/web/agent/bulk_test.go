@@ -58,8 +58,17 @@ func TestBulkActions(t *testing.T) {
 				t.Errorf("after the refusal the page lacks %s", want)
 			}
 		}
-		// Merge two into the third.
-		if code, _, _ := b.post("/tickets/bulk", url.Values{"_csrf": {b.csrf}, "n": ns, "merge_into": {ns[2]}, "back": {"/tickets?view=open"}}); code != 303 {
+		// Merge two into the third: asked first, merged once confirmed.
+		merge := url.Values{"_csrf": {b.csrf}, "n": ns, "merge_into": {ns[2]}, "back": {"/tickets?view=open"}}
+		if code, body, _ := b.post("/tickets/bulk", merge); code != 200 || !strings.Contains(body, "cannot be undone") ||
+			!strings.Contains(body, `name="confirm" value="1"`) {
+			t.Fatalf("bulk merge without confirmation: %d, want the question", code)
+		}
+		if got, _ := e.Tickets.Get(context.Background(), agent, ts[0].Number); got.MergedInto != 0 {
+			t.Fatal("a bulk merge acted before it was confirmed")
+		}
+		merge.Set("confirm", "1")
+		if code, _, _ := b.post("/tickets/bulk", merge); code != 303 {
 			t.Fatalf("bulk merge: %d", code)
 		}
 		for _, tk := range ts[:2] {
