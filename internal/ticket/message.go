@@ -297,6 +297,7 @@ func (s *Service) followUp(ctx context.Context, a *user.Actor, closed *Ticket, i
 		// filed (FollowUp).
 		nt.Requester = &Contact{Email: closed.Requester.Email, Name: closed.Requester.Name}
 		nt.Category, nt.Team, nt.CustomFields = refName(closed.Category), refName(closed.Team), closed.CustomFields
+		nt.Author = a.Email // the agent's own words (their draft), not the requester's
 		for range 3 {
 			created, err := s.Create(ctx, a, nt)
 			if err == nil || !dropCarried(err, &nt) {
