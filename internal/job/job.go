@@ -79,7 +79,6 @@ type Queue struct {
 	db      *db.DB
 	q       *db.Queries
 	wake    func()
-	kinds   map[string]bool
 	onRetry map[string]func(context.Context, *db.Tx, *Job) error
 }
 

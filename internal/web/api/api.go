@@ -4,7 +4,6 @@
 package api
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -69,15 +68,6 @@ func New(d Deps) *API {
 	return &API{Deps: d, failures: web.NewLimiter(1, 30)}
 }
 
-type ctxKey int
-
-const actorKey ctxKey = 1
-
-func actorFrom(ctx context.Context) *user.Actor {
-	a, _ := ctx.Value(actorKey).(*user.Actor)
-	return a
-}
-
 // handle registers an authenticated JSON endpoint.
 func (a *API) handle(mux *http.ServeMux, pattern string, h func(w http.ResponseWriter, r *http.Request, actor *user.Actor) error) {
 	mux.Handle(pattern, web.API(a.Log, func(w http.ResponseWriter, r *http.Request) error {
@@ -93,7 +83,6 @@ func (a *API) handle(mux *http.ServeMux, pattern string, h func(w http.ResponseW
 		if tok.ReadOnly() && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return fault.Forbidden("this token may only read")
 		}
-		r = r.WithContext(context.WithValue(r.Context(), actorKey, actor))
 		if r.Method == http.MethodPost {
 			return a.idempotent(w, r, actor, func(w http.ResponseWriter, r *http.Request) error { return h(w, r, actor) })
 		}
