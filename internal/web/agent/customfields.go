@@ -151,9 +151,10 @@ func fieldValue(d *ticket.FieldDef, s string) any {
 }
 
 // formFields reads the custom fields a form posted (inputs named
-// cf.<key>; a checkbox also posts cf_present.<key> so unchecking is seen).
-// With current set, only values that differ from it are returned.
-func formFields(r *http.Request, defs []*ticket.FieldDef, current map[string]any) map[string]any {
+// cf.<key>; a checkbox also posts cf_present.<key> so unchecking is seen),
+// leaving out the empty ones. The ticket page's panel reads its own (see
+// panel.go), comparing with what the page showed.
+func formFields(r *http.Request, defs []*ticket.FieldDef) map[string]any {
 	out := map[string]any{}
 	for _, d := range defs {
 		name := "cf." + d.Key
@@ -170,14 +171,9 @@ func formFields(r *http.Request, defs []*ticket.FieldDef, current map[string]any
 			}
 			v = fieldValue(d, vs[0])
 		}
-		if current != nil {
-			if cur, ok := current[d.Key]; ok && cur == v || !ok && v == nil {
-				continue
-			}
-		} else if v == nil {
-			continue
+		if v != nil {
+			out[d.Key] = v
 		}
-		out[d.Key] = v
 	}
 	return out
 }

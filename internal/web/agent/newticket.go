@@ -128,7 +128,7 @@ func (a *Agent) createTicket(w http.ResponseWriter, r *http.Request, rq *request
 	if typ == "" {
 		typ = ticket.Incident
 	}
-	in.CustomFields = formFields(r, applicableFields(defs, typ, in.Category), nil)
+	in.CustomFields = formFields(r, applicableFields(defs, typ, in.Category))
 	kept := r.PostForm["attachments"]
 	ids, err := a.saveUploads(r, rq)
 	if err == nil {
