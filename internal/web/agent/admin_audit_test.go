@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -190,23 +189,7 @@ func TestBrowserAuditLog(t *testing.T) {
 			if dir == "" {
 				continue
 			}
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			base := filepath.Join(dir, page.name+"-"+num(size.w)+"x"+num(size.h))
-			for _, shot := range []struct {
-				file string
-				act  chromedp.Action[[]byte]
-			}{{base + ".png", chromedp.CaptureScreenshot()}, {base + "-full.png", chromedp.FullScreenshot(100)}} {
-				png, err := chromedp.Run(a.ctx, shot.act)
-				if err != nil {
-					t.Fatalf("screenshot %s: %v", shot.file, err)
-				}
-				if err := os.WriteFile(shot.file, png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("saved %s", shot.file)
-			}
+			a.saveScreenshots(t, dir, page.name+"-"+num(size.w)+"x"+num(size.h))
 		}
 	}
 	a.noConsoleErrors(t)

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -256,20 +255,7 @@ func TestBrowserAdminJobs(t *testing.T) {
 		if dir == "" {
 			continue
 		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		base := filepath.Join(dir, "jobs-"+num(size.w)+"x"+num(size.h))
-		for file, act := range map[string]chromedp.Action[[]byte]{base + ".png": chromedp.CaptureScreenshot(), base + "-full.png": chromedp.FullScreenshot(100)} {
-			png, err := chromedp.Run(a.ctx, act)
-			if err != nil {
-				t.Fatalf("screenshot %s: %v", file, err)
-			}
-			if err := os.WriteFile(file, png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("saved %s", file)
-		}
+		a.saveScreenshots(t, dir, "jobs-"+num(size.w)+"x"+num(size.h))
 	}
 
 	// Retry, from the failed jobs: back on the same list with a flash.

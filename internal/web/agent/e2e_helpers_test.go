@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -296,5 +297,28 @@ func (tb *tab) noConsoleErrors(t *testing.T, allowed ...string) {
 	time.Sleep(100 * time.Millisecond)
 	for _, s := range tb.consoleErrors(allowed...) {
 		t.Errorf("%s: console: %s", tb.name, s)
+	}
+}
+
+// saveScreenshots writes what the tab shows to dir as base.png (the
+// viewport) and base-full.png (the whole page).
+func (tb *tab) saveScreenshots(t *testing.T, dir, base string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, shot := range []struct {
+		file string
+		act  chromedp.Action[[]byte]
+	}{{base + ".png", chromedp.CaptureScreenshot()}, {base + "-full.png", chromedp.FullScreenshot(100)}} {
+		file := filepath.Join(dir, shot.file)
+		png, err := chromedp.Run(tb.ctx, shot.act)
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", file, err)
+		}
+		if err := os.WriteFile(file, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("saved %s", file)
 	}
 }

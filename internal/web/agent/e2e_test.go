@@ -393,20 +393,7 @@ func TestBrowserScreenshots(t *testing.T) {
 			if over := eval[int](t, a, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
 				t.Logf("%s at %dx%d: the page is %dpx wider than the screen (scrolls sideways)", page.name, size.w, size.h, over)
 			}
-			base := filepath.Join(dir, page.name+"-"+num(size.w)+"x"+num(size.h))
-			for _, shot := range []struct {
-				file string
-				act  chromedp.Action[[]byte]
-			}{{base + ".png", chromedp.CaptureScreenshot()}, {base + "-full.png", chromedp.FullScreenshot(100)}} {
-				png, err := chromedp.Run(a.ctx, shot.act)
-				if err != nil {
-					t.Fatalf("screenshot %s: %v", shot.file, err)
-				}
-				if err := os.WriteFile(shot.file, png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("saved %s", shot.file)
-			}
+			a.saveScreenshots(t, dir, page.name+"-"+num(size.w)+"x"+num(size.h))
 		}
 	}
 	a.noConsoleErrors(t)

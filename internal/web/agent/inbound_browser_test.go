@@ -3,7 +3,6 @@ package agent_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -70,18 +69,7 @@ func TestBrowserMailNotFiled(t *testing.T) {
 			if dir == "" {
 				continue
 			}
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			file := filepath.Join(dir, page.name+"-"+num(size.w)+".png")
-			png, err := chromedp.Run(a.ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(file, png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("saved %s", file)
+			a.saveScreenshots(t, dir, page.name+"-"+num(size.w))
 		}
 	}
 	a.noConsoleErrors(t)

@@ -3,7 +3,6 @@ package agent_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -150,22 +149,8 @@ func (tb *tab) screenshots(t *testing.T, name string) {
 	if dir == "" {
 		return
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	for _, w := range []int64{390, 1280} {
 		tb.do(t, "viewport", chromedp.EmulateViewport(w, 844), chromedp.Sleep(200*time.Millisecond))
-		for _, shot := range []struct {
-			file string
-			act  chromedp.Action[[]byte]
-		}{{name + "-" + num(w) + ".png", chromedp.CaptureScreenshot()}, {name + "-" + num(w) + "-full.png", chromedp.FullScreenshot(100)}} {
-			png, err := chromedp.Run(tb.ctx, shot.act)
-			if err != nil {
-				t.Fatalf("screenshot %s: %v", shot.file, err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, shot.file), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		tb.saveScreenshots(t, dir, name+"-"+num(w))
 	}
 }
