@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,7 +28,12 @@ func TestAdminWebhooks(t *testing.T) {
 		const secret = "page-secret-0123456789"
 		ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }))
 		t.Cleanup(ok.Close)
+		var mended atomic.Bool // the receiver's owner fixed it
 		broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if mended.Load() {
+				w.WriteHeader(200)
+				return
+			}
 			w.WriteHeader(502)
 			fmt.Fprint(w, "<script>alert(1)</script>")
 		}))
@@ -126,6 +132,9 @@ func TestAdminWebhooks(t *testing.T) {
 		}
 		_, body, _ = admin.get("/admin/webhooks")
 		admExpect(t, "list", 200, body, 200, "Disabled by Docket", ok.URL+"/v2")
+		// Enabling resumes the deliveries still waiting, so the receiver
+		// must work by then (else they fail and disable it again).
+		mended.Store(true)
 		code, _, _ = admSubmit(admin, bad+"/enable")
 		if code != http.StatusSeeOther {
 			t.Fatalf("enable: %d", code)
