@@ -97,8 +97,8 @@ func (f *Fetcher) Sync(ctx context.Context, id int64) error {
 }
 
 // session reports whether it was healthy: it imported everything there
-// was at least once, whatever ended it afterwards. The mailbox's status
-// says "connected" only then.
+// was at least once, or stored some mail, whatever ended it afterwards.
+// The mailbox's status says "connected" only after a whole import.
 func (f *Fetcher) session(ctx context.Context, id int64, wait bool) (healthy bool, err error) {
 	mb, err := f.mailboxes.Credentials(ctx, id)
 	if err != nil {
@@ -139,8 +139,11 @@ func (f *Fetcher) session(ctx context.Context, id int64, wait bool) (healthy boo
 		return false, err
 	}
 	for {
-		if err := f.importNew(ctx, c, mb); err != nil {
-			return healthy, died(err)
+		filed, err := f.importNew(ctx, c, mb)
+		if err != nil {
+			// A session that stored mail was working, even when it died
+			// before acknowledging it: the backoff starts again.
+			return healthy || filed > 0, died(err)
 		}
 		if !healthy {
 			healthy = true
@@ -181,18 +184,19 @@ func (f *Fetcher) tlsConfig(mb *mailbox.Mailbox) *tls.Config {
 	return mb.TLSConfig(mb.IMAP.Host)
 }
 
-// importNew imports every message after the checkpoint, in UID order.
-func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailbox.Mailbox) error {
+// importNew imports every message after the checkpoint, in UID order,
+// and says how many it stored, also when it fails part way.
+func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailbox.Mailbox) (filed int, err error) {
 	sel, err := c.Select(mb.Folder, nil).Wait()
 	if err != nil {
-		return fmt.Errorf("open folder %q: %w", mb.Folder, err)
+		return filed, fmt.Errorf("open folder %q: %w", mb.Folder, err)
 	}
 	// stored is the UIDVALIDITY this fetch starts from (0 when none): the
 	// checkpoint accepts a new one only in place of it.
 	var stored, last int64
 	err = f.im.db.R.QueryRowContext(ctx, f.im.q.Get("imap-state"), mb.ID).Scan(&stored, &last)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
+		return filed, err
 	}
 	if stored != int64(sel.UIDValidity) {
 		// A new UIDVALIDITY renumbers the folder: start over; the content
@@ -203,7 +207,7 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 		last = 0
 	}
 	if sel.NumMessages == 0 {
-		return f.checkpoint(ctx, mb.ID, stored, sel.UIDValidity, last)
+		return filed, f.checkpoint(ctx, mb.ID, stored, sel.UIDValidity, last)
 	}
 	from := imap.UID(last + 1)
 	if mb.AfterImport == "move" || mb.AfterImport == "delete" {
@@ -211,7 +215,7 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 	}
 	res, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{{Start: from, Stop: 0}}}}, nil).Wait()
 	if err != nil {
-		return fmt.Errorf("search: %w", err)
+		return filed, fmt.Errorf("search: %w", err)
 	}
 	var stale imap.UIDSet
 	var fresh []imap.UID
@@ -227,14 +231,14 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 		// Stored, but moving or deleting them failed before (a missing
 		// folder): the mailbox is not healthy until that works.
 		if err := f.afterImport(c, mb, stale); err != nil {
-			return err
+			return filed, err
 		}
 	}
 	for _, uid := range fresh {
 		section := &imap.FetchItemBodySection{Peek: true}
 		msgs, err := c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
 		if err != nil {
-			return fmt.Errorf("fetch uid %d: %w", uid, err)
+			return filed, fmt.Errorf("fetch uid %d: %w", uid, err)
 		}
 		if len(msgs) == 0 {
 			continue // expunged meanwhile
@@ -248,27 +252,28 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 			f.mu.Unlock()
 			if n < f.GiveUpAfter || ctx.Err() != nil {
 				// Not stored: leave it on the server, unacknowledged.
-				return fmt.Errorf("import uid %d: %w", uid, err)
+				return filed, fmt.Errorf("import uid %d: %w", uid, err)
 			}
 			// The same message keeps failing: record it as rejected, raw
 			// and reason kept, so the mailbox moves on. If even that cannot
 			// be stored (the database is down), it stays unacknowledged.
 			if _, rerr := f.im.Reject(ctx, mb, raw, fmt.Sprintf("could not be stored after %d attempts: %v", n, err)); rerr != nil {
-				return fmt.Errorf("import uid %d: %w", uid, err)
+				return filed, fmt.Errorf("import uid %d: %w", uid, err)
 			}
 			f.log.Error("inbound message rejected after repeated failures", "mailbox", mb.Address, "uid", uid, "err", err)
 		}
 		f.mu.Lock()
 		delete(f.failures, [2]int64{mb.ID, int64(uid)})
 		f.mu.Unlock()
+		filed++
 		if err := f.checkpoint(ctx, mb.ID, stored, sel.UIDValidity, int64(uid)); err != nil {
-			return err
+			return filed, err
 		}
 		if err := f.afterImport(c, mb, imap.UIDSetNum(uid)); err != nil {
-			return err
+			return filed, err
 		}
 	}
-	return nil
+	return filed, nil
 }
 
 // checkpoint records that every message up to last under validity is

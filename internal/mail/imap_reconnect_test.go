@@ -114,6 +114,31 @@ func TestIMAPReconnectsWithinSecondsOfARestart(t *testing.T) {
 	}
 }
 
+// The server comes back after a long outage (the backoff has grown), and
+// goes down again between filing a message and flagging it. That session
+// made progress, so the next short outage costs a second again, not the
+// grown backoff. Before, only a session that finished its whole import
+// counted, and CI caught the 5 s wait when a restart raced the flagging.
+func TestIMAPDropAfterFilingKeepsTheShortBackoff(t *testing.T) {
+	e := setup(t, apptest.DB(t, db.SQLite))
+	peer := startIMAP(t, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}})
+	imapMailbox(t, e, peer, "flag")
+	deliverN(t, peer, 0, 1)
+	runFetcher(t, e, mail.NewFetcher(e.im, e.s.Mailboxes, e.s.Leases, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	waitTickets(t, e, 1, 5*time.Second, "first message")
+	// Down 3.5 s: tries at 1 s and 3 s fail, the next wait is 4 s.
+	peer.dropAtStore.Store(true)
+	restartToFiled(t, e, peer, 3500*time.Millisecond, 2)
+	// The server went down at the flagging; bring it back soon.
+	for peer.dropAtStore.Load() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	took := restartToFiled(t, e, peer, 300*time.Millisecond, 3)
+	if took > 3*time.Second {
+		t.Fatalf("a 300ms outage after a session that filed mail cost %v; the backoff was not reset", took)
+	}
+}
+
 // stallProxy forwards to a server; stall freezes the connections open at
 // that moment: nothing passes either way, nothing is closed, and TCP
 // keep-alive is answered by the proxy. A server hung, or a middlebox that

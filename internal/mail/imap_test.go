@@ -41,6 +41,9 @@ type imapPeer struct {
 	opts *imapserver.Options // to start it again (restart)
 
 	logins, loggedIn, maxLoggedIn atomic.Int32
+	// dropAtStore, when set, makes the next STORE stop the server
+	// instead: it goes down between filing a message and flagging it.
+	dropAtStore atomic.Bool
 }
 
 // countingSession is a session of imapPeer that keeps its counts.
@@ -68,6 +71,14 @@ func (s *countingSession) Close() error {
 		s.peer.loggedIn.Add(-1)
 	}
 	return s.Session.Close()
+}
+
+func (s *countingSession) Store(w *imapserver.FetchWriter, set imap.NumSet, flags *imap.StoreFlags, opts *imap.StoreOptions) error {
+	if s.peer.dropAtStore.CompareAndSwap(true, false) {
+		go s.peer.srv.Close()
+		return errors.New("server going down")
+	}
+	return s.Session.Store(w, set, flags, opts)
 }
 
 func (s *countingSession) Move(w *imapserver.MoveWriter, set imap.NumSet, dest string) error {
