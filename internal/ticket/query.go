@@ -18,10 +18,35 @@ import (
 // them, each a sentence safe to show.
 type term func(f *Filter, values []string, now time.Time) []string
 
+// KeyKind is how the values of a key compare: what a rule's condition on
+// the key may ask of it besides "is" (see package automation).
+type KeyKind string
+
+// The kinds of keys.
+const (
+	KindChoice KeyKind = "choice" // one of a fixed set (status, type, priority)
+	KindPerson KeyKind = "person" // a person by email, or none
+	KindName   KeyKind = "name"   // a named record (team, category, organization), or none
+	KindTags   KeyKind = "tags"   // a set of words
+	KindDate   KeyKind = "date"   // a time, compared with date ranges
+	KindFlag   KeyKind = "flag"   // a state the ticket is in or not (missing:required)
+)
+
+// key is one key of the search language: how it narrows a Filter (for
+// lists, in SQL) and, for Filter.Matches, which values a ticket in memory
+// has for it, written as the key's values are.
+type key struct {
+	kind   KeyKind
+	apply  term
+	values func(t *Ticket) []string
+}
+
 // terms has one entry per key of the search language (search.Keys); a new
-// key is a row here and a name there.
-var terms = map[string]term{
-	"status": func(f *Filter, vs []string, _ time.Time) (bad []string) {
+// key is a row here and a name there. Lists translate a key to SQL
+// (list.go), rules evaluate it in memory (Filter.Matches in match.go):
+// both read this one table.
+var terms = map[string]key{
+	"status": {KindChoice, func(f *Filter, vs []string, _ time.Time) (bad []string) {
 		// An explicit status replaces the one a view starts from.
 		f.Status = nil
 		for _, v := range vs {
@@ -32,8 +57,8 @@ var terms = map[string]term{
 			f.Status = append(f.Status, s)
 		}
 		return bad
-	},
-	"type": func(f *Filter, vs []string, _ time.Time) (bad []string) {
+	}, func(t *Ticket) []string { return []string{string(t.Status)} }},
+	"type": {KindChoice, func(f *Filter, vs []string, _ time.Time) (bad []string) {
 		for _, v := range vs {
 			t := Type(strings.ToLower(v))
 			if !t.Valid() {
@@ -42,8 +67,8 @@ var terms = map[string]term{
 			f.Type = append(f.Type, t)
 		}
 		return bad
-	},
-	"priority": func(f *Filter, vs []string, _ time.Time) (bad []string) {
+	}, func(t *Ticket) []string { return []string{string(t.Type)} }},
+	"priority": {KindChoice, func(f *Filter, vs []string, _ time.Time) (bad []string) {
 		for _, v := range vs {
 			p, ok := ParsePriority(v)
 			if !ok {
@@ -52,16 +77,25 @@ var terms = map[string]term{
 			f.Priority = append(f.Priority, p)
 		}
 		return bad
-	},
-	"assignee":     appendTo(func(f *Filter) *[]string { return &f.Assignee }),
-	"team":         appendTo(func(f *Filter) *[]string { return &f.Team }),
-	"requester":    appendTo(func(f *Filter) *[]string { return &f.Requester }),
-	"tag":          appendTo(func(f *Filter) *[]string { return &f.Tag }),
-	"category":     appendTo(func(f *Filter) *[]string { return &f.Category }),
-	"organization": appendTo(func(f *Filter) *[]string { return &f.Organization }),
-	"created":      dateRange(func(f *Filter) (**time.Time, **time.Time) { return &f.CreatedAfter, &f.CreatedBefore }),
-	"updated":      dateRange(func(f *Filter) (**time.Time, **time.Time) { return &f.UpdatedAfter, &f.UpdatedBefore }),
-	"missing": func(f *Filter, vs []string, _ time.Time) (bad []string) {
+	}, func(t *Ticket) []string { return []string{t.Priority.String()} }},
+	"assignee": {KindPerson, appendTo(func(f *Filter) *[]string { return &f.Assignee }), func(t *Ticket) []string {
+		if t.Assignee == nil {
+			return nil
+		}
+		return []string{t.Assignee.Email}
+	}},
+	"team": {KindName, appendTo(func(f *Filter) *[]string { return &f.Team }), func(t *Ticket) []string { return refValues(t.Team) }},
+	"requester": {KindPerson, appendTo(func(f *Filter) *[]string { return &f.Requester }),
+		func(t *Ticket) []string { return []string{t.Requester.Email} }},
+	"tag":      {KindTags, appendTo(func(f *Filter) *[]string { return &f.Tag }), func(t *Ticket) []string { return t.Tags }},
+	"category": {KindName, appendTo(func(f *Filter) *[]string { return &f.Category }), func(t *Ticket) []string { return refValues(t.Category) }},
+	"organization": {KindName, appendTo(func(f *Filter) *[]string { return &f.Organization }),
+		func(t *Ticket) []string { return refValues(t.Organization) }},
+	"created": {KindDate, dateRange(func(f *Filter) (**time.Time, **time.Time) { return &f.CreatedAfter, &f.CreatedBefore }),
+		func(t *Ticket) []string { return []string{t.CreatedAt.UTC().Format(time.RFC3339)} }},
+	"updated": {KindDate, dateRange(func(f *Filter) (**time.Time, **time.Time) { return &f.UpdatedAfter, &f.UpdatedBefore }),
+		func(t *Ticket) []string { return []string{t.UpdatedAt.UTC().Format(time.RFC3339)} }},
+	"missing": {KindFlag, func(f *Filter, vs []string, _ time.Time) (bad []string) {
 		for _, v := range vs {
 			if !strings.EqualFold(v, "required") {
 				bad = append(bad, fmt.Sprintf("%q is not something a ticket can miss; use %s", v, strings.Join(MissingValues, ", ")))
@@ -69,7 +103,19 @@ var terms = map[string]term{
 			f.MissingRequired = true
 		}
 		return bad
-	},
+	}, func(t *Ticket) []string {
+		if len(t.MissingFields) > 0 {
+			return []string{"required"}
+		}
+		return nil
+	}},
+}
+
+func refValues(r *Ref) []string {
+	if r == nil {
+		return nil
+	}
+	return []string{r.Name}
 }
 
 // appendTo is a term whose values are names the list looks up itself.
@@ -114,12 +160,12 @@ func statusNames() string {
 // ApplyParam narrows f by the values of one key given outside a query, as
 // the API's list parameters are; problems are reported under that key.
 func (f *Filter) ApplyParam(key string, values []string, now time.Time) error {
-	apply, ok := terms[key]
+	k, ok := terms[key]
 	if !ok {
 		return fault.Field(key, "is not a filter")
 	}
 	inv := &fault.Invalid{}
-	for _, msg := range apply(f, values, now) {
+	for _, msg := range k.apply(f, values, now) {
 		inv.Add(key, "%s", msg)
 	}
 	return inv.Err()
@@ -135,12 +181,12 @@ func (f *Filter) ApplyQuery(q search.Query, now time.Time) error {
 			continue
 		}
 		seen[t.Key] = true
-		apply, ok := terms[t.Key]
+		k, ok := terms[t.Key]
 		if !ok {
 			inv.Add("q", "%s: is not a filter", t.Key)
 			continue
 		}
-		for _, msg := range apply(f, q.Values(t.Key), now) {
+		for _, msg := range k.apply(f, q.Values(t.Key), now) {
 			inv.Add("q", "%s: %s", t.Key, msg)
 		}
 	}
