@@ -138,6 +138,10 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 	var t *Ticket
 	var followUp *Ticket
 	var changed []string
+	// Joining a caller's transaction (a rule's), the message is read in it:
+	// it is not committed yet, so no other connection sees it.
+	joined := db.InTx(ctx)
+	var written *Message
 	err := s.withRetry(ctx, func(tx *db.Tx) error {
 		msgID, changed = 0, nil
 		if err := s.lock(ctx, tx, number, number); err != nil {
@@ -248,12 +252,16 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 				return err
 			}
 		}
-		if len(s.hooks) == 0 {
+		if len(s.hooks) == 0 && !joined {
 			return nil
 		}
 		m, err := s.messageTx(ctx, tx, msgID, t.Number)
 		if err != nil {
 			return err
+		}
+		written = m
+		if len(s.hooks) == 0 {
+			return nil
 		}
 		return s.runHooks(ctx, tx, Write{Event: event.Event{Type: event.MessageCreated, At: db.Time(now), TicketID: t.ID,
 			Number: t.Number, ActorID: a.ID, TeamID: refID(t.Team), MessageID: msgID, Internal: in.Internal, Fields: changed},
@@ -273,6 +281,9 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 			return nil, fmt.Errorf("ticket: follow-up of %d: %w", number, err)
 		}
 		return msgs[0], nil
+	}
+	if joined && written != nil {
+		return written, nil
 	}
 	return s.message(ctx, msgID, t.Number)
 }
