@@ -130,3 +130,13 @@ func (o *Outgoing) SMTP(ctx context.Context, from string) (outbox.SMTP, error) {
 	return outbox.SMTP{Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password,
 		TLSConfig: full.TLSConfig(s.Host)}, nil
 }
+
+// Notice queues the email a rule sends about ticket t to user to, in tx,
+// as Hook sends; nothing when no mailbox can send.
+func (o *Outgoing) Notice(ctx context.Context, tx *db.Tx, t *ticket.Ticket, to int64, subject, text string) error {
+	n, err := o.notifier(ctx, tx, ticket.Write{Ticket: t})
+	if n == nil || err != nil {
+		return err
+	}
+	return n.Notice(ctx, tx, t, to, subject, text)
+}

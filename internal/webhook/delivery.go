@@ -281,3 +281,21 @@ func (s *Service) Prune(ctx context.Context, before time.Time) (int64, error) {
 		}
 	}
 }
+
+// Send queues a one-off delivery of event r to webhook id, whatever the
+// kinds it subscribes to, in tx (an automation rule's action). A webhook
+// that already has a delivery of r gets no second one. A disabled webhook
+// is refused: its deliveries would wait until it is enabled again.
+func (s *Service) Send(ctx context.Context, tx *db.Tx, id int64, r event.Record) error {
+	w, err := s.get(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if !w.Enabled {
+		return fmt.Errorf("webhook %d: %w", id, fault.Conflict("the webhook to %s is disabled", w.URL))
+	}
+	if _, err := s.enqueue(ctx, tx, id, r.ID, r.Kind, ticketNumber(r), 0, false); err != nil {
+		return fmt.Errorf("webhook %d: queue event %d: %w", id, r.ID, err)
+	}
+	return nil
+}

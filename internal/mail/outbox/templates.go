@@ -128,9 +128,6 @@ func (t *Templates) Put(ctx context.Context, a *user.Actor, tpl Template) error 
 	if !slices.Contains(Kinds, tpl.Key) {
 		inv.Add("key", "must be one of %s", strings.Join(Kinds, ", "))
 	}
-	sample := TemplateData{Ticket: TicketData{Number: 1042, Reference: "#1042", Subject: "Printer on fire",
-		Status: "open", URL: "https://example.com/tickets/1042"}, Recipient: Address{"Ann", "ann@example.com"},
-		Actor: Address{"Bob", "bob@example.com"}, Message: "Hello", SatisfactionURL: "https://example.com/s"}
 	if strings.TrimSpace(tpl.Subject) == "" {
 		inv.Add("subject", "is required")
 	} else if _, err := execute("subject", tpl.Subject, sample); err != nil {
