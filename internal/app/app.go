@@ -17,6 +17,7 @@ import (
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/automation"
 	"github.com/docket/docket/internal/calendar"
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/config"
@@ -208,6 +209,9 @@ type Services struct {
 	// Webhooks sends domain events to registered endpoints: its consumer
 	// queues deliveries, its job sends them.
 	Webhooks *webhook.Service
+	// Automation runs the triggers: its consumer applies them to ticket
+	// events after they commit.
+	Automation *automation.Service
 	// Stop signals long-lived work (live streams) that the server is
 	// shutting down; Stopping is closed by it.
 	Stop     context.CancelFunc
@@ -325,17 +329,23 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 		return fail(err)
 	}
 	s.Pump.Register(s.Webhooks.Consumer())
+	if s.Calendars, err = calendar.New(d, s.Events); err != nil {
+		return fail(err)
+	}
+	if s.Automation, err = automation.New(automation.Deps{DB: d, Events: s.Events, Tickets: s.Tickets, Users: s.Users,
+		Calendars: s.Calendars, Mailer: s.Outgoing, Webhooks: s.Webhooks, Log: log}); err != nil {
+		return fail(err)
+	}
+	s.Pump.Register(s.Automation.Consumer())
 	s.Runner = job.NewRunner(s.Jobs, s.Leases, job.Options{Logger: log})
 	s.registerJobs(log)
 	if s.Audit, err = audit.New(ctx, d, s.Users); err != nil {
 		return fail(err)
 	}
-	if s.Calendars, err = calendar.New(d, s.Events); err != nil {
-		return fail(err)
-	}
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
-		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries(), s.Webhooks.Queries()} {
+		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries(), s.Webhooks.Queries(),
+		s.Automation.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}

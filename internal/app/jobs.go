@@ -15,12 +15,13 @@ import (
 // delete it. Sessions, sign-in failures and idempotency keys go when their
 // own lifetimes (in auth and idempotency) end.
 const (
-	keepUnattached = 24 * time.Hour      // uploads never attached to a message
-	keepSentEmail  = 30 * 24 * time.Hour // outbox rows sent; failed ones stay
-	keepJobs       = 7 * 24 * time.Hour  // completed and cancelled jobs; failed ones stay
-	keepDrafts     = 30 * 24 * time.Hour // unsent drafts nobody touched
-	keepDeliveries = 30 * 24 * time.Hour // finished webhook deliveries; waiting ones stay
-	pruneEvery     = time.Hour
+	keepUnattached  = 24 * time.Hour      // uploads never attached to a message
+	keepSentEmail   = 30 * 24 * time.Hour // outbox rows sent; failed ones stay
+	keepJobs        = 7 * 24 * time.Hour  // completed and cancelled jobs; failed ones stay
+	keepDrafts      = 30 * 24 * time.Hour // unsent drafts nobody touched
+	keepDeliveries  = 30 * 24 * time.Hour // finished webhook deliveries; waiting ones stay
+	keepTriggerRuns = 30 * 24 * time.Hour // triggers' run logs
+	pruneEvery      = time.Hour
 )
 
 // The kinds of the maintenance jobs.
@@ -33,6 +34,7 @@ const (
 	PruneJobsJob          = "jobs.prune"
 	PruneDraftsJob        = "drafts.prune"
 	PruneDeliveriesJob    = "webhook.prune_deliveries"
+	PruneTriggerRunsJob   = "triggers.prune_runs"
 )
 
 // registerJobs registers every job kind and periodic job with s.Runner;
@@ -101,5 +103,8 @@ func (s *Services) registerJobs(log *slog.Logger) {
 	})
 	prune(PruneDeliveriesJob, "finished webhook deliveries", func(ctx context.Context, now time.Time) (int64, error) {
 		return s.Webhooks.Prune(ctx, now.Add(-keepDeliveries))
+	})
+	prune(PruneTriggerRunsJob, "old trigger run log entries", func(ctx context.Context, now time.Time) (int64, error) {
+		return s.Automation.PruneRuns(ctx, now.Add(-keepTriggerRuns))
 	})
 }

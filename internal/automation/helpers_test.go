@@ -1,0 +1,60 @@
+package automation_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/docket/docket/internal/app"
+	"github.com/docket/docket/internal/automation"
+	"github.com/docket/docket/internal/user"
+)
+
+// settle waits until the triggers consumer has read every event,
+// including those its own rules wrote.
+func settle(t *testing.T, s *app.Services) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		s.Pump.Wake()
+		head, err := s.Events.Head(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cps, err := s.Events.Checkpoints(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cps[automation.ConsumerName] >= head {
+			if h2, _ := s.Events.Head(ctx); h2 == head {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the triggers consumer did not catch up")
+}
+
+func mustTrigger(t *testing.T, s *app.Services, admin *user.Actor, name string, events []string, conds automation.Conditions, acts automation.Actions) *automation.Trigger {
+	t.Helper()
+	tr, err := s.Automation.Create(context.Background(), admin, automation.Input{Name: &name, Events: &events,
+		Conditions: &conds, Actions: &acts})
+	if err != nil {
+		t.Fatalf("create trigger %s: %v", name, err)
+	}
+	return tr
+}
+
+func mustTeam(t *testing.T, s *app.Services, admin *user.Actor, name string, members ...string) *user.Team {
+	t.Helper()
+	in := user.TeamInput{Name: &name}
+	if len(members) > 0 {
+		in.Members = &members
+	}
+	tm, err := s.Users.CreateTeam(context.Background(), admin, in)
+	if err != nil {
+		t.Fatalf("create team %s: %v", name, err)
+	}
+	return tm
+}
