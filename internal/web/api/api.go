@@ -17,6 +17,7 @@ import (
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/automation"
 	"github.com/docket/docket/internal/calendar"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/draft"
@@ -51,6 +52,7 @@ type Deps struct {
 	Drafts      *draft.Service
 
 	Webhooks       *webhook.Service
+	Automation     *automation.Service
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 }

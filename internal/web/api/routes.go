@@ -99,6 +99,12 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("DELETE /api/v1/webhooks/{id}", a.deleteWebhook)
 	h("GET /api/v1/webhooks/{id}/deliveries", a.listDeliveries)
 	h("POST /api/v1/webhooks/{id}/deliveries/{d}/redeliver", a.redeliver)
+	h("GET /api/v1/triggers", a.listTriggers)
+	h("POST /api/v1/triggers", a.createTrigger)
+	h("GET /api/v1/triggers/{id}", a.getTrigger)
+	h("PATCH /api/v1/triggers/{id}", a.patchTrigger)
+	h("DELETE /api/v1/triggers/{id}", a.deleteTrigger)
+	h("POST /api/v1/triggers/{id}/test", a.testTrigger)
 
 	h("GET /api/v1/tokens", a.listTokens)
 	h("POST /api/v1/tokens", a.createToken)
