@@ -11,13 +11,18 @@ import (
 )
 
 // settle waits until the triggers consumer has read every event,
-// including those its own rules wrote.
+// including those its own rules wrote: caught up, and still caught up a
+// moment later (on PostgreSQL the pump numbers new events first).
 func settle(t *testing.T, s *app.Services) {
 	t.Helper()
 	ctx := context.Background()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
+	calm := 0
 	for time.Now().Before(deadline) {
 		s.Pump.Wake()
+		if _, err := s.Events.Sequence(ctx); err != nil {
+			t.Fatal(err)
+		}
 		head, err := s.Events.Head(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -27,11 +32,14 @@ func settle(t *testing.T, s *app.Services) {
 			t.Fatal(err)
 		}
 		if cps[automation.ConsumerName] >= head {
-			if h2, _ := s.Events.Head(ctx); h2 == head {
+			calm++
+			if calm == 5 {
 				return
 			}
+		} else {
+			calm = 0
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("the triggers consumer did not catch up")
 }
