@@ -10,6 +10,7 @@ import (
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
+	"github.com/docket/docket/internal/webhook"
 )
 
 func runs(t *testing.T, s *automation.Service, admin *user.Actor, id int64) []automation.Run {
@@ -29,15 +30,22 @@ func TestFailingActionChangesNothing(t *testing.T) {
 		ctx := context.Background()
 		s := apptest.Services(t, d)
 		admin := apptest.User(t, s, user.RoleAdmin, "")
-		if _, err := s.Tickets.CreateFieldDef(ctx, admin, ticket.FieldDefInput{Key: ptr("seats"), Label: ptr("Seats"),
-			Type: ptr(ticket.FieldNumber)}); err != nil {
+		// The last action fails after the others wrote: its webhook is
+		// deleted after the trigger was saved.
+		allow, on := true, true
+		hook, err := s.Webhooks.Create(ctx, admin, webhook.Input{URL: ptr("http://127.0.0.1:9/hook"), Events: &[]string{"ticket.created"},
+			Secret: ptr("a test secret, long enough"), AllowPrivateHost: &allow, Enabled: &on})
+		if err != nil {
 			t.Fatal(err)
 		}
 		tr := mustTrigger(t, s, admin, "Half-done", []string{event.TicketCreated}, automation.Conditions{},
 			automation.Actions{{Type: automation.ActSet, Field: "priority", Value: "p1"},
 				{Type: automation.ActAddTags, Tags: []string{"seen"}},
 				{Type: automation.ActNote, Body: "Looked at it."},
-				{Type: automation.ActSet, Field: "custom_fields.seats", Value: "many"}})
+				{Type: automation.ActWebhook, WebhookID: hook.ID}})
+		if err := s.Webhooks.Delete(ctx, admin, hook.ID); err != nil {
+			t.Fatal(err)
+		}
 		tk := apptest.Ticket(t, s, admin)
 		settle(t, s)
 		got, err := s.Tickets.Get(ctx, admin, tk.Number)
