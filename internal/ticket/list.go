@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,13 +34,20 @@ type Filter struct {
 	// MissingRequired keeps the tickets on which a required custom field
 	// that applies is still empty (missing:required).
 	MissingRequired bool
-	CreatedAfter    *time.Time
-	CreatedBefore   *time.Time
-	UpdatedAfter    *time.Time
-	UpdatedBefore   *time.Time
-	Sort            string // -updated_at (default), created_at, priority, due_at, number; "-" for descending
-	Cursor          string
-	Limit           int
+	// SLA keeps the tickets in any of these SLA states (SLAStates).
+	SLA []string
+	// DueAfter and DueBefore bound the ticket's next due time (the
+	// earliest due of its running clocks); either bound keeps only tickets
+	// with a running clock.
+	DueAfter      *time.Time
+	DueBefore     *time.Time
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+	UpdatedAfter  *time.Time
+	UpdatedBefore *time.Time
+	Sort          string // -updated_at (default), created_at, priority, due_at, number; "-" for descending
+	Cursor        string
+	Limit         int
 }
 
 // MaxLimit bounds a page.
@@ -77,9 +85,17 @@ var sorts = map[string]string{
 	"updated_at": "t.updated_at",
 	"created_at": "t.created_at",
 	"priority":   "t.priority",
-	"due_at":     "COALESCE(t.due_at, 9223372036854775807)",
+	"due_at":     "COALESCE(t.due_at, " + noDueLast + ")",
 	"number":     "t.number",
 }
+
+// Tickets without a running clock (none, paused, stopped) have no due time
+// and sort after every ticket with one, in both directions: as the largest
+// value ascending, as a value below every time descending.
+const (
+	noDueLast     = "9223372036854775807"
+	noDueLastDesc = "-1"
+)
 
 func parseSort(s string) (sortSpec, string, error) {
 	if s == "" {
@@ -90,7 +106,11 @@ func parseSort(s string) (sortSpec, string, error) {
 	if !ok {
 		return sortSpec{}, "", fault.Field("sort", "must be one of updated_at, created_at, priority, due_at, number, optionally prefixed with -")
 	}
-	return sortSpec{expr: expr, desc: strings.HasPrefix(s, "-")}, s, nil
+	desc := strings.HasPrefix(s, "-")
+	if name == "due_at" && desc {
+		expr = strings.Replace(expr, noDueLast, noDueLastDesc, 1)
+	}
+	return sortSpec{expr: expr, desc: desc}, s, nil
 }
 
 type cursor struct {
@@ -227,8 +247,11 @@ func sortValue(name string, t *Ticket) int64 {
 	case "priority":
 		return int64(t.Priority)
 	case "due_at":
+		if t.DueAt == nil && strings.HasPrefix(name, "-") {
+			return -1
+		}
 		if t.DueAt == nil {
-			return 9223372036854775807
+			return math.MaxInt64
 		}
 		return t.DueAt.UnixMicro()
 	case "number":
@@ -246,7 +269,7 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 	inv := &fault.Invalid{}
 	for name, n := range map[string]int{"status": len(f.Status), "type": len(f.Type), "priority": len(f.Priority),
 		"assignee": len(f.Assignee), "team": len(f.Team), "requester": len(f.Requester), "tag": len(f.Tag),
-		"category": len(f.Category), "organization": len(f.Organization), "team_ids": len(f.TeamIDs)} {
+		"category": len(f.Category), "organization": len(f.Organization), "team_ids": len(f.TeamIDs), "sla": len(f.SLA)} {
 		if n > MaxFilterValues {
 			inv.Add(name, "at most %d values", MaxFilterValues)
 		}
@@ -419,6 +442,12 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 	if f.MissingRequired {
 		w.conds = append(w.conds, s.missingCondition())
 	}
+	for _, st := range f.SLA {
+		if !slices.Contains(SLAStates, st) {
+			inv.Add("sla", "unknown SLA state %q", st)
+		}
+	}
+	slaWhere(w, f, time.Now())
 	if f.Text.HasText() {
 		internal := "d.internal = FALSE"
 		if a.IsAgent() {

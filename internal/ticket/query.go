@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,6 +71,28 @@ var terms = map[string]term{
 		}
 		return bad
 	},
+	"sla": func(f *Filter, vs []string, _ time.Time) (bad []string) {
+		for _, v := range vs {
+			st := strings.ToLower(v)
+			if !slices.Contains(SLAStates, st) {
+				bad = append(bad, fmt.Sprintf("%q is not an SLA state; use %s", v, strings.Join(SLAStates, ", ")))
+				continue
+			}
+			f.SLA = append(f.SLA, st)
+		}
+		return bad
+	},
+	"due": func(f *Filter, vs []string, now time.Time) (bad []string) {
+		for _, v := range vs {
+			from, to, err := dueRange(v, now)
+			if err != nil {
+				bad = append(bad, err.Error())
+				continue
+			}
+			narrow(&f.DueAfter, &f.DueBefore, from, to)
+		}
+		return bad
+	},
 }
 
 // appendTo is a term whose values are names the list looks up itself.
@@ -92,14 +115,20 @@ func dateRange(field func(*Filter) (after, before **time.Time)) term {
 				bad = append(bad, err.Error())
 				continue
 			}
-			if from != nil && (*after == nil || from.After(**after)) {
-				*after = from
-			}
-			if to != nil && (*before == nil || to.Before(**before)) {
-				*before = to
-			}
+			narrow(after, before, from, to)
 		}
 		return bad
+	}
+}
+
+// narrow tightens the range [*after, *before) by [from, to); a nil bound
+// is open.
+func narrow(after, before **time.Time, from, to *time.Time) {
+	if from != nil && (*after == nil || from.After(**after)) {
+		*after = from
+	}
+	if to != nil && (*before == nil || to.Before(**before)) {
+		*before = to
 	}
 }
 
