@@ -85,7 +85,7 @@ var sorts = map[string]string{
 	"updated_at": "t.updated_at",
 	"created_at": "t.created_at",
 	"priority":   "t.priority",
-	"due_at":     "COALESCE(t.due_at, " + noDueLast + ")",
+	"due_at":     dueKey,
 	"number":     "t.number",
 }
 
@@ -172,7 +172,7 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	if f.Limit > MaxLimit {
 		f.Limit = MaxLimit
 	}
-	w, empty, err := s.where(ctx, a, f)
+	w, empty, err := s.where(ctx, a, f, sortName == "due_at")
 	if err != nil {
 		return nil, "", err
 	}
@@ -191,10 +191,15 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 		dir = "DESC"
 	}
 	base := s.q.Get("select-tickets")
-	if s.db.Dialect == db.SQLite && slices.Contains(w.conds, activeCondition) && strings.TrimPrefix(sortName, "-") == "updated_at" {
+	if s.db.Dialect == db.SQLite && slices.Contains(w.conds, activeCondition) {
 		// SQLite's planner prefers the status index and sorts every active
 		// ticket; walking the partial index in order stops after one page.
-		base = s.q.Get("select-tickets-active")
+		switch sortName {
+		case "updated_at", "-updated_at":
+			base = s.q.Get("select-tickets-active")
+		case "due_at":
+			base = s.q.Get("select-tickets-active-due")
+		}
 	}
 	query := base + " AND " + strings.Join(w.conds, " AND ") +
 		" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(f.Limit+1)
@@ -228,7 +233,7 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 
 // Count returns how many visible tickets match f (sort and cursor ignored).
 func (s *Service) Count(ctx context.Context, a *user.Actor, f Filter) (int, error) {
-	w, empty, err := s.where(ctx, a, f)
+	w, empty, err := s.where(ctx, a, f, false)
 	if err != nil || empty {
 		return 0, err
 	}
@@ -263,7 +268,9 @@ func sortValue(name string, t *Ticket) int64 {
 // where builds the filter conditions. empty is true when a filter names
 // something that cannot match (an unknown person), so the answer is an
 // empty list without a query.
-func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBuilder, bool, error) {
+// byDue says the list is in due order (SLA conditions are then written for
+// a walk of the due index).
+func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue bool) (*whereBuilder, bool, error) {
 	w := &whereBuilder{}
 	w.conds = append(w.conds, visibility(a, w.arg))
 	inv := &fault.Invalid{}
@@ -447,7 +454,7 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 			inv.Add("sla", "unknown SLA state %q", st)
 		}
 	}
-	slaWhere(w, f, time.Now())
+	slaWhere(w, f, time.Now(), byDue)
 	if f.Text.HasText() {
 		internal := "d.internal = FALSE"
 		if a.IsAgent() {

@@ -91,6 +91,15 @@ func TestSLAStatesList(t *testing.T) {
 			if got := f.list(t, fl); !slices.Equal(got, c.want) {
 				t.Errorf("%s: %v, want %v", c.q, got, c.want)
 			}
+			// Counted, and listed in another order, the conditions are
+			// written for the clocks' indexes: the same tickets.
+			if n, err := f.s.Tickets.Count(ctx, f.agent, fl); err != nil || n != len(c.want) {
+				t.Errorf("%s: count %d, %v, want %d", c.q, n, err, len(c.want))
+			}
+			fl.Sort = "number"
+			if got := f.list(t, fl); !slices.Equal(got, slices.Sorted(slices.Values(c.want))) {
+				t.Errorf("%s by number: %v, want %v", c.q, got, c.want)
+			}
 		}
 	})
 }

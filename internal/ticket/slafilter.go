@@ -22,21 +22,35 @@ import (
 //
 // A clock's warn_at and due_at are set only while it runs.
 
+// dueKey is a ticket's next due time as lists sort and bound it (the index
+// tickets_active_due has this exact expression): tickets without a running
+// clock sort last.
+const dueKey = "COALESCE(t.due_at, " + noDueLast + ")"
+
 // SLAStates are the values of the sla: term.
 var SLAStates = []string{"at_risk", "breached", "paused", "met"}
 
-// slaCondition is the SQL condition of one SLA state at the instant arg(now).
-func slaCondition(state, now string) string {
+// slaCondition is the SQL condition of one SLA state at the instant now
+// (an argument placeholder). walk says the list walks tickets_active_due in
+// due order: a ticket is then best checked on its own clocks (EXISTS, by
+// the clocks' primary key), while a count or another order is best driven
+// from the few clocks in the state (IN, by the clocks' indexes).
+func slaCondition(state, now string, walk bool) string {
+	clocks := func(cond string) string {
+		if walk {
+			return "EXISTS (SELECT 1 FROM sla_clocks c WHERE c.ticket_id = t.id AND " + cond + ")"
+		}
+		return "t.id IN (SELECT c.ticket_id FROM sla_clocks c WHERE " + cond + ")"
+	}
 	switch state {
 	case "at_risk":
-		return "(t.due_at > " + now + " AND t.id IN (SELECT c.ticket_id FROM sla_clocks c WHERE c.warn_at <= " + now +
-			" AND c.stopped_at IS NULL))"
+		return "(" + dueKey + " > " + now + " AND t.due_at IS NOT NULL AND " + clocks("c.warn_at <= "+now+" AND c.stopped_at IS NULL") + ")"
 	case "breached":
-		return "(t.due_at <= " + now + " OR t.id IN (SELECT c.ticket_id FROM sla_clocks c WHERE c.breached_at IS NOT NULL))"
+		return "(" + dueKey + " <= " + now + " OR " + clocks("c.breached_at IS NOT NULL") + ")"
 	case "paused":
-		return "t.id IN (SELECT c.ticket_id FROM sla_clocks c WHERE c.paused_at IS NOT NULL AND c.stopped_at IS NULL)"
+		return clocks("c.paused_at IS NOT NULL AND c.stopped_at IS NULL")
 	case "met":
-		return "(t.id IN (SELECT c.ticket_id FROM sla_clocks c WHERE c.stopped_at IS NOT NULL) AND NOT EXISTS " +
+		return "(" + clocks("c.stopped_at IS NOT NULL") + " AND NOT EXISTS " +
 			"(SELECT 1 FROM sla_clocks c WHERE c.ticket_id = t.id AND (c.stopped_at IS NULL OR c.breached_at IS NOT NULL)))"
 	}
 	return "FALSE"
@@ -44,7 +58,7 @@ func slaCondition(state, now string) string {
 
 // slaWhere adds the conditions of f's SLA states (any of them) and due
 // range to w, judged at now.
-func slaWhere(w *whereBuilder, f Filter, now time.Time) {
+func slaWhere(w *whereBuilder, f Filter, now time.Time, walk bool) {
 	if len(f.SLA) > 0 {
 		at := "" // added once, and only when used: PostgreSQL refuses unused arguments
 		parts := make([]string, len(f.SLA))
@@ -52,15 +66,17 @@ func slaWhere(w *whereBuilder, f Filter, now time.Time) {
 			if at == "" && (st == "at_risk" || st == "breached") {
 				at = w.arg(now.UnixMicro())
 			}
-			parts[i] = slaCondition(st, at)
+			parts[i] = slaCondition(st, at, walk)
 		}
 		w.conds = append(w.conds, "("+strings.Join(parts, " OR ")+")")
 	}
+	// Bounds on dueKey rather than t.due_at, so the index on dueKey serves
+	// both the range and the order.
 	if f.DueAfter != nil {
-		w.conds = append(w.conds, "t.due_at >= "+w.arg(f.DueAfter.UnixMicro()))
+		w.conds = append(w.conds, dueKey+" >= "+w.arg(f.DueAfter.UnixMicro()), "t.due_at IS NOT NULL")
 	}
 	if f.DueBefore != nil {
-		w.conds = append(w.conds, "t.due_at < "+w.arg(f.DueBefore.UnixMicro()))
+		w.conds = append(w.conds, dueKey+" < "+w.arg(f.DueBefore.UnixMicro()))
 	}
 }
 
