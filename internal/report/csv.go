@@ -16,12 +16,8 @@ func (r *SLAReport) WriteCSV(w io.Writer) error {
 	for _, g := range append(r.Groups, r.Total) {
 		for _, t := range Targets {
 			m := g.Targets[t]
-			compliance := ""
-			if m.Compliance != nil {
-				compliance = strconv.FormatFloat(*m.Compliance, 'f', 1, 64)
-			}
 			_ = c.Write([]string{cell(g.Name), cell(g.Key), t, strconv.Itoa(m.Measured), strconv.Itoa(m.Met),
-				strconv.Itoa(m.Breached), compliance})
+				strconv.Itoa(m.Breached), m.Percent()})
 		}
 	}
 	c.Flush()

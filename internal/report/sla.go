@@ -225,3 +225,12 @@ func ParseInstant(v string) (time.Time, bool) {
 	t, err := time.Parse(time.DateOnly, v)
 	return t, err == nil
 }
+
+// Percent is the compliance with one decimal ("" when nothing was
+// measured).
+func (m *Measure) Percent() string {
+	if m.Compliance == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*m.Compliance, 'f', 1, 64)
+}
