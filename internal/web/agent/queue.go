@@ -113,7 +113,7 @@ func (a *Agent) selection(ctx context.Context, actor *user.Actor, key, q string)
 		if sel.saved, err = a.Views.Get(ctx, actor, n); err != nil {
 			return sel, err
 		}
-		if sel.filter, err = savedFilter(sel.saved); err != nil {
+		if sel.filter, err = savedFilter(sel.saved, actor); err != nil {
 			sel.problem = "This view's query: " + problem(err)
 		}
 		sel.label, sel.sort = sel.saved.Name, sel.saved.Sort
@@ -126,7 +126,7 @@ func (a *Agent) selection(ctx context.Context, actor *user.Actor, key, q string)
 		sel.key = ""
 	}
 	if q != "" && sel.problem == "" {
-		if err := sel.filter.ApplySearch(q, time.Now()); err != nil {
+		if err := sel.filter.ApplySearch(q, time.Now().In(zoneOf(actor))); err != nil {
 			sel.problem = problem(err)
 		}
 	}
