@@ -31,6 +31,7 @@ import (
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/notify"
+	"github.com/docket/docket/internal/report"
 	"github.com/docket/docket/internal/secret"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -206,6 +207,8 @@ type Services struct {
 	Audit *audit.Service
 	// Calendars are the business-hours calendars SLA targets use.
 	Calendars *calendar.Service
+	// Reports computes reports (SLA compliance).
+	Reports *report.Service
 	// Webhooks sends domain events to registered endpoints: its consumer
 	// queues deliveries, its job sends them.
 	Webhooks *webhook.Service
@@ -342,6 +345,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Audit, err = audit.New(ctx, d, s.Users); err != nil {
 		return fail(err)
 	}
+	s.Reports = report.New(d)
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
 		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries(), s.Webhooks.Queries(),

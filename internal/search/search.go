@@ -18,7 +18,7 @@ import (
 
 // Keys are the filter names the language knows.
 var Keys = []string{"status", "type", "priority", "assignee", "team", "requester", "tag", "category", "organization",
-	"created", "updated", "missing"}
+	"created", "updated", "missing", "sla", "due"}
 
 // MaxQuery bounds the length of a query.
 const MaxQuery = 1000

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,13 +34,20 @@ type Filter struct {
 	// MissingRequired keeps the tickets on which a required custom field
 	// that applies is still empty (missing:required).
 	MissingRequired bool
-	CreatedAfter    *time.Time
-	CreatedBefore   *time.Time
-	UpdatedAfter    *time.Time
-	UpdatedBefore   *time.Time
-	Sort            string // -updated_at (default), created_at, priority, due_at, number; "-" for descending
-	Cursor          string
-	Limit           int
+	// SLA keeps the tickets in any of these SLA states (SLAStates).
+	SLA []string
+	// DueAfter and DueBefore bound the ticket's next due time (the
+	// earliest due of its running clocks); either bound keeps only tickets
+	// with a running clock.
+	DueAfter      *time.Time
+	DueBefore     *time.Time
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+	UpdatedAfter  *time.Time
+	UpdatedBefore *time.Time
+	Sort          string // -updated_at (default), created_at, priority, due_at, number; "-" for descending
+	Cursor        string
+	Limit         int
 }
 
 // MaxLimit bounds a page.
@@ -77,9 +85,17 @@ var sorts = map[string]string{
 	"updated_at": "t.updated_at",
 	"created_at": "t.created_at",
 	"priority":   "t.priority",
-	"due_at":     "COALESCE(t.due_at, 9223372036854775807)",
+	"due_at":     dueKey,
 	"number":     "t.number",
 }
+
+// Tickets without a running clock (none, paused, stopped) have no due time
+// and sort after every ticket with one, in both directions: as the largest
+// value ascending, as a value below every time descending.
+const (
+	noDueLast     = "9223372036854775807"
+	noDueLastDesc = "-1"
+)
 
 func parseSort(s string) (sortSpec, string, error) {
 	if s == "" {
@@ -90,7 +106,11 @@ func parseSort(s string) (sortSpec, string, error) {
 	if !ok {
 		return sortSpec{}, "", fault.Field("sort", "must be one of updated_at, created_at, priority, due_at, number, optionally prefixed with -")
 	}
-	return sortSpec{expr: expr, desc: strings.HasPrefix(s, "-")}, s, nil
+	desc := strings.HasPrefix(s, "-")
+	if name == "due_at" && desc {
+		expr = strings.Replace(expr, noDueLast, noDueLastDesc, 1)
+	}
+	return sortSpec{expr: expr, desc: desc}, s, nil
 }
 
 type cursor struct {
@@ -152,7 +172,7 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	if f.Limit > MaxLimit {
 		f.Limit = MaxLimit
 	}
-	w, empty, err := s.where(ctx, a, f)
+	w, empty, err := s.where(ctx, a, f, sortName == "due_at")
 	if err != nil {
 		return nil, "", err
 	}
@@ -171,10 +191,15 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 		dir = "DESC"
 	}
 	base := s.q.Get("select-tickets")
-	if s.db.Dialect == db.SQLite && slices.Contains(w.conds, activeCondition) && strings.TrimPrefix(sortName, "-") == "updated_at" {
+	if s.db.Dialect == db.SQLite && slices.Contains(w.conds, activeCondition) {
 		// SQLite's planner prefers the status index and sorts every active
 		// ticket; walking the partial index in order stops after one page.
-		base = s.q.Get("select-tickets-active")
+		switch sortName {
+		case "updated_at", "-updated_at":
+			base = s.q.Get("select-tickets-active")
+		case "due_at":
+			base = s.q.Get("select-tickets-active-due")
+		}
 	}
 	query := base + " AND " + strings.Join(w.conds, " AND ") +
 		" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(f.Limit+1)
@@ -208,7 +233,7 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 
 // Count returns how many visible tickets match f (sort and cursor ignored).
 func (s *Service) Count(ctx context.Context, a *user.Actor, f Filter) (int, error) {
-	w, empty, err := s.where(ctx, a, f)
+	w, empty, err := s.where(ctx, a, f, false)
 	if err != nil || empty {
 		return 0, err
 	}
@@ -227,8 +252,11 @@ func sortValue(name string, t *Ticket) int64 {
 	case "priority":
 		return int64(t.Priority)
 	case "due_at":
+		if t.DueAt == nil && strings.HasPrefix(name, "-") {
+			return -1
+		}
 		if t.DueAt == nil {
-			return 9223372036854775807
+			return math.MaxInt64
 		}
 		return t.DueAt.UnixMicro()
 	case "number":
@@ -240,13 +268,15 @@ func sortValue(name string, t *Ticket) int64 {
 // where builds the filter conditions. empty is true when a filter names
 // something that cannot match (an unknown person), so the answer is an
 // empty list without a query.
-func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBuilder, bool, error) {
+// byDue says the list is in due order (SLA conditions are then written for
+// a walk of the due index).
+func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue bool) (*whereBuilder, bool, error) {
 	w := &whereBuilder{}
 	w.conds = append(w.conds, visibility(a, w.arg))
 	inv := &fault.Invalid{}
 	for name, n := range map[string]int{"status": len(f.Status), "type": len(f.Type), "priority": len(f.Priority),
 		"assignee": len(f.Assignee), "team": len(f.Team), "requester": len(f.Requester), "tag": len(f.Tag),
-		"category": len(f.Category), "organization": len(f.Organization), "team_ids": len(f.TeamIDs)} {
+		"category": len(f.Category), "organization": len(f.Organization), "team_ids": len(f.TeamIDs), "sla": len(f.SLA)} {
 		if n > MaxFilterValues {
 			inv.Add(name, "at most %d values", MaxFilterValues)
 		}
@@ -419,6 +449,12 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter) (*whereBui
 	if f.MissingRequired {
 		w.conds = append(w.conds, s.missingCondition())
 	}
+	for _, st := range f.SLA {
+		if !slices.Contains(SLAStates, st) {
+			inv.Add("sla", "unknown SLA state %q", st)
+		}
+	}
+	slaWhere(w, f, time.Now(), byDue)
 	if f.Text.HasText() {
 		internal := "d.internal = FALSE"
 		if a.IsAgent() {

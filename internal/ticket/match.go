@@ -46,6 +46,12 @@ func (f *Filter) Matches(t *Ticket, me int64) bool {
 	if f.MissingRequired && len(t.MissingFields) == 0 {
 		return false
 	}
+	if (f.DueAfter != nil || f.DueBefore != nil) && (t.DueAt == nil || !inRange(*t.DueAt, f.DueAfter, f.DueBefore)) {
+		return false
+	}
+	if len(f.SLA) > 0 {
+		return false // not known in memory; see KeyKindOf
+	}
 	return f.textMatches(t.Subject)
 }
 
@@ -125,11 +131,13 @@ func phraseIn(phrase []string, prefix bool, words []string) bool {
 	return len(phrase) == 0
 }
 
-// KeyKindOf returns the kind of a key of the search language; ok is false
-// for a word that is not one.
+// KeyKindOf returns the kind of a key of the search language that a
+// ticket in memory has values for; ok is false for a word that is not
+// one, and for a key only a list can evaluate (sla: reads the clocks
+// beside the ticket, which a rule learns of from the SLA events instead).
 func KeyKindOf(k string) (kind KeyKind, ok bool) {
 	row, ok := terms[k]
-	return row.kind, ok
+	return row.kind, ok && row.values != nil
 }
 
 // KeyValues returns the values t has for key k, written as the key's

@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,6 +110,33 @@ var terms = map[string]key{
 		}
 		return nil
 	}},
+	"sla": {KindFlag, func(f *Filter, vs []string, _ time.Time) (bad []string) {
+		for _, v := range vs {
+			st := strings.ToLower(v)
+			if !slices.Contains(SLAStates, st) {
+				bad = append(bad, fmt.Sprintf("%q is not an SLA state; use %s", v, strings.Join(SLAStates, ", ")))
+				continue
+			}
+			f.SLA = append(f.SLA, st)
+		}
+		return bad
+	}, nil},
+	"due": {KindDate, func(f *Filter, vs []string, now time.Time) (bad []string) {
+		for _, v := range vs {
+			from, to, err := dueRange(v, now)
+			if err != nil {
+				bad = append(bad, err.Error())
+				continue
+			}
+			narrow(&f.DueAfter, &f.DueBefore, from, to)
+		}
+		return bad
+	}, func(t *Ticket) []string {
+		if t.DueAt == nil {
+			return nil
+		}
+		return []string{t.DueAt.UTC().Format(time.RFC3339)}
+	}},
 }
 
 func refValues(r *Ref) []string {
@@ -138,14 +166,20 @@ func dateRange(field func(*Filter) (after, before **time.Time)) term {
 				bad = append(bad, err.Error())
 				continue
 			}
-			if from != nil && (*after == nil || from.After(**after)) {
-				*after = from
-			}
-			if to != nil && (*before == nil || to.Before(**before)) {
-				*before = to
-			}
+			narrow(after, before, from, to)
 		}
 		return bad
+	}
+}
+
+// narrow tightens the range [*after, *before) by [from, to); a nil bound
+// is open.
+func narrow(after, before **time.Time, from, to *time.Time) {
+	if from != nil && (*after == nil || from.After(**after)) {
+		*after = from
+	}
+	if to != nil && (*before == nil || to.Before(**before)) {
+		*before = to
 	}
 }
 

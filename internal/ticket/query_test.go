@@ -66,3 +66,56 @@ func TestParseReference(t *testing.T) {
 		}
 	}
 }
+
+// TestSLATerms: the sla: and due: terms, as the translation reads them.
+func TestSLATerms(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, berlin)
+	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
+	day := time.Date(2026, 3, 10, 0, 0, 0, 0, berlin)
+	for _, c := range []struct {
+		q             string
+		sla           []string
+		after, before *time.Time
+	}{
+		{q: "sla:at_risk", sla: []string{"at_risk"}},
+		{q: "sla:Breached,paused sla:met", sla: []string{"breached", "paused", "met"}},
+		{q: "due:<2h", before: at(2 * time.Hour)},
+		{q: "due:<=30m", before: at(30*time.Minute + time.Microsecond)},
+		{q: "due:>1d", after: at(24*time.Hour + time.Microsecond)},
+		{q: "due:>=1w", after: at(7 * 24 * time.Hour)},
+		{q: "due:<-1h", before: at(-time.Hour)},
+		{q: "due:overdue", before: at(0)},
+		{q: "due:today", after: &day, before: at(12 * time.Hour)},
+		{q: "due:tomorrow", after: at(12 * time.Hour), before: at(36 * time.Hour)},
+		{q: "due:today due:<2h", after: &day, before: at(2 * time.Hour)},
+		{q: "due:>1h,<4h", after: at(time.Hour + time.Microsecond), before: at(4 * time.Hour)},
+	} {
+		var f Filter
+		if err := f.ApplySearch(c.q, now); err != nil {
+			t.Errorf("ApplySearch(%q) = %v", c.q, err)
+			continue
+		}
+		same := func(a, b *time.Time) bool { return a == nil && b == nil || a != nil && b != nil && a.Equal(*b) }
+		if !slices.Equal(f.SLA, c.sla) || !same(f.DueAfter, c.after) || !same(f.DueBefore, c.before) {
+			t.Errorf("ApplySearch(%q) = sla %v due [%v, %v), want %v [%v, %v)", c.q, f.SLA, f.DueAfter, f.DueBefore, c.sla, c.after, c.before)
+		}
+	}
+	for q, want := range map[string]string{
+		"sla:late":     `sla: "late" is not an SLA state; use at_risk, breached, paused, met`,
+		"due:<xyz":     `due: "<xyz" is not a due time; use overdue, today, tomorrow`,
+		"due:2h":       `due: "2h" is not a due time`,
+		"due:<2y":      `due: "<2y" is not a due time`,
+		"due:<":        `due: "<" is not a due time`,
+		"due:<+2h":     `due: "<+2h" is not a due time`,
+		"due:=2h":      `due: "=2h" is not a due time`,
+		"due:<999999h": `due: "<999999h" is not a due time`,
+		"due:":         "due: needs a value",
+	} {
+		var f Filter
+		err := f.ApplySearch(q, now)
+		if err == nil || !strings.Contains(err.Error(), "q: "+want) {
+			t.Errorf("ApplySearch(%q) = %v, want q: %s", q, err, want)
+		}
+	}
+}

@@ -144,6 +144,8 @@ func (s *Service) addGetQueries() {
 	if s.db.Dialect == db.SQLite {
 		s.q.Add("select-tickets-active", strings.Replace(s.q.Get("select-tickets"), "FROM tickets t\n",
 			"FROM tickets t INDEXED BY tickets_active_updated\n", 1)+" AND "+activeCondition)
+		s.q.Add("select-tickets-active-due", strings.Replace(s.q.Get("select-tickets"), "FROM tickets t\n",
+			"FROM tickets t INDEXED BY tickets_active_due\n", 1)+" AND "+activeCondition)
 	}
 }
 

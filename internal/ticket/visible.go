@@ -19,3 +19,8 @@ func (s *Service) VisibleTo(ctx context.Context, q db.Queryer, a *user.Actor, nu
 	}
 	return err == nil, err
 }
+
+// Visibility is the SQL condition on a ticket row aliased t that holds when
+// a may see it, with arg adding an argument and returning its placeholder:
+// reports over tickets apply the same rule as lists.
+func Visibility(a *user.Actor, arg func(any) string) string { return visibility(a, arg) }

@@ -49,6 +49,7 @@ var adminSections = []navItem{
 	{Key: "webhooks", Label: "Webhooks", URL: "/admin/webhooks"},
 	{Key: "jobs", Label: "Jobs", URL: "/admin/jobs"},
 	{Key: "audit", Label: "Audit log", URL: "/admin/audit"},
+	{Key: "reports", Label: "Reports", URL: "/admin/reports/sla"},
 }
 
 func (a *Agent) adminFrame(w http.ResponseWriter, r *http.Request, rq *request, title, section string) adminFrame {

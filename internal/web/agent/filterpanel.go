@@ -13,7 +13,7 @@ import (
 // filterKeys are the filter panel's fields, in the order they are written
 // into the query.
 var filterKeys = []string{"status", "type", "priority", "assignee", "team", "requester", "organization", "category", "tag",
-	"missing"}
+	"missing", "sla", "due"}
 
 // composeQuery turns the filter panel's fields into a search-language query.
 func composeQuery(v url.Values) string {
@@ -53,6 +53,11 @@ func composeQuery(v url.Values) string {
 	return strings.Join(parts, " ")
 }
 
+// dueOptions are the due: values the panel's Due field offers.
+var dueOptions = []dueOption{{"overdue", "Overdue"}, {"<2h", "Within 2 hours"}, {"today", "Today"}, {"<1d", "Within a day"}}
+
+type dueOption struct{ Value, Label string }
+
 // filterPanel is the filter panel showing a query: what its fields can
 // hold is in Checked and Values, the rest of the query stays in Text, so
 // applying the panel again keeps the whole query.
@@ -60,6 +65,17 @@ type filterPanel struct {
 	Checked map[string]bool   // "status:open" for a ticked box
 	Values  map[string]string // a field ("assignee", "created_from") → its value
 	Text    string
+	// The SLA states and due times the panel offers.
+	SLAStates  []string
+	DueChoices []dueOption
+}
+
+func (p filterPanel) dueValues() []string {
+	vs := make([]string, len(p.DueChoices))
+	for i, c := range p.DueChoices {
+		vs[i] = c.Value
+	}
+	return vs
 }
 
 // quoteValue writes a filter value back in the search language.
@@ -72,7 +88,7 @@ func quoteValue(s string) string {
 
 // panelFor fills the filter panel from the query q.
 func panelFor(q string, o options) filterPanel {
-	p := filterPanel{Checked: map[string]bool{}, Values: map[string]string{}}
+	p := filterPanel{Checked: map[string]bool{}, Values: map[string]string{}, SLAStates: ticket.SLAStates, DueChoices: dueOptions}
 	parsed, err := search.Parse(q)
 	if err != nil {
 		p.Text = q
@@ -116,8 +132,8 @@ func panelFor(q string, o options) filterPanel {
 		seen[t.Key] = true
 		vals := parsed.Values(t.Key)
 		switch t.Key {
-		case "status", "type", "priority":
-			choices := map[string][]string{"status": statuses, "type": types, "priority": prios}[t.Key]
+		case "status", "type", "priority", "sla":
+			choices := map[string][]string{"status": statuses, "type": types, "priority": prios, "sla": ticket.SLAStates}[t.Key]
 			var unknown []string
 			for _, v := range vals {
 				if t.Key == "priority" {
@@ -138,6 +154,12 @@ func panelFor(q string, o options) filterPanel {
 			choices := map[string][]string{"assignee": append([]string{"me", "none"}, agents...),
 				"team": append([]string{"none"}, o.Teams...), "category": o.Categories}[t.Key]
 			if c, ok := oneOf(vals[0], choices); ok && len(vals) == 1 {
+				p.Values[t.Key] = c
+			} else {
+				keep(t.Key, vals)
+			}
+		case "due":
+			if c, ok := oneOf(vals[0], p.dueValues()); ok && len(vals) == 1 {
 				p.Values[t.Key] = c
 			} else {
 				keep(t.Key, vals)

@@ -92,7 +92,7 @@ func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, titl
 	for _, v := range saved {
 		key := "v" + strconv.FormatInt(v.ID, 10)
 		n := -1
-		if f, err := savedFilter(v); err == nil {
+		if f, err := savedFilter(v, rq.actor); err == nil {
 			if c, err := a.counts.get(r.Context(), rq.actor, key, f, a.Tickets.Count); err == nil {
 				n = c
 			}
@@ -103,9 +103,10 @@ func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, titl
 }
 
 // savedFilter turns a saved view into a ticket filter, through the same
-// translation as the search box.
-func savedFilter(v *view.View) (ticket.Filter, error) {
+// translation as the search box, with days (due:today) in the agent's time
+// zone.
+func savedFilter(v *view.View, a *user.Actor) (ticket.Filter, error) {
 	f := ticket.Filter{Sort: v.Sort}
-	err := f.ApplySearch(v.Query, time.Now())
+	err := f.ApplySearch(v.Query, time.Now().In(zoneOf(a)))
 	return f, err
 }

@@ -32,8 +32,9 @@ type queuePage struct {
 	ColSort   map[string]string // column → URL sorting by it (toggling direction)
 	SavedView *view.View        // when showing a saved view
 	BackURL   string
-	Panel     filterPanel // the filter panel, filled from the query
-	Bulk      bulkForm    // the bulk form as the agent left it
+	Panel     filterPanel       // the filter panel, filled from the query
+	Bulk      bulkForm          // the bulk form as the agent left it
+	Dues      map[int64]dueCell // ticket id → its Due column
 }
 
 type sortLink struct {
@@ -43,7 +44,7 @@ type sortLink struct {
 
 var sortOptions = []struct{ key, label string }{
 	{"-updated_at", "Recently updated"}, {"updated_at", "Least recently updated"}, {"-created_at", "Newest"},
-	{"created_at", "Oldest"}, {"priority", "Priority"}, {"-number", "Number"},
+	{"created_at", "Oldest"}, {"priority", "Priority"}, {"due_at", "Due soonest"}, {"-number", "Number"},
 }
 
 func (a *Agent) home(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -94,6 +95,7 @@ func (a *Agent) typedTicket(ctx context.Context, actor *user.Actor, q string) (i
 // selection is what a queue lists: a view, narrowed by a query.
 type selection struct {
 	key, label string
+	sort       string // the view's own order
 	saved      *view.View
 	filter     ticket.Filter
 	problem    string // what is wrong with the query
@@ -111,12 +113,12 @@ func (a *Agent) selection(ctx context.Context, actor *user.Actor, key, q string)
 		if sel.saved, err = a.Views.Get(ctx, actor, n); err != nil {
 			return sel, err
 		}
-		if sel.filter, err = savedFilter(sel.saved); err != nil {
+		if sel.filter, err = savedFilter(sel.saved, actor); err != nil {
 			sel.problem = "This view's query: " + problem(err)
 		}
-		sel.label = sel.saved.Name
+		sel.label, sel.sort = sel.saved.Name, sel.saved.Sort
 	} else if v, ok := findView(key); ok {
-		sel.filter, sel.label = v.filter(actor), v.label
+		sel.filter, sel.label, sel.sort = v.filter(actor), v.label, v.sort
 	} else if q == "" {
 		v, _ := findView("open")
 		sel.key, sel.label, sel.filter = v.key, v.label, v.filter(actor)
@@ -124,7 +126,7 @@ func (a *Agent) selection(ctx context.Context, actor *user.Actor, key, q string)
 		sel.key = ""
 	}
 	if q != "" && sel.problem == "" {
-		if err := sel.filter.ApplySearch(q, time.Now()); err != nil {
+		if err := sel.filter.ApplySearch(q, time.Now().In(zoneOf(actor))); err != nil {
 			sel.problem = problem(err)
 		}
 	}
@@ -157,8 +159,8 @@ func (a *Agent) queuePage(w http.ResponseWriter, r *http.Request, rq *request, u
 		return queuePage{}, err
 	}
 	key, f := sel.key, sel.filter
-	if sel.saved != nil && qs.Get("sort") == "" {
-		qs.Set("sort", sel.saved.Sort)
+	if qs.Get("sort") == "" {
+		qs.Set("sort", sel.sort)
 	}
 	page := queuePage{View: key, ViewLabel: sel.label, Query: q, Sort: qs.Get("sort"), Statuses: ticket.Statuses,
 		SavedView: sel.saved, Error: sel.problem, Bulk: bulk}
@@ -173,6 +175,9 @@ func (a *Agent) queuePage(w http.ResponseWriter, r *http.Request, rq *request, u
 			return page, err
 		}
 		page.Tickets, page.Total = ts, len(ts)
+		if page.Dues, err = a.dueCells(r.Context(), ts, time.Now()); err != nil {
+			return page, err
+		}
 		if next != "" || f.Cursor != "" {
 			if page.Total, err = a.Tickets.Count(r.Context(), rq.actor, f); err != nil {
 				return page, err
@@ -186,15 +191,15 @@ func (a *Agent) queuePage(w http.ResponseWriter, r *http.Request, rq *request, u
 		page.FirstURL = queueURL(key, q, page.Sort, "")
 	}
 	page.ColSort = map[string]string{}
-	for _, col := range []string{"number", "priority", "updated_at"} {
+	for _, col := range []string{"number", "priority", "updated_at", "due_at"} {
 		next := "-" + col
 		if page.Sort == "-"+col || page.Sort == "" && col == "updated_at" {
 			next = col
 		}
-		if col == "priority" && page.Sort != "priority" {
-			next = "priority" // p1 first
-		} else if col == "priority" {
-			next = "-priority"
+		if (col == "priority" || col == "due_at") && page.Sort != col {
+			next = col // p1 first, soonest due first
+		} else if col == "priority" || col == "due_at" {
+			next = "-" + col
 		}
 		page.ColSort[col] = queueURL(key, q, next, "")
 	}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docket/docket/internal/report"
 	"github.com/docket/docket/internal/ticket"
 )
 
@@ -177,6 +178,13 @@ func funcMap(assetURL map[string]string, loc *time.Location) template.FuncMap {
 		"hours":    hoursMinutes,
 		"prioName": func(p ticket.Priority) string { return p.Label() },
 		"label":    humanLabel,
+		"reportRow": func(g *report.SLAGroup, targets []string) reportRow {
+			row := reportRow{Key: g.Key, Name: g.Name}
+			for _, t := range targets {
+				row.Cells = append(row.Cells, g.Targets[t])
+			}
+			return row
+		},
 		"safeHTML": func(s string) template.HTML {
 			// Only for HTML that markup already sanitized (message bodies).
 			return template.HTML(s)
@@ -252,4 +260,10 @@ func hoursMinutes(m int) string {
 		return fmt.Sprintf("%d h", m/60)
 	}
 	return fmt.Sprintf("%d h %d min", m/60, m%60)
+}
+
+// reportRow is a row of a report table: a group's measures in target order.
+type reportRow struct {
+	Key, Name string
+	Cells     []*report.Measure
 }

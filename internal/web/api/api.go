@@ -27,6 +27,7 @@ import (
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/report"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -49,6 +50,7 @@ type Deps struct {
 	Runner      *job.Runner // tells whether this instance leads
 	Audit       *audit.Service
 	Calendars   *calendar.Service
+	Reports     *report.Service
 	Drafts      *draft.Service
 
 	Webhooks       *webhook.Service

@@ -112,6 +112,8 @@ func (a *API) Routes(mux *http.ServeMux) {
 
 	h("GET /api/v1/audit", a.listAudit)
 
+	h("GET /api/v1/reports/sla", a.slaReport)
+
 	// Anything else under /api/ is a JSON 405 (the path exists with other
 	// methods) or 404, never an HTML page.
 	mux.Handle("/api/", web.API(a.Log, func(w http.ResponseWriter, r *http.Request) error {
