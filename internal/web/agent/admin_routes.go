@@ -46,6 +46,7 @@ func (a *Agent) adminRoutes(mux *http.ServeMux) {
 	a.adminTemplateRoutes(mux)
 	a.adminJobRoutes(mux)
 	a.adminWebhookRoutes(mux)
+	a.adminTriggerRoutes(mux)
 
 	mux.Handle("GET /admin/tokens", a.admin(a.adminTokens))
 	mux.Handle("POST /admin/tokens", a.admin(a.adminCreateToken))
