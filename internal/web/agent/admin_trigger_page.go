@@ -181,11 +181,14 @@ type actView struct {
 func (v actView) Key() string { return fmt.Sprintf("actions[%d]", v.Index) }
 
 // Shows reports whether the row shows a part: every part while no kind
-// is chosen (the form works without JavaScript), else the kind's own and
-// any with an error.
+// is chosen (the form works without JavaScript), else the kind's own
+// (a resolution only for a status) and any with an error.
 func (v actView) Shows(part string) bool {
 	if v.Type == "" || v.P.Errors[v.Err(part)] != "" {
 		return true
+	}
+	if part == "resolution" && v.Field != "status" {
+		return false // only a status takes one
 	}
 	return slices.Contains(actionShows[v.Type], part)
 }

@@ -32,6 +32,10 @@
     if (!type) return;
     var chosen = type.options[type.selectedIndex];
     var parts = chosen && chosen.value ? (chosen.dataset.parts || "").split(" ") : null;
+    var field = row.querySelector('select[name="act.field"]');
+    if (parts && field && field.value !== "status") {
+      parts = parts.filter(function (p) { return p !== "resolution"; }); // only a status takes one
+    }
     row.querySelectorAll("[data-part]").forEach(function (p) {
       var hasError = p.querySelector(".err") !== null;
       p.hidden = parts !== null && parts.indexOf(p.dataset.part) < 0 && !hasError;
