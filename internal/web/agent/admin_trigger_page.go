@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -158,13 +159,44 @@ func (v condView) Unknown() bool {
 	return v.Field != "" && !slices.ContainsFunc(v.P.Fields, func(f automation.FieldOption) bool { return f.Name == v.Field })
 }
 
-// ActionRows are the form's action rows.
+// ActionRows are the form's action rows; an empty row when the list is
+// refused for having none, to choose one in.
 func (p *adminTriggerPage) ActionRows() []actView {
 	var out []actView
 	for i, a := range p.Form.Actions {
 		out = append(out, actView{P: p, Index: i, actionRow: a})
 	}
+	if len(out) == 0 && p.Errors["actions"] != "" {
+		out = append(out, actView{P: p})
+	}
 	return out
+}
+
+// TypeAttr ties the row's kind to its error, and the first row's to the
+// list's (add at least one action).
+func (v actView) TypeAttr() template.HTMLAttr {
+	if v.Index == 0 && v.P.Errors[v.Key()+".type"] == "" {
+		return errAttrs("actions", v.P.Errors)
+	}
+	return errAttrs(v.Key()+".type", v.P.Errors)
+}
+
+// FieldAttr ties the row's field to its error, and the first row's to the
+// conditions' (too many).
+func (v condView) FieldAttr() template.HTMLAttr {
+	first := v.Index == 0 && (v.Group == "all" || len(v.P.Form.All) == 0)
+	if first && v.P.Errors[v.Key()+".field"] == "" {
+		return errAttrs("conditions", v.P.Errors)
+	}
+	return errAttrs(v.Key()+".field", v.P.Errors)
+}
+
+// EventsAttr ties the first event's box to the events' error.
+func (p *adminTriggerPage) EventsAttr(i int) template.HTMLAttr {
+	if i > 0 {
+		return ""
+	}
+	return errAttrs("events", p.Errors)
 }
 
 // BlankAction is the row the page's script adds.
