@@ -48,6 +48,17 @@ func (r *actionRow) parts() []*string {
 	return []*string{&r.Type, &r.Field, &r.Value, &r.Resolution, &r.Tags, &r.Subject, &r.Body, &r.To, &r.Team, &r.Webhook}
 }
 
+// blank reports a row with nothing chosen or typed: one a row's kind was
+// not chosen for but a part was typed in stays, to be refused.
+func (r *actionRow) blank() bool {
+	for _, p := range r.parts() {
+		if *p != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // text writes a stored condition or action value as the form shows it.
 func text(v any) string {
 	switch x := v.(type) {
@@ -127,7 +138,7 @@ func readTriggerForm(r *http.Request) (f triggerForm, edit bool) {
 		if a.Body != "" {
 			a.Body = strings.ReplaceAll(pf["act.body"][i], "\r\n", "\n")
 		}
-		if removed("act", i) || a.Type == "" {
+		if removed("act", i) || a.blank() {
 			continue
 		}
 		f.Actions = append(f.Actions, a)

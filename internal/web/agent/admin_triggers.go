@@ -40,9 +40,12 @@ func (a *Agent) adminHidden(h handler) http.Handler {
 	})
 }
 
-// triggerRow is a trigger in the list, with its latest run.
+// triggerRow is a trigger in the list, with its latest run. Place is its
+// place in the run order, on the first page (0 on later ones: positions
+// have gaps where triggers were deleted).
 type triggerRow struct {
 	*automation.Trigger
+	Place       int
 	First, Last bool
 	LastRun     *automation.Run
 }
@@ -89,6 +92,9 @@ func (a *Agent) adminTriggers(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	for i, t := range ts {
 		row := triggerRow{Trigger: t, First: i == 0 && after == 0, Last: i == len(ts)-1 && p.NextURL == ""}
+		if after == 0 {
+			row.Place = i + 1
+		}
 		runs, err := a.Automation.Runs(r.Context(), rq.actor, t.ID, 0, 1)
 		if err != nil {
 			return err

@@ -130,6 +130,8 @@ func TestAdminTriggers(t *testing.T) {
 		code, body, _ = admSubmit(admin, page, join(trgForm("Escalate all outages"), condKV("all", "tag", "is", "outage"),
 			[]string{"act.type", ""})...)
 		admExpect(t, "no actions", code, body, http.StatusUnprocessableEntity, `id="err-actions"`, "Add at least one action", `value="Escalate all outages"`)
+		code, body, _ = admSubmit(admin, page, join(trgForm("Escalate outages"), actKV("", "body", "Typed before choosing"))...)
+		admExpect(t, "no kind", code, body, http.StatusUnprocessableEntity, `id="err-actions-0-type"`, ">Typed before choosing</textarea>")
 		code, body, _ = admSubmit(admin, page, join(good, actKV("email", "to", "nobody@example.test", "subject", "Hi", "body", "{{.Ticket.Nope"))...)
 		admExpect(t, "bad email action", code, body, http.StatusUnprocessableEntity, `id="err-actions-2-to"`, `id="err-actions-2-body"`, `value="nobody@example.test"`)
 		if got, _ := e.Automation.Get(ctx, adminActor, id); got.Name != "Escalate outages" || len(got.Actions) != 2 {
