@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -59,32 +58,18 @@ func (r *actionRow) blank() bool {
 	return true
 }
 
-// text writes a stored condition or action value as the form shows it.
-func text(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
 func triggerFormOf(t *automation.Trigger) triggerForm {
 	f := triggerForm{Name: t.Name, Enabled: t.Enabled, Events: t.Events}
 	rows := func(cs []automation.Condition) []condRow {
 		var out []condRow
 		for _, c := range cs {
-			out = append(out, condRow{Field: c.Field, Op: c.Op, Value: text(c.Value)})
+			out = append(out, condRow{Field: c.Field, Op: c.Op, Value: automation.ValueString(c.Value)})
 		}
 		return out
 	}
 	f.All, f.Any = rows(t.Conditions.All), rows(t.Conditions.Any)
 	for _, a := range t.Actions {
-		row := actionRow{Type: a.Type, Field: a.Field, Value: text(a.Value), Resolution: a.Resolution,
+		row := actionRow{Type: a.Type, Field: a.Field, Value: automation.ValueString(a.Value), Resolution: a.Resolution,
 			Tags: strings.Join(a.Tags, ", "), Subject: a.Subject, Body: a.Body, To: a.To, Team: a.Team}
 		if a.WebhookID != 0 {
 			row.Webhook = strconv.FormatInt(a.WebhookID, 10)

@@ -264,7 +264,7 @@ func (v actView) Stray(part string) string {
 }
 
 // ValueText writes a condition's value as the dry run shows it.
-func (*adminTriggerPage) ValueText(v any) string { return text(v) }
+func (*adminTriggerPage) ValueText(v any) string { return automation.ValueString(v) }
 
 // fieldGroup is a heading of condition fields in the form's list.
 type fieldGroup struct {

@@ -130,7 +130,12 @@ func (a *Agent) adminToggleTrigger(w http.ResponseWriter, r *http.Request, rq *r
 	if on {
 		state = "on"
 	}
-	a.flash(w, fmt.Sprintf("Turned the trigger “%s” %s.", t.Name, state))
+	return a.backToTriggers(w, r, t, fmt.Sprintf("Turned the trigger “%s” %s.", t.Name, state))
+}
+
+// backToTriggers says what was done and shows the list at trigger t.
+func (a *Agent) backToTriggers(w http.ResponseWriter, r *http.Request, t *automation.Trigger, msg string) error {
+	a.flash(w, msg)
 	http.Redirect(w, r, fmt.Sprintf("/admin/triggers#trigger-%d", t.ID), http.StatusSeeOther)
 	return nil
 }
@@ -148,9 +153,7 @@ func (a *Agent) adminMoveTrigger(w http.ResponseWriter, r *http.Request, rq *req
 	if err := a.Automation.Move(r.Context(), rq.actor, t.ID, dir == "up"); err != nil {
 		return err
 	}
-	a.flash(w, fmt.Sprintf("Moved the trigger “%s” %s.", t.Name, dir))
-	http.Redirect(w, r, fmt.Sprintf("/admin/triggers#trigger-%d", t.ID), http.StatusSeeOther)
-	return nil
+	return a.backToTriggers(w, r, t, fmt.Sprintf("Moved the trigger “%s” %s.", t.Name, dir))
 }
 
 func (a *Agent) adminDeleteTrigger(w http.ResponseWriter, r *http.Request, rq *request) error {
