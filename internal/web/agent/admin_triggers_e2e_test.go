@@ -38,7 +38,8 @@ func TestBrowserTriggers(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := c.tab("ada", e.URL)
-	a.signIn(t, "ada@example.test", e2ePassword, "/admin/triggers/new", "#trigger-form")
+	// Until the deferred script runs, "Add" posts the form instead.
+	a.signIn(t, "ada@example.test", e2ePassword, "/admin/triggers/new", `#trigger-form[data-rows="live"]`)
 
 	// The script adds rows in place: two conditions, a second action.
 	a.do(t, "build the trigger",

@@ -72,4 +72,5 @@
     gone.remove();
     (next ? next.querySelector("select") : group.querySelector(".trg-add")).focus();
   });
+  form.dataset.rows = "live"; // the rows are handled in place from now on
 })();
