@@ -133,6 +133,10 @@ func (t *Trigger) RunsOn(kind string) bool {
 	return false
 }
 
+// ValueString is a condition's or action's value as text, as forms show
+// it: numbers as written, true/false, "" for none.
+func ValueString(v any) string { return valueString(v) }
+
 // valueString is a condition's or action's value as text: numbers as
 // written, true/false, "" for none.
 func valueString(v any) string {

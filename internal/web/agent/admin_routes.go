@@ -47,6 +47,7 @@ func (a *Agent) adminRoutes(mux *http.ServeMux) {
 	a.adminJobRoutes(mux)
 	a.adminWebhookRoutes(mux)
 	a.adminReportRoutes(mux)
+	a.adminTriggerRoutes(mux)
 
 	mux.Handle("GET /admin/tokens", a.admin(a.adminTokens))
 	mux.Handle("POST /admin/tokens", a.admin(a.adminCreateToken))

@@ -18,6 +18,7 @@ import (
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/automation"
 	"github.com/docket/docket/internal/calendar"
 	"github.com/docket/docket/internal/canned"
 	stored "github.com/docket/docket/internal/draft"
@@ -60,6 +61,7 @@ type Deps struct {
 	Drafts    *stored.Service
 
 	Webhooks       *webhook.Service
+	Automation     *automation.Service
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
 	// Stopping closes when the server shuts down, ending live streams so
