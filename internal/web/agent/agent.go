@@ -28,6 +28,7 @@ import (
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/notify"
+	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/view"
@@ -55,6 +56,7 @@ type Deps struct {
 	Audit     *audit.Service
 	Notify    *notify.Service
 	Calendars *calendar.Service
+	SLA       *sla.Service
 	Drafts    *stored.Service
 
 	Webhooks       *webhook.Service

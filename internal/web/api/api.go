@@ -26,6 +26,7 @@ import (
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -48,6 +49,7 @@ type Deps struct {
 	Runner      *job.Runner // tells whether this instance leads
 	Audit       *audit.Service
 	Calendars   *calendar.Service
+	SLA         *sla.Service
 	Drafts      *draft.Service
 
 	Webhooks       *webhook.Service
