@@ -117,7 +117,7 @@ func toPolicyJSON(p *sla.Policy) policyJSON {
 	out := policyJSON{ID: p.ID, Name: p.Name, Position: p.Position, Enabled: p.Enabled, CalendarID: p.CalendarID,
 		Calendar: p.CalendarName, Conditions: []conditionJSON{}, Targets: []goalsJSON{}, WarnPercent: p.WarnPercent,
 		Escalation: escalationJSON{Notify: p.Escalation.Notify, RaisePriority: p.Escalation.RaisePriority, Team: strPtr(p.Escalation.TeamName)},
-		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		CreatedAt:  p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	for _, c := range p.Conditions {
 		out.Conditions = append(out.Conditions, conditionJSON{c.Field, c.Op, c.Value})
 	}
