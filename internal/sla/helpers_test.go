@@ -32,11 +32,12 @@ func roundTheClock(t testing.TB, s *app.Services, admin *user.Actor) *calendar.C
 
 func minutes(n int) *int { return &n }
 
-// policy creates an enabled policy on cal with goals for p1 and p3.
+// policy creates an enabled policy on cal with goals for p1 to p3.
 func policy(t testing.TB, s *app.Services, admin *user.Actor, cal int64, name string, conds []sla.ConditionInput, esc *sla.EscalationInput) *sla.Policy {
 	t.Helper()
 	targets := []sla.TargetInput{
 		{Priority: "p1", FirstResponse: minutes(30), NextResponse: minutes(60), Resolution: minutes(240)},
+		{Priority: "p2", FirstResponse: minutes(60), NextResponse: minutes(120), Resolution: minutes(480)},
 		{Priority: "p3", FirstResponse: minutes(120), NextResponse: minutes(240), Resolution: minutes(960)},
 	}
 	if conds == nil {

@@ -262,6 +262,10 @@ func (r *run) rechoose(why []string) error {
 		}
 		switch {
 		case c != nil && c.StoppedAt != nil:
+		case c != nil && goal == 0 && c.BreachedAt != nil:
+			// Not measured any more, but its breach stays on record.
+			r.stop(target)
+			changed = true
 		case c != nil && goal == 0:
 			delete(r.clocks, target)
 			r.gone[target] = true

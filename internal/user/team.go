@@ -319,13 +319,17 @@ func (s *Service) loadMembers(ctx context.Context, t *Team) error {
 		return err
 	}
 	defer rows.Close()
-	t.Members = []string{}
+	t.Members, t.Leads = []string{}, []string{}
 	for rows.Next() {
 		var e string
-		if err := rows.Scan(&e); err != nil {
+		var lead bool
+		if err := rows.Scan(&e, &lead); err != nil {
 			return err
 		}
 		t.Members = append(t.Members, e)
+		if lead {
+			t.Leads = append(t.Leads, e)
+		}
 	}
 	return rows.Err()
 }

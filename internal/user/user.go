@@ -118,6 +118,8 @@ type Team struct {
 	Name       string
 	Restricted bool
 	Members    []string // emails
+	// Leads are the members told of SLA breaches on the team's tickets.
+	Leads []string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 }
