@@ -119,9 +119,9 @@ type Team struct {
 	Restricted bool
 	Members    []string // emails
 	// Leads are the members told of SLA breaches on the team's tickets.
-	Leads []string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	Leads     []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Organization groups requesters; when SharedTickets is set, its requesters
