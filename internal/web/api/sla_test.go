@@ -123,3 +123,26 @@ func TestSLAPolicies(t *testing.T) {
 		}
 	})
 }
+
+func TestTeamLeads(t *testing.T) {
+	forEachDB(t, func(t *testing.T, f *fixture) {
+		ctx := t.Context()
+		team, err := f.admin.CreateTeam(ctx, client.NewTeam{Name: "Desk", Members: []string{f.agent.Email}})
+		check(t, err)
+		if len(team.Leads) != 0 {
+			t.Fatalf("new team's leads %v", team.Leads)
+		}
+		team, err = f.admin.SetTeamLead(ctx, team.ID, f.agent.Email, true)
+		check(t, err)
+		if len(team.Leads) != 1 || team.Leads[0] != f.agent.Email {
+			t.Fatalf("leads %v", team.Leads)
+		}
+		_, err = f.agentC.SetTeamLead(ctx, team.ID, f.agent.Email, false)
+		wantStatus(t, err, http.StatusForbidden)
+		team, err = f.admin.SetTeamLead(ctx, team.ID, f.agent.Email, false)
+		check(t, err)
+		if len(team.Leads) != 0 || len(team.Members) != 1 {
+			t.Fatalf("after unsetting: %+v", team)
+		}
+	})
+}
