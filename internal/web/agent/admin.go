@@ -43,6 +43,7 @@ var adminSections = []navItem{
 	{Key: "categories", Label: "Categories", URL: "/admin/categories"},
 	{Key: "fields", Label: "Custom fields", URL: "/admin/fields"},
 	{Key: "business-hours", Label: "Business hours", URL: "/admin/business-hours"},
+	{Key: "sla-policies", Label: "SLA policies", URL: "/admin/sla-policies"},
 	{Key: "mailboxes", Label: "Mailboxes", URL: "/admin/mailboxes"},
 	{Key: "templates", Label: "Templates", URL: "/admin/templates"},
 	{Key: "tokens", Label: "API tokens", URL: "/admin/tokens"},

@@ -43,6 +43,7 @@ func (a *Agent) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/fields/{id}", a.admin(a.adminUpdateField))
 
 	a.adminCalendarRoutes(mux)
+	a.adminSLARoutes(mux)
 	a.adminMailboxRoutes(mux)
 	a.adminTemplateRoutes(mux)
 	a.adminJobRoutes(mux)
