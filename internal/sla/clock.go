@@ -179,9 +179,12 @@ type State struct {
 	// One of them is zero.
 	Remaining, Overdue int
 	Paused             int // business minutes paused so far
-	StartedAt          time.Time
-	PausedAt           *time.Time
-	MetAt, BreachedAt  *time.Time
+	// Counting is true when the clock runs and the calendar is in
+	// working time at the instant read: its remaining time is falling.
+	Counting          bool
+	StartedAt         time.Time
+	PausedAt          *time.Time
+	MetAt, BreachedAt *time.Time
 }
 
 // StateAt reads c at now.
@@ -198,6 +201,7 @@ func (c *Clock) StateAt(cal *bizhours.Calendar, now time.Time) State {
 		s.Paused += max(cal.Between(*c.PausedAt, now), 0)
 	default:
 		s.DueAt = c.DueAt
+		s.Counting = cal.Between(now, now.Add(time.Minute)) > 0
 	}
 	elapsed := max(cal.Between(c.StartedAt, end)-c.PausedMinutes, 0)
 	if elapsed > c.Goal {

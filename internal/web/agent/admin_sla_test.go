@@ -87,7 +87,10 @@ func TestAdminSLAPolicies(t *testing.T) {
 	admExpect(t, "list", code, body, 200, "type is incident", "p1: first response 30 min, resolution 240 min")
 
 	// In use: deleting is refused with the count of tickets.
-	apptest.Ticket(t, e.Services, e.Admin)
+	tk := apptest.Ticket(t, e.Services, e.Admin)
+	code, body, _ = b.get("/tickets/" + strconv.FormatInt(tk.Number, 10))
+	admExpect(t, "ticket page clocks", code, body, 200, `id="sla"`, `id="sla-policy">Gold</span>`, `id="sla-resolution"`,
+		`data-state="running"`, "Resolution", `data-due="`)
 	code, body, _ = admSubmit(b, base+"/delete")
 	admExpect(t, "unconfirmed delete", code, body, 422, "Tick the box")
 	code, body, _ = admSubmit(b, base+"/delete", "confirm", "1")
