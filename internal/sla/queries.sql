@@ -32,6 +32,10 @@ WHERE p.position > $1
 ORDER BY p.position, p.id
 LIMIT $2;
 
+-- name: policies-mark
+-- Moves with every policy change: the policy cache's check.
+SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM sla_policies;
+
 -- name: policy-order
 SELECT id, position FROM sla_policies ORDER BY position, id;
 

@@ -86,6 +86,11 @@ type Service struct {
 
 	mu    sync.Mutex
 	hours map[int64]cachedHours
+	// chosen caches the policies in order for choosing, valid while the
+	// table's count and latest updated_at are the same (every change
+	// moves one of them, whichever instance made it).
+	chosen     []*Policy
+	chosenMark [2]int64
 }
 
 // cachedHours is a calendar built for computing, valid while the stored
@@ -198,13 +203,31 @@ func (s *Service) get(ctx context.Context, q db.Queryer, id int64) (*Policy, err
 	return p, err
 }
 
-// policies returns every policy in order.
+// policies returns every policy in order, from the cache while the
+// stored policies are unchanged. Callers must not change them.
 func (s *Service) policies(ctx context.Context, q db.Queryer) ([]*Policy, error) {
+	var mark [2]int64
+	if err := q.QueryRowContext(ctx, s.q.Get("policies-mark")).Scan(&mark[0], &mark[1]); err != nil {
+		return nil, fmt.Errorf("sla: policies: %w", err)
+	}
+	s.mu.Lock()
+	ps, ok := s.chosen, s.chosenMark == mark && s.chosen != nil
+	s.mu.Unlock()
+	if ok {
+		return ps, nil
+	}
 	rows, err := q.QueryContext(ctx, s.q.Get("list-policies"), -1, 1<<30)
 	if err != nil {
 		return nil, fmt.Errorf("sla: policies: %w", err)
 	}
-	return db.Collect(rows, scanPolicy)
+	ps, err = db.Collect(rows, scanPolicy)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.chosen, s.chosenMark = ps, mark
+	s.mu.Unlock()
+	return ps, nil
 }
 
 // Get returns policy id (agents only: requesters learn nothing, not even
