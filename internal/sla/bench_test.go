@@ -110,7 +110,7 @@ func waitWarned(b *testing.B, s *app.Services, n int, limit time.Duration) {
 func cpuPerOp(b *testing.B) func() {
 	start := cpuTime()
 	return func() {
-		b.ReportMetric(float64((cpuTime() - start).Microseconds())/float64(b.N)/1000, "cpu-ms/op")
+		b.ReportMetric(float64((cpuTime()-start).Microseconds())/float64(b.N)/1000, "cpu-ms/op")
 	}
 }
 

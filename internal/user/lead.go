@@ -3,7 +3,6 @@ package user
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
@@ -56,23 +55,6 @@ func (s *Service) SetLead(ctx context.Context, actor *Actor, id int64, email str
 
 // leads lists the emails of team id's leads.
 func (s *Service) leads(ctx context.Context, q db.Queryer, id int64) ([]string, error) {
-	rows, err := q.QueryContext(ctx, s.q.Get("team-members"), id)
-	if err != nil {
-		return nil, err
-	}
-	type m struct {
-		email string
-		lead  bool
-	}
-	ms, err := db.Collect(rows, func(sc db.Scanner) (m, error) {
-		var x m
-		return x, sc.Scan(&x.email, &x.lead)
-	})
-	out := []string{}
-	for _, x := range ms {
-		if x.lead {
-			out = append(out, x.email)
-		}
-	}
-	return slices.Clip(out), err
+	_, leads, err := s.memberEmails(ctx, q, id)
+	return leads, err
 }

@@ -62,6 +62,29 @@ type deleteBox struct {
 	Section, Action, What, Button, CSRF, Error string
 }
 
+// confirmedDelete runs del when the form's confirm box is ticked and
+// answers as an admin page's delete form does: to list with done as the
+// flash, or the page again (again) with the reason in errs["delete"] — 422
+// when the box was not ticked, 409 when the service refused (in use).
+func (a *Agent) confirmedDelete(w http.ResponseWriter, r *http.Request, errs map[string]string, del func() error, done, list string,
+	again func(status int) error) error {
+	if !checked(r, "confirm") {
+		errs["delete"] = "Tick the box to confirm the deletion."
+		return again(http.StatusUnprocessableEntity)
+	}
+	err := del()
+	if err == nil {
+		a.flash(w, done)
+		http.Redirect(w, r, list, http.StatusSeeOther)
+		return nil
+	}
+	if d := fault.Detail(err); d != "" {
+		errs["delete"] = strings.ToUpper(d[:1]) + d[1:] + "."
+		return again(http.StatusConflict)
+	}
+	return err
+}
+
 // pathID reads the {id} of the path; anything but a positive number is a
 // page that does not exist.
 func pathID(r *http.Request) (int64, error) {

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/docket/docket/internal/calendar"
-	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -318,21 +317,9 @@ func (a *Agent) adminDeletePolicy(w http.ResponseWriter, r *http.Request, rq *re
 		return err
 	}
 	page := adminPolicyPage{P: p, Form: policyFormOf(p), Errors: map[string]string{}}
-	if !checked(r, "confirm") {
-		page.Errors["delete"] = "Tick the box to confirm the deletion."
-		return a.renderPolicy(w, r, rq, http.StatusUnprocessableEntity, page)
-	}
-	err = a.SLA.Delete(r.Context(), rq.actor, p.ID)
-	if err == nil {
-		a.flash(w, fmt.Sprintf("Deleted SLA policy %s.", p.Name))
-		http.Redirect(w, r, "/admin/sla-policies", http.StatusSeeOther)
-		return nil
-	}
-	if d := fault.Detail(err); d != "" {
-		page.Errors["delete"] = strings.ToUpper(d[:1]) + d[1:] + "."
-		return a.renderPolicy(w, r, rq, http.StatusConflict, page)
-	}
-	return err
+	return a.confirmedDelete(w, r, page.Errors, func() error { return a.SLA.Delete(r.Context(), rq.actor, p.ID) },
+		fmt.Sprintf("Deleted SLA policy %s.", p.Name), "/admin/sla-policies",
+		func(status int) error { return a.renderPolicy(w, r, rq, status, page) })
 }
 
 // DeleteBox feeds the delete section.
