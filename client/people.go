@@ -121,12 +121,14 @@ func (c *Client) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User, 
 // Team is a group of agents; the tickets of a restricted team are visible
 // only to its members.
 type Team struct {
-	ID         int64     `json:"id"`
-	Name       string    `json:"name"`
-	Restricted bool      `json:"restricted"`
-	Members    []string  `json:"members"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         int64    `json:"id"`
+	Name       string   `json:"name"`
+	Restricted bool     `json:"restricted"`
+	Members    []string `json:"members"`
+	// Leads are the members told of SLA breaches on the team's tickets.
+	Leads     []string  `json:"leads"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // NewTeam is the body of CreateTeam; Members are agents' emails.
@@ -173,6 +175,17 @@ func (c *Client) AddTeamMember(ctx context.Context, id int64, email string) (*Te
 	body := struct {
 		Email string `json:"email"`
 	}{email}
+	return c.team(ctx, http.MethodPost, idPath("/api/v1/teams", id)+"/members", body)
+}
+
+// SetTeamLead makes the agent with email a lead of team id, told of SLA
+// breaches, or no longer one (admins only); they are added as a member
+// first if need be.
+func (c *Client) SetTeamLead(ctx context.Context, id int64, email string, lead bool) (*Team, error) {
+	body := struct {
+		Email string `json:"email"`
+		Lead  bool   `json:"lead"`
+	}{email, lead}
 	return c.team(ctx, http.MethodPost, idPath("/api/v1/teams", id)+"/members", body)
 }
 

@@ -28,6 +28,25 @@ type SLA struct {
 	FirstResponseDueAt *time.Time `json:"first_response_due_at"`
 	ResolutionDueAt    *time.Time `json:"resolution_due_at"`
 	Breached           bool       `json:"breached"`
+	// Targets are each measured target's clock.
+	Targets []SLATarget `json:"targets"`
+}
+
+// SLATarget is one clock of a ticket: State is running, paused, met or
+// breached; minutes are business minutes (RemainingMinutes or
+// OverdueMinutes is set).
+type SLATarget struct {
+	Target           string     `json:"target"`
+	Policy           string     `json:"policy"`
+	GoalMinutes      int        `json:"goal_minutes"`
+	State            string     `json:"state"`
+	StartedAt        time.Time  `json:"started_at"`
+	DueAt            *time.Time `json:"due_at"`
+	RemainingMinutes *int       `json:"remaining_minutes"`
+	OverdueMinutes   *int       `json:"overdue_minutes"`
+	PausedMinutes    int        `json:"paused_minutes"`
+	MetAt            *time.Time `json:"met_at"`
+	BreachedAt       *time.Time `json:"breached_at"`
 }
 
 // Ticket is a ticket as the API shows it.

@@ -33,6 +33,7 @@ import (
 	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/report"
 	"github.com/docket/docket/internal/secret"
+	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/view"
@@ -209,6 +210,8 @@ type Services struct {
 	Calendars *calendar.Service
 	// Reports computes reports (SLA compliance).
 	Reports *report.Service
+	// SLA chooses policies and runs each ticket's clocks and timers.
+	SLA *sla.Service
 	// Webhooks sends domain events to registered endpoints: its consumer
 	// queues deliveries, its job sends them.
 	Webhooks *webhook.Service
@@ -346,10 +349,16 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 		return fail(err)
 	}
 	s.Reports = report.New(d)
+	if s.SLA, err = sla.New(sla.Deps{DB: d, Events: s.Events, Jobs: s.Jobs, Tickets: s.Tickets, Users: s.Users,
+		Calendars: s.Calendars, Notifier: s.Notify, Mailer: s.Outgoing}); err != nil {
+		return fail(err)
+	}
+	s.SLA.Register()
+	s.SLA.RegisterJobs(s.Runner)
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
 		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries(), s.Webhooks.Queries(),
-		s.Automation.Queries()} {
+		s.Automation.Queries(), s.SLA.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}

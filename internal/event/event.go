@@ -91,3 +91,10 @@ func (b *Bus) Publish(e Event) {
 
 // Dropped counts events not delivered to a full subscriber.
 func (b *Bus) Dropped() int64 { return b.dropped.Load() }
+
+// The SLA timers' events: a clock reached its warning share, or its due
+// time (see package sla).
+const (
+	SLAWarning  = "sla.warning"
+	SLABreached = "sla.breached"
+)

@@ -127,7 +127,10 @@ func (q *Queue) Insert(ctx context.Context, tx *db.Tx, n New) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("job: insert %s: %w", n.Kind, err)
 	}
-	if q.wake != nil {
+	// A job for later is found by the runner's poll; waking it now would
+	// only cost a claim (a write) that finds nothing — per SLA timer, on
+	// every ticket write.
+	if q.wake != nil && runAt <= now {
 		tx.AfterCommit(q.wake)
 	}
 	return id, nil

@@ -62,6 +62,17 @@ func (o *Outgoing) Mention(ctx context.Context, tx *db.Tx, w ticket.Write, to in
 	return n.Mention(ctx, tx, w, to)
 }
 
+// SLABreach writes the notice to agent to that target of policy was
+// breached on t, as the mailbox t came in through; nothing when no
+// mailbox sends.
+func (o *Outgoing) SLABreach(ctx context.Context, tx *db.Tx, t *ticket.Ticket, to int64, target, policy string) error {
+	n, err := o.notifier(ctx, tx, ticket.Write{Ticket: t})
+	if n == nil || err != nil {
+		return err
+	}
+	return n.SLABreach(ctx, tx, t, to, target, policy)
+}
+
 // notifier is the outbox's Notifier for a write to w's ticket, sending as
 // the mailbox the ticket came in through or else the first that sends;
 // nil when no mailbox can send.

@@ -11,6 +11,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/docket/docket/internal/db"
@@ -101,6 +102,37 @@ func (s *Service) Hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	return nil
 }
 
+// Notify tells agent to of something about a message of ticketID that
+// Docket itself noticed (an SLA breach: kind sla_breach_<target>), in tx.
+// Someone who may not see the ticket, or is no longer an active agent, is
+// not told; the same person, message and kind is told once.
+func (s *Service) Notify(ctx context.Context, tx *db.Tx, to int64, kind string, ticketID, messageID int64) error {
+	var a agent
+	var active bool
+	err := tx.QueryRowContext(ctx, s.q.Get("notified-user"), to).Scan(&a.ID, &a.Email, &a.Role, &active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("notify: user %d: %w", to, err)
+	}
+	actor := &user.Actor{ID: a.ID, Email: a.Email, Role: user.Role(a.Role)}
+	if !active || !actor.IsAgent() {
+		return nil
+	}
+	var number int64
+	if err := tx.QueryRowContext(ctx, s.q.Get("ticket-number"), ticketID).Scan(&number); err != nil {
+		return fmt.Errorf("notify: ticket %d: %w", ticketID, err)
+	}
+	if visible, err := s.tickets.VisibleTo(ctx, tx, actor, number); err != nil || !visible {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.q.Get("insert-notification"), to, kind, ticketID, messageID, nil, db.Now()); err != nil {
+		return fmt.Errorf("notify: %s to user %d: %w", kind, to, err)
+	}
+	return nil
+}
+
 func (s *Service) mentionable(ctx context.Context, q db.Queryer) ([]agent, error) {
 	rows, err := q.QueryContext(ctx, s.q.Get("mentionable"))
 	if err != nil {
@@ -136,6 +168,15 @@ type Notification struct {
 	Subject    string
 	MessageUID string
 	Actor      string // who caused it: a name, else an email
+}
+
+// Lead is what the notification says before the ticket's reference:
+// "Ann mentioned you on", "SLA first response breached on".
+func (n *Notification) Lead() string {
+	if target, ok := strings.CutPrefix(n.Kind, "sla_breach_"); ok {
+		return "SLA " + strings.ReplaceAll(target, "_", " ") + " breached on"
+	}
+	return n.Actor + " mentioned you on"
 }
 
 // List returns a's notifications, newest first, before id before (0: from

@@ -32,3 +32,9 @@ SELECT mention_email FROM notification_settings WHERE user_id = $1;
 -- name: set-mention-email
 INSERT INTO notification_settings (user_id, mention_email, updated_at) VALUES ($1, $2, $3)
 ON CONFLICT (user_id) DO UPDATE SET mention_email = excluded.mention_email, updated_at = excluded.updated_at;
+
+-- name: notified-user
+SELECT id, email, role, active FROM users WHERE id = $1;
+
+-- name: ticket-number
+SELECT number FROM tickets WHERE id = $1;

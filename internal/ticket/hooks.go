@@ -76,3 +76,20 @@ func fieldChanges(cs []change) []FieldChange {
 	}
 	return out
 }
+
+// ByIDTx reads ticket id inside tx, without a visibility check: for
+// Docket's own actors (the SLA timers), which act on every ticket.
+func (s *Service) ByIDTx(ctx context.Context, tx *db.Tx, id int64) (*Ticket, error) {
+	t, err := s.byID(ctx, tx, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("ticket id %d: %w", id, fault.ErrNotFound)
+	}
+	return t, err
+}
+
+// AppendHistory records one history entry on ticket id in tx, for a
+// writer beside the ticket (the SLA clocks) whose change the history must
+// explain. It moves neither the ticket's version nor its updated_at.
+func (s *Service) AppendHistory(ctx context.Context, tx *db.Tx, ticketID int64, a *user.Actor, field, old, new string) error {
+	return s.appendEvents(ctx, tx, ticketID, a, db.Now(), []change{{field, old, new}})
+}

@@ -53,7 +53,7 @@ SELECT id, name, restricted, created_at, updated_at FROM teams WHERE id > $1 ORD
 UPDATE teams SET name = $2, restricted = $3, updated_at = $4 WHERE id = $1;
 
 -- name: team-members
-SELECT u.email FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY lower(u.email);
+SELECT u.email, m.lead FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY lower(u.email);
 
 -- name: team-member-users
 SELECT u.id, u.email FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY u.id;
@@ -93,3 +93,6 @@ SELECT id, name, domain, shared_tickets, created_at, updated_at FROM organizatio
 
 -- name: set-user-organization
 UPDATE users SET organization_id = $2 WHERE id = $1 AND organization_id IS NULL;
+
+-- name: set-member-lead
+UPDATE team_members SET lead = $3 WHERE team_id = $1 AND user_id = $2;

@@ -314,20 +314,31 @@ func (s *Service) teamByName(ctx context.Context, q db.Queryer, name string) (*T
 }
 
 func (s *Service) loadMembers(ctx context.Context, t *Team) error {
-	rows, err := s.db.R.QueryContext(ctx, s.q.Get("team-members"), t.ID)
+	var err error
+	t.Members, t.Leads, err = s.memberEmails(ctx, s.db.R, t.ID)
+	return err
+}
+
+// memberEmails lists the emails of team id's members, and of its leads.
+func (s *Service) memberEmails(ctx context.Context, q db.Queryer, id int64) (members, leads []string, err error) {
+	rows, err := q.QueryContext(ctx, s.q.Get("team-members"), id)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer rows.Close()
-	t.Members = []string{}
+	members, leads = []string{}, []string{}
 	for rows.Next() {
 		var e string
-		if err := rows.Scan(&e); err != nil {
-			return err
+		var lead bool
+		if err := rows.Scan(&e, &lead); err != nil {
+			return nil, nil, err
 		}
-		t.Members = append(t.Members, e)
+		members = append(members, e)
+		if lead {
+			leads = append(leads, e)
+		}
 	}
-	return rows.Err()
+	return members, leads, rows.Err()
 }
 
 // Teams lists teams by id after the keyset cursor.

@@ -118,8 +118,10 @@ type Team struct {
 	Name       string
 	Restricted bool
 	Members    []string // emails
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Leads are the members told of SLA breaches on the team's tickets.
+	Leads     []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Organization groups requesters; when SharedTickets is set, its requesters

@@ -6,6 +6,7 @@ import (
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 )
@@ -22,7 +23,7 @@ const (
 
 // TicketKinds are the domain events about tickets.
 var TicketKinds = []string{event.TicketCreated, event.TicketUpdated, event.TicketMerged, event.MessageCreated,
-	event.LinkCreated, event.LinkDeleted}
+	event.LinkCreated, event.LinkDeleted, event.SLAWarning, event.SLABreached}
 
 // AdminKinds are the domain events of admin changes: the audit log's
 // kinds, which a webhook may stream.
@@ -32,7 +33,8 @@ var AdminKinds = []string{user.EventUserCreated, user.EventUserUpdated, user.Eve
 	ticket.EventCustomFieldUpdated, mailbox.EventCreated, mailbox.EventUpdated, mailbox.EventDeleted,
 	outbox.EventTemplateUpdated, outbox.EventTemplateReset, auth.EventTokenCreated, auth.EventTokenRevoked,
 	auth.EventSignInSlowed, mail.EventInboundHeld, mail.EventInboundFiled, mail.EventInboundAttached,
-	mail.EventInboundReleased, mail.EventInboundDiscarded, EventCreated, EventUpdated, EventDeleted, EventDisabled}
+	mail.EventInboundReleased, mail.EventInboundDiscarded, EventCreated, EventUpdated, EventDeleted, EventDisabled,
+	sla.EventPolicyCreated, sla.EventPolicyUpdated, sla.EventPolicyDeleted}
 
 // Kinds are every event kind a webhook may subscribe to, besides "*".
 var Kinds = append(append([]string{}, TicketKinds...), AdminKinds...)

@@ -56,6 +56,15 @@ func TestEveryLinkInDefaultEmailsExists(t *testing.T) {
 	if _, err := env.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Fixed.", Status: st, Resolution: res}); err != nil { // reply, resolution
 		t.Fatal(err)
 	}
+	if err := env.DB.WithTx(ctx, func(tx *db.Tx) error { // sla_breach
+		now, err := env.Tickets.ByIDTx(ctx, tx, tk.ID)
+		if err != nil {
+			return err
+		}
+		return n.SLABreach(ctx, tx, now, other.ID, "first response", "Gold")
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	rows, err := env.DB.R.QueryContext(ctx, env.DB.Rebind(`SELECT kind, body_text, body_html FROM outbox WHERE ticket_id = $1`), tk.ID)
 	if err != nil {

@@ -51,10 +51,11 @@ const (
 	KindAssignment      = "assignment"       // the ticket was assigned: notice to the assignee
 	KindResolution      = "resolution"       // the ticket was resolved: notice to the requester
 	KindMention         = "mention"          // an agent was mentioned in an internal note
+	KindSLABreach       = "sla_breach"       // an SLA target was breached: notice to the assignee and team leads
 )
 
 // Kinds lists every kind, in display order.
-var Kinds = []string{KindAck, KindReply, KindRequesterNotice, KindAssignment, KindResolution, KindMention}
+var Kinds = []string{KindAck, KindReply, KindRequesterNotice, KindAssignment, KindResolution, KindMention, KindSLABreach}
 
 // Store reads and writes the outbox and mail_templates tables.
 type Store struct {

@@ -48,6 +48,15 @@ type TemplateData struct {
 	// empty until Docket has such a page: no email links to a page that
 	// does not exist. Kept so that templates naming it still render.
 	SatisfactionURL string
+	// SLA is the breached target, in SLA breach notices.
+	SLA SLAData
+}
+
+// SLAData names a breached SLA target: Target ("first response") and the
+// Policy that set it.
+type SLAData struct {
+	Target string
+	Policy string
 }
 
 // TicketData is the ticket as templates see it.

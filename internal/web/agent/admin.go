@@ -43,6 +43,7 @@ var adminSections = []navItem{
 	{Key: "categories", Label: "Categories", URL: "/admin/categories"},
 	{Key: "fields", Label: "Custom fields", URL: "/admin/fields"},
 	{Key: "business-hours", Label: "Business hours", URL: "/admin/business-hours"},
+	{Key: "sla-policies", Label: "SLA policies", URL: "/admin/sla-policies"},
 	{Key: "mailboxes", Label: "Mailboxes", URL: "/admin/mailboxes"},
 	{Key: "templates", Label: "Templates", URL: "/admin/templates"},
 	{Key: "tokens", Label: "API tokens", URL: "/admin/tokens"},
@@ -61,6 +62,29 @@ func (a *Agent) adminFrame(w http.ResponseWriter, r *http.Request, rq *request, 
 // (the "deletebox" template): a confirmation box and a button.
 type deleteBox struct {
 	Section, Action, What, Button, CSRF, Error string
+}
+
+// confirmedDelete runs del when the form's confirm box is ticked and
+// answers as an admin page's delete form does: to list with done as the
+// flash, or the page again (again) with the reason in errs["delete"] — 422
+// when the box was not ticked, 409 when the service refused (in use).
+func (a *Agent) confirmedDelete(w http.ResponseWriter, r *http.Request, errs map[string]string, del func() error, done, list string,
+	again func(status int) error) error {
+	if !checked(r, "confirm") {
+		errs["delete"] = "Tick the box to confirm the deletion."
+		return again(http.StatusUnprocessableEntity)
+	}
+	err := del()
+	if err == nil {
+		a.flash(w, done)
+		http.Redirect(w, r, list, http.StatusSeeOther)
+		return nil
+	}
+	if d := fault.Detail(err); d != "" {
+		errs["delete"] = strings.ToUpper(d[:1]) + d[1:] + "."
+		return again(http.StatusConflict)
+	}
+	return err
 }
 
 // pathID reads the {id} of the path; anything but a positive number is a

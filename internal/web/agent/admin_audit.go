@@ -23,7 +23,7 @@ const auditPageSize = 50
 // auditKinds are offered in the kind filter: a prefix per subject, then
 // every admin event kind.
 var auditKinds = append([]string{"user.", "team.", "organization.", "category.", "custom_field.", "mailbox.", "mail.",
-	"template.", "token.", "webhook."}, webhook.AdminKinds...)
+	"template.", "token.", "webhook.", "sla_policy."}, webhook.AdminKinds...)
 
 type adminAuditPage struct {
 	adminFrame
@@ -159,7 +159,7 @@ var auditSubjectNames = map[string][]string{"user": {"email"}, "mailbox": {"addr
 // auditSubjectPages are where each kind of subject is administered.
 var auditSubjectPages = map[string]string{"user": "/admin/users/", "team": "/admin/teams/", "organization": "/admin/organizations/",
 	"category": "/admin/categories/", "custom_field": "/admin/fields/", "mailbox": "/admin/mailboxes/",
-	"webhook": "/admin/webhooks/"}
+	"webhook": "/admin/webhooks/", "sla_policy": "/admin/sla-policies/"}
 
 func toAuditRow(e audit.Entry) auditRow {
 	row := auditRow{ID: e.ID, At: e.At, What: kindLabel(e.Kind), Who: e.Actor.Name}

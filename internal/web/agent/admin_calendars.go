@@ -9,7 +9,6 @@ import (
 
 	"github.com/docket/docket/internal/bizhours"
 	"github.com/docket/docket/internal/calendar"
-	"github.com/docket/docket/internal/fault"
 )
 
 // adminCalendarRoutes registers Admin → Business hours.
@@ -262,21 +261,9 @@ func (a *Agent) adminDeleteCalendar(w http.ResponseWriter, r *http.Request, rq *
 		return err
 	}
 	p := adminCalendarPage{C: c, Form: calendarFormOf(c.Name, c.TimeZone, c.Intervals), Errors: map[string]string{}}
-	if !checked(r, "confirm") {
-		p.Errors["delete"] = "Tick the box to confirm the deletion."
-		return a.renderCalendar(w, r, rq, http.StatusUnprocessableEntity, p)
-	}
-	err = a.Calendars.Delete(r.Context(), rq.actor, c.ID)
-	if err == nil {
-		a.flash(w, fmt.Sprintf("Deleted calendar %s.", c.Name))
-		http.Redirect(w, r, "/admin/business-hours", http.StatusSeeOther)
-		return nil
-	}
-	if d := fault.Detail(err); d != "" {
-		p.Errors["delete"] = strings.ToUpper(d[:1]) + d[1:] + "."
-		return a.renderCalendar(w, r, rq, http.StatusConflict, p)
-	}
-	return err
+	return a.confirmedDelete(w, r, p.Errors, func() error { return a.Calendars.Delete(r.Context(), rq.actor, c.ID) },
+		fmt.Sprintf("Deleted calendar %s.", c.Name), "/admin/business-hours",
+		func(status int) error { return a.renderCalendar(w, r, rq, status, p) })
 }
 
 // DeleteBox feeds the delete section.

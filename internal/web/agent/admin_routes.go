@@ -24,6 +24,7 @@ func (a *Agent) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/teams/{id}", a.admin(a.adminUpdateTeam))
 	mux.Handle("POST /admin/teams/{id}/members", a.admin(a.adminAddMember))
 	mux.Handle("POST /admin/teams/{id}/members/remove", a.admin(a.adminRemoveMember))
+	mux.Handle("POST /admin/teams/{id}/members/lead", a.admin(a.adminSetLead))
 
 	mux.Handle("GET /admin/organizations", a.admin(a.adminOrgs))
 	mux.Handle("POST /admin/organizations", a.admin(a.adminCreateOrg))
@@ -42,6 +43,7 @@ func (a *Agent) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/fields/{id}", a.admin(a.adminUpdateField))
 
 	a.adminCalendarRoutes(mux)
+	a.adminSLARoutes(mux)
 	a.adminMailboxRoutes(mux)
 	a.adminTemplateRoutes(mux)
 	a.adminJobRoutes(mux)

@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/docket/docket/internal/user"
@@ -66,6 +67,9 @@ type adminTeamPage struct {
 	Agents []*user.User
 	Errors map[string]string
 }
+
+// IsLead reports whether the member with email leads the team.
+func (p adminTeamPage) IsLead(email string) bool { return slices.Contains(p.T.Leads, email) }
 
 func (a *Agent) renderTeam(w http.ResponseWriter, r *http.Request, rq *request, status int, p adminTeamPage) error {
 	agents, err := a.agentUsers(r.Context())
@@ -142,6 +146,25 @@ func (a *Agent) adminAddMember(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	return a.renderTeam(w, r, rq, http.StatusUnprocessableEntity, adminTeamPage{T: t,
 		Form: teamForm{Name: t.Name, Restricted: t.Restricted}, Member: email, Errors: errs})
+}
+
+// adminSetLead makes a member a lead of the team, or no longer one.
+func (a *Agent) adminSetLead(w http.ResponseWriter, r *http.Request, rq *request) error {
+	t, err := a.team(r)
+	if err != nil {
+		return err
+	}
+	email, lead := formValue(r, "email"), formValue(r, "lead") == "1"
+	if _, err := a.Users.SetLead(r.Context(), rq.actor, t.ID, email, lead); err != nil {
+		return err
+	}
+	msg := "%s leads %s now."
+	if !lead {
+		msg = "%s no longer leads %s."
+	}
+	a.flash(w, fmt.Sprintf(msg, email, t.Name))
+	http.Redirect(w, r, fmt.Sprintf("/admin/teams/%d", t.ID), http.StatusSeeOther)
+	return nil
 }
 
 func (a *Agent) adminRemoveMember(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -25,6 +25,7 @@ var templateLabels = map[string]string{
 	outbox.KindAssignment:      "The ticket was assigned: notice to the assignee",
 	outbox.KindResolution:      "The ticket was resolved: notice to the requester",
 	outbox.KindMention:         "An agent was mentioned in an internal note: notice to them",
+	outbox.KindSLABreach:       "An SLA target was breached: notice to the assignee and the team's leads",
 }
 
 // templateFields are the fields a template can use, for the help.
@@ -39,6 +40,7 @@ var templateFields = []struct{ Name, Help string }{
 	{"{{.Actor.Name}}, {{.Actor.Email}}", "who made the change"},
 	{"{{.Message}}", "the message the email is about, if any (as plain text in the text part, as HTML in the HTML part)"},
 	{"{{.Signature}}", "in replies, the agent's signature from their profile, if any (added at the end after \"-- \" when the template leaves it out)"},
+	{"{{.SLA.Target}}, {{.SLA.Policy}}", "in SLA breach notices, the target breached (e.g. first response) and the policy"},
 	{"{{.SatisfactionURL}}", "where the requester rates the resolution (empty: Docket has no such page yet)"},
 }
 

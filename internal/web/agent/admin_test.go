@@ -336,6 +336,21 @@ func TestAdminTeams(t *testing.T) {
 		if tm, _ = e.Users.Team(ctx, id); len(tm.Members) != 1 || tm.Members[0] != member.Email {
 			t.Fatalf("members: %v", tm.Members)
 		}
+		// A member can be made a lead (told of SLA breaches) and back.
+		if code, _, _ := admSubmit(b, base+"/members/lead", "email", member.Email, "lead", "1"); code != http.StatusSeeOther {
+			t.Fatalf("make lead: %d", code)
+		}
+		code, body, _ = b.get(base)
+		admExpect(t, "team page with a lead", code, body, 200, `id="lead-`+member.Email+`"`, "Not lead")
+		if tm, _ = e.Users.Team(ctx, id); len(tm.Leads) != 1 || tm.Leads[0] != member.Email {
+			t.Fatalf("leads: %v", tm.Leads)
+		}
+		if code, _, _ := admSubmit(b, base+"/members/lead", "email", member.Email, "lead", "0"); code != http.StatusSeeOther {
+			t.Fatalf("unset lead: %d", code)
+		}
+		if tm, _ = e.Users.Team(ctx, id); len(tm.Leads) != 0 {
+			t.Fatalf("leads after unsetting: %v", tm.Leads)
+		}
 		if code, _, _ := admSubmit(b, base+"/members/remove", "email", member.Email); code != http.StatusSeeOther {
 			t.Fatalf("remove member: %d", code)
 		}

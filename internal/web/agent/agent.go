@@ -30,6 +30,7 @@ import (
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/report"
+	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/view"
@@ -58,6 +59,7 @@ type Deps struct {
 	Notify    *notify.Service
 	Calendars *calendar.Service
 	Reports   *report.Service
+	SLA       *sla.Service
 	Drafts    *stored.Service
 
 	Webhooks       *webhook.Service

@@ -1,66 +1,90 @@
 package agent_test
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/bizhours"
+	"github.com/docket/docket/internal/calendar"
+	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
 )
 
-// TestBrowserDueCountdown watches a queue row's SLA clock in a real
-// browser: at risk when the page loads, it turns red ("overdue") by itself
-// at its due instant, without a reload; a calm row stays green.
-func TestBrowserDueCountdown(t *testing.T) {
-	c := newChrome(t, 60*time.Second)
+// TestBrowserSLAClock watches a ticket's clock count down in the browser
+// and turn red when its due time passes, and checks the SLA pages fit a
+// wide screen and a phone. With DOCKET_SCREENSHOTS set it saves
+// screenshots there.
+func TestBrowserSLAClock(t *testing.T) {
+	c := newChrome(t, 90*time.Second)
 	e := newE2EEnv(t)
-	now := time.Now()
-	mk := func(subject string, clk apptest.Clock) *ticket.Ticket {
-		tk := apptest.Ticket(t, e.Services, e.Admin, func(n *ticket.NewTicket) { n.Subject = subject })
-		clk.Target, clk.Goal = "resolution", 60
-		apptest.SLAClock(t, e.Services, tk.ID, clk)
-		return tk
+	ctx := context.Background()
+	if _, err := e.Users.Create(ctx, apptest.Setup, user.NewUser{Email: "ada@example.test", Name: "Ada Admin",
+		Role: user.RoleAdmin, Password: e2ePassword}); err != nil {
+		t.Fatal(err)
 	}
-	soon := mk("Due in three seconds", apptest.Clock{Warn: apptest.At(now.Add(-time.Minute)), Due: apptest.At(now.Add(4 * time.Second))})
-	calm := mk("Due next week", apptest.Clock{Warn: apptest.At(now.Add(5 * 24 * time.Hour)), Due: apptest.At(now.Add(7*24*time.Hour + time.Minute))})
-	a := c.tab("alice", e.URL)
-	a.signIn(t, "alice@example.test", e2ePassword, "/tickets?view=open&sort=due_at", "#queue")
-	cell := `document.querySelector("tr[data-number='` + num(soon.Number) + `'] .due")`
-	if cls := eval[string](t, a, cell+`.className`); cls != "due due-at_risk" {
-		t.Fatalf("before the due instant the clock is %q", cls)
+	var ivs []bizhours.IntervalSpec
+	for _, d := range bizhours.Weekdays {
+		ivs = append(ivs, bizhours.IntervalSpec{Day: bizhours.DayName(d), Start: "00:00", End: "24:00"})
 	}
-	a.screenshots(t, "queue-due")
-	a.waitJS(t, "the clock turns red", cell+`.classList.contains("due-breached") && !`+cell+`.classList.contains("due-at_risk")`)
-	if text := eval[string](t, a, cell+`.textContent`); !strings.HasPrefix(text, "overdue") {
-		t.Errorf("after the due instant the clock says %q", text)
+	name, zone := "Round the clock", "UTC"
+	cal, err := e.Calendars.Create(ctx, e.Admin, calendar.Input{Name: &name, TimeZone: &zone, Intervals: &ivs})
+	if err != nil {
+		t.Fatal(err)
 	}
-	calmCell := `document.querySelector("tr[data-number='` + num(calm.Number) + `'] .due")`
-	if text := eval[string](t, a, calmCell+`.className + " " + `+calmCell+`.textContent`); text != "due due-on_track in 7 d" {
-		t.Errorf("the calm row: %q", text)
+	pname := "Hot desk"
+	targets := []sla.TargetInput{{Priority: "p1", FirstResponse: ptrInt(2), Resolution: ptrInt(240)},
+		{Priority: "p3", FirstResponse: ptrInt(240), NextResponse: ptrInt(480), Resolution: ptrInt(2400)}}
+	conds := []sla.ConditionInput{{Field: "type", Op: "is", Value: "incident"}}
+	p, err := e.SLA.Create(ctx, e.Admin, sla.Input{Name: &pname, CalendarID: &cal.ID, Targets: &targets, Conditions: &conds,
+		Escalation: &sla.EscalationInput{Notify: true}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := eval[int](t, a, `performance.getEntriesByType("navigation").length`); n != 1 {
-		t.Errorf("the page navigated %d times", n)
+	tk := apptest.Ticket(t, e.Services, e.Admin, func(n *ticket.NewTicket) { n.Priority = "p1"; n.Subject = "Payroll export fails" })
+
+	a := c.tab("ada", e.URL)
+	page := "/tickets/" + strconv.FormatInt(tk.Number, 10)
+	a.signIn(t, "ada@example.test", e2ePassword, page, "#sla")
+	if got := a.text(t, "#sla-policy"); got != "Hot desk" {
+		t.Errorf("policy shown %q", got)
 	}
-	a.noConsoleErrors(t)
-	// The report page, for the screenshots.
-	for i, policy := range []string{"Standard", "VIP customers"} {
-		id := apptest.SLAPolicy(t, e.Services, policy)
-		for j := 0; j < 5+3*i; j++ {
-			tk := apptest.Ticket(t, e.Services, e.Admin)
-			stop := now.Add(-time.Duration(j+1) * time.Hour)
-			for _, target := range []string{"first_response", "resolution"} {
-				clk := apptest.Clock{Target: target, PolicyID: id, Goal: 60, Started: stop.Add(-2 * time.Hour), Stopped: &stop}
-				if (j+i)%4 == 0 && target == "resolution" || j == 2 && target == "first_response" {
-					clk.Breached = apptest.At(stop.Add(-time.Minute))
-				}
-				apptest.SLAClock(t, e.Services, tk.ID, clk)
+	if got := a.text(t, "#sla-first_response .sla-left"); got != "2 min left" && got != "1 min left" {
+		t.Errorf("first response shows %q", got)
+	}
+	shoot(t, a, "sla-ticket-running")
+	// A minute passes in the browser: the clock counts down without a
+	// reload; past the due time it turns red and counts the overdue time.
+	a.do(t, "a minute later", chromedp.Evaluate[chromedp.Void](`(() => { const real = Date.now; Date.now = () => real() + 61000; })()`))
+	a.waitJS(t, "counted down", `/^(1 min|0 min) left$/.test(document.querySelector("#sla-first_response .sla-left").textContent)`)
+	a.do(t, "past the due time", chromedp.Evaluate[chromedp.Void](`(() => { const real = Date.now; Date.now = () => real() + 180000; })()`))
+	a.waitJS(t, "turned red", `document.querySelector("#sla-first_response").classList.contains("sla-overdue")`)
+	if got := a.text(t, "#sla-first_response .sla-left"); !strings.HasSuffix(got, "overdue") {
+		t.Errorf("overdue clock shows %q", got)
+	}
+	color := eval[string](t, a, `getComputedStyle(document.querySelector("#sla-first_response .sla-left")).color`)
+	if color != "rgb(180, 35, 24)" {
+		t.Errorf("overdue clock is %s, not red", color)
+	}
+	shoot(t, a, "sla-ticket-overdue")
+	for _, size := range []struct{ w, h int64 }{{1280, 900}, {390, 844}} {
+		a.do(t, "viewport", chromedp.EmulateViewport(size.w, size.h))
+		for _, pg := range []struct{ name, path, sel string }{{"sla-ticket", page, "#sla"},
+			{"sla-policies", "/admin/sla-policies", "#policies"},
+			{"sla-policy-edit", "/admin/sla-policies/" + strconv.FormatInt(p.ID, 10), "#policy-form"}} {
+			a.open(t, pg.path, pg.sel)
+			if over := eval[int](t, a, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
+				t.Errorf("%s at %dx%d: the page is %dpx wider than the screen", pg.name, size.w, size.h, over)
 			}
+			shoot(t, a, pg.name+"-"+num(size.w))
 		}
 	}
-	a.open(t, "/admin/reports/sla", "#report")
-	if rows := eval[int](t, a, `document.querySelectorAll("#report tbody tr").length`); rows != 2 {
-		t.Errorf("the report has %d rows", rows)
-	}
-	a.screenshots(t, "sla-report")
+	a.noConsoleErrors(t)
 }
+
+func ptrInt(n int) *int { return &n }

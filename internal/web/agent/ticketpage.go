@@ -12,6 +12,7 @@ import (
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/mail/outbox"
+	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 )
@@ -45,6 +46,7 @@ type ticketPage struct {
 	Fields        []fieldInput
 	Missing       []string                    // labels of the required fields still empty
 	Deliveries    map[int64][]outbox.Delivery // emails of each message, by message ID
+	SLA           *sla.TicketSLA              // the ticket's clocks; nil when no policy applies
 
 	defs []*ticket.FieldDef // the custom field definitions
 }
@@ -190,6 +192,13 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 	if p.defs, err = a.Tickets.FieldDefs(ctx); err != nil {
 		return nil, err
 	}
+	if a.SLA != nil {
+		clocks, err := a.SLA.Of(ctx, rq.actor, []int64{t.ID}, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		p.SLA = clocks[t.ID]
+	}
 	p.Events = newHistoryNames(p).describeAll(events)
 	p.HistoryBefore, p.HistoryAfter = interleave(p.Messages, p.Events)
 	p.Fields = fieldInputs(p.defs, t.Type, refName(t.Category), t.CustomFields, nil)
@@ -252,4 +261,23 @@ func (a *Agent) conflictSince(p *ticketPage, seen int64) {
 func formInt(r *http.Request, name string) int64 {
 	n, _ := strconv.ParseInt(r.PostFormValue(name), 10, 64)
 	return n
+}
+
+// TargetLabel names an SLA target: "First response".
+func (ticketPage) TargetLabel(target string) string {
+	l := sla.TargetLabel(target)
+	return strings.ToUpper(l[:1]) + l[1:]
+}
+
+// Minutes words business minutes: "45 min", "2 h 05 min", "3 d 4 h".
+func (ticketPage) Minutes(n int) string { return slaMinutes(n) }
+
+func slaMinutes(n int) string {
+	switch {
+	case n < 60:
+		return fmt.Sprintf("%d min", n)
+	case n < 24*60:
+		return fmt.Sprintf("%d h %02d min", n/60, n%60)
+	}
+	return fmt.Sprintf("%d d %d h", n/(24*60), n%(24*60)/60)
 }

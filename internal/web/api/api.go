@@ -28,6 +28,7 @@ import (
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/report"
+	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -51,6 +52,7 @@ type Deps struct {
 	Audit       *audit.Service
 	Calendars   *calendar.Service
 	Reports     *report.Service
+	SLA         *sla.Service
 	Drafts      *draft.Service
 
 	Webhooks       *webhook.Service

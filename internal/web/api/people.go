@@ -197,12 +197,17 @@ type teamJSON struct {
 	Name       string    `json:"name"`
 	Restricted bool      `json:"restricted"`
 	Members    []string  `json:"members"`
+	Leads      []string  `json:"leads"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func toTeamJSON(t *user.Team) teamJSON {
-	return teamJSON{t.ID, t.Name, t.Restricted, t.Members, t.CreatedAt, t.UpdatedAt}
+	leads := t.Leads
+	if leads == nil {
+		leads = []string{}
+	}
+	return teamJSON{t.ID, t.Name, t.Restricted, t.Members, leads, t.CreatedAt, t.UpdatedAt}
 }
 
 func requireAgent(actor *user.Actor) error {
@@ -292,6 +297,9 @@ func (a *API) addMember(w http.ResponseWriter, r *http.Request, actor *user.Acto
 	}
 	var in struct {
 		Email string `json:"email"`
+		// Lead, when set, makes the member a lead (told of SLA breaches)
+		// or no longer one; the member is added first if need be.
+		Lead *bool `json:"lead"`
 	}
 	if _, err := a.decode(w, r, &in); err != nil {
 		return err
@@ -302,6 +310,11 @@ func (a *API) addMember(w http.ResponseWriter, r *http.Request, actor *user.Acto
 	t, err := a.Users.AddMember(r.Context(), actor, id, in.Email)
 	if err != nil {
 		return err
+	}
+	if in.Lead != nil {
+		if t, err = a.Users.SetLead(r.Context(), actor, id, in.Email, *in.Lead); err != nil {
+			return err
+		}
 	}
 	return web.JSON(w, http.StatusOK, toTeamJSON(t))
 }

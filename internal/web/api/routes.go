@@ -73,6 +73,12 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("DELETE /api/v1/calendars/{id}", a.deleteCalendar)
 	h("POST /api/v1/calendars/{id}/holidays/import", a.importHolidays)
 
+	h("GET /api/v1/sla-policies", a.listPolicies)
+	h("POST /api/v1/sla-policies", a.createPolicy)
+	h("GET /api/v1/sla-policies/{id}", a.getPolicy)
+	h("PATCH /api/v1/sla-policies/{id}", a.patchPolicy)
+	h("DELETE /api/v1/sla-policies/{id}", a.deletePolicy)
+
 	h("GET /api/v1/mail/templates", a.listTemplates)
 	h("GET /api/v1/mail/templates/{key}", a.getTemplate)
 	h("PUT /api/v1/mail/templates/{key}", a.putTemplate)

@@ -18,13 +18,6 @@ type personJSON struct {
 	Name  string `json:"name"`
 }
 
-type slaJSON struct {
-	Policy             *string    `json:"policy"`
-	FirstResponseDueAt *time.Time `json:"first_response_due_at"`
-	ResolutionDueAt    *time.Time `json:"resolution_due_at"`
-	Breached           bool       `json:"breached"`
-}
-
 type ticketJSON struct {
 	Number       int64          `json:"number"`
 	Reference    string         `json:"reference"`
@@ -73,7 +66,7 @@ func toTicketJSON(t *ticket.Ticket) ticketJSON {
 		Impact: strPtr(string(t.Impact)), Urgency: strPtr(string(t.Urgency)), Tags: t.Tags,
 		Requester: personJSON{t.Requester.Email, t.Requester.Name}, Channel: t.Channel, CustomFields: t.CustomFields,
 		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, FirstResponseAt: t.FirstResponseAt, ResolvedAt: t.ResolvedAt,
-		ClosedAt: t.ClosedAt, DueAt: t.DueAt, SLA: slaJSON{ResolutionDueAt: t.DueAt},
+		ClosedAt: t.ClosedAt, DueAt: t.DueAt, SLA: slaJSON{Targets: []targetJSON{}},
 	}
 	if t.Category != nil {
 		j.Category = &t.Category.Name
@@ -99,9 +92,13 @@ func toTicketJSON(t *ticket.Ticket) ticketJSON {
 	return j
 }
 
-func (a *API) writeTicket(w http.ResponseWriter, status int, t *ticket.Ticket) error {
+func (a *API) writeTicket(w http.ResponseWriter, r *http.Request, actor *user.Actor, status int, t *ticket.Ticket) error {
 	w.Header().Set("ETag", t.ETag())
-	return web.JSON(w, status, toTicketJSON(t))
+	j := toTicketJSON(t)
+	if err := a.withSLA(r, actor, []*ticket.Ticket{t}, []*ticketJSON{&j}); err != nil {
+		return err
+	}
+	return web.JSON(w, status, j)
 }
 
 type contactInput struct {
@@ -151,7 +148,7 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request, actor *user.A
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(t.Number, 10))
-	return a.writeTicket(w, http.StatusCreated, t)
+	return a.writeTicket(w, r, actor, http.StatusCreated, t)
 }
 
 func (a *API) getTicket(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
@@ -168,7 +165,7 @@ func (a *API) getTicket(w http.ResponseWriter, r *http.Request, actor *user.Acto
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	return a.writeTicket(w, http.StatusOK, t)
+	return a.writeTicket(w, r, actor, http.StatusOK, t)
 }
 
 // splitValues reads a repeatable, comma-separated query parameter.
@@ -239,8 +236,13 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, actor *user.Ac
 		return err
 	}
 	out := list[ticketJSON]{Items: make([]ticketJSON, len(ts))}
+	js := make([]*ticketJSON, len(ts))
 	for i, t := range ts {
 		out.Items[i] = toTicketJSON(t)
+		js[i] = &out.Items[i]
+	}
+	if err := a.withSLA(r, actor, ts, js); err != nil {
+		return err
 	}
 	if next != "" {
 		out.NextCursor = &next
@@ -333,7 +335,7 @@ func (a *API) patchTicket(w http.ResponseWriter, r *http.Request, actor *user.Ac
 	if err != nil {
 		return err
 	}
-	return a.writeTicket(w, http.StatusOK, t)
+	return a.writeTicket(w, r, actor, http.StatusOK, t)
 }
 
 func (a *API) mergeTicket(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
@@ -354,7 +356,7 @@ func (a *API) mergeTicket(w http.ResponseWriter, r *http.Request, actor *user.Ac
 	if err != nil {
 		return err
 	}
-	return a.writeTicket(w, http.StatusOK, t)
+	return a.writeTicket(w, r, actor, http.StatusOK, t)
 }
 
 type linkJSON struct {

@@ -1,0 +1,121 @@
+package sla_test
+
+import (
+	"fmt"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docket/docket/internal/app"
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/sla"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+// BenchmarkTicketWrite measures ticket create and reply on SQLite without
+// any policy and with one that applies (two clocks started on create, both
+// moved by the reply): the difference is what the SLA adds to the write.
+func BenchmarkTicketWrite(b *testing.B) {
+	for _, withPolicy := range []bool{false, true} {
+		name := "no_policy"
+		if withPolicy {
+			name = "policy"
+		}
+		b.Run(name, func(b *testing.B) {
+			s := apptest.Services(b, apptest.DB(b, db.SQLite))
+			admin := apptest.User(b, s, user.RoleAdmin, "")
+			agent := apptest.User(b, s, user.RoleAgent, "")
+			requester := apptest.User(b, s, user.RoleRequester, "")
+			if withPolicy {
+				cal := roundTheClock(b, s, admin)
+				policy(b, s, admin, cal.ID, "Standard", nil, nil)
+			}
+			b.Run("create", func(b *testing.B) {
+				defer cpuPerOp(b)()
+				for i := 0; b.Loop(); i++ {
+					if _, err := s.Tickets.Create(ctx, requester, ticket.NewTicket{Subject: fmt.Sprintf("Printer %d", i), Body: "It is on fire."}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			tk := apptest.Ticket(b, s, requester)
+			b.Run("reply", func(b *testing.B) {
+				// Alternating agent and requester: each reply stops or
+				// starts a next-response clock.
+				defer cpuPerOp(b)()
+				for i := 0; b.Loop(); i++ {
+					who := agent
+					if i%2 == 1 {
+						who = requester
+					}
+					if _, err := s.Tickets.Reply(ctx, who, tk.Number, ticket.NewReply{Body: "More."}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkFireWarnings makes 10,000 warning timers due at once and times
+// the job runner until every one has recorded its warning (and armed its
+// breach timer).
+func BenchmarkFireWarnings(b *testing.B) {
+	const n = 10_000
+	for b.Loop() {
+		b.StopTimer()
+		s := apptest.Services(b, apptest.DB(b, db.SQLite))
+		admin := apptest.User(b, s, user.RoleAdmin, "")
+		requester := apptest.User(b, s, user.RoleRequester, "")
+		cal := roundTheClock(b, s, admin)
+		policy(b, s, admin, cal.ID, "Standard", nil, nil)
+		for i := range n / 2 { // two clocks, so two warnings, each
+			if _, err := s.Tickets.Create(ctx, requester, ticket.NewTicket{Subject: fmt.Sprintf("T%d", i), Body: "x"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		start := time.Now()
+		if _, err := s.DB.W.ExecContext(ctx, s.DB.Rebind("UPDATE jobs SET run_at = $1 WHERE kind = $2"), time.Now().UnixMicro(), sla.WarningJob); err != nil {
+			b.Fatal(err)
+		}
+		s.Runner.Wake()
+		waitWarned(b, s, n, time.Minute)
+		b.ReportMetric(time.Since(start).Seconds(), "s/10k-warnings")
+	}
+}
+
+func waitWarned(b *testing.B, s *app.Services, n int, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for {
+		var warned int
+		if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM sla_clocks WHERE warned_at IS NOT NULL").Scan(&warned); err != nil {
+			b.Fatal(err)
+		}
+		if warned == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d warnings after %s", warned, n, limit)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// cpuPerOp reports the process's CPU time (user and system) per operation
+// when the returned function runs: on a machine shared with other work
+// the wall-clock ns/op swings with the load, the CPU time much less.
+func cpuPerOp(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		b.ReportMetric(float64((cpuTime()-start).Microseconds())/float64(b.N)/1000, "cpu-ms/op")
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -1,0 +1,61 @@
+package sla_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/docket/docket/internal/app"
+	"github.com/docket/docket/internal/bizhours"
+	"github.com/docket/docket/internal/calendar"
+	"github.com/docket/docket/internal/sla"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+var ctx = context.Background()
+
+// roundTheClock creates a 24×7 calendar, so business minutes are minutes.
+func roundTheClock(t testing.TB, s *app.Services, admin *user.Actor) *calendar.Calendar {
+	t.Helper()
+	var ivs []bizhours.IntervalSpec
+	for _, d := range bizhours.Weekdays {
+		ivs = append(ivs, bizhours.IntervalSpec{Day: bizhours.DayName(d), Start: "00:00", End: "24:00"})
+	}
+	name, zone := "24x7", "UTC"
+	c, err := s.Calendars.Create(ctx, admin, calendar.Input{Name: &name, TimeZone: &zone, Intervals: &ivs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func minutes(n int) *int { return &n }
+
+// policy creates an enabled policy on cal with goals for p1 to p3.
+func policy(t testing.TB, s *app.Services, admin *user.Actor, cal int64, name string, conds []sla.ConditionInput, esc *sla.EscalationInput) *sla.Policy {
+	t.Helper()
+	targets := []sla.TargetInput{
+		{Priority: "p1", FirstResponse: minutes(30), NextResponse: minutes(60), Resolution: minutes(240)},
+		{Priority: "p2", FirstResponse: minutes(60), NextResponse: minutes(120), Resolution: minutes(480)},
+		{Priority: "p3", FirstResponse: minutes(120), NextResponse: minutes(240), Resolution: minutes(960)},
+	}
+	if conds == nil {
+		conds = []sla.ConditionInput{}
+	}
+	p, err := s.SLA.Create(ctx, admin, sla.Input{Name: &name, CalendarID: &cal, Conditions: &conds, Targets: &targets, Escalation: esc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// clocks reads ticket tk's SLA now.
+func clocks(t testing.TB, s *app.Services, admin *user.Actor, tk *ticket.Ticket) *sla.TicketSLA {
+	t.Helper()
+	m, err := s.SLA.Of(ctx, admin, []int64{tk.ID}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m[tk.ID]
+}

@@ -1,0 +1,391 @@
+package sla
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/docket/docket/internal/bizhours"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/ticket"
+)
+
+// Hook is the ticket.TxHook that moves the clocks of the written ticket,
+// in the write's transaction.
+func (s *Service) Hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+	if w.Ticket == nil {
+		return nil
+	}
+	var err error
+	switch w.Event.Type {
+	case event.TicketCreated:
+		err = s.created(ctx, tx, w)
+	case event.MessageCreated, event.TicketUpdated:
+		err = s.changed(ctx, tx, w)
+	}
+	if err != nil {
+		return fmt.Errorf("sla: %w", err)
+	}
+	return nil
+}
+
+// run is the clocks of one ticket while a write moves them.
+type run struct {
+	s      *Service
+	ctx    context.Context
+	tx     *db.Tx
+	t      *ticket.Ticket
+	at     time.Time
+	clocks map[string]*Clock
+	dirty  map[string]bool
+	gone   map[string]bool
+	policy *Policy
+	cal    *bizhours.Calendar
+	// breached are the clocks a stop found past their due time.
+	breached []*Clock
+}
+
+func (s *Service) newRun(ctx context.Context, tx *db.Tx, t *ticket.Ticket, at time.Time) *run {
+	return &run{s: s, ctx: ctx, tx: tx, t: t, at: at, clocks: map[string]*Clock{}, dirty: map[string]bool{}, gone: map[string]bool{}}
+}
+
+func (s *Service) created(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+	policies, err := s.policies(ctx, tx)
+	if err != nil {
+		return err
+	}
+	p := choose(policies, w.Ticket)
+	if p == nil {
+		return nil
+	}
+	r := s.newRun(ctx, tx, w.Ticket, w.Ticket.CreatedAt)
+	if err := r.use(p); err != nil {
+		return err
+	}
+	for _, target := range []string{FirstResponse, Resolution} {
+		r.start(target, w.Ticket.CreatedAt)
+	}
+	return r.save()
+}
+
+// use makes p the policy the clocks are measured by.
+func (r *run) use(p *Policy) error {
+	r.policy = p
+	if p == nil {
+		r.cal = nil
+		return nil
+	}
+	var err error
+	r.cal, err = r.s.calendarHours(r.ctx, r.tx, p.CalendarID)
+	return err
+}
+
+// start starts target's clock at from, when the policy measures it at the
+// ticket's priority; paused when the ticket waits.
+func (r *run) start(target string, from time.Time) {
+	goal := r.policy.Goal(r.t.Priority, target)
+	if goal <= 0 {
+		return
+	}
+	c := Start(r.cal, target, r.policy.ID, goal, r.policy.WarnPercent, from)
+	if waiting(r.t.Status) {
+		c.Pause(r.at)
+	}
+	r.clocks[target] = c
+	r.dirty[target] = true
+	delete(r.gone, target)
+}
+
+// waiting statuses pause the clocks.
+func waiting(st ticket.Status) bool { return st == ticket.StatusPending || st == ticket.StatusOnHold }
+
+func (s *Service) changed(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+	t, m := w.Ticket, w.Message
+	var oldStatus, newStatus string
+	var why []string
+	for _, f := range w.Fields {
+		if f.Field == "status" && f.Old != f.New {
+			oldStatus, newStatus = f.Old, f.New
+		}
+		if relevant(f.Field) && f.Old != f.New {
+			why = append(why, strings.Replace(f.Field, CustomFieldPrefix, "custom field ", 1))
+		}
+	}
+	agentReply := m != nil && !m.Internal && w.Actor.IsPerson() && w.Actor.IsAgent() && m.Author.ID != t.Requester.ID
+	requesterMessage := m != nil && !m.Internal && m.Author.ID == t.Requester.ID
+	if newStatus == "" && len(why) == 0 && !agentReply && !requesterMessage {
+		return nil
+	}
+	r := s.newRun(ctx, tx, t, w.Event.At)
+	if err := r.load(); err != nil {
+		return err
+	}
+	if len(why) > 0 {
+		if err := r.rechoose(why); err != nil {
+			return err
+		}
+	} else if len(r.clocks) == 0 {
+		return nil
+	} else if err := r.current(); err != nil {
+		return err
+	}
+	if r.policy == nil {
+		return r.save()
+	}
+	if newStatus != "" {
+		r.status(ticket.Status(oldStatus), ticket.Status(newStatus))
+	}
+	if agentReply {
+		r.stop(FirstResponse)
+		r.stop(NextResponse)
+	}
+	if requesterMessage && t.Status.Active() && !r.counting(FirstResponse) && !r.counting(NextResponse) {
+		r.start(NextResponse, r.at)
+	}
+	return r.save()
+}
+
+// load reads the ticket's clocks.
+func (r *run) load() error {
+	rows, err := r.tx.QueryContext(r.ctx, r.s.q.Get("ticket-clocks"), r.t.ID)
+	if err != nil {
+		return err
+	}
+	cs, err := db.Collect(rows, scanClock)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		r.clocks[c.Target] = c
+	}
+	return nil
+}
+
+// current uses the policy of the clocks.
+func (r *run) current() error {
+	for _, c := range r.clocks {
+		if c.PolicyID == 0 {
+			continue
+		}
+		p, err := r.s.get(r.ctx, r.tx, c.PolicyID)
+		if errors.Is(err, fault.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		return r.use(p)
+	}
+	return nil
+}
+
+// counting reports whether target's clock exists and has not stopped.
+func (r *run) counting(target string) bool {
+	c := r.clocks[target]
+	return c != nil && c.StoppedAt == nil
+}
+
+func (r *run) stop(target string) {
+	c := r.clocks[target]
+	if c == nil {
+		return
+	}
+	if changed, breached := c.Stop(r.cal, r.at); changed {
+		r.dirty[target] = true
+		if breached {
+			r.breached = append(r.breached, c)
+		}
+	}
+}
+
+// status moves the clocks for a change of status from old to new.
+func (r *run) status(old, new ticket.Status) {
+	wp := r.policy.WarnPercent
+	switch {
+	case !new.Active():
+		for _, target := range Targets {
+			r.stop(target)
+		}
+	case !old.Active():
+		if c := r.clocks[Resolution]; c != nil && c.Reopen(r.cal, wp, r.at, waiting(new)) {
+			r.dirty[Resolution] = true
+		}
+	case waiting(new) && !waiting(old):
+		for target, c := range r.clocks {
+			if c.Pause(r.at) {
+				r.dirty[target] = true
+			}
+		}
+	case waiting(old) && !waiting(new):
+		for target, c := range r.clocks {
+			if c.Resume(r.cal, wp, r.at) {
+				r.dirty[target] = true
+			}
+		}
+	}
+}
+
+// rechoose picks the policy again after fields in why changed and
+// measures the clocks by it, from their own starts.
+func (r *run) rechoose(why []string) error {
+	policies, err := r.s.policies(r.ctx, r.tx)
+	if err != nil {
+		return err
+	}
+	// The clocks' policy: a counting clock's, else a stopped one's.
+	var old *Policy
+	for _, c := range r.clocks {
+		for _, p := range policies {
+			if p.ID == c.PolicyID && (old == nil || c.StoppedAt == nil) {
+				old = p
+			}
+		}
+	}
+	p := choose(policies, r.t)
+	if p == nil && old == nil {
+		return nil
+	}
+	if err := r.use(p); err != nil {
+		return err
+	}
+	changed := false
+	for _, target := range Targets {
+		c := r.clocks[target]
+		goal := 0
+		if p != nil {
+			goal = p.Goal(r.t.Priority, target)
+		}
+		switch {
+		case c != nil && c.StoppedAt != nil:
+		case c != nil && goal == 0 && c.BreachedAt != nil:
+			// Not measured any more, but its breach stays on record.
+			r.stop(target)
+			changed = true
+		case c != nil && goal == 0:
+			delete(r.clocks, target)
+			r.gone[target] = true
+			changed = true
+		case c != nil:
+			if c.Regoal(r.cal, p.ID, goal, p.WarnPercent) {
+				r.dirty[target] = true
+				changed = true
+			}
+		case goal > 0 && r.t.Status.Active() && (target == Resolution || target == FirstResponse && r.t.FirstResponseAt == nil):
+			r.start(target, r.t.CreatedAt)
+			changed = true
+		}
+	}
+	if !changed && old == p {
+		return nil
+	}
+	from, to := "none", "none"
+	if old != nil {
+		from = old.Name
+	}
+	if p != nil {
+		to = p.Name
+	}
+	by := p
+	if by == nil {
+		by = old
+	}
+	actor := Actor(by.ID, by.Name)
+	return r.s.Tickets.AppendHistory(r.ctx, r.tx, r.t.ID, actor, "sla", from,
+		fmt.Sprintf("%s (due times recomputed: %s changed)", to, strings.Join(why, ", ")))
+}
+
+// save stores what moved, keeps tickets.due_at the earliest running due
+// time, arms the timers and records breaches found at a stop.
+func (r *run) save() error {
+	if len(r.dirty) == 0 && len(r.gone) == 0 {
+		return nil
+	}
+	for target := range r.gone {
+		if _, err := r.tx.ExecContext(r.ctx, r.s.q.Get("delete-clock"), r.t.ID, target); err != nil {
+			return err
+		}
+	}
+	for target := range r.dirty {
+		c := r.clocks[target]
+		if err := r.s.putClock(r.ctx, r.tx, r.t.ID, c); err != nil {
+			return err
+		}
+		if err := r.s.arm(r.ctx, r.tx, r.t.ID, c); err != nil {
+			return err
+		}
+	}
+	var due *time.Time
+	for _, c := range r.clocks {
+		if c.DueAt != nil && (due == nil || c.DueAt.Before(*due)) {
+			due = c.DueAt
+		}
+	}
+	if !sameTime(due, r.t.DueAt) {
+		if _, err := r.tx.ExecContext(r.ctx, r.s.q.Get("set-ticket-due"), r.t.ID, micros(due)); err != nil {
+			return err
+		}
+		r.t.DueAt = due
+	}
+	for _, c := range r.breached {
+		if err := r.s.breached(r.ctx, r.tx, r.t, c, r.policy, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+func micros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func (s *Service) putClock(ctx context.Context, tx *db.Tx, ticketID int64, c *Clock) error {
+	var policy any
+	if c.PolicyID != 0 {
+		policy = c.PolicyID
+	}
+	_, err := tx.ExecContext(ctx, s.q.Get("upsert-clock"), ticketID, c.Target, policy, c.Goal, c.StartedAt.UnixMicro(),
+		micros(c.PausedAt), c.PausedMinutes, micros(c.WarnAt), micros(c.DueAt), micros(c.StoppedAt), micros(c.WarnedAt),
+		micros(c.BreachedAt))
+	if err != nil {
+		return fmt.Errorf("store clock %s of ticket %d: %w", c.Target, ticketID, err)
+	}
+	return nil
+}
+
+func scanClock(sc db.Scanner) (*Clock, error) {
+	c, _, err := scanClockOf(sc, false)
+	return c, err
+}
+
+// scanClockOf reads a clock row, led by its ticket id when withTicket.
+func scanClockOf(sc db.Scanner, withTicket bool) (*Clock, int64, error) {
+	var c Clock
+	var ticketID, started int64
+	var paused, warn, due, stopped, warned, breached sql.NullInt64
+	dest := []any{&c.Target, &c.PolicyID, &c.Goal, &started, &paused, &c.PausedMinutes, &warn, &due, &stopped, &warned, &breached}
+	if withTicket {
+		dest = append([]any{&ticketID}, dest...)
+	}
+	if err := sc.Scan(dest...); err != nil {
+		return nil, 0, err
+	}
+	c.StartedAt = db.Time(started)
+	c.PausedAt, c.WarnAt, c.DueAt = db.NullTime(paused), db.NullTime(warn), db.NullTime(due)
+	c.StoppedAt, c.WarnedAt, c.BreachedAt = db.NullTime(stopped), db.NullTime(warned), db.NullTime(breached)
+	return &c, ticketID, nil
+}

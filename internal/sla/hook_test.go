@@ -1,0 +1,185 @@
+package sla_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/sla"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+func near(t *testing.T, what string, got *time.Time, want time.Time) {
+	t.Helper()
+	if got == nil || got.Sub(want).Abs() > 2*time.Minute {
+		t.Fatalf("%s = %v, want about %v", what, got, want)
+	}
+}
+
+func TestClocksFollowTheTicket(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		admin := apptest.User(t, s, user.RoleAdmin, "")
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		cal := roundTheClock(t, s, admin)
+		policy(t, s, admin, cal.ID, "Standard", nil, nil)
+		tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Priority = "p3" })
+		st := clocks(t, s, admin, tk)
+		if st == nil || st.Policy != "Standard" || len(st.Targets) != 2 {
+			t.Fatalf("after create: %+v", st)
+		}
+		near(t, "first response due", st.Target(sla.FirstResponse).DueAt, tk.CreatedAt.Add(120*time.Minute))
+		near(t, "resolution due", st.Target(sla.Resolution).DueAt, tk.CreatedAt.Add(960*time.Minute))
+		near(t, "ticket due_at", tk.DueAt, tk.CreatedAt.Add(120*time.Minute))
+		// An internal note stops nothing; a public reply stops first response.
+		if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "looking", Internal: true}); err != nil {
+			t.Fatal(err)
+		}
+		if st := clocks(t, s, admin, tk); st.Target(sla.FirstResponse).State != sla.StateRunning {
+			t.Fatalf("after a note: %+v", st.Target(sla.FirstResponse))
+		}
+		if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "On it"}); err != nil {
+			t.Fatal(err)
+		}
+		st = clocks(t, s, admin, tk)
+		if fr := st.Target(sla.FirstResponse); fr.State != sla.StateMet || fr.MetAt == nil {
+			t.Fatalf("after a reply: %+v", fr)
+		}
+		got, _ := s.Tickets.Get(ctx, agent, tk.Number)
+		near(t, "ticket due_at after reply", got.DueAt, tk.CreatedAt.Add(960*time.Minute))
+		if got.Version != tk.Version+0 && got.Version == 0 {
+			t.Fatal("no version")
+		}
+	})
+}
+
+// status moves tk to st as agent.
+func status(t *testing.T, s interface {
+	Update(context.Context, *user.Actor, int64, ticket.Patch, int64) (*ticket.Ticket, error)
+}, a *user.Actor, tk *ticket.Ticket, st ticket.Status) {
+	t.Helper()
+	p := ticket.Patch{Status: &st}
+	if !st.Active() {
+		res := ticket.ResolutionFixed
+		p.Resolution = &res
+	}
+	if _, err := s.Update(ctx, a, tk.Number, p, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClockScenarios(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		admin := apptest.User(t, s, user.RoleAdmin, "")
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		cal := roundTheClock(t, s, admin)
+		policy(t, s, admin, cal.ID, "Incidents", []sla.ConditionInput{{Field: "type", Op: "is", Value: "incident"}}, nil)
+		policy(t, s, admin, cal.ID, "Everything else", nil, nil)
+
+		t.Run("pending pauses, open resumes, resolved stops, reopened resumes", func(t *testing.T) {
+			tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Priority = "p3" })
+			status(t, s.Tickets, agent, tk, ticket.StatusPending)
+			st := clocks(t, s, admin, tk)
+			if st.Target(sla.Resolution).State != sla.StatePaused || st.Target(sla.Resolution).DueAt != nil {
+				t.Fatalf("pending: %+v", st.Target(sla.Resolution))
+			}
+			if got, _ := s.Tickets.Get(ctx, agent, tk.Number); got.DueAt != nil || got.Version != tk.Version+1 {
+				t.Fatalf("pending ticket due %v version %d (was %d)", got.DueAt, got.Version, tk.Version)
+			}
+			status(t, s.Tickets, agent, tk, ticket.StatusOpen)
+			if st := clocks(t, s, admin, tk); st.Target(sla.Resolution).State != sla.StateRunning || st.Target(sla.Resolution).DueAt == nil {
+				t.Fatalf("reopened from pending: %+v", st.Target(sla.Resolution))
+			}
+			status(t, s.Tickets, agent, tk, ticket.StatusResolved)
+			st = clocks(t, s, admin, tk)
+			for _, target := range []string{sla.FirstResponse, sla.Resolution} {
+				if st.Target(target).State != sla.StateMet {
+					t.Fatalf("resolved: %s %+v", target, st.Target(target))
+				}
+			}
+			if got, _ := s.Tickets.Get(ctx, agent, tk.Number); got.DueAt != nil {
+				t.Fatalf("resolved ticket still due %v", got.DueAt)
+			}
+			status(t, s.Tickets, agent, tk, ticket.StatusOpen)
+			st = clocks(t, s, admin, tk)
+			if st.Target(sla.Resolution).State != sla.StateRunning || st.Target(sla.FirstResponse).State != sla.StateMet {
+				t.Fatalf("reopened: %+v", st.Targets)
+			}
+			near(t, "resumed resolution due", st.Target(sla.Resolution).DueAt, tk.CreatedAt.Add(960*time.Minute))
+		})
+
+		t.Run("priority and type changes choose again and say why", func(t *testing.T) {
+			tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Priority = "p3" })
+			p1 := "p1"
+			if _, err := s.Tickets.Update(ctx, agent, tk.Number, ticket.Patch{Priority: &p1}, 0); err != nil {
+				t.Fatal(err)
+			}
+			st := clocks(t, s, admin, tk)
+			near(t, "p1 first response due", st.Target(sla.FirstResponse).DueAt, tk.CreatedAt.Add(30*time.Minute))
+			if st.Policy != "Incidents" || st.Target(sla.FirstResponse).Goal != 30 {
+				t.Fatalf("after p1: %+v", st)
+			}
+			req := ticket.Request
+			if _, err := s.Tickets.Update(ctx, agent, tk.Number, ticket.Patch{Type: &req}, 0); err != nil {
+				t.Fatal(err)
+			}
+			if st := clocks(t, s, admin, tk); st.Policy != "Everything else" {
+				t.Fatalf("after the type change: %+v", st)
+			}
+			hist, _ := s.Tickets.Events(ctx, admin, tk.Number, 0, 100)
+			var whys []string
+			for _, h := range hist {
+				if h.Field == "sla" {
+					whys = append(whys, h.Old+" → "+h.New+" by "+h.Actor.Name)
+				}
+			}
+			want := []string{"Incidents → Incidents (due times recomputed: priority changed) by SLA ‘Incidents’",
+				"Incidents → Everything else (due times recomputed: type changed) by SLA ‘Everything else’"}
+			if len(whys) != 2 || whys[0] != want[0] || whys[1] != want[1] {
+				t.Fatalf("history says %q", whys)
+			}
+		})
+
+		t.Run("next response runs from each requester message to the next public reply", func(t *testing.T) {
+			requester := apptest.User(t, s, user.RoleRequester, "")
+			tk := apptest.Ticket(t, s, requester) // p3, the default
+			if _, err := s.Tickets.Reply(ctx, requester, tk.Number, ticket.NewReply{Body: "anyone?"}); err != nil {
+				t.Fatal(err)
+			}
+			if st := clocks(t, s, admin, tk); st.Target(sla.NextResponse) != nil {
+				t.Fatalf("next response before the first response: %+v", st.Target(sla.NextResponse))
+			}
+			if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Hello"}); err != nil {
+				t.Fatal(err)
+			}
+			for cycle := range 2 {
+				m, err := s.Tickets.Reply(ctx, requester, tk.Number, ticket.NewReply{Body: "still broken"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				st := clocks(t, s, admin, tk)
+				nr := st.Target(sla.NextResponse)
+				if nr == nil || nr.State != sla.StateRunning || nr.StartedAt.Sub(m.CreatedAt).Abs() > time.Second {
+					t.Fatalf("cycle %d: next response %+v", cycle, nr)
+				}
+				near(t, "next response due", nr.DueAt, m.CreatedAt.Add(240*time.Minute))
+				if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "note", Internal: true}); err != nil {
+					t.Fatal(err)
+				}
+				if st := clocks(t, s, admin, tk); st.Target(sla.NextResponse).State != sla.StateRunning {
+					t.Fatalf("cycle %d: a note stopped next response", cycle)
+				}
+				if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "try this"}); err != nil {
+					t.Fatal(err)
+				}
+				if st := clocks(t, s, admin, tk); st.Target(sla.NextResponse).State != sla.StateMet {
+					t.Fatalf("cycle %d: after the reply %+v", cycle, st.Target(sla.NextResponse))
+				}
+			}
+		})
+	})
+}

@@ -1,0 +1,286 @@
+// Package sla runs service-level agreements on tickets: policies chosen by
+// ordered conditions, each measuring first response, next response and
+// resolution in the business hours of a calendar (package bizhours), and
+// one clock per ticket and target (sla_clocks) that starts, pauses, stops
+// and is rescheduled in the transaction of the ticket write that moves it
+// (a ticket.TxHook). Timers are durable jobs at each clock's warning and
+// due times; a breach writes the sla.breached domain event and escalates.
+//
+// What moves the clocks:
+//   - ticket.created: the policy is chosen; first response and resolution
+//     start at the ticket's creation.
+//   - a public reply by an agent stops first response and next response;
+//     an internal note moves nothing.
+//   - a public message by the requester starts next response, once first
+//     response has stopped and unless one is already counting.
+//   - pending and on hold pause the running clocks; leaving them resumes
+//     the paused ones, and the paused business minutes push the due times
+//     back.
+//   - resolved or closed stops every clock; a clock stopped past its due
+//     time is breached at once. Reopening resumes resolution where it
+//     stopped.
+//   - a change of priority, type, category, team or a custom field chooses
+//     the policy again and recomputes the goals and due times from each
+//     clock's start, with a history entry saying why.
+package sla
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/docket/docket/internal/bizhours"
+	"github.com/docket/docket/internal/calendar"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/job"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+//go:embed queries*.sql
+var queryFiles embed.FS
+
+// The kinds of domain events policy changes write; the subject is the
+// policy.
+const (
+	EventPolicyCreated = "sla_policy.created"
+	EventPolicyUpdated = "sla_policy.updated"
+	EventPolicyDeleted = "sla_policy.deleted"
+)
+
+// Mailer writes the email telling user to that target of ticket t was
+// breached, through tx (the outbox).
+type Mailer interface {
+	SLABreach(ctx context.Context, tx *db.Tx, t *ticket.Ticket, to int64, target, policy string) error
+}
+
+// Notifier records an in-app notification for user to about ticketID's
+// message, in tx.
+type Notifier interface {
+	Notify(ctx context.Context, tx *db.Tx, to int64, kind string, ticketID, messageID int64) error
+}
+
+// Deps are what the service needs.
+type Deps struct {
+	DB        *db.DB
+	Events    *event.Log
+	Jobs      *job.Queue
+	Tickets   *ticket.Service
+	Users     *user.Service
+	Calendars *calendar.Service
+	// Notifier and Mailer tell people of breaches; either may be nil.
+	Notifier Notifier
+	Mailer   Mailer
+}
+
+// Service stores policies and runs the clocks.
+type Service struct {
+	Deps
+	q *db.Queries
+
+	mu    sync.Mutex
+	hours map[int64]cachedHours
+	// chosen caches the policies in order for choosing, valid while the
+	// table's count and latest updated_at are the same (every change
+	// moves one of them, whichever instance made it).
+	chosen     []*Policy
+	chosenMark [2]int64
+}
+
+// cachedHours is a calendar built for computing, valid while the stored
+// calendar's updated_at is the same.
+type cachedHours struct {
+	updated int64
+	cal     *bizhours.Calendar
+}
+
+// New returns the service. Register hooks it into ticket writes and
+// calendar deletion.
+func New(d Deps) (*Service, error) {
+	q, err := db.LoadQueries(queryFiles, ".", d.DB.Dialect)
+	if err != nil {
+		return nil, fmt.Errorf("sla: %w", err)
+	}
+	return &Service{Deps: d, q: q, hours: map[int64]cachedHours{}}, nil
+}
+
+// Queries exposes the named queries for start-up checks.
+func (s *Service) Queries() *db.Queries { return s.q }
+
+// Register hooks the clocks into every ticket write and refuses to
+// delete a calendar a policy uses. Call before serving.
+func (s *Service) Register() {
+	s.Tickets.OnWrite(s.Hook)
+	s.Calendars.CountUsesWith(func(ctx context.Context, q db.Queryer, id int64) (int, string, error) {
+		var n int
+		err := q.QueryRowContext(ctx, s.q.Get("count-calendar-policies"), id).Scan(&n)
+		what := "SLA policies"
+		if n == 1 {
+			what = "SLA policy"
+		}
+		return n, what, err
+	})
+}
+
+// Actor is the SLA as history and events name it.
+func Actor(policyID int64, name string) *user.Actor {
+	return user.System(event.ActorSLA, policyID, "SLA ‘"+name+"’")
+}
+
+// calendarHours returns calendar id built for computing, from the cache
+// while the stored calendar is unchanged.
+func (s *Service) calendarHours(ctx context.Context, q db.Queryer, id int64) (*bizhours.Calendar, error) {
+	var sp bizhours.Spec
+	var iv, hs string
+	var updated int64
+	err := q.QueryRowContext(ctx, s.q.Get("calendar-hours"), id).Scan(&sp.TimeZone, &iv, &hs, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sla: calendar %d: %w", id, fault.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sla: calendar %d: %w", id, err)
+	}
+	s.mu.Lock()
+	c, ok := s.hours[id]
+	s.mu.Unlock()
+	if ok && c.updated == updated {
+		return c.cal, nil
+	}
+	if err := json.Unmarshal([]byte(iv), &sp.Intervals); err != nil {
+		return nil, fmt.Errorf("sla: calendar %d: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(hs), &sp.Holidays); err != nil {
+		return nil, fmt.Errorf("sla: calendar %d: %w", id, err)
+	}
+	cal, err := sp.Calendar()
+	if err != nil {
+		return nil, fmt.Errorf("sla: calendar %d: %w", id, err)
+	}
+	s.mu.Lock()
+	s.hours[id] = cachedHours{updated, cal}
+	s.mu.Unlock()
+	return cal, nil
+}
+
+func scanPolicy(sc db.Scanner) (*Policy, error) {
+	var p Policy
+	var conds, targets, esc string
+	var cr, up int64
+	if err := sc.Scan(&p.ID, &p.Name, &p.Position, &p.Enabled, &p.CalendarID, &p.CalendarName, &conds, &targets,
+		&p.WarnPercent, &esc, &cr, &up); err != nil {
+		return nil, err
+	}
+	p.CreatedAt, p.UpdatedAt = db.Time(cr), db.Time(up)
+	if err := json.Unmarshal([]byte(conds), &p.Conditions); err != nil {
+		return nil, fmt.Errorf("sla: policy %d conditions: %w", p.ID, err)
+	}
+	if err := json.Unmarshal([]byte(targets), &p.Targets); err != nil {
+		return nil, fmt.Errorf("sla: policy %d targets: %w", p.ID, err)
+	}
+	if err := json.Unmarshal([]byte(esc), &p.Escalation); err != nil {
+		return nil, fmt.Errorf("sla: policy %d escalation: %w", p.ID, err)
+	}
+	if p.Conditions == nil {
+		p.Conditions = []Condition{}
+	}
+	if p.Targets == nil {
+		p.Targets = []Target{}
+	}
+	return &p, nil
+}
+
+func (s *Service) get(ctx context.Context, q db.Queryer, id int64) (*Policy, error) {
+	p, err := scanPolicy(q.QueryRowContext(ctx, s.q.Get("select-policy"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sla policy %d: %w", id, fault.ErrNotFound)
+	}
+	return p, err
+}
+
+// policies returns every policy in order, from the cache while the
+// stored policies are unchanged. Callers must not change them.
+func (s *Service) policies(ctx context.Context, q db.Queryer) ([]*Policy, error) {
+	var mark [2]int64
+	if err := q.QueryRowContext(ctx, s.q.Get("policies-mark")).Scan(&mark[0], &mark[1]); err != nil {
+		return nil, fmt.Errorf("sla: policies: %w", err)
+	}
+	s.mu.Lock()
+	ps, ok := s.chosen, s.chosenMark == mark && s.chosen != nil
+	s.mu.Unlock()
+	if ok {
+		return ps, nil
+	}
+	rows, err := q.QueryContext(ctx, s.q.Get("list-policies"), -1, 1<<30)
+	if err != nil {
+		return nil, fmt.Errorf("sla: policies: %w", err)
+	}
+	ps, err = db.Collect(rows, scanPolicy)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.chosen, s.chosenMark = ps, mark
+	s.mu.Unlock()
+	return ps, nil
+}
+
+// Get returns policy id (agents only: requesters learn nothing, not even
+// that it exists).
+func (s *Service) Get(ctx context.Context, a *user.Actor, id int64) (*Policy, error) {
+	if !a.IsAgent() {
+		return nil, fmt.Errorf("sla policy %d: %w", id, fault.ErrNotFound)
+	}
+	p, err := s.get(ctx, s.DB.R, id)
+	if err != nil {
+		return nil, err
+	}
+	return p, s.teamNames(ctx, []*Policy{p})
+}
+
+// List returns up to limit policies in order after the position cursor
+// (agents only).
+func (s *Service) List(ctx context.Context, a *user.Actor, after, limit int) ([]*Policy, error) {
+	if !a.IsAgent() {
+		return nil, fault.Forbidden("only agents may read SLA policies")
+	}
+	rows, err := s.DB.R.QueryContext(ctx, s.q.Get("list-policies"), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sla: list: %w", err)
+	}
+	ps, err := db.Collect(rows, scanPolicy)
+	if err != nil {
+		return nil, err
+	}
+	return ps, s.teamNames(ctx, ps)
+}
+
+// teamNames fills in the escalation teams' current names.
+func (s *Service) teamNames(ctx context.Context, ps []*Policy) error {
+	for _, p := range ps {
+		if p.Escalation.TeamID == nil {
+			continue
+		}
+		t, err := s.Users.Team(ctx, *p.Escalation.TeamID)
+		if errors.Is(err, fault.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		p.Escalation.TeamName = t.Name
+	}
+	return nil
+}
+
+// TicketsUsing counts the tickets with a clock of policy id.
+func (s *Service) TicketsUsing(ctx context.Context, q db.Queryer, id int64) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, s.q.Get("count-policy-tickets"), id).Scan(&n)
+	return n, err
+}
