@@ -14,6 +14,7 @@ import (
 	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/lease"
 	"github.com/docket/docket/internal/mail/outbox"
@@ -385,8 +386,11 @@ func TestTemplatesOverride(t *testing.T) {
 		if err := tpls.Put(ctx, apptest.Setup, outbox.Template{Key: outbox.KindAck, Subject: "Got it: {{.Ticket.Subject}}", Body: "Thanks {{.Recipient.Name}}!"}); err != nil {
 			t.Fatal(err)
 		}
-		if tpl, err := tpls.Get(ctx, outbox.KindAck); err != nil || tpl.Default || tpl.Body != "Thanks {{.Recipient.Name}}!" {
+		if tpl, err := tpls.Get(ctx, apptest.Setup, outbox.KindAck); err != nil || tpl.Default || tpl.Body != "Thanks {{.Recipient.Name}}!" {
 			t.Fatalf("Get = %+v, %v", tpl, err)
+		}
+		if _, err := tpls.Get(ctx, e.agent, outbox.KindAck); !errors.Is(err, fault.ErrForbidden) {
+			t.Fatalf("an agent read a template: %v", err)
 		}
 		tk := apptest.Ticket(t, e.s, e.agent)
 		r := one(t, e.drain())
@@ -396,7 +400,7 @@ func TestTemplatesOverride(t *testing.T) {
 		if err := tpls.Reset(ctx, apptest.Setup, outbox.KindAck); err != nil {
 			t.Fatal(err)
 		}
-		if tpl, _ := tpls.Get(ctx, outbox.KindAck); !tpl.Default {
+		if tpl, _ := tpls.Get(ctx, apptest.Setup, outbox.KindAck); !tpl.Default {
 			t.Error("reset kept the override")
 		}
 	})

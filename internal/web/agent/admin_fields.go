@@ -22,7 +22,7 @@ func (a *Agent) adminFields(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	return a.tmpl.render(w, http.StatusOK, "admin_fields", adminFieldsPage{adminFrame: a.adminFrame(w, r, rq, "Custom fields", "fields"),
+	return a.tmpl.Render(w, http.StatusOK, "admin_fields", adminFieldsPage{adminFrame: a.adminFrame(w, r, rq, "Custom fields", "fields"),
 		Fields: defs})
 }
 
@@ -99,7 +99,7 @@ func (a *Agent) renderField(w http.ResponseWriter, r *http.Request, rq *request,
 		title = "Custom field " + p.D.Key
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, title, "fields")
-	return a.tmpl.render(w, status, "admin_field", p)
+	return a.tmpl.Render(w, status, "admin_field", p)
 }
 
 func (a *Agent) adminNewFieldForm(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -116,7 +116,7 @@ func (a *Agent) adminCreateField(w http.ResponseWriter, r *http.Request, rq *req
 		in.Key, in.Type = &f.Key, &typ
 		d, err := a.Tickets.CreateFieldDef(r.Context(), rq.actor, in)
 		if err == nil {
-			a.flash(w, fmt.Sprintf("Created custom field %s.", d.Key))
+			a.site.Flash(w, fmt.Sprintf("Created custom field %s.", d.Key))
 			http.Redirect(w, r, "/admin/fields", http.StatusSeeOther)
 			return nil
 		}
@@ -162,7 +162,7 @@ func (a *Agent) adminUpdateField(w http.ResponseWriter, r *http.Request, rq *req
 	status := http.StatusUnprocessableEntity
 	if len(errs) == 0 {
 		if _, err = a.Tickets.UpdateFieldDef(r.Context(), rq.actor, d.ID, in); err == nil {
-			a.flash(w, fmt.Sprintf("Saved custom field %s.", d.Key))
+			a.site.Flash(w, fmt.Sprintf("Saved custom field %s.", d.Key))
 			http.Redirect(w, r, "/admin/fields", http.StatusSeeOther)
 			return nil
 		}

@@ -75,7 +75,7 @@ func (a *Agent) queue(w http.ResponseWriter, r *http.Request, rq *request) error
 	if err != nil {
 		return err
 	}
-	return a.tmpl.render(w, http.StatusOK, "queue", page)
+	return a.tmpl.Render(w, http.StatusOK, "queue", page)
 }
 
 // typedTicket reports the ticket an agent named in the search box ("1001",

@@ -4,11 +4,12 @@ import (
 	"net/http"
 
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/web"
 )
 
 // Routes registers the workspace's pages and actions on mux.
-func (a *Agent) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /assets/{name}", a.assets.serve)
+func (a *Agent) Routes(mux web.Router) {
+	mux.HandleFunc("GET /assets/{name}", a.assets.Serve)
 	mux.Handle("GET /login", a.errors(a.signinForm))
 	mux.Handle("POST /login", a.errors(a.limitBody(a.signin)))
 	mux.Handle("GET /setup/{token}", a.errors(a.setupForm))
