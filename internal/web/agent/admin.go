@@ -45,6 +45,7 @@ var adminSections = []navItem{
 	{Key: "business-hours", Label: "Business hours", URL: "/admin/business-hours"},
 	{Key: "mailboxes", Label: "Mailboxes", URL: "/admin/mailboxes"},
 	{Key: "templates", Label: "Templates", URL: "/admin/templates"},
+	{Key: "portal", Label: "Portal", URL: "/admin/portal"},
 	{Key: "tokens", Label: "API tokens", URL: "/admin/tokens"},
 	{Key: "webhooks", Label: "Webhooks", URL: "/admin/webhooks"},
 	{Key: "triggers", Label: "Triggers", URL: "/admin/triggers"},

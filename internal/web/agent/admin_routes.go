@@ -48,6 +48,7 @@ func (a *Agent) adminRoutes(mux web.Router) {
 	a.adminCalendarRoutes(mux)
 	a.adminMailboxRoutes(mux)
 	a.adminTemplateRoutes(mux)
+	a.adminPortalRoutes(mux)
 	a.adminJobRoutes(mux)
 	a.adminWebhookRoutes(mux)
 	a.adminReportRoutes(mux)

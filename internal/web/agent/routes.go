@@ -16,7 +16,7 @@ func (a *Agent) Routes(mux web.Router) {
 	mux.Handle("POST /setup/{token}", a.errors(a.limitBody(a.setup)))
 	mux.Handle("POST /logout", a.page(a.signout))
 
-	mux.Handle("GET /{$}", a.page(a.home))
+	mux.Handle("GET /{$}", a.root(a.page(a.home)))
 	mux.Handle("GET /welcome", a.page(a.welcome))
 	mux.Handle("GET /tickets", a.page(a.queue))
 	mux.Handle("POST /tickets/bulk", a.page(a.bulk))
