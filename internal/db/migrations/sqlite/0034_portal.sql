@@ -13,3 +13,7 @@ CREATE TABLE portal_links (
 );
 CREATE INDEX portal_links_user ON portal_links (user_id, purpose);
 CREATE INDEX portal_links_expires ON portal_links (expires_at);
+
+-- A custom field shown to requesters in the portal's form (and on their
+-- ticket page): the rest stay agent-only.
+ALTER TABLE custom_fields ADD COLUMN requester_visible BOOLEAN NOT NULL DEFAULT FALSE;
