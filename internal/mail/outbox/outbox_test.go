@@ -347,8 +347,8 @@ func TestNotices(t *testing.T) {
 			t.Errorf("requester notice %v %q", r.Rcpts, r.Text)
 		}
 
-		// Resolution: the requester hears, with no link to a page that
-		// does not exist (satisfaction, the requester's own ticket page).
+		// Resolution: the requester hears, with the link to their ticket in
+		// the portal and none to a page that does not exist (satisfaction).
 		st, res := ticket.StatusResolved, ticket.ResolutionFixed
 		if _, err := e.s.Tickets.Update(ctx, e.agent, tk.Number, ticket.Patch{Status: &st, Resolution: &res}, 0); err != nil {
 			t.Fatal(err)
@@ -356,7 +356,8 @@ func TestNotices(t *testing.T) {
 		r = one(t, e.drain())
 		if r.Rcpts[0] != tk.Requester.Email || r.Header.Get("Auto-Submitted") != "auto-generated" ||
 			r.Header.Get("Subject") != tag+"Resolved: "+tk.Subject ||
-			strings.Contains(r.Text, "https://") || r.HTML == "" || !strings.Contains(r.Text, "has been resolved") {
+			strings.Count(r.Text, "https://") != 1 || !strings.Contains(r.Text, "/portal/t/"+tk.UID) || r.HTML == "" ||
+			!strings.Contains(r.Text, "has been resolved") {
 			t.Errorf("resolution notice %v %v %q", r.Rcpts, r.Header, r.Text)
 		}
 	})

@@ -57,7 +57,7 @@ type TicketData struct {
 	Subject   string
 	Status    string
 	Solution  string
-	URL       string // the ticket's page for an agent; empty for requesters (no page yet) and without a base URL
+	URL       string // the ticket's page: the workspace's for agents, the portal's for requesters; empty without a base URL
 }
 
 // DefaultTemplate returns the embedded default for key.
