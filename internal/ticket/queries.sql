@@ -184,3 +184,7 @@ DELETE FROM ticket_links WHERE id = $1;
 
 -- name: ticket-number-by-uid
 SELECT number FROM tickets WHERE uid = $1;
+
+-- name: requester-reach
+SELECT EXISTS (SELECT 1 FROM ticket_followers WHERE user_id = $1),
+       EXISTS (SELECT 1 FROM organizations WHERE id = $2 AND shared_tickets = TRUE);

@@ -260,3 +260,26 @@ func TestTicketMailLinkOffersMagicLink(t *testing.T) {
 		t.Fatalf("link to the ticket: %d %s", code, h.Get("Location"))
 	}
 }
+
+// A requester follows a colleague's ticket: it is in their list and opens;
+// the list's own-tickets shortcut does not hide it.
+func TestFollowedTicketIsListed(t *testing.T) {
+	e := apptest.Server(t, apptest.DB(t, db.SQLite))
+	owner := apptest.User(t, e.Services, user.RoleRequester, "")
+	fan := apptest.User(t, e.Services, user.RoleRequester, "")
+	agent := apptest.User(t, e.Services, user.RoleAgent, "")
+	tk := apptest.Ticket(t, e.Services, owner)
+	v := signedIn(t, e, fan)
+	if _, body, _ := v.get("/portal/tickets"); strings.Contains(body, `id="t-`+num(tk.Number)+`"`) {
+		t.Fatal("listed before following")
+	}
+	if _, err := e.Tickets.Update(ctx, agent, tk.Number, ticket.Patch{Followers: &[]string{fan.Email}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if code, body, _ := v.get("/portal/tickets"); code != 200 || !strings.Contains(body, `id="t-`+num(tk.Number)+`"`) {
+		t.Fatalf("a followed ticket is not listed (%d)", code)
+	}
+	if code, _, _ := v.get("/portal/tickets/" + num(tk.Number)); code != 200 {
+		t.Fatalf("a followed ticket: %d", code)
+	}
+}
