@@ -69,6 +69,14 @@ func TestSubmitWithCategoryFields(t *testing.T) {
 		tk.CustomFields["warranty"] != true || tk.CustomFields["internal_cost"] != nil || tk.Requester.ID != req.ID {
 		t.Fatalf("ticket: %+v", tk)
 	}
+	cost := map[string]any{"internal_cost": 1234.5}
+	if _, err := e.Tickets.Update(ctx, e.Admin, tk.Number, ticket.Patch{CustomFields: cost}, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, page, _ := v.get("/portal/tickets/" + num(tk.Number))
+	if !strings.Contains(page, "<dd>LT-0042</dd>") || !strings.Contains(page, "<dd>Yes</dd>") || strings.Contains(page, "internal_cost") || strings.Contains(page, "1234.5") {
+		t.Error("the ticket page does not show the requester's fields, or shows an agent's")
+	}
 	msgs, _ := e.Tickets.Messages(ctx, req, tk.Number, 0, 5)
 	if len(msgs) != 1 || len(msgs[0].Attachments) != 1 || msgs[0].Attachments[0].ContentType != "image/png" {
 		t.Fatalf("first message: %+v", msgs)

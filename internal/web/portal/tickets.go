@@ -82,6 +82,7 @@ type ticketPage struct {
 	Messages   []*ticket.Message
 	Mine       bool // the person is the ticket's requester
 	Reopenable bool
+	Fields     []shownField // the custom fields requesters see, filled in
 	Errors     map[string]string
 	Body       string
 }
@@ -117,10 +118,38 @@ func (p *Portal) renderTicket(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	page := ticketPage{T: t, Messages: msgs, Mine: t.Requester.ID == rq.actor.ID, Errors: errs, Body: body,
+	defs, err := p.Tickets.FieldDefs(r.Context())
+	if err != nil {
+		return err
+	}
+	var fields []shownField
+	for _, d := range defs {
+		if v, ok := t.CustomFields[d.Key]; ok && d.RequesterVisible && d.Active {
+			fields = append(fields, shownField{Label: d.Label, Value: fieldText(v)})
+		}
+	}
+	page := ticketPage{T: t, Messages: msgs, Fields: fields, Mine: t.Requester.ID == rq.actor.ID, Errors: errs, Body: body,
 		Reopenable: t.Reopenable(reopenWindow(set.ReopenDays), time.Now())}
 	page.Layout = p.layout(w, r, rq, t.Reference+" "+t.Subject)
 	return p.tmpl.Render(w, status, "ticket", page)
+}
+
+// shownField is a custom field's label and value as the requester reads it.
+type shownField struct{ Label, Value string }
+
+func fieldText(v any) string {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return "Yes"
+		}
+		return "No"
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case string:
+		return x
+	}
+	return ""
 }
 
 func reopenWindow(days int) time.Duration { return time.Duration(days) * 24 * time.Hour }
