@@ -38,6 +38,9 @@ func TestAdminPortalSettings(t *testing.T) {
 	if err := e.DB.R.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM domain_events WHERE kind = 'settings.portal_updated'`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("%d audit events, %v", n, err)
 	}
+	if code, body, _ := admin.get("/admin/audit"); code != 200 || !strings.Contains(body, "Settings portal updated") {
+		t.Fatalf("audit log: %d", code)
+	}
 	agent, _ := signIn(t, e, user.RoleAgent)
 	if code, _, _ := agent.get("/admin/portal"); code == 200 {
 		t.Fatal("an agent opened the portal settings")
