@@ -35,6 +35,7 @@ const (
 	PruneDraftsJob        = "drafts.prune"
 	PruneDeliveriesJob    = "webhook.prune_deliveries"
 	PruneTriggerRunsJob   = "triggers.prune_runs"
+	PrunePortalLinksJob   = "auth.prune_portal_links"
 )
 
 // registerJobs registers every job kind and periodic job with s.Runner;
@@ -88,6 +89,7 @@ func (s *Services) registerJobs(log *slog.Logger) {
 	}
 	prune(PruneSessionsJob, "ended sessions", s.Auth.PruneSessions)
 	prune(PruneLoginFailuresJob, "old sign-in failures", s.Auth.PruneLoginFailures)
+	prune(PrunePortalLinksJob, "expired portal links", s.Auth.PrunePortalLinks)
 	prune(PruneIdempotencyJob, "expired idempotency keys", s.Idem.Prune)
 	prune(PruneUploadsJob, "unattached uploads", func(ctx context.Context, now time.Time) (int64, error) {
 		return s.Attachments.PruneUnattached(ctx, now.Add(-keepUnattached))

@@ -21,6 +21,7 @@ import (
 	"github.com/docket/docket/internal/web"
 	"github.com/docket/docket/internal/web/agent"
 	"github.com/docket/docket/internal/web/api"
+	"github.com/docket/docket/internal/web/portal"
 )
 
 func serve(ctx context.Context, env Env, args []string) error {
@@ -160,6 +161,12 @@ func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, h
 		return nil, nil, err
 	}
 	ws.Routes(mux)
+	pt, err := portal.New(portal.Deps{Log: log.With("component", "portal"), Users: s.Users, Tickets: s.Tickets,
+		Attachments: s.Attachments, Auth: s.Auth, BaseURL: cfg.PublicURL(), MaxUploadBytes: cfg.MaxUploadBytes})
+	if err != nil {
+		return nil, nil, err
+	}
+	pt.Routes(mux)
 	return web.Middleware(log.With("component", "http"), metrics, cfg.TrustedProxies, mux), metricsHandler, nil
 }
 

@@ -91,3 +91,26 @@ DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at < $2;
 -- A failure older than failureMemory no longer counts (count-signin-failure
 -- starts again from 1) and its delay, at most DelayMax after it, is over.
 DELETE FROM signin_throttle WHERE updated_at < $1 AND delayed_until < $2;
+
+-- name: select-setting
+SELECT value FROM settings WHERE key = $1;
+
+-- name: put-setting
+INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at;
+
+-- name: insert-portal-link
+INSERT INTO portal_links (token_hash, user_id, purpose, ticket_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: select-portal-link
+SELECT user_id FROM portal_links WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3;
+
+-- name: use-portal-link
+UPDATE portal_links SET used_at = $3 WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
+RETURNING user_id, COALESCE(ticket_id, 0);
+
+-- name: end-portal-links
+UPDATE portal_links SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL;
+
+-- name: prune-portal-links
+DELETE FROM portal_links WHERE expires_at < $1;

@@ -66,6 +66,9 @@ type SignInRequest struct {
 	// Device is the browser's device token from an earlier sign-in, if it
 	// has one (see DeviceCookie).
 	Device string
+	// Portal admits requesters: the portal's sign-in. The workspace's
+	// refuses them with ErrRequester.
+	Portal bool
 }
 
 // SignedIn is a successful sign-in.
@@ -84,7 +87,7 @@ type SignedIn struct {
 // throttle.go) and starts a session. Every failure is ErrBadCredentials,
 // whether or not the account exists, or a *LockedError while the attempt's
 // keys are slowed down; a requester with the right password gets
-// ErrRequester.
+// ErrRequester unless in.Portal.
 func (s *Service) SignIn(ctx context.Context, in SignInRequest) (*SignedIn, error) {
 	email := strings.ToLower(strings.TrimSpace(in.Email))
 	if len(email) > user.MaxEmail || len(in.Password) > password.MaxLength {
@@ -119,7 +122,7 @@ func (s *Service) SignIn(ctx context.Context, in SignInRequest) (*SignedIn, erro
 		}
 		return nil, ErrBadCredentials
 	}
-	if u.Role == user.RoleRequester {
+	if u.Role == user.RoleRequester && !in.Portal {
 		// The right password: no guess to count, and nothing to hide from
 		// the person who knows it.
 		return nil, ErrRequester
@@ -162,7 +165,8 @@ func (s *Service) StartSession(ctx context.Context, userID int64, userAgent, ip 
 var ErrNoSession = fmt.Errorf("auth: no session: %w", fault.ErrUnauthorized)
 
 // SessionActor returns the session behind a cookie secret and its user as an
-// actor. Only agents and admins have workspace sessions.
+// actor, whatever their role: each page decides whom it admits (requesters
+// have portal sessions, which open no workspace page).
 func (s *Service) SessionActor(ctx context.Context, secret string) (*Session, *user.Actor, error) {
 	if secret == "" || len(secret) > 100 {
 		return nil, nil, ErrNoSession
@@ -201,9 +205,6 @@ func (s *Service) session(ctx context.Context, id string, touch bool) (*Session,
 			return nil, nil, ErrNoSession
 		}
 		return nil, nil, err
-	}
-	if !a.IsAgent() {
-		return nil, nil, ErrNoSession
 	}
 	if touch && now.Sub(sess.LastSeen) > touchEvery {
 		if _, err := s.db.W.ExecContext(ctx, s.q.Get("touch-session"), sess.ID, now.UnixMicro()); err == nil {

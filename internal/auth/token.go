@@ -69,6 +69,8 @@ type Service struct {
 	now func() time.Time
 	// slowed are told when sign-ins to an account are slowed down.
 	slowed []func(ctx context.Context, tx *db.Tx, a SlowedAlert) error
+	// links send the portal's emailed links (OnPortalLink).
+	links []func(ctx context.Context, tx *db.Tx, m LinkMail) error
 }
 
 // New returns a Service recording token changes in events.

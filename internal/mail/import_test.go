@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/ticket"
@@ -191,9 +193,12 @@ func testLoopsAndQuarantine(t *testing.T, e *env) {
 	if res, _ := e.im.Import(ctx, e.mb, failing); !res.Duplicate {
 		t.Fatalf("re-delivered quarantined mail: %+v", res)
 	}
-	held, err := e.im.Quarantined(ctx)
+	held, err := e.im.Quarantined(ctx, &userAdmin)
 	if err != nil || len(held) != 1 || held[0].Sender != "ceo@example.org" || !strings.Contains(held[0].Reason, "DMARC") {
 		t.Fatalf("quarantine = %+v %v", held, err)
+	}
+	if _, err := e.im.Quarantined(ctx, &user.Actor{ID: 99, Role: user.RoleRequester}); !errors.Is(err, fault.ErrForbidden) {
+		t.Fatalf("a requester listed quarantined mail: %v", err)
 	}
 	// An agent releases it: it becomes a ticket, once.
 	res, err = e.im.Release(ctx, &userAdmin, held[0].ID)
@@ -203,7 +208,7 @@ func testLoopsAndQuarantine(t *testing.T, e *env) {
 	if _, err := e.im.Release(ctx, &userAdmin, held[0].ID); err == nil {
 		t.Fatal("a message was released twice")
 	}
-	if held, _ := e.im.Quarantined(ctx); len(held) != 0 {
+	if held, _ := e.im.Quarantined(ctx, &userAdmin); len(held) != 0 {
 		t.Fatalf("still held after release: %+v", held)
 	}
 }
@@ -283,7 +288,7 @@ func testFailedReleaseKeepsTheMessage(t *testing.T, e *env) {
 		"Authentication-Results: mx.example.test; dmarc=fail")); err != nil {
 		t.Fatal(err)
 	}
-	held, _ := e.im.Quarantined(ctx)
+	held, _ := e.im.Quarantined(ctx, &userAdmin)
 	refuse := true
 	e.s.Tickets.OnWrite(func(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 		if refuse {
@@ -294,7 +299,7 @@ func testFailedReleaseKeepsTheMessage(t *testing.T, e *env) {
 	if _, err := e.im.Release(ctx, &userAdmin, held[0].ID); err == nil {
 		t.Fatal("a failed release reported success")
 	}
-	if again, _ := e.im.Quarantined(ctx); len(again) != 1 {
+	if again, _ := e.im.Quarantined(ctx, &userAdmin); len(again) != 1 {
 		t.Fatalf("after a failed release %d messages are held, want 1", len(again))
 	}
 	refuse = false

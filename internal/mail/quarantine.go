@@ -22,8 +22,11 @@ type Held struct {
 }
 
 // Quarantined lists the held messages, newest first (at most 200): the
-// quarantined part of the inbound list.
-func (im *Importer) Quarantined(ctx context.Context) ([]*Held, error) {
+// quarantined part of the inbound list, for agents.
+func (im *Importer) Quarantined(ctx context.Context, a *user.Actor) ([]*Held, error) {
+	if err := agentsOnly(a, "review quarantined mail"); err != nil {
+		return nil, err
+	}
 	rows, err := im.db.R.QueryContext(ctx, im.q.Get("list-inbound-state"), int64(1<<63-1), 200, StateQuarantined)
 	if err != nil {
 		return nil, err

@@ -151,7 +151,7 @@ func TestUnverifiedStaffMailIsHeldNotFiledAsTheAgents(t *testing.T) {
 	if len(e.messages(t)) != before || e.queued(t, e.tk.Number) != mailed {
 		t.Fatal("unverified staff mail reached the ticket or the outbox")
 	}
-	held, err := e.s.Importer.Quarantined(ctx)
+	held, err := e.s.Importer.Quarantined(ctx, &userAdmin)
 	if err != nil || len(held) != 2 {
 		t.Fatalf("held = %+v %v", held, err)
 	}

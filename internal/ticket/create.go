@@ -296,7 +296,10 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		if err != nil {
 			return err
 		}
-		cf := applyCustomFields(inv, defs, in.Type, refs.category, nil, in.CustomFields, bindsRequired(a))
+		// A requester fills in the fields shown to them, required ones
+		// included; the rest are the agents' to set.
+		asRequester := !a.IsAgent() && a.IsPerson()
+		cf := applyFields(inv, defs, in.Type, refs.category, nil, in.CustomFields, bindsRequired(a) || asRequester, asRequester)
 		if err := inv.Err(); err != nil {
 			return err
 		}

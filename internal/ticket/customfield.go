@@ -42,18 +42,21 @@ func (t FieldType) Valid() bool {
 // FieldDef defines a custom field. It applies to every ticket, or only to
 // one type and/or one category.
 type FieldDef struct {
-	ID         int64
-	Key        string
-	Label      string
-	Type       FieldType
-	Options    []string
-	Required   bool
-	TicketType Type // "" = every type
-	Category   *Ref // nil = every category
-	Position   int
-	Active     bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	ID       int64
+	Key      string
+	Label    string
+	Type     FieldType
+	Options  []string
+	Required bool
+	// RequesterVisible shows the field to requesters: in the portal's form
+	// (where they fill it, required or not) and on their ticket page.
+	RequesterVisible bool
+	TicketType       Type // "" = every type
+	Category         *Ref // nil = every category
+	Position         int
+	Active           bool
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // MaxFieldText bounds a text custom field's value.
@@ -139,6 +142,12 @@ func (d *FieldDef) normalize(v any) (any, string) {
 // key), validates every value and checks required fields for the ticket's
 // type and category. Field errors are added to inv.
 func applyCustomFields(inv *fault.Invalid, defs []*FieldDef, typ Type, cat int64, current, patch map[string]any, checkRequired bool) map[string]any {
+	return applyFields(inv, defs, typ, cat, current, patch, checkRequired, false)
+}
+
+// applyFields is applyCustomFields; with requester set, only the fields
+// shown to requesters may be set, and the required ones among them must.
+func applyFields(inv *fault.Invalid, defs []*FieldDef, typ Type, cat int64, current, patch map[string]any, checkRequired, requester bool) map[string]any {
 	byKey := map[string]*FieldDef{}
 	for _, d := range defs {
 		byKey[d.Key] = d
@@ -150,7 +159,7 @@ func applyCustomFields(inv *fault.Invalid, defs []*FieldDef, typ Type, cat int64
 	for k, v := range patch {
 		field := "custom_fields." + k
 		d, ok := byKey[k]
-		if !ok || !d.Active {
+		if !ok || !d.Active || requester && !d.RequesterVisible {
 			inv.Add(field, "is not a custom field")
 			continue
 		}
@@ -171,7 +180,7 @@ func applyCustomFields(inv *fault.Invalid, defs []*FieldDef, typ Type, cat int64
 	}
 	if checkRequired {
 		for _, d := range defs {
-			if d.Required && d.Applies(typ, cat) {
+			if d.Required && d.Applies(typ, cat) && (!requester || d.RequesterVisible) {
 				if v, ok := out[d.Key]; !ok || v == "" {
 					inv.Add("custom_fields."+d.Key, "is required")
 				}
@@ -188,7 +197,7 @@ func scanFieldDef(row scanner) (*FieldDef, error) {
 	var catName string
 	var c, u int64
 	if err := row.Scan(&d.ID, &d.Key, &d.Label, &d.Type, &opts, &d.Required, &d.TicketType, &catID, &catName,
-		&d.Position, &d.Active, &c, &u); err != nil {
+		&d.Position, &d.Active, &c, &u, &d.RequesterVisible); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(opts), &d.Options); err != nil {
@@ -229,15 +238,17 @@ func (s *Service) FieldDef(ctx context.Context, id int64) (*FieldDef, error) {
 // FieldDefInput creates or changes a definition; nil fields are kept.
 // Key and Type are fixed once created.
 type FieldDefInput struct {
-	Key        *string
-	Label      *string
-	Type       *FieldType
-	Options    *[]string
-	Required   *bool
-	TicketType *Type
-	Category   *string // name; "" = every category
-	Position   *int
-	Active     *bool
+	Key      *string
+	Label    *string
+	Type     *FieldType
+	Options  *[]string
+	Required *bool
+	// RequesterVisible: see FieldDef.
+	RequesterVisible *bool
+	TicketType       *Type
+	Category         *string // name; "" = every category
+	Position         *int
+	Active           *bool
 }
 
 func (s *Service) checkFieldDef(ctx context.Context, tx db.Queryer, inv *fault.Invalid, d *FieldDef, in FieldDefInput) {
@@ -270,6 +281,9 @@ func (s *Service) checkFieldDef(ctx context.Context, tx db.Queryer, inv *fault.I
 	}
 	if in.Required != nil {
 		d.Required = *in.Required
+	}
+	if in.RequesterVisible != nil {
+		d.RequesterVisible = *in.RequesterVisible
 	}
 	if in.TicketType != nil {
 		if *in.TicketType != "" && !in.TicketType.Valid() {
@@ -331,12 +345,12 @@ func (s *Service) CreateFieldDef(ctx context.Context, a *user.Actor, in FieldDef
 			cat = d.Category.ID
 		}
 		if err := tx.QueryRowContext(ctx, s.q.Get("insert-custom-field"), d.Key, d.Label, string(d.Type), string(opts),
-			d.Required, string(d.TicketType), nullID(cat), d.Position, d.Active, db.Now()).Scan(&id); err != nil {
+			d.Required, string(d.TicketType), nullID(cat), d.Position, d.Active, db.Now(), d.RequesterVisible).Scan(&id); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, a, EventCustomFieldCreated, "custom_field", id, map[string]any{"key": d.Key, "label": d.Label,
 			"type": d.Type, "options": d.Options, "required": d.Required, "ticket_type": d.TicketType, "category": d.categoryName(),
-			"position": d.Position, "active": d.Active})
+			"position": d.Position, "active": d.Active, "requester_visible": d.RequesterVisible})
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -387,13 +401,14 @@ func (s *Service) UpdateFieldDef(ctx context.Context, a *user.Actor, id int64, i
 			cat = d.Category.ID
 		}
 		if _, err := tx.ExecContext(ctx, s.q.Get("update-custom-field"), id, d.Label, string(opts), d.Required,
-			string(d.TicketType), nullID(cat), d.Position, d.Active, db.Now()); err != nil {
+			string(d.TicketType), nullID(cat), d.Position, d.Active, db.Now(), d.RequesterVisible); err != nil {
 			return err
 		}
 		c := event.Changes{}
 		c.Note("label", before.Label, d.Label)
 		c.Note("options", before.Options, d.Options)
 		c.Note("required", before.Required, d.Required)
+		c.Note("requester_visible", before.RequesterVisible, d.RequesterVisible)
 		c.Note("ticket_type", before.TicketType, d.TicketType)
 		c.Note("category", before.categoryName(), d.categoryName())
 		c.Note("position", before.Position, d.Position)

@@ -132,25 +132,26 @@ SELECT id, name, description, active, created_at, updated_at FROM categories WHE
 UPDATE categories SET name = $2, description = $3, active = $4, updated_at = $5 WHERE id = $1;
 
 -- name: insert-custom-field
-INSERT INTO custom_fields (key, label, field_type, options, required, ticket_type, category_id, position, active, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+INSERT INTO custom_fields (key, label, field_type, options, required, ticket_type, category_id, position, active, created_at, updated_at,
+                           requester_visible)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
 RETURNING id;
 
 -- name: select-custom-field
 SELECT f.id, f.key, f.label, f.field_type, f.options, f.required, f.ticket_type, COALESCE(f.category_id, 0),
-       COALESCE(c.name, ''), f.position, f.active, f.created_at, f.updated_at
+       COALESCE(c.name, ''), f.position, f.active, f.created_at, f.updated_at, f.requester_visible
 FROM custom_fields f LEFT JOIN categories c ON c.id = f.category_id
 WHERE f.id = $1;
 
 -- name: list-custom-fields
 SELECT f.id, f.key, f.label, f.field_type, f.options, f.required, f.ticket_type, COALESCE(f.category_id, 0),
-       COALESCE(c.name, ''), f.position, f.active, f.created_at, f.updated_at
+       COALESCE(c.name, ''), f.position, f.active, f.created_at, f.updated_at, f.requester_visible
 FROM custom_fields f LEFT JOIN categories c ON c.id = f.category_id
 ORDER BY f.position, f.id;
 
 -- name: update-custom-field
 UPDATE custom_fields SET label = $2, options = $3, required = $4, ticket_type = $5, category_id = $6, position = $7,
-       active = $8, updated_at = $9
+       active = $8, updated_at = $9, requester_visible = $10
 WHERE id = $1;
 
 -- name: attachments-of-message
@@ -180,3 +181,10 @@ WHERE (ticket_id = $1 AND other_id = $2) OR (ticket_id = $2 AND other_id = $1);
 
 -- name: delete-link
 DELETE FROM ticket_links WHERE id = $1;
+
+-- name: ticket-number-by-uid
+SELECT number FROM tickets WHERE uid = $1;
+
+-- name: requester-reach
+SELECT EXISTS (SELECT 1 FROM ticket_followers WHERE user_id = $1),
+       EXISTS (SELECT 1 FROM organizations WHERE id = $2 AND shared_tickets = TRUE);

@@ -503,3 +503,31 @@ func (s *Service) recordUpdate(ctx context.Context, tx *db.Tx, actor *Actor, bef
 	}
 	return s.record(ctx, tx, actor, kind, "user", after.ID, p)
 }
+
+// HashNewPassword checks a new password's length and hashes it (slow: do
+// it before opening a transaction).
+func HashNewPassword(ctx context.Context, pw string) (string, error) {
+	if len(pw) < password.MinLength || len(pw) > password.MaxLength {
+		return "", fault.Field("password", "must be %d to %d characters", password.MinLength, password.MaxLength)
+	}
+	return password.Hash(ctx, pw)
+}
+
+// SetPasswordHash sets a user's password (hashed by HashNewPassword) inside
+// tx, once the person proved by email that the address is theirs: a
+// requester's password reset in the portal, where requesters sign in. The
+// actor is the person themselves; the event says a password was set,
+// never which.
+func (s *Service) SetPasswordHash(ctx context.Context, tx *db.Tx, actor *Actor, id int64, hash string) error {
+	if actor.PersonID() != id {
+		return fmt.Errorf("user: set password of %d: %w", id, fault.Forbidden("people set only their own password"))
+	}
+	u, err := s.get(ctx, tx, id)
+	if err != nil {
+		return fmt.Errorf("user: set password of %d: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, s.q.Get("update-password"), id, hash, db.Now()); err != nil {
+		return fmt.Errorf("user: set password of %d: %w", id, err)
+	}
+	return s.recordUpdate(ctx, tx, actor, u, u, true)
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/docket/docket/internal/apptest"
@@ -78,6 +79,9 @@ func TestEveryLinkInDefaultEmailsExists(t *testing.T) {
 			t.Fatal(err)
 		}
 		kinds = append(kinds, kind)
+		if (kind == outbox.KindAck || kind == outbox.KindResolution) && !strings.Contains(text, env.URL+"/portal/t/"+tk.UID) {
+			t.Errorf("the %s email does not link to the portal:\n%s", kind, text)
+		}
 		links = append(links, link.FindAllString(text+" "+html, -1)...)
 	}
 	if err := rows.Err(); err != nil {
@@ -91,6 +95,9 @@ func TestEveryLinkInDefaultEmailsExists(t *testing.T) {
 	if len(links) == 0 {
 		t.Fatal("no links at all: the agents' notices link to the ticket")
 	}
+	if !slices.Contains(links, env.URL+"/portal/t/"+tk.UID) {
+		t.Errorf("no email links the requester to the portal: %v", links)
+	}
 	secret, _, err := env.Auth.StartSession(ctx, other.ID, "", "")
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +108,9 @@ func TestEveryLinkInDefaultEmailsExists(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.AddCookie(&http.Cookie{Name: "docket_session", Value: secret})
+		if !strings.Contains(l, "/portal/") {
+			r.AddCookie(&http.Cookie{Name: "docket_session", Value: secret})
+		} // a requester's link works for them signed out too
 		resp, err := client.Do(r)
 		if err != nil {
 			t.Fatal(err)

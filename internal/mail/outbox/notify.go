@@ -211,13 +211,19 @@ func (n *Notifier) ours(addr string) bool {
 }
 
 // ticketURL is the ticket's page for the recipient: the workspace's for
-// agents. Requesters have no page of their own yet (they follow their
-// requests by email), so they get no link rather than one to nowhere.
+// agents; for requesters the portal's link by the ticket's unguessable id,
+// which opens the ticket for a signed-in requester and offers anyone else
+// a sign-in link by email to it.
 func (n *Notifier) ticketURL(t *ticket.Ticket, agent bool) string {
-	if n.cfg.BaseURL == "" || !agent {
+	switch {
+	case n.cfg.BaseURL == "":
+		return ""
+	case agent:
+		return n.cfg.BaseURL + "/tickets/" + strconv.FormatInt(t.Number, 10)
+	case t.UID == "":
 		return ""
 	}
-	return n.cfg.BaseURL + "/tickets/" + strconv.FormatInt(t.Number, 10)
+	return n.cfg.BaseURL + "/portal/t/" + t.UID
 }
 
 func (n *Notifier) data(w ticket.Write, to *recipient) TemplateData {

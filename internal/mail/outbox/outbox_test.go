@@ -14,6 +14,7 @@ import (
 	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/lease"
 	"github.com/docket/docket/internal/mail/outbox"
@@ -346,8 +347,8 @@ func TestNotices(t *testing.T) {
 			t.Errorf("requester notice %v %q", r.Rcpts, r.Text)
 		}
 
-		// Resolution: the requester hears, with no link to a page that
-		// does not exist (satisfaction, the requester's own ticket page).
+		// Resolution: the requester hears, with the link to their ticket in
+		// the portal and none to a page that does not exist (satisfaction).
 		st, res := ticket.StatusResolved, ticket.ResolutionFixed
 		if _, err := e.s.Tickets.Update(ctx, e.agent, tk.Number, ticket.Patch{Status: &st, Resolution: &res}, 0); err != nil {
 			t.Fatal(err)
@@ -355,7 +356,8 @@ func TestNotices(t *testing.T) {
 		r = one(t, e.drain())
 		if r.Rcpts[0] != tk.Requester.Email || r.Header.Get("Auto-Submitted") != "auto-generated" ||
 			r.Header.Get("Subject") != tag+"Resolved: "+tk.Subject ||
-			strings.Contains(r.Text, "https://") || r.HTML == "" || !strings.Contains(r.Text, "has been resolved") {
+			strings.Count(r.Text, "https://") != 1 || !strings.Contains(r.Text, "/portal/t/"+tk.UID) || r.HTML == "" ||
+			!strings.Contains(r.Text, "has been resolved") {
 			t.Errorf("resolution notice %v %v %q", r.Rcpts, r.Header, r.Text)
 		}
 	})
@@ -385,8 +387,11 @@ func TestTemplatesOverride(t *testing.T) {
 		if err := tpls.Put(ctx, apptest.Setup, outbox.Template{Key: outbox.KindAck, Subject: "Got it: {{.Ticket.Subject}}", Body: "Thanks {{.Recipient.Name}}!"}); err != nil {
 			t.Fatal(err)
 		}
-		if tpl, err := tpls.Get(ctx, outbox.KindAck); err != nil || tpl.Default || tpl.Body != "Thanks {{.Recipient.Name}}!" {
+		if tpl, err := tpls.Get(ctx, apptest.Setup, outbox.KindAck); err != nil || tpl.Default || tpl.Body != "Thanks {{.Recipient.Name}}!" {
 			t.Fatalf("Get = %+v, %v", tpl, err)
+		}
+		if _, err := tpls.Get(ctx, e.agent, outbox.KindAck); !errors.Is(err, fault.ErrForbidden) {
+			t.Fatalf("an agent read a template: %v", err)
 		}
 		tk := apptest.Ticket(t, e.s, e.agent)
 		r := one(t, e.drain())
@@ -396,7 +401,7 @@ func TestTemplatesOverride(t *testing.T) {
 		if err := tpls.Reset(ctx, apptest.Setup, outbox.KindAck); err != nil {
 			t.Fatal(err)
 		}
-		if tpl, _ := tpls.Get(ctx, outbox.KindAck); !tpl.Default {
+		if tpl, _ := tpls.Get(ctx, apptest.Setup, outbox.KindAck); !tpl.Default {
 			t.Error("reset kept the override")
 		}
 	})

@@ -40,7 +40,7 @@ func TestTemplatesAreBoundedInSizeAndRendering(t *testing.T) {
 				t.Errorf("%s: refused after %v", c.name, d)
 			}
 		}
-		if tpl, _ := tpls.Get(ctx, outbox.KindAck); !tpl.Default {
+		if tpl, _ := tpls.Get(ctx, apptest.Setup, outbox.KindAck); !tpl.Default {
 			t.Fatal("an unbounded template was stored")
 		}
 		// Stored anyway (by an older version, say): the email goes out

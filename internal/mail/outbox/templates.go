@@ -66,7 +66,7 @@ type TicketData struct {
 	Subject   string
 	Status    string
 	Solution  string
-	URL       string // the ticket's page for an agent; empty for requesters (no page yet) and without a base URL
+	URL       string // the ticket's page: the workspace's for agents, the portal's for requesters; empty without a base URL
 }
 
 // DefaultTemplate returns the embedded default for key.
@@ -86,8 +86,12 @@ type Templates struct{ s *Store }
 // Templates returns the template store.
 func (s *Store) Templates() *Templates { return &Templates{s: s} }
 
-// Get returns the template for key: the stored override, or the default.
-func (t *Templates) Get(ctx context.Context, key string) (*Template, error) {
+// Get returns the template for key, the stored override or the default,
+// to an admin: templates are edited by admins only.
+func (t *Templates) Get(ctx context.Context, a *user.Actor, key string) (*Template, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, fmt.Errorf("outbox: template %s: %w", key, err)
+	}
 	tpl, err := t.s.template(ctx, t.s.db.R, key)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: template %s: %w", key, err)

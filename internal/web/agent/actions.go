@@ -3,14 +3,12 @@ package agent
 import (
 	"errors"
 	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"strings"
 
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/web"
 )
 
 // reply posts a public reply or internal note, with attachments and an
@@ -70,9 +68,9 @@ func (a *Agent) reply(w http.ResponseWriter, r *http.Request, rq *request) error
 		return err
 	}
 	if d.Internal {
-		a.flash(w, "Note added.")
+		a.site.Flash(w, "Note added.")
 	} else {
-		a.flash(w, "Reply sent.")
+		a.site.Flash(w, "Reply sent.")
 	}
 	http.Redirect(w, r, fmt.Sprintf("/tickets/%d#m-%s", m.TicketNumber, m.UID), http.StatusSeeOther)
 	return nil
@@ -80,56 +78,7 @@ func (a *Agent) reply(w http.ResponseWriter, r *http.Request, rq *request) error
 
 // saveUploads stores the files of a multipart form and returns their ids.
 func (a *Agent) saveUploads(r *http.Request, rq *request) ([]string, error) {
-	if r.MultipartForm == nil {
-		return nil, nil
-	}
-	var ids []string
-	for _, fh := range r.MultipartForm.File["files"] {
-		if fh.Size == 0 && fh.Filename == "" {
-			continue
-		}
-		if fh.Size > a.MaxUploadBytes {
-			return nil, fault.Field("files", "%s is larger than %s", fh.Filename, humanSize(a.MaxUploadBytes))
-		}
-		id, err := a.saveUpload(r, rq, fh)
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, nil
-}
-
-func (a *Agent) saveUpload(r *http.Request, rq *request, fh *multipart.FileHeader) (string, error) {
-	f, err := fh.Open()
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	ct, err := sniff(f)
-	if err != nil {
-		return "", err
-	}
-	att, err := a.Attachments.Save(r.Context(), rq.actor, fh.Filename, ct, f)
-	if err != nil {
-		return "", err
-	}
-	return att.ID, nil
-}
-
-// sniff reads the content type from the first bytes of a seekable file and
-// rewinds it; what the browser claimed is ignored.
-func sniff(f io.ReadSeeker) (string, error) {
-	head := make([]byte, 512)
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return "", err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return "", err
-	}
-	ct, _, _ := mime.ParseMediaType(http.DetectContentType(head[:n]))
-	return ct, nil
+	return web.SaveUploads(r, a.Attachments, rq.actor, a.MaxUploadBytes)
 }
 
 func refName(r *ticket.Ref) string {
@@ -174,7 +123,7 @@ func (a *Agent) rerender(w http.ResponseWriter, r *http.Request, rq *request, n 
 		a.conflictSince(p, seen)
 		status = http.StatusConflict
 	}
-	return a.tmpl.render(w, status, "ticket", p)
+	return a.tmpl.Render(w, status, "ticket", p)
 }
 
 // relate links this ticket to another, or merges it into another.
@@ -209,7 +158,7 @@ func (a *Agent) relate(w http.ResponseWriter, r *http.Request, rq *request) erro
 		}
 		return err
 	}
-	a.flash(w, msg)
+	a.site.Flash(w, msg)
 	target := n
 	if typ == "merge" {
 		target = other
@@ -234,7 +183,7 @@ func (a *Agent) unlink(w http.ResponseWriter, r *http.Request, rq *request) erro
 		}
 		return err
 	}
-	a.flash(w, fmt.Sprintf("Unlinked #%d.", other))
+	a.site.Flash(w, fmt.Sprintf("Unlinked #%d.", other))
 	http.Redirect(w, r, fmt.Sprintf("/tickets/%d", n), http.StatusSeeOther)
 	return nil
 }

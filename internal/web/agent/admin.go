@@ -46,6 +46,7 @@ var adminSections = []navItem{
 	{Key: "sla-policies", Label: "SLA policies", URL: "/admin/sla-policies"},
 	{Key: "mailboxes", Label: "Mailboxes", URL: "/admin/mailboxes"},
 	{Key: "templates", Label: "Templates", URL: "/admin/templates"},
+	{Key: "portal", Label: "Portal", URL: "/admin/portal"},
 	{Key: "tokens", Label: "API tokens", URL: "/admin/tokens"},
 	{Key: "webhooks", Label: "Webhooks", URL: "/admin/webhooks"},
 	{Key: "triggers", Label: "Triggers", URL: "/admin/triggers"},
@@ -76,7 +77,7 @@ func (a *Agent) confirmedDelete(w http.ResponseWriter, r *http.Request, errs map
 	}
 	err := del()
 	if err == nil {
-		a.flash(w, done)
+		a.site.Flash(w, done)
 		http.Redirect(w, r, list, http.StatusSeeOther)
 		return nil
 	}

@@ -120,7 +120,7 @@ func (a *Agent) adminAudit(w http.ResponseWriter, r *http.Request, rq *request) 
 	}
 	p.Actors = append(p.Actors, event.ActorSystem, event.ActorMail, event.ActorRule, event.ActorSLA)
 	p.adminFrame = a.adminFrame(w, r, rq, "Audit log", "audit")
-	return a.tmpl.render(w, status, "admin_audit", p)
+	return a.tmpl.Render(w, status, "admin_audit", p)
 }
 
 // auditPageURL is this page with the same filter, before the entry id

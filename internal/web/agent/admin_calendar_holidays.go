@@ -50,7 +50,7 @@ func (a *Agent) adminAddHoliday(w http.ResponseWriter, r *http.Request, rq *requ
 		if added == 0 {
 			msg = fmt.Sprintf("The calendar already has the holiday %s.", h.Name)
 		}
-		a.flash(w, msg)
+		a.site.Flash(w, msg)
 		http.Redirect(w, r, fmt.Sprintf("/admin/business-hours/%d#holidays", c.ID), http.StatusSeeOther)
 		return nil
 	}
@@ -74,7 +74,7 @@ func (a *Agent) adminRemoveHoliday(w http.ResponseWriter, r *http.Request, rq *r
 	if _, err := a.Calendars.RemoveHoliday(r.Context(), rq.actor, c.ID, h); err != nil {
 		return err
 	}
-	a.flash(w, fmt.Sprintf("Removed the holiday %s.", h.Name))
+	a.site.Flash(w, fmt.Sprintf("Removed the holiday %s.", h.Name))
 	http.Redirect(w, r, fmt.Sprintf("/admin/business-hours/%d#holidays", c.ID), http.StatusSeeOther)
 	return nil
 }
@@ -93,7 +93,7 @@ func (a *Agent) adminImportHolidays(w http.ResponseWriter, r *http.Request, rq *
 	}
 	added, _, err := a.Calendars.ImportICS(r.Context(), rq.actor, c.ID, data)
 	if err == nil {
-		a.flash(w, fmt.Sprintf("Imported %d new holidays.", added))
+		a.site.Flash(w, fmt.Sprintf("Imported %d new holidays.", added))
 		http.Redirect(w, r, fmt.Sprintf("/admin/business-hours/%d#holidays", c.ID), http.StatusSeeOther)
 		return nil
 	}

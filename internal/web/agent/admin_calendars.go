@@ -9,10 +9,11 @@ import (
 
 	"github.com/docket/docket/internal/bizhours"
 	"github.com/docket/docket/internal/calendar"
+	"github.com/docket/docket/internal/web"
 )
 
 // adminCalendarRoutes registers Admin → Business hours.
-func (a *Agent) adminCalendarRoutes(mux *http.ServeMux) {
+func (a *Agent) adminCalendarRoutes(mux web.Router) {
 	mux.Handle("GET /admin/business-hours", a.admin(a.adminCalendars))
 	mux.Handle("GET /admin/business-hours/new", a.admin(a.adminNewCalendarForm))
 	mux.Handle("POST /admin/business-hours/new", a.admin(a.adminCreateCalendar))
@@ -41,7 +42,7 @@ func (a *Agent) adminCalendars(w http.ResponseWriter, r *http.Request, rq *reque
 		p.NextURL = nextPage(r, cs[adminPageSize-1].ID)
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, "Business hours", "business-hours")
-	return a.tmpl.render(w, http.StatusOK, "admin_calendars", p)
+	return a.tmpl.Render(w, http.StatusOK, "admin_calendars", p)
 }
 
 // calendarForm is the editor's state: name, zone and a weekly grid with
@@ -174,7 +175,7 @@ func (a *Agent) renderCalendar(w http.ResponseWriter, r *http.Request, rq *reque
 		title = "Business hours: " + p.C.Name
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, title, "business-hours")
-	return a.tmpl.render(w, status, "admin_calendar", p)
+	return a.tmpl.Render(w, status, "admin_calendar", p)
 }
 
 func (a *Agent) adminNewCalendarForm(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -209,7 +210,7 @@ func (a *Agent) saveCalendar(w http.ResponseWriter, r *http.Request, rq *request
 		saved, err = a.Calendars.Update(r.Context(), rq.actor, c.ID, in)
 	}
 	if err == nil {
-		a.flash(w, fmt.Sprintf("%s calendar %s.", verb, saved.Name))
+		a.site.Flash(w, fmt.Sprintf("%s calendar %s.", verb, saved.Name))
 		http.Redirect(w, r, fmt.Sprintf("/admin/business-hours/%d", saved.ID), http.StatusSeeOther)
 		return nil
 	}

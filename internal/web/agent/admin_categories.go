@@ -38,7 +38,7 @@ func (a *Agent) renderCategories(w http.ResponseWriter, r *http.Request, rq *req
 		p.Errors = map[string]string{}
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, "Categories", "categories")
-	return a.tmpl.render(w, status, "admin_categories", p)
+	return a.tmpl.Render(w, status, "admin_categories", p)
 }
 
 func (a *Agent) adminCategories(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -50,7 +50,7 @@ func (a *Agent) adminCreateCategory(w http.ResponseWriter, r *http.Request, rq *
 	f := categoryForm{Name: formValue(r, "name"), Description: formValue(r, "description"), Active: true}
 	c, err := a.Tickets.CreateCategory(r.Context(), rq.actor, f.input())
 	if err == nil {
-		a.flash(w, fmt.Sprintf("Created category %s.", c.Name))
+		a.site.Flash(w, fmt.Sprintf("Created category %s.", c.Name))
 		http.Redirect(w, r, "/admin/categories", http.StatusSeeOther)
 		return nil
 	}
@@ -74,7 +74,7 @@ func (a *Agent) renderCategory(w http.ResponseWriter, r *http.Request, rq *reque
 		p.Errors = map[string]string{}
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, "Category "+p.C.Name, "categories")
-	return a.tmpl.render(w, status, "admin_category", p)
+	return a.tmpl.Render(w, status, "admin_category", p)
 }
 
 func (a *Agent) category(r *http.Request) (*ticket.Category, error) {
@@ -102,7 +102,7 @@ func (a *Agent) adminUpdateCategory(w http.ResponseWriter, r *http.Request, rq *
 	f := categoryForm{Name: formValue(r, "name"), Description: formValue(r, "description"), Active: checked(r, "active")}
 	u, err := a.Tickets.UpdateCategory(r.Context(), rq.actor, c.ID, f.input())
 	if err == nil {
-		a.flash(w, fmt.Sprintf("Saved category %s.", u.Name))
+		a.site.Flash(w, fmt.Sprintf("Saved category %s.", u.Name))
 		http.Redirect(w, r, "/admin/categories", http.StatusSeeOther)
 		return nil
 	}

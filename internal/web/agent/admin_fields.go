@@ -22,7 +22,7 @@ func (a *Agent) adminFields(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	return a.tmpl.render(w, http.StatusOK, "admin_fields", adminFieldsPage{adminFrame: a.adminFrame(w, r, rq, "Custom fields", "fields"),
+	return a.tmpl.Render(w, http.StatusOK, "admin_fields", adminFieldsPage{adminFrame: a.adminFrame(w, r, rq, "Custom fields", "fields"),
 		Fields: defs})
 }
 
@@ -39,13 +39,14 @@ type adminFieldPage struct {
 // fieldForm is the definition form as typed; Options is one per line.
 type fieldForm struct {
 	Key, Label, Type, Options, TicketType, Category, Position string
-	Required, Active                                          bool
+	Required, Active, RequesterVisible                        bool
 }
 
 func readFieldForm(r *http.Request) fieldForm {
 	return fieldForm{Key: formValue(r, "key"), Label: formValue(r, "label"), Type: formValue(r, "type"),
 		Options: r.PostFormValue("options"), TicketType: formValue(r, "ticket_type"), Category: formValue(r, "category"),
-		Position: formValue(r, "position"), Required: checked(r, "required"), Active: checked(r, "active")}
+		Position: formValue(r, "position"), Required: checked(r, "required"), Active: checked(r, "active"),
+		RequesterVisible: checked(r, "requester_visible")}
 }
 
 // input converts the form to the service's input; a position that is not
@@ -66,7 +67,7 @@ func (f fieldForm) input(errs map[string]string) ticket.FieldDefInput {
 		pos = n
 	}
 	tt := ticket.Type(f.TicketType)
-	return ticket.FieldDefInput{Label: &f.Label, Options: &opts, Required: &f.Required, TicketType: &tt,
+	return ticket.FieldDefInput{Label: &f.Label, Options: &opts, Required: &f.Required, RequesterVisible: &f.RequesterVisible, TicketType: &tt,
 		Category: &f.Category, Position: &pos, Active: &f.Active}
 }
 
@@ -99,7 +100,7 @@ func (a *Agent) renderField(w http.ResponseWriter, r *http.Request, rq *request,
 		title = "Custom field " + p.D.Key
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, title, "fields")
-	return a.tmpl.render(w, status, "admin_field", p)
+	return a.tmpl.Render(w, status, "admin_field", p)
 }
 
 func (a *Agent) adminNewFieldForm(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -116,7 +117,7 @@ func (a *Agent) adminCreateField(w http.ResponseWriter, r *http.Request, rq *req
 		in.Key, in.Type = &f.Key, &typ
 		d, err := a.Tickets.CreateFieldDef(r.Context(), rq.actor, in)
 		if err == nil {
-			a.flash(w, fmt.Sprintf("Created custom field %s.", d.Key))
+			a.site.Flash(w, fmt.Sprintf("Created custom field %s.", d.Key))
 			http.Redirect(w, r, "/admin/fields", http.StatusSeeOther)
 			return nil
 		}
@@ -142,7 +143,8 @@ func (a *Agent) adminFieldForm(w http.ResponseWriter, r *http.Request, rq *reque
 		return err
 	}
 	f := fieldForm{Key: d.Key, Label: d.Label, Type: string(d.Type), Options: strings.Join(d.Options, "\n"),
-		TicketType: string(d.TicketType), Position: strconv.Itoa(d.Position), Required: d.Required, Active: d.Active}
+		TicketType: string(d.TicketType), Position: strconv.Itoa(d.Position), Required: d.Required, Active: d.Active,
+		RequesterVisible: d.RequesterVisible}
 	if d.Category != nil {
 		f.Category = d.Category.Name
 	}
@@ -162,7 +164,7 @@ func (a *Agent) adminUpdateField(w http.ResponseWriter, r *http.Request, rq *req
 	status := http.StatusUnprocessableEntity
 	if len(errs) == 0 {
 		if _, err = a.Tickets.UpdateFieldDef(r.Context(), rq.actor, d.ID, in); err == nil {
-			a.flash(w, fmt.Sprintf("Saved custom field %s.", d.Key))
+			a.site.Flash(w, fmt.Sprintf("Saved custom field %s.", d.Key))
 			http.Redirect(w, r, "/admin/fields", http.StatusSeeOther)
 			return nil
 		}

@@ -14,11 +14,12 @@ import (
 
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/job"
+	"github.com/docket/docket/internal/web"
 )
 
 // adminJobRoutes registers the background jobs page: what the runner did
 // and is doing, with Retry and Cancel.
-func (a *Agent) adminJobRoutes(mux *http.ServeMux) {
+func (a *Agent) adminJobRoutes(mux web.Router) {
 	mux.Handle("GET /admin/jobs", a.admin(a.adminJobs))
 	mux.Handle("POST /admin/jobs/{id}/retry", a.admin(a.adminRetryJob))
 	mux.Handle("POST /admin/jobs/{id}/cancel", a.admin(a.adminCancelJob))
@@ -155,7 +156,7 @@ func (a *Agent) renderJobs(w http.ResponseWriter, r *http.Request, rq *request, 
 	}
 	p.Back, p.AllURL = f.url(f.After), jobsFilter{Kind: f.Kind}.url(0)
 	p.adminFrame = a.adminFrame(w, r, rq, "Jobs", "jobs")
-	return a.tmpl.render(w, status, "admin_jobs", p)
+	return a.tmpl.Render(w, status, "admin_jobs", p)
 }
 
 // jobRow decides what the page says about j and which buttons it gets:
@@ -236,7 +237,7 @@ func (a *Agent) changeJob(w http.ResponseWriter, r *http.Request, rq *request, c
 	if err != nil {
 		return err
 	}
-	a.flash(w, fmt.Sprintf(done, id, j.Kind))
+	a.site.Flash(w, fmt.Sprintf(done, id, j.Kind))
 	http.Redirect(w, r, f.url(f.After), http.StatusSeeOther)
 	return nil
 }

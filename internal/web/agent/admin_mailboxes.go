@@ -9,10 +9,11 @@ import (
 
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/web"
 )
 
 // adminMailboxRoutes registers the mailbox administration pages.
-func (a *Agent) adminMailboxRoutes(mux *http.ServeMux) {
+func (a *Agent) adminMailboxRoutes(mux web.Router) {
 	mux.Handle("GET /admin/mailboxes", a.admin(a.adminMailboxes))
 	mux.Handle("GET /admin/mailboxes/new", a.admin(a.adminNewMailboxForm))
 	mux.Handle("POST /admin/mailboxes/new", a.admin(a.adminCreateMailbox))
@@ -34,7 +35,7 @@ func (a *Agent) adminMailboxes(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	p := adminMailboxesPage{Mailboxes: ms}
 	p.adminFrame = a.adminFrame(w, r, rq, "Mailboxes", "mailboxes")
-	return a.tmpl.render(w, http.StatusOK, "admin_mailboxes", p)
+	return a.tmpl.Render(w, http.StatusOK, "admin_mailboxes", p)
 }
 
 // serverForm is one connection's settings as the form shows them. It never
@@ -168,7 +169,7 @@ func (a *Agent) renderMailbox(w http.ResponseWriter, r *http.Request, rq *reques
 		title = "Mailbox " + p.M.Address
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, title, "mailboxes")
-	return a.tmpl.render(w, status, "admin_mailbox", p)
+	return a.tmpl.Render(w, status, "admin_mailbox", p)
 }
 
 // withCurrent adds cur to the choices when it is set and missing, so an
@@ -199,7 +200,7 @@ func (a *Agent) adminCreateMailbox(w http.ResponseWriter, r *http.Request, rq *r
 	}
 	m, err := a.Mailboxes.Create(r.Context(), rq.actor, in)
 	if err == nil {
-		a.flash(w, fmt.Sprintf("Created mailbox %s.", m.Address))
+		a.site.Flash(w, fmt.Sprintf("Created mailbox %s.", m.Address))
 		http.Redirect(w, r, fmt.Sprintf("/admin/mailboxes/%d", m.ID), http.StatusSeeOther)
 		return nil
 	}
@@ -244,7 +245,7 @@ func (a *Agent) adminUpdateMailbox(w http.ResponseWriter, r *http.Request, rq *r
 	}
 	u, err := a.Mailboxes.Update(r.Context(), rq.actor, m.ID, in)
 	if err == nil {
-		a.flash(w, fmt.Sprintf("Saved mailbox %s.", u.Address))
+		a.site.Flash(w, fmt.Sprintf("Saved mailbox %s.", u.Address))
 		http.Redirect(w, r, fmt.Sprintf("/admin/mailboxes/%d", u.ID), http.StatusSeeOther)
 		return nil
 	}
@@ -267,7 +268,7 @@ func (a *Agent) adminDeleteMailbox(w http.ResponseWriter, r *http.Request, rq *r
 	if err := a.Mailboxes.Delete(r.Context(), rq.actor, m.ID); err != nil {
 		return err
 	}
-	a.flash(w, fmt.Sprintf("Deleted mailbox %s.", m.Address))
+	a.site.Flash(w, fmt.Sprintf("Deleted mailbox %s.", m.Address))
 	http.Redirect(w, r, "/admin/mailboxes", http.StatusSeeOther)
 	return nil
 }

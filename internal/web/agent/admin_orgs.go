@@ -42,7 +42,7 @@ func (a *Agent) renderOrgs(w http.ResponseWriter, r *http.Request, rq *request, 
 		p.Errors = map[string]string{}
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, "Organizations", "organizations")
-	return a.tmpl.render(w, status, "admin_orgs", p)
+	return a.tmpl.Render(w, status, "admin_orgs", p)
 }
 
 func (a *Agent) adminOrgs(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -53,7 +53,7 @@ func (a *Agent) adminCreateOrg(w http.ResponseWriter, r *http.Request, rq *reque
 	f := readOrgForm(r)
 	o, err := a.Users.CreateOrganization(r.Context(), rq.actor, f.input())
 	if err == nil {
-		a.flash(w, fmt.Sprintf("Created organization %s.", o.Name))
+		a.site.Flash(w, fmt.Sprintf("Created organization %s.", o.Name))
 		http.Redirect(w, r, "/admin/organizations", http.StatusSeeOther)
 		return nil
 	}
@@ -77,7 +77,7 @@ func (a *Agent) renderOrg(w http.ResponseWriter, r *http.Request, rq *request, s
 		p.Errors = map[string]string{}
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, "Organization "+p.O.Name, "organizations")
-	return a.tmpl.render(w, status, "admin_org", p)
+	return a.tmpl.Render(w, status, "admin_org", p)
 }
 
 func (a *Agent) org(r *http.Request) (*user.Organization, error) {
@@ -104,7 +104,7 @@ func (a *Agent) adminUpdateOrg(w http.ResponseWriter, r *http.Request, rq *reque
 	f := readOrgForm(r)
 	u, err := a.Users.UpdateOrganization(r.Context(), rq.actor, o.ID, f.input())
 	if err == nil {
-		a.flash(w, fmt.Sprintf("Saved organization %s.", u.Name))
+		a.site.Flash(w, fmt.Sprintf("Saved organization %s.", u.Name))
 		http.Redirect(w, r, "/admin/organizations", http.StatusSeeOther)
 		return nil
 	}

@@ -26,7 +26,7 @@ type slaReportPage struct {
 	CSVURL               string
 }
 
-func (a *Agent) adminReportRoutes(mux *http.ServeMux) {
+func (a *Agent) adminReportRoutes(mux web.Router) {
 	mux.Handle("GET /admin/reports", a.page(func(w http.ResponseWriter, r *http.Request, rq *request) error {
 		http.Redirect(w, r, "/admin/reports/sla", http.StatusSeeOther)
 		return nil
@@ -102,7 +102,7 @@ func (a *Agent) slaReport(w http.ResponseWriter, r *http.Request, rq *request) e
 		status = http.StatusUnprocessableEntity
 	}
 	p.adminFrame = a.reportFrame(w, r, rq, "SLA report")
-	return a.tmpl.render(w, status, "admin_reports_sla", p)
+	return a.tmpl.Render(w, status, "admin_reports_sla", p)
 }
 
 func (a *Agent) slaReportCSV(w http.ResponseWriter, r *http.Request, rq *request) error {

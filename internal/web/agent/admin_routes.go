@@ -1,10 +1,14 @@
 package agent
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/docket/docket/internal/web"
+)
 
 // adminRoutes registers the administration pages (admins only) and the
 // profile page every agent has.
-func (a *Agent) adminRoutes(mux *http.ServeMux) {
+func (a *Agent) adminRoutes(mux web.Router) {
 	toUsers := a.admin(func(w http.ResponseWriter, r *http.Request, rq *request) error {
 		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 		return nil
@@ -46,6 +50,7 @@ func (a *Agent) adminRoutes(mux *http.ServeMux) {
 	a.adminSLARoutes(mux)
 	a.adminMailboxRoutes(mux)
 	a.adminTemplateRoutes(mux)
+	a.adminPortalRoutes(mux)
 	a.adminJobRoutes(mux)
 	a.adminWebhookRoutes(mux)
 	a.adminReportRoutes(mux)

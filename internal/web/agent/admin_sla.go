@@ -12,10 +12,11 @@ import (
 	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
+	"github.com/docket/docket/internal/web"
 )
 
 // adminSLARoutes registers Admin → SLA policies.
-func (a *Agent) adminSLARoutes(mux *http.ServeMux) {
+func (a *Agent) adminSLARoutes(mux web.Router) {
 	mux.Handle("GET /admin/sla-policies", a.admin(a.adminPolicies))
 	mux.Handle("GET /admin/sla-policies/new", a.admin(a.adminNewPolicyForm))
 	mux.Handle("POST /admin/sla-policies/new", a.admin(a.adminSavePolicy))
@@ -36,7 +37,7 @@ func (a *Agent) adminPolicies(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	p := adminPoliciesPage{Policies: ps}
 	p.adminFrame = a.adminFrame(w, r, rq, "SLA policies", "sla-policies")
-	return a.tmpl.render(w, http.StatusOK, "admin_sla_policies", p)
+	return a.tmpl.Render(w, http.StatusOK, "admin_sla_policies", p)
 }
 
 // policyForm is the editor's state as typed.
@@ -252,7 +253,7 @@ func (a *Agent) renderPolicy(w http.ResponseWriter, r *http.Request, rq *request
 		title = "SLA policy: " + p.P.Name
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, title, "sla-policies")
-	return a.tmpl.render(w, status, "admin_sla_policy", p)
+	return a.tmpl.Render(w, status, "admin_sla_policy", p)
 }
 
 func (a *Agent) adminNewPolicyForm(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -300,7 +301,7 @@ func (a *Agent) adminSavePolicy(w http.ResponseWriter, r *http.Request, rq *requ
 		saved, err = a.SLA.Update(r.Context(), rq.actor, p.ID, in)
 	}
 	if err == nil {
-		a.flash(w, fmt.Sprintf("%s SLA policy %s.", verb, saved.Name))
+		a.site.Flash(w, fmt.Sprintf("%s SLA policy %s.", verb, saved.Name))
 		http.Redirect(w, r, fmt.Sprintf("/admin/sla-policies/%d", saved.ID), http.StatusSeeOther)
 		return nil
 	}

@@ -36,7 +36,7 @@ func (a *Agent) renderTeams(w http.ResponseWriter, r *http.Request, rq *request,
 		p.Errors = map[string]string{}
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, "Teams", "teams")
-	return a.tmpl.render(w, status, "admin_teams", p)
+	return a.tmpl.Render(w, status, "admin_teams", p)
 }
 
 func (a *Agent) adminTeams(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -47,7 +47,7 @@ func (a *Agent) adminCreateTeam(w http.ResponseWriter, r *http.Request, rq *requ
 	f := teamForm{Name: formValue(r, "name"), Restricted: checked(r, "restricted")}
 	t, err := a.Users.CreateTeam(r.Context(), rq.actor, user.TeamInput{Name: &f.Name, Restricted: &f.Restricted})
 	if err == nil {
-		a.flash(w, fmt.Sprintf("Created team %s; add its members below.", t.Name))
+		a.site.Flash(w, fmt.Sprintf("Created team %s; add its members below.", t.Name))
 		http.Redirect(w, r, fmt.Sprintf("/admin/teams/%d", t.ID), http.StatusSeeOther)
 		return nil
 	}
@@ -81,7 +81,7 @@ func (a *Agent) renderTeam(w http.ResponseWriter, r *http.Request, rq *request, 
 		p.Errors = map[string]string{}
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, "Team "+p.T.Name, "teams")
-	return a.tmpl.render(w, status, "admin_team", p)
+	return a.tmpl.Render(w, status, "admin_team", p)
 }
 
 // team loads the team of the path.
@@ -110,7 +110,7 @@ func (a *Agent) adminUpdateTeam(w http.ResponseWriter, r *http.Request, rq *requ
 	f := teamForm{Name: formValue(r, "name"), Restricted: checked(r, "restricted")}
 	u, err := a.Users.UpdateTeam(r.Context(), rq.actor, t.ID, user.TeamInput{Name: &f.Name, Restricted: &f.Restricted})
 	if err == nil {
-		a.flash(w, fmt.Sprintf("Saved team %s.", u.Name))
+		a.site.Flash(w, fmt.Sprintf("Saved team %s.", u.Name))
 		http.Redirect(w, r, fmt.Sprintf("/admin/teams/%d", t.ID), http.StatusSeeOther)
 		return nil
 	}
@@ -132,7 +132,7 @@ func (a *Agent) adminAddMember(w http.ResponseWriter, r *http.Request, rq *reque
 	if email == "" {
 		errs["member"] = "Enter the email of an agent or admin."
 	} else if _, err = a.Users.AddMember(r.Context(), rq.actor, t.ID, email); err == nil {
-		a.flash(w, fmt.Sprintf("Added %s to %s.", email, t.Name))
+		a.site.Flash(w, fmt.Sprintf("Added %s to %s.", email, t.Name))
 		http.Redirect(w, r, fmt.Sprintf("/admin/teams/%d", t.ID), http.StatusSeeOther)
 		return nil
 	} else if !fieldErrors(err, errs) {
@@ -162,7 +162,7 @@ func (a *Agent) adminSetLead(w http.ResponseWriter, r *http.Request, rq *request
 	if !lead {
 		msg = "%s no longer leads %s."
 	}
-	a.flash(w, fmt.Sprintf(msg, email, t.Name))
+	a.site.Flash(w, fmt.Sprintf(msg, email, t.Name))
 	http.Redirect(w, r, fmt.Sprintf("/admin/teams/%d", t.ID), http.StatusSeeOther)
 	return nil
 }
@@ -176,7 +176,7 @@ func (a *Agent) adminRemoveMember(w http.ResponseWriter, r *http.Request, rq *re
 	if _, err := a.Users.RemoveMember(r.Context(), rq.actor, t.ID, email); err != nil {
 		return err
 	}
-	a.flash(w, fmt.Sprintf("Removed %s from %s.", email, t.Name))
+	a.site.Flash(w, fmt.Sprintf("Removed %s from %s.", email, t.Name))
 	http.Redirect(w, r, fmt.Sprintf("/admin/teams/%d", t.ID), http.StatusSeeOther)
 	return nil
 }

@@ -7,10 +7,11 @@ import (
 
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/mail/outbox"
+	"github.com/docket/docket/internal/web"
 )
 
 // adminTemplateRoutes registers the notification template pages.
-func (a *Agent) adminTemplateRoutes(mux *http.ServeMux) {
+func (a *Agent) adminTemplateRoutes(mux web.Router) {
 	mux.Handle("GET /admin/templates", a.admin(a.adminTemplates))
 	mux.Handle("GET /admin/templates/{key}", a.admin(a.adminTemplateForm))
 	mux.Handle("POST /admin/templates/{key}", a.admin(a.adminSaveTemplate))
@@ -57,14 +58,14 @@ type adminTemplatesPage struct {
 func (a *Agent) adminTemplates(w http.ResponseWriter, r *http.Request, rq *request) error {
 	p := adminTemplatesPage{}
 	for _, k := range outbox.Kinds {
-		t, err := a.Outbox.Templates().Get(r.Context(), k)
+		t, err := a.Outbox.Templates().Get(r.Context(), rq.actor, k)
 		if err != nil {
 			return err
 		}
 		p.Templates = append(p.Templates, templateRow{Template: t, Label: templateLabels[k]})
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, "Notification templates", "templates")
-	return a.tmpl.render(w, http.StatusOK, "admin_templates", p)
+	return a.tmpl.Render(w, http.StatusOK, "admin_templates", p)
 }
 
 type adminTemplatePage struct {
@@ -93,7 +94,7 @@ func (a *Agent) renderTemplate(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	p.Label, p.Fields = templateLabels[p.T.Key], templateFields
 	p.adminFrame = a.adminFrame(w, r, rq, "Template "+p.T.Key, "templates")
-	return a.tmpl.render(w, status, "admin_template", p)
+	return a.tmpl.Render(w, status, "admin_template", p)
 }
 
 func (a *Agent) adminTemplateForm(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -101,7 +102,7 @@ func (a *Agent) adminTemplateForm(w http.ResponseWriter, r *http.Request, rq *re
 	if err != nil {
 		return err
 	}
-	t, err := a.Outbox.Templates().Get(r.Context(), k)
+	t, err := a.Outbox.Templates().Get(r.Context(), rq.actor, k)
 	if err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func (a *Agent) adminSaveTemplate(w http.ResponseWriter, r *http.Request, rq *re
 	if err != nil {
 		return err
 	}
-	t, err := a.Outbox.Templates().Get(r.Context(), k)
+	t, err := a.Outbox.Templates().Get(r.Context(), rq.actor, k)
 	if err != nil {
 		return err
 	}
@@ -121,7 +122,7 @@ func (a *Agent) adminSaveTemplate(w http.ResponseWriter, r *http.Request, rq *re
 	subject, body := formValue(r, "subject"), r.PostFormValue("body")
 	err = a.Outbox.Templates().Put(r.Context(), rq.actor, outbox.Template{Key: k, Subject: subject, Body: body})
 	if err == nil {
-		a.flash(w, fmt.Sprintf("Saved template %s.", k))
+		a.site.Flash(w, fmt.Sprintf("Saved template %s.", k))
 		http.Redirect(w, r, "/admin/templates/"+k, http.StatusSeeOther)
 		return nil
 	}
@@ -141,7 +142,7 @@ func (a *Agent) adminResetTemplate(w http.ResponseWriter, r *http.Request, rq *r
 	if err := a.Outbox.Templates().Reset(r.Context(), rq.actor, k); err != nil {
 		return err
 	}
-	a.flash(w, fmt.Sprintf("Restored the default template %s.", k))
+	a.site.Flash(w, fmt.Sprintf("Restored the default template %s.", k))
 	http.Redirect(w, r, "/admin/templates/"+k, http.StatusSeeOther)
 	return nil
 }

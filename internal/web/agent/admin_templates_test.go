@@ -37,7 +37,7 @@ func TestAdminTemplates(t *testing.T) {
 	if code != http.StatusSeeOther || h.Get("Location") != "/admin/templates/reply" {
 		t.Fatalf("save: %d %s", code, h.Get("Location"))
 	}
-	tpl, err := e.Outbox.Templates().Get(ctx, "reply")
+	tpl, err := e.Outbox.Templates().Get(ctx, e.Admin, "reply")
 	if err != nil || tpl.Default || tpl.Subject != "Re: {{.Ticket.Subject}} (edited)" || tpl.Body != "Hi {{.Recipient.Name}},\n\n{{.Message}}\n" {
 		t.Fatalf("saved template: %+v %v", tpl, err)
 	}
@@ -49,7 +49,7 @@ func TestAdminTemplates(t *testing.T) {
 	// A template that does not render is refused with the message.
 	code, body, _ = admSubmit(admin, "/admin/templates/reply", "subject", "{{.Ticket.Nope}}", "body", "{{if}}")
 	admExpect(t, "invalid", code, body, http.StatusUnprocessableEntity, "Nope", "{{.Ticket.Nope}}", `<p class="err" role="alert" id="err-`)
-	if tpl, _ = e.Outbox.Templates().Get(ctx, "reply"); tpl.Subject != "Re: {{.Ticket.Subject}} (edited)" {
+	if tpl, _ = e.Outbox.Templates().Get(ctx, e.Admin, "reply"); tpl.Subject != "Re: {{.Ticket.Subject}} (edited)" {
 		t.Fatal("a refused template was stored")
 	}
 	code, body, _ = admSubmit(admin, "/admin/templates/reply", "subject", "", "body", "x")
@@ -71,7 +71,7 @@ func TestAdminTemplates(t *testing.T) {
 			t.Errorf("POST %s as agent: %d", p, code)
 		}
 	}
-	if tpl, _ = e.Outbox.Templates().Get(ctx, "reply"); tpl.Subject != "Re: {{.Ticket.Subject}} (edited)" {
+	if tpl, _ = e.Outbox.Templates().Get(ctx, e.Admin, "reply"); tpl.Subject != "Re: {{.Ticket.Subject}} (edited)" {
 		t.Fatal("an agent changed the template")
 	}
 
@@ -81,7 +81,7 @@ func TestAdminTemplates(t *testing.T) {
 		t.Fatalf("reset: %d %s", code, h.Get("Location"))
 	}
 	def, _ := outbox.DefaultTemplate("reply")
-	if tpl, _ = e.Outbox.Templates().Get(ctx, "reply"); !tpl.Default || tpl.Subject != def.Subject {
+	if tpl, _ = e.Outbox.Templates().Get(ctx, e.Admin, "reply"); !tpl.Default || tpl.Subject != def.Subject {
 		t.Fatalf("after reset: %+v", tpl)
 	}
 	code, body, _ = admin.get("/admin/templates/reply")

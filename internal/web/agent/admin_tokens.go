@@ -72,7 +72,7 @@ func (a *Agent) renderTokens(w http.ResponseWriter, r *http.Request, rq *request
 		p.Form.Scope = auth.ScopeWrite
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, "API tokens", "tokens")
-	return a.tmpl.render(w, status, "admin_tokens", p)
+	return a.tmpl.Render(w, status, "admin_tokens", p)
 }
 
 func (a *Agent) adminTokens(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -123,7 +123,7 @@ func (a *Agent) revokeToken(w http.ResponseWriter, r *http.Request, rq *request,
 	if err := a.Auth.Revoke(r.Context(), rq.actor, id); err != nil {
 		return err
 	}
-	a.flash(w, fmt.Sprintf("Token “%s” revoked; it no longer works.", ts[0].Name))
+	a.site.Flash(w, fmt.Sprintf("Token “%s” revoked; it no longer works.", ts[0].Name))
 	http.Redirect(w, r, back, http.StatusSeeOther)
 	return nil
 }

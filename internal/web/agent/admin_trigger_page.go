@@ -332,7 +332,7 @@ func (a *Agent) renderTrigger(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, title, "triggers")
 	p.DeleteBox.CSRF = p.CSRF
-	return a.tmpl.render(w, status, "admin_trigger", &p)
+	return a.tmpl.Render(w, status, "admin_trigger", &p)
 }
 
 // newTriggerForm is the form of a new trigger: on, on ticket creation,
@@ -392,7 +392,7 @@ func (a *Agent) saveTrigger(w http.ResponseWriter, r *http.Request, rq *request,
 		if t != nil {
 			verb = "Saved"
 		}
-		a.flash(w, fmt.Sprintf("%s the trigger “%s”.", verb, saved.Name))
+		a.site.Flash(w, fmt.Sprintf("%s the trigger “%s”.", verb, saved.Name))
 		http.Redirect(w, r, fmt.Sprintf("/admin/triggers/%d", saved.ID), http.StatusSeeOther)
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/docket/docket/internal/automation"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/web"
 )
 
 // triggerRunsSize is how many run log entries a trigger's page shows at
@@ -17,7 +18,7 @@ const triggerRunsSize = 25
 // adminTriggerRoutes registers the trigger administration pages. They are
 // hidden from everyone but admins: another agent gets "not found", as
 // the API answers for what a caller may not see.
-func (a *Agent) adminTriggerRoutes(mux *http.ServeMux) {
+func (a *Agent) adminTriggerRoutes(mux web.Router) {
 	mux.Handle("GET /admin/triggers", a.adminHidden(a.adminTriggers))
 	mux.Handle("GET /admin/triggers/new", a.adminHidden(a.adminNewTriggerForm))
 	mux.Handle("POST /admin/triggers/new", a.adminHidden(a.adminCreateTrigger))
@@ -105,7 +106,7 @@ func (a *Agent) adminTriggers(w http.ResponseWriter, r *http.Request, rq *reques
 		p.Triggers = append(p.Triggers, row)
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, "Triggers", "triggers")
-	return a.tmpl.render(w, http.StatusOK, "admin_triggers", p)
+	return a.tmpl.Render(w, http.StatusOK, "admin_triggers", p)
 }
 
 func (a *Agent) trigger(r *http.Request, rq *request) (*automation.Trigger, error) {
@@ -135,7 +136,7 @@ func (a *Agent) adminToggleTrigger(w http.ResponseWriter, r *http.Request, rq *r
 
 // backToTriggers says what was done and shows the list at trigger t.
 func (a *Agent) backToTriggers(w http.ResponseWriter, r *http.Request, t *automation.Trigger, msg string) error {
-	a.flash(w, msg)
+	a.site.Flash(w, msg)
 	http.Redirect(w, r, fmt.Sprintf("/admin/triggers#trigger-%d", t.ID), http.StatusSeeOther)
 	return nil
 }
@@ -168,7 +169,7 @@ func (a *Agent) adminDeleteTrigger(w http.ResponseWriter, r *http.Request, rq *r
 	if err := a.Automation.Delete(r.Context(), rq.actor, t.ID); err != nil {
 		return err
 	}
-	a.flash(w, fmt.Sprintf("Deleted the trigger “%s” and its run log.", t.Name))
+	a.site.Flash(w, fmt.Sprintf("Deleted the trigger “%s” and its run log.", t.Name))
 	http.Redirect(w, r, "/admin/triggers", http.StatusSeeOther)
 	return nil
 }

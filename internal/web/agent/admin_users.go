@@ -51,7 +51,7 @@ func (a *Agent) adminUsers(w http.ResponseWriter, r *http.Request, rq *request) 
 		p.Users = append(p.Users, adminUserRow{User: u, Teams: teams[u.Email]})
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, "Users", "users")
-	return a.tmpl.render(w, http.StatusOK, "admin_users", p)
+	return a.tmpl.Render(w, http.StatusOK, "admin_users", p)
 }
 
 // teamsOf maps member emails to the names of their teams.
@@ -121,7 +121,7 @@ func (a *Agent) renderUserForm(w http.ResponseWriter, r *http.Request, rq *reque
 		p.U = &u
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, title, "users")
-	return a.tmpl.render(w, status, "admin_user", p)
+	return a.tmpl.Render(w, status, "admin_user", p)
 }
 
 func (a *Agent) adminNewUserForm(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -143,11 +143,11 @@ func (a *Agent) adminCreateUser(w http.ResponseWriter, r *http.Request, rq *requ
 			Organization: f.Organization})
 		if err == nil {
 			if pw == "" && u.Role != user.RoleRequester {
-				a.flash(w, fmt.Sprintf("Created %s. They have no password yet and cannot sign in: set one below.", u.Email))
+				a.site.Flash(w, fmt.Sprintf("Created %s. They have no password yet and cannot sign in: set one below.", u.Email))
 				http.Redirect(w, r, fmt.Sprintf("/admin/users/%d#password", u.ID), http.StatusSeeOther)
 				return nil
 			}
-			a.flash(w, fmt.Sprintf("Created %s.", u.Email))
+			a.site.Flash(w, fmt.Sprintf("Created %s.", u.Email))
 			http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 			return nil
 		}
@@ -216,7 +216,7 @@ func (a *Agent) adminUpdateUser(w http.ResponseWriter, r *http.Request, rq *requ
 			if err != nil {
 				return err
 			}
-			a.flash(w, msg)
+			a.site.Flash(w, msg)
 			http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 			return nil
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/web"
 	"github.com/docket/docket/internal/webhook"
 )
 
@@ -15,7 +16,7 @@ import (
 const webhookLogSize = 50
 
 // adminWebhookRoutes registers the webhook administration pages.
-func (a *Agent) adminWebhookRoutes(mux *http.ServeMux) {
+func (a *Agent) adminWebhookRoutes(mux web.Router) {
 	mux.Handle("GET /admin/webhooks", a.admin(a.adminWebhooks))
 	mux.Handle("GET /admin/webhooks/new", a.admin(a.adminNewWebhookForm))
 	mux.Handle("POST /admin/webhooks/new", a.admin(a.adminCreateWebhook))
@@ -38,7 +39,7 @@ func (a *Agent) adminWebhooks(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	p := adminWebhooksPage{Webhooks: ws}
 	p.adminFrame = a.adminFrame(w, r, rq, "Webhooks", "webhooks")
-	return a.tmpl.render(w, http.StatusOK, "admin_webhooks", p)
+	return a.tmpl.Render(w, http.StatusOK, "admin_webhooks", p)
 }
 
 // webhookForm is the webhook form's state. It never holds the secret:
@@ -133,7 +134,7 @@ func (a *Agent) renderWebhook(w http.ResponseWriter, r *http.Request, rq *reques
 		p.Deliveries = ds
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, title, "webhooks")
-	return a.tmpl.render(w, status, "admin_webhook", p)
+	return a.tmpl.Render(w, status, "admin_webhook", p)
 }
 
 func (a *Agent) adminNewWebhookForm(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -144,7 +145,7 @@ func (a *Agent) adminCreateWebhook(w http.ResponseWriter, r *http.Request, rq *r
 	f, in := readWebhookForm(r)
 	wh, err := a.Webhooks.Create(r.Context(), rq.actor, in)
 	if err == nil {
-		a.flash(w, fmt.Sprintf("Created the webhook to %s.", wh.URL))
+		a.site.Flash(w, fmt.Sprintf("Created the webhook to %s.", wh.URL))
 		http.Redirect(w, r, fmt.Sprintf("/admin/webhooks/%d", wh.ID), http.StatusSeeOther)
 		return nil
 	}
@@ -181,7 +182,7 @@ func (a *Agent) adminUpdateWebhook(w http.ResponseWriter, r *http.Request, rq *r
 	f.HasSecret = wh.HasSecret
 	u, err := a.Webhooks.Update(r.Context(), rq.actor, wh.ID, in)
 	if err == nil {
-		a.flash(w, fmt.Sprintf("Saved the webhook to %s.", u.URL))
+		a.site.Flash(w, fmt.Sprintf("Saved the webhook to %s.", u.URL))
 		http.Redirect(w, r, fmt.Sprintf("/admin/webhooks/%d", u.ID), http.StatusSeeOther)
 		return nil
 	}
@@ -204,7 +205,7 @@ func (a *Agent) adminEnableWebhook(w http.ResponseWriter, r *http.Request, rq *r
 	if _, err := a.Webhooks.Update(r.Context(), rq.actor, wh.ID, webhook.Input{Enabled: &on}); err != nil {
 		return err
 	}
-	a.flash(w, "Enabled the webhook; its waiting deliveries resume.")
+	a.site.Flash(w, "Enabled the webhook; its waiting deliveries resume.")
 	http.Redirect(w, r, fmt.Sprintf("/admin/webhooks/%d", wh.ID), http.StatusSeeOther)
 	return nil
 }
@@ -221,7 +222,7 @@ func (a *Agent) adminDeleteWebhook(w http.ResponseWriter, r *http.Request, rq *r
 	if err := a.Webhooks.Delete(r.Context(), rq.actor, wh.ID); err != nil {
 		return err
 	}
-	a.flash(w, fmt.Sprintf("Deleted the webhook to %s.", wh.URL))
+	a.site.Flash(w, fmt.Sprintf("Deleted the webhook to %s.", wh.URL))
 	http.Redirect(w, r, "/admin/webhooks", http.StatusSeeOther)
 	return nil
 }
@@ -247,7 +248,7 @@ func (a *Agent) adminRedeliver(w http.ResponseWriter, r *http.Request, rq *reque
 		delete(errs, "form")
 		return a.renderWebhook(w, r, rq, status, adminWebhookPage{W: wh, Form: webhookFormOf(wh), Errors: errs})
 	}
-	a.flash(w, fmt.Sprintf("Queued delivery %d, a redelivery of %d.", d.ID, did))
+	a.site.Flash(w, fmt.Sprintf("Queued delivery %d, a redelivery of %d.", d.ID, did))
 	http.Redirect(w, r, fmt.Sprintf("/admin/webhooks/%d#deliveries", wh.ID), http.StatusSeeOther)
 	return nil
 }

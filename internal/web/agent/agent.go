@@ -5,15 +5,9 @@
 package agent
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
-	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
@@ -23,7 +17,6 @@ import (
 	"github.com/docket/docket/internal/canned"
 	stored "github.com/docket/docket/internal/draft"
 	"github.com/docket/docket/internal/event"
-	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
@@ -74,26 +67,26 @@ type Deps struct {
 // Agent serves the workspace.
 type Agent struct {
 	Deps
-	tmpl      *templates
-	assets    *assets
-	signins   *web.Limiter // per client address
-	csrfGuard *http.CrossOriginProtection
-	presence  *presence
-	access    *accessWatch
-	counts    *counts
+	site     *web.Site
+	tmpl     *web.Templates
+	assets   *web.Assets
+	signins  *web.Limiter // per client address
+	presence *presence
+	access   *accessWatch
+	counts   *counts
 }
 
 // New parses the templates and loads the assets.
 func New(d Deps) (*Agent, error) {
-	as, err := loadAssets()
+	as, err := web.LoadAssets(assetFiles, "assets", "/assets/")
 	if err != nil {
 		return nil, err
 	}
-	t, err := loadTemplates(funcs(as.url))
+	t, err := web.LoadTemplates(templateFiles, "templates", []string{"layout.html", "partials.html"}, funcs(as.URL))
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{Deps: d, tmpl: t, assets: as, signins: web.NewLimiter(0.2, 10), csrfGuard: http.NewCrossOriginProtection(),
+	a := &Agent{Deps: d, site: web.NewSite(d.Auth, d.Log, d.BaseURL), tmpl: t, assets: as, signins: web.NewLimiter(0.2, 10),
 		presence: newPresence(), access: newAccessWatch(), counts: newCounts()}
 	if d.Bus != nil {
 		a.watchCounts()
@@ -107,10 +100,6 @@ func New(d Deps) (*Agent, error) {
 	return a, nil
 }
 
-const sessionCookie = "docket_session"
-
-func (a *Agent) secure() bool { return strings.HasPrefix(a.BaseURL, "https://") }
-
 // request is what a signed-in handler gets besides w and r.
 type request struct {
 	actor   *user.Actor
@@ -119,65 +108,25 @@ type request struct {
 
 type handler func(w http.ResponseWriter, r *http.Request, rq *request) error
 
-// page wraps a handler for signed-in agents: it loads the session, checks
-// CSRF on every state-changing request, and turns errors into pages.
+// page wraps a handler for signed-in agents and admins (see web.Site.Page):
+// anyone else's session is answered 404, as if the page did not exist.
 func (a *Agent) page(h handler) http.Handler {
-	return a.errors(func(w http.ResponseWriter, r *http.Request) error {
-		c, _ := r.Cookie(sessionCookie)
-		var secret string
-		if c != nil {
-			secret = c.Value
-		}
-		sess, actor, err := a.Auth.SessionActor(r.Context(), secret)
-		if err != nil {
-			if !errors.Is(err, fault.ErrUnauthorized) {
-				return err
-			}
-			if r.Method == http.MethodGet && r.Header.Get("Accept") != "text/event-stream" {
-				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-				return nil
-			}
-			return a.signInAgain(w, r)
-		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			// Replies carry attachments: allow a few files at the upload
-			// limit, and nothing larger.
-			r.Body = http.MaxBytesReader(w, r.Body, 5*a.MaxUploadBytes+1<<20)
-			if err := parseForm(r); err != nil {
-				return err
-			}
-			if err := a.csrfGuard.Check(r); err != nil {
-				return &web.StatusError{Status: http.StatusForbidden, Detail: "Cross-site request refused."}
-			}
-			token := r.Header.Get("X-CSRF-Token")
-			if token == "" {
-				token = r.PostFormValue("_csrf")
-			}
-			if !sess.CheckCSRF(token) {
-				return &web.StatusError{Status: http.StatusForbidden, Detail: "The form expired or did not come from this page; reload and try again."}
-			}
-		}
-		return h(w, r, &request{actor: actor, session: sess})
-	})
+	// Replies carry attachments: allow a few files at the upload limit,
+	// and nothing larger.
+	o := web.PageOptions{Audience: web.Agents, MaxBody: 5*a.MaxUploadBytes + 1<<20, SignedOut: a.signedOut}
+	return a.errors(a.site.Page(o, func(w http.ResponseWriter, r *http.Request, rq *web.Request) error {
+		return h(w, r, &request{actor: rq.Actor, session: rq.Session})
+	}))
 }
 
-// parseForm reads a urlencoded or multipart body, answering 413 when it is
-// over the limit rather than pretending the form was empty.
-func parseForm(r *http.Request) error {
-	var err error
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		err = r.ParseMultipartForm(8 << 20)
-	} else {
-		err = r.ParseForm()
+// signedOut answers a workspace request without a session: pages send
+// the browser to sign in and back; posts keep what they can (signInAgain).
+func (a *Agent) signedOut(w http.ResponseWriter, r *http.Request) error {
+	if r.Method == http.MethodGet && r.Header.Get("Accept") != "text/event-stream" {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return nil
 	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return &web.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "The upload is too large."}
-	}
-	if err != nil {
-		return &web.StatusError{Status: http.StatusBadRequest, Detail: "The form could not be read."}
-	}
-	return nil
+	return a.signInAgain(w, r)
 }
 
 // errorPage is the data of the error page.
@@ -188,96 +137,9 @@ type errorPage struct {
 	Detail string
 }
 
-// errors turns a handler's error into an HTML error page (or JSON for
-// script requests). Internal errors are logged once and never shown.
+// errors turns a handler's error into the workspace's error page.
 func (a *Agent) errors(h web.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
-		if err == nil {
-			return
-		}
-		p := web.ProblemFor(err)
-		if p.Status >= 500 && !errors.Is(err, context.Canceled) {
-			a.Log.ErrorContext(r.Context(), "page failed", "request_id", web.RequestID(r.Context()), "method", r.Method,
-				"path", r.URL.Path, "err", err)
-		}
-		if wantsJSON(r) {
-			web.WriteProblem(w, err)
-			return
-		}
-		title := p.Title
-		if p.Status == http.StatusNotFound {
-			p.Detail = "This page does not exist, or you are not allowed to see it."
-		}
-		if rerr := a.tmpl.render(w, p.Status, "error", errorPage{Layout: Layout{Title: title}, Status: p.Status, Title: title, Detail: p.Detail}); rerr != nil {
-			http.Error(w, title, p.Status)
-		}
-	})
-}
-
-func wantsJSON(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept"), "application/json") || r.Header.Get("X-Requested-With") == "fetch"
-}
-
-func (a *Agent) setSessionCookie(w http.ResponseWriter, secret string) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: a.secure(),
-		SameSite: http.SameSiteLaxMode, MaxAge: int(auth.MaxAge / time.Second)})
-}
-
-func (a *Agent) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: a.secure(),
-		SameSite: http.SameSiteLaxMode, MaxAge: -1})
-}
-
-// Flash messages survive one redirect in a short-lived cookie.
-const flashCookie = "docket_flash"
-
-func (a *Agent) flash(w http.ResponseWriter, msg string) {
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", HttpOnly: true,
-		Secure: a.secure(), SameSite: http.SameSiteLaxMode, MaxAge: 60})
-}
-
-func (a *Agent) takeFlash(w http.ResponseWriter, r *http.Request) string {
-	c, err := r.Cookie(flashCookie)
-	if err != nil {
-		return ""
-	}
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secure()})
-	msg, _ := url.QueryUnescape(c.Value)
-	if len(msg) > 400 {
-		msg = msg[:400]
-	}
-	return msg
-}
-
-// safeNext keeps redirects (after sign-in, after a bulk action) on this
-// site: it returns next as a path on this server, with its query, or "/"
-// when next is anything else. Browsers drop tabs and newlines from a URL
-// and read "\" as "/", so "/\t/evil.test" or "/\evil.test" would leave the
-// site although they start with one slash: a next with a control
-// character, a space or a backslash is refused outright, and what is
-// returned is rebuilt from the parsed URL, so the browser reads what was
-// checked.
-func safeNext(next string) string {
-	if next == "" || len(next) > 2048 {
-		return "/"
-	}
-	for _, r := range next {
-		if r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) || r == utf8.RuneError {
-			return "/"
-		}
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
-		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
-		return "/"
-	}
-	out := u.EscapedPath()
-	if strings.HasPrefix(out, "//") || !strings.HasPrefix(out, "/") {
-		return "/"
-	}
-	if u.RawQuery != "" {
-		out += "?" + u.RawQuery
-	}
-	return out
+	return a.site.Errors(func(w http.ResponseWriter, r *http.Request, p web.Problem) error {
+		return a.tmpl.Render(w, p.Status, "error", errorPage{Layout: Layout{Title: p.Title}, Status: p.Status, Title: p.Title, Detail: p.Detail})
+	}, h)
 }

@@ -223,7 +223,7 @@ func TestRequestersCannotEnter(t *testing.T) {
 	}
 	// The right password: say plainly where requesters stand.
 	code, body, h := b.post("/login", url.Values{"email": {"req@example.test"}, "password": {"correct horse battery"}})
-	if code != 403 || !strings.Contains(body, "Requesters do not sign in to Docket yet") || h.Get("Set-Cookie") != "" {
+	if code != 403 || !strings.Contains(body, "Requesters sign in to the help portal") || h.Get("Set-Cookie") != "" {
 		t.Fatalf("requester sign-in to the workspace: %d %q", code, h.Get("Set-Cookie"))
 	}
 	if code, _, _ := b.get("/tickets?view=open"); code != 303 {

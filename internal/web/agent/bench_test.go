@@ -108,7 +108,7 @@ func seedPages(b *testing.B, m mix) *pageBench {
 		}
 		assignee += " END"
 		team := fmt.Sprintf("CASE i %% 4 WHEN 1 THEN %d WHEN 2 THEN %d WHEN 3 THEN %d END", teamIDs[0], teamIDs[1], teamIDs[2])
-		if err := bulkInsertTickets(ctx, d, n-viaService, m.status, assignee, team); err != nil {
+		if err := apptest.BulkTickets(ctx, d, n-viaService, m.status, "(SELECT MIN(id) FROM users)", assignee, team); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -121,29 +121,6 @@ func seedPages(b *testing.B, m mix) *pageBench {
 		b.Fatal(err)
 	}
 	return &pageBench{h: h, cookie: &http.Cookie{Name: "docket_session", Value: secret}, ticket: first.Number}
-}
-
-// bulkInsertTickets adds n tickets with their search documents, numbered
-// from 100001 (clear of the service's numbers), a second apart in 2023.
-// status, assignee and team are SQL expressions over i, the row's sequence
-// number.
-func bulkInsertTickets(ctx context.Context, d *db.DB, n int, status, assignee, team string) error {
-	gen := "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < " + strconv.Itoa(n) + ") SELECT i FROM s"
-	for _, q := range []string{
-		`INSERT INTO tickets (uid, number, type, subject, status, priority, requester_id, assignee_id, team_id, channel, created_at, updated_at)
-		 SELECT 'bulk-' || i, 100000 + i, 'incident', 'Bulk ticket ' || i, ` + status + `,
-		        1 + i % 4, (SELECT MIN(id) FROM users), ` + assignee + `, ` + team + `, 'api',
-		        1700000000000000 + CAST(i AS BIGINT) * 1000000, 1700000000000000 + CAST(i AS BIGINT) * 1000000
-		 FROM (` + gen + `) g`,
-		`UPDATE tickets SET resolution = 'solved', resolved_at = updated_at, closed_at = updated_at WHERE status = 'closed' AND uid LIKE 'bulk-%'`,
-		`INSERT INTO search_docs (ticket_id, internal, body, terms) SELECT id, FALSE, subject, LOWER(subject) FROM tickets WHERE uid LIKE 'bulk-%'`,
-		`ANALYZE`,
-	} {
-		if _, err := d.W.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("bulk insert: %w", err)
-		}
-	}
-	return nil
 }
 
 // benchPage GETs path as the signed-in agent b.N times, checking the first

@@ -11,6 +11,7 @@ import (
 
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/web"
 )
 
 // maxBulk bounds one bulk action.
@@ -37,7 +38,7 @@ func (b bulkForm) Open() bool { return len(b.Errors) > 0 }
 // stop the others; refusals are listed on the queue, with the form as the
 // agent left it.
 func (a *Agent) bulk(w http.ResponseWriter, r *http.Request, rq *request) error {
-	back := safeNext(r.PostFormValue("back"))
+	back := web.SafeNext(r.PostFormValue("back"))
 	form := bulkForm{Selected: map[int64]bool{}, Values: map[string]string{}, All: r.PostFormValue("scope") == "all"}
 	for _, k := range bulkFields {
 		form.Values[k] = strings.TrimSpace(r.PostFormValue(k))
@@ -239,7 +240,7 @@ func (a *Agent) bulkDone(w http.ResponseWriter, r *http.Request, rq *request, ba
 		if len(form.Errors) > 0 {
 			changed += " Refused: " + strings.Join(form.Errors, "; ")
 		}
-		a.flash(w, changed)
+		a.site.Flash(w, changed)
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return nil
 	}
@@ -250,5 +251,5 @@ func (a *Agent) bulkDone(w http.ResponseWriter, r *http.Request, rq *request, ba
 	if done > 0 {
 		page.Flash = changed
 	}
-	return a.tmpl.render(w, http.StatusUnprocessableEntity, "queue", page)
+	return a.tmpl.Render(w, http.StatusUnprocessableEntity, "queue", page)
 }

@@ -34,7 +34,7 @@ func (a *Agent) renderCanned(w http.ResponseWriter, r *http.Request, rq *request
 		}
 		form = map[string]string{"name": edit.Name, "body": edit.Body}
 	}
-	return a.tmpl.render(w, status, "canned", cannedPage{Layout: a.layout(w, r, rq, "Canned responses", "canned"),
+	return a.tmpl.Render(w, status, "canned", cannedPage{Layout: a.layout(w, r, rq, "Canned responses", "canned"),
 		Responses: rs, Edit: edit, Form: form, Errors: errs})
 }
 
@@ -61,7 +61,7 @@ func (a *Agent) cannedSave(w http.ResponseWriter, r *http.Request, rq *request) 
 		}
 		return a.renderCanned(w, r, rq, http.StatusUnprocessableEntity, edit, map[string]string{"name": in.Name, "body": in.Body}, errs)
 	}
-	a.flash(w, "Canned response saved.")
+	a.site.Flash(w, "Canned response saved.")
 	http.Redirect(w, r, "/canned", http.StatusSeeOther)
 	return nil
 }
@@ -86,7 +86,7 @@ func (a *Agent) cannedDelete(w http.ResponseWriter, r *http.Request, rq *request
 	if err := a.Canned.Delete(r.Context(), rq.actor, id); err != nil {
 		return err
 	}
-	a.flash(w, "Canned response deleted.")
+	a.site.Flash(w, "Canned response deleted.")
 	http.Redirect(w, r, "/canned", http.StatusSeeOther)
 	return nil
 }

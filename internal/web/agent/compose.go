@@ -33,11 +33,7 @@ func (a *Agent) upload(w http.ResponseWriter, r *http.Request, rq *request) erro
 	if fh.Size > a.MaxUploadBytes {
 		return &web.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "The file is larger than " + humanSize(a.MaxUploadBytes) + "."}
 	}
-	ct, err := sniff(f)
-	if err != nil {
-		return err
-	}
-	att, err := a.Attachments.Save(r.Context(), rq.actor, fh.Filename, ct, f)
+	att, err := web.SaveFile(r.Context(), a.Attachments, rq.actor, fh.Filename, f)
 	if errors.Is(err, fault.ErrTooLarge) {
 		return &web.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "The file is larger than " + humanSize(a.MaxUploadBytes) + "."}
 	}

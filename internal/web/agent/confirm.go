@@ -44,5 +44,5 @@ func (a *Agent) confirmed(w http.ResponseWriter, r *http.Request, rq *request, c
 		}
 	}
 	sort.Slice(p.Fields, func(i, j int) bool { return p.Fields[i].Name < p.Fields[j].Name })
-	return false, a.tmpl.render(w, http.StatusOK, "confirm", p)
+	return false, a.tmpl.Render(w, http.StatusOK, "confirm", p)
 }

@@ -1,9 +1,7 @@
 package agent
 
 import (
-	"mime"
 	"net/http"
-	"strconv"
 
 	"github.com/docket/docket/internal/web"
 )
@@ -16,17 +14,7 @@ func (a *Agent) download(w http.ResponseWriter, r *http.Request, rq *request) er
 		return err
 	}
 	defer f.Close()
-	h := w.Header()
-	disposition, ct := "attachment", "application/octet-stream"
-	if att.SafeInline() {
-		disposition, ct = "inline", att.ContentType
-	}
-	h.Set("Content-Type", ct)
-	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": att.Filename}))
-	h.Set("Content-Length", strconv.FormatInt(att.Size, 10))
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Cache-Control", "private, max-age=3600")
-	http.ServeContent(w, r, "", att.CreatedAt, f)
+	web.ServeAttachment(w, r, att.Filename, att.ContentType, att.SafeInline(), att.Size, att.CreatedAt, f)
 	return nil
 }
 

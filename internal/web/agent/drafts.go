@@ -92,7 +92,7 @@ func (a *Agent) saveDraft(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	if wantsJSON(r) {
+	if web.WantsJSON(r) {
 		if d == nil {
 			w.WriteHeader(http.StatusNoContent)
 			return nil
@@ -100,9 +100,9 @@ func (a *Agent) saveDraft(w http.ResponseWriter, r *http.Request, rq *request) e
 		return web.JSON(w, http.StatusOK, map[string]any{"kind": d.Kind, "updated_at": d.UpdatedAt.UTC()})
 	}
 	if d == nil {
-		a.flash(w, "Draft discarded.")
+		a.site.Flash(w, "Draft discarded.")
 	} else {
-		a.flash(w, "Draft saved.")
+		a.site.Flash(w, "Draft saved.")
 	}
 	http.Redirect(w, r, fmt.Sprintf("/tickets/%d#composer", n), http.StatusSeeOther)
 	return nil

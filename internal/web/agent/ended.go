@@ -23,11 +23,11 @@ const endedFormLimit = 2*ticket.MaxBody + 64<<10
 // first as their draft of that ticket, through the draft token the
 // composer carries (the session that could say who they are is gone).
 func (a *Agent) signInAgain(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodPost || wantsJSON(r) || r.Header.Get("X-CSRF-Token") != "" {
+	if r.Method != http.MethodPost || web.WantsJSON(r) || r.Header.Get("X-CSRF-Token") != "" {
 		return &web.StatusError{Status: http.StatusUnauthorized, Detail: "Your session has ended; sign in again."}
 	}
-	if err := a.csrfGuard.Check(r); err != nil {
-		return &web.StatusError{Status: http.StatusForbidden, Detail: "Cross-site request refused."}
+	if err := a.site.CheckOrigin(r); err != nil {
+		return err
 	}
 	form, err := endedForm(w, r)
 	if err != nil {
@@ -45,19 +45,19 @@ func (a *Agent) signInAgain(w http.ResponseWriter, r *http.Request) error {
 				}
 				// The text cannot be kept as anyone's draft: show it, so
 				// it can be copied, rather than drop it.
-				return a.tmpl.render(w, http.StatusUnauthorized, "ended", endedPage{Layout: Layout{Title: "Session ended"},
+				return a.tmpl.Render(w, http.StatusUnauthorized, "ended", endedPage{Layout: Layout{Title: "Session ended"},
 					Next: next, Body: body})
 			}
 			kept = true
 		}
 	} else if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && r.Host != "" {
-		next = safeNext(ref.RequestURI())
+		next = web.SafeNext(ref.RequestURI())
 	}
 	msg := "Your session has ended; sign in again to continue."
 	if kept {
 		msg = "Your session ended before your message was sent: nothing was sent, and your text is kept as a draft. Sign in again to send it."
 	}
-	a.flash(w, msg)
+	a.site.Flash(w, msg)
 	http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 	return nil
 }

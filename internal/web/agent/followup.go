@@ -54,7 +54,7 @@ func (a *Agent) followUp(w http.ResponseWriter, r *http.Request, rq *request) er
 		}
 		return a.rerender(w, r, rq, n, d, "", 0, errs)
 	}
-	a.flash(w, fmt.Sprintf("Opened the follow-up %s of #%d.", nt.Reference, n))
+	a.site.Flash(w, fmt.Sprintf("Opened the follow-up %s of #%d.", nt.Reference, n))
 	http.Redirect(w, r, fmt.Sprintf("/tickets/%d", nt.Number), http.StatusSeeOther)
 	return nil
 }

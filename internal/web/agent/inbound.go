@@ -64,7 +64,7 @@ func (a *Agent) renderInbound(w http.ResponseWriter, r *http.Request, rq *reques
 		p.Tabs = append(p.Tabs, inboundTab{Key: t.key, Label: t.label, URL: inboundURL(t.key, 0), Active: t.key == state})
 	}
 	p.Layout = a.layout(w, r, rq, "Mail not filed", "inbound")
-	return a.tmpl.render(w, status, "inbound", p)
+	return a.tmpl.Render(w, status, "inbound", p)
 }
 
 func inboundURL(state string, before int64) string {
@@ -121,7 +121,7 @@ func (a *Agent) inboundAction(do func(r *http.Request, rq *request, id int64) (*
 			return a.renderInbound(w, r, rq, http.StatusUnprocessableEntity, map[int64]map[string]string{id: errs},
 				map[int64]map[string]string{id: vals})
 		case errors.Is(err, fault.ErrNotFound) || errors.Is(err, fault.ErrConflict):
-			a.flash(w, "That message no longer waits for a decision; someone may have dealt with it already.")
+			a.site.Flash(w, "That message no longer waits for a decision; someone may have dealt with it already.")
 			http.Redirect(w, r, "/mail/inbound", http.StatusSeeOther)
 			return nil
 		case err != nil:
@@ -131,12 +131,12 @@ func (a *Agent) inboundAction(do func(r *http.Request, rq *request, id int64) (*
 			if res != nil {
 				msg = "Not filed: " + res.Decision
 			}
-			a.flash(w, msg)
+			a.site.Flash(w, msg)
 			http.Redirect(w, r, "/mail/inbound", http.StatusSeeOther)
 			return nil
 		}
 		n := strconv.FormatInt(res.Ticket, 10)
-		a.flash(w, "Filed on #"+n)
+		a.site.Flash(w, "Filed on #"+n)
 		http.Redirect(w, r, "/tickets/"+n, http.StatusSeeOther)
 		return nil
 	}

@@ -41,9 +41,9 @@ type navItem struct {
 // zones caches the time zones people chose, by name.
 var zones sync.Map // string → *time.Location
 
-// location is the time zone of the signed-in person's profile; UTC when
+// Location is the time zone of the signed-in person's profile; UTC when
 // they set none (or it no longer loads).
-func (l Layout) location() *time.Location { return zoneOf(l.Actor) }
+func (l Layout) Location() *time.Location { return zoneOf(l.Actor) }
 
 func zoneOf(a *user.Actor) *time.Location {
 	if a == nil || a.Timezone == "" {
@@ -62,7 +62,7 @@ func zoneOf(a *user.Actor) *time.Location {
 
 // layout builds the frame of a signed-in page, with the view counts.
 func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, title, active string) Layout {
-	l := Layout{Title: title, Actor: rq.actor, CSRF: rq.session.CSRFToken, Flash: a.takeFlash(w, r), Active: active}
+	l := Layout{Title: title, Actor: rq.actor, CSRF: rq.session.CSRFToken, Flash: a.site.TakeFlash(w, r), Active: active}
 	if a.Notify != nil && rq.actor.IsAgent() {
 		n, err := a.Notify.Unread(r.Context(), rq.actor)
 		if err != nil {

@@ -92,7 +92,7 @@ func (a *Agent) renderNewTicket(w http.ResponseWriter, r *http.Request, rq *requ
 		title = "Log a phone call"
 	}
 	p.Layout = a.layout(w, r, rq, title, "new")
-	return a.tmpl.render(w, status, "new", p)
+	return a.tmpl.Render(w, status, "new", p)
 }
 
 // createTicket opens a ticket on behalf of a requester (an existing
@@ -136,7 +136,7 @@ func (a *Agent) createTicket(w http.ResponseWriter, r *http.Request, rq *request
 		in.Attachments = kept
 		var t *ticket.Ticket
 		if t, err = a.Tickets.Create(r.Context(), rq.actor, in); err == nil {
-			a.flash(w, fmt.Sprintf("Ticket %s created.", t.Reference))
+			a.site.Flash(w, fmt.Sprintf("Ticket %s created.", t.Reference))
 			http.Redirect(w, r, fmt.Sprintf("/tickets/%d", t.Number), http.StatusSeeOther)
 			return nil
 		}

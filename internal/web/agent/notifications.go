@@ -44,7 +44,7 @@ func (a *Agent) notifications(w http.ResponseWriter, r *http.Request, rq *reques
 		p.NextURL = "/notifications?before=" + strconv.FormatInt(ns[len(ns)-1].ID, 10)
 	}
 	p.Layout = a.layout(w, r, rq, "Notifications", "notifications")
-	return a.tmpl.render(w, http.StatusOK, "notifications", p)
+	return a.tmpl.Render(w, http.StatusOK, "notifications", p)
 }
 
 func (a *Agent) mayOpen(r *http.Request, rq *request, n *notify.Notification) (bool, error) {
@@ -87,7 +87,7 @@ func (a *Agent) readAllNotifications(w http.ResponseWriter, r *http.Request, rq 
 	if err := a.Notify.MarkAllRead(r.Context(), rq.actor); err != nil {
 		return err
 	}
-	a.flash(w, "All notifications marked as read.")
+	a.site.Flash(w, "All notifications marked as read.")
 	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
 	return nil
 }
@@ -99,9 +99,9 @@ func (a *Agent) setMentionEmail(w http.ResponseWriter, r *http.Request, rq *requ
 		return err
 	}
 	if on {
-		a.flash(w, "Mentions in internal notes are emailed to you too.")
+		a.site.Flash(w, "Mentions in internal notes are emailed to you too.")
 	} else {
-		a.flash(w, "Mentions in internal notes are no longer emailed to you; they stay under Notifications.")
+		a.site.Flash(w, "Mentions in internal notes are no longer emailed to you; they stay under Notifications.")
 	}
 	http.Redirect(w, r, "/profile#notify", http.StatusSeeOther)
 	return nil

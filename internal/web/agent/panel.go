@@ -232,7 +232,7 @@ func (a *Agent) update(w http.ResponseWriter, r *http.Request, rq *request) erro
 			return a.rerenderPanel(w, r, rq, n, edits, clash, true, nil)
 		}
 		if len(apply) == 0 {
-			a.flash(w, "Nothing to save: no property was changed.")
+			a.site.Flash(w, "Nothing to save: no property was changed.")
 			http.Redirect(w, r, fmt.Sprintf("/tickets/%d", n), http.StatusSeeOther)
 			return nil
 		}
@@ -251,7 +251,7 @@ func (a *Agent) update(w http.ResponseWriter, r *http.Request, rq *request) erro
 			}
 			return err
 		}
-		a.flash(w, "Ticket updated.")
+		a.site.Flash(w, "Ticket updated.")
 		http.Redirect(w, r, fmt.Sprintf("/tickets/%d", n), http.StatusSeeOther)
 		return nil
 	}
@@ -314,7 +314,7 @@ func (a *Agent) rerenderPanel(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	p.Fields = fieldInputs(p.defs, shown.Type, refName(shown.Category), values, errs)
 	if !conflict {
-		return a.tmpl.render(w, http.StatusUnprocessableEntity, "ticket", p)
+		return a.tmpl.Render(w, http.StatusUnprocessableEntity, "ticket", p)
 	}
 	p.ConflictFor = "update"
 	a.conflictSince(p, formInt(r, "seen"))
@@ -322,7 +322,7 @@ func (a *Agent) rerenderPanel(w http.ResponseWriter, r *http.Request, rq *reques
 		p.Clashes = append(p.Clashes, clash{Name: e.Name, Label: p.fieldLabel(e.Name), Theirs: p.display(e.Name, now[e.Name]),
 			Yours: p.display(e.Name, e.Value), TheirsValue: now[e.Name], YoursValue: e.Value})
 	}
-	return a.tmpl.render(w, http.StatusConflict, "ticket", p)
+	return a.tmpl.Render(w, http.StatusConflict, "ticket", p)
 }
 
 // fieldLabel names a panel field.

@@ -56,7 +56,7 @@ func (a *Agent) renderProfile(w http.ResponseWriter, r *http.Request, rq *reques
 		}
 	}
 	p.Layout = a.layout(w, r, rq, "Your profile", "profile")
-	return a.tmpl.render(w, status, "profile", p)
+	return a.tmpl.Render(w, status, "profile", p)
 }
 
 func (a *Agent) profile(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -70,7 +70,7 @@ func (a *Agent) updateProfile(w http.ResponseWriter, r *http.Request, rq *reques
 		Signature: r.PostFormValue("signature")}
 	_, err := a.Users.Update(r.Context(), rq.actor, rq.actor.ID, user.Patch{Name: &f.Name, Timezone: &f.Timezone, Signature: &f.Signature})
 	if err == nil {
-		a.flash(w, "Profile saved.")
+		a.site.Flash(w, "Profile saved.")
 		http.Redirect(w, r, "/profile", http.StatusSeeOther)
 		return nil
 	}
@@ -103,7 +103,7 @@ func (a *Agent) changePassword(w http.ResponseWriter, r *http.Request, rq *reque
 		}
 		// Guessing the current password from a stolen session is as
 		// throttled as guessing it at sign-in.
-		gerr := a.Auth.GuardPassword(ctx, rq.actor.Email, web.ClientIP(r), a.deviceToken(r), func() error {
+		gerr := a.Auth.GuardPassword(ctx, rq.actor.Email, web.ClientIP(r), web.Device(r), func() error {
 			_, err := a.Users.Update(ctx, rq.actor, rq.actor.ID, user.Patch{Password: &pw, CurrentPassword: &cur})
 			return err
 		})
@@ -118,7 +118,7 @@ func (a *Agent) changePassword(w http.ResponseWriter, r *http.Request, rq *reque
 			if err := a.Auth.EndUserSessions(ctx, rq.actor.ID, rq.session.ID); err != nil {
 				return err
 			}
-			a.flash(w, "Password changed. You are signed out on every other device.")
+			a.site.Flash(w, "Password changed. You are signed out on every other device.")
 			http.Redirect(w, r, "/profile", http.StatusSeeOther)
 			return nil
 		}

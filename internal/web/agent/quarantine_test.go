@@ -46,7 +46,7 @@ func TestQuarantinePage(t *testing.T) {
 	if err != nil || !res.Quarantined {
 		t.Fatalf("import: %+v %v", res, err)
 	}
-	held, err := e.Services.Importer.Quarantined(ctx)
+	held, err := e.Services.Importer.Quarantined(ctx, e.Admin)
 	if err != nil || len(held) != 1 {
 		t.Fatalf("held: %+v %v", held, err)
 	}
@@ -70,7 +70,7 @@ func TestQuarantinePage(t *testing.T) {
 	if code, _, _ := b.post("/mail/quarantine/"+id+"/release", url.Values{}); code != http.StatusForbidden {
 		t.Fatalf("release without CSRF: %d, want 403", code)
 	}
-	if held, _ := e.Services.Importer.Quarantined(ctx); len(held) != 1 {
+	if held, _ := e.Services.Importer.Quarantined(ctx, e.Admin); len(held) != 1 {
 		t.Fatalf("released without CSRF: %+v", held)
 	}
 
@@ -85,7 +85,7 @@ func TestQuarantinePage(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "Filed on #"+n) || !strings.Contains(body, "Wire money now") {
 		t.Fatalf("ticket after release: %d\n%s", code, body)
 	}
-	if held, _ := e.Services.Importer.Quarantined(ctx); len(held) != 0 {
+	if held, _ := e.Services.Importer.Quarantined(ctx, e.Admin); len(held) != 0 {
 		t.Fatalf("still held: %+v", held)
 	}
 	code, body, _ = b.get("/mail/inbound")

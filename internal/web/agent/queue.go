@@ -55,6 +55,25 @@ func (a *Agent) home(w http.ResponseWriter, r *http.Request, rq *request) error 
 	return nil
 }
 
+// root is the site root: the workspace for agents; the requester portal
+// for everyone else when an admin made it the root for requesters.
+func (a *Agent) root(home http.Handler) http.Handler {
+	return a.errors(func(w http.ResponseWriter, r *http.Request) error {
+		set, err := a.Auth.PortalSettings(r.Context())
+		if err != nil {
+			return err
+		}
+		if set.Root {
+			if _, actor, err := a.site.Session(r); err != nil || !actor.IsAgent() {
+				http.Redirect(w, r, "/portal/", http.StatusSeeOther)
+				return nil
+			}
+		}
+		home.ServeHTTP(w, r)
+		return nil
+	})
+}
+
 func (a *Agent) queue(w http.ResponseWriter, r *http.Request, rq *request) error {
 	qs := r.URL.Query()
 	if qs.Get("filter") == "1" {
@@ -75,7 +94,7 @@ func (a *Agent) queue(w http.ResponseWriter, r *http.Request, rq *request) error
 	if err != nil {
 		return err
 	}
-	return a.tmpl.render(w, http.StatusOK, "queue", page)
+	return a.tmpl.Render(w, http.StatusOK, "queue", page)
 }
 
 // typedTicket reports the ticket an agent named in the search box ("1001",

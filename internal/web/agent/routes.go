@@ -4,18 +4,19 @@ import (
 	"net/http"
 
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/web"
 )
 
 // Routes registers the workspace's pages and actions on mux.
-func (a *Agent) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /assets/{name}", a.assets.serve)
+func (a *Agent) Routes(mux web.Router) {
+	mux.HandleFunc("GET /assets/{name}", a.assets.Serve)
 	mux.Handle("GET /login", a.errors(a.signinForm))
 	mux.Handle("POST /login", a.errors(a.limitBody(a.signin)))
 	mux.Handle("GET /setup/{token}", a.errors(a.setupForm))
 	mux.Handle("POST /setup/{token}", a.errors(a.limitBody(a.setup)))
 	mux.Handle("POST /logout", a.page(a.signout))
 
-	mux.Handle("GET /{$}", a.page(a.home))
+	mux.Handle("GET /{$}", a.root(a.page(a.home)))
 	mux.Handle("GET /welcome", a.page(a.welcome))
 	mux.Handle("GET /tickets", a.page(a.queue))
 	mux.Handle("POST /tickets/bulk", a.page(a.bulk))

@@ -23,28 +23,26 @@ type signinPage struct {
 
 func (a *Agent) signinForm(w http.ResponseWriter, r *http.Request) error {
 	// Already signed in? Go straight on.
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		if _, _, err := a.Auth.SessionActor(r.Context(), c.Value); err == nil {
-			http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
-			return nil
-		}
+	if _, actor, err := a.site.Session(r); err == nil && actor.IsAgent() {
+		http.Redirect(w, r, web.SafeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return nil
 	}
-	return a.tmpl.render(w, http.StatusOK, "signin", signinPage{Layout: Layout{Title: "Sign in", Flash: a.takeFlash(w, r)},
-		Next: safeNext(r.URL.Query().Get("next"))})
+	return a.tmpl.Render(w, http.StatusOK, "signin", signinPage{Layout: Layout{Title: "Sign in", Flash: a.site.TakeFlash(w, r)},
+		Next: web.SafeNext(r.URL.Query().Get("next"))})
 }
 
 func (a *Agent) signin(w http.ResponseWriter, r *http.Request) error {
-	if err := a.csrfGuard.Check(r); err != nil {
-		return &web.StatusError{Status: http.StatusForbidden, Detail: "Cross-site request refused."}
+	if err := a.site.CheckOrigin(r); err != nil {
+		return err
 	}
-	email, pw, next := r.PostFormValue("email"), r.PostFormValue("password"), safeNext(r.PostFormValue("next"))
+	email, pw, next := r.PostFormValue("email"), r.PostFormValue("password"), web.SafeNext(r.PostFormValue("next"))
 	page := signinPage{Layout: Layout{Title: "Sign in"}, Email: email, Next: next}
 	if ok, wait := a.signins.Allow(web.ClientIP(r)); !ok {
 		page.Error = "Too many sign-in attempts from your network. Try again in " + wait.Round(time.Second).String() + "."
 		w.Header().Set("Retry-After", web.Seconds(wait))
-		return a.tmpl.render(w, http.StatusTooManyRequests, "signin", page)
+		return a.tmpl.Render(w, http.StatusTooManyRequests, "signin", page)
 	}
-	in := auth.SignInRequest{Email: email, Password: pw, UserAgent: r.UserAgent(), IP: web.ClientIP(r), Device: a.deviceToken(r)}
+	in := auth.SignInRequest{Email: email, Password: pw, UserAgent: r.UserAgent(), IP: web.ClientIP(r), Device: web.Device(r)}
 	done, err := a.Auth.SignIn(r.Context(), in)
 	if err != nil {
 		var locked *auth.LockedError
@@ -53,40 +51,24 @@ func (a *Agent) signin(w http.ResponseWriter, r *http.Request) error {
 			wait := max(time.Until(locked.Until).Round(time.Second), time.Second)
 			page.Error = "Too many failed sign-ins: sign-in for this account is slowed down here. Try again in " + wait.String() + "."
 			w.Header().Set("Retry-After", web.Seconds(wait))
-			return a.tmpl.render(w, http.StatusTooManyRequests, "signin", page)
+			return a.tmpl.Render(w, http.StatusTooManyRequests, "signin", page)
 		case errors.Is(err, auth.ErrRequester):
-			page.Error = "This sign-in is for agents and admins. Requesters do not sign in to Docket yet: " +
-				"follow your requests by email, and reply to those emails to add to them."
-			return a.tmpl.render(w, http.StatusForbidden, "signin", page)
+			page.Error = "This sign-in is for agents and admins. Requesters sign in to the help portal at /portal."
+			return a.tmpl.Render(w, http.StatusForbidden, "signin", page)
 		case errors.Is(err, fault.ErrUnauthorized):
 			// One message whether or not the account exists.
 			page.Error = "The email or password is wrong."
-			return a.tmpl.render(w, http.StatusUnauthorized, "signin", page)
+			return a.tmpl.Render(w, http.StatusUnauthorized, "signin", page)
 		}
 		return err
 	}
-	a.setSessionCookie(w, done.Secret)
-	a.setDeviceCookie(w, done.Device)
+	a.site.SetSession(w, done.Secret)
+	a.site.SetDevice(w, done.Device)
 	if done.Slowed != nil {
-		a.flash(w, a.slowedMessage(r.Context(), done.Session.UserID, done.Slowed))
+		a.site.Flash(w, a.slowedMessage(r.Context(), done.Session.UserID, done.Slowed))
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
-}
-
-// setDeviceCookie keeps a browser's device token (see auth.DeviceToken).
-func (a *Agent) setDeviceCookie(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{Name: auth.DeviceCookie, Value: token, Path: "/", HttpOnly: true, Secure: a.secure(),
-		SameSite: http.SameSiteLaxMode, MaxAge: int(auth.DeviceMaxAge / time.Second)})
-}
-
-// deviceToken is the browser's device token from an earlier sign-in:
-// with it, failed sign-ins elsewhere do not slow this browser down.
-func (a *Agent) deviceToken(r *http.Request) string {
-	if c, err := r.Cookie(auth.DeviceCookie); err == nil {
-		return c.Value
-	}
-	return ""
 }
 
 // slowedMessage tells a person who just signed in that sign-ins to their
@@ -107,8 +89,8 @@ func (a *Agent) signout(w http.ResponseWriter, r *http.Request, rq *request) err
 	if err := a.Auth.EndSession(r.Context(), rq.session.ID); err != nil {
 		return err
 	}
-	a.clearSessionCookie(w)
-	a.flash(w, "You are signed out.")
+	a.site.ClearSession(w)
+	a.site.Flash(w, "You are signed out.")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
 }
@@ -133,18 +115,18 @@ func (a *Agent) setupForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		return &web.StatusError{Status: http.StatusNotFound, Detail: "This setup link is not valid."}
 	}
-	return a.tmpl.render(w, http.StatusOK, "setup", setupPage{Layout: Layout{Title: "Welcome to Docket"}, Token: token})
+	return a.tmpl.Render(w, http.StatusOK, "setup", setupPage{Layout: Layout{Title: "Welcome to Docket"}, Token: token})
 }
 
 // setupUsed answers a setup link once Docket has users: it worked once,
 // and whoever follows it now wants to sign in.
 func (a *Agent) setupUsed(w http.ResponseWriter) error {
-	return a.tmpl.render(w, http.StatusGone, "setup_used", Layout{Title: "Docket is set up"})
+	return a.tmpl.Render(w, http.StatusGone, "setup_used", Layout{Title: "Docket is set up"})
 }
 
 func (a *Agent) setup(w http.ResponseWriter, r *http.Request) error {
-	if err := a.csrfGuard.Check(r); err != nil {
-		return &web.StatusError{Status: http.StatusForbidden, Detail: "Cross-site request refused."}
+	if err := a.site.CheckOrigin(r); err != nil {
+		return err
 	}
 	token := r.PathValue("token")
 	page := setupPage{Layout: Layout{Title: "Welcome to Docket"}, Token: token, Name: strings.TrimSpace(r.PostFormValue("name")),
@@ -167,9 +149,9 @@ func (a *Agent) setup(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			a.setSessionCookie(w, secret)
-			a.setDeviceCookie(w, device)
-			a.flash(w, "Welcome! You are the first admin of this Docket.")
+			a.site.SetSession(w, secret)
+			a.site.SetDevice(w, device)
+			a.site.Flash(w, "Welcome! You are the first admin of this Docket.")
 			http.Redirect(w, r, "/welcome", http.StatusSeeOther)
 			return nil
 		}
@@ -180,7 +162,7 @@ func (a *Agent) setup(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return a.tmpl.render(w, http.StatusUnprocessableEntity, "setup", page)
+	return a.tmpl.Render(w, http.StatusUnprocessableEntity, "setup", page)
 }
 
 // fieldErrors copies validation messages into m, reporting whether err was

@@ -245,7 +245,7 @@ func (a *Agent) ticketView(w http.ResponseWriter, r *http.Request, rq *request) 
 		}
 		p.Draft.Body, p.Draft.Saved = body, time.Time{}
 	}
-	return a.tmpl.render(w, http.StatusOK, "ticket", p)
+	return a.tmpl.Render(w, http.StatusOK, "ticket", p)
 }
 
 // conflictSince lists the history entries after seen, for the collision

@@ -34,11 +34,11 @@ func (a *Agent) saveView(w http.ResponseWriter, r *http.Request, rq *request) er
 		if !fieldErrors(err, errs) {
 			return err
 		}
-		return a.tmpl.render(w, http.StatusUnprocessableEntity, "view_form", viewFormPage{
+		return a.tmpl.Render(w, http.StatusUnprocessableEntity, "view_form", viewFormPage{
 			Layout: a.layout(w, r, rq, "Save this search as a view", ""), Name: in.Name, Query: in.Query, Sort: in.Sort,
 			Shared: in.Shared, Cancel: "/tickets?q=" + url.QueryEscape(in.Query), Errors: errs})
 	}
-	a.flash(w, fmt.Sprintf("View “%s” saved.", v.Name))
+	a.site.Flash(w, fmt.Sprintf("View “%s” saved.", v.Name))
 	http.Redirect(w, r, viewURL(v), http.StatusSeeOther)
 	return nil
 }
@@ -71,7 +71,7 @@ func (a *Agent) renameForm(w http.ResponseWriter, r *http.Request, rq *request) 
 }
 
 func (a *Agent) renderRename(w http.ResponseWriter, r *http.Request, rq *request, status int, v *view.View, name string, errs map[string]string) error {
-	return a.tmpl.render(w, status, "view_form", viewFormPage{Layout: a.layout(w, r, rq, fmt.Sprintf("Rename the view “%s”", v.Name), viewKey(v)),
+	return a.tmpl.Render(w, status, "view_form", viewFormPage{Layout: a.layout(w, r, rq, fmt.Sprintf("Rename the view “%s”", v.Name), viewKey(v)),
 		V: v, Name: name, Query: v.Query, Sort: v.Sort, Cancel: viewURL(v), Errors: errs})
 }
 
@@ -93,7 +93,7 @@ func (a *Agent) renameView(w http.ResponseWriter, r *http.Request, rq *request) 
 		}
 		return a.renderRename(w, r, rq, http.StatusUnprocessableEntity, v, name, errs)
 	}
-	a.flash(w, fmt.Sprintf("View renamed to “%s”.", nv.Name))
+	a.site.Flash(w, fmt.Sprintf("View renamed to “%s”.", nv.Name))
 	http.Redirect(w, r, viewURL(nv), http.StatusSeeOther)
 	return nil
 }
@@ -111,7 +111,7 @@ func (a *Agent) deleteView(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err := a.Views.Delete(r.Context(), rq.actor, v.ID); err != nil {
 		return err
 	}
-	a.flash(w, "View deleted.")
+	a.site.Flash(w, "View deleted.")
 	http.Redirect(w, r, "/tickets?view=open", http.StatusSeeOther)
 	return nil
 }

@@ -61,5 +61,5 @@ func (a *Agent) welcome(w http.ResponseWriter, r *http.Request, rq *request) err
 			Done: calendars > 0},
 	}}
 	p.Layout = a.layout(w, r, rq, "Welcome to Docket", "")
-	return a.tmpl.render(w, http.StatusOK, "welcome", p)
+	return a.tmpl.Render(w, http.StatusOK, "welcome", p)
 }

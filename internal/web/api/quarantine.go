@@ -23,7 +23,7 @@ func (a *API) listQuarantine(w http.ResponseWriter, r *http.Request, actor *user
 	if !actor.IsAgent() {
 		return fault.Forbidden("only agents review quarantined mail")
 	}
-	hs, err := a.Importer.Quarantined(r.Context())
+	hs, err := a.Importer.Quarantined(r.Context(), actor)
 	if err != nil {
 		return err
 	}

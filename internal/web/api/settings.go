@@ -93,23 +93,25 @@ func (a *API) patchCategory(w http.ResponseWriter, r *http.Request, actor *user.
 }
 
 type customFieldJSON struct {
-	ID         int64            `json:"id"`
-	Key        string           `json:"key"`
-	Label      string           `json:"label"`
-	Type       ticket.FieldType `json:"type"`
-	Options    []string         `json:"options"`
-	Required   bool             `json:"required"`
-	TicketType *string          `json:"ticket_type"`
-	Category   *string          `json:"category"`
-	Position   int              `json:"position"`
-	Active     bool             `json:"active"`
-	CreatedAt  time.Time        `json:"created_at"`
-	UpdatedAt  time.Time        `json:"updated_at"`
+	ID       int64            `json:"id"`
+	Key      string           `json:"key"`
+	Label    string           `json:"label"`
+	Type     ticket.FieldType `json:"type"`
+	Options  []string         `json:"options"`
+	Required bool             `json:"required"`
+	// RequesterVisible shows the field to requesters in the portal.
+	RequesterVisible bool      `json:"requester_visible"`
+	TicketType       *string   `json:"ticket_type"`
+	Category         *string   `json:"category"`
+	Position         int       `json:"position"`
+	Active           bool      `json:"active"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 func toCustomFieldJSON(d *ticket.FieldDef) customFieldJSON {
 	j := customFieldJSON{ID: d.ID, Key: d.Key, Label: d.Label, Type: d.Type, Options: d.Options, Required: d.Required,
-		TicketType: strPtr(string(d.TicketType)), Position: d.Position, Active: d.Active, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+		RequesterVisible: d.RequesterVisible, TicketType: strPtr(string(d.TicketType)), Position: d.Position, Active: d.Active, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 	if d.Category != nil {
 		j.Category = &d.Category.Name
 	}
@@ -155,20 +157,22 @@ func (a *API) getCustomField(w http.ResponseWriter, r *http.Request, actor *user
 }
 
 type customFieldInput struct {
-	Key        *string   `json:"key"`
-	Label      *string   `json:"label"`
-	Type       *string   `json:"type"`
-	Options    *[]string `json:"options"`
-	Required   *bool     `json:"required"`
-	TicketType *string   `json:"ticket_type"`
-	Category   *string   `json:"category"`
-	Position   *int      `json:"position"`
-	Active     *bool     `json:"active"`
+	Key      *string   `json:"key"`
+	Label    *string   `json:"label"`
+	Type     *string   `json:"type"`
+	Options  *[]string `json:"options"`
+	Required *bool     `json:"required"`
+	// RequesterVisible: see customFieldJSON.
+	RequesterVisible *bool   `json:"requester_visible"`
+	TicketType       *string `json:"ticket_type"`
+	Category         *string `json:"category"`
+	Position         *int    `json:"position"`
+	Active           *bool   `json:"active"`
 }
 
 func (in customFieldInput) toInput(body []byte) ticket.FieldDefInput {
 	out := ticket.FieldDefInput{Key: in.Key, Label: in.Label, Options: in.Options, Required: in.Required,
-		Category: in.Category, Position: in.Position, Active: in.Active}
+		RequesterVisible: in.RequesterVisible, Category: in.Category, Position: in.Position, Active: in.Active}
 	if in.Type != nil {
 		t := ticket.FieldType(*in.Type)
 		out.Type = &t

@@ -50,7 +50,7 @@ func (a *API) listTemplates(w http.ResponseWriter, r *http.Request, actor *user.
 	}
 	out := list[templateJSON]{Items: []templateJSON{}}
 	for _, k := range outbox.Kinds {
-		t, err := a.Outbox.Templates().Get(r.Context(), k)
+		t, err := a.Outbox.Templates().Get(r.Context(), actor, k)
 		if err != nil {
 			return err
 		}
@@ -67,7 +67,7 @@ func (a *API) getTemplate(w http.ResponseWriter, r *http.Request, actor *user.Ac
 	if err != nil {
 		return err
 	}
-	t, err := a.Outbox.Templates().Get(r.Context(), key)
+	t, err := a.Outbox.Templates().Get(r.Context(), actor, key)
 	if err != nil {
 		return err
 	}

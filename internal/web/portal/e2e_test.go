@@ -1,0 +1,149 @@
+package portal_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+// browser starts headless Chromium for the test, or skips it when none is
+// installed (DOCKET_TEST_CHROMIUM=require makes that a failure).
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("DOCKET_TEST_CHROMIUM_PATH")
+	if path == "" {
+		path, _ = exec.LookPath("chromium")
+	}
+	if path == "" {
+		if os.Getenv("DOCKET_TEST_CHROMIUM") == "require" {
+			t.Fatal("no chromium (DOCKET_TEST_CHROMIUM=require)")
+		}
+		t.Skip("no chromium: the portal's browser test needs the Debian package chromium")
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	dctx, dcancel := context.WithTimeout(context.Background(), 90*time.Second)
+	actx, acancel := chromedp.NewExecAllocator(dctx, opts...)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { bcancel(); acancel(); dcancel() })
+	return bctx
+}
+
+// shots saves the page at 1280 and 390 px wide into DOCKET_SCREENSHOTS,
+// when set.
+func shots(t *testing.T, bctx context.Context, name string) {
+	dir := os.Getenv("DOCKET_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	for _, w := range []int64{1280, 390} {
+		if err := chromedp.Do(bctx, chromedp.EmulateViewport(w, 900)); err != nil {
+			t.Fatal(err)
+		}
+		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "portal-"+name+"-"+itoa(w)+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func itoa(n int64) string { return num(n) }
+
+// A requester signs in with the magic link from the outbox, opens a
+// request with a file, replies to it, and marks it resolved: in Chromium.
+func TestPortalInBrowser(t *testing.T) {
+	e := apptest.Server(t, apptest.DB(t, db.SQLite))
+	withMailbox(t, e)
+	req := apptest.User(t, e.Services, user.RoleRequester, "pia@example.test")
+	agent := apptest.User(t, e.Services, user.RoleAgent, "")
+	old := apptest.Ticket(t, e.Services, req, func(n *ticket.NewTicket) { n.Subject = "Old VPN trouble" })
+	if _, err := e.Tickets.Reply(ctx, agent, old.Number, ticket.NewReply{Body: "Try **reconnecting**."}); err != nil {
+		t.Fatal(err)
+	}
+	name := "Hardware"
+	if _, err := e.Tickets.CreateCategory(ctx, e.Admin, ticket.CategoryInput{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "screen.txt")
+	if err := os.WriteFile(file, []byte("error 0x42"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := browser(t)
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(b, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(b, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	run("sign-in page", chromedp.Navigate(e.URL+"/portal/"), chromedp.WaitVisible("#magic"))
+	shots(t, b, "signin")
+	run("ask for a link", chromedp.SendKeys("#link-email", "pia@example.test"), chromedp.Submit("#link-email"),
+		chromedp.WaitVisible("#sent"))
+	shots(t, b, "sent")
+	links := mails(t, e, "pia@example.test")
+	if len(links) != 1 {
+		t.Fatalf("links: %v", links)
+	}
+	run("follow the link", chromedp.Navigate(e.URL+links[0]), chromedp.WaitVisible("#use-link"))
+	shots(t, b, "link")
+	run("sign in", chromedp.Click("#use-link button"), chromedp.WaitVisible("#ticket-list"))
+	shots(t, b, "tickets")
+	run("old ticket", chromedp.Click("#t-"+num(old.Number)+" a"), chromedp.WaitVisible("#reply-box"))
+	shots(t, b, "ticket")
+	run("new request", chromedp.Navigate(e.URL+"/portal/tickets/new"), chromedp.WaitVisible("#new-form"),
+		chromedp.SetValue("#category", name), chromedp.Submit("#category"),
+		chromedp.WaitVisible("#new-form"), chromedp.Sleep(200*time.Millisecond),
+		chromedp.SendKeys("#subject", "Monitor flickers"), chromedp.SendKeys("#body", "It **flickers** since Monday."),
+		chromedp.WaitVisible("#new-preview strong"))
+	shots(t, b, "new")
+	run("submit", chromedp.SetUploadFiles("#files", []string{file}), chromedp.Click("#submit"), chromedp.WaitVisible("#reply-box"))
+	flash, page := text("#flash"), text("#conversation")
+	if !strings.Contains(flash, "We received your request") || !strings.Contains(page, "screen.txt") || !strings.Contains(page, "flickers") {
+		t.Fatalf("after submit: %q %q", flash, page)
+	}
+	run("reply", chromedp.SendKeys("#body", "It also hums."), chromedp.Click("#send"), chromedp.WaitVisible("#flash"))
+	page = text("#conversation")
+	if !strings.Contains(page, "It also hums.") {
+		t.Fatalf("reply not shown: %q", page)
+	}
+	run("resolve", chromedp.Click("#resolve"), chromedp.WaitVisible("#continue"))
+	status := text("#status")
+	if status != "Resolved" {
+		t.Fatalf("status %q", status)
+	}
+	shots(t, b, "resolved")
+	list, _, err := e.Tickets.List(ctx, req, ticket.Filter{Status: []ticket.Status{ticket.StatusResolved}})
+	if err != nil || len(list) != 1 || list[0].Subject != "Monitor flickers" || list[0].Category == nil || list[0].Channel != ticket.ChannelPortal {
+		t.Fatalf("resolved tickets: %v %v", list, err)
+	}
+	run("sign-up page", chromedp.Navigate(e.URL+"/portal/forgot"), chromedp.WaitVisible("#forgot-form"))
+	shots(t, b, "forgot")
+}
