@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 )
 
 // stmtCache keeps prepared statements per query text for one pool, so hot
@@ -76,7 +77,14 @@ type pool struct {
 	cache *stmtCache // nil: no caching
 }
 
+// Under a context carrying a live transaction (WithinTx), a pool's
+// statements run in that transaction: they see its writes, and on SQLite W
+// would otherwise wait forever for the writer connection it holds.
+
 func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if tx := TxFrom(ctx); tx != nil {
+		return tx.ExecContext(ctx, query, args...)
+	}
 	if p.cache != nil {
 		if st, err := p.cache.get(ctx, query); err != nil {
 			return nil, err
@@ -88,6 +96,9 @@ func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 }
 
 func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if tx := TxFrom(ctx); tx != nil {
+		return tx.QueryContext(ctx, query, args...)
+	}
 	if p.cache != nil {
 		if st, err := p.cache.get(ctx, query); err != nil {
 			return nil, err
@@ -99,6 +110,9 @@ func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql
 }
 
 func (p pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if tx := TxFrom(ctx); tx != nil {
+		return tx.QueryRowContext(ctx, query, args...)
+	}
 	if p.cache != nil {
 		if st, err := p.cache.get(ctx, query); err == nil && st != nil {
 			return st.QueryRowContext(ctx, args...)
@@ -112,6 +126,7 @@ type Tx struct {
 	*sql.Tx
 	cache       *stmtCache
 	afterCommit []func()
+	done        atomic.Bool // committed or rolled back
 }
 
 // AfterCommit registers fn to run once the transaction has committed (and
