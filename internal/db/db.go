@@ -120,7 +120,7 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	// In WAL mode a commit is in the log before it returns: synchronous=NORMAL
 	// loses nothing when the process dies; FULL also fsyncs for power loss.
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
-	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate")
+	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=temp_store(2)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("db: open sqlite: %w", err)
 	}
