@@ -234,46 +234,7 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 			return filed, err
 		}
 	}
-	for _, uid := range fresh {
-		section := &imap.FetchItemBodySection{Peek: true}
-		msgs, err := c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
-		if err != nil {
-			return filed, fmt.Errorf("fetch uid %d: %w", uid, err)
-		}
-		if len(msgs) == 0 {
-			continue // expunged meanwhile
-		}
-		raw := msgs[0].FindBodySection(section)
-		if _, err := f.im.Import(ctx, mb, raw); err != nil {
-			key := [2]int64{mb.ID, int64(uid)}
-			f.mu.Lock()
-			f.failures[key]++
-			n := f.failures[key]
-			f.mu.Unlock()
-			if n < f.GiveUpAfter || ctx.Err() != nil {
-				// Not stored: leave it on the server, unacknowledged.
-				return filed, fmt.Errorf("import uid %d: %w", uid, err)
-			}
-			// The same message keeps failing: record it as rejected, raw
-			// and reason kept, so the mailbox moves on. If even that cannot
-			// be stored (the database is down), it stays unacknowledged.
-			if _, rerr := f.im.Reject(ctx, mb, raw, fmt.Sprintf("could not be stored after %d attempts: %v", n, err)); rerr != nil {
-				return filed, fmt.Errorf("import uid %d: %w", uid, err)
-			}
-			f.log.Error("inbound message rejected after repeated failures", "mailbox", mb.Address, "uid", uid, "err", err)
-		}
-		f.mu.Lock()
-		delete(f.failures, [2]int64{mb.ID, int64(uid)})
-		f.mu.Unlock()
-		filed++
-		if err := f.checkpoint(ctx, mb.ID, stored, sel.UIDValidity, int64(uid)); err != nil {
-			return filed, err
-		}
-		if err := f.afterImport(c, mb, imap.UIDSetNum(uid)); err != nil {
-			return filed, err
-		}
-	}
-	return filed, nil
+	return f.importFresh(ctx, c, mb, stored, sel.UIDValidity, fresh)
 }
 
 // checkpoint records that every message up to last under validity is
