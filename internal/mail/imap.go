@@ -25,9 +25,10 @@ import (
 // and by the IDLE cycle (or a NOOP) every IdleEvery, whose answer must come
 // within ReplyTimeout. With several instances on one database, each mailbox
 // is fetched only by the instance holding its lease (see watch).
-// Progress is checkpointed by UIDVALIDITY and UID after each message is
-// committed; a message is only flagged, moved or deleted on the server
-// after that.
+// New messages are filed in batches, one transaction each (see fileBatch).
+// Progress is checkpointed by UIDVALIDITY and UID after a batch (or a
+// message) is committed; a message is only flagged, moved or deleted on the
+// server after that.
 type Fetcher struct {
 	im        *Importer
 	mailboxes *mailbox.Service

@@ -32,7 +32,7 @@ func (f *Fetcher) importFresh(ctx context.Context, c *imapclient.Client, mb *mai
 	if len(fresh) == 0 {
 		return 0, nil
 	}
-	batches, err := f.batches(c, fresh)
+	batches, err := batchesOf(c, fresh)
 	if err != nil {
 		return 0, err
 	}
@@ -50,9 +50,9 @@ func (f *Fetcher) importFresh(ctx context.Context, c *imapclient.Client, mb *mai
 	return filed, nil
 }
 
-// batches splits uids into the batches to fetch, by the sizes the server
+// batchesOf splits uids into the batches to fetch, by the sizes the server
 // reports (one FETCH for all).
-func (f *Fetcher) batches(c *imapclient.Client, uids []imap.UID) ([][]imap.UID, error) {
+func batchesOf(c *imapclient.Client, uids []imap.UID) ([][]imap.UID, error) {
 	if len(uids) == 1 {
 		return [][]imap.UID{uids}, nil // the usual case after IDLE: no sizes needed
 	}
