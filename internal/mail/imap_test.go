@@ -81,6 +81,17 @@ func (s *countingSession) Store(w *imapserver.FetchWriter, set imap.NumSet, flag
 	return s.Session.Store(w, set, flags, opts)
 }
 
+// Idle first sends what changed since the last command, as Dovecot does
+// when IDLE starts; the in-memory server would keep a message delivered
+// between the fetcher's last command and its IDLE to itself until the next
+// change, and the fetcher would learn of it only at the next IDLE cycle.
+func (s *countingSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	if err := s.Session.Poll(w, true); err != nil {
+		return err
+	}
+	return s.Session.Idle(w, stop)
+}
+
 func (s *countingSession) Move(w *imapserver.MoveWriter, set imap.NumSet, dest string) error {
 	return s.Session.(imapserver.SessionMove).Move(w, set, dest)
 }
