@@ -2,8 +2,6 @@ package mail_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -13,11 +11,20 @@ import (
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/mail"
+	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/ticket"
 )
 
 func newFetcher(e *env) *mail.Fetcher {
 	return mail.NewFetcher(e.im, e.s.Mailboxes, e.s.Leases, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// flagging starts an IMAP server with a mailbox on it whose messages are
+// flagged once imported.
+func flagging(t *testing.T, e *env) (*imapPeer, *mailbox.Mailbox) {
+	t.Helper()
+	peer := startIMAP(t, imap.CapSet{imap.CapIMAP4rev1: {}})
+	return peer, imapMailbox(t, e, peer, "flag")
 }
 
 // unseen is how many messages in INBOX the fetcher has not acknowledged.
@@ -28,6 +35,14 @@ func unseen(t *testing.T, p *imapPeer) uint32 {
 		t.Fatal(err)
 	}
 	return *st.NumUnseen
+}
+
+// allAcknowledged fails the test unless every message in INBOX was flagged.
+func allAcknowledged(t *testing.T, p *imapPeer) {
+	t.Helper()
+	if n := unseen(t, p); n != 0 {
+		t.Fatalf("%d messages left unacknowledged, want none", n)
+	}
 }
 
 // messageCount is how many messages ticket number's conversation holds.
@@ -51,13 +66,22 @@ func ticketOf(t *testing.T, e *env, id string) int64 {
 	return n
 }
 
+// threaded fails the test unless the message with Message-ID reply was
+// filed once, on the ticket of the message first, which holds just the two.
+func threaded(t *testing.T, e *env, first, reply string) {
+	t.Helper()
+	n := ticketOf(t, e, first)
+	if got, count := ticketOf(t, e, reply), messageCount(t, e, n); got != n || count != 2 {
+		t.Fatalf("%s on #%d, its reply %s on #%d (%d messages there, want 2)", first, n, reply, got, count)
+	}
+}
+
 // The messages of one fetch are filed in one transaction, and a reply to
 // a message earlier in that transaction joins its ticket (by In-Reply-To
 // and by References), though nothing of the batch is committed yet.
 func TestIMAPReplyInTheSameBatchThreads(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
-		peer := startIMAP(t, imap.CapSet{imap.CapIMAP4rev1: {}})
-		mb := imapMailbox(t, e, peer, "flag")
+		peer, mb := flagging(t, e)
 		var mu sync.Mutex
 		txs := map[*db.Tx]bool{}
 		e.s.Tickets.OnWrite(func(ctx context.Context, tx *db.Tx, w ticket.Write) error {
@@ -80,15 +104,9 @@ func TestIMAPReplyInTheSameBatchThreads(t *testing.T) {
 		if n := countTickets(t, e); n != 2 {
 			t.Fatalf("%d tickets, want 2: each reply on the ticket of the message it answers", n)
 		}
-		for _, pair := range [][2]string{{"a1@x", "a2@x"}, {"b1@x", "b2@x"}} {
-			first, reply := ticketOf(t, e, pair[0]), ticketOf(t, e, pair[1])
-			if first != reply || messageCount(t, e, first) != 2 {
-				t.Fatalf("%s on #%d, its reply %s on #%d (%d messages there)", pair[0], first, pair[1], reply, messageCount(t, e, first))
-			}
-		}
-		if n := unseen(t, peer); n != 0 {
-			t.Fatalf("%d messages left unacknowledged, want none", n)
-		}
+		threaded(t, e, "a1@x", "a2@x")
+		threaded(t, e, "b1@x", "b2@x")
+		allAcknowledged(t, peer)
 	})
 }
 
@@ -99,22 +117,12 @@ func TestIMAPReplyInTheSameBatchThreads(t *testing.T) {
 // a reply to an earlier one among them — are filed, each exactly once.
 func TestIMAPPoisonMessageInABatch(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
-		peer := startIMAP(t, imap.CapSet{imap.CapIMAP4rev1: {}})
-		mb := imapMailbox(t, e, peer, "flag")
-		for i := 1; i <= 2; i++ {
-			peer.deliver(t, "INBOX", raw(fmt.Sprintf("u%d@example.org", i), "support@example.test", fmt.Sprint("Before ", i), fmt.Sprintf("before%d@x", i), "", "fine"))
-		}
+		peer, mb := flagging(t, e)
+		deliverN(t, peer, 1, 3)
 		peer.deliver(t, "INBOX", raw("p@example.org", "support@example.test", "Poison", "poison@x", "", "breaks"))
 		peer.deliver(t, "INBOX", raw("u3@example.org", "support@example.test", "After", "after@x", "", "fine"))
-		peer.deliver(t, "INBOX", raw("u1@example.org", "support@example.test", "Re: Before 1", "reply@x", "before1@x", "more"))
-		e.s.Tickets.OnWrite(func(ctx context.Context, tx *db.Tx, w ticket.Write) error {
-			if w.Ticket.Subject == "Poison" {
-				return errors.New("always fails")
-			}
-			return nil
-		})
-		f := newFetcher(e)
-		f.GiveUpAfter = 3
+		peer.deliver(t, "INBOX", raw("s1@example.org", "support@example.test", "Re: Shared 1", "reply@x", "s1@x", "more"))
+		f := poisoned(e)
 		for i := 1; i <= 2; i++ {
 			if err := f.Sync(context.Background(), mb.ID); err == nil {
 				t.Fatalf("attempt %d: the failing message was acknowledged too early", i)
@@ -129,9 +137,7 @@ func TestIMAPPoisonMessageInABatch(t *testing.T) {
 		if n := countTickets(t, e); n != 3 {
 			t.Fatalf("%d tickets after giving up on the poison message, want 3", n)
 		}
-		if first := ticketOf(t, e, "before1@x"); ticketOf(t, e, "reply@x") != first || messageCount(t, e, first) != 2 {
-			t.Fatalf("the reply behind the poison message is not on #%d, or not once", first)
-		}
+		threaded(t, e, "s1@x", "reply@x")
 		var records, rejected int
 		q := `SELECT COUNT(*), SUM(CASE WHEN message_id = 'poison@x' AND decision LIKE 'rejected: could not be stored after 3 attempts%' THEN 1 ELSE 0 END) FROM inbound_messages`
 		if err := e.d.R.QueryRowContext(context.Background(), q).Scan(&records, &rejected); err != nil {
@@ -140,9 +146,7 @@ func TestIMAPPoisonMessageInABatch(t *testing.T) {
 		if records != 5 || rejected != 1 {
 			t.Fatalf("%d import records (%d of the poison message rejected), want 5 with it rejected", records, rejected)
 		}
-		if n := unseen(t, peer); n != 0 {
-			t.Fatalf("%d messages left unacknowledged, want none", n)
-		}
+		allAcknowledged(t, peer)
 	})
 }
 
@@ -152,11 +156,8 @@ func TestIMAPPoisonMessageInABatch(t *testing.T) {
 // message stays filed exactly once, and is flagged this time.
 func TestIMAPExactlyOnceAfterACrashBetweenCommitAndFlag(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
-		peer := startIMAP(t, imap.CapSet{imap.CapIMAP4rev1: {}})
-		mb := imapMailbox(t, e, peer, "flag")
-		for i := 1; i <= 4; i++ {
-			peer.deliver(t, "INBOX", raw(fmt.Sprintf("c%d@example.org", i), "support@example.test", fmt.Sprint("Crash ", i), fmt.Sprintf("crash%d@x", i), "", "hello"))
-		}
+		peer, mb := flagging(t, e)
+		deliverN(t, peer, 1, 5)
 		f := newFetcher(e)
 		peer.dropAtStore.Store(true)
 		if err := f.Sync(context.Background(), mb.ID); err == nil {
@@ -169,22 +170,18 @@ func TestIMAPExactlyOnceAfterACrashBetweenCommitAndFlag(t *testing.T) {
 			t.Fatal(err)
 		}
 		peer.restart(t)
-		peer.deliver(t, "INBOX", raw("c1@example.org", "support@example.test", "Re: Crash 1", "crash5@x", "crash1@x", "again"))
+		peer.deliver(t, "INBOX", raw("s1@example.org", "support@example.test", "Re: Shared 1", "reply@x", "s1@x", "again"))
 		if err := f.Sync(context.Background(), mb.ID); err != nil {
 			t.Fatal(err)
 		}
 		if n := countTickets(t, e); n != 4 {
 			t.Fatalf("%d tickets after fetching the batch again, want still 4", n)
 		}
-		if first := ticketOf(t, e, "crash1@x"); ticketOf(t, e, "crash5@x") != first || messageCount(t, e, first) != 2 {
-			t.Fatalf("the new reply is not on #%d, or a message was filed twice", first)
-		}
+		threaded(t, e, "s1@x", "reply@x")
 		var records int
 		if err := e.d.R.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM inbound_messages`).Scan(&records); err != nil || records != 5 {
 			t.Fatalf("%d import records, want 5 (%v)", records, err)
 		}
-		if n := unseen(t, peer); n != 0 {
-			t.Fatalf("%d messages left unacknowledged, want none", n)
-		}
+		allAcknowledged(t, peer)
 	})
 }

@@ -437,6 +437,21 @@ func TestIMAPXOAUTH2(t *testing.T) {
 	}
 }
 
+// poisoned makes every ticket write of a message with the subject "Poison"
+// fail, and returns a fetcher that gives such a message up after 3
+// attempts.
+func poisoned(e *env) *mail.Fetcher {
+	e.s.Tickets.OnWrite(func(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+		if w.Ticket.Subject == "Poison" {
+			return errors.New("always fails")
+		}
+		return nil
+	})
+	f := newFetcher(e)
+	f.GiveUpAfter = 3
+	return f
+}
+
 // A message that can never be stored is recorded as rejected after a few
 // attempts, so the mail behind it still arrives.
 func TestIMAPPoisonMessageDoesNotBlockTheMailbox(t *testing.T) {
@@ -445,14 +460,7 @@ func TestIMAPPoisonMessageDoesNotBlockTheMailbox(t *testing.T) {
 	mb := imapMailbox(t, e, peer, "flag")
 	peer.deliver(t, "INBOX", raw("p@example.org", "support@example.test", "Poison", "p1@x", "", "breaks"))
 	peer.deliver(t, "INBOX", raw("q@example.org", "support@example.test", "Fine", "p2@x", "", "works"))
-	e.s.Tickets.OnWrite(func(ctx context.Context, tx *db.Tx, w ticket.Write) error {
-		if w.Ticket.Subject == "Poison" {
-			return errors.New("always fails")
-		}
-		return nil
-	})
-	f := mail.NewFetcher(e.im, e.s.Mailboxes, e.s.Leases, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	f.GiveUpAfter = 3
+	f := poisoned(e)
 	for i := 0; i < 2; i++ {
 		if err := f.Sync(context.Background(), mb.ID); err == nil {
 			t.Fatalf("attempt %d: the failing message was acknowledged too early", i+1)
