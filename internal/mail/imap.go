@@ -69,6 +69,7 @@ type Fetcher struct {
 	// it.
 	LeaseRetry time.Duration
 
+	batch    batchLimits
 	mu       sync.Mutex
 	failures map[[2]int64]int // (mailbox, uid) → failed attempts
 }
@@ -79,7 +80,8 @@ func NewFetcher(im *Importer, mailboxes *mailbox.Service, leases Leaser, log *sl
 	return &Fetcher{im: im, mailboxes: mailboxes, leases: leases, log: log, PollEvery: time.Minute,
 		IdleEvery: 20 * time.Second, ReplyTimeout: 30 * time.Second, MinBackoff: time.Second, MaxBackoff: 5 * time.Second,
 		LoginBackoff: time.Minute, ResyncEvery: 5 * time.Minute, GiveUpAfter: 5, LeaseTTL: 30 * time.Second,
-		LeaseRenew: 10 * time.Second, LeaseRetry: 5 * time.Second, failures: map[[2]int64]int{}}
+		LeaseRenew: 10 * time.Second, LeaseRetry: 5 * time.Second, failures: map[[2]int64]int{},
+		batch: batchLimits{count: batchCount, bytes: batchBytes}}
 }
 
 // Session connects once, imports everything new and then keeps waiting

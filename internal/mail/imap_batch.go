@@ -14,11 +14,18 @@ import (
 // The messages of one batch are fetched with one UID FETCH and filed in one
 // transaction: one commit per batch instead of one per message is most of
 // the import rate on SQLite. A batch holds up to batchCount messages and,
-// unless a single message is larger, up to batchBytes of them.
+// unless a single message is larger, up to batchBytes of them (a Fetcher's
+// defaults).
 const (
 	batchCount = 50
 	batchBytes = 8 << 20
 )
+
+// batchLimits bound a batch: messages and bytes.
+type batchLimits struct {
+	count int
+	bytes int64
+}
 
 // fetched is a message's body as the server sent it.
 type fetched struct {
@@ -32,7 +39,7 @@ func (f *Fetcher) importFresh(ctx context.Context, c *imapclient.Client, mb *mai
 	if len(fresh) == 0 {
 		return 0, nil
 	}
-	batches, err := batchesOf(c, fresh)
+	batches, err := batchesOf(c, fresh, f.batch)
 	if err != nil {
 		return 0, err
 	}
@@ -52,7 +59,7 @@ func (f *Fetcher) importFresh(ctx context.Context, c *imapclient.Client, mb *mai
 
 // batchesOf splits uids into the batches to fetch, by the sizes the server
 // reports (one FETCH for all).
-func batchesOf(c *imapclient.Client, uids []imap.UID) ([][]imap.UID, error) {
+func batchesOf(c *imapclient.Client, uids []imap.UID, limit batchLimits) ([][]imap.UID, error) {
 	if len(uids) == 1 {
 		return [][]imap.UID{uids}, nil // the usual case after IDLE: no sizes needed
 	}
@@ -72,7 +79,7 @@ func batchesOf(c *imapclient.Client, uids []imap.UID) ([][]imap.UID, error) {
 		if !ok {
 			continue // expunged meanwhile
 		}
-		if len(cur) > 0 && (len(cur) == batchCount || bytes+s > batchBytes) {
+		if len(cur) > 0 && (len(cur) == limit.count || bytes+s > limit.bytes) {
 			out, cur, bytes = append(out, cur), nil, 0
 		}
 		cur = append(cur, uid)

@@ -2,13 +2,16 @@ package mail_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
 
+	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mailbox"
@@ -184,4 +187,44 @@ func TestIMAPExactlyOnceAfterACrashBetweenCommitAndFlag(t *testing.T) {
 		}
 		allAcknowledged(t, peer)
 	})
+}
+
+// A batch holds at most so many messages, and so many bytes of them unless
+// one message alone is larger: each batch is one transaction.
+func TestIMAPBatchesAreBounded(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		count int
+		bytes int64
+		want  int // transactions for 5 messages
+	}{
+		{"by count", 2, 1 << 20, 3},  // 2 + 2 + 1
+		{"by size", 50, 3 * 1024, 3}, // about 1.2 KB each: 2 + 2 + 1
+		{"larger than the size", 50, 100, 5},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := setup(t, apptest.DB(t, db.SQLite))
+			peer, mb := flagging(t, e)
+			var txs []*db.Tx
+			e.s.Tickets.OnWrite(func(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+				if len(txs) == 0 || txs[len(txs)-1] != tx {
+					txs = append(txs, tx)
+				}
+				return nil
+			})
+			body := strings.Repeat("A line of text to give the message some size.\r\n", 20)
+			for i := 0; i < 5; i++ {
+				peer.deliver(t, "INBOX", raw(fmt.Sprintf("b%d@example.org", i), "support@example.test", c.name, fmt.Sprintf("b%d@x", i), "", body))
+			}
+			f := newFetcher(e)
+			f.SetBatchLimits(c.count, c.bytes)
+			if err := f.Sync(context.Background(), mb.ID); err != nil {
+				t.Fatal(err)
+			}
+			if len(txs) != c.want {
+				t.Fatalf("5 messages filed in %d transactions, want %d", len(txs), c.want)
+			}
+			allAcknowledged(t, peer)
+		})
+	}
 }
