@@ -62,13 +62,18 @@ func (c *stmtCache) peek(query string) *sql.Stmt {
 	return c.m[query]
 }
 
+// close closes the cached statements. It does so without holding the lock:
+// closing a statement waits for a caller running it, which may wait for the
+// writer connection that a transaction holds, and that transaction may need
+// the lock (peek) to finish.
 func (c *stmtCache) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, st := range c.m {
+	m := c.m
+	c.m = map[string]*sql.Stmt{}
+	c.mu.Unlock()
+	for _, st := range m {
 		st.Close()
 	}
-	c.m = map[string]*sql.Stmt{}
 }
 
 // pool runs statements on a connection pool through the cache.

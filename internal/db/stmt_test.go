@@ -47,3 +47,41 @@ func TestPreparingDoesNotBlockTheOpenTransaction(t *testing.T) {
 		t.Fatal("deadlock: the transaction waited for a statement being prepared for the writer it holds")
 	}
 }
+
+// Closing the database while a transaction holds SQLite's writer and
+// another caller waits for it with a cached statement must not deadlock:
+// the transaction finishes (its statements still find the cache), then the
+// waiting statement runs, then the database closes.
+func TestCloseDoesNotBlockTheOpenTransaction(t *testing.T) {
+	ctx := context.Background()
+	d, err := db.Open(ctx, db.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.W.ExecContext(ctx, `CREATE TABLE c (n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	cached := `INSERT INTO c (n) VALUES (1)`
+	if _, err := d.W.ExecContext(ctx, cached); err != nil { // now cached
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- d.WithTx(ctx, func(tx *db.Tx) error {
+			go d.W.ExecContext(ctx, cached) // waits for the writer this transaction holds
+			time.Sleep(100 * time.Millisecond)
+			go d.Close() // waits for that statement
+			time.Sleep(100 * time.Millisecond)
+			_, err := tx.ExecContext(ctx, cached)
+			return err
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("deadlock: closing the database waited for the transaction, which waited for the close")
+	}
+}
