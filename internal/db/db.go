@@ -120,7 +120,7 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	// In WAL mode a commit is in the log before it returns: synchronous=NORMAL
 	// loses nothing when the process dies; FULL also fsyncs for power loss.
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
-	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate")
+	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=temp_store(2)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("db: open sqlite: %w", err)
 	}
@@ -142,7 +142,15 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return newDB(w, r, SQLite), nil
+	d := newDB(w, r, SQLite)
+	// Prepared now: a transaction only uses statements prepared before it.
+	for _, q := range []string{savepoint, releaseSavepoint, rollbackSavepoint} {
+		if _, err := d.wcache.get(ctx, q); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("db: prepare %q: %w", q, err)
+		}
+	}
+	return d, nil
 }
 
 // Close closes both pools.
@@ -166,17 +174,21 @@ type Queryer interface {
 }
 
 // WithTx runs fn in one write transaction, committing when fn returns nil
-// and rolling back otherwise. When ctx carries a transaction (WithinTx), fn
-// joins it instead: writes compose, and the outermost caller commits.
+// and rolling back otherwise. When ctx carries a live transaction
+// (WithinTx), fn joins it instead, inside a savepoint: its writes compose
+// with the rest and the outermost caller commits, while a failing fn undoes
+// only its own writes (and drops its AfterCommit functions), as it would
+// alone — so a caller that handles the error goes on with a clean slate.
 func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
-	if tx, ok := ctx.Value(txKey{}).(*Tx); ok && tx != nil {
-		return fn(tx)
+	if tx := TxFrom(ctx); tx != nil {
+		return tx.nested(ctx, fn)
 	}
 	stx, err := d.wpool.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
 	tx := &Tx{Tx: stx, cache: d.wcache}
+	defer tx.done.Store(true)
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -184,8 +196,39 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("db: commit: %w", err)
 	}
+	tx.done.Store(true)
 	for _, f := range tx.afterCommit {
 		f()
+	}
+	return nil
+}
+
+// The savepoint statements of nested WithTx calls. One name serves every
+// depth: RELEASE and ROLLBACK TO act on the innermost savepoint of that name.
+const (
+	savepoint         = "SAVEPOINT docket_nested"
+	releaseSavepoint  = "RELEASE SAVEPOINT docket_nested"
+	rollbackSavepoint = "ROLLBACK TO SAVEPOINT docket_nested"
+)
+
+// nested runs fn in tx inside a savepoint (see WithTx).
+func (t *Tx) nested(ctx context.Context, fn func(tx *Tx) error) error {
+	if _, err := t.ExecContext(ctx, savepoint); err != nil {
+		return fmt.Errorf("db: savepoint: %w", err)
+	}
+	after := len(t.afterCommit)
+	if err := fn(t); err != nil {
+		// On PostgreSQL this also ends the aborted state a failed statement
+		// leaves: the transaction can go on.
+		if _, rerr := t.ExecContext(ctx, rollbackSavepoint); rerr != nil {
+			return errors.Join(err, fmt.Errorf("db: rollback to savepoint: %w", rerr))
+		}
+		t.afterCommit = t.afterCommit[:after]
+		_, _ = t.ExecContext(ctx, releaseSavepoint)
+		return err
+	}
+	if _, err := t.ExecContext(ctx, releaseSavepoint); err != nil {
+		return fmt.Errorf("db: release savepoint: %w", err)
 	}
 	return nil
 }
@@ -193,18 +236,26 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 type txKey struct{}
 
 // WithinTx returns a context under which WithTx joins tx rather than
-// beginning a transaction of its own: a job or a rule can call services
-// (ticket.Service, say) and have all their writes commit or roll back as
-// one. On SQLite this is also the only way, since tx holds the single
-// writer connection.
+// beginning a transaction of its own, and R and W run their statements in
+// tx: a job, a rule or a batch import can call services (ticket.Service,
+// say) and have all their writes commit or roll back as one, each reading
+// what the others wrote before. On SQLite this is also the only way, since
+// tx holds the single writer connection. Once tx has ended, the context
+// carries none.
 func WithinTx(ctx context.Context, tx *Tx) context.Context {
 	return context.WithValue(ctx, txKey{}, tx)
 }
 
 // InTx reports whether ctx carries a transaction that WithTx would join.
-func InTx(ctx context.Context) bool {
+func InTx(ctx context.Context) bool { return TxFrom(ctx) != nil }
+
+// TxFrom returns the live transaction ctx carries (WithinTx), or nil.
+func TxFrom(ctx context.Context) *Tx {
 	tx, ok := ctx.Value(txKey{}).(*Tx)
-	return ok && tx != nil
+	if !ok || tx == nil || tx.done.Load() {
+		return nil
+	}
+	return tx
 }
 
 // Ping checks that the database answers.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 )
 
 // stmtCache keeps prepared statements per query text for one pool, so hot
@@ -61,13 +62,18 @@ func (c *stmtCache) peek(query string) *sql.Stmt {
 	return c.m[query]
 }
 
+// close closes the cached statements. It does so without holding the lock:
+// closing a statement waits for a caller running it, which may wait for the
+// writer connection that a transaction holds, and that transaction may need
+// the lock (peek) to finish.
 func (c *stmtCache) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, st := range c.m {
+	m := c.m
+	c.m = map[string]*sql.Stmt{}
+	c.mu.Unlock()
+	for _, st := range m {
 		st.Close()
 	}
-	c.m = map[string]*sql.Stmt{}
 }
 
 // pool runs statements on a connection pool through the cache.
@@ -76,7 +82,14 @@ type pool struct {
 	cache *stmtCache // nil: no caching
 }
 
+// Under a context carrying a live transaction (WithinTx), a pool's
+// statements run in that transaction: they see its writes, and on SQLite W
+// would otherwise wait forever for the writer connection it holds.
+
 func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if tx := TxFrom(ctx); tx != nil {
+		return tx.ExecContext(ctx, query, args...)
+	}
 	if p.cache != nil {
 		if st, err := p.cache.get(ctx, query); err != nil {
 			return nil, err
@@ -88,6 +101,9 @@ func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 }
 
 func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if tx := TxFrom(ctx); tx != nil {
+		return tx.QueryContext(ctx, query, args...)
+	}
 	if p.cache != nil {
 		if st, err := p.cache.get(ctx, query); err != nil {
 			return nil, err
@@ -99,6 +115,9 @@ func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql
 }
 
 func (p pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if tx := TxFrom(ctx); tx != nil {
+		return tx.QueryRowContext(ctx, query, args...)
+	}
 	if p.cache != nil {
 		if st, err := p.cache.get(ctx, query); err == nil && st != nil {
 			return st.QueryRowContext(ctx, args...)
@@ -112,6 +131,7 @@ type Tx struct {
 	*sql.Tx
 	cache       *stmtCache
 	afterCommit []func()
+	done        atomic.Bool // committed or rolled back
 }
 
 // AfterCommit registers fn to run once the transaction has committed (and

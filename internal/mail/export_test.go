@@ -13,3 +13,9 @@ func (f *Fetcher) Checkpoint(ctx context.Context, id int64) (validity, last int6
 	err = f.im.db.R.QueryRowContext(ctx, f.im.q.Get("imap-state"), id).Scan(&validity, &last)
 	return validity, last, err
 }
+
+// SetBatchLimits changes how many messages, and how many bytes of them, a
+// batch holds at most.
+func (f *Fetcher) SetBatchLimits(count int, bytes int64) {
+	f.batch = batchLimits{count: count, bytes: bytes}
+}

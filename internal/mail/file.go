@@ -84,7 +84,7 @@ func (im *Importer) create(ctx context.Context, mb *mailbox.Mailbox, hash string
 		}
 		return nil, err
 	}
-	im.log.Info("mail filed", "mailbox", mbAddress(mb), "ticket", t.Number, "decision", decision)
+	im.logStored(ctx, "mail filed", "mailbox", mbAddress(mb), "ticket", t.Number, "decision", decision)
 	return &Result{Ticket: t.Number, Decision: decision}, nil
 }
 
@@ -114,7 +114,7 @@ func (im *Importer) reply(ctx context.Context, mb *mailbox.Mailbox, hash string,
 	if err != nil {
 		return nil, err
 	}
-	im.log.Info("mail filed", "mailbox", mbAddress(mb), "ticket", m.TicketNumber, "decision", decision)
+	im.logStored(ctx, "mail filed", "mailbox", mbAddress(mb), "ticket", m.TicketNumber, "decision", decision)
 	return &Result{Ticket: m.TicketNumber, Decision: decision}, nil
 }
 

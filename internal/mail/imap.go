@@ -25,9 +25,10 @@ import (
 // and by the IDLE cycle (or a NOOP) every IdleEvery, whose answer must come
 // within ReplyTimeout. With several instances on one database, each mailbox
 // is fetched only by the instance holding its lease (see watch).
-// Progress is checkpointed by UIDVALIDITY and UID after each message is
-// committed; a message is only flagged, moved or deleted on the server
-// after that.
+// New messages are filed in batches, one transaction each (see fileBatch).
+// Progress is checkpointed by UIDVALIDITY and UID after a batch (or a
+// message) is committed; a message is only flagged, moved or deleted on the
+// server after that.
 type Fetcher struct {
 	im        *Importer
 	mailboxes *mailbox.Service
@@ -68,6 +69,7 @@ type Fetcher struct {
 	// it.
 	LeaseRetry time.Duration
 
+	batch    batchLimits
 	mu       sync.Mutex
 	failures map[[2]int64]int // (mailbox, uid) → failed attempts
 }
@@ -78,7 +80,8 @@ func NewFetcher(im *Importer, mailboxes *mailbox.Service, leases Leaser, log *sl
 	return &Fetcher{im: im, mailboxes: mailboxes, leases: leases, log: log, PollEvery: time.Minute,
 		IdleEvery: 20 * time.Second, ReplyTimeout: 30 * time.Second, MinBackoff: time.Second, MaxBackoff: 5 * time.Second,
 		LoginBackoff: time.Minute, ResyncEvery: 5 * time.Minute, GiveUpAfter: 5, LeaseTTL: 30 * time.Second,
-		LeaseRenew: 10 * time.Second, LeaseRetry: 5 * time.Second, failures: map[[2]int64]int{}}
+		LeaseRenew: 10 * time.Second, LeaseRetry: 5 * time.Second, failures: map[[2]int64]int{},
+		batch: batchLimits{count: batchCount, bytes: batchBytes}}
 }
 
 // Session connects once, imports everything new and then keeps waiting
@@ -234,46 +237,7 @@ func (f *Fetcher) importNew(ctx context.Context, c *imapclient.Client, mb *mailb
 			return filed, err
 		}
 	}
-	for _, uid := range fresh {
-		section := &imap.FetchItemBodySection{Peek: true}
-		msgs, err := c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
-		if err != nil {
-			return filed, fmt.Errorf("fetch uid %d: %w", uid, err)
-		}
-		if len(msgs) == 0 {
-			continue // expunged meanwhile
-		}
-		raw := msgs[0].FindBodySection(section)
-		if _, err := f.im.Import(ctx, mb, raw); err != nil {
-			key := [2]int64{mb.ID, int64(uid)}
-			f.mu.Lock()
-			f.failures[key]++
-			n := f.failures[key]
-			f.mu.Unlock()
-			if n < f.GiveUpAfter || ctx.Err() != nil {
-				// Not stored: leave it on the server, unacknowledged.
-				return filed, fmt.Errorf("import uid %d: %w", uid, err)
-			}
-			// The same message keeps failing: record it as rejected, raw
-			// and reason kept, so the mailbox moves on. If even that cannot
-			// be stored (the database is down), it stays unacknowledged.
-			if _, rerr := f.im.Reject(ctx, mb, raw, fmt.Sprintf("could not be stored after %d attempts: %v", n, err)); rerr != nil {
-				return filed, fmt.Errorf("import uid %d: %w", uid, err)
-			}
-			f.log.Error("inbound message rejected after repeated failures", "mailbox", mb.Address, "uid", uid, "err", err)
-		}
-		f.mu.Lock()
-		delete(f.failures, [2]int64{mb.ID, int64(uid)})
-		f.mu.Unlock()
-		filed++
-		if err := f.checkpoint(ctx, mb.ID, stored, sel.UIDValidity, int64(uid)); err != nil {
-			return filed, err
-		}
-		if err := f.afterImport(c, mb, imap.UIDSetNum(uid)); err != nil {
-			return filed, err
-		}
-	}
-	return filed, nil
+	return f.importFresh(ctx, c, mb, stored, sel.UIDValidity, fresh)
 }
 
 // checkpoint records that every message up to last under validity is

@@ -81,6 +81,17 @@ func (s *countingSession) Store(w *imapserver.FetchWriter, set imap.NumSet, flag
 	return s.Session.Store(w, set, flags, opts)
 }
 
+// Idle first sends what changed since the last command, as Dovecot does
+// when IDLE starts; the in-memory server would keep a message delivered
+// between the fetcher's last command and its IDLE to itself until the next
+// change, and the fetcher would learn of it only at the next IDLE cycle.
+func (s *countingSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	if err := s.Session.Poll(w, true); err != nil {
+		return err
+	}
+	return s.Session.Idle(w, stop)
+}
+
 func (s *countingSession) Move(w *imapserver.MoveWriter, set imap.NumSet, dest string) error {
 	return s.Session.(imapserver.SessionMove).Move(w, set, dest)
 }
@@ -426,6 +437,21 @@ func TestIMAPXOAUTH2(t *testing.T) {
 	}
 }
 
+// poisoned makes every ticket write of a message with the subject "Poison"
+// fail, and returns a fetcher that gives such a message up after 3
+// attempts.
+func poisoned(e *env) *mail.Fetcher {
+	e.s.Tickets.OnWrite(func(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+		if w.Ticket.Subject == "Poison" {
+			return errors.New("always fails")
+		}
+		return nil
+	})
+	f := newFetcher(e)
+	f.GiveUpAfter = 3
+	return f
+}
+
 // A message that can never be stored is recorded as rejected after a few
 // attempts, so the mail behind it still arrives.
 func TestIMAPPoisonMessageDoesNotBlockTheMailbox(t *testing.T) {
@@ -434,14 +460,7 @@ func TestIMAPPoisonMessageDoesNotBlockTheMailbox(t *testing.T) {
 	mb := imapMailbox(t, e, peer, "flag")
 	peer.deliver(t, "INBOX", raw("p@example.org", "support@example.test", "Poison", "p1@x", "", "breaks"))
 	peer.deliver(t, "INBOX", raw("q@example.org", "support@example.test", "Fine", "p2@x", "", "works"))
-	e.s.Tickets.OnWrite(func(ctx context.Context, tx *db.Tx, w ticket.Write) error {
-		if w.Ticket.Subject == "Poison" {
-			return errors.New("always fails")
-		}
-		return nil
-	})
-	f := mail.NewFetcher(e.im, e.s.Mailboxes, e.s.Leases, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	f.GiveUpAfter = 3
+	f := poisoned(e)
 	for i := 0; i < 2; i++ {
 		if err := f.Sync(context.Background(), mb.ID); err == nil {
 			t.Fatalf("attempt %d: the failing message was acknowledged too early", i+1)

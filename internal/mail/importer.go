@@ -206,7 +206,7 @@ func (im *Importer) record(ctx context.Context, mb *mailbox.Mailbox, hash string
 	if err != nil {
 		return nil, err
 	}
-	im.log.Info("mail not filed", "mailbox", mbAddress(mb), "state", state, "decision", decision)
+	im.logStored(ctx, "mail not filed", "mailbox", mbAddress(mb), "state", state, "decision", decision)
 	return &Result{Ticket: number, Decision: decision, Quarantined: state == StateQuarantined}, nil
 }
 
@@ -255,6 +255,17 @@ func (im *Importer) insert(ctx context.Context, tx *db.Tx, mb *mailbox.Mailbox, 
 	}
 	return im.inboundEvent(ctx, tx, EventInboundHeld, user.MailImporter.EventActor(), id,
 		inboundPayload{State: state, Decision: decision, Sender: strings.ToLower(msg.From.Email), Subject: subject})
+}
+
+// logStored logs what became of a message once it is stored: at once, or,
+// when the import is part of a larger transaction (a batch), after that
+// commits — never for a message that was rolled back.
+func (im *Importer) logStored(ctx context.Context, msg string, args ...any) {
+	if tx := db.TxFrom(ctx); tx != nil {
+		tx.AfterCommit(func() { im.log.Info(msg, args...) })
+		return
+	}
+	im.log.Info(msg, args...)
 }
 
 func mbAddress(mb *mailbox.Mailbox) string {
