@@ -2,6 +2,7 @@ package apptest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,19 +29,23 @@ type Clock struct {
 // At is a pointer to t, for Clock's optional times.
 func At(t time.Time) *time.Time { return &t }
 
-// SLAPolicy inserts an SLA policy named name on a 24×7 calendar of its own
-// and returns its id, for tests that read clocks before the engine writes
-// them.
+// SLAPolicy inserts a disabled SLA policy named name on a 24×7 calendar
+// of its own and returns its id, for tests that write clocks by hand
+// (SLAClock): disabled, the SLA engine never chooses it for a ticket.
 func SLAPolicy(t testing.TB, s *app.Services, name string) int64 {
 	t.Helper()
 	ctx, d, now := context.Background(), s.DB, db.Now()
 	var cal, id int64
-	if err := d.W.QueryRowContext(ctx, d.Rebind(`INSERT INTO calendars (name, time_zone, created_at, updated_at)
-		VALUES ($1, 'UTC', $2, $2) RETURNING id`), "Calendar of "+name, now).Scan(&cal); err != nil {
+	var week []string
+	for _, day := range []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} {
+		week = append(week, `{"day":"`+day+`","start":"00:00","end":"24:00","next_day":false}`)
+	}
+	if err := d.W.QueryRowContext(ctx, d.Rebind(`INSERT INTO calendars (name, time_zone, intervals, created_at, updated_at)
+		VALUES ($1, 'UTC', $2, $3, $3) RETURNING id`), "Calendar of "+name, "["+strings.Join(week, ",")+"]", now).Scan(&cal); err != nil {
 		t.Fatalf("insert calendar: %v", err)
 	}
-	if err := d.W.QueryRowContext(ctx, d.Rebind(`INSERT INTO sla_policies (name, position, calendar_id, created_at, updated_at)
-		VALUES ($1, (SELECT COUNT(*) FROM sla_policies), $2, $3, $3) RETURNING id`), name, cal, now).Scan(&id); err != nil {
+	if err := d.W.QueryRowContext(ctx, d.Rebind(`INSERT INTO sla_policies (name, position, enabled, calendar_id, created_at, updated_at)
+		VALUES ($1, (SELECT COUNT(*) FROM sla_policies), FALSE, $2, $3, $3) RETURNING id`), name, cal, now).Scan(&id); err != nil {
 		t.Fatalf("insert SLA policy: %v", err)
 	}
 	return id
