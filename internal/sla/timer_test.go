@@ -25,9 +25,14 @@ func timers(t *testing.T, s *app.Services, kind string) []job.Job {
 	return js
 }
 
-// count counts the domain events of kind.
+// count counts the domain events of kind. On PostgreSQL events are
+// numbered after commit by the pump's sequencer; number them first, so
+// the count does not depend on whether the pump ran yet.
 func count(t *testing.T, s *app.Services, kind string) int {
 	t.Helper()
+	if _, err := s.Events.Sequence(ctx); err != nil {
+		t.Fatal(err)
+	}
 	rs, err := s.Events.Read(ctx, s.DB.R, 0, 100000)
 	if err != nil {
 		t.Fatal(err)
