@@ -33,8 +33,9 @@ ORDER BY p.position, p.id
 LIMIT $2;
 
 -- name: policies-mark
--- Moves with every policy change: the policy cache's check.
-SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM sla_policies;
+-- Moves with every policy or calendar change: the cache's check.
+SELECT (SELECT COUNT(*) FROM sla_policies), (SELECT COALESCE(MAX(updated_at), 0) FROM sla_policies),
+       (SELECT COUNT(*) FROM calendars), (SELECT COALESCE(MAX(updated_at), 0) FROM calendars);
 
 -- name: policy-order
 SELECT id, position FROM sla_policies ORDER BY position, id;
