@@ -147,6 +147,31 @@ func (q *Queue) InsertNow(ctx context.Context, n New) (int64, error) {
 	return id, err
 }
 
+// TakeDue takes up to n due jobs of kind into tx, for a handler that
+// does several jobs' work in one transaction: they are completed when tx
+// commits and stay queued when it rolls back. Jobs a runner claimed are
+// not taken.
+func (q *Queue) TakeDue(ctx context.Context, tx *db.Tx, kind string, n int) ([]*Job, error) {
+	rows, err := tx.QueryContext(ctx, q.q.Get("take-due-jobs"), kind, n, db.Now())
+	if err != nil {
+		return nil, fmt.Errorf("job: take %s: %w", kind, err)
+	}
+	return db.Collect(rows, scanTaken(Completed, ""))
+}
+
+// scanTaken reads a job a claim or TakeDue returned, now in state and
+// locked by holder.
+func scanTaken(state, holder string) func(db.Scanner) (*Job, error) {
+	return func(s db.Scanner) (*Job, error) {
+		j := &Job{State: state, LockedBy: holder}
+		var args string
+		var runAt, created int64
+		err := s.Scan(&j.ID, &j.Kind, &args, &j.Attempt, &j.MaxAttempts, &runAt, &j.UniqueKey, &created)
+		j.Args, j.RunAt, j.CreatedAt = json.RawMessage(args), db.Time(runAt), db.Time(created)
+		return j, err
+	}
+}
+
 func scanJob(s db.Scanner) (Job, error) {
 	var j Job
 	var args string

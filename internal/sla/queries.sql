@@ -72,13 +72,15 @@ DELETE FROM sla_clocks WHERE ticket_id = $1 AND target = $2;
 UPDATE tickets SET due_at = $2 WHERE id = $1;
 
 -- name: lock-ticket
-SELECT number FROM tickets WHERE id = $1;
+SELECT number, COALESCE(team_id, 0) FROM tickets WHERE id = $1;
 
 -- name: warn-clock
 -- Only one writer wins: the warning is recorded once, and only while the
 -- clock still warns at the time the timer was set for.
 UPDATE sla_clocks SET warned_at = $4
-WHERE ticket_id = $1 AND target = $2 AND warn_at = $3 AND warned_at IS NULL;
+WHERE ticket_id = $1 AND target = $2 AND warn_at = $3 AND warned_at IS NULL
+RETURNING target, COALESCE(policy_id, 0), goal_minutes, started_at, paused_at, paused_minutes, warn_at, due_at, stopped_at,
+          warned_at, breached_at;
 
 -- name: breach-clock
 UPDATE sla_clocks SET breached_at = $3

@@ -62,6 +62,9 @@ func (s *Service) RegisterJobs(r *job.Runner) {
 	r.Register(BreachJob, job.Kind{Handler: func(ctx context.Context, j *job.Job) error { return s.fire(ctx, j, BreachJob) }})
 }
 
+// deletedPolicy names the policy of a clock whose policy is gone.
+var deletedPolicy = &Policy{Name: "(deleted)", WarnPercent: DefaultWarnPercent}
+
 // fire runs one timer: in one transaction, behind the ticket's lock, it
 // re-reads the clock and records the warning or breach only when the
 // clock still falls due at the timer's instant and nobody recorded it
@@ -71,21 +74,19 @@ func (s *Service) fire(ctx context.Context, j *job.Job, kind string) error {
 	if err := json.Unmarshal(j.Args, &a); err != nil {
 		return job.Permanent(fmt.Errorf("sla: timer args: %w", err))
 	}
+	if kind == WarningJob {
+		return s.warn(ctx, a)
+	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		var number int64 // read for the row lock it takes on PostgreSQL
-		err := tx.QueryRowContext(ctx, s.q.Get("lock-ticket"), a.TicketID).Scan(&number)
+		var number, team int64 // read for the row lock it takes on PostgreSQL
+		err := tx.QueryRowContext(ctx, s.q.Get("lock-ticket"), a.TicketID).Scan(&number, &team)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // the ticket is gone
 		}
 		if err != nil {
 			return err
 		}
-		q := "breach-clock"
-		args := []any{a.TicketID, a.Target, a.At}
-		if kind == WarningJob {
-			q, args = "warn-clock", append(args, db.Now())
-		}
-		res, err := tx.ExecContext(ctx, s.q.Get(q), args...)
+		res, err := tx.ExecContext(ctx, s.q.Get("breach-clock"), a.TicketID, a.Target, a.At)
 		if err != nil {
 			return err
 		}
@@ -95,12 +96,6 @@ func (s *Service) fire(ctx context.Context, j *job.Job, kind string) error {
 		t, c, p, err := s.loadFor(ctx, tx, a)
 		if err != nil || t == nil {
 			return err
-		}
-		if kind == WarningJob {
-			if err := s.event(ctx, tx, event.SLAWarning, t, c, p); err != nil {
-				return err
-			}
-			return s.arm(ctx, tx, t.ID, c) // and now the breach
 		}
 		return s.breached(ctx, tx, t, c, p, true)
 	})
@@ -122,7 +117,7 @@ func (s *Service) loadFor(ctx context.Context, tx *db.Tx, a timerArgs) (*ticket.
 	}
 	p, err := s.get(ctx, tx, c.PolicyID)
 	if errors.Is(err, fault.ErrNotFound) {
-		p = &Policy{Name: "(deleted)", WarnPercent: DefaultWarnPercent}
+		p = deletedPolicy
 	} else if err != nil {
 		return nil, nil, nil, err
 	}
