@@ -315,10 +315,8 @@ func (r *run) save() error {
 	if err := r.s.putClocks(r.ctx, r.tx, r.t.ID, dirty...); err != nil {
 		return err
 	}
-	for _, c := range dirty {
-		if err := r.s.arm(r.ctx, r.tx, r.t.ID, c); err != nil {
-			return err
-		}
+	if err := r.s.arm(r.ctx, r.tx, r.t.ID, dirty...); err != nil {
+		return err
 	}
 	var due *time.Time
 	for _, c := range r.clocks {
@@ -378,37 +376,17 @@ func (s *Service) putClocks(ctx context.Context, tx *db.Tx, ticketID int64, cs .
 const clockColumns = 12
 
 // upsertClocks is upsert-clock with n rows of values; the few texts are
-// built once, so the statement cache prepares each once.
+// built once.
 func (s *Service) upsertClocks(n int) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if q := s.upserts[n]; q != "" {
 		return q
 	}
-	one := s.q.Get("upsert-clock")
-	head, tail := one[:strings.Index(one, "VALUES")], one[strings.Index(one, "ON CONFLICT"):]
-	var b strings.Builder
-	b.WriteString(head)
-	b.WriteString("VALUES ")
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(")
-		for j := range clockColumns {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "$%d", i*clockColumns+j+1)
-		}
-		b.WriteString(")")
-	}
-	b.WriteString("\n")
-	b.WriteString(tail)
 	if s.upserts == nil {
 		s.upserts = map[int]string{}
 	}
-	s.upserts[n] = db.Rebind(s.DB.Dialect, b.String())
+	s.upserts[n] = db.Rows(s.q.Get("upsert-clock"), n)
 	return s.upserts[n]
 }
 

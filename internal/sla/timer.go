@@ -38,22 +38,32 @@ type Payload struct {
 	DueAt  time.Time `json:"due_at"`
 }
 
-// arm queues the next timer of a running clock: its warning, or once
-// warned its breach. Each timer's unique key names the ticket, target,
+// arm queues the next timer of each running clock, in one statement: its
+// warning, or once warned its breach. Each timer's unique key names the ticket, target,
 // kind and instant, so arming twice queues one job; a clock that moves
 // gets a new timer and its old one finds nothing to do.
-func (s *Service) arm(ctx context.Context, tx *db.Tx, ticketID int64, c *Clock) error {
+func (s *Service) arm(ctx context.Context, tx *db.Tx, ticketID int64, cs ...*Clock) error {
+	var ns []job.New
+	for _, c := range cs {
+		if n, ok := timer(ticketID, c); ok {
+			ns = append(ns, n)
+		}
+	}
+	return s.Jobs.InsertAll(ctx, tx, ns...)
+}
+
+// timer is the next timer of c, if it runs.
+func timer(ticketID int64, c *Clock) (job.New, bool) {
 	if !c.Running() || c.DueAt == nil || c.BreachedAt != nil {
-		return nil
+		return job.New{}, false
 	}
 	kind, at := BreachJob, *c.DueAt
 	if c.WarnedAt == nil && c.WarnAt != nil && !c.WarnAt.After(*c.DueAt) {
 		kind, at = WarningJob, *c.WarnAt
 	}
 	key := kind + ":" + strconv.FormatInt(ticketID, 10) + ":" + c.Target + ":" + strconv.FormatInt(at.UnixMicro(), 10)
-	_, err := s.Jobs.Insert(ctx, tx, job.New{Kind: kind, RunAt: at, UniqueKey: key, MaxAttempts: 20,
-		Args: timerArgs{TicketID: ticketID, Target: c.Target, At: at.UnixMicro()}})
-	return err
+	return job.New{Kind: kind, RunAt: at, UniqueKey: key, MaxAttempts: 20,
+		Args: timerArgs{TicketID: ticketID, Target: c.Target, At: at.UnixMicro()}}, true
 }
 
 // RegisterJobs registers the timer handlers with r.
