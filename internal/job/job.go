@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/docket/docket/internal/db"
@@ -80,6 +81,9 @@ type Queue struct {
 	q       *db.Queries
 	wake    func()
 	onRetry map[string]func(context.Context, *db.Tx, *Job) error
+
+	mu      sync.Mutex
+	inserts map[int]string // insert-job with n rows
 }
 
 // NewQueue returns the queue over d.
@@ -97,14 +101,73 @@ func (q *Queue) Queries() *db.Queries { return q.q }
 // Insert queues n in tx and reports its id, or 0 when a job with the same
 // unique key is already queued. The local runner is woken after commit.
 func (q *Queue) Insert(ctx context.Context, tx *db.Tx, n New) (int64, error) {
+	args, now, runAt, err := values(n)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = tx.QueryRowContext(ctx, q.q.Get("insert-job"), args...).Scan(&id)
+	if errors.Is(err, errNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("job: insert %s: %w", n.Kind, err)
+	}
+	q.wakeFor(tx, now, runAt)
+	return id, nil
+}
+
+// InsertAll queues ns in tx with one statement (a job whose unique key
+// is queued already is left out), for a write that queues several.
+func (q *Queue) InsertAll(ctx context.Context, tx *db.Tx, ns ...New) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	var all []any
+	first := int64(1<<63 - 1)
+	var now int64
+	for _, n := range ns {
+		args, at, runAt, err := values(n)
+		if err != nil {
+			return err
+		}
+		all, now, first = append(all, args...), at, min(first, runAt)
+	}
+	rows, err := tx.QueryContext(ctx, q.multi(len(ns)), all...)
+	if err == nil {
+		err = rows.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("job: insert %s: %w", ns[0].Kind, err)
+	}
+	q.wakeFor(tx, now, first)
+	return nil
+}
+
+// multi is insert-job with n rows, built once per n.
+func (q *Queue) multi(n int) string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if s := q.inserts[n]; s != "" {
+		return s
+	}
+	if q.inserts == nil {
+		q.inserts = map[int]string{}
+	}
+	q.inserts[n] = db.Rows(q.q.Get("insert-job"), n)
+	return q.inserts[n]
+}
+
+// values are insert-job's arguments for n, the time now and n's run_at.
+func values(n New) ([]any, int64, int64, error) {
 	if n.Kind == "" {
-		return 0, errors.New("job: insert: no kind")
+		return nil, 0, 0, errors.New("job: insert: no kind")
 	}
 	args := []byte("{}")
 	if n.Args != nil {
 		var err error
 		if args, err = json.Marshal(n.Args); err != nil {
-			return 0, fmt.Errorf("job: %s args: %w", n.Kind, err)
+			return nil, 0, 0, fmt.Errorf("job: %s args: %w", n.Kind, err)
 		}
 	}
 	if n.MaxAttempts <= 0 {
@@ -119,21 +182,17 @@ func (q *Queue) Insert(ctx context.Context, tx *db.Tx, n New) (int64, error) {
 	if n.UniqueKey != "" {
 		key = n.UniqueKey
 	}
-	var id int64
-	err := tx.QueryRowContext(ctx, q.q.Get("insert-job"), n.Kind, string(args), n.MaxAttempts, runAt, key, now).Scan(&id)
-	if errors.Is(err, errNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("job: insert %s: %w", n.Kind, err)
-	}
-	// A job for later is found by the runner's poll; waking it now would
-	// only cost a claim (a write) that finds nothing — per SLA timer, on
-	// every ticket write.
+	return []any{n.Kind, string(args), n.MaxAttempts, runAt, key, now}, now, runAt, nil
+}
+
+// wakeFor wakes the local runner after tx commits when a job it queued
+// is due already. A job for later is found by the runner's poll; waking
+// it now would only cost a claim (a write) that finds nothing — per SLA
+// timer, on every ticket write.
+func (q *Queue) wakeFor(tx *db.Tx, now, runAt int64) {
 	if q.wake != nil && runAt <= now {
 		tx.AfterCommit(q.wake)
 	}
-	return id, nil
 }
 
 // InsertNow queues n in a transaction of its own.
@@ -145,6 +204,31 @@ func (q *Queue) InsertNow(ctx context.Context, n New) (int64, error) {
 		return err
 	})
 	return id, err
+}
+
+// TakeDue takes up to n due jobs of kind into tx, for a handler that
+// does several jobs' work in one transaction: they are completed when tx
+// commits and stay queued when it rolls back. Jobs a runner claimed are
+// not taken.
+func (q *Queue) TakeDue(ctx context.Context, tx *db.Tx, kind string, n int) ([]*Job, error) {
+	rows, err := tx.QueryContext(ctx, q.q.Get("take-due-jobs"), kind, n, db.Now())
+	if err != nil {
+		return nil, fmt.Errorf("job: take %s: %w", kind, err)
+	}
+	return db.Collect(rows, scanTaken(Completed, ""))
+}
+
+// scanTaken reads a job a claim or TakeDue returned, now in state and
+// locked by holder.
+func scanTaken(state, holder string) func(db.Scanner) (*Job, error) {
+	return func(s db.Scanner) (*Job, error) {
+		j := &Job{State: state, LockedBy: holder}
+		var args string
+		var runAt, created int64
+		err := s.Scan(&j.ID, &j.Kind, &args, &j.Attempt, &j.MaxAttempts, &runAt, &j.UniqueKey, &created)
+		j.Args, j.RunAt, j.CreatedAt = json.RawMessage(args), db.Time(runAt), db.Time(created)
+		return j, err
+	}
 }
 
 func scanJob(s db.Scanner) (Job, error) {

@@ -68,3 +68,12 @@ INSERT INTO job_schedules (name, next_run_at) VALUES ($1, $2) ON CONFLICT (name)
 
 -- name: prune-jobs
 DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('completed', 'cancelled') AND finished_at < $1 LIMIT 1000);
+
+-- name: take-due-jobs
+-- Due jobs of one kind taken into the caller's transaction: done when it
+-- commits, still queued when it rolls back.
+UPDATE jobs SET state = 'completed', attempt = attempt + 1, locked_until = NULL, finished_at = $3, updated_at = $3,
+    last_error = ''
+WHERE id IN (SELECT id FROM jobs WHERE state IN ('available', 'retryable') AND run_at <= $3 AND kind = $1
+             ORDER BY run_at, id LIMIT $2)
+RETURNING id, kind, args, attempt, max_attempts, run_at, COALESCE(unique_key, ''), created_at;

@@ -208,14 +208,7 @@ func (r *Runner) claim(ctx context.Context, kinds string, n int) ([]*Job, error)
 	if err != nil {
 		return nil, err
 	}
-	return db.Collect(rows, func(s db.Scanner) (*Job, error) {
-		j := &Job{State: Running, LockedBy: r.leases.Holder()}
-		var args string
-		var runAt, created int64
-		err := s.Scan(&j.ID, &j.Kind, &args, &j.Attempt, &j.MaxAttempts, &runAt, &j.UniqueKey, &created)
-		j.Args, j.RunAt, j.CreatedAt = json.RawMessage(args), db.Time(runAt), db.Time(created)
-		return j, err
-	})
+	return db.Collect(rows, scanTaken(Running, r.leases.Holder()))
 }
 
 // run executes one claimed job and records the outcome.

@@ -3,7 +3,6 @@ package sla
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/docket/docket/internal/bizhours"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
-	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/ticket"
 )
 
@@ -46,6 +44,8 @@ type run struct {
 	gone   map[string]bool
 	policy *Policy
 	cal    *bizhours.Calendar
+	// cache is the policies and calendars, checked once per write.
+	cache *cache
 	// breached are the clocks a stop found past their due time.
 	breached []*Clock
 }
@@ -55,15 +55,16 @@ func (s *Service) newRun(ctx context.Context, tx *db.Tx, t *ticket.Ticket, at ti
 }
 
 func (s *Service) created(ctx context.Context, tx *db.Tx, w ticket.Write) error {
-	policies, err := s.policies(ctx, tx)
+	c, err := s.current(ctx, tx)
 	if err != nil {
 		return err
 	}
-	p := choose(policies, w.Ticket)
+	p := choose(c.policies, w.Ticket)
 	if p == nil {
 		return nil
 	}
 	r := s.newRun(ctx, tx, w.Ticket, w.Ticket.CreatedAt)
+	r.cache = c
 	if err := r.use(p); err != nil {
 		return err
 	}
@@ -81,7 +82,7 @@ func (r *run) use(p *Policy) error {
 		return nil
 	}
 	var err error
-	r.cal, err = r.s.calendarHours(r.ctx, r.tx, p.CalendarID)
+	r.cal, err = r.cache.calendar(r.ctx, r.s, r.tx, p.CalendarID)
 	return err
 }
 
@@ -125,13 +126,19 @@ func (s *Service) changed(ctx context.Context, tx *db.Tx, w ticket.Write) error 
 	if err := r.load(); err != nil {
 		return err
 	}
+	if len(why) == 0 && len(r.clocks) == 0 {
+		return nil
+	}
+	c, err := s.current(ctx, tx)
+	if err != nil {
+		return err
+	}
+	r.cache = c
 	if len(why) > 0 {
 		if err := r.rechoose(why); err != nil {
 			return err
 		}
-	} else if len(r.clocks) == 0 {
-		return nil
-	} else if err := r.current(); err != nil {
+	} else if err := r.clocksPolicy(); err != nil {
 		return err
 	}
 	if r.policy == nil {
@@ -166,20 +173,12 @@ func (r *run) load() error {
 	return nil
 }
 
-// current uses the policy of the clocks.
-func (r *run) current() error {
+// clocksPolicy uses the policy of the clocks.
+func (r *run) clocksPolicy() error {
 	for _, c := range r.clocks {
-		if c.PolicyID == 0 {
-			continue
+		if p := r.cache.policy(c.PolicyID); p != nil {
+			return r.use(p)
 		}
-		p, err := r.s.get(r.ctx, r.tx, c.PolicyID)
-		if errors.Is(err, fault.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		return r.use(p)
 	}
 	return nil
 }
@@ -233,10 +232,7 @@ func (r *run) status(old, new ticket.Status) {
 // rechoose picks the policy again after fields in why changed and
 // measures the clocks by it, from their own starts.
 func (r *run) rechoose(why []string) error {
-	policies, err := r.s.policies(r.ctx, r.tx)
-	if err != nil {
-		return err
-	}
+	policies := r.cache.policies
 	// The clocks' policy: a counting clock's, else a stopped one's.
 	var old *Policy
 	for _, c := range r.clocks {
@@ -310,14 +306,17 @@ func (r *run) save() error {
 			return err
 		}
 	}
-	for target := range r.dirty {
-		c := r.clocks[target]
-		if err := r.s.putClock(r.ctx, r.tx, r.t.ID, c); err != nil {
-			return err
+	var dirty []*Clock
+	for _, target := range Targets {
+		if r.dirty[target] {
+			dirty = append(dirty, r.clocks[target])
 		}
-		if err := r.s.arm(r.ctx, r.tx, r.t.ID, c); err != nil {
-			return err
-		}
+	}
+	if err := r.s.putClocks(r.ctx, r.tx, r.t.ID, dirty...); err != nil {
+		return err
+	}
+	if err := r.s.arm(r.ctx, r.tx, r.t.ID, dirty...); err != nil {
+		return err
 	}
 	var due *time.Time
 	for _, c := range r.clocks {
@@ -353,18 +352,42 @@ func micros(t *time.Time) any {
 	return t.UnixMicro()
 }
 
-func (s *Service) putClock(ctx context.Context, tx *db.Tx, ticketID int64, c *Clock) error {
-	var policy any
-	if c.PolicyID != 0 {
-		policy = c.PolicyID
+// putClocks stores cs of ticketID in one statement.
+func (s *Service) putClocks(ctx context.Context, tx *db.Tx, ticketID int64, cs ...*Clock) error {
+	if len(cs) == 0 {
+		return nil
 	}
-	_, err := tx.ExecContext(ctx, s.q.Get("upsert-clock"), ticketID, c.Target, policy, c.Goal, c.StartedAt.UnixMicro(),
-		micros(c.PausedAt), c.PausedMinutes, micros(c.WarnAt), micros(c.DueAt), micros(c.StoppedAt), micros(c.WarnedAt),
-		micros(c.BreachedAt))
-	if err != nil {
-		return fmt.Errorf("store clock %s of ticket %d: %w", c.Target, ticketID, err)
+	args := make([]any, 0, len(cs)*clockColumns)
+	for _, c := range cs {
+		var policy any
+		if c.PolicyID != 0 {
+			policy = c.PolicyID
+		}
+		args = append(args, ticketID, c.Target, policy, c.Goal, c.StartedAt.UnixMicro(), micros(c.PausedAt), c.PausedMinutes,
+			micros(c.WarnAt), micros(c.DueAt), micros(c.StoppedAt), micros(c.WarnedAt), micros(c.BreachedAt))
+	}
+	if _, err := tx.ExecContext(ctx, s.upsertClocks(len(cs)), args...); err != nil {
+		return fmt.Errorf("store clocks of ticket %d: %w", ticketID, err)
 	}
 	return nil
+}
+
+// clockColumns is the number of values upsert-clock stores per clock.
+const clockColumns = 12
+
+// upsertClocks is upsert-clock with n rows of values; the few texts are
+// built once.
+func (s *Service) upsertClocks(n int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if q := s.upserts[n]; q != "" {
+		return q
+	}
+	if s.upserts == nil {
+		s.upserts = map[int]string{}
+	}
+	s.upserts[n] = db.Rows(s.q.Get("upsert-clock"), n)
+	return s.upserts[n]
 }
 
 func scanClock(sc db.Scanner) (*Clock, error) {

@@ -1,7 +1,7 @@
 -- name: lock-ticket
 -- The ticket's row lock, taken before its clocks are read: ticket writers
 -- take it first too, so a timer and a reply queue instead of racing.
-SELECT number FROM tickets WHERE id = $1 FOR UPDATE;
+SELECT number, COALESCE(team_id, 0) FROM tickets WHERE id = $1 FOR UPDATE;
 
 -- name: clocks-of-tickets
 SELECT ticket_id, target, COALESCE(policy_id, 0), goal_minutes, started_at, paused_at, paused_minutes, warn_at, due_at,

@@ -33,8 +33,9 @@ ORDER BY p.position, p.id
 LIMIT $2;
 
 -- name: policies-mark
--- Moves with every policy change: the policy cache's check.
-SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM sla_policies;
+-- Moves with every policy or calendar change: the cache's check.
+SELECT (SELECT COUNT(*) FROM sla_policies), (SELECT COALESCE(MAX(updated_at), 0) FROM sla_policies),
+       (SELECT COUNT(*) FROM calendars), (SELECT COALESCE(MAX(updated_at), 0) FROM calendars);
 
 -- name: policy-order
 SELECT id, position FROM sla_policies ORDER BY position, id;
@@ -71,13 +72,15 @@ DELETE FROM sla_clocks WHERE ticket_id = $1 AND target = $2;
 UPDATE tickets SET due_at = $2 WHERE id = $1;
 
 -- name: lock-ticket
-SELECT number FROM tickets WHERE id = $1;
+SELECT number, COALESCE(team_id, 0) FROM tickets WHERE id = $1;
 
 -- name: warn-clock
 -- Only one writer wins: the warning is recorded once, and only while the
 -- clock still warns at the time the timer was set for.
 UPDATE sla_clocks SET warned_at = $4
-WHERE ticket_id = $1 AND target = $2 AND warn_at = $3 AND warned_at IS NULL;
+WHERE ticket_id = $1 AND target = $2 AND warn_at = $3 AND warned_at IS NULL
+RETURNING target, COALESCE(policy_id, 0), goal_minutes, started_at, paused_at, paused_minutes, warn_at, due_at, stopped_at,
+          warned_at, breached_at;
 
 -- name: breach-clock
 UPDATE sla_clocks SET breached_at = $3

@@ -33,7 +33,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/docket/docket/internal/bizhours"
 	"github.com/docket/docket/internal/calendar"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
@@ -85,19 +84,9 @@ type Service struct {
 	q *db.Queries
 
 	mu    sync.Mutex
-	hours map[int64]cachedHours
-	// chosen caches the policies in order for choosing, valid while the
-	// table's count and latest updated_at are the same (every change
-	// moves one of them, whichever instance made it).
-	chosen     []*Policy
-	chosenMark [2]int64
-}
-
-// cachedHours is a calendar built for computing, valid while the stored
-// calendar's updated_at is the same.
-type cachedHours struct {
-	updated int64
-	cal     *bizhours.Calendar
+	cache *cache
+	// upserts are the clock upserts by number of rows.
+	upserts map[int]string
 }
 
 // New returns the service. Register hooks it into ticket writes and
@@ -107,7 +96,7 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sla: %w", err)
 	}
-	return &Service{Deps: d, q: q, hours: map[int64]cachedHours{}}, nil
+	return &Service{Deps: d, q: q}, nil
 }
 
 // Queries exposes the named queries for start-up checks.
@@ -131,41 +120,6 @@ func (s *Service) Register() {
 // Actor is the SLA as history and events name it.
 func Actor(policyID int64, name string) *user.Actor {
 	return user.System(event.ActorSLA, policyID, "SLA ‘"+name+"’")
-}
-
-// calendarHours returns calendar id built for computing, from the cache
-// while the stored calendar is unchanged.
-func (s *Service) calendarHours(ctx context.Context, q db.Queryer, id int64) (*bizhours.Calendar, error) {
-	var sp bizhours.Spec
-	var iv, hs string
-	var updated int64
-	err := q.QueryRowContext(ctx, s.q.Get("calendar-hours"), id).Scan(&sp.TimeZone, &iv, &hs, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("sla: calendar %d: %w", id, fault.ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("sla: calendar %d: %w", id, err)
-	}
-	s.mu.Lock()
-	c, ok := s.hours[id]
-	s.mu.Unlock()
-	if ok && c.updated == updated {
-		return c.cal, nil
-	}
-	if err := json.Unmarshal([]byte(iv), &sp.Intervals); err != nil {
-		return nil, fmt.Errorf("sla: calendar %d: %w", id, err)
-	}
-	if err := json.Unmarshal([]byte(hs), &sp.Holidays); err != nil {
-		return nil, fmt.Errorf("sla: calendar %d: %w", id, err)
-	}
-	cal, err := sp.Calendar()
-	if err != nil {
-		return nil, fmt.Errorf("sla: calendar %d: %w", id, err)
-	}
-	s.mu.Lock()
-	s.hours[id] = cachedHours{updated, cal}
-	s.mu.Unlock()
-	return cal, nil
 }
 
 func scanPolicy(sc db.Scanner) (*Policy, error) {
@@ -201,33 +155,6 @@ func (s *Service) get(ctx context.Context, q db.Queryer, id int64) (*Policy, err
 		return nil, fmt.Errorf("sla policy %d: %w", id, fault.ErrNotFound)
 	}
 	return p, err
-}
-
-// policies returns every policy in order, from the cache while the
-// stored policies are unchanged. Callers must not change them.
-func (s *Service) policies(ctx context.Context, q db.Queryer) ([]*Policy, error) {
-	var mark [2]int64
-	if err := q.QueryRowContext(ctx, s.q.Get("policies-mark")).Scan(&mark[0], &mark[1]); err != nil {
-		return nil, fmt.Errorf("sla: policies: %w", err)
-	}
-	s.mu.Lock()
-	ps, ok := s.chosen, s.chosenMark == mark && s.chosen != nil
-	s.mu.Unlock()
-	if ok {
-		return ps, nil
-	}
-	rows, err := q.QueryContext(ctx, s.q.Get("list-policies"), -1, 1<<30)
-	if err != nil {
-		return nil, fmt.Errorf("sla: policies: %w", err)
-	}
-	ps, err = db.Collect(rows, scanPolicy)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	s.chosen, s.chosenMark = ps, mark
-	s.mu.Unlock()
-	return ps, nil
 }
 
 // Get returns policy id (agents only: requesters learn nothing, not even

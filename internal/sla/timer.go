@@ -38,22 +38,32 @@ type Payload struct {
 	DueAt  time.Time `json:"due_at"`
 }
 
-// arm queues the next timer of a running clock: its warning, or once
-// warned its breach. Each timer's unique key names the ticket, target,
+// arm queues the next timer of each running clock, in one statement: its
+// warning, or once warned its breach. Each timer's unique key names the ticket, target,
 // kind and instant, so arming twice queues one job; a clock that moves
 // gets a new timer and its old one finds nothing to do.
-func (s *Service) arm(ctx context.Context, tx *db.Tx, ticketID int64, c *Clock) error {
+func (s *Service) arm(ctx context.Context, tx *db.Tx, ticketID int64, cs ...*Clock) error {
+	var ns []job.New
+	for _, c := range cs {
+		if n, ok := timer(ticketID, c); ok {
+			ns = append(ns, n)
+		}
+	}
+	return s.Jobs.InsertAll(ctx, tx, ns...)
+}
+
+// timer is the next timer of c, if it runs.
+func timer(ticketID int64, c *Clock) (job.New, bool) {
 	if !c.Running() || c.DueAt == nil || c.BreachedAt != nil {
-		return nil
+		return job.New{}, false
 	}
 	kind, at := BreachJob, *c.DueAt
 	if c.WarnedAt == nil && c.WarnAt != nil && !c.WarnAt.After(*c.DueAt) {
 		kind, at = WarningJob, *c.WarnAt
 	}
 	key := kind + ":" + strconv.FormatInt(ticketID, 10) + ":" + c.Target + ":" + strconv.FormatInt(at.UnixMicro(), 10)
-	_, err := s.Jobs.Insert(ctx, tx, job.New{Kind: kind, RunAt: at, UniqueKey: key, MaxAttempts: 20,
-		Args: timerArgs{TicketID: ticketID, Target: c.Target, At: at.UnixMicro()}})
-	return err
+	return job.New{Kind: kind, RunAt: at, UniqueKey: key, MaxAttempts: 20,
+		Args: timerArgs{TicketID: ticketID, Target: c.Target, At: at.UnixMicro()}}, true
 }
 
 // RegisterJobs registers the timer handlers with r.
@@ -61,6 +71,9 @@ func (s *Service) RegisterJobs(r *job.Runner) {
 	r.Register(WarningJob, job.Kind{Handler: func(ctx context.Context, j *job.Job) error { return s.fire(ctx, j, WarningJob) }})
 	r.Register(BreachJob, job.Kind{Handler: func(ctx context.Context, j *job.Job) error { return s.fire(ctx, j, BreachJob) }})
 }
+
+// deletedPolicy names the policy of a clock whose policy is gone.
+var deletedPolicy = &Policy{Name: "(deleted)", WarnPercent: DefaultWarnPercent}
 
 // fire runs one timer: in one transaction, behind the ticket's lock, it
 // re-reads the clock and records the warning or breach only when the
@@ -71,21 +84,19 @@ func (s *Service) fire(ctx context.Context, j *job.Job, kind string) error {
 	if err := json.Unmarshal(j.Args, &a); err != nil {
 		return job.Permanent(fmt.Errorf("sla: timer args: %w", err))
 	}
+	if kind == WarningJob {
+		return s.warn(ctx, a)
+	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		var number int64 // read for the row lock it takes on PostgreSQL
-		err := tx.QueryRowContext(ctx, s.q.Get("lock-ticket"), a.TicketID).Scan(&number)
+		var number, team int64 // read for the row lock it takes on PostgreSQL
+		err := tx.QueryRowContext(ctx, s.q.Get("lock-ticket"), a.TicketID).Scan(&number, &team)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // the ticket is gone
 		}
 		if err != nil {
 			return err
 		}
-		q := "breach-clock"
-		args := []any{a.TicketID, a.Target, a.At}
-		if kind == WarningJob {
-			q, args = "warn-clock", append(args, db.Now())
-		}
-		res, err := tx.ExecContext(ctx, s.q.Get(q), args...)
+		res, err := tx.ExecContext(ctx, s.q.Get("breach-clock"), a.TicketID, a.Target, a.At)
 		if err != nil {
 			return err
 		}
@@ -95,12 +106,6 @@ func (s *Service) fire(ctx context.Context, j *job.Job, kind string) error {
 		t, c, p, err := s.loadFor(ctx, tx, a)
 		if err != nil || t == nil {
 			return err
-		}
-		if kind == WarningJob {
-			if err := s.event(ctx, tx, event.SLAWarning, t, c, p); err != nil {
-				return err
-			}
-			return s.arm(ctx, tx, t.ID, c) // and now the breach
 		}
 		return s.breached(ctx, tx, t, c, p, true)
 	})
@@ -122,7 +127,7 @@ func (s *Service) loadFor(ctx context.Context, tx *db.Tx, a timerArgs) (*ticket.
 	}
 	p, err := s.get(ctx, tx, c.PolicyID)
 	if errors.Is(err, fault.ErrNotFound) {
-		p = &Policy{Name: "(deleted)", WarnPercent: DefaultWarnPercent}
+		p = deletedPolicy
 	} else if err != nil {
 		return nil, nil, nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
@@ -25,9 +26,14 @@ func timers(t *testing.T, s *app.Services, kind string) []job.Job {
 	return js
 }
 
-// count counts the domain events of kind.
+// count counts the domain events of kind. On PostgreSQL events are
+// numbered after commit by the pump's sequencer; number them first, so
+// the count does not depend on whether the pump ran yet.
 func count(t *testing.T, s *app.Services, kind string) int {
 	t.Helper()
+	if _, err := s.Events.Sequence(ctx); err != nil {
+		t.Fatal(err)
+	}
 	rs, err := s.Events.Read(ctx, s.DB.R, 0, 100000)
 	if err != nil {
 		t.Fatal(err)
@@ -146,3 +152,52 @@ func TestTimersFireOnce(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestWarningsBatch makes several warning timers due at once: the first
+// one to run records every due warning in its transaction, each once
+// with its own event and breach timer, and completes the other timers;
+// running a timer again records nothing more.
+func TestWarningsBatch(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		other := apptest.Services(t, d)
+		admin := apptest.User(t, s, user.RoleAdmin, "")
+		requester := apptest.User(t, s, user.RoleRequester, "")
+		cal := roundTheClock(t, s, admin)
+		policy(t, s, admin, cal.ID, "Standard", nil, nil)
+		for range 3 {
+			apptest.Ticket(t, s, requester)
+		}
+		warn := timers(t, s, sla.WarningJob)
+		if len(warn) != 6 {
+			t.Fatalf("%d warning timers, want 6", len(warn))
+		}
+		if _, err := s.DB.W.ExecContext(ctx, s.DB.Rebind("UPDATE jobs SET run_at = $1 WHERE kind = $2"), time.Now().UnixMicro(), sla.WarningJob); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SLA.Fire(ctx, &warn[0]); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, s, event.SLAWarning); n != 6 {
+			t.Fatalf("%d warning events after one timer ran, want 6", n)
+		}
+		for _, j := range timers(t, s, sla.WarningJob) {
+			if j.State != job.Completed {
+				t.Errorf("warning timer %d is %s, want completed", j.ID, j.State)
+			}
+		}
+		if n := len(timers(t, s, sla.BreachJob)); n != 6 {
+			t.Fatalf("%d breach timers, want 6", n)
+		}
+		for _, svc := range []*app.Services{s, other} {
+			for _, j := range warn {
+				if err := svc.SLA.Fire(ctx, &j); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if n := count(t, s, event.SLAWarning); n != 6 {
+			t.Fatalf("%d warning events after every timer ran again, want 6", n)
+		}
+	})
+}

@@ -58,18 +58,15 @@ func (s *Service) Of(ctx context.Context, a *user.Actor, ids []int64, now time.T
 	if err != nil || len(cs) == 0 {
 		return out, err
 	}
-	policies, err := s.policies(ctx, s.DB.R)
+	c, err := s.current(ctx, s.DB.R)
 	if err != nil {
 		return nil, err
 	}
 	for _, o := range cs {
-		var p *Policy
-		if i := slices.IndexFunc(policies, func(p *Policy) bool { return p.ID == o.c.PolicyID }); i >= 0 {
-			p = policies[i]
-		}
+		p := c.policy(o.c.PolicyID)
 		cal := allHours
 		if p != nil {
-			if cal, err = s.calendarHours(ctx, s.DB.R, p.CalendarID); err != nil {
+			if cal, err = c.calendar(ctx, s, s.DB.R, p.CalendarID); err != nil {
 				return nil, err
 			}
 		}
