@@ -328,6 +328,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	s.Notify.Register()
 	s.Auth.OnSignInSlowed(mail.SignInAlertMail(s.Mailboxes, s.Outbox, cfg.PublicURL()))
 	s.Auth.OnPortalLink(mail.PortalLinkMail(s.Mailboxes, s.Outbox, cfg.PublicURL()))
+	s.Auth.UseJobs(s.Jobs)
 	if s.Leases, err = lease.New(d); err != nil {
 		return fail(err)
 	}
