@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/docket/docket/internal/brand"
 	"io"
 	"log/slog"
 	"os"
@@ -202,6 +203,8 @@ type Services struct {
 	Events *event.Log
 	Pump   *event.Pump
 	// Jobs queues background work; Runner runs it (see Start).
+	// Brand is how the help desk presents itself to requesters.
+	Brand  *brand.Service
 	Jobs   *job.Queue
 	Runner *job.Runner
 	// Audit reads the audit log: the events of admin changes.
@@ -329,6 +332,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	s.Auth.OnSignInSlowed(mail.SignInAlertMail(s.Mailboxes, s.Outbox, cfg.PublicURL()))
 	s.Auth.OnPortalLink(mail.PortalLinkMail(s.Mailboxes, s.Outbox, cfg.PublicURL()))
 	s.Auth.UseJobs(s.Jobs)
+	s.Brand = brand.New(d, s.Events)
 	if s.Leases, err = lease.New(d); err != nil {
 		return fail(err)
 	}

@@ -5,6 +5,7 @@
 package agent
 
 import (
+	"github.com/docket/docket/internal/brand"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -59,6 +60,8 @@ type Deps struct {
 	Automation     *automation.Service
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
+	// Brand is how the help desk presents itself to requesters.
+	Brand *brand.Service
 	// Stopping closes when the server shuts down, ending live streams so
 	// shutdown does not wait for them.
 	Stopping <-chan struct{}

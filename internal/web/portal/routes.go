@@ -9,6 +9,8 @@ import (
 // Routes registers the portal's pages and actions on mux.
 func (p *Portal) Routes(mux web.Router) {
 	mux.HandleFunc("GET /portal/assets/{name}", p.assets.Serve)
+	mux.Handle("GET /portal/brand.css", p.errors(p.brandStylesheet))
+	mux.Handle("GET /portal/brand/logo", p.errors(p.brandLogo))
 	mux.Handle("GET /portal", http.RedirectHandler("/portal/", http.StatusSeeOther))
 	mux.Handle("GET /portal/{$}", p.public(p.home))
 	mux.Handle("GET /portal/signin", p.public(p.signinForm))
