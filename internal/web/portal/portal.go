@@ -24,6 +24,7 @@ import (
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
+	"github.com/docket/docket/internal/webform"
 )
 
 //go:embed templates/*.html
@@ -40,6 +41,7 @@ type Deps struct {
 	Attachments    *attachment.Service
 	Auth           *auth.Service
 	Brand          *brand.Service
+	WebForms       *webform.Service
 	BaseURL        string
 	MaxUploadBytes int64
 }
@@ -60,7 +62,7 @@ func New(d Deps) (*Portal, error) {
 		return nil, err
 	}
 	p := &Portal{Deps: d, site: web.NewSite(d.Auth, d.Log, d.BaseURL), assets: as, signins: web.NewLimiter(0.2, 10)}
-	if p.tmpl, err = web.LoadTemplates(templateFiles, "templates", []string{"layout.html"}, p.funcs(as.URL)); err != nil {
+	if p.tmpl, err = web.LoadTemplates(templateFiles, "templates", []string{"layout.html", "fields.html"}, p.funcs(as.URL)); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -81,8 +83,8 @@ func (p *Portal) funcs(assetURL map[string]string) func(loc *time.Location) temp
 		return template.FuncMap{
 			"asset": func(name string) string { return assetURL[name] },
 			"brand": p.Branding,
-			// The welcome text is an admin's Markdown, sanitized.
-			"welcome": func(b brand.Brand) template.HTML { return template.HTML(markup.Markdown(b.Welcome)) },
+			// An admin's Markdown (the welcome text, a web form's introduction), sanitized.
+			"markdown": func(s string) template.HTML { return template.HTML(markup.Markdown(s)) },
 			"when":    func(t time.Time) string { return t.In(loc).Format("2 Jan 2006 15:04 MST") },
 			"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 			"label": func(s ticket.Status) string {
@@ -106,6 +108,8 @@ func (p *Portal) funcs(assetURL map[string]string) func(loc *time.Location) temp
 // Layout is what every portal page's frame needs.
 type Layout struct {
 	Title string
+	// Bare leaves out the header: a web form embedded in another site.
+	Bare  bool
 	Actor *user.Actor
 	CSRF  string
 	Flash string

@@ -27,6 +27,9 @@ func (p *Portal) Routes(mux web.Router) {
 	mux.Handle("GET /portal/t/{uid}", p.public(p.ticketLink))
 	mux.Handle("POST /portal/t/{uid}/link", p.public(p.ticketLinkRequest))
 	mux.Handle("POST /portal/signout", p.page(p.signout))
+	mux.Handle("GET /form/{uid}", p.public(p.formShow))
+	mux.Handle("POST /form/{uid}", p.public(p.formSubmit))
+	mux.Handle("GET /form/{uid}/thanks", p.public(p.formThanks))
 
 	mux.Handle("GET /portal/tickets", p.page(p.tickets))
 	mux.Handle("GET /portal/tickets/new", p.page(p.newForm))
