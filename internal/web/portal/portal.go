@@ -85,8 +85,8 @@ func (p *Portal) funcs(assetURL map[string]string) func(loc *time.Location) temp
 			"brand": p.Branding,
 			// An admin's Markdown (the welcome text, a web form's introduction), sanitized.
 			"markdown": func(s string) template.HTML { return template.HTML(markup.Markdown(s)) },
-			"when":    func(t time.Time) string { return t.In(loc).Format("2 Jan 2006 15:04 MST") },
-			"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+			"when":     func(t time.Time) string { return t.In(loc).Format("2 Jan 2006 15:04 MST") },
+			"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 			"label": func(s ticket.Status) string {
 				return strings.ReplaceAll(strings.ToUpper(string(s[:1]))+string(s[1:]), "_", " ")
 			},
