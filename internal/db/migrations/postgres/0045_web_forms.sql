@@ -4,7 +4,7 @@
 -- separated; empty: any site). submissions and spam count what came in.
 CREATE TABLE web_forms (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    uid         TEXT NOT NULL UNIQUE,
+    uid         TEXT NOT NULL,
     name        TEXT NOT NULL,
     title       TEXT NOT NULL,
     intro       TEXT NOT NULL DEFAULT '',
@@ -18,3 +18,5 @@ CREATE TABLE web_forms (
     created_at  BIGINT NOT NULL,
     updated_at  BIGINT NOT NULL
 );
+
+CREATE UNIQUE INDEX web_forms_uid ON web_forms (uid);
