@@ -8,6 +8,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/docket/docket/internal/brand"
+	"github.com/docket/docket/internal/webform"
 	"io"
 	"log/slog"
 	"os"
@@ -202,8 +204,12 @@ type Services struct {
 	Events *event.Log
 	Pump   *event.Pump
 	// Jobs queues background work; Runner runs it (see Start).
-	Jobs   *job.Queue
-	Runner *job.Runner
+	// Brand is how the help desk presents itself to requesters.
+	Brand *brand.Service
+	// WebForms are the embeddable forms anyone opens tickets with.
+	WebForms *webform.Service
+	Jobs     *job.Queue
+	Runner   *job.Runner
 	// Audit reads the audit log: the events of admin changes.
 	Audit *audit.Service
 	// Calendars are the business-hours calendars SLA targets use.
@@ -329,6 +335,8 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	s.Auth.OnSignInSlowed(mail.SignInAlertMail(s.Mailboxes, s.Outbox, cfg.PublicURL()))
 	s.Auth.OnPortalLink(mail.PortalLinkMail(s.Mailboxes, s.Outbox, cfg.PublicURL()))
 	s.Auth.UseJobs(s.Jobs)
+	s.Brand = brand.New(d, s.Events)
+	s.WebForms = webform.New(d, s.Events, s.Tickets, s.Users, s.Secrets, cfg.PublicURL())
 	if s.Leases, err = lease.New(d); err != nil {
 		return fail(err)
 	}

@@ -148,22 +148,38 @@ func (s *Service) requestLink(ctx context.Context, in linkJob) error {
 
 // limitLinks counts a link request against the address and the client.
 func (s *Service) limitLinks(ctx context.Context, email, ip string) error {
+	return s.LimitRequests(ctx, LinkWindow, RequestLimit{"link:a:" + email, LinksPerAddress},
+		RequestLimit{"link:c:" + network(ip), LinksPerClient})
+}
+
+// RequestLimit bounds the requests counted under Key.
+type RequestLimit struct {
+	Key   string
+	Limit int
+}
+
+// LimitRequests counts one request against each limit's key, in the
+// database (every instance counts together), and refuses with
+// *TooManyError when a key had more than its limit within window of its
+// last request.
+func (s *Service) LimitRequests(ctx context.Context, window time.Duration, limits ...RequestLimit) error {
 	now := s.now()
-	for _, k := range []struct {
-		key   string
-		limit int
-	}{{"link:a:" + email, LinksPerAddress}, {"link:c:" + network(ip), LinksPerClient}} {
+	for _, k := range limits {
 		var n int
-		if err := s.db.W.QueryRowContext(ctx, s.q.Get("count-signin-failure"), k.key, now.UnixMicro(),
-			now.Add(-LinkWindow).UnixMicro()).Scan(&n); err != nil {
-			return fmt.Errorf("auth: count link requests: %w", err)
+		if err := s.db.W.QueryRowContext(ctx, s.q.Get("count-signin-failure"), k.Key, now.UnixMicro(),
+			now.Add(-window).UnixMicro()).Scan(&n); err != nil {
+			return fmt.Errorf("auth: count requests: %w", err)
 		}
-		if n > k.limit {
-			return &TooManyError{Wait: LinkWindow}
+		if n > k.Limit {
+			return &TooManyError{Wait: window}
 		}
 	}
 	return nil
 }
+
+// ClientNetwork is what limits count a client address as: the address,
+// or its /64 for IPv6.
+func ClientNetwork(ip string) string { return network(ip) }
 
 // sendLink stores a new link for u and hands it to the senders.
 func (s *Service) sendLink(ctx context.Context, tx *db.Tx, u *user.User, purpose, kind string, ticketID int64) error {

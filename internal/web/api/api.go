@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/docket/docket/internal/webform"
 	"io"
 	"log/slog"
 	"net/http"
@@ -56,6 +57,7 @@ type Deps struct {
 	Drafts      *draft.Service
 
 	Webhooks       *webhook.Service
+	WebForms       *webform.Service
 	Automation     *automation.Service
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
