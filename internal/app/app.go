@@ -66,6 +66,8 @@ Usage:
   docket token create [flags]     print a new API token (--user, --name, --scope)
   docket backup FILE [flags]      write the database, attachments and secret key to FILE
   docket restore FILE [flags]     replace the database with the backup in FILE (--force)
+  docket bench [flags]            drive a running Docket's API with a mix of requests and report
+                                  throughput and latency (--url, --token, --concurrency, --duration)
   docket version                  print the version
 
 Run 'docket <command> -h' for a command's flags.
@@ -122,6 +124,8 @@ func run(ctx context.Context, env Env) error {
 		return backupCmd(ctx, env, args)
 	case "restore":
 		return restoreCmd(ctx, env, args)
+	case "bench":
+		return benchCmd(ctx, env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, "docket "+Version)
 		return nil
