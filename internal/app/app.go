@@ -68,6 +68,8 @@ Usage:
   docket restore FILE [flags]     replace the database with the backup in FILE (--force)
   docket bench [flags]            drive a running Docket's API with a mix of requests and report
                                   throughput and latency (--url, --token, --concurrency, --duration)
+  docket seed [flags]             fill an empty database with a realistic help desk for measuring
+                                  (--tickets 1000000, --teams, --agents, --requesters, --messages)
   docket version                  print the version
 
 Run 'docket <command> -h' for a command's flags.
@@ -126,6 +128,8 @@ func run(ctx context.Context, env Env) error {
 		return restoreCmd(ctx, env, args)
 	case "bench":
 		return benchCmd(ctx, env, args)
+	case "seed":
+		return seedCmd(ctx, env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, "docket "+Version)
 		return nil
