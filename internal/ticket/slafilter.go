@@ -46,12 +46,14 @@ func slaCondition(state, now string, walk bool) string {
 	switch state {
 	case "at_risk":
 		// tickets.warn_at is the earliest warning of the running clocks not
-		// breached: a count walks its index (tickets_warn) over the
-		// tickets whose warning passed, a due-order walk checks it per row.
+		// breached: a count reads the at-risk ids from its index
+		// (tickets_warn, covering) over the tickets whose warning passed,
+		// so that whichever index drives the count no ticket row is read
+		// for it; a due-order walk checks it per row.
 		if walk {
 			return "(" + dueKey + " > " + now + " AND t.due_at IS NOT NULL AND t.warn_at <= " + now + ")"
 		}
-		return "(t.warn_at <= " + now + " AND t.due_at > " + now + ")"
+		return "t.id IN (SELECT w.id FROM tickets w WHERE w.warn_at <= " + now + " AND w.due_at > " + now + ")"
 	case "breached":
 		return "(" + dueKey + " <= " + now + " OR " + clocks("c.breached_at IS NOT NULL") + ")"
 	case "paused":
