@@ -55,10 +55,10 @@ func undescribedErrors(t *testing.T, page string) (errs int, problems []string) 
 		if n.FirstChild != nil {
 			text = n.FirstChild.Data
 		}
-		if seen[text] {
-			problems = append(problems, "the same error twice: "+text)
+		if id := attr(n, "id"); id != "" && seen[id] {
+			problems = append(problems, "the same error twice: #"+id+": "+text)
 		}
-		seen[text] = true
+		seen[attr(n, "id")] = true
 		switch id := attr(n, "id"); {
 		case id == "":
 			problems = append(problems, "error without an id: "+text)
@@ -69,7 +69,8 @@ func undescribedErrors(t *testing.T, page string) (errs int, problems []string) 
 	return len(errors), problems
 }
 
-// TestFieldErrorsTiedToTheirFields: a refused admin or profile form shows
+// TestFieldErrorsTiedToTheirFields: a refused admin, profile, new-ticket
+// or saved-view form shows
 // each error next to its field and tied to it, so a screen reader reads
 // the error with the field (aria-describedby, aria-invalid).
 func TestFieldErrorsTiedToTheirFields(t *testing.T) {
@@ -89,6 +90,10 @@ func TestFieldErrorsTiedToTheirFields(t *testing.T) {
 		{"/admin/mailboxes/new", mbFields("address", "not an address", "inbound.type", "imap", "inbound.port", "0")},
 		{"/profile/password", []string{"current", "wrong", "password", "short", "password2", "different"}},
 		{"/canned", []string{"name", "", "body", ""}},
+		{"/tickets/new", []string{"requester", "not an address", "subject", "", "body", "", "type", "incident", "tags", "<x>"}},
+		{"/tickets/new?channel=phone", []string{"requester", "", "subject", "", "body", "", "status", "resolved"}},
+		{"/views", []string{"name", "", "query", "priority:p9"}},
+		{"/views", []string{"name", "Sorted", "query", "status:open", "sort", "colour"}},
 		{"/admin/triggers/new", []string{"name", "", "all.field", "status", "all.op", "greater", "all.value", "open",
 			"any.field", "colour", "any.op", "is", "any.value", "red", "act.type", ""}},
 	} {
