@@ -111,7 +111,8 @@ func TestBrowserReadableQueue(t *testing.T) {
 }
 
 // TestBrowserConfirmDialog: deleting a view and merging ask in a real
-// dialog first; cancelling (Esc) changes nothing, confirming does it.
+// dialog first; cancelling (Esc) changes nothing, confirming does it. A
+// link needs no confirmation, and its Unlink button removes it.
 func TestBrowserConfirmDialog(t *testing.T) {
 	c := newChrome(t, 60*time.Second)
 	e := newE2EEnv(t)
@@ -163,5 +164,14 @@ func TestBrowserConfirmDialog(t *testing.T) {
 	a.do(t, "link", chromedp.SetValue(chromedp.CSS("#rel-type"), "related"), chromedp.SendKeys(chromedp.CSS("#rel-number"), num(other.Number)),
 		chromedp.Click(chromedp.CSS("#relate-form button[type=submit]")))
 	a.waitJS(t, "the link", `!!document.querySelector("#links a[href='/tickets/`+num(other.Number)+`']")`)
+	// and is removed by its Unlink button.
+	a.do(t, "unlink", chromedp.Click(chromedp.CSS(`#links button[aria-label="Remove the link to #`+num(other.Number)+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if f := a.text(t, ".flash"); f != "Unlinked #"+num(other.Number)+"." {
+		t.Errorf("flash after unlinking: %q", f)
+	}
+	if eval[bool](t, a, `!!document.querySelector("#links a[href='/tickets/`+num(other.Number)+`']")`) {
+		t.Error("the link is still on the page after unlinking")
+	}
 	a.noConsoleErrors(t)
 }
