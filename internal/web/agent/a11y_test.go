@@ -172,6 +172,9 @@ func TestTicketPageErrorsOnceAndTied(t *testing.T) {
 			if !strings.Contains(strings.Join(errs[c.in], "\n"), c.want) {
 				t.Errorf("form #%s shows %q, want %q", c.in, errs[c.in], c.want)
 			}
+			if c.action == "/relate" && (!strings.Contains(body, `value="abc"`) || !strings.Contains(body, `<option value="related" selected>`)) {
+				t.Error("the refused link form lost what was typed")
+			}
 		})
 	}
 }

@@ -205,7 +205,11 @@ func TestBrowserConfirmDialog(t *testing.T) {
 	a.do(t, "link", chromedp.SetValue(chromedp.CSS("#rel-type"), "related"), chromedp.SendKeys(chromedp.CSS("#rel-number"), num(other.Number)),
 		chromedp.Click(chromedp.CSS("#relate-form button[type=submit]")))
 	a.waitJS(t, "the link", `!!document.querySelector("#links a[href='/tickets/`+num(other.Number)+`']")`)
-	// and is removed by its Unlink button.
+	// and is removed by its Unlink button, a small word inside the card.
+	if !eval[bool](t, a, `(function () { var f = document.querySelector("#links form.unlink").getBoundingClientRect(), b = document.querySelector("#links .unlink-btn").getBoundingClientRect(),
+		c = document.getElementById("links").getBoundingClientRect(); return f.right <= c.right && b.width < 80 && b.height < 30; })()`) {
+		t.Error("the Unlink button does not sit inside the Links card as a small word")
+	}
 	a.do(t, "unlink", chromedp.Click(chromedp.CSS(`#links button[aria-label="Remove the link to #`+num(other.Number)+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".flash")))
 	if f := a.text(t, ".flash"); f != "Unlinked #"+num(other.Number)+"." {

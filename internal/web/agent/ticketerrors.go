@@ -48,6 +48,10 @@ func placeTicketErrors(p *ticketPage, r *http.Request, errs map[string]string) {
 		return
 	}
 	p.ErrorsIn = f.id
+	if key == "relate" {
+		// What was typed stays in the form to fix it.
+		p.Relate = relateForm{Type: r.PostFormValue("type"), Other: r.PostFormValue("other")}
+	}
 	other := placeErrors(errs, f.aliases, func(name string) bool { return slices.Contains(f.fields, name) })
 	if len(other) > 0 {
 		errs[f.rest] = strings.TrimSpace(errs[f.rest] + " " + strings.Join(other, " "))
@@ -62,3 +66,6 @@ func (p *ticketPage) FormErrors(id string) map[string]string {
 	}
 	return p.Errors
 }
+
+// relateForm is what a refused link or merge form held.
+type relateForm struct{ Type, Other string }
