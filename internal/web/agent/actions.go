@@ -116,6 +116,7 @@ func (a *Agent) rerender(w http.ResponseWriter, r *http.Request, rq *request, n 
 	p.Draft = d
 	if errs != nil {
 		p.Errors = errs
+		placeTicketErrors(p, r, errs)
 	}
 	status := http.StatusUnprocessableEntity
 	if conflict != "" {
