@@ -31,7 +31,9 @@ func office(t *testing.T) *bizhours.Calendar {
 }
 
 // week is an instant in the week of Friday 2026-03-06 (UTC).
-func week(day, hour, minute int) time.Time { return time.Date(2026, 3, day, hour, minute, 0, 0, time.UTC) }
+func week(day, hour, minute int) time.Time {
+	return time.Date(2026, 3, day, hour, minute, 0, 0, time.UTC)
+}
 
 func TestThreshold(t *testing.T) {
 	cal := office(t)
