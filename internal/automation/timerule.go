@@ -122,8 +122,12 @@ func NewTimeRules(s *Service) (*TimeRules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &TimeRules{s: s, q: q, Now: time.Now}, nil
+	s.timeRules = &TimeRules{s: s, q: q, Now: time.Now}
+	return s.timeRules, nil
 }
+
+// TimeRules returns the time rules built over s, nil before NewTimeRules.
+func (s *Service) TimeRules() *TimeRules { return s.timeRules }
 
 // Queries exposes the named queries for start-up checks.
 func (tr *TimeRules) Queries() *db.Queries { return tr.q }
