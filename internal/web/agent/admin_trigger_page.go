@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -290,27 +291,10 @@ func (a *Agent) renderTrigger(w http.ResponseWriter, r *http.Request, rq *reques
 		p.Errors = map[string]string{}
 	}
 	p.Other = append(p.Other, placeTriggerErrors(p.Errors, p.Form)...)
-	defs, err := a.Tickets.FieldDefs(ctx)
-	if err != nil {
+	if err := a.ruleChoices(ctx, rq, &p); err != nil {
 		return err
 	}
-	p.Fields = automation.ConditionFields(defs)
-	p.Events, p.Operators, p.ActionTypes = automation.Events, automation.Operators, automation.ActionTypes
-	p.Resolutions = ticket.Resolutions
-	for _, f := range automation.Settable {
-		p.Settable = append(p.Settable, settableField{f, humanLabel(f)})
-	}
-	for _, d := range defs {
-		p.Settable = append(p.Settable, settableField{"custom_fields." + d.Key, d.Label})
-	}
-	if p.Teams, err = a.Users.Teams(ctx, 0, 500); err != nil {
-		return err
-	}
-	if a.Webhooks != nil {
-		if p.Webhooks, err = a.Webhooks.List(ctx, rq.actor); err != nil {
-			return err
-		}
-	}
+	p.Events = automation.Events
 	title := "New trigger"
 	if p.T != nil {
 		title = "Trigger " + p.T.Name
@@ -333,6 +317,34 @@ func (a *Agent) renderTrigger(w http.ResponseWriter, r *http.Request, rq *reques
 	p.adminFrame = a.adminFrame(w, r, rq, title, "triggers")
 	p.DeleteBox.CSRF = p.CSRF
 	return a.tmpl.Render(w, status, "admin_trigger", &p)
+}
+
+// ruleChoices fills in what a rule form offers: the condition fields and
+// operators, the actions and the fields they set, resolutions, teams and
+// webhooks.
+func (a *Agent) ruleChoices(ctx context.Context, rq *request, p *adminTriggerPage) error {
+	defs, err := a.Tickets.FieldDefs(ctx)
+	if err != nil {
+		return err
+	}
+	p.Fields = automation.ConditionFields(defs)
+	p.Operators, p.ActionTypes = automation.Operators, automation.ActionTypes
+	p.Resolutions = ticket.Resolutions
+	for _, f := range automation.Settable {
+		p.Settable = append(p.Settable, settableField{f, humanLabel(f)})
+	}
+	for _, d := range defs {
+		p.Settable = append(p.Settable, settableField{"custom_fields." + d.Key, d.Label})
+	}
+	if p.Teams, err = a.Users.Teams(ctx, 0, 500); err != nil {
+		return err
+	}
+	if a.Webhooks != nil {
+		if p.Webhooks, err = a.Webhooks.List(ctx, rq.actor); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // newTriggerForm is the form of a new trigger: on, on ticket creation,
