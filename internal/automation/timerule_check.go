@@ -2,12 +2,10 @@ package automation
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
@@ -21,20 +19,8 @@ func (tr *TimeRules) check(ctx context.Context, q db.Queryer, r *TimeRule) error
 		return err
 	}
 	c := &checker{s: tr.s, ctx: ctx, q: q, inv: &fault.Invalid{}, defs: defs}
-	r.Name = strings.TrimSpace(r.Name)
-	switch {
-	case r.Name == "":
-		c.inv.Add("name", "is required")
-	case utf8.RuneCountInString(r.Name) > MaxName:
-		c.inv.Add("name", "must be at most %d characters", MaxName)
-	default:
-		var other int64
-		err := q.QueryRowContext(ctx, tr.q.Get("time-rule-by-name"), r.Name).Scan(&other)
-		if err == nil && other != r.ID {
-			c.inv.Add("name", "a time rule with this name already exists")
-		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
+	if err := c.name(&r.Name, r.ID, tr.q.Get("time-rule-by-name"), "time rule"); err != nil {
+		return err
 	}
 	if !slices.Contains(Sinces, r.Since) {
 		c.inv.Add("since", "must be one of %s", strings.Join(Sinces, ", "))

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/automation"
 	"github.com/docket/docket/internal/db"
@@ -63,12 +64,7 @@ func TestCloseResolvedBuiltin(t *testing.T) {
 // same database (a restart). Both databases.
 func TestTimeRuleOnceAcrossRestart(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
-		clock := &fakeClock{t: time.Now()}
-		s := timeServices(t, d, clock)
-		admin := apptest.User(t, s, user.RoleAdmin, "")
-		mustTimeRule(t, s, admin, "Nudge pending", automation.SinceStatusChanged, 60, 0, pendingFor, noteAction("Still pending."))
-		tk := apptest.Ticket(t, s, admin)
-		setStatus(t, s, admin, tk.Number, ticket.StatusPending)
+		s, clock, admin, tk := nudged(t, d)
 
 		clock.Set(time.Now().Add(2 * time.Hour))
 		runRules(t, s)
@@ -89,12 +85,7 @@ func TestTimeRuleOnceAcrossRestart(t *testing.T) {
 // not match.
 func TestTimeRuleOccurrenceRefires(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
-		clock := &fakeClock{t: time.Now()}
-		s := timeServices(t, d, clock)
-		admin := apptest.User(t, s, user.RoleAdmin, "")
-		mustTimeRule(t, s, admin, "Nudge pending", automation.SinceStatusChanged, 60, 0, pendingFor, noteAction("Still pending."))
-		tk := apptest.Ticket(t, s, admin)
-		setStatus(t, s, admin, tk.Number, ticket.StatusPending)
+		s, clock, admin, tk := nudged(t, d)
 		setMoment(t, s, tk.ID, "status_changed_at", time.Now().Add(-3*time.Hour))
 		clock.Set(time.Now())
 		runRules(t, s)
@@ -112,4 +103,17 @@ func TestTimeRuleOccurrenceRefires(t *testing.T) {
 			t.Fatalf("pending again for an hour: %d notes, want 2", n)
 		}
 	})
+}
+
+// nudged is an instance whose rule "Nudge pending" notes "Still pending."
+// on a ticket pending for an hour, and a ticket pending now.
+func nudged(t *testing.T, d *db.DB) (*app.Services, *fakeClock, *user.Actor, *ticket.Ticket) {
+	t.Helper()
+	clock := &fakeClock{t: time.Now()}
+	s := timeServices(t, d, clock)
+	admin := apptest.User(t, s, user.RoleAdmin, "")
+	mustTimeRule(t, s, admin, "Nudge pending", automation.SinceStatusChanged, 60, 0, pendingFor, noteAction("Still pending."))
+	tk := apptest.Ticket(t, s, admin)
+	setStatus(t, s, admin, tk.Number, ticket.StatusPending)
+	return s, clock, admin, tk
 }

@@ -191,22 +191,18 @@ func (a *Agent) adminTimeRuleForm(w http.ResponseWriter, r *http.Request, rq *re
 	return a.renderTimeRule(w, r, rq, http.StatusOK, p)
 }
 
-func (a *Agent) adminCreateTimeRule(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return a.saveTimeRule(w, r, rq, nil)
-}
-
-func (a *Agent) adminUpdateTimeRule(w http.ResponseWriter, r *http.Request, rq *request) error {
-	rule, err := a.timeRule(r, rq)
-	if err != nil {
-		return err
+// saveTimeRule creates a time rule (POST /admin/time-rules/new) or
+// changes the one of the path from the posted form, or shows the form
+// again with a row added or removed. A refused form comes back as typed,
+// each error next to its field or row.
+func (a *Agent) saveTimeRule(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var rule *automation.TimeRule
+	if r.PathValue("id") != "" {
+		var err error
+		if rule, err = a.timeRule(r, rq); err != nil {
+			return err
+		}
 	}
-	return a.saveTimeRule(w, r, rq, rule)
-}
-
-// saveTimeRule creates (rule nil) or changes a time rule from the posted
-// form, or shows it again with a row added or removed. A refused form
-// comes back as typed, each error next to its field or row.
-func (a *Agent) saveTimeRule(w http.ResponseWriter, r *http.Request, rq *request, rule *automation.TimeRule) error {
 	f, edit := readTimeRuleForm(r)
 	if edit {
 		return a.renderTimeRule(w, r, rq, http.StatusOK, adminTimeRulePage{R: rule, Form: f})
@@ -224,18 +220,10 @@ func (a *Agent) saveTimeRule(w http.ResponseWriter, r *http.Request, rq *request
 	} else {
 		saved, err = a.Automation.TimeRules().Update(r.Context(), rq.actor, rule.ID, in)
 	}
-	if err == nil {
-		verb := "Created"
-		if rule != nil {
-			verb = "Saved"
-		}
-		a.site.Flash(w, fmt.Sprintf("%s the time rule “%s”.", verb, saved.Name))
-		http.Redirect(w, r, fmt.Sprintf("/admin/time-rules/%d", saved.ID), http.StatusSeeOther)
-		return nil
+	if err != nil {
+		return refusedForm(err, errs, func(status int) error {
+			return a.renderTimeRule(w, r, rq, status, adminTimeRulePage{R: rule, Form: f, errs: errs})
+		})
 	}
-	status, ok := formFailure(err, errs)
-	if !ok {
-		return err
-	}
-	return a.renderTimeRule(w, r, rq, status, adminTimeRulePage{R: rule, Form: f, errs: errs})
+	return a.savedRule(w, r, rule == nil, "time rule", saved.Name, fmt.Sprintf("/admin/time-rules/%d", saved.ID))
 }

@@ -24,9 +24,9 @@ const (
 func (a *Agent) adminTimeRuleRoutes(mux web.Router) {
 	mux.Handle("GET /admin/time-rules", a.adminHidden(a.adminTimeRules))
 	mux.Handle("GET /admin/time-rules/new", a.adminHidden(a.adminNewTimeRuleForm))
-	mux.Handle("POST /admin/time-rules/new", a.adminHidden(a.adminCreateTimeRule))
+	mux.Handle("POST /admin/time-rules/new", a.adminHidden(a.saveTimeRule))
 	mux.Handle("GET /admin/time-rules/{id}", a.adminHidden(a.adminTimeRuleForm))
-	mux.Handle("POST /admin/time-rules/{id}", a.adminHidden(a.adminUpdateTimeRule))
+	mux.Handle("POST /admin/time-rules/{id}", a.adminHidden(a.saveTimeRule))
 	mux.Handle("POST /admin/time-rules/{id}/enabled", a.adminHidden(a.adminToggleTimeRule))
 	mux.Handle("POST /admin/time-rules/{id}/delete", a.adminHidden(a.adminDeleteTimeRule))
 }

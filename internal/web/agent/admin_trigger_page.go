@@ -399,18 +399,33 @@ func (a *Agent) saveTrigger(w http.ResponseWriter, r *http.Request, rq *request,
 	} else {
 		saved, err = a.Automation.Update(r.Context(), rq.actor, t.ID, in)
 	}
-	if err == nil {
-		verb := "Created"
-		if t != nil {
-			verb = "Saved"
-		}
-		a.site.Flash(w, fmt.Sprintf("%s the trigger “%s”.", verb, saved.Name))
-		http.Redirect(w, r, fmt.Sprintf("/admin/triggers/%d", saved.ID), http.StatusSeeOther)
-		return nil
+	if err != nil {
+		return refusedForm(err, errs, func(status int) error {
+			return a.renderTrigger(w, r, rq, status, adminTriggerPage{T: t, Form: f, Errors: errs})
+		})
 	}
+	return a.savedRule(w, r, t == nil, "trigger", saved.Name, fmt.Sprintf("/admin/triggers/%d", saved.ID))
+}
+
+// savedRule answers a rule form that was saved: what was done, and the
+// rule's page.
+func (a *Agent) savedRule(w http.ResponseWriter, r *http.Request, created bool, what, name, page string) error {
+	verb := "Saved"
+	if created {
+		verb = "Created"
+	}
+	a.site.Flash(w, fmt.Sprintf("%s the %s “%s”.", verb, what, name))
+	http.Redirect(w, r, page, http.StatusSeeOther)
+	return nil
+}
+
+// refusedForm shows a form the service refused again (again, with the
+// status to answer), its errors in errs; other errors are returned as
+// they are.
+func refusedForm(err error, errs map[string]string, again func(status int) error) error {
 	status, ok := formFailure(err, errs)
 	if !ok {
 		return err
 	}
-	return a.renderTrigger(w, r, rq, status, adminTriggerPage{T: t, Form: f, Errors: errs})
+	return again(status)
 }
