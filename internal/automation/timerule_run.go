@@ -151,6 +151,13 @@ func (tr *TimeRules) runRule(ctx context.Context, r *TimeRule, env *environment,
 			}
 			return nil
 		})
+		var inv *fault.Invalid
+		if errors.As(err, &inv) {
+			// A condition names what is gone (a team since deleted): the
+			// rule can select nothing until an admin saves it again.
+			tr.s.Log.Warn("time rule skipped: its conditions no longer select", "rule", r.ID, "error", err)
+			return acted, nil
+		}
 		if err != nil || n < timeRuleBatch {
 			return acted, err
 		}

@@ -117,3 +117,26 @@ func nudged(t *testing.T, d *db.DB) (*app.Services, *fakeClock, *user.Actor, *ti
 	setStatus(t, s, admin, tk.Number, ticket.StatusPending)
 	return s, clock, admin, tk
 }
+
+// TestTimeRuleWithAGoneTeam: a rule whose condition names a team deleted
+// since is skipped with a warning; the rules after it still run.
+func TestTimeRuleWithAGoneTeam(t *testing.T) {
+	d := apptest.DB(t, db.SQLite)
+	s, clock, admin, tk := nudged(t, d)
+	tm := mustTeam(t, s, admin, "Night shift")
+	mustTimeRule(t, s, admin, "Night shift's", automation.SinceCreated, 1, 0,
+		automation.Conditions{All: []automation.Condition{{Field: "team", Op: automation.OpIs, Value: "Night shift"}}},
+		noteAction("Night."))
+	if _, err := s.DB.W.ExecContext(context.Background(), s.DB.Rebind("DELETE FROM teams WHERE id = $1"), tm.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The gone team's rule runs after the nudge: move it first.
+	if _, err := s.DB.W.ExecContext(context.Background(), "UPDATE time_rules SET position = 0 WHERE name = 'Night shift''s'"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(time.Now().Add(2 * time.Hour))
+	runRules(t, s)
+	if n := notes(t, s, admin, tk.Number, "Still pending."); n != 1 {
+		t.Fatalf("the rule after the broken one: %d notes, want 1", n)
+	}
+}
