@@ -232,6 +232,9 @@ type Services struct {
 	// Automation runs the triggers: its consumer applies them to ticket
 	// events after they commit.
 	Automation *automation.Service
+	// TimeRules are the rules the job runner evaluates every minute over
+	// tickets in a state for a while (closing resolved tickets among them).
+	TimeRules *automation.TimeRules
 	// Stop signals long-lived work (live streams) that the server is
 	// shutting down; Stopping is closed by it.
 	Stop     context.CancelFunc
@@ -361,8 +364,14 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 		return fail(err)
 	}
 	s.Pump.Register(s.Automation.Consumer())
+	if s.TimeRules, err = automation.NewTimeRules(s.Automation); err != nil {
+		return fail(err)
+	}
+	s.Tickets.OnWrite(s.TimeRules.MomentsHook)
+	s.Calendars.CountUsesWith(s.TimeRules.CalendarUses)
 	s.Runner = job.NewRunner(s.Jobs, s.Leases, job.Options{Logger: log})
 	s.registerJobs(log)
+	s.TimeRules.RegisterJobs(s.Runner)
 	if s.Audit, err = audit.New(ctx, d, s.Users); err != nil {
 		return fail(err)
 	}
@@ -376,7 +385,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
 		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries(), s.Webhooks.Queries(),
-		s.Automation.Queries(), s.SLA.Queries()} {
+		s.Automation.Queries(), s.TimeRules.Queries(), s.SLA.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}

@@ -46,20 +46,8 @@ func (s *Service) check(ctx context.Context, q db.Queryer, t *Trigger) error {
 		return err
 	}
 	c := &checker{s: s, ctx: ctx, q: q, inv: &fault.Invalid{}, defs: defs}
-	t.Name = strings.TrimSpace(t.Name)
-	switch {
-	case t.Name == "":
-		c.inv.Add("name", "is required")
-	case utf8.RuneCountInString(t.Name) > MaxName:
-		c.inv.Add("name", "must be at most %d characters", MaxName)
-	default:
-		var other int64
-		err := q.QueryRowContext(ctx, s.q.Get("trigger-by-name"), t.Name).Scan(&other)
-		if err == nil && other != t.ID {
-			c.inv.Add("name", "a trigger with this name already exists")
-		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
+	if err := c.name(&t.Name, t.ID, s.q.Get("trigger-by-name"), "trigger"); err != nil {
+		return err
 	}
 	if len(t.Events) == 0 {
 		c.inv.Add("events", "must name at least one event: %s", strings.Join(Events, ", "))
@@ -92,6 +80,27 @@ func (s *Service) check(ctx context.Context, q db.Queryer, t *Trigger) error {
 		return err
 	}
 	return c.inv.Err()
+}
+
+// name checks a rule's name: given, not too long, and not the name of
+// another rule of its kind (byName finds the id of the rule of a name).
+func (c *checker) name(name *string, id int64, byName, what string) error {
+	*name = strings.TrimSpace(*name)
+	switch {
+	case *name == "":
+		c.inv.Add("name", "is required")
+	case utf8.RuneCountInString(*name) > MaxName:
+		c.inv.Add("name", "must be at most %d characters", MaxName)
+	default:
+		var other int64
+		err := c.q.QueryRowContext(c.ctx, byName, *name).Scan(&other)
+		if err == nil && other != id {
+			c.inv.Add("name", "a %s with this name already exists", what)
+		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	return nil
 }
 
 // condition checks one condition: a known field, an operator valid for

@@ -53,6 +53,8 @@ type Deps struct {
 type Service struct {
 	Deps
 	q *db.Queries
+	// timeRules are the time rules built over the service (NewTimeRules).
+	timeRules *TimeRules
 }
 
 // New returns the service.

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -290,27 +291,10 @@ func (a *Agent) renderTrigger(w http.ResponseWriter, r *http.Request, rq *reques
 		p.Errors = map[string]string{}
 	}
 	p.Other = append(p.Other, placeTriggerErrors(p.Errors, p.Form)...)
-	defs, err := a.Tickets.FieldDefs(ctx)
-	if err != nil {
+	if err := a.ruleChoices(ctx, rq, &p); err != nil {
 		return err
 	}
-	p.Fields = automation.ConditionFields(defs)
-	p.Events, p.Operators, p.ActionTypes = automation.Events, automation.Operators, automation.ActionTypes
-	p.Resolutions = ticket.Resolutions
-	for _, f := range automation.Settable {
-		p.Settable = append(p.Settable, settableField{f, humanLabel(f)})
-	}
-	for _, d := range defs {
-		p.Settable = append(p.Settable, settableField{"custom_fields." + d.Key, d.Label})
-	}
-	if p.Teams, err = a.Users.Teams(ctx, 0, 500); err != nil {
-		return err
-	}
-	if a.Webhooks != nil {
-		if p.Webhooks, err = a.Webhooks.List(ctx, rq.actor); err != nil {
-			return err
-		}
-	}
+	p.Events = automation.Events
 	title := "New trigger"
 	if p.T != nil {
 		title = "Trigger " + p.T.Name
@@ -333,6 +317,34 @@ func (a *Agent) renderTrigger(w http.ResponseWriter, r *http.Request, rq *reques
 	p.adminFrame = a.adminFrame(w, r, rq, title, "triggers")
 	p.DeleteBox.CSRF = p.CSRF
 	return a.tmpl.Render(w, status, "admin_trigger", &p)
+}
+
+// ruleChoices fills in what a rule form offers: the condition fields and
+// operators, the actions and the fields they set, resolutions, teams and
+// webhooks.
+func (a *Agent) ruleChoices(ctx context.Context, rq *request, p *adminTriggerPage) error {
+	defs, err := a.Tickets.FieldDefs(ctx)
+	if err != nil {
+		return err
+	}
+	p.Fields = automation.ConditionFields(defs)
+	p.Operators, p.ActionTypes = automation.Operators, automation.ActionTypes
+	p.Resolutions = ticket.Resolutions
+	for _, f := range automation.Settable {
+		p.Settable = append(p.Settable, settableField{f, humanLabel(f)})
+	}
+	for _, d := range defs {
+		p.Settable = append(p.Settable, settableField{"custom_fields." + d.Key, d.Label})
+	}
+	if p.Teams, err = a.Users.Teams(ctx, 0, 500); err != nil {
+		return err
+	}
+	if a.Webhooks != nil {
+		if p.Webhooks, err = a.Webhooks.List(ctx, rq.actor); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // newTriggerForm is the form of a new trigger: on, on ticket creation,
@@ -387,18 +399,33 @@ func (a *Agent) saveTrigger(w http.ResponseWriter, r *http.Request, rq *request,
 	} else {
 		saved, err = a.Automation.Update(r.Context(), rq.actor, t.ID, in)
 	}
-	if err == nil {
-		verb := "Created"
-		if t != nil {
-			verb = "Saved"
-		}
-		a.site.Flash(w, fmt.Sprintf("%s the trigger “%s”.", verb, saved.Name))
-		http.Redirect(w, r, fmt.Sprintf("/admin/triggers/%d", saved.ID), http.StatusSeeOther)
-		return nil
+	if err != nil {
+		return refusedForm(err, errs, func(status int) error {
+			return a.renderTrigger(w, r, rq, status, adminTriggerPage{T: t, Form: f, Errors: errs})
+		})
 	}
+	return a.savedRule(w, r, t == nil, "trigger", saved.Name, fmt.Sprintf("/admin/triggers/%d", saved.ID))
+}
+
+// savedRule answers a rule form that was saved: what was done, and the
+// rule's page.
+func (a *Agent) savedRule(w http.ResponseWriter, r *http.Request, created bool, what, name, page string) error {
+	verb := "Saved"
+	if created {
+		verb = "Created"
+	}
+	a.site.Flash(w, fmt.Sprintf("%s the %s “%s”.", verb, what, name))
+	http.Redirect(w, r, page, http.StatusSeeOther)
+	return nil
+}
+
+// refusedForm shows a form the service refused again (again, with the
+// status to answer), its errors in errs; other errors are returned as
+// they are.
+func refusedForm(err error, errs map[string]string, again func(status int) error) error {
 	status, ok := formFailure(err, errs)
 	if !ok {
 		return err
 	}
-	return a.renderTrigger(w, r, rq, status, adminTriggerPage{T: t, Form: f, Errors: errs})
+	return again(status)
 }

@@ -88,7 +88,7 @@ func New(d Deps) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := web.LoadTemplates(templateFiles, "templates", []string{"layout.html", "partials.html"}, funcs(as.URL))
+	t, err := web.LoadTemplates(templateFiles, "templates", []string{"layout.html", "partials.html", "rule_rows.html"}, funcs(as.URL))
 	if err != nil {
 		return nil, err
 	}

@@ -116,6 +116,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("PATCH /api/v1/triggers/{id}", a.patchTrigger)
 	h("DELETE /api/v1/triggers/{id}", a.deleteTrigger)
 	h("POST /api/v1/triggers/{id}/test", a.testTrigger)
+	a.timeRuleRoutes(h)
 
 	h("GET /api/v1/tokens", a.listTokens)
 	h("POST /api/v1/tokens", a.createToken)
