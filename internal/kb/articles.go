@@ -99,15 +99,13 @@ func (s *Service) Create(ctx context.Context, actor *user.Actor, in ArticleInput
 	if err := requireAgent(actor); err != nil {
 		return nil, err
 	}
-	inv := &fault.Invalid{}
+	// Absent title and body are reported with every other field.
+	empty := ""
 	if in.Title == nil {
-		inv.Add("title", "is required")
+		in.Title = &empty
 	}
 	if in.Body == nil {
-		inv.Add("body", "is required")
-	}
-	if err := inv.Err(); err != nil {
-		return nil, err
+		in.Body = &empty
 	}
 	a := &Article{Visibility: Internal, Status: Draft, Tags: []string{}, Version: 1}
 	var id int64
