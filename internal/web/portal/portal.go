@@ -18,6 +18,7 @@ import (
 
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/kb"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -36,6 +37,7 @@ type Deps struct {
 	Tickets        *ticket.Service
 	Attachments    *attachment.Service
 	Auth           *auth.Service
+	KB             *kb.Service
 	BaseURL        string
 	MaxUploadBytes int64
 }
@@ -47,6 +49,9 @@ type Portal struct {
 	tmpl    *web.Templates
 	assets  *web.Assets
 	signins *web.Limiter // password sign-ins per client address
+	// votes and suggests limit the knowledge base's unauthenticated
+	// endpoints per client address.
+	votes, suggests *web.Limiter
 }
 
 // New parses the templates and loads the assets.
@@ -55,11 +60,12 @@ func New(d Deps) (*Portal, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := web.LoadTemplates(templateFiles, "templates", []string{"layout.html"}, funcs(as.URL))
+	t, err := web.LoadTemplates(templateFiles, "templates", []string{"layout.html", "kb_partials.html"}, funcs(as.URL))
 	if err != nil {
 		return nil, err
 	}
-	return &Portal{Deps: d, site: web.NewSite(d.Auth, d.Log, d.BaseURL), tmpl: t, assets: as, signins: web.NewLimiter(0.2, 10)}, nil
+	return &Portal{Deps: d, site: web.NewSite(d.Auth, d.Log, d.BaseURL), tmpl: t, assets: as, signins: web.NewLimiter(0.2, 10),
+		votes: web.NewLimiter(0.1, 10), suggests: web.NewLimiter(10, 60)}, nil
 }
 
 func funcs(assetURL map[string]string) func(loc *time.Location) template.FuncMap {
@@ -92,6 +98,11 @@ type Layout struct {
 	Actor *user.Actor
 	CSRF  string
 	Flash string
+	// NoIndex asks search engines to keep the page out of their index
+	// (every page that is not for the public).
+	NoIndex bool
+	// KB marks the knowledge base's pages, for the navigation.
+	KB bool
 }
 
 // Location shows times in the person's time zone.
