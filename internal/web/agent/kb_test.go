@@ -1,0 +1,106 @@
+package agent_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/kb"
+	"github.com/docket/docket/internal/user"
+	"github.com/docket/docket/internal/web"
+)
+
+// An agent writes an article in the workspace, publishes a change, and
+// compares the two versions; bad input comes back with field errors.
+func TestKBWorkspacePages(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := apptest.Server(t, d)
+		ctx := context.Background()
+		name := "Accounts"
+		if _, err := e.KB.CreateCategory(ctx, apptest.Setup, kb.CategoryInput{Name: &name}); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := signIn(t, e, user.RoleAgent)
+
+		code, body, _ := b.get("/articles/new")
+		if code != 200 || !strings.Contains(body, `id="preview"`) || !strings.Contains(body, `id="nav-kb"`) {
+			t.Fatalf("new article form: %d", code)
+		}
+		code, body, _ = b.post("/articles/new", url.Values{"_csrf": {b.csrf}, "title": {""}, "body": {"x"}, "visibility": {"everyone"},
+			"status": {"draft"}, "tags": {"a<b"}})
+		if code != 422 || !strings.Contains(body, `id="err-title"`) || !strings.Contains(body, `id="err-visibility"`) || !strings.Contains(body, `id="err-tags"`) {
+			t.Fatalf("invalid article: %d %s", code, body)
+		}
+		code, _, h := b.post("/articles/new", url.Values{"_csrf": {b.csrf}, "title": {"Reset your password"}, "body": {"Open the portal.\nClick reset."},
+			"category": {"accounts"}, "tags": {"password, portal"}, "visibility": {"public"}, "status": {"draft"}})
+		if code != 303 || !strings.HasPrefix(h.Get("Location"), "/articles/") {
+			t.Fatalf("create: %d %s", code, h.Get("Location"))
+		}
+		path := h.Get("Location")
+		code, body, _ = b.get(path)
+		if code != 200 || !strings.Contains(body, `value="Reset your password"`) || !strings.Contains(body, `value="password, portal"`) {
+			t.Fatalf("edit page: %d", code)
+		}
+		form := url.Values{"_csrf": {b.csrf}, "title": {"Reset your password"}, "body": {"Open the portal.\nClick “Forgot password”."},
+			"category": {"accounts"}, "tags": {"password"}, "visibility": {"public"}, "status": {"published"}, "version": {"1"},
+			"slug": {"reset-your-password"}}
+		if code, _, _ = b.post(path, form); code != 303 {
+			t.Fatalf("update: %d", code)
+		}
+		// The same form again is based on version 1, which is no longer current.
+		if code, body, _ = b.post(path, form); code != 409 || !strings.Contains(body, "changed this article") {
+			t.Fatalf("stale form: %d", code)
+		}
+		code, body, _ = b.get(path + "/versions")
+		if code != 200 || !strings.Contains(body, `<span class="d-remove">- Click reset.</span>`) ||
+			!strings.Contains(body, `<span class="d-add">+ Click “Forgot password”.</span>`) || !strings.Contains(body, "tags, status") {
+			t.Fatalf("versions: %d %s", code, body)
+		}
+		code, body, _ = b.get("/articles?q=forgot")
+		if code != 200 || !strings.Contains(body, `href="`+path+`"`) {
+			t.Fatalf("search: %d", code)
+		}
+		if code, _, _ = b.get("/articles?q=assignee:me"); code != 422 {
+			t.Errorf("bad query: %d", code)
+		}
+		// Agents do not delete; admins do, after confirming.
+		if code, _, _ = b.post(path+"/delete", url.Values{"_csrf": {b.csrf}, "confirm": {"1"}}); code != 403 {
+			t.Errorf("agent deletes: %d", code)
+		}
+		admin, _ := signIn(t, e, user.RoleAdmin)
+		admin.get(path)
+		if code, _, _ = admin.post(path+"/delete", url.Values{"_csrf": {admin.csrf}, "confirm": {"1"}}); code != 303 {
+			t.Errorf("admin deletes: %d", code)
+		}
+		if code, _, _ = b.get(path); code != 404 {
+			t.Errorf("deleted article: %d", code)
+		}
+	})
+}
+
+// The workspace's knowledge-base pages are for agents only.
+func TestKBWorkspaceRequesterRefused(t *testing.T) {
+	e := apptest.Server(t, apptest.DB(t, db.SQLite))
+	agent := apptest.User(t, e.Services, user.RoleAgent, "")
+	title, body := "Internal", "x"
+	art, err := e.KB.Create(context.Background(), agent, kb.ArticleInput{Title: &title, Body: &body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := e.Auth.StartSession(context.Background(), apptest.User(t, e.Services, user.RoleRequester, "").ID, "test", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, e.URL)
+	u, _ := url.Parse(e.URL)
+	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookie, Value: secret, Path: "/"}})
+	for _, p := range []string{"/articles", "/articles/new", "/articles/" + itoa(art.ID), "/articles/" + itoa(art.ID) + "/versions"} {
+		if code, body, _ := b.get(p); code != 404 || strings.Contains(body, "Internal") {
+			t.Errorf("requester opens %s: %d", p, code)
+		}
+	}
+}
