@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/search"
@@ -125,14 +126,79 @@ type Suggestion struct {
 	Excerpt string `json:"excerpt"`
 }
 
+// suggestWindow bounds how many of the newest articles that mention the
+// words in their body are ranked to fill the suggestions up.
+const suggestWindow = 200
+
 // Suggest returns up to limit published articles the actor may read that
 // match what was typed so far, best first: every word must match, the
-// last one as a prefix (it may be unfinished).
+// last one as a prefix (it may be unfinished; a single letter waits for
+// the next). Articles with every word in their title come first, ranked
+// by relevance; the rest is filled from the newest articles that have
+// the words anywhere, so that the answer takes the same time however
+// common the words are.
 func (s *Service) Suggest(ctx context.Context, actor *user.Actor, typed string, limit int) ([]Suggestion, error) {
+	q, ok := suggestQuery(typed)
+	if !ok {
+		return []Suggestion{}, nil
+	}
+	where := AudienceOf(actor).where(true)
+	var titles, window, match, inTitles string
+	if s.db.Dialect == db.Postgres {
+		match = search.TSQuery(q)
+		inTitles = match
+		titles = "SELECT a.id, a.slug, a.title, a.excerpt FROM kb_articles a WHERE a.title_tsv @@ to_tsquery('simple', $1) AND " + where +
+			" ORDER BY ts_rank(a.tsv, to_tsquery('simple', $1)) DESC, a.id DESC LIMIT $2"
+		window = "SELECT a.id, a.slug, a.title, a.excerpt FROM (SELECT id FROM kb_articles WHERE tsv @@ to_tsquery('simple', $1)" +
+			" ORDER BY id DESC LIMIT " + strconv.Itoa(suggestWindow) + ") m JOIN kb_articles a ON a.id = m.id WHERE " + where +
+			" ORDER BY ts_rank(a.tsv, to_tsquery('simple', $1)) DESC, a.id DESC LIMIT $2"
+	} else {
+		match = search.FTS5(q)
+		inTitles = "title : (" + match + ")"
+		titles = "SELECT a.id, a.slug, a.title, a.excerpt FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid WHERE kb_fts MATCH $1 AND " + where +
+			" ORDER BY bm25(kb_fts, 10.0, 1.0), a.id DESC LIMIT $2"
+		window = "SELECT a.id, a.slug, a.title, a.excerpt FROM (SELECT rowid, bm25(kb_fts, 10.0, 1.0) AS r FROM kb_fts WHERE kb_fts MATCH $1" +
+			" ORDER BY rowid DESC LIMIT " + strconv.Itoa(suggestWindow) + ") m JOIN kb_articles a ON a.id = m.rowid WHERE " + where +
+			" ORDER BY m.r, a.id DESC LIMIT $2"
+	}
+	out := []Suggestion{}
+	seen := map[int64]bool{}
+	for _, step := range []struct{ query, match string }{{titles, inTitles}, {window, match}} {
+		rows, err := s.db.R.QueryContext(ctx, s.db.Rebind(step.query), step.match, limit)
+		if err != nil {
+			return nil, fmt.Errorf("kb: suggest: %w", err)
+		}
+		type hit struct {
+			id int64
+			Suggestion
+		}
+		hits, err := db.Collect(rows, func(r db.Scanner) (hit, error) {
+			var h hit
+			return h, r.Scan(&h.id, &h.Slug, &h.Title, &h.Excerpt)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("kb: suggest: %w", err)
+		}
+		for _, h := range hits {
+			if !seen[h.id] && len(out) < limit {
+				seen[h.id] = true
+				out = append(out, h.Suggestion)
+			}
+		}
+		if len(out) >= limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// suggestQuery reads typed text as words only (quotes and keys typed into
+// a subject are not syntax here), the last one a prefix unless followed
+// by a space.
+func suggestQuery(typed string) (search.Query, bool) {
 	if len(typed) > 200 {
 		typed = typed[:200]
 	}
-	// Only words: quotes and keys typed into a subject are not syntax here.
 	text := strings.Map(func(r rune) rune {
 		if r == '"' || r == ':' || r == '*' {
 			return ' '
@@ -141,33 +207,22 @@ func (s *Service) Suggest(ctx context.Context, actor *user.Actor, typed string, 
 	}, typed)
 	q, err := search.Parse(text)
 	if err != nil || !q.HasText() {
-		return []Suggestion{}, nil
+		return q, false
 	}
 	if len(q.Phrases) > 8 {
 		q.Phrases = q.Phrases[:8]
 	}
 	if !strings.HasSuffix(typed, " ") {
-		q.Phrases[len(q.Phrases)-1].Prefix = true
+		last := &q.Phrases[len(q.Phrases)-1]
+		if w := last.Words[len(last.Words)-1]; utf8.RuneCountInString(w) < 2 {
+			if last.Words = last.Words[:len(last.Words)-1]; len(last.Words) == 0 {
+				q.Phrases = q.Phrases[:len(q.Phrases)-1]
+			}
+		} else {
+			last.Prefix = true
+		}
 	}
-	where := AudienceOf(actor).where(true)
-	var query, match string
-	if s.db.Dialect == db.Postgres {
-		match = search.TSQuery(q)
-		query = "SELECT a.slug, a.title, a.excerpt FROM kb_articles a WHERE a.tsv @@ to_tsquery('simple', $1) AND " + where +
-			" ORDER BY ts_rank(a.tsv, to_tsquery('simple', $1)) DESC, a.id DESC LIMIT $2"
-	} else {
-		match = search.FTS5(q)
-		query = "SELECT a.slug, a.title, a.excerpt FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid WHERE kb_fts MATCH $1 AND " + where +
-			" ORDER BY bm25(kb_fts, 10.0, 1.0), a.id DESC LIMIT $2"
-	}
-	rows, err := s.db.R.QueryContext(ctx, s.db.Rebind(query), match, limit)
-	if err != nil {
-		return nil, fmt.Errorf("kb: suggest: %w", err)
-	}
-	return db.Collect(rows, func(r db.Scanner) (Suggestion, error) {
-		var sg Suggestion
-		return sg, r.Scan(&sg.Slug, &sg.Title, &sg.Excerpt)
-	})
+	return q, q.HasText()
 }
 
 func nullTime(t *time.Time) any {

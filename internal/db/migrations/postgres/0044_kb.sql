@@ -77,3 +77,6 @@ ALTER TABLE kb_articles ADD COLUMN body_terms TEXT NOT NULL DEFAULT '';
 ALTER TABLE kb_articles ADD COLUMN tsv tsvector GENERATED ALWAYS AS
     (setweight(to_tsvector('simple', title_terms), 'A') || setweight(to_tsvector('simple', body_terms), 'B')) STORED;
 CREATE INDEX kb_articles_tsv ON kb_articles USING GIN (tsv);
+-- The titles alone, for the suggestions while a subject is typed.
+ALTER TABLE kb_articles ADD COLUMN title_tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', title_terms)) STORED;
+CREATE INDEX kb_articles_title_tsv ON kb_articles USING GIN (title_tsv);
