@@ -33,7 +33,7 @@ type ArticleInput struct {
 }
 
 const articleCols = `a.id, a.slug, a.title, a.body, a.category_id, a.tags, a.visibility, a.status, a.version,
-	cu.email, cu.name, uu.email, uu.name, a.created_at, a.updated_at, a.published_at, a.excerpt`
+	cu.email, cu.name, uu.email, uu.name, a.created_at, a.updated_at, a.published_at, a.excerpt, a.deflections`
 
 const articleFrom = ` FROM kb_articles a LEFT JOIN users cu ON cu.id = a.created_by LEFT JOIN users uu ON uu.id = a.updated_by`
 
@@ -51,7 +51,7 @@ func scanArticle(row db.Scanner, extra ...any) (*Article, error) {
 	var ce, cn, ue, un sql.NullString
 	var created, updated int64
 	dest := []any{&a.ID, &a.Slug, &a.Title, &a.Body, &cat, &tags, &a.Visibility, &a.Status, &a.Version,
-		&ce, &cn, &ue, &un, &created, &updated, &published, &a.Excerpt}
+		&ce, &cn, &ue, &un, &created, &updated, &published, &a.Excerpt, &a.Deflections}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}

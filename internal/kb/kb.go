@@ -81,6 +81,9 @@ type Article struct {
 	UpdatedAt   time.Time
 	PublishedAt *time.Time
 	Excerpt     string
+	// Deflections counts the requests not sent because the article solved
+	// the problem ("this solved my problem" in the portal).
+	Deflections int
 }
 
 // HTML is the article's body rendered and sanitized.

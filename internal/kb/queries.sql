@@ -68,3 +68,6 @@ ON CONFLICT (article_id, voter) DO UPDATE SET helpful = excluded.helpful, create
 -- name: vote-counts
 SELECT COALESCE(SUM(CASE WHEN helpful THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN helpful THEN 0 ELSE 1 END), 0)
 FROM kb_votes WHERE article_id = $1;
+
+-- name: deflect
+UPDATE kb_articles SET deflections = deflections + 1 WHERE id = $1;

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -25,6 +26,20 @@ func (s *Service) Vote(ctx context.Context, actor *user.Actor, slug, client stri
 	}
 	sum := sha256.Sum256([]byte(client))
 	_, err = s.db.W.ExecContext(ctx, s.q.Get("upsert-vote"), a.ID, hex.EncodeToString(sum[:]), helpful, db.Now())
+	return err
+}
+
+// Deflect records that an article solved a signed-in person's problem
+// instead of a new request ("this solved my problem" in the portal).
+func (s *Service) Deflect(ctx context.Context, actor *user.Actor, slug string) error {
+	if !actor.IsPerson() {
+		return fault.ErrUnauthorized
+	}
+	a, err := s.Published(ctx, actor, slug)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.W.ExecContext(ctx, s.q.Get("deflect"), a.ID)
 	return err
 }
 

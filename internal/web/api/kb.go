@@ -33,6 +33,8 @@ type articleJSON struct {
 	UpdatedAt   time.Time    `json:"updated_at"`
 	PublishedAt *time.Time   `json:"published_at"`
 	Helpful     *helpfulJSON `json:"helpful,omitempty"`
+	// Deflections (agents only) counts the requests the article spared.
+	Deflections *int `json:"deflections,omitempty"`
 }
 
 type helpfulJSON struct {
@@ -71,6 +73,7 @@ func (a *API) toArticleJSON(r *http.Request, actor *user.Actor, art *kb.Article,
 			return out, err
 		}
 		out.Helpful = &helpfulJSON{Yes: v.Yes, No: v.No}
+		out.Deflections = &art.Deflections
 	}
 	return out, nil
 }

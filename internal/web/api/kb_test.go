@@ -24,7 +24,8 @@ type kbArticle struct {
 		Yes int `json:"yes"`
 		No  int `json:"no"`
 	} `json:"helpful"`
-	UpdatedBy *struct {
+	Deflections *int `json:"deflections"`
+	UpdatedBy   *struct {
 		Email string `json:"email"`
 	} `json:"updated_by"`
 }
@@ -67,8 +68,8 @@ func TestKBArticlesAPI(t *testing.T) {
 		if strings.Contains(a.BodyHTML, "<script") || !strings.Contains(a.BodyHTML, "<code>vpn up</code>") {
 			t.Errorf("body_html not sanitized: %s", a.BodyHTML)
 		}
-		if a.Helpful == nil {
-			t.Errorf("agents see the helpful counts")
+		if a.Helpful == nil || a.Deflections == nil || *a.Deflections != 0 {
+			t.Errorf("agents see the helpful counts and deflections")
 		}
 
 		// 422 with field errors; requesters do not write.
@@ -142,7 +143,7 @@ func TestKBArticlesAPI(t *testing.T) {
 		var seen kbList
 		_, err = f.reqC.Do(ctx, http.MethodGet, "/api/v1/kb/articles?q=vpn", nil, &seen)
 		check(t, err)
-		if len(seen.Items) != 2 || seen.Items[0].Helpful != nil {
+		if len(seen.Items) != 2 || seen.Items[0].Helpful != nil || seen.Items[0].Deflections != nil {
 			t.Fatalf("requester's search %+v", seen)
 		}
 		for _, it := range seen.Items {

@@ -291,3 +291,19 @@ func (p *Portal) kbSuggest(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	return web.JSON(w, http.StatusOK, out)
 }
+
+// solved records that an article answered what a requester was about to
+// ask ("This solved my problem" under the new request's subject): a
+// deflection counted for the article, and no request is sent.
+func (p *Portal) solved(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if ok, wait := p.votes.Allow(web.ClientIP(r)); !ok {
+		return &web.StatusError{Status: http.StatusTooManyRequests, RetryAfter: wait, Detail: "Too many requests; try again later."}
+	}
+	slug := r.PathValue("slug")
+	if err := p.KB.Deflect(r.Context(), rq.actor, slug); err != nil {
+		return err
+	}
+	p.site.Flash(w, "Glad the article helped — no request was sent.")
+	http.Redirect(w, r, "/kb/articles/"+url.PathEscape(slug), http.StatusSeeOther)
+	return nil
+}

@@ -216,3 +216,40 @@ func TestKBVotes(t *testing.T) {
 		}
 	})
 }
+
+// The new-request form suggests articles for its subject; "This solved my
+// problem" counts a deflection for the article instead of a request.
+func TestKBDeflection(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := apptest.Server(t, d)
+		agent := apptest.User(t, e.Services, user.RoleAgent, "")
+		a := kbArticle(t, e, agent, "Printer offline", "Turn it off and on.", "public", "published")
+		internal := kbArticle(t, e, agent, "Printer PIN", "1234", "internal", "published")
+		req := signedIn(t, e, apptest.User(t, e.Services, user.RoleRequester, ""))
+		code, body, _ := req.get("/portal/tickets/new")
+		if code != 200 || !strings.Contains(body, `data-suggest="suggestions"`) || !strings.Contains(body, `id="suggestions"`) {
+			t.Fatalf("new request form: %d", code)
+		}
+		code, _, h := req.post("/portal/solved/"+a.Slug, nil)
+		if code != 303 || h.Get("Location") != "/kb/articles/"+a.Slug {
+			t.Fatalf("solved: %d %s", code, h.Get("Location"))
+		}
+		if code, _, _ = req.post("/portal/solved/"+internal.Slug, nil); code != 404 {
+			t.Errorf("solved by an internal article: %d", code)
+		}
+		if code, _, _ = req.post("/portal/solved/"+a.Slug, url.Values{"_csrf": {"forged"}}); code != 403 {
+			t.Errorf("forged token: %d", code)
+		}
+		got, err := e.KB.Get(ctx, agent, a.ID)
+		if err != nil || got.Deflections != 1 {
+			t.Fatalf("deflections %v %v", got, err)
+		}
+		// Signed out, it is the sign-in page, and nothing is counted.
+		if code, _, _ = newVisitor(t, e).post("/portal/solved/"+a.Slug, nil); code != 303 {
+			t.Errorf("signed out: %d", code)
+		}
+		if got, _ = e.KB.Get(ctx, agent, a.ID); got.Deflections != 1 {
+			t.Errorf("deflections %d after a signed-out post", got.Deflections)
+		}
+	})
+}

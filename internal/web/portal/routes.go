@@ -30,6 +30,7 @@ func (p *Portal) Routes(mux web.Router) {
 	mux.Handle("GET /portal/tickets/new", p.page(p.newForm))
 	mux.Handle("POST /portal/tickets/new", p.page(p.create))
 	mux.Handle("POST /portal/preview", p.page(p.preview))
+	mux.Handle("POST /portal/solved/{slug}", p.page(p.solved))
 	mux.Handle("GET /portal/tickets/{number}", p.page(p.ticket))
 	mux.Handle("POST /portal/tickets/{number}/reply", p.page(p.reply))
 	mux.Handle("POST /portal/tickets/{number}/resolve", p.page(p.resolve))

@@ -31,7 +31,10 @@ CREATE TABLE kb_articles (
     updated_at   BIGINT NOT NULL,
     published_at BIGINT,
     -- excerpt is the start of the body as plain text, for lists and suggestions.
-    excerpt      TEXT NOT NULL DEFAULT ''
+    excerpt      TEXT NOT NULL DEFAULT '',
+    -- deflections counts "this solved my problem" from the portal's
+    -- new-request form: requests that were not sent thanks to the article.
+    deflections  INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX kb_articles_slug ON kb_articles (slug);
 CREATE INDEX kb_articles_category ON kb_articles (category_id, status, visibility);
