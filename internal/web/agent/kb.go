@@ -10,6 +10,7 @@ import (
 
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/kb"
+	"github.com/docket/docket/internal/web"
 )
 
 // The workspace's knowledge-base pages: agents list and search every
@@ -236,4 +237,30 @@ func (a *Agent) kbVersions(w http.ResponseWriter, r *http.Request, rq *request) 
 		return err
 	}
 	return a.tmpl.Render(w, http.StatusOK, "kb_versions", page)
+}
+
+// kbPick answers the reply box's article search: published articles a
+// requester could read (never internal ones, whose text must not reach a
+// public reply), with their public address and Markdown, for inserting a
+// link or the text.
+func (a *Agent) kbPick(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, err := a.KB.List(r.Context(), rq.actor, kb.ListOptions{Query: r.URL.Query().Get("q"), Published: true, Limit: 20})
+	if err != nil {
+		return err
+	}
+	type item struct {
+		Title string `json:"title"`
+		URL   string `json:"url"`
+		Body  string `json:"body"`
+	}
+	out := struct {
+		Items []item `json:"items"`
+	}{Items: []item{}}
+	base := strings.TrimSuffix(a.BaseURL, "/")
+	for _, art := range p.Articles {
+		if art.Visibility != kb.Internal && len(out.Items) < 8 {
+			out.Items = append(out.Items, item{Title: art.Title, URL: base + "/kb/articles/" + art.Slug, Body: art.Body})
+		}
+	}
+	return web.JSON(w, http.StatusOK, out)
 }

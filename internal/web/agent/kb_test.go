@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -101,6 +102,42 @@ func TestKBWorkspaceRequesterRefused(t *testing.T) {
 	for _, p := range []string{"/articles", "/articles/new", "/articles/" + itoa(art.ID), "/articles/" + itoa(art.ID) + "/versions"} {
 		if code, body, _ := b.get(p); code != 404 || strings.Contains(body, "Internal") {
 			t.Errorf("requester opens %s: %d", p, code)
+		}
+	}
+}
+
+// The reply box's article search offers published articles a requester
+// could read, with their public address and text; never internal ones or
+// drafts.
+func TestKBReplyPicker(t *testing.T) {
+	e := apptest.Server(t, apptest.DB(t, db.SQLite))
+	ctx := context.Background()
+	b, agent := signIn(t, e, user.RoleAgent)
+	mk := func(title, vis, status string) {
+		body := title + " body"
+		if _, err := e.KB.Create(ctx, agent, kb.ArticleInput{Title: &title, Body: &body, Visibility: &vis, Status: &status}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("Printer public", "public", "published")
+	mk("Printer for requesters", "requesters", "published")
+	mk("Printer internal", "internal", "published")
+	mk("Printer draft", "public", "draft")
+	tk := apptest.Ticket(t, e.Services, agent)
+	if code, body, _ := b.get("/tickets/" + itoa(tk.Number)); code != 200 || !strings.Contains(body, `id="kb-pick"`) {
+		t.Fatalf("ticket page: %d", code)
+	}
+	code, body, _ := b.get("/articles/pick?q=printer")
+	var out struct {
+		Items []struct{ Title, URL, Body string }
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &out) != nil || len(out.Items) != 2 {
+		t.Fatalf("pick: %d %s", code, body)
+	}
+	for _, it := range out.Items {
+		if strings.Contains(it.Title, "internal") || strings.Contains(it.Title, "draft") || !strings.HasPrefix(it.URL, "http") ||
+			!strings.Contains(it.URL, "/kb/articles/printer-") || it.Body != it.Title+" body" {
+			t.Errorf("offered %+v", it)
 		}
 	}
 }

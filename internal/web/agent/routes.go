@@ -26,6 +26,7 @@ func (a *Agent) Routes(mux web.Router) {
 	mux.Handle("GET /canned/{id}/fill", a.page(a.cannedFill))
 	mux.Handle("GET /articles", a.page(a.kbArticles))
 	mux.Handle("GET /articles/new", a.page(a.kbNew))
+	mux.Handle("GET /articles/pick", a.page(a.kbPick))
 	mux.Handle("POST /articles/new", a.page(a.kbSave))
 	mux.Handle("GET /articles/{id}", a.page(a.kbEdit))
 	mux.Handle("POST /articles/{id}", a.page(a.kbSave))
