@@ -33,7 +33,8 @@ type ArticleInput struct {
 }
 
 const articleCols = `a.id, a.slug, a.title, a.body, a.category_id, a.tags, a.visibility, a.status, a.version,
-	cu.email, cu.name, uu.email, uu.name, a.created_at, a.updated_at, a.published_at, a.excerpt, a.deflections`
+	cu.email, cu.name, uu.email, uu.name, a.created_at, a.updated_at, a.published_at, a.excerpt, a.deflections,
+	(SELECT COUNT(*) FROM kb_ticket_links l WHERE l.article_id = a.id)`
 
 const articleFrom = ` FROM kb_articles a LEFT JOIN users cu ON cu.id = a.created_by LEFT JOIN users uu ON uu.id = a.updated_by`
 
@@ -51,7 +52,7 @@ func scanArticle(row db.Scanner, extra ...any) (*Article, error) {
 	var ce, cn, ue, un sql.NullString
 	var created, updated int64
 	dest := []any{&a.ID, &a.Slug, &a.Title, &a.Body, &cat, &tags, &a.Visibility, &a.Status, &a.Version,
-		&ce, &cn, &ue, &un, &created, &updated, &published, &a.Excerpt, &a.Deflections}
+		&ce, &cn, &ue, &un, &created, &updated, &published, &a.Excerpt, &a.Deflections, &a.LinkedTickets}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -107,39 +108,46 @@ func (s *Service) Create(ctx context.Context, actor *user.Actor, in ArticleInput
 	if in.Body == nil {
 		in.Body = &empty
 	}
-	a := &Article{Visibility: Internal, Status: Draft, Tags: []string{}, Version: 1}
 	var id int64
 	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
-		if err := s.apply(ctx, tx, a, in); err != nil {
-			return err
-		}
-		if in.Slug == nil {
-			slug, err := s.freeSlug(ctx, tx, Slugify(a.Title), 0)
-			if err != nil {
-				return err
-			}
-			a.Slug = slug
-		}
-		t := db.Now()
-		var published any
-		if a.Status == Published {
-			published = t
-		}
-		tags, _ := json.Marshal(a.Tags)
-		if err := tx.QueryRowContext(ctx, s.q.Get("insert-article"), a.Slug, a.Title, a.Body, nullID(a.CategoryID), string(tags),
-			a.Visibility, a.Status, actorID(actor), t, published, excerpt(a.Body)).Scan(&id); err != nil {
-			return err
-		}
-		a.ID = id
-		return s.afterWrite(ctx, tx, actor, a, t, false)
+		var err error
+		id, err = s.create(ctx, tx, actor, in)
+		return err
 	})
-	if db.IsUniqueViolation(err) {
-		return nil, fault.Field("slug", "is already used by another article")
-	}
 	if err != nil {
 		return nil, err
 	}
 	return s.load(ctx, s.db.R, id)
+}
+
+// create writes a new article in tx and returns its id.
+func (s *Service) create(ctx context.Context, tx *db.Tx, actor *user.Actor, in ArticleInput) (int64, error) {
+	a := &Article{Visibility: Internal, Status: Draft, Tags: []string{}, Version: 1}
+	if err := s.apply(ctx, tx, a, in); err != nil {
+		return 0, err
+	}
+	if in.Slug == nil {
+		slug, err := s.freeSlug(ctx, tx, Slugify(a.Title), 0)
+		if err != nil {
+			return 0, err
+		}
+		a.Slug = slug
+	}
+	t := db.Now()
+	var published any
+	if a.Status == Published {
+		published = t
+	}
+	tags, _ := json.Marshal(a.Tags)
+	err := tx.QueryRowContext(ctx, s.q.Get("insert-article"), a.Slug, a.Title, a.Body, nullID(a.CategoryID), string(tags),
+		a.Visibility, a.Status, actorID(actor), t, published, excerpt(a.Body)).Scan(&a.ID)
+	if db.IsUniqueViolation(err) {
+		return 0, fault.Field("slug", "is already used by another article")
+	}
+	if err != nil {
+		return 0, err
+	}
+	return a.ID, s.afterWrite(ctx, tx, actor, a, t, false)
 }
 
 // Update changes an article (agents only). ifVersion, when not 0, is the

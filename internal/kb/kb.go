@@ -84,6 +84,8 @@ type Article struct {
 	// Deflections counts the requests not sent because the article solved
 	// the problem ("this solved my problem" in the portal).
 	Deflections int
+	// LinkedTickets counts the tickets linked to the article.
+	LinkedTickets int
 }
 
 // HTML is the article's body rendered and sanitized.

@@ -71,3 +71,6 @@ FROM kb_votes WHERE article_id = $1;
 
 -- name: deflect
 UPDATE kb_articles SET deflections = deflections + 1 WHERE id = $1;
+
+-- name: link-ticket
+INSERT INTO kb_ticket_links (article_id, ticket_id, created_at) VALUES ($1, $2, $3);

@@ -264,3 +264,29 @@ func (a *Agent) kbPick(w http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	return web.JSON(w, http.StatusOK, out)
 }
+
+// kbFromTicket turns a resolved ticket's solution into a draft article
+// linked to the ticket and opens it for editing.
+func (a *Agent) kbFromTicket(w http.ResponseWriter, r *http.Request, rq *request) error {
+	n, err := pathNumber(r)
+	if err != nil {
+		return err
+	}
+	t, err := a.Tickets.Get(r.Context(), rq.actor, n)
+	if err != nil {
+		return err
+	}
+	art, err := a.KB.FromTicket(r.Context(), rq.actor, t)
+	var inv *fault.Invalid
+	if errors.As(err, &inv) {
+		a.site.Flash(w, inv.Fields[0].Message+".")
+		http.Redirect(w, r, fmt.Sprintf("/tickets/%d", n), http.StatusSeeOther)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	a.site.Flash(w, "Draft article created from the ticket's solution; edit it and publish when ready.")
+	http.Redirect(w, r, fmt.Sprintf("/articles/%d", art.ID), http.StatusSeeOther)
+	return nil
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/kb"
+	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
 )
@@ -140,4 +141,53 @@ func TestKBReplyPicker(t *testing.T) {
 			t.Errorf("offered %+v", it)
 		}
 	}
+}
+
+// One click turns a resolved ticket's solution into a draft article linked
+// to the ticket; an open ticket, or one without a solution, says why not.
+func TestKBArticleFromTicket(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		e := apptest.Server(t, d)
+		ctx := context.Background()
+		b, agent := signIn(t, e, user.RoleAgent)
+		tk := apptest.Ticket(t, e.Services, agent, func(n *ticket.NewTicket) { n.Subject = "VPN drops every hour"; n.Tags = []string{"vpn"} })
+		path := "/tickets/" + itoa(tk.Number)
+		if _, body, _ := b.get(path); strings.Contains(body, `id="to-article"`) {
+			t.Fatal("an open ticket offers to become an article")
+		}
+		if code, _, _ := b.post(path+"/article", url.Values{"_csrf": {b.csrf}}); code != 303 {
+			t.Fatalf("open ticket: %d", code)
+		}
+		if n := len(mustList(t, e, agent)); n != 0 {
+			t.Fatalf("an open ticket made %d articles", n)
+		}
+		st, res, sol := ticket.StatusResolved, ticket.Resolution("fixed"), "Set the **lease time** to 24 h."
+		if _, err := e.Tickets.Update(ctx, agent, tk.Number, ticket.Patch{Status: &st, Resolution: &res, Solution: &sol}, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, body, _ := b.get(path); !strings.Contains(body, `id="to-article"`) {
+			t.Fatal("a resolved ticket does not offer to become an article")
+		}
+		code, _, h := b.post(path+"/article", url.Values{"_csrf": {b.csrf}})
+		if code != 303 || !strings.HasPrefix(h.Get("Location"), "/articles/") {
+			t.Fatalf("to article: %d %s", code, h.Get("Location"))
+		}
+		arts := mustList(t, e, agent)
+		if len(arts) != 1 || arts[0].Title != "VPN drops every hour" || arts[0].Body != sol || arts[0].Status != kb.Draft ||
+			arts[0].Visibility != kb.Internal || arts[0].LinkedTickets != 1 || len(arts[0].Tags) != 1 {
+			t.Fatalf("article %+v", arts)
+		}
+		if _, body, _ := b.get(h.Get("Location")); !strings.Contains(body, `<dd id="kb-linked">1</dd>`) {
+			t.Errorf("the article does not show its linked ticket")
+		}
+	})
+}
+
+func mustList(t *testing.T, e *apptest.Env, a *user.Actor) []*kb.Article {
+	t.Helper()
+	p, err := e.KB.List(context.Background(), a, kb.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Articles
 }

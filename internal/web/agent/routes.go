@@ -44,6 +44,7 @@ func (a *Agent) Routes(mux web.Router) {
 	mux.Handle("POST /tickets/{number}/update", a.page(a.update))
 	mux.Handle("POST /tickets/{number}/draft", a.page(a.saveDraft))
 	mux.Handle("POST /tickets/{number}/follow-up", a.page(a.followUp))
+	mux.Handle("POST /tickets/{number}/article", a.page(a.kbFromTicket))
 	mux.Handle("POST /tickets/{number}/relate", a.page(a.relate))
 	mux.Handle("POST /tickets/{number}/unlink", a.page(a.unlink))
 	mux.Handle("GET /attachments/{id}", a.page(a.download))

@@ -35,6 +35,8 @@ type articleJSON struct {
 	Helpful     *helpfulJSON `json:"helpful,omitempty"`
 	// Deflections (agents only) counts the requests the article spared.
 	Deflections *int `json:"deflections,omitempty"`
+	// LinkedTickets (agents only) counts the tickets linked to the article.
+	LinkedTickets *int `json:"linked_tickets,omitempty"`
 }
 
 type helpfulJSON struct {
@@ -73,7 +75,7 @@ func (a *API) toArticleJSON(r *http.Request, actor *user.Actor, art *kb.Article,
 			return out, err
 		}
 		out.Helpful = &helpfulJSON{Yes: v.Yes, No: v.No}
-		out.Deflections = &art.Deflections
+		out.Deflections, out.LinkedTickets = &art.Deflections, &art.LinkedTickets
 	}
 	return out, nil
 }

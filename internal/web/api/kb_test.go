@@ -25,6 +25,7 @@ type kbArticle struct {
 		No  int `json:"no"`
 	} `json:"helpful"`
 	Deflections *int `json:"deflections"`
+	Linked      *int `json:"linked_tickets"`
 	UpdatedBy   *struct {
 		Email string `json:"email"`
 	} `json:"updated_by"`
@@ -68,7 +69,7 @@ func TestKBArticlesAPI(t *testing.T) {
 		if strings.Contains(a.BodyHTML, "<script") || !strings.Contains(a.BodyHTML, "<code>vpn up</code>") {
 			t.Errorf("body_html not sanitized: %s", a.BodyHTML)
 		}
-		if a.Helpful == nil || a.Deflections == nil || *a.Deflections != 0 {
+		if a.Helpful == nil || a.Deflections == nil || *a.Deflections != 0 || a.Linked == nil || *a.Linked != 0 {
 			t.Errorf("agents see the helpful counts and deflections")
 		}
 
@@ -143,7 +144,7 @@ func TestKBArticlesAPI(t *testing.T) {
 		var seen kbList
 		_, err = f.reqC.Do(ctx, http.MethodGet, "/api/v1/kb/articles?q=vpn", nil, &seen)
 		check(t, err)
-		if len(seen.Items) != 2 || seen.Items[0].Helpful != nil || seen.Items[0].Deflections != nil {
+		if len(seen.Items) != 2 || seen.Items[0].Helpful != nil || seen.Items[0].Deflections != nil || seen.Items[0].Linked != nil {
 			t.Fatalf("requester's search %+v", seen)
 		}
 		for _, it := range seen.Items {

@@ -83,3 +83,14 @@ CREATE INDEX kb_articles_tsv ON kb_articles USING GIN (tsv);
 -- The titles alone, for the suggestions while a subject is typed.
 ALTER TABLE kb_articles ADD COLUMN title_tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', title_terms)) STORED;
 CREATE INDEX kb_articles_title_tsv ON kb_articles USING GIN (title_tsv);
+
+-- Tickets an article is linked to: the resolved ticket it was drafted
+-- from ("turn this ticket's solution into an article"). Articles show
+-- how many tickets link to them.
+CREATE TABLE kb_ticket_links (
+    article_id BIGINT NOT NULL REFERENCES kb_articles (id) ON DELETE CASCADE,
+    ticket_id  BIGINT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (article_id, ticket_id)
+);
+CREATE INDEX kb_ticket_links_ticket ON kb_ticket_links (ticket_id);

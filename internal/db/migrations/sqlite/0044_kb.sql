@@ -77,3 +77,14 @@ CREATE TABLE kb_votes (
 -- rowid is the article's id. Two columns, so bm25 weighs the title higher;
 -- prefix indexes make the suggestions' unfinished words ("vp", "vpn") fast.
 CREATE VIRTUAL TABLE kb_fts USING fts5 (title, body, tokenize='unicode61 remove_diacritics 0', prefix='2 3');
+
+-- Tickets an article is linked to: the resolved ticket it was drafted
+-- from ("turn this ticket's solution into an article"). Articles show
+-- how many tickets link to them.
+CREATE TABLE kb_ticket_links (
+    article_id BIGINT NOT NULL REFERENCES kb_articles (id) ON DELETE CASCADE,
+    ticket_id  BIGINT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (article_id, ticket_id)
+);
+CREATE INDEX kb_ticket_links_ticket ON kb_ticket_links (ticket_id);
