@@ -200,9 +200,6 @@ func (s *Service) Delete(ctx context.Context, actor *user.Actor, id int64) error
 		return err
 	}
 	return s.db.WithTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q.Get("index-article-clear"), id); err != nil {
-			return err
-		}
 		res, err := tx.ExecContext(ctx, s.q.Get("delete-article"), id)
 		if err != nil {
 			return err
@@ -219,9 +216,6 @@ func (s *Service) Delete(ctx context.Context, actor *user.Actor, id int64) error
 func (s *Service) afterWrite(ctx context.Context, tx *db.Tx, actor *user.Actor, a *Article, t int64, replace bool) error {
 	if replace {
 		if _, err := tx.ExecContext(ctx, s.q.Get("delete-article-tags"), a.ID); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.q.Get("index-article-clear"), a.ID); err != nil {
 			return err
 		}
 	}

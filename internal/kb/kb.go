@@ -28,7 +28,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-//go:embed queries*.sql
+//go:embed queries.sql
 var queryFiles embed.FS
 
 // Visibility says who may read a published article.

@@ -154,7 +154,7 @@ func (s *Service) Suggest(ctx context.Context, actor *user.Actor, typed string, 
 			" ORDER BY ts_rank(a.tsv, to_tsquery('simple', $1)) DESC, a.id DESC LIMIT $2"
 	} else {
 		match = search.FTS5(q)
-		inTitles = "title : (" + match + ")"
+		inTitles = "title_terms : (" + match + ")"
 		titles = "SELECT a.id, a.slug, a.title, a.excerpt FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid WHERE kb_fts MATCH $1 AND " + where +
 			" ORDER BY bm25(kb_fts, 10.0, 1.0), a.id DESC LIMIT $2"
 		window = "SELECT a.id, a.slug, a.title, a.excerpt FROM (SELECT rowid, bm25(kb_fts, 10.0, 1.0) AS r FROM kb_fts WHERE kb_fts MATCH $1" +

@@ -74,3 +74,6 @@ UPDATE kb_articles SET deflections = deflections + 1 WHERE id = $1;
 
 -- name: link-ticket
 INSERT INTO kb_ticket_links (article_id, ticket_id, created_at) VALUES ($1, $2, $3);
+
+-- name: index-article
+UPDATE kb_articles SET title_terms = $2, body_terms = $3 WHERE id = $1;

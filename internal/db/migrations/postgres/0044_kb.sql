@@ -73,8 +73,10 @@ CREATE TABLE kb_votes (
 );
 
 -- The articles' full-text index: their title and body as search terms
--- (internal/search Terms), written in the same statement as the article;
--- the title weighs more (A) than the body (B) in ts_rank.
+-- (internal/search Terms) kept in title_terms and body_terms, written in
+-- the same transaction as the article; the generated tsv weighs the title
+-- more (A) than the body (B) in ts_rank. Backups leave generated columns
+-- out: restore computes them again.
 ALTER TABLE kb_articles ADD COLUMN title_terms TEXT NOT NULL DEFAULT '';
 ALTER TABLE kb_articles ADD COLUMN body_terms TEXT NOT NULL DEFAULT '';
 ALTER TABLE kb_articles ADD COLUMN tsv tsvector GENERATED ALWAYS AS

@@ -73,10 +73,25 @@ CREATE TABLE kb_votes (
 );
 
 -- The articles' full-text index: their title and body as search terms
--- (internal/search Terms), written in the same transaction as the article;
--- rowid is the article's id. Two columns, so bm25 weighs the title higher;
--- prefix indexes make the suggestions' unfinished words ("vp", "vpn") fast.
-CREATE VIRTUAL TABLE kb_fts USING fts5 (title, body, tokenize='unicode61 remove_diacritics 0', prefix='2 3');
+-- (internal/search Terms) kept in title_terms and body_terms, written in
+-- the same transaction as the article; kb_fts indexes them (external
+-- content, kept by the triggers, so a restore rebuilds it by inserting the
+-- rows). Two columns, so bm25 weighs the title higher; prefix indexes make
+-- the suggestions' unfinished words ("vp", "vpn") fast.
+ALTER TABLE kb_articles ADD COLUMN title_terms TEXT NOT NULL DEFAULT '';
+ALTER TABLE kb_articles ADD COLUMN body_terms TEXT NOT NULL DEFAULT '';
+CREATE VIRTUAL TABLE kb_fts USING fts5 (title_terms, body_terms, content='kb_articles', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 0', prefix='2 3');
+CREATE TRIGGER kb_articles_ai AFTER INSERT ON kb_articles BEGIN
+    INSERT INTO kb_fts (rowid, title_terms, body_terms) VALUES (new.id, new.title_terms, new.body_terms);
+END;
+CREATE TRIGGER kb_articles_ad AFTER DELETE ON kb_articles BEGIN
+    INSERT INTO kb_fts (kb_fts, rowid, title_terms, body_terms) VALUES ('delete', old.id, old.title_terms, old.body_terms);
+END;
+CREATE TRIGGER kb_articles_au AFTER UPDATE OF title_terms, body_terms ON kb_articles BEGIN
+    INSERT INTO kb_fts (kb_fts, rowid, title_terms, body_terms) VALUES ('delete', old.id, old.title_terms, old.body_terms);
+    INSERT INTO kb_fts (rowid, title_terms, body_terms) VALUES (new.id, new.title_terms, new.body_terms);
+END;
 
 -- Tickets an article is linked to: the resolved ticket it was drafted
 -- from ("turn this ticket's solution into an article"). Articles show
