@@ -237,8 +237,8 @@ func (p *Portal) voter(w http.ResponseWriter, r *http.Request) string {
 // kbVote records "was this helpful?": once per person or browser and
 // article (a second vote changes the first), limited per client address.
 func (p *Portal) kbVote(w http.ResponseWriter, r *http.Request) error {
-	if ok, wait := p.votes.Allow(web.ClientIP(r)); !ok {
-		return &web.StatusError{Status: http.StatusTooManyRequests, RetryAfter: wait, Detail: "Too many votes; try again later."}
+	if err := limit(p.votes, r); err != nil {
+		return err
 	}
 	v, err := p.kbVisitor(r)
 	if err != nil {
@@ -267,8 +267,8 @@ func (p *Portal) kbVote(w http.ResponseWriter, r *http.Request) error {
 // kbSuggest answers what the portal's subject box shows while someone
 // types: published articles the visitor may read, best first, as JSON.
 func (p *Portal) kbSuggest(w http.ResponseWriter, r *http.Request) error {
-	if ok, wait := p.suggests.Allow(web.ClientIP(r)); !ok {
-		return &web.StatusError{Status: http.StatusTooManyRequests, RetryAfter: wait, Detail: "Too many requests; try again later."}
+	if err := limit(p.suggests, r); err != nil {
+		return err
 	}
 	v, err := p.kbVisitor(r)
 	if err != nil {
@@ -296,8 +296,8 @@ func (p *Portal) kbSuggest(w http.ResponseWriter, r *http.Request) error {
 // ask ("This solved my problem" under the new request's subject): a
 // deflection counted for the article, and no request is sent.
 func (p *Portal) solved(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if ok, wait := p.votes.Allow(web.ClientIP(r)); !ok {
-		return &web.StatusError{Status: http.StatusTooManyRequests, RetryAfter: wait, Detail: "Too many requests; try again later."}
+	if err := limit(p.votes, r); err != nil {
+		return err
 	}
 	slug := r.PathValue("slug")
 	if err := p.KB.Deflect(r.Context(), rq.actor, slug); err != nil {
@@ -305,5 +305,13 @@ func (p *Portal) solved(w http.ResponseWriter, r *http.Request, rq *request) err
 	}
 	p.site.Flash(w, "Glad the article helped — no request was sent.")
 	http.Redirect(w, r, "/kb/articles/"+url.PathEscape(slug), http.StatusSeeOther)
+	return nil
+}
+
+// limit answers 429 with Retry-After when the client address is over l.
+func limit(l *web.Limiter, r *http.Request) error {
+	if ok, wait := l.Allow(web.ClientIP(r)); !ok {
+		return &web.StatusError{Status: http.StatusTooManyRequests, RetryAfter: wait, Detail: "Too many requests; try again later."}
+	}
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -129,11 +128,5 @@ func benchSuggest(b *testing.B, h http.Handler, subject string) {
 		}
 		times = append(times, time.Since(start))
 	}
-	slices.Sort(times)
-	pct := func(q float64) float64 {
-		return float64(times[min(len(times)-1, int(q*float64(len(times))))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(pct(0), "min-ms")
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
+	reportLatency(b, times)
 }
