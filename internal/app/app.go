@@ -28,6 +28,7 @@ import (
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/idempotency"
 	"github.com/docket/docket/internal/job"
+	"github.com/docket/docket/internal/kb"
 	"github.com/docket/docket/internal/lease"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
@@ -196,12 +197,14 @@ type Services struct {
 	Idem        *idempotency.Store
 	Views       *view.Service
 	Canned      *canned.Service
-	Drafts      *draft.Service
-	Secrets     *secret.Box
-	Mailboxes   *mailbox.Service
-	Importer    *mail.Importer
-	Outbox      *outbox.Store
-	Outgoing    *mail.Outgoing
+	// KB is the knowledge base: articles, categories, versions, votes.
+	KB        *kb.Service
+	Drafts    *draft.Service
+	Secrets   *secret.Box
+	Mailboxes *mailbox.Service
+	Importer  *mail.Importer
+	Outbox    *outbox.Store
+	Outgoing  *mail.Outgoing
 	// Notify tells agents they were mentioned, in the workspace and by email.
 	Notify *notify.Service
 	// Leases hand named work (such as fetching one IMAP mailbox) to one
@@ -321,6 +324,9 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Canned, err = canned.New(d); err != nil {
 		return fail(err)
 	}
+	if s.KB, err = kb.New(d); err != nil {
+		return fail(err)
+	}
 	if s.Drafts, err = draft.New(d, s.Tickets, s.Users, s.Secrets); err != nil {
 		return fail(err)
 	}
@@ -383,7 +389,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	s.SLA.Register()
 	s.SLA.RegisterJobs(s.Runner)
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
-		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
+		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.KB.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
 		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries(), s.Webhooks.Queries(),
 		s.Automation.Queries(), s.TimeRules.Queries(), s.SLA.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/docket/docket/internal/config"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/db/pgtest"
+	"github.com/docket/docket/internal/kb"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -108,6 +109,11 @@ func newSource(t *testing.T, dialect db.Dialect) *source {
 		t.Fatalf("import: %+v %v", res, err)
 	}
 	src.mail = res.Ticket
+	// A knowledge-base article: its search index is rebuilt by the restore.
+	title, body, vis, status := "Printer jam guide", "Open the **front tray**.", "public", "published"
+	if _, err := s.KB.Create(ctx, agent, kb.ArticleInput{Title: &title, Body: &body, Visibility: &vis, Status: &status}); err != nil {
+		t.Fatal(err)
+	}
 	apptest.Token(t, s, agent)
 	if dialect == db.Postgres {
 		// What the pump does after each commit: number the events.
@@ -230,6 +236,9 @@ func checkServes(t *testing.T, src *source, dst *db.DB, data, key string) {
 	found, err := e.Client.ListTickets(ctx, client.TicketFilter{Q: "disconnects"})
 	if err != nil || len(found.Items) != 1 || found.Items[0].Number != src.ticket.Number {
 		t.Fatalf("search after restore: %+v %v", found, err)
+	}
+	if p, err := e.KB.List(ctx, nil, kb.ListOptions{Query: "tray"}); err != nil || len(p.Articles) != 1 || p.Articles[0].Title != "Printer jam guide" {
+		t.Fatalf("knowledge-base search after restore: %v", err)
 	}
 	mb, err := e.Mailboxes.Credentials(ctx, src.mbox)
 	if err != nil || mb.SMTP.Password != smtpPassword {

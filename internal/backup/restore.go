@@ -241,7 +241,7 @@ func (r *restorer) checkTarget(ctx context.Context) error {
 	}
 	var full []string
 	for _, name := range names {
-		if !existing[name] || housekeeping[name] || strings.HasPrefix(name, "search_fts") {
+		if !existing[name] || housekeeping[name] || strings.HasPrefix(name, "search_fts") || strings.HasPrefix(name, "kb_fts") {
 			continue
 		}
 		var one int

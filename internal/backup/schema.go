@@ -163,10 +163,12 @@ next:
 func postgresTables(ctx context.Context, q queryer, keep map[string]bool) ([]table, error) {
 	byName := map[string]*table{}
 	var order []string
+	// Generated columns (the knowledge base's tsvectors) are left out:
+	// they cannot be written, and restore computes them again.
 	err := scanEach(ctx, q, `SELECT c.table_name, c.column_name, c.data_type, c.is_identity
 		FROM information_schema.columns c JOIN information_schema.tables t
 		  ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-		WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+		WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.is_generated = 'NEVER'
 		ORDER BY c.table_name, c.ordinal_position`, nil, func(r *sql.Rows) error {
 		var tname, col, typ, ident string
 		if err := r.Scan(&tname, &col, &typ, &ident); err != nil {

@@ -20,6 +20,7 @@ import (
 	stored "github.com/docket/docket/internal/draft"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/job"
+	"github.com/docket/docket/internal/kb"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
@@ -45,6 +46,7 @@ type Deps struct {
 	Pump      *event.Pump
 	Views     *view.Service
 	Canned    *canned.Service
+	KB        *kb.Service
 	Mailboxes *mailbox.Service
 	Outbox    *outbox.Store
 	Importer  *mail.Importer

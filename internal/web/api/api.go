@@ -25,6 +25,7 @@ import (
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/idempotency"
 	"github.com/docket/docket/internal/job"
+	"github.com/docket/docket/internal/kb"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
@@ -55,6 +56,7 @@ type Deps struct {
 	Reports     *report.Service
 	SLA         *sla.Service
 	Drafts      *draft.Service
+	KB          *kb.Service
 
 	Webhooks       *webhook.Service
 	WebForms       *webform.Service

@@ -95,10 +95,16 @@ func benchPortalPage(b *testing.B, p *portalBench, who, path, want string) {
 		}
 		times = append(times, time.Since(start))
 	}
+	reportLatency(b, times)
+}
+
+// reportLatency reports the fastest, median and 99th-percentile request.
+func reportLatency(b *testing.B, times []time.Duration) {
 	slices.Sort(times)
 	pct := func(q float64) float64 {
 		return float64(times[min(len(times)-1, int(q*float64(len(times))))]) / float64(time.Millisecond)
 	}
+	b.ReportMetric(pct(0), "min-ms")
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 }

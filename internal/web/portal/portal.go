@@ -21,6 +21,7 @@ import (
 	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/brand"
 	"github.com/docket/docket/internal/markup"
+	"github.com/docket/docket/internal/kb"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -42,6 +43,7 @@ type Deps struct {
 	Auth           *auth.Service
 	Brand          *brand.Service
 	WebForms       *webform.Service
+	KB             *kb.Service
 	BaseURL        string
 	MaxUploadBytes int64
 }
@@ -53,6 +55,9 @@ type Portal struct {
 	tmpl    *web.Templates
 	assets  *web.Assets
 	signins *web.Limiter // password sign-ins per client address
+	// votes and suggests limit the knowledge base's unauthenticated
+	// endpoints per client address.
+	votes, suggests *web.Limiter
 }
 
 // New parses the templates and loads the assets.
@@ -61,8 +66,9 @@ func New(d Deps) (*Portal, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Portal{Deps: d, site: web.NewSite(d.Auth, d.Log, d.BaseURL), assets: as, signins: web.NewLimiter(0.2, 10)}
-	if p.tmpl, err = web.LoadTemplates(templateFiles, "templates", []string{"layout.html", "fields.html"}, p.funcs(as.URL)); err != nil {
+	p := &Portal{Deps: d, site: web.NewSite(d.Auth, d.Log, d.BaseURL), assets: as, signins: web.NewLimiter(0.2, 10),
+		votes: web.NewLimiter(0.1, 10), suggests: web.NewLimiter(10, 60)}
+	if p.tmpl, err = web.LoadTemplates(templateFiles, "templates", []string{"layout.html", "fields.html", "kb_partials.html"}, p.funcs(as.URL)); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -113,6 +119,11 @@ type Layout struct {
 	Actor *user.Actor
 	CSRF  string
 	Flash string
+	// NoIndex asks search engines to keep the page out of their index
+	// (every page that is not for the public).
+	NoIndex bool
+	// KB marks the knowledge base's pages, for the navigation.
+	KB bool
 }
 
 // Location shows times in the person's time zone.

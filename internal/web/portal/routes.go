@@ -35,11 +35,23 @@ func (p *Portal) Routes(mux web.Router) {
 	mux.Handle("GET /portal/tickets/new", p.page(p.newForm))
 	mux.Handle("POST /portal/tickets/new", p.page(p.create))
 	mux.Handle("POST /portal/preview", p.page(p.preview))
+	mux.Handle("POST /portal/solved/{slug}", p.page(p.solved))
 	mux.Handle("GET /portal/tickets/{number}", p.page(p.ticket))
 	mux.Handle("POST /portal/tickets/{number}/reply", p.page(p.reply))
 	mux.Handle("POST /portal/tickets/{number}/resolve", p.page(p.resolve))
 	mux.Handle("POST /portal/tickets/{number}/reopen", p.page(p.reopen))
 	mux.Handle("GET /portal/attachments/{id}", p.page(p.download))
+
+	mux.Handle("GET /kb", http.RedirectHandler("/kb/", http.StatusSeeOther))
+	mux.Handle("GET /kb/{$}", p.public(p.kbHome))
+	mux.Handle("GET /kb/search", p.public(p.kbSearch))
+	mux.Handle("GET /kb/suggest", p.public(p.kbSuggest))
+	mux.Handle("GET /kb/categories/{slug}", p.public(p.kbCategory))
+	mux.Handle("GET /kb/articles/{slug}", p.public(p.kbArticle))
+	mux.Handle("POST /kb/articles/{slug}/vote", p.public(p.kbVote))
+	mux.Handle("/kb/", p.errors(func(w http.ResponseWriter, r *http.Request) error {
+		return web.Errorf(http.StatusNotFound, "no such page")
+	}))
 	mux.Handle("/portal/", p.errors(func(w http.ResponseWriter, r *http.Request) error {
 		return web.Errorf(http.StatusNotFound, "no such page")
 	}))

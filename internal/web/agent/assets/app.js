@@ -363,6 +363,59 @@
   });
 })();
 
+// ---- Help articles in the reply box ------------------------------------------
+// Searching shows published articles a requester could read; "Insert link"
+// puts a Markdown link to the public page at the cursor, "Insert text" the
+// article's Markdown. Without JavaScript the search opens the knowledge base
+// in a new tab.
+(function () {
+  "use strict";
+  var input = document.getElementById("kb-pick"), list = document.getElementById("kb-pick-results"),
+    body = document.getElementById("body");
+  if (!input || !list || !body || !window.fetch) return;
+  function insert(text) {
+    var s = body.selectionStart || body.value.length;
+    body.value = body.value.slice(0, s) + text + body.value.slice(body.selectionEnd || s);
+    body.focus();
+    body.dispatchEvent(new Event("input"));
+  }
+  function button(label, fn) {
+    var b = document.createElement("button");
+    b.type = "button"; b.className = "link"; b.textContent = label;
+    b.addEventListener("click", fn);
+    return b;
+  }
+  var timer = 0;
+  function search() {
+    var q = input.value;
+    fetch("/articles/pick?q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+      .then(function (j) {
+        if (q !== input.value) return;
+        list.textContent = "";
+        j.items.forEach(function (it) {
+          var li = document.createElement("li"), t = document.createElement("span");
+          t.textContent = it.title;
+          li.appendChild(t);
+          li.appendChild(button("Insert link", function () { insert("[" + it.title.replace(/[\[\]]/g, "") + "](" + it.url + ")"); }));
+          li.appendChild(button("Insert text", function () { insert(it.body); }));
+          list.appendChild(li);
+        });
+        if (!j.items.length) {
+          var li = document.createElement("li");
+          li.className = "muted"; li.textContent = "No published articles match.";
+          list.appendChild(li);
+        }
+        list.hidden = false;
+      });
+  }
+  input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(search, 250); });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter") { e.preventDefault(); clearTimeout(timer); search(); }
+    if (e.key === "Escape") { list.hidden = true; }
+  });
+})();
+
 // ---- Quoted history in emails ------------------------------------------------
 // Folds quoted replies (blockquotes, Gmail quotes, Outlook "From:" blocks after
 // an <hr>) behind a "Show quoted text" toggle. Nothing is removed; without

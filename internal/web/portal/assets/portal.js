@@ -21,6 +21,45 @@
       }, 300);
     });
   });
+  // Articles that may answer the subject being typed; "This solved my
+  // problem" records that instead of sending the request. Titles and
+  // excerpts are set as text, never as HTML.
+  document.querySelectorAll("input[data-suggest]").forEach(function (input) {
+    var box = document.getElementById(input.dataset.suggest);
+    var list = box.querySelector("ul");
+    var timer = 0, asked = "";
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = input.value;
+        if (q.trim().length < 2) { box.hidden = true; return; }
+        asked = q;
+        fetch("/kb/suggest?q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+          .then(function (data) {
+            if (q !== asked) { return; }
+            list.textContent = "";
+            data.items.forEach(function (it) {
+              var li = document.createElement("li");
+              var a = document.createElement("a");
+              a.href = it.url; a.target = "_blank"; a.rel = "noopener"; a.textContent = it.title;
+              var p = document.createElement("p");
+              p.className = "excerpt"; p.textContent = it.excerpt;
+              var f = document.createElement("form");
+              f.method = "post"; f.action = "/portal/solved/" + encodeURIComponent(it.slug);
+              var t = document.createElement("input");
+              t.type = "hidden"; t.name = "_csrf"; t.value = box.dataset.csrf;
+              var b = document.createElement("button");
+              b.type = "submit"; b.className = "link"; b.textContent = "This solved my problem";
+              f.appendChild(t); f.appendChild(b);
+              li.appendChild(a); li.appendChild(p); li.appendChild(f);
+              list.appendChild(li);
+            });
+            box.hidden = data.items.length === 0;
+          });
+      }, 250);
+    });
+  });
   document.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
     sel.addEventListener("change", function () { sel.form.submit(); });
   });
