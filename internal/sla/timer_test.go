@@ -11,6 +11,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/job"
+	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -126,14 +127,23 @@ func TestTimersFireOnce(t *testing.T) {
 		if !st.Breached || st.Target(sla.FirstResponse).State != sla.StateBreached || st.Target(sla.FirstResponse).Goal != 60 {
 			t.Fatalf("after the breach: %+v", st)
 		}
-		// The assignee and the team's lead were told, once each.
+		// The assignee and the team's lead were told of the breach, once
+		// each; the assignee of the warning before it.
+		apptest.Settle(t, s, notify.ConsumerName)
 		for _, who := range []*user.Actor{agent, lead} {
-			ns, err := s.Notify.List(ctx, who, 0, 10)
+			ns, err := s.Notify.List(ctx, who, notify.ListOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(ns) != 1 || ns[0].Kind != "sla_breach_first_response" || ns[0].Lead() != "SLA first response breached on" {
+			want := 1
+			if who == agent {
+				want = 2
+			}
+			if len(ns) != want || ns[0].Kind != "sla_breach_first_response" || ns[0].Lead() != "SLA first response breached on" {
 				t.Fatalf("%s's notifications: %+v", who.Email, ns)
+			}
+			if who == agent && ns[1].Kind != "sla_warning_first_response" {
+				t.Fatalf("%s's first notification: %+v", who.Email, ns[1])
 			}
 		}
 		hist, err := s.Tickets.Events(ctx, admin, tk.Number, 0, 100)
