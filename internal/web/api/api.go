@@ -27,6 +27,7 @@ import (
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/report"
 	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
@@ -54,6 +55,7 @@ type Deps struct {
 	Reports     *report.Service
 	SLA         *sla.Service
 	Drafts      *draft.Service
+	Notify      *notify.Service
 
 	Webhooks       *webhook.Service
 	Automation     *automation.Service
