@@ -47,6 +47,9 @@ func TestMentionNotificationsInWorkspace(t *testing.T) {
 	if _, page, _ = b.get("/tickets?view=open"); !strings.Contains(page, `id="unread" data-unread="0" hidden>`) {
 		t.Error("still unread after opening it")
 	}
+	if _, page, _ = b.get("/notifications?unread=1"); !strings.Contains(page, "Nothing unread.") {
+		t.Error("the unread list still lists the opened notification")
+	}
 
 	// Someone else's notification is not theirs to open.
 	other, _ := signIn(t, e, user.RoleAdmin)
