@@ -31,7 +31,7 @@ func Settle(t testing.TB, s *app.Services, consumer string) {
 			t.Fatal(err)
 		}
 		if cps[consumer] >= head {
-			if calm++; calm == 3 {
+			if calm++; calm == 5 {
 				return
 			}
 		} else {

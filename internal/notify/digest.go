@@ -9,7 +9,6 @@ import (
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/job"
-	"github.com/docket/docket/internal/ticket"
 )
 
 // The digest's jobs: DigestDueJob, every DigestEvery, queues a DigestJob
@@ -125,20 +124,7 @@ func (s *Service) SendDigest(ctx context.Context, userID int64, day string) (int
 		if err != nil {
 			return err
 		}
-		items, err := db.Collect(rows, func(r db.Scanner) (*Notification, error) {
-			var it Notification
-			var at int64
-			var typ, email string
-			if err := r.Scan(&it.ID, &it.Kind, &at, &it.Number, &typ, &it.Subject, &it.Actor, &email); err != nil {
-				return nil, err
-			}
-			it.At = db.Time(at)
-			it.Reference = s.Tickets.Reference(ticket.Type(typ), it.Number)
-			if it.Actor == "" {
-				it.Actor = email
-			}
-			return &it, nil
-		})
+		items, err := db.Collect(rows, s.scan)
 		if err != nil {
 			return err
 		}

@@ -96,10 +96,12 @@ func New(d Deps) (*Service, error) {
 		arg := func(any) string { n++; return "$" + strconv.Itoa(n) }
 		vis := ticket.Visibility(&user.Actor{Role: role}, arg)
 		next := "$" + strconv.Itoa(n+1)
-		q.Add("list-"+string(role), d.DB.Rebind(q.Get("select-notifications")+" AND "+vis+
+		q.Add("list-"+string(role), d.DB.Rebind(q.Get("select-notifications")+" AND n.in_app = TRUE AND "+vis+
 			" AND n.id < "+next+" AND ($"+strconv.Itoa(n+2)+" = FALSE OR n.read_at IS NULL) ORDER BY n.id DESC LIMIT $"+strconv.Itoa(n+3)))
 		q.Add("count-unread-"+string(role), d.DB.Rebind(q.Get("count-unread-base")+" AND "+vis))
-		q.Add("digest-items-"+string(role), d.DB.Rebind(q.Get("digest-items-base")+" AND "+vis+" ORDER BY n.id"))
+		// A digest's items: unread, not emailed, waiting for the digest.
+		q.Add("digest-items-"+string(role), d.DB.Rebind(q.Get("select-notifications")+
+			" AND n.digest = TRUE AND n.emailed_at IS NULL AND n.read_at IS NULL AND "+vis+" ORDER BY n.id"))
 	}
 	return s, nil
 }
@@ -191,20 +193,23 @@ func (s *Service) List(ctx context.Context, a *user.Actor, o ListOptions) ([]*No
 	if err != nil {
 		return nil, fmt.Errorf("notify: list: %w", err)
 	}
-	return db.Collect(rows, func(r db.Scanner) (*Notification, error) {
-		var n Notification
-		var at int64
-		var typ, email string
-		if err := r.Scan(&n.ID, &n.Kind, &at, &n.Read, &n.Number, &typ, &n.Subject, &n.MessageUID, &n.Actor, &email); err != nil {
-			return nil, err
-		}
-		n.At = db.Time(at)
-		n.Reference = s.Tickets.Reference(ticket.Type(typ), n.Number)
-		if n.Actor == "" {
-			n.Actor = email
-		}
-		return &n, nil
-	})
+	return db.Collect(rows, s.scan)
+}
+
+// scan reads one row of select-notifications (or of the digest's items).
+func (s *Service) scan(r db.Scanner) (*Notification, error) {
+	var n Notification
+	var at int64
+	var typ, email string
+	if err := r.Scan(&n.ID, &n.Kind, &at, &n.Read, &n.Number, &typ, &n.Subject, &n.MessageUID, &n.Actor, &email); err != nil {
+		return nil, err
+	}
+	n.At = db.Time(at)
+	n.Reference = s.Tickets.Reference(ticket.Type(typ), n.Number)
+	if n.Actor == "" {
+		n.Actor = email
+	}
+	return &n, nil
 }
 
 // Get returns a's notification id; someone else's, or one about a ticket

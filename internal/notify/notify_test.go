@@ -26,13 +26,42 @@ type env struct {
 }
 
 func newEnv(t *testing.T, d *db.DB) *env {
-	s := apptest.Services(t, d)
+	s := apptest.ServicesWith(t, d, noDigest)
 	addr, host, port, tls, pw := "help@example.test", "127.0.0.1", 2525, "none", "mailbox-secret-123"
 	if _, err := s.Mailboxes.Create(ctx, apptest.Setup, mailbox.Input{Address: &addr, SMTP: mailbox.ServerInput{Host: &host, Port: &port, TLS: &tls, Password: &pw}}); err != nil {
 		t.Fatal(err)
 	}
 	return &env{t, s, d}
 }
+
+// agents creates an agent per name, name@example.test.
+func (e *env) agents(names ...string) []*user.Actor {
+	e.t.Helper()
+	out := make([]*user.Actor, len(names))
+	for i, n := range names {
+		out[i] = apptest.User(e.t, e.s, user.RoleAgent, n+"@example.test")
+	}
+	return out
+}
+
+// team creates a team of members.
+func (e *env) team(name string, restricted bool, members ...*user.Actor) *user.Team {
+	e.t.Helper()
+	emails := make([]string, len(members))
+	for i, m := range members {
+		emails[i] = m.Email
+	}
+	tm, err := e.s.Users.CreateTeam(ctx, apptest.Setup, user.TeamInput{Name: &name, Restricted: &restricted, Members: &emails})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tm
+}
+
+// noDigest keeps the runner's periodic check from sending digests on its
+// own (the real clock may be past anyone's morning): tests that want one
+// set the hour and the clock (at).
+func noDigest(s *app.Services) { s.Notify.DigestHour = 24 }
 
 func (e *env) settle() { e.t.Helper(); apptest.Settle(e.t, e.s, notify.ConsumerName) }
 
@@ -94,16 +123,10 @@ func TestEveryKindOnce(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		s := e.s
-		alice := apptest.User(t, s, user.RoleAgent, "alice@example.test")
-		bob := apptest.User(t, s, user.RoleAgent, "bob@example.test")
-		carol := apptest.User(t, s, user.RoleAgent, "carol@example.test")
-		dave := apptest.User(t, s, user.RoleAgent, "dave@example.test")
+		a := e.agents("alice", "bob", "carol", "dave")
+		alice, bob, carol, dave := a[0], a[1], a[2], a[3]
 		rita := apptest.User(t, s, user.RoleRequester, "rita@example.test")
-		team, err := s.Users.CreateTeam(ctx, apptest.Setup, user.TeamInput{Name: ptr("Service Desk"),
-			Members: &[]string{alice.Email, bob.Email, carol.Email}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		team := e.team("Service Desk", false, alice, bob, carol)
 		if _, err := s.Users.SetLead(ctx, apptest.Setup, team.ID, carol.Email, true); err != nil {
 			t.Fatal(err)
 		}
@@ -232,14 +255,9 @@ func TestRestrictedTeamHidesNotifications(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		s := e.s
-		alice := apptest.User(t, s, user.RoleAgent, "alice@example.test")
-		bob := apptest.User(t, s, user.RoleAgent, "bob@example.test")
-		carol := apptest.User(t, s, user.RoleAgent, "carol@example.test")
-		team, err := s.Users.CreateTeam(ctx, apptest.Setup, user.TeamInput{Name: ptr("Security"), Restricted: ptr(true),
-			Members: &[]string{alice.Email, bob.Email}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := e.agents("alice", "bob", "carol")
+		alice, bob, carol := a[0], a[1], a[2]
+		team := e.team("Security", true, alice, bob)
 		alice = apptest.Actor(t, s, alice)
 		tk := apptest.Ticket(t, s, alice, func(n *ticket.NewTicket) { n.Team = "Security" })
 		if _, err := s.Tickets.Reply(ctx, alice, tk.Number, ticket.NewReply{Body: "@bob @carol look", Internal: true}); err != nil {

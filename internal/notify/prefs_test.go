@@ -36,11 +36,9 @@ func TestPreferencesHonoured(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		s := e.s
-		alice := apptest.User(t, s, user.RoleAgent, "alice@example.test")
-		bob := apptest.User(t, s, user.RoleAgent, "bob@example.test")
-		if _, err := s.Users.CreateTeam(ctx, apptest.Setup, user.TeamInput{Name: ptr("Desk"), Members: &[]string{bob.Email}}); err != nil {
-			t.Fatal(err)
-		}
+		a := e.agents("alice", "bob")
+		alice, bob := a[0], a[1]
+		e.team("Desk", false, bob)
 		setPrefs(t, s, bob, map[string][2]string{
 			"assigned": {"app", "immediately"},
 			"team":     {"", "digest"},   // by email only, in the digest
@@ -94,9 +92,9 @@ func TestPreferencesHonoured(t *testing.T) {
 func TestDigestOncePerDay(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		s1, s2 := e.s, apptest.Services(t, d)
-		alice := apptest.User(t, s1, user.RoleAgent, "alice@example.test")
-		bob := apptest.User(t, s1, user.RoleAgent, "bob@example.test")
+		s1, s2 := e.s, apptest.ServicesWith(t, d, noDigest)
+		a := e.agents("alice", "bob")
+		alice, bob := a[0], a[1]
 		tz := "Asia/Tokyo"
 		if _, err := s1.Users.Update(ctx, bob, bob.ID, user.Patch{Timezone: &tz}); err != nil {
 			t.Fatal(err)
@@ -112,7 +110,7 @@ func TestDigestOncePerDay(t *testing.T) {
 		tokyo, _ := time.LoadLocation(tz)
 		at := func(tm time.Time) {
 			for _, s := range []*app.Services{s1, s2} {
-				s.Notify.Now = func() time.Time { return tm }
+				s.Notify.Now, s.Notify.DigestHour = func() time.Time { return tm }, 8
 			}
 		}
 		// 06:30 in Tokyo: not yet.

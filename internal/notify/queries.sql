@@ -7,16 +7,17 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT DO NOTHING;
 
 -- name: select-notifications
--- The list's base: List appends the reader's visibility, the keyset and
--- the order. The ticket is the one the message is on now (after a merge,
--- the survivor), else the one the notification was raised on.
+-- The base of the list and of the digest's items: New appends which rows
+-- (shown in the app; waiting for the digest), the reader's visibility, the
+-- keyset and the order. The ticket is the one the message is on now (after
+-- a merge, the survivor), else the one the notification was raised on.
 SELECT n.id, n.kind, n.created_at, n.read_at IS NOT NULL, t.number, t.type, t.subject, COALESCE(m.uid, ''),
        COALESCE(u.name, ''), COALESCE(u.email, '')
 FROM notifications n
 LEFT JOIN messages m ON m.id = n.message_id
 JOIN tickets t ON t.id = COALESCE(m.ticket_id, n.ticket_id)
 LEFT JOIN users u ON u.id = n.actor_id
-WHERE n.user_id = $1 AND n.in_app = TRUE
+WHERE n.user_id = $1
 
 -- name: count-unread-base
 SELECT COUNT(*)
@@ -76,16 +77,6 @@ SELECT COUNT(*) FROM notification_digests WHERE user_id = $1 AND day = $2;
 -- name: claim-digest
 INSERT INTO notification_digests (user_id, day, sent_at, count) VALUES ($1, $2, $3, 0)
 ON CONFLICT DO NOTHING;
-
--- name: digest-items-base
--- A digest's notifications: unread, not emailed, waiting for the digest.
--- DigestJob appends the person's visibility and the order.
-SELECT n.id, n.kind, n.created_at, t.number, t.type, t.subject, COALESCE(u.name, ''), COALESCE(u.email, '')
-FROM notifications n
-LEFT JOIN messages m ON m.id = n.message_id
-JOIN tickets t ON t.id = COALESCE(m.ticket_id, n.ticket_id)
-LEFT JOIN users u ON u.id = n.actor_id
-WHERE n.user_id = $1 AND n.digest = TRUE AND n.emailed_at IS NULL AND n.read_at IS NULL
 
 -- name: digest-done
 UPDATE notifications SET emailed_at = $2 WHERE user_id = $1 AND digest = TRUE AND emailed_at IS NULL AND created_at <= $3;

@@ -8,9 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/docket/docket/internal/apptest"
-	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/ticket"
-	"github.com/docket/docket/internal/user"
 )
 
 // TestBrowserBell: two instances share one PostgreSQL database. Bob,
@@ -20,21 +18,8 @@ import (
 // read" bring the count back to none.
 func TestBrowserBell(t *testing.T) {
 	c := newChrome(t, 90*time.Second)
-	d := apptest.DB(t, db.Postgres)
-	instA := apptest.Server(t, d)
-	instC := apptest.ServerFor(t, d, apptest.Services(t, d))
+	instA, instC, mk := twoInstances(t)
 	ctx := context.Background()
-	mk := func(email, name string) *user.Actor {
-		u, err := instA.Users.Create(ctx, apptest.Setup, user.NewUser{Email: email, Name: name, Role: user.RoleAgent, Password: e2ePassword})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := instA.Users.Actor(ctx, u.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
 	mk("alice@example.test", "Alice Archer")
 	bob := mk("bob@example.test", "Bob Baker")
 	tk := apptest.Ticket(t, instA.Services, instA.Admin, func(n *ticket.NewTicket) { n.Subject = "Badge reader <b>broken</b>" })
