@@ -159,6 +159,12 @@ func TestDigestOncePerDay(t *testing.T) {
 		if n, err := s2.Notify.QueueDigests(ctx, s2.Jobs); err != nil || n != 0 {
 			t.Errorf("later the same day: %d queued, %v", n, err)
 		}
+		if n, err := s2.Notify.SendDigest(ctx, bob.ID, "2026-12-03"); err != nil || n != 0 {
+			t.Errorf("a second digest the same day listed %d: %v", n, err)
+		}
+		if n := e.mails(mail.KindDigest, bob.Email); n != 1 {
+			t.Fatalf("Bob got %d digests the same day, want 1", n)
+		}
 		// The next morning: the new one, alone.
 		at(time.Date(2026, 12, 4, 8, 0, 0, 0, tokyo))
 		if n, err := s2.Notify.QueueDigests(ctx, s2.Jobs); err != nil || n != 1 {
