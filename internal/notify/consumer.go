@@ -90,19 +90,25 @@ func (s *Service) raise(ctx context.Context, tx *db.Tx, r event.Record) ([]int64
 	var cs []candidate
 	switch r.Kind {
 	case event.TicketCreated:
-		if t.Assignee != nil {
-			cs = append(cs, candidate{t.Assignee.ID, KindAssigned})
+		assignee, err := s.assigneeAt(ctx, tx, r, t)
+		if err != nil {
+			return nil, err
+		}
+		if assignee != "" {
+			if cs, err = s.assignedCandidate(ctx, tx, assignee, cs); err != nil {
+				return nil, err
+			}
 		} else if p.TeamID != 0 {
 			if cs, err = s.teamCandidates(ctx, tx, p.TeamID, cs); err != nil {
 				return nil, err
 			}
 		}
 	case event.TicketUpdated, TicketAssigned:
-		if cs, err = s.changeCandidates(ctx, tx, t, p, cs); err != nil {
+		if cs, err = s.changeCandidates(ctx, tx, r, t, p, cs); err != nil {
 			return nil, err
 		}
 	case event.MessageCreated:
-		if cs, err = s.changeCandidates(ctx, tx, t, p, cs); err != nil {
+		if cs, err = s.changeCandidates(ctx, tx, r, t, p, cs); err != nil {
 			return nil, err
 		}
 		if p.MessageID == 0 {
@@ -199,7 +205,7 @@ func (s *Service) teamCandidates(ctx context.Context, tx *db.Tx, teamID int64, c
 // changeCandidates reads the assignee and team changes of an event: the
 // new assignee is told; a team given a ticket with nobody assigned tells
 // its members.
-func (s *Service) changeCandidates(ctx context.Context, tx *db.Tx, t *ticket.Ticket, p payload, cs []candidate) ([]candidate, error) {
+func (s *Service) changeCandidates(ctx context.Context, tx *db.Tx, r event.Record, t *ticket.Ticket, p payload, cs []candidate) ([]candidate, error) {
 	var assignee, team *event.Change
 	for i := range p.Changes {
 		switch p.Changes[i].Field {
@@ -209,24 +215,71 @@ func (s *Service) changeCandidates(ctx context.Context, tx *db.Tx, t *ticket.Tic
 			team = &p.Changes[i]
 		}
 	}
+	var err error
 	if assignee != nil && assignee.New != "" && assignee.New != assignee.Old {
-		var id int64
-		err := tx.QueryRowContext(ctx, s.q.Get("user-by-email"), assignee.New).Scan(&id)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if cs, err = s.assignedCandidate(ctx, tx, assignee.New, cs); err != nil {
 			return nil, err
 		}
-		if id != 0 {
-			cs = append(cs, candidate{id, KindAssigned})
-		}
 	}
-	unassigned := t.Assignee == nil
+	if team == nil || team.New == "" || team.New == team.Old || p.TeamID == 0 {
+		return cs, nil
+	}
+	now := ""
 	if assignee != nil {
-		unassigned = assignee.New == ""
+		now = assignee.New
+	} else if now, err = s.assigneeAt(ctx, tx, r, t); err != nil {
+		return nil, err
 	}
-	if team != nil && team.New != "" && team.New != team.Old && unassigned && p.TeamID != 0 {
+	if now == "" {
 		return s.teamCandidates(ctx, tx, p.TeamID, cs)
 	}
 	return cs, nil
+}
+
+// assignedCandidate adds the active agent with address email, told of an
+// assignment.
+func (s *Service) assignedCandidate(ctx context.Context, tx *db.Tx, email string, cs []candidate) ([]candidate, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, s.q.Get("user-by-email"), email).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return cs, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append(cs, candidate{id, KindAssigned}), nil
+}
+
+// assigneeAt is the address of whom t was assigned to right after event r:
+// the old value of the first assignee change written after r, else the
+// assignee now. The consumer may read r after later changes committed.
+func (s *Service) assigneeAt(ctx context.Context, tx *db.Tx, r event.Record, t *ticket.Ticket) (string, error) {
+	rows, err := tx.QueryContext(ctx, s.q.Get("later-ticket-changes"), t.ID, r.ID)
+	if err != nil {
+		return "", err
+	}
+	later, err := db.Collect(rows, func(sc db.Scanner) (string, error) {
+		var b string
+		return b, sc.Scan(&b)
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, b := range later {
+		var lp event.TicketPayload
+		if json.Unmarshal([]byte(b), &lp) != nil {
+			continue
+		}
+		for _, c := range lp.Changes {
+			if c.Field == "assignee" {
+				return c.Old, nil
+			}
+		}
+	}
+	if t.Assignee == nil {
+		return "", nil
+	}
+	return t.Assignee.Email, nil
 }
 
 // messageCandidates: an agent's internal note tells the agents it

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/docket/docket/internal/app"
@@ -228,6 +229,23 @@ func TestEveryKindOnce(t *testing.T) {
 		}
 		if n := e.mails(outbox.KindAssignment, bob.Email); n != 2 {
 			t.Errorf("after reading the events again Bob has %d assignment emails, want 2", n)
+		}
+		// Read from scratch, long after: each event is judged as the ticket
+		// was right after it (the creation told the team, not Bob).
+		carolWant := e.kinds(carol)
+		for _, q := range []string{`DELETE FROM notifications`, `UPDATE event_checkpoints SET position = 0 WHERE consumer = $1`} {
+			args := []any{}
+			if strings.Contains(q, "$1") {
+				args = append(args, notify.ConsumerName)
+			}
+			if _, err := d.W.ExecContext(ctx, d.Rebind(q), args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for who, want := range map[*user.Actor]map[string]int{bob: want, carol: carolWant} {
+			if got := e.kinds(who); !same(got, want) {
+				t.Errorf("read from scratch %s has %v, want %v", who.Email, got, want)
+			}
 		}
 		// Every notification points at the ticket, with a lead that says what.
 		ns, err := s.Notify.List(ctx, bob, notify.ListOptions{})

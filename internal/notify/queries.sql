@@ -83,3 +83,9 @@ UPDATE notifications SET emailed_at = $2 WHERE user_id = $1 AND digest = TRUE AN
 
 -- name: digest-count
 UPDATE notification_digests SET count = $3 WHERE user_id = $1 AND day = $2;
+
+-- name: later-ticket-changes
+-- The payloads of a ticket's events after one: what changed since.
+SELECT payload FROM domain_events
+WHERE subject_type = 'ticket' AND subject_id = $1 AND id > $2 AND kind IN ('ticket.updated', 'ticket.assigned', 'message.created')
+ORDER BY id;
