@@ -205,7 +205,8 @@ type Services struct {
 	Importer  *mail.Importer
 	Outbox    *outbox.Store
 	Outgoing  *mail.Outgoing
-	// Notify tells agents they were mentioned, in the workspace and by email.
+	// Notify tells agents what concerns them (mentions, assignments,
+	// replies, SLA warnings and breaches), in the app and by email.
 	Notify *notify.Service
 	// Leases hand named work (such as fetching one IMAP mailbox) to one
 	// instance at a time; one holder id per process.
@@ -345,10 +346,6 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	s.Importer.KeepRaw = cfg.KeepRawMail
 	s.Outgoing = mail.NewOutgoing(s.Importer, s.Outbox, s.Mailboxes, cfg.PublicURL(), log.With("component", "outbox"))
 	s.Tickets.OnWrite(s.Outgoing.Hook)
-	if s.Notify, err = notify.New(d, s.Tickets, s.Outgoing); err != nil {
-		return fail(err)
-	}
-	s.Notify.Register()
 	s.Auth.OnSignInSlowed(mail.SignInAlertMail(s.Mailboxes, s.Outbox, cfg.PublicURL()))
 	s.Auth.OnPortalLink(mail.PortalLinkMail(s.Mailboxes, s.Outbox, cfg.PublicURL()))
 	s.Auth.UseJobs(s.Jobs)
@@ -375,7 +372,15 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	}
 	s.Tickets.OnWrite(s.TimeRules.MomentsHook)
 	s.Calendars.CountUsesWith(s.TimeRules.CalendarUses)
+	// Notifications are raised by their own durable consumer, after the
+	// writes they are about commit; the bells follow through broadcasts.
+	if s.Notify, err = notify.New(notify.Deps{DB: d, Tickets: s.Tickets, Mailer: s.Outgoing, Broadcaster: s.Pump,
+		Log: log.With("component", "notify")}); err != nil {
+		return fail(err)
+	}
+	s.Pump.Register(s.Notify.Consumer())
 	s.Runner = job.NewRunner(s.Jobs, s.Leases, job.Options{Logger: log})
+	s.Notify.RegisterJobs(s.Runner, s.Jobs)
 	s.registerJobs(log)
 	s.TimeRules.RegisterJobs(s.Runner)
 	if s.Audit, err = audit.New(ctx, d, s.Users); err != nil {
@@ -383,7 +388,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	}
 	s.Reports = report.New(d)
 	if s.SLA, err = sla.New(sla.Deps{DB: d, Events: s.Events, Jobs: s.Jobs, Tickets: s.Tickets, Users: s.Users,
-		Calendars: s.Calendars, Notifier: s.Notify, Mailer: s.Outgoing}); err != nil {
+		Calendars: s.Calendars}); err != nil {
 		return fail(err)
 	}
 	s.SLA.Register()

@@ -10,6 +10,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/ticket"
 )
 
@@ -52,25 +53,41 @@ func (o *Outgoing) Hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	return n.Hook(ctx, tx, w)
 }
 
-// Mention queues the email telling agent to that the note of w mentions
-// them (notify.Mailer), sent as Hook sends.
-func (o *Outgoing) Mention(ctx context.Context, tx *db.Tx, w ticket.Write, to int64) error {
-	n, err := o.notifier(ctx, tx, w)
-	if n == nil || err != nil {
-		return err
-	}
-	return n.Mention(ctx, tx, w, to)
+// noticeKinds are the templates of the notification kinds.
+var noticeKinds = map[string]string{
+	notify.KindMention:    outbox.KindMention,
+	notify.KindAssigned:   outbox.KindAssignment,
+	notify.KindTeam:       outbox.KindTeamTicket,
+	notify.KindReply:      outbox.KindRequesterNotice,
+	notify.KindSLAWarning: outbox.KindSLAWarning,
+	notify.KindSLABreach:  outbox.KindSLABreach,
 }
 
-// SLABreach writes the notice to agent to that target of policy was
-// breached on t, as the mailbox t came in through; nothing when no
-// mailbox sends.
-func (o *Outgoing) SLABreach(ctx context.Context, tx *db.Tx, t *ticket.Ticket, to int64, target, policy string) error {
-	n, err := o.notifier(ctx, tx, ticket.Write{Ticket: t})
-	if n == nil || err != nil {
+// Notification queues the email of one notification (notify.Mailer), sent
+// as Hook sends; nothing when no mailbox sends.
+func (o *Outgoing) Notification(ctx context.Context, tx *db.Tx, n notify.Notice) error {
+	kind, ok := noticeKinds[n.Kind]
+	if !ok {
+		return fmt.Errorf("mail: no email for notification kind %q", n.Kind)
+	}
+	nf, err := o.notifier(ctx, tx, n.Write)
+	if nf == nil || err != nil {
 		return err
 	}
-	return n.SLABreach(ctx, tx, t, to, target, policy)
+	w := n.Write
+	var set func(*outbox.TemplateData)
+	if !w.Actor.IsPerson() {
+		// Docket's own actor (a rule, the SLA) is named, never a person.
+		name := w.Actor.Name
+		w.Actor = nil
+		set = func(d *outbox.TemplateData) {
+			d.Actor = outbox.Address{Name: name}
+			d.SLA = outbox.SLAData{Target: n.SLATarget, Policy: n.SLAPolicy}
+		}
+	} else if n.SLATarget != "" {
+		set = func(d *outbox.TemplateData) { d.SLA = outbox.SLAData{Target: n.SLATarget, Policy: n.SLAPolicy} }
+	}
+	return nf.Agent(ctx, tx, kind, w, n.To, set)
 }
 
 // notifier is the outbox's Notifier for a write to w's ticket, sending as

@@ -99,3 +99,6 @@ SELECT COALESCE(mailbox_id, 0) FROM tickets WHERE id = $1;
 UPDATE inbound_messages SET quarantined = FALSE, decision = $2, ticket_id = (SELECT id FROM tickets WHERE number = $3),
     msg_id = $4, state = $5, reason = CASE WHEN $6 = '' THEN reason ELSE $6 END, decided_by = $7, decided_at = $8
 WHERE id = $1 AND state IN ('quarantined', 'rejected', 'bounce');
+
+-- name: digest-recipient
+SELECT email, name, active FROM users WHERE id = $1;

@@ -11,6 +11,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/job"
+	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -128,6 +129,10 @@ func TestTimersFireOnce(t *testing.T) {
 			t.Fatalf("after the breach: %+v", st)
 		}
 		escalatedOnce(t, s, tk, agent, lead)
+		// The assignee was told of the warning before it too.
+		if ns, err := s.Notify.List(ctx, agent, notify.ListOptions{}); err != nil || len(ns) != 2 || ns[1].Kind != "sla_warning_first_response" {
+			t.Fatalf("%s's notifications: %+v %v", agent.Email, ns, err)
+		}
 		// The next timer is resolution's warning (p2 now: 80 % of 480).
 		if next := timers(t, s, sla.TimerJob, append(warn, breach...)...); len(next) != 1 || !next[0].RunAt.After(breach[0].RunAt) {
 			t.Fatalf("timers after the breach: %+v", next)
@@ -140,12 +145,20 @@ func TestTimersFireOnce(t *testing.T) {
 // the history has the breach and the raised priority once each, by the SLA.
 func escalatedOnce(t *testing.T, s *app.Services, tk *ticket.Ticket, who ...*user.Actor) {
 	t.Helper()
+	// Notifications come from their own consumer, after the breach.
+	apptest.Settle(t, s, notify.ConsumerName)
 	for _, a := range who {
-		ns, err := s.Notify.List(ctx, a, 0, 10)
+		ns, err := s.Notify.List(ctx, a, notify.ListOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ns) != 1 || ns[0].Kind != "sla_breach_first_response" || ns[0].Lead() != "SLA first response breached on" {
+		breaches := 0
+		for _, n := range ns {
+			if n.Kind == "sla_breach_first_response" && n.Lead() == "SLA first response breached on" {
+				breaches++
+			}
+		}
+		if breaches != 1 {
 			t.Fatalf("%s's notifications: %+v", a.Email, ns)
 		}
 	}

@@ -42,10 +42,12 @@ type Config struct {
 //   - reply: an agent's public reply, to the requester with the followers
 //     in Cc. Internal notes never leave. No Auto-Submitted header: a person
 //     wrote it.
-//   - requester_notice: the requester wrote: notice to the assignee.
-//   - assignment: the ticket got a new assignee other than the actor.
 //   - resolution: the status became resolved: notice to the requester
 //     (also when a reply resolved the ticket).
+//
+// What agents are told (assignment, requester_notice, mention, team_ticket,
+// sla_warning, sla_breach) the notify package decides, by each agent's
+// preferences, and writes through Agent.
 //
 // Nobody deactivated, nobody who made the change (except the requester's
 // own acknowledgement), and none of our own addresses ever gets email.
@@ -98,11 +100,6 @@ func (n *Notifier) hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 				return err
 			}
 		}
-		if t.Assignee != nil && t.Assignee.ID != actorID(w.Actor) {
-			if err := n.notify(ctx, tx, w, KindAssignment, t.Assignee.ID, 0); err != nil {
-				return err
-			}
-		}
 	case event.MessageCreated:
 		m := w.Message
 		if m == nil || m.Internal {
@@ -111,18 +108,6 @@ func (n *Notifier) hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 		if w.Actor.IsAgent() && m.Author.ID != t.Requester.ID {
 			if err := n.reply(ctx, tx, w); err != nil {
 				return err
-			}
-		} else if m.Author.ID == t.Requester.ID && t.Assignee != nil {
-			if err := n.notify(ctx, tx, w, KindRequesterNotice, t.Assignee.ID, 0); err != nil {
-				return err
-			}
-		}
-	case event.TicketUpdated:
-		for _, f := range w.Fields {
-			if f.Field == "assignee" && f.New != "" && t.Assignee != nil && t.Assignee.ID != actorID(w.Actor) {
-				if err := n.notify(ctx, tx, w, KindAssignment, t.Assignee.ID, 0); err != nil {
-					return err
-				}
 			}
 		}
 	}
@@ -267,27 +252,6 @@ func (n *Notifier) notify(ctx context.Context, tx *db.Tx, w ticket.Write, kind s
 	return n.notifyWith(ctx, tx, w, kind, to, messageID, nil)
 }
 
-// SLABreach writes the notice to agent to that target (as people read it:
-// "first response") of policy was breached on ticket t. The SLA is the
-// actor, so nobody is left out as the one who made the change.
-func (n *Notifier) SLABreach(ctx context.Context, tx *db.Tx, t *ticket.Ticket, to int64, target, policy string) error {
-	r, err := n.recipient(ctx, tx, to)
-	if err != nil {
-		return fmt.Errorf("outbox: %w", err)
-	}
-	if !r.Agent {
-		return nil
-	}
-	err = n.notifyWith(ctx, tx, ticket.Write{Ticket: t}, KindSLABreach, to, 0, func(d *TemplateData) {
-		d.SLA = SLAData{Target: target, Policy: policy}
-		d.Actor = Address{Name: "SLA ‘" + policy + "’"}
-	})
-	if err != nil {
-		return fmt.Errorf("outbox: %w", err)
-	}
-	return nil
-}
-
 // notifyWith is notify with set adjusting the template's data.
 func (n *Notifier) notifyWith(ctx context.Context, tx *db.Tx, w ticket.Write, kind string, to int64, messageID int64, set func(*TemplateData)) error {
 	r, err := n.recipient(ctx, tx, to)
@@ -319,10 +283,11 @@ func (n *Notifier) notifyWith(ctx context.Context, tx *db.Tx, w ticket.Write, ki
 	return n.enqueue(ctx, tx, w.Ticket, e)
 }
 
-// Mention writes the notice to agent to that they were mentioned in the
-// internal note of w; the notify package decides who may hear of it.
-func (n *Notifier) Mention(ctx context.Context, tx *db.Tx, w ticket.Write, to int64) error {
-	if w.Ticket == nil || w.Message == nil {
+// Agent writes the notice of kind (a template key) about w to agent to,
+// with set (if not nil) adjusting the template's data; someone who is
+// not an agent gets nothing: notes and notices are for agents' eyes only.
+func (n *Notifier) Agent(ctx context.Context, tx *db.Tx, kind string, w ticket.Write, to int64, set func(*TemplateData)) error {
+	if w.Ticket == nil {
 		return nil
 	}
 	r, err := n.recipient(ctx, tx, to)
@@ -330,9 +295,9 @@ func (n *Notifier) Mention(ctx context.Context, tx *db.Tx, w ticket.Write, to in
 		return fmt.Errorf("outbox: %w", err)
 	}
 	if !r.Agent {
-		return nil // notes are for agents' eyes only
+		return nil
 	}
-	if err := n.notify(ctx, tx, w, KindMention, to, 0); err != nil {
+	if err := n.notifyWith(ctx, tx, w, kind, to, 0, set); err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	return nil

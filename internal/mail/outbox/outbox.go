@@ -52,10 +52,13 @@ const (
 	KindResolution      = "resolution"       // the ticket was resolved: notice to the requester
 	KindMention         = "mention"          // an agent was mentioned in an internal note
 	KindSLABreach       = "sla_breach"       // an SLA target was breached: notice to the assignee and team leads
+	KindSLAWarning      = "sla_warning"      // an SLA target is due soon: notice to the assignee
+	KindTeamTicket      = "team_ticket"      // an unassigned ticket arrived in a team: notice to its members
 )
 
 // Kinds lists every kind, in display order.
-var Kinds = []string{KindAck, KindReply, KindRequesterNotice, KindAssignment, KindResolution, KindMention, KindSLABreach}
+var Kinds = []string{KindAck, KindReply, KindRequesterNotice, KindAssignment, KindTeamTicket, KindResolution, KindMention,
+	KindSLAWarning, KindSLABreach}
 
 // Store reads and writes the outbox and mail_templates tables.
 type Store struct {

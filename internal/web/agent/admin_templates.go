@@ -22,10 +22,12 @@ func (a *Agent) adminTemplateRoutes(mux web.Router) {
 var templateLabels = map[string]string{
 	outbox.KindAck:             "New ticket acknowledged to the requester",
 	outbox.KindReply:           "An agent's public reply",
-	outbox.KindRequesterNotice: "The requester wrote: notice to the assignee",
+	outbox.KindRequesterNotice: "The requester wrote: notice to the assignee and the agents who follow",
 	outbox.KindAssignment:      "The ticket was assigned: notice to the assignee",
+	outbox.KindTeamTicket:      "An unassigned ticket arrived in a team: notice to its members",
 	outbox.KindResolution:      "The ticket was resolved: notice to the requester",
 	outbox.KindMention:         "An agent was mentioned in an internal note: notice to them",
+	outbox.KindSLAWarning:      "An SLA target is due soon: notice to the assignee (unassigned: the team's leads)",
 	outbox.KindSLABreach:       "An SLA target was breached: notice to the assignee and the team's leads",
 }
 

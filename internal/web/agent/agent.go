@@ -81,7 +81,9 @@ type Agent struct {
 	signins  *web.Limiter // per client address
 	presence *presence
 	access   *accessWatch
-	counts   *counts
+	// bells wakes the live streams of people whose notifications changed.
+	bells  *accessWatch
+	counts *counts
 }
 
 // New parses the templates and loads the assets.
@@ -95,7 +97,7 @@ func New(d Deps) (*Agent, error) {
 		return nil, err
 	}
 	a := &Agent{Deps: d, site: web.NewSite(d.Auth, d.Log, d.BaseURL), tmpl: t, assets: as, signins: web.NewLimiter(0.2, 10),
-		presence: newPresence(), access: newAccessWatch(), counts: newCounts()}
+		presence: newPresence(), access: newAccessWatch(), bells: newAccessWatch(), counts: newCounts()}
 	if d.Bus != nil {
 		a.watchCounts()
 	}

@@ -20,21 +20,7 @@ import (
 // live, carried by LISTEN/NOTIFY.
 func TestBrowserLiveAcrossInstances(t *testing.T) {
 	c := newChrome(t, 90*time.Second)
-	d := apptest.DB(t, db.Postgres)
-	instA := apptest.Server(t, d)
-	instC := apptest.ServerFor(t, d, apptest.Services(t, d))
-	ctx := context.Background()
-	mk := func(email, name string) *user.Actor {
-		u, err := instA.Users.Create(ctx, apptest.Setup, user.NewUser{Email: email, Name: name, Role: user.RoleAgent, Password: e2ePassword})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := instA.Users.Actor(ctx, u.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
+	instA, instC, mk := twoInstances(t)
 	mk("alice@example.test", "Alice Archer")
 	mk("bob@example.test", "Bob Baker")
 	tk := apptest.Ticket(t, instA.Services, instA.Admin, func(n *ticket.NewTicket) { n.Subject = "Shared drive is read-only" })
@@ -66,4 +52,28 @@ func TestBrowserLiveAcrossInstances(t *testing.T) {
 	alice.waitJS(t, "Bob gone from Alice's #presence", `!document.getElementById("presence").textContent.includes("Bob")`)
 	alice.noConsoleErrors(t)
 	bob.noConsoleErrors(t)
+}
+
+// twoInstances starts two Docket instances on one PostgreSQL database,
+// sharing nothing else, and returns them with a function that creates an
+// agent who signs in with e2ePassword.
+func twoInstances(t *testing.T) (a, c *apptest.Env, agent func(email, name string) *user.Actor) {
+	t.Helper()
+	d := apptest.DB(t, db.Postgres)
+	a = apptest.Server(t, d)
+	c = apptest.ServerFor(t, d, apptest.Services(t, d))
+	agent = func(email, name string) *user.Actor {
+		t.Helper()
+		ctx := context.Background()
+		u, err := a.Users.Create(ctx, apptest.Setup, user.NewUser{Email: email, Name: name, Role: user.RoleAgent, Password: e2ePassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		actor, err := a.Users.Actor(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return actor
+	}
+	return a, c, agent
 }

@@ -6,8 +6,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/view"
+	"github.com/docket/docket/internal/web"
 
 	"github.com/docket/docket/internal/user"
 )
@@ -28,7 +30,14 @@ type Layout struct {
 	// is shown under the box.
 	QueryError string
 	Unread     int // the agent's unread notifications
+	// Bell lists the agent's newest notifications, for the header's bell.
+	Bell []*notify.Notification
+	// Here is this page's address, where a form in the frame comes back to.
+	Here string
 }
+
+// bellItems is how many notifications the bell lists.
+const bellItems = 6
 
 type navItem struct {
 	Key      string
@@ -62,13 +71,17 @@ func zoneOf(a *user.Actor) *time.Location {
 
 // layout builds the frame of a signed-in page, with the view counts.
 func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, title, active string) Layout {
-	l := Layout{Title: title, Actor: rq.actor, CSRF: rq.session.CSRFToken, Flash: a.site.TakeFlash(w, r), Active: active}
+	l := Layout{Title: title, Actor: rq.actor, CSRF: rq.session.CSRFToken, Flash: a.site.TakeFlash(w, r), Active: active,
+		Here: web.SafeNext(r.URL.RequestURI())}
 	if a.Notify != nil && rq.actor.IsAgent() {
 		n, err := a.Notify.Unread(r.Context(), rq.actor)
 		if err != nil {
 			a.Log.ErrorContext(r.Context(), "count notifications", "err", err)
 		}
 		l.Unread = n
+		if l.Bell, err = a.Notify.List(r.Context(), rq.actor, notify.ListOptions{Limit: bellItems}); err != nil {
+			a.Log.ErrorContext(r.Context(), "list notifications", "err", err)
+		}
 	}
 	for _, v := range builtinViews {
 		n, err := a.counts.get(r.Context(), rq.actor, v.key, v.filter(rq.actor), a.Tickets.Count)

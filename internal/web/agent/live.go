@@ -14,6 +14,7 @@ import (
 
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/web"
 )
 
@@ -153,6 +154,13 @@ func (a *Agent) broadcast(channel string, payload []byte) {
 		if json.Unmarshal(payload, &m) == nil && m.User != 0 {
 			a.access.notify(m.User)
 		}
+	case notify.Channel:
+		var users []int64
+		if json.Unmarshal(payload, &users) == nil {
+			for _, u := range users {
+				a.bells.notify(u)
+			}
+		}
 	}
 }
 
@@ -264,6 +272,8 @@ type liveEvent struct {
 	Fields  []string         `json:"fields,omitempty"`
 	ByMe    bool             `json:"by_me"`
 	Viewers []presenceViewer `json:"viewers,omitempty"`
+	// Unread is the agent's unread notifications, in "notifications".
+	Unread *int `json:"unread,omitempty"`
 }
 
 type presenceViewer struct {
@@ -296,6 +306,10 @@ func (a *Agent) events(w http.ResponseWriter, r *http.Request, rq *request) erro
 	// wake-up from another instance was lost.
 	recheck := a.access.subscribe(rq.actor.ID)
 	defer a.access.unsubscribe(rq.actor.ID, recheck)
+	// A notification raised or read, on any instance, updates the bell.
+	bell := a.bells.subscribe(rq.actor.ID)
+	defer a.bells.unsubscribe(rq.actor.ID, bell)
+	bell <- struct{}{} // the count as of now: the page may be older
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -352,6 +366,18 @@ func (a *Agent) events(w http.ResponseWriter, r *http.Request, rq *request) erro
 				return nil
 			}
 			if rc.Flush() != nil {
+				return nil
+			}
+		case <-bell:
+			if a.Notify == nil || !rq.actor.IsAgent() {
+				continue
+			}
+			n, err := a.Notify.Unread(r.Context(), rq.actor)
+			if err != nil {
+				a.Log.WarnContext(r.Context(), "count notifications", "user_id", rq.actor.ID, "err", err)
+				continue
+			}
+			if send(liveEvent{Type: "notifications", Unread: &n}) != nil {
 				return nil
 			}
 		case n := <-pres:

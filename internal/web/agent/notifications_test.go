@@ -10,6 +10,7 @@ import (
 
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 )
@@ -27,10 +28,12 @@ func TestMentionNotificationsInWorkspace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	apptest.Settle(t, e.Services, notify.ConsumerName)
 
 	_, page, _ := b.get("/tickets?view=open")
-	if !strings.Contains(page, `id="unread" aria-label="1 unread">1</span>`) {
-		t.Error("the top bar shows no unread count")
+	if !strings.Contains(page, `id="unread" data-unread="1">1</span>`) ||
+		!strings.Contains(page, "Alice Archer mentioned you on "+tk.Reference+" Badge reader &lt;b&gt;broken&lt;/b&gt;") {
+		t.Error("the bell shows no unread count or no notification")
 	}
 	code, page, _ := b.get("/notifications")
 	if code != http.StatusOK || !strings.Contains(page, "Alice Archer mentioned you on "+tk.Reference+" Badge reader &lt;b&gt;broken&lt;/b&gt;") {
@@ -41,8 +44,11 @@ func TestMentionNotificationsInWorkspace(t *testing.T) {
 	if code != http.StatusSeeOther || h.Get("Location") != "/tickets/"+itoa(tk.Number)+"#m-"+m.UID {
 		t.Fatalf("open: %d %s", code, h.Get("Location"))
 	}
-	if _, page, _ = b.get("/tickets?view=open"); strings.Contains(page, `id="unread"`) {
+	if _, page, _ = b.get("/tickets?view=open"); !strings.Contains(page, `id="unread" data-unread="0" hidden>`) {
 		t.Error("still unread after opening it")
+	}
+	if _, page, _ = b.get("/notifications?unread=1"); !strings.Contains(page, "Nothing unread.") {
+		t.Error("the unread list still lists the opened notification")
 	}
 
 	// Someone else's notification is not theirs to open.
@@ -52,18 +58,37 @@ func TestMentionNotificationsInWorkspace(t *testing.T) {
 		t.Errorf("someone else's notification: %d", code)
 	}
 
-	// The profile's choice.
-	if _, page, _ = b.get("/profile"); !strings.Contains(page, `id="mention-email" checked`) {
-		t.Error("mention emails are not on by default")
+	// The profile's choices: mentions are emailed at once by default; a
+	// choice not offered is refused at its menu, and nothing is saved.
+	if _, page, _ = b.get("/profile"); !strings.Contains(page, `<option value="immediately" selected>`) ||
+		!strings.Contains(page, `id="in-app-mention" aria-labelledby="pref-mention" checked`) {
+		t.Error("the profile does not show the default preferences")
 	}
-	if code, _, _ := b.post("/profile/notifications", url.Values{"_csrf": {b.csrf}}); code != http.StatusSeeOther {
+	form := url.Values{"_csrf": {b.csrf}}
+	for _, k := range notify.Kinds {
+		form.Set("in_app_"+k, "1")
+		form.Set("email_"+k, "digest")
+	}
+	form.Set("email_reply", "hourly")
+	if code, page, _ := b.post("/profile/notifications", form); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, `id="email-reply" aria-labelledby="pref-reply" aria-invalid="true"`) {
+		t.Fatalf("an invalid choice: %d\n%.3000s", code, page)
+	}
+	if ps, _ := e.Notify.Preferences(ctx, me); ps[0].Email != notify.EmailImmediately {
+		t.Error("a refused form saved something")
+	}
+	form.Set("email_reply", "never")
+	form.Del("in_app_team")
+	if code, _, _ := b.post("/profile/notifications", form); code != http.StatusSeeOther {
 		t.Fatalf("save: %d", code)
 	}
-	if on, _ := e.Notify.MentionEmail(ctx, me); on {
-		t.Error("unticking the box did not turn mention emails off")
+	ps, _ := e.Notify.Preferences(ctx, me)
+	got := map[string]notify.Preference{}
+	for _, p := range ps {
+		got[p.Kind] = p
 	}
-	if _, page, _ = b.get("/profile"); strings.Contains(page, `id="mention-email" checked`) {
-		t.Error("the profile still shows mention emails on")
+	if got["mention"].Email != "digest" || got["reply"].Email != "never" || got["team"].InApp || !got["assigned"].InApp {
+		t.Errorf("saved preferences %+v", ps)
 	}
 }
 

@@ -18,8 +18,8 @@ type profilePage struct {
 	TokenForm tokenForm
 	Created   *createdToken
 	Errors    map[string]string
-	// MentionEmail: mentions in internal notes are emailed too.
-	MentionEmail bool
+	// Prefs are the agent's notification preferences, one row per kind.
+	Prefs []prefRow
 }
 
 type profileForm struct {
@@ -50,10 +50,12 @@ func (a *Agent) renderProfile(w http.ResponseWriter, r *http.Request, rq *reques
 		p.TokenForm.Scope = auth.ScopeWrite
 	}
 	p.Zones = commonZones
-	if a.Notify != nil && rq.actor.IsAgent() {
-		if p.MentionEmail, err = a.Notify.MentionEmail(ctx, rq.actor); err != nil {
+	if a.Notify != nil && rq.actor.IsAgent() && p.Prefs == nil {
+		ps, err := a.Notify.Preferences(ctx, rq.actor)
+		if err != nil {
 			return err
 		}
+		p.Prefs = prefRows(ps)
 	}
 	p.Layout = a.layout(w, r, rq, "Your profile", "profile")
 	return a.tmpl.Render(w, status, "profile", p)

@@ -29,6 +29,7 @@ import (
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
+	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/report"
 	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
@@ -57,6 +58,7 @@ type Deps struct {
 	SLA         *sla.Service
 	Drafts      *draft.Service
 	KB          *kb.Service
+	Notify      *notify.Service
 
 	Webhooks       *webhook.Service
 	WebForms       *webform.Service

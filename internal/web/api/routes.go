@@ -138,6 +138,12 @@ func (a *API) Routes(mux *http.ServeMux) {
 
 	h("GET /api/v1/audit", a.listAudit)
 
+	h("GET /api/v1/notifications", a.listNotifications)
+	h("POST /api/v1/notifications/{id}/read", a.readNotification)
+	h("POST /api/v1/notifications/read-all", a.readAllNotifications)
+	h("GET /api/v1/notifications/preferences", a.getNotificationPreferences)
+	h("PUT /api/v1/notifications/preferences", a.putNotificationPreferences)
+
 	h("GET /api/v1/reports/sla", a.slaReport)
 
 	// Anything else under /api/ is a JSON 405 (the path exists with other

@@ -66,6 +66,8 @@
     }
     if (document.querySelector("dialog[open]")) return; // a dialog has the keyboard
     if (e.key === "Escape") {
+      var bellEl = document.getElementById("bell");
+      if (bellEl && bellEl.open) { bellEl.open = false; document.getElementById("bell-button").focus(); return; }
       if (typing(e)) { e.target.blur(); return; }
       if (document.getElementById("ticket")) { history.length > 1 ? history.back() : go("mine"); }
       return;
@@ -254,6 +256,30 @@
       if (done) done(doc);
     });
   }
+  // The bell: its count follows the stream; its list is fetched again
+  // when the count changed (from the notifications page, which is small).
+  var bellTimer = null;
+  function bell(n) {
+    var badge = document.getElementById("unread"), button = document.getElementById("bell-button");
+    if (!badge || String(n) === badge.getAttribute("data-unread")) return;
+    badge.setAttribute("data-unread", String(n));
+    badge.textContent = String(n);
+    badge.hidden = n === 0;
+    if (button) button.setAttribute("aria-label", "Notifications, " + n + " unread");
+    clearTimeout(bellTimer);
+    bellTimer = setTimeout(function () {
+      fetch("/notifications", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("bell-panel"), cur = document.getElementById("bell-panel");
+        if (fresh && cur) {
+          // Forms in the list come back to this page, not to the list.
+          Array.prototype.forEach.call(fresh.querySelectorAll("input[name=back]"), function (el) { el.value = location.pathname + location.search; });
+          cur.replaceWith(fresh);
+        }
+      });
+    }, 300);
+  }
   var timer = null, inboundTimer = null;
   function soon(fn) { clearTimeout(timer); timer = setTimeout(fn, 400); }
 
@@ -264,6 +290,10 @@
       var p = document.getElementById("presence");
       if (!p) return;
       p.textContent = (e.viewers || []).map(function (v) { return v.name + (v.replying ? " is replying" : " is viewing"); }).join(" · ");
+      return;
+    }
+    if (e.type === "notifications") {
+      bell(e.unread || 0);
       return;
     }
     if (e.type && e.type.indexOf("mail.inbound") === 0) {
@@ -515,5 +545,14 @@
     var first = f[0], last = f[f.length - 1], at = document.activeElement;
     if (e.shiftKey && (at === first || !d.contains(at))) { e.preventDefault(); last.focus(); }
     else if (!e.shiftKey && (at === last || !d.contains(at))) { e.preventDefault(); first.focus(); }
+  });
+})();
+
+// ---- The bell's panel closes on a click elsewhere (Escape: shortcuts) ----
+(function () {
+  "use strict";
+  document.addEventListener("click", function (e) {
+    var b = document.getElementById("bell");
+    if (b && b.open && !b.contains(e.target)) b.open = false;
   });
 })();
