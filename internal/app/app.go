@@ -32,6 +32,7 @@ import (
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/report"
+	"github.com/docket/docket/internal/satisfaction"
 	"github.com/docket/docket/internal/secret"
 	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
@@ -210,6 +211,9 @@ type Services struct {
 	Calendars *calendar.Service
 	// Reports computes reports (SLA compliance).
 	Reports *report.Service
+	// Satisfaction keeps the requesters' ratings of the help and their
+	// settings; resolution mails carry its rating links.
+	Satisfaction *satisfaction.Service
 	// SLA chooses policies and runs each ticket's clocks and timers.
 	SLA *sla.Service
 	// Webhooks sends domain events to registered endpoints: its consumer
@@ -322,6 +326,10 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	s.Importer.KeepRaw = cfg.KeepRawMail
 	s.Outgoing = mail.NewOutgoing(s.Importer, s.Outbox, s.Mailboxes, cfg.PublicURL(), log.With("component", "outbox"))
 	s.Tickets.OnWrite(s.Outgoing.Hook)
+	if s.Satisfaction, err = satisfaction.New(d, s.Events, s.Tickets, s.Users, s.Secrets); err != nil {
+		return fail(err)
+	}
+	s.Outgoing.SetRatings(s.Satisfaction.MailLinks)
 	if s.Notify, err = notify.New(d, s.Tickets, s.Outgoing); err != nil {
 		return fail(err)
 	}
@@ -359,7 +367,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
 		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries(), s.Webhooks.Queries(),
-		s.Automation.Queries(), s.SLA.Queries()} {
+		s.Automation.Queries(), s.SLA.Queries(), s.Satisfaction.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}

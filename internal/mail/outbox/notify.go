@@ -29,7 +29,14 @@ type Config struct {
 	// OwnAddresses are more addresses of ours (other mailboxes) that must
 	// never receive notifications, to avoid mail loops.
 	OwnAddresses []string
+	// Ratings, when set, gives the resolution notice its rating links.
+	Ratings RatingLinks
 }
+
+// RatingLinks returns the rating page of ticket t and its one-click links
+// per score, under baseURL, reading through q (the write's transaction);
+// none when ratings are off.
+type RatingLinks func(ctx context.Context, q db.Queryer, t *ticket.Ticket, baseURL string) (string, []RatingLink, error)
 
 // Notifier turns ticket writes into outbox rows, in the write's transaction.
 //
@@ -128,7 +135,7 @@ func (n *Notifier) hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	}
 	for _, f := range w.Fields {
 		if f.Field == "status" && f.New == string(ticket.StatusResolved) && f.Old != f.New {
-			return n.notify(ctx, tx, w, KindResolution, t.Requester.ID, 0)
+			return n.resolution(ctx, tx, w)
 		}
 	}
 	return nil
@@ -265,6 +272,22 @@ func tagSubject(t *ticket.Ticket, subject string) string {
 // notify writes one automatic notice of kind to user id.
 func (n *Notifier) notify(ctx context.Context, tx *db.Tx, w ticket.Write, kind string, to int64, messageID int64) error {
 	return n.notifyWith(ctx, tx, w, kind, to, messageID, nil)
+}
+
+// resolution writes the resolution notice to the requester, with the
+// links that rate the help when ratings are on.
+func (n *Notifier) resolution(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+	var page string
+	var links []RatingLink
+	if n.cfg.Ratings != nil && n.cfg.BaseURL != "" {
+		var err error
+		if page, links, err = n.cfg.Ratings(ctx, tx, w.Ticket, n.cfg.BaseURL); err != nil {
+			return err
+		}
+	}
+	return n.notifyWith(ctx, tx, w, KindResolution, w.Ticket.Requester.ID, 0, func(d *TemplateData) {
+		d.SatisfactionURL, d.Satisfaction = page, links
+	})
 }
 
 // SLABreach writes the notice to agent to that target (as people read it:
