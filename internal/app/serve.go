@@ -162,7 +162,7 @@ func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, h
 	}
 	ws.Routes(mux)
 	pt, err := portal.New(portal.Deps{Log: log.With("component", "portal"), Users: s.Users, Tickets: s.Tickets,
-		Attachments: s.Attachments, Auth: s.Auth, BaseURL: cfg.PublicURL(), MaxUploadBytes: cfg.MaxUploadBytes})
+		Attachments: s.Attachments, Auth: s.Auth, Satisfaction: s.Satisfaction, BaseURL: cfg.PublicURL(), MaxUploadBytes: cfg.MaxUploadBytes})
 	if err != nil {
 		return nil, nil, err
 	}

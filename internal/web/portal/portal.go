@@ -18,6 +18,7 @@ import (
 
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/satisfaction"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -36,6 +37,7 @@ type Deps struct {
 	Tickets        *ticket.Service
 	Attachments    *attachment.Service
 	Auth           *auth.Service
+	Satisfaction   *satisfaction.Service
 	BaseURL        string
 	MaxUploadBytes int64
 }
@@ -55,7 +57,7 @@ func New(d Deps) (*Portal, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := web.LoadTemplates(templateFiles, "templates", []string{"layout.html"}, funcs(as.URL))
+	t, err := web.LoadTemplates(templateFiles, "templates", []string{"layout.html", "rating.html"}, funcs(as.URL))
 	if err != nil {
 		return nil, err
 	}
