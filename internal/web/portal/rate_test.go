@@ -203,4 +203,6 @@ func TestRatingOnTheTicketPage(t *testing.T) {
 	})
 }
 
-func isForbidden(err error) bool { return err != nil && strings.Contains(fault.Detail(err), "only the person who asked") }
+func isForbidden(err error) bool {
+	return err != nil && strings.Contains(fault.Detail(err), "only the person who asked")
+}
