@@ -143,7 +143,7 @@ func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, h
 
 	mux := http.NewServeMux()
 	api.New(api.Deps{Log: log.With("component", "api"), DB: s.DB, Users: s.Users, Tickets: s.Tickets,
-		Attachments: s.Attachments, Auth: s.Auth, Idem: s.Idem, Mailboxes: s.Mailboxes, Importer: s.Importer, Outbox: s.Outbox, Jobs: s.Jobs, Runner: s.Runner, Audit: s.Audit, Calendars: s.Calendars, Reports: s.Reports, SLA: s.SLA, Drafts: s.Drafts, Webhooks: s.Webhooks, Automation: s.Automation, MaxBodyBytes: cfg.MaxBodyBytes,
+		Attachments: s.Attachments, Auth: s.Auth, Idem: s.Idem, Mailboxes: s.Mailboxes, Importer: s.Importer, Outbox: s.Outbox, Jobs: s.Jobs, Runner: s.Runner, Audit: s.Audit, Calendars: s.Calendars, Reports: s.Reports, SLA: s.SLA, Drafts: s.Drafts, Satisfaction: s.Satisfaction, Webhooks: s.Webhooks, Automation: s.Automation, MaxBodyBytes: cfg.MaxBodyBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes}).Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -36,4 +37,12 @@ func (s *Service) AgentCSAT(ctx context.Context, agent int64, since time.Time) (
 	}
 	c.Compute()
 	return c, nil
+}
+
+// PercentText is the CSAT with one decimal ("" without ratings).
+func (c CSAT) PercentText() string {
+	if c.Percent == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*c.Percent, 'f', 1, 64)
 }

@@ -73,7 +73,7 @@ type Payload struct {
 	event.TicketPayload
 	Scale     Scale  `json:"scale"`
 	Score     string `json:"score"`
-	Sentiment int    `json:"sentiment"`
+	Sentiment string `json:"sentiment"` // positive, neutral or negative
 	Comment   string `json:"comment,omitempty"`
 	// Changed is true when the requester changed an earlier rating.
 	Changed bool `json:"changed,omitempty"`
@@ -234,7 +234,7 @@ func check(a *user.Actor, t *ticket.Ticket, set Settings, before *Rating, in Inp
 // and, when the score changed, the ticket's history entry.
 func (s *Service) record(ctx context.Context, tx *db.Tx, a *user.Actor, t *ticket.Ticket, before, r *Rating) error {
 	p := Payload{TicketPayload: event.TicketPayload{Number: t.Number, Depth: event.DepthOf(ctx)}, Scale: r.Scale, Score: r.Score,
-		Sentiment: r.Sentiment, Comment: r.Comment, Changed: before != nil}
+		Sentiment: SentimentName(r.Sentiment), Comment: r.Comment, Changed: before != nil}
 	if t.Team != nil {
 		p.TeamID = t.Team.ID
 	}

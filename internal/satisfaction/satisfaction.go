@@ -47,6 +47,18 @@ type Score struct {
 	Sentiment    int // 1 positive, 0 neutral, -1 negative: what CSAT counts
 }
 
+// SentimentName names a sentiment as the API and events do: positive,
+// neutral or negative.
+func SentimentName(n int) string {
+	switch {
+	case n > 0:
+		return "positive"
+	case n < 0:
+		return "negative"
+	}
+	return "neutral"
+}
+
 // Scores are the scale's values, best first.
 func (s Scale) Scores() []Score {
 	if s == Five {

@@ -119,6 +119,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("GET /api/v1/audit", a.listAudit)
 
 	h("GET /api/v1/reports/sla", a.slaReport)
+	h("GET /api/v1/reports/satisfaction", a.satisfactionReport)
 
 	// Anything else under /api/ is a JSON 405 (the path exists with other
 	// methods) or 404, never an HTML page.
