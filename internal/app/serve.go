@@ -156,7 +156,7 @@ func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, h
 	}
 	ws, err := agent.New(agent.Deps{Log: log.With("component", "agent"), Users: s.Users, Tickets: s.Tickets,
 		Attachments: s.Attachments, Auth: s.Auth, Bus: s.Bus, Pump: s.Pump, BaseURL: cfg.PublicURL(), MaxUploadBytes: cfg.MaxUploadBytes,
-		Views: s.Views, Canned: s.Canned, Mailboxes: s.Mailboxes, Outbox: s.Outbox, Importer: s.Importer, Jobs: s.Jobs, Runner: s.Runner, Audit: s.Audit, Calendars: s.Calendars, Reports: s.Reports, SLA: s.SLA, Drafts: s.Drafts, Notify: s.Notify, Webhooks: s.Webhooks, Automation: s.Automation, Stopping: s.Stopping})
+		Views: s.Views, Canned: s.Canned, Mailboxes: s.Mailboxes, Outbox: s.Outbox, Importer: s.Importer, Jobs: s.Jobs, Runner: s.Runner, Audit: s.Audit, Calendars: s.Calendars, Reports: s.Reports, SLA: s.SLA, Drafts: s.Drafts, Satisfaction: s.Satisfaction, Notify: s.Notify, Webhooks: s.Webhooks, Automation: s.Automation, Stopping: s.Stopping})
 	if err != nil {
 		return nil, nil, err
 	}

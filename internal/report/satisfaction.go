@@ -47,7 +47,9 @@ type SatisfactionReport struct {
 	Total  *CSATGroup
 }
 
-func isPeriod(groupBy string) bool { return groupBy == "day" || groupBy == "week" || groupBy == "month" }
+func isPeriod(groupBy string) bool {
+	return groupBy == "day" || groupBy == "week" || groupBy == "month"
+}
 
 // Check reports what is wrong with q, field by field.
 func (q *SatisfactionQuery) Check() error {

@@ -257,3 +257,6 @@ func nullID(id int64) any {
 	}
 	return id
 }
+
+// SentimentName is the rating's sentiment: positive, neutral or negative.
+func (r *Rating) SentimentName() string { return SentimentName(r.Sentiment) }

@@ -1,8 +1,6 @@
 package agent
 
 import (
-	"bytes"
-	"mime"
 	"net/http"
 	"net/url"
 	"time"
@@ -18,12 +16,12 @@ import (
 
 type slaReportPage struct {
 	adminFrame
-	From, Until, GroupBy string // the form as submitted; Until is included
-	GroupBys             []string
-	Targets              []string
-	Errors               map[string]string
-	Report               *report.SLAReport
-	CSVURL               string
+	reportPeriod
+	GroupBy  string
+	GroupBys []string
+	Targets  []string
+	Report   *report.SLAReport
+	CSVURL   string
 }
 
 func (a *Agent) adminReportRoutes(mux web.Router) {
@@ -33,6 +31,8 @@ func (a *Agent) adminReportRoutes(mux web.Router) {
 	}))
 	mux.Handle("GET /admin/reports/sla", a.page(a.slaReport))
 	mux.Handle("GET /admin/reports/sla.csv", a.page(a.slaReportCSV))
+	mux.Handle("GET /admin/reports/satisfaction", a.page(a.satisfactionReport))
+	mux.Handle("GET /admin/reports/satisfaction.csv", a.page(a.satisfactionReportCSV))
 }
 
 // reportFrame is the administration frame for admins, and for agents a
@@ -45,33 +45,40 @@ func (a *Agent) reportFrame(w http.ResponseWriter, r *http.Request, rq *request,
 	return f
 }
 
-// slaReportForm reads the period (from and until, whole UTC days, until
-// included; the last 30 days by default) and the grouping.
-func slaReportForm(r *http.Request) (slaReportPage, report.SLAQuery, bool) {
+// reportPeriod is a report form's period as typed: whole UTC days, Until
+// included (the last 30 days by default), and the form's errors.
+type reportPeriod struct {
+	From, Until string
+	Errors      map[string]string
+}
+
+// readPeriod reads the period of a report form into p and returns it as
+// [from, to).
+func readPeriod(r *http.Request, p *reportPeriod) (from, to time.Time) {
 	q := r.URL.Query()
-	p := slaReportPage{From: q.Get("from"), Until: q.Get("until"), GroupBy: q.Get("group_by"), Errors: map[string]string{},
-		GroupBys: report.GroupBys, Targets: report.Targets}
+	p.From, p.Until, p.Errors = q.Get("from"), q.Get("until"), map[string]string{}
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	if p.From == "" && p.Until == "" {
 		p.From, p.Until = today.AddDate(0, 0, -29).Format(time.DateOnly), today.Format(time.DateOnly)
 	}
-	if p.GroupBy == "" {
-		p.GroupBy = "policy"
-	}
-	var sq report.SLAQuery
 	for _, f := range []struct {
 		name, v string
 		dst     *time.Time
-	}{{"from", p.From, &sq.From}, {"until", p.Until, &sq.To}} {
+	}{{"from", p.From, &from}, {"until", p.Until, &to}} {
 		d, err := time.Parse(time.DateOnly, f.v)
 		if err != nil {
 			p.Errors[f.name] = "Enter a date such as 2026-03-31."
 		}
 		*f.dst = d
 	}
-	sq.To, sq.GroupBy = sq.To.AddDate(0, 0, 1), p.GroupBy
+	return from, to.AddDate(0, 0, 1)
+}
+
+// checked adds the errors of the query's check to the form's, the period's
+// end as the form names it.
+func (p *reportPeriod) checked(check func() error) bool {
 	if len(p.Errors) == 0 {
-		if err := sq.Check(); err != nil {
+		if err := check(); err != nil {
 			m := map[string]string{}
 			fieldErrors(err, m)
 			for k, v := range m {
@@ -82,7 +89,19 @@ func slaReportForm(r *http.Request) (slaReportPage, report.SLAQuery, bool) {
 			}
 		}
 	}
-	return p, sq, len(p.Errors) == 0
+	return len(p.Errors) == 0
+}
+
+// slaReportForm reads the period and the grouping.
+func slaReportForm(r *http.Request) (slaReportPage, report.SLAQuery, bool) {
+	p := slaReportPage{GroupBy: r.URL.Query().Get("group_by"), GroupBys: report.GroupBys, Targets: report.Targets}
+	var sq report.SLAQuery
+	sq.From, sq.To = readPeriod(r, &p.reportPeriod)
+	if p.GroupBy == "" {
+		p.GroupBy = "policy"
+	}
+	sq.GroupBy = p.GroupBy
+	return p, sq, p.checked(sq.Check)
 }
 
 func (a *Agent) slaReport(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -117,14 +136,5 @@ func (a *Agent) slaReportCSV(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := rep.WriteCSV(&buf); err != nil {
-		return err
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "sla-" + p.GroupBy + "-" + p.From + "-" + p.Until + ".csv"}))
-	h.Set("X-Content-Type-Options", "nosniff")
-	_, err = w.Write(buf.Bytes())
-	return err
+	return web.CSVDownload(w, "sla-"+p.GroupBy+"-"+p.From+"-"+p.Until+".csv", rep.WriteCSV)
 }

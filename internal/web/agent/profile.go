@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/satisfaction"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
 )
@@ -20,6 +21,15 @@ type profilePage struct {
 	Errors    map[string]string
 	// MentionEmail: mentions in internal notes are emailed too.
 	MentionEmail bool
+	// CSAT is how requesters rated the help on the agent's tickets (those
+	// assigned to them when rated), over recent periods; nil for requesters.
+	CSAT []csatPeriod
+}
+
+// csatPeriod is the agent's CSAT over a recent period.
+type csatPeriod struct {
+	Label string
+	satisfaction.CSAT
 }
 
 type profileForm struct {
@@ -53,6 +63,18 @@ func (a *Agent) renderProfile(w http.ResponseWriter, r *http.Request, rq *reques
 	if a.Notify != nil && rq.actor.IsAgent() {
 		if p.MentionEmail, err = a.Notify.MentionEmail(ctx, rq.actor); err != nil {
 			return err
+		}
+	}
+	if a.Satisfaction != nil && rq.actor.IsAgent() {
+		for _, d := range []struct {
+			label string
+			days  int
+		}{{"Last 30 days", 30}, {"Last 12 months", 365}} {
+			c, err := a.Satisfaction.AgentCSAT(ctx, rq.actor.ID, time.Now().AddDate(0, 0, -d.days))
+			if err != nil {
+				return err
+			}
+			p.CSAT = append(p.CSAT, csatPeriod{Label: d.label, CSAT: c})
 		}
 	}
 	p.Layout = a.layout(w, r, rq, "Your profile", "profile")

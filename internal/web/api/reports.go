@@ -1,10 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"time"
 
@@ -61,7 +58,7 @@ func (a *API) slaReport(w http.ResponseWriter, r *http.Request, actor *user.Acto
 		return err
 	}
 	if format == "csv" {
-		return csvDownload(w, "sla-"+q.GroupBy+"-"+q.From.UTC().Format("20060102")+"-"+q.To.UTC().Format("20060102")+".csv", rep.WriteCSV)
+		return web.CSVDownload(w, "sla-"+q.GroupBy+"-"+q.From.UTC().Format("20060102")+"-"+q.To.UTC().Format("20060102")+".csv", rep.WriteCSV)
 	}
 	out := slaReportJSON{From: q.From.UTC(), To: q.To.UTC(), GroupBy: q.GroupBy, Groups: []slaGroupJSON{}, Total: toSLAGroupJSON(rep.Total)}
 	for _, g := range rep.Groups {
@@ -84,19 +81,4 @@ func reportFormat(r *http.Request, queryErr error) (string, error) {
 		inv.Add("format", "must be json or csv")
 	}
 	return format, inv.Err()
-}
-
-// csvDownload answers what write writes as a CSV download named name.
-func csvDownload(w http.ResponseWriter, name string, write func(io.Writer) error) error {
-	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
-		return err
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(buf.Bytes())
-	return err
 }

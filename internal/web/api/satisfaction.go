@@ -93,7 +93,7 @@ func (a *API) satisfactionReport(w http.ResponseWriter, r *http.Request, actor *
 		return err
 	}
 	if format == "csv" {
-		return csvDownload(w, "satisfaction-"+q.GroupBy+"-"+q.From.UTC().Format("20060102")+"-"+q.To.UTC().Format("20060102")+".csv", rep.WriteCSV)
+		return web.CSVDownload(w, "satisfaction-"+q.GroupBy+"-"+q.From.UTC().Format("20060102")+"-"+q.To.UTC().Format("20060102")+".csv", rep.WriteCSV)
 	}
 	out := satisfactionReportJSON{From: q.From.UTC(), To: q.To.UTC(), GroupBy: q.GroupBy, Groups: []csatJSON{}, Total: toCSATJSON(rep.Total)}
 	for _, g := range rep.Groups {
