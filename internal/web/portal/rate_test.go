@@ -153,6 +153,11 @@ func TestRatingFromTheMailLink(t *testing.T) {
 		if code, _, _ := v.get(links[0]); code != 404 {
 			t.Fatalf("link with ratings off: %d", code)
 		}
+		third := apptest.Ticket(t, e.Services, req)
+		resolved(t, e, agent, third)
+		if links := ratingLinks(t, e, "rita@example.test"); len(links) != 0 {
+			t.Fatalf("a resolution mail with ratings off has rating links: %v", links)
+		}
 	})
 }
 
