@@ -60,18 +60,8 @@ func (q *SatisfactionQuery) Check() error {
 	if !slices.Contains(SatisfactionGroupBys, q.GroupBy) {
 		inv.Add("group_by", "must be agent, team, day, week or month")
 	}
-	if q.From.IsZero() {
-		inv.Add("from", "is required")
-	}
-	if q.To.IsZero() {
-		inv.Add("to", "is required")
-	}
-	if !q.From.IsZero() && !q.To.IsZero() {
-		if !q.From.Before(q.To) {
-			inv.Add("to", "must be after from")
-		} else if isPeriod(q.GroupBy) && len(periods(q.GroupBy, q.From, q.To)) > maxPeriods {
-			inv.Add("group_by", "makes more than %d rows for this period; group by a longer period", maxPeriods)
-		}
+	if checkPeriod(inv, q.From, q.To) && isPeriod(q.GroupBy) && len(periods(q.GroupBy, q.From, q.To)) > maxPeriods {
+		inv.Add("group_by", "makes more than %d rows for this period; group by a longer period", maxPeriods)
 	}
 	return inv.Err()
 }
