@@ -48,6 +48,7 @@ var adminSections = []navItem{
 	{Key: "templates", Label: "Templates", URL: "/admin/templates"},
 	{Key: "portal", Label: "Portal", URL: "/admin/portal"},
 	{Key: "satisfaction", Label: "Satisfaction", URL: "/admin/satisfaction"},
+	{Key: "forms", Label: "Web forms", URL: "/admin/forms"},
 	{Key: "tokens", Label: "API tokens", URL: "/admin/tokens"},
 	{Key: "webhooks", Label: "Webhooks", URL: "/admin/webhooks"},
 	{Key: "triggers", Label: "Triggers", URL: "/admin/triggers"},

@@ -52,6 +52,7 @@ func (a *Agent) adminRoutes(mux web.Router) {
 	a.adminTemplateRoutes(mux)
 	a.adminPortalRoutes(mux)
 	a.adminSatisfactionRoutes(mux)
+	a.adminFormRoutes(mux)
 	a.adminJobRoutes(mux)
 	a.adminWebhookRoutes(mux)
 	a.adminReportRoutes(mux)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/docket/docket/internal/webform"
 	"io"
 	"log/slog"
 	"net/http"
@@ -59,6 +60,7 @@ type Deps struct {
 	Satisfaction *satisfaction.Service
 
 	Webhooks       *webhook.Service
+	WebForms       *webform.Service
 	Automation     *automation.Service
 	MaxBodyBytes   int64
 	MaxUploadBytes int64

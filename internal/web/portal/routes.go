@@ -9,6 +9,8 @@ import (
 // Routes registers the portal's pages and actions on mux.
 func (p *Portal) Routes(mux web.Router) {
 	mux.HandleFunc("GET /portal/assets/{name}", p.assets.Serve)
+	mux.Handle("GET /portal/brand.css", p.errors(p.brandStylesheet))
+	mux.Handle("GET /portal/brand/logo", p.errors(p.brandLogo))
 	mux.Handle("GET /portal", http.RedirectHandler("/portal/", http.StatusSeeOther))
 	mux.Handle("GET /portal/{$}", p.public(p.home))
 	mux.Handle("GET /portal/signin", p.public(p.signinForm))
@@ -27,6 +29,9 @@ func (p *Portal) Routes(mux web.Router) {
 	mux.Handle("POST /portal/signout", p.page(p.signout))
 	mux.Handle("GET /portal/rate/{token}", p.public(p.rateForm))
 	mux.Handle("POST /portal/rate/{token}", p.public(p.rate))
+	mux.Handle("GET /form/{uid}", p.public(p.formShow))
+	mux.Handle("POST /form/{uid}", p.public(p.formSubmit))
+	mux.Handle("GET /form/{uid}/thanks", p.public(p.formThanks))
 
 	mux.Handle("GET /portal/tickets", p.page(p.tickets))
 	mux.Handle("GET /portal/tickets/new", p.page(p.newForm))
