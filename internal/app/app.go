@@ -35,6 +35,7 @@ import (
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/report"
+	"github.com/docket/docket/internal/satisfaction"
 	"github.com/docket/docket/internal/secret"
 	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
@@ -228,6 +229,9 @@ type Services struct {
 	Calendars *calendar.Service
 	// Reports computes reports (SLA compliance).
 	Reports *report.Service
+	// Satisfaction keeps the requesters' ratings of the help and their
+	// settings; resolution mails carry its rating links.
+	Satisfaction *satisfaction.Service
 	// SLA chooses policies and runs each ticket's clocks and timers.
 	SLA *sla.Service
 	// Webhooks sends domain events to registered endpoints: its consumer
@@ -346,6 +350,10 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	s.Importer.KeepRaw = cfg.KeepRawMail
 	s.Outgoing = mail.NewOutgoing(s.Importer, s.Outbox, s.Mailboxes, cfg.PublicURL(), log.With("component", "outbox"))
 	s.Tickets.OnWrite(s.Outgoing.Hook)
+	if s.Satisfaction, err = satisfaction.New(d, s.Events, s.Tickets, s.Users, s.Secrets); err != nil {
+		return fail(err)
+	}
+	s.Outgoing.SetRatings(s.Satisfaction.MailLinks)
 	s.Auth.OnSignInSlowed(mail.SignInAlertMail(s.Mailboxes, s.Outbox, cfg.PublicURL()))
 	s.Auth.OnPortalLink(mail.PortalLinkMail(s.Mailboxes, s.Outbox, cfg.PublicURL()))
 	s.Auth.UseJobs(s.Jobs)
@@ -396,7 +404,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.KB.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
 		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries(), s.Webhooks.Queries(),
-		s.Automation.Queries(), s.TimeRules.Queries(), s.SLA.Queries()} {
+		s.Automation.Queries(), s.TimeRules.Queries(), s.SLA.Queries(), s.Satisfaction.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}

@@ -67,6 +67,8 @@ type field struct {
 	// key is the search key of a ticket field; custom the key of a custom
 	// field; message the part of the message.
 	key, custom, message string
+	// rating is the part of a satisfaction rating (see SatisfactionFields).
+	rating string
 	// history is the field a change records ("" when none): change
 	// operators apply to it.
 	history string
@@ -112,7 +114,7 @@ func lookupField(name string, defs []*ticket.FieldDef) (field, bool) {
 	case FieldEventAt:
 		return field{kind: kMoment}, true
 	}
-	return field{}, false
+	return satisfactionField(name)
 }
 
 // allows reports whether op may be used on f.
@@ -144,6 +146,8 @@ type Facts struct {
 	Sender  string
 	// Changes are the changes of a ticket.updated event.
 	Changes []event.Change
+	// Satisfaction is the rating of a satisfaction.received event.
+	Satisfaction *Rated
 	// Calendars are the calendars business-hours conditions name, by id.
 	Calendars map[int64]*bizhours.Calendar
 	Defs      []*ticket.FieldDef
@@ -208,6 +212,8 @@ func (c Condition) Holds(facts *Facts) bool {
 			vals = []string{visibility(m)}
 		}
 		return valuesHold(f.kind, c.Op, v, vals, facts)
+	case f.rating != "":
+		return valuesHold(f.kind, c.Op, v, facts.ratingValues(f.rating), facts)
 	}
 	return businessHours(c.Op, v, facts.At, facts)
 }

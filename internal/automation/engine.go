@@ -109,6 +109,9 @@ func (s *Service) facts(ctx context.Context, tx *db.Tx, env *environment, r even
 		return nil, err
 	}
 	f := &Facts{Kind: r.Kind, At: r.At, Ticket: t, Changes: p.Changes, Calendars: env.calendars, Defs: env.defs}
+	if r.Kind == event.SatisfactionReceived {
+		f.Satisfaction = ratedFrom(r.Payload)
+	}
 	if p.MessageID != 0 && r.Kind == event.MessageCreated {
 		m, err := s.Tickets.MessageIn(ctx, tx, p.MessageID, t.Number)
 		if err != nil && !errors.Is(err, fault.ErrNotFound) {

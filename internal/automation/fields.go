@@ -46,5 +46,8 @@ func ConditionFields(defs []*ticket.FieldDef) []FieldOption {
 		}
 		add(name, label, "Message and event")
 	}
+	for _, name := range SatisfactionFields {
+		add(name, "Rating "+name[len("satisfaction."):], "Satisfaction rating")
+	}
 	return out
 }

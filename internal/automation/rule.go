@@ -25,7 +25,8 @@ const (
 )
 
 // Events are the event kinds a trigger may run on.
-var Events = []string{event.TicketCreated, event.TicketUpdated, event.MessageCreated, SLAWarning, SLABreached}
+var Events = []string{event.TicketCreated, event.TicketUpdated, event.MessageCreated, SLAWarning, SLABreached,
+	event.SatisfactionReceived}
 
 // Operators.
 const (

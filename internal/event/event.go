@@ -98,3 +98,7 @@ const (
 	SLAWarning  = "sla.warning"
 	SLABreached = "sla.breached"
 )
+
+// SatisfactionReceived is the event a requester's satisfaction rating of a
+// ticket (or its change) writes (see package satisfaction).
+const SatisfactionReceived = "satisfaction.received"

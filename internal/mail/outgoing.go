@@ -28,7 +28,11 @@ type Outgoing struct {
 	q         *db.Queries
 	baseURL   string
 	log       *slog.Logger
+	ratings   outbox.RatingLinks
 }
+
+// SetRatings gives resolution notices their satisfaction rating links.
+func (o *Outgoing) SetRatings(r outbox.RatingLinks) { o.ratings = r }
 
 // NewOutgoing returns an Outgoing over store.
 func NewOutgoing(im *Importer, store *outbox.Store, mailboxes *mailbox.Service, baseURL string, log *slog.Logger) *Outgoing {
@@ -119,7 +123,7 @@ func (o *Outgoing) notifier(ctx context.Context, tx *db.Tx, w ticket.Write) (*ou
 		}
 	}
 	return outbox.NewNotifier(o.store, outbox.Config{FromAddress: mb.Address, FromName: mb.Name, BaseURL: o.baseURL,
-		OwnAddresses: own}, o.log)
+		OwnAddresses: own, Ratings: o.ratings}, o.log)
 }
 
 // errNoSender means no mailbox can send email now.

@@ -76,16 +76,24 @@ func (q *SLAQuery) Check() error {
 	if !slices.Contains(GroupBys, q.GroupBy) {
 		inv.Add("group_by", "must be policy, team or priority")
 	}
-	if q.From.IsZero() {
+	checkPeriod(inv, q.From, q.To)
+	return inv.Err()
+}
+
+// checkPeriod adds what is wrong with the period [from, to) to inv and
+// reports whether it is a period.
+func checkPeriod(inv *fault.Invalid, from, to time.Time) bool {
+	if from.IsZero() {
 		inv.Add("from", "is required")
 	}
-	if q.To.IsZero() {
+	if to.IsZero() {
 		inv.Add("to", "is required")
 	}
-	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
 		inv.Add("to", "must be after from")
+		return false
 	}
-	return inv.Err()
+	return !from.IsZero() && !to.IsZero()
 }
 
 // groupings are, per GroupBy, the key and name columns and the join that

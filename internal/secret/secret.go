@@ -19,6 +19,7 @@ import (
 // Box seals and opens secrets.
 type Box struct {
 	aead cipher.AEAD
+	mac  []byte // the signing key, derived from the key (see Sign)
 }
 
 // KeyFile is the key's file name inside the data directory.
@@ -76,7 +77,7 @@ func Open(dataDir, envKey string) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Box{aead: aead}, nil
+	return &Box{aead: aead, mac: signingKey(key)}, nil
 }
 
 // OpenEnv loads the key from envKey only, never from or into a key file:

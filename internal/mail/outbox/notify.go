@@ -29,7 +29,14 @@ type Config struct {
 	// OwnAddresses are more addresses of ours (other mailboxes) that must
 	// never receive notifications, to avoid mail loops.
 	OwnAddresses []string
+	// Ratings, when set, gives the resolution notice its rating links.
+	Ratings RatingLinks
 }
+
+// RatingLinks returns the rating page of ticket t and its one-click links
+// per score, under baseURL, reading through q (the write's transaction);
+// none when ratings are off.
+type RatingLinks func(ctx context.Context, q db.Queryer, t *ticket.Ticket, baseURL string) (string, []RatingLink, error)
 
 // Notifier turns ticket writes into outbox rows, in the write's transaction.
 //
@@ -113,7 +120,7 @@ func (n *Notifier) hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	}
 	for _, f := range w.Fields {
 		if f.Field == "status" && f.New == string(ticket.StatusResolved) && f.Old != f.New {
-			return n.notify(ctx, tx, w, KindResolution, t.Requester.ID, 0)
+			return n.resolution(ctx, tx, w)
 		}
 	}
 	return nil
@@ -250,6 +257,43 @@ func tagSubject(t *ticket.Ticket, subject string) string {
 // notify writes one automatic notice of kind to user id.
 func (n *Notifier) notify(ctx context.Context, tx *db.Tx, w ticket.Write, kind string, to int64, messageID int64) error {
 	return n.notifyWith(ctx, tx, w, kind, to, messageID, nil)
+}
+
+// resolution writes the resolution notice to the requester, with the
+// links that rate the help when ratings are on.
+func (n *Notifier) resolution(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+	var page string
+	var links []RatingLink
+	if n.cfg.Ratings != nil && n.cfg.BaseURL != "" {
+		var err error
+		if page, links, err = n.cfg.Ratings(ctx, tx, w.Ticket, n.cfg.BaseURL); err != nil {
+			return err
+		}
+	}
+	return n.notifyWith(ctx, tx, w, KindResolution, w.Ticket.Requester.ID, 0, func(d *TemplateData) {
+		d.SatisfactionURL, d.Satisfaction = page, links
+	})
+}
+
+// SLABreach writes the notice to agent to that target (as people read it:
+// "first response") of policy was breached on ticket t. The SLA is the
+// actor, so nobody is left out as the one who made the change.
+func (n *Notifier) SLABreach(ctx context.Context, tx *db.Tx, t *ticket.Ticket, to int64, target, policy string) error {
+	r, err := n.recipient(ctx, tx, to)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	if !r.Agent {
+		return nil
+	}
+	err = n.notifyWith(ctx, tx, ticket.Write{Ticket: t}, KindSLABreach, to, 0, func(d *TemplateData) {
+		d.SLA = SLAData{Target: target, Policy: policy}
+		d.Actor = Address{Name: "SLA ‘" + policy + "’"}
+	})
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	return nil
 }
 
 // notifyWith is notify with set adjusting the template's data.

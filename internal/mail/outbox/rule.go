@@ -15,7 +15,8 @@ const KindRule = "rule"
 // sample is what a template is checked against when it is saved.
 var sample = TemplateData{Ticket: TicketData{Number: 1042, Reference: "#1042", Subject: "Printer on fire",
 	Status: "open", URL: "https://example.com/tickets/1042"}, Recipient: Address{"Ann", "ann@example.com"},
-	Actor: Address{"Bob", "bob@example.com"}, Message: "Hello", SatisfactionURL: "https://example.com/s"}
+	Actor: Address{"Bob", "bob@example.com"}, Message: "Hello", SatisfactionURL: "https://example.com/s",
+	Satisfaction: []RatingLink{{Score: "good", Label: "Good", URL: "https://example.com/s?score=good"}}}
 
 // CheckText reports what is wrong with src, a text in the language of the
 // notification templates, by rendering it against sample data within the

@@ -44,12 +44,21 @@ type TemplateData struct {
 	// replies; empty otherwise or when they have none), shown like Message.
 	// A reply template that leaves it out gets it at the end, after "-- ".
 	Signature string
-	// SatisfactionURL is where the requester rates the resolution. It is
-	// empty until Docket has such a page: no email links to a page that
-	// does not exist. Kept so that templates naming it still render.
+	// SatisfactionURL is the page where the requester rates the help, in
+	// resolution notices to the requester while ratings are on; empty
+	// otherwise (and without a base URL).
 	SatisfactionURL string
+	// Satisfaction lists one link per score (each rates with one click on
+	// the page it opens), best first, beside SatisfactionURL.
+	Satisfaction []RatingLink
 	// SLA is the breached target, in SLA breach notices.
 	SLA SLAData
+}
+
+// RatingLink is a link that rates the help with one score: Score is its
+// value ("good", "4"), Label how people read it.
+type RatingLink struct {
+	Score, Label, URL string
 }
 
 // SLAData names a breached SLA target: Target ("first response") and the

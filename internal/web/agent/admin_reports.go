@@ -1,28 +1,69 @@
 package agent
 
 import (
-	"bytes"
-	"mime"
+	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/report"
+	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
 )
 
-// The SLA report page: Admin → Reports → SLA. Team leads are agents, so
-// agents open it too (with only this section of the administration); the
-// report counts the tickets each reader may see.
+// The report pages: Admin → Reports → SLA and → Satisfaction. Team leads
+// are agents, so agents open them too (with only this section of the
+// administration); a report counts the tickets each reader may see. Each
+// shows a period of whole UTC days and a grouping, with a CSV download.
 
-type slaReportPage struct {
+// reportDef is one report: its name in paths, its page's title and
+// template, its groupings (the first the default) and how it is computed.
+type reportDef struct {
+	name, title, tmpl string
+	groupBys          []string
+	targets           []string // the SLA targets, for the SLA report's columns
+	// check reports what is wrong with a query, field by field; run
+	// computes the report of a query that passed.
+	check func(from, to time.Time, groupBy string) error
+	run   func(ctx context.Context, a *user.Actor, from, to time.Time, groupBy string) (csvReport, error)
+}
+
+// csvReport is a computed report: the page shows it, WriteCSV downloads it.
+type csvReport interface{ WriteCSV(io.Writer) error }
+
+func (a *Agent) reportDefs() []reportDef {
+	return []reportDef{{
+		name: "sla", title: "SLA report", tmpl: "admin_reports_sla", groupBys: report.GroupBys, targets: report.Targets,
+		check: func(from, to time.Time, groupBy string) error {
+			q := report.SLAQuery{From: from, To: to, GroupBy: groupBy}
+			return q.Check()
+		},
+		run: func(ctx context.Context, ac *user.Actor, from, to time.Time, groupBy string) (csvReport, error) {
+			return a.Reports.SLA(ctx, ac, report.SLAQuery{From: from, To: to, GroupBy: groupBy})
+		},
+	}, {
+		name: "satisfaction", title: "Satisfaction report", tmpl: "admin_reports_satisfaction", groupBys: report.SatisfactionGroupBys,
+		check: func(from, to time.Time, groupBy string) error {
+			q := report.SatisfactionQuery{From: from, To: to, GroupBy: groupBy}
+			return q.Check()
+		},
+		run: func(ctx context.Context, ac *user.Actor, from, to time.Time, groupBy string) (csvReport, error) {
+			return a.Reports.Satisfaction(ctx, ac, report.SatisfactionQuery{From: from, To: to, GroupBy: groupBy})
+		},
+	}}
+}
+
+// reportPage is a report's page.
+type reportPage struct {
 	adminFrame
+	Name                 string
 	From, Until, GroupBy string // the form as submitted; Until is included
 	GroupBys             []string
 	Targets              []string
 	Errors               map[string]string
-	Report               *report.SLAReport
+	Report               csvReport
 	CSVURL               string
 }
 
@@ -31,8 +72,10 @@ func (a *Agent) adminReportRoutes(mux web.Router) {
 		http.Redirect(w, r, "/admin/reports/sla", http.StatusSeeOther)
 		return nil
 	}))
-	mux.Handle("GET /admin/reports/sla", a.page(a.slaReport))
-	mux.Handle("GET /admin/reports/sla.csv", a.page(a.slaReportCSV))
+	for _, d := range a.reportDefs() {
+		mux.Handle("GET /admin/reports/"+d.name, a.page(a.reportPage(d)))
+		mux.Handle("GET /admin/reports/"+d.name+".csv", a.page(a.reportCSV(d)))
+	}
 }
 
 // reportFrame is the administration frame for admins, and for agents a
@@ -45,33 +88,33 @@ func (a *Agent) reportFrame(w http.ResponseWriter, r *http.Request, rq *request,
 	return f
 }
 
-// slaReportForm reads the period (from and until, whole UTC days, until
-// included; the last 30 days by default) and the grouping.
-func slaReportForm(r *http.Request) (slaReportPage, report.SLAQuery, bool) {
+// reportForm reads the period (from and until, whole UTC days, until
+// included; the last 30 days by default) and the grouping, and returns
+// them as [from, to).
+func reportForm(r *http.Request, d reportDef) (p reportPage, from, to time.Time, ok bool) {
 	q := r.URL.Query()
-	p := slaReportPage{From: q.Get("from"), Until: q.Get("until"), GroupBy: q.Get("group_by"), Errors: map[string]string{},
-		GroupBys: report.GroupBys, Targets: report.Targets}
+	p = reportPage{Name: d.name, From: q.Get("from"), Until: q.Get("until"), GroupBy: q.Get("group_by"), Errors: map[string]string{},
+		GroupBys: d.groupBys, Targets: d.targets}
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	if p.From == "" && p.Until == "" {
 		p.From, p.Until = today.AddDate(0, 0, -29).Format(time.DateOnly), today.Format(time.DateOnly)
 	}
 	if p.GroupBy == "" {
-		p.GroupBy = "policy"
+		p.GroupBy = d.groupBys[0]
 	}
-	var sq report.SLAQuery
 	for _, f := range []struct {
 		name, v string
 		dst     *time.Time
-	}{{"from", p.From, &sq.From}, {"until", p.Until, &sq.To}} {
-		d, err := time.Parse(time.DateOnly, f.v)
+	}{{"from", p.From, &from}, {"until", p.Until, &to}} {
+		day, err := time.Parse(time.DateOnly, f.v)
 		if err != nil {
 			p.Errors[f.name] = "Enter a date such as 2026-03-31."
 		}
-		*f.dst = d
+		*f.dst = day
 	}
-	sq.To, sq.GroupBy = sq.To.AddDate(0, 0, 1), p.GroupBy
+	to = to.AddDate(0, 0, 1)
 	if len(p.Errors) == 0 {
-		if err := sq.Check(); err != nil {
+		if err := d.check(from, to, p.GroupBy); err != nil {
 			m := map[string]string{}
 			fieldErrors(err, m)
 			for k, v := range m {
@@ -82,49 +125,44 @@ func slaReportForm(r *http.Request) (slaReportPage, report.SLAQuery, bool) {
 			}
 		}
 	}
-	return p, sq, len(p.Errors) == 0
+	return p, from, to, len(p.Errors) == 0
 }
 
-func (a *Agent) slaReport(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if !rq.actor.IsAgent() {
-		return fault.ErrNotFound
+func (a *Agent) reportPage(d reportDef) handler {
+	return func(w http.ResponseWriter, r *http.Request, rq *request) error {
+		if !rq.actor.IsAgent() {
+			return fault.ErrNotFound
+		}
+		p, from, to, ok := reportForm(r, d)
+		status := http.StatusOK
+		if ok {
+			rep, err := d.run(r.Context(), rq.actor, from, to, p.GroupBy)
+			if err != nil {
+				return err
+			}
+			p.Report = rep
+			p.CSVURL = "/admin/reports/" + d.name + ".csv?" + url.Values{"from": {p.From}, "until": {p.Until}, "group_by": {p.GroupBy}}.Encode()
+		} else {
+			status = http.StatusUnprocessableEntity
+		}
+		p.adminFrame = a.reportFrame(w, r, rq, d.title)
+		return a.tmpl.Render(w, status, d.tmpl, p)
 	}
-	p, sq, ok := slaReportForm(r)
-	status := http.StatusOK
-	if ok {
-		rep, err := a.Reports.SLA(r.Context(), rq.actor, sq)
+}
+
+func (a *Agent) reportCSV(d reportDef) handler {
+	return func(w http.ResponseWriter, r *http.Request, rq *request) error {
+		if !rq.actor.IsAgent() {
+			return fault.ErrNotFound
+		}
+		p, from, to, ok := reportForm(r, d)
+		if !ok {
+			return &web.StatusError{Status: http.StatusUnprocessableEntity, Detail: "Correct the period on the report page first."}
+		}
+		rep, err := d.run(r.Context(), rq.actor, from, to, p.GroupBy)
 		if err != nil {
 			return err
 		}
-		p.Report = rep
-		p.CSVURL = "/admin/reports/sla.csv?" + url.Values{"from": {p.From}, "until": {p.Until}, "group_by": {p.GroupBy}}.Encode()
-	} else {
-		status = http.StatusUnprocessableEntity
+		return web.CSVDownload(w, d.name+"-"+p.GroupBy+"-"+p.From+"-"+p.Until+".csv", rep.WriteCSV)
 	}
-	p.adminFrame = a.reportFrame(w, r, rq, "SLA report")
-	return a.tmpl.Render(w, status, "admin_reports_sla", p)
-}
-
-func (a *Agent) slaReportCSV(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if !rq.actor.IsAgent() {
-		return fault.ErrNotFound
-	}
-	p, sq, ok := slaReportForm(r)
-	if !ok {
-		return &web.StatusError{Status: http.StatusUnprocessableEntity, Detail: "Correct the period on the report page first."}
-	}
-	rep, err := a.Reports.SLA(r.Context(), rq.actor, sq)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := rep.WriteCSV(&buf); err != nil {
-		return err
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "sla-" + p.GroupBy + "-" + p.From + "-" + p.Until + ".csv"}))
-	h.Set("X-Content-Type-Options", "nosniff")
-	_, err = w.Write(buf.Bytes())
-	return err
 }

@@ -44,7 +44,8 @@ var templateFields = []struct{ Name, Help string }{
 	{"{{.Message}}", "the message the email is about, if any (as plain text in the text part, as HTML in the HTML part)"},
 	{"{{.Signature}}", "in replies, the agent's signature from their profile, if any (added at the end after \"-- \" when the template leaves it out)"},
 	{"{{.SLA.Target}}, {{.SLA.Policy}}", "in SLA breach notices, the target breached (e.g. first response) and the policy"},
-	{"{{.SatisfactionURL}}", "where the requester rates the resolution (empty: Docket has no such page yet)"},
+	{"{{.SatisfactionURL}}", "in resolution notices, the page where the requester rates the help (empty while ratings are off)"},
+	{"{{range .Satisfaction}}{{.Label}}: {{.URL}}{{end}}", "in resolution notices, one link per score (Score, Label, URL), each rating with one click"},
 }
 
 type templateRow struct {

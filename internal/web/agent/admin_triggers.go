@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/docket/docket/internal/automation"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/web"
 )
@@ -73,6 +74,8 @@ func eventLabel(kind string) string {
 		return "SLA warning"
 	case automation.SLABreached:
 		return "SLA breached"
+	case event.SatisfactionReceived:
+		return "Satisfaction rating received"
 	}
 	return kind
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/report"
+	"github.com/docket/docket/internal/satisfaction"
 	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -58,6 +59,8 @@ type Deps struct {
 	Reports   *report.Service
 	SLA       *sla.Service
 	Drafts    *stored.Service
+	// Satisfaction shows ratings (ticket page, profile) and their settings.
+	Satisfaction *satisfaction.Service
 
 	Webhooks       *webhook.Service
 	Automation     *automation.Service

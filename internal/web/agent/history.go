@@ -102,6 +102,12 @@ func (n *historyNames) describe(e ticket.HistoryEvent) historyEntry {
 			typ, ref, _ := strings.Cut(e.Old, " ")
 			h.Parts = []wordPart{text("removed the link to "), ticketRef(ref), text(" (" + linkWord(typ) + ")")}
 		}
+	case "satisfaction":
+		if e.Old == "" {
+			h.Parts = []wordPart{text("rated the help "), {Text: e.New, Value: true}}
+		} else {
+			h.Parts = []wordPart{text("changed the rating from "), {Text: e.Old, Value: true}, text(" to "), {Text: e.New, Value: true}}
+		}
 	case "merged":
 		h.Parts = []wordPart{text("merged "), ticketRef(e.New), text(" into this ticket")}
 	case "merged_into":

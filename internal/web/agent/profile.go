@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/satisfaction"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
 )
@@ -20,6 +21,15 @@ type profilePage struct {
 	Errors    map[string]string
 	// Prefs are the agent's notification preferences, one row per kind.
 	Prefs []prefRow
+	// CSAT is how requesters rated the help on the agent's tickets (those
+	// assigned to them when rated), over recent periods; nil for requesters.
+	CSAT []csatPeriod
+}
+
+// csatPeriod is the agent's CSAT over a recent period.
+type csatPeriod struct {
+	Label string
+	satisfaction.CSAT
 }
 
 type profileForm struct {
@@ -56,6 +66,18 @@ func (a *Agent) renderProfile(w http.ResponseWriter, r *http.Request, rq *reques
 			return err
 		}
 		p.Prefs = prefRows(ps)
+	}
+	if a.Satisfaction != nil && rq.actor.IsAgent() {
+		for _, d := range []struct {
+			label string
+			days  int
+		}{{"Last 30 days", 30}, {"Last 12 months", 365}} {
+			c, err := a.Satisfaction.AgentCSAT(ctx, rq.actor.ID, time.Now().AddDate(0, 0, -d.days))
+			if err != nil {
+				return err
+			}
+			p.CSAT = append(p.CSAT, csatPeriod{Label: d.label, CSAT: c})
+		}
 	}
 	p.Layout = a.layout(w, r, rq, "Your profile", "profile")
 	return a.tmpl.Render(w, status, "profile", p)

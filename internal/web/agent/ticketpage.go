@@ -12,6 +12,7 @@ import (
 	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/mail/outbox"
+	"github.com/docket/docket/internal/satisfaction"
 	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -49,6 +50,7 @@ type ticketPage struct {
 	Missing       []string                    // labels of the required fields still empty
 	Deliveries    map[int64][]outbox.Delivery // emails of each message, by message ID
 	SLA           *sla.TicketSLA              // the ticket's clocks; nil when no policy applies
+	Satisfaction  *satisfaction.Rating        // the requester's rating; nil when none
 
 	defs []*ticket.FieldDef // the custom field definitions
 }
@@ -200,6 +202,11 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 			return nil, err
 		}
 		p.SLA = clocks[t.ID]
+	}
+	if a.Satisfaction != nil {
+		if p.Satisfaction, err = a.Satisfaction.Get(ctx, t.ID); err != nil {
+			return nil, err
+		}
 	}
 	p.Events = newHistoryNames(p).describeAll(events)
 	p.HistoryBefore, p.HistoryAfter = interleave(p.Messages, p.Events)

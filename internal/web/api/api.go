@@ -31,6 +31,7 @@ import (
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/notify"
 	"github.com/docket/docket/internal/report"
+	"github.com/docket/docket/internal/satisfaction"
 	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -59,6 +60,8 @@ type Deps struct {
 	Drafts      *draft.Service
 	KB          *kb.Service
 	Notify      *notify.Service
+	// Satisfaction gives ticket JSON its rating.
+	Satisfaction *satisfaction.Service
 
 	Webhooks       *webhook.Service
 	WebForms       *webform.Service

@@ -1,9 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"errors"
-	"mime"
 	"net/http"
 	"time"
 
@@ -50,18 +48,9 @@ func (a *API) slaReport(w http.ResponseWriter, r *http.Request, actor *user.Acto
 		return fault.ErrNotFound
 	}
 	qs := r.URL.Query()
-	format := qs.Get("format")
 	q, err := report.ParseSLAQuery(qs.Get("from"), qs.Get("to"), qs.Get("group_by"))
-	inv := &fault.Invalid{}
-	if qe := (*fault.Invalid)(nil); errors.As(err, &qe) {
-		inv.Fields = append(inv.Fields, qe.Fields...)
-	} else if err != nil {
-		return err
-	}
-	if format != "" && format != "json" && format != "csv" {
-		inv.Add("format", "must be json or csv")
-	}
-	if err := inv.Err(); err != nil {
+	format, err := reportFormat(r, err)
+	if err != nil {
 		return err
 	}
 	rep, err := a.Reports.SLA(r.Context(), actor, q)
@@ -69,22 +58,27 @@ func (a *API) slaReport(w http.ResponseWriter, r *http.Request, actor *user.Acto
 		return err
 	}
 	if format == "csv" {
-		var buf bytes.Buffer
-		if err := rep.WriteCSV(&buf); err != nil {
-			return err
-		}
-		name := "sla-" + q.GroupBy + "-" + q.From.UTC().Format("20060102") + "-" + q.To.UTC().Format("20060102") + ".csv"
-		h := w.Header()
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-		h.Set("X-Content-Type-Options", "nosniff")
-		w.WriteHeader(http.StatusOK)
-		_, err := w.Write(buf.Bytes())
-		return err
+		return web.CSVDownload(w, "sla-"+q.GroupBy+"-"+q.From.UTC().Format("20060102")+"-"+q.To.UTC().Format("20060102")+".csv", rep.WriteCSV)
 	}
 	out := slaReportJSON{From: q.From.UTC(), To: q.To.UTC(), GroupBy: q.GroupBy, Groups: []slaGroupJSON{}, Total: toSLAGroupJSON(rep.Total)}
 	for _, g := range rep.Groups {
 		out.Groups = append(out.Groups, toSLAGroupJSON(g))
 	}
 	return web.JSON(w, http.StatusOK, out)
+}
+
+// reportFormat checks a report's format parameter (json, the default, or
+// csv) and answers it with the query's own field errors, all at once.
+func reportFormat(r *http.Request, queryErr error) (string, error) {
+	format := r.URL.Query().Get("format")
+	inv := &fault.Invalid{}
+	if qe := (*fault.Invalid)(nil); errors.As(queryErr, &qe) {
+		inv.Fields = append(inv.Fields, qe.Fields...)
+	} else if queryErr != nil {
+		return "", queryErr
+	}
+	if format != "" && format != "json" && format != "csv" {
+		inv.Add("format", "must be json or csv")
+	}
+	return format, inv.Err()
 }

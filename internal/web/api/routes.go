@@ -145,6 +145,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("PUT /api/v1/notifications/preferences", a.putNotificationPreferences)
 
 	h("GET /api/v1/reports/sla", a.slaReport)
+	h("GET /api/v1/reports/satisfaction", a.satisfactionReport)
 
 	// Anything else under /api/ is a JSON 405 (the path exists with other
 	// methods) or 404, never an HTML page.

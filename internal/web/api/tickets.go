@@ -98,6 +98,9 @@ func (a *API) writeTicket(w http.ResponseWriter, r *http.Request, actor *user.Ac
 	if err := a.withSLA(r, actor, []*ticket.Ticket{t}, []*ticketJSON{&j}); err != nil {
 		return err
 	}
+	if err := a.withSatisfaction(r, []*ticket.Ticket{t}, []*ticketJSON{&j}); err != nil {
+		return err
+	}
 	return web.JSON(w, status, j)
 }
 
@@ -242,6 +245,9 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, actor *user.Ac
 		js[i] = &out.Items[i]
 	}
 	if err := a.withSLA(r, actor, ts, js); err != nil {
+		return err
+	}
+	if err := a.withSatisfaction(r, ts, js); err != nil {
 		return err
 	}
 	if next != "" {

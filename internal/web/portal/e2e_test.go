@@ -70,7 +70,9 @@ func shots(t *testing.T, bctx context.Context, name string) {
 func itoa(n int64) string { return num(n) }
 
 // A requester signs in with the magic link from the outbox, opens a
-// request with a file, replies to it, and marks it resolved: in Chromium.
+// request with a file, replies to it, and marks it resolved; after an
+// agent resolves another, they rate the help from the resolution mail's
+// link: in Chromium.
 func TestPortalInBrowser(t *testing.T) {
 	e := apptest.Server(t, apptest.DB(t, db.SQLite))
 	withMailbox(t, e)
@@ -144,6 +146,32 @@ func TestPortalInBrowser(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Subject != "Monitor flickers" || list[0].Category == nil || list[0].Channel != ticket.ChannelPortal {
 		t.Fatalf("resolved tickets: %v %v", list, err)
 	}
+	// The agent resolves the old request; the requester rates the help
+	// from the resolution mail's link, then sees the rating on the request.
+	resolved(t, e, agent, old)
+	rate := ratingLinks(t, e, "pia@example.test")
+	if len(rate) != 2 || !strings.HasSuffix(rate[0], "score=good") {
+		t.Fatalf("rating links: %v", rate)
+	}
+	run("rating link", chromedp.Navigate(e.URL+rate[0]), chromedp.WaitVisible("#rating-form"))
+	if r := rating(t, e, old); r != nil {
+		t.Fatalf("opening the link rated: %+v", r)
+	}
+	checked, err := chromedp.Run(b, chromedp.Evaluate[bool](`document.querySelector('input[name=score][value=good]').checked`))
+	if err != nil || !checked {
+		t.Fatalf("the link's score is not chosen: %v %v", checked, err)
+	}
+	run("comment", chromedp.SendKeys("#rating-comment", "Quick and friendly."))
+	shots(t, b, "rate")
+	run("rate", chromedp.Click("#rate"), chromedp.WaitVisible("#rating-given"))
+	if flash := text("#flash"); !strings.Contains(flash, "Thank you for rating") {
+		t.Fatalf("after rating: %q", flash)
+	}
+	shots(t, b, "rated")
+	if r := rating(t, e, old); r == nil || r.Score != "good" || r.Comment != "Quick and friendly." {
+		t.Fatalf("rating: %+v", r)
+	}
+	run("rated request", chromedp.Navigate(e.URL+"/portal/tickets/"+num(old.Number)), chromedp.WaitVisible("#rating-given"))
 	run("sign-up page", chromedp.Navigate(e.URL+"/portal/forgot"), chromedp.WaitVisible("#forgot-form"))
 	shots(t, b, "forgot")
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/docket/docket/internal/brand"
 	"github.com/docket/docket/internal/markup"
 	"github.com/docket/docket/internal/kb"
+	"github.com/docket/docket/internal/satisfaction"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -44,6 +45,7 @@ type Deps struct {
 	Brand          *brand.Service
 	WebForms       *webform.Service
 	KB             *kb.Service
+	Satisfaction   *satisfaction.Service
 	BaseURL        string
 	MaxUploadBytes int64
 }
@@ -68,7 +70,7 @@ func New(d Deps) (*Portal, error) {
 	}
 	p := &Portal{Deps: d, site: web.NewSite(d.Auth, d.Log, d.BaseURL), assets: as, signins: web.NewLimiter(0.2, 10),
 		votes: web.NewLimiter(0.1, 10), suggests: web.NewLimiter(10, 60)}
-	if p.tmpl, err = web.LoadTemplates(templateFiles, "templates", []string{"layout.html", "fields.html", "kb_partials.html"}, p.funcs(as.URL)); err != nil {
+	if p.tmpl, err = web.LoadTemplates(templateFiles, "templates", []string{"layout.html", "fields.html", "kb_partials.html", "rating.html"}, p.funcs(as.URL)); err != nil {
 		return nil, err
 	}
 	return p, nil

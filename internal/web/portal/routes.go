@@ -27,6 +27,8 @@ func (p *Portal) Routes(mux web.Router) {
 	mux.Handle("GET /portal/t/{uid}", p.public(p.ticketLink))
 	mux.Handle("POST /portal/t/{uid}/link", p.public(p.ticketLinkRequest))
 	mux.Handle("POST /portal/signout", p.page(p.signout))
+	mux.Handle("GET /portal/rate/{token}", p.public(p.rateForm))
+	mux.Handle("POST /portal/rate/{token}", p.public(p.rate))
 	mux.Handle("GET /form/{uid}", p.public(p.formShow))
 	mux.Handle("POST /form/{uid}", p.public(p.formSubmit))
 	mux.Handle("GET /form/{uid}/thanks", p.public(p.formThanks))
@@ -40,6 +42,7 @@ func (p *Portal) Routes(mux web.Router) {
 	mux.Handle("POST /portal/tickets/{number}/reply", p.page(p.reply))
 	mux.Handle("POST /portal/tickets/{number}/resolve", p.page(p.resolve))
 	mux.Handle("POST /portal/tickets/{number}/reopen", p.page(p.reopen))
+	mux.Handle("POST /portal/tickets/{number}/rating", p.page(p.rateTicket))
 	mux.Handle("GET /portal/attachments/{id}", p.page(p.download))
 
 	mux.Handle("GET /kb", http.RedirectHandler("/kb/", http.StatusSeeOther))

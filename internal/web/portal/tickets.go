@@ -85,6 +85,7 @@ type ticketPage struct {
 	Fields     []shownField // the custom fields requesters see, filled in
 	Errors     map[string]string
 	Body       string
+	Rating     *ratingForm // the requester's rating of the help, when ratings are on
 }
 
 func (p *Portal) number(r *http.Request) (int64, error) {
@@ -131,6 +132,14 @@ func (p *Portal) renderTicket(w http.ResponseWriter, r *http.Request, rq *reques
 	page := ticketPage{T: t, Messages: msgs, Fields: fields, Mine: t.Requester.ID == rq.actor.ID, Errors: errs, Body: body,
 		Reopenable: t.Reopenable(reopenWindow(set.ReopenDays), time.Now())}
 	page.Layout = p.layout(w, r, rq, t.Reference+" "+t.Subject)
+	if page.Mine {
+		if page.Rating, err = p.ratingFor(r.Context(), r, t, "", errs); err != nil {
+			return err
+		}
+		if page.Rating != nil {
+			page.Rating.Action, page.Rating.CSRF = "/portal/tickets/"+itoa(t.Number)+"/rating", page.CSRF
+		}
+	}
 	return p.tmpl.Render(w, status, "ticket", page)
 }
 
