@@ -27,6 +27,7 @@ import (
 	"github.com/docket/docket/internal/idempotency"
 	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/lease"
+	"github.com/docket/docket/internal/macro"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
@@ -218,6 +219,9 @@ type Services struct {
 	// Automation runs the triggers: its consumer applies them to ticket
 	// events after they commit.
 	Automation *automation.Service
+	// Macros are agents' named sets of actions and reply texts; Canned is
+	// their canned-response view (the macros with only a reply).
+	Macros *macro.Service
 	// Stop signals long-lived work (live streams) that the server is
 	// shutting down; Stopping is closed by it.
 	Stop     context.CancelFunc
@@ -301,9 +305,6 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Views, err = view.New(d); err != nil {
 		return fail(err)
 	}
-	if s.Canned, err = canned.New(d); err != nil {
-		return fail(err)
-	}
 	if s.Drafts, err = draft.New(d, s.Tickets, s.Users, s.Secrets); err != nil {
 		return fail(err)
 	}
@@ -344,6 +345,11 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 		return fail(err)
 	}
 	s.Pump.Register(s.Automation.Consumer())
+	if s.Macros, err = macro.New(macro.Deps{DB: d, Events: s.Events, Tickets: s.Tickets, Users: s.Users,
+		Automation: s.Automation}); err != nil {
+		return fail(err)
+	}
+	s.Canned = canned.New(s.Macros)
 	s.Runner = job.NewRunner(s.Jobs, s.Leases, job.Options{Logger: log})
 	s.registerJobs(log)
 	if s.Audit, err = audit.New(ctx, d, s.Users); err != nil {
@@ -357,7 +363,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	s.SLA.Register()
 	s.SLA.RegisterJobs(s.Runner)
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
-		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
+		s.Idem.Queries(), s.Views.Queries(), s.Macros.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
 		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries(), s.Webhooks.Queries(),
 		s.Automation.Queries(), s.SLA.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
