@@ -81,7 +81,7 @@ func TestFieldErrorsTiedToTheirFields(t *testing.T) {
 		{"/admin/tokens", []string{"user", "", "name", ""}},
 		{"/admin/mailboxes/new", mbFields("address", "not an address", "inbound.type", "imap", "inbound.port", "0")},
 		{"/profile/password", []string{"current", "wrong", "password", "short", "password2", "different"}},
-		{"/canned", []string{"name", "", "body", ""}},
+		{"/admin/macros/new", []string{"name", "", "body", ""}},
 		{"/admin/triggers/new", []string{"name", "", "all.field", "status", "all.op", "greater", "all.value", "open",
 			"any.field", "colour", "any.op", "is", "any.value", "red", "act.type", ""}},
 	} {

@@ -3,7 +3,7 @@
 // removed; rows are posted as parallel lists, so nothing is renumbered.
 (function () {
   "use strict";
-  var form = document.getElementById("trigger-form");
+  var form = document.getElementById("trigger-form") || document.getElementById("macro-form"); // macros reuse the action rows
   if (!form) return;
 
   // Offer only the operators a condition's field allows (data-ops).
