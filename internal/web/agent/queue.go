@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/macro"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
-	"github.com/docket/docket/internal/macro"
 	"github.com/docket/docket/internal/view"
 )
 

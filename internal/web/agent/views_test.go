@@ -49,4 +49,3 @@ func TestSavedViews(t *testing.T) {
 		}
 	})
 }
-
