@@ -42,8 +42,8 @@ func (a *Agent) bulkMacro(w http.ResponseWriter, r *http.Request, rq *request, b
 		done++
 	}
 	form.Errors = refused.lines()
-	if len(form.Errors) > 0 {
-		form.Errors[0] = fmt.Sprintf("Macro “%s”: %s", m.Name, form.Errors[0])
+	for i, line := range form.Errors {
+		form.Errors[i] = fmt.Sprintf("Macro “%s” refused — %s", m.Name, line)
 	}
 	return a.bulkDone(w, r, rq, back, form, done)
 }

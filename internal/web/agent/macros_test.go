@@ -15,8 +15,6 @@ import (
 	"github.com/docket/docket/internal/user"
 )
 
-func sp(s string) *string { return &s }
-
 // TestCannedResponsesAreMacros: canned responses live on Admin → Macros
 // (their old page sends there) as macros with only a reply; the composer's
 // macros menu fills them in for a ticket, escaped, also without
@@ -122,7 +120,7 @@ func TestApplyMacroOnSend(t *testing.T) {
 	ctx := context.Background()
 	b, agent := signIn(t, e, user.RoleAgent)
 	admin := apptest.User(t, e.Services, user.RoleAdmin, "")
-	m, err := e.Macros.Create(ctx, admin, macro.Input{Name: sp("Password reset"), Body: sp("Here is your link."),
+	m, err := e.Macros.Create(ctx, admin, macro.Input{Name: ptrTo("Password reset"), Body: ptrTo("Here is your link."),
 		Actions: &automation.Actions{{Type: automation.ActSet, Field: "status", Value: "pending"},
 			{Type: automation.ActAddTags, Tags: []string{"password"}}}})
 	if err != nil {
@@ -145,7 +143,7 @@ func TestApplyMacroOnSend(t *testing.T) {
 		t.Fatal("the ticket page does not show the macro and the reply")
 	}
 	// A macro that resolves answers first, then resolves.
-	done, err := e.Macros.Create(ctx, admin, macro.Input{Name: sp("Close it"),
+	done, err := e.Macros.Create(ctx, admin, macro.Input{Name: ptrTo("Close it"),
 		Actions: &automation.Actions{{Type: automation.ActSet, Field: "status", Value: "closed", Resolution: "fixed"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -158,10 +156,10 @@ func TestApplyMacroOnSend(t *testing.T) {
 	// A macro whose action fails (a value the custom field refuses):
 	// nothing happens, the reply stays in the box, the page says why.
 	typ := ticket.FieldNumber
-	if _, err := e.Tickets.CreateFieldDef(ctx, admin, ticket.FieldDefInput{Key: sp("hours"), Label: sp("Hours"), Type: &typ}); err != nil {
+	if _, err := e.Tickets.CreateFieldDef(ctx, admin, ticket.FieldDefInput{Key: ptrTo("hours"), Label: ptrTo("Hours"), Type: &typ}); err != nil {
 		t.Fatal(err)
 	}
-	bad, err := e.Macros.Create(ctx, admin, macro.Input{Name: sp("Broken"),
+	bad, err := e.Macros.Create(ctx, admin, macro.Input{Name: ptrTo("Broken"),
 		Actions: &automation.Actions{{Type: automation.ActAddTags, Tags: []string{"broken"}},
 			{Type: automation.ActSet, Field: "custom_fields.hours", Value: "many"}}})
 	if err != nil {
@@ -180,9 +178,6 @@ func TestApplyMacroOnSend(t *testing.T) {
 	}
 }
 
-func ptrStatus(s ticket.Status) *ticket.Status      { return &s }
-func ptrRes(r ticket.Resolution) *ticket.Resolution { return &r }
-
 // TestBulkMacro: a macro applied from the queue's bulk actions changes each
 // ticket in its own transaction; a ticket that refuses (closed) is listed
 // with the reason and left as it was; the usage count counts each ticket.
@@ -192,7 +187,7 @@ func TestBulkMacro(t *testing.T) {
 		ctx := context.Background()
 		b, agent := signIn(t, e, user.RoleAgent)
 		admin := apptest.User(t, e.Services, user.RoleAdmin, "")
-		m, err := e.Macros.Create(ctx, admin, macro.Input{Name: sp("Triage"), Actions: &automation.Actions{
+		m, err := e.Macros.Create(ctx, admin, macro.Input{Name: ptrTo("Triage"), Actions: &automation.Actions{
 			{Type: automation.ActAddTags, Tags: []string{"triaged"}}, {Type: automation.ActSet, Field: "status", Value: "pending"}}})
 		if err != nil {
 			t.Fatal(err)
@@ -200,7 +195,7 @@ func TestBulkMacro(t *testing.T) {
 		a := apptest.Ticket(t, e.Services, agent)
 		c := apptest.Ticket(t, e.Services, agent)
 		closed := apptest.Ticket(t, e.Services, agent)
-		if _, err := e.Tickets.Update(ctx, agent, closed.Number, ticket.Patch{Status: ptrStatus(ticket.StatusClosed), Resolution: ptrRes("fixed")}, 0); err != nil {
+		if _, err := e.Tickets.Update(ctx, agent, closed.Number, ticket.Patch{Status: ptrTo(ticket.StatusClosed), Resolution: ptrTo(ticket.Resolution("fixed"))}, 0); err != nil {
 			t.Fatal(err)
 		}
 		_, page, _ := b.get("/tickets?view=open")

@@ -113,7 +113,7 @@
         break;
       case "m":
         var mp = document.getElementById("macro-pick");
-        if (mp) { e.preventDefault(); mp.focus(); if (mp.showPicker) { try { mp.showPicker(); } catch (err) { /* needs a user gesture */ } } }
+        if (mp) { e.preventDefault(); mp.focus(); } // arrows or typing choose one; choosing stages it
         break;
     }
   });
