@@ -50,6 +50,7 @@ var adminSections = []navItem{
 	{Key: "tokens", Label: "API tokens", URL: "/admin/tokens"},
 	{Key: "webhooks", Label: "Webhooks", URL: "/admin/webhooks"},
 	{Key: "triggers", Label: "Triggers", URL: "/admin/triggers"},
+	{Key: "macros", Label: "Macros", URL: "/admin/macros"},
 	{Key: "jobs", Label: "Jobs", URL: "/admin/jobs"},
 	{Key: "audit", Label: "Audit log", URL: "/admin/audit"},
 	{Key: "reports", Label: "Reports", URL: "/admin/reports/sla"},

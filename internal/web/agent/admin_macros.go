@@ -65,12 +65,18 @@ func (a *Agent) adminMacros(w http.ResponseWriter, r *http.Request, rq *request)
 	return a.tmpl.Render(w, http.StatusOK, "admin_macros", p)
 }
 
+// macro is the macro of the page's path when the agent may change it:
+// another's (one they only apply) is not found here.
 func (a *Agent) macro(r *http.Request, rq *request) (*macro.Macro, error) {
 	id, err := pathID(r)
 	if err != nil {
 		return nil, err
 	}
-	return a.Macros.Get(r.Context(), rq.actor, id)
+	m, err := a.Macros.Get(r.Context(), rq.actor, id)
+	if err == nil && !macro.Editable(rq.actor, m) {
+		return nil, fault.ErrNotFound
+	}
+	return m, err
 }
 
 func (a *Agent) adminNewMacroForm(w http.ResponseWriter, r *http.Request, rq *request) error {

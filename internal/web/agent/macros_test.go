@@ -128,6 +128,9 @@ func TestApplyMacroOnSend(t *testing.T) {
 	}
 	tk := apptest.Ticket(t, e.Services, agent)
 	n := itoa(tk.Number)
+	if code, _, _ := b.get("/admin/macros/" + itoa(m.ID)); code != 404 {
+		t.Fatalf("an agent opens the form of a shared macro: %d", code)
+	}
 	b.get("/tickets/" + n + "?macro=" + itoa(m.ID))
 	code, _, _ := b.post("/tickets/"+n+"/reply", url.Values{"_csrf": {b.csrf}, "kind": {"reply"}, "body": {"Here is your link."},
 		"macro": {itoa(m.ID)}})

@@ -362,8 +362,9 @@
       .then(function (j) {
         if (!j) return;
         if (j.body) {
-          var s = body.selectionStart || body.value.length;
-          body.value = body.value.slice(0, s) + j.body + body.value.slice(body.selectionEnd || s);
+          var s = body.selectionStart || body.value.length, before = body.value.slice(0, s);
+          var sep = before && !/\n\n$/.test(before) ? (/\n$/.test(before) ? "\n" : "\n\n") : "";
+          body.value = before + sep + j.body + body.value.slice(body.selectionEnd || s);
           body.dispatchEvent(new Event("input"));
         }
         document.getElementById("macro-id").value = j.id;
