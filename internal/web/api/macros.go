@@ -148,13 +148,9 @@ func (a *API) applyMacro(w http.ResponseWriter, r *http.Request, actor *user.Act
 	if err != nil {
 		return err
 	}
-	var ifVersion int64
-	if m := r.Header.Get("If-Match"); m != "" && m != "*" {
-		v, ok := ticket.ParseETag(m)
-		if !ok {
-			return &web.StatusError{Status: http.StatusPreconditionFailed, Detail: "If-Match does not hold an ETag of this ticket."}
-		}
-		ifVersion = v
+	ifVersion, err := ifMatch(r)
+	if err != nil {
+		return err
 	}
 	applied, err := a.Macros.Apply(r.Context(), actor, n, id, ifVersion, nil)
 	if err != nil {
@@ -171,4 +167,17 @@ func (a *API) applyMacro(w http.ResponseWriter, r *http.Request, actor *user.Act
 	}
 	w.Header().Set("ETag", t.ETag())
 	return web.JSON(w, http.StatusOK, out)
+}
+
+// ifMatch reads the ticket version an If-Match header requires (0: none).
+func ifMatch(r *http.Request) (int64, error) {
+	m := r.Header.Get("If-Match")
+	if m == "" || m == "*" {
+		return 0, nil
+	}
+	v, ok := ticket.ParseETag(m)
+	if !ok {
+		return 0, &web.StatusError{Status: http.StatusPreconditionFailed, Detail: "If-Match does not hold an ETag of this ticket."}
+	}
+	return v, nil
 }
