@@ -24,7 +24,10 @@ func (a *Agent) adminMacroRoutes(mux web.Router) {
 	mux.Handle("POST /admin/macros/{id}", a.page(a.adminUpdateMacro))
 	mux.Handle("POST /admin/macros/{id}/delete", a.page(a.adminDeleteMacro))
 	mux.Handle("GET /macros/{id}/fill", a.page(a.macroFill))
-	mux.Handle("GET /canned", http.RedirectHandler("/admin/macros", http.StatusMovedPermanently))
+	mux.Handle("GET /canned", a.page(func(w http.ResponseWriter, r *http.Request, rq *request) error {
+		http.Redirect(w, r, "/admin/macros", http.StatusMovedPermanently)
+		return nil
+	}))
 }
 
 // macrosFrame is Admin → Macros' frame: the administration sections for

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -50,17 +51,32 @@ func (in cannedInput) input(c *canned.Response) canned.Input {
 	return out
 }
 
-// listCanned lists the canned responses the caller may use, by name: one
-// page holds them all.
+// listCanned lists the canned responses the caller may use, by name, a
+// page at a time.
 func (a *API) listCanned(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
 	if !actor.IsAgent() {
 		return fault.Forbidden("only agents use canned responses")
+	}
+	after, limit, err := page(r, "can")
+	if err != nil {
+		return err
 	}
 	cs, err := a.Canned.List(r.Context(), actor)
 	if err != nil {
 		return err
 	}
+	if after > 0 {
+		i := slices.IndexFunc(cs, func(c *canned.Response) bool { return c.ID == after })
+		if i < 0 {
+			return fault.Field("cursor", "the canned response this page started after is gone; start again")
+		}
+		cs = cs[i+1:]
+	}
 	out := list[cannedJSON]{Items: []cannedJSON{}}
+	if len(cs) > limit {
+		cs = cs[:limit]
+		out.NextCursor = idCursor("can", cs[len(cs)-1].ID)
+	}
 	for _, c := range cs {
 		out.Items = append(out.Items, toCannedJSON(c))
 	}

@@ -176,6 +176,22 @@ func TestMacrosAPI(t *testing.T) {
 		if r.status != http.StatusCreated || !c.Shared {
 			t.Fatalf("canned create: %d %s", r.status, r.body)
 		}
+		// Pages: one at a time, in name order.
+		r = send(t, f, agent, "GET", "/api/v1/canned-responses?limit=1", "")
+		var pg struct {
+			Items      []struct{ Name string }
+			NextCursor *string `json:"next_cursor"`
+		}
+		check(t, json.Unmarshal(r.body, &pg))
+		if len(pg.Items) != 1 || pg.Items[0].Name != "My greeting" || pg.NextCursor == nil {
+			t.Fatalf("first page: %s", r.body)
+		}
+		r = send(t, f, agent, "GET", "/api/v1/canned-responses?limit=1&cursor="+*pg.NextCursor, "")
+		pg.NextCursor = nil
+		check(t, json.Unmarshal(r.body, &pg))
+		if len(pg.Items) != 1 || pg.Items[0].Name != "Thanks" || pg.NextCursor != nil {
+			t.Fatalf("second page: %s", r.body)
+		}
 		if r := send(t, f, admin, "GET", "/api/v1/macros/"+strconv.FormatInt(c.ID, 10), ""); r.status != http.StatusOK || !strings.Contains(string(r.body), `"actions":[]`) {
 			t.Fatalf("a canned response is a macro: %d %s", r.status, r.body)
 		}
