@@ -8,6 +8,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/docket/docket/internal/brand"
+	"github.com/docket/docket/internal/webform"
 	"io"
 	"log/slog"
 	"os"
@@ -65,6 +67,10 @@ Usage:
   docket token create [flags]     print a new API token (--user, --name, --scope)
   docket backup FILE [flags]      write the database, attachments and secret key to FILE
   docket restore FILE [flags]     replace the database with the backup in FILE (--force)
+  docket bench [flags]            drive a running Docket's API with a mix of requests and report
+                                  throughput and latency (--url, --token, --concurrency, --duration)
+  docket seed [flags]             fill an empty database with a realistic help desk for measuring
+                                  (--tickets 1000000, --teams, --agents, --requesters, --messages)
   docket version                  print the version
 
 Run 'docket <command> -h' for a command's flags.
@@ -121,6 +127,10 @@ func run(ctx context.Context, env Env) error {
 		return backupCmd(ctx, env, args)
 	case "restore":
 		return restoreCmd(ctx, env, args)
+	case "bench":
+		return benchCmd(ctx, env, args)
+	case "seed":
+		return seedCmd(ctx, env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, "docket "+Version)
 		return nil
@@ -203,8 +213,12 @@ type Services struct {
 	Events *event.Log
 	Pump   *event.Pump
 	// Jobs queues background work; Runner runs it (see Start).
-	Jobs   *job.Queue
-	Runner *job.Runner
+	// Brand is how the help desk presents itself to requesters.
+	Brand *brand.Service
+	// WebForms are the embeddable forms anyone opens tickets with.
+	WebForms *webform.Service
+	Jobs     *job.Queue
+	Runner   *job.Runner
 	// Audit reads the audit log: the events of admin changes.
 	Audit *audit.Service
 	// Calendars are the business-hours calendars SLA targets use.
@@ -329,6 +343,9 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	s.Notify.Register()
 	s.Auth.OnSignInSlowed(mail.SignInAlertMail(s.Mailboxes, s.Outbox, cfg.PublicURL()))
 	s.Auth.OnPortalLink(mail.PortalLinkMail(s.Mailboxes, s.Outbox, cfg.PublicURL()))
+	s.Auth.UseJobs(s.Jobs)
+	s.Brand = brand.New(d, s.Events)
+	s.WebForms = webform.New(d, s.Events, s.Tickets, s.Users, s.Secrets, cfg.PublicURL())
 	if s.Leases, err = lease.New(d); err != nil {
 		return fail(err)
 	}

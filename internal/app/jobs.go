@@ -63,6 +63,10 @@ func (s *Services) registerJobs(log *slog.Logger) {
 	// event consumer or by the retry of a failed attempt.
 	r.Register(webhook.DeliverJob, s.Webhooks.Kind())
 
+	// The portal's emailed links: a job per request decides whether the
+	// address gets one, so no answer's timing tells if an account exists.
+	s.Auth.RegisterJobs(r)
+
 	// Search documents written before their terms were stemmed (migration
 	// 0025) are indexed when the server starts; later runs find none.
 	r.Register(ticket.ReindexJob, job.Kind{Handler: func(ctx context.Context, j *job.Job) error {

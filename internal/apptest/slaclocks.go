@@ -53,7 +53,8 @@ func SLAPolicy(t testing.TB, s *app.Services, name string) int64 {
 
 // SLAClock writes the clock c of ticketID (replacing one of the same
 // target) and sets the ticket's due_at to the earliest due of its running
-// clocks, as the SLA engine does.
+// clocks and its warn_at to the earliest warning of those not breached,
+// as the SLA engine does.
 func SLAClock(t testing.TB, s *app.Services, ticketID int64, c Clock) {
 	t.Helper()
 	ctx, d := context.Background(), s.DB
@@ -76,11 +77,12 @@ func SLAClock(t testing.TB, s *app.Services, ticketID int64, c Clock) {
 	}{
 		{`DELETE FROM sla_clocks WHERE ticket_id = $1 AND target = $2`, []any{ticketID, c.Target}},
 		{`INSERT INTO sla_clocks (ticket_id, target, policy_id, goal_minutes, started_at, paused_at, warn_at, due_at,
-			stopped_at, warned_at, breached_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			stopped_at, warned_at, breached_at, escalated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
 			[]any{ticketID, c.Target, policy, c.Goal, c.Started.UnixMicro(), us(c.Paused), us(c.Warn), us(c.Due),
 				us(c.Stopped), us(c.Warned), us(c.Breached)}},
 		{`UPDATE tickets SET due_at = (SELECT MIN(c.due_at) FROM sla_clocks c WHERE c.ticket_id = tickets.id
-			AND c.stopped_at IS NULL) WHERE id = $1`, []any{ticketID}},
+			AND c.stopped_at IS NULL), warn_at = (SELECT MIN(c.warn_at) FROM sla_clocks c WHERE c.ticket_id = tickets.id
+			AND c.stopped_at IS NULL AND c.breached_at IS NULL) WHERE id = $1`, []any{ticketID}},
 	} {
 		if _, err := d.W.ExecContext(ctx, d.Rebind(q.sql), q.args...); err != nil {
 			t.Fatalf("SLA clock: %v", err)

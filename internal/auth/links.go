@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -20,6 +22,9 @@ import (
 // account. Requests are rate-limited per address and per client through
 // the sign-in throttle's table, and no answer says whether an account
 // exists: an address without a requester account just gets no email.
+// Neither does the time an answer takes: a request only queues a
+// LinkJob, the same for every address, and the job decides whether an
+// account gets a link.
 const (
 	LinkTTL = 15 * time.Minute
 	// LinkSignIn is a magic sign-in link; LinkReset sets a password
@@ -65,9 +70,48 @@ type LinkRequest struct {
 	TicketID int64
 }
 
-// RequestLink emails a link to the requester account at in.Email, if
-// there is one; it answers the same either way, except over the rate
-// limit (*TooManyError), which counts every request.
+// LinkJob is the job kind that decides whether a link request gets an
+// emailed link and sends it (RegisterJobs).
+const LinkJob = "portal.link"
+
+// linkJob is a LinkJob's arguments: a link request or a sign-up.
+type linkJob struct {
+	Email    string `json:"email"`
+	Purpose  string `json:"purpose"` // LinkSignIn, LinkReset or "signup"
+	TicketID int64  `json:"ticket_id,omitempty"`
+	Name     string `json:"name,omitempty"`
+}
+
+// UseJobs queues link requests on q; RegisterJobs runs them.
+func (s *Service) UseJobs(q *job.Queue) { s.jobs = q }
+
+// RegisterJobs registers the handler of LinkJob on r.
+func (s *Service) RegisterJobs(r *job.Runner) {
+	r.Register(LinkJob, job.Kind{Handler: func(ctx context.Context, j *job.Job) error {
+		var in linkJob
+		if err := json.Unmarshal(j.Args, &in); err != nil {
+			return job.Permanent(fmt.Errorf("auth: link job arguments: %w", err))
+		}
+		if in.Purpose == "signup" {
+			return s.signUp(ctx, in.Email, in.Name)
+		}
+		return s.requestLink(ctx, in)
+	}})
+}
+
+// queueLink queues the job that answers a link request or a sign-up.
+func (s *Service) queueLink(ctx context.Context, in linkJob) error {
+	if s.jobs == nil {
+		return errors.New("auth: emailed links need the job queue (UseJobs)")
+	}
+	_, err := s.jobs.InsertNow(ctx, job.New{Kind: LinkJob, Args: in, MaxAttempts: 5})
+	return err
+}
+
+// RequestLink queues an emailed link for the requester account at
+// in.Email, if there is one; it answers the same either way, and in the
+// same time, except over the rate limit (*TooManyError), which counts
+// every request.
 func (s *Service) RequestLink(ctx context.Context, in LinkRequest) error {
 	email := strings.ToLower(strings.TrimSpace(in.Email))
 	if email == "" || len(email) > user.MaxEmail {
@@ -79,6 +123,13 @@ func (s *Service) RequestLink(ctx context.Context, in LinkRequest) error {
 	if err := s.limitLinks(ctx, email, in.IP); err != nil {
 		return err
 	}
+	return s.queueLink(ctx, linkJob{Email: email, Purpose: in.Purpose, TicketID: in.TicketID})
+}
+
+// requestLink sends the link a LinkJob asks for, if the address is an
+// active requester's.
+func (s *Service) requestLink(ctx context.Context, in linkJob) error {
+	email := in.Email
 	u, err := s.users.ByEmail(ctx, email)
 	if errors.Is(err, fault.ErrNotFound) {
 		return nil
@@ -97,22 +148,38 @@ func (s *Service) RequestLink(ctx context.Context, in LinkRequest) error {
 
 // limitLinks counts a link request against the address and the client.
 func (s *Service) limitLinks(ctx context.Context, email, ip string) error {
+	return s.LimitRequests(ctx, LinkWindow, RequestLimit{"link:a:" + email, LinksPerAddress},
+		RequestLimit{"link:c:" + network(ip), LinksPerClient})
+}
+
+// RequestLimit bounds the requests counted under Key.
+type RequestLimit struct {
+	Key   string
+	Limit int
+}
+
+// LimitRequests counts one request against each limit's key, in the
+// database (every instance counts together), and refuses with
+// *TooManyError when a key had more than its limit within window of its
+// last request.
+func (s *Service) LimitRequests(ctx context.Context, window time.Duration, limits ...RequestLimit) error {
 	now := s.now()
-	for _, k := range []struct {
-		key   string
-		limit int
-	}{{"link:a:" + email, LinksPerAddress}, {"link:c:" + network(ip), LinksPerClient}} {
+	for _, k := range limits {
 		var n int
-		if err := s.db.W.QueryRowContext(ctx, s.q.Get("count-signin-failure"), k.key, now.UnixMicro(),
-			now.Add(-LinkWindow).UnixMicro()).Scan(&n); err != nil {
-			return fmt.Errorf("auth: count link requests: %w", err)
+		if err := s.db.W.QueryRowContext(ctx, s.q.Get("count-signin-failure"), k.Key, now.UnixMicro(),
+			now.Add(-window).UnixMicro()).Scan(&n); err != nil {
+			return fmt.Errorf("auth: count requests: %w", err)
 		}
-		if n > k.limit {
-			return &TooManyError{Wait: LinkWindow}
+		if n > k.Limit {
+			return &TooManyError{Wait: window}
 		}
 	}
 	return nil
 }
+
+// ClientNetwork is what limits count a client address as: the address,
+// or its /64 for IPv6.
+func ClientNetwork(ip string) string { return network(ip) }
 
 // sendLink stores a new link for u and hands it to the senders.
 func (s *Service) sendLink(ctx context.Context, tx *db.Tx, u *user.User, purpose, kind string, ticketID int64) error {
@@ -256,6 +323,12 @@ func (s *Service) SignUp(ctx context.Context, in SignUpRequest) error {
 	if err := s.limitLinks(ctx, strings.ToLower(email), in.IP); err != nil {
 		return err
 	}
+	return s.queueLink(ctx, linkJob{Email: email, Purpose: "signup", Name: in.Name})
+}
+
+// signUp sends a LinkJob's sign-up link: a reset link to an existing
+// requester, a sign-up link to a new account.
+func (s *Service) signUp(ctx context.Context, email, name string) error {
 	return s.db.WithTx(ctx, func(tx *db.Tx) error {
 		existing, err := s.users.ByEmailTx(ctx, tx, email)
 		if err != nil && !errors.Is(err, fault.ErrNotFound) {
@@ -267,7 +340,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpRequest) error {
 			}
 			return s.sendLink(ctx, tx, existing, LinkReset, LinkReset, 0)
 		}
-		u, err := s.users.FindOrCreateRequester(ctx, tx, "signup", email, in.Name)
+		u, err := s.users.FindOrCreateRequester(ctx, tx, "signup", email, name)
 		if err != nil {
 			return err
 		}

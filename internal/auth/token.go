@@ -21,6 +21,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/secret"
 	"github.com/docket/docket/internal/user"
 )
@@ -71,6 +72,8 @@ type Service struct {
 	slowed []func(ctx context.Context, tx *db.Tx, a SlowedAlert) error
 	// links send the portal's emailed links (OnPortalLink).
 	links []func(ctx context.Context, tx *db.Tx, m LinkMail) error
+	// jobs queues link requests (UseJobs).
+	jobs *job.Queue
 }
 
 // New returns a Service recording token changes in events.

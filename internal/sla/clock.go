@@ -43,8 +43,9 @@ type Clock struct {
 	// paused or stopped.
 	WarnAt, DueAt *time.Time
 	StoppedAt     *time.Time
-	// WarnedAt and BreachedAt are set once.
-	WarnedAt, BreachedAt *time.Time
+	// WarnedAt and BreachedAt are set once; EscalatedAt once the breach's
+	// escalation ran (by the timer).
+	WarnedAt, BreachedAt, EscalatedAt *time.Time
 }
 
 // Running is true while the clock counts: neither paused nor stopped.
@@ -145,15 +146,44 @@ func (c *Clock) Reopen(cal *bizhours.Calendar, warnPercent int, at time.Time, pa
 	return true
 }
 
-// Regoal measures the clock against another goal (a new priority or
-// policy), from its own start. A stopped clock keeps its verdict.
+// Regoal measures the clock against a goal (a new priority, policy, or
+// an edited one: its calendar, warning share), from its own start, and
+// reports whether that moved anything. A stopped clock keeps its verdict.
 func (c *Clock) Regoal(cal *bizhours.Calendar, policyID int64, goal, warnPercent int) bool {
-	if c.StoppedAt != nil || c.Goal == goal && c.PolicyID == policyID {
+	if c.StoppedAt != nil {
 		return false
 	}
+	before := *c
 	c.PolicyID, c.Goal = policyID, goal
 	c.schedule(cal, warnPercent)
-	return true
+	return before.PolicyID != c.PolicyID || before.Goal != c.Goal || !sameTime(before.WarnAt, c.WarnAt) ||
+		!sameTime(before.DueAt, c.DueAt)
+}
+
+// warnDue reports whether the clock's warning fell due by now and is not
+// recorded yet.
+func (c *Clock) warnDue(now time.Time) bool {
+	return c.Running() && c.BreachedAt == nil && c.WarnedAt == nil && c.WarnAt != nil && c.DueAt != nil &&
+		!c.WarnAt.After(*c.DueAt) && !c.WarnAt.After(now)
+}
+
+// breachDue reports whether the clock's due time passed by now and its
+// breach is not recorded yet.
+func (c *Clock) breachDue(now time.Time) bool {
+	return c.Running() && c.BreachedAt == nil && c.DueAt != nil && !c.DueAt.After(now)
+}
+
+// next is the instant of the clock's next timer: its warning until it
+// warned, then its breach; nil when it waits for none (paused, stopped,
+// breached).
+func (c *Clock) next() *time.Time {
+	if !c.Running() || c.BreachedAt != nil || c.DueAt == nil {
+		return nil
+	}
+	if c.WarnedAt == nil && c.WarnAt != nil && !c.WarnAt.After(*c.DueAt) {
+		return c.WarnAt
+	}
+	return c.DueAt
 }
 
 // The states of a clock, as the API and the ticket page show them.

@@ -6,8 +6,18 @@ import (
 	"github.com/docket/docket/internal/job"
 )
 
-// Fire runs a timer job now, as the runner would (tests).
+// Fire runs a timer or recompute job now, as the runner would (tests).
 func (s *Service) Fire(ctx context.Context, j *job.Job) error {
-	kind := j.Kind
-	return s.fire(ctx, j, kind)
+	if j.Kind == RecomputeJob {
+		return s.recompute(ctx, j)
+	}
+	return s.fire(ctx, j)
+}
+
+// SetRecomputeBatch sets how many tickets a recompute job takes per
+// transaction (tests), and returns a function that restores it.
+func SetRecomputeBatch(n int) func() {
+	old := recomputeBatch
+	recomputeBatch = n
+	return func() { recomputeBatch = old }
 }

@@ -2,7 +2,6 @@ package sla
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -48,6 +47,8 @@ type run struct {
 	cache *cache
 	// breached are the clocks a stop found past their due time.
 	breached []*Clock
+	// before is what the clocks left on the ticket before this write.
+	before marks
 }
 
 func (s *Service) newRun(ctx context.Context, tx *db.Tx, t *ticket.Ticket, at time.Time) *run {
@@ -159,17 +160,11 @@ func (s *Service) changed(ctx context.Context, tx *db.Tx, w ticket.Write) error 
 
 // load reads the ticket's clocks.
 func (r *run) load() error {
-	rows, err := r.tx.QueryContext(r.ctx, r.s.q.Get("ticket-clocks"), r.t.ID)
+	cs, err := r.s.loadClocks(r.ctx, r.tx, r.t.ID)
 	if err != nil {
 		return err
 	}
-	cs, err := db.Collect(rows, scanClock)
-	if err != nil {
-		return err
-	}
-	for _, c := range cs {
-		r.clocks[c.Target] = c
-	}
+	r.clocks, r.before = cs, marksOf(cs)
 	return nil
 }
 
@@ -295,8 +290,10 @@ func (r *run) rechoose(why []string) error {
 		fmt.Sprintf("%s (due times recomputed: %s changed)", to, strings.Join(why, ", ")))
 }
 
-// save stores what moved, keeps tickets.due_at the earliest running due
-// time, arms the timers and records breaches found at a stop.
+// save stores the clocks that moved and what they leave on the ticket
+// (putMarks), and records the breaches found at a stop: their event and
+// history now, their escalation by a timer queued now, which escalates
+// them as it escalates its own breaches, once (escalate-clock).
 func (r *run) save() error {
 	if len(r.dirty) == 0 && len(r.gone) == 0 {
 		return nil
@@ -315,100 +312,19 @@ func (r *run) save() error {
 	if err := r.s.putClocks(r.ctx, r.tx, r.t.ID, dirty...); err != nil {
 		return err
 	}
-	if err := r.s.arm(r.ctx, r.tx, r.t.ID, dirty...); err != nil {
+	after := marksOf(r.clocks)
+	if err := r.s.putMarks(r.ctx, r.tx, r.t.ID, r.before, after); err != nil {
 		return err
 	}
-	var due *time.Time
-	for _, c := range r.clocks {
-		if c.DueAt != nil && (due == nil || c.DueAt.Before(*due)) {
-			due = c.DueAt
-		}
-	}
-	if !sameTime(due, r.t.DueAt) {
-		if _, err := r.tx.ExecContext(r.ctx, r.s.q.Get("set-ticket-due"), r.t.ID, micros(due)); err != nil {
-			return err
-		}
-		r.t.DueAt = due
-	}
+	r.t.DueAt, r.before = after.due, after
 	for _, c := range r.breached {
-		if err := r.s.breached(r.ctx, r.tx, r.t, c, r.policy, false); err != nil {
+		if err := r.s.breached(r.ctx, r.tx, r.t, c, r.policy); err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-func sameTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Equal(*b)
-}
-
-func micros(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return t.UnixMicro()
-}
-
-// putClocks stores cs of ticketID in one statement.
-func (s *Service) putClocks(ctx context.Context, tx *db.Tx, ticketID int64, cs ...*Clock) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	args := make([]any, 0, len(cs)*clockColumns)
-	for _, c := range cs {
-		var policy any
-		if c.PolicyID != 0 {
-			policy = c.PolicyID
-		}
-		args = append(args, ticketID, c.Target, policy, c.Goal, c.StartedAt.UnixMicro(), micros(c.PausedAt), c.PausedMinutes,
-			micros(c.WarnAt), micros(c.DueAt), micros(c.StoppedAt), micros(c.WarnedAt), micros(c.BreachedAt))
-	}
-	if _, err := tx.ExecContext(ctx, s.upsertClocks(len(cs)), args...); err != nil {
-		return fmt.Errorf("store clocks of ticket %d: %w", ticketID, err)
+	if len(r.breached) > 0 {
+		r.breached = nil
+		return r.s.Jobs.InsertAll(r.ctx, r.tx, timerJob(r.t.ID, r.at))
 	}
 	return nil
-}
-
-// clockColumns is the number of values upsert-clock stores per clock.
-const clockColumns = 12
-
-// upsertClocks is upsert-clock with n rows of values; the few texts are
-// built once.
-func (s *Service) upsertClocks(n int) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if q := s.upserts[n]; q != "" {
-		return q
-	}
-	if s.upserts == nil {
-		s.upserts = map[int]string{}
-	}
-	s.upserts[n] = db.Rows(s.q.Get("upsert-clock"), n)
-	return s.upserts[n]
-}
-
-func scanClock(sc db.Scanner) (*Clock, error) {
-	c, _, err := scanClockOf(sc, false)
-	return c, err
-}
-
-// scanClockOf reads a clock row, led by its ticket id when withTicket.
-func scanClockOf(sc db.Scanner, withTicket bool) (*Clock, int64, error) {
-	var c Clock
-	var ticketID, started int64
-	var paused, warn, due, stopped, warned, breached sql.NullInt64
-	dest := []any{&c.Target, &c.PolicyID, &c.Goal, &started, &paused, &c.PausedMinutes, &warn, &due, &stopped, &warned, &breached}
-	if withTicket {
-		dest = append([]any{&ticketID}, dest...)
-	}
-	if err := sc.Scan(dest...); err != nil {
-		return nil, 0, err
-	}
-	c.StartedAt = db.Time(started)
-	c.PausedAt, c.WarnAt, c.DueAt = db.NullTime(paused), db.NullTime(warn), db.NullTime(due)
-	c.StoppedAt, c.WarnedAt, c.BreachedAt = db.NullTime(stopped), db.NullTime(warned), db.NullTime(breached)
-	return &c, ticketID, nil
 }

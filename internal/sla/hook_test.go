@@ -183,3 +183,42 @@ func TestClockScenarios(t *testing.T) {
 		})
 	})
 }
+
+// TestQuietReplyWritesNoClock: once first response is met and no next
+// response counts, an agent's further replies move no clock, so the SLA
+// writes nothing for them: no clock row, no timer, no ticket due time.
+func TestQuietReplyWritesNoClock(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		admin := apptest.User(t, s, user.RoleAdmin, "")
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		cal := roundTheClock(t, s, admin)
+		policy(t, s, admin, cal.ID, "Standard", nil, nil)
+		tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Priority = "p3" })
+		if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "On it"}); err != nil {
+			t.Fatal(err)
+		}
+		state := func() string {
+			var clocks, jobs string
+			q := d.Rebind(`SELECT COALESCE(MAX(c.due_at), 0) || '/' || COALESCE(MAX(c.stopped_at), 0) || '/' || COUNT(*) || '/' ||
+				COALESCE(MAX(t.due_at), 0) || '/' || COALESCE(MAX(t.warn_at), 0)
+				FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id WHERE c.ticket_id = $1`)
+			if err := d.R.QueryRowContext(ctx, q, tk.ID).Scan(&clocks); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.R.QueryRowContext(ctx, "SELECT COUNT(*) || '/' || COALESCE(MAX(id), 0) FROM jobs WHERE kind = 'sla.timer'").Scan(&jobs); err != nil {
+				t.Fatal(err)
+			}
+			return clocks + " " + jobs
+		}
+		before := state()
+		for range 2 {
+			if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Still on it"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if after := state(); after != before {
+			t.Fatalf("clocks and timers %s after quiet replies, were %s", after, before)
+		}
+	})
+}

@@ -5,5 +5,5 @@ SELECT number, COALESCE(team_id, 0) FROM tickets WHERE id = $1 FOR UPDATE;
 
 -- name: clocks-of-tickets
 SELECT ticket_id, target, COALESCE(policy_id, 0), goal_minutes, started_at, paused_at, paused_minutes, warn_at, due_at,
-       stopped_at, warned_at, breached_at
+       stopped_at, warned_at, breached_at, escalated_at
 FROM sla_clocks WHERE ticket_id IN (SELECT json_array_elements_text($1::json)::bigint);

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/docket/docket/internal/bizhours"
@@ -337,6 +338,19 @@ func (s *Service) Update(ctx context.Context, a *user.Actor, id int64, in Input)
 		}
 		if len(c) == 0 {
 			return nil
+		}
+		var why []string
+		for _, e := range policyEdits {
+			if _, ok := c[e.key]; ok {
+				why = append(why, e.words)
+			}
+		}
+		if len(why) > 0 {
+			// The open tickets on this policy are measured again, in
+			// batches, after this commits.
+			if err := s.Jobs.InsertAll(ctx, tx, recomputeJob(recomputeArgs{PolicyID: id, Why: why, Edit: time.Now().UnixMicro()})); err != nil {
+				return err
+			}
 		}
 		return s.record(ctx, tx, a, EventPolicyUpdated, id, map[string]any{"name": p.Name, "changes": c})
 	})

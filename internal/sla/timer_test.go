@@ -1,7 +1,7 @@
 package sla_test
 
 import (
-	"strings"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -16,14 +16,18 @@ import (
 	"github.com/docket/docket/internal/user"
 )
 
-// timers returns the queued jobs of kind.
-func timers(t *testing.T, s *app.Services, kind string) []job.Job {
+// timers returns the jobs of kind still to run, but for the ones a test
+// ran itself (SLA.Fire runs a job without the runner, which would
+// complete it).
+func timers(t *testing.T, s *app.Services, kind string, ran ...job.Job) []job.Job {
 	t.Helper()
-	js, err := s.Jobs.List(ctx, job.Filter{Kind: kind})
+	js, err := s.Jobs.List(ctx, job.Filter{Kind: kind, State: job.Available})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return js
+	return slices.DeleteFunc(js, func(j job.Job) bool {
+		return slices.ContainsFunc(ran, func(r job.Job) bool { return r.ID == j.ID })
+	})
 }
 
 // count counts the domain events of kind. On PostgreSQL events are
@@ -50,7 +54,8 @@ func count(t *testing.T, s *app.Services, kind string) int {
 // TestTimersFireOnce fires each timer more than once, from the instance
 // that queued it and from a second one over the same database (a restart,
 // or another server): each warning and breach is recorded once, and the
-// breach escalates once.
+// breach escalates once. A ticket has one timer at a time, at its next
+// instant.
 func TestTimersFireOnce(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		s := apptest.Services(t, d)
@@ -74,28 +79,24 @@ func TestTimersFireOnce(t *testing.T) {
 		tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) {
 			n.Priority, n.Team, n.Assignee = "p3", "Desk", agent.Email
 		})
-		warn := timers(t, s, sla.WarningJob)
-		if len(warn) != 2 {
-			t.Fatalf("%d warning timers, want 2 (first response, resolution)", len(warn))
+		warn := timers(t, s, sla.TimerJob)
+		if len(warn) != 1 {
+			t.Fatalf("%d timers, want 1 for the ticket", len(warn))
 		}
-		var fr job.Job
-		for _, j := range warn {
-			if strings.Contains(string(j.Args), sla.FirstResponse) {
-				fr = j
-			}
-		}
+		near(t, "timer", &warn[0].RunAt, tk.CreatedAt.Add(96*time.Minute)) // 80 % of first response's 120
 		for _, svc := range []*app.Services{s, other, s} {
-			if err := svc.SLA.Fire(ctx, &fr); err != nil {
+			if err := svc.SLA.Fire(ctx, &warn[0]); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if n := count(t, s, event.SLAWarning); n != 1 {
 			t.Fatalf("%d warning events, want 1", n)
 		}
-		breach := timers(t, s, sla.BreachJob)
+		breach := timers(t, s, sla.TimerJob, warn...)
 		if len(breach) != 1 {
-			t.Fatalf("%d breach timers after the warning, want 1", len(breach))
+			t.Fatalf("%d timers after the warning, want 1", len(breach))
 		}
+		near(t, "breach timer", &breach[0].RunAt, tk.CreatedAt.Add(120*time.Minute))
 		// Two instances fire the breach at once; one wins.
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
@@ -126,37 +127,130 @@ func TestTimersFireOnce(t *testing.T) {
 		if !st.Breached || st.Target(sla.FirstResponse).State != sla.StateBreached || st.Target(sla.FirstResponse).Goal != 60 {
 			t.Fatalf("after the breach: %+v", st)
 		}
-		// The assignee and the team's lead were told, once each.
-		for _, who := range []*user.Actor{agent, lead} {
-			ns, err := s.Notify.List(ctx, who, 0, 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(ns) != 1 || ns[0].Kind != "sla_breach_first_response" || ns[0].Lead() != "SLA first response breached on" {
-				t.Fatalf("%s's notifications: %+v", who.Email, ns)
-			}
+		escalatedOnce(t, s, tk, agent, lead)
+		// The next timer is resolution's warning (p2 now: 80 % of 480).
+		if next := timers(t, s, sla.TimerJob, append(warn, breach...)...); len(next) != 1 || !next[0].RunAt.After(breach[0].RunAt) {
+			t.Fatalf("timers after the breach: %+v", next)
 		}
-		hist, err := s.Tickets.Events(ctx, admin, tk.Number, 0, 100)
+	})
+}
+
+// escalatedOnce checks that the first-response breach of tk was escalated
+// once: who (the assignee and the team's lead) were told once each, and
+// the history has the breach and the raised priority once each, by the SLA.
+func escalatedOnce(t *testing.T, s *app.Services, tk *ticket.Ticket, who ...*user.Actor) {
+	t.Helper()
+	for _, a := range who {
+		ns, err := s.Notify.List(ctx, a, 0, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var sawBreach, sawPriority bool
-		for _, h := range hist {
-			sawBreach = sawBreach || h.Field == "sla" && h.New == "first response breached" && h.Actor.Name == "SLA ‘Standard’"
-			sawPriority = sawPriority || h.Field == "priority" && h.New == "p2" && h.Actor.Name == "SLA ‘Standard’"
+		if len(ns) != 1 || ns[0].Kind != "sla_breach_first_response" || ns[0].Lead() != "SLA first response breached on" {
+			t.Fatalf("%s's notifications: %+v", a.Email, ns)
 		}
-		if !sawBreach || !sawPriority {
-			t.Fatalf("history %+v", hist)
+	}
+	hist, err := s.Tickets.Events(ctx, who[0], tk.Number, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	breaches, raised := 0, 0
+	for _, h := range hist {
+		if h.Field == "sla" && h.New == "first response breached" && h.Actor.Name == "SLA ‘Standard’" {
+			breaches++
 		}
+		if h.Field == "priority" && h.New == "p2" && h.Actor.Name == "SLA ‘Standard’" {
+			raised++
+		}
+	}
+	if breaches != 1 || raised != 1 {
+		t.Fatalf("history: %d breaches, %d raised priorities, want 1 each: %+v", breaches, raised, hist)
+	}
+}
+
+// TestBreachFoundAtStopEscalatesOnce: the agent answers after the first
+// response target passed and before its timer ran. The breach is recorded
+// with the reply, and escalated as a timer's breach is, by a timer due at
+// once, and once, however often and wherever the timers run.
+func TestBreachFoundAtStopEscalatesOnce(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		other := apptest.Services(t, d)
+		admin := apptest.User(t, s, user.RoleAdmin, "")
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		lead := apptest.User(t, s, user.RoleAgent, "")
+		team, err := s.Users.CreateTeam(ctx, admin, user.TeamInput{Name: ptr("Desk"), Members: &[]string{agent.Email, lead.Email}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Users.SetLead(ctx, admin, team.ID, lead.Email, true); err != nil {
+			t.Fatal(err)
+		}
+		cal := roundTheClock(t, s, admin)
+		policy(t, s, admin, cal.ID, "Standard", nil, &sla.EscalationInput{Notify: true, RaisePriority: true})
+		tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) {
+			n.Priority, n.Team, n.Assignee = "p3", "Desk", agent.Email
+		})
+		// First response (120 minutes) started three hours ago; its timers
+		// have not run.
+		back := (3 * time.Hour).Microseconds()
+		if _, err := d.W.ExecContext(ctx, d.Rebind(`UPDATE sla_clocks SET started_at = started_at - $1, warn_at = warn_at - $1,
+			due_at = due_at - $1 WHERE ticket_id = $2`), back, tk.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Sorry for the wait"}); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, s, event.SLABreached); n != 1 {
+			t.Fatalf("%d breach events after the late reply, want 1", n)
+		}
+		// A timer due now escalates it: the runner runs it.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got, err := s.Tickets.Get(ctx, admin, tk.Number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Priority == ticket.P2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the breach found at the reply was not escalated within 10 s")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		// Every timer, run again from both instances, escalates nothing more.
+		due := timers(t, s, sla.TimerJob)
+		for _, svc := range []*app.Services{s, other, s} {
+			for _, j := range due {
+				if err := svc.SLA.Fire(ctx, &j); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if n := count(t, s, event.SLABreached); n != 1 {
+			t.Fatalf("%d breach events after the timers ran, want 1", n)
+		}
+		got, err := s.Tickets.Get(ctx, admin, tk.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Priority != ticket.P2 {
+			t.Fatalf("priority %s after the escalation, want p2", got.Priority)
+		}
+		if fr := clocks(t, s, admin, got).Target(sla.FirstResponse); fr.State != sla.StateBreached || fr.MetAt != nil {
+			t.Fatalf("first response: %+v", fr)
+		}
+		escalatedOnce(t, s, tk, agent, lead)
 	})
 }
 
 func ptr[T any](v T) *T { return &v }
 
-// TestWarningsBatch makes several warning timers due at once: the first
-// one to run records every due warning in its transaction, each once
-// with its own event and breach timer, and completes the other timers;
-// running a timer again records nothing more.
+// TestWarningsBatch makes the timers of several tickets due at once, with
+// both clocks of each past their warning: the first timer to run records
+// every due warning in its transaction, each once with its own event, and
+// completes the other timers; each ticket then has one timer, for its next
+// breach. Running the timers again records nothing more.
 func TestWarningsBatch(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		s := apptest.Services(t, d)
@@ -168,26 +262,36 @@ func TestWarningsBatch(t *testing.T) {
 		for range 3 {
 			apptest.Ticket(t, s, requester)
 		}
-		warn := timers(t, s, sla.WarningJob)
-		if len(warn) != 6 {
-			t.Fatalf("%d warning timers, want 6", len(warn))
+		warn := timers(t, s, sla.TimerJob)
+		if len(warn) != 3 {
+			t.Fatalf("%d timers, want 3 (one per ticket)", len(warn))
 		}
-		if _, err := s.DB.W.ExecContext(ctx, s.DB.Rebind("UPDATE jobs SET run_at = $1 WHERE kind = $2"), time.Now().UnixMicro(), sla.WarningJob); err != nil {
-			t.Fatal(err)
+		now := time.Now().UnixMicro()
+		for _, q := range []string{"UPDATE jobs SET run_at = $1 WHERE kind = 'sla.timer'", "UPDATE sla_clocks SET warn_at = $1"} {
+			if _, err := s.DB.W.ExecContext(ctx, s.DB.Rebind(q), now); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := s.SLA.Fire(ctx, &warn[0]); err != nil {
 			t.Fatal(err)
 		}
-		if n := count(t, s, event.SLAWarning); n != 6 {
-			t.Fatalf("%d warning events after one timer ran, want 6", n)
-		}
-		for _, j := range timers(t, s, sla.WarningJob) {
-			if j.State != job.Completed {
-				t.Errorf("warning timer %d is %s, want completed", j.ID, j.State)
+		// The runner may have claimed a timer between the update and the
+		// batch (then it records that ticket's warnings itself).
+		deadline := time.Now().Add(10 * time.Second)
+		for n := count(t, s, event.SLAWarning); n != 6; n = count(t, s, event.SLAWarning) {
+			if n > 6 || time.Now().After(deadline) {
+				t.Fatalf("%d warning events after one timer ran, want 6", n)
 			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		if n := len(timers(t, s, sla.BreachJob)); n != 6 {
-			t.Fatalf("%d breach timers, want 6", n)
+		next := timers(t, s, sla.TimerJob, warn[0])
+		if len(next) != 3 {
+			t.Fatalf("%d timers after the warnings, want 3 (each ticket's next breach)", len(next))
+		}
+		for _, j := range next {
+			if slices.ContainsFunc(warn, func(w job.Job) bool { return w.ID == j.ID }) {
+				t.Errorf("timer %d still queued after the batch ran it", j.ID)
+			}
 		}
 		for _, svc := range []*app.Services{s, other} {
 			for _, j := range warn {
@@ -198,6 +302,9 @@ func TestWarningsBatch(t *testing.T) {
 		}
 		if n := count(t, s, event.SLAWarning); n != 6 {
 			t.Fatalf("%d warning events after every timer ran again, want 6", n)
+		}
+		if n := count(t, s, event.SLABreached); n != 0 {
+			t.Fatalf("%d breach events before any due time, want 0", n)
 		}
 	})
 }

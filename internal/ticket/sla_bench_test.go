@@ -12,18 +12,23 @@ import (
 // withClocks gives every seeded ticket a running resolution clock whose due
 // times spread from 1,000 minutes overdue to 9,000 minutes ahead, warning
 // 480 minutes before; every 20th ticket's clock is paused. About 5 % of the
-// tickets are then at risk and 10 % overdue.
+// tickets are then at risk and 10 % overdue, their breach recorded as the
+// timer records it.
 func withClocks(b *testing.B, d *db.DB) {
 	now := strconv.FormatInt(time.Now().UnixMicro(), 10)
 	due := "(" + now + " + (CAST(id AS BIGINT) * 7919 % 10000 - 1000) * 60000000)"
 	for _, q := range []string{
-		`INSERT INTO sla_clocks (ticket_id, target, goal_minutes, started_at, paused_at, warn_at, due_at)
+		`INSERT INTO sla_clocks (ticket_id, target, goal_minutes, started_at, paused_at, warn_at, due_at, breached_at, escalated_at)
 		 SELECT id, 'resolution', 2400, created_at,
 		        CASE WHEN id % 20 = 0 THEN ` + now + ` END,
 		        CASE WHEN id % 20 <> 0 THEN ` + due + ` - 480 * CAST(60000000 AS BIGINT) END,
-		        CASE WHEN id % 20 <> 0 THEN ` + due + ` END
+		        CASE WHEN id % 20 <> 0 THEN ` + due + ` END,
+		        CASE WHEN id % 20 <> 0 AND ` + due + ` <= ` + now + ` THEN ` + due + ` END,
+		        CASE WHEN id % 20 <> 0 AND ` + due + ` <= ` + now + ` THEN ` + due + ` END
 		 FROM tickets`,
-		`UPDATE tickets SET due_at = (SELECT MIN(c.due_at) FROM sla_clocks c WHERE c.ticket_id = tickets.id AND c.stopped_at IS NULL)`,
+		`UPDATE tickets SET due_at = (SELECT MIN(c.due_at) FROM sla_clocks c WHERE c.ticket_id = tickets.id AND c.stopped_at IS NULL),
+		        warn_at = (SELECT MIN(c.warn_at) FROM sla_clocks c WHERE c.ticket_id = tickets.id AND c.stopped_at IS NULL
+		                   AND c.breached_at IS NULL)`,
 		"ANALYZE",
 	} {
 		if _, err := d.W.ExecContext(ctx, q); err != nil {

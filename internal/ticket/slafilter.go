@@ -11,8 +11,9 @@ import (
 
 // The SLA side of a ticket list: the sla: and due: terms of the search
 // language and the conditions they become. They read the clocks the SLA
-// engine writes (sla_clocks, beside the ticket) and tickets.due_at, the
-// earliest due time of a ticket's running clocks:
+// engine writes (sla_clocks, beside the ticket), tickets.due_at, the
+// earliest due time of a ticket's running clocks, and tickets.warn_at, the
+// earliest warning of those not breached:
 //
 //   - at_risk: a running clock passed its warning, none passed its due time
 //   - breached: a running clock is overdue, or a clock breached before it
@@ -44,7 +45,15 @@ func slaCondition(state, now string, walk bool) string {
 	}
 	switch state {
 	case "at_risk":
-		return "(" + dueKey + " > " + now + " AND t.due_at IS NOT NULL AND " + clocks("c.warn_at <= "+now+" AND c.stopped_at IS NULL") + ")"
+		// tickets.warn_at is the earliest warning of the running clocks not
+		// breached: a count reads the at-risk ids from its index
+		// (tickets_warn, covering) over the tickets whose warning passed,
+		// so that whichever index drives the count no ticket row is read
+		// for it; a due-order walk checks it per row.
+		if walk {
+			return "(" + dueKey + " > " + now + " AND t.due_at IS NOT NULL AND t.warn_at <= " + now + ")"
+		}
+		return "t.id IN (SELECT w.id FROM tickets w WHERE w.warn_at <= " + now + " AND w.due_at > " + now + ")"
 	case "breached":
 		return "(" + dueKey + " <= " + now + " OR " + clocks("c.breached_at IS NOT NULL") + ")"
 	case "paused":

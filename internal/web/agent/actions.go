@@ -124,6 +124,7 @@ func (a *Agent) rerender(w http.ResponseWriter, r *http.Request, rq *request, n 
 	}
 	if errs != nil {
 		p.Errors = errs
+		placeTicketErrors(p, r, errs)
 	}
 	status := http.StatusUnprocessableEntity
 	if conflict != "" {

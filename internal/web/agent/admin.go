@@ -47,6 +47,7 @@ var adminSections = []navItem{
 	{Key: "mailboxes", Label: "Mailboxes", URL: "/admin/mailboxes"},
 	{Key: "templates", Label: "Templates", URL: "/admin/templates"},
 	{Key: "portal", Label: "Portal", URL: "/admin/portal"},
+	{Key: "forms", Label: "Web forms", URL: "/admin/forms"},
 	{Key: "tokens", Label: "API tokens", URL: "/admin/tokens"},
 	{Key: "webhooks", Label: "Webhooks", URL: "/admin/webhooks"},
 	{Key: "triggers", Label: "Triggers", URL: "/admin/triggers"},

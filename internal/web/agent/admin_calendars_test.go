@@ -62,6 +62,9 @@ func TestAdminBusinessHours(t *testing.T) {
 	for _, tc := range bad {
 		code, body, _ := admSubmit(b, "/admin/business-hours/new", tc.kv...)
 		admExpect(t, tc.name, code, body, http.StatusUnprocessableEntity, tc.errKey, tc.keep, `class="err"`)
+		if _, problems := undescribedErrors(t, body); len(problems) > 0 {
+			t.Errorf("%s: errors not tied to their fields: %v", tc.name, problems)
+		}
 	}
 	if n, _ := e.Calendars.Count(ctx); n != 0 {
 		t.Fatalf("%d calendars saved by refused forms", n)

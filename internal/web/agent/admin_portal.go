@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/brand"
 	"github.com/docket/docket/internal/web"
 )
 
@@ -13,12 +14,20 @@ import (
 func (a *Agent) adminPortalRoutes(mux web.Router) {
 	mux.Handle("GET /admin/portal", a.admin(a.adminPortal))
 	mux.Handle("POST /admin/portal", a.admin(a.adminSavePortal))
+	mux.Handle("POST /admin/portal/brand", a.admin(a.adminSaveBrand))
+	mux.Handle("POST /admin/portal/logo", a.admin(a.adminSaveLogo))
+	mux.Handle("POST /admin/portal/logo/remove", a.admin(a.adminRemoveLogo))
 }
 
 type adminPortalPage struct {
 	adminFrame
 	Form   portalForm
 	Errors map[string]string
+	// Brand is the branding form as typed; Logo the stored logo.
+	Brand      brandForm
+	Logo       *brand.Logo
+	Version    string
+	BrandError map[string]string
 }
 
 // portalForm is the settings form as typed.
@@ -33,6 +42,17 @@ func (a *Agent) renderPortal(w http.ResponseWriter, r *http.Request, rq *request
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
 	}
+	if p.BrandError == nil {
+		p.BrandError = map[string]string{}
+	}
+	b, err := a.Brand.Current(r.Context())
+	if err != nil {
+		return err
+	}
+	if p.Brand == (brandForm{}) {
+		p.Brand = brandForm{Name: b.Name, Color: b.Color, Welcome: b.Welcome}
+	}
+	p.Logo, p.Version = b.Logo, b.Version()
 	p.adminFrame = a.adminFrame(w, r, rq, "Requester portal", "portal")
 	return a.tmpl.Render(w, status, "admin_portal", p)
 }
@@ -42,8 +62,12 @@ func (a *Agent) adminPortal(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	f := portalForm{Root: s.Root, SignUp: string(s.SignUp), Domains: strings.Join(s.Domains, "\n"), ReopenDays: strconv.Itoa(s.ReopenDays)}
-	return a.renderPortal(w, r, rq, http.StatusOK, adminPortalPage{Form: f})
+	return a.renderPortal(w, r, rq, http.StatusOK, adminPortalPage{Form: portalFormOf(s)})
+}
+
+// portalFormOf is the settings form showing s.
+func portalFormOf(s auth.PortalSettings) portalForm {
+	return portalForm{Root: s.Root, SignUp: string(s.SignUp), Domains: strings.Join(s.Domains, "\n"), ReopenDays: strconv.Itoa(s.ReopenDays)}
 }
 
 func (a *Agent) adminSavePortal(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -51,6 +51,7 @@ func (a *Agent) adminRoutes(mux web.Router) {
 	a.adminMailboxRoutes(mux)
 	a.adminTemplateRoutes(mux)
 	a.adminPortalRoutes(mux)
+	a.adminFormRoutes(mux)
 	a.adminJobRoutes(mux)
 	a.adminWebhookRoutes(mux)
 	a.adminReportRoutes(mux)

@@ -73,6 +73,9 @@ func TestAdminWebhooks(t *testing.T) {
 		} {
 			code, body, _ := admSubmit(admin, "/admin/webhooks/new", c.kv...)
 			admExpect(t, c.want, code, body, http.StatusUnprocessableEntity, c.want, `class="err"`)
+			if _, problems := undescribedErrors(t, body); len(problems) > 0 {
+				t.Errorf("%s: errors not tied to their fields: %v", c.want, problems)
+			}
 			if strings.Contains(body, secret) {
 				t.Fatalf("%s: the secret was echoed", c.want)
 			}

@@ -5,6 +5,8 @@
 package agent
 
 import (
+	"github.com/docket/docket/internal/brand"
+	"github.com/docket/docket/internal/webform"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -59,6 +61,10 @@ type Deps struct {
 	Automation     *automation.Service
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
+	// Brand is how the help desk presents itself to requesters.
+	Brand *brand.Service
+	// WebForms are the embeddable forms (Admin → Web forms).
+	WebForms *webform.Service
 	// Stopping closes when the server shuts down, ending live streams so
 	// shutdown does not wait for them.
 	Stopping <-chan struct{}

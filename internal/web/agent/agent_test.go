@@ -104,6 +104,8 @@ func TestFirstRunSetupWorksOnce(t *testing.T) {
 	form := url.Values{"name": {"Ada"}, "email": {"ada@example.test"}, "password": {"correct horse battery"}, "password2": {"nope nope nope"}}
 	if code, body, _ := b.post("/setup/"+token, form); code != 422 || !strings.Contains(body, "do not match") {
 		t.Fatalf("mismatched passwords: %d", code)
+	} else if _, problems := undescribedErrors(t, body); len(problems) > 0 {
+		t.Errorf("the setup form's errors: %v", problems)
 	}
 	form.Set("password2", "correct horse battery")
 	code, _, h := b.post("/setup/"+token, form)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 
 	"github.com/docket/docket/internal/fault"
@@ -33,18 +32,7 @@ func (a *Agent) followUp(w http.ResponseWriter, r *http.Request, rq *request) er
 		switch {
 		case fieldErrors(err, errs):
 			// Only the text is the agent's to fix here; anything else is
-			// said above the button.
-			var other []string
-			for k, v := range errs {
-				if k != "body" {
-					other = append(other, v)
-					delete(errs, k)
-				}
-			}
-			sort.Strings(other)
-			if len(other) > 0 {
-				errs["follow_up"] = strings.Join(other, " ")
-			}
+			// said with it (see ticketForms).
 		case errors.Is(err, fault.ErrConflict):
 			// Not closed (any more): the page shows the composer, which
 			// says so.

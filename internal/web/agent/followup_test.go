@@ -49,7 +49,7 @@ func TestClosedTicketOffersFollowUp(t *testing.T) {
 	}
 	code, page, _ = b.post("/tickets/"+n+"/follow-up", url.Values{"_csrf": {b.csrf}, "body": {"  "}})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(page, "Write what the follow-up is about.") ||
-		!strings.Contains(page, `aria-describedby="body-error"`) {
+		!strings.Contains(page, `aria-describedby="err-body"`) {
 		t.Errorf("empty follow-up: %d", code)
 	}
 	code, _, h := b.post("/tickets/"+n+"/follow-up", url.Values{"_csrf": {b.csrf}, "body": {"The printer jams again since Monday."}})

@@ -33,6 +33,21 @@ func errAttrs(field string, errs map[string]string, help ...string) template.HTM
 	return template.HTMLAttr(invalid + ` aria-describedby="` + html.EscapeString(strings.Join(ids, " ")) + `"`)
 }
 
+// errAttrsOf marks a control that the errors of several fields describe
+// (a row's start time: its own error and the row's), tied to each present.
+func errAttrsOf(errs map[string]string, fields ...string) template.HTMLAttr {
+	var ids []string
+	for _, f := range fields {
+		if errs[f] != "" {
+			ids = append(ids, errID(f))
+		}
+	}
+	if len(ids) == 0 {
+		return ""
+	}
+	return template.HTMLAttr(` aria-invalid="true" aria-describedby="` + html.EscapeString(strings.Join(ids, " ")) + `"`)
+}
+
 // errMsg is the message element of a field's error, or nothing; an alert,
 // so it is read out when the refused form comes back, as the admin forms'
 // errors always were.

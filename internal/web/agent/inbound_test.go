@@ -68,6 +68,9 @@ func TestMailNotFiledPage(t *testing.T) {
 		!strings.Contains(body, "no sender address Docket can answer") {
 		t.Fatalf("file without a requester: %d\n%s", code, body)
 	}
+	if n, problems := undescribedErrors(t, body); n != 1 || len(problems) > 0 {
+		t.Errorf("%d errors on the page, want the requester's, tied to it: %v", n, problems)
+	}
 	code, _, h := b.post("/mail/inbound/"+first+"/file", url.Values{"_csrf": {b.csrf}, "requester": {"walk-in@example.org"}})
 	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/tickets/") {
 		t.Fatalf("file: %d %s", code, h.Get("Location"))
@@ -79,6 +82,9 @@ func TestMailNotFiledPage(t *testing.T) {
 	code, body, _ = b.post("/mail/inbound/"+second+"/attach", url.Values{"_csrf": {b.csrf}, "ticket": {"nope"}})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "must be a ticket number") || !strings.Contains(body, `value="nope"`) {
 		t.Fatalf("attach to a bad ticket: %d", code)
+	}
+	if n, problems := undescribedErrors(t, body); n != 1 || len(problems) > 0 {
+		t.Errorf("%d errors on the page, want the ticket's, tied to it: %v", n, problems)
 	}
 	code, body, _ = b.post("/mail/inbound/"+second+"/attach", url.Values{"_csrf": {b.csrf}, "ticket": {"#" + itoa(tk.Number)}})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "file it as a new ticket with a requester") {

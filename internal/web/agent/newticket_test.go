@@ -53,6 +53,8 @@ func TestNewTicketAndPhoneCall(t *testing.T) {
 	})
 }
 
+// TestLinkAndMergeFromTicketPage: link, unlink and merge from the ticket
+// page, with their refusals next to the ticket number.
 func TestLinkAndMergeFromTicketPage(t *testing.T) {
 	e := apptest.Server(t, apptest.DB(t, db.SQLite))
 	b, agent := signIn(t, e, user.RoleAgent)
@@ -70,10 +72,27 @@ func TestLinkAndMergeFromTicketPage(t *testing.T) {
 	if code, body, _ := b.post(path+"/relate", url.Values{"_csrf": {b.csrf}, "type": {"related"}, "other": {itoa(c.Number)}}); code != 422 || !strings.Contains(body, "already linked") {
 		t.Fatalf("duplicate link: %d", code)
 	}
+	// The link can be removed again, from either ticket's page.
+	_, body, _ = b.get(path)
+	if !strings.Contains(body, `action="/tickets/`+itoa(a.Number)+`/unlink"`) || !strings.Contains(body, `aria-label="Remove the link to #`+itoa(c.Number)+`"`) {
+		t.Fatal("the ticket page offers no way to remove the link")
+	}
+	code, _, h := b.post("/tickets/"+itoa(c.Number)+"/unlink", url.Values{"_csrf": {b.csrf}, "other": {itoa(a.Number)}})
+	if code != 303 || h.Get("Location") != "/tickets/"+itoa(c.Number) {
+		t.Fatalf("unlink: %d %s", code, h.Get("Location"))
+	}
+	for _, n := range []int64{a.Number, c.Number} {
+		if ls, err := e.Tickets.Links(context.Background(), agent, n); err != nil || len(ls) != 0 {
+			t.Fatalf("links of #%d after unlinking: %+v %v", n, ls, err)
+		}
+	}
+	if code, body, _ := b.post(path+"/unlink", url.Values{"_csrf": {b.csrf}, "other": {itoa(c.Number)}}); code != 422 || !strings.Contains(body, "is not linked to") {
+		t.Fatalf("unlinking twice: %d", code)
+	}
 	if code, body, _ := b.post(path+"/relate", url.Values{"_csrf": {b.csrf}, "type": {"merge"}, "other": {itoa(a.Number)}}); code != 422 || !strings.Contains(body, "cannot be merged into itself") {
 		t.Fatalf("merge into itself: %d", code)
 	}
-	code, _, h := b.post(path+"/relate", url.Values{"_csrf": {b.csrf}, "type": {"merge"}, "other": {itoa(c.Number)}, "confirm": {"1"}})
+	code, _, h = b.post(path+"/relate", url.Values{"_csrf": {b.csrf}, "type": {"merge"}, "other": {itoa(c.Number)}, "confirm": {"1"}})
 	if code != 303 || h.Get("Location") != "/tickets/"+itoa(c.Number) {
 		t.Fatalf("merge: %d %s", code, h.Get("Location"))
 	}

@@ -298,7 +298,7 @@ func (a *Agent) rerenderPanel(w http.ResponseWriter, r *http.Request, rq *reques
 		}
 	}
 	if errs != nil {
-		p.Errors = errs
+		p.Errors, p.ErrorsIn = errs, "props"
 	}
 	shown := *p.T
 	showDraft(&shown, edited)

@@ -341,6 +341,12 @@ func TestPanelCollision(t *testing.T) {
 					t.Errorf("keep.priority = %q, want mine by default", again.Get("keep.priority"))
 				}
 				again.Set("keep.priority", keep)
+				// While the agent chooses, Carol takes the ticket: applying
+				// their choice must not put back the assignee the page showed.
+				carol := p.carol.Email
+				if _, err := p.Tickets.Update(ctx, p.carol, tk.Number, ticket.Patch{Assignee: &carol}, 0); err != nil {
+					t.Fatal(err)
+				}
 				if code, _, _ := p.b.post(path+"/update", again); code != http.StatusSeeOther {
 					t.Fatalf("apply the choice: %d", code)
 				}
@@ -349,8 +355,11 @@ func TestPanelCollision(t *testing.T) {
 				if got.Priority != want || strings.Join(got.Tags, ",") != "printer,urgent" {
 					t.Errorf("after keeping %s: priority %s tags %v", keep, got.Priority, got.Tags)
 				}
-				if got.Assignee == nil || got.Assignee.Email != bob {
+				if got.Assignee == nil || got.Assignee.Email != carol {
 					t.Errorf("applying re-applied the assignee the agent never touched: %+v", got.Assignee)
+				}
+				if ch := p.changesBy(t, tk.Number, p.me); strings.Join(ch, ",") != map[string]string{"mine": "priority,tags", "theirs": "tags"}[keep] {
+					t.Errorf("the agent's saves changed %v", ch)
 				}
 			})
 		}

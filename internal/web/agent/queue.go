@@ -235,7 +235,13 @@ func (a *Agent) queuePage(w http.ResponseWriter, r *http.Request, rq *request, u
 	if page.Options, err = a.options(r); err != nil {
 		return page, err
 	}
-	page.Panel = panelFor(q, page.Options)
+	// The panel shows the whole query the list answers: a saved view's
+	// own, then what narrows it.
+	full := q
+	if sel.saved != nil {
+		full = strings.TrimSpace(sel.saved.Query + " " + q)
+	}
+	page.Panel = panelFor(full, page.Options)
 	page.Layout = a.layout(w, r, rq, sel.label, key)
 	page.QueryError = page.Error
 	return page, nil

@@ -61,9 +61,10 @@ func funcMap(assetURL map[string]string, loc *time.Location) template.FuncMap {
 			line, _, _ := strings.Cut(s, "\n")
 			return line
 		},
-		"eq":      func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
-		"errattr": errAttrs,
-		"errmsg":  errMsg,
+		"eq":       func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+		"errattr":  errAttrs,
+		"errmsg":   errMsg,
+		"errattrs": errAttrsOf,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
+	"github.com/docket/docket/internal/view"
 )
 
 var rowRe = regexp.MustCompile(`data-number="(\d+)"`)
@@ -122,14 +123,15 @@ func TestSearchBoxOpensATicket(t *testing.T) {
 }
 
 // TestFilterPanelShowsTheQuery: the panel opens on the current query, and
-// applying it again keeps the whole query.
+// applying it again keeps the whole query; on a saved view it shows the
+// view's query.
 func TestFilterPanelShowsTheQuery(t *testing.T) {
 	e := apptest.Server(t, apptest.DB(t, db.SQLite))
 	name := "Service Desk"
 	if _, err := e.Users.CreateTeam(context.Background(), e.Admin, user.TeamInput{Name: &name}); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := signIn(t, e, user.RoleAgent)
+	b, me := signIn(t, e, user.RoleAgent)
 	q := `status:open,pending priority:P1 team:"service desk" assignee:me tag:vpn created:2026-01-01..2026-01-31 updated:>-7d requester:a@example.test,b@example.test "vpn timeout" print*`
 	_, body, _ := b.get("/tickets?q=" + url.QueryEscape(q))
 	for _, want := range []string{
@@ -155,5 +157,16 @@ func TestFilterPanelShowsTheQuery(t *testing.T) {
 	if !strings.Contains(again, `name="f_text" value="updated:&gt;-7d requester:a@example.test,b@example.test &#34;vpn timeout&#34; print*"`) ||
 		strings.Contains(again, `id="query-error"`) {
 		t.Errorf("applying the panel changed the query to %q", loc.Query().Get("q"))
+	}
+	// A saved view's query shows in the panel too.
+	v2, err := e.Views.Create(context.Background(), me, view.Input{Name: "Urgent VPN", Query: "priority:p1,p2 tag:vpn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ = b.get("/tickets?view=v" + itoa(v2.ID))
+	for _, want := range []string{`name="f_priority" value="p1" checked`, `name="f_priority" value="p2" checked`, `name="f_tag" value="vpn"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("on the saved view the filter panel lacks %s", want)
+		}
 	}
 }

@@ -94,7 +94,7 @@ func TestSLAQueues(t *testing.T) {
 // subjects are the ticket subjects a queue page lists, in order.
 func subjects(body string) []string {
 	var out []string
-	for _, m := range regexp.MustCompile(`<td class="subj"><a href="/tickets/\d+">([^<]+)</a>`).FindAllStringSubmatch(body, -1) {
+	for _, m := range regexp.MustCompile(`<td class="subj"><span class="subj-line"><a href="/tickets/\d+" title="[^"]*">([^<]+)</a>`).FindAllStringSubmatch(body, -1) {
 		out = append(out, m[1])
 	}
 	return out

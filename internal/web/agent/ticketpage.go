@@ -34,7 +34,9 @@ type ticketPage struct {
 	MoreRecent    bool             // they have more than Recent
 	LastEvent     int64
 	Options       options
-	Errors        map[string]string
+	Errors        map[string]string // the field errors of the refused form ErrorsIn (see FormErrors)
+	ErrorsIn      string            // the id of the refused form
+	Relate        relateForm        // the refused link or merge, as typed
 	Draft         draft
 	DraftToken    string            // keeps the composer's text should the session end (see signInAgain)
 	Conflict      []historyEntry    // changes made since the agent loaded the page

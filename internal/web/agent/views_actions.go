@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/view"
@@ -33,6 +34,12 @@ func (a *Agent) saveView(w http.ResponseWriter, r *http.Request, rq *request) er
 		errs := map[string]string{}
 		if !fieldErrors(err, errs) {
 			return err
+		}
+		// The sort comes with the search (the queue's column links): it
+		// is said with the search, the field of this form that holds it.
+		if m := errs["sort"]; m != "" {
+			delete(errs, "sort")
+			errs["query"] = strings.TrimSpace(errs["query"] + " Sort: " + m)
 		}
 		return a.tmpl.Render(w, http.StatusUnprocessableEntity, "view_form", viewFormPage{
 			Layout: a.layout(w, r, rq, "Save this search as a view", ""), Name: in.Name, Query: in.Query, Sort: in.Sort,

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/docket/docket/internal/webform"
 	"io"
 	"log/slog"
 	"net/http"
@@ -58,6 +59,7 @@ type Deps struct {
 	Drafts      *draft.Service
 
 	Webhooks       *webhook.Service
+	WebForms       *webform.Service
 	Automation     *automation.Service
 	Macros         *macro.Service
 	Canned         *canned.Service

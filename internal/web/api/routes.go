@@ -98,6 +98,11 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /api/v1/jobs/{id}/retry", a.retryJob)
 	h("POST /api/v1/jobs/{id}/cancel", a.cancelJob)
 
+	h("GET /api/v1/web-forms", a.listWebForms)
+	h("POST /api/v1/web-forms", a.createWebForm)
+	h("GET /api/v1/web-forms/{id}", a.getWebForm)
+	h("PATCH /api/v1/web-forms/{id}", a.patchWebForm)
+	h("DELETE /api/v1/web-forms/{id}", a.deleteWebForm)
 	h("GET /api/v1/webhooks", a.listWebhooks)
 	h("POST /api/v1/webhooks", a.createWebhook)
 	h("GET /api/v1/webhooks/{id}", a.getWebhook)

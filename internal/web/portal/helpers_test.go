@@ -11,8 +11,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -128,9 +130,10 @@ func withMailbox(t *testing.T, e *apptest.Env) {
 var linkRe = regexp.MustCompile(`/portal/(link|reset)/([A-Za-z0-9_-]+)`)
 
 // mails returns the portal links queued for address, oldest first, as
-// their paths ("/portal/link/…").
+// their paths ("/portal/link/…"), once every link request's job has run.
 func mails(t *testing.T, e *apptest.Env, address string) []string {
 	t.Helper()
+	linkJobsDone(t, e)
 	rows, err := e.DB.R.QueryContext(ctx, e.DB.Rebind(`SELECT body_text FROM outbox WHERE kind = 'portal_link' AND to_addrs LIKE $1 ORDER BY id`),
 		"%"+address+"%")
 	if err != nil {
@@ -146,4 +149,30 @@ func mails(t *testing.T, e *apptest.Env, address string) []string {
 		out = append(out, linkRe.FindString(body))
 	}
 	return out
+}
+
+// linkJobsDone waits until no link request's job (auth.LinkJob) is left
+// to run, and fails the test if one failed.
+func linkJobsDone(t *testing.T, e *apptest.Env) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var waiting, failed int
+		if err := e.DB.R.QueryRowContext(ctx, e.DB.Rebind(`SELECT
+			COALESCE(SUM(CASE WHEN state IN ('available', 'running', 'retryable') THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0)
+			FROM jobs WHERE kind = $1`), auth.LinkJob).Scan(&waiting, &failed); err != nil {
+			t.Fatal(err)
+		}
+		if failed > 0 {
+			t.Fatalf("%d link jobs failed", failed)
+		}
+		if waiting == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d link jobs still waiting after 15 s", waiting)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

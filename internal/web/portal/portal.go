@@ -7,6 +7,7 @@
 package portal
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"log/slog"
@@ -18,9 +19,12 @@ import (
 
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/brand"
+	"github.com/docket/docket/internal/markup"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
+	"github.com/docket/docket/internal/webform"
 )
 
 //go:embed templates/*.html
@@ -36,6 +40,8 @@ type Deps struct {
 	Tickets        *ticket.Service
 	Attachments    *attachment.Service
 	Auth           *auth.Service
+	Brand          *brand.Service
+	WebForms       *webform.Service
 	BaseURL        string
 	MaxUploadBytes int64
 }
@@ -55,19 +61,32 @@ func New(d Deps) (*Portal, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := web.LoadTemplates(templateFiles, "templates", []string{"layout.html"}, funcs(as.URL))
-	if err != nil {
+	p := &Portal{Deps: d, site: web.NewSite(d.Auth, d.Log, d.BaseURL), assets: as, signins: web.NewLimiter(0.2, 10)}
+	if p.tmpl, err = web.LoadTemplates(templateFiles, "templates", []string{"layout.html", "fields.html"}, p.funcs(as.URL)); err != nil {
 		return nil, err
 	}
-	return &Portal{Deps: d, site: web.NewSite(d.Auth, d.Log, d.BaseURL), tmpl: t, assets: as, signins: web.NewLimiter(0.2, 10)}, nil
+	return p, nil
 }
 
-func funcs(assetURL map[string]string) func(loc *time.Location) template.FuncMap {
+// Branding is the help desk's presentation for the pages: the current
+// settings, or the defaults when they cannot be read (logged).
+func (p *Portal) Branding() brand.Brand {
+	b, err := p.Brand.Current(context.Background())
+	if err != nil {
+		p.Log.Error("read the branding", "err", err)
+	}
+	return b
+}
+
+func (p *Portal) funcs(assetURL map[string]string) func(loc *time.Location) template.FuncMap {
 	return func(loc *time.Location) template.FuncMap {
 		return template.FuncMap{
 			"asset": func(name string) string { return assetURL[name] },
-			"when":  func(t time.Time) string { return t.In(loc).Format("2 Jan 2006 15:04 MST") },
-			"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+			"brand": p.Branding,
+			// An admin's Markdown (the welcome text, a web form's introduction), sanitized.
+			"markdown": func(s string) template.HTML { return template.HTML(markup.Markdown(s)) },
+			"when":     func(t time.Time) string { return t.In(loc).Format("2 Jan 2006 15:04 MST") },
+			"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 			"label": func(s ticket.Status) string {
 				return strings.ReplaceAll(strings.ToUpper(string(s[:1]))+string(s[1:]), "_", " ")
 			},
@@ -89,6 +108,8 @@ func funcs(assetURL map[string]string) func(loc *time.Location) template.FuncMap
 // Layout is what every portal page's frame needs.
 type Layout struct {
 	Title string
+	// Bare leaves out the header: a web form embedded in another site.
+	Bare  bool
 	Actor *user.Actor
 	CSRF  string
 	Flash string

@@ -9,6 +9,8 @@ import (
 // Routes registers the portal's pages and actions on mux.
 func (p *Portal) Routes(mux web.Router) {
 	mux.HandleFunc("GET /portal/assets/{name}", p.assets.Serve)
+	mux.Handle("GET /portal/brand.css", p.errors(p.brandStylesheet))
+	mux.Handle("GET /portal/brand/logo", p.errors(p.brandLogo))
 	mux.Handle("GET /portal", http.RedirectHandler("/portal/", http.StatusSeeOther))
 	mux.Handle("GET /portal/{$}", p.public(p.home))
 	mux.Handle("GET /portal/signin", p.public(p.signinForm))
@@ -25,6 +27,9 @@ func (p *Portal) Routes(mux web.Router) {
 	mux.Handle("GET /portal/t/{uid}", p.public(p.ticketLink))
 	mux.Handle("POST /portal/t/{uid}/link", p.public(p.ticketLinkRequest))
 	mux.Handle("POST /portal/signout", p.page(p.signout))
+	mux.Handle("GET /form/{uid}", p.public(p.formShow))
+	mux.Handle("POST /form/{uid}", p.public(p.formSubmit))
+	mux.Handle("GET /form/{uid}/thanks", p.public(p.formThanks))
 
 	mux.Handle("GET /portal/tickets", p.page(p.tickets))
 	mux.Handle("GET /portal/tickets/new", p.page(p.newForm))

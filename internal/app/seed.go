@@ -1,0 +1,44 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/docket/docket/internal/config"
+	"github.com/docket/docket/internal/seed"
+)
+
+// seedCmd fills an empty database with a realistic help desk for
+// measuring (docket seed).
+func seedCmd(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet("seed")
+	cfg, validate := config.Bind(fs, config.ScopeDB, env.Getenv)
+	d := seed.Defaults
+	fs.IntVar(&d.Tickets, "tickets", d.Tickets, "tickets to write")
+	fs.IntVar(&d.Teams, "teams", d.Teams, "teams")
+	fs.IntVar(&d.Agents, "agents", d.Agents, "agents, spread over the teams")
+	fs.IntVar(&d.Requesters, "requesters", d.Requesters, "requesters (a few write often, most seldom)")
+	fs.IntVar(&d.Organizations, "organizations", d.Organizations, "organizations the requesters belong to")
+	fs.Float64Var(&d.Messages, "messages", d.Messages, "average messages per ticket, the first included")
+	fs.IntVar(&d.Batch, "batch", d.Batch, "tickets per transaction")
+	fs.Uint64Var(&d.Seed, "seed", d.Seed, "seed of the random help desk (the same seed writes the same one)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := parse(env, fs, args, validate); err != nil {
+		return err
+	}
+	if !*quiet {
+		d.Progress = env.Stderr
+	}
+	s, err := open(ctx, cfg, newLogger(env.Stderr, "warn", "text"))
+	if err != nil {
+		return err
+	}
+	defer s.DB.Close()
+	st, err := seed.Run(ctx, seed.Deps{DB: s.DB, Users: s.Users, Tickets: s.Tickets}, d)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "seeded %d tickets with %d messages in %s (%.0f tickets/s)\n", st.Tickets, st.Messages,
+		st.Took.Round(100_000_000), float64(st.Tickets)/st.Took.Seconds())
+	return nil
+}

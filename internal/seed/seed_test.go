@@ -1,0 +1,70 @@
+package seed_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/search"
+	"github.com/docket/docket/internal/seed"
+	"github.com/docket/docket/internal/ticket"
+)
+
+// TestSeedWritesARealisticHelpDesk: the seeder writes the asked-for
+// tickets through the services (history, search and events included),
+// with conversations, teams, statuses and searchable words of every
+// frequency, and refuses a database that has tickets.
+func TestSeedWritesARealisticHelpDesk(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := apptest.Services(t, d)
+		o := seed.Options{Tickets: 120, Teams: 3, Agents: 6, Requesters: 40, Organizations: 4, Messages: 3, Batch: 50, Seed: 1}
+		st, err := seed.Run(ctx, seed.Deps{DB: d, Users: s.Users, Tickets: s.Tickets}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Tickets != 120 || st.Messages < 240 || st.Messages > 480 {
+			t.Fatalf("stats %+v", st)
+		}
+		count := func(q string) int {
+			t.Helper()
+			var n int
+			if err := d.R.QueryRowContext(ctx, q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := count(`SELECT COUNT(*) FROM tickets`); n != 120 {
+			t.Fatalf("%d tickets", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM messages`); n != st.Messages {
+			t.Fatalf("%d messages, stats say %d", n, st.Messages)
+		}
+		if n := count(`SELECT COUNT(DISTINCT status) FROM tickets`); n < 3 {
+			t.Fatalf("%d statuses", n)
+		}
+		if n := count(`SELECT COUNT(DISTINCT team_id) FROM tickets`); n != 3 {
+			t.Fatalf("%d teams used", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM domain_events WHERE kind = 'ticket.created'`); n != 120 {
+			t.Fatalf("%d created events", n)
+		}
+		admin := seed.Seeder
+		for _, q := range []string{"printer", "the"} {
+			sq, err := search.Parse(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts, _, err := s.Tickets.List(ctx, admin, ticket.Filter{Text: sq, Limit: 200})
+			if err != nil || len(ts) == 0 {
+				t.Fatalf("search %q: %d %v", q, len(ts), err)
+			}
+		}
+		_, err = seed.Run(ctx, seed.Deps{DB: d, Users: s.Users, Tickets: s.Tickets}, o)
+		if err == nil || !strings.Contains(err.Error(), "120 tickets already") {
+			t.Fatalf("second run: %v", err)
+		}
+	})
+}

@@ -1,0 +1,152 @@
+package sla
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/docket/docket/internal/db"
+)
+
+// marks are what a ticket's clocks leave on the ticket row and the job
+// queue: the earliest due time of the running clocks (tickets.due_at), the
+// earliest warning of those not breached (tickets.warn_at, for "At risk"),
+// and the instant of the next timer.
+type marks struct {
+	due, warn, next *time.Time
+}
+
+func earliest(a, b *time.Time) *time.Time {
+	if b != nil && (a == nil || b.Before(*a)) {
+		return b
+	}
+	return a
+}
+
+func marksOf(clocks map[string]*Clock) marks {
+	var m marks
+	for _, c := range clocks {
+		if !c.Running() {
+			continue
+		}
+		m.due = earliest(m.due, c.DueAt)
+		if c.BreachedAt == nil {
+			m.warn = earliest(m.warn, c.WarnAt)
+		}
+		m.next = earliest(m.next, c.next())
+	}
+	return m
+}
+
+// putMarks writes the ticket's due and warning times when they moved from
+// before, and queues a timer at the next instant when it comes sooner than
+// before's: a ticket always has a timer queued at or before its clocks'
+// next instant, and one that finds nothing due queues the next (timer.go),
+// so a clock that moves later costs no write.
+func (s *Service) putMarks(ctx context.Context, tx *db.Tx, ticketID int64, before, after marks) error {
+	if !sameTime(before.due, after.due) || !sameTime(before.warn, after.warn) {
+		if _, err := tx.ExecContext(ctx, s.q.Get("set-ticket-due"), ticketID, micros(after.due), micros(after.warn)); err != nil {
+			return err
+		}
+	}
+	if after.next != nil && (before.next == nil || after.next.Before(*before.next)) {
+		return s.Jobs.InsertAll(ctx, tx, timerJob(ticketID, *after.next))
+	}
+	return nil
+}
+
+// loadClocks reads the clocks of a ticket by target.
+func (s *Service) loadClocks(ctx context.Context, q db.Queryer, ticketID int64) (map[string]*Clock, error) {
+	rows, err := q.QueryContext(ctx, s.q.Get("ticket-clocks"), ticketID)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := db.Collect(rows, scanClock)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*Clock, len(cs))
+	for _, c := range cs {
+		out[c.Target] = c
+	}
+	return out, nil
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+func micros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// putClocks stores cs of ticketID in one statement.
+func (s *Service) putClocks(ctx context.Context, tx *db.Tx, ticketID int64, cs ...*Clock) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(cs)*clockColumns)
+	for _, c := range cs {
+		var policy any
+		if c.PolicyID != 0 {
+			policy = c.PolicyID
+		}
+		args = append(args, ticketID, c.Target, policy, c.Goal, c.StartedAt.UnixMicro(), micros(c.PausedAt), c.PausedMinutes,
+			micros(c.WarnAt), micros(c.DueAt), micros(c.StoppedAt), micros(c.WarnedAt), micros(c.BreachedAt),
+			micros(c.EscalatedAt))
+	}
+	if _, err := tx.ExecContext(ctx, s.upsertClocks(len(cs)), args...); err != nil {
+		return fmt.Errorf("store clocks of ticket %d: %w", ticketID, err)
+	}
+	return nil
+}
+
+// clockColumns is the number of values upsert-clock stores per clock.
+const clockColumns = 13
+
+// upsertClocks is upsert-clock with n rows of values; the few texts are
+// built once.
+func (s *Service) upsertClocks(n int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if q := s.upserts[n]; q != "" {
+		return q
+	}
+	if s.upserts == nil {
+		s.upserts = map[int]string{}
+	}
+	s.upserts[n] = db.Rows(s.q.Get("upsert-clock"), n)
+	return s.upserts[n]
+}
+
+func scanClock(sc db.Scanner) (*Clock, error) {
+	c, _, err := scanClockOf(sc, false)
+	return c, err
+}
+
+// scanClockOf reads a clock row, led by its ticket id when withTicket.
+func scanClockOf(sc db.Scanner, withTicket bool) (*Clock, int64, error) {
+	var c Clock
+	var ticketID, started int64
+	var paused, warn, due, stopped, warned, breached, escalated sql.NullInt64
+	dest := []any{&c.Target, &c.PolicyID, &c.Goal, &started, &paused, &c.PausedMinutes, &warn, &due, &stopped, &warned,
+		&breached, &escalated}
+	if withTicket {
+		dest = append([]any{&ticketID}, dest...)
+	}
+	if err := sc.Scan(dest...); err != nil {
+		return nil, 0, err
+	}
+	c.StartedAt = db.Time(started)
+	c.PausedAt, c.WarnAt, c.DueAt = db.NullTime(paused), db.NullTime(warn), db.NullTime(due)
+	c.StoppedAt, c.WarnedAt, c.BreachedAt = db.NullTime(stopped), db.NullTime(warned), db.NullTime(breached)
+	c.EscalatedAt = db.NullTime(escalated)
+	return &c, ticketID, nil
+}
