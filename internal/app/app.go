@@ -30,6 +30,7 @@ import (
 	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/kb"
 	"github.com/docket/docket/internal/lease"
+	"github.com/docket/docket/internal/macro"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
@@ -243,6 +244,9 @@ type Services struct {
 	// TimeRules are the rules the job runner evaluates every minute over
 	// tickets in a state for a while (closing resolved tickets among them).
 	TimeRules *automation.TimeRules
+	// Macros are agents' named sets of actions and reply texts; Canned is
+	// their canned-response view (the macros with only a reply).
+	Macros *macro.Service
 	// Stop signals long-lived work (live streams) that the server is
 	// shutting down; Stopping is closed by it.
 	Stop     context.CancelFunc
@@ -326,9 +330,6 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Views, err = view.New(d); err != nil {
 		return fail(err)
 	}
-	if s.Canned, err = canned.New(d); err != nil {
-		return fail(err)
-	}
 	if s.KB, err = kb.New(d); err != nil {
 		return fail(err)
 	}
@@ -387,6 +388,11 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 		return fail(err)
 	}
 	s.Pump.Register(s.Notify.Consumer())
+	if s.Macros, err = macro.New(macro.Deps{DB: d, Events: s.Events, Tickets: s.Tickets, Users: s.Users,
+		Automation: s.Automation}); err != nil {
+		return fail(err)
+	}
+	s.Canned = canned.New(s.Macros)
 	s.Runner = job.NewRunner(s.Jobs, s.Leases, job.Options{Logger: log})
 	s.Notify.RegisterJobs(s.Runner, s.Jobs)
 	s.registerJobs(log)
@@ -402,7 +408,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	s.SLA.Register()
 	s.SLA.RegisterJobs(s.Runner)
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
-		s.Idem.Queries(), s.Views.Queries(), s.Canned.Queries(), s.KB.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
+		s.Idem.Queries(), s.Views.Queries(), s.Macros.Queries(), s.KB.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
 		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries(), s.Webhooks.Queries(),
 		s.Automation.Queries(), s.TimeRules.Queries(), s.SLA.Queries(), s.Satisfaction.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {

@@ -1,25 +1,19 @@
-// Package canned owns canned responses: reply templates agents insert into
-// a reply, personal or shared with every agent, with placeholders filled
-// from the ticket.
+// Package canned is the canned-response view of macros: a canned response
+// is a macro with only a reply text, shared with every agent or personal.
+// It keeps /api/v1/canned-responses and older callers working; the
+// workspace shows one concept, macros.
 package canned
 
 import (
 	"context"
-	"database/sql"
-	"embed"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/macro"
 	"github.com/docket/docket/internal/user"
 )
-
-//go:embed queries.sql
-var queryFiles embed.FS
 
 // Response is a reply template.
 type Response struct {
@@ -33,26 +27,13 @@ type Response struct {
 // Shared reports whether every agent may use it.
 func (r *Response) Shared() bool { return r.OwnerID == 0 }
 
-// Service stores canned responses.
+// Service is the view over the macros service.
 type Service struct {
-	db *db.DB
-	q  *db.Queries
+	Macros *macro.Service
 }
 
 // New returns a Service.
-func New(d *db.DB) (*Service, error) {
-	q, err := db.LoadQueries(queryFiles, ".", d.Dialect)
-	if err != nil {
-		return nil, err
-	}
-	return &Service{db: d, q: q}, nil
-}
-
-// Queries exposes the named queries for start-up checks.
-func (s *Service) Queries() *db.Queries { return s.q }
-
-// MaxBody bounds a template.
-const MaxBody = 32 * 1024
+func New(m *macro.Service) *Service { return &Service{Macros: m} }
 
 // Input creates or changes a response.
 type Input struct {
@@ -61,129 +42,99 @@ type Input struct {
 	Shared bool
 }
 
-func check(in *Input) error {
-	inv := &fault.Invalid{}
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" || utf8.RuneCountInString(in.Name) > 100 {
-		inv.Add("name", "must be 1 to 100 characters")
+func of(m *macro.Macro) *Response {
+	return &Response{ID: m.ID, OwnerID: m.OwnerID, Name: m.Name, Body: m.Body, UpdatedAt: m.UpdatedAt}
+}
+
+// responseOnly answers what a canned response may be: a reply-only macro
+// that every agent or one agent sees (a team's macros are macros only).
+func responseOnly(m *macro.Macro) bool { return m.ReplyOnly() && m.Visibility != macro.Team }
+
+func (in Input) macro() macro.Input {
+	vis := macro.Personal
+	if in.Shared {
+		vis = macro.Everyone
 	}
-	if strings.TrimSpace(in.Body) == "" {
-		inv.Add("body", "is required")
-	} else if len(in.Body) > MaxBody || !utf8.ValidString(in.Body) {
-		inv.Add("body", "must be valid text of at most %d bytes", MaxBody)
-	}
-	return inv.Err()
+	return macro.Input{Name: &in.Name, Body: &in.Body, Visibility: &vis}
 }
 
 // Create saves a response; only admins share them.
 func (s *Service) Create(ctx context.Context, a *user.Actor, in Input) (*Response, error) {
-	if !a.IsAgent() {
-		return nil, fault.Forbidden("only agents have canned responses")
-	}
 	if in.Shared && !a.IsAdmin() {
 		return nil, fault.Forbidden("only admins share canned responses")
 	}
-	if err := check(&in); err != nil {
+	if err := check(in); err != nil {
 		return nil, err
 	}
-	owner := any(a.ID)
-	if in.Shared {
-		owner = nil
+	m, err := s.Macros.Create(ctx, a, in.macro())
+	if err != nil {
+		return nil, err
 	}
-	var id int64
-	if err := s.db.W.QueryRowContext(ctx, s.q.Get("insert-canned"), owner, in.Name, in.Body, db.Now()).Scan(&id); err != nil {
-		return nil, fmt.Errorf("canned: create: %w", err)
+	return of(m), nil
+}
+
+// check keeps a canned response's promise: a reply is required.
+func check(in Input) error {
+	inv := &fault.Invalid{}
+	if strings.TrimSpace(in.Body) == "" {
+		inv.Add("body", "is required")
 	}
-	return s.Get(ctx, a, id)
+	return inv.Err()
 }
 
 // Update changes a response its actor may edit.
 func (s *Service) Update(ctx context.Context, a *user.Actor, id int64, in Input) (*Response, error) {
-	r, err := s.editable(ctx, a, id)
+	if _, err := s.Get(ctx, a, id); err != nil {
+		return nil, err
+	}
+	if err := check(in); err != nil {
+		return nil, err
+	}
+	mi := in.macro()
+	if !a.IsAdmin() {
+		mi.Visibility = nil // agents keep theirs personal; sharing is refused by the macro service
+		if in.Shared {
+			return nil, fault.Forbidden("only admins share canned responses")
+		}
+	}
+	m, err := s.Macros.Update(ctx, a, id, mi)
 	if err != nil {
 		return nil, err
 	}
-	if err := check(&in); err != nil {
-		return nil, err
-	}
-	if _, err := s.db.W.ExecContext(ctx, s.q.Get("update-canned"), r.ID, in.Name, in.Body, db.Now()); err != nil {
-		return nil, fmt.Errorf("canned: update: %w", err)
-	}
-	return s.Get(ctx, a, id)
+	return of(m), nil
 }
 
 // Delete removes a response its actor may edit.
 func (s *Service) Delete(ctx context.Context, a *user.Actor, id int64) error {
-	if _, err := s.editable(ctx, a, id); err != nil {
+	if _, err := s.Get(ctx, a, id); err != nil {
 		return err
 	}
-	_, err := s.db.W.ExecContext(ctx, s.q.Get("delete-canned"), id)
-	return err
+	return s.Macros.Delete(ctx, a, id)
 }
 
-func (s *Service) editable(ctx context.Context, a *user.Actor, id int64) (*Response, error) {
-	r, err := s.Get(ctx, a, id)
+// Get returns a response the actor may use: a macro with only a reply.
+func (s *Service) Get(ctx context.Context, a *user.Actor, id int64) (*Response, error) {
+	m, err := s.Macros.Get(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
-	if r.Shared() && !a.IsAdmin() {
-		return nil, fault.Forbidden("only admins change shared canned responses")
-	}
-	return r, nil
-}
-
-func scan(row db.Scanner) (*Response, error) {
-	var r Response
-	var owner sql.NullInt64
-	var updated int64
-	if err := row.Scan(&r.ID, &owner, &r.Name, &r.Body, &updated); err != nil {
-		return nil, err
-	}
-	r.OwnerID, r.UpdatedAt = owner.Int64, db.Time(updated)
-	return &r, nil
-}
-
-// Get returns a response the actor may use.
-func (s *Service) Get(ctx context.Context, a *user.Actor, id int64) (*Response, error) {
-	r, err := scan(s.db.R.QueryRowContext(ctx, s.q.Get("select-canned"), id))
-	if errors.Is(err, sql.ErrNoRows) || err == nil && !r.Shared() && r.OwnerID != a.ID {
+	if !responseOnly(m) || m.OwnerID != 0 && m.OwnerID != a.PersonID() {
 		return nil, fmt.Errorf("canned response %d: %w", id, fault.ErrNotFound)
 	}
-	return r, err
+	return of(m), nil
 }
 
 // List returns the shared responses and the actor's own, by name.
 func (s *Service) List(ctx context.Context, a *user.Actor) ([]*Response, error) {
-	rows, err := s.db.R.QueryContext(ctx, s.q.Get("list-canned"), a.ID)
+	ms, err := s.Macros.Usable(ctx, a)
 	if err != nil {
-		return nil, fmt.Errorf("canned: list: %w", err)
+		return nil, err
 	}
-	return db.Collect(rows, scan)
-}
-
-// Fill replaces the placeholders {{requester.name}}, {{requester.email}},
-// {{ticket.number}}, {{ticket.subject}}, {{agent.name}} and
-// {{agent.signature}} with their values; unknown ones stay as written.
-func Fill(body string, values map[string]string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(body, "{{")
-		if i < 0 {
-			b.WriteString(body)
-			return b.String()
+	out := []*Response{}
+	for _, m := range ms {
+		if responseOnly(m) {
+			out = append(out, of(m))
 		}
-		j := strings.Index(body[i:], "}}")
-		if j < 0 {
-			b.WriteString(body)
-			return b.String()
-		}
-		key := strings.TrimSpace(body[i+2 : i+j])
-		b.WriteString(body[:i])
-		if v, ok := values[key]; ok {
-			b.WriteString(v)
-		} else {
-			b.WriteString(body[i : i+j+2])
-		}
-		body = body[i+j+2:]
 	}
+	return out, nil
 }

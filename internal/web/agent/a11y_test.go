@@ -89,7 +89,7 @@ func TestFieldErrorsTiedToTheirFields(t *testing.T) {
 		{"/admin/tokens", []string{"user", "", "name", ""}},
 		{"/admin/mailboxes/new", mbFields("address", "not an address", "inbound.type", "imap", "inbound.port", "0")},
 		{"/profile/password", []string{"current", "wrong", "password", "short", "password2", "different"}},
-		{"/canned", []string{"name", "", "body", ""}},
+		{"/admin/macros/new", []string{"name", "", "body", ""}},
 		{"/tickets/new", []string{"requester", "not an address", "subject", "", "body", "", "type", "incident", "tags", "<x>"}},
 		{"/tickets/new?channel=phone", []string{"requester", "", "subject", "", "body", "", "status", "resolved"}},
 		{"/views", []string{"name", "", "query", "priority:p9"}},

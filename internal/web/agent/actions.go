@@ -20,7 +20,7 @@ func (a *Agent) reply(w http.ResponseWriter, r *http.Request, rq *request) error
 	}
 	ctx := r.Context()
 	d := draft{Body: r.PostFormValue("body"), Internal: r.PostFormValue("kind") == "note", Status: r.PostFormValue("status"),
-		Fields: map[string]string{"resolution": r.PostFormValue("resolution")}}
+		Fields: map[string]string{"resolution": r.PostFormValue("resolution")}, Macro: formInt(r, "macro")}
 	if err := a.keepDraft(ctx, rq, n, d); err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (a *Agent) reply(w http.ResponseWriter, r *http.Request, rq *request) error
 			return a.rerender(w, r, rq, n, d, "reply", formInt(r, "seen"), nil)
 		}
 	}
-	if strings.TrimSpace(d.Body) == "" {
+	if strings.TrimSpace(d.Body) == "" && d.Macro == 0 {
 		return a.rerender(w, r, rq, n, d, "", 0, map[string]string{"body": "Write a message before sending."})
 	}
 	ids, err := a.saveUploads(r, rq)
@@ -55,6 +55,9 @@ func (a *Agent) reply(w http.ResponseWriter, r *http.Request, rq *request) error
 	if d.Status != "" {
 		in.Status = ticket.Status(d.Status)
 		in.Resolution = ticket.Resolution(d.Fields["resolution"])
+	}
+	if d.Macro != 0 {
+		return a.replyWithMacro(w, r, rq, n, d, in)
 	}
 	m, err := a.Tickets.Reply(ctx, rq.actor, n, in)
 	if err != nil {
@@ -114,6 +117,11 @@ func (a *Agent) rerender(w http.ResponseWriter, r *http.Request, rq *request, n 
 		d.Body, d.Internal, d.Saved = p.Draft.Body, p.Draft.Internal, p.Draft.Saved
 	}
 	p.Draft = d
+	if d.Macro != 0 {
+		if p.Staged, err = a.Macros.Get(r.Context(), rq.actor, d.Macro); err != nil {
+			p.Staged, p.Draft.Macro = nil, 0 // gone meanwhile: the page says so where it refused
+		}
+	}
 	if errs != nil {
 		p.Errors = errs
 		placeTicketErrors(p, r, errs)

@@ -53,6 +53,7 @@ var adminSections = []navItem{
 	{Key: "webhooks", Label: "Webhooks", URL: "/admin/webhooks"},
 	{Key: "triggers", Label: "Triggers", URL: "/admin/triggers"},
 	{Key: "time-rules", Label: "Time rules", URL: "/admin/time-rules"},
+	{Key: "macros", Label: "Macros", URL: "/admin/macros"},
 	{Key: "jobs", Label: "Jobs", URL: "/admin/jobs"},
 	{Key: "audit", Label: "Audit log", URL: "/admin/audit"},
 	{Key: "reports", Label: "Reports", URL: "/admin/reports/sla"},

@@ -58,6 +58,7 @@ func (a *Agent) adminRoutes(mux web.Router) {
 	a.adminReportRoutes(mux)
 	a.adminTriggerRoutes(mux)
 	a.adminTimeRuleRoutes(mux)
+	a.adminMacroRoutes(mux)
 
 	mux.Handle("GET /admin/tokens", a.admin(a.adminTokens))
 	mux.Handle("POST /admin/tokens", a.admin(a.adminCreateToken))

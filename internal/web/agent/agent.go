@@ -16,11 +16,11 @@ import (
 	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/automation"
 	"github.com/docket/docket/internal/calendar"
-	"github.com/docket/docket/internal/canned"
 	stored "github.com/docket/docket/internal/draft"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/kb"
+	"github.com/docket/docket/internal/macro"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
@@ -46,7 +46,7 @@ type Deps struct {
 	// Pump relays presence between instances (nil: this process only).
 	Pump      *event.Pump
 	Views     *view.Service
-	Canned    *canned.Service
+	Macros    *macro.Service
 	KB        *kb.Service
 	Mailboxes *mailbox.Service
 	Outbox    *outbox.Store

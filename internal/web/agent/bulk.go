@@ -18,7 +18,7 @@ import (
 const maxBulk = 200
 
 // bulkFields are the bulk form's fields for the changes to make.
-var bulkFields = []string{"assignee", "status", "resolution", "priority", "add_tag", "remove_tag", "merge_into"}
+var bulkFields = []string{"assignee", "status", "resolution", "priority", "add_tag", "remove_tag", "merge_into", "macro"}
 
 // bulkForm is the bulk form as the agent left it. A refused action shows
 // the queue again with it, so no selection or chosen value is lost.
@@ -75,6 +75,9 @@ func (a *Agent) bulk(w http.ResponseWriter, r *http.Request, rq *request) error 
 		if reason(err) == "not changed" {
 			a.Log.ErrorContext(r.Context(), "bulk action failed", "ticket", n, "err", err)
 		}
+	}
+	if form.Values["macro"] != "" {
+		return a.bulkMacro(w, r, rq, back, form, numbers)
 	}
 	if into := form.Values["merge_into"]; into != "" {
 		target, ok := ticket.ParseNumber(into)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/auth"
-	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/ticket"
@@ -18,8 +17,8 @@ import (
 	"github.com/docket/docket/internal/view"
 )
 
-// TestConfirmBeforeWhatCannotBeUndone: merging, deleting a view or a
-// canned response and revoking a token first answer with a page that asks
+// TestConfirmBeforeWhatCannotBeUndone: merging, deleting a view and
+// revoking a token first answer with a page that asks
 // (it works without JavaScript: its form posts again with confirm=1), and
 // change nothing until confirmed.
 func TestConfirmBeforeWhatCannotBeUndone(t *testing.T) {
@@ -61,16 +60,6 @@ func TestConfirmBeforeWhatCannotBeUndone(t *testing.T) {
 		}
 		cases = append(cases, action{"delete a view", "/views/" + itoa(v.ID) + "/delete", url.Values{}, "Delete the view “Printers”?", func() bool {
 			_, err := e.Views.Get(ctx, admin, v.ID)
-			return errors.Is(err, fault.ErrNotFound)
-		}})
-	}
-	{
-		c, err := e.Canned.Create(ctx, admin, canned.Input{Name: "Reboot", Body: "Please reboot."})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases = append(cases, action{"delete a canned response", "/canned/" + itoa(c.ID) + "/delete", url.Values{}, "Delete the canned response “Reboot”?", func() bool {
-			_, err := e.Canned.Get(ctx, admin, c.ID)
 			return errors.Is(err, fault.ErrNotFound)
 		}})
 	}

@@ -301,8 +301,9 @@ func TestDraftEndpoint(t *testing.T) {
 	}
 }
 
-// Without JavaScript the canned-response picker reloads the page: the
-// response goes after the stored draft instead of replacing it.
+// Without JavaScript the macros menu reloads the page: a canned response
+// (a macro with only a reply) goes after the stored draft instead of
+// replacing it.
 func TestNoScriptCannedKeepsTheDraft(t *testing.T) {
 	e, b, agent, tk, n := draftTicket(t)
 	ctx := context.Background()
@@ -313,7 +314,7 @@ func TestNoScriptCannedKeepsTheDraft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, page, _ := b.get("/tickets/" + n + "?canned=" + num(c.ID))
+	_, page, _ := b.get("/tickets/" + n + "?macro=" + num(c.ID))
 	if !strings.Contains(page, ">Dear Sam,\n\nPlease restart the client.</textarea>") {
 		t.Error("the canned response replaced the stored draft")
 	}

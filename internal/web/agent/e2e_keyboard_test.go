@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/macro"
 	"github.com/docket/docket/internal/ticket"
 )
 
@@ -26,6 +27,9 @@ func TestBrowserKeyboard(t *testing.T) {
 	var tickets []*ticket.Ticket
 	for _, s := range []string{"Scanner offline", "Badge reader broken", "Monitor flickers"} {
 		tickets = append(tickets, apptest.Ticket(t, e.Services, e.Admin, func(n *ticket.NewTicket) { n.Subject = s }))
+	}
+	if _, err := e.Macros.Create(ctx, e.Admin, macro.Input{Name: ptrTo("Greeting"), Body: ptrTo("Hello!")}); err != nil {
+		t.Fatal(err)
 	}
 	a := c.tab("alice", e.URL)
 	a.signIn(t, "alice@example.test", e2ePassword, "/tickets?view=open", "#queue")
@@ -123,6 +127,11 @@ func TestBrowserKeyboard(t *testing.T) {
 		press(t, "s", chromedp.KeyEvent("s"))
 		if id := active(t); id != "f-status" {
 			t.Errorf("s focused %q", id)
+		}
+		a.do(t, "Esc", chromedp.KeyEvent(kb.Escape))
+		press(t, "m", chromedp.KeyEvent("m"))
+		if id := active(t); id != "macro-pick" {
+			t.Errorf("m focused %q", id)
 		}
 		a.do(t, "Esc", chromedp.KeyEvent(kb.Escape))
 		press(t, "n", chromedp.KeyEvent("n"))

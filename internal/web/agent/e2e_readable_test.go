@@ -130,13 +130,13 @@ func TestBrowserReadableQueue(t *testing.T) {
 		if ratio := eval[float64](t, a, fmt.Sprintf(contrastJS, `document.getElementById("q")`)); ratio < 4.5 {
 			t.Errorf("search box text contrast %.2f:1 on a phone", ratio)
 		}
-		for _, id := range []string{"menu-new", "menu-phone", "menu-canned", "menu-inbound", "menu-profile"} {
+		for _, id := range []string{"menu-new", "menu-phone", "menu-macros", "menu-inbound", "menu-profile"} {
 			if eval[bool](t, a, `document.getElementById("`+id+`").checkVisibility()`) {
 				t.Errorf("#%s shows before the menu is opened", id)
 			}
 		}
 		a.do(t, "open the menu", chromedp.Click(chromedp.CSS("#menu summary")), chromedp.WaitVisible(chromedp.CSS("#menu-inbound")))
-		for _, id := range []string{"menu-new", "menu-phone", "menu-canned", "menu-inbound", "menu-profile"} {
+		for _, id := range []string{"menu-new", "menu-phone", "menu-macros", "menu-inbound", "menu-profile"} {
 			if !eval[bool](t, a, `(function () { var r = document.getElementById("`+id+`").getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth; })()`) {
 				t.Errorf("#%s is not on screen in the open menu", id)
 			}

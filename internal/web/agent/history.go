@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/docket/docket/internal/macro"
 	"github.com/docket/docket/internal/ticket"
 )
 
@@ -110,6 +111,8 @@ func (n *historyNames) describe(e ticket.HistoryEvent) historyEntry {
 		}
 	case "merged":
 		h.Parts = []wordPart{text("merged "), ticketRef(e.New), text(" into this ticket")}
+	case macro.HistoryField:
+		h.Parts = []wordPart{text("applied macro ‘" + e.New + "’")}
 	case "merged_into":
 		h.Parts = []wordPart{text("merged this ticket into "), ticketRef(e.New)}
 	default:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/macro"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/view"
@@ -35,6 +36,7 @@ type queuePage struct {
 	Panel     filterPanel       // the filter panel, filled from the query
 	Bulk      bulkForm          // the bulk form as the agent left it
 	Dues      map[int64]dueCell // ticket id → its Due column
+	Macros    []*macro.Macro    // the macros the bulk form may apply
 }
 
 type sortLink struct {
@@ -183,6 +185,9 @@ func (a *Agent) queuePage(w http.ResponseWriter, r *http.Request, rq *request, u
 	}
 	page := queuePage{View: key, ViewLabel: sel.label, Query: q, Sort: qs.Get("sort"), Statuses: ticket.Statuses,
 		SavedView: sel.saved, Error: sel.problem, Bulk: bulk}
+	if page.Macros, err = a.Macros.Usable(r.Context(), rq.actor); err != nil {
+		return page, err
+	}
 	f.Sort, f.Cursor, f.Limit = page.Sort, qs.Get("cursor"), 50
 	if page.Error == "" {
 		ts, next, err := a.Tickets.List(r.Context(), rq.actor, f)

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/macro"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/satisfaction"
 	"github.com/docket/docket/internal/sla"
@@ -45,7 +45,8 @@ type ticketPage struct {
 	Clashes       []clash           // panel fields the agent and someone else both changed
 	Orig          map[string]string // what each panel field started from, by form name
 	MaxUpload     int64
-	Canned        []*canned.Response
+	Macros        []*macro.Macro // the macros menu beside the composer
+	Staged        *macro.Macro   // the macro that applies when the reply is sent
 	Fields        []fieldInput
 	Missing       []string                    // labels of the required fields still empty
 	Deliveries    map[int64][]outbox.Delivery // emails of each message, by message ID
@@ -63,6 +64,7 @@ type draft struct {
 	Saved    time.Time // when the composer's text was stored as a draft; zero: it was not
 	Status   string
 	Fields   map[string]string
+	Macro    int64 // the staged macro (0: none)
 }
 
 type options struct {
@@ -190,7 +192,7 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 		return nil, err
 	}
 	keepCurrent(&p.Options, t)
-	if p.Canned, err = a.Canned.List(ctx, rq.actor); err != nil {
+	if p.Macros, err = a.Macros.Usable(ctx, rq.actor); err != nil {
 		return nil, err
 	}
 	if p.defs, err = a.Tickets.FieldDefs(ctx); err != nil {
@@ -241,18 +243,11 @@ func (a *Agent) ticketView(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	// Without JavaScript the canned-response picker submits here.
-	if id, err := strconv.ParseInt(r.URL.Query().Get("canned"), 10, 64); err == nil {
-		body, err := a.fillCanned(r, rq, id, n)
-		if err != nil {
+	// Without JavaScript the macros menu submits here.
+	if id, err := strconv.ParseInt(r.URL.Query().Get("macro"), 10, 64); err == nil {
+		if err := a.stageMacro(r, rq, p, id); err != nil {
 			return err
 		}
-		// After the stored draft, which is not the composer's text as
-		// it stands any more until it is saved again.
-		if d := strings.TrimRight(p.Draft.Body, "\n"); d != "" {
-			body = d + "\n\n" + body
-		}
-		p.Draft.Body, p.Draft.Saved = body, time.Time{}
 	}
 	return a.tmpl.Render(w, http.StatusOK, "ticket", p)
 }

@@ -1,8 +1,6 @@
 package agent_test
 
 import (
-	"context"
-	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -50,36 +48,4 @@ func TestSavedViews(t *testing.T) {
 			t.Fatalf("deleted view still opens: %d", code)
 		}
 	})
-}
-
-func TestCannedResponses(t *testing.T) {
-	e := apptest.Server(t, apptest.DB(t, db.SQLite))
-	b, agent := signIn(t, e, user.RoleAgent)
-	b.get("/canned")
-	if code, body, _ := b.post("/canned", url.Values{"_csrf": {b.csrf}, "name": {""}, "body": {"x"}}); code != 422 || !strings.Contains(body, "Must be 1 to 100 characters.") {
-		t.Fatalf("invalid canned response: %d", code)
-	}
-	if code, _, _ := b.post("/canned", url.Values{"_csrf": {b.csrf}, "name": {"Greeting"}, "body": {"Hi {{requester.name}}, about {{ticket.number}}: <b>ok</b>"}}); code != 303 {
-		t.Fatalf("create canned: %d", code)
-	}
-	list, err := e.Canned.List(context.Background(), agent)
-	if err != nil || len(list) != 1 {
-		t.Fatalf("canned list: %v %v", list, err)
-	}
-	tk := apptest.Ticket(t, e.Services, agent, func(n *ticket.NewTicket) { n.Requester = &ticket.Contact{Email: "bob@example.test", Name: "Bob"} })
-	_, body, _ := b.get("/canned/" + itoa(list[0].ID) + "/fill?ticket=" + itoa(tk.Number))
-	var j struct{ Body string }
-	if err := json.Unmarshal([]byte(body), &j); err != nil || j.Body != "Hi Bob, about #"+itoa(tk.Number)+": <b>ok</b>" {
-		t.Fatalf("filled = %q (%v)", body, err)
-	}
-	// The no-script picker fills the draft, escaped.
-	_, page, _ := b.get("/tickets/" + itoa(tk.Number) + "?canned=" + itoa(list[0].ID))
-	if !strings.Contains(page, "Hi Bob, about #"+itoa(tk.Number)+": &lt;b&gt;ok&lt;/b&gt;</textarea>") {
-		t.Fatal("picker did not fill the draft")
-	}
-	// Someone else's personal response is not theirs to use.
-	other, _ := signIn(t, e, user.RoleAdmin)
-	if code, _, _ := other.get("/canned/" + itoa(list[0].ID) + "/fill?ticket=" + itoa(tk.Number)); code != 404 {
-		t.Fatalf("another agent uses a personal canned response: %d", code)
-	}
 }

@@ -20,12 +20,14 @@ import (
 	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/automation"
 	"github.com/docket/docket/internal/calendar"
+	"github.com/docket/docket/internal/canned"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/draft"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/idempotency"
 	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/kb"
+	"github.com/docket/docket/internal/macro"
 	"github.com/docket/docket/internal/mail"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/mailbox"
@@ -66,6 +68,8 @@ type Deps struct {
 	Webhooks       *webhook.Service
 	WebForms       *webform.Service
 	Automation     *automation.Service
+	Macros         *macro.Service
+	Canned         *canned.Service
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 }

@@ -132,6 +132,18 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("PATCH /api/v1/kb/categories/{id}", a.patchKBCategory)
 	h("DELETE /api/v1/kb/categories/{id}", a.deleteKBCategory)
 
+	h("GET /api/v1/macros", a.listMacros)
+	h("POST /api/v1/macros", a.createMacro)
+	h("GET /api/v1/macros/{id}", a.getMacro)
+	h("PATCH /api/v1/macros/{id}", a.patchMacro)
+	h("DELETE /api/v1/macros/{id}", a.deleteMacro)
+	h("POST /api/v1/tickets/{number}/macros/{id}", a.applyMacro)
+	h("GET /api/v1/canned-responses", a.listCanned)
+	h("POST /api/v1/canned-responses", a.createCanned)
+	h("GET /api/v1/canned-responses/{id}", a.getCanned)
+	h("PATCH /api/v1/canned-responses/{id}", a.patchCanned)
+	h("DELETE /api/v1/canned-responses/{id}", a.deleteCanned)
+
 	h("GET /api/v1/tokens", a.listTokens)
 	h("POST /api/v1/tokens", a.createToken)
 	h("DELETE /api/v1/tokens/{id}", a.deleteToken)

@@ -283,13 +283,9 @@ func (a *API) patchTicket(w http.ResponseWriter, r *http.Request, actor *user.Ac
 	if err != nil {
 		return err
 	}
-	var ifVersion int64
-	if m := r.Header.Get("If-Match"); m != "" && m != "*" {
-		v, ok := ticket.ParseETag(m)
-		if !ok {
-			return &web.StatusError{Status: http.StatusPreconditionFailed, Detail: "If-Match does not hold an ETag of this ticket."}
-		}
-		ifVersion = v
+	ifVersion, err := ifMatch(r)
+	if err != nil {
+		return err
 	}
 	nulls := present(body)
 	empty := ""

@@ -113,6 +113,10 @@
         var st = document.getElementById("f-status");
         if (st) { e.preventDefault(); st.focus(); }
         break;
+      case "m":
+        var mp = document.getElementById("macro-pick");
+        if (mp) { e.preventDefault(); mp.focus(); } // arrows or typing choose one; choosing stages it
+        break;
     }
   });
 
@@ -372,24 +376,46 @@
   });
 })();
 
-// ---- Canned responses ------------------------------------------------------
+// ---- Macros menu -----------------------------------------------------------
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
-  var pick = document.getElementById("canned-pick"), body = document.getElementById("body");
-  if (!pick || !body || !window.fetch) return;
+  var pick = document.getElementById("macro-pick"), body = document.getElementById("body");
+  var staged = document.getElementById("macro-staged");
+  if (!pick || !body || !staged || !window.fetch) return;
+  // Choosing a macro puts its reply text into the composer and stages its
+  // actions: they apply, with the reply, when it is sent.
   pick.addEventListener("change", function () {
     if (!pick.value) return;
-    fetch("/canned/" + pick.value + "/fill?ticket=" + pick.getAttribute("data-ticket"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    fetch("/macros/" + pick.value + "/fill?ticket=" + pick.getAttribute("data-ticket"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (j) {
         if (!j) return;
-        var s = body.selectionStart || body.value.length;
-        body.value = body.value.slice(0, s) + j.body + body.value.slice(body.selectionEnd || s);
-        body.focus();
-        body.dispatchEvent(new Event("input"));
+        if (j.body) {
+          var s = body.selectionStart || body.value.length, before = body.value.slice(0, s);
+          var sep = before && !/\n\n$/.test(before) ? (/\n$/.test(before) ? "\n" : "\n\n") : "";
+          body.value = before + sep + j.body + body.value.slice(body.selectionEnd || s);
+          body.dispatchEvent(new Event("input"));
+        }
+        document.getElementById("macro-id").value = j.id;
+        document.getElementById("macro-name").textContent = "\u201c" + j.name + "\u201d";
+        var list = document.getElementById("macro-actions");
+        list.textContent = "";
+        (j.actions.length ? j.actions : ["No actions: its reply text only"]).forEach(function (a) {
+          var li = document.createElement("li");
+          li.textContent = a;
+          list.appendChild(li);
+        });
+        staged.hidden = false;
         pick.value = "";
+        body.focus();
       });
+  });
+  document.getElementById("macro-unstage").addEventListener("click", function (e) {
+    e.preventDefault();
+    document.getElementById("macro-id").value = "";
+    staged.hidden = true;
+    pick.focus();
   });
 })();
 

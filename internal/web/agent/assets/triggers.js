@@ -3,7 +3,7 @@
 // removed; rows are posted as parallel lists, so nothing is renumbered.
 (function () {
   "use strict";
-  var form = document.getElementById("trigger-form") || document.getElementById("time-rule-form");
+  var form = document.getElementById("trigger-form") || document.getElementById("time-rule-form") || document.getElementById("macro-form"); // time rules and macros reuse the rows
   if (!form) return;
 
   // Offer only the operators a condition's field allows (data-ops).

@@ -1,4 +1,4 @@
-package canned
+package macro
 
 import "testing"
 
