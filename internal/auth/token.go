@@ -71,6 +71,8 @@ type Service struct {
 	slowed []func(ctx context.Context, tx *db.Tx, a SlowedAlert) error
 	// links send the portal's emailed links (OnPortalLink).
 	links []func(ctx context.Context, tx *db.Tx, m LinkMail) error
+	// active are told of each request a person authenticates (OnActive).
+	active []func(ctx context.Context, a *user.Actor)
 }
 
 // New returns a Service recording token changes in events.
@@ -226,6 +228,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*user.Actor,
 			t.LastUsedAt = &u
 		}
 	}
+	s.wasActive(ctx, a)
 	return a, t, nil
 }
 
