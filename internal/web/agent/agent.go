@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/docket/docket/internal/assign"
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
@@ -57,6 +58,7 @@ type Deps struct {
 
 	Webhooks       *webhook.Service
 	Automation     *automation.Service
+	Assign         *assign.Service
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
 	// Stopping closes when the server shuts down, ending live streams so

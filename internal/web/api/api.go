@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/docket/docket/internal/assign"
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
@@ -57,6 +58,7 @@ type Deps struct {
 
 	Webhooks       *webhook.Service
 	Automation     *automation.Service
+	Assign         *assign.Service
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 }
