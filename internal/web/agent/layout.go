@@ -8,6 +8,7 @@ import (
 
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/view"
+	"github.com/docket/docket/internal/web"
 
 	"github.com/docket/docket/internal/user"
 )
@@ -28,6 +29,11 @@ type Layout struct {
 	// is shown under the box.
 	QueryError string
 	Unread     int // the agent's unread notifications
+	// Availability is the agent's own (assign.Available, Away or
+	// Unavailable), for the header's menu; "" when unknown.
+	Availability string
+	// Back is the page itself, where the header's forms return.
+	Back string
 }
 
 type navItem struct {
@@ -62,7 +68,16 @@ func zoneOf(a *user.Actor) *time.Location {
 
 // layout builds the frame of a signed-in page, with the view counts.
 func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, title, active string) Layout {
-	l := Layout{Title: title, Actor: rq.actor, CSRF: rq.session.CSRFToken, Flash: a.site.TakeFlash(w, r), Active: active}
+	l := Layout{Title: title, Actor: rq.actor, CSRF: rq.session.CSRFToken, Flash: a.site.TakeFlash(w, r), Active: active,
+		Back: web.SafeNext(r.URL.RequestURI())}
+	if a.Assign != nil && rq.actor.IsAgent() {
+		av, err := a.Assign.Availability(r.Context(), rq.actor, rq.actor.ID)
+		if err != nil {
+			a.Log.ErrorContext(r.Context(), "read availability", "err", err)
+		} else {
+			l.Availability = av.Status
+		}
+	}
 	if a.Notify != nil && rq.actor.IsAgent() {
 		n, err := a.Notify.Unread(r.Context(), rq.actor)
 		if err != nil {
