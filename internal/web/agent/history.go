@@ -104,6 +104,9 @@ func (n *historyNames) describe(e ticket.HistoryEvent) historyEntry {
 		}
 	case "merged":
 		h.Parts = []wordPart{text("merged "), ticketRef(e.New), text(" into this ticket")}
+	case "assignment":
+		// Why automatic assignment chose the assignee (package assign).
+		h.Parts = []wordPart{text("chose the assignee: " + e.New)}
 	case "merged_into":
 		h.Parts = []wordPart{text("merged this ticket into "), ticketRef(e.New)}
 	default:
