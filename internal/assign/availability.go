@@ -160,19 +160,12 @@ func (s *Service) AwayIdle(ctx context.Context, now time.Time) (int, error) {
 		return 0, nil
 	}
 	cutoff := now.Add(-s.IdleAway).UnixMicro()
-	rows, err := s.DB.R.QueryContext(ctx, s.q.Get("idle-agents"), cutoff)
-	if err != nil {
-		return 0, fmt.Errorf("assign: idle agents: %w", err)
-	}
-	ids, err := db.Collect(rows, func(sc db.Scanner) (int64, error) {
-		var id int64
-		return id, sc.Scan(&id)
-	})
+	idle, err := ids(s.DB.R.QueryContext(ctx, s.q.Get("idle-agents"), cutoff))
 	if err != nil {
 		return 0, fmt.Errorf("assign: idle agents: %w", err)
 	}
 	n := 0
-	for _, id := range ids {
+	for _, id := range idle {
 		err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
 			old, err := s.availability(ctx, tx, id)
 			if err != nil {
@@ -190,9 +183,9 @@ func (s *Service) AwayIdle(ctx context.Context, now time.Time) (int, error) {
 				return nil
 			}
 			n++
-			idle := now.Sub(old.LastActiveAt).Round(time.Minute)
+			quiet := now.Sub(old.LastActiveAt).Round(time.Minute)
 			_, err = s.Events.Append(ctx, tx, EventAvailabilityChanged, Actor.EventActor(), "user", id, 0,
-				map[string]any{"availability": Away, "previous": old.Status, "automatic": true, "idle_minutes": int(idle.Minutes())})
+				map[string]any{"availability": Away, "previous": old.Status, "automatic": true, "idle_minutes": int(quiet.Minutes())})
 			return err
 		})
 		if err != nil {

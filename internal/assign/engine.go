@@ -2,6 +2,7 @@ package assign
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -105,14 +106,7 @@ func (s *Service) drain(ctx context.Context, tx *db.Tx, id int64) error {
 	if err != nil || st.Strategy == Off {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, s.q.Get("waiting-tickets"), id, drainLimit)
-	if err != nil {
-		return err
-	}
-	numbers, err := db.Collect(rows, func(sc db.Scanner) (int64, error) {
-		var n int64
-		return n, sc.Scan(&n)
-	})
+	numbers, err := ids(tx.QueryContext(ctx, s.q.Get("waiting-tickets"), id, drainLimit))
 	if err != nil {
 		return err
 	}
@@ -236,14 +230,7 @@ func (s *Service) onTicket(ctx context.Context, tx *db.Tx, r event.Record) error
 
 // drainAgent drains every team with a strategy agent id is in.
 func (s *Service) drainAgent(ctx context.Context, tx *db.Tx, id int64) error {
-	rows, err := tx.QueryContext(ctx, s.q.Get("teams-of-agent"), id)
-	if err != nil {
-		return err
-	}
-	teams, err := db.Collect(rows, func(sc db.Scanner) (int64, error) {
-		var n int64
-		return n, sc.Scan(&n)
-	})
+	teams, err := ids(tx.QueryContext(ctx, s.q.Get("teams-of-agent"), id))
 	if err != nil {
 		return err
 	}
@@ -299,4 +286,15 @@ func (s *Service) hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	}
 	_, err := s.Events.Append(ctx, tx, event.TicketAssigned, w.Actor.EventActor(), "ticket", w.Ticket.ID, w.Ticket.ID, p)
 	return err
+}
+
+// ids reads a one-column list of numbers (ids, ticket numbers).
+func ids(rows *sql.Rows, err error) ([]int64, error) {
+	if err != nil {
+		return nil, err
+	}
+	return db.Collect(rows, func(sc db.Scanner) (int64, error) {
+		var n int64
+		return n, sc.Scan(&n)
+	})
 }

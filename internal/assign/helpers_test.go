@@ -3,7 +3,6 @@ package assign_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
@@ -19,32 +18,7 @@ var ctx = context.Background()
 // event, including those their own writes produced.
 func settle(t *testing.T, s *app.Services) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	calm := 0
-	for time.Now().Before(deadline) {
-		s.Pump.Wake()
-		if _, err := s.Events.Sequence(ctx); err != nil {
-			t.Fatal(err)
-		}
-		head, err := s.Events.Head(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cps, err := s.Events.Checkpoints(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cps[assign.ConsumerName] >= head && cps[automation.ConsumerName] >= head {
-			calm++
-			if calm == 5 {
-				return
-			}
-		} else {
-			calm = 0
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("the assignment consumer did not catch up")
+	apptest.Settle(t, s, assign.ConsumerName, automation.ConsumerName)
 }
 
 // desk is a team with agents for the tests.

@@ -3,9 +3,9 @@ package automation_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/docket/docket/internal/app"
+	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/automation"
 	"github.com/docket/docket/internal/user"
 )
@@ -15,33 +15,7 @@ import (
 // moment later (on PostgreSQL the pump numbers new events first).
 func settle(t *testing.T, s *app.Services) {
 	t.Helper()
-	ctx := context.Background()
-	deadline := time.Now().Add(30 * time.Second)
-	calm := 0
-	for time.Now().Before(deadline) {
-		s.Pump.Wake()
-		if _, err := s.Events.Sequence(ctx); err != nil {
-			t.Fatal(err)
-		}
-		head, err := s.Events.Head(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cps, err := s.Events.Checkpoints(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cps[automation.ConsumerName] >= head {
-			calm++
-			if calm == 5 {
-				return
-			}
-		} else {
-			calm = 0
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("the triggers consumer did not catch up")
+	apptest.Settle(t, s, automation.ConsumerName)
 }
 
 func mustTrigger(t *testing.T, s *app.Services, admin *user.Actor, name string, events []string, conds automation.Conditions, acts automation.Actions) *automation.Trigger {

@@ -170,16 +170,26 @@ func (a *Agent) adminCreateUser(w http.ResponseWriter, r *http.Request, rq *requ
 }
 
 func (a *Agent) adminUserForm(w http.ResponseWriter, r *http.Request, rq *request) error {
+	u, err := a.pathUser(r)
+	if err != nil {
+		return err
+	}
+	return a.renderUserForm(w, r, rq, http.StatusOK, userPage(u))
+}
+
+// pathUser loads the user the path names.
+func (a *Agent) pathUser(r *http.Request) (*user.User, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	u, err := a.Users.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return a.renderUserForm(w, r, rq, http.StatusOK, adminUserPage{U: u, Form: userForm{Email: u.Email, Name: u.Name,
-		Role: string(u.Role), Organization: u.Organization, Active: u.Active}, NoPassword: noPassword(u)})
+	return a.Users.Get(r.Context(), id)
+}
+
+// userPage is the page of user u with the form filled from it.
+func userPage(u *user.User) adminUserPage {
+	return adminUserPage{U: u, Form: userForm{Email: u.Email, Name: u.Name, Role: string(u.Role), Organization: u.Organization,
+		Active: u.Active}, NoPassword: noPassword(u)}
 }
 
 func noPassword(u *user.User) bool { return u.PasswordHash == "" && u.Role != user.RoleRequester }

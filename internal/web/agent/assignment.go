@@ -146,14 +146,11 @@ type userSkills struct {
 
 // adminUserSkills replaces a user's skills, typed comma-separated.
 func (a *Agent) adminUserSkills(w http.ResponseWriter, r *http.Request, rq *request) error {
-	id, err := pathID(r)
+	u, err := a.pathUser(r)
 	if err != nil {
 		return err
 	}
-	u, err := a.Users.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := u.ID
 	text := formValue(r, "skills")
 	var skills []string
 	for _, s := range strings.Split(text, ",") {
@@ -176,7 +173,7 @@ func (a *Agent) adminUserSkills(w http.ResponseWriter, r *http.Request, rq *requ
 			errs["skills"] = v
 		}
 	}
-	return a.renderUserForm(w, r, rq, http.StatusUnprocessableEntity, adminUserPage{U: u, Form: userForm{Email: u.Email, Name: u.Name,
-		Role: string(u.Role), Organization: u.Organization, Active: u.Active}, NoPassword: noPassword(u),
-		Skills: &userSkills{Text: text}, Errors: errs})
+	p := userPage(u)
+	p.Skills, p.Errors = &userSkills{Text: text}, errs
+	return a.renderUserForm(w, r, rq, http.StatusUnprocessableEntity, p)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/assign"
@@ -30,21 +29,7 @@ func TestHistoryShowsAssignmentReason(t *testing.T) {
 		t.Fatal(err)
 	}
 	tk := apptest.Ticket(t, e.Services, e.Admin, func(in *ticket.NewTicket) { in.Team = name })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		got, err := e.Tickets.Load(ctx, e.DB.R, tk.Number)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Assignee != nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the ticket was not assigned")
-		}
-		e.Pump.Wake()
-		time.Sleep(20 * time.Millisecond)
-	}
+	apptest.Settle(t, e.Services, assign.ConsumerName)
 	_, body, _ := b.get("/tickets/" + itoa(tk.Number))
 	hist := section(t, body, `id="history"`, `</details>`)
 	for _, want := range []string{
