@@ -27,10 +27,10 @@ type Availability struct {
 	LastActiveAt time.Time
 }
 
-// Availability returns user id's availability: their own, or anyone's for
-// an agent (the team page shows it).
+// Availability returns user id's availability, for agents and admins (the
+// team page shows everyone's); requesters have none to read.
 func (s *Service) Availability(ctx context.Context, a *user.Actor, id int64) (*Availability, error) {
-	if !a.IsAgent() && a.PersonID() != id {
+	if !a.IsAgent() {
 		return nil, fmt.Errorf("user %d: %w", id, fault.ErrNotFound)
 	}
 	return s.availability(ctx, s.DB.R, id)

@@ -179,13 +179,15 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request, actor *user.Acto
 	}
 	var u *user.User
 	update := func() error {
+		if in.Skills == nil {
+			u, err = a.Users.Update(r.Context(), actor, id, p)
+			return err
+		}
+		// Skills save with the other fields, or nothing does.
 		return a.DB.WithTx(r.Context(), func(tx *db.Tx) error {
 			ctx := db.WithinTx(r.Context(), tx)
 			if u, err = a.Users.Update(ctx, actor, id, p); err != nil {
 				return err
-			}
-			if in.Skills == nil {
-				return nil
 			}
 			if u.Role == user.RoleRequester {
 				return fault.Field("skills", "requesters have no skills; only agents and admins do")
