@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -20,6 +21,10 @@ type User struct {
 	Timezone     string    `json:"timezone"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	// Skills and Availability are an agent's or admin's (GetUser and
+	// UpdateUser answer them; lists do not).
+	Skills       *[]string `json:"skills,omitempty"`
+	Availability string    `json:"availability,omitempty"`
 }
 
 // NewUser is the body of CreateUser. Role defaults to requester;
@@ -53,6 +58,8 @@ type UserPatch struct {
 	Location        *string `json:"location,omitempty"`
 	Timezone        *string `json:"timezone,omitempty"`
 	Signature       *string `json:"signature,omitempty"`
+	// Skills replaces an agent's skills for automatic assignment (admins).
+	Skills *[]string `json:"skills,omitempty"`
 
 	// Clear names fields to send as null.
 	Clear []string `json:"-"`
@@ -129,21 +136,93 @@ type Team struct {
 	Leads     []string  `json:"leads"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Assignment is the team's automatic assignment.
+	Assignment *Assignment `json:"assignment,omitempty"`
+}
+
+// Assignment is a team's automatic assignment: Strategy is off,
+// round_robin, least_loaded or skill; Cap bounds each member's active
+// tickets (0: no cap).
+type Assignment struct {
+	Strategy string             `json:"strategy"`
+	Cap      int                `json:"cap"`
+	Members  []AssignmentMember `json:"members"`
+}
+
+// AssignmentMember is a team member as automatic assignment sees them:
+// Cap is their own cap (nil: the team's), EffectiveCap the one that
+// applies.
+type AssignmentMember struct {
+	Email         string   `json:"email"`
+	Name          string   `json:"name"`
+	Cap           *int     `json:"cap"`
+	EffectiveCap  int      `json:"effective_cap"`
+	Availability  string   `json:"availability"`
+	ActiveTickets int      `json:"active_tickets"`
+	Skills        []string `json:"skills"`
+}
+
+// AssignmentPatch changes a team's assignment; nil fields are kept, and
+// each listed member's own cap is set (Cap nil: the team's again).
+type AssignmentPatch struct {
+	Strategy *string           `json:"strategy,omitempty"`
+	Cap      *int              `json:"cap,omitempty"`
+	Members  []MemberCapChange `json:"members,omitempty"`
+}
+
+// MemberCapChange sets one member's own cap.
+type MemberCapChange struct {
+	Email string `json:"email"`
+	Cap   *int   `json:"cap"`
 }
 
 // NewTeam is the body of CreateTeam; Members are agents' emails.
 type NewTeam struct {
-	Name       string   `json:"name"`
-	Restricted bool     `json:"restricted,omitempty"`
-	Members    []string `json:"members,omitempty"`
+	Name       string           `json:"name"`
+	Restricted bool             `json:"restricted,omitempty"`
+	Members    []string         `json:"members,omitempty"`
+	Assignment *AssignmentPatch `json:"assignment,omitempty"`
 }
 
 // TeamPatch lists the changes of UpdateTeam; nil fields are kept, and
 // Members replaces the whole membership.
 type TeamPatch struct {
-	Name       *string   `json:"name,omitempty"`
-	Restricted *bool     `json:"restricted,omitempty"`
-	Members    *[]string `json:"members,omitempty"`
+	Name       *string          `json:"name,omitempty"`
+	Restricted *bool            `json:"restricted,omitempty"`
+	Members    *[]string        `json:"members,omitempty"`
+	Assignment *AssignmentPatch `json:"assignment,omitempty"`
+}
+
+// Availability is whether an agent takes automatic assignments:
+// available, away or off; Automatic when the idle check set away.
+type Availability struct {
+	UserID       int64     `json:"user_id"`
+	Availability string    `json:"availability"`
+	Automatic    bool      `json:"automatic"`
+	ChangedAt    time.Time `json:"changed_at"`
+	LastActiveAt time.Time `json:"last_active_at"`
+}
+
+// GetAvailability returns user id's availability; id 0 is the caller.
+func (c *Client) GetAvailability(ctx context.Context, id int64) (*Availability, error) {
+	var out Availability
+	_, err := c.Do(ctx, http.MethodGet, availabilityPath(id), nil, &out)
+	return &out, err
+}
+
+// SetAvailability sets user id's availability (available, away or off);
+// id 0 is the caller. Admins set anyone's.
+func (c *Client) SetAvailability(ctx context.Context, id int64, availability string) (*Availability, error) {
+	var out Availability
+	_, err := c.Do(ctx, http.MethodPut, availabilityPath(id), map[string]string{"availability": availability}, &out)
+	return &out, err
+}
+
+func availabilityPath(id int64) string {
+	if id == 0 {
+		return "/api/v1/users/me/availability"
+	}
+	return "/api/v1/users/" + strconv.FormatInt(id, 10) + "/availability"
 }
 
 // ListTeams returns a page of teams (agents only).

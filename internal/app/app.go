@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/docket/docket/internal/assign"
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
@@ -247,6 +248,9 @@ type Services struct {
 	// Macros are agents' named sets of actions and reply texts; Canned is
 	// their canned-response view (the macros with only a reply).
 	Macros *macro.Service
+	// Assign assigns tickets by their team's strategy (its consumer) and
+	// keeps agents' availability and skills.
+	Assign *assign.Service
 	// Stop signals long-lived work (live streams) that the server is
 	// shutting down; Stopping is closed by it.
 	Stop     context.CancelFunc
@@ -371,8 +375,15 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	if s.Calendars, err = calendar.New(d, s.Events); err != nil {
 		return fail(err)
 	}
+	if s.Assign, err = assign.New(assign.Deps{DB: d, Events: s.Events, Tickets: s.Tickets, Users: s.Users,
+		IdleAway: cfg.AwayAfter, Log: log}); err != nil {
+		return fail(err)
+	}
+	s.Assign.Register()
+	s.Pump.Register(s.Assign.Consumer())
+	s.Auth.OnActive(s.Assign.Touch)
 	if s.Automation, err = automation.New(automation.Deps{DB: d, Events: s.Events, Tickets: s.Tickets, Users: s.Users,
-		Calendars: s.Calendars, Mailer: s.Outgoing, Webhooks: s.Webhooks, Log: log}); err != nil {
+		Calendars: s.Calendars, Mailer: s.Outgoing, Webhooks: s.Webhooks, Assigner: s.Assign, Log: log}); err != nil {
 		return fail(err)
 	}
 	s.Pump.Register(s.Automation.Consumer())
@@ -397,6 +408,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	s.Notify.RegisterJobs(s.Runner, s.Jobs)
 	s.registerJobs(log)
 	s.TimeRules.RegisterJobs(s.Runner)
+	s.Assign.RegisterJobs(s.Runner)
 	if s.Audit, err = audit.New(ctx, d, s.Users); err != nil {
 		return fail(err)
 	}
@@ -410,7 +422,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	for _, q := range []*db.Queries{s.Users.Queries(), s.Tickets.Queries(), s.Attachments.Queries(), s.Auth.Queries(),
 		s.Idem.Queries(), s.Views.Queries(), s.Macros.Queries(), s.KB.Queries(), s.Mailboxes.Queries(), s.Importer.Queries(), s.Leases.Queries(),
 		s.Events.Queries(), s.Jobs.Queries(), s.Calendars.Queries(), s.Drafts.Queries(), s.Notify.Queries(), s.Webhooks.Queries(),
-		s.Automation.Queries(), s.TimeRules.Queries(), s.SLA.Queries(), s.Satisfaction.Queries()} {
+		s.Automation.Queries(), s.TimeRules.Queries(), s.SLA.Queries(), s.Satisfaction.Queries(), s.Assign.Queries()} {
 		if err := d.Prepare(ctx, q); err != nil {
 			return fail(err)
 		}

@@ -143,7 +143,7 @@ func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, h
 
 	mux := http.NewServeMux()
 	api.New(api.Deps{Log: log.With("component", "api"), DB: s.DB, Users: s.Users, Tickets: s.Tickets,
-		Attachments: s.Attachments, Auth: s.Auth, Idem: s.Idem, Mailboxes: s.Mailboxes, Importer: s.Importer, Outbox: s.Outbox, Jobs: s.Jobs, Runner: s.Runner, Audit: s.Audit, Calendars: s.Calendars, Reports: s.Reports, SLA: s.SLA, Drafts: s.Drafts, Satisfaction: s.Satisfaction, KB: s.KB, Notify: s.Notify, Webhooks: s.Webhooks, WebForms: s.WebForms, Automation: s.Automation, Macros: s.Macros, Canned: s.Canned, MaxBodyBytes: cfg.MaxBodyBytes,
+		Attachments: s.Attachments, Auth: s.Auth, Idem: s.Idem, Mailboxes: s.Mailboxes, Importer: s.Importer, Outbox: s.Outbox, Jobs: s.Jobs, Runner: s.Runner, Audit: s.Audit, Calendars: s.Calendars, Reports: s.Reports, SLA: s.SLA, Drafts: s.Drafts, Satisfaction: s.Satisfaction, KB: s.KB, Notify: s.Notify, Webhooks: s.Webhooks, WebForms: s.WebForms, Automation: s.Automation, Assign: s.Assign, Macros: s.Macros, Canned: s.Canned, MaxBodyBytes: cfg.MaxBodyBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes}).Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -156,7 +156,7 @@ func Handler(s *Services, cfg *config.Config, log *slog.Logger) (http.Handler, h
 	}
 	ws, err := agent.New(agent.Deps{Log: log.With("component", "agent"), Users: s.Users, Tickets: s.Tickets,
 		Attachments: s.Attachments, Auth: s.Auth, Bus: s.Bus, Pump: s.Pump, BaseURL: cfg.PublicURL(), MaxUploadBytes: cfg.MaxUploadBytes,
-		Views: s.Views, Macros: s.Macros, KB: s.KB, Mailboxes: s.Mailboxes, Outbox: s.Outbox, Importer: s.Importer, Jobs: s.Jobs, Runner: s.Runner, Audit: s.Audit, Calendars: s.Calendars, Reports: s.Reports, SLA: s.SLA, Drafts: s.Drafts, Satisfaction: s.Satisfaction, Notify: s.Notify, Webhooks: s.Webhooks, Automation: s.Automation, Brand: s.Brand, WebForms: s.WebForms, Stopping: s.Stopping})
+		Views: s.Views, Macros: s.Macros, KB: s.KB, Mailboxes: s.Mailboxes, Outbox: s.Outbox, Importer: s.Importer, Jobs: s.Jobs, Runner: s.Runner, Audit: s.Audit, Calendars: s.Calendars, Reports: s.Reports, SLA: s.SLA, Drafts: s.Drafts, Satisfaction: s.Satisfaction, Notify: s.Notify, Webhooks: s.Webhooks, Automation: s.Automation, Assign: s.Assign, Brand: s.Brand, WebForms: s.WebForms, Stopping: s.Stopping})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -8,11 +8,11 @@ import (
 	"github.com/docket/docket/internal/app"
 )
 
-// Settle waits until the durable consumer named consumer has read every
-// event written so far, including what it wrote itself: caught up, and
-// still caught up a moment later (on PostgreSQL events are numbered after
-// commit, by the pump's sequencer, which Settle runs too).
-func Settle(t testing.TB, s *app.Services, consumer string) {
+// Settle waits until each named durable event consumer has read every
+// event, including those its own writes produced: caught up, and still
+// caught up a moment later (on PostgreSQL the pump numbers new events
+// first). It fails the test after 30 seconds.
+func Settle(t testing.TB, s *app.Services, consumers ...string) {
 	t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)
@@ -30,14 +30,19 @@ func Settle(t testing.TB, s *app.Services, consumer string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cps[consumer] >= head {
-			if calm++; calm == 5 {
+		caught := true
+		for _, c := range consumers {
+			caught = caught && cps[c] >= head
+		}
+		if caught {
+			calm++
+			if calm == 5 {
 				return
 			}
 		} else {
 			calm = 0
 		}
-		time.Sleep(15 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("the %s consumer did not catch up", consumer)
+	t.Fatalf("the event consumers %v did not catch up", consumers)
 }

@@ -171,7 +171,24 @@ func (s *Service) SessionActor(ctx context.Context, secret string) (*Session, *u
 	if secret == "" || len(secret) > 100 {
 		return nil, nil, ErrNoSession
 	}
-	return s.session(ctx, hashToken(secret), true)
+	sess, a, err := s.session(ctx, hashToken(secret), true)
+	if err == nil {
+		s.wasActive(ctx, a)
+	}
+	return sess, a, err
+}
+
+// OnActive registers fn to be told of every request a person makes with a
+// session or a token (not the re-checks of long-lived requests): agents'
+// availability follows it. fn must be cheap; register before serving.
+func (s *Service) OnActive(fn func(ctx context.Context, a *user.Actor)) {
+	s.active = append(s.active, fn)
+}
+
+func (s *Service) wasActive(ctx context.Context, a *user.Actor) {
+	for _, fn := range s.active {
+		fn(ctx, a)
+	}
 }
 
 // CheckSession reports whether the session with this id is still live

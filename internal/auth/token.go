@@ -74,6 +74,8 @@ type Service struct {
 	links []func(ctx context.Context, tx *db.Tx, m LinkMail) error
 	// jobs queues link requests (UseJobs).
 	jobs *job.Queue
+	// active are told of each request a person authenticates (OnActive).
+	active []func(ctx context.Context, a *user.Actor)
 }
 
 // New returns a Service recording token changes in events.
@@ -229,6 +231,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*user.Actor,
 			t.LastUsedAt = &u
 		}
 	}
+	s.wasActive(ctx, a)
 	return a, t, nil
 }
 

@@ -143,6 +143,14 @@ func (s *Service) act(ctx context.Context, tx *db.Tx, r Rule, t *ticket.Ticket, 
 			return errors.New("webhooks are not available")
 		}
 		return s.Webhooks.Send(ctx, tx, a.WebhookID, ev)
+	case ActAssign:
+		if s.Assigner == nil {
+			return errors.New("automatic assignment is not available")
+		}
+		// The ticket as the field changes left it: a rule may set the team
+		// first. Nobody free leaves it waiting in the team's queue.
+		_, err := s.Assigner.Assign(db.WithinTx(ctx, tx), t.Number)
+		return err
 	}
 	return nil
 }

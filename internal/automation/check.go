@@ -306,7 +306,7 @@ func (c *checker) action(at string, a *Action) error {
 		} else if err != nil {
 			return err
 		}
-	case ActStop:
+	case ActStop, ActAssign:
 	case "":
 		add("type", "is required: one of %s", strings.Join(ActionTypes, ", "))
 	default:

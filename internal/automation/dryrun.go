@@ -147,6 +147,8 @@ func (s *Service) describe(t *ticket.Ticket, trig *Trigger) []string {
 			out = append(out, fmt.Sprintf("Email %s: %s", to, render(a.Subject)))
 		case ActWebhook:
 			out = append(out, fmt.Sprintf("Send the event to webhook %d", a.WebhookID))
+		case ActAssign:
+			out = append(out, "Assign by the strategy of the ticket's team")
 		case ActStop:
 			out = append(out, "Stop: no later trigger runs on this event")
 		}

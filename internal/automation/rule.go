@@ -73,10 +73,11 @@ const (
 	ActEmail      = "email"       // Subject and Body to a person (To) or a team's members (Team)
 	ActWebhook    = "webhook"     // the event, to webhook WebhookID
 	ActStop       = "stop"        // no later rule runs on this event
+	ActAssign     = "assign"      // assign by the strategy of the ticket's team (package assign)
 )
 
 // ActionTypes lists every action type, in the order forms offer them.
-var ActionTypes = []string{ActSet, ActAddTags, ActRemoveTags, ActNote, ActReply, ActEmail, ActWebhook, ActStop}
+var ActionTypes = []string{ActSet, ActAddTags, ActRemoveTags, ActNote, ActReply, ActEmail, ActWebhook, ActAssign, ActStop}
 
 // Action is one thing a rule does. Which fields count depends on Type.
 // Body and Subject are texts in the language of the notification

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"log/slog"
 
+	"github.com/docket/docket/internal/assign"
 	"github.com/docket/docket/internal/calendar"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
@@ -37,6 +38,12 @@ type Webhooks interface {
 	Get(ctx context.Context, a *user.Actor, id int64) (*webhook.Webhook, error)
 }
 
+// Assigner assigns a ticket by its team's strategy, in the transaction ctx
+// carries (assign.Service).
+type Assigner interface {
+	Assign(ctx context.Context, number int64) (assign.Outcome, error)
+}
+
 // Deps are what the service needs.
 type Deps struct {
 	DB        *db.DB
@@ -46,6 +53,7 @@ type Deps struct {
 	Calendars *calendar.Service
 	Mailer    Mailer
 	Webhooks  Webhooks
+	Assigner  Assigner
 	Log       *slog.Logger
 }
 

@@ -44,6 +44,10 @@ type Config struct {
 	MaxUploadBytes  int64
 	TicketPrefixes  map[string]string
 	ShutdownTimeout time.Duration
+	// AwayAfter is how long an available agent may make no request before
+	// they are marked away (automatic assignment passes them by); 0 takes
+	// the default (30 minutes), negative never marks anyone away.
+	AwayAfter time.Duration
 }
 
 // Redacted returns the configuration safe to log: secrets and the
@@ -129,14 +133,23 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 		str(&prefixes, "ticket-prefix", "", "number prefixes per type, e.g. incident=INC-,request=REQ-")
 		size(&c.MaxBodyBytes, "max-body", 1<<20, "largest JSON request body")
 		size(&c.MaxUploadBytes, "max-upload", 25<<20, "largest attachment")
-		var timeout string
+		var timeout, awayAfter string
 		str(&timeout, "shutdown-timeout", "30s", "how long shutdown waits for in-flight requests")
+		str(&awayAfter, "away-after", "30m", "mark an available agent away after this long without a request (automatic assignment passes them by); 0 never")
 		validate := func() error {
 			d, err := time.ParseDuration(timeout)
 			if err != nil || d <= 0 {
 				errs = append(errs, fmt.Errorf("--shutdown-timeout: %q is not a positive duration", timeout))
 			}
 			c.ShutdownTimeout = d
+			switch away, err := time.ParseDuration(awayAfter); {
+			case err != nil || away < 0:
+				errs = append(errs, fmt.Errorf("--away-after: %q is not a duration such as 30m (0 for never)", awayAfter))
+			case away == 0:
+				c.AwayAfter = -1
+			default:
+				c.AwayAfter = away
+			}
 			if c.TicketPrefixes, err = parsePrefixes(prefixes); err != nil {
 				errs = append(errs, fmt.Errorf("--ticket-prefix: %v", err))
 			}

@@ -17,6 +17,10 @@ const (
 	MessageCreated = "message.created"
 	LinkCreated    = "link.created"
 	LinkDeleted    = "link.deleted"
+	// TicketAssigned follows every write that gives a ticket an assignee,
+	// by a person, a rule or automatic assignment (package assign); its
+	// payload names the assignee and, when automatic, the reason.
+	TicketAssigned = "ticket.assigned"
 )
 
 // Event is one thing that happened to a ticket, or to a person's access:

@@ -23,7 +23,7 @@ const (
 
 // TicketKinds are the domain events about tickets.
 var TicketKinds = []string{event.TicketCreated, event.TicketUpdated, event.TicketMerged, event.MessageCreated,
-	event.LinkCreated, event.LinkDeleted, event.SLAWarning, event.SLABreached, event.SatisfactionReceived}
+	event.LinkCreated, event.LinkDeleted, event.SLAWarning, event.SLABreached, event.SatisfactionReceived, event.TicketAssigned}
 
 // AdminKinds are the domain events of admin changes: the audit log's
 // kinds, which a webhook may stream.

@@ -21,6 +21,7 @@ func (a *Agent) adminRoutes(mux web.Router) {
 	mux.Handle("POST /admin/users/new", a.admin(a.adminCreateUser))
 	mux.Handle("GET /admin/users/{id}", a.admin(a.adminUserForm))
 	mux.Handle("POST /admin/users/{id}", a.admin(a.adminUpdateUser))
+	mux.Handle("POST /admin/users/{id}/skills", a.admin(a.adminUserSkills))
 
 	mux.Handle("GET /admin/teams", a.admin(a.adminTeams))
 	mux.Handle("POST /admin/teams", a.admin(a.adminCreateTeam))
@@ -29,6 +30,7 @@ func (a *Agent) adminRoutes(mux web.Router) {
 	mux.Handle("POST /admin/teams/{id}/members", a.admin(a.adminAddMember))
 	mux.Handle("POST /admin/teams/{id}/members/remove", a.admin(a.adminRemoveMember))
 	mux.Handle("POST /admin/teams/{id}/members/lead", a.admin(a.adminSetLead))
+	mux.Handle("POST /admin/teams/{id}/assignment", a.admin(a.adminTeamAssignment))
 
 	mux.Handle("GET /admin/organizations", a.admin(a.adminOrgs))
 	mux.Handle("POST /admin/organizations", a.admin(a.adminCreateOrg))

@@ -66,6 +66,8 @@ type adminTeamPage struct {
 	Member string // the address in the add-member box
 	Agents []*user.User
 	Errors map[string]string
+	// Assignment is the automatic assignment section.
+	Assignment teamAssignment
 }
 
 // IsLead reports whether the member with email leads the team.
@@ -77,6 +79,9 @@ func (a *Agent) renderTeam(w http.ResponseWriter, r *http.Request, rq *request, 
 		return err
 	}
 	p.Agents = agents
+	if err := a.loadTeamAssignment(r, rq, &p); err != nil {
+		return err
+	}
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
 	}

@@ -93,6 +93,8 @@ func (adminTriggerPage) ActionLabel(kind string) string {
 		return "Email a person or a team"
 	case automation.ActWebhook:
 		return "Send to a webhook"
+	case automation.ActAssign:
+		return "Assign by the team's strategy"
 	case automation.ActStop:
 		return "Stop processing triggers"
 	}
@@ -112,6 +114,7 @@ var actionShows = map[string][]string{
 	automation.ActReply:      {"body"},
 	automation.ActEmail:      {"to", "team", "subject", "body"},
 	automation.ActWebhook:    {"webhook"},
+	automation.ActAssign:     {},
 	automation.ActStop:       {},
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/docket/docket/internal/user"
 )
@@ -87,6 +88,9 @@ type adminUserPage struct {
 	// Self: the admin is editing their own user, whose password they
 	// change on their profile (with the current one).
 	Self bool
+	// Skills are an agent's or admin's skills for automatic assignment;
+	// nil until loaded (or as typed, on a refused form).
+	Skills *userSkills
 }
 
 type userForm struct {
@@ -119,6 +123,13 @@ func (a *Agent) renderUserForm(w http.ResponseWriter, r *http.Request, rq *reque
 		u := *p.U
 		u.PasswordHash = ""
 		p.U = &u
+		if p.Skills == nil && u.Role != user.RoleRequester {
+			skills, err := a.Assign.Skills(r.Context(), u.ID)
+			if err != nil {
+				return err
+			}
+			p.Skills = &userSkills{Text: strings.Join(skills, ", ")}
+		}
 	}
 	p.adminFrame = a.adminFrame(w, r, rq, title, "users")
 	return a.tmpl.Render(w, status, "admin_user", p)
@@ -159,16 +170,26 @@ func (a *Agent) adminCreateUser(w http.ResponseWriter, r *http.Request, rq *requ
 }
 
 func (a *Agent) adminUserForm(w http.ResponseWriter, r *http.Request, rq *request) error {
+	u, err := a.pathUser(r)
+	if err != nil {
+		return err
+	}
+	return a.renderUserForm(w, r, rq, http.StatusOK, userPage(u))
+}
+
+// pathUser loads the user the path names.
+func (a *Agent) pathUser(r *http.Request) (*user.User, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	u, err := a.Users.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return a.renderUserForm(w, r, rq, http.StatusOK, adminUserPage{U: u, Form: userForm{Email: u.Email, Name: u.Name,
-		Role: string(u.Role), Organization: u.Organization, Active: u.Active}, NoPassword: noPassword(u)})
+	return a.Users.Get(r.Context(), id)
+}
+
+// userPage is the page of user u with the form filled from it.
+func userPage(u *user.User) adminUserPage {
+	return adminUserPage{U: u, Form: userForm{Email: u.Email, Name: u.Name, Role: string(u.Role), Organization: u.Organization,
+		Active: u.Active}, NoPassword: noPassword(u)}
 }
 
 func noPassword(u *user.User) bool { return u.PasswordHash == "" && u.Role != user.RoleRequester }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/docket/docket/internal/assign"
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
@@ -64,6 +65,7 @@ type Deps struct {
 
 	Webhooks       *webhook.Service
 	Automation     *automation.Service
+	Assign         *assign.Service
 	BaseURL        string // decides whether cookies are Secure
 	MaxUploadBytes int64
 	// Brand is how the help desk presents itself to requesters.

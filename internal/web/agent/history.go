@@ -113,6 +113,9 @@ func (n *historyNames) describe(e ticket.HistoryEvent) historyEntry {
 		h.Parts = []wordPart{text("merged "), ticketRef(e.New), text(" into this ticket")}
 	case macro.HistoryField:
 		h.Parts = []wordPart{text("applied macro ‘" + e.New + "’")}
+	case "assignment":
+		// Why automatic assignment chose the assignee (package assign).
+		h.Parts = []wordPart{text("chose the assignee: " + e.New)}
 	case "merged_into":
 		h.Parts = []wordPart{text("merged this ticket into "), ticketRef(e.New)}
 	default:

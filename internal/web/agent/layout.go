@@ -34,6 +34,11 @@ type Layout struct {
 	Bell []*notify.Notification
 	// Here is this page's address, where a form in the frame comes back to.
 	Here string
+	// Availability is the agent's own (assign.Available, Away or
+	// Unavailable), for the header's menu; "" when unknown.
+	Availability string
+	// Back is the page itself, where the header's forms return.
+	Back string
 }
 
 // bellItems is how many notifications the bell lists.
@@ -72,7 +77,15 @@ func zoneOf(a *user.Actor) *time.Location {
 // layout builds the frame of a signed-in page, with the view counts.
 func (a *Agent) layout(w http.ResponseWriter, r *http.Request, rq *request, title, active string) Layout {
 	l := Layout{Title: title, Actor: rq.actor, CSRF: rq.session.CSRFToken, Flash: a.site.TakeFlash(w, r), Active: active,
-		Here: web.SafeNext(r.URL.RequestURI())}
+		Here: web.SafeNext(r.URL.RequestURI()), Back: web.SafeNext(r.URL.RequestURI())}
+	if a.Assign != nil && rq.actor.IsAgent() {
+		av, err := a.Assign.Availability(r.Context(), rq.actor, rq.actor.ID)
+		if err != nil {
+			a.Log.ErrorContext(r.Context(), "read availability", "err", err)
+		} else {
+			l.Availability = av.Status
+		}
+	}
 	if a.Notify != nil && rq.actor.IsAgent() {
 		n, err := a.Notify.Unread(r.Context(), rq.actor)
 		if err != nil {

@@ -50,6 +50,7 @@ func (a *Agent) Routes(mux web.Router) {
 	mux.Handle("POST /tickets/{number}/presence", a.page(a.heartbeat))
 	mux.Handle("GET /notifications", a.page(a.notifications))
 	mux.Handle("POST /notifications/read", a.page(a.readAllNotifications))
+	mux.Handle("POST /availability", a.page(a.setAvailability))
 	mux.Handle("POST /notifications/{id}/open", a.page(a.openNotification))
 	mux.Handle("POST /notifications/{id}/read", a.page(a.readNotification))
 	mux.Handle("POST /profile/notifications", a.page(a.setPreferences))

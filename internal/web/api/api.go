@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/docket/docket/internal/assign"
 	"github.com/docket/docket/internal/attachment"
 	"github.com/docket/docket/internal/audit"
 	"github.com/docket/docket/internal/auth"
@@ -70,6 +71,7 @@ type Deps struct {
 	Automation     *automation.Service
 	Macros         *macro.Service
 	Canned         *canned.Service
+	Assign         *assign.Service
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/auth"
+	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
@@ -26,6 +27,10 @@ type userJSON struct {
 	Timezone     string    `json:"timezone"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	// Skills and Availability are an agent's or admin's, for automatic
+	// assignment; a single user's answer carries them.
+	Skills       *[]string `json:"skills,omitempty"`
+	Availability string    `json:"availability,omitempty"`
 }
 
 func toUserJSON(u *user.User) userJSON {
@@ -81,7 +86,11 @@ func (a *API) getUser(w http.ResponseWriter, r *http.Request, actor *user.Actor)
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, toUserJSON(u))
+	out := toUserJSON(u)
+	if err := a.userExtras(r.Context(), actor, u, &out); err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, out)
 }
 
 type userInput struct {
@@ -98,6 +107,9 @@ type userInput struct {
 	Location        *string `json:"location"`
 	Timezone        *string `json:"timezone"`
 	Signature       *string `json:"signature"`
+	// Skills are an agent's skills for automatic assignment (admins set
+	// them).
+	Skills *[]string `json:"skills"`
 }
 
 func deref(p *string) string {
@@ -120,6 +132,9 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, actor *user.Act
 	}
 	if in.CurrentPassword != nil {
 		return fault.Field("current_password", "is only for changing your own password")
+	}
+	if in.Skills != nil {
+		return fault.Field("skills", "set skills once the user exists (PATCH)")
 	}
 	role := user.Role(deref(in.Role))
 	if role == "" {
@@ -164,8 +179,22 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request, actor *user.Acto
 	}
 	var u *user.User
 	update := func() error {
-		u, err = a.Users.Update(r.Context(), actor, id, p)
-		return err
+		if in.Skills == nil {
+			u, err = a.Users.Update(r.Context(), actor, id, p)
+			return err
+		}
+		// Skills save with the other fields, or nothing does.
+		return a.DB.WithTx(r.Context(), func(tx *db.Tx) error {
+			ctx := db.WithinTx(r.Context(), tx)
+			if u, err = a.Users.Update(ctx, actor, id, p); err != nil {
+				return err
+			}
+			if u.Role == user.RoleRequester {
+				return fault.Field("skills", "requesters have no skills; only agents and admins do")
+			}
+			_, err = a.Assign.SetSkills(ctx, actor, id, *in.Skills)
+			return err
+		})
 	}
 	if p.Password != nil && id == actor.ID {
 		// A token changes its owner's password only with the current
@@ -189,7 +218,11 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request, actor *user.Acto
 			return err
 		}
 	}
-	return web.JSON(w, http.StatusOK, toUserJSON(u))
+	out := toUserJSON(u)
+	if err := a.userExtras(r.Context(), actor, u, &out); err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, out)
 }
 
 type teamJSON struct {
@@ -200,6 +233,8 @@ type teamJSON struct {
 	Leads      []string  `json:"leads"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// Assignment is the team's automatic assignment (see assignment.go).
+	Assignment *assignmentJSON `json:"assignment,omitempty"`
 }
 
 func toTeamJSON(t *user.Team) teamJSON {
@@ -207,7 +242,7 @@ func toTeamJSON(t *user.Team) teamJSON {
 	if leads == nil {
 		leads = []string{}
 	}
-	return teamJSON{t.ID, t.Name, t.Restricted, t.Members, leads, t.CreatedAt, t.UpdatedAt}
+	return teamJSON{ID: t.ID, Name: t.Name, Restricted: t.Restricted, Members: t.Members, Leads: leads, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 
 func requireAgent(actor *user.Actor) error {
@@ -235,7 +270,11 @@ func (a *API) listTeams(w http.ResponseWriter, r *http.Request, actor *user.Acto
 		out.NextCursor = idCursor("t", ts[len(ts)-1].ID)
 	}
 	for _, t := range ts {
-		out.Items = append(out.Items, toTeamJSON(t))
+		tj, err := a.teamJSON(r.Context(), actor, t)
+		if err != nil {
+			return err
+		}
+		out.Items = append(out.Items, tj)
 	}
 	return web.JSON(w, http.StatusOK, out)
 }
@@ -252,13 +291,14 @@ func (a *API) getTeam(w http.ResponseWriter, r *http.Request, actor *user.Actor)
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, toTeamJSON(t))
+	return a.writeTeam(w, r, actor, http.StatusOK, t)
 }
 
 type teamInput struct {
-	Name       *string   `json:"name"`
-	Restricted *bool     `json:"restricted"`
-	Members    *[]string `json:"members"`
+	Name       *string          `json:"name"`
+	Restricted *bool            `json:"restricted"`
+	Members    *[]string        `json:"members"`
+	Assignment *assignmentInput `json:"assignment"`
 }
 
 func (a *API) createTeam(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
@@ -266,12 +306,20 @@ func (a *API) createTeam(w http.ResponseWriter, r *http.Request, actor *user.Act
 	if _, err := a.decode(w, r, &in); err != nil {
 		return err
 	}
-	t, err := a.Users.CreateTeam(r.Context(), actor, user.TeamInput{Name: in.Name, Restricted: in.Restricted, Members: in.Members})
+	var t *user.Team
+	err := a.DB.WithTx(r.Context(), func(tx *db.Tx) error {
+		ctx := db.WithinTx(r.Context(), tx)
+		var err error
+		if t, err = a.Users.CreateTeam(ctx, actor, user.TeamInput{Name: in.Name, Restricted: in.Restricted, Members: in.Members}); err != nil {
+			return err
+		}
+		return a.setAssignment(ctx, actor, t.ID, in.Assignment)
+	})
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/teams/"+strconv.FormatInt(t.ID, 10))
-	return web.JSON(w, http.StatusCreated, toTeamJSON(t))
+	return a.writeTeam(w, r, actor, http.StatusCreated, t)
 }
 
 func (a *API) patchTeam(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
@@ -283,11 +331,19 @@ func (a *API) patchTeam(w http.ResponseWriter, r *http.Request, actor *user.Acto
 	if _, err := a.decode(w, r, &in); err != nil {
 		return err
 	}
-	t, err := a.Users.UpdateTeam(r.Context(), actor, id, user.TeamInput{Name: in.Name, Restricted: in.Restricted, Members: in.Members})
+	var t *user.Team
+	err = a.DB.WithTx(r.Context(), func(tx *db.Tx) error {
+		ctx := db.WithinTx(r.Context(), tx)
+		var err error
+		if t, err = a.Users.UpdateTeam(ctx, actor, id, user.TeamInput{Name: in.Name, Restricted: in.Restricted, Members: in.Members}); err != nil {
+			return err
+		}
+		return a.setAssignment(ctx, actor, id, in.Assignment)
+	})
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, toTeamJSON(t))
+	return a.writeTeam(w, r, actor, http.StatusOK, t)
 }
 
 func (a *API) addMember(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
@@ -316,7 +372,7 @@ func (a *API) addMember(w http.ResponseWriter, r *http.Request, actor *user.Acto
 			return err
 		}
 	}
-	return web.JSON(w, http.StatusOK, toTeamJSON(t))
+	return a.writeTeam(w, r, actor, http.StatusOK, t)
 }
 
 func (a *API) removeMember(w http.ResponseWriter, r *http.Request, actor *user.Actor) error {
@@ -328,7 +384,7 @@ func (a *API) removeMember(w http.ResponseWriter, r *http.Request, actor *user.A
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, toTeamJSON(t))
+	return a.writeTeam(w, r, actor, http.StatusOK, t)
 }
 
 type organizationJSON struct {

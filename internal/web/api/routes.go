@@ -35,6 +35,8 @@ func (a *API) Routes(mux *http.ServeMux) {
 	h("POST /api/v1/users", a.createUser)
 	h("GET /api/v1/users/{id}", a.getUser)
 	h("PATCH /api/v1/users/{id}", a.patchUser)
+	h("GET /api/v1/users/{id}/availability", a.getAvailability)
+	h("PUT /api/v1/users/{id}/availability", a.putAvailability)
 
 	h("GET /api/v1/teams", a.listTeams)
 	h("POST /api/v1/teams", a.createTeam)
