@@ -21,7 +21,7 @@ func TestNotificationTemplates(t *testing.T) {
 				Default bool   `json:"default"`
 			} `json:"items"`
 		}
-		if _, err := f.admin.Do(ctx, "GET", "/api/v1/mail/templates", nil, &all); err != nil || len(all.Items) != 7 || !all.Items[0].Default {
+		if _, err := f.admin.Do(ctx, "GET", "/api/v1/mail/templates", nil, &all); err != nil || len(all.Items) != 9 || !all.Items[0].Default {
 			t.Fatalf("templates: %+v %v", all, err)
 		}
 		_, err := f.admin.Do(ctx, "PUT", "/api/v1/mail/templates/reply", map[string]string{"subject": "{{.Nope", "body": "x"}, nil)

@@ -12,9 +12,9 @@ CREATE TABLE notifications_new (
     ticket_id  BIGINT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
     message_id BIGINT REFERENCES messages (id) ON DELETE CASCADE,
     actor_id   BIGINT REFERENCES users (id) ON DELETE SET NULL,
-    event_id   BIGINT,
     created_at BIGINT NOT NULL,
     read_at    BIGINT,
+    event_id   BIGINT,
     in_app     BOOLEAN NOT NULL DEFAULT TRUE,
     digest     BOOLEAN NOT NULL DEFAULT FALSE,
     emailed_at BIGINT
