@@ -280,7 +280,11 @@ func TestWarningsBatch(t *testing.T) {
 			t.Fatalf("%d timers, want 3 (one per ticket)", len(warn))
 		}
 		now := time.Now().UnixMicro()
-		for _, q := range []string{"UPDATE jobs SET run_at = $1 WHERE kind = 'sla.timer'", "UPDATE sla_clocks SET warn_at = $1"} {
+		// The clocks first: a runner that claims a timer as soon as it is
+		// due must find its warnings due too (the other order let it find
+		// nothing, schedule the ticket's next timer for later, and leave
+		// that ticket's warnings unrecorded).
+		for _, q := range []string{"UPDATE sla_clocks SET warn_at = $1", "UPDATE jobs SET run_at = $1 WHERE kind = 'sla.timer'"} {
 			if _, err := s.DB.W.ExecContext(ctx, s.DB.Rebind(q), now); err != nil {
 				t.Fatal(err)
 			}
