@@ -109,16 +109,3 @@ FROM sla_clocks WHERE ticket_id IN (SELECT value FROM json_each($1));
 
 -- name: policy-names
 SELECT p.id, p.name, p.calendar_id, p.warn_percent, p.escalation FROM sla_policies p;
-
--- name: team-leads
-SELECT m.user_id FROM team_members m JOIN users u ON u.id = m.user_id
-WHERE m.team_id = $1 AND m.lead = TRUE AND u.active = TRUE ORDER BY m.user_id;
-
--- name: first-message
-SELECT id FROM messages WHERE ticket_id = $1 ORDER BY id LIMIT 1;
-
--- name: requester-message-at
--- The requester's message that started a next-response clock.
-SELECT m.id FROM messages m JOIN tickets t ON t.id = m.ticket_id
-WHERE m.ticket_id = $1 AND m.internal = FALSE AND m.author_id = t.requester_id AND m.created_at <= $2
-ORDER BY m.id DESC LIMIT 1;

@@ -53,18 +53,6 @@ const (
 	EventPolicyDeleted = "sla_policy.deleted"
 )
 
-// Mailer writes the email telling user to that target of ticket t was
-// breached, through tx (the outbox).
-type Mailer interface {
-	SLABreach(ctx context.Context, tx *db.Tx, t *ticket.Ticket, to int64, target, policy string) error
-}
-
-// Notifier records an in-app notification for user to about ticketID's
-// message, in tx.
-type Notifier interface {
-	Notify(ctx context.Context, tx *db.Tx, to int64, kind string, ticketID, messageID int64) error
-}
-
 // Deps are what the service needs.
 type Deps struct {
 	DB        *db.DB
@@ -73,9 +61,6 @@ type Deps struct {
 	Tickets   *ticket.Service
 	Users     *user.Service
 	Calendars *calendar.Service
-	// Notifier and Mailer tell people of breaches; either may be nil.
-	Notifier Notifier
-	Mailer   Mailer
 }
 
 // Service stores policies and runs the clocks.

@@ -275,27 +275,6 @@ func (n *Notifier) resolution(ctx context.Context, tx *db.Tx, w ticket.Write) er
 	})
 }
 
-// SLABreach writes the notice to agent to that target (as people read it:
-// "first response") of policy was breached on ticket t. The SLA is the
-// actor, so nobody is left out as the one who made the change.
-func (n *Notifier) SLABreach(ctx context.Context, tx *db.Tx, t *ticket.Ticket, to int64, target, policy string) error {
-	r, err := n.recipient(ctx, tx, to)
-	if err != nil {
-		return fmt.Errorf("outbox: %w", err)
-	}
-	if !r.Agent {
-		return nil
-	}
-	err = n.notifyWith(ctx, tx, ticket.Write{Ticket: t}, KindSLABreach, to, 0, func(d *TemplateData) {
-		d.SLA = SLAData{Target: target, Policy: policy}
-		d.Actor = Address{Name: "SLA ‘" + policy + "’"}
-	})
-	if err != nil {
-		return fmt.Errorf("outbox: %w", err)
-	}
-	return nil
-}
-
 // notifyWith is notify with set adjusting the template's data.
 func (n *Notifier) notifyWith(ctx context.Context, tx *db.Tx, w ticket.Write, kind string, to int64, messageID int64, set func(*TemplateData)) error {
 	r, err := n.recipient(ctx, tx, to)

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -96,10 +95,7 @@ func TestRequesterJourneyInBrowser(t *testing.T) {
 	}
 	run("rating link", chromedp.Navigate(e.URL+rate[0]), chromedp.WaitVisible("#rating-form"),
 		chromedp.Click("#rate"), chromedp.WaitVisible("#rating-given"))
-	deadline := time.Now().Add(5 * time.Second)
-	for rating(t, e, tk) == nil && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	// The page that says it was given is answered after the rating commits.
 	if r := rating(t, e, tk); r == nil {
 		t.Fatal("the rating was not recorded")
 	}
