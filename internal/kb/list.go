@@ -2,6 +2,7 @@ package kb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -138,33 +139,19 @@ const suggestWindow = 200
 // the words anywhere, so that the answer takes the same time however
 // common the words are.
 func (s *Service) Suggest(ctx context.Context, actor *user.Actor, typed string, limit int) ([]Suggestion, error) {
-	q, ok := suggestQuery(typed)
+	steps, ok := s.suggestSteps(actor, typed)
 	if !ok {
 		return []Suggestion{}, nil
 	}
-	where := AudienceOf(actor).where(true)
-	var titles, window, match, inTitles string
-	if s.db.Dialect == db.Postgres {
-		match = search.TSQuery(q)
-		inTitles = match
-		titles = "SELECT a.id, a.slug, a.title, a.excerpt FROM kb_articles a WHERE a.title_tsv @@ to_tsquery('simple', $1) AND " + where +
-			" ORDER BY ts_rank(a.tsv, to_tsquery('simple', $1)) DESC, a.id DESC LIMIT $2"
-		window = "SELECT a.id, a.slug, a.title, a.excerpt FROM (SELECT id FROM kb_articles WHERE tsv @@ to_tsquery('simple', $1)" +
-			" ORDER BY id DESC LIMIT " + strconv.Itoa(suggestWindow) + ") m JOIN kb_articles a ON a.id = m.id WHERE " + where +
-			" ORDER BY ts_rank(a.tsv, to_tsquery('simple', $1)) DESC, a.id DESC LIMIT $2"
-	} else {
-		match = search.FTS5(q)
-		inTitles = "title_terms : (" + match + ")"
-		titles = "SELECT a.id, a.slug, a.title, a.excerpt FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid WHERE kb_fts MATCH $1 AND " + where +
-			" ORDER BY bm25(kb_fts, 10.0, 1.0), a.id DESC LIMIT $2"
-		window = "SELECT a.id, a.slug, a.title, a.excerpt FROM (SELECT rowid, bm25(kb_fts, 10.0, 1.0) AS r FROM kb_fts WHERE kb_fts MATCH $1" +
-			" ORDER BY rowid DESC LIMIT " + strconv.Itoa(suggestWindow) + ") m JOIN kb_articles a ON a.id = m.rowid WHERE " + where +
-			" ORDER BY m.r, a.id DESC LIMIT $2"
+	rd, done, err := s.suggestReader(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("kb: suggest: %w", err)
 	}
+	defer done()
 	out := []Suggestion{}
 	seen := map[int64]bool{}
-	for _, step := range []struct{ query, match string }{{titles, inTitles}, {window, match}} {
-		rows, err := s.db.R.QueryContext(ctx, s.db.Rebind(step.query), step.match, limit)
+	for _, step := range steps {
+		rows, err := rd.QueryContext(ctx, step.query, step.match, limit)
 		if err != nil {
 			return nil, fmt.Errorf("kb: suggest: %w", err)
 		}
@@ -190,6 +177,67 @@ func (s *Service) Suggest(ctx context.Context, actor *user.Actor, typed string, 
 		}
 	}
 	return out, nil
+}
+
+// suggestStep is one query of a suggestion and its match argument.
+type suggestStep struct{ query, match string }
+
+// suggestSteps returns the queries that suggest articles for typed text:
+// articles with every word in their title, then the newest with the words
+// anywhere. ok is false when nothing typed is worth a query yet.
+func (s *Service) suggestSteps(actor *user.Actor, typed string) (steps []suggestStep, ok bool) {
+	q, ok := suggestQuery(typed)
+	if !ok {
+		return nil, false
+	}
+	where := AudienceOf(actor).where(true)
+	var titles, window, match, inTitles string
+	if s.db.Dialect == db.Postgres {
+		match = search.TSQuery(q)
+		inTitles = match
+		// The matches are read from the text indexes first (MATERIALIZED):
+		// left to itself the planner may walk the listing or primary key
+		// index and test every article's tsvector against the query, which
+		// costs tens of milliseconds when few or none match.
+		titles = "WITH m AS MATERIALIZED (SELECT id FROM kb_articles WHERE title_tsv @@ to_tsquery('simple', $1))" +
+			" SELECT a.id, a.slug, a.title, a.excerpt FROM m JOIN kb_articles a ON a.id = m.id WHERE " + where +
+			" ORDER BY ts_rank(a.tsv, to_tsquery('simple', $1)) DESC, a.id DESC LIMIT $2"
+		window = "WITH m AS MATERIALIZED (SELECT id FROM kb_articles WHERE tsv @@ to_tsquery('simple', $1))" +
+			" SELECT a.id, a.slug, a.title, a.excerpt FROM (SELECT id FROM m ORDER BY id DESC LIMIT " + strconv.Itoa(suggestWindow) +
+			") w JOIN kb_articles a ON a.id = w.id WHERE " + where +
+			" ORDER BY ts_rank(a.tsv, to_tsquery('simple', $1)) DESC, a.id DESC LIMIT $2"
+	} else {
+		match = search.FTS5(q)
+		inTitles = "title_terms : (" + match + ")"
+		titles = "SELECT a.id, a.slug, a.title, a.excerpt FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid WHERE kb_fts MATCH $1 AND " + where +
+			" ORDER BY bm25(kb_fts, 10.0, 1.0), a.id DESC LIMIT $2"
+		window = "SELECT a.id, a.slug, a.title, a.excerpt FROM (SELECT rowid, bm25(kb_fts, 10.0, 1.0) AS r FROM kb_fts WHERE kb_fts MATCH $1" +
+			" ORDER BY rowid DESC LIMIT " + strconv.Itoa(suggestWindow) + ") m JOIN kb_articles a ON a.id = m.rowid WHERE " + where +
+			" ORDER BY m.r, a.id DESC LIMIT $2"
+	}
+	return []suggestStep{{s.db.Rebind(titles), inTitles}, {s.db.Rebind(window), match}}, true
+}
+
+// suggestReader returns where the suggestion queries run, and the function
+// that ends it. On PostgreSQL that is a read-only transaction that keeps
+// the planner off sequential scans: it prices testing a query against an
+// article's tsvector far below its cost (a body's tsvector is large), and
+// with statistics would rather read every article than the text index
+// once a tenth of them match — 40 ms instead of 3 over 10,000 articles.
+func (s *Service) suggestReader(ctx context.Context) (db.Queryer, func(), error) {
+	if s.db.Dialect != db.Postgres {
+		return s.db.R, func() {}, nil
+	}
+	_, r := s.db.Pools()
+	tx, err := r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+		_ = tx.Rollback()
+		return nil, nil, err
+	}
+	return tx, func() { _ = tx.Rollback() }, nil
 }
 
 // suggestQuery reads typed text as words only (quotes and keys typed into
