@@ -118,6 +118,9 @@ type Result struct {
 	Seconds     float64  `json:"seconds"`
 	Ops         []*Stats `json:"operations"`
 	All         *Stats   `json:"all"`
+	// Lists are the list operation's figures per built-in queue and
+	// order, slowest first.
+	Lists []*ListStats `json:"lists,omitempty"`
 	// Hello is the baseline; Share is All.PerSec / Hello.PerSec.
 	Hello *Stats  `json:"hello,omitempty"`
 	Share float64 `json:"share_of_hello,omitempty"`
@@ -126,6 +129,8 @@ type Result struct {
 // sample is one answered request.
 type sample struct {
 	op     string
+	detail string // for a list: the queue and the order
+	page   int    // and the page
 	took   time.Duration
 	status int // 0: a transport error
 	ok     bool
@@ -157,6 +162,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	samples, secs := d.loop(ctx, o.Duration, d.pick)
 	res := &Result{URL: d.base, Concurrency: o.Concurrency, Seconds: secs}
 	res.Ops, res.All = summarize(samples, secs)
+	res.Lists = summarizeLists(samples, secs)
 	if o.Baseline > 0 {
 		hello, err := runHello(ctx, o, hc)
 		if err != nil {
@@ -185,8 +191,12 @@ type driver struct {
 	base string
 	hc   *http.Client
 
+	views []listView // the built-in queues the list operation reads
+
 	mu      sync.Mutex
 	numbers []int64
+	cursors map[string]string // the next page of each queue and order
+	pages   map[string]int    // and its depth
 }
 
 // prepare checks the token and collects ticket numbers to read and reply
@@ -211,6 +221,7 @@ func (d *driver) prepare(ctx context.Context) error {
 		d.numbers = append(d.numbers, t.Number)
 	}
 	r := rand.New(rand.NewPCG(d.o.Seed, 1))
+	d.views, d.cursors, d.pages = d.builtinViews(ctx), map[string]string{}, map[string]int{}
 	for len(d.numbers) < 10 {
 		if _, ok := d.create(ctx, r); !ok {
 			return errors.New("could not create the tickets the run reads and replies to")
@@ -276,7 +287,10 @@ func (d *driver) pick(ctx context.Context, r *rand.Rand) sample {
 	case OpGet:
 		status, ok = d.expect(ctx, "GET", fmt.Sprintf("/api/v1/tickets/%d", d.number(r)), nil, http.StatusOK)
 	case OpList:
-		status, ok = d.expect(ctx, "GET", "/api/v1/tickets?"+listQueries[r.IntN(len(listQueries))], nil, http.StatusOK)
+		var key string
+		var page int
+		status, ok, key, page = d.list(ctx, r)
+		return sample{op: op, took: time.Since(start), status: status, ok: ok, detail: key, page: page}
 	case OpSearch:
 		q := d.o.Words[r.IntN(len(d.o.Words))]
 		for range r.IntN(3) {
@@ -285,15 +299,6 @@ func (d *driver) pick(ctx context.Context, r *rand.Rand) sample {
 		status, ok = d.expect(ctx, "GET", "/api/v1/tickets?limit=50&q="+url.QueryEscape(q), nil, http.StatusOK)
 	}
 	return sample{op: op, took: time.Since(start), status: status, ok: ok}
-}
-
-// listQueries are the lists an agent's queues ask for.
-var listQueries = []string{
-	"limit=50",
-	"limit=50&status=open",
-	"limit=50&assignee=none",
-	"limit=50&sort=priority",
-	"limit=50&sort=created_at",
 }
 
 func (d *driver) number(r *rand.Rand) int64 {
@@ -444,6 +449,7 @@ func (r *Result) Text(w io.Writer) {
 			fmt.Fprintf(w, "errors of %s: %s\n", s.Op, strings.Join(parts, ", "))
 		}
 	}
+	r.textLists(w)
 	if r.Hello != nil {
 		fmt.Fprintf(w, "\nall operations together: %.1f %% of the hello-world ceiling on this machine\n", 100*r.Share)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/loadgen"
+	"github.com/docket/docket/internal/user"
 )
 
 // TestRunDrivesEveryOperation: a short run against a real server makes
@@ -62,5 +63,44 @@ func TestRunRefusesABadToken(t *testing.T) {
 	}
 	if _, err := loadgen.ParseMix("create=1,delete=2"); err == nil {
 		t.Fatal("an unknown operation was accepted")
+	}
+}
+
+// TestListReadsEveryQueueAndOrder: the list operation reads every built-in
+// queue (the first team's as "My teams") in every order the queue's sort
+// menu offers, deeper than the first page, and reports each.
+func TestListReadsEveryQueueAndOrder(t *testing.T) {
+	e := apptest.Server(t, apptest.DB(t, db.SQLite))
+	name := "Service Desk"
+	if _, err := e.Users.CreateTeam(context.Background(), e.Admin, user.TeamInput{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	for range 120 {
+		apptest.Ticket(t, e.Services, e.Admin)
+	}
+	res, err := loadgen.Run(context.Background(), loadgen.Options{URL: e.URL, Token: apptest.Token(t, e.Services, e.Admin),
+		Concurrency: 4, Duration: 3 * time.Second, Mix: map[string]int{loadgen.OpList: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queues, orders, deepest := map[string]bool{}, map[string]bool{}, 0
+	for _, l := range res.Lists {
+		if l.Errors != 0 {
+			t.Fatalf("%s: %+v", l.Op, l.Stats)
+		}
+		q, o, _ := strings.Cut(l.Op, " ")
+		queues[q], orders[o] = true, true
+		deepest = max(deepest, l.DeepestPage)
+	}
+	if len(queues) != 8 || len(orders) != 7 {
+		t.Errorf("read %d queues %v and %d orders %v, want 8 and 7", len(queues), queues, len(orders), orders)
+	}
+	if deepest < 3 {
+		t.Errorf("deepest page read: %d (120 open tickets make three pages)", deepest)
+	}
+	var text bytes.Buffer
+	res.Text(&text)
+	if !strings.Contains(text.String(), "built-in queues and orders read") {
+		t.Errorf("report:\n%s", text.String())
 	}
 }
