@@ -31,6 +31,8 @@ type group struct {
 	// keeps a caller waiting for long.
 	maxCalls int
 	maxTime  time.Duration
+
+	commits, calls atomic.Uint64 // batches committed, and the calls in them
 }
 
 func newGroup() *group { return &group{maxCalls: 64, maxTime: 8 * time.Millisecond} }
@@ -57,6 +59,17 @@ const (
 // errAbandoned answers the calls of a batch whose leader's goroutine ended
 // inside a fn (runtime.Goexit, as t.FailNow does) before it could commit.
 var errAbandoned = errors.New("db: transaction abandoned: its goroutine exited inside it")
+
+// Batches returns how many batches have committed since the database was
+// opened and how many top-level WithTx calls they held (0, 0 on
+// PostgreSQL, whose transactions are not grouped): their ratio is the
+// average batch size.
+func (d *DB) Batches() (commits, calls uint64) {
+	if d.group == nil {
+		return 0, 0
+	}
+	return d.group.commits.Load(), d.group.calls.Load()
+}
 
 // do runs c in a batch and returns its result, in the caller's goroutine.
 func (g *group) do(d *DB, c *call) error {
@@ -193,6 +206,9 @@ func (g *group) lead(d *DB, first *call) {
 		broken = fmt.Errorf("db: batch rolled back: %w", broken)
 	} else if err := tx.Commit(); err != nil {
 		broken = fmt.Errorf("db: commit: %w", err)
+	} else {
+		g.commits.Add(1)
+		g.calls.Add(uint64(len(batch)))
 	}
 	finished = true
 	g.answer(batch, first, broken)
