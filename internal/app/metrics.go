@@ -31,6 +31,16 @@ func registerSpineMetrics(reg prometheus.Registerer, s *Services, log *slog.Logg
 			func() float64 { return b2f(s.Runner.Leader()) }),
 		&spineCollector{s: s, log: log},
 	)
+	if s.DB.Dialect == db.SQLite {
+		// Only SQLite groups concurrent write transactions into one commit.
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "docket_db_commits_total",
+				Help: "Write transactions this process committed on SQLite, each a batch of concurrent writes."},
+				func() float64 { c, _ := s.DB.Batches(); return float64(c) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "docket_db_batched_writes_total",
+				Help: "Writes (top-level transactions of requests, jobs and consumers) those commits held."},
+				func() float64 { _, n := s.DB.Batches(); return float64(n) }))
+	}
 	if s.DB.Dialect == db.Postgres {
 		// Only PostgreSQL has a notification connection to be up or down.
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "docket_event_listener_up",

@@ -40,12 +40,14 @@ type DB struct {
 
 	wpool, rpool   *sql.DB
 	wcache, rcache *stmtCache
+	group          *group // SQLite: concurrent WithTx calls commit together
 }
 
 func newDB(w, r *sql.DB, dialect Dialect) *DB {
 	d := &DB{Dialect: dialect, wpool: w, rpool: r}
 	if dialect == SQLite {
 		d.wcache, d.rcache = newStmtCache(w), newStmtCache(r)
+		d.group = newGroup()
 	}
 	d.W = pool{db: w, cache: d.wcache}
 	d.R = pool{db: r, cache: d.rcache}
@@ -174,14 +176,29 @@ type Queryer interface {
 }
 
 // WithTx runs fn in one write transaction, committing when fn returns nil
-// and rolling back otherwise. When ctx carries a live transaction
-// (WithinTx), fn joins it instead, inside a savepoint: its writes compose
-// with the rest and the outermost caller commits, while a failing fn undoes
-// only its own writes (and drops its AfterCommit functions), as it would
-// alone — so a caller that handles the error goes on with a clean slate.
+// and rolling back otherwise, and then runs the functions fn registered
+// with AfterCommit. When ctx carries a live transaction (WithinTx), fn
+// joins it instead, inside a savepoint: its writes compose with the rest
+// and the outermost caller commits, while a failing fn undoes only its own
+// writes (and drops its AfterCommit functions), as it would alone — so a
+// caller that handles the error goes on with a clean slate.
+//
+// On SQLite, concurrent top-level calls share one transaction and one
+// commit (see group): each fn runs in a savepoint of its own, so the
+// outcome for each caller is the same as above — its own error undoes only
+// its own writes — except that a failed commit fails every call that shared
+// it. WithTx returns only after the commit. The statements of a write
+// transaction on SQLite are not interrupted when a caller's context ends:
+// an interrupted write rolls back the whole transaction, others' writes too.
 func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if tx := TxFrom(ctx); tx != nil {
 		return tx.nested(ctx, fn)
+	}
+	if d.group != nil {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("db: begin: %w", err)
+		}
+		return d.group.do(d, &call{ctx: ctx, fn: fn, wake: make(chan bool, 1)})
 	}
 	stx, err := d.wpool.BeginTx(ctx, nil)
 	if err != nil {
@@ -213,24 +230,36 @@ const (
 
 // nested runs fn in tx inside a savepoint (see WithTx).
 func (t *Tx) nested(ctx context.Context, fn func(tx *Tx) error) error {
+	fnErr, txErr := t.inSavepoint(ctx, fn)
+	if fnErr != nil {
+		return errors.Join(fnErr, txErr)
+	}
+	return txErr
+}
+
+// inSavepoint runs fn in tx inside a savepoint. fnErr is fn's error, after
+// which the savepoint was rolled back and fn's AfterCommit functions
+// dropped; txErr says that a savepoint statement failed, leaving the
+// transaction in a state no one should commit.
+func (t *Tx) inSavepoint(ctx context.Context, fn func(tx *Tx) error) (fnErr, txErr error) {
 	if _, err := t.ExecContext(ctx, savepoint); err != nil {
-		return fmt.Errorf("db: savepoint: %w", err)
+		return nil, fmt.Errorf("db: savepoint: %w", err)
 	}
 	after := len(t.afterCommit)
 	if err := fn(t); err != nil {
 		// On PostgreSQL this also ends the aborted state a failed statement
 		// leaves: the transaction can go on.
 		if _, rerr := t.ExecContext(ctx, rollbackSavepoint); rerr != nil {
-			return errors.Join(err, fmt.Errorf("db: rollback to savepoint: %w", rerr))
+			return err, fmt.Errorf("db: rollback to savepoint: %w", rerr)
 		}
 		t.afterCommit = t.afterCommit[:after]
 		_, _ = t.ExecContext(ctx, releaseSavepoint)
-		return err
+		return err, nil
 	}
 	if _, err := t.ExecContext(ctx, releaseSavepoint); err != nil {
-		return fmt.Errorf("db: release savepoint: %w", err)
+		return nil, fmt.Errorf("db: release savepoint: %w", err)
 	}
-	return nil
+	return nil, nil
 }
 
 type txKey struct{}

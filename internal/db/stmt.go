@@ -132,6 +132,9 @@ type Tx struct {
 	cache       *stmtCache
 	afterCommit []func()
 	done        atomic.Bool // committed or rolled back
+	// batched: the transaction of a group's batch, whose statements run
+	// to the end even when the context of the caller they serve ends.
+	batched bool
 }
 
 // AfterCommit registers fn to run once the transaction has committed (and
@@ -139,6 +142,14 @@ type Tx struct {
 // transaction wrote, instead of sleeping and hoping the commit is done. In a
 // transaction joined through WithinTx, fn runs when the outermost commits.
 func (t *Tx) AfterCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
+
+// ctx is the context a statement runs under (see batched).
+func (t *Tx) ctx(ctx context.Context) context.Context {
+	if t.batched {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
 
 func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	if t.cache == nil {
@@ -157,6 +168,7 @@ func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 
 // ExecContext runs a statement in the transaction.
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = t.ctx(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -165,6 +177,7 @@ func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 
 // QueryContext runs a query in the transaction.
 func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = t.ctx(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -173,6 +186,7 @@ func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 
 // QueryRowContext runs a single-row query in the transaction.
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = t.ctx(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

@@ -3,7 +3,9 @@ package ticket_test
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/docket/docket/internal/app"
@@ -184,5 +186,51 @@ func BenchmarkListPage(b *testing.B) {
 				}
 			})
 		}
+	})
+}
+
+// BenchmarkCreateTicketParallel creates tickets from 32 goroutines at once
+// (on 2 cores): on SQLite their transactions share commits.
+func BenchmarkCreateTicketParallel(b *testing.B) {
+	forDialects(b, func(b *testing.B, dialect db.Dialect) {
+		s := apptest.Services(b, apptest.DB(b, dialect))
+		agent := apptest.User(b, s, user.RoleAgent, "")
+		in := ticket.NewTicket{Subject: "Printer jams on every page", Body: "The **printer** on floor 3 jams.",
+			Requester: &ticket.Contact{Email: "bench@example.test", Name: "Bench"}, Tags: []string{"printer"}}
+		b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := s.Tickets.Create(ctx, agent, in); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// BenchmarkAddMessageParallel replies from 32 goroutines at once to 32
+// tickets.
+func BenchmarkAddMessageParallel(b *testing.B) {
+	forDialects(b, func(b *testing.B, dialect db.Dialect) {
+		s := apptest.Services(b, apptest.DB(b, dialect))
+		agent := apptest.User(b, s, user.RoleAgent, "")
+		var numbers []int64
+		for range 32 {
+			numbers = append(numbers, apptest.Ticket(b, s, agent).Number)
+		}
+		var next atomic.Int64
+		b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			n := numbers[int(next.Add(1))%len(numbers)]
+			for pb.Next() {
+				if _, err := s.Tickets.Reply(ctx, agent, n, ticket.NewReply{Body: "Have you tried turning it **off and on**?"}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
 	})
 }

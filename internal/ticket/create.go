@@ -274,6 +274,9 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		return nil, fmt.Errorf("ticket: create: %w", err)
 	}
 
+	subjectTerms := search.Terms(in.Subject)
+	msg := newMessage{body: in.Body, format: in.Format, channel: in.Channel, messageID: in.MessageID,
+		threading: in.Threading, attachments: in.Attachments}.rendered()
 	var t *Ticket
 	var msgID int64
 	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
@@ -332,7 +335,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), id, nil, false, in.Subject, search.Terms(in.Subject)); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), id, nil, false, in.Subject, subjectTerms); err != nil {
 			return err
 		}
 		author, uploader := requester.ID, a.ID
@@ -345,8 +348,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		if !a.IsPerson() {
 			uploader = author // the mail importer saved the sender's attachments as theirs
 		}
-		msgID, err = s.insertMessage(ctx, tx, id, author, uploader, newMessage{body: in.Body, format: in.Format,
-			channel: in.Channel, messageID: in.MessageID, threading: in.Threading, attachments: in.Attachments}, now)
+		msgID, err = s.insertMessage(ctx, tx, id, author, uploader, msg, now)
 		if err != nil {
 			return err
 		}

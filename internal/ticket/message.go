@@ -51,12 +51,27 @@ type newMessage struct {
 	messageID   string
 	threading   string
 	attachments []string
+
+	// The body's HTML and search terms, worked out by rendered before the
+	// transaction: on SQLite the writer runs one transaction's statements
+	// at a time, so work done inside one holds up every other write.
+	html, terms string
+	isRendered  bool
+}
+
+// rendered returns m with its HTML and search terms.
+func (m newMessage) rendered() newMessage {
+	if !m.isRendered {
+		m.html, m.terms, m.isRendered = renderBody(m.body, m.format), search.Terms(m.body), true
+	}
+	return m
 }
 
 func (s *Service) insertMessage(ctx context.Context, tx *db.Tx, ticketID, authorID, uploaderID int64, m newMessage, now int64) (int64, error) {
+	m = m.rendered()
 	var id int64
 	if err := tx.QueryRowContext(ctx, s.q.Get("insert-message"), newUID(), ticketID, authorID, m.internal, m.body,
-		renderBody(m.body, m.format), string(m.format), string(m.channel), m.messageID, m.threading, now).Scan(&id); err != nil {
+		m.html, string(m.format), string(m.channel), m.messageID, m.threading, now).Scan(&id); err != nil {
 		return 0, fmt.Errorf("insert message: %w", err)
 	}
 	inv := &fault.Invalid{}
@@ -77,7 +92,7 @@ func (s *Service) insertMessage(ctx context.Context, tx *db.Tx, ticketID, author
 	if err := inv.Err(); err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), ticketID, id, m.internal, m.body, search.Terms(m.body)); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), ticketID, id, m.internal, m.body, m.terms); err != nil {
 		return 0, fmt.Errorf("index message: %w", err)
 	}
 	return id, nil
@@ -134,6 +149,8 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 	if (in.Status != "" || in.Resolution != "") && !a.IsAgent() {
 		return nil, fmt.Errorf("ticket: reply %d: %w", number, fault.Forbidden("only agents can change the status"))
 	}
+	msg := newMessage{body: in.Body, format: in.Format, internal: in.Internal, channel: in.Channel,
+		messageID: in.MessageID, threading: in.Threading, attachments: in.Attachments}.rendered()
 	var msgID int64
 	var t *Ticket
 	var followUp *Ticket
@@ -175,9 +192,7 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 			}
 			author = in.Author
 		}
-		msgID, err = s.insertMessage(ctx, tx, t.ID, author, author, newMessage{body: in.Body, format: in.Format,
-			internal: in.Internal, channel: in.Channel, messageID: in.MessageID, threading: in.Threading,
-			attachments: in.Attachments}, now)
+		msgID, err = s.insertMessage(ctx, tx, t.ID, author, author, msg, now)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,17 @@
+package db
+
+import "time"
+
+// SetBatchBounds changes the bounds of d's batches (SQLite) for a test.
+func SetBatchBounds(d *DB, calls int, d2 time.Duration) {
+	d.group.mu.Lock()
+	defer d.group.mu.Unlock()
+	d.group.maxCalls, d.group.maxTime = calls, d2
+}
+
+// Queued returns how many calls wait for d's writer (SQLite).
+func Queued(d *DB) int {
+	d.group.mu.Lock()
+	defer d.group.mu.Unlock()
+	return len(d.group.queue)
+}
