@@ -132,7 +132,12 @@ type Tx struct {
 	cache       *stmtCache
 	afterCommit []func()
 	done        atomic.Bool // committed or rolled back
+	statements  int
 }
+
+// Statements counts the statements run in the transaction so far, for
+// tests that pin what a write costs.
+func (t *Tx) Statements() int { return t.statements }
 
 // AfterCommit registers fn to run once the transaction has committed (and
 // never if it rolls back): the place to wake a worker for the rows the
@@ -157,6 +162,7 @@ func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 
 // ExecContext runs a statement in the transaction.
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.statements++
 	if st := t.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -165,6 +171,7 @@ func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 
 // QueryContext runs a query in the transaction.
 func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.statements++
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -173,6 +180,7 @@ func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 
 // QueryRowContext runs a single-row query in the transaction.
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	t.statements++
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
