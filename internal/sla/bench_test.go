@@ -9,7 +9,6 @@ import (
 	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
-	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 )
@@ -60,8 +59,9 @@ func BenchmarkTicketWrite(b *testing.B) {
 }
 
 // BenchmarkFireWarnings makes 10,000 warnings due at once (both clocks of
-// 5,000 tickets, one timer each) and times the job runner until every one
-// is recorded (and each ticket's breach timer queued).
+// 5,000 tickets) and times the timer scan queuing one timer per ticket and
+// the job runner until every warning is recorded (and each ticket's breach
+// timer queued).
 func BenchmarkFireWarnings(b *testing.B) {
 	const n = 10_000
 	for b.Loop() {
@@ -76,14 +76,19 @@ func BenchmarkFireWarnings(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		// Both clocks of every ticket warn now: each ticket's one timer
-		// records two warnings.
-		if _, err := s.DB.W.ExecContext(ctx, s.DB.Rebind("UPDATE sla_clocks SET warn_at = $1"), time.Now().UnixMicro()); err != nil {
-			b.Fatal(err)
+		// Both clocks of every ticket warn now, and the timer scan's
+		// horizon is just before: the scan queues each ticket's one timer,
+		// which records two warnings.
+		now := time.Now()
+		for q, at := range map[string]time.Time{"UPDATE sla_clocks SET warn_at = $1": now,
+			"UPDATE tickets SET warn_at = $1 WHERE warn_at IS NOT NULL": now, "UPDATE sla_timer_scan SET horizon = $1": now.Add(-time.Second)} {
+			if _, err := s.DB.W.ExecContext(ctx, s.DB.Rebind(q), at.UnixMicro()); err != nil {
+				b.Fatal(err)
+			}
 		}
 		b.StartTimer()
 		start := time.Now()
-		if _, err := s.DB.W.ExecContext(ctx, s.DB.Rebind("UPDATE jobs SET run_at = $1 WHERE kind = $2"), time.Now().UnixMicro(), sla.TimerJob); err != nil {
+		if err := s.SLA.ScanUntil(ctx, start.Add(time.Minute)); err != nil {
 			b.Fatal(err)
 		}
 		s.Runner.Wake()

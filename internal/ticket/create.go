@@ -317,7 +317,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		if len(s.before) > 0 {
 			draft := &Ticket{Type: in.Type, Subject: in.Subject, Status: status, Priority: prio, Impact: in.Impact,
 				Urgency: in.Urgency, Category: optRef(refs.category, refs.categoryName), Team: optRef(refs.team, refs.teamName),
-				Requester: Person{ID: requester.ID, Email: requester.Email, Name: requester.Name},
+				Requester:    Person{ID: requester.ID, Email: requester.Email, Name: requester.Name},
 				Organization: optRef(requester.OrganizationID, ""), Channel: in.Channel, Tags: tags,
 				CreatedAt: db.Time(now), UpdatedAt: db.Time(now)}
 			_ = json.Unmarshal(cfJSON, &draft.CustomFields) // as a read of the row gives them
