@@ -37,8 +37,10 @@ type cache struct {
 }
 
 // pumpFresh is how lately the pump must have read the event log for the
-// cache to go unchecked (it reads at least every second).
-const pumpFresh = 3 * time.Second
+// cache to go unchecked: it reads every second or sooner, but a round
+// also drains the consumers, which a loaded machine slows. It bounds how
+// long a process whose pump stopped trusts its cache.
+const pumpFresh = 10 * time.Second
 
 // appended is the event log's OnAppend: a policy or calendar change
 // written in this process drops the cache when it commits.
