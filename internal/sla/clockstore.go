@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/docket/docket/internal/db"
@@ -141,7 +142,7 @@ func (s *Service) putClocks(ctx context.Context, tx *db.Tx, ticketID int64, cs .
 			micros(c.WarnAt), micros(c.DueAt), micros(c.StoppedAt), micros(c.WarnedAt), micros(c.BreachedAt),
 			micros(c.EscalatedAt))
 	}
-	if _, err := tx.ExecContext(ctx, s.upsertClocks(len(cs)), args...); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q.Get(upsertClocks(len(cs))), args...); err != nil {
 		return fmt.Errorf("store clocks of ticket %d: %w", ticketID, err)
 	}
 	return nil
@@ -150,19 +151,12 @@ func (s *Service) putClocks(ctx context.Context, tx *db.Tx, ticketID int64, cs .
 // clockColumns is the number of values upsert-clock stores per clock.
 const clockColumns = 13
 
-// upsertClocks is upsert-clock with n rows of values; the few texts are
-// built once.
-func (s *Service) upsertClocks(n int) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if q := s.upserts[n]; q != "" {
-		return q
+// upsertClocks names upsert-clock with n rows of values (New adds them).
+func upsertClocks(n int) string {
+	if n == 1 {
+		return "upsert-clock"
 	}
-	if s.upserts == nil {
-		s.upserts = map[int]string{}
-	}
-	s.upserts[n] = db.Rows(s.q.Get("upsert-clock"), n)
-	return s.upserts[n]
+	return "upsert-clock-" + strconv.Itoa(n)
 }
 
 func scanClock(sc db.Scanner) (*Clock, error) {
