@@ -277,12 +277,9 @@ func ptr[T any](v T) *T { return &v }
 // breach. Running the timers again records nothing more.
 func TestWarningsBatch(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
-		s := apptest.Services(t, d)
-		other := apptest.Services(t, d)
-		admin := apptest.User(t, s, user.RoleAdmin, "")
-		requester := apptest.User(t, s, user.RoleRequester, "")
-		cal := roundTheClock(t, s, admin)
-		policy(t, s, admin, cal.ID, "Standard", nil, nil)
+		k := twoInstances(t, d)
+		s, other, requester := k.s, k.other, k.requester
+		policy(t, s, k.admin, k.cal.ID, "Standard", nil, nil)
 		for range 3 {
 			apptest.Ticket(t, s, requester)
 		}

@@ -112,12 +112,9 @@ func TestWriteStatements(t *testing.T) {
 // create uses the new goals.
 func TestPolicyEditSeenByOtherInstance(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
-		s := apptest.Services(t, d)
-		other := apptest.Services(t, d)
-		admin := apptest.User(t, s, user.RoleAdmin, "")
-		requester := apptest.User(t, s, user.RoleRequester, "")
-		cal := roundTheClock(t, s, admin)
-		p := policy(t, s, admin, cal.ID, "Standard", nil, nil)
+		k := twoInstances(t, d)
+		s, other, admin, requester := k.s, k.other, k.admin, k.requester
+		p := policy(t, s, admin, k.cal.ID, "Standard", nil, nil)
 		pumped(t, other)
 		if got := clocks(t, other, admin, apptest.Ticket(t, other, requester)).Target(sla.FirstResponse).Goal; got != 120 {
 			t.Fatalf("first response goal %d before the edit, want 120", got)
@@ -140,11 +137,8 @@ func TestPolicyEditSeenByOtherInstance(t *testing.T) {
 // at the warning's instant.
 func TestTimersQueuedInTime(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
-		s := apptest.Services(t, d)
-		other := apptest.Services(t, d)
-		admin := apptest.User(t, s, user.RoleAdmin, "")
-		requester := apptest.User(t, s, user.RoleRequester, "")
-		cal := roundTheClock(t, s, admin).ID
+		k := twoInstances(t, d)
+		s, other, admin, requester, cal := k.s, k.other, k.admin, k.requester, k.cal.ID
 		name := "Fast"
 		targets := []sla.TargetInput{{Priority: "p1", FirstResponse: minutes(2), Resolution: minutes(600)},
 			{Priority: "p3", FirstResponse: minutes(120), Resolution: minutes(600)}}
