@@ -414,7 +414,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	}
 	s.Reports = report.New(d)
 	if s.SLA, err = sla.New(sla.Deps{DB: d, Events: s.Events, Jobs: s.Jobs, Tickets: s.Tickets, Users: s.Users,
-		Calendars: s.Calendars}); err != nil {
+		Calendars: s.Calendars, Pump: s.Pump}); err != nil {
 		return fail(err)
 	}
 	s.SLA.Register()

@@ -2,8 +2,6 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -72,18 +70,21 @@ func TestSLATimersFireOnceAcrossKill9(t *testing.T) {
 	if err := d.R.QueryRowContext(ctx, "SELECT id FROM tickets WHERE number = ?", tk.Number).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	// First response now warns in 2 s and falls due in 5 s; the ticket's
-	// timer is moved with it.
-	warn, due := time.Now().Add(2*time.Second).UnixMicro(), time.Now().Add(5*time.Second).UnixMicro()
-	args, _ := json.Marshal(map[string]int64{"ticket_id": id, "at": warn})
+	// First response now warns in 2 s and falls due in 5 s, as if the
+	// time had passed: the timer scan has not looked that far yet (its
+	// horizon is now) and is due, and the dead server's leader lease ran
+	// out. The create queued no timer; the scan queues it.
+	now := time.Now()
+	warn, due := now.Add(2*time.Second).UnixMicro(), now.Add(5*time.Second).UnixMicro()
 	for _, q := range []struct {
 		sql  string
 		args []any
 	}{
 		{"UPDATE sla_clocks SET warn_at = ?, due_at = ? WHERE ticket_id = ? AND target = 'first_response'", []any{warn, due, id}},
 		{"UPDATE tickets SET warn_at = ?, due_at = ? WHERE id = ?", []any{warn, due, id}},
-		{"UPDATE jobs SET run_at = ?, args = ?, unique_key = ? WHERE kind = 'sla.timer' AND state = 'available'",
-			[]any{warn, string(args), fmt.Sprintf("sla.timer:%d:%d", id, warn)}},
+		{"UPDATE sla_timer_scan SET horizon = ?", []any{now.UnixMicro()}},
+		{"UPDATE job_schedules SET next_run_at = 0 WHERE name = 'sla.scan'", nil},
+		{"UPDATE leases SET expires_at = 0 WHERE name = 'jobs:leader'", nil},
 	} {
 		res, err := d.W.ExecContext(ctx, q.sql, q.args...)
 		if err != nil {

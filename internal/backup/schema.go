@@ -58,10 +58,11 @@ func (t table) column(name string) (Column, bool) {
 var skipped = map[string]bool{"schema_migrations": true, "attachment_blobs": true, "leases": true}
 
 // housekeeping tables may hold rows on a database nobody has used yet
-// (a server started once writes its schedules, jobs and setup link), so
-// they do not make it "hold data" for restore's --force rule.
+// (a server started once writes its schedules, jobs and setup link; the
+// migrations start the SLA timer scan's horizon), so they do not make it
+// "hold data" for restore's --force rule.
 var housekeeping = map[string]bool{"schema_migrations": true, "counters": true, "settings": true, "leases": true,
-	"jobs": true, "job_schedules": true, "event_checkpoints": true}
+	"jobs": true, "job_schedules": true, "event_checkpoints": true, "sla_timer_scan": true}
 
 // quote quotes an identifier for both dialects.
 func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }

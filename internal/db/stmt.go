@@ -134,8 +134,13 @@ type Tx struct {
 	done        atomic.Bool // committed or rolled back
 	// batched: the transaction of a group's batch, whose statements run
 	// to the end even when the context of the caller they serve ends.
-	batched bool
+	batched    bool
+	statements int
 }
+
+// Statements counts the statements run in the transaction so far, for
+// tests that pin what a write costs.
+func (t *Tx) Statements() int { return t.statements }
 
 // AfterCommit registers fn to run once the transaction has committed (and
 // never if it rolls back): the place to wake a worker for the rows the
@@ -169,6 +174,7 @@ func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 // ExecContext runs a statement in the transaction.
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = t.ctx(ctx)
+	t.statements++
 	if st := t.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -178,6 +184,7 @@ func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 // QueryContext runs a query in the transaction.
 func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = t.ctx(ctx)
+	t.statements++
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -187,6 +194,7 @@ func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 // QueryRowContext runs a single-row query in the transaction.
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = t.ctx(ctx)
+	t.statements++
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

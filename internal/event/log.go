@@ -49,9 +49,10 @@ type Record struct {
 // Log writes domain events inside the transactions that cause them and
 // reads them back in order.
 type Log struct {
-	db      *db.DB
-	q       *db.Queries
-	written func() // woken after a commit that wrote events
+	db       *db.DB
+	q        *db.Queries
+	written  func() // woken after a commit that wrote events
+	appended []func(tx *db.Tx, kind string)
 }
 
 // NewLog returns the event log over d.
@@ -69,6 +70,12 @@ func (l *Log) Queries() *db.Queries { return l.q }
 // OnWritten sets the function called after each commit that wrote events:
 // the pump's wake-up. Set it before serving.
 func (l *Log) OnWritten(fn func()) { l.written = fn }
+
+// OnAppend adds fn, called in the writing transaction for each event this
+// process appends: a cache of what the event's kind changes can drop itself
+// when tx commits (tx.AfterCommit), before the pump reads the event. Set it
+// before serving.
+func (l *Log) OnAppend(fn func(tx *db.Tx, kind string)) { l.appended = append(l.appended, fn) }
 
 // Append writes r in tx. payload is marshalled to JSON (nil: {}).
 func (l *Log) Append(ctx context.Context, tx *db.Tx, kind string, actor Actor, subjectType string, subjectID, ticketID int64, payload any) (int64, error) {
@@ -89,6 +96,9 @@ func (l *Log) Append(ctx context.Context, tx *db.Tx, kind string, actor Actor, s
 	}
 	if l.written != nil {
 		tx.AfterCommit(l.written)
+	}
+	for _, fn := range l.appended {
+		fn(tx, kind)
 	}
 	return id, nil
 }

@@ -32,6 +32,7 @@ type Pump struct {
 	wake      chan struct{}
 	position  atomic.Int64
 	consumers []*Consumer
+	observers []func([]Record)
 
 	mu         sync.Mutex
 	broadcasts []func(channel string, payload []byte)
@@ -70,6 +71,12 @@ func (p *Pump) Listening() bool { return p.listening.Load() }
 
 // Register adds a durable consumer. Register before Run.
 func (p *Pump) Register(c *Consumer) { p.consumers = append(p.consumers, c) }
+
+// Observe adds fn, called in each round with the events the round read
+// (none, often): a cache of what other instances change learns of their
+// changes within the pump's delay, and that the pump is running. fn must
+// be quick. Add observers before Run.
+func (p *Pump) Observe(fn func([]Record)) { p.observers = append(p.observers, fn) }
 
 // Consumers are the registered durable consumers.
 func (p *Pump) Consumers() []*Consumer { return p.consumers }
@@ -167,6 +174,9 @@ func (p *Pump) Step(ctx context.Context) {
 				p.logger.Error("read events", "err", err)
 			}
 			break
+		}
+		for _, fn := range p.observers {
+			fn(recs)
 		}
 		for _, r := range recs {
 			if e, ok := r.BusEvent(); ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/docket/docket/internal/db"
@@ -40,20 +41,50 @@ func marksOf(clocks map[string]*Clock) marks {
 }
 
 // putMarks writes the ticket's due and warning times when they moved from
-// before, and queues a timer at the next instant when it comes sooner than
-// before's: a ticket always has a timer queued at or before its clocks'
-// next instant, and one that finds nothing due queues the next (timer.go),
-// so a clock that moves later costs no write.
-func (s *Service) putMarks(ctx context.Context, tx *db.Tx, ticketID int64, before, after marks) error {
+// before, and queues a timer at the next instant when timerNeeded says so
+// (always, for a timer that ran: chain), so that a ticket always has a
+// timer queued at or before its clocks' next instant, or that instant is
+// in the ticket row where the timer scan will find it (scan.go). A timer
+// that finds nothing due queues the next (timer.go), so a clock that moves
+// later costs no write.
+func (s *Service) putMarks(ctx context.Context, tx *db.Tx, ticketID int64, before, after marks, chain bool) error {
 	if !sameTime(before.due, after.due) || !sameTime(before.warn, after.warn) {
 		if _, err := tx.ExecContext(ctx, s.q.Get("set-ticket-due"), ticketID, micros(after.due), micros(after.warn)); err != nil {
 			return err
 		}
 	}
-	if after.next != nil && (before.next == nil || after.next.Before(*before.next)) {
+	if chain && after.next != nil || !chain && timerNeeded(before, after, time.Now()) {
 		return s.Jobs.InsertAll(ctx, tx, timerJob(ticketID, *after.next))
 	}
 	return nil
+}
+
+// visible reports whether the next instant is in the ticket row (warn_at
+// or due_at), where the timer scan reads it. It is not only while a
+// warned clock runs: its warning stays in warn_at, hiding later ones.
+func (m marks) visible() bool {
+	return m.next != nil && (sameTime(m.next, m.warn) || sameTime(m.next, m.due))
+}
+
+// timerNeeded reports whether a write that moved the clocks from before to
+// after must queue a timer at after.next itself, at now:
+//   - not when the instant is in the row and beyond what the scan has
+//     looked at (writeAhead covers its look-ahead and the slack): a scan
+//     queues it in time;
+//   - not when it is no sooner than before's and the row shows it: the
+//     timer or the scan that covered before's covers it;
+//   - not when it is no sooner than before's and neither shows it: before
+//     was not in the row either, so a timer was queued for it.
+func timerNeeded(before, after marks, now time.Time) bool {
+	switch {
+	case after.next == nil:
+		return false
+	case !after.visible():
+		return before.next == nil || after.next.Before(*before.next) || before.visible()
+	case after.next.After(now.Add(writeAhead)):
+		return false
+	}
+	return before.next == nil || after.next.Before(*before.next)
 }
 
 // loadClocks reads the clocks of a ticket by target.
@@ -71,6 +102,15 @@ func (s *Service) loadClocks(ctx context.Context, q db.Queryer, ticketID int64) 
 		out[c.Target] = c
 	}
 	return out, nil
+}
+
+// policyIDs are the policies of clocks.
+func policyIDs(clocks map[string]*Clock) []int64 {
+	ids := make([]int64, 0, len(clocks))
+	for _, c := range clocks {
+		ids = append(ids, c.PolicyID)
+	}
+	return ids
 }
 
 func sameTime(a, b *time.Time) bool {
@@ -102,7 +142,7 @@ func (s *Service) putClocks(ctx context.Context, tx *db.Tx, ticketID int64, cs .
 			micros(c.WarnAt), micros(c.DueAt), micros(c.StoppedAt), micros(c.WarnedAt), micros(c.BreachedAt),
 			micros(c.EscalatedAt))
 	}
-	if _, err := tx.ExecContext(ctx, s.upsertClocks(len(cs)), args...); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q.Get(upsertClocks(len(cs))), args...); err != nil {
 		return fmt.Errorf("store clocks of ticket %d: %w", ticketID, err)
 	}
 	return nil
@@ -111,19 +151,12 @@ func (s *Service) putClocks(ctx context.Context, tx *db.Tx, ticketID int64, cs .
 // clockColumns is the number of values upsert-clock stores per clock.
 const clockColumns = 13
 
-// upsertClocks is upsert-clock with n rows of values; the few texts are
-// built once.
-func (s *Service) upsertClocks(n int) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if q := s.upserts[n]; q != "" {
-		return q
+// upsertClocks names upsert-clock with n rows of values (New adds them).
+func upsertClocks(n int) string {
+	if n == 1 {
+		return "upsert-clock"
 	}
-	if s.upserts == nil {
-		s.upserts = map[int]string{}
-	}
-	s.upserts[n] = db.Rows(s.q.Get("upsert-clock"), n)
-	return s.upserts[n]
+	return "upsert-clock-" + strconv.Itoa(n)
 }
 
 func scanClock(sc db.Scanner) (*Clock, error) {

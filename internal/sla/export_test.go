@@ -2,6 +2,7 @@ package sla
 
 import (
 	"context"
+	"time"
 
 	"github.com/docket/docket/internal/job"
 )
@@ -21,3 +22,8 @@ func SetRecomputeBatch(n int) func() {
 	recomputeBatch = n
 	return func() { recomputeBatch = old }
 }
+
+// ScanUntil runs the timer scan up to to, as if it ran scanAhead before
+// (tests): it queues the timers of the instants from the last horizon to
+// to.
+func (s *Service) ScanUntil(ctx context.Context, to time.Time) error { return s.scanUntil(ctx, to) }

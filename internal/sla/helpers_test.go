@@ -6,8 +6,10 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/app"
+	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/bizhours"
 	"github.com/docket/docket/internal/calendar"
+	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/sla"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
@@ -58,4 +60,21 @@ func clocks(t testing.TB, s *app.Services, admin *user.Actor, tk *ticket.Ticket)
 		t.Fatal(err)
 	}
 	return m[tk.ID]
+}
+
+// desk is two instances over one database, with an admin, a requester and
+// a 24×7 calendar.
+type desk struct {
+	s, other         *app.Services
+	admin, requester *user.Actor
+	cal              *calendar.Calendar
+}
+
+func twoInstances(t *testing.T, d *db.DB) desk {
+	t.Helper()
+	s := apptest.Services(t, d)
+	k := desk{s: s, other: apptest.Services(t, d), admin: apptest.User(t, s, user.RoleAdmin, ""),
+		requester: apptest.User(t, s, user.RoleRequester, "")}
+	k.cal = roundTheClock(t, s, k.admin)
+	return k
 }

@@ -13,19 +13,12 @@ import (
 )
 
 // Hook is the ticket.TxHook that moves the clocks of the written ticket,
-// in the write's transaction.
+// in the write's transaction. A create's clocks start in BeforeCreate.
 func (s *Service) Hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
-	if w.Ticket == nil {
+	if w.Ticket == nil || w.Event.Type != event.MessageCreated && w.Event.Type != event.TicketUpdated {
 		return nil
 	}
-	var err error
-	switch w.Event.Type {
-	case event.TicketCreated:
-		err = s.created(ctx, tx, w)
-	case event.MessageCreated, event.TicketUpdated:
-		err = s.changed(ctx, tx, w)
-	}
-	if err != nil {
+	if err := s.changed(ctx, tx, w); err != nil {
 		return fmt.Errorf("sla: %w", err)
 	}
 	return nil
@@ -55,24 +48,40 @@ func (s *Service) newRun(ctx context.Context, tx *db.Tx, t *ticket.Ticket, at ti
 	return &run{s: s, ctx: ctx, tx: tx, t: t, at: at, clocks: map[string]*Clock{}, dirty: map[string]bool{}, gone: map[string]bool{}}
 }
 
-func (s *Service) created(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+// BeforeCreate is the ticket.CreateHook that chooses a new ticket's
+// policy and starts first response and resolution before the ticket row is
+// written: the row's INSERT carries their due and warning times, and the
+// clocks are stored once the ticket exists.
+func (s *Service) BeforeCreate(ctx context.Context, tx *db.Tx, d *ticket.Draft) error {
 	c, err := s.current(ctx, tx)
 	if err != nil {
-		return err
+		return fmt.Errorf("sla: %w", err)
 	}
-	p := choose(c.policies, w.Ticket)
+	p := choose(c.policies, d.Ticket)
 	if p == nil {
 		return nil
 	}
-	r := s.newRun(ctx, tx, w.Ticket, w.Ticket.CreatedAt)
+	r := s.newRun(ctx, tx, d.Ticket, d.Ticket.CreatedAt)
 	r.cache = c
 	if err := r.use(p); err != nil {
-		return err
+		return fmt.Errorf("sla: %w", err)
 	}
 	for _, target := range []string{FirstResponse, Resolution} {
-		r.start(target, w.Ticket.CreatedAt)
+		r.start(target, d.Ticket.CreatedAt)
 	}
-	return r.save()
+	m := marksOf(r.clocks)
+	d.DueAt, d.WarnAt = m.due, m.warn
+	d.After(func(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+		// The row holds the marks already: save writes the clocks and,
+		// when the scan would not, the timer.
+		r.ctx, r.tx, r.t = ctx, tx, w.Ticket
+		r.before = marks{due: m.due, warn: m.warn}
+		if err := r.save(); err != nil {
+			return fmt.Errorf("sla: %w", err)
+		}
+		return nil
+	})
+	return nil
 }
 
 // use makes p the policy the clocks are measured by.
@@ -134,7 +143,9 @@ func (s *Service) changed(ctx context.Context, tx *db.Tx, w ticket.Write) error 
 	if err != nil {
 		return err
 	}
-	r.cache = c
+	if r.cache, err = s.knowing(ctx, tx, c, policyIDs(r.clocks)...); err != nil {
+		return err
+	}
 	if len(why) > 0 {
 		if err := r.rechoose(why); err != nil {
 			return err
@@ -313,7 +324,7 @@ func (r *run) save() error {
 		return err
 	}
 	after := marksOf(r.clocks)
-	if err := r.s.putMarks(r.ctx, r.tx, r.t.ID, r.before, after); err != nil {
+	if err := r.s.putMarks(r.ctx, r.tx, r.t.ID, r.before, after, false); err != nil {
 		return err
 	}
 	r.t.DueAt, r.before = after.due, after

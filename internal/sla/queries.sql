@@ -109,3 +109,17 @@ FROM sla_clocks WHERE ticket_id IN (SELECT value FROM json_each($1));
 
 -- name: policy-names
 SELECT p.id, p.name, p.calendar_id, p.warn_percent, p.escalation FROM sla_policies p;
+
+-- name: timer-scan-horizon
+-- Up to where the timer scan has queued timers (scan.go).
+SELECT horizon FROM sla_timer_scan WHERE id = 1;
+
+-- name: set-timer-scan-horizon
+UPDATE sla_timer_scan SET horizon = $1 WHERE id = 1;
+
+-- name: tickets-due-between
+-- The tickets with a warning or due time in ($1, $2]: a range of
+-- tickets_warn and one of tickets_due.
+SELECT id, warn_at, due_at FROM tickets WHERE warn_at > $1 AND warn_at <= $2
+UNION
+SELECT id, warn_at, due_at FROM tickets WHERE due_at > $1 AND due_at <= $2;

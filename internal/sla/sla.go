@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/docket/docket/internal/calendar"
 	"github.com/docket/docket/internal/db"
@@ -61,6 +62,9 @@ type Deps struct {
 	Tickets   *ticket.Service
 	Users     *user.Service
 	Calendars *calendar.Service
+	// Pump, when set, tells the policy cache of other instances' policy
+	// and calendar changes; without it every write checks the tables.
+	Pump *event.Pump
 }
 
 // Service stores policies and runs the clocks.
@@ -70,8 +74,9 @@ type Service struct {
 
 	mu    sync.Mutex
 	cache *cache
-	// upserts are the clock upserts by number of rows.
-	upserts map[int]string
+	// gen counts the policy and calendar changes this process learnt of;
+	// pumped is when the pump last read the event log (unix ns).
+	gen, pumped atomic.Int64
 }
 
 // New returns the service. Register hooks it into ticket writes and
@@ -81,16 +86,27 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sla: %w", err)
 	}
+	// The clock upserts of two and three rows, prepared at start-up with
+	// the others: preparing one costs as much again as running it.
+	for n := 2; n <= len(Targets); n++ {
+		q.Add(upsertClocks(n), db.Rows(q.Get(upsertClocks(1)), n))
+	}
 	return &Service{Deps: d, q: q}, nil
 }
 
 // Queries exposes the named queries for start-up checks.
 func (s *Service) Queries() *db.Queries { return s.q }
 
-// Register hooks the clocks into every ticket write and refuses to
-// delete a calendar a policy uses. Call before serving.
+// Register hooks the clocks into every ticket write, the policy cache into
+// the event log, and refuses to delete a calendar a policy uses. Call
+// before serving.
 func (s *Service) Register() {
+	s.Tickets.BeforeCreate(s.BeforeCreate)
 	s.Tickets.OnWrite(s.Hook)
+	s.Events.OnAppend(s.appended)
+	if s.Pump != nil {
+		s.Pump.Observe(s.observe)
+	}
 	s.Calendars.CountUsesWith(func(ctx context.Context, q db.Queryer, id int64) (int, string, error) {
 		var n int
 		err := q.QueryRowContext(ctx, s.q.Get("count-calendar-policies"), id).Scan(&n)

@@ -20,9 +20,11 @@ import (
 // TimerJob is a ticket's SLA timer: one job per ticket, at the next
 // instant its clocks wait for (a warning or a breach). When it runs it
 // records whatever fell due, escalates breaches, and queues the timer of
-// the next instant. A write that moves a clock later leaves the timer
-// where it was (it will find nothing due and queue the next one); only
-// one that brings the next instant sooner queues another (putMarks).
+// the next instant. A write queues one only when the next instant comes
+// sooner and the timer scan would not queue it in time (putMarks,
+// scan.go): a create, as a rule, does not. A write that moves a clock
+// later leaves the timer where it was (it will find nothing due and queue
+// the next one).
 const TimerJob = "sla.timer"
 
 // WarningJob and BreachJob are the timers queued per clock before
@@ -60,12 +62,15 @@ func timerJob(ticketID int64, at time.Time) job.New {
 		Args: timerArgs{TicketID: ticketID, At: at.UnixMicro()}}
 }
 
-// RegisterJobs registers the timer and recompute handlers with r.
+// RegisterJobs registers the timer, scan and recompute handlers with r,
+// and the scan's period.
 func (s *Service) RegisterJobs(r *job.Runner) {
 	for _, kind := range []string{TimerJob, WarningJob, BreachJob} {
 		r.Register(kind, job.Kind{Handler: s.fire})
 	}
 	r.Register(RecomputeJob, job.Kind{Handler: s.recompute})
+	r.Register(ScanJob, job.Kind{Handler: s.scan})
+	r.Every(job.Periodic{Name: ScanJob, Kind: ScanJob, Every: ScanEvery})
 }
 
 // deletedPolicy names the policy of a clock whose policy is gone.
@@ -133,6 +138,9 @@ func (s *Service) fireTicket(ctx context.Context, tx *db.Tx, c *cache, a timerAr
 	if err != nil {
 		return err
 	}
+	if c, err = s.knowing(ctx, tx, c, policyIDs(clocks)...); err != nil {
+		return err
+	}
 	before := marksOf(clocks)
 	now := time.Now()
 	if at := time.UnixMicro(a.At); at.After(now) {
@@ -195,9 +203,8 @@ func (s *Service) fireTicket(ctx context.Context, tx *db.Tx, c *cache, a timerAr
 			return err
 		}
 	}
-	after := marksOf(clocks)
-	before.next = nil // this timer is spent: queue the next one
-	return s.putMarks(ctx, tx, t.ID, before, after)
+	// This timer is spent: queue the next one.
+	return s.putMarks(ctx, tx, t.ID, before, marksOf(clocks), true)
 }
 
 // recordWarning records clock's warning once, with its event.

@@ -80,6 +80,17 @@ func TestTimersFireOnce(t *testing.T) {
 		tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) {
 			n.Priority, n.Team, n.Assignee = "p3", "Desk", agent.Email
 		})
+		// The create queued no timer: the scan queues it, once, when the
+		// warning comes within its look-ahead (here: the scans of the
+		// next 100 minutes, from both instances).
+		if js := timers(t, s, sla.TimerJob); len(js) != 0 {
+			t.Fatalf("%d timers after the create, want none", len(js))
+		}
+		for _, svc := range []*app.Services{s, other} {
+			if err := svc.SLA.ScanUntil(ctx, tk.CreatedAt.Add(100*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
 		warn := timers(t, s, sla.TimerJob)
 		if len(warn) != 1 {
 			t.Fatalf("%d timers, want 1 for the ticket", len(warn))
@@ -266,14 +277,24 @@ func ptr[T any](v T) *T { return &v }
 // breach. Running the timers again records nothing more.
 func TestWarningsBatch(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
-		s := apptest.Services(t, d)
-		other := apptest.Services(t, d)
-		admin := apptest.User(t, s, user.RoleAdmin, "")
-		requester := apptest.User(t, s, user.RoleRequester, "")
-		cal := roundTheClock(t, s, admin)
-		policy(t, s, admin, cal.ID, "Standard", nil, nil)
+		k := twoInstances(t, d)
+		s, other, requester := k.s, k.other, k.requester
+		policy(t, s, k.admin, k.cal.ID, "Standard", nil, nil)
 		for range 3 {
 			apptest.Ticket(t, s, requester)
+		}
+		// Each ticket's warning comes within the scan's look-ahead: it
+		// queues their timers (for a little later, so that no runner
+		// claims them yet).
+		soon := time.Now().Add(30 * time.Second)
+		for q, at := range map[string]time.Time{"UPDATE tickets SET warn_at = $1 WHERE warn_at IS NOT NULL": soon,
+			"UPDATE sla_timer_scan SET horizon = $1": time.Now()} {
+			if _, err := s.DB.W.ExecContext(ctx, s.DB.Rebind(q), at.UnixMicro()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.SLA.ScanUntil(ctx, soon.Add(time.Minute)); err != nil {
+			t.Fatal(err)
 		}
 		warn := timers(t, s, sla.TimerJob)
 		if len(warn) != 3 {

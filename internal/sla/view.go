@@ -62,6 +62,13 @@ func (s *Service) Of(ctx context.Context, a *user.Actor, ids []int64, now time.T
 	if err != nil {
 		return nil, err
 	}
+	used := make([]int64, len(cs))
+	for i, o := range cs {
+		used[i] = o.c.PolicyID
+	}
+	if c, err = s.knowing(ctx, s.DB.R, c, used...); err != nil {
+		return nil, err
+	}
 	for _, o := range cs {
 		p := c.policy(o.c.PolicyID)
 		cal := allHours

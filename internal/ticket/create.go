@@ -8,6 +8,7 @@ import (
 	"html"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/docket/docket/internal/db"
@@ -314,11 +315,24 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		tagsJSON, _ := json.Marshal(tags)
 		now := db.Now()
 		status := StatusNew
+		// Hooks that set the row's due times run before it is written.
+		d := &Draft{}
+		if len(s.before) > 0 {
+			draft := &Ticket{Type: in.Type, Subject: in.Subject, Status: status, Priority: prio, Impact: in.Impact,
+				Urgency: in.Urgency, Category: optRef(refs.category, refs.categoryName), Team: optRef(refs.team, refs.teamName),
+				Requester:    Person{ID: requester.ID, Email: requester.Email, Name: requester.Name},
+				Organization: optRef(requester.OrganizationID, ""), Channel: in.Channel, Tags: tags,
+				CreatedAt: db.Time(now), UpdatedAt: db.Time(now)}
+			_ = json.Unmarshal(cfJSON, &draft.CustomFields) // as a read of the row gives them
+			if d, err = s.draft(ctx, tx, draft); err != nil {
+				return err
+			}
+		}
 		var id int64
 		if err := tx.QueryRowContext(ctx, s.q.Get("insert-ticket"), newUID(), number, string(in.Type), in.Subject,
 			string(status), int(prio), string(in.Impact), string(in.Urgency), nullID(refs.category), nullID(refs.team),
 			nullID(refs.assignee), requester.ID, nullID(requester.OrganizationID), string(in.Channel), string(cfJSON),
-			string(tagsJSON), now, nullID(in.MailboxID)).Scan(&id); err != nil {
+			string(tagsJSON), now, nullID(in.MailboxID), optMicros(d.DueAt), optMicros(d.WarnAt)).Scan(&id); err != nil {
 			return fmt.Errorf("insert: %w", err)
 		}
 		for _, tag := range tags {
@@ -366,13 +380,13 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		if err := s.emit(ctx, tx, a, event.TicketCreated, t, event.TicketPayload{MessageID: msgID}); err != nil {
 			return err
 		}
-		if len(s.hooks) > 0 {
+		if len(s.hooks)+len(d.after) > 0 {
 			m, err := s.messageTx(ctx, tx, msgID, number)
 			if err != nil {
 				return err
 			}
 			if err := s.runHooks(ctx, tx, Write{Event: event.Event{Type: event.TicketCreated, At: t.CreatedAt, TicketID: t.ID,
-				Number: t.Number, ActorID: a.ID, TeamID: refID(t.Team), MessageID: msgID}, Actor: a, Ticket: t, Message: m}); err != nil {
+				Number: t.Number, ActorID: a.ID, TeamID: refID(t.Team), MessageID: msgID}, Actor: a, Ticket: t, Message: m}, d.after...); err != nil {
 				return err
 			}
 		}
@@ -445,6 +459,14 @@ func optString(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// optMicros is t in microseconds for a nullable column.
+func optMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
 }
 
 func refID(r *Ref) int64 {

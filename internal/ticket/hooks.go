@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
@@ -31,12 +32,45 @@ type FieldChange struct {
 // back together with the change. An error aborts the whole write.
 type TxHook func(ctx context.Context, tx *db.Tx, c Write) error
 
+// Draft is a ticket Create is about to write, for its CreateHooks: Ticket
+// is as the row will be (no ID or number yet; CreatedAt, status,
+// priority, type, refs, channel and custom fields set). A hook may set
+// DueAt and WarnAt, which the ticket's INSERT stores, and add a TxHook with
+// After, run once the ticket and its first message exist, before the
+// OnWrite hooks.
+type Draft struct {
+	Ticket        *Ticket
+	DueAt, WarnAt *time.Time
+	after         []TxHook
+}
+
+// After adds h, run with the created ticket in the same transaction.
+func (d *Draft) After(h TxHook) { d.after = append(d.after, h) }
+
+// CreateHook runs inside a create's transaction before the ticket row is
+// written. An error aborts the create.
+type CreateHook func(ctx context.Context, tx *db.Tx, d *Draft) error
+
+// BeforeCreate registers a hook for creates. Register hooks before serving.
+func (s *Service) BeforeCreate(h CreateHook) { s.before = append(s.before, h) }
+
+// draft runs the create hooks on t.
+func (s *Service) draft(ctx context.Context, tx *db.Tx, t *Ticket) (*Draft, error) {
+	d := &Draft{Ticket: t}
+	for _, h := range s.before {
+		if err := h(ctx, tx, d); err != nil {
+			return nil, fmt.Errorf("hook before create: %w", err)
+		}
+	}
+	return d, nil
+}
+
 // OnWrite registers a hook for ticket.created, message.created and
 // ticket.updated writes. Register hooks before serving.
 func (s *Service) OnWrite(h TxHook) { s.hooks = append(s.hooks, h) }
 
-func (s *Service) runHooks(ctx context.Context, tx *db.Tx, c Write) error {
-	for _, h := range s.hooks {
+func (s *Service) runHooks(ctx context.Context, tx *db.Tx, c Write, first ...TxHook) error {
+	for _, h := range append(first, s.hooks...) {
 		if err := h(ctx, tx, c); err != nil {
 			return fmt.Errorf("hook for %s: %w", c.Event.Type, err)
 		}

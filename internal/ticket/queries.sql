@@ -19,8 +19,8 @@ WHERE TRUE;
 
 -- name: insert-ticket
 INSERT INTO tickets (uid, number, type, subject, status, priority, impact, urgency, category_id, team_id, assignee_id,
-                     requester_id, organization_id, channel, custom_fields, tags, created_at, updated_at, mailbox_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)
+                     requester_id, organization_id, channel, custom_fields, tags, created_at, updated_at, mailbox_id, due_at, warn_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20)
 RETURNING id;
 
 -- name: insert-event

@@ -37,6 +37,7 @@ type Service struct {
 	events *event.Log
 	opts   Options
 	hooks  []TxHook
+	before []CreateHook // run before a create's INSERT
 }
 
 // New returns a Service over d.

@@ -1,0 +1,179 @@
+package sla_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/docket/docket/internal/app"
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/sla"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+// statements runs fn in a transaction and counts the statements it ran.
+func statements(t *testing.T, s *app.Services, fn func(ctx context.Context) error) int {
+	t.Helper()
+	var n int
+	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
+		if err := fn(db.WithinTx(ctx, tx)); err != nil {
+			return err
+		}
+		n = tx.Statements()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// pumped waits until s's event pump has read every event written so far
+// (on any instance), so its caches heard of every change.
+func pumped(t *testing.T, s *app.Services) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := s.Events.Sequence(ctx); err != nil {
+			t.Fatal(err)
+		}
+		head, err := s.Events.Head(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Pump.Position() >= head {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the pump is at %d of %d events after 10 s", s.Pump.Position(), head)
+		}
+		s.Pump.Wake()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestWriteStatements pins what a policy adds to a ticket write on SQLite,
+// in statements: a create stores its two clocks (one statement; its due
+// times ride in the ticket's INSERT, its timer is the scan's, the policy
+// comes from the cache), and a reply that stops or starts a clock stores
+// it and the ticket's due times (two). No write queues a timer job.
+func TestWriteStatements(t *testing.T) {
+	s := apptest.Services(t, apptest.DB(t, db.SQLite))
+	admin := apptest.User(t, s, user.RoleAdmin, "")
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	requester := apptest.User(t, s, user.RoleRequester, "")
+	cost := func() (create, agentReply, requesterReply int) {
+		var tk *ticket.Ticket
+		create = statements(t, s, func(ctx context.Context) error {
+			var err error
+			tk, err = s.Tickets.Create(ctx, requester, ticket.NewTicket{Subject: "Printer", Body: "It is on fire."})
+			return err
+		})
+		agentReply = statements(t, s, func(ctx context.Context) error {
+			_, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Looking."})
+			return err
+		})
+		requesterReply = statements(t, s, func(ctx context.Context) error {
+			_, err := s.Tickets.Reply(ctx, requester, tk.Number, ticket.NewReply{Body: "Still on fire."})
+			return err
+		})
+		return
+	}
+	pumped(t, s)
+	cost() // every statement prepared once
+	c0, a0, r0 := cost()
+	cal := roundTheClock(t, s, admin)
+	policy(t, s, admin, cal.ID, "Standard", nil, nil)
+	pumped(t, s)
+	cost() // the cache reads the new policy
+	c1, a1, r1 := cost()
+	if c1-c0 != 1 {
+		t.Errorf("a create runs %d statements with a policy, %d without: want 1 more (the clocks)", c1, c0)
+	}
+	if a1-a0 != 2 || r1-r0 != 2 {
+		t.Errorf("replies run %d (agent) and %d (requester) statements with a policy, %d and %d without: want 2 more (the clock, the ticket's due times)",
+			a1, r1, a0, r0)
+	}
+	// The policy check itself is no statement (the baseline pays it too).
+	draft := &ticket.Draft{Ticket: &ticket.Ticket{Type: ticket.Incident, Status: ticket.StatusNew, Priority: ticket.P3, CreatedAt: time.Now()}}
+	if n := statements(t, s, func(ctx context.Context) error { return s.SLA.BeforeCreate(ctx, db.TxFrom(ctx), draft) }); n != 0 || draft.DueAt == nil {
+		t.Errorf("choosing the policy and starting the clocks ran %d statements (due %v), want none", n, draft.DueAt)
+	}
+	if js := timers(t, s, sla.TimerJob); len(js) != 0 {
+		t.Errorf("%d timers queued by writes whose instants are hours away, want none: the scan queues them", len(js))
+	}
+}
+
+// TestPolicyEditSeenByOtherInstance edits a policy on one instance and
+// creates a ticket on another that has the policy cached: once the other's
+// event pump has read the edit (its delay, a second at most), its next
+// create uses the new goals.
+func TestPolicyEditSeenByOtherInstance(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		k := twoInstances(t, d)
+		s, other, admin, requester := k.s, k.other, k.admin, k.requester
+		p := policy(t, s, admin, k.cal.ID, "Standard", nil, nil)
+		pumped(t, other)
+		if got := clocks(t, other, admin, apptest.Ticket(t, other, requester)).Target(sla.FirstResponse).Goal; got != 120 {
+			t.Fatalf("first response goal %d before the edit, want 120", got)
+		}
+		// The other instance has the policy cached now; edit it on s.
+		goals := []sla.TargetInput{{Priority: "p3", FirstResponse: minutes(30), Resolution: minutes(600)}}
+		if _, err := s.SLA.Update(ctx, admin, p.ID, sla.Input{Targets: &goals}); err != nil {
+			t.Fatal(err)
+		}
+		pumped(t, other)
+		if got := clocks(t, other, admin, apptest.Ticket(t, other, requester)).Target(sla.FirstResponse).Goal; got != 30 {
+			t.Fatalf("first response goal %d after the other instance's edit, want 30", got)
+		}
+	})
+}
+
+// TestTimersQueuedInTime: a ticket whose warning comes within the scan's
+// reach gets its timer from the create itself; one whose warning is hours
+// away gets it from the scan, once, however often and wherever it runs,
+// at the warning's instant.
+func TestTimersQueuedInTime(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		k := twoInstances(t, d)
+		s, other, admin, requester, cal := k.s, k.other, k.admin, k.requester, k.cal.ID
+		name := "Fast"
+		targets := []sla.TargetInput{{Priority: "p1", FirstResponse: minutes(2), Resolution: minutes(600)},
+			{Priority: "p3", FirstResponse: minutes(120), Resolution: minutes(600)}}
+		if _, err := s.SLA.Create(ctx, admin, sla.Input{Name: &name, CalendarID: &cal, Targets: &targets}); err != nil {
+			t.Fatal(err)
+		}
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		fast := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Priority = "p1" })
+		js := timers(t, s, sla.TimerJob)
+		if len(js) != 1 {
+			t.Fatalf("%d timers after a create whose warning is in 2 minutes, want 1", len(js))
+		}
+		// 80 % of 2 minutes rounds up to 2: it warns as it falls due.
+		if want := fast.CreatedAt.Add(2 * time.Minute); js[0].RunAt.Sub(want).Abs() > time.Second {
+			t.Fatalf("fast ticket's timer at %v, want %v", js[0].RunAt, want)
+		}
+		slow := apptest.Ticket(t, s, requester)
+		if n := len(timers(t, s, sla.TimerJob)); n != 1 {
+			t.Fatalf("%d timers after a create whose warning is in 96 minutes, want still 1", n)
+		}
+		for _, svc := range []*app.Services{s, other, s} {
+			if err := svc.SLA.ScanUntil(ctx, slow.CreatedAt.Add(97*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		js = timers(t, s, sla.TimerJob)
+		if len(js) != 2 {
+			t.Fatalf("%d timers after the scans, want 2", len(js))
+		}
+		var got *time.Time
+		for _, j := range js {
+			if j.RunAt.After(fast.CreatedAt.Add(time.Hour)) {
+				got = &j.RunAt
+			}
+		}
+		near(t, "slow ticket's timer", got, slow.CreatedAt.Add(96*time.Minute))
+	})
+}
