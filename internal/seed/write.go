@@ -67,6 +67,13 @@ func (w *world) bulk(ctx context.Context) (Stats, error) {
 		return st, err
 	}
 	imp.Backdate = true
+	if w.d.DB.Dialect == db.SQLite {
+		// A million tickets' indexes outgrow SQLite's default page cache
+		// (2 MB) many times over: give the writer connection 256 MB.
+		if _, err := w.d.DB.W.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
+			return st, err
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	chunks := (w.o.Tickets + chunk - 1) / chunk

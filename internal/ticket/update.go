@@ -15,7 +15,6 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
-	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -250,7 +249,7 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, a *user.Actor, t *Ticket
 		subj := cleanSubject(inv, *p.Subject)
 		rec("subject", t.Subject, subj)
 		if subj != t.Subject {
-			if _, err := tx.ExecContext(ctx, s.q.Get("update-subject-doc"), t.ID, subj, search.Terms(subj)); err != nil {
+			if err := s.updateSubjectDoc(ctx, tx, t.ID, newSearchDoc(subj)); err != nil {
 				return nil, err
 			}
 		}
