@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
@@ -317,8 +318,22 @@ func Rebind(dialect Dialect, q string) string {
 }
 
 // Now returns the current time in microseconds since the Unix epoch, the
-// form every timestamp column uses on both dialects.
-func Now() int64 { return time.Now().UnixMicro() }
+// form every timestamp column uses on both dialects; or the time SetNow
+// fixed.
+func Now() int64 {
+	if us := fixedNow.Load(); us != 0 {
+		return us
+	}
+	return time.Now().UnixMicro()
+}
+
+var fixedNow atomic.Int64
+
+// SetNow makes Now return us (microseconds since the epoch) until the next
+// SetNow; 0 returns to the wall clock. It is for a process that writes a
+// made-up history through the services — `docket seed` dates each ticket
+// and reply — and for tests that compare two writers; never for a server.
+func SetNow(us int64) { fixedNow.Store(us) }
 
 // Time converts a stored timestamp to a time.Time in UTC.
 func Time(us int64) time.Time { return time.UnixMicro(us).UTC() }

@@ -136,6 +136,9 @@ type Tx struct {
 	// to the end even when the context of the caller they serve ends.
 	batched    bool
 	statements int
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // the cache's statements bound to this transaction
 }
 
 // Statements counts the statements run in the transaction so far, for
@@ -167,8 +170,20 @@ func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 		return nil
 	}
 	// The writer pool has a single connection, so this reuses the statement
-	// prepared on it instead of preparing again.
-	return t.Tx.StmtContext(ctx, st)
+	// prepared on it instead of preparing again; bound once per
+	// transaction, as a transaction writing thousands of rows runs the
+	// same few statements again and again.
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ts := t.stmts[query]; ts != nil {
+		return ts
+	}
+	ts := t.Tx.StmtContext(ctx, st)
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[query] = ts
+	return ts
 }
 
 // ExecContext runs a statement in the transaction.

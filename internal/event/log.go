@@ -79,6 +79,12 @@ func (l *Log) OnAppend(fn func(tx *db.Tx, kind string)) { l.appended = append(l.
 
 // Append writes r in tx. payload is marshalled to JSON (nil: {}).
 func (l *Log) Append(ctx context.Context, tx *db.Tx, kind string, actor Actor, subjectType string, subjectID, ticketID int64, payload any) (int64, error) {
+	return l.AppendAt(ctx, tx, db.Now(), kind, actor, subjectType, subjectID, ticketID, payload)
+}
+
+// AppendAt is Append for an event that happened at (microseconds since the
+// epoch): a bulk import writes each ticket's events at the ticket's time.
+func (l *Log) AppendAt(ctx context.Context, tx *db.Tx, at int64, kind string, actor Actor, subjectType string, subjectID, ticketID int64, payload any) (int64, error) {
 	b := []byte("{}")
 	if payload != nil {
 		var err error
@@ -90,7 +96,7 @@ func (l *Log) Append(ctx context.Context, tx *db.Tx, kind string, actor Actor, s
 		actor.Type = ActorSystem
 	}
 	var id int64
-	if err := tx.QueryRowContext(ctx, l.q.Get("insert-domain-event"), db.Now(), kind, actor.Type, nullID(actor.ID), actor.Name,
+	if err := tx.QueryRowContext(ctx, l.q.Get("insert-domain-event"), at, kind, actor.Type, nullID(actor.ID), actor.Name,
 		subjectType, nullID(subjectID), nullID(ticketID), string(b)).Scan(&id); err != nil {
 		return 0, fmt.Errorf("event: append %s: %w", kind, err)
 	}

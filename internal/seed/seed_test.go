@@ -13,7 +13,7 @@ import (
 )
 
 // TestSeedWritesARealisticHelpDesk: the seeder writes the asked-for
-// tickets through the services (history, search and events included),
+// tickets (history, search and events included), on a running instance,
 // with conversations, teams, statuses and searchable words of every
 // frequency, and refuses a database that has tickets.
 func TestSeedWritesARealisticHelpDesk(t *testing.T) {

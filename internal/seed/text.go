@@ -24,20 +24,20 @@ tablet iphone android app store portal ticket urgent asap deadline customer clie
 payroll hr onboarding offboarding leaver joiner equipment desk chair floor building parking visitor guest
 timeout latency disconnects dropping intermittent sometimes always every morning yesterday week monday friday`)
 
-// writer makes subjects, bodies and tags.
+// writer makes subjects, bodies and tags from its random source.
 type writer struct {
-	r     *rand.Rand
-	words []string
-	zipf  *rand.Zipf
-	tagz  *rand.Zipf
+	r    *rand.Rand
+	zipf *rand.Zipf
+	tagz *rand.Zipf
 }
 
 var tagWords = strings.Fields(`hardware software network access email printing vpn security onboarding billing
 mobile accounts license storage backup monitoring vip outage follow-up escalated waiting-vendor`)
 
-func newWriter(r *rand.Rand) *writer {
+// vocabulary is the common words followed by the long tail: names that
+// appear in a few tickets each.
+var vocabulary = func() []string {
 	words := append([]string{}, common...)
-	// The long tail: names that appear in a few tickets each.
 	for i := range 6000 {
 		switch i % 4 {
 		case 0:
@@ -50,11 +50,15 @@ func newWriter(r *rand.Rand) *writer {
 			words = append(words, fmt.Sprintf("lt%05d", i))
 		}
 	}
-	return &writer{r: r, words: words, zipf: rand.NewZipf(r, 1.07, 8, uint64(len(words)-1)),
+	return words
+}()
+
+func newWriter(r *rand.Rand) *writer {
+	return &writer{r: r, zipf: rand.NewZipf(r, 1.07, 8, uint64(len(vocabulary)-1)),
 		tagz: rand.NewZipf(r, 1.3, 1, uint64(len(tagWords)-1))}
 }
 
-func (w *writer) word() string { return w.words[w.zipf.Uint64()] }
+func (w *writer) word() string { return vocabulary[w.zipf.Uint64()] }
 
 // subject is a short line.
 func (w *writer) subject() string {

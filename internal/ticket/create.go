@@ -15,7 +15,6 @@ import (
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/markup"
-	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -201,86 +200,21 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 	if err := tooDeep(ctx); err != nil {
 		return nil, fmt.Errorf("ticket: create: %w", err)
 	}
-	inv := &fault.Invalid{}
-	in.Subject = cleanSubject(inv, in.Subject)
-	if in.Format == "" {
-		in.Format = FormatMarkdown
-	}
-	checkBody(inv, in.Body, in.Format)
-	if in.Type == "" {
-		in.Type = Incident
-	} else if !in.Type.Valid() {
-		inv.Add("type", "must be one of incident, request, problem, change")
-	}
-	if in.Channel == "" {
-		in.Channel = ChannelAPI
-	} else if !in.Channel.Valid() {
-		inv.Add("channel", "must be one of email, portal, api, phone, monitoring, web")
-	}
-	prio := P3
-	if in.Impact != "" || in.Urgency != "" {
-		if !in.Impact.Valid() {
-			inv.Add("impact", "must be high, medium or low")
-		}
-		if !in.Urgency.Valid() {
-			inv.Add("urgency", "must be high, medium or low")
-		}
-		if in.Impact.Valid() && in.Urgency.Valid() {
-			prio = FromMatrix(in.Impact, in.Urgency)
-		}
-	}
-	if in.Priority != "" {
-		p, ok := ParsePriority(in.Priority)
-		if !ok {
-			inv.Add("priority", "must be one of p1, p2, p3, p4")
-		}
-		prio = p
-	}
-	var tags []string
-	if a.IsAgent() {
-		tags = NormalizeTags(inv, in.Tags)
-	}
-	if in.Requester != nil && a.IsAgent() {
-		// Check the address now, so its error comes with the others.
-		if _, err := user.NormalizeEmail("requester.email", in.Requester.Email); err != nil {
-			var fe *fault.Invalid
-			if errors.As(err, &fe) {
-				inv.Fields = append(inv.Fields, fe.Fields...)
-			}
-		}
-	}
-	checkInitialStatus(inv, a, in)
-	if len(in.Attachments) > MaxAttachments {
-		inv.Add("attachments", "at most %d attachments", MaxAttachments)
-	}
-	if len(in.Followers) > MaxFollowers {
-		inv.Add("followers", "at most %d followers", MaxFollowers)
-	}
-	if !a.IsAgent() {
-		// Requesters describe their problem; triage is the agents' job.
-		if in.Requester != nil && !strings.EqualFold(strings.TrimSpace(in.Requester.Email), a.Email) {
-			inv.Add("requester", "requesters can only open tickets for themselves")
-		}
-		for field, set := range map[string]bool{"team": in.Team != "", "assignee": in.Assignee != "",
-			"priority": in.Priority != "", "tags": len(in.Tags) > 0, "impact": in.Impact != "", "urgency": in.Urgency != ""} {
-			if set {
-				inv.Add(field, "only agents can set this")
-			}
-		}
-		if in.Channel != ChannelAPI && in.Channel != ChannelPortal && in.Channel != ChannelEmail {
-			inv.Add("channel", "requesters can only use email, portal or api")
-		}
-	}
-	if err := inv.Err(); err != nil {
+	prio, tags, err := checkNew(a, &in)
+	if err != nil {
 		return nil, fmt.Errorf("ticket: create: %w", err)
 	}
 
-	subjectTerms := search.Terms(in.Subject)
+	// The body's HTML and the search terms are worked out before the
+	// transaction: on SQLite the writer runs one transaction's statements at
+	// a time, so work done inside one holds up every other write.
+	subjectDoc := newSearchDoc(in.Subject)
 	msg := newMessage{body: in.Body, format: in.Format, channel: in.Channel, messageID: in.MessageID,
-		threading: in.Threading, attachments: in.Attachments}.rendered()
+		threading: in.Threading, attachments: in.Attachments}
+	msg.render()
 	var t *Ticket
 	var msgID int64
-	err := s.db.WithTx(ctx, func(tx *db.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *db.Tx) error {
 		inv := &fault.Invalid{}
 		var requester *user.User
 		var err error
@@ -329,7 +263,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 			}
 		}
 		var id int64
-		if err := tx.QueryRowContext(ctx, s.q.Get("insert-ticket"), newUID(), number, string(in.Type), in.Subject,
+		if err := tx.QueryRowContext(ctx, s.q.Get("insert-ticket"), newUID(ctx), number, string(in.Type), in.Subject,
 			string(status), int(prio), string(in.Impact), string(in.Urgency), nullID(refs.category), nullID(refs.team),
 			nullID(refs.assignee), requester.ID, nullID(requester.OrganizationID), string(in.Channel), string(cfJSON),
 			string(tagsJSON), now, nullID(in.MailboxID), optMicros(d.DueAt), optMicros(d.WarnAt)).Scan(&id); err != nil {
@@ -349,7 +283,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), id, nil, false, in.Subject, subjectTerms); err != nil {
+		if err := s.insertSearchDoc(ctx, tx, id, 0, false, subjectDoc); err != nil {
 			return err
 		}
 		author, uploader := requester.ID, a.ID
@@ -411,6 +345,83 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		return nil, err
 	}
 	return t, nil
+}
+
+// checkNew validates a new ticket's input before anything is read,
+// filling in the defaults, and returns its priority and normalized tags:
+// Create's first step, and the importer's.
+func checkNew(a *user.Actor, in *NewTicket) (Priority, []string, error) {
+	inv := &fault.Invalid{}
+	in.Subject = cleanSubject(inv, in.Subject)
+	if in.Format == "" {
+		in.Format = FormatMarkdown
+	}
+	checkBody(inv, in.Body, in.Format)
+	if in.Type == "" {
+		in.Type = Incident
+	} else if !in.Type.Valid() {
+		inv.Add("type", "must be one of incident, request, problem, change")
+	}
+	if in.Channel == "" {
+		in.Channel = ChannelAPI
+	} else if !in.Channel.Valid() {
+		inv.Add("channel", "must be one of email, portal, api, phone, monitoring, web")
+	}
+	prio := P3
+	if in.Impact != "" || in.Urgency != "" {
+		if !in.Impact.Valid() {
+			inv.Add("impact", "must be high, medium or low")
+		}
+		if !in.Urgency.Valid() {
+			inv.Add("urgency", "must be high, medium or low")
+		}
+		if in.Impact.Valid() && in.Urgency.Valid() {
+			prio = FromMatrix(in.Impact, in.Urgency)
+		}
+	}
+	if in.Priority != "" {
+		p, ok := ParsePriority(in.Priority)
+		if !ok {
+			inv.Add("priority", "must be one of p1, p2, p3, p4")
+		}
+		prio = p
+	}
+	var tags []string
+	if a.IsAgent() {
+		tags = NormalizeTags(inv, in.Tags)
+	}
+	if in.Requester != nil && a.IsAgent() {
+		// Check the address now, so its error comes with the others.
+		if _, err := user.NormalizeEmail("requester.email", in.Requester.Email); err != nil {
+			var fe *fault.Invalid
+			if errors.As(err, &fe) {
+				inv.Fields = append(inv.Fields, fe.Fields...)
+			}
+		}
+	}
+	checkInitialStatus(inv, a, *in)
+	if len(in.Attachments) > MaxAttachments {
+		inv.Add("attachments", "at most %d attachments", MaxAttachments)
+	}
+	if len(in.Followers) > MaxFollowers {
+		inv.Add("followers", "at most %d followers", MaxFollowers)
+	}
+	if !a.IsAgent() {
+		// Requesters describe their problem; triage is the agents' job.
+		if in.Requester != nil && !strings.EqualFold(strings.TrimSpace(in.Requester.Email), a.Email) {
+			inv.Add("requester", "requesters can only open tickets for themselves")
+		}
+		for field, set := range map[string]bool{"team": in.Team != "", "assignee": in.Assignee != "",
+			"priority": in.Priority != "", "tags": len(in.Tags) > 0, "impact": in.Impact != "", "urgency": in.Urgency != ""} {
+			if set {
+				inv.Add(field, "only agents can set this")
+			}
+		}
+		if in.Channel != ChannelAPI && in.Channel != ChannelPortal && in.Channel != ChannelEmail {
+			inv.Add("channel", "requesters can only use email, portal or api")
+		}
+	}
+	return prio, tags, inv.Err()
 }
 
 // authorIsRequester reports whether author (NewTicket.Author) names the

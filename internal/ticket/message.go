@@ -13,7 +13,6 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
-	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -51,26 +50,38 @@ type newMessage struct {
 	messageID   string
 	threading   string
 	attachments []string
-
-	// The body's HTML and search terms, worked out by rendered before the
-	// transaction: on SQLite the writer runs one transaction's statements
-	// at a time, so work done inside one holds up every other write.
-	html, terms string
-	isRendered  bool
+	// rendered: html and doc are filled in (render), ahead of the write.
+	rendered bool
+	html     string
+	doc      searchDoc
 }
 
-// rendered returns m with its HTML and search terms.
-func (m newMessage) rendered() newMessage {
-	if !m.isRendered {
-		m.html, m.terms, m.isRendered = renderBody(m.body, m.format), search.Terms(m.body), true
+// render computes what the message's rows hold besides its input: the
+// sanitized HTML and the search document. The importer renders in parallel
+// workers before the single writer inserts.
+func (m *newMessage) render() {
+	if !m.rendered {
+		m.html, m.doc, m.rendered = renderBody(m.body, m.format), newSearchDoc(m.body), true
 	}
-	return m
 }
 
 func (s *Service) insertMessage(ctx context.Context, tx *db.Tx, ticketID, authorID, uploaderID int64, m newMessage, now int64) (int64, error) {
-	m = m.rendered()
+	m.render()
+	id, err := s.insertMessageRow(ctx, tx, ticketID, authorID, uploaderID, newUID(ctx), m, now)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.insertSearchDoc(ctx, tx, ticketID, id, m.internal, m.doc); err != nil {
+		return 0, fmt.Errorf("message: %w", err)
+	}
+	return id, nil
+}
+
+// insertMessageRow writes a rendered message and binds its attachments;
+// its search document is the caller's to write.
+func (s *Service) insertMessageRow(ctx context.Context, tx *db.Tx, ticketID, authorID, uploaderID int64, uid string, m newMessage, now int64) (int64, error) {
 	var id int64
-	if err := tx.QueryRowContext(ctx, s.q.Get("insert-message"), newUID(), ticketID, authorID, m.internal, m.body,
+	if err := tx.QueryRowContext(ctx, s.q.Get("insert-message"), uid, ticketID, authorID, m.internal, m.body,
 		m.html, string(m.format), string(m.channel), m.messageID, m.threading, now).Scan(&id); err != nil {
 		return 0, fmt.Errorf("insert message: %w", err)
 	}
@@ -91,9 +102,6 @@ func (s *Service) insertMessage(ctx context.Context, tx *db.Tx, ticketID, author
 	}
 	if err := inv.Err(); err != nil {
 		return 0, err
-	}
-	if _, err := tx.ExecContext(ctx, s.q.Get("insert-search-doc"), ticketID, id, m.internal, m.body, m.terms); err != nil {
-		return 0, fmt.Errorf("index message: %w", err)
 	}
 	return id, nil
 }
@@ -127,30 +135,13 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 	if err := tooDeep(ctx); err != nil {
 		return nil, fmt.Errorf("ticket: reply %d: %w", number, err)
 	}
-	inv := &fault.Invalid{}
-	if in.Format == "" {
-		in.Format = FormatMarkdown
-	}
-	checkBody(inv, in.Body, in.Format)
-	if in.Channel == "" {
-		in.Channel = ChannelAPI
-	} else if !in.Channel.Valid() {
-		inv.Add("channel", "must be one of email, portal, api, phone, monitoring, web")
-	}
-	if len(in.Attachments) > MaxAttachments {
-		inv.Add("attachments", "at most %d attachments", MaxAttachments)
-	}
-	if err := inv.Err(); err != nil {
+	if err := checkReply(a, &in); err != nil {
 		return nil, fmt.Errorf("ticket: reply %d: %w", number, err)
 	}
-	if in.Internal && !a.IsAgent() {
-		return nil, fmt.Errorf("ticket: reply %d: %w", number, fault.Forbidden("requesters can only reply publicly"))
-	}
-	if (in.Status != "" || in.Resolution != "") && !a.IsAgent() {
-		return nil, fmt.Errorf("ticket: reply %d: %w", number, fault.Forbidden("only agents can change the status"))
-	}
+	// Rendered before the transaction, as a create's (see Create).
 	msg := newMessage{body: in.Body, format: in.Format, internal: in.Internal, channel: in.Channel,
-		messageID: in.MessageID, threading: in.Threading, attachments: in.Attachments}.rendered()
+		messageID: in.MessageID, threading: in.Threading, attachments: in.Attachments}
+	msg.render()
 	var msgID int64
 	var t *Ticket
 	var followUp *Ticket
@@ -197,55 +188,8 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 			return err
 		}
 		var changes []change
-		rec := func(field, old, new string) {
-			if old != new {
-				changes = append(changes, change{field, old, new})
-			}
-		}
-		before := t.Status
-		if a.IsAgent() && a.IsPerson() && !in.Internal {
-			if t.FirstResponseAt == nil && a.ID != t.Requester.ID {
-				at := db.Time(now)
-				t.FirstResponseAt = &at
-			}
-			if t.Status == StatusNew {
-				t.Status = StatusOpen
-			}
-		}
-		if !a.IsAgent() && (t.Status == StatusResolved || t.Status == StatusPending) {
-			// The requester wrote back: the ball is in our court again.
-			if t.Status == StatusResolved {
-				rec("resolution", string(t.Resolution), "")
-				t.Resolution, t.Solution, t.ResolvedAt = "", "", nil
-			}
-			t.Status = StatusOpen
-		}
-		rec("status", string(before), string(t.Status))
-		if in.Status != "" {
-			// "Reply and set status": validated like a PATCH, in the same
-			// transaction, so either both happen or neither.
-			st, res := in.Status, in.Resolution
-			p := Patch{Status: &st}
-			if res != "" {
-				p.Resolution = &res
-			}
-			inv := &fault.Invalid{}
-			s.applyStatus(inv, t, p, func(field, old, new string) {
-				if field == "status" {
-					return // recorded once below
-				}
-				rec(field, old, new)
-			})
-			if err := inv.Err(); err != nil {
-				return err
-			}
-			if i := slices.IndexFunc(changes, func(c change) bool { return c.field == "status" }); i >= 0 {
-				changes = slices.Delete(changes, i, i+1)
-			}
-			rec("status", string(before), string(t.Status))
-		}
-		if t.Status != before {
-			changed = append(changed, "status")
+		if changes, changed, err = s.replyChanges(a, t, in, now); err != nil {
+			return err
 		}
 		kind := "reply"
 		if in.Internal {
@@ -301,6 +245,95 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 		return written, nil
 	}
 	return s.message(ctx, msgID, t.Number)
+}
+
+// checkReply validates a reply's input before anything is read, filling
+// in the defaults: Reply's first step, and the importer's.
+func checkReply(a *user.Actor, in *NewReply) error {
+	inv := &fault.Invalid{}
+	if in.Format == "" {
+		in.Format = FormatMarkdown
+	}
+	checkBody(inv, in.Body, in.Format)
+	if in.Channel == "" {
+		in.Channel = ChannelAPI
+	} else if !in.Channel.Valid() {
+		inv.Add("channel", "must be one of email, portal, api, phone, monitoring, web")
+	}
+	if len(in.Attachments) > MaxAttachments {
+		inv.Add("attachments", "at most %d attachments", MaxAttachments)
+	}
+	if err := inv.Err(); err != nil {
+		return err
+	}
+	if in.Internal && !a.IsAgent() {
+		return fault.Forbidden("requesters can only reply publicly")
+	}
+	if (in.Status != "" || in.Resolution != "") && !a.IsAgent() {
+		return fault.Forbidden("only agents can change the status")
+	}
+	return nil
+}
+
+// replyChanges applies a reply's effect on t at now (microseconds) in
+// memory — the first response, new → open, a requester's reply reopening,
+// the "reply and set status" — and returns the history entries and the
+// changed fields, the message's own entry not included: Reply's rules, and
+// the importer's.
+func (s *Service) replyChanges(a *user.Actor, t *Ticket, in NewReply, now int64) ([]change, []string, error) {
+	var changed []string
+	var changes []change
+	rec := func(field, old, new string) {
+		if old != new {
+			changes = append(changes, change{field, old, new})
+		}
+	}
+	before := t.Status
+	if a.IsAgent() && a.IsPerson() && !in.Internal {
+		if t.FirstResponseAt == nil && a.ID != t.Requester.ID {
+			at := db.Time(now)
+			t.FirstResponseAt = &at
+		}
+		if t.Status == StatusNew {
+			t.Status = StatusOpen
+		}
+	}
+	if !a.IsAgent() && (t.Status == StatusResolved || t.Status == StatusPending) {
+		// The requester wrote back: the ball is in our court again.
+		if t.Status == StatusResolved {
+			rec("resolution", string(t.Resolution), "")
+			t.Resolution, t.Solution, t.ResolvedAt = "", "", nil
+		}
+		t.Status = StatusOpen
+	}
+	rec("status", string(before), string(t.Status))
+	if in.Status != "" {
+		// "Reply and set status": validated like a PATCH, in the same
+		// transaction, so either both happen or neither.
+		st, res := in.Status, in.Resolution
+		p := Patch{Status: &st}
+		if res != "" {
+			p.Resolution = &res
+		}
+		inv := &fault.Invalid{}
+		s.applyStatus(inv, t, p, db.Time(now), func(field, old, new string) {
+			if field == "status" {
+				return // recorded once below
+			}
+			rec(field, old, new)
+		})
+		if err := inv.Err(); err != nil {
+			return nil, nil, err
+		}
+		if i := slices.IndexFunc(changes, func(c change) bool { return c.field == "status" }); i >= 0 {
+			changes = slices.Delete(changes, i, i+1)
+		}
+		rec("status", string(before), string(t.Status))
+	}
+	if t.Status != before {
+		changed = append(changed, "status")
+	}
+	return changes, changed, nil
 }
 
 func (s *Service) followUp(ctx context.Context, a *user.Actor, closed *Ticket, in NewReply) (*Ticket, error) {

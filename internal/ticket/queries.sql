@@ -23,6 +23,13 @@ INSERT INTO tickets (uid, number, type, subject, status, priority, impact, urgen
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20)
 RETURNING id;
 
+-- name: import-ticket
+INSERT INTO tickets (uid, number, type, subject, status, resolution, solution, priority, impact, urgency, category_id, team_id,
+                     assignee_id, requester_id, organization_id, channel, custom_fields, tags, version, created_at, updated_at,
+                     first_response_at, resolved_at, closed_at, mailbox_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+RETURNING id;
+
 -- name: insert-event
 INSERT INTO ticket_events (ticket_id, actor_id, actor_name, at, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6, $7);
 

@@ -1,6 +1,9 @@
 package ticket
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 func TestPriorityMatrix(t *testing.T) {
 	want := map[[2]Level]Priority{
@@ -60,7 +63,8 @@ func TestParseNumberAndETag(t *testing.T) {
 }
 
 func TestUIDIsRandomV4(t *testing.T) {
-	a, b := newUID(), newUID()
+	ctx := context.Background()
+	a, b := newUID(ctx), newUID(ctx)
 	if a == b || len(a) != 36 || a[14] != '4' {
 		t.Fatalf("bad uids %q %q", a, b)
 	}

@@ -277,6 +277,11 @@ func nullTime(t *int64) any {
 // emit writes ticket t's domain event in tx, for consumers (live updates,
 // counts, notifications, SLA, automation, webhooks) to read after commit.
 func (s *Service) emit(ctx context.Context, tx *db.Tx, a *user.Actor, kind string, t *Ticket, p event.TicketPayload) error {
+	return s.emitAt(ctx, tx, db.Now(), a, kind, t, p)
+}
+
+// emitAt is emit for a write that happened at (microseconds): the importer's.
+func (s *Service) emitAt(ctx context.Context, tx *db.Tx, at int64, a *user.Actor, kind string, t *Ticket, p event.TicketPayload) error {
 	if s.events == nil {
 		return nil
 	}
@@ -285,7 +290,7 @@ func (s *Service) emit(ctx context.Context, tx *db.Tx, a *user.Actor, kind strin
 	if p.Depth > event.MaxDepth {
 		return fmt.Errorf("%s on %s at depth %d: %w", kind, t.Reference, p.Depth, event.ErrTooDeep)
 	}
-	_, err := s.events.Append(ctx, tx, kind, a.EventActor(), "ticket", t.ID, t.ID, p)
+	_, err := s.events.AppendAt(ctx, tx, at, kind, a.EventActor(), "ticket", t.ID, t.ID, p)
 	return err
 }
 

@@ -4,9 +4,11 @@
 package ticket
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -143,14 +145,30 @@ func ParseNumber(s string) (int64, bool) {
 	return n, err == nil && n > 0
 }
 
-// newUID returns a random RFC 4122 version 4 UUID.
-func newUID() string {
+// newUID returns a random RFC 4122 version 4 UUID, or the next one of the
+// source ctx carries (WithUIDs).
+func newUID(ctx context.Context) string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	if src, ok := ctx.Value(uidKey{}).(io.Reader); ok {
+		if _, err := io.ReadFull(src, b[:]); err != nil {
+			panic("ticket: uid source: " + err.Error())
+		}
+	} else if _, err := rand.Read(b[:]); err != nil {
 		panic("ticket: no randomness: " + err.Error())
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+type uidKey struct{}
+
+// WithUIDs returns a context under which the tickets and messages written
+// take their uids' random bits from src, read in the order the rows are
+// written, instead of from crypto/rand: two writers given the same source
+// write the same uids (the seeder's proof that its bulk path writes the
+// service's rows). src is read by one goroutine at a time.
+func WithUIDs(ctx context.Context, src io.Reader) context.Context {
+	return context.WithValue(ctx, uidKey{}, src)
 }

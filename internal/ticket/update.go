@@ -15,7 +15,6 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
-	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -250,7 +249,7 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, a *user.Actor, t *Ticket
 		subj := cleanSubject(inv, *p.Subject)
 		rec("subject", t.Subject, subj)
 		if subj != t.Subject {
-			if _, err := tx.ExecContext(ctx, s.q.Get("update-subject-doc"), t.ID, subj, search.Terms(subj)); err != nil {
+			if err := s.updateSubjectDoc(ctx, tx, t.ID, newSearchDoc(subj)); err != nil {
 				return nil, err
 			}
 		}
@@ -368,14 +367,15 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, a *user.Actor, t *Ticket
 			rec("custom_fields."+k, fieldString(old[k]), fieldString(t.CustomFields[k]))
 		}
 	}
-	s.applyStatus(inv, t, p, rec)
+	s.applyStatus(inv, t, p, db.Time(db.Now()), rec)
 	if err := inv.Err(); err != nil {
 		return nil, err
 	}
 	return ch, nil
 }
 
-func (s *Service) applyStatus(inv *fault.Invalid, t *Ticket, p Patch, rec func(field, old, new string)) {
+// applyStatus applies p's status, resolution and solution to t as of now.
+func (s *Service) applyStatus(inv *fault.Invalid, t *Ticket, p Patch, now time.Time, rec func(field, old, new string)) {
 	target := t.Status
 	if p.Status != nil {
 		if !p.Status.Valid() {
@@ -406,7 +406,6 @@ func (s *Service) applyStatus(inv *fault.Invalid, t *Ticket, p Patch, rec func(f
 		}
 		res = *p.Resolution
 	}
-	now := time.Now().UTC()
 	if closing && res == "" {
 		inv.Add("resolution", "is required to resolve or close a ticket")
 		return

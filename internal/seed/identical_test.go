@@ -1,0 +1,203 @@
+package seed_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docket/docket/internal/app"
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/seed"
+)
+
+// TestBulkWritesTheServiceRows is the proof behind the seeder's bulk path:
+// the same help desk (same seed, same clock, same uid source) seeded once
+// through ticket.Service — built as serve builds it, every write hook
+// registered — and once through ticket.Importer leaves every table with
+// the same rows, all columns and ids included, and the same full-text
+// index.
+func TestBulkWritesTheServiceRows(t *testing.T) {
+	for _, dialect := range apptest.Dialects {
+		t.Run(string(dialect), func(t *testing.T) {
+			viaService, viaImporter := apptest.DB(t, dialect), apptest.DB(t, dialect)
+			o := seed.Options{Tickets: 150, Teams: 3, Agents: 6, Requesters: 40, Organizations: 4, Messages: 3, Batch: 40,
+				Seed: 5, Workers: 3, Now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+			a := seedWith(t, viaService, o, true)
+			b := seedWith(t, viaImporter, o, false)
+			if a != b {
+				t.Fatalf("stats differ: service %+v, importer %+v", a, b)
+			}
+			if a.Tickets != 150 || a.Messages < 300 {
+				t.Fatalf("stats %+v", a)
+			}
+			want, got := dump(t, viaService), dump(t, viaImporter)
+			for _, table := range sortedKeys(want, got) {
+				if diff := diffRows(want[table], got[table]); diff != "" {
+					t.Errorf("table %s differs (service, then importer):\n%s", table, diff)
+				}
+			}
+			for _, table := range []string{"tickets", "messages", "search_docs", "ticket_events", "domain_events", "ticket_tags"} {
+				if len(want[table]) == 0 {
+					t.Errorf("no rows in %s: the comparison compared nothing", table)
+				}
+			}
+		})
+	}
+}
+
+// seedWith seeds d with services built as serve builds them, but not
+// started: no background work writes while the tables are compared.
+func seedWith(t *testing.T, d *db.DB, o seed.Options, throughService bool) seed.Stats {
+	t.Helper()
+	ctx := context.Background()
+	s, err := app.Build(ctx, d, apptest.Config(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.ThroughService = throughService
+	o.UIDs = rand.NewChaCha8([32]byte{1, 2, 3})
+	st, err := seed.Run(ctx, seed.Deps{DB: d, Users: s.Users, Tickets: s.Tickets}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Took = 0
+	return st
+}
+
+// dump reads every table's rows as sorted lines, and on SQLite the
+// full-text index's content (its storage tables depend on when it
+// flushed, not on what it holds).
+func dump(t *testing.T, d *db.DB) map[string][]string {
+	t.Helper()
+	ctx := context.Background()
+	var q string
+	if d.Dialect == db.SQLite {
+		q = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%' AND name <> 'sqlite_stat1'`
+	} else {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+		     UNION ALL SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()`
+	}
+	var tables []string
+	rows, err := d.W.QueryContext(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, n)
+	}
+	rows.Close()
+	out := map[string][]string{}
+	for _, table := range tables {
+		q := `SELECT * FROM ` + table
+		if table == "schema_migrations" {
+			q = `SELECT version FROM schema_migrations` // applied_at: when each database was made
+		}
+		out[table] = lines(t, d, q)
+		if table == "time_rules" {
+			// The built-in rule's times are the migration's.
+			for i, l := range out[table] {
+				if !strings.Contains(l, "builtin=<nil>") {
+					out[table][i] = migrationTimes.ReplaceAllString(l, "${1}=(migrated)")
+				}
+			}
+		}
+	}
+	if d.Dialect == db.SQLite {
+		if _, err := d.W.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms USING fts5vocab(main, 'search_fts', 'instance')`); err != nil {
+			t.Fatal(err)
+		}
+		out["search_fts (terms)"] = lines(t, d, `SELECT * FROM temp.search_terms`)
+	}
+	return out
+}
+
+var migrationTimes = regexp.MustCompile(`\b(created_at|updated_at)=[0-9]+`)
+
+func lines(t *testing.T, d *db.DB, q string) []string {
+	t.Helper()
+	rows, err := d.W.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		parts := make([]string, len(cols))
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			parts[i] = fmt.Sprintf("%s=%v", cols[i], v)
+		}
+		out = append(out, strings.Join(parts, " | "))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sortedKeys(a, b map[string][]string) []string {
+	var keys []string
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// diffRows shows up to five rows only one side has.
+func diffRows(want, got []string) string {
+	var b strings.Builder
+	n := 0
+	only := func(side string, x, y []string) {
+		shown := 0
+		for _, r := range x {
+			if _, found := slices.BinarySearch(y, r); !found && shown < 4 {
+				fmt.Fprintf(&b, "  only %s: %s\n", side, trim(r))
+				n++
+				shown++
+			}
+		}
+	}
+	only("service", want, got)
+	only("importer", got, want)
+	if n == 0 && len(want) != len(got) {
+		fmt.Fprintf(&b, "  %d rows against %d\n", len(want), len(got))
+	}
+	return b.String()
+}
+
+func trim(s string) string {
+	if len(s) > 400 {
+		return s[:400] + "…"
+	}
+	return s
+}
