@@ -60,11 +60,15 @@ func searchDB(b *testing.B, dialect db.Dialect) *db.DB {
 }
 
 // BenchmarkSearch searches benchTickets() tickets by word frequency, newest
-// first and by relevance (DOCKET_BENCH_SORTS, comma-separated), 8 searches
+// first and by relevance (DOCKET_BENCH_SORTS, comma-separated; one engine
+// with DOCKET_BENCH_DIALECT=sqlite or postgres), 8 searches
 // at a time, and reports the latency's min, p50 and p99.
 func BenchmarkSearch(b *testing.B) {
 	sorts := strings.Split(cmpOr(os.Getenv("DOCKET_BENCH_SORTS"), "-updated_at,-created_at,relevance"), ",")
 	for _, dialect := range apptest.Dialects {
+		if only := os.Getenv("DOCKET_BENCH_DIALECT"); only != "" && only != string(dialect) {
+			continue
+		}
 		d := searchDB(b, dialect)
 		s := apptest.Services(b, d)
 		start := time.Now()
