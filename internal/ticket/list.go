@@ -45,7 +45,7 @@ type Filter struct {
 	CreatedBefore *time.Time
 	UpdatedAfter  *time.Time
 	UpdatedBefore *time.Time
-	Sort          string // -updated_at (default), created_at, priority, due_at, number; "-" for descending
+	Sort          string // -updated_at (default), created_at, priority, due_at, number; "-" for descending; relevance (with Text)
 	Cursor        string
 	Limit         int
 }
@@ -101,10 +101,14 @@ func parseSort(s string) (sortSpec, string, error) {
 	if s == "" {
 		s = "-updated_at"
 	}
+	if s == relevance {
+		// Ordered by rank in listText; ties newest first.
+		return sortSpec{expr: "t.id", desc: true}, s, nil
+	}
 	name := strings.TrimPrefix(s, "-")
 	expr, ok := sorts[name]
 	if !ok {
-		return sortSpec{}, "", fault.Field("sort", "must be one of updated_at, created_at, priority, due_at, number, optionally prefixed with -")
+		return sortSpec{}, "", fault.Field("sort", "must be one of updated_at, created_at, priority, due_at, number, optionally prefixed with -, or relevance")
 	}
 	desc := strings.HasPrefix(s, "-")
 	if name == "due_at" && desc {
@@ -162,6 +166,9 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	if err != nil {
 		return nil, "", err
 	}
+	if sortName == relevance && !f.Text.HasText() {
+		return nil, "", fault.Field("sort", "relevance needs words to search for")
+	}
 	cur, err := decodeCursor(f.Cursor, sortName)
 	if err != nil {
 		return nil, "", err
@@ -178,6 +185,38 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	}
 	if empty {
 		return []*Ticket{}, "", nil
+	}
+	var out []*Ticket
+	if f.Text.HasText() {
+		out, err = s.listText(ctx, a, f, w, spec, sortName, cur)
+	} else {
+		out, err = s.page(ctx, w, spec, sortName, cur, f.Limit)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.fillMissing(ctx, a, out...); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[len(out)-1]
+		next = encodeCursor(cursor{Sort: sortName, V: sortValue(sortName, last), ID: last.ID})
+		if sortName == relevance {
+			next = encodeCursor(cursor{Sort: sortName, V: int64(offsetOf(cur) + f.Limit)})
+		}
+	}
+	return out, next, nil
+}
+
+// page runs the list query: the conditions of w (and extra, which it does
+// not keep), after cur in spec's order, limit+1 rows so the caller knows
+// whether a next page exists.
+func (s *Service) page(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, extra ...func(*whereBuilder)) ([]*Ticket, error) {
+	w = &whereBuilder{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
+	for _, e := range extra {
+		e(w)
 	}
 	if cur != nil {
 		op := ">"
@@ -202,33 +241,25 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 		}
 	}
 	query := base + " AND " + strings.Join(w.conds, " AND ") +
-		" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(f.Limit+1)
+		" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(limit+1)
+	s.traceQuery(query, w.args)
 	rows, err := s.db.R.QueryContext(ctx, s.db.Rebind(query), w.args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("ticket: list: %w", err)
+		return nil, fmt.Errorf("ticket: list: %w", err)
 	}
 	defer rows.Close()
 	out := []*Ticket{}
 	for rows.Next() {
 		t, err := s.scanTicket(rows)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("ticket: list: %w", err)
+		return nil, fmt.Errorf("ticket: list: %w", err)
 	}
-	if err := s.fillMissing(ctx, a, out...); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[len(out)-1]
-		next = encodeCursor(cursor{Sort: sortName, V: sortValue(sortName, last), ID: last.ID})
-	}
-	return out, next, nil
+	return out, nil
 }
 
 // Count returns how many visible tickets match f (sort and cursor ignored).
@@ -236,6 +267,9 @@ func (s *Service) Count(ctx context.Context, a *user.Actor, f Filter) (int, erro
 	w, empty, err := s.where(ctx, a, f, false)
 	if err != nil || empty {
 		return 0, err
+	}
+	if f.Text.HasText() {
+		s.textCondition(w, a, f.Text, false)
 	}
 	var n int
 	query := "SELECT COUNT(*) FROM tickets t WHERE " + strings.Join(w.conds, " AND ")
@@ -463,19 +497,6 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue bool
 		}
 	}
 	slaWhere(w, f, time.Now(), byDue)
-	if f.Text.HasText() {
-		internal := "d.internal = FALSE"
-		if a.IsAgent() {
-			internal = "TRUE"
-		}
-		if s.db.Dialect == db.Postgres {
-			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_docs d WHERE to_tsvector('simple', d.terms) @@ to_tsquery('simple', "+
-				w.arg(search.TSQuery(f.Text))+") AND "+internal+")")
-		} else {
-			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid WHERE search_fts MATCH "+
-				w.arg(search.FTS5(f.Text))+" AND "+internal+")")
-		}
-	}
 	if err := inv.Err(); err != nil {
 		return nil, false, err
 	}

@@ -37,6 +37,7 @@ type Service struct {
 	events *event.Log
 	opts   Options
 	hooks  []TxHook
+	trace  func(query string, args []any) // tests: the queries a search runs
 }
 
 // New returns a Service over d.
