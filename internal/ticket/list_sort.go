@@ -92,4 +92,3 @@ func sortValue(name string, t *Ticket) int64 {
 	}
 	return t.UpdatedAt.UnixMicro()
 }
-
