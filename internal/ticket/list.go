@@ -147,6 +147,13 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 // not keep), after cur in spec's order, limit+1 rows so the caller knows
 // whether a next page exists.
 func (s *Service) page(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, extra ...func(*whereBuilder)) ([]*Ticket, error) {
+	query, args := s.listQuery(w, spec, sortName, cur, limit, s.q.Get("select-tickets"), true, extra)
+	return s.scanPage(ctx, query, args)
+}
+
+// listQuery writes the list's statement over base, which ends in a WHERE
+// clause. walk lets SQLite walk the active tickets' index in order.
+func (s *Service) listQuery(w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, base string, walk bool, extra []func(*whereBuilder)) (string, []any) {
 	w = &whereBuilder{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
 	for _, e := range extra {
 		e(w)
@@ -162,8 +169,7 @@ func (s *Service) page(ctx context.Context, w *whereBuilder, spec sortSpec, sort
 	if spec.desc {
 		dir = "DESC"
 	}
-	base := s.q.Get("select-tickets")
-	if s.db.Dialect == db.SQLite && slices.Contains(w.conds, activeCondition) {
+	if walk && s.db.Dialect == db.SQLite && slices.Contains(w.conds, activeCondition) {
 		// SQLite's planner prefers the status index and sorts every active
 		// ticket; walking the partial index in order stops after one page.
 		switch sortName {
@@ -176,7 +182,11 @@ func (s *Service) page(ctx context.Context, w *whereBuilder, spec sortSpec, sort
 	query := base + " AND " + strings.Join(w.conds, " AND ") +
 		" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(limit+1)
 	s.traceQuery(query, w.args)
-	rows, err := s.db.R.QueryContext(ctx, s.db.Rebind(query), w.args...)
+	return s.db.Rebind(query), w.args
+}
+
+func (s *Service) scanPage(ctx context.Context, query string, args []any) ([]*Ticket, error) {
+	rows, err := s.db.R.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ticket: list: %w", err)
 	}

@@ -182,6 +182,20 @@ func inIDs(ms []match) func(*whereBuilder) {
 	}
 }
 
+// pageOf is page over the tickets ms (and extra): first the ids of the
+// page, from the matches' own rows, then the page's rows with their joins
+// — never a walk of an index in list order.
+func (s *Service) pageOf(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, ms []match, extra ...func(*whereBuilder)) ([]*Ticket, error) {
+	query, args := s.listQuery(w, spec, sortName, cur, limit, "SELECT t.id, 0 FROM tickets t WHERE TRUE", false, append([]func(*whereBuilder){inIDs(ms)}, extra...))
+	ids, err := s.scanMatches(ctx, query, args...)
+	if err != nil || len(ids) == 0 {
+		return []*Ticket{}, err
+	}
+	query, args = s.listQuery(&whereBuilder{conds: []string{"TRUE"}}, spec, sortName, nil, len(ids), s.q.Get("select-tickets"), false,
+		[]func(*whereBuilder){inIDs(ids)})
+	return s.scanPage(ctx, query, args)
+}
+
 // listText lists the tickets matching f's text (see the comment above).
 func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *whereBuilder, spec sortSpec, sortName string, cur *cursor) ([]*Ticket, error) {
 	if sortName == relevance {
@@ -201,12 +215,12 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 			// Every match is known: the other filters and the order apply
 			// to them alone (the phrases once more on PostgreSQL, which read
 			// one of them).
-			return s.page(ctx, w, spec, sortName, cur, f.Limit, inIDs(ms), all)
+			return s.pageOf(ctx, w, spec, sortName, cur, f.Limit, ms, all)
 		}
 		if !newest || s.db.Dialect != db.SQLite || window > textWindow*64 {
 			break
 		}
-		out, err := s.page(ctx, w, spec, sortName, cur, f.Limit, inIDs(ms))
+		out, err := s.pageOf(ctx, w, spec, sortName, cur, f.Limit, ms)
 		if err != nil {
 			return nil, err
 		}
@@ -218,7 +232,7 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 		last, oldest := out[f.Limit], ms[len(ms)-1].id
 		more, err := s.page(ctx, w, spec, sortName, cur, f.Limit, func(x *whereBuilder) {
 			x.conds = append(x.conds, "("+spec.expr+", t.id) > ("+x.arg(sortValue(sortName, last))+", "+x.arg(last.ID)+")",
-				"t.id < "+x.arg(oldest))
+				"+t.id < "+x.arg(oldest)) // "+": not a rowid range walk (SQLite)
 		}, all)
 		if err != nil {
 			return nil, err
@@ -261,7 +275,7 @@ func (s *Service) listRelevant(ctx context.Context, a *user.Actor, f Filter, w *
 	if s.db.Dialect == db.Postgres {
 		phrases = func(x *whereBuilder) { s.textCondition(x, a, f.Text, true) }
 	}
-	pass, err := s.page(ctx, w, newest, "", nil, len(ms), inIDs(ms), phrases)
+	pass, err := s.pageOf(ctx, w, newest, "", nil, len(ms), ms, phrases)
 	if err != nil {
 		return nil, err
 	}
