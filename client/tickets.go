@@ -151,7 +151,8 @@ type TicketFilter struct {
 	// Q is a query in the search language, e.g. `status:open vpn "time out"`.
 	Q string
 	// Sort is updated_at, created_at, priority, due_at or number, with a
-	// leading "-" for descending (the server's default is -updated_at).
+	// leading "-" for descending (the server's default is -updated_at), or
+	// relevance when Q has words.
 	Sort          string
 	CreatedAfter  time.Time
 	CreatedBefore time.Time

@@ -2,10 +2,7 @@ package ticket
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,7 +42,7 @@ type Filter struct {
 	CreatedBefore *time.Time
 	UpdatedAfter  *time.Time
 	UpdatedBefore *time.Time
-	Sort          string // -updated_at (default), created_at, priority, due_at, number; "-" for descending
+	Sort          string // -updated_at (default), created_at, priority, due_at, number; "-" for descending; relevance (with Text)
 	Cursor        string
 	Limit         int
 }
@@ -76,66 +73,6 @@ func subset(a, b []Status) bool {
 // without limit.
 const MaxFilterValues = 20
 
-type sortSpec struct {
-	expr string
-	desc bool
-}
-
-var sorts = map[string]string{
-	"updated_at": "t.updated_at",
-	"created_at": "t.created_at",
-	"priority":   "t.priority",
-	"due_at":     dueKey,
-	"number":     "t.number",
-}
-
-// Tickets without a running clock (none, paused, stopped) have no due time
-// and sort after every ticket with one, in both directions: as the largest
-// value ascending, as a value below every time descending.
-const (
-	noDueLast     = "9223372036854775807"
-	noDueLastDesc = "-1"
-)
-
-func parseSort(s string) (sortSpec, string, error) {
-	if s == "" {
-		s = "-updated_at"
-	}
-	name := strings.TrimPrefix(s, "-")
-	expr, ok := sorts[name]
-	if !ok {
-		return sortSpec{}, "", fault.Field("sort", "must be one of updated_at, created_at, priority, due_at, number, optionally prefixed with -")
-	}
-	desc := strings.HasPrefix(s, "-")
-	if name == "due_at" && desc {
-		expr = strings.Replace(expr, noDueLast, noDueLastDesc, 1)
-	}
-	return sortSpec{expr: expr, desc: desc}, s, nil
-}
-
-type cursor struct {
-	Sort string `json:"s"`
-	V    int64  `json:"v"`
-	ID   int64  `json:"i"`
-}
-
-func encodeCursor(c cursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s, sort string) (*cursor, error) {
-	if s == "" {
-		return nil, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c cursor
-	if err != nil || json.Unmarshal(b, &c) != nil || c.Sort != sort {
-		return nil, fault.Field("cursor", "is not a cursor from this list (with this sort)")
-	}
-	return &c, nil
-}
-
 // whereBuilder collects conditions and their numbered arguments.
 type whereBuilder struct {
 	conds []string
@@ -162,6 +99,9 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	if err != nil {
 		return nil, "", err
 	}
+	if sortName == relevance && !f.Text.HasText() {
+		return nil, "", fault.Field("sort", "relevance needs words to search for")
+	}
 	cur, err := decodeCursor(f.Cursor, sortName)
 	if err != nil {
 		return nil, "", err
@@ -179,6 +119,45 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	if empty {
 		return []*Ticket{}, "", nil
 	}
+	var out []*Ticket
+	if f.Text.HasText() {
+		out, err = s.listText(ctx, a, f, w, spec, sortName, cur)
+	} else {
+		out, err = s.page(ctx, w, spec, sortName, cur, f.Limit)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.fillMissing(ctx, a, out...); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[len(out)-1]
+		next = encodeCursor(cursor{Sort: sortName, V: sortValue(sortName, last), ID: last.ID})
+		if sortName == relevance {
+			next = encodeCursor(cursor{Sort: sortName, V: int64(offsetOf(cur) + f.Limit)})
+		}
+	}
+	return out, next, nil
+}
+
+// page runs the list query: the conditions of w (and extra, which it does
+// not keep), after cur in spec's order, limit+1 rows so the caller knows
+// whether a next page exists.
+func (s *Service) page(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, extra ...func(*whereBuilder)) ([]*Ticket, error) {
+	query, args := s.listQuery(w, spec, sortName, cur, limit, s.q.Get("select-tickets"), true, extra)
+	return s.scanPage(ctx, query, args)
+}
+
+// listQuery writes the list's statement over base, which ends in a WHERE
+// clause. walk lets SQLite walk the active tickets' index in order.
+func (s *Service) listQuery(w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, base string, walk bool, extra []func(*whereBuilder)) (string, []any) {
+	w = &whereBuilder{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
+	for _, e := range extra {
+		e(w)
+	}
 	if cur != nil {
 		op := ">"
 		if spec.desc {
@@ -190,8 +169,7 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	if spec.desc {
 		dir = "DESC"
 	}
-	base := s.q.Get("select-tickets")
-	if s.db.Dialect == db.SQLite && slices.Contains(w.conds, activeCondition) {
+	if walk && s.db.Dialect == db.SQLite && slices.Contains(w.conds, activeCondition) {
 		// SQLite's planner prefers the status index and sorts every active
 		// ticket; walking the partial index in order stops after one page.
 		switch sortName {
@@ -202,33 +180,29 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 		}
 	}
 	query := base + " AND " + strings.Join(w.conds, " AND ") +
-		" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(f.Limit+1)
-	rows, err := s.db.R.QueryContext(ctx, s.db.Rebind(query), w.args...)
+		" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(limit+1)
+	s.traceQuery(query, w.args)
+	return s.db.Rebind(query), w.args
+}
+
+func (s *Service) scanPage(ctx context.Context, query string, args []any) ([]*Ticket, error) {
+	rows, err := s.db.R.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("ticket: list: %w", err)
+		return nil, fmt.Errorf("ticket: list: %w", err)
 	}
 	defer rows.Close()
 	out := []*Ticket{}
 	for rows.Next() {
 		t, err := s.scanTicket(rows)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("ticket: list: %w", err)
+		return nil, fmt.Errorf("ticket: list: %w", err)
 	}
-	if err := s.fillMissing(ctx, a, out...); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[len(out)-1]
-		next = encodeCursor(cursor{Sort: sortName, V: sortValue(sortName, last), ID: last.ID})
-	}
-	return out, next, nil
+	return out, nil
 }
 
 // Count returns how many visible tickets match f (sort and cursor ignored).
@@ -237,32 +211,15 @@ func (s *Service) Count(ctx context.Context, a *user.Actor, f Filter) (int, erro
 	if err != nil || empty {
 		return 0, err
 	}
+	if f.Text.HasText() {
+		s.textCondition(w, a, f.Text, false)
+	}
 	var n int
 	query := "SELECT COUNT(*) FROM tickets t WHERE " + strings.Join(w.conds, " AND ")
 	if err := s.db.R.QueryRowContext(ctx, s.db.Rebind(query), w.args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("ticket: count: %w", err)
 	}
 	return n, nil
-}
-
-func sortValue(name string, t *Ticket) int64 {
-	switch strings.TrimPrefix(name, "-") {
-	case "created_at":
-		return t.CreatedAt.UnixMicro()
-	case "priority":
-		return int64(t.Priority)
-	case "due_at":
-		if t.DueAt == nil && strings.HasPrefix(name, "-") {
-			return -1
-		}
-		if t.DueAt == nil {
-			return math.MaxInt64
-		}
-		return t.DueAt.UnixMicro()
-	case "number":
-		return t.Number
-	}
-	return t.UpdatedAt.UnixMicro()
 }
 
 // where builds the filter conditions. empty is true when a filter names
@@ -463,19 +420,6 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue bool
 		}
 	}
 	slaWhere(w, f, time.Now(), byDue)
-	if f.Text.HasText() {
-		internal := "d.internal = FALSE"
-		if a.IsAgent() {
-			internal = "TRUE"
-		}
-		if s.db.Dialect == db.Postgres {
-			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_docs d WHERE to_tsvector('simple', d.terms) @@ to_tsquery('simple', "+
-				w.arg(search.TSQuery(f.Text))+") AND "+internal+")")
-		} else {
-			w.conds = append(w.conds, "t.id IN (SELECT d.ticket_id FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid WHERE search_fts MATCH "+
-				w.arg(search.FTS5(f.Text))+" AND "+internal+")")
-		}
-	}
 	if err := inv.Err(); err != nil {
 		return nil, false, err
 	}

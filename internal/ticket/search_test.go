@@ -125,7 +125,7 @@ func TestIndexPendingIndexesOldDocuments(t *testing.T) {
 			t.Fatalf("a second run indexed %d, %v", n, err)
 		}
 		if d.Dialect == db.SQLite {
-			if _, err := d.W.ExecContext(ctx, `INSERT INTO search_fts (search_fts, rank) VALUES ('integrity-check', 1)`); err != nil {
+			if _, err := d.W.ExecContext(ctx, `INSERT INTO search_fts_ticket (search_fts_ticket, rank) VALUES ('integrity-check', 1)`); err != nil {
 				t.Fatalf("the full-text index does not match its documents: %v", err)
 			}
 		}

@@ -37,7 +37,8 @@ type Service struct {
 	events *event.Log
 	opts   Options
 	hooks  []TxHook
-	before []CreateHook // run before a create's INSERT
+	before []CreateHook                   // run before a create's INSERT
+	trace  func(query string, args []any) // tests: the queries a search runs
 }
 
 // New returns a Service over d.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,9 @@ var sortOptions = []struct{ key, label string }{
 	{"-updated_at", "Recently updated"}, {"updated_at", "Least recently updated"}, {"-created_at", "Newest"},
 	{"created_at", "Oldest"}, {"priority", "Priority"}, {"due_at", "Due soonest"}, {"-number", "Number"},
 }
+
+// sortRelevance is offered when the query has words to search for.
+var sortRelevance = struct{ key, label string }{"relevance", "Relevance"}
 
 func (a *Agent) home(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if r.URL.Path != "/" {
@@ -227,7 +231,12 @@ func (a *Agent) queuePage(w http.ResponseWriter, r *http.Request, rq *request, u
 		}
 		page.ColSort[col] = queueURL(key, q, next, "")
 	}
-	for _, o := range sortOptions {
+	options := sortOptions
+	if f.Text.HasText() {
+		// Ranking needs words to rank by.
+		options = append(slices.Clip(options), sortRelevance)
+	}
+	for _, o := range options {
 		active := o.key == page.Sort || page.Sort == "" && o.key == "-updated_at"
 		page.SortLinks = append(page.SortLinks, sortLink{o.label, queueURL(key, q, o.key, ""), active})
 	}

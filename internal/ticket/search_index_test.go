@@ -1,0 +1,201 @@
+package ticket_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/fault"
+	"github.com/docket/docket/internal/search"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+// numbers lists the numbers of the tickets a finds for query in sort.
+func numbers(t *testing.T, s *ticket.Service, a *user.Actor, query, sort string) []int64 {
+	t.Helper()
+	q, err := search.Parse(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, _, err := s.List(ctx, a, ticket.Filter{Text: q, Sort: sort})
+	if err != nil {
+		t.Fatalf("search %q: %v", query, err)
+	}
+	out := []int64{}
+	for _, tk := range ts {
+		out = append(out, tk.Number)
+	}
+	return out
+}
+
+// TestSearchIndexFollowsEveryWrite: the per-ticket search document follows
+// a reply, an internal note (which requesters never find), a subject edit,
+// a merge and a deleted ticket, and words from different messages of one
+// ticket find it together.
+func TestSearchIndexFollowsEveryWrite(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		req := apptest.User(t, s, user.RoleRequester, "")
+		tk := apptest.Ticket(t, s, req, func(n *ticket.NewTicket) { n.Subject = "Alpha printer"; n.Body = "see subject" })
+		other := apptest.Ticket(t, s, req, func(n *ticket.NewTicket) { n.Subject = "Laptop"; n.Body = "see subject" })
+		expect := func(a *user.Actor, query string, want ...int64) {
+			t.Helper()
+			if want == nil {
+				want = []int64{}
+			}
+			for _, sort := range []string{"", "-created_at", "relevance", "number"} {
+				if got := numbers(t, s.Tickets, a, query, sort); !slices.Equal(got, want) {
+					t.Errorf("%s searching %q (sort %q) found %v, want %v", a.Role, query, sort, got, want)
+				}
+			}
+		}
+		expect(agent, "alpha", tk.Number)
+		if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Bravo replaced the cartridge."}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Charlie owes us a toner.", Internal: true}); err != nil {
+			t.Fatal(err)
+		}
+		expect(agent, "bravo", tk.Number)
+		expect(req, "bravo", tk.Number)
+		expect(agent, "charlie", tk.Number)
+		expect(req, "charlie")
+		expect(req, "bravo charlie")
+		expect(agent, "alpha bravo charlie", tk.Number)
+		expect(agent, `"cartridge charlie"`) // a phrase never spans two messages
+
+		subject := "Delta scanner"
+		if _, err := s.Tickets.Update(ctx, agent, tk.Number, ticket.Patch{Subject: &subject}, 0); err != nil {
+			t.Fatal(err)
+		}
+		expect(agent, "alpha")
+		expect(req, "delta", tk.Number)
+
+		if _, err := s.Tickets.Reply(ctx, agent, other.Number, ticket.NewReply{Body: "Echo keyboard."}); err != nil {
+			t.Fatal(err)
+		}
+		expect(agent, "echo", other.Number)
+		if _, err := s.Tickets.Merge(ctx, agent, other.Number, tk.Number); err != nil {
+			t.Fatal(err)
+		}
+		expect(agent, "echo", tk.Number)
+		expect(agent, "laptop", other.Number) // the subject stays with the merged ticket
+
+		if _, err := d.W.ExecContext(ctx, d.Rebind(`DELETE FROM tickets WHERE number = $1`), other.Number); err != nil {
+			t.Fatal(err)
+		}
+		expect(agent, "laptop")
+		if d.Dialect == db.SQLite {
+			if _, err := d.W.ExecContext(ctx, `INSERT INTO search_fts_ticket (search_fts_ticket, rank) VALUES ('integrity-check', 1)`); err != nil {
+				t.Fatalf("the full-text index is damaged: %v", err)
+			}
+		}
+	})
+}
+
+// TestSearchNewestFirstIsExactForCommonWords: with a window of a few
+// matches, a word in every ticket is listed in exactly the order (and
+// pages) of the same list without text, also when an old ticket's activity
+// moves it to the top and when a filter passes few tickets of the window.
+func TestSearchNewestFirstIsExactForCommonWords(t *testing.T) {
+	defer ticket.SetTextWindow(4)()
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		var tks []*ticket.Ticket
+		for i := range 30 {
+			tks = append(tks, apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) {
+				n.Subject = fmt.Sprintf("Common word %d", i)
+				if i%7 == 0 {
+					n.Priority = "p1"
+				}
+			}))
+		}
+		// Activity on old tickets puts them first by -updated_at.
+		for _, i := range []int{2, 11} {
+			if _, err := s.Tickets.Reply(ctx, agent, tks[i].Number, ticket.NewReply{Body: "Still common."}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q, _ := search.Parse("common")
+		for _, f := range []ticket.Filter{
+			{Sort: "-updated_at", Limit: 2},
+			{Sort: "-created_at", Limit: 2},
+			{Sort: "-updated_at", Limit: 3, Priority: []ticket.Priority{1}},
+			{Sort: "priority", Limit: 7},
+		} {
+			var want, got []int64
+			for _, text := range []bool{false, true} {
+				g := f
+				if text {
+					g.Text = q
+				}
+				var all []int64
+				for page := 0; page < 20; page++ {
+					ts, next, err := s.Tickets.List(ctx, agent, g)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, tk := range ts {
+						all = append(all, tk.Number)
+					}
+					if next == "" {
+						break
+					}
+					g.Cursor = next
+				}
+				if text {
+					got = all
+				} else {
+					want = all
+				}
+			}
+			if len(want) == 0 || !slices.Equal(got, want) {
+				t.Errorf("%+v: the search listed\n%v\nthe list without text\n%v", f, got, want)
+			}
+		}
+	})
+}
+
+// TestSearchByRelevance: sort=relevance puts the ticket that says the word
+// most first, pages through the rest, and needs text.
+func TestSearchByRelevance(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		var nums []int64
+		for i, body := range []string{"printer", "printer printer printer printer jam", "scanner and printer", "nothing here"} {
+			tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = fmt.Sprintf("Request %d", i); n.Body = body })
+			nums = append(nums, tk.Number)
+		}
+		q, _ := search.Parse("printer")
+		ts, next, err := s.Tickets.List(ctx, agent, ticket.Filter{Text: q, Sort: "relevance", Limit: 1})
+		if err != nil || len(ts) != 1 || ts[0].Number != nums[1] || next == "" {
+			t.Fatalf("first by relevance: %v, next %q, %v; want #%d", ts, next, err, nums[1])
+		}
+		seen := []int64{ts[0].Number}
+		for next != "" {
+			ts, next, err = s.Tickets.List(ctx, agent, ticket.Filter{Text: q, Sort: "relevance", Limit: 1, Cursor: next})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tk := range ts {
+				seen = append(seen, tk.Number)
+			}
+		}
+		slices.Sort(seen)
+		if !slices.Equal(seen, nums[:3]) {
+			t.Errorf("the pages by relevance hold %v, want %v", seen, nums[:3])
+		}
+		_, _, err = s.Tickets.List(ctx, agent, ticket.Filter{Sort: "relevance"})
+		var inv *fault.Invalid
+		if !errors.As(err, &inv) || len(inv.Fields) != 1 || inv.Fields[0].Field != "sort" {
+			t.Errorf("relevance without text: %v, want a field error on sort", err)
+		}
+	})
+}

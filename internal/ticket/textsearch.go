@@ -1,0 +1,332 @@
+package ticket
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/search"
+	"github.com/docket/docket/internal/user"
+)
+
+// Full-text search at a million tickets (issue 13). A text search first
+// reads the matching tickets' ids from the full-text index, newest first,
+// at most textWindow+1 of them:
+//
+//   - When that is all of them (a rare or uncommon word), the list is those
+//     tickets with the other filters, in any order: a few thousand primary
+//     key look-ups at most, never a walk of the recency index.
+//   - When there are more (a common word) and the list is newest first, the
+//     page comes from the newest textWindow matches, and a second query adds
+//     any older-numbered ticket whose activity puts it on the page (it walks
+//     the recency index only down to the page's last row). The answer is
+//     exact; if the window holds too few tickets passing the filters, it
+//     grows (textWindow × 8, × 64) before the search falls back to letting
+//     the planner walk.
+//   - Relevance ranks the newest textWindow matches (all of them when there
+//     are fewer): bm25 on SQLite, ts_rank on PostgreSQL.
+//
+// On SQLite the index is search_fts_ticket, one document per ticket with
+// rowid = ticket id (migration 0046), so "newest first" streams its
+// doclist. On PostgreSQL, whose GIN index cannot stream in order, the
+// statistics ANALYZE keeps of the indexed tsvector decide: a phrase with a
+// word they do not count among the most common is read from the index
+// first; common words keep the planner's recency walk, which meets a match
+// within a few rows.
+
+// relevance is the sort by rank.
+const relevance = "relevance"
+
+// textWindow is how many matches, newest first, a search reads from the
+// index before it treats the words as common, and how many relevance ranks
+// (a variable so tests can make it small).
+var textWindow = 2000
+
+// match is a ticket the words match and, when asked for, its rank (higher
+// is more relevant).
+type match struct {
+	id   int64
+	rank float64
+}
+
+// textMatches reads up to limit+1 tickets matching q newest first (by id;
+// PostgreSQL in no order), with their ranks when ranked. ok is false on
+// PostgreSQL when every phrase has only common words: reading the index
+// first would read most of it.
+func (s *Service) textMatches(ctx context.Context, a *user.Actor, q search.Query, limit int, ranked bool) (ms []match, ok bool, err error) {
+	if s.db.Dialect == db.SQLite {
+		weight := "1.0"
+		if !a.IsAgent() {
+			weight = "0.0" // a requester's rank ignores notes too
+		}
+		rank := "0"
+		if ranked {
+			rank = "-bm25(search_fts_ticket, 1.0, " + weight + ")"
+		}
+		ms, err = s.scanMatches(ctx, "SELECT rowid, "+rank+" FROM search_fts_ticket WHERE search_fts_ticket MATCH $1 ORDER BY rowid DESC LIMIT "+
+			strconv.Itoa(limit+1), ftsQuery(a, q))
+		return ms, true, err
+	}
+	rare, err := s.rarePhrase(ctx, q)
+	if err != nil || rare == nil {
+		return nil, false, err
+	}
+	ms, err = s.scanMatches(ctx, "SELECT DISTINCT d.ticket_id, 0 FROM search_docs d WHERE d.tsv @@ to_tsquery('simple', $1) AND "+
+		docVisibility(a)+" LIMIT "+strconv.Itoa(limit+1), search.TSQuery(search.Query{Phrases: []search.Phrase{*rare}}))
+	return ms, err == nil, err
+}
+
+func (s *Service) scanMatches(ctx context.Context, query string, args ...any) ([]match, error) {
+	s.traceQuery(query, args)
+	rows, err := s.db.R.QueryContext(ctx, s.db.Rebind(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: search: %w", err)
+	}
+	return db.Collect(rows, func(r db.Scanner) (match, error) {
+		var m match
+		return m, r.Scan(&m.id, &m.rank)
+	})
+}
+
+// rarePhrase returns a phrase of q with a word PostgreSQL's statistics do
+// not count among the most common lexemes of search_docs.tsv (nil when
+// every phrase is common). Without statistics every word is rare.
+func (s *Service) rarePhrase(ctx context.Context, q search.Query) (*search.Phrase, error) {
+	var elems []string
+	var raw *string
+	err := s.db.R.QueryRowContext(ctx, `SELECT most_common_elems::text FROM pg_stats
+		WHERE schemaname = current_schema() AND tablename = 'search_docs' AND attname = 'tsv'`).Scan(&raw)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("ticket: search statistics: %w", err)
+	}
+	if raw != nil {
+		elems = strings.Split(strings.Trim(*raw, "{}"), ",")
+	}
+	common := map[string]bool{}
+	for _, e := range elems {
+		common[strings.Trim(e, `"`)] = true
+	}
+	for i, p := range q.Phrases {
+		for j, w := range p.Words {
+			prefix := p.Prefix && j == len(p.Words)-1
+			if prefix && !slices.ContainsFunc(elems, func(e string) bool { return strings.HasPrefix(strings.Trim(e, `"`), w) }) {
+				return &q.Phrases[i], nil
+			}
+			if !prefix && !common[w] {
+				return &q.Phrases[i], nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// docVisibility is the condition on a search document d that a may search.
+func docVisibility(a *user.Actor) string {
+	if a.IsAgent() {
+		return "TRUE"
+	}
+	return "d.internal = FALSE"
+}
+
+// ftsQuery is q as a MATCH expression over the columns a may search.
+func ftsQuery(a *user.Actor, q search.Query) string {
+	if a.IsAgent() {
+		return search.FTS5(q)
+	}
+	return "{visible} : (" + search.FTS5(q) + ")"
+}
+
+// textCondition adds "the ticket matches q" to w, written for a walk of
+// tickets (each checked on its own) when perRow, else as the set of
+// matches. On PostgreSQL every phrase must match one visible document of
+// the ticket; on SQLite the ticket's document, which joins them.
+func (s *Service) textCondition(w *whereBuilder, a *user.Actor, q search.Query, perRow bool) {
+	if s.db.Dialect == db.SQLite {
+		if perRow {
+			w.conds = append(w.conds, "EXISTS (SELECT 1 FROM search_fts_ticket WHERE search_fts_ticket MATCH "+w.arg(ftsQuery(a, q))+" AND rowid = t.id)")
+		} else {
+			w.conds = append(w.conds, "t.id IN (SELECT rowid FROM search_fts_ticket WHERE search_fts_ticket MATCH "+w.arg(ftsQuery(a, q))+")")
+		}
+		return
+	}
+	for _, p := range q.Phrases {
+		w.conds = append(w.conds, "EXISTS (SELECT 1 FROM search_docs d WHERE d.ticket_id = t.id AND d.tsv @@ to_tsquery('simple', "+
+			w.arg(search.TSQuery(search.Query{Phrases: []search.Phrase{p}}))+") AND "+docVisibility(a)+")")
+	}
+}
+
+// inIDs is the condition "t.id is one of ms", written out: ids come from
+// the database, and literals let each engine plan for the real count.
+func inIDs(ms []match) func(*whereBuilder) {
+	return func(w *whereBuilder) {
+		if len(ms) == 0 {
+			w.conds = append(w.conds, "FALSE")
+			return
+		}
+		var b strings.Builder
+		b.WriteString("t.id IN (")
+		for i, m := range ms {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatInt(m.id, 10))
+		}
+		b.WriteByte(')')
+		w.conds = append(w.conds, b.String())
+	}
+}
+
+// pageOf is page over the tickets ms (and extra): first the ids of the
+// page, from the matches' own rows, then the page's rows with their joins
+// — never a walk of an index in list order.
+func (s *Service) pageOf(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, ms []match, extra ...func(*whereBuilder)) ([]*Ticket, error) {
+	query, args := s.listQuery(w, spec, sortName, cur, limit, "SELECT t.id, 0 FROM tickets t WHERE TRUE", false, append([]func(*whereBuilder){inIDs(ms)}, extra...))
+	ids, err := s.scanMatches(ctx, query, args...)
+	if err != nil || len(ids) == 0 {
+		return []*Ticket{}, err
+	}
+	query, args = s.listQuery(&whereBuilder{conds: []string{"TRUE"}}, spec, sortName, nil, len(ids), s.q.Get("select-tickets"), false,
+		[]func(*whereBuilder){inIDs(ids)})
+	return s.scanPage(ctx, query, args)
+}
+
+// listText lists the tickets matching f's text (see the comment above).
+func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *whereBuilder, spec sortSpec, sortName string, cur *cursor) ([]*Ticket, error) {
+	if sortName == relevance {
+		return s.listRelevant(ctx, a, f, w, cur)
+	}
+	all := func(x *whereBuilder) { s.textCondition(x, a, f.Text, true) }
+	newest := sortName == "-updated_at" || sortName == "-created_at"
+	for window := textWindow; ; window *= 8 {
+		ms, ok, err := s.textMatches(ctx, a, f.Text, window, false)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		if len(ms) <= window {
+			// Every match is known: the other filters and the order apply
+			// to them alone (the phrases once more on PostgreSQL, which read
+			// one of them).
+			return s.pageOf(ctx, w, spec, sortName, cur, f.Limit, ms, all)
+		}
+		if !newest || s.db.Dialect != db.SQLite || window > textWindow*64 {
+			break
+		}
+		out, err := s.pageOf(ctx, w, spec, sortName, cur, f.Limit, ms)
+		if err != nil {
+			return nil, err
+		}
+		if len(out) <= f.Limit {
+			continue // too few in the window pass the filters
+		}
+		// Older-numbered matches that sort before the window's last row
+		// (a walk of the recency index down to that row).
+		last, oldest := out[f.Limit], ms[len(ms)-1].id
+		more, err := s.page(ctx, w, spec, sortName, cur, f.Limit, func(x *whereBuilder) {
+			x.conds = append(x.conds, "("+spec.expr+", t.id) > ("+x.arg(sortValue(sortName, last))+", "+x.arg(last.ID)+")",
+				"+t.id < "+x.arg(oldest)) // "+": not a rowid range walk (SQLite)
+		}, all)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+		slices.SortFunc(out, func(x, y *Ticket) int {
+			c := cmp.Or(cmp.Compare(sortValue(sortName, x), sortValue(sortName, y)), cmp.Compare(x.ID, y.ID))
+			return -c // both newest-first sorts are descending
+		})
+		return out[:f.Limit+1], nil
+	}
+	return s.page(ctx, w, spec, sortName, cur, f.Limit, all)
+}
+
+// listRelevant ranks the newest textWindow matches (all when fewer) that
+// pass the filters, most relevant first; the cursor is an offset into them.
+func (s *Service) listRelevant(ctx context.Context, a *user.Actor, f Filter, w *whereBuilder, cur *cursor) ([]*Ticket, error) {
+	ms, ok, err := s.textMatches(ctx, a, f.Text, textWindow, true)
+	if err != nil {
+		return nil, err
+	}
+	newest := sortSpec{expr: "t.id", desc: true}
+	if !ok || len(ms) > textWindow {
+		if !ok {
+			// PostgreSQL, common words: the newest matches by a walk.
+			page, err := s.page(ctx, w, newest, "", nil, textWindow-1, func(x *whereBuilder) { s.textCondition(x, a, f.Text, false) })
+			if err != nil {
+				return nil, err
+			}
+			ms = ms[:0]
+			for _, t := range page {
+				ms = append(ms, match{id: t.ID})
+			}
+		}
+		ms = ms[:min(len(ms), textWindow)]
+	}
+	// The filters (and on PostgreSQL, which read one phrase, every
+	// phrase), then the ranks of what passes.
+	phrases := func(*whereBuilder) {}
+	if s.db.Dialect == db.Postgres {
+		phrases = func(x *whereBuilder) { s.textCondition(x, a, f.Text, true) }
+	}
+	pass, err := s.pageOf(ctx, w, newest, "", nil, len(ms), ms, phrases)
+	if err != nil {
+		return nil, err
+	}
+	if s.db.Dialect == db.Postgres {
+		if ms, err = s.pgRanks(ctx, a, f.Text, pass); err != nil {
+			return nil, err
+		}
+	}
+	rank := map[int64]float64{}
+	for _, m := range ms {
+		rank[m.id] = m.rank
+	}
+	slices.SortFunc(pass, func(x, y *Ticket) int {
+		return cmp.Or(cmp.Compare(rank[y.ID], rank[x.ID]), cmp.Compare(y.ID, x.ID))
+	})
+	off := min(offsetOf(cur), len(pass))
+	return pass[off:min(len(pass), off+f.Limit+1)], nil
+}
+
+// pgRanks ranks tickets by the sum of ts_rank over their visible documents
+// that match any phrase.
+func (s *Service) pgRanks(ctx context.Context, a *user.Actor, q search.Query, ts []*Ticket) ([]match, error) {
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	ids := make([]match, len(ts))
+	for i, t := range ts {
+		ids[i] = match{id: t.ID}
+	}
+	alts := make([]string, len(q.Phrases))
+	for i, p := range q.Phrases {
+		alts[i] = "(" + search.TSQuery(search.Query{Phrases: []search.Phrase{p}}) + ")"
+	}
+	w := &whereBuilder{}
+	inIDs(ids)(w)
+	return s.scanMatches(ctx, "SELECT d.ticket_id, SUM(ts_rank(d.tsv, to_tsquery('simple', $1))) FROM search_docs d WHERE "+
+		strings.Replace(w.conds[0], "t.id", "d.ticket_id", 1)+" AND d.tsv @@ to_tsquery('simple', $1) AND "+docVisibility(a)+
+		" GROUP BY d.ticket_id", strings.Join(alts, " | "))
+}
+
+// offsetOf is a relevance cursor's offset (0 on the first page).
+func offsetOf(c *cursor) int {
+	if c == nil || c.V < 0 || c.V > int64(textWindow) {
+		return 0
+	}
+	return int(c.V)
+}
+
+// traceQuery hands a search's query to the test hook, if any.
+func (s *Service) traceQuery(query string, args []any) {
+	if s.trace != nil {
+		s.trace(query, args)
+	}
+}
