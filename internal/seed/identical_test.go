@@ -101,8 +101,11 @@ func dump(t *testing.T, d *db.DB) map[string][]string {
 	out := map[string][]string{}
 	for _, table := range tables {
 		q := `SELECT * FROM ` + table
-		if table == "schema_migrations" {
+		switch table {
+		case "schema_migrations":
 			q = `SELECT version FROM schema_migrations` // applied_at: when each database was made
+		case "sla_timer_scan":
+			q = `SELECT id FROM sla_timer_scan` // horizon: when each database's SLA scan started
 		}
 		out[table] = lines(t, d, q)
 		if table == "time_rules" {
@@ -115,10 +118,10 @@ func dump(t *testing.T, d *db.DB) map[string][]string {
 		}
 	}
 	if d.Dialect == db.SQLite {
-		if _, err := d.W.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms USING fts5vocab(main, 'search_fts', 'instance')`); err != nil {
+		if _, err := d.W.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms USING fts5vocab(main, 'search_fts_ticket', 'instance')`); err != nil {
 			t.Fatal(err)
 		}
-		out["search_fts (terms)"] = lines(t, d, `SELECT * FROM temp.search_terms`)
+		out["search_fts_ticket (terms)"] = lines(t, d, `SELECT * FROM temp.search_terms`)
 	}
 	return out
 }
