@@ -10,3 +10,11 @@ func SetTextWindow(n int) func() {
 	textWindow = n
 	return func() { textWindow = old }
 }
+
+// SetRequesterWindow makes a requester's search window n matches until the
+// returned function restores it.
+func SetRequesterWindow(n int) func() {
+	old := requesterWindow
+	requesterWindow = n
+	return func() { requesterWindow = old }
+}

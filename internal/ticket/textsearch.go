@@ -48,6 +48,10 @@ const relevance = "relevance"
 // (a variable so tests can make it small).
 var textWindow = 2000
 
+// requesterWindow is how many matches a requester's search reads before it
+// walks the requester's own tickets instead.
+var requesterWindow = 200
+
 // match is a ticket the words match and, when asked for, its rank (higher
 // is more relevant).
 type match struct {
@@ -203,7 +207,13 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 	}
 	all := func(x *whereBuilder) { s.textCondition(x, a, f.Text, true) }
 	newest := sortName == "-updated_at" || sortName == "-created_at"
-	for window := textWindow; ; window *= 8 {
+	window := textWindow
+	if !a.IsAgent() {
+		// A requester's own tickets are few next to everyone's matches:
+		// past a small window, walking them is the cheaper way (below).
+		window = requesterWindow
+	}
+	for ; ; window *= 8 {
 		ms, ok, err := s.textMatches(ctx, a, f.Text, window, false)
 		if err != nil {
 			return nil, err
@@ -225,6 +235,9 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 			return nil, err
 		}
 		if len(out) <= f.Limit {
+			if !a.IsAgent() {
+				break // walk their own tickets
+			}
 			continue // too few in the window pass the filters
 		}
 		// Older-numbered matches that sort before the window's last row
