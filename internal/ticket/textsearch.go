@@ -224,8 +224,12 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 		if len(ms) <= window {
 			// Every match is known: the other filters and the order apply
 			// to them alone (the phrases once more on PostgreSQL, which read
-			// one of them).
-			return s.pageOf(ctx, w, spec, sortName, cur, f.Limit, ms, all)
+			// one of them; on SQLite a check per row costs a lookup of
+			// each word's matches, a quarter of a second for 2,000 rows).
+			if s.db.Dialect == db.Postgres {
+				return s.pageOf(ctx, w, spec, sortName, cur, f.Limit, ms, all)
+			}
+			return s.pageOf(ctx, w, spec, sortName, cur, f.Limit, ms)
 		}
 		if !newest || s.db.Dialect != db.SQLite || window > textWindow*64 {
 			break
