@@ -43,6 +43,26 @@ func browser(t *testing.T) context.Context {
 	return bctx
 }
 
+// waitJS polls until the expression is truthy, for at most 10 seconds; a
+// navigation meanwhile (a form being submitted) restarts the poll on the
+// new page.
+func waitJS(t *testing.T, b context.Context, what, js string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := chromedp.Run(b, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(time.Until(deadline)),
+			chromedp.WithPollingInterval(50*time.Millisecond)))
+		if err == nil {
+			return
+		}
+		moved := strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "Cannot find context")
+		if !moved || time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // shots saves the page at 1280 and 390 px wide into DOCKET_SCREENSHOTS,
 // when set.
 func shots(t *testing.T, bctx context.Context, name string) {
@@ -131,7 +151,9 @@ func TestPortalInBrowser(t *testing.T) {
 	if !strings.Contains(flash, "We received your request") || !strings.Contains(page, "screen.txt") || !strings.Contains(page, "flickers") {
 		t.Fatalf("after submit: %q %q", flash, page)
 	}
-	run("reply", chromedp.SendKeys("#body", "It also hums."), chromedp.Click("#send"), chromedp.WaitVisible("#flash"))
+	// The page before the reply shows a flash too: wait for the reply's own.
+	run("reply", chromedp.SendKeys("#body", "It also hums."), chromedp.Click("#send"))
+	waitJS(t, b, "the reply's flash", `document.querySelector('#flash')?.textContent.includes('Your reply was added')`)
 	page = text("#conversation")
 	if !strings.Contains(page, "It also hums.") {
 		t.Fatalf("reply not shown: %q", page)

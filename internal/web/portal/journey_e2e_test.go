@@ -84,7 +84,8 @@ func TestRequesterJourneyInBrowser(t *testing.T) {
 		t.Fatalf("acknowledgement link %q in %q", link, ack)
 	}
 	run("follow the acknowledgement", chromedp.Navigate(e.URL+link), chromedp.WaitVisible("#reply-box"),
-		chromedp.SendKeys("#body", "It also happens on battery."), chromedp.Click("#send"), chromedp.WaitVisible("#flash"))
+		chromedp.SendKeys("#body", "It also happens on battery."), chromedp.Click("#send"))
+	waitJS(t, b, "the reply's flash", `document.querySelector('#flash')?.textContent.includes('Your reply was added')`)
 	if page := text("#conversation"); !strings.Contains(page, "It also happens on battery.") {
 		t.Fatalf("reply not shown: %q", page)
 	}
