@@ -80,13 +80,14 @@ type Deps struct {
 type API struct {
 	Deps
 	// failures limits requests without a valid token per client address,
-	// so tokens cannot be guessed at speed. Valid tokens are never limited.
+	// so tokens cannot be guessed at speed: 30 at once, then one every 5
+	// seconds. Valid tokens are never limited.
 	failures *web.Limiter
 }
 
 // New returns the API.
 func New(d Deps) *API {
-	return &API{Deps: d, failures: web.NewLimiter(1, 30)}
+	return &API{Deps: d, failures: web.NewLimiter(0.2, 30)}
 }
 
 // handle registers an authenticated JSON endpoint.
