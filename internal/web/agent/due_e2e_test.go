@@ -22,12 +22,20 @@ func TestBrowserDueCountdown(t *testing.T) {
 		apptest.SLAClock(t, e.Services, tk.ID, clk)
 		return tk
 	}
-	soon := mk("Due in three seconds", apptest.Clock{Warn: apptest.At(now.Add(-time.Minute)), Due: apptest.At(now.Add(4 * time.Second))})
 	calm := mk("Due next week", apptest.Clock{Warn: apptest.At(now.Add(5 * 24 * time.Hour)), Due: apptest.At(now.Add(7*24*time.Hour + time.Minute))})
 	a := c.tab("alice", e.URL)
-	a.signIn(t, "alice@example.test", e2ePassword, "/tickets?view=open&sort=due_at", "#queue")
+	a.signIn(t, "alice@example.test", e2ePassword, "/tickets", "#queue")
+	// The soon-due clock starts after the sign-in, which can take seconds on
+	// a loaded machine, so the queue shows it before its due instant.
+	due := time.Now().Add(5 * time.Second)
+	soon := mk("Due in five seconds", apptest.Clock{Warn: apptest.At(now.Add(-time.Minute)), Due: apptest.At(due)})
+	a.open(t, "/tickets?view=open&sort=due_at", "#queue")
 	cell := `document.querySelector("tr[data-number='` + num(soon.Number) + `'] .due")`
-	if cls := eval[string](t, a, cell+`.className`); cls != "due due-at_risk" {
+	cls := eval[string](t, a, cell+`.className`)
+	switch {
+	case !time.Now().Before(due):
+		t.Logf("the queue answered after the due instant (a loaded machine): only the red clock is checked")
+	case cls != "due due-at_risk":
 		t.Fatalf("before the due instant the clock is %q", cls)
 	}
 	a.screenshots(t, "queue-due")
