@@ -24,7 +24,9 @@ var listActive = []ticket.Status{ticket.StatusNew, ticket.StatusOpen, ticket.Sta
 
 var listViews = []listView{
 	{"mine", func(a *user.Actor) ticket.Filter { return ticket.Filter{Assignee: []string{"me"}, Status: listActive} }},
-	{"unassigned", func(a *user.Actor) ticket.Filter { return ticket.Filter{Assignee: []string{"none"}, Status: listActive} }},
+	{"unassigned", func(a *user.Actor) ticket.Filter {
+		return ticket.Filter{Assignee: []string{"none"}, Status: listActive}
+	}},
 	{"team", func(a *user.Actor) ticket.Filter { return ticket.Filter{TeamIDs: a.TeamIDs, Status: listActive} }},
 	{"open", func(a *user.Actor) ticket.Filter { return ticket.Filter{Status: listActive} }},
 	{"pending", func(a *user.Actor) ticket.Filter { return ticket.Filter{Status: []ticket.Status{ticket.StatusPending}} }},
@@ -51,8 +53,9 @@ var listSorts = []string{"-updated_at", "updated_at", "-created_at", "created_at
 // priorities 1–4; running tickets (new, open) have a resolution clock due
 // from 1,000 minutes overdue to 9,000 ahead, warning 480 minutes before
 // (about 5 % of them at risk, 10 % breached). It returns an agent with
-// assigned tickets, in one team.
-func seedListMix(tb testing.TB, s *app.Services, n int) *user.Actor {
+// assigned tickets, in one team. analyze runs ANALYZE after (as
+// PostgreSQL's autovacuum would; Docket never runs it on SQLite).
+func seedListMix(tb testing.TB, s *app.Services, n int, analyze bool) *user.Actor {
 	d := s.DB
 	now := time.Now().UnixMicro()
 	year := int64(365 * 24 * time.Hour / time.Microsecond)
@@ -108,7 +111,9 @@ func seedListMix(tb testing.TB, s *app.Services, n int) *user.Actor {
 		        warn_at = (SELECT MIN(c.warn_at) FROM sla_clocks c WHERE c.ticket_id = tickets.id AND c.stopped_at IS NULL
 		                   AND c.breached_at IS NULL)
 		 WHERE status IN ('new', 'open') AND uid LIKE 'list-%'`,
-		"ANALYZE",
+	}
+	if analyze {
+		stmts = append(stmts, "ANALYZE")
 	}
 	for _, q := range stmts {
 		if _, err := d.W.ExecContext(ctx, q); err != nil {
