@@ -73,8 +73,11 @@ func seedListMix(tb testing.TB, s *app.Services, n int, analyze bool) *user.Acto
 	if d.Dialect == db.Postgres {
 		gen = "SELECT g AS i FROM generate_series(1, " + strconv.Itoa(n) + ") g"
 	}
-	// h spreads i over 0–999, independently of i's other uses.
-	h := "(CAST(i AS BIGINT) * 7919 % 1000)"
+	// h spreads i over 0–999. Each property hashes i modulo its own prime
+	// (1009, 101, 997, 10007) or 200 (agents, and their teams), so that
+	// status, assignment, team, priority and due time are independent: a
+	// team's tickets are not all of one priority.
+	h := "(CAST(i AS BIGINT) * 7919 % 1009 * 1000 / 1009)"
 	recent := "i > " + strconv.Itoa(n-n/25)
 	status := `CASE WHEN ` + recent + ` THEN CASE WHEN ` + h + ` < 200 THEN 'new' WHEN ` + h + ` < 450 THEN 'open'
 	               WHEN ` + h + ` < 550 THEN 'pending' WHEN ` + h + ` < 600 THEN 'on_hold' WHEN ` + h + ` < 900 THEN 'resolved' ELSE 'closed' END
@@ -83,7 +86,7 @@ func seedListMix(tb testing.TB, s *app.Services, n int, analyze bool) *user.Acto
 	created := "(" + strconv.FormatInt(now-year, 10) + " + CAST(i AS BIGINT) * " + strconv.FormatInt(year/int64(n), 10) + ")"
 	// Updated up to ten days after creation, never after now.
 	updated := "(" + created + " + CAST(i AS BIGINT) * 104729 % 864000 * 1000000)"
-	due := "(" + strconv.FormatInt(now, 10) + " + (CAST(id AS BIGINT) * 6007 % 10000 - 1000) * 60000000)"
+	due := "(" + strconv.FormatInt(now, 10) + " + (CAST(id AS BIGINT) * 6007 % 10007 - 1000) * 60000000)"
 	agents := "(SELECT MIN(id) FROM users WHERE email LIKE 'list-agent-%')"
 	stmts := []string{
 		`INSERT INTO users (email, role, created_at, updated_at) VALUES ` + strings.Join(people, ","),
@@ -92,11 +95,11 @@ func seedListMix(tb testing.TB, s *app.Services, n int, analyze bool) *user.Acto
 		 SELECT (SELECT MIN(id) FROM teams WHERE name LIKE 'List team %') + (u.id - ` + agents + `) % 20, u.id
 		 FROM users u WHERE u.email LIKE 'list-agent-%'`,
 		`INSERT INTO tickets (uid, number, type, subject, status, priority, requester_id, assignee_id, team_id, channel, created_at, updated_at)
-		 SELECT 'list-' || i, 1000000 + i, 'incident', 'List ticket ' || i, st, 1 + CAST(i AS BIGINT) * 31 % 4,
+		 SELECT 'list-' || i, 1000000 + i, 'incident', 'List ticket ' || i, st, 1 + CAST(i AS BIGINT) * 31 % 997 % 4,
 		        (SELECT MIN(id) FROM users WHERE email LIKE 'list-requester-%') + CAST(i AS BIGINT) * 13 % 1000,
-		        CASE WHEN CAST(i AS BIGINT) * 17 % 100 < CASE WHEN st IN ('new', 'open', 'pending', 'on_hold') THEN 70 ELSE 95 END
+		        CASE WHEN CAST(i AS BIGINT) * 17 % 101 < CASE WHEN st IN ('new', 'open', 'pending', 'on_hold') THEN 70 ELSE 95 END
 		             THEN ` + agents + ` + CAST(i AS BIGINT) * 37 % 200 END,
-		        CASE WHEN CAST(i AS BIGINT) * 23 % 100 < 95 THEN (SELECT MIN(id) FROM teams WHERE name LIKE 'List team %') + CAST(i AS BIGINT) * 37 % 200 % 20 END,
+		        CASE WHEN CAST(i AS BIGINT) * 23 % 97 < 92 THEN (SELECT MIN(id) FROM teams WHERE name LIKE 'List team %') + CAST(i AS BIGINT) * 37 % 200 % 20 END,
 		        'api', ` + created + `, CASE WHEN ` + updated + ` > ` + strconv.FormatInt(now, 10) + ` THEN ` + strconv.FormatInt(now, 10) + ` ELSE ` + updated + ` END
 		 FROM (SELECT i, ` + status + ` AS st FROM (` + gen + `) g) g2`,
 		`UPDATE tickets SET resolution = 'solved', resolved_at = updated_at WHERE status IN ('resolved', 'closed') AND uid LIKE 'list-%'`,
