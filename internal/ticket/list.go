@@ -263,12 +263,21 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue bool
 			// Written exactly as the partial indexes of active tickets
 			// (tickets_active_*) are, so both engines can use them.
 			w.conds = append(w.conds, activeCondition)
-		case subset(f.Status, activeStatuses):
+		case subset(f.Status, activeStatuses) && s.db.Dialect == db.SQLite:
 			// Some active statuses ("Pending"): the same partial indexes
-			// hold them in every order, the condition says so to the
-			// planner.
+			// hold them in every order. SQLite cannot tell that these
+			// statuses are among the index's, so the condition says so.
 			w.in("t.status", vals)
 			w.conds = append(w.conds, activeCondition)
+		case subset(f.Status, activeStatuses):
+			// PostgreSQL proves it from constants (every one is a known
+			// active status), and the redundant condition would only make
+			// it underestimate the rows and sort them.
+			lits := make([]string, len(f.Status))
+			for i, st := range f.Status {
+				lits[i] = "'" + string(st) + "'"
+			}
+			w.conds = append(w.conds, "t.status IN ("+strings.Join(lits, ", ")+")")
 		default:
 			w.in("t.status", vals)
 		}
