@@ -123,13 +123,5 @@ func seedListMix(tb testing.TB, s *app.Services, n int, analyze bool) *user.Acto
 			tb.Fatalf("seed the list mix: %v\n%s", err, q)
 		}
 	}
-	u, err := s.Users.ByEmail(ctx, "list-agent-7@example.test")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	a, err := s.Users.Actor(ctx, u.ID)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return a
+	return searchActor(tb, s, "list-agent-7@example.test")
 }
