@@ -77,6 +77,9 @@ const MaxFilterValues = 20
 type whereBuilder struct {
 	conds []string
 	args  []any
+	// walk names the partial index of active tickets in the list's order
+	// that SQLite walks (activeWalk), "" for the planner's choice.
+	walk string
 }
 
 func (w *whereBuilder) arg(v any) string {
@@ -112,13 +115,15 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	if f.Limit > MaxLimit {
 		f.Limit = MaxLimit
 	}
-	w, empty, err := s.where(ctx, a, f, sortName == "due_at")
+	walk := activeWalk(a, f, sortName)
+	w, empty, err := s.where(ctx, a, f, sortName == "due_at" || walk != "")
 	if err != nil {
 		return nil, "", err
 	}
 	if empty {
 		return []*Ticket{}, "", nil
 	}
+	w.walk = walk
 	var out []*Ticket
 	if f.Text.HasText() {
 		out, err = s.listText(ctx, a, f, w, spec, sortName, cur)
@@ -147,6 +152,9 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 // not keep), after cur in spec's order, limit+1 rows so the caller knows
 // whether a next page exists.
 func (s *Service) page(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, extra ...func(*whereBuilder)) ([]*Ticket, error) {
+	if sortName == "-due_at" && w.walk != "" {
+		return s.pageLatestDue(ctx, w, cur, limit, extra)
+	}
 	query, args := s.listQuery(w, spec, sortName, cur, limit, s.q.Get("select-tickets"), true, extra)
 	return s.scanPage(ctx, query, args)
 }
@@ -154,7 +162,7 @@ func (s *Service) page(ctx context.Context, w *whereBuilder, spec sortSpec, sort
 // listQuery writes the list's statement over base, which ends in a WHERE
 // clause. walk lets SQLite walk the active tickets' index in order.
 func (s *Service) listQuery(w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, base string, walk bool, extra []func(*whereBuilder)) (string, []any) {
-	w = &whereBuilder{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
+	w = &whereBuilder{conds: slices.Clone(w.conds), args: slices.Clone(w.args), walk: w.walk}
 	for _, e := range extra {
 		e(w)
 	}
@@ -169,15 +177,8 @@ func (s *Service) listQuery(w *whereBuilder, spec sortSpec, sortName string, cur
 	if spec.desc {
 		dir = "DESC"
 	}
-	if walk && s.db.Dialect == db.SQLite && slices.Contains(w.conds, activeCondition) {
-		// SQLite's planner prefers the status index and sorts every active
-		// ticket; walking the partial index in order stops after one page.
-		switch sortName {
-		case "updated_at", "-updated_at":
-			base = s.q.Get("select-tickets-active")
-		case "due_at":
-			base = s.q.Get("select-tickets-active-due")
-		}
+	if walk && s.db.Dialect == db.SQLite && w.walk != "" {
+		base = s.q.Get("select-tickets-" + w.walk)
 	}
 	query := base + " AND " + strings.Join(w.conds, " AND ") +
 		" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(limit+1)
@@ -257,11 +258,27 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue bool
 			}
 			vals[i] = string(st)
 		}
-		if sameStatuses(f.Status, activeStatuses) {
-			// Written exactly as the partial index tickets_active_updated
-			// is, so both engines can use it for the busiest queue.
+		switch {
+		case sameStatuses(f.Status, activeStatuses):
+			// Written exactly as the partial indexes of active tickets
+			// (tickets_active_*) are, so both engines can use them.
 			w.conds = append(w.conds, activeCondition)
-		} else {
+		case subset(f.Status, activeStatuses) && s.db.Dialect == db.SQLite:
+			// Some active statuses ("Pending"): the same partial indexes
+			// hold them in every order. SQLite cannot tell that these
+			// statuses are among the index's, so the condition says so.
+			w.in("t.status", vals)
+			w.conds = append(w.conds, activeCondition)
+		case subset(f.Status, activeStatuses):
+			// PostgreSQL proves it from constants (every one is a known
+			// active status), and the redundant condition would only make
+			// it underestimate the rows and sort them.
+			lits := make([]string, len(f.Status))
+			for i, st := range f.Status {
+				lits[i] = "'" + string(st) + "'"
+			}
+			w.conds = append(w.conds, "t.status IN ("+strings.Join(lits, ", ")+")")
+		default:
 			w.in("t.status", vals)
 		}
 	}

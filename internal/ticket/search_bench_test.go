@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -92,14 +90,14 @@ func BenchmarkSearch(b *testing.B) {
 	}
 }
 
-func searchActor(b *testing.B, s *app.Services, email string) *user.Actor {
+func searchActor(tb testing.TB, s *app.Services, email string) *user.Actor {
 	u, err := s.Users.ByEmail(ctx, email)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	a, err := s.Users.Actor(ctx, u.ID)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return a
 }
@@ -125,33 +123,10 @@ func benchSearch(b *testing.B, svc *ticket.Service, a *user.Actor, query, sort s
 			f.Assignee = t.Values
 		}
 	}
-	var mu sync.Mutex
-	var took []time.Duration
-	b.SetParallelism(4) // 8 at a time on 2 cores
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		var mine []time.Duration
-		for pb.Next() {
-			t0 := time.Now()
-			if _, _, err := svc.List(ctx, a, f); err != nil {
-				b.Error(err)
-				return
-			}
-			mine = append(mine, time.Since(t0))
-		}
-		mu.Lock()
-		took = append(took, mine...)
-		mu.Unlock()
+	timedParallel(b, func(int64) error {
+		_, _, err := svc.List(ctx, a, f)
+		return err
 	})
-	b.StopTimer()
-	if len(took) == 0 {
-		return
-	}
-	slices.Sort(took)
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	b.ReportMetric(ms(took[0]), "min-ms")
-	b.ReportMetric(ms(took[len(took)/2]), "p50-ms")
-	b.ReportMetric(ms(took[len(took)*99/100]), "p99-ms")
 }
 
 // seedSearch adds n tickets (if the database has fewer) with a subject and

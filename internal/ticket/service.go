@@ -144,10 +144,10 @@ func (s *Service) addGetQueries() {
 	}
 	s.q.Add("get-ticket-by-id", s.q.Get("select-tickets")+" AND t.id = "+s.db.Rebind("$1"))
 	if s.db.Dialect == db.SQLite {
-		s.q.Add("select-tickets-active", strings.Replace(s.q.Get("select-tickets"), "FROM tickets t\n",
-			"FROM tickets t INDEXED BY tickets_active_updated\n", 1)+" AND "+activeCondition)
-		s.q.Add("select-tickets-active-due", strings.Replace(s.q.Get("select-tickets"), "FROM tickets t\n",
-			"FROM tickets t INDEXED BY tickets_active_due\n", 1)+" AND "+activeCondition)
+		for _, index := range activeIndexes {
+			s.q.Add("select-tickets-"+index, strings.Replace(s.q.Get("select-tickets"), "FROM tickets t\n",
+				"FROM tickets t INDEXED BY "+index+"\n", 1)+" AND "+activeCondition)
+		}
 	}
 }
 
