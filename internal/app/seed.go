@@ -42,15 +42,11 @@ func seedCmd(ctx context.Context, env Env, args []string) error {
 	}
 	defer s.DB.Close()
 	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
 	st, err := seed.Run(ctx, seed.Deps{DB: s.DB, Users: s.Users, Tickets: s.Tickets}, d)
 	if err != nil {
@@ -70,4 +66,21 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// startCPUProfile writes a CPU profile to path until the returned function
+// is called (go tool pprof reads it).
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -27,8 +27,16 @@ import (
 func serve(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet("serve")
 	cfg, validate := config.Bind(fs, config.ScopeServe, env.Getenv)
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file, until shutdown (go tool pprof)")
 	if err := parse(env, fs, args, validate); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	log := newLogger(env.Stderr, cfg.LogLevel, cfg.LogFormat)
 	s, err := open(ctx, cfg, log)

@@ -6,6 +6,7 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
 )
 
 // MomentsHook keeps the ticket moments time rules measure from and the
@@ -48,9 +49,16 @@ func (tr *TimeRules) MomentsHook(ctx context.Context, tx *db.Tx, w ticket.Write)
 		if m.Author.ID == t.Requester.ID {
 			return set("moments-requester")
 		}
-		if !m.Internal && tr.s.sender(ctx, tx, t, m) == "agent" {
+		if !m.Internal && (byAgent(w.Actor, m) || tr.s.sender(ctx, tx, t, m) == "agent") {
 			return set("moments-agent")
 		}
 	}
 	return nil
+}
+
+// byAgent reports whether m is the public reply of the agent making the
+// write: then the request's actor says so, with no need to look the author
+// up (sender).
+func byAgent(a *user.Actor, m *ticket.Message) bool {
+	return a != nil && a.IsPerson() && a.IsAgent() && a.ID == m.Author.ID
 }

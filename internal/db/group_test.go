@@ -46,6 +46,32 @@ func blockWriter(t *testing.T, d *db.DB) (release func() error) {
 	return func() error { close(free); return <-done }
 }
 
+// inOneBatch runs call(0) … call(n-1), each in a goroutine of its own,
+// while blockWriter holds the writer, so that they queue up and join one
+// batch (queued in that order when ordered); then it frees the writer,
+// waits for every call and returns the blocking call's result.
+func inOneBatch(t *testing.T, d *db.DB, n int, ordered bool, call func(i int)) error {
+	t.Helper()
+	release := blockWriter(t, d)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			call(i)
+		}()
+		if ordered {
+			waitQueued(t, d, i+1)
+		}
+	}
+	if !ordered {
+		waitQueued(t, d, n)
+	}
+	err := release()
+	wg.Wait()
+	return err
+}
+
 // waitQueued waits until n calls queue for the writer.
 func waitQueued(t *testing.T, d *db.DB, n int) {
 	t.Helper()
@@ -74,39 +100,33 @@ func count(t *testing.T, d *db.DB) int {
 func TestBatchedCallFailureUndoesOnlyItsOwnWrites(t *testing.T) {
 	d := openSQLite(t)
 	ctx := context.Background()
-	release := blockWriter(t, d)
 	const calls = 20
 	broken := errors.New("broken")
 	var mu sync.Mutex
 	txs := map[*db.Tx]bool{}
 	seen := make([]int, calls) // rows committed when each AfterCommit ran; -1: never ran
 	errs := make([]error, calls)
-	var wg sync.WaitGroup
 	for i := range calls {
 		seen[i] = -1
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = d.WithTx(ctx, func(tx *db.Tx) error {
-				mu.Lock()
-				txs[tx] = true
-				mu.Unlock()
-				tx.AfterCommit(func() { seen[i] = count(t, d) })
-				if err := insert(ctx, d, tx, i); err != nil {
-					return err
-				}
-				if i == 7 {
-					return broken
-				}
-				return nil
-			})
-		}()
 	}
-	waitQueued(t, d, calls)
-	if err := release(); err != nil {
+	err := inOneBatch(t, d, calls, false, func(i int) {
+		errs[i] = d.WithTx(ctx, func(tx *db.Tx) error {
+			mu.Lock()
+			txs[tx] = true
+			mu.Unlock()
+			tx.AfterCommit(func() { seen[i] = count(t, d) })
+			if err := insert(ctx, d, tx, i); err != nil {
+				return err
+			}
+			if i == 7 {
+				return broken
+			}
+			return nil
+		})
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	wg.Wait()
 	if len(txs) != 1 {
 		t.Fatalf("the %d queued calls ran in %d transactions, want one", calls, len(txs))
 	}
@@ -146,30 +166,22 @@ func TestBatchCommitFailureIsEveryCallsError(t *testing.T) {
 	if _, err := d.W.ExecContext(ctx, `CREATE TABLE child (p INTEGER REFERENCES n (v) DEFERRABLE INITIALLY DEFERRED)`); err != nil {
 		t.Fatal(err)
 	}
-	release := blockWriter(t, d)
 	const calls = 5
 	errs := make([]error, calls)
 	ran := make([]bool, calls)
-	var wg sync.WaitGroup
-	for i := range calls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = d.WithTx(ctx, func(tx *db.Tx) error {
-				tx.AfterCommit(func() { ran[i] = true })
-				if i == 3 {
-					_, err := tx.ExecContext(ctx, `INSERT INTO child (p) VALUES (999)`)
-					return err
-				}
-				return insert(ctx, d, tx, i)
-			})
-		}()
-	}
-	waitQueued(t, d, calls)
-	if err := release(); err == nil {
+	err := inOneBatch(t, d, calls, false, func(i int) {
+		errs[i] = d.WithTx(ctx, func(tx *db.Tx) error {
+			tx.AfterCommit(func() { ran[i] = true })
+			if i == 3 {
+				_, err := tx.ExecContext(ctx, `INSERT INTO child (p) VALUES (999)`)
+				return err
+			}
+			return insert(ctx, d, tx, i)
+		})
+	})
+	if err == nil {
 		t.Error("the blocking call shared the failed commit, yet succeeded")
 	}
-	wg.Wait()
 	for i, err := range errs {
 		if err == nil || ran[i] {
 			t.Errorf("call %d: error %v, AfterCommit ran %v; want the commit's error and no AfterCommit", i, err, ran[i])
@@ -223,39 +235,31 @@ func TestCancelledWaitingCallNeverRuns(t *testing.T) {
 // interrupt the transaction the others share.
 func TestCancelledRunningCallDoesNotBreakTheBatch(t *testing.T) {
 	d := openSQLite(t)
-	release := blockWriter(t, d)
 	bg := context.Background()
 	ctx, cancel := context.WithCancel(bg)
 	defer cancel()
-	var wg sync.WaitGroup
 	errs := make([]error, 3)
-	for i := range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := bg
-			if i == 1 {
-				c = ctx
+	err := inOneBatch(t, d, 3, true, func(i int) {
+		c := bg
+		if i == 1 {
+			c = ctx
+		}
+		errs[i] = d.WithTx(c, func(tx *db.Tx) error {
+			if err := insert(c, d, tx, i); err != nil {
+				return err
 			}
-			errs[i] = d.WithTx(c, func(tx *db.Tx) error {
-				if err := insert(c, d, tx, i); err != nil {
-					return err
-				}
-				if i == 1 {
-					cancel()
-					// A long statement under the cancelled context runs on.
-					_, err := tx.ExecContext(c, `WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r WHERE x < 20000) SELECT count(*) FROM r`)
-					return err
-				}
-				return nil
-			})
-		}()
-		waitQueued(t, d, i+1)
-	}
-	if err := release(); err != nil {
+			if i == 1 {
+				cancel()
+				// A long statement under the cancelled context runs on.
+				_, err := tx.ExecContext(c, `WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r WHERE x < 20000) SELECT count(*) FROM r`)
+				return err
+			}
+			return nil
+		})
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("call %d: %v", i, err)
@@ -270,41 +274,33 @@ func TestCancelledRunningCallDoesNotBreakTheBatch(t *testing.T) {
 // a failed nested call undoes only its writes, inside that fn's own.
 func TestNestedCallsInsideABatchedCall(t *testing.T) {
 	d := openSQLite(t)
-	release := blockWriter(t, d)
 	ctx := context.Background()
-	var wg sync.WaitGroup
 	errs := make([]error, 4)
-	for i := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = d.WithTx(ctx, func(tx *db.Tx) error {
-				in := db.WithinTx(ctx, tx)
-				if err := insert(ctx, d, tx, 10*i); err != nil {
+	err := inOneBatch(t, d, 4, false, func(i int) {
+		errs[i] = d.WithTx(ctx, func(tx *db.Tx) error {
+			in := db.WithinTx(ctx, tx)
+			if err := insert(ctx, d, tx, 10*i); err != nil {
+				return err
+			}
+			nestedErr := d.WithTx(in, func(tx *db.Tx) error {
+				if err := insert(ctx, d, tx, 10*i+1); err != nil {
 					return err
 				}
-				nestedErr := d.WithTx(in, func(tx *db.Tx) error {
-					if err := insert(ctx, d, tx, 10*i+1); err != nil {
-						return err
-					}
-					return errors.New("undo")
-				})
-				if nestedErr == nil {
-					return errors.New("the nested call's error was lost")
-				}
-				// A duplicate key inside a nested call leaves the batch usable.
-				if err := d.WithTx(in, func(tx *db.Tx) error { return insert(ctx, d, tx, 10*i) }); !db.IsUniqueViolation(err) {
-					return fmt.Errorf("duplicate key: %v", err)
-				}
-				return d.WithTx(in, func(tx *db.Tx) error { return insert(in, d, d.W, 10*i+2) })
+				return errors.New("undo")
 			})
-		}()
-	}
-	waitQueued(t, d, 4)
-	if err := release(); err != nil {
+			if nestedErr == nil {
+				return errors.New("the nested call's error was lost")
+			}
+			// A duplicate key inside a nested call leaves the batch usable.
+			if err := d.WithTx(in, func(tx *db.Tx) error { return insert(ctx, d, tx, 10*i) }); !db.IsUniqueViolation(err) {
+				return fmt.Errorf("duplicate key: %v", err)
+			}
+			return d.WithTx(in, func(tx *db.Tx) error { return insert(in, d, d.W, 10*i+2) })
+		})
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("call %d: %v", i, err)
@@ -319,32 +315,24 @@ func TestNestedCallsInsideABatchedCall(t *testing.T) {
 // raised again in its caller's goroutine; the rest of the batch commits.
 func TestPanicInABatchedCallReachesItsCaller(t *testing.T) {
 	d := openSQLite(t)
-	release := blockWriter(t, d)
 	ctx := context.Background()
-	var wg sync.WaitGroup
 	recovered := make([]any, 3)
 	errs := make([]error, 3)
-	for i := range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { recovered[i] = recover() }()
-			errs[i] = d.WithTx(ctx, func(tx *db.Tx) error {
-				if err := insert(ctx, d, tx, i); err != nil {
-					return err
-				}
-				if i == 1 {
-					panic("boom")
-				}
-				return nil
-			})
-		}()
-		waitQueued(t, d, i+1)
-	}
-	if err := release(); err != nil {
+	err := inOneBatch(t, d, 3, true, func(i int) {
+		defer func() { recovered[i] = recover() }()
+		errs[i] = d.WithTx(ctx, func(tx *db.Tx) error {
+			if err := insert(ctx, d, tx, i); err != nil {
+				return err
+			}
+			if i == 1 {
+				panic("boom")
+			}
+			return nil
+		})
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	wg.Wait()
 	if recovered[1] != "boom" || recovered[0] != nil || recovered[2] != nil {
 		t.Fatalf("panics recovered per caller: %v, want only call 1's", recovered)
 	}

@@ -71,6 +71,16 @@ func (c *Consumer) Drain(ctx context.Context, l *Log) (int, error) {
 	return total, ctx.Err()
 }
 
+// seen records that the checkpoint is at pos, unless it was seen further.
+func (c *Consumer) seen(pos int64) {
+	for {
+		old := c.position.Load()
+		if old >= pos || c.position.CompareAndSwap(old, pos) {
+			return
+		}
+	}
+}
+
 // errBusy means another instance holds the checkpoint right now.
 var errBusy = errors.New("busy")
 
@@ -85,6 +95,7 @@ func (c *Consumer) step(ctx context.Context, l *Log, batch int) (int, error) {
 		if err != nil {
 			return err
 		}
+		c.seen(pos) // as committed: another instance may have moved it
 		recs, err := l.Read(ctx, tx, pos, batch)
 		if err != nil || len(recs) == 0 {
 			return err
@@ -99,7 +110,7 @@ func (c *Consumer) step(ctx context.Context, l *Log, batch int) (int, error) {
 		n = len(recs)
 		tx.AfterCommit(func() {
 			c.consumed.Add(int64(n))
-			c.position.Store(last)
+			c.seen(last)
 		})
 		return nil
 	})

@@ -57,6 +57,14 @@ func pumped(t *testing.T, s *app.Services) {
 	}
 }
 
+// The statements of a write without a policy (TestWriteStatements): they
+// were 17, 17 and 15 before the history rows and a create's search
+// documents went in one statement each, and the written ticket and message
+// were no longer read back.
+const (
+	wantCreate, wantAgentReply, wantRequesterReply = 13, 12, 12
+)
+
 // TestWriteStatements pins what a policy adds to a ticket write on SQLite,
 // in statements: a create stores its two clocks (one statement; its due
 // times ride in the ticket's INSERT, its timer is the scan's, the policy
@@ -87,6 +95,19 @@ func TestWriteStatements(t *testing.T) {
 	pumped(t, s)
 	cost() // every statement prepared once
 	c0, a0, r0 := cost()
+	// Without a policy, counted inside the caller's transaction (so with
+	// the nested write's SAVEPOINT and RELEASE): a create reads its
+	// requester and the custom fields, numbers, inserts the ticket, its
+	// message, both search documents (one statement), its history row, its
+	// event and the time rules' moments, and reads the mailboxes (outgoing
+	// mail) and, answering, its followers; a reply locks and reads the
+	// ticket, inserts the message and its search document, updates the
+	// ticket, writes its history rows (one statement) and its event, reads
+	// the mailboxes, updates the moments and reads the ticket's clocks.
+	if c0 != wantCreate || a0 != wantAgentReply || r0 != wantRequesterReply {
+		t.Errorf("without a policy a create runs %d statements, an agent's reply %d, a requester's %d: want %d, %d, %d",
+			c0, a0, r0, wantCreate, wantAgentReply, wantRequesterReply)
+	}
 	cal := roundTheClock(t, s, admin)
 	policy(t, s, admin, cal.ID, "Standard", nil, nil)
 	pumped(t, s)

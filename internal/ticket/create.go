@@ -159,9 +159,10 @@ func NormalizeTags(inv *fault.Invalid, in []string) []string {
 
 // resolved holds the ids that names and emails in the input refer to.
 type resolved struct {
-	category, team, assignee int64
-	categoryName, teamName   string
-	assigneeEmail            string
+	category, team, assignee    int64
+	categoryName, teamName      string
+	teamRestricted              bool
+	assigneeEmail, assigneeName string
 }
 
 func (s *Service) resolveRefs(ctx context.Context, tx db.Queryer, inv *fault.Invalid, category, team, assignee *string) resolved {
@@ -177,7 +178,7 @@ func (s *Service) resolveRefs(ctx context.Context, tx db.Queryer, inv *fault.Inv
 		if t, err := s.users.TeamByName(ctx, tx, *team); err != nil {
 			inv.Add("team", "no team named %q", *team)
 		} else {
-			r.team, r.teamName = t.ID, t.Name
+			r.team, r.teamName, r.teamRestricted = t.ID, t.Name, t.Restricted
 		}
 	}
 	if assignee != nil && *assignee != "" {
@@ -186,7 +187,7 @@ func (s *Service) resolveRefs(ctx context.Context, tx db.Queryer, inv *fault.Inv
 		} else if u.Role == user.RoleRequester {
 			inv.Add("assignee", "%s is a requester; only agents and admins can be assigned", *assignee)
 		} else {
-			r.assignee, r.assigneeEmail = u.ID, u.Email
+			r.assignee, r.assigneeEmail, r.assigneeName = u.ID, u.Email, u.Name
 		}
 	}
 	return r
@@ -263,7 +264,8 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 			}
 		}
 		var id int64
-		if err := tx.QueryRowContext(ctx, s.q.Get("insert-ticket"), newUID(ctx), number, string(in.Type), in.Subject,
+		uid := newUID(ctx)
+		if err := tx.QueryRowContext(ctx, s.q.Get("insert-ticket"), uid, number, string(in.Type), in.Subject,
 			string(status), int(prio), string(in.Impact), string(in.Urgency), nullID(refs.category), nullID(refs.team),
 			nullID(refs.assignee), requester.ID, nullID(requester.OrganizationID), string(in.Channel), string(cfJSON),
 			string(tagsJSON), now, nullID(in.MailboxID), optMicros(d.DueAt), optMicros(d.WarnAt)).Scan(&id); err != nil {
@@ -283,23 +285,22 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 				return err
 			}
 		}
-		if err := s.insertSearchDoc(ctx, tx, id, 0, false, subjectDoc); err != nil {
-			return err
-		}
-		author, uploader := requester.ID, a.ID
+		author, uploader := Person{ID: requester.ID, Email: requester.Email, Name: requester.Name}, a.ID
 		if !authorIsRequester(in.Author, requester) {
 			if !strings.EqualFold(strings.TrimSpace(in.Author), a.Email) || !a.IsPerson() {
 				return fault.Field("author", "must be the requester's email (the default) or your own")
 			}
-			author = a.ID
+			author = Person{ID: a.ID, Email: a.Email, Name: a.Name}
 		}
 		if !a.IsPerson() {
-			uploader = author // the mail importer saved the sender's attachments as theirs
+			uploader = author.ID // the mail importer saved the sender's attachments as theirs
 		}
-		msgID, err = s.insertMessage(ctx, tx, id, author, uploader, msg, now)
+		// The subject's search document goes with the message's.
+		written, err := s.insertMessage(ctx, tx, id, author, uploader, msg, now, searchRow{id, 0, false, subjectDoc})
 		if err != nil {
 			return err
 		}
+		msgID = written.ID
 		if err := s.appendEvents(ctx, tx, id, a, now, []change{{field: "created", new: s.Reference(in.Type, number)}}); err != nil {
 			return err
 		}
@@ -308,14 +309,27 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 				return err
 			}
 		}
-		if t, err = s.byID(ctx, tx, id); err != nil {
+		// The ticket as a read of it gives it, without reading it back.
+		t = &Ticket{ID: id, UID: uid, Number: number, Reference: s.Reference(in.Type, number), Type: in.Type,
+			Subject: in.Subject, Status: status, Priority: prio, Impact: in.Impact, Urgency: in.Urgency,
+			Category: optRef(refs.category, refs.categoryName), Team: optRef(refs.team, refs.teamName),
+			TeamRestricted: refs.teamRestricted, Requester: Person{ID: requester.ID, Email: requester.Email, Name: requester.Name},
+			Organization: optRef(requester.OrganizationID, requester.Organization), Channel: in.Channel,
+			Version: 1, DueAt: storedTime(d.DueAt), CreatedAt: db.Time(now), UpdatedAt: db.Time(now)}
+		if refs.assignee != 0 {
+			t.Assignee = &Person{refs.assignee, refs.assigneeEmail, refs.assigneeName}
+		}
+		if err := storedJSON(t, cfJSON, tagsJSON); err != nil {
 			return err
+		}
+		if bindsRequired(a) {
+			t.MissingFields = t.missing(defs) // the fields as this write saw them
 		}
 		if err := s.emit(ctx, tx, a, event.TicketCreated, t, event.TicketPayload{MessageID: msgID}); err != nil {
 			return err
 		}
 		if len(s.hooks)+len(d.after) > 0 {
-			m, err := s.messageTx(ctx, tx, msgID, number)
+			m, err := s.writtenMessage(ctx, tx, written, number, msg)
 			if err != nil {
 				return err
 			}
@@ -341,10 +355,21 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		return nil, fmt.Errorf("ticket: create: %w", err)
 	}
 	t.Followers, _ = s.followers(ctx, s.db.R, t.ID)
-	if err := s.fillMissing(ctx, a, t); err != nil {
-		return nil, err
+	if t.MissingFields == nil {
+		if err := s.fillMissing(ctx, a, t); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
+}
+
+// storedTime is t as a timestamp column gives it back: microseconds, UTC.
+func storedTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := db.Time(t.UnixMicro())
+	return &v
 }
 
 // checkNew validates a new ticket's input before anything is read,

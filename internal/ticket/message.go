@@ -65,16 +65,35 @@ func (m *newMessage) render() {
 	}
 }
 
-func (s *Service) insertMessage(ctx context.Context, tx *db.Tx, ticketID, authorID, uploaderID int64, m newMessage, now int64) (int64, error) {
+// insertMessage writes a message and then its search document, after
+// docs (a new ticket's subject) in the same statement: on SQLite the
+// full-text index flushes its pending terms at the next statement, once
+// for all of them. It returns the message as a read of it would give it,
+// built from what was written (see writtenMessage).
+func (s *Service) insertMessage(ctx context.Context, tx *db.Tx, ticketID int64, author Person, uploaderID int64, m newMessage, now int64, docs ...searchRow) (*Message, error) {
 	m.render()
-	id, err := s.insertMessageRow(ctx, tx, ticketID, authorID, uploaderID, newUID(ctx), m, now)
+	uid := newUID(ctx)
+	id, err := s.insertMessageRow(ctx, tx, ticketID, author.ID, uploaderID, uid, m, now)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	if err := s.insertSearchDoc(ctx, tx, ticketID, id, m.internal, m.doc); err != nil {
-		return 0, fmt.Errorf("message: %w", err)
+	if err := s.insertSearchDocs(ctx, tx, append(docs, searchRow{ticketID, id, m.internal, m.doc})); err != nil {
+		return nil, fmt.Errorf("message: %w", err)
 	}
-	return id, nil
+	return m.written(id, uid, 0, author, now), nil
+}
+
+// writtenMessage returns the message insertMessage wrote, m, with its
+// ticket's number, as hooks and the caller read it: without reading it
+// back when what was written says everything (no attachments, an author
+// whose email and name are known), else read in tx.
+func (s *Service) writtenMessage(ctx context.Context, tx *db.Tx, m *Message, number int64, in newMessage) (*Message, error) {
+	if len(in.attachments) > 0 || m.Author.Email == "" {
+		return s.messageTx(ctx, tx, m.ID, number)
+	}
+	w := *m
+	w.TicketNumber = number
+	return &w, nil
 }
 
 // insertMessageRow writes a rendered message and binds its attachments;
@@ -146,10 +165,9 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 	var t *Ticket
 	var followUp *Ticket
 	var changed []string
-	// Joining a caller's transaction (a rule's), the message is read in it:
-	// it is not committed yet, so no other connection sees it.
-	joined := db.InTx(ctx)
-	var written *Message
+	// The message as stored: built from what was written (or read in the
+	// transaction), so it is not read back after the commit.
+	var reply *Message
 	err := s.withRetry(ctx, func(tx *db.Tx) error {
 		msgID, changed = 0, nil
 		if err := s.lock(ctx, tx, number, number); err != nil {
@@ -183,10 +201,16 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 			}
 			author = in.Author
 		}
-		msgID, err = s.insertMessage(ctx, tx, t.ID, author, author, msg, now)
+		person := Person{ID: author}
+		if a.IsPerson() {
+			person.Email, person.Name = a.Email, a.Name
+		}
+		written, err := s.insertMessage(ctx, tx, t.ID, person, author, msg, now)
 		if err != nil {
 			return err
 		}
+		msgID = written.ID
+		stored := *t // as read after the lock: t is changed in memory next
 		var changes []change
 		if changes, changed, err = s.replyChanges(a, t, in, now); err != nil {
 			return err
@@ -196,7 +220,7 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 			kind = "note"
 		}
 		changes = append(changes, change{"message", "", kind + " " + strconv.FormatInt(msgID, 10)})
-		if err := s.writeTicket(ctx, tx, t, t.Version, now, 0, false); err != nil {
+		if err := s.writeTicketOver(ctx, tx, &stored, t, now, 0, false); err != nil {
 			return err
 		}
 		if err := s.appendEvents(ctx, tx, t.ID, a, now, changes); err != nil {
@@ -211,14 +235,11 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 				return err
 			}
 		}
-		if len(s.hooks) == 0 && !joined {
-			return nil
-		}
-		m, err := s.messageTx(ctx, tx, msgID, t.Number)
+		m, err := s.writtenMessage(ctx, tx, written, t.Number, msg)
 		if err != nil {
 			return err
 		}
-		written = m
+		reply = m
 		if len(s.hooks) == 0 {
 			return nil
 		}
@@ -241,10 +262,7 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 		}
 		return msgs[0], nil
 	}
-	if joined && written != nil {
-		return written, nil
-	}
-	return s.message(ctx, msgID, t.Number)
+	return reply, nil
 }
 
 // checkReply validates a reply's input before anything is read, filling

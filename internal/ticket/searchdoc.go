@@ -3,9 +3,6 @@ package ticket
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"strconv"
-	"strings"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/search"
@@ -22,11 +19,6 @@ type searchDoc struct {
 
 func newSearchDoc(body string) searchDoc { return searchDoc{body, search.Terms(body)} }
 
-// insertSearchDoc indexes a ticket's subject (messageID 0) or a message.
-func (s *Service) insertSearchDoc(ctx context.Context, tx *db.Tx, ticketID, messageID int64, internal bool, d searchDoc) error {
-	return s.insertSearchDocs(ctx, tx, []searchRow{{ticketID, messageID, internal, d}})
-}
-
 // searchRow is a search_docs row to insert.
 type searchRow struct {
 	ticketID, messageID int64
@@ -34,41 +26,19 @@ type searchRow struct {
 	doc                 searchDoc
 }
 
-// docsPerInsert bounds the rows of one multi-row insert.
-const docsPerInsert = 200
-
-var placeholder = regexp.MustCompile(`[$?]([0-9]+)`)
-
-// insertSearchDocs is the one writer of new search documents: one row with
-// the named statement, more with multi-row inserts derived from it, in
-// order. On SQLite every statement a transaction runs after writing to the
-// full-text index makes it flush its pending terms, so an importer writing
-// thousands of documents writes them together, after its other rows.
+// insertSearchDocs is the one writer of new search documents, in order,
+// with as few statements as it can. On SQLite every statement a
+// transaction runs after writing to the full-text index makes it flush its
+// pending terms, so a write puts its documents in one statement, and an
+// importer writing thousands writes them together, after its other rows.
 func (s *Service) insertSearchDocs(ctx context.Context, tx *db.Tx, rows []searchRow) error {
-	one := s.q.Get("insert-search-doc")
 	for len(rows) > 0 {
-		n := min(len(rows), docsPerInsert)
-		q := one
-		if n > 1 {
-			head, tuple, _ := strings.Cut(strings.TrimRight(strings.TrimSpace(one), ";"), "VALUES")
-			var b strings.Builder
-			b.WriteString(head + "VALUES")
-			for k := range n {
-				if k > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteString(placeholder.ReplaceAllStringFunc(tuple, func(p string) string {
-					i, _ := strconv.Atoi(p[1:])
-					return p[:1] + strconv.Itoa(i+5*k)
-				}))
-			}
-			q = b.String()
-		}
+		n := min(len(rows), rowsPerInsert)
 		args := make([]any, 0, 5*n)
 		for _, r := range rows[:n] {
 			args = append(args, r.ticketID, nullID(r.messageID), r.internal, r.doc.body, r.doc.terms)
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, s.rowsQuery("insert-search-doc", n), args...); err != nil {
 			return fmt.Errorf("index: %w", err)
 		}
 		rows = rows[n:]

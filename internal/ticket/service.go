@@ -93,20 +93,28 @@ func (s *Service) scanTicket(row scanner) (*Ticket, error) {
 	if orgID != 0 {
 		t.Organization = &Ref{orgID, orgName}
 	}
-	t.CustomFields = map[string]any{}
-	if err := json.Unmarshal([]byte(cf), &t.CustomFields); err != nil {
-		return nil, fmt.Errorf("ticket %d: custom fields: %w", t.Number, err)
-	}
-	if err := json.Unmarshal([]byte(tags), &t.Tags); err != nil {
-		return nil, fmt.Errorf("ticket %d: tags: %w", t.Number, err)
-	}
-	if t.Tags == nil {
-		t.Tags = []string{}
+	if err := storedJSON(&t, []byte(cf), []byte(tags)); err != nil {
+		return nil, err
 	}
 	t.DueAt, t.FirstResponseAt, t.ResolvedAt, t.ClosedAt = db.NullTime(due), db.NullTime(fr), db.NullTime(res), db.NullTime(closed)
 	t.CreatedAt, t.UpdatedAt = db.Time(created), db.Time(updated)
 	t.Reference = s.Reference(t.Type, t.Number)
 	return &t, nil
+}
+
+// storedJSON sets t's custom fields and tags from their columns' JSON.
+func storedJSON(t *Ticket, cf, tags []byte) error {
+	t.CustomFields = map[string]any{}
+	if err := json.Unmarshal(cf, &t.CustomFields); err != nil {
+		return fmt.Errorf("ticket %d: custom fields: %w", t.Number, err)
+	}
+	if err := json.Unmarshal(tags, &t.Tags); err != nil {
+		return fmt.Errorf("ticket %d: tags: %w", t.Number, err)
+	}
+	if t.Tags == nil {
+		t.Tags = []string{}
+	}
+	return nil
 }
 
 // visibility returns an SQL condition on tickets aliased t that is true for
@@ -132,9 +140,10 @@ func visibility(a *user.Actor, arg func(any) string) string {
 	}
 }
 
-// getQueries derives, per role, the statement that loads one visible
-// ticket by number. They join the named queries so they are prepared and
-// checked at start-up like the rest.
+// addGetQueries derives, per role, the statement that loads one visible
+// ticket by number, and the multi-row forms of the hot inserts (rowsQuery).
+// They join the named queries so they are prepared and checked at start-up
+// like the rest.
 func (s *Service) addGetQueries() {
 	for _, role := range []user.Role{user.RoleAdmin, user.RoleAgent, user.RoleRequester} {
 		n := 1
@@ -143,6 +152,11 @@ func (s *Service) addGetQueries() {
 			" AND "+s.db.Rebind(visibility(&user.Actor{Role: role}, arg)))
 	}
 	s.q.Add("get-ticket-by-id", s.q.Get("select-tickets")+" AND t.id = "+s.db.Rebind("$1"))
+	for _, name := range multiRowQueries {
+		for n := 2; n <= preparedRows; n++ {
+			s.q.Add(name+"*"+strconv.Itoa(n), db.MultiRow(s.q.Get(name), n))
+		}
+	}
 	if s.db.Dialect == db.SQLite {
 		for _, index := range activeIndexes {
 			s.q.Add("select-tickets-"+index, strings.Replace(s.q.Get("select-tickets"), "FROM tickets t\n",
@@ -253,12 +267,44 @@ func (s *Service) appendEvents(ctx context.Context, tx *db.Tx, ticketID int64, a
 	if !a.IsPerson() {
 		name = a.EventActor().Name
 	}
-	for _, c := range changes {
-		if _, err := tx.ExecContext(ctx, s.q.Get("insert-event"), ticketID, nullID(a.PersonID()), name, at, c.field, c.old, c.new); err != nil {
+	// All in one statement (rows in order): a write's history rows cost
+	// one statement, not one each.
+	for len(changes) > 0 {
+		n := min(len(changes), rowsPerInsert)
+		args := make([]any, 0, 7*n)
+		for _, c := range changes[:n] {
+			args = append(args, ticketID, nullID(a.PersonID()), name, at, c.field, c.old, c.new)
+		}
+		if _, err := tx.ExecContext(ctx, s.rowsQuery("insert-event", n), args...); err != nil {
 			return fmt.Errorf("append history: %w", err)
 		}
+		changes = changes[n:]
 	}
 	return nil
+}
+
+// multiRowQueries are the one-row inserts whose n-row forms (rowsQuery)
+// are prepared at start-up for up to preparedRows rows: a create's or a
+// reply's few history rows and search documents.
+var multiRowQueries = []string{"insert-event", "insert-search-doc"}
+
+const (
+	preparedRows = 4
+	// rowsPerInsert bounds the rows of one multi-row insert (the
+	// importer's thousands are split).
+	rowsPerInsert = 200
+)
+
+// rowsQuery returns the statement inserting n rows with the named one-row
+// insert: prepared for a few rows, built for more.
+func (s *Service) rowsQuery(name string, n int) string {
+	switch {
+	case n == 1:
+		return s.q.Get(name)
+	case n <= preparedRows:
+		return s.q.Get(name + "*" + strconv.Itoa(n))
+	}
+	return db.MultiRow(s.q.Get(name), n)
 }
 
 func nullID(id int64) any {

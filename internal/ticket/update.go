@@ -182,6 +182,14 @@ func (s *Service) writeTicket(ctx context.Context, tx *db.Tx, t *Ticket, read in
 	if stored.Version != read {
 		return errRetry
 	}
+	return s.writeTicketOver(ctx, tx, stored, t, now, mergedInto, edited)
+}
+
+// writeTicketOver is writeTicket when the caller holds stored, the ticket
+// as read in tx after locking it (so as it is now), and t is that ticket
+// changed in memory: it is not read again.
+func (s *Service) writeTicketOver(ctx context.Context, tx *db.Tx, stored, t *Ticket, now int64, mergedInto int64, edited bool) error {
+	read := stored.Version
 	var sets []string
 	args := []any{t.ID, read}
 	bump := edited

@@ -34,8 +34,12 @@ UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1;
 -- name: count-users
 SELECT COUNT(*) FROM users;
 
--- name: user-team-ids
-SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id;
+-- name: select-actor
+-- One row per team (one row with team 0 for none), in team order.
+SELECT u.id, u.email, u.name, u.role, COALESCE(u.organization_id, 0), u.timezone, u.active, COALESCE(m.team_id, 0)
+FROM users u LEFT JOIN team_members m ON m.user_id = u.id
+WHERE u.id = $1
+ORDER BY m.team_id;
 
 -- name: insert-team
 INSERT INTO teams (name, restricted, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id;

@@ -248,30 +248,40 @@ func (s *Service) byEmail(ctx context.Context, q db.Queryer, email string) (*Use
 	return u, err
 }
 
-// Actor loads what visibility checks need about user id. Deactivated users
-// are not actors.
+// Actor loads what visibility checks need about user id, with its teams,
+// in one statement (every request authenticates). Deactivated users are
+// not actors.
 func (s *Service) Actor(ctx context.Context, id int64) (*Actor, error) {
-	u, err := s.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !u.Active {
-		return nil, fmt.Errorf("user %d: deactivated: %w", id, fault.ErrUnauthorized)
-	}
-	a := &Actor{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, OrganizationID: u.OrganizationID, Timezone: u.Timezone}
-	rows, err := s.db.R.QueryContext(ctx, s.q.Get("user-team-ids"), id)
+	rows, err := s.db.R.QueryContext(ctx, s.q.Get("select-actor"), id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var a *Actor
+	var active bool
 	for rows.Next() {
-		var t int64
-		if err := rows.Scan(&t); err != nil {
+		var u Actor
+		var team int64
+		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.OrganizationID, &u.Timezone, &active, &team); err != nil {
 			return nil, err
 		}
-		a.TeamIDs = append(a.TeamIDs, t)
+		if a == nil {
+			a = &u
+		}
+		if team != 0 {
+			a.TeamIDs = append(a.TeamIDs, team)
+		}
 	}
-	return a, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	switch {
+	case a == nil:
+		return nil, fmt.Errorf("user %d: %w", id, fault.ErrNotFound)
+	case !active:
+		return nil, fmt.Errorf("user %d: deactivated: %w", id, fault.ErrUnauthorized)
+	}
+	return a, nil
 }
 
 // ListFilter narrows List.
