@@ -312,7 +312,7 @@ func (im *Importer) Write(ctx context.Context, tx *db.Tx, ps []*Prepared) error 
 			return err
 		}
 	}
-	return im.s.insertSearchDocs(ctx, tx, docs)
+	return im.s.insertNewTicketsDocs(ctx, tx, docs)
 }
 
 func (im *Importer) write(ctx context.Context, tx *db.Tx, p *Prepared, docs []searchRow) ([]searchRow, error) {
