@@ -3,9 +3,6 @@ package ticket
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"strconv"
-	"strings"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/search"
@@ -37,8 +34,6 @@ type searchRow struct {
 // docsPerInsert bounds the rows of one multi-row insert.
 const docsPerInsert = 200
 
-var placeholder = regexp.MustCompile(`[$?]([0-9]+)`)
-
 // insertSearchDocs is the one writer of new search documents: one row with
 // the named statement, more with multi-row inserts derived from it, in
 // order. On SQLite every statement a transaction runs after writing to the
@@ -50,19 +45,7 @@ func (s *Service) insertSearchDocs(ctx context.Context, tx *db.Tx, rows []search
 		n := min(len(rows), docsPerInsert)
 		q := one
 		if n > 1 {
-			head, tuple, _ := strings.Cut(strings.TrimRight(strings.TrimSpace(one), ";"), "VALUES")
-			var b strings.Builder
-			b.WriteString(head + "VALUES")
-			for k := range n {
-				if k > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteString(placeholder.ReplaceAllStringFunc(tuple, func(p string) string {
-					i, _ := strconv.Atoi(p[1:])
-					return p[:1] + strconv.Itoa(i+5*k)
-				}))
-			}
-			q = b.String()
+			q = db.MultiRow(one, n, 5)
 		}
 		args := make([]any, 0, 5*n)
 		for _, r := range rows[:n] {
