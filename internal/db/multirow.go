@@ -38,6 +38,13 @@ func multiRow(one string, n, width int) string {
 		one = strings.TrimSpace(one[:i])
 	}
 	head, tuple, _ := strings.Cut(one, "VALUES")
+	if anonymous(tuple, width) {
+		// SQLite's ?1, ?2… in order: plain ? binds the same values, and
+		// SQLite looks each numbered parameter up by a walk over all of a
+		// statement's names, so a statement of n rows would bind in n².
+		tuple = placeholder.ReplaceAllString(tuple, "?")
+		return head + "VALUES" + strings.TrimSuffix(strings.Repeat(tuple+",", n), ",")
+	}
 	var b strings.Builder
 	b.WriteString(head + "VALUES")
 	for k := range n {
@@ -50,4 +57,19 @@ func multiRow(one string, n, width int) string {
 		}))
 	}
 	return b.String()
+}
+
+// anonymous reports whether tuple's placeholders are ?1 to ?width, each
+// once, in order.
+func anonymous(tuple string, width int) bool {
+	ps := placeholder.FindAllString(tuple, -1)
+	if len(ps) != width {
+		return false
+	}
+	for i, p := range ps {
+		if p != "?"+strconv.Itoa(i+1) {
+			return false
+		}
+	}
+	return true
 }
