@@ -41,6 +41,7 @@ func newGroup() *group { return &group{maxCalls: 64, maxTime: 8 * time.Milliseco
 type call struct {
 	ctx   context.Context
 	fn    func(tx *Tx) error
+	alone bool         // WithTxAlone: a batch of its own, no savepoint
 	state atomic.Int32 // callWaiting, then callTaken or callCancelled
 	wake  chan bool    // true: lead the next batch; false: answered
 
@@ -142,6 +143,9 @@ func (g *group) next(n int, start time.Time) *call {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if len(g.queue) > 0 && g.queue[0].alone {
+		return nil // it leads a batch of its own
+	}
 	return g.take()
 }
 
@@ -189,6 +193,10 @@ func (g *group) lead(d *DB, first *call) {
 	start := time.Now()
 	var broken error
 	for c := first; c != nil; c = g.next(len(batch), start) {
+		if c.alone {
+			broken = tx.runAlone(c)
+			break
+		}
 		if c != first {
 			batch = append(batch, c)
 		}
@@ -257,6 +265,22 @@ func (t *Tx) runCall(c *call) error {
 		c.err = fnErr
 	}
 	t.afterCommit = t.afterCommit[:mark]
+	return nil
+}
+
+// runAlone runs a WithTxAlone call, the batch's only one, in the
+// transaction itself: its error or panic rolls the transaction back.
+func (t *Tx) runAlone(c *call) error {
+	err, p := protect(c.fn, t)
+	switch {
+	case p != nil:
+		c.panicked = p
+		return errPanicked
+	case err != nil:
+		c.err = err
+		return err
+	}
+	c.after = t.afterCommit
 	return nil
 }
 

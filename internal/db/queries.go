@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -137,54 +135,4 @@ func (d *DB) Prepare(ctx context.Context, q *Queries) error {
 		}
 	}
 	return nil
-}
-
-var placeholder = regexp.MustCompile(`[$?]([0-9]+)`)
-
-// MultiRow derives, from a statement inserting one row (INSERT … VALUES
-// (…) with anything after the tuple, such as ON CONFLICT, kept once), the
-// statement inserting n rows at once: row k's placeholders follow row
-// k-1's. One statement instead of n costs a fraction of their time.
-func MultiRow(one string, n int) string {
-	one = strings.TrimRight(strings.TrimSpace(one), ";")
-	i := strings.Index(one, "VALUES")
-	if i < 0 {
-		panic("db: MultiRow needs INSERT … VALUES (…): " + one)
-	}
-	head, rest := one[:i+len("VALUES")], one[i+len("VALUES"):]
-	open := strings.IndexByte(rest, '(')
-	depth, end := 0, -1
-	for j := open; j >= 0 && j < len(rest) && end < 0; j++ {
-		switch rest[j] {
-		case '(':
-			depth++
-		case ')':
-			if depth--; depth == 0 {
-				end = j + 1
-			}
-		}
-	}
-	if open < 0 || end < 0 {
-		panic("db: MultiRow needs INSERT … VALUES (…): " + one)
-	}
-	tuple, tail := rest[open:end], rest[end:]
-	per := 0
-	for _, m := range placeholder.FindAllStringSubmatch(tuple, -1) {
-		v, _ := strconv.Atoi(m[1])
-		per = max(per, v)
-	}
-	var b strings.Builder
-	b.WriteString(head)
-	b.WriteByte(' ')
-	for k := range n {
-		if k > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(placeholder.ReplaceAllStringFunc(tuple, func(p string) string {
-			v, _ := strconv.Atoi(p[1:])
-			return p[:1] + strconv.Itoa(v+per*k)
-		}))
-	}
-	b.WriteString(tail)
-	return b.String()
 }

@@ -59,15 +59,3 @@ func TestParseQueriesRejectsDuplicatesAndEmpty(t *testing.T) {
 		}
 	}
 }
-
-func TestMultiRow(t *testing.T) {
-	for _, c := range []struct{ one, want string }{
-		{"INSERT INTO e (a, b) VALUES ($1, $2);", "INSERT INTO e (a, b) VALUES ($1, $2), ($3, $4), ($5, $6)"},
-		{"INSERT INTO e (a, b, c) VALUES (?1, lower(?2), ?1) ON CONFLICT DO NOTHING",
-			"INSERT INTO e (a, b, c) VALUES (?1, lower(?2), ?1), (?3, lower(?4), ?3), (?5, lower(?6), ?5) ON CONFLICT DO NOTHING"},
-	} {
-		if got := MultiRow(c.one, 3); got != c.want {
-			t.Errorf("MultiRow(%q, 3)\n got %q\nwant %q", c.one, got, c.want)
-		}
-	}
-}

@@ -53,6 +53,7 @@ type Log struct {
 	q        *db.Queries
 	written  func() // woken after a commit that wrote events
 	appended []func(tx *db.Tx, kind string)
+	bufs     buffers
 }
 
 // NewLog returns the event log over d.
@@ -95,10 +96,12 @@ func (l *Log) AppendAt(ctx context.Context, tx *db.Tx, at int64, kind string, ac
 	if actor.Type == "" {
 		actor.Type = ActorSystem
 	}
-	var id int64
-	if err := tx.QueryRowContext(ctx, l.q.Get("insert-domain-event"), at, kind, actor.Type, nullID(actor.ID), actor.Name,
-		subjectType, nullID(subjectID), nullID(ticketID), string(b)).Scan(&id); err != nil {
-		return 0, fmt.Errorf("event: append %s: %w", kind, err)
+	args := []any{at, kind, actor.Type, nullID(actor.ID), actor.Name, subjectType, nullID(subjectID), nullID(ticketID), string(b)}
+	id, ok := l.buffered(tx, args...)
+	if !ok {
+		if err := tx.QueryRowContext(ctx, l.q.Get("insert-domain-event"), args...).Scan(&id); err != nil {
+			return 0, fmt.Errorf("event: append %s: %w", kind, err)
+		}
 	}
 	if l.written != nil {
 		tx.AfterCommit(l.written)

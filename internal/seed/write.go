@@ -132,7 +132,9 @@ func (w *world) bulk(ctx context.Context) (Stats, error) {
 		}
 		n := min(w.o.Batch, w.o.Tickets-st.Tickets)
 		msgs := 0
-		err := w.d.DB.WithTx(wctx, func(tx *db.Tx) error {
+		// A transaction of its own: its thousands of statements outside the
+		// savepoint a grouped write runs in (see db.WithTxAlone).
+		err := w.d.DB.WithTxAlone(wctx, func(tx *db.Tx) error {
 			msgs = 0
 			ps := make([]*ticket.Prepared, 0, n)
 			for range n {

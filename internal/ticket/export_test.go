@@ -18,3 +18,7 @@ func SetRequesterWindow(n int) func() {
 	requesterWindow = n
 	return func() { requesterWindow = old }
 }
+
+// SearchFTSNewTickets is the importer's statement for new tickets'
+// full-text documents.
+const SearchFTSNewTickets = searchFTSNewTickets

@@ -305,22 +305,60 @@ func (im *Importer) resolve(ctx context.Context, category, team, assignee string
 // rows, and the batch's search documents after the other rows, in the
 // same order (so with the same ids). Calls must not overlap.
 func (im *Importer) Write(ctx context.Context, tx *db.Tx, ps []*Prepared) error {
-	docs := make([]searchRow, 0, 4*len(ps))
-	for _, p := range ps {
-		var err error
-		if docs, err = im.write(ctx, tx, p, docs); err != nil {
+	numbers, err := im.reserveNumbers(ctx, tx, len(ps))
+	if err != nil {
+		return err
+	}
+	flush := func() error { return nil }
+	if im.s.events != nil {
+		if flush, err = im.s.events.Buffer(ctx, tx); err != nil {
 			return err
 		}
 	}
-	return im.s.insertSearchDocs(ctx, tx, docs)
+	docs := make([]searchRow, 0, 4*len(ps))
+	for i, p := range ps {
+		if docs, err = im.write(ctx, tx, p, numbers[i], docs); err != nil {
+			return errors.Join(err, flush())
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return im.s.insertNewTicketsDocs(ctx, tx, docs)
 }
 
-func (im *Importer) write(ctx context.Context, tx *db.Tx, p *Prepared, docs []searchRow) ([]searchRow, error) {
-	s, in, f, a := im.s, p.in, &p.final, p.actor
-	var number, id int64
-	if err := tx.QueryRowContext(ctx, s.q.Get("next-ticket-number")).Scan(&number); err != nil {
-		return nil, fmt.Errorf("ticket: import: next number: %w", err)
+// reserveNumbers takes the next n ticket numbers in one statement, the
+// numbers n calls of next-ticket-number would take.
+func (im *Importer) reserveNumbers(ctx context.Context, tx *db.Tx, n int) ([]int64, error) {
+	out := make([]int64, 0, n)
+	if n == 0 {
+		return out, nil
 	}
+	rows, err := tx.QueryContext(ctx, im.s.q.Get("reserve-ticket-numbers"), n)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: import: numbers: %w", err)
+	}
+	numbers, err := db.Collect(rows, func(sc db.Scanner) (int64, error) {
+		var v int64
+		return v, sc.Scan(&v)
+	})
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("ticket: import: numbers: %w", err)
+	case len(numbers) == 1 && n > 1: // SQLite's counter: the last of them
+		for v := numbers[0] - int64(n) + 1; v <= numbers[0]; v++ {
+			out = append(out, v)
+		}
+		return out, nil
+	case len(numbers) != n:
+		return nil, fmt.Errorf("ticket: import: %d numbers reserved, want %d", len(numbers), n)
+	}
+	return numbers, nil
+}
+
+func (im *Importer) write(ctx context.Context, tx *db.Tx, p *Prepared, number int64, docs []searchRow) ([]searchRow, error) {
+	s, in, f, a := im.s, p.in, &p.final, p.actor
+	var id int64
 	uid := newUID(ctx)
 	if err := tx.QueryRowContext(ctx, s.q.Get("import-ticket"), uid, number, string(in.Type), in.Subject,
 		string(f.Status), string(f.Resolution), f.Solution, int(p.prio), string(in.Impact), string(in.Urgency),

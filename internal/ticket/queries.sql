@@ -1,6 +1,10 @@
 -- name: next-ticket-number
 UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value;
 
+-- name: reserve-ticket-numbers
+-- The importer's batch of $1 numbers: the last one is returned.
+UPDATE counters SET value = value + $1 WHERE name = 'ticket_number' RETURNING value;
+
 -- name: select-tickets
 SELECT t.id, t.uid, t.number, t.type, t.subject, t.status, t.resolution, t.solution, t.priority, t.impact, t.urgency,
        COALESCE(t.category_id, 0), COALESCE(c.name, ''), COALESCE(t.team_id, 0), COALESCE(tm.name, ''),

@@ -46,6 +46,48 @@ func (s *Service) insertSearchDocs(ctx context.Context, tx *db.Tx, rows []search
 	return nil
 }
 
+// SQLite statements of insertNewTicketsDocs; see migration 0050.
+const (
+	deferSearchFTS   = `INSERT INTO search_fts_deferred (deferred) VALUES (1)`
+	undeferSearchFTS = `DELETE FROM search_fts_deferred`
+	// searchFTSNewTickets writes the full-text documents of the new tickets
+	// with ids ?1 to ?2, one per ticket in rowid order: the document the
+	// search_docs insert trigger builds (the same expressions, which a test
+	// compares with the trigger's), each ticket's documents in id order as
+	// the trigger reads them through the index on ticket_id.
+	searchFTSNewTickets = `INSERT INTO search_fts_ticket (rowid, visible, notes)
+SELECT ticket_id,
+       group_concat(CASE WHEN NOT internal THEN terms END, ' ' || char(57344) || ' '),
+       group_concat(CASE WHEN internal THEN terms END, ' ' || char(57344) || ' ')
+FROM (SELECT ticket_id, internal, terms FROM search_docs WHERE ticket_id BETWEEN ?1 AND ?2 ORDER BY ticket_id, id)
+GROUP BY ticket_id`
+)
+
+// insertNewTicketsDocs inserts the search documents of tickets created in
+// tx, rows in ticket order. On SQLite the insert trigger would replace a
+// ticket's full-text document at each of its rows, and FTS5 flushes its
+// pending terms whenever a rowid is written again; instead the trigger is
+// held off while the rows go in and each ticket's document is written
+// once, after them.
+func (s *Service) insertNewTicketsDocs(ctx context.Context, tx *db.Tx, rows []searchRow) error {
+	if s.db.Dialect != db.SQLite || len(rows) == 0 {
+		return s.insertSearchDocs(ctx, tx, rows)
+	}
+	if _, err := tx.ExecContext(ctx, deferSearchFTS); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	if err := s.insertSearchDocs(ctx, tx, rows); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, undeferSearchFTS); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, searchFTSNewTickets, rows[0].ticketID, rows[len(rows)-1].ticketID); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	return nil
+}
+
 // updateSubjectDoc re-indexes a ticket's changed subject.
 func (s *Service) updateSubjectDoc(ctx context.Context, tx *db.Tx, ticketID int64, d searchDoc) error {
 	if _, err := tx.ExecContext(ctx, s.q.Get("update-subject-doc"), ticketID, d.body, d.terms); err != nil {
