@@ -120,3 +120,27 @@ func commonPrefix(a, b string) string {
 	}
 	return string(ra[:n])
 }
+
+// Count returns how many times p occurs in a document's terms (as Terms
+// returns them) as the full-text index matches it, in the language it
+// matches most in. The terms hold the text once per language when the
+// stems differ, so a word stemmed alike in both counts twice: the same
+// for every document, which is what a rank compares.
+func Count(p Phrase, terms string) int {
+	doc := strings.Fields(terms)
+	best := 0
+	for _, v := range variants(p) {
+		n := 0
+	at:
+		for i := 0; i+len(v) <= len(doc); i++ {
+			for j, w := range v {
+				if doc[i+j] != w && !(p.Prefix && j == len(v)-1 && strings.HasPrefix(doc[i+j], w)) {
+					continue at
+				}
+			}
+			n++
+		}
+		best = max(best, n)
+	}
+	return best
+}
