@@ -63,7 +63,7 @@ func TestPostgresRareWordPlanUsesTheTextIndex(t *testing.T) {
 			t.Fatalf("%s: found %v, %v", sort, ts, err)
 		}
 		all := strings.Join(plans, "\n----\n")
-		if !strings.Contains(all, "search_docs_fts") {
+		if !strings.Contains(all, "search_ticket_fts") {
 			t.Errorf("%s: no plan reads the text index:\n%s", sort, all)
 		}
 		for _, walk := range []string{"tickets_updated", "tickets_created", "tickets_status_updated", "tickets_active_updated", "Seq Scan on tickets"} {
@@ -71,5 +71,47 @@ func TestPostgresRareWordPlanUsesTheTextIndex(t *testing.T) {
 				t.Errorf("%s: a plan walks %s:\n%s", sort, walk, all)
 			}
 		}
+	}
+}
+
+// TestPostgresWordsAreOneProbePerTicket: on PostgreSQL every query of a
+// three-word search, newest first or by relevance, holds one full-text
+// condition (the ticket's own tsvector, search_ticket), not one EXISTS per
+// phrase over the ticket's documents; and the word statistics are read
+// once for several searches, not per search.
+func TestPostgresWordsAreOneProbePerTicket(t *testing.T) {
+	d := apptest.DB(t, db.Postgres)
+	s := apptest.Services(t, d)
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	var want []int64
+	for i := range 12 {
+		tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) {
+			n.Subject = "Printer request"
+			n.Body = "Please check the quota."
+			if i%3 == 0 {
+				n.Body = "Please check the printer quota, kerberos too."
+			}
+		})
+		if i%3 == 0 {
+			want = append([]int64{tk.Number}, want...)
+		}
+	}
+	stats := 0
+	s.Tickets.TraceQueries(func(query string, _ []any) {
+		if strings.Contains(query, "pg_stats") {
+			stats++
+		}
+		if n := strings.Count(query, "@@"); n > 1 {
+			t.Errorf("a query holds %d full-text conditions, want 1:\n%s", n, query)
+		}
+	})
+	defer s.Tickets.TraceQueries(nil)
+	for _, sort := range []string{"-updated_at", "-created_at", "relevance"} {
+		if got := numbers(t, s.Tickets, agent, "please kerberos printer", sort); len(got) != len(want) {
+			t.Errorf("%s: found %v, want %v in some order", sort, got, want)
+		}
+	}
+	if stats != 1 {
+		t.Errorf("three searches read the word statistics %d times, want once", stats)
 	}
 }
