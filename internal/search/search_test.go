@@ -127,10 +127,10 @@ func TestRange(t *testing.T) {
 	}
 }
 
-// TestCountAndWeightedTSQuery: Count finds a phrase as the index would
-// (inflections, prefixes, word order; a word whose stems agree counts in
-// both languages' terms, here 3 × 2) and TSQueryIn restricts every lexeme
-// to the weights asked for.
+// TestCountAndWeightedTSQuery: a Counter finds a phrase as the index
+// would (inflections, prefixes, word order; a word whose stems agree
+// counts in both languages' terms, here 3 × 2) and TSQueryIn restricts
+// every lexeme to the weights asked for.
 func TestCountAndWeightedTSQuery(t *testing.T) {
 	terms := Terms("The quota is exceeded. Quota exceeded again, and the quota stays full.")
 	for _, c := range []struct {
@@ -141,8 +141,9 @@ func TestCountAndWeightedTSQuery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := Count(q.Phrases[0], terms); got != c.want {
-			t.Errorf("Count(%s) = %d, want %d (terms %q)", c.query, got, c.want, terms)
+		got := make([]int, 1)
+		if NewCounter(q.Phrases).Count(terms, 1, got); got[0] != c.want {
+			t.Errorf("Count(%s) = %d, want %d (terms %q)", c.query, got[0], c.want, terms)
 		}
 	}
 	q, _ := Parse(`quota print*`)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/search"
@@ -43,11 +41,11 @@ const (
 	bm25B  = 0.75
 )
 
-// ranks ranks ts for q as a sees them (a requester's rank ignores
+// ranks ranks the tickets ts for q as a sees them (a requester's rank ignores
 // internal notes, which they cannot search). ms are the matches of the
 // whole query as textMatches read them: on SQLite, when q has one phrase,
 // they give its frequency without another read.
-func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts []*Ticket, ms []match) ([]match, error) {
+func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts []match, ms []match) ([]match, error) {
 	if len(ts) == 0 {
 		return nil, nil
 	}
@@ -85,10 +83,10 @@ func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts [
 	avg = max(avg/float64(len(ts)), 1)
 	out := make([]match, len(ts))
 	for k, t := range ts {
-		out[k].id = t.ID
-		norm := bm25K1 * (1 - bm25B + bm25B*float64(length[t.ID])/avg)
+		out[k].id = t.id
+		norm := bm25K1 * (1 - bm25B + bm25B*float64(length[t.id])/avg)
 		for i := range q.Phrases {
-			f := float64(tf[t.ID][i])
+			f := float64(tf[t.id][i])
 			out[k].rank += idf[i] * f * (bm25K1 + 1) / (f + norm)
 		}
 	}
@@ -120,21 +118,15 @@ func (s *Service) ticketSpan(ctx context.Context) (int64, error) {
 
 // termCounts reads the search documents of ts that a may search and
 // counts, per ticket, each phrase's weighted occurrences and the words.
-func (s *Service) termCounts(ctx context.Context, a *user.Actor, q search.Query, ts []*Ticket) (map[int64][]int, map[int64]int, error) {
-	var ids strings.Builder
-	for i, t := range ts {
-		if i > 0 {
-			ids.WriteByte(',')
-		}
-		ids.WriteString(strconv.FormatInt(t.ID, 10))
-	}
-	query := "SELECT d.ticket_id, d.message_id IS NULL, COALESCE(d.terms, '') FROM search_docs d WHERE d.ticket_id IN (" + ids.String() + ") AND " + docVisibility(a)
+func (s *Service) termCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (map[int64][]int, map[int64]int, error) {
+	query := "SELECT d.ticket_id, d.message_id IS NULL, COALESCE(d.terms, '') FROM search_docs d WHERE d.ticket_id IN (" + idList(ts) + ") AND " + docVisibility(a)
 	s.traceQuery(query, nil)
 	rows, err := s.db.R.QueryContext(ctx, query)
 	if err != nil {
 		return nil, nil, fmt.Errorf("ticket: search: %w", err)
 	}
 	tf, length := map[int64][]int{}, map[int64]int{}
+	counter := search.NewCounter(q.Phrases)
 	_, err = db.Collect(rows, func(r db.Scanner) (struct{}, error) {
 		var id int64
 		var subject bool
@@ -146,15 +138,10 @@ func (s *Service) termCounts(ctx context.Context, a *user.Actor, q search.Query,
 		if subject {
 			weight = subjectWeight
 		}
-		counts := tf[id]
-		if counts == nil {
-			counts = make([]int, len(q.Phrases))
-			tf[id] = counts
+		if tf[id] == nil {
+			tf[id] = make([]int, len(q.Phrases))
 		}
-		for i, p := range q.Phrases {
-			counts[i] += weight * search.Count(p, terms)
-		}
-		length[id] += strings.Count(terms, " ") + 1
+		length[id] += counter.Count(terms, weight, tf[id])
 		return struct{}{}, nil
 	})
 	if err != nil {

@@ -339,3 +339,72 @@ func TestRelevanceReadsTheWindowNotTheDoclist(t *testing.T) {
 		t.Errorf("relevance listed %v, want the newest 4 matches", got)
 	}
 }
+
+// TestSearchNewestFirstIsExactForMixedWords: a common word with a rarer
+// one, newest first, lists exactly the tickets with both in the order
+// (and pages) of the same list without text, when the window holds only
+// the newest few matches and the rest are found along the walk — also
+// after old tickets' activity moves them to the top.
+func TestSearchNewestFirstIsExactForMixedWords(t *testing.T) {
+	defer ticket.SetTextWindow(16)() // two words: a window of 2
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		both := map[int64]bool{}
+		var tks []*ticket.Ticket
+		for i := range 40 {
+			tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) {
+				n.Subject = fmt.Sprintf("Common word %d", i)
+				if i%3 == 0 {
+					n.Body = "The quota is exceeded."
+				}
+			})
+			tks = append(tks, tk)
+			if i%3 == 0 {
+				both[tk.Number] = true
+			}
+		}
+		for _, i := range []int{3, 10, 21} { // 3 and 21 have both words
+			if _, err := s.Tickets.Reply(ctx, agent, tks[i].Number, ticket.NewReply{Body: "Still common."}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, sort := range []string{"-updated_at", "-created_at"} {
+			var want []int64
+			for _, n := range numbersPaged(t, s.Tickets, agent, "", sort, 100) {
+				if both[n] {
+					want = append(want, n)
+				}
+			}
+			if got := numbersPaged(t, s.Tickets, agent, "common quota", sort, 3); !slices.Equal(got, want) {
+				t.Errorf("%s: the search listed\n%v\nwant\n%v", sort, got, want)
+			}
+		}
+	})
+}
+
+// numbersPaged lists every page of query in sort, limit a page.
+func numbersPaged(t *testing.T, s *ticket.Service, a *user.Actor, query, sort string, limit int) []int64 {
+	t.Helper()
+	q, err := search.Parse(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := ticket.Filter{Text: q, Sort: sort, Limit: limit}
+	var out []int64
+	for range 100 {
+		ts, next, err := s.List(ctx, a, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range ts {
+			out = append(out, tk.Number)
+		}
+		if next == "" {
+			return out
+		}
+		f.Cursor = next
+	}
+	t.Fatal("more than 100 pages")
+	return nil
+}
