@@ -121,6 +121,11 @@ func commonPrefix(a, b string) string {
 	return string(ra[:n])
 }
 
+// Variants returns p as the index holds it, once per language: the word
+// sequences a document's terms contain where p matches (a prefix phrase's
+// last word begins a word of the terms).
+func Variants(p Phrase) [][]string { return variants(p) }
+
 // Counter counts phrases in documents' terms (as Terms returns them) as
 // the full-text index matches them.
 type Counter struct {

@@ -86,13 +86,18 @@ func (st *wordStats) share(word string, prefix bool) float64 {
 }
 
 // phraseShare is the share of tickets the statistics give a phrase: that
-// of its rarest word (0 when a word is not among the most common).
+// of its rarest stem, in the language it is commonest in (0 when every
+// language has a stem not among the most common).
 func (st *wordStats) phraseShare(p search.Phrase) float64 {
-	out := 1.0
-	for j, w := range p.Words {
-		out = min(out, st.share(w, p.Prefix && j == len(p.Words)-1))
+	best := 0.0
+	for _, v := range search.Variants(p) {
+		share := 1.0
+		for j, w := range v {
+			share = min(share, st.share(w, p.Prefix && j == len(v)-1))
+		}
+		best = max(best, share)
 	}
-	return out
+	return best
 }
 
 // rarePhrase reports whether q has a phrase with a word the statistics

@@ -149,12 +149,7 @@ func idList(ms []match) string {
 // the matches' own rows, then the page's rows with their joins — never a
 // walk of an index in list order.
 func (s *Service) pageOf(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, ms []match) ([]*Ticket, error) {
-	return s.pageBy(ctx, w, spec, sortName, cur, limit, inIDs(ms))
-}
-
-// pageBy is page with the conditions extra, ids first as pageOf.
-func (s *Service) pageBy(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, extra ...func(*whereBuilder)) ([]*Ticket, error) {
-	ids, err := s.pageIDs(ctx, w, spec, sortName, cur, limit, extra...)
+	ids, err := s.pageIDs(ctx, w, spec, sortName, cur, limit, inIDs(ms))
 	if err != nil {
 		return nil, err
 	}
@@ -182,6 +177,8 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 	if sortName == relevance {
 		return s.listRelevant(ctx, a, f, w, cur)
 	}
+	all := func(x *whereBuilder) { s.textCondition(x, a, f.Text, true) }
+	newest := sortName == "-updated_at" || sortName == "-created_at"
 	window := textWindow
 	switch {
 	case !a.IsAgent():
@@ -192,48 +189,63 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 		// FTS5's AND of common words steps through their doclists over
 		// the ids the window spans: 80 ms for 2,000 matches of three words
 		// at 1,000,000 tickets, 10 for 250.
-		window = textWindow / 8
+		window = max(textWindow/8, 1)
 	}
-	ms, ok, err := s.textMatches(ctx, a, f.Text, window)
-	if err == nil && ok && len(ms) > window && s.db.Dialect == db.Postgres && a.IsAgent() {
-		// GIN reads the matches in no order: a few thousand of them are
-		// still cheaper to sort than a walk checking every ticket.
-		window *= 8
-		ms, ok, err = s.textMatches(ctx, a, f.Text, window)
+	for ; ; window *= 8 {
+		ms, ok, err := s.textMatches(ctx, a, f.Text, window)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		if len(ms) <= window {
+			// Every match is known: the other filters and the order apply
+			// to them alone, without checking the words again per row (on
+			// SQLite a check per row cost a quarter of a second for 2,000
+			// rows).
+			return s.pageOf(ctx, w, spec, sortName, cur, f.Limit, ms)
+		}
+		if s.db.Dialect == db.Postgres {
+			if a.IsAgent() && window <= textWindow {
+				// GIN reads the matches in no order: a few thousand of
+				// them are still cheaper to sort than a walk checking
+				// every ticket.
+				continue
+			}
+			break
+		}
+		if !newest || window > textWindow*64 {
+			break
+		}
+		out, err := s.pageOf(ctx, w, spec, sortName, cur, f.Limit, ms)
+		if err != nil {
+			return nil, err
+		}
+		if len(out) <= f.Limit {
+			if !a.IsAgent() {
+				break // walk their own tickets
+			}
+			continue // too few in the window pass the filters
+		}
+		// Older-numbered matches that sort before the window's last row
+		// (a walk of the recency index down to that row).
+		last, oldest := out[f.Limit], ms[len(ms)-1].id
+		more, err := s.page(ctx, w, spec, sortName, cur, f.Limit, func(x *whereBuilder) {
+			x.conds = append(x.conds, "("+spec.expr+", t.id) > ("+x.arg(sortValue(sortName, last))+", "+x.arg(last.ID)+")",
+				"+t.id < "+x.arg(oldest)) // "+": not a rowid range walk (SQLite)
+		}, all)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+		slices.SortFunc(out, func(x, y *Ticket) int {
+			c := cmp.Or(cmp.Compare(sortValue(sortName, x), sortValue(sortName, y)), cmp.Compare(x.ID, y.ID))
+			return -c // both newest-first sorts are descending
+		})
+		return out[:f.Limit+1], nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case ok && len(ms) <= window:
-		// Every match is known: the other filters and the order apply
-		// to them alone, without checking the words again per row (on
-		// SQLite a check per row cost a quarter of a second for 2,000
-		// rows).
-		return s.pageOf(ctx, w, spec, sortName, cur, f.Limit, ms)
-	case ok && s.db.Dialect == db.SQLite:
-		// Every match from the window's oldest up is known: the list
-		// walks in its own order, taking a ticket numbered from there up
-		// when it is one of them and checking an older one's document.
-		return s.pageBy(ctx, w, spec, sortName, cur, f.Limit, knownOrOlder(ms, func(x *whereBuilder) {
-			s.textCondition(x, a, f.Text, true)
-		}))
-	}
-	return s.page(ctx, w, spec, sortName, cur, f.Limit, func(x *whereBuilder) { s.textCondition(x, a, f.Text, true) })
-}
-
-// knownOrOlder is "t matches" given ms, the newest matches by id: t is
-// one of ms, or numbered below them all and matches by older. The ids are
-// written with "+" so that SQLite walks the list's order instead of
-// looking them up.
-func knownOrOlder(ms []match, older func(*whereBuilder)) func(*whereBuilder) {
-	return func(w *whereBuilder) {
-		o := &whereBuilder{args: w.args}
-		older(o)
-		w.args = o.args
-		w.conds = append(w.conds, "(+t.id IN ("+idList(ms)+") OR (+t.id < "+strconv.FormatInt(ms[len(ms)-1].id, 10)+" AND "+
-			strings.Join(o.conds, " AND ")+"))")
-	}
+	return s.page(ctx, w, spec, sortName, cur, f.Limit, all)
 }
 
 // listRelevant ranks the newest textWindow matches (all when fewer) that
