@@ -140,3 +140,51 @@ func TestPostgresCommonWordIsWalked(t *testing.T) {
 		t.Errorf("found %d tickets, want 30", len(got))
 	}
 }
+
+// TestPostgresTicketDocumentIsItsRebuild: a reply or note appends its
+// lexemes to the ticket's tsvector instead of rebuilding it from every
+// message (a rebuild per reply grows with the thread); after replies, a
+// note, a subject edit and a merge, each ticket's stored tsvector equals
+// its rebuild, and the merged ticket is found by words of both.
+func TestPostgresTicketDocumentIsItsRebuild(t *testing.T) {
+	d := apptest.DB(t, db.Postgres)
+	s := apptest.Services(t, d)
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = "Printer jam"; n.Body = "It jams." })
+	other := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = "Scanner"; n.Body = "It scans." })
+	for i, body := range []string{"Replaced the cartridge.", "Toner is low.", "Fixed now."} {
+		if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: body, Internal: i == 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(when string) {
+		t.Helper()
+		var differ int
+		if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_ticket st WHERE st.tsv <>
+			(SELECT search_tsv_agg(search_doc_tsv(terms, internal) ORDER BY id) FROM search_docs WHERE ticket_id = st.ticket_id)`).Scan(&differ); err != nil {
+			t.Fatal(err)
+		}
+		if differ != 0 {
+			t.Errorf("%s: %d tickets' stored tsvector is not their rebuild", when, differ)
+		}
+	}
+	same("after replies")
+	subject := "Printer jam on floor 3"
+	if _, err := s.Tickets.Update(ctx, agent, tk.Number, ticket.Patch{Subject: &subject}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Jammed again."}); err != nil {
+		t.Fatal(err)
+	}
+	same("after a subject edit and a reply")
+	if _, err := s.Tickets.Merge(ctx, agent, other.Number, tk.Number); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Merged."}); err != nil {
+		t.Fatal(err)
+	}
+	same("after a merge and a reply")
+	if got := numbers(t, s.Tickets, agent, `"jammed again" cartridge scans`, "-updated_at"); len(got) != 1 || got[0] != tk.Number {
+		t.Errorf("the merged ticket's words found %v, want #%d", got, tk.Number)
+	}
+}
