@@ -179,7 +179,19 @@ func FTS5(q Query) string {
 // TSQuery renders the text of q as a PostgreSQL to_tsquery('simple', …)
 // string over the index's terms, matching what FTS5 matches. Every word is
 // a quoted lexeme, so no input is read as syntax.
-func TSQuery(q Query) string {
+func TSQuery(q Query) string { return TSQueryIn(q, "") }
+
+// TSQueryIn is TSQuery matching only lexemes of the given weights ("A":
+// what a tsvector weighs 'A'; "" any).
+func TSQueryIn(q Query, weights string) string {
+	if weights != "" {
+		weights = strings.Map(func(r rune) rune {
+			if r >= 'A' && r <= 'D' {
+				return r
+			}
+			return -1
+		}, weights)
+	}
 	parts := make([]string, 0, len(q.Phrases))
 	for _, p := range q.Phrases {
 		var alts []string
@@ -187,8 +199,11 @@ func TSQuery(q Query) string {
 			ws := make([]string, len(v))
 			for i, w := range v {
 				ws[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(w, `\`, `\\`), "'", "''") + "'"
-				if p.Prefix && i == len(v)-1 {
-					ws[i] += ":*"
+				switch {
+				case p.Prefix && i == len(v)-1:
+					ws[i] += ":*" + weights
+				case weights != "":
+					ws[i] += ":" + weights
 				}
 			}
 			alts = append(alts, "("+strings.Join(ws, " <-> ")+")")

@@ -126,3 +126,28 @@ func TestRange(t *testing.T) {
 		}
 	}
 }
+
+// TestCountAndWeightedTSQuery: a Counter finds a phrase as the index
+// would (inflections, prefixes, word order; a word whose stems agree
+// counts in both languages' terms, here 3 × 2) and TSQueryIn restricts
+// every lexeme to the weights asked for.
+func TestCountAndWeightedTSQuery(t *testing.T) {
+	terms := Terms("The quota is exceeded. Quota exceeded again, and the quota stays full.")
+	for _, c := range []struct {
+		query string
+		want  int
+	}{{"quota", 6}, {`"quota exceeded"`, 1}, {"quot*", 6}, {`"exceeded quota"`, 1}, {`"full quota"`, 0}, {"scanner", 0}} {
+		q, err := Parse(c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]int, 1)
+		if NewCounter(q.Phrases).Count(terms, 1, got); got[0] != c.want {
+			t.Errorf("Count(%s) = %d, want %d (terms %q)", c.query, got[0], c.want, terms)
+		}
+	}
+	q, _ := Parse(`quota print*`)
+	if got, want := TSQueryIn(q, "A"), `(('quota':A)) & (('print':*A))`; got != want {
+		t.Errorf("TSQueryIn = %s, want %s", got, want)
+	}
+}

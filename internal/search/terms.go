@@ -120,3 +120,53 @@ func commonPrefix(a, b string) string {
 	}
 	return string(ra[:n])
 }
+
+// Variants returns p as the index holds it, once per language: the word
+// sequences a document's terms contain where p matches (a prefix phrase's
+// last word begins a word of the terms).
+func Variants(p Phrase) [][]string { return variants(p) }
+
+// Counter counts phrases in documents' terms (as Terms returns them) as
+// the full-text index matches them.
+type Counter struct {
+	phrases [][][]string // per phrase, its variants
+	prefix  []bool
+}
+
+// NewCounter returns a Counter of ps.
+func NewCounter(ps []Phrase) *Counter {
+	c := &Counter{}
+	for _, p := range ps {
+		c.phrases = append(c.phrases, variants(p))
+		c.prefix = append(c.prefix, p.Prefix)
+	}
+	return c
+}
+
+// Count adds weight times the occurrences of each phrase in terms to
+// counts (one per phrase) and returns the number of words of terms. A
+// phrase counts in the language it matches most in; the terms hold the
+// text once per language when the stems differ, so a word stemmed alike
+// in both counts twice: the same for every document, which is what a
+// rank compares.
+func (c *Counter) Count(terms string, weight int, counts []int) int {
+	doc := strings.Fields(terms)
+	for k, vs := range c.phrases {
+		best := 0
+		for _, v := range vs {
+			n := 0
+		at:
+			for i := 0; i+len(v) <= len(doc); i++ {
+				for j, w := range v {
+					if doc[i+j] != w && !(c.prefix[k] && j == len(v)-1 && strings.HasPrefix(doc[i+j], w)) {
+						continue at
+					}
+				}
+				n++
+			}
+			best = max(best, n)
+		}
+		counts[k] += weight * best
+	}
+	return len(doc)
+}

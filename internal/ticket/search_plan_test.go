@@ -63,7 +63,7 @@ func TestPostgresRareWordPlanUsesTheTextIndex(t *testing.T) {
 			t.Fatalf("%s: found %v, %v", sort, ts, err)
 		}
 		all := strings.Join(plans, "\n----\n")
-		if !strings.Contains(all, "search_docs_fts") {
+		if !strings.Contains(all, "search_ticket_fts") {
 			t.Errorf("%s: no plan reads the text index:\n%s", sort, all)
 		}
 		for _, walk := range []string{"tickets_updated", "tickets_created", "tickets_status_updated", "tickets_active_updated", "Seq Scan on tickets"} {
@@ -71,5 +71,120 @@ func TestPostgresRareWordPlanUsesTheTextIndex(t *testing.T) {
 				t.Errorf("%s: a plan walks %s:\n%s", sort, walk, all)
 			}
 		}
+	}
+}
+
+// TestPostgresWordsAreOneProbePerTicket: on PostgreSQL every query of a
+// three-word search, newest first or by relevance, holds one full-text
+// condition (the ticket's own tsvector, search_ticket), not one EXISTS per
+// phrase over the ticket's documents; and the word statistics are read
+// once for several searches, not per search.
+func TestPostgresWordsAreOneProbePerTicket(t *testing.T) {
+	d := apptest.DB(t, db.Postgres)
+	s := apptest.Services(t, d)
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	var want []int64
+	for i := range 12 {
+		tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) {
+			n.Subject = "Printer request"
+			n.Body = "Please check the quota."
+			if i%3 == 0 {
+				n.Body = "Please check the printer quota, kerberos too."
+			}
+		})
+		if i%3 == 0 {
+			want = append([]int64{tk.Number}, want...)
+		}
+	}
+	stats := 0
+	s.Tickets.TraceQueries(func(query string, _ []any) {
+		if strings.Contains(query, "pg_stats") {
+			stats++
+		}
+		if n := strings.Count(query, "@@"); n > 1 {
+			t.Errorf("a query holds %d full-text conditions, want 1:\n%s", n, query)
+		}
+	})
+	defer s.Tickets.TraceQueries(nil)
+	for _, sort := range []string{"-updated_at", "-created_at", "relevance"} {
+		if got := numbers(t, s.Tickets, agent, "please kerberos printer", sort); len(got) != len(want) {
+			t.Errorf("%s: found %v, want %v in some order", sort, got, want)
+		}
+	}
+	if stats != 1 {
+		t.Errorf("three searches read the word statistics %d times, want once", stats)
+	}
+}
+
+// TestPostgresCommonWordIsWalked: a word ANALYZE counts in every ticket
+// is looked up by its stem ("please" is indexed as "pleas"), so the
+// search walks the recency index instead of reading the text index first
+// (a million matches at 1,000,000 tickets).
+func TestPostgresCommonWordIsWalked(t *testing.T) {
+	d := apptest.DB(t, db.Postgres)
+	s := apptest.Services(t, d)
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	for i := range 30 {
+		apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = "Request " + strings.Repeat("x", i+1); n.Body = "Please help." })
+	}
+	if _, err := d.W.ExecContext(ctx, "ANALYZE search_ticket"); err != nil {
+		t.Fatal(err)
+	}
+	s.Tickets.TraceQueries(func(query string, _ []any) {
+		if strings.Contains(query, "FROM search_ticket st WHERE st.tsv") {
+			t.Errorf("the search read the text index first for a word in every ticket:\n%s", query)
+		}
+	})
+	defer s.Tickets.TraceQueries(nil)
+	if got := numbers(t, s.Tickets, agent, "please", "-updated_at"); len(got) != 30 {
+		t.Errorf("found %d tickets, want 30", len(got))
+	}
+}
+
+// TestPostgresTicketDocumentIsItsRebuild: a reply or note appends its
+// lexemes to the ticket's tsvector instead of rebuilding it from every
+// message (a rebuild per reply grows with the thread); after replies, a
+// note, a subject edit and a merge, each ticket's stored tsvector equals
+// its rebuild, and the merged ticket is found by words of both.
+func TestPostgresTicketDocumentIsItsRebuild(t *testing.T) {
+	d := apptest.DB(t, db.Postgres)
+	s := apptest.Services(t, d)
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = "Printer jam"; n.Body = "It jams." })
+	other := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = "Scanner"; n.Body = "It scans." })
+	for i, body := range []string{"Replaced the cartridge.", "Toner is low.", "Fixed now."} {
+		if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: body, Internal: i == 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(when string) {
+		t.Helper()
+		var differ int
+		if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_ticket st WHERE st.tsv <>
+			(SELECT search_tsv_agg(search_doc_tsv(terms, internal) ORDER BY id) FROM search_docs WHERE ticket_id = st.ticket_id)`).Scan(&differ); err != nil {
+			t.Fatal(err)
+		}
+		if differ != 0 {
+			t.Errorf("%s: %d tickets' stored tsvector is not their rebuild", when, differ)
+		}
+	}
+	same("after replies")
+	subject := "Printer jam on floor 3"
+	if _, err := s.Tickets.Update(ctx, agent, tk.Number, ticket.Patch{Subject: &subject}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Jammed again."}); err != nil {
+		t.Fatal(err)
+	}
+	same("after a subject edit and a reply")
+	if _, err := s.Tickets.Merge(ctx, agent, other.Number, tk.Number); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Merged."}); err != nil {
+		t.Fatal(err)
+	}
+	same("after a merge and a reply")
+	if got := numbers(t, s.Tickets, agent, `"jammed again" cartridge scans`, "-updated_at"); len(got) != 1 || got[0] != tk.Number {
+		t.Errorf("the merged ticket's words found %v, want #%d", got, tk.Number)
 	}
 }

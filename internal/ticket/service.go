@@ -39,6 +39,7 @@ type Service struct {
 	hooks  []TxHook
 	before []CreateHook                   // run before a create's INSERT
 	trace  func(query string, args []any) // tests: the queries a search runs
+	stats  statsCache                     // PostgreSQL word statistics (pgsearch.go)
 }
 
 // New returns a Service over d.

@@ -50,20 +50,7 @@ func newSLAFixture(t *testing.T, d *db.DB) *slaFixture {
 
 func (f *slaFixture) list(t *testing.T, fl ticket.Filter) []int64 {
 	t.Helper()
-	var out []int64
-	for {
-		ts, next, err := f.s.Tickets.List(ctx, f.agent, fl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tk := range ts {
-			out = append(out, tk.Number)
-		}
-		if next == "" {
-			return out
-		}
-		fl.Cursor = next
-	}
+	return listAll(t, f.s.Tickets, f.agent, fl)
 }
 
 // TestSLAStatesList: each sla: state and due: range lists the tickets in it.

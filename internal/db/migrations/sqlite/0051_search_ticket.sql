@@ -1,0 +1,3 @@
+-- Migration 0051 gives PostgreSQL one tsvector per ticket (search_ticket),
+-- which SQLite has had since 0046 (search_fts_ticket): nothing to change
+-- here.

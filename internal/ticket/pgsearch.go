@@ -1,0 +1,147 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docket/docket/internal/search"
+	"github.com/docket/docket/internal/user"
+)
+
+// Full-text search on PostgreSQL (issue 13): search_ticket holds one
+// tsvector per ticket (migration 0051), the subject and public messages
+// weighing 'A' and internal notes 'B', so every phrase of a search is one
+// probe of one row per ticket. GIN cannot read matches in recency order:
+// a search reads the index first only when a phrase has a word that
+// ANALYZE's statistics do not count among the most common lexemes.
+
+// statsTTL is how long the statistics read from pg_stats are kept. They
+// describe the word frequencies ANALYZE sampled, not any user's data, and
+// only choose a plan and weigh words: a stale copy never changes which
+// tickets a search finds.
+const statsTTL = time.Minute
+
+// wordStats are the most common lexemes of search_ticket.tsv and the
+// share of tickets each is in.
+type wordStats struct {
+	read time.Time
+	freq map[string]float64
+}
+
+// statsCache keeps the last wordStats read.
+type statsCache struct {
+	mu    sync.Mutex
+	stats *wordStats
+}
+
+// wordStats returns the statistics, read at most once per statsTTL.
+func (s *Service) wordStats(ctx context.Context) (*wordStats, error) {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	if st := s.stats.stats; st != nil && time.Since(st.read) < statsTTL {
+		return st, nil
+	}
+	var elems, freqs *string
+	query := `SELECT most_common_elems::text, most_common_elem_freqs::text FROM pg_stats
+		WHERE schemaname = current_schema() AND tablename = 'search_ticket' AND attname = 'tsv'`
+	s.traceQuery(query, nil)
+	err := s.db.R.QueryRowContext(ctx, query).Scan(&elems, &freqs)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("ticket: search statistics: %w", err)
+	}
+	st := &wordStats{read: time.Now(), freq: map[string]float64{}}
+	if elems != nil && freqs != nil {
+		es, fs := strings.Split(strings.Trim(*elems, "{}"), ","), strings.Split(strings.Trim(*freqs, "{}"), ",")
+		for i, e := range es {
+			if i < len(fs) {
+				f, _ := strconv.ParseFloat(fs[i], 64)
+				st.freq[strings.Trim(e, `"`)] = f
+			}
+		}
+	}
+	s.stats.stats = st
+	return st, nil
+}
+
+// share is the statistics' share of tickets containing word (as a prefix
+// when prefix: the commonest lexeme it begins), 0 when not among the most
+// common.
+func (st *wordStats) share(word string, prefix bool) float64 {
+	if !prefix {
+		return st.freq[word]
+	}
+	best := 0.0
+	for e, f := range st.freq {
+		if strings.HasPrefix(e, word) {
+			best = max(best, f)
+		}
+	}
+	return best
+}
+
+// phraseShare is the share of tickets the statistics give a phrase: that
+// of its rarest stem, in the language it is commonest in (0 when every
+// language has a stem not among the most common).
+func (st *wordStats) phraseShare(p search.Phrase) float64 {
+	best := 0.0
+	for _, v := range search.Variants(p) {
+		share := 1.0
+		for j, w := range v {
+			share = min(share, st.share(w, p.Prefix && j == len(v)-1))
+		}
+		best = max(best, share)
+	}
+	return best
+}
+
+// rarePhrase reports whether q has a phrase with a word the statistics
+// do not count among the most common (without statistics every word is
+// rare).
+func (s *Service) rarePhrase(ctx context.Context, q search.Query) (bool, error) {
+	st, err := s.wordStats(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range q.Phrases {
+		if st.phraseShare(p) == 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// pgQuery is q as a to_tsquery('simple', …) string over what a may
+// search: a requester's only the 'A' lexemes (no internal notes).
+func pgQuery(a *user.Actor, q search.Query) string {
+	if a.IsAgent() {
+		return search.TSQuery(q)
+	}
+	return search.TSQueryIn(q, "A")
+}
+
+// pgDocFrequency is how many of total tickets phrase p is found in for a:
+// counted from the index, up to the window, when its rarest word is not
+// among the most common, else the statistics' share.
+func (s *Service) pgDocFrequency(ctx context.Context, a *user.Actor, p search.Phrase, total int64) (float64, error) {
+	st, err := s.wordStats(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if share := st.phraseShare(p); share > 0 {
+		return share * float64(total), nil
+	}
+	var n int
+	query := "SELECT COUNT(*) FROM (SELECT 1 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) LIMIT " + strconv.Itoa(textWindow+1) + ") m"
+	q := pgQuery(a, search.Query{Phrases: []search.Phrase{p}})
+	s.traceQuery(query, []any{q})
+	if err := s.db.R.QueryRowContext(ctx, query, q).Scan(&n); err != nil {
+		return 0, fmt.Errorf("ticket: search: %w", err)
+	}
+	return float64(n), nil
+}
