@@ -241,7 +241,7 @@ func (r *restorer) checkTarget(ctx context.Context) error {
 	}
 	var full []string
 	for _, name := range names {
-		if !existing[name] || housekeeping[name] || strings.HasPrefix(name, "search_fts") || strings.HasPrefix(name, "kb_fts") {
+		if !existing[name] || housekeeping[name] || derived(name) {
 			continue
 		}
 		var one int
@@ -295,8 +295,8 @@ func existingTables(ctx context.Context, q queryer, dialect db.Dialect) (map[str
 	return out, err
 }
 
-// dropSchema drops every table and sequence a migration creates: the
-// schema is laid out again as the backup had it.
+// dropSchema drops every table, sequence, function and aggregate a
+// migration creates: the schema is laid out again as the backup had it.
 func (r *restorer) dropSchema(ctx context.Context) error {
 	tables, sequences, err := docketObjects(r.d.Dialect)
 	if err != nil {
@@ -313,6 +313,15 @@ func (r *restorer) dropSchema(ctx context.Context) error {
 		for _, s := range sequences {
 			if _, err := r.tx.ExecContext(ctx, `DROP SEQUENCE IF EXISTS `+quote(s)); err != nil {
 				return fmt.Errorf("drop sequence %s: %w", s, err)
+			}
+		}
+		routines, err := docketRoutines()
+		if err != nil {
+			return err
+		}
+		for _, rt := range routines {
+			if _, err := r.tx.ExecContext(ctx, `DROP `+rt+` CASCADE`); err != nil {
+				return fmt.Errorf("drop %s: %w", rt, err)
 			}
 		}
 		return nil

@@ -64,14 +64,21 @@ var skipped = map[string]bool{"schema_migrations": true, "attachment_blobs": tru
 var housekeeping = map[string]bool{"schema_migrations": true, "counters": true, "settings": true, "leases": true,
 	"jobs": true, "job_schedules": true, "event_checkpoints": true, "sla_timer_scan": true}
 
+// derived reports whether a table holds only what triggers compute from
+// other tables' rows: the full-text indexes.
+func derived(name string) bool {
+	return strings.HasPrefix(name, "search_fts") || strings.HasPrefix(name, "kb_fts") || name == "search_ticket"
+}
+
 // quote quotes an identifier for both dialects.
 func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 // readTables describes every table of Docket's in the database q reads
 // (others sharing the database or schema are left alone), in an order
 // where each table comes after the tables it refers to. SQLite's full-text
-// index (a virtual table and its shadow tables) is left out: restore
-// rebuilds it from search_docs.
+// index (a virtual table and its shadow tables) and PostgreSQL's
+// per-ticket tsvectors (search_ticket) are left out: the triggers on
+// search_docs rebuild them as restore writes its rows.
 func readTables(ctx context.Context, q queryer, dialect db.Dialect) ([]table, error) {
 	names, _, err := docketObjects(dialect)
 	if err != nil {
@@ -79,7 +86,7 @@ func readTables(ctx context.Context, q queryer, dialect db.Dialect) ([]table, er
 	}
 	keep := map[string]bool{}
 	for _, n := range names {
-		keep[n] = true
+		keep[n] = !derived(n)
 	}
 	var ts []table
 	if dialect == db.Postgres {
@@ -308,6 +315,26 @@ func dependencyOrder(ts []table) ([]table, error) {
 				}
 			}
 			return nil, fmt.Errorf("the foreign keys of %s form a cycle", strings.Join(left, ", "))
+		}
+	}
+	return out, nil
+}
+
+// routineRe finds the functions and aggregates PostgreSQL's migrations
+// create, with their argument lists (DROP takes them as written).
+var routineRe = regexp.MustCompile(`(?i)CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|AGGREGATE)\s+(\w+)\s*(\([^)]*\))`)
+
+// docketRoutines are the DROP targets ("FUNCTION IF EXISTS f(a int)") of
+// every function and aggregate PostgreSQL's migrations create.
+func docketRoutines() ([]string, error) {
+	ms, err := db.Migrations(db.Postgres)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range ms {
+		for _, g := range routineRe.FindAllStringSubmatch(m.SQL, -1) {
+			out = append(out, strings.ToUpper(g[1])+" IF EXISTS "+g[2]+g[3])
 		}
 	}
 	return out, nil
