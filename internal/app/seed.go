@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -70,6 +71,19 @@ func isTerminal(w io.Writer) bool {
 
 // startCPUProfile writes a CPU profile to path until the returned function
 // is called (go tool pprof reads it).
+// writeHeapProfile writes the heap as it is now, after a collection so
+// that what is live is exact; a failure is reported, not fatal.
+func writeHeapProfile(path string, stderr io.Writer) {
+	f, err := os.Create(path)
+	if err == nil {
+		runtime.GC()
+		err = errors.Join(pprof.WriteHeapProfile(f), f.Close())
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "memprofile: %v\n", err)
+	}
+}
+
 func startCPUProfile(path string) (stop func(), err error) {
 	f, err := os.Create(path)
 	if err != nil {

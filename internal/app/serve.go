@@ -28,8 +28,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet("serve")
 	cfg, validate := config.Bind(fs, config.ScopeServe, env.Getenv)
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file, until shutdown (go tool pprof)")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file at shutdown (go tool pprof; what is live and what was allocated)")
 	if err := parse(env, fs, args, validate); err != nil {
 		return err
+	}
+	if *memProfile != "" {
+		defer writeHeapProfile(*memProfile, env.Stderr)
 	}
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
