@@ -18,7 +18,8 @@ var locations = []string{"HQ", "Branch", "Remote", "Warehouse"}
 // plan returns ticket i (from 0) with its conversation: opened by an agent
 // of its team for a requester (a few requesters write often, most seldom),
 // then on average Messages-1 more messages alternating agent and
-// requester, an internal note now and then, most ending resolved. Each
+// requester, an internal note now and then, most ending resolved, and
+// closed once they are older than settleAfter. Each
 // ticket draws from a random source of its own (Seed, i), so tickets are
 // planned in any order, in parallel, and come out the same.
 func (w *world) plan(i int) ticket.Import {
@@ -45,17 +46,29 @@ func (w *world) plan(i int) ticket.Import {
 	for float64(extra+1) < 2*w.o.Messages-1 && r.Float64() < (w.o.Messages-1)/w.o.Messages {
 		extra++
 	}
+	// A ticket whose conversation ended more than settleAfter ago is
+	// settled as a help desk settles them: almost all closed (the agent's
+	// last reply closes it, with a resolution), a few left in the
+	// backlog. Only the last weeks' tickets are still in play.
+	settled := at+replyWindow.Microseconds() < w.o.Now.UnixMicro()-settleAfter.Microseconds()
+	if settled && extra == 0 {
+		extra = 1
+	}
 	for k := range extra {
 		last := k == extra-1
 		var status ticket.Status
 		var res ticket.Resolution
-		if last {
-			switch x := r.IntN(10); {
-			case x < 6:
-				status, res = ticket.StatusResolved, resolutions[r.IntN(len(resolutions))]
-			case x < 7:
-				status = ticket.StatusPending
-			}
+		switch x := r.IntN(1000); {
+		case !last:
+		case settled && x < 994:
+			status, res = ticket.StatusClosed, resolutions[r.IntN(len(resolutions))]
+		case settled && x < 997:
+			status = ticket.StatusPending
+		case settled:
+		case x < 600:
+			status, res = ticket.StatusResolved, resolutions[r.IntN(len(resolutions))]
+		case x < 700:
+			status = ticket.StatusPending
 		}
 		// Spread over the reply window, in order.
 		rep := ticket.ImportReply{Actor: agent, At: at + replyWindow.Microseconds()*int64(k+1)/int64(extra+1)}

@@ -85,6 +85,9 @@ type Stats struct {
 const (
 	span        = 365 * 24 * time.Hour
 	replyWindow = 3 * 24 * time.Hour
+	// settleAfter: a conversation that ended longer ago than this is over
+	// (the built-in time rule closes resolved tickets after 7 days).
+	settleAfter = 14 * 24 * time.Hour
 )
 
 type world struct {

@@ -2,8 +2,10 @@ package seed_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
@@ -44,6 +46,18 @@ func TestSeedWritesARealisticHelpDesk(t *testing.T) {
 		}
 		if n := count(`SELECT COUNT(DISTINCT status) FROM tickets`); n < 3 {
 			t.Fatalf("%d statuses", n)
+		}
+		// Settled conversations (older than two weeks and a bit) are closed
+		// as a help desk closes them, a few left open; only the recent
+		// ones are still in play.
+		old := fmt.Sprint(time.Now().Add(-30 * 24 * time.Hour).UnixMicro())
+		settled := count(`SELECT COUNT(*) FROM tickets WHERE created_at < ` + old)
+		closed := count(`SELECT COUNT(*) FROM tickets WHERE status = 'closed' AND resolution <> '' AND created_at < ` + old)
+		if settled < 100 || closed < settled*95/100 {
+			t.Fatalf("%d of %d settled tickets closed: want almost all", closed, settled)
+		}
+		if n := count(`SELECT COUNT(*) FROM tickets WHERE status IN ('new', 'open', 'pending', 'on_hold') AND created_at >= ` + old); n == 0 {
+			t.Fatal("no recent ticket in play")
 		}
 		if n := count(`SELECT COUNT(DISTINCT team_id) FROM tickets`); n != 3 {
 			t.Fatalf("%d teams used", n)
