@@ -138,8 +138,18 @@ func TestDigestOncePerDay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(jobs) != 1 || jobs[0].UniqueKey != "notify.digest:"+itoa(bob.ID)+":2026-12-03" {
+		// The unique key holds while a job waits or runs: when one
+		// instance's job has already sent and finished by the time the
+		// other, which read "not sent" a moment before, inserts its own,
+		// that second job finds the digest sent and sends nothing. What is
+		// promised is one email, below.
+		if len(jobs) < 1 || len(jobs) > 2 {
 			t.Errorf("digest jobs %+v", jobs)
+		}
+		for _, j := range jobs {
+			if j.UniqueKey != "notify.digest:"+itoa(bob.ID)+":2026-12-03" {
+				t.Errorf("digest job %+v", j)
+			}
 		}
 		waitJobs(t, s1, notify.DigestJob)
 		if n := e.mails(mail.KindDigest, bob.Email); n != 1 {
