@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -116,6 +117,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "\nWelcome to Docket. Create the first admin in your browser (the link works once):\n\n  %s/setup/%s\n\nor on the command line: docket user create --email you@example.com --name \"Your Name\" --role admin --password-stdin\n\n",
 			strings.TrimRight(publicURL(cfg, addr), "/"), token)
 	}
+	// What starting allocated (migrations, parsing every template once to
+	// check it, preparing statements) is garbage now: collect it and hand
+	// the pages back, so an idle server holds what it uses.
+	debug.FreeOSMemory()
 	if env.Ready != nil {
 		env.Ready(addr)
 	}

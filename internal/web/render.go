@@ -75,61 +75,83 @@ func (a *Assets) Serve(w http.ResponseWriter, r *http.Request) {
 // Templates holds one parsed template set per page (the shared files, the
 // first of which is the layout, plus the page's own file) for each time
 // zone pages are shown in: the time helpers of a set format in its zone.
-// The UTC sets are parsed at start, so a broken template stops Docket
-// there; the others when first needed.
+// Every page is parsed once at start, so a broken template stops Docket
+// there, and let go; a zone's set of a page is parsed when that page is
+// first shown in that zone and kept. A full set of parse trees is
+// megabytes, so a server holds the pages its agents open in the zones they
+// work in, not every page in every zone.
 type Templates struct {
 	fsys   fs.FS
 	dir    string
 	shared []string
 	funcs  func(loc *time.Location) template.FuncMap
+	names  map[string]bool // the pages, by name without .html
 	mu     sync.Mutex
-	zones  map[string]map[string]*template.Template // zone name → page → set
+	zones  map[string]*zoneSets // zone name → its sets
+}
+
+type zoneSets struct {
+	base  *template.Template // the shared files; only cloned, never executed
+	pages map[string]*template.Template
 }
 
 // LoadTemplates parses the pages under dir of fsys; shared names the files
 // every page includes, the layout first.
 func LoadTemplates(fsys fs.FS, dir string, shared []string, funcs func(loc *time.Location) template.FuncMap) (*Templates, error) {
-	t := &Templates{fsys: fsys, dir: dir, shared: shared, funcs: funcs, zones: map[string]map[string]*template.Template{}}
-	_, err := t.pages(time.UTC)
-	return t, err
-}
-
-// pages returns the template sets of zone loc, parsing them the first time.
-func (t *Templates) pages(loc *time.Location) (map[string]*template.Template, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if p, ok := t.zones[loc.String()]; ok {
-		return p, nil
-	}
-	var paths []string
-	for _, s := range t.shared {
-		paths = append(paths, t.dir+"/"+s)
-	}
-	base, err := template.New(t.shared[0]).Funcs(t.funcs(loc)).ParseFS(t.fsys, paths...)
-	if err != nil {
-		return nil, fmt.Errorf("web: parse layout: %w", err)
-	}
-	entries, err := fs.ReadDir(t.fsys, t.dir)
+	t := &Templates{fsys: fsys, dir: dir, shared: shared, funcs: funcs, names: map[string]bool{}}
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
-	pages := map[string]*template.Template{}
 	for _, e := range entries {
-		name := e.Name()
-		if slices.Contains(t.shared, name) {
-			continue
+		if !slices.Contains(shared, e.Name()) {
+			t.names[strings.TrimSuffix(e.Name(), ".html")] = true
 		}
-		c, err := base.Clone()
-		if err != nil {
+	}
+	// Parse them all once, in a scratch cache that is dropped: an error
+	// stops the start.
+	t.zones = map[string]*zoneSets{}
+	for name := range t.names {
+		if _, err := t.page(time.UTC, name); err != nil {
 			return nil, err
 		}
-		if _, err := c.ParseFS(t.fsys, t.dir+"/"+name); err != nil {
-			return nil, fmt.Errorf("web: parse %s: %w", name, err)
-		}
-		pages[strings.TrimSuffix(name, ".html")] = c
 	}
-	t.zones[loc.String()] = pages
-	return pages, nil
+	t.zones = map[string]*zoneSets{}
+	return t, nil
+}
+
+// page returns page's template set in zone loc, parsing it the first time.
+func (t *Templates) page(loc *time.Location, name string) (*template.Template, error) {
+	if !t.names[name] {
+		return nil, fmt.Errorf("web: no template %q", name)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	z := t.zones[loc.String()]
+	if z == nil {
+		var paths []string
+		for _, s := range t.shared {
+			paths = append(paths, t.dir+"/"+s)
+		}
+		base, err := template.New(t.shared[0]).Funcs(t.funcs(loc)).ParseFS(t.fsys, paths...)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse layout: %w", err)
+		}
+		z = &zoneSets{base: base, pages: map[string]*template.Template{}}
+		t.zones[loc.String()] = z
+	}
+	if p := z.pages[name]; p != nil {
+		return p, nil
+	}
+	c, err := z.base.Clone()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.ParseFS(t.fsys, t.dir+"/"+name+".html"); err != nil {
+		return nil, fmt.Errorf("web: parse %s.html: %w", name, err)
+	}
+	z.pages[name] = c
+	return c, nil
 }
 
 // Zoned is page data that says which time zone to show times in.
@@ -142,13 +164,9 @@ func (t *Templates) Render(w http.ResponseWriter, status int, page string, data 
 	if z, ok := data.(Zoned); ok {
 		loc = z.Location()
 	}
-	pages, err := t.pages(loc)
+	tp, err := t.page(loc, page)
 	if err != nil {
 		return err
-	}
-	tp, ok := pages[page]
-	if !ok {
-		return fmt.Errorf("web: no template %q", page)
 	}
 	var buf bytes.Buffer
 	if err := tp.ExecuteTemplate(&buf, t.shared[0], data); err != nil {
