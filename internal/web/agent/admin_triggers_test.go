@@ -177,8 +177,13 @@ func TestAdminTriggers(t *testing.T) {
 			t.Fatalf("turn on: %d", code)
 		}
 		ran := apptest.Ticket(t, e.Services, e.Admin, func(n *ticket.NewTicket) { n.Tags = []string{"outage"} })
-		body = waitPage(t, admin, page, `class="trg-applied"`)
-		admExpect(t, "run log", 200, body, 200, `id="run-log"`, fmt.Sprintf(`<a href="/tickets/%d">%d</a>`, ran.Number, ran.Number))
+		// Wait for this ticket's own line: the pump may still be handling
+		// the events of the tickets made before (CI saw another's line first).
+		body = waitPage(t, admin, page, fmt.Sprintf(`<a href="/tickets/%d">%d</a>`, ran.Number, ran.Number))
+		admExpect(t, "run log", 200, body, 200, `id="run-log"`)
+		if !regexp.MustCompile(`class="trg-applied">\s*<td>[^\n]*</td>\s*<td><a href="/tickets/` + strconv.FormatInt(ran.Number, 10) + `">`).MatchString(body) {
+			t.Fatalf("run log: ticket %d's run is not applied:\n%s", ran.Number, body)
+		}
 
 		// A second trigger whose webhook is gone fails: the reason is in its
 		// log. It was created last; moving it up puts it first.
