@@ -116,12 +116,22 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 		f.Limit = MaxLimit
 	}
 	walk := activeWalk(a, f, sortName)
+	var few func(arg func(any) string) string
+	if walk != "" {
+		if few, err = s.fewCandidates(ctx, f); err != nil {
+			return nil, "", err
+		}
+	}
 	w, empty, err := s.where(ctx, a, f, sortName == "due_at" || walk != "")
 	if err != nil {
 		return nil, "", err
 	}
 	if empty {
 		return []*Ticket{}, "", nil
+	}
+	if few != nil {
+		w.conds = append(w.conds, "t.id IN ("+few(w.arg)+")")
+		walk = fewWalk
 	}
 	w.walk = walk
 	var out []*Ticket
@@ -152,7 +162,7 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 // not keep), after cur in spec's order, limit+1 rows so the caller knows
 // whether a next page exists.
 func (s *Service) page(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, extra ...func(*whereBuilder)) ([]*Ticket, error) {
-	if sortName == "-due_at" && w.walk != "" {
+	if sortName == "-due_at" && w.walk != "" && w.walk != fewWalk {
 		return s.pageLatestDue(ctx, w, cur, limit, extra)
 	}
 	query, args := s.listQuery(w, spec, sortName, cur, limit, s.q.Get("select-tickets"), true, extra)
