@@ -228,13 +228,9 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 			}
 			continue // too few in the window pass the filters
 		}
-		// Older-numbered matches that sort before the window's last row
-		// (a walk of the recency index down to that row).
+		// Older-numbered matches that sort before the window's last row.
 		last, oldest := out[f.Limit], ms[len(ms)-1].id
-		more, err := s.page(ctx, w, spec, sortName, cur, f.Limit, func(x *whereBuilder) {
-			x.conds = append(x.conds, "("+spec.expr+", t.id) > ("+x.arg(sortValue(sortName, last))+", "+x.arg(last.ID)+")",
-				"+t.id < "+x.arg(oldest)) // "+": not a rowid range walk (SQLite)
-		}, all)
+		more, err := s.olderMatches(ctx, a, f, w, spec, sortName, cur, last, oldest, all)
 		if err != nil {
 			return nil, err
 		}
@@ -246,6 +242,56 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 		return out[:f.Limit+1], nil
 	}
 	return s.page(ctx, w, spec, sortName, cur, f.Limit, all)
+}
+
+// olderCandidates is the most tickets numbered before a search's window
+// that olderMatches checks as a set; past it, it walks.
+const olderCandidates = 20000
+
+// olderMatches is the page of the tickets numbered before oldest (older
+// than the search's window) that match and sort before last, newest
+// first: tickets an edit brought back to the top — a reply to an old
+// ticket, or a time rule closing a week's resolved tickets at once. Their
+// ids come from the order's own index alone (updated_at or created_at with
+// id: no row read); the words are then matched once over those ids' range
+// of the full-text index, rather than once per ticket (a per-ticket check
+// of three common words costs about 0.2 ms: a second for the five
+// thousand tickets one time rule run touched). Past olderCandidates
+// tickets, it walks the order's index, checking each (all).
+func (s *Service) olderMatches(ctx context.Context, a *user.Actor, f Filter, w *whereBuilder, spec sortSpec, sortName string, cur *cursor,
+	last *Ticket, oldest int64, all func(*whereBuilder)) ([]*Ticket, error) {
+	before := func(x *whereBuilder) {
+		x.conds = append(x.conds, "("+spec.expr+", t.id) > ("+x.arg(sortValue(sortName, last))+", "+x.arg(last.ID)+")",
+			"+t.id < "+x.arg(oldest)) // "+": not a rowid range walk (SQLite)
+	}
+	c := &whereBuilder{}
+	before(c)
+	q := "SELECT t.id, 0 FROM tickets t WHERE " + strings.Join(c.conds, " AND ") + " LIMIT " + strconv.Itoa(olderCandidates+1)
+	cands, err := s.scanMatches(ctx, q, c.args...)
+	if err != nil {
+		return nil, err
+	}
+	if len(cands) > olderCandidates {
+		return s.page(ctx, w, spec, sortName, cur, f.Limit, before, all)
+	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	lo := slices.MinFunc(cands, func(x, y match) int { return cmp.Compare(x.id, y.id) }).id
+	matched, err := s.scanMatches(ctx, "SELECT rowid, 0 FROM search_fts_ticket WHERE search_fts_ticket MATCH $1 AND rowid >= $2 AND rowid < $3",
+		ftsQuery(a, f.Text), lo, oldest)
+	if err != nil {
+		return nil, err
+	}
+	is := make(map[int64]bool, len(matched))
+	for _, m := range matched {
+		is[m.id] = true
+	}
+	cands = slices.DeleteFunc(cands, func(m match) bool { return !is[m.id] })
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	return s.pageOf(ctx, w, spec, sortName, cur, f.Limit, cands)
 }
 
 // listRelevant ranks the newest textWindow matches (all when fewer) that
