@@ -1,0 +1,11 @@
+-- Ticket writes at a million tickets (issue 13, writes): every grouped
+-- write flushes its terms to a new FTS5 segment at its savepoint, and with
+-- FTS5's default automerge of 4 the incremental merging of those segments
+-- took 40 % of a create's CPU at 1,000,000 tickets (309 creates/s at c=32,
+-- p99 286 ms). Merging 16 segments of a level at a time rewrites each term
+-- half as often (log16 against log4 levels): 790/s, p99 62 ms on the same
+-- database, and searches no slower (a rare word still ~18 ms, common words
+-- and phrases 6–11 ms; BENCHMARKS.md). FTS5 keeps the setting in
+-- search_fts_ticket_config; crisismerge (16) stays the bound on segments
+-- per level.
+INSERT INTO search_fts_ticket (search_fts_ticket, rank) VALUES ('automerge', 16);
