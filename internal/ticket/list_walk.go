@@ -30,6 +30,10 @@ var resolvedOrders = map[string]string{
 
 const resolvedCondition = "t.status = 'resolved'"
 
+// statusUpdated is the index of every ticket by status and activity
+// (migration 0001), walked for a list of one status by activity.
+const statusUpdated = "tickets_status_updated"
+
 // activeOrders are the partial indexes of active tickets (their predicate
 // is activeCondition) by the list order each holds, id breaking ties:
 // migrations 0005, 0036 and 0049, walked forwards or backwards.
@@ -66,7 +70,10 @@ var activeOrders = map[string]string{
 //     bounded by a due time (tickets_active_due's range), except in due
 //     order, which walks that range;
 //   - the resolved tickets (Recently resolved: a week of them), on their
-//     own indexes (resolvedOrders), in the same shapes.
+//     own indexes (resolvedOrders), in the same shapes;
+//   - one status by activity (Pending), on tickets_status_updated: a walk
+//     of every active ticket would pass whatever else was updated since,
+//     a burst of new tickets for one.
 //
 // A walk that would find little or nothing (a status few tickets are in,
 // a desk with few breaches) reads its few candidates by id instead
@@ -84,6 +91,11 @@ func activeWalk(a *user.Actor, f Filter, sortName string) string {
 		return ""
 	}
 	index := orders[strings.TrimPrefix(sortName, "-")]
+	if len(f.Status) == 1 && strings.TrimPrefix(sortName, "-") == "updated_at" {
+		// One status by activity: its own range of tickets_status_updated,
+		// in order, whatever the other statuses' tickets around it.
+		index = statusUpdated
+	}
 	if index == "" {
 		return ""
 	}

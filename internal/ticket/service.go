@@ -167,6 +167,8 @@ func (s *Service) addGetQueries() {
 			s.q.Add("select-tickets-"+index, strings.Replace(s.q.Get("select-tickets"), "FROM tickets t\n",
 				"FROM tickets t INDEXED BY "+index+"\n", 1)+" AND "+resolvedCondition)
 		}
+		s.q.Add("select-tickets-"+statusUpdated, strings.Replace(s.q.Get("select-tickets"), "FROM tickets t\n",
+			"FROM tickets t INDEXED BY "+statusUpdated+"\n", 1))
 		// A list of few candidates reads them by id (fewCandidates).
 		s.q.Add("select-tickets-"+fewWalk, strings.Replace(s.q.Get("select-tickets"), "FROM tickets t\n", "FROM tickets t NOT INDEXED\n", 1))
 	}
