@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/db"
-
 	"github.com/docket/docket/internal/user"
 )
 
@@ -162,9 +161,9 @@ const fewWalk = "few"
 // that bounds it to at most fewRows candidate ids, when its filter keeps
 // so few: some of the active statuses that few tickets are in (On hold,
 // often none), the tickets at risk in due order, or the breached tickets
-// of a desk with few or no breaches (every desk without SLA policies). A walk would read every active
-// ticket to find that there is nothing, or little, to list: 40–60 ms at a
-// million tickets. The candidates are a superset (every other condition
+// of a desk with few or no breaches (every desk without SLA policies). A
+// walk would read every active ticket to find that there is nothing, or
+// little, to list: 40–60 ms at a million tickets. The candidates are a superset (every other condition
 // still applies), read from indexes alone: the statuses' index, and for
 // breached the active tickets whose due time passed (tickets_active_due)
 // with every ticket that has a breached clock (sla_clocks_breached). The
