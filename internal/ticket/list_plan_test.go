@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/ticket"
@@ -42,18 +43,8 @@ func TestListPlansReadInOrder(t *testing.T) {
 func testListPlans(t *testing.T, d *db.DB, analyze bool) {
 	s := apptest.Services(t, d)
 	agent := seedListMix(t, s, 5000, analyze)
-	_, pool := d.Pools()
-	conn, err := pool.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	var plans []string
 	var view string
-	s.Tickets.TraceQueries(func(query string, args []any) {
-		plans = append(plans, explainList(t, conn, d.Dialect, query, args, listPlanSelective[view]))
-	})
-	defer s.Tickets.TraceQueries(nil)
+	plans := tracePlans(t, s, d, func() string { return listPlanSelective[view] })
 	for _, v := range listViews {
 		for _, sort := range listSorts {
 			// The first page, and the second from its cursor (a keyset
@@ -61,15 +52,15 @@ func testListPlans(t *testing.T, d *db.DB, analyze bool) {
 			f := v.filter(agent)
 			f.Sort, f.Limit = sort, 20
 			for page := 1; page <= 2; page++ {
-				plans, view = nil, v.name
+				*plans, view = nil, v.name
 				_, next, err := s.Tickets.List(ctx, agent, f)
 				if err != nil {
 					t.Fatalf("%s %s: %v", v.name, sort, err)
 				}
-				if len(plans) == 0 {
+				if len(*plans) == 0 {
 					t.Errorf("%s, sort %s, page %d: no query was traced", v.name, sort, page)
 				}
-				for _, plan := range plans {
+				for _, plan := range *plans {
 					if bad := badListPlan(d.Dialect, plan, listPlanSelective[v.name]); bad != "" {
 						t.Errorf("%s, sort %s, page %d: %s\n%s", v.name, sort, page, bad, plan)
 					}
@@ -85,6 +76,27 @@ func testListPlans(t *testing.T, d *db.DB, analyze bool) {
 			}
 		}
 	}
+}
+
+// tracePlans explains every list query s runs from now on into the slice
+// it returns (empty it before each list), each with the index named by
+// selective at that moment (see explainList), until the test ends.
+func tracePlans(t *testing.T, s *app.Services, d *db.DB, selective func() string) *[]string {
+	t.Helper()
+	_, pool := d.Pools()
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans := new([]string)
+	s.Tickets.TraceQueries(func(query string, args []any) {
+		*plans = append(*plans, explainList(t, conn, d.Dialect, query, args, selective()))
+	})
+	t.Cleanup(func() {
+		s.Tickets.TraceQueries(nil)
+		conn.Close()
+	})
+	return plans
 }
 
 // explainList returns the plan of query: SQLite's EXPLAIN QUERY PLAN lines;
@@ -180,17 +192,7 @@ func TestSparseListsReadFewByID(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, pool := d.Pools()
-	conn, err := pool.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	var plans []string
-	s.Tickets.TraceQueries(func(query string, args []any) {
-		plans = append(plans, explainList(t, conn, d.Dialect, query, args, ""))
-	})
-	defer s.Tickets.TraceQueries(nil)
+	plans := tracePlans(t, s, d, func() string { return "" })
 	dense := ticket.Filter{Status: []ticket.Status{ticket.StatusNew, ticket.StatusOpen, ticket.StatusPending}}
 	if n, err := s.Tickets.Count(ctx, agent, dense); err != nil || n <= 1000 {
 		t.Fatalf("%d new, open or pending tickets (%v): the dense case needs more than 1,000", n, err)
@@ -215,7 +217,7 @@ func TestSparseListsReadFewByID(t *testing.T) {
 		for _, sort := range c.sorts {
 			f := c.f
 			f.Sort = sort
-			plans = nil
+			*plans = nil
 			ts, _, err := s.Tickets.List(ctx, agent, f)
 			if err != nil {
 				t.Fatalf("%s %s: %v", c.name, sort, err)
@@ -223,10 +225,10 @@ func TestSparseListsReadFewByID(t *testing.T) {
 			if c.few && len(ts) != 0 {
 				t.Errorf("%s %s: %d tickets, want none", c.name, sort, len(ts))
 			}
-			if len(plans) == 0 {
+			if len(*plans) == 0 {
 				t.Fatalf("%s %s: no query traced", c.name, sort)
 			}
-			for _, plan := range plans {
+			for _, plan := range *plans {
 				if readsFewByID(plan) != c.few || c.few && strings.Contains(plan, "tickets_active_updated") {
 					t.Errorf("%s %s: by id %v, want %v\n%s", c.name, sort, readsFewByID(plan), c.few, plan)
 				}

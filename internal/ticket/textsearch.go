@@ -257,18 +257,15 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 // chunks grow (to 6,400) while their tickets do not fill the page.
 func (s *Service) olderMatches(ctx context.Context, a *user.Actor, f Filter, w *whereBuilder, spec sortSpec, sortName string, cur *cursor,
 	last *Ticket, oldest int64) ([]*Ticket, error) {
-	before := func(x *whereBuilder) {
-		x.conds = append(x.conds, "("+spec.expr+", t.id) > ("+x.arg(sortValue(sortName, last))+", "+x.arg(last.ID)+")",
-			"+t.id < "+x.arg(oldest)) // "+": not a rowid range walk (SQLite)
-	}
-	chunk := 2 * (f.Limit + 1)
+	type candidate struct{ v, id int64 } // its sort value and id
+	var after *candidate                 // the last one read
 	var ids []match
-	var after *[2]int64 // the last candidate read: its sort value and id
-	for ; len(ids) <= f.Limit; chunk = min(2*chunk, 6400) {
+	for chunk := 2 * (f.Limit + 1); len(ids) <= f.Limit; chunk = min(2*chunk, 6400) {
 		c := &whereBuilder{}
-		before(c)
+		c.conds = append(c.conds, "("+spec.expr+", t.id) > ("+c.arg(sortValue(sortName, last))+", "+c.arg(last.ID)+")",
+			"+t.id < "+c.arg(oldest)) // "+": not a rowid range walk (SQLite)
 		if after != nil {
-			c.conds = append(c.conds, "("+spec.expr+", t.id) < ("+c.arg(after[0])+", "+c.arg(after[1])+")")
+			c.conds = append(c.conds, "("+spec.expr+", t.id) < ("+c.arg(after.v)+", "+c.arg(after.id)+")")
 		}
 		q := "SELECT t.id, " + spec.expr + " FROM tickets t WHERE " + strings.Join(c.conds, " AND ") +
 			" ORDER BY " + spec.expr + " DESC, t.id DESC LIMIT " + strconv.Itoa(chunk) // both newest-first sorts
@@ -277,22 +274,20 @@ func (s *Service) olderMatches(ctx context.Context, a *user.Actor, f Filter, w *
 		if err != nil {
 			return nil, fmt.Errorf("ticket: search: %w", err)
 		}
-		keyed, err := db.Collect(rows, func(r db.Scanner) ([2]int64, error) {
-			var k [2]int64
-			return k, r.Scan(&k[1], &k[0])
+		cands, err := db.Collect(rows, func(r db.Scanner) (candidate, error) {
+			var k candidate
+			return k, r.Scan(&k.id, &k.v)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("ticket: search: %w", err)
 		}
-		if len(keyed) == 0 {
+		if len(cands) == 0 {
 			break
 		}
-		after = &keyed[len(keyed)-1]
-		part := make([]match, len(keyed))
-		lo, hi := keyed[0][1], keyed[0][1]
-		for i, k := range keyed {
-			part[i] = match{id: k[1]}
-			lo, hi = min(lo, k[1]), max(hi, k[1])
+		after = &cands[len(cands)-1]
+		lo, hi := cands[0].id, cands[0].id
+		for _, k := range cands {
+			lo, hi = min(lo, k.id), max(hi, k.id)
 		}
 		matched, err := s.scanMatches(ctx, "SELECT rowid, 0 FROM search_fts_ticket WHERE search_fts_ticket MATCH $1 AND rowid >= $2 AND rowid <= $3",
 			ftsQuery(a, f.Text), lo, hi)
@@ -303,7 +298,13 @@ func (s *Service) olderMatches(ctx context.Context, a *user.Actor, f Filter, w *
 		for _, m := range matched {
 			is[m.id] = true
 		}
-		if part = slices.DeleteFunc(part, func(m match) bool { return !is[m.id] }); len(part) > 0 {
+		var part []match // the chunk's matches, in the list's order
+		for _, k := range cands {
+			if is[k.id] {
+				part = append(part, match{id: k.id})
+			}
+		}
+		if len(part) > 0 {
 			// The chunks follow one another in the list's order, so the
 			// filtered chunks do too.
 			got, err := s.pageIDs(ctx, w, spec, sortName, cur, f.Limit-len(ids), inIDs(part))
@@ -312,7 +313,7 @@ func (s *Service) olderMatches(ctx context.Context, a *user.Actor, f Filter, w *
 			}
 			ids = append(ids, got...)
 		}
-		if len(keyed) < chunk {
+		if len(cands) < chunk {
 			break
 		}
 	}

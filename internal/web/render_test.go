@@ -37,10 +37,7 @@ func TestTemplatesParsePerZoneWhenShown(t *testing.T) {
 		t.Fatalf("%d zones held after the start, want none", len(ts.zones))
 	}
 	when := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
-	tokyo, err := time.LoadLocation("Asia/Tokyo")
-	if err != nil {
-		t.Skip("no time zone data:", err)
-	}
+	tokyo := time.FixedZone("JST", 9*60*60)
 	for _, c := range []struct {
 		loc  *time.Location
 		want string
