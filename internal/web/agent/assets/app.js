@@ -546,6 +546,10 @@
     document.getElementById("confirm-cancel").focus();
   }, true);
   dlg.addEventListener("close", function () {
+    // A close queued by an earlier answer (Esc) can arrive after the next
+    // question opened the dialog again: it must not take that question's
+    // form with it.
+    if (dlg.open) return;
     var f = pending;
     pending = null;
     if (dlg.returnValue !== "ok" || !f) return;
