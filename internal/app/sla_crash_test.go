@@ -113,11 +113,11 @@ func TestSLATimersFireOnceAcrossKill9(t *testing.T) {
 	}
 
 	cmd, _ = startChild(t, dir)
-	waitFor("sla.warning", 10*time.Second)
+	waitFor("sla.warning", 20*time.Second)
 	kill() // right after the warning, before its breach
 	cmd, _ = startChild(t, dir)
 	defer kill()
-	waitFor("sla.breached", 10*time.Second)
+	waitFor("sla.breached", 20*time.Second)
 	time.Sleep(1500 * time.Millisecond) // a poll of the runner more: nothing fires twice
 	if w, b := events("sla.warning"), events("sla.breached"); w != 1 || b != 1 {
 		t.Fatalf("%d sla.warning and %d sla.breached events, want 1 each", w, b)
