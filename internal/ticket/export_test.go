@@ -22,3 +22,6 @@ func SetRequesterWindow(n int) func() {
 // SearchFTSNewTickets is the importer's statement for new tickets'
 // full-text documents.
 const SearchFTSNewTickets = searchFTSNewTickets
+
+// IDRanges is idRanges, for its table test.
+var IDRanges = idRanges
