@@ -24,6 +24,9 @@ type Options struct {
 	// Prefixes maps a type to the prefix shown before its numbers
 	// (e.g. incident → "INC-"); a type without one shows "#1042".
 	Prefixes map[Type]string
+	// Pump, when set, tells the custom field cache of other instances'
+	// changes; without it every read checks the tables.
+	Pump *event.Pump
 }
 
 // Service is the one writer of tickets: every surface (API, agent UI,
@@ -40,6 +43,8 @@ type Service struct {
 	before []CreateHook                   // run before a create's INSERT
 	trace  func(query string, args []any) // tests: the queries a search runs
 	stats  statsCache                     // PostgreSQL word statistics (pgsearch.go)
+	// fields are the custom field definitions (fieldcache.go).
+	fields *event.Cached[fieldMark, []*FieldDef]
 }
 
 // New returns a Service over d.
@@ -52,6 +57,7 @@ func New(d *db.DB, users *user.Service, events *event.Log, opts Options) (*Servi
 		opts.Prefixes = map[Type]string{}
 	}
 	s := &Service{db: d, q: q, users: users, events: events, opts: opts}
+	s.fields = s.newFieldCache(opts.Pump)
 	s.addGetQueries()
 	return s, nil
 }

@@ -1,0 +1,184 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docket/docket/client"
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/ticket"
+)
+
+// TestReadStatements pins the statements of the API's two reads, for an
+// agent on a desk without SLA policies: what every request pays besides
+// its tickets. A get reads the token, its person, the ticket, its
+// followers, its SLA clocks and its rating; the custom field definitions
+// (for missing_fields) come from their cache. It was 7.
+func TestReadStatements(t *testing.T) {
+	t.Parallel()
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		tk := f.ticket(t, client.NewTicket{})
+		required, key := true, "asset_tag"
+		typ := ticket.FieldText
+		if _, err := f.Tickets.CreateFieldDef(t.Context(), apptest.Setup, ticket.FieldDefInput{Key: &key, Label: &key,
+			Type: &typ, Required: &required}); err != nil {
+			t.Fatal(err)
+		}
+		token := apptest.Token(t, f.Services, f.agent)
+		read := func(path string) int {
+			t.Helper()
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			rec, n := f.Statements(t, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+			}
+			return n
+		}
+		get := "/api/v1/tickets/" + strconv.FormatInt(tk.Number, 10)
+		apptest.Pumped(t, f.Services)
+		read(get) // the token's and the agent's first use of the minute are recorded
+		if n := read(get); n != 6 {
+			t.Errorf("a get runs %d statements, want 6: the token, its person, the ticket, its followers, its clocks, its rating", n)
+		}
+		// A list costs what the ticket service's page costs (its walk,
+		// which depends on the engine) and four more: the token, its
+		// person, and the page's clocks and ratings.
+		list := "/api/v1/tickets?status=open,new&limit=50"
+		read(list)
+		ctx, page := db.CountStatements(t.Context())
+		var filter ticket.Filter
+		if err := filter.ApplyParam("status", []string{"open", "new"}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		filter.Limit = 50
+		if _, _, err := f.Tickets.List(ctx, f.agent, filter); err != nil {
+			t.Fatal(err)
+		}
+		if n := read(list); n != page()+4 {
+			t.Errorf("a list runs %d statements, the service's page %d: want 4 more (the token, its person, the clocks, the ratings)", n, page())
+		}
+		// What the cache serves is what is stored.
+		req := httptest.NewRequest(http.MethodGet, get, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec, _ := f.Statements(t, req)
+		var got struct {
+			MissingFields []string `json:"missing_fields"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.MissingFields) != 1 || got.MissingFields[0] != key {
+			t.Errorf("missing_fields %v, want [%s]", got.MissingFields, key)
+		}
+	})
+}
+
+// TestReadsSeeEdits: what a read no longer asks the database for each time
+// is still what is stored. The instance that made an edit serves it on the
+// next request; another instance on the same database serves an edit of
+// the custom fields once its event pump has read it (a second at most).
+func TestReadsSeeEdits(t *testing.T) {
+	t.Parallel()
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		ctx := t.Context()
+		f := newFixture(t, d)
+		other := apptest.ServerFor(t, d, apptest.Services(t, d))
+		both := []*apptest.Env{f.Env, other}
+		admin := f.Admin
+		tk := f.ticket(t, client.NewTicket{})
+		path := "/api/v1/tickets/" + strconv.FormatInt(tk.Number, 10)
+		token := apptest.Token(t, f.Services, f.agent)
+		type ticketJSON struct {
+			MissingFields []string `json:"missing_fields"`
+		}
+		get := func(e *apptest.Env, token, path string, out any) int {
+			t.Helper()
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			rec := httptest.NewRecorder()
+			e.Handler.ServeHTTP(rec, req)
+			if rec.Code == http.StatusOK && out != nil {
+				if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return rec.Code
+		}
+		missing := func(e *apptest.Env, want string) {
+			t.Helper()
+			var j ticketJSON
+			if code := get(e, token, path, &j); code != http.StatusOK {
+				t.Fatalf("GET %s: %d", path, code)
+			}
+			if got := strings.Join(j.MissingFields, ","); got != want {
+				t.Errorf("missing_fields %q, want %q", got, want)
+			}
+		}
+		for _, e := range both { // both have read the fields
+			missing(e, "")
+		}
+
+		// A custom field created on one instance, changed on the other.
+		key, typ, required := "asset_tag", ticket.FieldText, true
+		def, err := f.Tickets.CreateFieldDef(ctx, admin, ticket.FieldDefInput{Key: &key, Label: &key, Type: &typ, Required: &required})
+		if err != nil {
+			t.Fatal(err)
+		}
+		missing(f.Env, key)
+		apptest.Pumped(t, other.Services)
+		missing(other, key)
+		required = false
+		if _, err := other.Tickets.UpdateFieldDef(ctx, admin, def.ID, ticket.FieldDefInput{Required: &required}); err != nil {
+			t.Fatal(err)
+		}
+		missing(other, "")
+		apptest.Pumped(t, f.Services)
+		missing(f.Env, "")
+
+		// A field names its category: renamed on the other instance.
+		name := "Hardware"
+		cat, err := f.Tickets.CreateCategory(ctx, admin, ticket.CategoryInput{Name: &name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key2 := "serial"
+		if _, err := f.Tickets.CreateFieldDef(ctx, admin, ticket.FieldDefInput{Key: &key2, Label: &key2, Type: &typ, Category: &name}); err != nil {
+			t.Fatal(err)
+		}
+		adminToken := apptest.Token(t, f.Services, admin)
+		category := func(e *apptest.Env, want string) {
+			t.Helper()
+			var fields struct {
+				Items []struct {
+					Key      string `json:"key"`
+					Category string `json:"category"`
+				} `json:"items"`
+			}
+			if code := get(e, adminToken, "/api/v1/custom-fields", &fields); code != http.StatusOK {
+				t.Fatalf("GET custom fields: %d", code)
+			}
+			for _, it := range fields.Items {
+				if it.Key == key2 && it.Category != want {
+					t.Errorf("field %s in category %q, want %q", key2, it.Category, want)
+				}
+			}
+		}
+		apptest.Pumped(t, other.Services)
+		category(other, name)
+		name = "Devices"
+		if _, err := other.Tickets.UpdateCategory(ctx, admin, cat.ID, ticket.CategoryInput{Name: &name}); err != nil {
+			t.Fatal(err)
+		}
+		category(other, name)
+		apptest.Pumped(t, f.Services)
+		category(f.Env, name)
+	})
+}
