@@ -17,18 +17,24 @@ import (
 
 // cache holds the policies in order and the calendars built for
 // computing: an event.Cached, checked against the row count and latest
-// updated_at of sla_policies and of calendars. A ticket write chooses its
-// policy and calendar without a statement, and uses an edit of another
-// instance at most the pump's delay late.
+// updated_at of sla_policies and of calendars, and whether any clock
+// exists. A ticket write chooses its policy and calendar without a
+// statement, and uses an edit of another instance at most the pump's
+// delay late.
 type cache struct {
 	policies []*Policy
+	// clockless: no policy and no clock exist, so no ticket has an SLA
+	// (a clock outlives its policy only when a ticket's write and the
+	// policy's deletion cross; then the clock exists and is read).
+	clockless bool
 
 	mu    sync.Mutex
 	hours map[int64]*bizhours.Calendar
 }
 
-// policyMark moves with every policy or calendar change.
-type policyMark [4]int64
+// policyMark moves with every policy or calendar change, and when the
+// first clock is written.
+type policyMark [5]int64
 
 // newCache returns the policy cache of s, dropped by policy and calendar
 // events.
@@ -36,12 +42,12 @@ func (s *Service) newCache() *event.Cached[policyMark, *cache] {
 	return event.NewCached(s.Events, s.Pump, changesPolicies,
 		func(ctx context.Context, q db.Queryer) (policyMark, error) {
 			var m policyMark
-			if err := q.QueryRowContext(ctx, s.q.Get("policies-mark")).Scan(&m[0], &m[1], &m[2], &m[3]); err != nil {
+			if err := q.QueryRowContext(ctx, s.q.Get("policies-mark")).Scan(&m[0], &m[1], &m[2], &m[3], &m[4]); err != nil {
 				return m, fmt.Errorf("sla: policies: %w", err)
 			}
 			return m, nil
 		},
-		func(ctx context.Context, q db.Queryer, _ policyMark) (*cache, error) {
+		func(ctx context.Context, q db.Queryer, m policyMark) (*cache, error) {
 			rows, err := q.QueryContext(ctx, s.q.Get("list-policies"), -1, 1<<30)
 			if err != nil {
 				return nil, fmt.Errorf("sla: policies: %w", err)
@@ -50,13 +56,18 @@ func (s *Service) newCache() *event.Cached[policyMark, *cache] {
 			if err != nil {
 				return nil, err
 			}
-			return &cache{policies: ps, hours: map[int64]*bizhours.Calendar{}}, nil
+			return &cache{policies: ps, clockless: len(ps) == 0 && m[4] == 0, hours: map[int64]*bizhours.Calendar{}}, nil
 		})
 }
 
 func changesPolicies(kind string) bool {
 	return strings.HasPrefix(kind, "sla_policy.") || strings.HasPrefix(kind, "calendar.")
 }
+
+// Changed tells the service that policies, calendars or clocks were written
+// without their events (by hand, as test fixtures do): the next use checks
+// the tables.
+func (s *Service) Changed() { s.cache.Changed() }
 
 // current returns the cache, checked when it may be stale and rebuilt when
 // a policy or calendar changed.

@@ -177,3 +177,34 @@ func TestTimersQueuedInTime(t *testing.T) {
 		near(t, "slow ticket's timer", got, slow.CreatedAt.Add(96*time.Minute))
 	})
 }
+
+// TestOfWithoutPolicies: on a desk without policies and clocks, reading
+// tickets' SLA costs no statement; a clock that outlived its policy (a
+// ticket's write crossing the policy's deletion on PostgreSQL leaves one
+// with no policy) is still read once the deletion is known.
+func TestOfWithoutPolicies(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		admin := apptest.User(t, s, user.RoleAdmin, "")
+		tk := apptest.Ticket(t, s, apptest.User(t, s, user.RoleRequester, ""))
+		apptest.Pumped(t, s)
+		clocks(t, s, admin, tk) // the cache learns there is nothing
+		counted, n := db.CountStatements(ctx)
+		if m, err := s.SLA.Of(counted, admin, []int64{tk.ID}, time.Now()); err != nil || len(m) != 0 || n() != 0 {
+			t.Fatalf("SLA of a ticket on a desk without policies: %v %v in %d statements, want none in none", m, err, n())
+		}
+		unused := policy(t, s, admin, roundTheClock(t, s, admin).ID, "Unused", []sla.ConditionInput{{Field: "priority", Op: "is", Value: "p1"}}, nil)
+		// The clock left behind, as the crossing leaves it: no policy, and
+		// no event of its own.
+		if _, err := d.W.ExecContext(ctx, d.Rebind(`INSERT INTO sla_clocks (ticket_id, target, goal_minutes, started_at)
+			VALUES ($1, 'resolution', 60, $2)`), tk.ID, db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SLA.Delete(ctx, admin, unused.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := clocks(t, s, admin, tk).Target(sla.Resolution); got == nil || got.Goal != 60 {
+			t.Fatalf("resolution clock %+v after the last policy went, want the one left behind", got)
+		}
+	})
+}

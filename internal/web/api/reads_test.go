@@ -18,8 +18,9 @@ import (
 // TestReadStatements pins the statements of the API's two reads, for an
 // agent on a desk without SLA policies: what every request pays besides
 // its tickets. A get reads the token, its person, the ticket, its
-// followers, its SLA clocks and its rating; the custom field definitions
-// (for missing_fields) come from their cache. It was 7.
+// followers and its rating; the custom field definitions (for
+// missing_fields) come from their cache, and the SLA clocks are not read:
+// the policy cache knows there are none. It was 7.
 func TestReadStatements(t *testing.T) {
 	t.Parallel()
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
@@ -45,12 +46,12 @@ func TestReadStatements(t *testing.T) {
 		get := "/api/v1/tickets/" + strconv.FormatInt(tk.Number, 10)
 		apptest.Pumped(t, f.Services)
 		read(get) // the token's and the agent's first use of the minute are recorded
-		if n := read(get); n != 6 {
-			t.Errorf("a get runs %d statements, want 6: the token, its person, the ticket, its followers, its clocks, its rating", n)
+		if n := read(get); n != 5 {
+			t.Errorf("a get runs %d statements, want 5: the token, its person, the ticket, its followers, its rating", n)
 		}
 		// A list costs what the ticket service's page costs (its walk,
-		// which depends on the engine) and four more: the token, its
-		// person, and the page's clocks and ratings.
+		// which depends on the engine) and three more: the token, its
+		// person, and the page's ratings.
 		list := "/api/v1/tickets?status=open,new&limit=50"
 		read(list)
 		ctx, page := db.CountStatements(t.Context())
@@ -62,8 +63,8 @@ func TestReadStatements(t *testing.T) {
 		if _, _, err := f.Tickets.List(ctx, f.agent, filter); err != nil {
 			t.Fatal(err)
 		}
-		if n := read(list); n != page()+4 {
-			t.Errorf("a list runs %d statements, the service's page %d: want 4 more (the token, its person, the clocks, the ratings)", n, page())
+		if n := read(list); n != page()+3 {
+			t.Errorf("a list runs %d statements, the service's page %d: want 3 more (the token, its person, the ratings)", n, page())
 		}
 		// What the cache serves is what is stored.
 		req := httptest.NewRequest(http.MethodGet, get, nil)
@@ -84,7 +85,8 @@ func TestReadStatements(t *testing.T) {
 // TestReadsSeeEdits: what a read no longer asks the database for each time
 // is still what is stored. The instance that made an edit serves it on the
 // next request; another instance on the same database serves an edit of
-// the custom fields once its event pump has read it (a second at most).
+// the custom fields or the SLA policies once its event pump has read it
+// (a second at most).
 func TestReadsSeeEdits(t *testing.T) {
 	t.Parallel()
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
@@ -98,6 +100,9 @@ func TestReadsSeeEdits(t *testing.T) {
 		token := apptest.Token(t, f.Services, f.agent)
 		type ticketJSON struct {
 			MissingFields []string `json:"missing_fields"`
+			SLA           struct {
+				Policy *string `json:"policy"`
+			} `json:"sla"`
 		}
 		get := func(e *apptest.Env, token, path string, out any) int {
 			t.Helper()
@@ -122,7 +127,7 @@ func TestReadsSeeEdits(t *testing.T) {
 				t.Errorf("missing_fields %q, want %q", got, want)
 			}
 		}
-		for _, e := range both { // both have read the fields
+		for _, e := range both { // both have read the fields and the policies
 			missing(e, "")
 		}
 
@@ -180,5 +185,27 @@ func TestReadsSeeEdits(t *testing.T) {
 		category(other, name)
 		apptest.Pumped(t, f.Services)
 		category(f.Env, name)
+
+		// An SLA policy: a desk had none, so neither instance read clocks.
+		cal := roundTheClockCal(t, f)
+		goals := []client.SLAGoals{{Priority: "p3", FirstResponse: client.Ptr(120), Resolution: client.Ptr(960)}}
+		if _, err := f.admin.CreateSLAPolicy(ctx, client.SLAPolicyInput{Name: client.Ptr("Standard"), CalendarID: &cal.ID,
+			Targets: &goals}); err != nil {
+			t.Fatal(err)
+		}
+		measured := f.ticket(t, client.NewTicket{Priority: "p3"})
+		policy := func(e *apptest.Env) {
+			t.Helper()
+			var j ticketJSON
+			if code := get(e, token, "/api/v1/tickets/"+strconv.FormatInt(measured.Number, 10), &j); code != http.StatusOK {
+				t.Fatalf("GET ticket: %d", code)
+			}
+			if j.SLA.Policy == nil || *j.SLA.Policy != "Standard" {
+				t.Errorf("sla.policy %v, want Standard", j.SLA.Policy)
+			}
+		}
+		policy(f.Env)
+		apptest.Pumped(t, other.Services)
+		policy(other)
 	})
 }
