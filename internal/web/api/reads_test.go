@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -11,16 +12,19 @@ import (
 
 	"github.com/docket/docket/client"
 	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/auth"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
 )
 
 // TestReadStatements pins the statements of the API's two reads, for an
 // agent on a desk without SLA policies: what every request pays besides
-// its tickets. A get reads the token, its person, the ticket, its
-// followers and its rating; the custom field definitions (for
-// missing_fields) come from their cache, and the SLA clocks are not read:
-// the policy cache knows there are none. It was 7.
+// its tickets. A get reads the token with its person and their teams (one
+// statement), the ticket, its followers and its rating; the custom field
+// definitions (for missing_fields) come from their cache, and the SLA
+// clocks are not read: the policy cache knows there are none. It was 7:
+// the token, the person, the definitions and the clocks one each.
 func TestReadStatements(t *testing.T) {
 	t.Parallel()
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
@@ -46,11 +50,11 @@ func TestReadStatements(t *testing.T) {
 		get := "/api/v1/tickets/" + strconv.FormatInt(tk.Number, 10)
 		apptest.Pumped(t, f.Services)
 		read(get) // the token's and the agent's first use of the minute are recorded
-		if n := read(get); n != 5 {
-			t.Errorf("a get runs %d statements, want 5: the token, its person, the ticket, its followers, its rating", n)
+		if n := read(get); n != 4 {
+			t.Errorf("a get runs %d statements, want 4: the token with its person, the ticket, its followers, its rating", n)
 		}
 		// A list costs what the ticket service's page costs (its walk,
-		// which depends on the engine) and three more: the token, its
+		// which depends on the engine) and two more: the token with its
 		// person, and the page's ratings.
 		list := "/api/v1/tickets?status=open,new&limit=50"
 		read(list)
@@ -63,8 +67,8 @@ func TestReadStatements(t *testing.T) {
 		if _, _, err := f.Tickets.List(ctx, f.agent, filter); err != nil {
 			t.Fatal(err)
 		}
-		if n := read(list); n != page()+3 {
-			t.Errorf("a list runs %d statements, the service's page %d: want 3 more (the token, its person, the ratings)", n, page())
+		if n := read(list); n != page()+2 {
+			t.Errorf("a list runs %d statements, the service's page %d: want 2 more (the token with its person, the ratings)", n, page())
 		}
 		// What the cache serves is what is stored.
 		req := httptest.NewRequest(http.MethodGet, get, nil)
@@ -86,7 +90,9 @@ func TestReadStatements(t *testing.T) {
 // is still what is stored. The instance that made an edit serves it on the
 // next request; another instance on the same database serves an edit of
 // the custom fields or the SLA policies once its event pump has read it
-// (a second at most).
+// (a second at most), and a revoked token, a deactivated person or a
+// changed team membership on its very next request (they are read with
+// the token, every time).
 func TestReadsSeeEdits(t *testing.T) {
 	t.Parallel()
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
@@ -207,5 +213,71 @@ func TestReadsSeeEdits(t *testing.T) {
 		policy(f.Env)
 		apptest.Pumped(t, other.Services)
 		policy(other)
+
+		// A team restricted to its members: the agent leaves it on one
+		// instance and is refused its ticket on the other at once.
+		team, err := f.Users.CreateTeam(ctx, admin, user.TeamInput{Name: client.Ptr("Security"), Restricted: client.Ptr(true),
+			Members: &[]string{f.agent.Email}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret := f.ticket(t, client.NewTicket{Team: "Security"})
+		secretPath := "/api/v1/tickets/" + strconv.FormatInt(secret.Number, 10)
+		sees := func(want int) {
+			t.Helper()
+			for i, e := range both {
+				if code := get(e, token, secretPath, nil); code != want {
+					t.Errorf("instance %d: GET the team's ticket: %d, want %d", i+1, code, want)
+				}
+			}
+		}
+		sees(http.StatusOK)
+		if _, err := other.Users.RemoveMember(ctx, admin, team.ID, f.agent.Email); err != nil {
+			t.Fatal(err)
+		}
+		sees(http.StatusNotFound)
+		if _, err := f.Users.AddMember(ctx, admin, team.ID, f.agent.Email); err != nil {
+			t.Fatal(err)
+		}
+		sees(http.StatusOK)
+
+		// A token revoked on one instance, and a person deactivated on the
+		// other: refused at once by both, sessions too.
+		revoked, tok, err := f.Auth.CreateToken(ctx, admin, auth.NewToken{Name: "to revoke"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		session, _, err := f.Auth.StartSession(ctx, f.agent.ID, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		answers := func(token string, want int) {
+			t.Helper()
+			for i, e := range both {
+				if code := get(e, token, path, nil); code != want {
+					t.Errorf("instance %d: GET with the token: %d, want %d", i+1, code, want)
+				}
+			}
+		}
+		answers(revoked, http.StatusOK)
+		if err := f.Auth.Revoke(ctx, admin, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		answers(revoked, http.StatusUnauthorized)
+		answers(token, http.StatusOK)
+		for _, e := range both {
+			if _, _, err := e.Auth.SessionActor(ctx, session); err != nil {
+				t.Fatalf("session before the deactivation: %v", err)
+			}
+		}
+		if _, err := other.Users.Update(ctx, admin, f.agent.ID, user.Patch{Active: client.Ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		answers(token, http.StatusUnauthorized)
+		for i, e := range both {
+			if _, _, err := e.Auth.SessionActor(ctx, session); !errors.Is(err, auth.ErrNoSession) {
+				t.Errorf("instance %d: session of a deactivated agent: %v, want none", i+1, err)
+			}
+		}
 	})
 }
