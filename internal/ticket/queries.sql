@@ -160,6 +160,13 @@ SELECT f.id, f.key, f.label, f.field_type, f.options, f.required, f.ticket_type,
 FROM custom_fields f LEFT JOIN categories c ON c.id = f.category_id
 ORDER BY f.position, f.id;
 
+-- name: teams-hidden-from
+-- The restricted teams user $1 is not a member of: whose tickets they see
+-- only when assigned (countVisibility).
+SELECT id FROM teams WHERE restricted = TRUE
+AND id NOT IN (SELECT team_id FROM team_members WHERE user_id = $1)
+ORDER BY id;
+
 -- name: custom-fields-mark
 -- Moves with every change of a custom field or a category (a field names
 -- its category): the field cache's check.
