@@ -317,7 +317,15 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]*User, error) {
 	if f.Query != "" {
 		like = "%" + strings.NewReplacer("%", "", "_", "").Replace(strings.ToLower(f.Query)) + "%"
 	}
-	rows, err := s.db.R.QueryContext(ctx, s.q.Get("list-users"), f.After, string(f.Role), like, f.Limit)
+	var rows *sql.Rows
+	var err error
+	if f.Role != "" && like == "" {
+		// The workspace's assignee menus, on every page: a role's range of
+		// users_role, not every user.
+		rows, err = s.db.R.QueryContext(ctx, s.q.Get("list-users-of-role"), f.After, string(f.Role), f.Limit)
+	} else {
+		rows, err = s.db.R.QueryContext(ctx, s.q.Get("list-users"), f.After, string(f.Role), like, f.Limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("user: list: %w", err)
 	}
