@@ -2,8 +2,10 @@ package apptest
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,4 +43,27 @@ func (e *Env) Statements(t testing.TB, req *http.Request) (*httptest.ResponseRec
 	rec := httptest.NewRecorder()
 	e.Handler.ServeHTTP(rec, req.WithContext(ctx))
 	return rec, n()
+}
+
+// SQLitePlan returns SQLite's EXPLAIN QUERY PLAN of query through q (a
+// pool, a connection), a line a step.
+func SQLitePlan(t testing.TB, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, args ...any) string {
+	t.Helper()
+	rows, err := q.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("explain %s: %v", query, err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, detail)
+	}
+	return strings.Join(lines, "\n")
 }

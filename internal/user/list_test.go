@@ -48,22 +48,9 @@ func TestListOfRoleReadsItsRange(t *testing.T) {
 		if d.Dialect != db.SQLite {
 			return
 		}
-		rows, err := d.R.QueryContext(ctx, "EXPLAIN QUERY PLAN "+s.Users.Queries().Get("list-users-of-role"), 0, "agent", 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		if p := strings.Join(plan, "\n"); !strings.Contains(p, "USING INDEX users_role") || strings.Contains(p, "TEMP B-TREE") {
-			t.Errorf("agents are not read in order from users_role:\n%s", p)
+		plan := apptest.SQLitePlan(t, d.R, s.Users.Queries().Get("list-users-of-role"), 0, "agent", 10)
+		if !strings.Contains(plan, "USING INDEX users_role") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("agents are not read in order from users_role:\n%s", plan)
 		}
 	})
 }
