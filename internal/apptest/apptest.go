@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -119,7 +120,10 @@ type Env struct {
 	URL string
 	// Config is the configuration the server runs with.
 	Config *config.Config
-	Admin  *user.Actor
+	// Handler is the server's whole HTTP handler, for requests served in
+	// the test's own goroutine (Statements).
+	Handler http.Handler
+	Admin   *user.Actor
 	// Client acts as Admin.
 	Client *client.Client
 }
@@ -197,7 +201,7 @@ func serve(t testing.TB, s *app.Services, cfg *config.Config) *Env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &Env{Services: s, URL: srv.URL, Config: cfg}
+	return &Env{Services: s, URL: srv.URL, Config: cfg, Handler: h}
 }
 
 // ClientFor returns an API client authenticated as a.

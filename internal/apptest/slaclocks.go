@@ -48,6 +48,7 @@ func SLAPolicy(t testing.TB, s *app.Services, name string) int64 {
 		VALUES ($1, (SELECT COUNT(*) FROM sla_policies), FALSE, $2, $3, $3) RETURNING id`), name, cal, now).Scan(&id); err != nil {
 		t.Fatalf("insert SLA policy: %v", err)
 	}
+	s.SLA.Changed() // written without its event
 	return id
 }
 
@@ -88,4 +89,5 @@ func SLAClock(t testing.TB, s *app.Services, ticketID int64, c Clock) {
 			t.Fatalf("SLA clock: %v", err)
 		}
 	}
+	s.SLA.Changed() // written without its event
 }

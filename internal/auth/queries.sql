@@ -5,9 +5,14 @@ INSERT INTO api_tokens (user_id, name, token_hash, prefix, scopes, created_at) V
 SELECT k.id, k.user_id, u.email, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked_at
 FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE k.id = $1;
 
--- name: select-token-by-hash
-SELECT k.id, k.user_id, u.email, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked_at
-FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE k.token_hash = $1;
+-- name: select-token-actor
+-- The token by its hash, then its person as user.ScanActor reads them: one
+-- row per team, in team order.
+SELECT k.id, k.user_id, u.email, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked_at,
+       u.id, u.email, u.name, u.role, COALESCE(u.organization_id, 0), u.timezone, u.active, COALESCE(m.team_id, 0)
+FROM api_tokens k JOIN users u ON u.id = k.user_id LEFT JOIN team_members m ON m.user_id = u.id
+WHERE k.token_hash = $1
+ORDER BY m.team_id;
 
 -- name: list-tokens
 SELECT k.id, k.user_id, u.email, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked_at
@@ -52,8 +57,14 @@ DELETE FROM signin_alerts WHERE user_id = $1 RETURNING failures, first_at, last_
 INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at, user_agent, ip)
 VALUES ($1, $2, $3, $4, $4, $5, $6, $7);
 
--- name: select-session
-SELECT id, user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE id = $1;
+-- name: select-session-actor
+-- The session, then its person as user.ScanActor reads them: one row per
+-- team, in team order.
+SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at,
+       u.id, u.email, u.name, u.role, COALESCE(u.organization_id, 0), u.timezone, u.active, COALESCE(m.team_id, 0)
+FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN team_members m ON m.user_id = u.id
+WHERE s.id = $1
+ORDER BY m.team_id;
 
 -- name: touch-session
 UPDATE sessions SET last_seen_at = $2 WHERE id = $1;

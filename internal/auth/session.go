@@ -201,13 +201,20 @@ func (s *Service) CheckSession(ctx context.Context, id string) (*user.Actor, err
 }
 
 func (s *Service) session(ctx context.Context, id string, touch bool) (*Session, *user.Actor, error) {
+	// The session, its person and their teams in one statement: read on
+	// every request, so an ended session or a deactivated person stops at
+	// once, on every instance.
+	rows, err := s.db.R.QueryContext(ctx, s.q.Get("select-session-actor"), id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("auth: session: %w", err)
+	}
 	var sess Session
 	var created, seen, expires int64
-	err := s.db.R.QueryRowContext(ctx, s.q.Get("select-session"), id).Scan(&sess.ID, &sess.UserID,
-		&sess.CSRFToken, &created, &seen, &expires)
-	if errors.Is(err, sql.ErrNoRows) {
+	a, err := user.ScanActor(rows, &sess.ID, &sess.UserID, &sess.CSRFToken, &created, &seen, &expires)
+	switch {
+	case errors.Is(err, fault.ErrNotFound):
 		return nil, nil, ErrNoSession
-	} else if err != nil {
+	case err != nil && !errors.Is(err, fault.ErrUnauthorized):
 		return nil, nil, fmt.Errorf("auth: session: %w", err)
 	}
 	sess.CreatedAt, sess.LastSeen, sess.ExpiresAt = db.Time(created), db.Time(seen), db.Time(expires)
@@ -216,12 +223,8 @@ func (s *Service) session(ctx context.Context, id string, touch bool) (*Session,
 		_, _ = s.db.W.ExecContext(ctx, s.q.Get("delete-session"), sess.ID)
 		return nil, nil, ErrNoSession
 	}
-	a, err := s.users.Actor(ctx, sess.UserID)
-	if err != nil {
-		if errors.Is(err, fault.ErrUnauthorized) || errors.Is(err, fault.ErrNotFound) {
-			return nil, nil, ErrNoSession
-		}
-		return nil, nil, err
+	if err != nil { // deactivated
+		return nil, nil, ErrNoSession
 	}
 	if touch && now.Sub(sess.LastSeen) > touchEvery {
 		if _, err := s.db.W.ExecContext(ctx, s.q.Get("touch-session"), sess.ID, now.UnixMicro()); err == nil {

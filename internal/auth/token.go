@@ -173,20 +173,36 @@ func (s *Service) CreateToken(ctx context.Context, a *user.Actor, in NewToken) (
 	return secret, t, err
 }
 
-func scanToken(row db.Scanner) (*Token, error) {
-	var t Token
-	var scopes string
-	var created int64
-	var used, revoked sql.NullInt64
-	if err := row.Scan(&t.ID, &t.UserID, &t.UserEmail, &t.Name, &t.Prefix, &scopes, &created, &used, &revoked); err != nil {
-		return nil, err
-	}
-	t.Scopes = strings.Fields(scopes)
+// tokenRow holds a token's columns as a query selects them: k.id,
+// k.user_id, u.email, k.name, k.prefix, k.scopes, k.created_at,
+// k.last_used_at, k.revoked_at.
+type tokenRow struct {
+	t             Token
+	scopes        string
+	created       int64
+	used, revoked sql.NullInt64
+}
+
+func (r *tokenRow) dests() []any {
+	return []any{&r.t.ID, &r.t.UserID, &r.t.UserEmail, &r.t.Name, &r.t.Prefix, &r.scopes, &r.created, &r.used, &r.revoked}
+}
+
+func (r *tokenRow) token() *Token {
+	t := r.t
+	t.Scopes = strings.Fields(r.scopes)
 	if t.Scopes == nil {
 		t.Scopes = []string{}
 	}
-	t.CreatedAt, t.LastUsedAt, t.RevokedAt = db.Time(created), db.NullTime(used), db.NullTime(revoked)
-	return &t, nil
+	t.CreatedAt, t.LastUsedAt, t.RevokedAt = db.Time(r.created), db.NullTime(r.used), db.NullTime(r.revoked)
+	return &t
+}
+
+func scanToken(row db.Scanner) (*Token, error) {
+	var r tokenRow
+	if err := row.Scan(r.dests()...); err != nil {
+		return nil, err
+	}
+	return r.token(), nil
 }
 
 func (s *Service) token(ctx context.Context, id int64) (*Token, error) {
@@ -206,22 +222,24 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*user.Actor,
 	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 100 {
 		return nil, nil, ErrBadToken
 	}
-	t, err := scanToken(s.db.R.QueryRowContext(ctx, s.q.Get("select-token-by-hash"), hashToken(secret)))
+	// The token, its person and their teams in one statement: read on
+	// every request, so a revoked token or a deactivated person stops at
+	// once, on every instance.
+	rows, err := s.db.R.QueryContext(ctx, s.q.Get("select-token-actor"), hashToken(secret))
 	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil, ErrBadToken
-		}
 		return nil, nil, fmt.Errorf("auth: token: %w", err)
 	}
-	if t.RevokedAt != nil {
-		return nil, nil, ErrBadToken
-	}
-	a, err := s.users.Actor(ctx, t.UserID)
+	var r tokenRow
+	a, err := user.ScanActor(rows, r.dests()...)
 	if err != nil {
 		if errors.Is(err, fault.ErrUnauthorized) || errors.Is(err, fault.ErrNotFound) {
 			return nil, nil, ErrBadToken
 		}
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("auth: token: %w", err)
+	}
+	t := r.token()
+	if t.RevokedAt != nil {
+		return nil, nil, ErrBadToken
 	}
 	// Record use at most once a minute per token, so reads stay reads.
 	now := time.Now()

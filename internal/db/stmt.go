@@ -82,6 +82,25 @@ type pool struct {
 	cache *stmtCache // nil: no caching
 }
 
+// counterKey carries a statement counter (CountStatements).
+type counterKey struct{}
+
+// CountStatements returns a context under which every statement run through
+// R, W or a transaction is counted, and a function reporting how many ran
+// so far: tests pin what a request costs. It costs a context lookup per
+// statement.
+func CountStatements(ctx context.Context) (context.Context, func() int) {
+	n := new(atomic.Int64)
+	return context.WithValue(ctx, counterKey{}, n), func() int { return int(n.Load()) }
+}
+
+// counted counts a statement run under ctx, if ctx counts them.
+func counted(ctx context.Context) {
+	if n, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
+		n.Add(1)
+	}
+}
+
 // Under a context carrying a live transaction (WithinTx), a pool's
 // statements run in that transaction: they see its writes, and on SQLite W
 // would otherwise wait forever for the writer connection it holds.
@@ -90,6 +109,7 @@ func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 	if tx := TxFrom(ctx); tx != nil {
 		return tx.ExecContext(ctx, query, args...)
 	}
+	counted(ctx)
 	if p.cache != nil {
 		if st, err := p.cache.get(ctx, query); err != nil {
 			return nil, err
@@ -104,6 +124,7 @@ func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql
 	if tx := TxFrom(ctx); tx != nil {
 		return tx.QueryContext(ctx, query, args...)
 	}
+	counted(ctx)
 	if p.cache != nil {
 		if st, err := p.cache.get(ctx, query); err != nil {
 			return nil, err
@@ -118,6 +139,7 @@ func (p pool) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	if tx := TxFrom(ctx); tx != nil {
 		return tx.QueryRowContext(ctx, query, args...)
 	}
+	counted(ctx)
 	if p.cache != nil {
 		if st, err := p.cache.get(ctx, query); err == nil && st != nil {
 			return st.QueryRowContext(ctx, args...)
@@ -190,6 +212,7 @@ func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = t.ctx(ctx)
 	t.statements++
+	counted(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -200,6 +223,7 @@ func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = t.ctx(ctx)
 	t.statements++
+	counted(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -210,6 +234,7 @@ func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = t.ctx(ctx)
 	t.statements++
+	counted(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

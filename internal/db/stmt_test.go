@@ -84,3 +84,37 @@ func finishes(t *testing.T, done <-chan error, deadlock string) {
 		t.Fatal(deadlock)
 	}
 }
+
+// CountStatements counts what runs under its context, once each: on the
+// reader and writer pools, in a transaction, and through a pool under a
+// context carrying that transaction; and nothing run under another context.
+func TestCountStatements(t *testing.T) {
+	d, cached := cachedInsert(t)
+	defer d.Close()
+	ctx, n := db.CountStatements(context.Background())
+	if _, err := d.W.ExecContext(context.Background(), cached); err != nil { // not counted
+		t.Fatal(err)
+	}
+	var rows int
+	if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM c`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.W.ExecContext(ctx, cached); err != nil {
+		t.Fatal(err)
+	}
+	err := d.WithTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, cached); err != nil {
+			return err
+		}
+		_, err := d.W.ExecContext(db.WithinTx(ctx, tx), cached)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The batch's savepoint statements run under the caller's context too
+	// (SQLite groups concurrent transactions): two.
+	if got := n(); got != 6 {
+		t.Errorf("counted %d statements, want 6: a read, a write, and in the transaction its savepoint, two writes and its release", got)
+	}
+}

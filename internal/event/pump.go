@@ -38,6 +38,7 @@ type Pump struct {
 	broadcasts []func(channel string, payload []byte)
 
 	published atomic.Int64
+	rounds    atomic.Int64
 	listening atomic.Bool
 	initDone  atomic.Bool
 }
@@ -65,6 +66,10 @@ func (p *Pump) Position() int64 { return p.position.Load() }
 
 // Published counts events published on the bus since start.
 func (p *Pump) Published() int64 { return p.published.Load() }
+
+// Rounds counts the rounds the pump finished: one begun after a moment has
+// read every event written before it (tests wait for one).
+func (p *Pump) Rounds() int64 { return p.rounds.Load() }
 
 // Listening reports whether the PostgreSQL notification connection is up.
 func (p *Pump) Listening() bool { return p.listening.Load() }
@@ -207,6 +212,7 @@ func (p *Pump) step(ctx context.Context, woken bool) {
 			p.logger.Error("event consumer failed; it retries from its checkpoint", "consumer", c.Name, "err", err)
 		}
 	}
+	p.rounds.Add(1)
 }
 
 // listen holds one PostgreSQL connection in LISTEN and wakes the pump (or

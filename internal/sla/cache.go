@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/docket/docket/internal/bizhours"
 	"github.com/docket/docket/internal/db"
@@ -18,58 +16,63 @@ import (
 )
 
 // cache holds the policies in order and the calendars built for
-// computing. It is checked against mark, the row count and latest
-// updated_at of sla_policies and of calendars (one small query, which
-// every change moves, whichever instance made it), only when it may be
-// stale: after this process wrote a policy or calendar event, or read one
-// another instance wrote (the pump's Observe), or when the pump has not
-// read the log lately (not running: a command-line process). A ticket
-// write otherwise chooses its policy and calendar without a statement, and
-// uses an edit of another instance at most the pump's delay late.
+// computing: an event.Cached, checked against the row count and latest
+// updated_at of sla_policies and of calendars, and whether any clock
+// exists. A ticket write chooses its policy and calendar without a
+// statement, and uses an edit of another instance at most the pump's
+// delay late.
 type cache struct {
-	mark     [4]int64
 	policies []*Policy
-	// gen is the Service's gen when mark was last checked.
-	gen atomic.Int64
+	// clockless: no policy and no clock exist, so no ticket has an SLA
+	// (a clock outlives its policy only when a ticket's write and the
+	// policy's deletion cross; then the clock exists and is read).
+	clockless bool
 
 	mu    sync.Mutex
 	hours map[int64]*bizhours.Calendar
 }
 
-// pumpFresh is how lately the pump must have read the event log for the
-// cache to go unchecked: it reads every second or sooner, but a round
-// also drains the consumers, which a loaded machine slows. It bounds how
-// long a process whose pump stopped trusts its cache.
-const pumpFresh = 10 * time.Second
+// policyMark moves with every policy or calendar change, and when the
+// first clock is written.
+type policyMark [5]int64
 
-// appended is the event log's OnAppend: a policy or calendar change
-// written in this process drops the cache when it commits.
-func (s *Service) appended(tx *db.Tx, kind string) {
-	if changesPolicies(kind) {
-		tx.AfterCommit(func() { s.gen.Add(1) })
-	}
-}
-
-// observe is the pump's Observe: a policy or calendar change another
-// instance wrote drops the cache.
-func (s *Service) observe(recs []event.Record) {
-	for _, r := range recs {
-		if changesPolicies(r.Kind) {
-			s.gen.Add(1)
-			break
-		}
-	}
-	s.pumped.Store(time.Now().UnixNano())
+// newCache returns the policy cache of s, dropped by policy and calendar
+// events.
+func (s *Service) newCache() *event.Cached[policyMark, *cache] {
+	return event.NewCached(s.Events, s.Pump, changesPolicies,
+		func(ctx context.Context, q db.Queryer) (policyMark, error) {
+			var m policyMark
+			if err := q.QueryRowContext(ctx, s.q.Get("policies-mark")).Scan(&m[0], &m[1], &m[2], &m[3], &m[4]); err != nil {
+				return m, fmt.Errorf("sla: policies: %w", err)
+			}
+			return m, nil
+		},
+		func(ctx context.Context, q db.Queryer, m policyMark) (*cache, error) {
+			rows, err := q.QueryContext(ctx, s.q.Get("list-policies"), -1, 1<<30)
+			if err != nil {
+				return nil, fmt.Errorf("sla: policies: %w", err)
+			}
+			ps, err := db.Collect(rows, scanPolicy)
+			if err != nil {
+				return nil, err
+			}
+			return &cache{policies: ps, clockless: len(ps) == 0 && m[4] == 0, hours: map[int64]*bizhours.Calendar{}}, nil
+		})
 }
 
 func changesPolicies(kind string) bool {
 	return strings.HasPrefix(kind, "sla_policy.") || strings.HasPrefix(kind, "calendar.")
 }
 
+// Changed tells the service that policies, calendars or clocks were written
+// without their events (by hand, as test fixtures do): the next use checks
+// the tables.
+func (s *Service) Changed() { s.cache.Changed() }
+
 // current returns the cache, checked when it may be stale and rebuilt when
 // a policy or calendar changed.
 func (s *Service) current(ctx context.Context, q db.Queryer) (*cache, error) {
-	return s.checked(ctx, q, false)
+	return s.cache.Get(ctx, q, false)
 }
 
 // knowing returns c, or the cache checked against the tables when c lacks
@@ -78,42 +81,9 @@ func (s *Service) current(ctx context.Context, q db.Queryer) (*cache, error) {
 func (s *Service) knowing(ctx context.Context, q db.Queryer, c *cache, ids ...int64) (*cache, error) {
 	for _, id := range ids {
 		if id != 0 && c.policy(id) == nil {
-			return s.checked(ctx, q, true)
+			return s.cache.Get(ctx, q, true)
 		}
 	}
-	return c, nil
-}
-
-func (s *Service) checked(ctx context.Context, q db.Queryer, force bool) (*cache, error) {
-	gen := s.gen.Load()
-	s.mu.Lock()
-	c := s.cache
-	s.mu.Unlock()
-	trusted := s.Pump != nil && time.Now().UnixNano()-s.pumped.Load() < int64(pumpFresh)
-	if c != nil && c.gen.Load() == gen && trusted && !force {
-		return c, nil
-	}
-	var mark [4]int64
-	if err := q.QueryRowContext(ctx, s.q.Get("policies-mark")).Scan(&mark[0], &mark[1], &mark[2], &mark[3]); err != nil {
-		return nil, fmt.Errorf("sla: policies: %w", err)
-	}
-	if c != nil && c.mark == mark {
-		c.gen.Store(gen)
-		return c, nil
-	}
-	rows, err := q.QueryContext(ctx, s.q.Get("list-policies"), -1, 1<<30)
-	if err != nil {
-		return nil, fmt.Errorf("sla: policies: %w", err)
-	}
-	ps, err := db.Collect(rows, scanPolicy)
-	if err != nil {
-		return nil, err
-	}
-	c = &cache{mark: mark, policies: ps, hours: map[int64]*bizhours.Calendar{}}
-	c.gen.Store(gen)
-	s.mu.Lock()
-	s.cache = c
-	s.mu.Unlock()
 	return c, nil
 }
 

@@ -33,9 +33,12 @@ ORDER BY p.position, p.id
 LIMIT $2;
 
 -- name: policies-mark
--- Moves with every policy or calendar change: the cache's check.
+-- Moves with every policy or calendar change, and when the first clock is
+-- written: the cache's check. The last is whether any clock exists (the
+-- first row of the table).
 SELECT (SELECT COUNT(*) FROM sla_policies), (SELECT COALESCE(MAX(updated_at), 0) FROM sla_policies),
-       (SELECT COUNT(*) FROM calendars), (SELECT COALESCE(MAX(updated_at), 0) FROM calendars);
+       (SELECT COUNT(*) FROM calendars), (SELECT COALESCE(MAX(updated_at), 0) FROM calendars),
+       (SELECT COUNT(*) FROM (SELECT 1 FROM sla_clocks LIMIT 1) c);
 
 -- name: policy-order
 SELECT id, position FROM sla_policies ORDER BY position, id;

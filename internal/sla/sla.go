@@ -31,8 +31,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"github.com/docket/docket/internal/calendar"
 	"github.com/docket/docket/internal/db"
@@ -72,15 +70,12 @@ type Service struct {
 	Deps
 	q *db.Queries
 
-	mu    sync.Mutex
-	cache *cache
-	// gen counts the policy and calendar changes this process learnt of;
-	// pumped is when the pump last read the event log (unix ns).
-	gen, pumped atomic.Int64
+	cache *event.Cached[policyMark, *cache]
 }
 
-// New returns the service. Register hooks it into ticket writes and
-// calendar deletion.
+// New returns the service, its policy cache told of policy and calendar
+// changes by the event log (and the pump, when set). Register hooks it into
+// ticket writes and calendar deletion.
 func New(d Deps) (*Service, error) {
 	q, err := db.LoadQueries(queryFiles, ".", d.DB.Dialect)
 	if err != nil {
@@ -91,22 +86,19 @@ func New(d Deps) (*Service, error) {
 	for n := 2; n <= len(Targets); n++ {
 		q.Add(upsertClocks(n), db.Rows(q.Get(upsertClocks(1)), n))
 	}
-	return &Service{Deps: d, q: q}, nil
+	s := &Service{Deps: d, q: q}
+	s.cache = s.newCache()
+	return s, nil
 }
 
 // Queries exposes the named queries for start-up checks.
 func (s *Service) Queries() *db.Queries { return s.q }
 
-// Register hooks the clocks into every ticket write, the policy cache into
-// the event log, and refuses to delete a calendar a policy uses. Call
-// before serving.
+// Register hooks the clocks into every ticket write and refuses to delete
+// a calendar a policy uses. Call before serving.
 func (s *Service) Register() {
 	s.Tickets.BeforeCreate(s.BeforeCreate)
 	s.Tickets.OnWrite(s.Hook)
-	s.Events.OnAppend(s.appended)
-	if s.Pump != nil {
-		s.Pump.Observe(s.observe)
-	}
 	s.Calendars.CountUsesWith(func(ctx context.Context, q db.Queryer, id int64) (int, string, error) {
 		var n int
 		err := q.QueryRowContext(ctx, s.q.Get("count-calendar-policies"), id).Scan(&n)

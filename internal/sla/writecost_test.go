@@ -33,30 +33,6 @@ func statements(t *testing.T, s *app.Services, fn func(ctx context.Context) erro
 	return n
 }
 
-// pumped waits until s's event pump has read every event written so far
-// (on any instance), so its caches heard of every change.
-func pumped(t *testing.T, s *app.Services) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := s.Events.Sequence(ctx); err != nil {
-			t.Fatal(err)
-		}
-		head, err := s.Events.Head(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.Pump.Position() >= head {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the pump is at %d of %d events after 10 s", s.Pump.Position(), head)
-		}
-		s.Pump.Wake()
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // The statements of a write without a policy (TestWriteStatements): they
 // were 17, 17 and 15 before the history rows and a create's search
 // documents went in one statement each, and the written ticket and message
@@ -92,7 +68,7 @@ func TestWriteStatements(t *testing.T) {
 		})
 		return
 	}
-	pumped(t, s)
+	apptest.Pumped(t, s)
 	cost() // every statement prepared once
 	c0, a0, r0 := cost()
 	// Without a policy, counted inside the caller's transaction (so with
@@ -110,7 +86,7 @@ func TestWriteStatements(t *testing.T) {
 	}
 	cal := roundTheClock(t, s, admin)
 	policy(t, s, admin, cal.ID, "Standard", nil, nil)
-	pumped(t, s)
+	apptest.Pumped(t, s)
 	cost() // the cache reads the new policy
 	c1, a1, r1 := cost()
 	if c1-c0 != 1 {
@@ -139,7 +115,7 @@ func TestPolicyEditSeenByOtherInstance(t *testing.T) {
 		k := twoInstances(t, d)
 		s, other, admin, requester := k.s, k.other, k.admin, k.requester
 		p := policy(t, s, admin, k.cal.ID, "Standard", nil, nil)
-		pumped(t, other)
+		apptest.Pumped(t, other)
 		if got := clocks(t, other, admin, apptest.Ticket(t, other, requester)).Target(sla.FirstResponse).Goal; got != 120 {
 			t.Fatalf("first response goal %d before the edit, want 120", got)
 		}
@@ -148,7 +124,7 @@ func TestPolicyEditSeenByOtherInstance(t *testing.T) {
 		if _, err := s.SLA.Update(ctx, admin, p.ID, sla.Input{Targets: &goals}); err != nil {
 			t.Fatal(err)
 		}
-		pumped(t, other)
+		apptest.Pumped(t, other)
 		if got := clocks(t, other, admin, apptest.Ticket(t, other, requester)).Target(sla.FirstResponse).Goal; got != 30 {
 			t.Fatalf("first response goal %d after the other instance's edit, want 30", got)
 		}
@@ -199,5 +175,36 @@ func TestTimersQueuedInTime(t *testing.T) {
 			}
 		}
 		near(t, "slow ticket's timer", got, slow.CreatedAt.Add(96*time.Minute))
+	})
+}
+
+// TestOfWithoutPolicies: on a desk without policies and clocks, reading
+// tickets' SLA costs no statement; a clock that outlived its policy (a
+// ticket's write crossing the policy's deletion on PostgreSQL leaves one
+// with no policy) is still read once the deletion is known.
+func TestOfWithoutPolicies(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		admin := apptest.User(t, s, user.RoleAdmin, "")
+		tk := apptest.Ticket(t, s, apptest.User(t, s, user.RoleRequester, ""))
+		apptest.Pumped(t, s)
+		clocks(t, s, admin, tk) // the cache learns there is nothing
+		counted, n := db.CountStatements(ctx)
+		if m, err := s.SLA.Of(counted, admin, []int64{tk.ID}, time.Now()); err != nil || len(m) != 0 || n() != 0 {
+			t.Fatalf("SLA of a ticket on a desk without policies: %v %v in %d statements, want none in none", m, err, n())
+		}
+		unused := policy(t, s, admin, roundTheClock(t, s, admin).ID, "Unused", []sla.ConditionInput{{Field: "priority", Op: "is", Value: "p1"}}, nil)
+		// The clock left behind, as the crossing leaves it: no policy, and
+		// no event of its own.
+		if _, err := d.W.ExecContext(ctx, d.Rebind(`INSERT INTO sla_clocks (ticket_id, target, goal_minutes, started_at)
+			VALUES ($1, 'resolution', 60, $2)`), tk.ID, db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SLA.Delete(ctx, admin, unused.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := clocks(t, s, admin, tk).Target(sla.Resolution); got == nil || got.Goal != 60 {
+			t.Fatalf("resolution clock %+v after the last policy went, want the one left behind", got)
+		}
 	})
 }

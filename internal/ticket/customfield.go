@@ -213,9 +213,18 @@ func scanFieldDef(row scanner) (*FieldDef, error) {
 	return &d, nil
 }
 
-// FieldDefs lists every custom field definition.
+// FieldDefs lists every custom field definition, in order: copies, which
+// the caller may change.
 func (s *Service) FieldDefs(ctx context.Context) ([]*FieldDef, error) {
-	return s.fieldDefs(ctx, s.db.R)
+	defs, err := s.cachedFieldDefs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*FieldDef, len(defs))
+	for i, d := range defs {
+		out[i] = d.clone()
+	}
+	return out, nil
 }
 
 func (s *Service) fieldDefs(ctx context.Context, q db.Queryer) ([]*FieldDef, error) {

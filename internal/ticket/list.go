@@ -122,7 +122,7 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 			return nil, "", err
 		}
 	}
-	w, empty, err := s.where(ctx, a, f, sortName == "due_at" || walk != "")
+	w, empty, err := s.where(ctx, a, f, sortName == "due_at" || walk != "", false)
 	if err != nil {
 		return nil, "", err
 	}
@@ -217,8 +217,11 @@ func (s *Service) scanPage(ctx context.Context, query string, args []any) ([]*Ti
 }
 
 // Count returns how many visible tickets match f (sort and cursor ignored).
+// An agent's visibility is written as the restricted teams hidden from
+// them, read first (countVisibility): a count of active tickets then reads
+// an index of their statuses alone, not every ticket's row.
 func (s *Service) Count(ctx context.Context, a *user.Actor, f Filter) (int, error) {
-	w, empty, err := s.where(ctx, a, f, false)
+	w, empty, err := s.where(ctx, a, f, false, true)
 	if err != nil || empty {
 		return 0, err
 	}
@@ -226,8 +229,11 @@ func (s *Service) Count(ctx context.Context, a *user.Actor, f Filter) (int, erro
 		s.textCondition(w, a, f.Text, false)
 	}
 	var n int
-	query := "SELECT COUNT(*) FROM tickets t WHERE " + strings.Join(w.conds, " AND ")
-	if err := s.db.R.QueryRowContext(ctx, s.db.Rebind(query), w.args...).Scan(&n); err != nil {
+	query := s.db.Rebind("SELECT COUNT(*) FROM tickets t WHERE " + strings.Join(w.conds, " AND "))
+	if s.trace != nil {
+		s.trace(query, w.args)
+	}
+	if err := s.db.R.QueryRowContext(ctx, query, w.args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("ticket: count: %w", err)
 	}
 	return n, nil
@@ -237,10 +243,17 @@ func (s *Service) Count(ctx context.Context, a *user.Actor, f Filter) (int, erro
 // something that cannot match (an unknown person), so the answer is an
 // empty list without a query.
 // byDue says the list is in due order (SLA conditions are then written for
-// a walk of the due index).
-func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue bool) (*whereBuilder, bool, error) {
+// a walk of the due index); counting, that the conditions are for a count
+// (an agent's visibility is then countVisibility).
+func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue, counting bool) (*whereBuilder, bool, error) {
 	w := &whereBuilder{}
-	if a.IsAgent() || !a.IsPerson() {
+	if counting && a.IsAgent() && a.IsPerson() && !a.IsAdmin() {
+		cond, err := s.countVisibility(ctx, a, w.arg)
+		if err != nil {
+			return nil, false, err
+		}
+		w.conds = append(w.conds, cond)
+	} else if a.IsAgent() || !a.IsPerson() {
 		w.conds = append(w.conds, visibility(a, w.arg))
 	} else {
 		cond, err := s.requesterList(ctx, a, w.arg)

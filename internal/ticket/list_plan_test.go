@@ -105,21 +105,7 @@ func tracePlans(t *testing.T, s *app.Services, d *db.DB, selective func() string
 func explainList(t *testing.T, conn *sql.Conn, dialect db.Dialect, query string, args []any, selective string) string {
 	t.Helper()
 	if dialect == db.SQLite {
-		rows, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
-		if err != nil {
-			t.Fatalf("explain %s: %v", query, err)
-		}
-		defer rows.Close()
-		var lines []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, detail)
-		}
-		return strings.Join(lines, "\n")
+		return apptest.SQLitePlan(t, conn, query, args...)
 	}
 	explain := func() string {
 		var out string

@@ -30,13 +30,13 @@ func (t *Ticket) missing(defs []*FieldDef) []string {
 }
 
 // fillMissing sets MissingFields on ts for an agent who is a person: what
-// they see on the ticket page and in the API. Others get nil, and no
-// query is made (the mail importer files at speed).
+// they see on the ticket page and in the API. Others get nil. The
+// definitions come from the field cache: no statement while it is fresh.
 func (s *Service) fillMissing(ctx context.Context, a *user.Actor, ts ...*Ticket) error {
 	if !bindsRequired(a) || len(ts) == 0 {
 		return nil
 	}
-	defs, err := s.fieldDefs(ctx, s.db.R)
+	defs, err := s.cachedFieldDefs(ctx)
 	if err != nil {
 		return err
 	}

@@ -160,6 +160,19 @@ SELECT f.id, f.key, f.label, f.field_type, f.options, f.required, f.ticket_type,
 FROM custom_fields f LEFT JOIN categories c ON c.id = f.category_id
 ORDER BY f.position, f.id;
 
+-- name: teams-hidden-from
+-- The restricted teams user $1 is not a member of: whose tickets they see
+-- only when assigned (countVisibility).
+SELECT id FROM teams WHERE restricted = TRUE
+AND id NOT IN (SELECT team_id FROM team_members WHERE user_id = $1)
+ORDER BY id;
+
+-- name: custom-fields-mark
+-- Moves with every change of a custom field or a category (a field names
+-- its category): the field cache's check.
+SELECT (SELECT COUNT(*) FROM custom_fields), (SELECT COALESCE(MAX(updated_at), 0) FROM custom_fields),
+       (SELECT COUNT(*) FROM categories), (SELECT COALESCE(MAX(updated_at), 0) FROM categories);
+
 -- name: update-custom-field
 UPDATE custom_fields SET label = $2, options = $3, required = $4, ticket_type = $5, category_id = $6, position = $7,
        active = $8, updated_at = $9, requester_visible = $10

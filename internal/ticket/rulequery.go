@@ -32,7 +32,7 @@ var ruleReader = user.System(event.ActorSystem, 0, "Rules")
 // that names something that cannot match (an unknown person) selects
 // nothing; one that names an unknown team or category is an error.
 func (s *Service) SelectForRules(ctx context.Context, q db.Queryer, rq RuleQuery, scan func(db.Scanner) error) error {
-	w, empty, err := s.where(ctx, ruleReader, rq.Filter, false)
+	w, empty, err := s.where(ctx, ruleReader, rq.Filter, false, false)
 	if err != nil || empty {
 		return err
 	}

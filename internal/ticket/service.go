@@ -24,6 +24,9 @@ type Options struct {
 	// Prefixes maps a type to the prefix shown before its numbers
 	// (e.g. incident → "INC-"); a type without one shows "#1042".
 	Prefixes map[Type]string
+	// Pump, when set, tells the custom field cache of other instances'
+	// changes; without it every read checks the tables.
+	Pump *event.Pump
 }
 
 // Service is the one writer of tickets: every surface (API, agent UI,
@@ -40,6 +43,8 @@ type Service struct {
 	before []CreateHook                   // run before a create's INSERT
 	trace  func(query string, args []any) // tests: the queries a search runs
 	stats  statsCache                     // PostgreSQL word statistics (pgsearch.go)
+	// fields are the custom field definitions (fieldcache.go).
+	fields *event.Cached[fieldMark, []*FieldDef]
 }
 
 // New returns a Service over d.
@@ -52,6 +57,7 @@ func New(d *db.DB, users *user.Service, events *event.Log, opts Options) (*Servi
 		opts.Prefixes = map[Type]string{}
 	}
 	s := &Service{db: d, q: q, users: users, events: events, opts: opts}
+	s.fields = s.newFieldCache(opts.Pump)
 	s.addGetQueries()
 	return s, nil
 }
@@ -69,16 +75,18 @@ func (s *Service) Reference(typ Type, number int64) string {
 
 type scanner = db.Scanner
 
-func (s *Service) scanTicket(row scanner) (*Ticket, error) {
+// scanTicket reads a row of select-tickets, and into extra the columns a
+// query adds after them.
+func (s *Service) scanTicket(row scanner, extra ...any) (*Ticket, error) {
 	var t Ticket
 	var catID, teamID, asgID, orgID int64
 	var catName, teamName, asgEmail, asgName, orgName, cf, tags string
 	var due, fr, res, closed sql.NullInt64
 	var created, updated int64
-	err := row.Scan(&t.ID, &t.UID, &t.Number, &t.Type, &t.Subject, &t.Status, &t.Resolution, &t.Solution, &t.Priority,
+	err := row.Scan(append([]any{&t.ID, &t.UID, &t.Number, &t.Type, &t.Subject, &t.Status, &t.Resolution, &t.Solution, &t.Priority,
 		&t.Impact, &t.Urgency, &catID, &catName, &teamID, &teamName, &t.TeamRestricted, &asgID, &asgEmail, &asgName,
 		&t.Requester.ID, &t.Requester.Email, &t.Requester.Name, &orgID, &orgName, &t.Channel, &cf, &tags,
-		&t.MergedInto, &t.Version, &due, &created, &updated, &fr, &res, &closed)
+		&t.MergedInto, &t.Version, &due, &created, &updated, &fr, &res, &closed}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -146,11 +154,14 @@ func visibility(a *user.Actor, arg func(any) string) string {
 // They join the named queries so they are prepared and checked at start-up
 // like the rest.
 func (s *Service) addGetQueries() {
+	// Get's form also reads the followers (followersColumn).
+	withFollowers := strings.Replace(s.q.Get("select-tickets"), "\nFROM tickets t\n", ",\n       "+s.followersColumn()+"\nFROM tickets t\n", 1)
 	for _, role := range []user.Role{user.RoleAdmin, user.RoleAgent, user.RoleRequester} {
-		n := 1
-		arg := func(any) string { n++; return "$" + strconv.Itoa(n) }
-		s.q.Add("get-ticket-"+string(role), s.q.Get("select-tickets")+" AND t.number = "+s.db.Rebind("$1")+
-			" AND "+s.db.Rebind(visibility(&user.Actor{Role: role}, arg)))
+		for name, sel := range map[string]string{"get-ticket-": s.q.Get("select-tickets"), "get-ticket-followed-": withFollowers} {
+			n := 1
+			arg := func(any) string { n++; return "$" + strconv.Itoa(n) }
+			s.q.Add(name+string(role), sel+" AND t.number = "+s.db.Rebind("$1")+" AND "+s.db.Rebind(visibility(&user.Actor{Role: role}, arg)))
+		}
 	}
 	s.q.Add("get-ticket-by-id", s.q.Get("select-tickets")+" AND t.id = "+s.db.Rebind("$1"))
 	for _, name := range multiRowQueries {
@@ -177,6 +188,11 @@ func (s *Service) addGetQueries() {
 // get loads the ticket with number if actor may see it; otherwise
 // ErrNotFound, so existence is never revealed.
 func (s *Service) get(ctx context.Context, q db.Queryer, a *user.Actor, number int64) (*Ticket, error) {
+	return s.read(ctx, q, a, number, false)
+}
+
+// read is get; with followers it fills in Followers in the same statement.
+func (s *Service) read(ctx context.Context, q db.Queryer, a *user.Actor, number int64, followers bool) (*Ticket, error) {
 	if a == nil {
 		return nil, fmt.Errorf("ticket %d: %w", number, fault.ErrNotFound)
 	}
@@ -192,7 +208,17 @@ func (s *Service) get(ctx context.Context, q db.Queryer, a *user.Actor, number i
 	if !role.Valid() {
 		role = user.RoleRequester
 	}
-	t, err := s.scanTicket(q.QueryRowContext(ctx, s.q.Get("get-ticket-"+string(role)), args...))
+	var t *Ticket
+	var err error
+	if followers {
+		var list string
+		t, err = s.scanTicket(q.QueryRowContext(ctx, s.q.Get("get-ticket-followed-"+string(role)), args...), &list)
+		if err == nil {
+			t.Followers, err = scanFollowers(list)
+		}
+	} else {
+		t, err = s.scanTicket(q.QueryRowContext(ctx, s.q.Get("get-ticket-"+string(role)), args...))
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("ticket %d: %w", number, fault.ErrNotFound)
 	}
@@ -200,6 +226,33 @@ func (s *Service) get(ctx context.Context, q db.Queryer, a *user.Actor, number i
 		return nil, fmt.Errorf("ticket %d: %w", number, err)
 	}
 	return t, nil
+}
+
+// followersColumn is the SQL of a ticket t's followers as a JSON array of
+// [id, email, name], in list-followers' order.
+func (s *Service) followersColumn() string {
+	if s.db.Dialect == db.Postgres {
+		return "(SELECT COALESCE(json_agg(json_build_array(u.id, u.email, u.name) ORDER BY lower(u.email)), '[]')::text" +
+			" FROM ticket_followers f JOIN users u ON u.id = f.user_id WHERE f.ticket_id = t.id)"
+	}
+	return "(SELECT json_group_array(json_array(u.id, u.email, u.name) ORDER BY lower(u.email))" +
+		" FROM ticket_followers f JOIN users u ON u.id = f.user_id WHERE f.ticket_id = t.id)"
+}
+
+// scanFollowers reads followersColumn's array.
+func scanFollowers(list string) ([]Person, error) {
+	var rows [][3]json.RawMessage
+	if err := json.Unmarshal([]byte(list), &rows); err != nil {
+		return nil, fmt.Errorf("followers: %w", err)
+	}
+	out := make([]Person, len(rows))
+	for i, r := range rows {
+		if err := errors.Join(json.Unmarshal(r[0], &out[i].ID), json.Unmarshal(r[1], &out[i].Email),
+			json.Unmarshal(r[2], &out[i].Name)); err != nil {
+			return nil, fmt.Errorf("followers: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // byID loads a ticket by its internal id, without a visibility check: for
@@ -214,11 +267,8 @@ func (s *Service) byID(ctx context.Context, q db.Queryer, id int64) (*Ticket, er
 
 // Get returns ticket number with its followers, if actor may see it.
 func (s *Service) Get(ctx context.Context, a *user.Actor, number int64) (*Ticket, error) {
-	t, err := s.get(ctx, s.db.R, a, number)
+	t, err := s.read(ctx, s.db.R, a, number, true)
 	if err != nil {
-		return nil, err
-	}
-	if t.Followers, err = s.followers(ctx, s.db.R, t.ID); err != nil {
 		return nil, err
 	}
 	if err := s.fillMissing(ctx, a, t); err != nil {

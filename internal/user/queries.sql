@@ -23,6 +23,14 @@ WHERE u.id > $1 AND (CAST($2 AS TEXT) = '' OR u.role = $2) AND (CAST($3 AS TEXT)
 ORDER BY u.id
 LIMIT $4;
 
+-- name: list-users-of-role
+SELECT u.id, u.email, u.name, u.role, u.password_hash, COALESCE(u.organization_id, 0), COALESCE(o.name, ''),
+       u.phone, u.department, u.location, u.timezone, u.signature, u.active, u.created_at, u.updated_at
+FROM users u LEFT JOIN organizations o ON o.id = u.organization_id
+WHERE u.role = $2 AND u.id > $1
+ORDER BY u.role, u.id
+LIMIT $3;
+
 -- name: update-user
 UPDATE users SET name = $2, role = $3, organization_id = $4, phone = $5, department = $6, location = $7,
        timezone = $8, signature = $9, active = $10, email = $11, updated_at = $12
@@ -58,6 +66,13 @@ UPDATE teams SET name = $2, restricted = $3, updated_at = $4 WHERE id = $1;
 
 -- name: team-members
 SELECT u.email, m.lead FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY lower(u.email);
+
+-- name: members-of-teams
+-- The members of the teams with ids in ($1, $2], as team-members orders
+-- each team's.
+SELECT m.team_id, u.email, m.lead FROM team_members m JOIN users u ON u.id = m.user_id
+WHERE m.team_id > $1 AND m.team_id <= $2
+ORDER BY m.team_id, lower(u.email);
 
 -- name: team-member-users
 SELECT u.id, u.email FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY u.id;

@@ -249,24 +249,43 @@ func (s *Service) byEmail(ctx context.Context, q db.Queryer, email string) (*Use
 }
 
 // Actor loads what visibility checks need about user id, with its teams,
-// in one statement (every request authenticates). Deactivated users are
-// not actors.
+// in one statement. Deactivated users are not actors.
 func (s *Service) Actor(ctx context.Context, id int64) (*Actor, error) {
 	rows, err := s.db.R.QueryContext(ctx, s.q.Get("select-actor"), id)
 	if err != nil {
 		return nil, err
 	}
+	a, err := ScanActor(rows)
+	if err != nil {
+		return nil, fmt.Errorf("user %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// ScanActor reads an actor from rows ending in the columns of select-actor
+// (queries.sql): u.id, u.email, u.name, u.role,
+// COALESCE(u.organization_id, 0), u.timezone, u.active and
+// COALESCE(m.team_id, 0) of users u LEFT JOIN team_members m, one row per
+// team in team order. Columns of the caller's own come first, scanned into
+// head (the same in every row): every request authenticates, and its
+// session or token and its person are one statement. It closes rows. No
+// row is fault.ErrNotFound; a deactivated user fault.ErrUnauthorized, with
+// head scanned.
+func ScanActor(rows *sql.Rows, head ...any) (*Actor, error) {
 	defer rows.Close()
 	var a *Actor
+	var u Actor
 	var active bool
+	var team int64
+	dests := append(head[:len(head):len(head)], &u.ID, &u.Email, &u.Name, &u.Role, &u.OrganizationID, &u.Timezone,
+		&active, &team)
 	for rows.Next() {
-		var u Actor
-		var team int64
-		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.OrganizationID, &u.Timezone, &active, &team); err != nil {
+		if err := rows.Scan(dests...); err != nil {
 			return nil, err
 		}
 		if a == nil {
-			a = &u
+			first := u
+			a = &first
 		}
 		if team != 0 {
 			a.TeamIDs = append(a.TeamIDs, team)
@@ -277,9 +296,9 @@ func (s *Service) Actor(ctx context.Context, id int64) (*Actor, error) {
 	}
 	switch {
 	case a == nil:
-		return nil, fmt.Errorf("user %d: %w", id, fault.ErrNotFound)
+		return nil, fault.ErrNotFound
 	case !active:
-		return nil, fmt.Errorf("user %d: deactivated: %w", id, fault.ErrUnauthorized)
+		return nil, fmt.Errorf("deactivated: %w", fault.ErrUnauthorized)
 	}
 	return a, nil
 }
@@ -298,7 +317,15 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]*User, error) {
 	if f.Query != "" {
 		like = "%" + strings.NewReplacer("%", "", "_", "").Replace(strings.ToLower(f.Query)) + "%"
 	}
-	rows, err := s.db.R.QueryContext(ctx, s.q.Get("list-users"), f.After, string(f.Role), like, f.Limit)
+	var rows *sql.Rows
+	var err error
+	if f.Role != "" && like == "" {
+		// The workspace's assignee menus, on every page: a role's range of
+		// users_role, not every user.
+		rows, err = s.db.R.QueryContext(ctx, s.q.Get("list-users-of-role"), f.After, string(f.Role), f.Limit)
+	} else {
+		rows, err = s.db.R.QueryContext(ctx, s.q.Get("list-users"), f.After, string(f.Role), like, f.Limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("user: list: %w", err)
 	}

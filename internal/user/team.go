@@ -357,13 +357,41 @@ func (s *Service) Teams(ctx context.Context, after int64, limit int) ([]*Team, e
 		out = append(out, t)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
 	}
-	for _, t := range out {
-		if err := s.loadMembers(ctx, t); err != nil {
-			return nil, err
+	return out, s.loadMembersOf(ctx, after, out)
+}
+
+// loadMembersOf fills in the members and leads of teams, the teams after
+// id after in id order, in one statement: every queue and ticket page
+// lists the teams (it was one statement a team).
+func (s *Service) loadMembersOf(ctx context.Context, after int64, teams []*Team) error {
+	byID := make(map[int64]*Team, len(teams))
+	for _, t := range teams {
+		t.Members, t.Leads = []string{}, []string{}
+		byID[t.ID] = t
+	}
+	rows, err := s.db.R.QueryContext(ctx, s.q.Get("members-of-teams"), after, teams[len(teams)-1].ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var e string
+		var lead bool
+		if err := rows.Scan(&id, &e, &lead); err != nil {
+			return err
+		}
+		t := byID[id]
+		if t == nil { // a team created meanwhile, not listed
+			continue
+		}
+		t.Members = append(t.Members, e)
+		if lead {
+			t.Leads = append(t.Leads, e)
 		}
 	}
-	return out, nil
+	return rows.Err()
 }

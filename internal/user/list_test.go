@@ -1,0 +1,108 @@
+package user_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/user"
+)
+
+// TestListOfRoleReadsItsRange: the agents and admins the workspace lists on
+// every page come from their role's range of users_role (migration 0056),
+// page by page in id order, not from a scan of every requester (15 ms a
+// role among 51,000 users); a text to match still filters every user.
+func TestListOfRoleReadsItsRange(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		var agents []int64
+		for i := 0; i < 5; i++ {
+			apptest.User(t, s, user.RoleRequester, "")
+			agents = append(agents, apptest.User(t, s, user.RoleAgent, "").ID)
+		}
+		var got []int64
+		for after := int64(0); ; {
+			us, err := s.Users.List(ctx, user.ListFilter{Role: user.RoleAgent, After: after, Limit: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(us) == 0 {
+				break
+			}
+			for _, u := range us {
+				if u.Role != user.RoleAgent {
+					t.Fatalf("listed %s, a %s, among agents", u.Email, u.Role)
+				}
+				got = append(got, u.ID)
+			}
+			after = us[len(us)-1].ID
+		}
+		if !slices.Equal(got, agents) {
+			t.Errorf("agents %v, want %v", got, agents)
+		}
+		if us, err := s.Users.List(ctx, user.ListFilter{Role: user.RoleAgent, Query: "nobody", Limit: 10}); err != nil || len(us) != 0 {
+			t.Errorf("agents matching nobody: %d, %v", len(us), err)
+		}
+		if d.Dialect != db.SQLite {
+			return
+		}
+		plan := apptest.SQLitePlan(t, d.R, s.Users.Queries().Get("list-users-of-role"), 0, "agent", 10)
+		if !strings.Contains(plan, "USING INDEX users_role") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("agents are not read in order from users_role:\n%s", plan)
+		}
+	})
+}
+
+// TestTeamsWithMembersInTwoStatements: listing teams reads their members
+// and leads in one statement for the page (it was one a team: every queue
+// and ticket page lists the teams), each team's in email order.
+func TestTeamsWithMembersInTwoStatements(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		admin := apptest.User(t, s, user.RoleAdmin, "")
+		b := apptest.User(t, s, user.RoleAgent, "b-agent@example.test")
+		a := apptest.User(t, s, user.RoleAgent, "a-agent@example.test")
+		var ids []int64
+		for _, c := range []struct {
+			name    string
+			members []string
+		}{{"One", []string{b.Email, a.Email}}, {"Empty", nil}, {"Three", []string{b.Email}}, {"Four", []string{a.Email}}} {
+			in := user.TeamInput{Name: &c.name}
+			if c.members != nil {
+				in.Members = &c.members
+			}
+			tm, err := s.Users.CreateTeam(ctx, admin, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, tm.ID)
+		}
+		if _, err := s.Users.SetLead(ctx, admin, ids[0], b.Email, true); err != nil {
+			t.Fatal(err)
+		}
+		counted, n := db.CountStatements(ctx)
+		ts, err := s.Users.Teams(counted, ids[0], 2) // the two after the first
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n() != 2 {
+			t.Errorf("listing 2 teams ran %d statements, want 2", n())
+		}
+		var got []string
+		for _, tm := range ts {
+			got = append(got, tm.Name+":"+strings.Join(tm.Members, ",")+":"+strings.Join(tm.Leads, ","))
+		}
+		if want := []string{"Empty::", "Three:b-agent@example.test:"}; !slices.Equal(got, want) {
+			t.Errorf("teams %q, want %q", got, want)
+		}
+		all, err := s.Users.Teams(ctx, 0, 10)
+		if err != nil || len(all) != 4 {
+			t.Fatalf("%d teams, %v", len(all), err)
+		}
+		if tm := all[0]; strings.Join(tm.Members, ",") != "a-agent@example.test,b-agent@example.test" || !slices.Equal(tm.Leads, []string{b.Email}) {
+			t.Errorf("team One: members %v, leads %v", tm.Members, tm.Leads)
+		}
+	})
+}
