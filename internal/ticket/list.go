@@ -80,6 +80,13 @@ type whereBuilder struct {
 	// walk names the partial index of active tickets in the list's order
 	// that SQLite walks (activeWalk), "" for the planner's choice.
 	walk string
+	// arms are the ranges of walk that a merged walk reads, one condition
+	// each (mergeArms); nil for one walk of the whole index.
+	arms []string
+	// teams are the team ids a team filter keeps (nil for "none"), and
+	// teamFilters how many filters name teams (mergeArms).
+	teams       []any
+	teamFilters int
 }
 
 func (w *whereBuilder) arg(v any) string {
@@ -129,11 +136,15 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	if empty {
 		return []*Ticket{}, "", nil
 	}
+	w.walk = walk
 	if few != nil {
 		w.conds = append(w.conds, "t.id IN ("+few(w.arg)+")")
-		walk = fewWalk
+		w.walk = fewWalk
+	} else if walk != "" && !f.Text.HasText() {
+		if err := s.mergeArms(ctx, f, sortName, w); err != nil {
+			return nil, "", err
+		}
 	}
-	w.walk = walk
 	var out []*Ticket
 	if f.Text.HasText() {
 		out, err = s.listText(ctx, a, f, w, spec, sortName, cur)
@@ -172,7 +183,7 @@ func (s *Service) page(ctx context.Context, w *whereBuilder, spec sortSpec, sort
 // listQuery writes the list's statement over base, which ends in a WHERE
 // clause. walk lets SQLite walk the active tickets' index in order.
 func (s *Service) listQuery(w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, base string, walk bool, extra []func(*whereBuilder)) (string, []any) {
-	w = &whereBuilder{conds: slices.Clone(w.conds), args: slices.Clone(w.args), walk: w.walk}
+	w = &whereBuilder{conds: slices.Clone(w.conds), args: slices.Clone(w.args), walk: w.walk, arms: w.arms}
 	for _, e := range extra {
 		e(w)
 	}
@@ -187,11 +198,16 @@ func (s *Service) listQuery(w *whereBuilder, spec sortSpec, sortName string, cur
 	if spec.desc {
 		dir = "DESC"
 	}
+	if walk && w.arms != nil {
+		query := s.mergedQuery(w, spec, dir, limit)
+		s.traceQuery(query, w.args)
+		return s.db.Rebind(query), w.args
+	}
+	order := " ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(limit+1)
 	if walk && s.db.Dialect == db.SQLite && w.walk != "" {
 		base = s.q.Get("select-tickets-" + w.walk)
 	}
-	query := base + " AND " + strings.Join(w.conds, " AND ") +
-		" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(limit+1)
+	query := base + " AND " + strings.Join(w.conds, " AND ") + order
 	s.traceQuery(query, w.args)
 	return s.db.Rebind(query), w.args
 }
@@ -382,6 +398,13 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue bool
 		if len(parts) > 0 {
 			w.conds = append(w.conds, "("+strings.Join(parts, " OR ")+")")
 		}
+		if field == "team" {
+			w.teamFilters++
+			if none {
+				w.teams = append(w.teams, nil)
+			}
+			w.teams = append(w.teams, ids...)
+		}
 	}
 	named("team", "t.team_id", f.Team, func(n string) (int64, error) {
 		t, err := s.users.TeamByName(ctx, s.db.R, n)
@@ -413,6 +436,8 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue bool
 				vals[i] = id
 			}
 			w.in("t.team_id", vals)
+			w.teamFilters++
+			w.teams = vals
 		}
 	}
 	if len(f.Tag) > 0 {
