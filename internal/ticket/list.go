@@ -144,6 +144,8 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 		if err := s.mergeArms(ctx, f, sortName, w); err != nil {
 			return nil, "", err
 		}
+	} else if s.atRiskByID(f, sortName) {
+		w.walk = fewWalk
 	}
 	var out []*Ticket
 	if f.Text.HasText() {
