@@ -76,7 +76,10 @@ var activeOrders = map[string]string{
 //
 // A walk that would find little or nothing (a status few tickets are in,
 // a desk with few breaches) reads its few candidates by id instead
-// (fewCandidates).
+// (fewCandidates). A walk of some teams or some statuses reads, in place
+// of the whole order's index, its own (team, status) ranges of the order's
+// index by team and status, merged (mergeArms): what sits on top of the
+// order — a burst of new tickets of no team — is then never read.
 //
 // PostgreSQL's planner, with the statistics autovacuum keeps, picks the
 // same indexes by itself.
@@ -154,27 +157,34 @@ func (s *Service) mergeArms(ctx context.Context, f Filter, sortName string, w *w
 		return nil
 	}
 	statuses := distinct(f.Status)
-	teams := distinct(w.teams)
+	var teams []teamKey
+	for _, t := range w.teams {
+		if !slices.ContainsFunc(teams, func(u teamKey) bool { return u.id == t.id }) {
+			teams = append(teams, t)
+		}
+	}
 	if w.teamFilters == 0 {
 		if len(statuses) == len(activeStatuses) || len(statuses) == 1 && order == "updated_at" {
 			return nil
 		}
-		var err error
-		if teams, err = s.teamIDs(ctx); err != nil {
+		ids, err := s.teamIDs(ctx)
+		if err != nil {
 			return err
 		}
-		teams = append(teams, nil) // the tickets without a team
+		if (len(ids)+1)*len(statuses) > maxArms { // before any argument is added
+			return nil
+		}
+		teams = []teamKey{{0, "0"}} // the tickets without a team
+		for _, id := range ids {
+			teams = append(teams, teamKey{id, w.arg(id)})
+		}
 	}
 	if len(teams) == 0 || len(teams)*len(statuses) > maxArms {
 		return nil
 	}
 	var arms []string
 	for _, team := range teams {
-		var id any = int64(0) // the indexes' key of the tickets without a team
-		if team != nil {
-			id = team
-		}
-		key := "COALESCE(t.team_id, 0) = " + w.arg(id)
+		key := "COALESCE(t.team_id, 0) = " + team.arg
 		for _, st := range statuses {
 			// A known status (subset of activeStatuses), written as a
 			// constant like the indexes' predicate.
@@ -186,13 +196,13 @@ func (s *Service) mergeArms(ctx context.Context, f Filter, sortName string, w *w
 }
 
 // teamIDs returns the id of every team.
-func (s *Service) teamIDs(ctx context.Context) ([]any, error) {
+func (s *Service) teamIDs(ctx context.Context) ([]int64, error) {
 	rows, err := s.db.R.QueryContext(ctx, "SELECT id FROM teams ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("ticket: list: %w", err)
 	}
 	defer rows.Close()
-	var ids []any
+	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
@@ -234,7 +244,11 @@ func (s *Service) mergedQuery(w *whereBuilder, spec sortSpec, dir string, limit 
 	}
 	n := strconv.Itoa(limit + 1)
 	order := " ORDER BY k " + dir + ", id " + dir + " LIMIT " + n
-	cond := strings.Join(w.conds, " AND ")
+	conds := slices.Clone(w.conds)
+	if i := slices.Index(conds, w.teamCond); w.teamCond != "" && i >= 0 {
+		conds[i] = w.teamKeys // the same teams, from the index alone
+	}
+	cond := strings.Join(conds, " AND ")
 	arms := make([]string, len(w.arms))
 	for i, arm := range w.arms {
 		arms[i] = "SELECT * FROM (SELECT t.id, " + spec.expr + " AS k " + from + " WHERE " + arm + " AND " + cond +
@@ -251,7 +265,8 @@ func (s *Service) mergedQuery(w *whereBuilder, spec sortSpec, dir string, limit 
 // listed, those without one (their sort value is -1), newest first. The
 // order puts tickets without a due time last, the index first.
 func (s *Service) pageLatestDue(ctx context.Context, w *whereBuilder, cur *cursor, limit int, extra []func(*whereBuilder)) ([]*Ticket, error) {
-	w = &whereBuilder{conds: w.conds, args: w.args, walk: w.walk, arms: w.arms} // the due index of its statuses
+	c := *w // the due index of its statuses
+	w = &c
 	spec := sortSpec{expr: dueKey, desc: true}
 	out := []*Ticket{}
 	if cur == nil || cur.V != -1 {
