@@ -80,6 +80,42 @@ type whereBuilder struct {
 	// walk names the partial index of active tickets in the list's order
 	// that SQLite walks (activeWalk), "" for the planner's choice.
 	walk string
+	// arms are the ranges of walk that a merged walk reads, one condition
+	// each (mergeArms); nil for one walk of the whole index.
+	arms []string
+	// teams are the teams a team filter keeps, teamCond its condition and
+	// teamKeys the same condition on the indexes' key of a team (mergeArms
+	// writes it in the arms, whose index covers it); teamFilters counts the
+	// filters that name teams.
+	teams       []teamKey
+	teamCond    string
+	teamKeys    string
+	teamFilters int
+}
+
+// teamKey is a team a filter keeps: its id (0 for the tickets without a
+// team, as the indexes by team key them) and its placeholder or value.
+type teamKey struct {
+	id  int64
+	arg string
+}
+
+// keepTeams records the team condition just added to w, over ids (whose
+// placeholders were the last len(ids) arguments) and none.
+func (w *whereBuilder) keepTeams(ids []any, none bool) {
+	w.teamFilters++
+	w.teamCond = w.conds[len(w.conds)-1]
+	keys := []string{}
+	if none {
+		w.teams = append(w.teams, teamKey{0, "0"})
+		keys = append(keys, "0")
+	}
+	for i, id := range ids {
+		arg := "$" + strconv.Itoa(len(w.args)-len(ids)+i+1)
+		w.teams = append(w.teams, teamKey{id.(int64), arg})
+		keys = append(keys, arg)
+	}
+	w.teamKeys = "COALESCE(t.team_id, 0) IN (" + strings.Join(keys, ", ") + ")"
 }
 
 func (w *whereBuilder) arg(v any) string {
@@ -129,11 +165,17 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	if empty {
 		return []*Ticket{}, "", nil
 	}
+	w.walk = walk
 	if few != nil {
 		w.conds = append(w.conds, "t.id IN ("+few(w.arg)+")")
-		walk = fewWalk
+		w.walk = fewWalk
+	} else if walk != "" && !f.Text.HasText() {
+		if err := s.mergeArms(ctx, f, sortName, w); err != nil {
+			return nil, "", err
+		}
+	} else if s.atRiskByID(f, sortName) {
+		w.walk = fewWalk
 	}
-	w.walk = walk
 	var out []*Ticket
 	if f.Text.HasText() {
 		out, err = s.listText(ctx, a, f, w, spec, sortName, cur)
@@ -172,26 +214,37 @@ func (s *Service) page(ctx context.Context, w *whereBuilder, spec sortSpec, sort
 // listQuery writes the list's statement over base, which ends in a WHERE
 // clause. walk lets SQLite walk the active tickets' index in order.
 func (s *Service) listQuery(w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, base string, walk bool, extra []func(*whereBuilder)) (string, []any) {
-	w = &whereBuilder{conds: slices.Clone(w.conds), args: slices.Clone(w.args), walk: w.walk}
+	c := *w
+	c.conds, c.args = slices.Clone(w.conds), slices.Clone(w.args)
+	w = &c
 	for _, e := range extra {
 		e(w)
 	}
 	if cur != nil {
-		op := ">"
+		op, bound := ">", ">="
 		if spec.desc {
-			op = "<"
+			op, bound = "<", "<="
 		}
-		w.conds = append(w.conds, "("+spec.expr+", t.id) "+op+" ("+w.arg(cur.V)+", "+w.arg(cur.ID)+")")
+		// The bound on the order's value alone starts SQLite's range there
+		// when the value is an expression (due order), which it does not
+		// do for a row value.
+		v := w.arg(cur.V)
+		w.conds = append(w.conds, spec.expr+" "+bound+" "+v, "("+spec.expr+", t.id) "+op+" ("+v+", "+w.arg(cur.ID)+")")
 	}
 	dir := "ASC"
 	if spec.desc {
 		dir = "DESC"
 	}
+	if walk && w.arms != nil {
+		query := s.mergedQuery(w, spec, dir, limit)
+		s.traceQuery(query, w.args)
+		return s.db.Rebind(query), w.args
+	}
+	order := " ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(limit+1)
 	if walk && s.db.Dialect == db.SQLite && w.walk != "" {
 		base = s.q.Get("select-tickets-" + w.walk)
 	}
-	query := base + " AND " + strings.Join(w.conds, " AND ") +
-		" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(limit+1)
+	query := base + " AND " + strings.Join(w.conds, " AND ") + order
 	s.traceQuery(query, w.args)
 	return s.db.Rebind(query), w.args
 }
@@ -394,6 +447,9 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue, cou
 		}
 		if len(parts) > 0 {
 			w.conds = append(w.conds, "("+strings.Join(parts, " OR ")+")")
+			if field == "team" {
+				w.keepTeams(ids, none)
+			}
 		}
 	}
 	named("team", "t.team_id", f.Team, func(n string) (int64, error) {
@@ -426,6 +482,7 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue, cou
 				vals[i] = id
 			}
 			w.in("t.team_id", vals)
+			w.keepTeams(vals, false)
 		}
 	}
 	if len(f.Tag) > 0 {

@@ -1,6 +1,7 @@
 package ticket_test
 
 import (
+	"cmp"
 	"database/sql"
 	"encoding/json"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
 )
 
 // listPlanSelective names, per built-in view, the index whose own rows a
@@ -23,7 +25,8 @@ var listPlanSelective = map[string]string{
 
 // TestListPlansReadInOrder: every built-in view in every order the queue
 // and the API offer reads its page from an index in that order, never
-// sorting every active ticket: on SQLite (5,000 tickets in a help desk's
+// sorting every active ticket; a team's queue and Pending read only their
+// own ranges of the team and status indexes, merged (mergedView): on SQLite (5,000 tickets in a help desk's
 // mix, ANALYZEd) the plan has no "USE TEMP B-TREE FOR ORDER BY" unless it
 // reads the view's own selective index; on PostgreSQL no Sort node either
 // (if the planner prefers a sort at this small size, it must find the
@@ -68,6 +71,15 @@ func testListPlans(t *testing.T, d *db.DB, analyze bool) {
 					// active ticket looking for theirs.
 					if v.name == "mine" && !strings.Contains(plan, "tickets_assignee_") {
 						t.Errorf("mine, sort %s, page %d: does not read the assignee's index\n%s", sort, page, plan)
+					}
+					// A team's queue and one status's read their own
+					// ranges, not every active ticket above the page (on
+					// SQLite, the few pending tickets of this desk are read
+					// by id: TestSparseListsReadFewByID has more).
+					if mergedView(v.name, sort) && (v.name != "pending" || d.Dialect == db.Postgres) {
+						if bad := mergeOutOfOrder(d.Dialect, plan, teamStatusIndex(sort)); bad != "" {
+							t.Errorf("%s, sort %s, page %d: %s\n%s", v.name, sort, page, bad, plan)
+						}
 					}
 				}
 				if f.Cursor = next; next == "" {
@@ -116,16 +128,111 @@ func explainList(t *testing.T, conn *sql.Conn, dialect db.Dialect, query string,
 	}
 	plan := explain()
 	if badListPlan(dialect, plan, selective) != "" {
-		t.Logf("sorts at this size, re-planned with enable_sort off: %.200s", query)
-		if _, err := conn.ExecContext(ctx, "SET enable_sort = off"); err != nil {
-			t.Fatal(err)
+		// A merged walk's arms read a few rows each here; at scale a range
+		// holds many pages, which a walk in order stops within.
+		off := []string{"enable_sort"}
+		if strings.Contains(query, ") arm1") {
+			off = append(off, "enable_bitmapscan", "enable_seqscan")
+		}
+		t.Logf("sorts at this size, re-planned with %v off: %.200s", off, query)
+		for _, o := range off {
+			if _, err := conn.ExecContext(ctx, "SET "+o+" = off"); err != nil {
+				t.Fatal(err)
+			}
 		}
 		plan = explain()
-		if _, err := conn.ExecContext(ctx, "RESET enable_sort"); err != nil {
-			t.Fatal(err)
+		for _, o := range off {
+			if _, err := conn.ExecContext(ctx, "RESET "+o); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	return plan
+}
+
+// mergedView reports whether a built-in view in sort's order is a merged
+// walk of its teams' and statuses' ranges (migration 0055): a team's active
+// tickets in every order, one status in every order but by activity (its
+// range of tickets_status_updated).
+func mergedView(view, sort string) bool {
+	switch view {
+	case "team":
+		return true
+	case "pending":
+		return !strings.HasSuffix(sort, "updated_at")
+	}
+	return false
+}
+
+// teamStatusIndex is the index of active tickets by team, status and
+// sort's order.
+func teamStatusIndex(sort string) string {
+	return "tickets_active_team_" + strings.TrimSuffix(strings.TrimPrefix(sort, "-"), "_at")
+}
+
+// mergeOutOfOrder says what is wrong with a merged walk's plan ("" when
+// nothing): each arm must read its team's and status's range of index in
+// order, sorting nothing but the merge of the arms' pages and the page.
+// On SQLite, index may be the start of the indexes' names.
+func mergeOutOfOrder(dialect db.Dialect, plan, index string) string {
+	if dialect == db.SQLite {
+		lines := strings.Split(plan, "\n")
+		arms := 0
+		for i := 0; i < len(lines); i++ {
+			name, ok := strings.CutPrefix(lines[i], "CO-ROUTINE arm")
+			if !ok {
+				continue
+			}
+			arms++
+			inRange := false
+			for i++; i < len(lines) && lines[i] != "SCAN arm"+name; i++ {
+				if strings.Contains(lines[i], "USE TEMP B-TREE FOR ORDER BY") {
+					return "arm" + name + " sorts its rows"
+				}
+				if strings.HasPrefix(lines[i], "SEARCH t USING ") && strings.Contains(lines[i], "INDEX "+index) &&
+					strings.Contains(lines[i], " (<expr>=? AND status=?") {
+					inRange = true
+				}
+			}
+			if !inRange {
+				return "arm" + name + " does not read its range of " + index
+			}
+		}
+		if arms == 0 {
+			return "not a merged walk of " + index
+		}
+		return ""
+	}
+	var root []struct {
+		Plan pgPlanNode `json:"Plan"`
+	}
+	if err := json.Unmarshal([]byte(plan), &root); err != nil || len(root) == 0 {
+		return "unreadable plan"
+	}
+	if !root[0].Plan.reads(index) {
+		return "does not read " + index
+	}
+	if root[0].Plan.sorts("") {
+		return "sorts the rows it read"
+	}
+	if other := root[0].Plan.ticketIndexes(index); other != "" {
+		return "reads tickets from " + other + ", not its ranges and the page by id"
+	}
+	return ""
+}
+
+// ticketIndexes returns an index (or "Seq Scan") n reads tickets from
+// other than index and the primary key, "" when none.
+func (n pgPlanNode) ticketIndexes(index string) string {
+	if n.Relation == "tickets" && n.Index != index && n.Index != "tickets_pkey" {
+		return cmp.Or(n.Index, n.Type)
+	}
+	for _, c := range n.Plans {
+		if other := c.ticketIndexes(index); other != "" {
+			return other
+		}
+	}
+	return ""
 }
 
 // badListPlan says what is wrong with a list's plan ("" when nothing).
@@ -133,6 +240,10 @@ func badListPlan(dialect db.Dialect, plan, selective string) string {
 	if dialect == db.SQLite {
 		if readsFewByID(plan) {
 			return "" // at most fewRows candidates, sorted
+		}
+		if strings.Contains(plan, "CO-ROUTINE arm") {
+			// A merged walk: a page from each arm, merged and sorted.
+			return mergeOutOfOrder(dialect, plan, "tickets_active_team_")
 		}
 		if strings.Contains(plan, "USE TEMP B-TREE FOR ORDER BY") && (selective == "" || !strings.Contains(plan, selective)) {
 			return "sorts the rows it read"
@@ -155,16 +266,19 @@ func badListPlan(dialect db.Dialect, plan, selective string) string {
 // id from a set of candidates (a view that keeps few tickets: the
 // fewCandidates path) rather than walking an index.
 func readsFewByID(plan string) bool {
-	return strings.HasPrefix(plan, "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)\nLIST SUBQUERY")
+	return strings.HasPrefix(plan, "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)\nLIST SUBQUERY") &&
+		!strings.Contains(plan, "CO-ROUTINE arm") // a merged walk's page, read by id
 }
 
 // TestSparseListsReadFewByID: on SQLite, a view that keeps few of the
 // active tickets — On hold when nobody is on hold, Breached on a desk
-// without SLA clocks, At risk in due order — reads its candidates by id,
+// without SLA clocks, At risk (in due order as few candidates, in the
+// others always: atRiskByID) — reads its candidates by id,
 // in every order, instead of walking every active ticket to find none; a
 // status subset that keeps many still walks, and so do a busy week's
 // resolved tickets, on their own indexes, in every order, and one status
-// by activity, on its range of tickets_status_updated. (40–60 ms against under 1 ms at a million
+// by activity, on its range of tickets_status_updated, in the other orders
+// on its ranges of the team and status indexes, merged. (40–60 ms against under 1 ms at a million
 // tickets with 30,000 active: BENCHMARKS.md.)
 func TestSparseListsReadFewByID(t *testing.T) {
 	d := apptest.DB(t, db.SQLite)
@@ -195,10 +309,10 @@ func TestSparseListsReadFewByID(t *testing.T) {
 	}{
 		{"on hold", ticket.Filter{Status: []ticket.Status{ticket.StatusOnHold}}, true, listSorts},
 		{"breached", ticket.Filter{Status: listActive, SLA: []string{"breached"}}, true, listSorts},
-		{"at risk", ticket.Filter{Status: listActive, SLA: []string{"at_risk"}}, true, []string{"due_at"}},
+		{"at risk", ticket.Filter{Status: listActive, SLA: []string{"at_risk"}}, true, listSorts},
 		{"new, open or pending", dense, false, listSorts},
 		{"resolved", resolved, false, listSorts},
-		{"pending", ticket.Filter{Status: []ticket.Status{ticket.StatusPending}}, false, []string{"-updated_at", "updated_at"}},
+		{"pending", ticket.Filter{Status: []ticket.Status{ticket.StatusPending}}, false, listSorts},
 	} {
 		for _, sort := range c.sorts {
 			f := c.f
@@ -222,9 +336,15 @@ func TestSparseListsReadFewByID(t *testing.T) {
 					t.Errorf("%s %s: %s\n%s", c.name, sort, bad, plan)
 				}
 				// One status by activity walks that status's own range,
-				// not every active ticket.
-				if c.name == "pending" && !strings.Contains(plan, "tickets_status_updated (status=?") {
+				// not every active ticket; in the other orders it merges
+				// its ranges by team.
+				if c.name == "pending" && strings.HasSuffix(sort, "updated_at") && !strings.Contains(plan, "tickets_status_updated (status=?") {
 					t.Errorf("%s %s: not on tickets_status_updated\n%s", c.name, sort, plan)
+				}
+				if c.name == "pending" && !strings.HasSuffix(sort, "updated_at") {
+					if bad := mergeOutOfOrder(d.Dialect, plan, teamStatusIndex(sort)); bad != "" {
+						t.Errorf("%s %s: %s\n%s", c.name, sort, bad, plan)
+					}
 				}
 			}
 		}
@@ -232,15 +352,16 @@ func TestSparseListsReadFewByID(t *testing.T) {
 }
 
 type pgPlanNode struct {
-	Type  string       `json:"Node Type"`
-	Index string       `json:"Index Name"`
-	Plans []pgPlanNode `json:"Plans"`
+	Type     string       `json:"Node Type"`
+	Index    string       `json:"Index Name"`
+	Relation string       `json:"Relation Name"`
+	Plans    []pgPlanNode `json:"Plans"`
 }
 
 // sorts reports whether a Sort node in n sorts rows not read through the
-// selective index.
+// selective index, nor bounded by limits.
 func (n pgPlanNode) sorts(selective string) bool {
-	if n.Type == "Sort" && (selective == "" || !n.reads(selective)) {
+	if n.Type == "Sort" && (selective == "" || !n.reads(selective)) && !n.bounded() {
 		return true
 	}
 	for _, c := range n.Plans {
@@ -261,4 +382,81 @@ func (n pgPlanNode) reads(index string) bool {
 		}
 	}
 	return false
+}
+
+// bounded reports whether every ticket n reads comes through a Limit or by
+// primary key: a Sort over them sorts at most what the limits let through
+// (a merged walk's merge of its arms' pages, and the page read by id).
+func (n pgPlanNode) bounded() bool {
+	if n.Type == "Limit" {
+		return true
+	}
+	if n.Relation == "tickets" && n.Index != "tickets_pkey" {
+		return false
+	}
+	for _, c := range n.Plans {
+		if !c.bounded() {
+			return false
+		}
+	}
+	return true
+}
+
+// TestMergedArmsReadTheIndexAlone: on SQLite, an admin's team queue, My
+// teams and Pending (what the load generator reads with an admin's token)
+// read each arm of their merged walk from the index alone (COVERING
+// INDEX), its team filter written on the index's key of a team; and a
+// later page's arms start their range at the cursor, in due order too,
+// where SQLite does not start a range at a row value over an expression
+// (the cursor also bounds the order's value alone). Before, every arm read
+// its rows from the table, and in due order each page walked its range
+// from the start.
+func TestMergedArmsReadTheIndexAlone(t *testing.T) {
+	d := apptest.DB(t, db.SQLite)
+	s := apptest.Services(t, d)
+	agent := seedListMix(t, s, 30000, false)
+	admin := apptest.User(t, s, user.RoleAdmin, "")
+	plans := tracePlans(t, s, d, func() string { return "" })
+	for _, v := range []struct {
+		name string
+		f    ticket.Filter
+	}{
+		{"team", ticket.Filter{Status: listActive, Team: []string{"List team 3"}}},
+		{"my teams", ticket.Filter{Status: listActive, TeamIDs: agent.TeamIDs}},
+		{"pending", ticket.Filter{Status: []ticket.Status{ticket.StatusPending}}},
+	} {
+		for _, sort := range listSorts {
+			if v.name == "pending" && strings.HasSuffix(sort, "updated_at") {
+				continue // its range of tickets_status_updated
+			}
+			f := v.f
+			f.Sort, f.Limit = sort, 20
+			for page := 1; page <= 3; page++ {
+				*plans = nil
+				_, next, err := s.Tickets.List(ctx, admin, f)
+				if err != nil {
+					t.Fatalf("%s %s: %v", v.name, sort, err)
+				}
+				for _, plan := range *plans {
+					if bad := mergeOutOfOrder(d.Dialect, plan, teamStatusIndex(sort)); bad != "" {
+						t.Errorf("%s %s, page %d: %s\n%s", v.name, sort, page, bad, plan)
+					}
+					for _, line := range strings.Split(plan, "\n") {
+						if !strings.HasPrefix(line, "SEARCH t USING ") || !strings.Contains(line, "tickets_active_team_") {
+							continue
+						}
+						if !strings.Contains(line, "COVERING INDEX") {
+							t.Errorf("%s %s, page %d: an arm reads the table: %s", v.name, sort, page, line)
+						}
+						if page > 1 && !strings.Contains(line, " AND status=? AND ") {
+							t.Errorf("%s %s, page %d: an arm does not start at the cursor: %s", v.name, sort, page, line)
+						}
+					}
+				}
+				if f.Cursor = next; next == "" {
+					break
+				}
+			}
+		}
+	}
 }

@@ -76,7 +76,10 @@ var activeOrders = map[string]string{
 //
 // A walk that would find little or nothing (a status few tickets are in,
 // a desk with few breaches) reads its few candidates by id instead
-// (fewCandidates).
+// (fewCandidates). A walk of some teams or some statuses reads, in place
+// of the whole order's index, its own (team, status) ranges of the order's
+// index by team and status, merged (mergeArms): what sits on top of the
+// order — a burst of new tickets of no team — is then never read.
 //
 // PostgreSQL's planner, with the statistics autovacuum keeps, picks the
 // same indexes by itself.
@@ -115,13 +118,155 @@ func activeWalk(a *user.Actor, f Filter, sortName string) string {
 	return index
 }
 
+// teamStatusOrders are the partial indexes of active tickets by team,
+// status and the list order each holds, id breaking ties (migration 0055):
+// the ranges a merged walk reads (mergeArms).
+var teamStatusOrders = map[string]string{
+	"updated_at": "tickets_active_team_updated",
+	"created_at": "tickets_active_team_created",
+	"priority":   "tickets_active_team_priority",
+	"number":     "tickets_active_team_number",
+	"due_at":     "tickets_active_team_due",
+}
+
+// maxArms bounds the ranges of a merged walk: each is a query of a page
+// of its own, so a merge of many costs more than a walk of the whole order
+// finds its rows in, unless something else fills the top of the order.
+const maxArms = 32
+
+// mergeArms makes w, a list activeWalk walks, a merged walk where its
+// filter keeps some teams or some statuses of the active tickets: one
+// range of the order's index by team and status (teamStatusOrders) per
+// team and status the filter keeps — every team and none for a status
+// filter alone —, each read in order up to a page, merged, the page taken
+// from the merge (mergedQuery). A walk of the whole order's index reads
+// every ticket above the page first, and what sits on top of an order is
+// whatever changed last: a burst of 70,000 new tickets without a team put
+// "My teams" by creation at 400–870 ms and Pending by number near 750 ms
+// at a million tickets; each range holds only the list's own tickets, so
+// the merge reads at most a page per range, whatever is on top.
+//
+// Left as it was: every active status without a team (All open, its
+// tickets spread through the order), one status by activity without a
+// team (its range of tickets_status_updated is the same walk), teams named
+// by two filters, and more than maxArms ranges.
+func (s *Service) mergeArms(ctx context.Context, f Filter, sortName string, w *whereBuilder) error {
+	order := strings.TrimPrefix(sortName, "-")
+	index := teamStatusOrders[order]
+	if index == "" || len(f.Status) == 0 || !subset(f.Status, activeStatuses) || w.teamFilters > 1 {
+		return nil
+	}
+	statuses := distinct(f.Status)
+	var teams []teamKey
+	for _, t := range w.teams {
+		if !slices.ContainsFunc(teams, func(u teamKey) bool { return u.id == t.id }) {
+			teams = append(teams, t)
+		}
+	}
+	if w.teamFilters == 0 {
+		if len(statuses) == len(activeStatuses) || len(statuses) == 1 && order == "updated_at" {
+			return nil
+		}
+		ids, err := s.teamIDs(ctx)
+		if err != nil {
+			return err
+		}
+		if (len(ids)+1)*len(statuses) > maxArms { // before any argument is added
+			return nil
+		}
+		teams = []teamKey{{0, "0"}} // the tickets without a team
+		for _, id := range ids {
+			teams = append(teams, teamKey{id, w.arg(id)})
+		}
+	}
+	if len(teams) == 0 || len(teams)*len(statuses) > maxArms {
+		return nil
+	}
+	var arms []string
+	for _, team := range teams {
+		key := "COALESCE(t.team_id, 0) = " + team.arg
+		for _, st := range statuses {
+			// A known status (subset of activeStatuses), written as a
+			// constant like the indexes' predicate.
+			arms = append(arms, key+" AND t.status = '"+string(st)+"'")
+		}
+	}
+	w.walk, w.arms = index, arms
+	return nil
+}
+
+// teamIDs returns the id of every team.
+func (s *Service) teamIDs(ctx context.Context) ([]int64, error) {
+	rows, err := s.db.R.QueryContext(ctx, "SELECT id FROM teams ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("ticket: list: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("ticket: list: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ticket: list: %w", err)
+	}
+	return ids, nil
+}
+
+// distinct returns vs without repeats, in their first order.
+func distinct[T comparable](vs []T) []T {
+	var out []T
+	for _, v := range vs {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// mergedQuery writes the list's statement for a merged walk (mergeArms),
+// with its ORDER BY: each arm reads its range of w.walk in order, under
+// every condition of the list, up to limit+1 rows (its id and sort value
+// from the index); the merge keeps the first limit+1 of them in the order,
+// and the page's tickets are read by id in the merge's order — at most
+// limit+1 rows at each step, so no more than a page per range is read, and
+// the page is the list's first limit+1 tickets after the cursor. The same
+// on PostgreSQL, whose planner merges the arms' ordered scans (Merge
+// Append) and keeps that order through the join.
+func (s *Service) mergedQuery(w *whereBuilder, spec sortSpec, dir string, limit int) string {
+	from, join := "FROM tickets t", " JOIN tickets t ON t.id = u.id\n"
+	if s.db.Dialect == db.SQLite {
+		// Merged first, each ticket then read by id.
+		from, join = "FROM tickets t INDEXED BY "+w.walk, " CROSS JOIN tickets t\n"
+	}
+	n := strconv.Itoa(limit + 1)
+	order := " ORDER BY k " + dir + ", id " + dir + " LIMIT " + n
+	conds := slices.Clone(w.conds)
+	if i := slices.Index(conds, w.teamCond); w.teamCond != "" && i >= 0 {
+		conds[i] = w.teamKeys // the same teams, from the index alone
+	}
+	cond := strings.Join(conds, " AND ")
+	arms := make([]string, len(w.arms))
+	for i, arm := range w.arms {
+		arms[i] = "SELECT * FROM (SELECT t.id, " + spec.expr + " AS k " + from + " WHERE " + arm + " AND " + cond +
+			" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + n + ") arm" + strconv.Itoa(i+1)
+	}
+	merged := "FROM (" + strings.Join(arms, " UNION ALL ") + order + ") u" + join
+	return strings.Replace(s.q.Get("select-tickets"), "FROM tickets t\n", merged, 1) + " AND t.id = u.id" +
+		" ORDER BY u.k " + dir + ", u.id " + dir
+}
+
 // pageLatestDue lists active tickets latest due first (-due_at) as two
 // walks of tickets_active_due backwards, so that no active ticket is
 // sorted: first the tickets with a due time, then, once they are all
 // listed, those without one (their sort value is -1), newest first. The
 // order puts tickets without a due time last, the index first.
 func (s *Service) pageLatestDue(ctx context.Context, w *whereBuilder, cur *cursor, limit int, extra []func(*whereBuilder)) ([]*Ticket, error) {
-	w = &whereBuilder{conds: w.conds, args: w.args, walk: w.walk} // the due index of its statuses
+	c := *w // the due index of its statuses
+	w = &c
 	spec := sortSpec{expr: dueKey, desc: true}
 	out := []*Ticket{}
 	if cur == nil || cur.V != -1 {
@@ -152,6 +297,17 @@ func (s *Service) pageLatestDue(ctx context.Context, w *whereBuilder, cur *curso
 // 50·A/m: at 30,000 active tickets (a desk of a million with the usual
 // backlog) the two meet near 1,200.
 const fewRows = 1000
+
+// atRiskByID reports whether SQLite reads a list of the tickets at risk by
+// id from their own index (tickets_warn: the running clocks whose warning
+// passed, a few percent of the active tickets at most) and sorts them, in
+// any order but due order (walked on tickets_active_due). Left to itself,
+// without statistics, it walks every active ticket on the status index
+// and checks each against that set: 10 ms a page at a million tickets
+// with 100,000 active, for a view that is most often empty.
+func (s *Service) atRiskByID(f Filter, sortName string) bool {
+	return s.db.Dialect == db.SQLite && len(f.SLA) == 1 && f.SLA[0] == "at_risk" && sortName != "due_at" && !f.Text.HasText()
+}
 
 // fewWalk is activeWalk's value for a list of few tickets, read by id
 // (select-tickets-few).
