@@ -48,11 +48,23 @@ func marksOf(clocks map[string]*Clock) marks {
 // that finds nothing due queues the next (timer.go), so a clock that moves
 // later costs no write.
 func (s *Service) putMarks(ctx context.Context, tx *db.Tx, ticketID int64, before, after marks, chain bool) error {
-	if !sameTime(before.due, after.due) || !sameTime(before.warn, after.warn) {
+	if after.moved(before) {
 		if _, err := tx.ExecContext(ctx, s.q.Get("set-ticket-due"), ticketID, micros(after.due), micros(after.warn)); err != nil {
 			return err
 		}
 	}
+	return s.queueNext(ctx, tx, ticketID, before, after, chain)
+}
+
+// moved reports whether m's due or warning time differs from before's:
+// the ticket row's due_at and warn_at must change.
+func (m marks) moved(before marks) bool {
+	return !sameTime(before.due, m.due) || !sameTime(before.warn, m.warn)
+}
+
+// queueNext is putMarks when the ticket row holds after already (the
+// ticket's own write stored it): it queues the timer, when needed.
+func (s *Service) queueNext(ctx context.Context, tx *db.Tx, ticketID int64, before, after marks, chain bool) error {
 	if chain && after.next != nil || !chain && timerNeeded(before, after, time.Now()) {
 		return s.Jobs.InsertAll(ctx, tx, timerJob(ticketID, *after.next))
 	}

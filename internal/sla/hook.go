@@ -10,17 +10,55 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
 )
 
-// Hook is the ticket.TxHook that moves the clocks of the written ticket,
-// in the write's transaction. A create's clocks start in BeforeCreate.
+// Hook is the ticket.TxHook that moves the clocks of a written ticket, in
+// the write's transaction, for the writes BeforeWrite did not see (the
+// importer's replies): it stores the ticket's due times itself. A create's
+// clocks start in BeforeCreate.
 func (s *Service) Hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
-	if w.Ticket == nil || w.Event.Type != event.MessageCreated && w.Event.Type != event.TicketUpdated {
+	if w.Prepared || w.Ticket == nil || w.Event.Type != event.MessageCreated && w.Event.Type != event.TicketUpdated {
 		return nil
 	}
-	if err := s.changed(ctx, tx, w); err != nil {
+	r, err := s.moved(ctx, tx, w)
+	if err == nil && r != nil {
+		err = r.save()
+	}
+	if err != nil {
 		return fmt.Errorf("sla: %w", err)
 	}
+	return nil
+}
+
+// BeforeWrite is the ticket.WriteHook that moves the clocks of a reply or
+// update before the ticket row is written, as BeforeCreate does a
+// create's: the row's UPDATE carries their new due and warning times, and
+// the clocks (their history, breaches, timer) are stored once it is
+// written.
+func (s *Service) BeforeWrite(ctx context.Context, tx *db.Tx, p *ticket.Pending) error {
+	if p.Ticket == nil || p.Event.Type != event.MessageCreated && p.Event.Type != event.TicketUpdated {
+		return nil
+	}
+	r, err := s.moved(ctx, tx, p.Write)
+	if err != nil {
+		return fmt.Errorf("sla: %w", err)
+	}
+	if r == nil || len(r.dirty) == 0 && len(r.gone) == 0 && r.history == nil {
+		return nil
+	}
+	if after := marksOf(r.clocks); after.moved(r.before) {
+		p.SetDue(after.due, after.warn)
+	}
+	p.After(func(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+		// The row holds the marks already: save writes the clocks and,
+		// when the scan would not, the timer.
+		r.ctx, r.tx, r.t, r.inRow = ctx, tx, w.Ticket, true
+		if err := r.save(); err != nil {
+			return fmt.Errorf("sla: %w", err)
+		}
+		return nil
+	})
 	return nil
 }
 
@@ -42,6 +80,17 @@ type run struct {
 	breached []*Clock
 	// before is what the clocks left on the ticket before this write.
 	before marks
+	// inRow: the ticket's own INSERT or UPDATE stored what the clocks
+	// leave on its row; save writes no due times.
+	inRow bool
+	// history is the entry rechoose wrote, stored by save.
+	history *historyEntry
+}
+
+// historyEntry is a change of policy as the ticket's history says it.
+type historyEntry struct {
+	actor    *user.Actor
+	from, to string
 }
 
 func (s *Service) newRun(ctx context.Context, tx *db.Tx, t *ticket.Ticket, at time.Time) *run {
@@ -74,8 +123,7 @@ func (s *Service) BeforeCreate(ctx context.Context, tx *db.Tx, d *ticket.Draft) 
 	d.After(func(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 		// The row holds the marks already: save writes the clocks and,
 		// when the scan would not, the timer.
-		r.ctx, r.tx, r.t = ctx, tx, w.Ticket
-		r.before = marks{due: m.due, warn: m.warn}
+		r.ctx, r.tx, r.t, r.inRow = ctx, tx, w.Ticket, true
 		if err := r.save(); err != nil {
 			return fmt.Errorf("sla: %w", err)
 		}
@@ -115,7 +163,11 @@ func (r *run) start(target string, from time.Time) {
 // waiting statuses pause the clocks.
 func waiting(st ticket.Status) bool { return st == ticket.StatusPending || st == ticket.StatusOnHold }
 
-func (s *Service) changed(ctx context.Context, tx *db.Tx, w ticket.Write) error {
+// moved moves the clocks of w's ticket in memory, as the write moves
+// them, and returns them for save; nil when it moves none. It writes
+// nothing: it reads the clocks, and the policies when the cache may be
+// stale.
+func (s *Service) moved(ctx context.Context, tx *db.Tx, w ticket.Write) (*run, error) {
 	t, m := w.Ticket, w.Message
 	var oldStatus, newStatus string
 	var why []string
@@ -130,31 +182,31 @@ func (s *Service) changed(ctx context.Context, tx *db.Tx, w ticket.Write) error 
 	agentReply := m != nil && !m.Internal && w.Actor.IsPerson() && w.Actor.IsAgent() && m.Author.ID != t.Requester.ID
 	requesterMessage := m != nil && !m.Internal && m.Author.ID == t.Requester.ID
 	if newStatus == "" && len(why) == 0 && !agentReply && !requesterMessage {
-		return nil
+		return nil, nil
 	}
 	r := s.newRun(ctx, tx, t, w.Event.At)
 	if err := r.load(); err != nil {
-		return err
+		return nil, err
 	}
 	if len(why) == 0 && len(r.clocks) == 0 {
-		return nil
+		return nil, nil
 	}
 	c, err := s.current(ctx, tx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if r.cache, err = s.knowing(ctx, tx, c, policyIDs(r.clocks)...); err != nil {
-		return err
+		return nil, err
 	}
 	if len(why) > 0 {
 		if err := r.rechoose(why); err != nil {
-			return err
+			return nil, err
 		}
 	} else if err := r.clocksPolicy(); err != nil {
-		return err
+		return nil, err
 	}
 	if r.policy == nil {
-		return r.save()
+		return r, nil
 	}
 	if newStatus != "" {
 		r.status(ticket.Status(oldStatus), ticket.Status(newStatus))
@@ -166,7 +218,7 @@ func (s *Service) changed(ctx context.Context, tx *db.Tx, w ticket.Write) error 
 	if requesterMessage && t.Status.Active() && !r.counting(FirstResponse) && !r.counting(NextResponse) {
 		r.start(NextResponse, r.at)
 	}
-	return r.save()
+	return r, nil
 }
 
 // load reads the ticket's clocks.
@@ -236,7 +288,8 @@ func (r *run) status(old, new ticket.Status) {
 }
 
 // rechoose picks the policy again after fields in why changed and
-// measures the clocks by it, from their own starts.
+// measures the clocks by it, from their own starts, in memory: the
+// history entry saying why is save's to write.
 func (r *run) rechoose(why []string) error {
 	policies := r.cache.policies
 	// The clocks' policy: a counting clock's, else a stopped one's.
@@ -296,16 +349,24 @@ func (r *run) rechoose(why []string) error {
 	if by == nil {
 		by = old
 	}
-	actor := Actor(by.ID, by.Name)
-	return r.s.Tickets.AppendHistory(r.ctx, r.tx, r.t.ID, actor, "sla", from,
-		fmt.Sprintf("%s (due times recomputed: %s changed)", to, strings.Join(why, ", ")))
+	r.history = &historyEntry{actor: Actor(by.ID, by.Name), from: from,
+		to: fmt.Sprintf("%s (due times recomputed: %s changed)", to, strings.Join(why, ", "))}
+	return nil
 }
 
-// save stores the clocks that moved and what they leave on the ticket
-// (putMarks), and records the breaches found at a stop: their event and
-// history now, their escalation by a timer queued now, which escalates
-// them as it escalates its own breaches, once (escalate-clock).
+// save writes rechoose's history entry, stores the clocks that moved and
+// what they leave on the ticket (putMarks; only the timer when the row
+// holds the marks already, inRow), and records the breaches found at a
+// stop: their event and history now, their escalation by a timer queued
+// now, which escalates them as it escalates its own breaches, once
+// (escalate-clock).
 func (r *run) save() error {
+	if h := r.history; h != nil {
+		r.history = nil
+		if err := r.s.Tickets.AppendHistory(r.ctx, r.tx, r.t.ID, h.actor, "sla", h.from, h.to); err != nil {
+			return err
+		}
+	}
 	if len(r.dirty) == 0 && len(r.gone) == 0 {
 		return nil
 	}
@@ -324,10 +385,17 @@ func (r *run) save() error {
 		return err
 	}
 	after := marksOf(r.clocks)
-	if err := r.s.putMarks(r.ctx, r.tx, r.t.ID, r.before, after, false); err != nil {
-		return err
+	if r.inRow {
+		if err := r.s.queueNext(r.ctx, r.tx, r.t.ID, r.before, after, false); err != nil {
+			return err
+		}
+	} else {
+		if err := r.s.putMarks(r.ctx, r.tx, r.t.ID, r.before, after, false); err != nil {
+			return err
+		}
+		r.t.DueAt = after.due
 	}
-	r.t.DueAt, r.before = after.due, after
+	r.before = after
 	for _, c := range r.breached {
 		if err := r.s.breached(r.ctx, r.tx, r.t, c, r.policy); err != nil {
 			return err

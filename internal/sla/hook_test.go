@@ -2,6 +2,7 @@ package sla_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -221,4 +222,98 @@ func TestQuietReplyWritesNoClock(t *testing.T) {
 			t.Fatalf("clocks and timers %s after quiet replies, were %s", after, before)
 		}
 	})
+}
+
+// TestTicketRowHoldsTheClocks: after every reply and update, the ticket
+// row's due_at and warn_at are what its clocks leave (the earliest due
+// time of the running clocks, the earliest warning of those not
+// breached), stored by the write's own UPDATE of the ticket, and the
+// version (the ETag) moves only with the ticket's own fields, never with
+// the clocks.
+func TestTicketRowHoldsTheClocks(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		admin := apptest.User(t, s, user.RoleAdmin, "")
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		requester := apptest.User(t, s, user.RoleRequester, "")
+		cal := roundTheClock(t, s, admin)
+		policy(t, s, admin, cal.ID, "Standard", nil, nil)
+		tk := apptest.Ticket(t, s, requester) // p3: first response in 2 h, resolution in 16 h
+		version := tk.Version
+		check := func(step string, moved bool, want *time.Time) {
+			t.Helper()
+			var version2 int64
+			var due, warn, clocksDue, clocksWarn sql.NullInt64
+			if err := d.R.QueryRowContext(ctx, d.Rebind("SELECT version, due_at, warn_at FROM tickets WHERE id = $1"), tk.ID).Scan(&version2, &due, &warn); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.R.QueryRowContext(ctx, d.Rebind(`SELECT MIN(due_at), MIN(CASE WHEN breached_at IS NULL THEN warn_at END)
+				FROM sla_clocks WHERE ticket_id = $1 AND stopped_at IS NULL AND paused_at IS NULL`), tk.ID).Scan(&clocksDue, &clocksWarn); err != nil {
+				t.Fatal(err)
+			}
+			if due != clocksDue || warn != clocksWarn {
+				t.Fatalf("%s: the ticket is due %v, warns %v; its clocks say %v, %v", step, due, warn, clocksDue, clocksWarn)
+			}
+			if want == nil && due.Valid || want != nil && (!due.Valid || db.Time(due.Int64).Sub(*want).Abs() > 2*time.Minute) {
+				t.Fatalf("%s: the ticket is due %v, want about %v", step, db.NullTime(due), want)
+			}
+			got, err := s.Tickets.Get(ctx, agent, tk.Number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameMicros(got.DueAt, db.NullTime(due)) {
+				t.Fatalf("%s: Get says due %v, the row %v", step, got.DueAt, db.NullTime(due))
+			}
+			if moved && version2 != version+1 || !moved && version2 != version {
+				t.Fatalf("%s: version %d, was %d (want it moved: %v)", step, version2, version, moved)
+			}
+			version = version2
+		}
+		reply := func(a *user.Actor, in ticket.NewReply) time.Time {
+			t.Helper()
+			m, err := s.Tickets.Reply(ctx, a, tk.Number, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m.CreatedAt
+		}
+		update := func(p ticket.Patch) time.Time {
+			t.Helper()
+			got, err := s.Tickets.Update(ctx, agent, tk.Number, p, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.UpdatedAt
+		}
+		resolution := tk.CreatedAt.Add(960 * time.Minute)
+		check("created", false, ptr(tk.CreatedAt.Add(120*time.Minute)))
+		reply(agent, ticket.NewReply{Body: "On it"}) // new → open; first response met
+		check("first response", true, &resolution)
+		at := reply(requester, ticket.NewReply{Body: "Still broken"}) // next response starts
+		check("requester's message", false, ptr(at.Add(240*time.Minute)))
+		reply(agent, ticket.NewReply{Body: "psst", Internal: true})
+		check("note", false, ptr(at.Add(240*time.Minute)))
+		reply(agent, ticket.NewReply{Body: "Try this"}) // next response met
+		check("next response", false, &resolution)
+		pending, open, resolved := ticket.StatusPending, ticket.StatusOpen, ticket.StatusResolved
+		update(ticket.Patch{Status: &pending})
+		check("pending", true, nil)
+		update(ticket.Patch{Status: &open})
+		check("open again", true, &resolution)
+		p2 := "p2"
+		update(ticket.Patch{Priority: &p2}) // resolution in 8 h from the start
+		check("priority", true, ptr(tk.CreatedAt.Add(480*time.Minute)))
+		fixed := ticket.ResolutionFixed
+		reply(agent, ticket.NewReply{Body: "Fixed", Status: resolved, Resolution: fixed})
+		check("reply and resolve", true, nil)
+		at = reply(requester, ticket.NewReply{Body: "No, it is not"}) // reopens; next response starts
+		check("reopened", true, ptr(at.Add(120*time.Minute)))
+	})
+}
+
+func sameMicros(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.UnixMicro() == b.UnixMicro()
 }

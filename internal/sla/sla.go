@@ -2,9 +2,12 @@
 // ordered conditions, each measuring first response, next response and
 // resolution in the business hours of a calendar (package bizhours), and
 // one clock per ticket and target (sla_clocks) that starts, pauses, stops
-// and is rescheduled in the transaction of the ticket write that moves it
-// (a ticket.TxHook). Timers are durable jobs at each clock's warning and
-// due times; a breach writes the sla.breached domain event and escalates.
+// and is rescheduled in the transaction of the ticket write that moves it:
+// hooks that run before the ticket row is written (ticket.CreateHook,
+// ticket.WriteHook) move the clocks, so that the row's own INSERT or
+// UPDATE stores their due times, and store them once it is. Timers are
+// durable jobs at each clock's warning and due times; a breach writes the
+// sla.breached domain event and escalates.
 //
 // What moves the clocks:
 //   - ticket.created: the policy is chosen; first response and resolution
@@ -98,6 +101,7 @@ func (s *Service) Queries() *db.Queries { return s.q }
 // a calendar a policy uses. Call before serving.
 func (s *Service) Register() {
 	s.Tickets.BeforeCreate(s.BeforeCreate)
+	s.Tickets.BeforeWrite(s.BeforeWrite)
 	s.Tickets.OnWrite(s.Hook)
 	s.Calendars.CountUsesWith(func(ctx context.Context, q db.Queryer, id int64) (int, string, error) {
 		var n int

@@ -20,6 +20,10 @@ type Write struct {
 	Ticket  *Ticket  // as written
 	Message *Message // the new message, for ticket.created and message.created
 	Fields  []FieldChange
+	// Prepared: the WriteHooks saw this write before its ticket row was
+	// written (a reply's, an update's). The importer's replayed replies
+	// are not prepared: their rows are written in their final state first.
+	Prepared bool
 }
 
 // FieldChange is one field's old and new value, as history records it.
@@ -63,6 +67,47 @@ func (s *Service) draft(ctx context.Context, tx *db.Tx, t *Ticket) (*Draft, erro
 		}
 	}
 	return d, nil
+}
+
+// Pending is a reply or update about to write its ticket row, for its
+// WriteHooks: Write is as the OnWrite hooks will see it, except that
+// Ticket is as the row will be (its version and updated_at as read). A
+// hook may set the row's due and warning times with SetDue, which the
+// ticket's UPDATE stores (moving neither the version nor the ETag), and
+// add a TxHook with After, run once the ticket is written, before the
+// OnWrite hooks.
+type Pending struct {
+	Write
+	due, warn *time.Time
+	setDue    bool
+	after     []TxHook
+}
+
+// SetDue has the ticket's UPDATE store due and warn as its due_at and
+// warn_at (nil clears them).
+func (p *Pending) SetDue(due, warn *time.Time) { p.due, p.warn, p.setDue = due, warn, true }
+
+// After adds h, run with the written ticket in the same transaction.
+func (p *Pending) After(h TxHook) { p.after = append(p.after, h) }
+
+// WriteHook runs inside a reply's or update's transaction before the
+// ticket row is written. An error aborts the write.
+type WriteHook func(ctx context.Context, tx *db.Tx, p *Pending) error
+
+// BeforeWrite registers a hook for replies and updates. Register hooks
+// before serving.
+func (s *Service) BeforeWrite(h WriteHook) { s.writes = append(s.writes, h) }
+
+// pending runs the write hooks on w, which is marked Prepared.
+func (s *Service) pending(ctx context.Context, tx *db.Tx, w Write) (*Pending, error) {
+	w.Prepared = true
+	p := &Pending{Write: w}
+	for _, h := range s.writes {
+		if err := h(ctx, tx, p); err != nil {
+			return nil, fmt.Errorf("hook before %s: %w", w.Event.Type, err)
+		}
+	}
+	return p, nil
 }
 
 // OnWrite registers a hook for ticket.created, message.created and

@@ -238,7 +238,7 @@ func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) 
 			dstChanges = append(dstChanges, change{"tags", joinTags(dst.Tags), joinTags(tags)})
 			dst.Tags = tags
 		}
-		if err := s.writeTicket(ctx, tx, dst, dst.Version, now, 0, true); err != nil {
+		if err := s.writeTicket(ctx, tx, dst, dst.Version, now, 0, true, nil); err != nil {
 			return err
 		}
 		if err := s.appendEvents(ctx, tx, dst.ID, a, now, dstChanges); err != nil {
@@ -261,7 +261,7 @@ func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) 
 				src.ResolvedAt = &t
 			}
 		}
-		if err := s.writeTicket(ctx, tx, src, src.Version, now, dst.ID, true); err != nil {
+		if err := s.writeTicket(ctx, tx, src, src.Version, now, dst.ID, true, nil); err != nil {
 			return err
 		}
 		if err := s.appendEvents(ctx, tx, src.ID, a, now, srcChanges); err != nil {

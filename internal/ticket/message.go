@@ -210,6 +210,9 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 			return err
 		}
 		msgID = written.ID
+		if reply, err = s.writtenMessage(ctx, tx, written, t.Number, msg); err != nil {
+			return err
+		}
 		stored := *t // as read after the lock: t is changed in memory next
 		var changes []change
 		if changes, changed, err = s.replyChanges(a, t, in, now); err != nil {
@@ -220,7 +223,15 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 			kind = "note"
 		}
 		changes = append(changes, change{"message", "", kind + " " + strconv.FormatInt(msgID, 10)})
-		if err := s.writeTicketOver(ctx, tx, &stored, t, now, 0, false); err != nil {
+		// The write hooks see the reply before the ticket row is written,
+		// and may add to it (the SLA's due times).
+		p, err := s.pending(ctx, tx, Write{Event: event.Event{Type: event.MessageCreated, At: db.Time(now), TicketID: t.ID,
+			Number: t.Number, ActorID: a.ID, TeamID: refID(t.Team), MessageID: msgID, Internal: in.Internal, Fields: changed},
+			Actor: a, Ticket: t, Message: reply, Fields: fieldChanges(changes)})
+		if err != nil {
+			return err
+		}
+		if err := s.writeTicketOver(ctx, tx, &stored, t, now, 0, false, p); err != nil {
 			return err
 		}
 		if err := s.appendEvents(ctx, tx, t.ID, a, now, changes); err != nil {
@@ -235,17 +246,10 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 				return err
 			}
 		}
-		m, err := s.writtenMessage(ctx, tx, written, t.Number, msg)
-		if err != nil {
-			return err
-		}
-		reply = m
-		if len(s.hooks) == 0 {
+		if len(s.hooks)+len(p.after) == 0 {
 			return nil
 		}
-		return s.runHooks(ctx, tx, Write{Event: event.Event{Type: event.MessageCreated, At: db.Time(now), TicketID: t.ID,
-			Number: t.Number, ActorID: a.ID, TeamID: refID(t.Team), MessageID: msgID, Internal: in.Internal, Fields: changed},
-			Actor: a, Ticket: t, Message: m, Fields: fieldChanges(changes)})
+		return s.runHooks(ctx, tx, p.Write, p.after...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ticket: reply %d: %w", number, err)

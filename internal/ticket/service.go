@@ -41,6 +41,7 @@ type Service struct {
 	opts   Options
 	hooks  []TxHook
 	before []CreateHook                   // run before a create's INSERT
+	writes []WriteHook                    // run before a reply's or update's UPDATE
 	trace  func(query string, args []any) // tests: the queries a search runs
 	stats  statsCache                     // PostgreSQL word statistics (pgsearch.go)
 	// fields are the custom field definitions (fieldcache.go).

@@ -126,7 +126,20 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 			return nil
 		}
 		now := db.Now()
-		if err := s.writeTicket(ctx, tx, t, read, now, 0, true); err != nil {
+		var fields []string
+		for _, c := range changes {
+			if !slices.Contains(fields, c.field) {
+				fields = append(fields, c.field)
+			}
+		}
+		// The write hooks see the ticket as it will be written, and may
+		// add to its row (the SLA's due times).
+		pend, err := s.pending(ctx, tx, Write{Event: event.Event{Type: event.TicketUpdated, At: db.Time(now), TicketID: t.ID,
+			Number: t.Number, ActorID: a.ID, TeamID: refID(t.Team), Fields: fields}, Actor: a, Ticket: t, Fields: fieldChanges(changes)})
+		if err != nil {
+			return err
+		}
+		if err := s.writeTicket(ctx, tx, t, read, now, 0, true, pend); err != nil {
 			if errors.Is(err, errRetry) && ifVersion > 0 {
 				return fmt.Errorf("ticket %s changed meanwhile: %w", t.Reference, fault.ErrPrecondition)
 			}
@@ -141,20 +154,15 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 		if t, err = s.byID(ctx, tx, t.ID); err != nil {
 			return err
 		}
-		var fields []string
-		for _, c := range changes {
-			if !slices.Contains(fields, c.field) {
-				fields = append(fields, c.field)
-			}
-		}
 		if err := s.emit(ctx, tx, a, event.TicketUpdated, t, event.TicketPayload{Fields: fields, Changes: payloadChanges(changes)}); err != nil {
 			return err
 		}
-		if len(s.hooks) == 0 {
+		if len(s.hooks)+len(pend.after) == 0 {
 			return nil
 		}
-		return s.runHooks(ctx, tx, Write{Event: event.Event{Type: event.TicketUpdated, At: db.Time(now), TicketID: t.ID,
-			Number: t.Number, ActorID: a.ID, TeamID: refID(t.Team), Fields: fields}, Actor: a, Ticket: t, Fields: fieldChanges(changes)})
+		w := pend.Write
+		w.Ticket, w.Event.TeamID = t, refID(t.Team)
+		return s.runHooks(ctx, tx, w, pend.after...)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -174,7 +182,9 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 // status do not, so background writes never hand agents a 412.
 // An agent's own edit (edited) always moves it, followers included, even
 // though followers live in their own table.
-func (s *Service) writeTicket(ctx context.Context, tx *db.Tx, t *Ticket, read int64, now int64, mergedInto int64, edited bool) error {
+// The due and warning times a WriteHook set (p, nil for none) are stored
+// too, and t's DueAt is set to what the row holds.
+func (s *Service) writeTicket(ctx context.Context, tx *db.Tx, t *Ticket, read int64, now int64, mergedInto int64, edited bool, p *Pending) error {
 	stored, err := s.byID(ctx, tx, t.ID)
 	if err != nil {
 		return fmt.Errorf("write: %w", err)
@@ -182,13 +192,13 @@ func (s *Service) writeTicket(ctx context.Context, tx *db.Tx, t *Ticket, read in
 	if stored.Version != read {
 		return errRetry
 	}
-	return s.writeTicketOver(ctx, tx, stored, t, now, mergedInto, edited)
+	return s.writeTicketOver(ctx, tx, stored, t, now, mergedInto, edited, p)
 }
 
 // writeTicketOver is writeTicket when the caller holds stored, the ticket
 // as read in tx after locking it (so as it is now), and t is that ticket
 // changed in memory: it is not read again.
-func (s *Service) writeTicketOver(ctx context.Context, tx *db.Tx, stored, t *Ticket, now int64, mergedInto int64, edited bool) error {
+func (s *Service) writeTicketOver(ctx context.Context, tx *db.Tx, stored, t *Ticket, now int64, mergedInto int64, edited bool, p *Pending) error {
 	read := stored.Version
 	var sets []string
 	args := []any{t.ID, read}
@@ -221,6 +231,11 @@ func (s *Service) writeTicketOver(ctx context.Context, tx *db.Tx, stored, t *Tic
 	set("first_response_at", nullTime(timePtr(stored.FirstResponseAt)), nullTime(timePtr(t.FirstResponseAt)), false)
 	set("resolved_at", nullTime(timePtr(stored.ResolvedAt)), nullTime(timePtr(t.ResolvedAt)), false)
 	set("closed_at", nullTime(timePtr(stored.ClosedAt)), nullTime(timePtr(t.ClosedAt)), false)
+	if p != nil && p.setDue {
+		// The SLA's marks, never the version: clock state is no edit.
+		args = append(args, optMicros(p.due), optMicros(p.warn))
+		sets = append(sets, "due_at = $"+strconv.Itoa(len(args)-1), "warn_at = $"+strconv.Itoa(len(args)))
+	}
 	args = append(args, now)
 	sets = append(sets, "updated_at = $"+strconv.Itoa(len(args)))
 	if bump {
@@ -233,6 +248,9 @@ func (s *Service) writeTicketOver(ctx context.Context, tx *db.Tx, stored, t *Tic
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return errRetry
+	}
+	if p != nil && p.setDue {
+		t.DueAt = storedTime(p.due)
 	}
 	return nil
 }
