@@ -215,6 +215,9 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("db: commit: %w", err)
 	}
 	tx.done.Store(true)
+	if d.wcache != nil && d.wcache.promoting() {
+		d.wcache.promote(context.WithoutCancel(ctx))
+	}
 	for _, f := range tx.afterCommit {
 		f()
 	}

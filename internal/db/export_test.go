@@ -15,3 +15,6 @@ func Queued(d *DB) int {
 	defer d.group.mu.Unlock()
 	return len(d.group.queue)
 }
+
+// Cached reports whether d's writer cache holds a prepared query (SQLite).
+func Cached(d *DB, query string) bool { return d.wcache.peek(query) != nil }

@@ -218,6 +218,11 @@ func (g *group) lead(d *DB, first *call) {
 		g.commits.Add(1)
 		g.calls.Add(uint64(len(batch)))
 	}
+	// Still leading, so the writer connection is free for preparing the
+	// statements the batch's transactions could not take from the cache.
+	if d.wcache.promoting() {
+		d.wcache.promote(context.WithoutCancel(first.ctx))
+	}
 	finished = true
 	g.answer(batch, first, broken)
 }

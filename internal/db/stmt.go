@@ -15,14 +15,84 @@ type stmtCache struct {
 	pool *sql.DB
 	mu   sync.RWMutex
 	m    map[string]*sql.Stmt
+	// missed counts, per query text, the times a write transaction ran a
+	// statement the cache did not hold (a transaction cannot prepare one:
+	// see Tx.stmt); a text missed promoteAfter times is due, and prepared
+	// by promote once the writer is free. The texts a write builds from
+	// what it changes (a ticket's UPDATE of the columns that moved) come
+	// in a few shapes, each parsed on every write until then.
+	missed   map[string]int
+	due      []string
+	promoted int
 }
+
+// promoteAfter is how often a transaction's statement must miss the cache
+// before promote prepares it; maxPromoted bounds those prepared so, and
+// maxMissed the texts counted (the count starts over beyond it), so that
+// one-off texts neither fill the cache nor grow the count without end.
+const (
+	promoteAfter = 3
+	maxPromoted  = 256
+	maxMissed    = 4096
+)
 
 // maxCachedStmts bounds the cache; dynamically built list queries beyond it
 // are simply prepared each time.
 const maxCachedStmts = 512
 
 func newStmtCache(pool *sql.DB) *stmtCache {
-	return &stmtCache{pool: pool, m: map[string]*sql.Stmt{}}
+	return &stmtCache{pool: pool, m: map[string]*sql.Stmt{}, missed: map[string]int{}}
+}
+
+// miss counts a transaction's statement the cache did not hold.
+func (c *stmtCache) miss(query string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.promoted+len(c.due) >= maxPromoted {
+		return
+	}
+	if len(c.missed) >= maxMissed {
+		clear(c.missed)
+	}
+	c.missed[query]++
+	if c.missed[query] == promoteAfter {
+		delete(c.missed, query)
+		c.due = append(c.due, query)
+	}
+}
+
+// promote prepares the statements due for the cache (miss). The caller
+// holds no transaction on the pool: on SQLite preparing takes the writer
+// connection. A statement that fails to prepare is dropped; the
+// transactions that run it go on preparing it themselves.
+func (c *stmtCache) promote(ctx context.Context) {
+	c.mu.Lock()
+	due := c.due
+	c.due = nil
+	c.mu.Unlock()
+	for _, query := range due {
+		st, err := c.pool.PrepareContext(ctx, query)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		if c.m[query] == nil {
+			c.m[query] = st
+			c.promoted++
+			st = nil
+		}
+		c.mu.Unlock()
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// promoting reports whether statements are due for promote.
+func (c *stmtCache) promoting() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.due) > 0
 }
 
 func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -189,6 +259,7 @@ func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	// wait for the writer connection this transaction holds.
 	st := t.cache.peek(query)
 	if st == nil {
+		t.cache.miss(query)
 		return nil
 	}
 	// The writer pool has a single connection, so this reuses the statement

@@ -118,3 +118,42 @@ func TestCountStatements(t *testing.T) {
 		t.Errorf("counted %d statements, want 6: a read, a write, and in the transaction its savepoint, two writes and its release", got)
 	}
 }
+
+// A statement a write transaction builds from what it changes, and so
+// could not be prepared at start-up, is prepared for the cache once it has
+// run a few times: the transactions after that no longer parse it.
+func TestBuiltStatementsArePreparedOnceRepeated(t *testing.T) {
+	ctx := context.Background()
+	d, _ := cachedInsert(t)
+	defer d.Close()
+	built := `UPDATE c SET n = n + 1 WHERE n > ?`
+	once := `UPDATE c SET n = n + 2 WHERE n > ?`
+	run := func(q string) {
+		t.Helper()
+		if err := d.WithTx(ctx, func(tx *db.Tx) error {
+			_, err := tx.ExecContext(ctx, q, 0)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(once)
+	for i := 0; i < 2; i++ {
+		run(built)
+		if db.Cached(d, built) {
+			t.Fatalf("prepared after %d transactions, before it repeated", i+1)
+		}
+	}
+	run(built)
+	if !db.Cached(d, built) {
+		t.Fatal("a statement three transactions built is not prepared for the next")
+	}
+	if db.Cached(d, once) {
+		t.Fatal("a statement run once was prepared")
+	}
+	run(built) // from the cache now
+	var n int
+	if err := d.R.QueryRowContext(ctx, `SELECT n FROM c`).Scan(&n); err != nil || n != 7 {
+		t.Fatalf("n = %d, %v; want 7: 1, +2 once, +1 four times", n, err)
+	}
+}
