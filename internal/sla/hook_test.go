@@ -317,3 +317,42 @@ func sameMicros(a, b *time.Time) bool {
 	}
 	return a.UnixMicro() == b.UnixMicro()
 }
+
+// A ticket merged into another is closed as a duplicate: its clocks stop
+// there, as a resolution stops them, and its row is due no more — it must
+// not warn, breach or sit in At risk for a ticket nobody works on.
+func TestMergeStopsTheMergedTicketsClocks(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		admin := apptest.User(t, s, user.RoleAdmin, "")
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		requester := apptest.User(t, s, user.RoleRequester, "")
+		cal := roundTheClock(t, s, admin)
+		policy(t, s, admin, cal.ID, "Standard", nil, nil)
+		dup := apptest.Ticket(t, s, requester)
+		into := apptest.Ticket(t, s, requester)
+		if _, err := s.Tickets.Merge(ctx, agent, dup.Number, into.Number); err != nil {
+			t.Fatal(err)
+		}
+		var due, warn sql.NullInt64
+		if err := d.R.QueryRowContext(ctx, d.Rebind("SELECT due_at, warn_at FROM tickets WHERE id = $1"), dup.ID).Scan(&due, &warn); err != nil {
+			t.Fatal(err)
+		}
+		if due.Valid || warn.Valid {
+			t.Fatalf("the merged ticket is still due %v, warns %v", db.NullTime(due), db.NullTime(warn))
+		}
+		st := clocks(t, s, admin, dup)
+		if st == nil {
+			t.Fatal("the merged ticket lost its SLA")
+		}
+		for _, target := range st.Targets {
+			if target.State == sla.StateRunning || target.State == sla.StatePaused {
+				t.Fatalf("the merged ticket's %s clock is %s", target.Target, target.State)
+			}
+		}
+		// The surviving ticket's clocks run on.
+		if st := clocks(t, s, admin, into); st.Target(sla.Resolution).State != sla.StateRunning {
+			t.Fatalf("the surviving ticket's resolution clock: %+v", st.Target(sla.Resolution))
+		}
+	})
+}

@@ -261,11 +261,33 @@ func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) 
 				src.ResolvedAt = &t
 			}
 		}
-		if err := s.writeTicket(ctx, tx, src, src.Version, now, dst.ID, true, nil); err != nil {
+		// Closing the merged ticket stops its clocks as a resolution
+		// does: the write hooks see it as the update of its status (the
+		// OnWrite hooks do not: the merge sends no resolution mail and
+		// runs no rules for the duplicate).
+		var pend *Pending
+		if len(srcChanges) > 1 {
+			var err error
+			if pend, err = s.pending(ctx, tx, Write{Event: event.Event{Type: event.TicketUpdated, At: db.Time(now), TicketID: src.ID,
+				Number: src.Number, ActorID: a.ID, TeamID: refID(src.Team), Fields: []string{"merged_into", "status"}},
+				Actor: a, Ticket: src, Fields: fieldChanges(srcChanges)}); err != nil {
+				return err
+			}
+		}
+		if err := s.writeTicket(ctx, tx, src, src.Version, now, dst.ID, true, pend); err != nil {
 			return err
 		}
 		if err := s.appendEvents(ctx, tx, src.ID, a, now, srcChanges); err != nil {
 			return err
+		}
+		if pend != nil {
+			w := pend.Write
+			w.Ticket = src
+			for _, h := range pend.after {
+				if err := h(ctx, tx, w); err != nil {
+					return fmt.Errorf("hook after merge: %w", err)
+				}
+			}
 		}
 		return s.emit(ctx, tx, a, event.TicketMerged, src, event.TicketPayload{Other: dst.Number, Changes: payloadChanges(srcChanges)})
 	})
