@@ -153,7 +153,10 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	}
 	walk := activeWalk(a, f, sortName)
 	var few func(arg func(any) string) string
-	if walk != "" {
+	// PostgreSQL reads the tickets at risk by id in every order, as
+	// SQLite does (atRiskByID): its planner checks every active ticket
+	// against them otherwise.
+	if walk != "" || s.db.Dialect != db.SQLite && len(f.SLA) == 1 && f.SLA[0] == "at_risk" {
 		if few, err = s.fewCandidates(ctx, f); err != nil {
 			return nil, "", err
 		}

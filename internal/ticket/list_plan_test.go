@@ -73,10 +73,11 @@ func testListPlans(t *testing.T, d *db.DB, analyze bool) {
 						t.Errorf("mine, sort %s, page %d: does not read the assignee's index\n%s", sort, page, plan)
 					}
 					// A team's queue and one status's read their own
-					// ranges, not every active ticket above the page (on
-					// SQLite, the few pending tickets of this desk are read
-					// by id: TestSparseListsReadFewByID has more).
-					if mergedView(v.name, sort) && (v.name != "pending" || d.Dialect == db.Postgres) {
+					// ranges, not every active ticket above the page (the
+					// few pending tickets of this desk are read by id:
+					// TestSparseListsReadFewByID and
+					// TestPostgresSparseListsReadTheirIDs have more).
+					if mergedView(v.name, sort) && v.name != "pending" {
 						if bad := mergeOutOfOrder(d.Dialect, plan, teamStatusIndex(sort)); bad != "" {
 							t.Errorf("%s, sort %s, page %d: %s\n%s", v.name, sort, page, bad, plan)
 						}
@@ -203,6 +204,9 @@ func mergeOutOfOrder(dialect db.Dialect, plan, index string) string {
 		}
 		return ""
 	}
+	if strings.Contains(plan, "unnest(") {
+		return "" // at most fewRows candidates by id, sorted (fewIDs)
+	}
 	var root []struct {
 		Plan pgPlanNode `json:"Plan"`
 	}
@@ -249,6 +253,9 @@ func badListPlan(dialect db.Dialect, plan, selective string) string {
 			return "sorts the rows it read"
 		}
 		return ""
+	}
+	if strings.Contains(plan, "unnest(") {
+		return "" // at most fewRows candidates by id, sorted (fewIDs)
 	}
 	var root []struct {
 		Plan pgPlanNode `json:"Plan"`
@@ -458,5 +465,63 @@ func TestMergedArmsReadTheIndexAlone(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPostgresSparseListsReadTheirIDs: on PostgreSQL a view that keeps
+// few of the active tickets (On hold when nobody is, Breached on a desk
+// without breaches, At risk) reads the candidates' ids first and lists
+// those by id — none at all when there are none — in every order, rather
+// than leave a subquery to a planner that checks every active ticket
+// against it (258 ms for an empty Breached at a million tickets). The
+// lists stay exact when there are a few.
+func TestPostgresSparseListsReadTheirIDs(t *testing.T) {
+	d := apptest.DB(t, db.Postgres)
+	s := apptest.Services(t, d)
+	agent := seedListMix(t, s, 3000, false)
+	for _, q := range []string{`DELETE FROM sla_clocks`, `UPDATE tickets SET due_at = NULL, warn_at = NULL`,
+		`UPDATE tickets SET status = 'open' WHERE status = 'on_hold'`} {
+		if _, err := d.W.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var last string
+	s.Tickets.TraceQueries(func(query string, _ []any) { last = query })
+	t.Cleanup(func() { s.Tickets.TraceQueries(nil) })
+	views := []struct {
+		name string
+		f    ticket.Filter
+	}{
+		{"on hold", ticket.Filter{Status: []ticket.Status{ticket.StatusOnHold}}},
+		{"breached", ticket.Filter{Status: listActive, SLA: []string{"breached"}}},
+		{"at risk", ticket.Filter{Status: listActive, SLA: []string{"at_risk"}}},
+	}
+	list := func(name string, f ticket.Filter, sort string, want int, by string) {
+		t.Helper()
+		f.Sort = sort
+		last = ""
+		ts, _, err := s.Tickets.List(ctx, agent, f)
+		if err != nil {
+			t.Fatalf("%s %s: %v", name, sort, err)
+		}
+		if len(ts) != want {
+			t.Errorf("%s %s: %d tickets, want %d", name, sort, len(ts), want)
+		}
+		if !strings.Contains(last, by) {
+			t.Errorf("%s %s: not by the ids read first (%q)\n%s", name, sort, by, last)
+		}
+	}
+	for _, v := range views {
+		for _, sort := range listSorts {
+			list(v.name, v.f, sort, 0, "SELECT 0 WHERE FALSE")
+		}
+	}
+	// Three tickets past their due time: Breached lists exactly them.
+	if _, err := d.W.ExecContext(ctx, `UPDATE tickets SET due_at = 1 WHERE id IN
+		(SELECT id FROM tickets WHERE status IN ('new', 'open', 'pending') ORDER BY id LIMIT 3)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, sort := range listSorts {
+		list("breached", views[1].f, sort, 3, "unnest(")
 	}
 }
