@@ -29,6 +29,16 @@ import (
 type instance struct {
 	cmd       *exec.Cmd
 	url, smtp string
+
+	mu   sync.Mutex
+	tail []string // the last lines it logged, for a failing test to show
+}
+
+// logTail returns the last lines the instance logged.
+func (in *instance) logTail() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return strings.Join(in.tail, "\n")
 }
 
 // startInstance runs this test binary as `docket serve` on PostgreSQL with
@@ -62,6 +72,11 @@ func startServe(t testing.TB, args []string, env ...string) *instance {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
+			in.mu.Lock()
+			if in.tail = append(in.tail, line); len(in.tail) > 60 {
+				in.tail = in.tail[1:]
+			}
+			in.mu.Unlock()
 			if m := smtpRe.FindStringSubmatch(line); m != nil {
 				in.smtp = m[1]
 			} else if m := httpRe.FindStringSubmatch(line); m != nil && in.url == "" {

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -101,23 +102,50 @@ func TestSLATimersFireOnceAcrossKill9(t *testing.T) {
 		}
 		return n
 	}
-	waitFor := func(kind string, limit time.Duration) {
+	// state is what a failure shows: the timers, the scan, the leader and
+	// the child's last log lines (CI under load once waited 20 s in vain).
+	state := func(in *instance) string {
+		var b strings.Builder
+		for _, q := range []string{
+			"SELECT kind || ' state=' || state || ' run_at=' || run_at || ' attempt=' || attempt || ' error=' || last_error FROM jobs WHERE kind LIKE 'sla%' OR kind LIKE '%scan%'",
+			"SELECT 'horizon=' || horizon FROM sla_timer_scan",
+			"SELECT 'sla.scan next_run_at=' || next_run_at FROM job_schedules WHERE name = 'sla.scan'",
+			"SELECT 'lease ' || name || ' holder=' || holder || ' expires_at=' || expires_at FROM leases",
+		} {
+			rows, err := d.R.QueryContext(ctx, q)
+			if err != nil {
+				fmt.Fprintf(&b, "%s: %v\n", q, err)
+				continue
+			}
+			for rows.Next() {
+				var line string
+				_ = rows.Scan(&line)
+				b.WriteString(line + "\n")
+			}
+			rows.Close()
+		}
+		fmt.Fprintf(&b, "now=%d\nlog:\n%s", time.Now().UnixMicro(), in.logTail())
+		return b.String()
+	}
+	waitFor := func(in *instance, kind string, limit time.Duration) {
 		t.Helper()
 		deadline := time.Now().Add(limit)
 		for events(kind) == 0 {
 			if time.Now().After(deadline) {
-				t.Fatalf("no %s event within %s", kind, limit)
+				t.Fatalf("no %s event within %s:\n%s", kind, limit, state(in))
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
 
-	cmd, _ = startChild(t, dir)
-	waitFor("sla.warning", 20*time.Second)
+	in := startServe(t, []string{"--data", dir})
+	cmd = in.cmd
+	waitFor(in, "sla.warning", 45*time.Second)
 	kill() // right after the warning, before its breach
-	cmd, _ = startChild(t, dir)
+	in = startServe(t, []string{"--data", dir})
+	cmd = in.cmd
 	defer kill()
-	waitFor("sla.breached", 20*time.Second)
+	waitFor(in, "sla.breached", 45*time.Second)
 	time.Sleep(1500 * time.Millisecond) // a poll of the runner more: nothing fires twice
 	if w, b := events("sla.warning"), events("sla.breached"); w != 1 || b != 1 {
 		t.Fatalf("%d sla.warning and %d sla.breached events, want 1 each", w, b)
