@@ -52,6 +52,18 @@ func policy(t testing.TB, s *app.Services, admin *user.Actor, cal int64, name st
 	return p
 }
 
+// standardDesk is a desk on d with an admin, an agent, a requester and
+// the policy "Standard" (policy) on a 24×7 calendar for every ticket.
+func standardDesk(t testing.TB, d *db.DB) (s *app.Services, admin, agent, requester *user.Actor) {
+	t.Helper()
+	s = apptest.Services(t, d)
+	admin = apptest.User(t, s, user.RoleAdmin, "")
+	agent = apptest.User(t, s, user.RoleAgent, "")
+	requester = apptest.User(t, s, user.RoleRequester, "")
+	policy(t, s, admin, roundTheClock(t, s, admin).ID, "Standard", nil, nil)
+	return s, admin, agent, requester
+}
+
 // clocks reads ticket tk's SLA now.
 func clocks(t testing.TB, s *app.Services, admin *user.Actor, tk *ticket.Ticket) *sla.TicketSLA {
 	t.Helper()

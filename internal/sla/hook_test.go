@@ -232,12 +232,7 @@ func TestQuietReplyWritesNoClock(t *testing.T) {
 // the clocks.
 func TestTicketRowHoldsTheClocks(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
-		s := apptest.Services(t, d)
-		admin := apptest.User(t, s, user.RoleAdmin, "")
-		agent := apptest.User(t, s, user.RoleAgent, "")
-		requester := apptest.User(t, s, user.RoleRequester, "")
-		cal := roundTheClock(t, s, admin)
-		policy(t, s, admin, cal.ID, "Standard", nil, nil)
+		s, _, agent, requester := standardDesk(t, d)
 		tk := apptest.Ticket(t, s, requester) // p3: first response in 2 h, resolution in 16 h
 		version := tk.Version
 		check := func(step string, moved bool, want *time.Time) {
@@ -323,12 +318,7 @@ func sameMicros(a, b *time.Time) bool {
 // not warn, breach or sit in At risk for a ticket nobody works on.
 func TestMergeStopsTheMergedTicketsClocks(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
-		s := apptest.Services(t, d)
-		admin := apptest.User(t, s, user.RoleAdmin, "")
-		agent := apptest.User(t, s, user.RoleAgent, "")
-		requester := apptest.User(t, s, user.RoleRequester, "")
-		cal := roundTheClock(t, s, admin)
-		policy(t, s, admin, cal.ID, "Standard", nil, nil)
+		s, admin, agent, requester := standardDesk(t, d)
 		dup := apptest.Ticket(t, s, requester)
 		into := apptest.Ticket(t, s, requester)
 		if _, err := s.Tickets.Merge(ctx, agent, dup.Number, into.Number); err != nil {

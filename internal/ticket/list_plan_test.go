@@ -204,9 +204,6 @@ func mergeOutOfOrder(dialect db.Dialect, plan, index string) string {
 		}
 		return ""
 	}
-	if strings.Contains(plan, "unnest(") {
-		return "" // at most fewRows candidates by id, sorted (fewIDs)
-	}
 	var root []struct {
 		Plan pgPlanNode `json:"Plan"`
 	}
