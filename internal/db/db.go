@@ -14,9 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
-	_ "modernc.org/sqlite"           // SQLite driver "sqlite"
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -85,27 +84,11 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	return openSQLite(ctx, opts)
 }
 
-// plannerParams are PostgreSQL settings for Docket's connections, unless
-// the database URL sets them. join_collapse_limit 1: a join is planned in
-// the order its statement writes it. Docket's statements name their
-// driving table first and join lookups to it (a list page joins six:
-// requester, category, team, assignee, organization, merged-into), so the
-// search over every order of those lookups only cost time — 8.8 ms of
-// planning for a list page at a million tickets, against 1.8–3.3 ms, for
-// the same plan.
-var plannerParams = map[string]string{"join_collapse_limit": "1"}
-
 func openPostgres(ctx context.Context, url string) (*DB, error) {
-	cfg, err := pgx.ParseConfig(url)
+	pool, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("db: open postgres: %w", err)
 	}
-	for k, v := range plannerParams {
-		if _, set := cfg.RuntimeParams[k]; !set {
-			cfg.RuntimeParams[k] = v
-		}
-	}
-	pool := stdlib.OpenDB(*cfg)
 	pool.SetMaxOpenConns(32)
 	pool.SetMaxIdleConns(16)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
@@ -232,9 +215,6 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("db: commit: %w", err)
 	}
 	tx.done.Store(true)
-	if d.wcache != nil && d.wcache.promoting() {
-		d.wcache.promote(context.WithoutCancel(ctx))
-	}
 	for _, f := range tx.afterCommit {
 		f()
 	}

@@ -269,7 +269,7 @@ func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) 
 		if len(srcChanges) > 1 {
 			var err error
 			if pend, err = s.pending(ctx, tx, Write{Event: event.Event{Type: event.TicketUpdated, At: db.Time(now), TicketID: src.ID,
-				Number: src.Number, ActorID: a.ID, TeamID: refID(src.Team), Fields: []string{"merged_into", "status"}},
+				Number: src.Number, ActorID: a.ID, TeamID: refID(src.Team), Fields: changedFields(srcChanges)},
 				Actor: a, Ticket: src, Fields: fieldChanges(srcChanges)}); err != nil {
 				return err
 			}
@@ -281,10 +281,8 @@ func (s *Service) Merge(ctx context.Context, a *user.Actor, number, into int64) 
 			return err
 		}
 		if pend != nil {
-			w := pend.Write
-			w.Ticket = src
 			for _, h := range pend.after {
-				if err := h(ctx, tx, w); err != nil {
+				if err := h(ctx, tx, pend.Write); err != nil {
 					return fmt.Errorf("hook after merge: %w", err)
 				}
 			}

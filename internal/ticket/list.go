@@ -170,7 +170,7 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	}
 	w.walk = walk
 	if few != nil {
-		w.conds = append(w.conds, "t.id IN ("+few(w.arg)+")")
+		w.conds = append(w.conds, few(w.arg))
 		w.walk = fewWalk
 	} else if walk != "" && !f.Text.HasText() {
 		if err := s.mergeArms(ctx, f, sortName, w); err != nil {

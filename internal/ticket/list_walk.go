@@ -316,7 +316,9 @@ func (s *Service) atRiskByID(f Filter, sortName string) bool {
 // checks each against the set (258 ms for an empty Breached at a million
 // tickets); given the ids, it reads them by primary key, and none at all
 // when there are none. The ids are read before the list's own statement,
-// as the SQLite set is judged before the rows it bounds are read.
+// so the sets bounded by time reach a second past now either way (see
+// fewCandidates): a ticket that falls due between the two reads is still
+// a candidate.
 func (s *Service) fewIDs(ctx context.Context, sets []func(arg func(any) string) string) (func(arg func(any) string) string, error) {
 	for _, set := range sets {
 		probe := &whereBuilder{}
@@ -336,9 +338,11 @@ func (s *Service) fewIDs(ctx context.Context, sets []func(arg func(any) string) 
 			continue
 		}
 		if len(ids) == 0 {
-			return func(func(any) string) string { return "SELECT 0 WHERE FALSE" }, nil
+			return func(func(any) string) string { return "FALSE" }, nil
 		}
-		return func(arg func(any) string) string { return "SELECT unnest(CAST(" + arg(ids) + " AS BIGINT[]))" }, nil
+		// An array, not a subquery: PostgreSQL reads the ids by key
+		// whatever it plans for the lookups joined to them.
+		return func(arg func(any) string) string { return "t.id = ANY(CAST(" + arg(ids) + " AS BIGINT[]))" }, nil
 	}
 	return nil, nil
 }
@@ -357,10 +361,10 @@ const fewWalk = "few"
 // still applies), read from indexes alone: the statuses' index, and for
 // breached the active tickets whose due time passed (tickets_active_due)
 // with every ticket that has a breached clock (sla_clocks_breached). The
-// returned function writes that set's SELECT with arg; it is nil when the
-// filter keeps more, or has no such bound. The set is judged at the time
-// it is written, so written after the list's own conditions it holds
-// every ticket they find breached.
+// returned function writes the condition "t.id is a candidate" with arg;
+// it is nil when the filter keeps more, or has no such bound. On SQLite
+// the set is a subquery judged when it is written, after the list's own
+// conditions, so it holds every ticket they find breached.
 func (s *Service) fewCandidates(ctx context.Context, f Filter) (func(arg func(any) string) string, error) {
 	if f.Text.HasText() {
 		return nil, nil
@@ -375,10 +379,16 @@ func (s *Service) fewCandidates(ctx context.Context, f Filter) (func(arg func(an
 			return "SELECT id FROM tickets WHERE status IN (" + strings.Join(ph, ", ") + ")"
 		})
 	}
-	if len(f.SLA) == 1 && f.SLA[0] == "at_risk" { // walked in due order only
+	// On PostgreSQL the ids are read before the list's statement (fewIDs):
+	// a second either side keeps them a superset of what it finds.
+	slack := time.Duration(0)
+	if s.db.Dialect != db.SQLite {
+		slack = time.Second
+	}
+	if len(f.SLA) == 1 && f.SLA[0] == "at_risk" { // on SQLite walked in due order only
 		sets = append(sets, func(arg func(any) string) string {
-			now := arg(time.Now().UnixMicro())
-			return "SELECT id FROM tickets WHERE warn_at <= " + now + " AND due_at > " + now
+			now := time.Now()
+			return "SELECT id FROM tickets WHERE warn_at <= " + arg(now.Add(slack).UnixMicro()) + " AND due_at > " + arg(now.Add(-slack).UnixMicro())
 		})
 	}
 	if len(f.SLA) == 1 && f.SLA[0] == "breached" {
@@ -387,7 +397,7 @@ func (s *Service) fewCandidates(ctx context.Context, f Filter) (func(arg func(an
 			if s.db.Dialect != db.SQLite {
 				indexed = ""
 			}
-			return "SELECT t.id FROM tickets t" + indexed + " WHERE " + dueKey + " <= " + arg(time.Now().UnixMicro()) +
+			return "SELECT t.id FROM tickets t" + indexed + " WHERE " + dueKey + " <= " + arg(time.Now().Add(slack).UnixMicro()) +
 				" AND " + activeCondition + " UNION SELECT ticket_id FROM sla_clocks WHERE breached_at IS NOT NULL"
 		})
 	}
@@ -402,7 +412,7 @@ func (s *Service) fewCandidates(ctx context.Context, f Filter) (func(arg func(an
 			return nil, fmt.Errorf("ticket: list: %w", err)
 		}
 		if n <= fewRows {
-			return set, nil
+			return func(arg func(any) string) string { return "t.id IN (" + set(arg) + ")" }, nil
 		}
 	}
 	return nil, nil

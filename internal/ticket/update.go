@@ -126,12 +126,7 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 			return nil
 		}
 		now := db.Now()
-		var fields []string
-		for _, c := range changes {
-			if !slices.Contains(fields, c.field) {
-				fields = append(fields, c.field)
-			}
-		}
+		fields := changedFields(changes)
 		// The write hooks see the ticket as it will be written, and may
 		// add to its row (the SLA's due times).
 		pend, err := s.pending(ctx, tx, Write{Event: event.Event{Type: event.TicketUpdated, At: db.Time(now), TicketID: t.ID,
@@ -167,13 +162,18 @@ func (s *Service) update(ctx context.Context, a *user.Actor, number int64, p Pat
 	if err != nil {
 		return nil, nil, err
 	}
+	return t, changedFields(changes), nil
+}
+
+// changedFields are the fields changes change, each once, in order.
+func changedFields(changes []change) []string {
 	fields := make([]string, 0, len(changes))
 	for _, c := range changes {
 		if !slices.Contains(fields, c.field) {
 			fields = append(fields, c.field)
 		}
 	}
-	return t, fields, nil
+	return fields
 }
 
 // writeTicket stores the columns of t that differ from the stored row, if
