@@ -67,6 +67,12 @@ func testListPlans(t *testing.T, d *db.DB, analyze bool) {
 					if bad := badListPlan(d.Dialect, plan, listPlanSelective[v.name]); bad != "" {
 						t.Errorf("%s, sort %s, page %d: %s\n%s", v.name, sort, page, bad, plan)
 					}
+					// PostgreSQL plans the page over tickets alone, the
+					// lookups apart (pageRows): their joins, planned with
+					// every index that gives the order, took most of a list.
+					if d.Dialect == db.Postgres && strings.Contains(plan, `"Relation Name": "categories"`) {
+						t.Errorf("%s, sort %s, page %d: the page's statement joins the lookups\n%s", v.name, sort, page, plan)
+					}
 					// An agent's own queue reads their tickets, not every
 					// active ticket looking for theirs.
 					if v.name == "mine" && !strings.Contains(plan, "tickets_assignee_") {
