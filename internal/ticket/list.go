@@ -210,8 +210,69 @@ func (s *Service) page(ctx context.Context, w *whereBuilder, spec sortSpec, sort
 	if sortName == "-due_at" && w.walk != "" && w.walk != fewWalk {
 		return s.pageLatestDue(ctx, w, cur, limit, extra)
 	}
-	query, args := s.listQuery(w, spec, sortName, cur, limit, s.q.Get("select-tickets"), true, extra)
-	return s.scanPage(ctx, query, args)
+	return s.pageRows(ctx, w, spec, sortName, cur, limit, extra)
+}
+
+// idsOnly is the base of a list statement that reads the page's ids alone
+// (pageRows on PostgreSQL).
+const idsOnly = "SELECT t.id, 0 FROM tickets t WHERE TRUE"
+
+// pageRows runs the list's statement (listQuery, walking) and returns its
+// tickets. On PostgreSQL the statement reads the page's ids from tickets
+// alone and the tickets are then read by id with their lookups
+// (ticketsByID): its planner searches every order of the six outer joins
+// of select-tickets together with every index of tickets that gives the
+// list's order — 8.8 ms of planning at a million tickets for a page that
+// runs in 0.4 ms, and most of a list's time under load. Read apart, the
+// page's statement plans one table, and the lookups' statement, the same
+// text whatever the list, is planned once per connection.
+func (s *Service) pageRows(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, extra []func(*whereBuilder)) ([]*Ticket, error) {
+	if s.db.Dialect == db.SQLite {
+		query, args := s.listQuery(w, spec, sortName, cur, limit, s.q.Get("select-tickets"), true, extra)
+		return s.scanPage(ctx, query, args)
+	}
+	query, args := s.listQuery(w, spec, sortName, cur, limit, idsOnly, true, extra)
+	ms, err := s.scanMatches(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return s.ticketsByID(ctx, ms)
+}
+
+// ticketsByID reads the tickets of ms in their order, on PostgreSQL
+// (list-tickets-by-id).
+func (s *Service) ticketsByID(ctx context.Context, ms []match) ([]*Ticket, error) {
+	if len(ms) == 0 {
+		return []*Ticket{}, nil
+	}
+	ids := make([]int64, len(ms))
+	at := make(map[int64]int, len(ms))
+	for i, m := range ms {
+		ids[i], at[m.id] = m.id, i
+	}
+	rows, err := s.db.R.QueryContext(ctx, s.q.Get("list-tickets-by-id"), ids)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: list: %w", err)
+	}
+	defer rows.Close()
+	out := make([]*Ticket, len(ms))
+	n := 0
+	for rows.Next() {
+		t, err := s.scanTicket(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[at[t.ID]] = t
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ticket: list: %w", err)
+	}
+	if n < len(out) {
+		// A ticket deleted between the two reads is left out.
+		out = slices.DeleteFunc(out, func(t *Ticket) bool { return t == nil })
+	}
+	return out, nil
 }
 
 // listQuery writes the list's statement over base, which ends in a WHERE
@@ -239,7 +300,7 @@ func (s *Service) listQuery(w *whereBuilder, spec sortSpec, sortName string, cur
 		dir = "DESC"
 	}
 	if walk && w.arms != nil {
-		query := s.mergedQuery(w, spec, dir, limit)
+		query := s.mergedQuery(w, spec, dir, limit, base == idsOnly)
 		s.traceQuery(query, w.args)
 		return s.db.Rebind(query), w.args
 	}

@@ -80,7 +80,10 @@ func benchListView(b *testing.B, svc *ticket.Service, d *db.DB, a *user.Actor, f
 	})
 	b.ReportMetric(float64(page), "deep-page")
 	if d.Dialect == db.Postgres && query != "" {
-		b.ReportMetric(float64(pgBuffers(b, d, query, args)), "buffers")
+		e := pgExplain(b, d, query, args)
+		b.ReportMetric(float64(e.buffers), "buffers")
+		b.ReportMetric(e.planning, "plan-ms")
+		b.ReportMetric(e.execution, "exec-ms")
 	}
 }
 
@@ -117,9 +120,16 @@ func timedParallel(b *testing.B, fn func(n int64) error) {
 	b.ReportMetric(ms(took[len(took)*99/100]), "p99-ms")
 }
 
-// pgBuffers runs query under EXPLAIN (ANALYZE, BUFFERS) and returns the
-// shared buffers it touched.
-func pgBuffers(b *testing.B, d *db.DB, query string, args []any) int64 {
+// pgExplained is what EXPLAIN (ANALYZE, BUFFERS) says of a statement:
+// the shared buffers it touched (hit + read) and its planning and
+// execution time in milliseconds, on an otherwise idle connection.
+type pgExplained struct {
+	buffers             int64
+	planning, execution float64
+}
+
+// pgExplain runs query under EXPLAIN (ANALYZE, BUFFERS).
+func pgExplain(b *testing.B, d *db.DB, query string, args []any) pgExplained {
 	var out string
 	if err := d.R.QueryRowContext(ctx, "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "+query, args...).Scan(&out); err != nil {
 		b.Fatal(err)
@@ -129,9 +139,11 @@ func pgBuffers(b *testing.B, d *db.DB, query string, args []any) int64 {
 			Hit  int64 `json:"Shared Hit Blocks"`
 			Read int64 `json:"Shared Read Blocks"`
 		} `json:"Plan"`
+		Planning  float64 `json:"Planning Time"`
+		Execution float64 `json:"Execution Time"`
 	}
 	if err := json.Unmarshal([]byte(out), &plan); err != nil || len(plan) == 0 {
 		b.Fatalf("explain: %v", err)
 	}
-	return plan[0].Plan.Hit + plan[0].Plan.Read
+	return pgExplained{plan[0].Plan.Hit + plan[0].Plan.Read, plan[0].Planning, plan[0].Execution}
 }

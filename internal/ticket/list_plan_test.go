@@ -67,6 +67,12 @@ func testListPlans(t *testing.T, d *db.DB, analyze bool) {
 					if bad := badListPlan(d.Dialect, plan, listPlanSelective[v.name]); bad != "" {
 						t.Errorf("%s, sort %s, page %d: %s\n%s", v.name, sort, page, bad, plan)
 					}
+					// PostgreSQL plans the page over tickets alone, the
+					// lookups apart (pageRows): their joins, planned with
+					// every index that gives the order, took most of a list.
+					if d.Dialect == db.Postgres && strings.Contains(plan, `"Relation Name": "categories"`) {
+						t.Errorf("%s, sort %s, page %d: the page's statement joins the lookups\n%s", v.name, sort, page, plan)
+					}
 					// An agent's own queue reads their tickets, not every
 					// active ticket looking for theirs.
 					if v.name == "mine" && !strings.Contains(plan, "tickets_assignee_") {
@@ -251,8 +257,8 @@ func badListPlan(dialect db.Dialect, plan, selective string) string {
 		}
 		return ""
 	}
-	if strings.Contains(plan, `"Index Name": "tickets_pkey"`) && strings.Contains(plan, "(id = ANY (") {
-		return "" // at most fewRows candidates by key, sorted (fewIDs)
+	if strings.Contains(plan, "(id = ANY (") {
+		return "" // at most fewRows candidates by id, sorted (fewIDs)
 	}
 	var root []struct {
 		Plan pgPlanNode `json:"Plan"`
@@ -518,8 +524,9 @@ func TestPostgresSparseListsReadTheirIDs(t *testing.T) {
 		(SELECT id FROM tickets WHERE status IN ('new', 'open', 'pending') ORDER BY id LIMIT 3)`); err != nil {
 		t.Fatal(err)
 	}
-	// Read by key: a subquery of ids would be a semi-join the planner may
-	// put after the lookups, or walk an order's index with.
+	// Read by key (an index condition on the ids, not a walk of an order
+	// that filters them): a subquery of ids would be a semi-join the
+	// planner may put after the lookups, or walk an order's index with.
 	_, pool := d.Pools()
 	conn, err := pool.Conn(ctx)
 	if err != nil {
@@ -535,7 +542,7 @@ func TestPostgresSparseListsReadTheirIDs(t *testing.T) {
 		plans = nil
 		list("breached", views[1].f, sort, 3, "= ANY(CAST(")
 		for _, plan := range plans {
-			if !strings.Contains(plan, `"Index Name": "tickets_pkey"`) || !strings.Contains(plan, "(id = ANY (") ||
+			if !strings.Contains(plan, `"Index Cond": "(id = ANY (`) ||
 				strings.Contains(plan, `"Relation Name": "tickets", "Alias": "t"`) && strings.Contains(plan, "Seq Scan") {
 				t.Errorf("breached %s: the candidates are not read by key:\n%s", sort, plan)
 			}

@@ -237,7 +237,9 @@ func distinct[T comparable](vs []T) []T {
 // the page is the list's first limit+1 tickets after the cursor. The same
 // on PostgreSQL, whose planner merges the arms' ordered scans (Merge
 // Append) and keeps that order through the join.
-func (s *Service) mergedQuery(w *whereBuilder, spec sortSpec, dir string, limit int) string {
+//
+// With idsOnly, the statement reads the page's ids alone (pageRows).
+func (s *Service) mergedQuery(w *whereBuilder, spec sortSpec, dir string, limit int, idsOnly bool) string {
 	from, join := "FROM tickets t", " JOIN tickets t ON t.id = u.id\n"
 	if s.db.Dialect == db.SQLite {
 		// Merged first, each ticket then read by id.
@@ -254,6 +256,9 @@ func (s *Service) mergedQuery(w *whereBuilder, spec sortSpec, dir string, limit 
 	for i, arm := range w.arms {
 		arms[i] = "SELECT * FROM (SELECT t.id, " + spec.expr + " AS k " + from + " WHERE " + arm + " AND " + cond +
 			" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir + " LIMIT " + n + ") arm" + strconv.Itoa(i+1)
+	}
+	if idsOnly {
+		return "SELECT u.id, 0 FROM (" + strings.Join(arms, " UNION ALL ") + order + ") u ORDER BY u.k " + dir + ", u.id " + dir
 	}
 	merged := "FROM (" + strings.Join(arms, " UNION ALL ") + order + ") u" + join
 	return strings.Replace(s.q.Get("select-tickets"), "FROM tickets t\n", merged, 1) + " AND t.id = u.id" +
@@ -272,9 +277,8 @@ func (s *Service) pageLatestDue(ctx context.Context, w *whereBuilder, cur *curso
 	out := []*Ticket{}
 	if cur == nil || cur.V != -1 {
 		due := func(x *whereBuilder) { x.conds = append(x.conds, dueKey+" < "+noDueLast) }
-		query, args := s.listQuery(w, spec, "due_at", cur, limit, s.q.Get("select-tickets"), true, append(slices.Clip(extra), due))
 		var err error
-		if out, err = s.scanPage(ctx, query, args); err != nil || len(out) > limit {
+		if out, err = s.pageRows(ctx, w, spec, "due_at", cur, limit, append(slices.Clip(extra), due)); err != nil || len(out) > limit {
 			return out, err
 		}
 		cur = nil
@@ -287,8 +291,7 @@ func (s *Service) pageLatestDue(ctx context.Context, w *whereBuilder, cur *curso
 	}
 	// All of them have the same due key: ordered by id alone, which
 	// SQLite then reads in order after the key's equality.
-	query, args := s.listQuery(w, sortSpec{expr: "t.id", desc: true}, "due_at", nil, limit-len(out), s.q.Get("select-tickets"), true, append(slices.Clip(extra), none))
-	more, err := s.scanPage(ctx, query, args)
+	more, err := s.pageRows(ctx, w, sortSpec{expr: "t.id", desc: true}, "due_at", nil, limit-len(out), append(slices.Clip(extra), none))
 	return append(out, more...), err
 }
 

@@ -165,6 +165,11 @@ func (s *Service) addGetQueries() {
 		}
 	}
 	s.q.Add("get-ticket-by-id", s.q.Get("select-tickets")+" AND t.id = "+s.db.Rebind("$1"))
+	if s.db.Dialect != db.SQLite {
+		// A list's page by id (pageRows), without an order: the page's
+		// statement gave it.
+		s.q.Add("list-tickets-by-id", s.q.Get("select-tickets")+" AND t.id = ANY(CAST($1 AS BIGINT[]))")
+	}
 	for _, name := range multiRowQueries {
 		for n := 2; n <= preparedRows; n++ {
 			s.q.Add(name+"*"+strconv.Itoa(n), db.MultiRow(s.q.Get(name), n))

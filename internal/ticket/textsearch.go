@@ -162,10 +162,15 @@ func (s *Service) pageIDs(ctx context.Context, w *whereBuilder, spec sortSpec, s
 	return s.scanMatches(ctx, query, args...)
 }
 
-// rowsOf reads the tickets ids in the list's order, with their joins.
+// rowsOf reads the tickets ids in the list's order, with their joins. On
+// PostgreSQL ids are in that order already, and are read by ticketsByID
+// (see pageRows).
 func (s *Service) rowsOf(ctx context.Context, spec sortSpec, sortName string, ids []match) ([]*Ticket, error) {
 	if len(ids) == 0 {
 		return []*Ticket{}, nil
+	}
+	if s.db.Dialect != db.SQLite {
+		return s.ticketsByID(ctx, ids)
 	}
 	query, args := s.listQuery(&whereBuilder{conds: []string{"TRUE"}}, spec, sortName, nil, len(ids), s.q.Get("select-tickets"), false,
 		[]func(*whereBuilder){inIDs(ids)})
