@@ -167,3 +167,60 @@ func listedAfter(sort string, a, b *ticket.Ticket) bool {
 	}
 	return ka < kb || ka == kb && a.ID < b.ID
 }
+
+// TestPageCursorHoldsWhenItsTicketMoves: a page whose ids and tickets are
+// read by two statements (PostgreSQL's lists and searches) reads both in
+// one snapshot, so the next page's cursor is where the page ended even when
+// the page's last ticket is updated between the two reads: read after that
+// commit, the ticket came back with its new activity time, and the cursor
+// taken from it jumped past every ticket not yet listed (oldest activity
+// first, the next page was empty). A ticket that moves may be listed twice,
+// as in any keyset pagination; none is skipped.
+func TestPageCursorHoldsWhenItsTicketMoves(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		agent := seedListMix(t, s, 600, false)
+		f := ticket.Filter{Status: listActive, Sort: "updated_at", Limit: ticket.MaxLimit}
+		all, next, err := s.Tickets.List(ctx, agent, f)
+		if err != nil || next != "" || len(all) < 30 {
+			t.Fatalf("%d active tickets (next %q), want 30 to 200: %v", len(all), next, err)
+		}
+		const limit = 10
+		last := all[limit-1] // the first page's last ticket
+		moved := 0
+		s.Tickets.BetweenReads(func() {
+			if moved++; moved > 1 {
+				return
+			}
+			// Touched now, by someone else: the end of this order.
+			if _, err := d.W.ExecContext(ctx, d.Rebind(`UPDATE tickets SET updated_at = $1 WHERE id = $2`),
+				time.Now().Add(time.Hour).UnixMicro(), last.ID); err != nil {
+				t.Error(err)
+			}
+		})
+		t.Cleanup(func() { s.Tickets.BetweenReads(nil) })
+		seen := map[int64]bool{}
+		f.Limit = limit
+		for pages := 0; pages < 100; pages++ {
+			ts, next, err := s.Tickets.List(ctx, agent, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tk := range ts {
+				seen[tk.ID] = true
+			}
+			if f.Cursor = next; next == "" {
+				break
+			}
+		}
+		for _, tk := range all {
+			if !seen[tk.ID] {
+				t.Errorf("ticket %d skipped: %d of %d listed", tk.Number, len(seen), len(all))
+				break
+			}
+		}
+		if d.Dialect == db.Postgres && moved == 0 {
+			t.Error("no page was read in two statements")
+		}
+	})
+}

@@ -77,8 +77,13 @@ func (s *Service) textMatches(ctx context.Context, a *user.Actor, q search.Query
 }
 
 func (s *Service) scanMatches(ctx context.Context, query string, args ...any) ([]match, error) {
+	return s.scanMatchesOn(ctx, s.db.R, query, args...)
+}
+
+// scanMatchesOn is scanMatches through q.
+func (s *Service) scanMatchesOn(ctx context.Context, q db.Queryer, query string, args ...any) ([]match, error) {
 	s.traceQuery(query, args)
-	rows, err := s.db.R.QueryContext(ctx, s.db.Rebind(query), args...)
+	rows, err := q.QueryContext(ctx, s.db.Rebind(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("ticket: search: %w", err)
 	}
@@ -148,12 +153,17 @@ func idList(ms []match) string {
 // pageOf is page over the tickets ms: first the ids of the page, from
 // the matches' own rows, then the page's rows with their joins — never a
 // walk of an index in list order.
+// On PostgreSQL both read one snapshot (see ticketsByID).
 func (s *Service) pageOf(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, ms []match) ([]*Ticket, error) {
-	ids, err := s.pageIDs(ctx, w, spec, sortName, cur, limit, inIDs(ms))
-	if err != nil {
-		return nil, err
+	if s.db.Dialect == db.SQLite {
+		ids, err := s.pageIDs(ctx, w, spec, sortName, cur, limit, inIDs(ms))
+		if err != nil {
+			return nil, err
+		}
+		return s.rowsOf(ctx, spec, sortName, ids)
 	}
-	return s.rowsOf(ctx, spec, sortName, ids)
+	query, args := s.listQuery(w, spec, sortName, cur, limit, idsOnly, false, []func(*whereBuilder){inIDs(ms)})
+	return s.idsThenTickets(ctx, query, args)
 }
 
 // pageIDs is the ids of page with the conditions extra (limit+1 at most).
@@ -170,7 +180,7 @@ func (s *Service) rowsOf(ctx context.Context, spec sortSpec, sortName string, id
 		return []*Ticket{}, nil
 	}
 	if s.db.Dialect != db.SQLite {
-		return s.ticketsByID(ctx, ids)
+		return s.ticketsByID(ctx, s.db.R, ids)
 	}
 	query, args := s.listQuery(&whereBuilder{conds: []string{"TRUE"}}, spec, sortName, nil, len(ids), s.q.Get("select-tickets"), false,
 		[]func(*whereBuilder){inIDs(ids)})
