@@ -227,7 +227,8 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 // PostgreSQL that is a REPEATABLE READ, READ ONLY transaction of its own;
 // each statement of READ COMMITTED sees the commits made since the one
 // before. On SQLite, and inside a transaction ctx carries (WithinTx), fn
-// gets R.
+// gets R: SQLite's split reads (a search's page) read the page's rows in
+// the page's order again, so a row that moved cannot end the page.
 func (d *DB) ReadSnapshot(ctx context.Context, fn func(q Queryer) error) error {
 	if d.Dialect == SQLite || TxFrom(ctx) != nil {
 		return fn(d.R)

@@ -241,12 +241,17 @@ func (s *Service) pageRows(ctx context.Context, w *whereBuilder, spec sortSpec, 
 		return s.scanPage(ctx, query, args)
 	}
 	query, args := s.listQuery(w, spec, sortName, cur, limit, idsOnly, true, extra)
-	return s.idsThenTickets(ctx, query, args)
+	return s.idsThenTickets(ctx, spec, sortName, query, args)
 }
 
 // idsThenTickets runs query, which reads a page's ids (idsOnly), and reads
-// their tickets, both in one snapshot (see ticketsByID).
-func (s *Service) idsThenTickets(ctx context.Context, query string, args []any) ([]*Ticket, error) {
+// their tickets (rowsOfOn), both in one snapshot of the database
+// (db.ReadSnapshot): a ticket is then what the page's statement found, so
+// the next page's cursor, taken from the page's last ticket, starts where
+// the page ended even if that ticket has changed since. Read after a
+// commit that moved it in the order, the cursor would skip or repeat every
+// ticket it passed.
+func (s *Service) idsThenTickets(ctx context.Context, spec sortSpec, sortName, query string, args []any) ([]*Ticket, error) {
 	var out []*Ticket
 	err := s.db.ReadSnapshot(ctx, func(q db.Queryer) error {
 		ms, err := s.scanMatchesOn(ctx, q, query, args...)
@@ -254,7 +259,7 @@ func (s *Service) idsThenTickets(ctx context.Context, query string, args []any) 
 			return err
 		}
 		s.betweenReads()
-		out, err = s.ticketsByID(ctx, q, ms)
+		out, err = s.rowsOfOn(ctx, q, spec, sortName, ms)
 		return err
 	})
 	return out, err
@@ -269,12 +274,7 @@ func (s *Service) betweenReads() {
 }
 
 // ticketsByID reads the tickets of ms in their order through q, on
-// PostgreSQL (list-tickets-by-id). In the snapshot the ids were read in
-// (db.ReadSnapshot), a ticket is what the page's statement found, so the
-// next page's cursor, taken from the last ticket, starts where the page
-// ended even if that ticket has changed since: read after a commit that
-// moved it in the order, the cursor would skip or repeat the tickets it
-// passed.
+// PostgreSQL (list-tickets-by-id).
 func (s *Service) ticketsByID(ctx context.Context, q db.Queryer, ms []match) ([]*Ticket, error) {
 	if len(ms) == 0 {
 		return []*Ticket{}, nil
@@ -348,7 +348,12 @@ func (s *Service) listQuery(w *whereBuilder, spec sortSpec, sortName string, cur
 }
 
 func (s *Service) scanPage(ctx context.Context, query string, args []any) ([]*Ticket, error) {
-	rows, err := s.db.R.QueryContext(ctx, query, args...)
+	return s.scanPageOn(ctx, s.db.R, query, args)
+}
+
+// scanPageOn is scanPage through q.
+func (s *Service) scanPageOn(ctx context.Context, q db.Queryer, query string, args []any) ([]*Ticket, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ticket: list: %w", err)
 	}
