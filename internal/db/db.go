@@ -221,6 +221,34 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
+// ReadSnapshot runs fn with a Queryer whose statements all read one
+// snapshot of the database, for a read split into several statements
+// (the ids of a page, then its rows) that must agree with each other. On
+// PostgreSQL that is a REPEATABLE READ, READ ONLY transaction of its own;
+// each statement of READ COMMITTED sees the commits made since the one
+// before. On SQLite, and inside a transaction ctx carries (WithinTx), fn
+// gets R: SQLite's split reads (a search's page) read the page's rows in
+// the page's order again, so a row that moved cannot end the page.
+func (d *DB) ReadSnapshot(ctx context.Context, fn func(q Queryer) error) error {
+	if d.Dialect == SQLite || TxFrom(ctx) != nil {
+		return fn(d.R)
+	}
+	stx, err := d.rpool.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	tx := &Tx{Tx: stx, cache: d.rcache}
+	defer tx.done.Store(true)
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
 // The savepoint statements of nested WithTx calls. One name serves every
 // depth: RELEASE and ROLLBACK TO act on the innermost savepoint of that name.
 const (

@@ -3,6 +3,10 @@ package ticket
 // TraceQueries has fn called with every query a list runs (tests only).
 func (s *Service) TraceQueries(fn func(query string, args []any)) { s.trace = fn }
 
+// BetweenReads has fn called between the statement that reads a page's
+// ids and the one that reads its tickets (PostgreSQL's lists).
+func (s *Service) BetweenReads(fn func()) { s.between = fn }
+
 // SetTextWindow makes the search window n matches until the returned
 // function restores it.
 func SetTextWindow(n int) func() {

@@ -241,16 +241,41 @@ func (s *Service) pageRows(ctx context.Context, w *whereBuilder, spec sortSpec, 
 		return s.scanPage(ctx, query, args)
 	}
 	query, args := s.listQuery(w, spec, sortName, cur, limit, idsOnly, true, extra)
-	ms, err := s.scanMatches(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	return s.ticketsByID(ctx, ms)
+	return s.idsThenTickets(ctx, spec, sortName, query, args)
 }
 
-// ticketsByID reads the tickets of ms in their order, on PostgreSQL
-// (list-tickets-by-id).
-func (s *Service) ticketsByID(ctx context.Context, ms []match) ([]*Ticket, error) {
+// idsThenTickets runs query, which reads a page's ids (idsOnly), and reads
+// their tickets (rowsOfOn), both in one snapshot of the database
+// (db.ReadSnapshot): a ticket is then what the page's statement found, so
+// the next page's cursor, taken from the page's last ticket, starts where
+// the page ended even if that ticket has changed since. Read after a
+// commit that moved it in the order, the cursor would skip or repeat every
+// ticket it passed.
+func (s *Service) idsThenTickets(ctx context.Context, spec sortSpec, sortName, query string, args []any) ([]*Ticket, error) {
+	var out []*Ticket
+	err := s.db.ReadSnapshot(ctx, func(q db.Queryer) error {
+		ms, err := s.scanMatchesOn(ctx, q, query, args...)
+		if err != nil {
+			return err
+		}
+		s.betweenReads()
+		out, err = s.rowsOfOn(ctx, q, spec, sortName, ms)
+		return err
+	})
+	return out, err
+}
+
+// betweenReads runs the test hook between the two statements of a page
+// (BetweenReads), if any.
+func (s *Service) betweenReads() {
+	if s.between != nil {
+		s.between()
+	}
+}
+
+// ticketsByID reads the tickets of ms in their order through q, on
+// PostgreSQL (list-tickets-by-id).
+func (s *Service) ticketsByID(ctx context.Context, q db.Queryer, ms []match) ([]*Ticket, error) {
 	if len(ms) == 0 {
 		return []*Ticket{}, nil
 	}
@@ -259,7 +284,7 @@ func (s *Service) ticketsByID(ctx context.Context, ms []match) ([]*Ticket, error
 	for i, m := range ms {
 		ids[i], at[m.id] = m.id, i
 	}
-	rows, err := s.db.R.QueryContext(ctx, s.q.Get("list-tickets-by-id"), ids)
+	rows, err := q.QueryContext(ctx, s.q.Get("list-tickets-by-id"), ids)
 	if err != nil {
 		return nil, fmt.Errorf("ticket: list: %w", err)
 	}
@@ -323,7 +348,12 @@ func (s *Service) listQuery(w *whereBuilder, spec sortSpec, sortName string, cur
 }
 
 func (s *Service) scanPage(ctx context.Context, query string, args []any) ([]*Ticket, error) {
-	rows, err := s.db.R.QueryContext(ctx, query, args...)
+	return s.scanPageOn(ctx, s.db.R, query, args)
+}
+
+// scanPageOn is scanPage through q.
+func (s *Service) scanPageOn(ctx context.Context, q db.Queryer, query string, args []any) ([]*Ticket, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ticket: list: %w", err)
 	}

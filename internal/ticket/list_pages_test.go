@@ -11,6 +11,7 @@ import (
 	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 )
@@ -166,4 +167,83 @@ func listedAfter(sort string, a, b *ticket.Ticket) bool {
 		return ka > kb || ka == kb && a.ID > b.ID
 	}
 	return ka < kb || ka == kb && a.ID < b.ID
+}
+
+// TestPageCursorHoldsWhenItsTicketMoves: a page whose ids and tickets are
+// read by two statements (PostgreSQL's lists and searches) reads both in
+// one snapshot, so the next page's cursor is where the page
+// ended even when the page's last ticket is updated between the two reads:
+// read after that commit, the ticket came back with its new activity time,
+// and the cursor taken from it jumped past every ticket not yet listed
+// (oldest activity first, the next page was empty). A ticket that moves may
+// be listed twice, as in any keyset pagination; none is skipped. (SQLite's
+// search reads its page's rows in the page's order again, so a ticket that
+// moved cannot end the page: checked too.)
+func TestPageCursorHoldsWhenItsTicketMoves(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		agent := seedListMix(t, s, 600, false)
+		t.Run("list", func(t *testing.T) {
+			cursorHolds(t, s, d, agent, ticket.Filter{Status: listActive}, d.Dialect == db.Postgres)
+		})
+		t.Run("search", func(t *testing.T) {
+			for i := range 40 {
+				apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = "Printer jam " + strconv.Itoa(i) })
+			}
+			q, err := search.Parse("printer")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cursorHolds(t, s, d, agent, ticket.Filter{Text: q}, true)
+		})
+	})
+}
+
+// cursorHolds pages through f, oldest activity first, 10 at a time, and
+// moves the first page's last ticket to the end of the order between its
+// two reads; every ticket is listed. twoReads says the page is read in
+// two statements (so the move happens).
+func cursorHolds(t *testing.T, s *app.Services, d *db.DB, agent *user.Actor, f ticket.Filter, twoReads bool) {
+	f.Sort, f.Limit = "updated_at", ticket.MaxLimit
+	all, next, err := s.Tickets.List(ctx, agent, f)
+	if err != nil || next != "" || len(all) < 30 {
+		t.Fatalf("%d tickets (next %q), want 30 to 200: %v", len(all), next, err)
+	}
+	const limit = 10
+	last := all[limit-1] // the first page's last ticket
+	moved := 0
+	s.Tickets.BetweenReads(func() {
+		if moved++; moved > 1 {
+			return
+		}
+		// Touched now, by someone else: the end of this order.
+		if _, err := d.W.ExecContext(ctx, d.Rebind(`UPDATE tickets SET updated_at = $1 WHERE id = $2`),
+			time.Now().Add(time.Hour).UnixMicro(), last.ID); err != nil {
+			t.Error(err)
+		}
+	})
+	defer s.Tickets.BetweenReads(nil)
+	seen := map[int64]bool{}
+	f.Limit = limit
+	for pages := 0; pages < 100; pages++ {
+		ts, next, err := s.Tickets.List(ctx, agent, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range ts {
+			seen[tk.ID] = true
+		}
+		if f.Cursor = next; next == "" {
+			break
+		}
+	}
+	for _, tk := range all {
+		if !seen[tk.ID] {
+			t.Errorf("ticket %d skipped: %d of %d listed", tk.Number, len(seen), len(all))
+			break
+		}
+	}
+	if twoReads && moved == 0 {
+		t.Error("no page was read in two statements")
+	}
 }

@@ -43,7 +43,9 @@ type Service struct {
 	before []CreateHook                   // run before a create's INSERT
 	writes []WriteHook                    // run before a reply's or update's UPDATE
 	trace  func(query string, args []any) // tests: the queries a search runs
-	stats  statsCache                     // PostgreSQL word statistics (pgsearch.go)
+	// between runs between a page's two statements (tests: BetweenReads).
+	between func()
+	stats   statsCache // PostgreSQL word statistics (pgsearch.go)
 	// fields are the custom field definitions (fieldcache.go).
 	fields *event.Cached[fieldMark, []*FieldDef]
 }

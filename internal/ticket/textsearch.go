@@ -77,8 +77,13 @@ func (s *Service) textMatches(ctx context.Context, a *user.Actor, q search.Query
 }
 
 func (s *Service) scanMatches(ctx context.Context, query string, args ...any) ([]match, error) {
+	return s.scanMatchesOn(ctx, s.db.R, query, args...)
+}
+
+// scanMatchesOn is scanMatches through q.
+func (s *Service) scanMatchesOn(ctx context.Context, q db.Queryer, query string, args ...any) ([]match, error) {
 	s.traceQuery(query, args)
-	rows, err := s.db.R.QueryContext(ctx, s.db.Rebind(query), args...)
+	rows, err := q.QueryContext(ctx, s.db.Rebind(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("ticket: search: %w", err)
 	}
@@ -147,34 +152,35 @@ func idList(ms []match) string {
 
 // pageOf is page over the tickets ms: first the ids of the page, from
 // the matches' own rows, then the page's rows with their joins — never a
-// walk of an index in list order.
+// walk of an index in list order. Both read one snapshot (idsThenTickets).
 func (s *Service) pageOf(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, ms []match) ([]*Ticket, error) {
-	ids, err := s.pageIDs(ctx, w, spec, sortName, cur, limit, inIDs(ms))
-	if err != nil {
-		return nil, err
-	}
-	return s.rowsOf(ctx, spec, sortName, ids)
+	query, args := s.listQuery(w, spec, sortName, cur, limit, idsOnly, false, []func(*whereBuilder){inIDs(ms)})
+	return s.idsThenTickets(ctx, spec, sortName, query, args)
 }
 
 // pageIDs is the ids of page with the conditions extra (limit+1 at most).
 func (s *Service) pageIDs(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, extra ...func(*whereBuilder)) ([]match, error) {
-	query, args := s.listQuery(w, spec, sortName, cur, limit, "SELECT t.id, 0 FROM tickets t WHERE TRUE", false, extra)
+	query, args := s.listQuery(w, spec, sortName, cur, limit, idsOnly, false, extra)
 	return s.scanMatches(ctx, query, args...)
 }
 
-// rowsOf reads the tickets ids in the list's order, with their joins. On
-// PostgreSQL ids are in that order already, and are read by ticketsByID
-// (see pageRows).
+// rowsOf reads the tickets ids in the list's order, with their joins.
 func (s *Service) rowsOf(ctx context.Context, spec sortSpec, sortName string, ids []match) ([]*Ticket, error) {
+	return s.rowsOfOn(ctx, s.db.R, spec, sortName, ids)
+}
+
+// rowsOfOn is rowsOf through q. On PostgreSQL ids are in the list's order
+// already, and are read by ticketsByID (see pageRows).
+func (s *Service) rowsOfOn(ctx context.Context, q db.Queryer, spec sortSpec, sortName string, ids []match) ([]*Ticket, error) {
 	if len(ids) == 0 {
 		return []*Ticket{}, nil
 	}
 	if s.db.Dialect != db.SQLite {
-		return s.ticketsByID(ctx, ids)
+		return s.ticketsByID(ctx, q, ids)
 	}
 	query, args := s.listQuery(&whereBuilder{conds: []string{"TRUE"}}, spec, sortName, nil, len(ids), s.q.Get("select-tickets"), false,
 		[]func(*whereBuilder){inIDs(ids)})
-	return s.scanPage(ctx, query, args)
+	return s.scanPageOn(ctx, q, query, args)
 }
 
 // listText lists the tickets matching f's text (see the comment above).

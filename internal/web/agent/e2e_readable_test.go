@@ -196,7 +196,9 @@ func TestBrowserConfirmDialog(t *testing.T) {
 		t.Errorf("the merge dialog asks %q", q)
 	}
 	a.do(t, "confirm", chromedp.Click(chromedp.CSS("#confirm-ok")))
-	a.waitJS(t, "the surviving ticket", `location.pathname === "/tickets/`+num(into.Number)+`"`)
+	// Loaded to the end: a form filled while the page still loaded lost its
+	// nodes (CI under load).
+	a.waitJS(t, "the surviving ticket", `location.pathname === "/tickets/`+num(into.Number)+`" && document.readyState === "complete"`)
 	if tk, _ := e.Tickets.Get(ctx, e.Admin, from.Number); tk.MergedInto != into.Number {
 		t.Errorf("merged into %d", tk.MergedInto)
 	}
