@@ -201,24 +201,34 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 		}
 		return d.group.do(d, &call{ctx: ctx, fn: fn, wake: make(chan bool, 1)})
 	}
-	stx, err := d.wpool.BeginTx(ctx, nil)
+	tx, err := inTx(ctx, d.wpool, nil, d.wcache, fn)
 	if err != nil {
-		return fmt.Errorf("db: begin: %w", err)
-	}
-	tx := &Tx{Tx: stx, cache: d.wcache}
-	defer tx.done.Store(true)
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("db: commit: %w", err)
-	}
-	tx.done.Store(true)
 	for _, f := range tx.afterCommit {
 		f()
 	}
 	return nil
+}
+
+// inTx runs fn in a transaction of its own on p, begun with opts,
+// committing when fn returns nil and rolling back otherwise; it returns the
+// ended transaction.
+func inTx(ctx context.Context, p *sql.DB, opts *sql.TxOptions, cache *stmtCache, fn func(tx *Tx) error) (*Tx, error) {
+	stx, err := p.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("db: begin: %w", err)
+	}
+	tx := &Tx{Tx: stx, cache: cache}
+	defer tx.done.Store(true)
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("db: commit: %w", err)
+	}
+	return tx, nil
 }
 
 // ReadSnapshot runs fn with a Queryer whose statements all read one
@@ -233,20 +243,9 @@ func (d *DB) ReadSnapshot(ctx context.Context, fn func(q Queryer) error) error {
 	if d.Dialect == SQLite || TxFrom(ctx) != nil {
 		return fn(d.R)
 	}
-	stx, err := d.rpool.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("db: begin: %w", err)
-	}
-	tx := &Tx{Tx: stx, cache: d.rcache}
-	defer tx.done.Store(true)
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("db: commit: %w", err)
-	}
-	return nil
+	_, err := inTx(ctx, d.rpool, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, d.rcache,
+		func(tx *Tx) error { return fn(tx) })
+	return err
 }
 
 // The savepoint statements of nested WithTx calls. One name serves every

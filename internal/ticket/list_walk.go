@@ -243,9 +243,10 @@ const lateralArms = 4
 // limit+1 rows at each step, so no more than a page per range is read, and
 // the page is the list's first limit+1 tickets after the cursor. The same
 // on PostgreSQL, whose planner merges the arms' ordered scans (Merge
-// Append) and keeps that order through the join.
+// Append).
 //
-// With idsOnly, the statement reads the page's ids alone (pageRows).
+// With idsOnly (PostgreSQL: pageRows), the statement reads the page's ids
+// alone, and more than lateralArms ranges are one arm run per range.
 func (s *Service) mergedQuery(w *whereBuilder, spec sortSpec, dir string, limit int, idsOnly bool) string {
 	from, join := "FROM tickets t", " JOIN tickets t ON t.id = u.id\n"
 	if s.db.Dialect == db.SQLite {
