@@ -238,7 +238,9 @@ func inTx(ctx context.Context, p *sql.DB, opts *sql.TxOptions, cache *stmtCache,
 // each statement of READ COMMITTED sees the commits made since the one
 // before. On SQLite, and inside a transaction ctx carries (WithinTx), fn
 // gets R: SQLite's split reads (a search's page) read the page's rows in
-// the page's order again, so a row that moved cannot end the page.
+// the page's order again, so a row that moved cannot end the page; a
+// caller's transaction reads as its own isolation level says (READ
+// COMMITTED unless it chose otherwise).
 func (d *DB) ReadSnapshot(ctx context.Context, fn func(q Queryer) error) error {
 	if d.Dialect == SQLite || TxFrom(ctx) != nil {
 		return fn(d.R)

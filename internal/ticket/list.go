@@ -274,37 +274,37 @@ func (s *Service) betweenReads() {
 }
 
 // ticketsByID reads the tickets of ms in their order through q, on
-// PostgreSQL (list-tickets-by-id).
+// PostgreSQL (list-tickets-by-id). A ticket gone between the two reads is
+// left out; an id given twice is listed twice.
 func (s *Service) ticketsByID(ctx context.Context, q db.Queryer, ms []match) ([]*Ticket, error) {
 	if len(ms) == 0 {
 		return []*Ticket{}, nil
 	}
 	ids := make([]int64, len(ms))
-	at := make(map[int64]int, len(ms))
 	for i, m := range ms {
-		ids[i], at[m.id] = m.id, i
+		ids[i] = m.id
 	}
 	rows, err := q.QueryContext(ctx, s.q.Get("list-tickets-by-id"), ids)
 	if err != nil {
 		return nil, fmt.Errorf("ticket: list: %w", err)
 	}
 	defer rows.Close()
-	out := make([]*Ticket, len(ms))
-	n := 0
+	byID := make(map[int64]*Ticket, len(ms))
 	for rows.Next() {
 		t, err := s.scanTicket(rows)
 		if err != nil {
 			return nil, err
 		}
-		out[at[t.ID]] = t
-		n++
+		byID[t.ID] = t
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("ticket: list: %w", err)
 	}
-	if n < len(out) {
-		// A ticket deleted between the two reads is left out.
-		out = slices.DeleteFunc(out, func(t *Ticket) bool { return t == nil })
+	out := make([]*Ticket, 0, len(ms))
+	for _, m := range ms {
+		if t := byID[m.id]; t != nil {
+			out = append(out, t)
+		}
 	}
 	return out, nil
 }
