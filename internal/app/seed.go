@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 
 	"github.com/docket/docket/internal/config"
@@ -48,6 +49,13 @@ func seedCmd(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		defer stop()
+	}
+	if os.Getenv("GOGC") == "" {
+		// The seeder's garbage is short-lived (texts, rows) and its live
+		// heap small beside SQLite's page cache: collecting at 5× the live
+		// heap rather than 2× took the CPU of 100,000 tickets from 85 s
+		// to 66 s (peak RSS 0.7 → 1.0 GB). GOGC still decides when set.
+		debug.SetGCPercent(400)
 	}
 	st, err := seed.Run(ctx, seed.Deps{DB: s.DB, Users: s.Users, Tickets: s.Tickets}, d)
 	if err != nil {

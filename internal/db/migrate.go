@@ -55,8 +55,9 @@ func Migrations(dialect Dialect) ([]Migration, error) {
 	return out, nil
 }
 
-// Migrate applies every migration not yet applied, each in its own
-// transaction, and returns how many it applied. On PostgreSQL an advisory
+// Migrate builds the indexes a bulk load deferred and did not build (see
+// DeferIndexes), then applies every migration not yet applied, each in its
+// own transaction, and returns how many it applied. On PostgreSQL an advisory
 // lock keeps instances starting together from racing.
 func (d *DB) Migrate(ctx context.Context) (int, error) {
 	ms, err := Migrations(d.Dialect)
@@ -66,6 +67,12 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 	create := `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`
 	if _, err := d.wpool.ExecContext(ctx, create); err != nil {
 		return 0, fmt.Errorf("db: create schema_migrations: %w", err)
+	}
+	// A bulk load killed before it built its deferred indexes left their
+	// definitions behind: build them before any migration changes the
+	// tables they index.
+	if _, err := d.RestoreIndexes(ctx); err != nil {
+		return 0, err
 	}
 	applied := 0
 	for _, m := range ms {

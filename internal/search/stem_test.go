@@ -1,6 +1,9 @@
 package search
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // Cases from the Snowball project's English and German vocabularies.
 func TestStemEnglish(t *testing.T) {
@@ -48,5 +51,47 @@ func TestTermsMatchInflections(t *testing.T) {
 	q, _ := Parse("disconnect Verbindung connection*")
 	if got, want := FTS5(q), `("disconnect") AND ("verbindung" OR "verbind") AND ("connect"* OR "connection"*)`; got != want {
 		t.Errorf("FTS5 = %s, want %s", got, want)
+	}
+}
+
+// Terms reads a word's stems from the process's memo after the first time:
+// the memo's terms are the stemmers' own, for a word seen before, one not,
+// and once the memo is full.
+func TestTermsFromTheMemoAreTheStemmers(t *testing.T) {
+	direct := func(text string) string {
+		var streams []string
+		for _, stem := range stemmers {
+			var out []string
+			for _, w := range words(text) {
+				out = append(out, stem(w))
+			}
+			if s := strings.Join(out, " "); len(streams) == 0 || streams[0] != s {
+				streams = append(streams, s)
+			}
+		}
+		return strings.Join(streams, " ")
+	}
+	texts := []string{"Drucker druckers printers printing Verbindungen", "printers Häuser caresses knives",
+		"unstemmedzzz words Ausschließlich", "printers Drucker"}
+	check := func(when string) {
+		t.Helper()
+		for _, text := range texts {
+			if got, want := Terms(text), direct(text); got != want {
+				t.Errorf("%s: Terms(%q) = %q, want %q", when, text, got, want)
+			}
+		}
+	}
+	check("first")
+	check("memoized")
+	if _, ok := stemmed.Load("verbindungen"); !ok {
+		t.Error("a stemmed word is not in the memo")
+	}
+	n := nStemmed.Load()
+	nStemmed.Store(maxStemmed)
+	defer nStemmed.Store(n)
+	texts = append(texts, "aufeinanderfolgenden knackeries")
+	check("memo full")
+	if _, ok := stemmed.Load("knackeries"); ok {
+		t.Error("a word was memoized past the bound")
 	}
 }

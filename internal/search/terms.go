@@ -2,6 +2,8 @@ package search
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
@@ -63,18 +65,10 @@ var stemmers = []func(string) string{
 func Terms(text string) string {
 	ws := words(text)
 	var streams []string
-	// Text repeats its words (Zipf): stem each distinct word once.
-	seen := make(map[string]string, 64)
-	for _, stem := range stemmers {
-		clear(seen)
-		out := make([]string, len(ws))
+	out := make([]string, len(ws))
+	for lang := range stemmers {
 		for i, w := range ws {
-			st, ok := seen[w]
-			if !ok {
-				st = stem(w)
-				seen[w] = st
-			}
-			out[i] = st
+			out[i] = stems(w)[lang]
 		}
 		s := strings.Join(out, " ")
 		if len(streams) == 0 || streams[0] != s {
@@ -82,6 +76,34 @@ func Terms(text string) string {
 		}
 	}
 	return strings.Join(streams, " ")
+}
+
+// A word's stems are a pure function of the word, and text repeats its
+// words (Zipf): stemmed holds each word's stems, once per process, for up
+// to maxStemmed distinct words, so a write's text costs map lookups rather
+// than two stemmers per word. Past that bound words are stemmed each time.
+const maxStemmed = 50000
+
+var (
+	stemmed  sync.Map // word → *[2]string, its stems in stemmers' order
+	nStemmed atomic.Int64
+)
+
+// stems returns w's stems, one per stemmer.
+func stems(w string) *[2]string {
+	if v, ok := stemmed.Load(w); ok {
+		return v.(*[2]string)
+	}
+	var st [2]string
+	for i, stem := range stemmers {
+		st[i] = stem(w)
+	}
+	if nStemmed.Load() < maxStemmed {
+		if _, loaded := stemmed.LoadOrStore(strings.Clone(w), &st); !loaded {
+			nStemmed.Add(1)
+		}
+	}
+	return &st
 }
 
 // variants returns the phrase as the index holds it, once per language

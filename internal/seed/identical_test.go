@@ -117,6 +117,13 @@ func dump(t *testing.T, d *db.DB) map[string][]string {
 			}
 		}
 	}
+	// The bulk path builds some tables' indexes at its end (DeferIndexes):
+	// every one must be back, as defined.
+	if d.Dialect == db.SQLite {
+		out["(indexes)"] = lines(t, d, `SELECT name, sql FROM sqlite_master WHERE type = 'index'`)
+	} else {
+		out["(indexes)"] = lines(t, d, `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()`)
+	}
 	if d.Dialect == db.SQLite {
 		if _, err := d.W.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms USING fts5vocab(main, 'search_fts_ticket', 'instance')`); err != nil {
 			t.Fatal(err)
