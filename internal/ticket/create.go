@@ -264,7 +264,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 			}
 		}
 		var id int64
-		uid := newUID(ctx)
+		uid := newUID(ctx, now)
 		if err := tx.QueryRowContext(ctx, s.q.Get("insert-ticket"), uid, number, string(in.Type), in.Subject,
 			string(status), int(prio), string(in.Impact), string(in.Urgency), nullID(refs.category), nullID(refs.team),
 			nullID(refs.assignee), requester.ID, nullID(requester.OrganizationID), string(in.Channel), string(cfJSON),

@@ -359,7 +359,7 @@ func (im *Importer) reserveNumbers(ctx context.Context, tx *db.Tx, n int) ([]int
 func (im *Importer) write(ctx context.Context, tx *db.Tx, p *Prepared, number int64, docs []searchRow) ([]searchRow, error) {
 	s, in, f, a := im.s, p.in, &p.final, p.actor
 	var id int64
-	uid := newUID(ctx)
+	uid := newUID(ctx, p.at)
 	if err := tx.QueryRowContext(ctx, s.q.Get("import-ticket"), uid, number, string(in.Type), in.Subject,
 		string(f.Status), string(f.Resolution), f.Solution, int(p.prio), string(in.Impact), string(in.Urgency),
 		nullID(p.refs.category), nullID(p.refs.team), nullID(p.refs.assignee), p.requester.ID,
@@ -374,7 +374,7 @@ func (im *Importer) write(ctx context.Context, tx *db.Tx, p *Prepared, number in
 		}
 	}
 	docs = append(docs, searchRow{id, 0, false, p.subject})
-	msgUID := newUID(ctx)
+	msgUID := newUID(ctx, p.at)
 	msgID, err := s.insertMessageRow(ctx, tx, id, p.requester.ID, a.ID, msgUID, p.first, p.at)
 	if err != nil {
 		return nil, err
@@ -400,7 +400,7 @@ func (im *Importer) write(ctx context.Context, tx *db.Tx, p *Prepared, number in
 		}
 	}
 	for _, r := range p.replies {
-		msgUID := newUID(ctx)
+		msgUID := newUID(ctx, r.at)
 		msgID, err := s.insertMessageRow(ctx, tx, id, r.actor.ID, r.actor.ID, msgUID, r.m, r.at)
 		if err != nil {
 			return nil, err

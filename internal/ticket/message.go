@@ -72,7 +72,7 @@ func (m *newMessage) render() {
 // built from what was written (see writtenMessage).
 func (s *Service) insertMessage(ctx context.Context, tx *db.Tx, ticketID int64, author Person, uploaderID int64, m newMessage, now int64, docs ...searchRow) (*Message, error) {
 	m.render()
-	uid := newUID(ctx)
+	uid := newUID(ctx, now)
 	id, err := s.insertMessageRow(ctx, tx, ticketID, author.ID, uploaderID, uid, m, now)
 	if err != nil {
 		return nil, err

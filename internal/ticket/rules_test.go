@@ -2,7 +2,10 @@ package ticket
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestPriorityMatrix(t *testing.T) {
@@ -62,10 +65,19 @@ func TestParseNumberAndETag(t *testing.T) {
 	}
 }
 
-func TestUIDIsRandomV4(t *testing.T) {
+// A uid is a version 7 UUID: the row's millisecond first (so uids sort
+// as their rows' times), random bits after.
+func TestUIDIsTimeOrderedV7(t *testing.T) {
 	ctx := context.Background()
-	a, b := newUID(ctx), newUID(ctx)
-	if a == b || len(a) != 36 || a[14] != '4' {
+	at := time.Date(2026, 12, 4, 15, 40, 0, 123_456_000, time.UTC).UnixMicro()
+	a, b := newUID(ctx, at), newUID(ctx, at)
+	if a == b || len(a) != 36 || a[14] != '7' || !strings.ContainsRune("89ab", rune(a[19])) {
 		t.Fatalf("bad uids %q %q", a, b)
+	}
+	if ms := fmt.Sprintf("%012x", at/1000); strings.ReplaceAll(a, "-", "")[:12] != ms || b[:13] != a[:13] {
+		t.Fatalf("uids %q %q do not begin with the millisecond %s", a, b, ms)
+	}
+	if later := newUID(ctx, at+1000); later <= a || later <= b {
+		t.Fatalf("a millisecond later, %q sorts before %q or %q", later, a, b)
 	}
 }

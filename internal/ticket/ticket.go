@@ -145,9 +145,15 @@ func ParseNumber(s string) (int64, bool) {
 	return n, err == nil && n > 0
 }
 
-// newUID returns a random RFC 4122 version 4 UUID, or the next one of the
-// source ctx carries (WithUIDs).
-func newUID(ctx context.Context) string {
+// newUID returns a time-ordered UUID (RFC 9562 version 7): the 48-bit
+// Unix millisecond of at (µs, the row's own time) followed by 74 random
+// bits, from crypto/rand or the source ctx carries (WithUIDs). Rows are
+// written in about the order of their times, so a uid index grows at its
+// end like the primary key instead of taking each new uid on a random leaf
+// page: with version 4 uids every batch of a million-ticket seed dirtied
+// thousands of pages of tickets_uid and messages_uid, written to the WAL
+// and back at each commit.
+func newUID(ctx context.Context, at int64) string {
 	var b [16]byte
 	if src, ok := ctx.Value(uidKey{}).(io.Reader); ok {
 		if _, err := io.ReadFull(src, b[:]); err != nil {
@@ -156,7 +162,11 @@ func newUID(ctx context.Context) string {
 	} else if _, err := rand.Read(b[:]); err != nil {
 		panic("ticket: no randomness: " + err.Error())
 	}
-	b[6] = b[6]&0x0f | 0x40
+	ms := uint64(max(at, 0) / 1000)
+	for i := range 6 {
+		b[i] = byte(ms >> (40 - 8*i))
+	}
+	b[6] = b[6]&0x0f | 0x70
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
