@@ -53,9 +53,11 @@ func (t table) column(name string) (Column, bool) {
 
 // skipped are tables whose rows are not copied as rows: schema_migrations
 // (restore applies the migrations itself), attachment_blobs (contents are
-// copied as files, whichever store they came from) and leases (held by the
-// instances that ran on the old database, which are gone).
-var skipped = map[string]bool{"schema_migrations": true, "attachment_blobs": true, "leases": true}
+// copied as files, whichever store they came from), leases (held by the
+// instances that ran on the old database, which are gone) and
+// deferred_indexes (indexes a seed had not built yet: the restored
+// database has its migrations' indexes).
+var skipped = map[string]bool{"schema_migrations": true, "attachment_blobs": true, "leases": true, "deferred_indexes": true}
 
 // housekeeping tables may hold rows on a database nobody has used yet
 // (a server started once writes its schedules, jobs and setup link; the

@@ -81,7 +81,7 @@ func (d *DB) RestoreIndexes(ctx context.Context) (int, error) {
 			if n, err := res.RowsAffected(); err != nil || n == 0 {
 				return err
 			}
-			_, err = tx.ExecContext(ctx, ix.def)
+			_, err = tx.ExecContext(ctx, ifNotExists(ix.def))
 			return err
 		})
 		if err != nil {
@@ -123,6 +123,19 @@ func (d *DB) plainIndexes(ctx context.Context, tx *Tx, table string) ([]index, e
 		out = append(out, ix)
 	}
 	return out, nil
+}
+
+// ifNotExists makes an index's definition a no-op where the index exists
+// already (a database restored from a backup taken while a seed ran, an
+// index created again by hand). SQLite keeps the definition without the
+// clause, PostgreSQL's pg_get_indexdef never writes it.
+func ifNotExists(def string) string {
+	const plain = "CREATE INDEX "
+	if len(def) > len(plain) && strings.EqualFold(def[:len(plain)], plain) &&
+		!strings.HasPrefix(strings.ToUpper(def[len(plain):]), "IF NOT EXISTS") {
+		return plain + "IF NOT EXISTS " + def[len(plain):]
+	}
+	return def
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
