@@ -55,7 +55,7 @@ func fold(w string) string {
 }
 
 // stemmers are the languages words are matched in.
-var stemmers = []func(string) string{
+var stemmers = [...]func(string) string{
 	func(w string) string { return StemEnglish(fold(w)) },
 	func(w string) string { return fold(StemGerman(w)) },
 }
@@ -64,13 +64,18 @@ var stemmers = []func(string) string{
 // English, followed by the German stems when they differ.
 func Terms(text string) string {
 	ws := words(text)
-	var streams []string
-	out := make([]string, len(ws))
-	for lang := range stemmers {
-		for i, w := range ws {
-			out[i] = stems(w)[lang]
+	var out [len(stemmers)][]string
+	for lang := range out {
+		out[lang] = make([]string, len(ws))
+	}
+	for i, w := range ws {
+		for lang, st := range stems(w) {
+			out[lang][i] = st
 		}
-		s := strings.Join(out, " ")
+	}
+	var streams []string
+	for _, o := range out {
+		s := strings.Join(o, " ")
 		if len(streams) == 0 || streams[0] != s {
 			streams = append(streams, s)
 		}
@@ -85,16 +90,16 @@ func Terms(text string) string {
 const maxStemmed = 50000
 
 var (
-	stemmed  sync.Map // word → *[2]string, its stems in stemmers' order
+	stemmed  sync.Map // word → *[len(stemmers)]string, its stems in stemmers' order
 	nStemmed atomic.Int64
 )
 
 // stems returns w's stems, one per stemmer.
-func stems(w string) *[2]string {
+func stems(w string) *[len(stemmers)]string {
 	if v, ok := stemmed.Load(w); ok {
-		return v.(*[2]string)
+		return v.(*[len(stemmers)]string)
 	}
-	var st [2]string
+	var st [len(stemmers)]string
 	for i, stem := range stemmers {
 		st[i] = stem(w)
 	}
