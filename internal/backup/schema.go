@@ -55,15 +55,15 @@ func (t table) column(name string) (Column, bool) {
 // (restore applies the migrations itself), attachment_blobs (contents are
 // copied as files, whichever store they came from), leases (held by the
 // instances that ran on the old database, which are gone) and
-// deferred_indexes (indexes a seed had not built yet: the restored
-// database has its migrations' indexes).
+// deferred_indexes (the indexes a killed seed had not built: the restored
+// database has its migrations' own).
 var skipped = map[string]bool{"schema_migrations": true, "attachment_blobs": true, "leases": true, "deferred_indexes": true}
 
 // housekeeping tables may hold rows on a database nobody has used yet
 // (a server started once writes its schedules, jobs and setup link; the
 // migrations start the SLA timer scan's horizon), so they do not make it
 // "hold data" for restore's --force rule.
-var housekeeping = map[string]bool{"schema_migrations": true, "counters": true, "settings": true, "leases": true,
+var housekeeping = map[string]bool{"schema_migrations": true, "deferred_indexes": true, "counters": true, "settings": true, "leases": true,
 	"jobs": true, "job_schedules": true, "event_checkpoints": true, "sla_timer_scan": true}
 
 // derived reports whether a table holds only what triggers compute from
@@ -345,7 +345,9 @@ func docketRoutines() ([]string, error) {
 var createRe = regexp.MustCompile(`(?i)CREATE\s+(?:VIRTUAL\s+)?(TABLE|SEQUENCE)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)`)
 
 // docketObjects lists the tables and sequences any migration of the dialect
-// creates: what restore drops before it lays the schema out again.
+// creates, and the migrator's own: what restore drops before it lays the
+// schema out again (a killed seed's deferred_indexes rows included, which
+// would otherwise build the old database's indexes on the restored one).
 func docketObjects(dialect db.Dialect) (tables, sequences []string, err error) {
 	ms, err := db.Migrations(dialect)
 	if err != nil {
@@ -366,5 +368,5 @@ func docketObjects(dialect db.Dialect) (tables, sequences []string, err error) {
 			}
 		}
 	}
-	return append(tables, "schema_migrations"), sequences, nil
+	return append(tables, "schema_migrations", "deferred_indexes"), sequences, nil
 }

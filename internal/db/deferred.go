@@ -54,7 +54,8 @@ func (d *DB) DeferIndexes(ctx context.Context, tables ...string) (int, error) {
 }
 
 // RestoreIndexes creates every index DeferIndexes dropped, each in a
-// transaction with the removal of its record, and returns how many.
+// transaction with the removal of its record, and returns how many it
+// built (not those another instance built meanwhile).
 func (d *DB) RestoreIndexes(ctx context.Context) (int, error) {
 	if _, err := d.wpool.ExecContext(ctx, createDeferred); err != nil {
 		return 0, fmt.Errorf("db: restore indexes: %w", err)
@@ -70,7 +71,8 @@ func (d *DB) RestoreIndexes(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("db: restore indexes: %w", err)
 	}
-	for i, ix := range idx {
+	built := 0
+	for _, ix := range idx {
 		err := d.WithTxAlone(ctx, func(tx *Tx) error {
 			// The record first: an instance starting beside this one waits
 			// on its row and then finds it gone.
@@ -81,14 +83,16 @@ func (d *DB) RestoreIndexes(ctx context.Context) (int, error) {
 			if n, err := res.RowsAffected(); err != nil || n == 0 {
 				return err
 			}
-			_, err = tx.ExecContext(ctx, ifNotExists(ix.def))
+			if _, err = tx.ExecContext(ctx, ifNotExists(ix.def)); err == nil {
+				built++
+			}
 			return err
 		})
 		if err != nil {
-			return i, fmt.Errorf("db: restore index %s: %w", ix.name, err)
+			return built, fmt.Errorf("db: restore index %s: %w", ix.name, err)
 		}
 	}
-	return len(idx), nil
+	return built, nil
 }
 
 type index struct{ name, def string }
@@ -126,8 +130,8 @@ func (d *DB) plainIndexes(ctx context.Context, tx *Tx, table string) ([]index, e
 }
 
 // ifNotExists makes an index's definition a no-op where the index exists
-// already (a database restored from a backup taken while a seed ran, an
-// index created again by hand). SQLite keeps the definition without the
+// already (created again by hand, or by a migration the restore runs
+// before). SQLite keeps the definition without the
 // clause, PostgreSQL's pg_get_indexdef never writes it.
 func ifNotExists(def string) string {
 	const plain = "CREATE INDEX "

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/db/pgtest"
 )
 
 // TestDeferredIndexesComeBackAsTheyWere: DeferIndexes drops exactly the
@@ -101,4 +102,38 @@ func recorded(t *testing.T, d *db.DB) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestInstancesMigrateTogether: instances starting together on a new
+// database all migrate without an error (on PostgreSQL the bookkeeping
+// tables' creation collided in the catalog when it ran outside the
+// migrations' lock).
+func TestInstancesMigrateTogether(t *testing.T) {
+	for _, dialect := range []db.Dialect{db.SQLite, db.Postgres} {
+		t.Run(string(dialect), func(t *testing.T) {
+			opts := db.Options{DataDir: t.TempDir()}
+			if dialect == db.Postgres {
+				opts = db.Options{URL: pgtest.NewDatabase(t, "")}
+			}
+			const instances = 4
+			errs := make(chan error, instances)
+			for range instances {
+				go func() {
+					d, err := db.Open(context.Background(), opts)
+					if err != nil {
+						errs <- err
+						return
+					}
+					defer d.Close()
+					_, err = d.Migrate(context.Background())
+					errs <- err
+				}()
+			}
+			for range instances {
+				if err := <-errs; err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
 }

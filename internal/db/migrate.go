@@ -55,6 +55,8 @@ func Migrations(dialect Dialect) ([]Migration, error) {
 	return out, nil
 }
 
+const createMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`
+
 // Migrate builds the indexes a bulk load deferred and did not build (see
 // DeferIndexes), then applies every migration not yet applied, each in its
 // own transaction, and returns how many it applied. On PostgreSQL an advisory
@@ -64,8 +66,22 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	create := `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`
-	if _, err := d.wpool.ExecContext(ctx, create); err != nil {
+	// The bookkeeping tables, on PostgreSQL under the migrations' lock:
+	// instances creating one at once collide in the catalog.
+	err = d.WithTx(ctx, func(tx *Tx) error {
+		if d.Dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(727274)`); err != nil {
+				return err
+			}
+		}
+		for _, create := range []string{createMigrations, createDeferred} {
+			if _, err := tx.ExecContext(ctx, create); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return 0, fmt.Errorf("db: create schema_migrations: %w", err)
 	}
 	// A bulk load killed before it built its deferred indexes left their

@@ -3,6 +3,7 @@ package search
 import (
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // Cases from the Snowball project's English and German vocabularies.
@@ -71,7 +72,7 @@ func TestTermsFromTheMemoAreTheStemmers(t *testing.T) {
 		}
 		return strings.Join(streams, " ")
 	}
-	texts := []string{"Drucker druckers printers printing Verbindungen", "printers Häuser caresses knives",
+	texts := []string{"Drucker druckers printers printing Verbindungen 1001 1001", "printers Häuser caresses knives",
 		"unstemmedzzz words Ausschließlich", "printers Drucker"}
 	check := func(when string) {
 		t.Helper()
@@ -85,6 +86,22 @@ func TestTermsFromTheMemoAreTheStemmers(t *testing.T) {
 	check("memoized")
 	if _, ok := stemmed.Load("verbindungen"); !ok {
 		t.Error("a stemmed word is not in the memo")
+	}
+	if _, ok := stemmed.Load("1001"); ok {
+		t.Error("a word with a digit is in the memo")
+	}
+	// A kept entry holds copies: never a slice of the text it came from.
+	text := "qx " + strings.Repeat("z", 4096)
+	Terms(text)
+	if v, ok := stemmed.Load("qx"); !ok {
+		t.Error("qx is not in the memo")
+	} else {
+		lo := uintptr(unsafe.Pointer(unsafe.StringData(text)))
+		for _, st := range v.(*[len(stemmers)]string) {
+			if p := uintptr(unsafe.Pointer(unsafe.StringData(st))); p >= lo && p < lo+uintptr(len(text)) {
+				t.Errorf("the memo's %q is a slice of the text", st)
+			}
+		}
 	}
 	n := nStemmed.Load()
 	nStemmed.Store(maxStemmed)

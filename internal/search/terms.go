@@ -68,9 +68,11 @@ func Terms(text string) string {
 	for lang := range out {
 		out[lang] = make([]string, len(ws))
 	}
+	var local map[string]*[len(stemmers)]string // the words the memo does not keep
 	for i, w := range ws {
-		for lang, st := range stems(w) {
-			out[lang][i] = st
+		st := stems(w, &local)
+		for lang := range st {
+			out[lang][i] = st[lang]
 		}
 	}
 	var streams []string
@@ -86,7 +88,9 @@ func Terms(text string) string {
 // A word's stems are a pure function of the word, and text repeats its
 // words (Zipf): stemmed holds each word's stems, once per process, for up
 // to maxStemmed distinct words, so a write's text costs map lookups rather
-// than two stemmers per word. Past that bound words are stemmed each time.
+// than two stemmers per word. Words with a digit (numbers, ids, hashes:
+// seldom seen twice) are not kept, nor any word past the bound; those are
+// stemmed once per text.
 const maxStemmed = 50000
 
 var (
@@ -94,21 +98,33 @@ var (
 	nStemmed atomic.Int64
 )
 
-// stems returns w's stems, one per stemmer.
-func stems(w string) *[len(stemmers)]string {
+// stems returns w's stems, one per stemmer, from the memo or else from
+// local, the text's own (made when first needed).
+func stems(w string, local *map[string]*[len(stemmers)]string) *[len(stemmers)]string {
 	if v, ok := stemmed.Load(w); ok {
 		return v.(*[len(stemmers)]string)
 	}
-	var st [len(stemmers)]string
+	if st, ok := (*local)[w]; ok {
+		return st
+	}
+	// A copy: w and what the stemmers return are slices of the whole
+	// text, which a kept entry would keep alive.
+	w = strings.Clone(w)
+	st := new([len(stemmers)]string)
 	for i, stem := range stemmers {
 		st[i] = stem(w)
 	}
-	if nStemmed.Load() < maxStemmed {
-		if _, loaded := stemmed.LoadOrStore(strings.Clone(w), &st); !loaded {
+	if nStemmed.Load() < maxStemmed && strings.IndexFunc(w, unicode.IsDigit) < 0 {
+		if _, loaded := stemmed.LoadOrStore(w, st); !loaded {
 			nStemmed.Add(1)
 		}
+		return st
 	}
-	return &st
+	if *local == nil {
+		*local = make(map[string]*[len(stemmers)]string)
+	}
+	(*local)[w] = st
+	return st
 }
 
 // variants returns the phrase as the index holds it, once per language

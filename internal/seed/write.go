@@ -87,7 +87,11 @@ func (w *world) bulk(ctx context.Context) (st Stats, err error) {
 	}
 	defer func() {
 		if w.o.Progress != nil {
-			fmt.Fprintln(w.o.Progress, "building indexes…")
+			line := "building indexes…"
+			if w.o.Terminal {
+				line = "\r\x1b[K" + line // over a bar an error or Ctrl-C left unfinished
+			}
+			fmt.Fprintln(w.o.Progress, line)
 		}
 		// Even when the run was cancelled: a load cut short still leaves
 		// a desk with every index (and Migrate builds what a killed run
