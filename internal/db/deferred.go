@@ -22,11 +22,9 @@ import (
 const createDeferred = `CREATE TABLE IF NOT EXISTS deferred_indexes (name TEXT PRIMARY KEY, tbl TEXT NOT NULL, definition TEXT NOT NULL)`
 
 // DeferIndexes drops the non-unique indexes of tables, recording each
-// one's definition, and returns how many it dropped.
+// one's definition, and returns how many it dropped. The database must be
+// migrated (Migrate creates deferred_indexes).
 func (d *DB) DeferIndexes(ctx context.Context, tables ...string) (int, error) {
-	if _, err := d.wpool.ExecContext(ctx, createDeferred); err != nil {
-		return 0, fmt.Errorf("db: defer indexes: %w", err)
-	}
 	n := 0
 	err := d.WithTxAlone(ctx, func(tx *Tx) error {
 		for _, table := range tables {
@@ -57,17 +55,11 @@ func (d *DB) DeferIndexes(ctx context.Context, tables ...string) (int, error) {
 // transaction with the removal of its record, and returns how many it
 // built (not those another instance built meanwhile).
 func (d *DB) RestoreIndexes(ctx context.Context) (int, error) {
-	if _, err := d.wpool.ExecContext(ctx, createDeferred); err != nil {
-		return 0, fmt.Errorf("db: restore indexes: %w", err)
-	}
 	rows, err := d.wpool.QueryContext(ctx, `SELECT name, definition FROM deferred_indexes ORDER BY tbl, name`)
 	if err != nil {
 		return 0, fmt.Errorf("db: restore indexes: %w", err)
 	}
-	idx, err := Collect(rows, func(sc Scanner) (index, error) {
-		var ix index
-		return ix, sc.Scan(&ix.name, &ix.def)
-	})
+	idx, err := Collect(rows, scanIndex)
 	if err != nil {
 		return 0, fmt.Errorf("db: restore indexes: %w", err)
 	}
@@ -97,6 +89,11 @@ func (d *DB) RestoreIndexes(ctx context.Context) (int, error) {
 
 type index struct{ name, def string }
 
+func scanIndex(sc Scanner) (index, error) {
+	var ix index
+	return ix, sc.Scan(&ix.name, &ix.def)
+}
+
 // plainIndexes lists table's indexes that are neither unique nor a
 // constraint's, with the statements that create them.
 func (d *DB) plainIndexes(ctx context.Context, tx *Tx, table string) ([]index, error) {
@@ -112,10 +109,7 @@ func (d *DB) plainIndexes(ctx context.Context, tx *Tx, table string) ([]index, e
 	if err != nil {
 		return nil, err
 	}
-	idx, err := Collect(rows, func(sc Scanner) (index, error) {
-		var ix index
-		return ix, sc.Scan(&ix.name, &ix.def)
-	})
+	idx, err := Collect(rows, scanIndex)
 	if err != nil {
 		return nil, err
 	}
