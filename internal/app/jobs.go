@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/job"
 	"github.com/docket/docket/internal/mail/outbox"
 	"github.com/docket/docket/internal/ticket"
@@ -77,6 +78,16 @@ func (s *Services) registerJobs(log *slog.Logger) {
 		return err
 	}})
 	r.Every(job.Periodic{Name: ticket.ReindexJob, Kind: ticket.ReindexJob, Every: 6 * time.Hour})
+
+	// SQLite's full-text index: the segment merging FTS5 leaves to later,
+	// a bounded share of the writer at a time (ticket/searchmerge.go).
+	if s.DB.Dialect == db.SQLite {
+		r.Register(ticket.MergeIndexJob, job.Kind{Handler: func(ctx context.Context, j *job.Job) error {
+			_, _, err := s.Tickets.MergeIndex(ctx, ticket.MergeIndexBudget)
+			return err
+		}})
+		r.Every(job.Periodic{Name: ticket.MergeIndexJob, Kind: ticket.MergeIndexJob, Every: ticket.MergeIndexEvery})
+	}
 
 	// Maintenance: each prune deletes what is past its time, so running
 	// one twice, or late, does no harm.

@@ -29,3 +29,11 @@ const SearchFTSNewTickets = searchFTSNewTickets
 
 // IDRanges is idRanges, for its table test.
 var IDRanges = idRanges
+
+// SetMergeStep makes a step of MergeIndex write about n pages until the
+// returned function restores it.
+func SetMergeStep(n int) func() {
+	old := mergeStep
+	mergeStep = n
+	return func() { mergeStep = old }
+}
