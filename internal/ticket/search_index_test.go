@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -184,7 +185,8 @@ func TestSearchNewestFirstIsExactForCommonWords(t *testing.T) {
 // ranges of the full-text index that skip the wide gaps between them, not
 // one range from the oldest to the newest (a common word in every ticket
 // between: 130 ms at a million tickets for a cluster of closed tickets and
-// a few replies far from it).
+// a few replies far from it); the page's rows are read once, not the
+// window's page and the older matches' page both.
 func TestOlderMatchesReadNarrowRanges(t *testing.T) {
 	defer ticket.SetTextWindow(4)()
 	d := apptest.DB(t, db.SQLite)
@@ -211,9 +213,13 @@ func TestOlderMatchesReadNarrowRanges(t *testing.T) {
 		}
 	}
 	var spans []int64
+	rowReads := 0
 	s.Tickets.TraceQueries(func(query string, args []any) {
 		if strings.Contains(query, "MATCH $1 AND rowid >= $2 AND rowid <= $3") {
 			spans = append(spans, args[2].(int64)-args[1].(int64)+1)
+		}
+		if strings.Contains(query, "t.uid") {
+			rowReads++
 		}
 	})
 	defer s.Tickets.TraceQueries(nil)
@@ -235,6 +241,77 @@ func TestOlderMatchesReadNarrowRanges(t *testing.T) {
 	}
 	if len(spans) == 0 || read > 20 {
 		t.Errorf("the old tickets were matched over ranges of %v ids (%d in all); want the two clusters alone", spans, read)
+	}
+	// The window's page and the older matches are ids until the page is
+	// known: its rows are read once.
+	if rowReads != 1 {
+		t.Errorf("the search read tickets' rows in %d statements, want 1", rowReads)
+	}
+}
+
+// TestOneWordReadsASmallWindowFirst: on SQLite a search for one word,
+// newest first, reads the word's newest textWindow/8 matches first, and
+// the whole window only when those lie so far apart that the page's last
+// row would be far down the order (walkPast); either way the page is the
+// word's newest tickets.
+func TestOneWordReadsASmallWindowFirst(t *testing.T) {
+	defer ticket.SetTextWindow(16)()
+	d := apptest.DB(t, db.SQLite)
+	s := apptest.Services(t, d)
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	subject := func(text string) func(*ticket.NewTicket) {
+		return func(n *ticket.NewTicket) { n.Subject = text }
+	}
+	a := apptest.Ticket(t, s, agent, subject("Sparse word a"))
+	b := apptest.Ticket(t, s, agent, subject("Sparse word b"))
+	if err := apptest.BulkTickets(ctx, d, 10000, "'closed'", fmt.Sprint(agent.ID), "NULL", "NULL"); err != nil {
+		t.Fatal(err)
+	}
+	c := apptest.Ticket(t, s, agent, subject("Sparse word c"))
+	var common []int64
+	for i := range 20 {
+		common = append(common, apptest.Ticket(t, s, agent, subject(fmt.Sprintf("Common word %d", i))).Number)
+	}
+	slices.Reverse(common)
+	var windows []int
+	s.Tickets.TraceQueries(func(query string, args []any) {
+		if strings.Contains(query, "MATCH $1 ORDER BY rowid DESC LIMIT ") {
+			n, _ := strconv.Atoi(query[strings.LastIndex(query, " ")+1:])
+			windows = append(windows, n)
+		}
+	})
+	defer s.Tickets.TraceQueries(nil)
+	for _, c := range []struct {
+		word    string
+		want    []int64
+		windows []int
+	}{
+		{"common", common[:3], []int{3}},                                // 2 matches and one more, close together
+		{"sparse", []int64{c.Number, b.Number, a.Number}, []int{3, 17}}, // b and c 10,000 tickets apart
+	} {
+		windows = nil
+		q, _ := search.Parse(c.word)
+		var got []int64
+		f := ticket.Filter{Text: q, Sort: "-updated_at", Limit: 1}
+		for page := 0; len(got) < len(c.want); page++ {
+			ts, next, err := s.Tickets.List(ctx, agent, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tk := range ts {
+				got = append(got, tk.Number)
+			}
+			if page == 0 && !slices.Equal(windows, c.windows) {
+				t.Errorf("%q read windows of %v matches, want %v", c.word, windows, c.windows)
+			}
+			if next == "" {
+				break
+			}
+			f.Cursor = next
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q listed %v, want %v", c.word, got, c.want)
+		}
 	}
 }
 

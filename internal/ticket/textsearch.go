@@ -26,7 +26,10 @@ import (
 //     the recency index only down to the page's last row). The answer is
 //     exact; if the window holds too few tickets passing the filters, it
 //     grows (textWindow × 8, × 64) before the search falls back to letting
-//     the planner walk.
+//     the planner walk. On SQLite the window starts at textWindow/8 (one
+//     word: unless those matches lie far apart, walkPast; several words:
+//     always), and the window's page and the older matches are ids and
+//     order values until the page is known, whose rows are read once.
 //   - Relevance ranks the newest textWindow matches (all of them when there
 //     are fewer), by BM25 (rank.go).
 //
@@ -190,7 +193,7 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 	}
 	all := func(x *whereBuilder) { s.textCondition(x, a, f.Text, true) }
 	newest := sortName == "-updated_at" || sortName == "-created_at"
-	window := textWindow
+	window, single := textWindow, false
 	switch {
 	case !a.IsAgent():
 		// A requester's own tickets are few next to everyone's matches:
@@ -201,6 +204,13 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 		// the ids the window spans: 80 ms for 2,000 matches of three words
 		// at 1,000,000 tickets, 10 for 250.
 		window = max(textWindow/8, 1)
+	case newest && s.db.Dialect == db.SQLite:
+		// One word, newest first: a common word's newest 250 matches
+		// hold its page, where reading 2,000 and the tickets to order
+		// them cost most of the search (4–6 ms at 1,000,000 tickets); a
+		// rarer word's are read again, 2,000 of them (below).
+		window = max(textWindow/8, 1)
+		single = true
 	}
 	for ; ; window *= 8 {
 		ms, ok, err := s.textMatches(ctx, a, f.Text, window)
@@ -209,6 +219,13 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 		}
 		if !ok {
 			break
+		}
+		if single && len(ms) > window && window < textWindow && walkPast(ms[:window], f.Limit) > maxWalk {
+			// The page's last row would lie so far down the order that
+			// olderMatches would pass more tickets than the bigger window
+			// reads (and a word with at most textWindow matches is then
+			// listed exactly).
+			continue
 		}
 		if len(ms) <= window {
 			// Every match is known: the other filters and the order apply
@@ -229,33 +246,81 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 		if !newest || window > textWindow*64 {
 			break
 		}
-		out, err := s.pageOf(ctx, w, spec, sortName, cur, f.Limit, ms)
+		// The window's page and the older matches are ids and their
+		// order's values until the page is known: only its rows are read,
+		// once (reading both candidate pages' rows was a third of a
+		// search's time).
+		top, err := s.pageKeys(ctx, w, spec, sortName, cur, f.Limit, inIDs(ms))
 		if err != nil {
 			return nil, err
 		}
-		if len(out) <= f.Limit {
+		if len(top) <= f.Limit {
 			if !a.IsAgent() {
 				break // walk their own tickets
 			}
 			continue // too few in the window pass the filters
 		}
 		// Older-numbered matches that sort before the window's last row.
-		last, oldest := out[f.Limit], ms[len(ms)-1].id
-		more, err := s.olderMatches(ctx, a, f, w, spec, sortName, cur, last, oldest)
+		more, err := s.olderMatches(ctx, a, f, w, spec, sortName, cur, top[f.Limit], ms[len(ms)-1].id)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, more...)
-		slices.SortFunc(out, func(x, y *Ticket) int {
-			c := cmp.Or(cmp.Compare(sortValue(sortName, x), sortValue(sortName, y)), cmp.Compare(x.ID, y.ID))
-			return -c // both newest-first sorts are descending
+		keys := append(top, more...)
+		slices.SortFunc(keys, func(x, y keyed) int {
+			return -cmp.Or(cmp.Compare(x.v, y.v), cmp.Compare(x.id, y.id)) // both newest-first sorts are descending
 		})
-		return out[:f.Limit+1], nil
+		page := make([]match, f.Limit+1)
+		for i, k := range keys[:f.Limit+1] {
+			page[i] = match{id: k.id}
+		}
+		return s.rowsOf(ctx, spec, sortName, page)
 	}
 	return s.page(ctx, w, spec, sortName, cur, f.Limit, all)
 }
 
-// olderMatches is the page of the tickets numbered before oldest (older
+// maxWalk is how many tickets of the order's index olderMatches may be
+// expected to pass (walkPast) before a search reads a bigger window
+// instead: a few milliseconds of index reads.
+const maxWalk = 4000
+
+// walkPast estimates how many tickets olderMatches would pass on its way
+// down the order to the page's last row, when the window ms (ids
+// descending) holds the page: the tickets newer than the page's last
+// match, limit+1 of them at the window's density, as an order by activity
+// mostly follows the ids.
+func walkPast(ms []match, limit int) int64 {
+	span := ms[0].id - ms[len(ms)-1].id + 1
+	return int64(limit+1) * span / int64(len(ms))
+}
+
+// keyed is a ticket's id and its value in a list's order.
+type keyed struct{ v, id int64 }
+
+// pageKeys is the ids and order values of page with the conditions extra
+// (limit+1 at most), on SQLite.
+func (s *Service) pageKeys(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, extra ...func(*whereBuilder)) ([]keyed, error) {
+	query, args := s.listQuery(w, spec, sortName, cur, limit, "SELECT t.id, "+spec.expr+" FROM tickets t WHERE TRUE", false, extra)
+	return s.scanKeys(ctx, query, args...)
+}
+
+// scanKeys reads the (id, value) rows of query.
+func (s *Service) scanKeys(ctx context.Context, query string, args ...any) ([]keyed, error) {
+	rows, err := s.db.R.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: search: %w", err)
+	}
+	ks, err := db.Collect(rows, func(r db.Scanner) (keyed, error) {
+		var k keyed
+		return k, r.Scan(&k.id, &k.v)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: search: %w", err)
+	}
+	return ks, nil
+}
+
+// olderMatches is the page (ids and order values) of the tickets numbered
+// before oldest (older
 // than the search's window) that match and sort before last, newest
 // first: tickets an edit brought back to the top — a reply to an old
 // ticket, or a time rule closing a week's resolved tickets at once. Their
@@ -268,13 +333,12 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 // second for the five thousand tickets one time rule run touched. The
 // chunks grow (to 6,400) while their tickets do not fill the page.
 func (s *Service) olderMatches(ctx context.Context, a *user.Actor, f Filter, w *whereBuilder, spec sortSpec, sortName string, cur *cursor,
-	last *Ticket, oldest int64) ([]*Ticket, error) {
-	type candidate struct{ v, id int64 } // its sort value and id
-	var after *candidate                 // the last one read
-	var ids []match
-	for chunk := 2 * (f.Limit + 1); len(ids) <= f.Limit; chunk = min(2*chunk, 6400) {
+	last keyed, oldest int64) ([]keyed, error) {
+	var after *keyed // the last one read
+	var out []keyed
+	for chunk := 2 * (f.Limit + 1); len(out) <= f.Limit; chunk = min(2*chunk, 6400) {
 		c := &whereBuilder{}
-		c.conds = append(c.conds, "("+spec.expr+", t.id) > ("+c.arg(sortValue(sortName, last))+", "+c.arg(last.ID)+")",
+		c.conds = append(c.conds, "("+spec.expr+", t.id) > ("+c.arg(last.v)+", "+c.arg(last.id)+")",
 			"+t.id < "+c.arg(oldest)) // "+": not a rowid range walk (SQLite)
 		if after != nil {
 			c.conds = append(c.conds, "("+spec.expr+", t.id) < ("+c.arg(after.v)+", "+c.arg(after.id)+")")
@@ -282,16 +346,9 @@ func (s *Service) olderMatches(ctx context.Context, a *user.Actor, f Filter, w *
 		q := "SELECT t.id, " + spec.expr + " FROM tickets t WHERE " + strings.Join(c.conds, " AND ") +
 			" ORDER BY " + spec.expr + " DESC, t.id DESC LIMIT " + strconv.Itoa(chunk) // both newest-first sorts
 		s.traceQuery(q, c.args)
-		rows, err := s.db.R.QueryContext(ctx, s.db.Rebind(q), c.args...)
+		cands, err := s.scanKeys(ctx, s.db.Rebind(q), c.args...)
 		if err != nil {
-			return nil, fmt.Errorf("ticket: search: %w", err)
-		}
-		cands, err := db.Collect(rows, func(r db.Scanner) (candidate, error) {
-			var k candidate
-			return k, r.Scan(&k.id, &k.v)
-		})
-		if err != nil {
-			return nil, fmt.Errorf("ticket: search: %w", err)
+			return nil, err
 		}
 		if len(cands) == 0 {
 			break
@@ -313,25 +370,29 @@ func (s *Service) olderMatches(ctx context.Context, a *user.Actor, f Filter, w *
 			}
 		}
 		var part []match // the chunk's matches, in the list's order
+		value := map[int64]int64{}
 		for _, k := range cands {
 			if is[k.id] {
 				part = append(part, match{id: k.id})
+				value[k.id] = k.v
 			}
 		}
 		if len(part) > 0 {
 			// The chunks follow one another in the list's order, so the
 			// filtered chunks do too.
-			got, err := s.pageIDs(ctx, w, spec, sortName, cur, f.Limit-len(ids), inIDs(part))
+			got, err := s.pageIDs(ctx, w, spec, sortName, cur, f.Limit-len(out), inIDs(part))
 			if err != nil {
 				return nil, err
 			}
-			ids = append(ids, got...)
+			for _, m := range got {
+				out = append(out, keyed{v: value[m.id], id: m.id})
+			}
 		}
 		if len(cands) < chunk {
 			break
 		}
 	}
-	return s.rowsOf(ctx, spec, sortName, ids[:min(len(ids), f.Limit+1)])
+	return out[:min(len(out), f.Limit+1)], nil
 }
 
 // maxRanges and rangeGap bound how olderMatches splits a chunk's ids into
