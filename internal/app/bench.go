@@ -22,6 +22,7 @@ func benchCmd(ctx context.Context, env Env, args []string) error {
 	dur := fs.Duration("duration", 30*time.Second, "how long the mix runs")
 	mix := fs.String("mix", "create=20,reply=20,get=20,list=30,search=10", "operations and their weights")
 	words := fs.String("words", "", "search terms, comma-separated (default: help desk words)")
+	sorts := fs.String("search-sorts", "", "orders a search picks from at random, comma-separated, e.g. -updated_at,relevance (default: the API's)")
 	hello := fs.Duration("baseline", 5*time.Second, "how long to drive the built-in hello-world handler (0: not)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	seed := fs.Uint64("seed", 1, "seed of the choice of operations and texts")
@@ -38,14 +39,8 @@ func benchCmd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return usageError{fmt.Errorf("docket bench: --%w", err)}
 	}
-	var ws []string
-	for _, w := range strings.Split(*words, ",") {
-		if w = strings.TrimSpace(w); w != "" {
-			ws = append(ws, w)
-		}
-	}
 	res, err := loadgen.Run(ctx, loadgen.Options{URL: *base, Token: *token, Concurrency: *conc, Duration: *dur, Mix: m,
-		Words: ws, Baseline: *hello, Seed: *seed})
+		Words: commaList(*words), SearchSorts: commaList(*sorts), Baseline: *hello, Seed: *seed})
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
@@ -56,4 +51,15 @@ func benchCmd(ctx context.Context, env Env, args []string) error {
 	}
 	res.Text(env.Stdout)
 	return nil
+}
+
+// commaList is the non-empty, trimmed items of a comma-separated flag.
+func commaList(v string) []string {
+	var out []string
+	for _, w := range strings.Split(v, ",") {
+		if w = strings.TrimSpace(w); w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
 }

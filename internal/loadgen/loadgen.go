@@ -52,6 +52,9 @@ type Options struct {
 	Mix map[string]int
 	// Words are the search terms; each search uses one to three of them.
 	Words []string
+	// SearchSorts are the orders a search picks from, one at random each
+	// time (none: the API's default, -updated_at).
+	SearchSorts []string
 	// Baseline is how long the hello-world handler is driven (0: not).
 	Baseline time.Duration
 	// Seed makes the choice of operations and texts repeatable.
@@ -296,7 +299,11 @@ func (d *driver) pick(ctx context.Context, r *rand.Rand) sample {
 		for range r.IntN(3) {
 			q += " " + d.o.Words[r.IntN(len(d.o.Words))]
 		}
-		status, ok = d.expect(ctx, "GET", "/api/v1/tickets?limit=50&q="+url.QueryEscape(q), nil, http.StatusOK)
+		path := "/api/v1/tickets?limit=50&q=" + url.QueryEscape(q)
+		if len(d.o.SearchSorts) > 0 {
+			path += "&sort=" + url.QueryEscape(d.o.SearchSorts[r.IntN(len(d.o.SearchSorts))])
+		}
+		status, ok = d.expect(ctx, "GET", path, nil, http.StatusOK)
 	}
 	return sample{op: op, took: time.Since(start), status: status, ok: ok}
 }

@@ -24,7 +24,8 @@ func TestRunDrivesEveryOperation(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := loadgen.Run(context.Background(), loadgen.Options{URL: e.URL, Token: apptest.Token(t, e.Services, e.Admin),
-		Concurrency: 4, Duration: 1500 * time.Millisecond, Mix: mix, Baseline: 300 * time.Millisecond})
+		Concurrency: 4, Duration: 1500 * time.Millisecond, Mix: mix, Baseline: 300 * time.Millisecond,
+		SearchSorts: []string{"-updated_at", "relevance", "-created_at"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,6 +51,20 @@ func TestRunDrivesEveryOperation(t *testing.T) {
 	}
 	if b, err := json.Marshal(res); err != nil || !strings.Contains(string(b), `"p99_ms":`) {
 		t.Fatalf("json: %s %v", b, err)
+	}
+}
+
+// TestSearchSortsReachTheAPI: each search asks for one of SearchSorts (an
+// order the API does not know fails every one of them).
+func TestSearchSortsReachTheAPI(t *testing.T) {
+	e := apptest.Server(t, apptest.DB(t, db.SQLite))
+	res, err := loadgen.Run(context.Background(), loadgen.Options{URL: e.URL, Token: apptest.Token(t, e.Services, e.Admin),
+		Concurrency: 2, Duration: 300 * time.Millisecond, Mix: map[string]int{loadgen.OpSearch: 1}, SearchSorts: []string{"sideways"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Ops) != 1 || res.Ops[0].Count != 0 || res.Ops[0].Errors == 0 || res.Ops[0].Statuses["422"] != res.Ops[0].Errors {
+		t.Fatalf("searches sorted sideways: %+v; want every one refused", *res.Ops[0])
 	}
 }
 

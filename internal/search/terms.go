@@ -170,10 +170,11 @@ func commonPrefix(a, b string) string {
 func Variants(p Phrase) [][]string { return variants(p) }
 
 // Counter counts phrases in documents' terms (as Terms returns them) as
-// the full-text index matches them.
+// the full-text index matches them. A Counter is for one goroutine.
 type Counter struct {
 	phrases [][][]string // per phrase, its variants
 	prefix  []bool
+	bounds  []int // the words of the document being counted: start, end, …
 }
 
 // NewCounter returns a Counter of ps.
@@ -191,25 +192,49 @@ func NewCounter(ps []Phrase) *Counter {
 // phrase counts in the language it matches most in; the terms hold the
 // text once per language when the stems differ, so a word stemmed alike
 // in both counts twice: the same for every document, which is what a
-// rank compares.
+// rank compares. The words are found in place: a relevance ranks
+// thousands of documents, and splitting each into strings was a third of
+// the ranking's time.
 func (c *Counter) Count(terms string, weight int, counts []int) int {
-	doc := strings.Fields(terms)
+	b := c.bounds[:0]
+	for i := 0; i < len(terms); {
+		for i < len(terms) && isSpace(terms[i]) {
+			i++
+		}
+		j := i
+		for j < len(terms) && !isSpace(terms[j]) {
+			j++
+		}
+		if j > i {
+			b = append(b, i, j)
+		}
+		i = j
+	}
+	c.bounds = b
+	n := len(b) / 2
 	for k, vs := range c.phrases {
 		best := 0
 		for _, v := range vs {
-			n := 0
+			found := 0
 		at:
-			for i := 0; i+len(v) <= len(doc); i++ {
+			for i := 0; i+len(v) <= n; i++ {
 				for j, w := range v {
-					if doc[i+j] != w && !(c.prefix[k] && j == len(v)-1 && strings.HasPrefix(doc[i+j], w)) {
+					d := terms[b[2*(i+j)]:b[2*(i+j)+1]]
+					if d != w && !(c.prefix[k] && j == len(v)-1 && strings.HasPrefix(d, w)) {
 						continue at
 					}
 				}
-				n++
+				found++
 			}
-			best = max(best, n)
+			best = max(best, found)
 		}
 		counts[k] += weight * best
 	}
-	return len(doc)
+	return n
+}
+
+// isSpace is the ASCII white space strings.Fields splits terms at (terms
+// hold letters, digits and the spaces between them).
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
