@@ -17,12 +17,13 @@ import (
 // TestSeedWritesARealisticHelpDesk: the seeder writes the asked-for
 // tickets (history, search and events included), on a running instance,
 // with conversations, teams, statuses and searchable words of every
-// frequency, and refuses a database that has tickets.
+// frequency, and a merged full-text index, and refuses a database that
+// has tickets.
 func TestSeedWritesARealisticHelpDesk(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := apptest.Services(t, d)
-		o := seed.Options{Tickets: 120, Teams: 3, Agents: 6, Requesters: 40, Organizations: 4, Messages: 3, Batch: 50, Seed: 1}
+		o := seed.Options{Tickets: 120, Teams: 3, Agents: 6, Requesters: 40, Organizations: 4, Messages: 3, Batch: 10, Seed: 1}
 		st, err := seed.Run(ctx, seed.Deps{DB: d, Users: s.Users, Tickets: s.Tickets}, o)
 		if err != nil {
 			t.Fatal(err)
@@ -40,6 +41,13 @@ func TestSeedWritesARealisticHelpDesk(t *testing.T) {
 		}
 		if n := count(`SELECT COUNT(*) FROM tickets`); n != 120 {
 			t.Fatalf("%d tickets", n)
+		}
+		// Twelve batches wrote twelve segments of the full-text index; the
+		// seed merges them as the server's search.merge job would.
+		if d.Dialect == db.SQLite {
+			if n := count(`SELECT COUNT(DISTINCT segid) FROM search_fts_ticket_idx`); n > 2 {
+				t.Errorf("the seed left %d segments of the full-text index", n)
+			}
 		}
 		if n := count(`SELECT COUNT(*) FROM messages`); n != st.Messages {
 			t.Fatalf("%d messages, stats say %d", n, st.Messages)

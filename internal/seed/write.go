@@ -80,7 +80,6 @@ func (w *world) bulk(ctx context.Context) (st Stats, err error) {
 			return st, err
 		}
 	}
-	parent := ctx // ctx below is cancelled when bulk returns
 	// The tables start empty (Run refuses a desk with tickets): their
 	// secondary indexes are built once at the end, not row by row.
 	if _, err := w.d.DB.DeferIndexes(ctx, deferred...); err != nil {
@@ -100,16 +99,6 @@ func (w *world) bulk(ctx context.Context) (st Stats, err error) {
 		if _, rerr := w.d.DB.RestoreIndexes(context.WithoutCancel(ctx)); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
-		if err != nil {
-			return
-		}
-		// The full-text index as the server's search.merge job keeps it
-		// (a few segments, not the dozens a bulk load leaves), so that a
-		// seeded desk searches as a served one does.
-		if w.o.Progress != nil {
-			fmt.Fprintln(w.o.Progress, "merging the search index…")
-		}
-		_, _, err = w.d.Tickets.MergeIndex(parent, 0)
 	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
