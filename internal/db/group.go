@@ -121,11 +121,19 @@ func (c *call) result() error {
 	return nil
 }
 
-// take returns the oldest call still waiting and marks it taken, or nil.
-// The caller holds g.mu.
-func (g *group) take() *call {
+// take returns the oldest call still waiting and marks it taken, or nil,
+// dropping the cancelled calls before it. A call of WithTxAlone leads a
+// batch of its own: unless alone allows one (to lead the next batch), take
+// leaves it first in the queue and returns nil — also when cancelled calls
+// stood before it, which a check of the queue's head alone let it pass
+// (the leader then ran it inside the batch's transaction and never
+// answered it). The caller holds g.mu.
+func (g *group) take(alone bool) *call {
 	for len(g.queue) > 0 {
 		c := g.queue[0]
+		if c.alone && !alone && c.state.Load() == callWaiting {
+			return nil
+		}
 		g.queue[0] = nil
 		g.queue = g.queue[1:]
 		if c.state.CompareAndSwap(callWaiting, callTaken) {
@@ -136,24 +144,22 @@ func (g *group) take() *call {
 }
 
 // next returns the next call for a batch of n calls begun at start, or nil
-// when the batch is full, has run long enough or nobody is waiting.
+// when the batch is full, has run long enough, nobody is waiting or the
+// next waiting call leads a batch of its own.
 func (g *group) next(n int, start time.Time) *call {
 	if n >= g.maxCalls || time.Since(start) >= g.maxTime {
 		return nil
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.queue) > 0 && g.queue[0].alone {
-		return nil // it leads a batch of its own
-	}
-	return g.take()
+	return g.take(false)
 }
 
 // handOff wakes the oldest waiting caller to lead the next batch, or marks
 // the writer free.
 func (g *group) handOff() {
 	g.mu.Lock()
-	c := g.take()
+	c := g.take(true)
 	if c == nil {
 		g.leading = false
 	}
