@@ -169,13 +169,35 @@ func TestCountReusesItsWords(t *testing.T) {
 		Terms("Quota exceeded on the VPN gateway, quota exceeded twice: vpns down"),
 		"printer  printer\tquota\nexceeded",
 	}
+	// What Count counted before it found words in place: the reference.
+	fields := func(terms string, weight int, counts []int) int {
+		doc := strings.Fields(terms)
+		for k, p := range q.Phrases {
+			best := 0
+			for _, v := range Variants(p) {
+				n := 0
+			at:
+				for i := 0; i+len(v) <= len(doc); i++ {
+					for j, w := range v {
+						if doc[i+j] != w && !(p.Prefix && j == len(v)-1 && strings.HasPrefix(doc[i+j], w)) {
+							continue at
+						}
+					}
+					n++
+				}
+				best = max(best, n)
+			}
+			counts[k] += weight * best
+		}
+		return len(doc)
+	}
 	c := NewCounter(q.Phrases)
 	for _, d := range docs {
 		got, want := make([]int, 3), make([]int, 3)
 		n := c.Count(d, 2, got)
-		m := NewCounter(q.Phrases).Count(d, 2, want)
-		if !slices.Equal(got, want) || n != m || n != len(strings.Fields(d)) {
-			t.Errorf("Count(%q) = %v, %d words; a new Counter: %v, %d; want %d words", d, got, n, want, m, len(strings.Fields(d)))
+		m := fields(d, 2, want)
+		if !slices.Equal(got, want) || n != m {
+			t.Errorf("Count(%q) = %v, %d words; want %v, %d", d, got, n, want, m)
 		}
 	}
 	counts := make([]int, 3)

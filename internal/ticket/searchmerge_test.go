@@ -112,22 +112,25 @@ func TestMergeIndexJobRuns(t *testing.T) {
 		s := apptest.Services(t, d)
 		// The periodic jobs run when the server starts; search.reindex is
 		// one of them on both engines.
-		ran := func(kind string) bool {
-			done, err := s.Jobs.List(ctx, job.Filter{Kind: kind, State: job.Completed})
+		ran := func(kind, state string) bool {
+			done, err := s.Jobs.List(ctx, job.Filter{Kind: kind, State: state})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return len(done) > 0
 		}
 		deadline := time.Now().Add(10 * time.Second)
-		for !ran(ticket.ReindexJob) || (d.Dialect == db.SQLite && !ran(ticket.MergeIndexJob)) {
+		for !ran(ticket.ReindexJob, job.Completed) || (d.Dialect == db.SQLite && !ran(ticket.MergeIndexJob, job.Completed)) {
 			if time.Now().After(deadline) {
 				t.Fatal("the start-up jobs did not run")
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		if d.Dialect == db.Postgres && ran(ticket.MergeIndexJob) {
-			t.Fatal("the search.merge job ran on PostgreSQL")
+		// The leader queues every periodic job at once, before any runs:
+		// once one has run, a search.merge job would be in the table in
+		// some state.
+		if d.Dialect == db.Postgres && ran(ticket.MergeIndexJob, "") {
+			t.Fatal("a search.merge job was queued on PostgreSQL")
 		}
 	})
 }

@@ -27,8 +27,8 @@ import (
 //     exact; if the window holds too few tickets passing the filters, it
 //     grows (textWindow × 8, × 64) before the search falls back to letting
 //     the planner walk. On SQLite the window starts at textWindow/8 (one
-//     word: unless those matches lie far apart, walkPast; several words:
-//     always), and the window's page and the older matches are ids and
+//     phrase — a word, a quoted phrase, a prefix: unless those matches lie
+//     far apart, walkPast; several: always), and the window's page and the older matches are ids and
 //     order values until the page is known, whose rows are read once.
 //   - Relevance ranks the newest textWindow matches (all of them when there
 //     are fewer), by BM25 (rank.go).
@@ -205,10 +205,11 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 		// at 1,000,000 tickets, 10 for 250.
 		window = max(textWindow/8, 1)
 	case newest && s.db.Dialect == db.SQLite:
-		// One word, newest first: a common word's newest 250 matches
-		// hold its page, where reading 2,000 and the tickets to order
-		// them cost most of the search (4–6 ms at 1,000,000 tickets); a
-		// rarer word's are read again, 2,000 of them (below).
+		// One phrase (a word, a quoted phrase, a prefix), newest first:
+		// a common one's newest 250 matches hold its page, where reading
+		// 2,000 and the tickets to order them cost most of the search
+		// (4–6 ms at 1,000,000 tickets); a rarer one's are read again,
+		// 2,000 of them (below).
 		window = max(textWindow/8, 1)
 		single = true
 	}
