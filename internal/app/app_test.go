@@ -66,6 +66,8 @@ func TestCommands(t *testing.T) {
 		{"token unknown user", "", nil, []string{"token", "create", "--user", "nobody@example.com", "--name", "ci", data}, 1, "", `--user: no user with email "nobody@example.com"`, true},
 		{"token bad scope", "", nil, []string{"token", "create", "--user", "admin@example.com", "--name", "ci", "--scope", "root", data}, 1, "", "--scopes[0]: must be read or write", true},
 		{"unknown command", "", nil, []string{"frobnicate"}, 2, "", `docket: unknown command "frobnicate" (run 'docket help'`, true},
+		{"bench with an unknown order", "", nil, []string{"bench", "--token", "x", "--search-sorts", "-updated_at,sideways"}, 2, "",
+			`docket bench: --search-sorts: "sideways" is not an order of the API's sort`, true},
 		{"bad flag value", "", nil, []string{"serve", "--max-upload", "abc", data}, 2, "",
 			`docket serve: invalid value "abc" for flag -max-upload: "abc" is not a size such as 25MB (run 'docket serve -h' for its flags)`, true},
 		{"unknown flag", "", nil, []string{"serve", "--adress", ":80", data}, 2, "", `docket serve: flag provided but not defined: -adress`, true},

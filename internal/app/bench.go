@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/loadgen"
+	"github.com/docket/docket/internal/ticket"
 )
 
 // benchCmd drives a running Docket's API with a mix of operations and
@@ -39,8 +40,15 @@ func benchCmd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return usageError{fmt.Errorf("docket bench: --%w", err)}
 	}
+	searchSorts := commaList(*sorts)
+	for _, s := range searchSorts {
+		if !ticket.ValidSort(s) {
+			return usageError{fmt.Errorf("docket bench: --search-sorts: %q is not an order of the API's sort "+
+				"(updated_at, created_at, priority, due_at, number, optionally prefixed with -, or relevance)", s)}
+		}
+	}
 	res, err := loadgen.Run(ctx, loadgen.Options{URL: *base, Token: *token, Concurrency: *conc, Duration: *dur, Mix: m,
-		Words: commaList(*words), SearchSorts: commaList(*sorts), Baseline: *hello, Seed: *seed})
+		Words: commaList(*words), SearchSorts: searchSorts, Baseline: *hello, Seed: *seed})
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}

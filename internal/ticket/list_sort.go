@@ -30,6 +30,12 @@ const (
 	noDueLastDesc = "-1"
 )
 
+// ValidSort reports whether s is a list order the API takes (sort=…).
+func ValidSort(s string) bool {
+	_, _, err := parseSort(s)
+	return err == nil
+}
+
 func parseSort(s string) (sortSpec, string, error) {
 	if s == "" {
 		s = "-updated_at"
