@@ -52,7 +52,10 @@ func TestSeedWritesARealisticHelpDesk(t *testing.T) {
 		if n := count(`SELECT COUNT(*) FROM messages`); n != st.Messages {
 			t.Fatalf("%d messages, stats say %d", n, st.Messages)
 		}
-		if n := count(`SELECT COUNT(DISTINCT status) FROM tickets`); n < 3 {
+		// Statuses now or ever (the history): the built-in time rule,
+		// running meanwhile, closes the resolved tickets older than a week,
+		// so on some days the tickets alone show only closed and in play.
+		if n := count(`SELECT COUNT(*) FROM (SELECT status FROM tickets UNION SELECT new_value FROM ticket_events WHERE field = 'status') s`); n < 3 {
 			t.Fatalf("%d statuses", n)
 		}
 		// Settled conversations (older than two weeks and a bit) are closed
