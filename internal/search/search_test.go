@@ -1,6 +1,7 @@
 package search
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -168,34 +169,13 @@ func TestCountReusesItsWords(t *testing.T) {
 		"   ",
 		Terms("Quota exceeded on the VPN gateway, quota exceeded twice: vpns down"),
 		"printer  printer\tquota\nexceeded",
-	}
-	// What Count counted before it found words in place: the reference.
-	fields := func(terms string, weight int, counts []int) int {
-		doc := strings.Fields(terms)
-		for k, p := range q.Phrases {
-			best := 0
-			for _, v := range Variants(p) {
-				n := 0
-			at:
-				for i := 0; i+len(v) <= len(doc); i++ {
-					for j, w := range v {
-						if doc[i+j] != w && !(p.Prefix && j == len(v)-1 && strings.HasPrefix(doc[i+j], w)) {
-							continue at
-						}
-					}
-					n++
-				}
-				best = max(best, n)
-			}
-			counts[k] += weight * best
-		}
-		return len(doc)
+		" quota  exceeded printers printer",
 	}
 	c := NewCounter(q.Phrases)
 	for _, d := range docs {
 		got, want := make([]int, 3), make([]int, 3)
 		n := c.Count(d, 2, got)
-		m := fields(d, 2, want)
+		m := countByFields(q, d, 2, want)
 		if !slices.Equal(got, want) || n != m {
 			t.Errorf("Count(%q) = %v, %d words; want %v, %d", d, got, n, want, m)
 		}
@@ -203,5 +183,93 @@ func TestCountReusesItsWords(t *testing.T) {
 	counts := make([]int, 3)
 	if allocs := testing.AllocsPerRun(100, func() { c.Count(docs[3], 1, counts) }); allocs != 0 {
 		t.Errorf("Count allocates %.0f times a document", allocs)
+	}
+}
+
+// TestCountAgreesWithSplitting: Count, which looks for a phrase where its
+// first word is found in the terms, counts what splitting the terms into
+// words and comparing them counts, over random documents (words that
+// begin, end or contain another, runs of mixed white space) and phrases
+// of one to three words, prefixes among them.
+func TestCountAgreesWithSplitting(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 13))
+	vocab := []string{"a", "ab", "abc", "b", "ba", "print", "printer", "printers", "quota", "quot", "exceed"}
+	spaces := []string{" ", " ", " ", " ", "  ", "\t", "\n", " \r\n"}
+	for range 3000 {
+		var b strings.Builder
+		if r.IntN(8) == 0 {
+			b.WriteString(spaces[r.IntN(len(spaces))])
+		}
+		for i := range r.IntN(12) {
+			if i > 0 {
+				b.WriteString(spaces[r.IntN(len(spaces))])
+			}
+			b.WriteString(vocab[r.IntN(len(vocab))])
+		}
+		if r.IntN(8) == 0 {
+			b.WriteString(spaces[r.IntN(len(spaces))])
+		}
+		words := make([]string, 1+r.IntN(3))
+		for i := range words {
+			words[i] = vocab[r.IntN(len(vocab))]
+		}
+		text := strings.Join(words, " ")
+		if len(words) > 1 {
+			text = `"` + text + `"`
+		}
+		if r.IntN(3) == 0 {
+			text += "*"
+		}
+		q, err := Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := b.String()
+		got, want := make([]int, len(q.Phrases)), make([]int, len(q.Phrases))
+		n, m := NewCounter(q.Phrases).Count(doc, 3, got), countByFields(q, doc, 3, want)
+		if !slices.Equal(got, want) || n != m {
+			t.Fatalf("Count(%q) of %s = %v, %d words; splitting counts %v, %d", doc, text, got, n, want, m)
+		}
+	}
+}
+
+// countByFields is what Count counted before it found words in place (the
+// terms split by strings.Fields, the phrase compared at every word): the
+// reference Count must agree with.
+func countByFields(q Query, terms string, weight int, counts []int) int {
+	doc := strings.Fields(terms)
+	for k, p := range q.Phrases {
+		best := 0
+		for _, v := range Variants(p) {
+			n := 0
+		at:
+			for i := 0; i+len(v) <= len(doc); i++ {
+				for j, w := range v {
+					if doc[i+j] != w && !(p.Prefix && j == len(v)-1 && strings.HasPrefix(doc[i+j], w)) {
+						continue at
+					}
+				}
+				n++
+			}
+			best = max(best, n)
+		}
+		counts[k] += weight * best
+	}
+	return len(doc)
+}
+
+// BenchmarkCount counts three phrases in the terms of a help desk
+// message, as relevance does for each of a search's documents.
+func BenchmarkCount(b *testing.B) {
+	q, err := Parse(`printer "password reset" vpn*`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	terms := Terms(strings.Repeat("The printer on the third floor is not working since this morning; "+
+		"please reset my password, the VPN disconnects every few minutes and Outlook cannot sync. ", 4))
+	c, counts := NewCounter(q.Phrases), make([]int, 3)
+	b.SetBytes(int64(len(terms)))
+	for b.Loop() {
+		c.Count(terms, 1, counts)
 	}
 }

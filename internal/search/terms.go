@@ -174,7 +174,6 @@ func Variants(p Phrase) [][]string { return variants(p) }
 type Counter struct {
 	phrases [][][]string // per phrase, its variants
 	prefix  []bool
-	bounds  []int // the words of the document being counted: start, end, …
 }
 
 // NewCounter returns a Counter of ps.
@@ -188,49 +187,103 @@ func NewCounter(ps []Phrase) *Counter {
 }
 
 // Count adds weight times the occurrences of each phrase in terms to
-// counts (one per phrase) and returns the number of words of terms. A
-// phrase counts in the language it matches most in; the terms hold the
-// text once per language when the stems differ, so a word stemmed alike
-// in both counts twice: the same for every document, which is what a
-// rank compares. The words are found in place: a relevance ranks
-// thousands of documents, and splitting each into strings was a third of
-// the ranking's time.
+// counts (one per phrase) and returns the number of words of terms (the
+// runs between white space). A phrase counts in the language it matches
+// most in; the terms hold the text once per language when the stems
+// differ, so a word stemmed alike in both counts twice: the same for
+// every document, which is what a rank compares. A relevance ranks
+// thousands of documents, megabytes of terms: the words are counted in
+// one pass and a phrase is looked for where its first word is found
+// (strings.Index), never by splitting the terms into words.
 func (c *Counter) Count(terms string, weight int, counts []int) int {
-	b := c.bounds[:0]
-	for i := 0; i < len(terms); {
-		for i < len(terms) && isSpace(terms[i]) {
-			i++
-		}
-		j := i
-		for j < len(terms) && !isSpace(terms[j]) {
-			j++
-		}
-		if j > i {
-			b = append(b, i, j)
-		}
-		i = j
-	}
-	c.bounds = b
-	n := len(b) / 2
 	for k, vs := range c.phrases {
 		best := 0
 		for _, v := range vs {
-			found := 0
-		at:
-			for i := 0; i+len(v) <= n; i++ {
-				for j, w := range v {
-					d := terms[b[2*(i+j)]:b[2*(i+j)+1]]
-					if d != w && !(c.prefix[k] && j == len(v)-1 && strings.HasPrefix(d, w)) {
-						continue at
-					}
-				}
-				found++
-			}
-			best = max(best, found)
+			best = max(best, occurrences(terms, v, c.prefix[k]))
 		}
 		counts[k] += weight * best
 	}
+	return countWords(terms)
+}
+
+// occurrences is how many times the words v follow each other in terms,
+// each a whole word but the last of a prefix phrase, which begins one.
+func occurrences(terms string, v []string, prefix bool) int {
+	if len(v) == 0 || v[0] == "" {
+		return 0 // never a word of the terms (a phrase's words are not empty)
+	}
+	n := 0
+	for i := 0; i < len(terms); {
+		j := strings.Index(terms[i:], v[0])
+		if j < 0 {
+			break
+		}
+		at := i + j
+		i = at + 1
+		if (at == 0 || isSpace(terms[at-1])) && wordsAt(terms, at, v, prefix) {
+			n++
+		}
+	}
 	return n
+}
+
+// wordsAt reports whether the words v follow each other in terms from at,
+// the start of a word.
+func wordsAt(terms string, at int, v []string, prefix bool) bool {
+	for j, w := range v {
+		if j > 0 {
+			// The white space between two words.
+			if at == 0 || at >= len(terms) || !isSpace(terms[at]) {
+				return false
+			}
+			for at < len(terms) && isSpace(terms[at]) {
+				at++
+			}
+		}
+		if !strings.HasPrefix(terms[at:], w) || w == "" {
+			return false
+		}
+		at += len(w)
+		if prefix && j == len(v)-1 {
+			return true // the rest of the word, if any, is the prefix's
+		}
+		if at < len(terms) && !isSpace(terms[at]) {
+			return false // a longer word
+		}
+	}
+	return true
+}
+
+// countWords is the number of runs of non-white-space bytes in s: in one
+// pass over terms as Terms writes them (words between single spaces),
+// else a byte at a time.
+func countWords(s string) int {
+	if s == "" {
+		return 0
+	}
+	if s[0] != ' ' && s[len(s)-1] != ' ' && !strings.Contains(s, "  ") && !hasOtherSpace(s) {
+		return strings.Count(s, " ") + 1
+	}
+	n := 0
+	in := false
+	for i := 0; i < len(s); i++ {
+		sp := isSpace(s[i])
+		if !sp && !in {
+			n++
+		}
+		in = !sp
+	}
+	return n
+}
+
+// hasOtherSpace reports whether s holds white space other than ' '.
+func hasOtherSpace(s string) bool {
+	for _, b := range []byte{'\t', '\n', '\v', '\f', '\r'} {
+		if strings.IndexByte(s, b) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // isSpace is the ASCII white space strings.Fields splits terms at (terms
