@@ -18,3 +18,13 @@ func Queued(d *DB) int {
 
 // Cached reports whether d's writer cache holds a prepared query (SQLite).
 func Cached(d *DB, query string) bool { return d.wcache.peek(query) != nil }
+
+// CachedRead reports whether d's reader cache holds a prepared query.
+func CachedRead(d *DB, query string) bool { return d.rcache.peek(query) != nil }
+
+// CachedReads is how many prepared queries d's reader cache holds.
+func CachedReads(d *DB) int {
+	d.rcache.mu.RLock()
+	defer d.rcache.mu.RUnlock()
+	return len(d.rcache.m)
+}

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"hash/maphash"
 	"sync"
 	"sync/atomic"
 )
@@ -24,6 +25,15 @@ type stmtCache struct {
 	missed   map[string]int
 	due      []string
 	promoted int
+	// seen holds, by a hash of the text, the queries run outside a
+	// transaction once and not cached (use): such a query is prepared into
+	// the cache when it runs again. Texts built with their values written
+	// out — a search's or a sparse list's ticket ids — run once each:
+	// cached at their first call, a few hundred searches filled the cache
+	// for good with statements that never ran again, and every query first
+	// run after that was parsed at every call.
+	seen     map[uint64]bool
+	seenSeed maphash.Seed
 }
 
 // promoteAfter is how often a transaction's statement must miss the cache
@@ -37,11 +47,44 @@ const (
 )
 
 // maxCachedStmts bounds the cache; dynamically built list queries beyond it
-// are simply prepared each time.
-const maxCachedStmts = 512
+// are simply prepared each time. maxSeen bounds the hashes of queries run
+// once (use; the count starts over beyond it).
+const (
+	maxCachedStmts = 512
+	maxSeen        = 8192
+)
 
 func newStmtCache(pool *sql.DB) *stmtCache {
-	return &stmtCache{pool: pool, m: map[string]*sql.Stmt{}, missed: map[string]int{}}
+	return &stmtCache{pool: pool, m: map[string]*sql.Stmt{}, missed: map[string]int{}, seen: map[uint64]bool{},
+		seenSeed: maphash.MakeSeed()}
+}
+
+// use returns the cached statement of a query run outside a transaction,
+// preparing it into the cache when the query ran before (seen); nil when
+// the query is to run unprepared: its first time, or with the cache full.
+func (c *stmtCache) use(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.RLock()
+	st, full := c.m[query], len(c.m) >= maxCachedStmts
+	c.mu.RUnlock()
+	if st != nil || full {
+		return st, nil
+	}
+	h := maphash.String(c.seenSeed, query)
+	c.mu.Lock()
+	again := c.seen[h]
+	if again {
+		delete(c.seen, h)
+	} else {
+		if len(c.seen) >= maxSeen {
+			clear(c.seen)
+		}
+		c.seen[h] = true
+	}
+	c.mu.Unlock()
+	if !again {
+		return nil, nil
+	}
+	return c.get(ctx, query)
 }
 
 // miss counts a transaction's statement the cache did not hold.
@@ -181,7 +224,7 @@ func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 	}
 	counted(ctx)
 	if p.cache != nil {
-		if st, err := p.cache.get(ctx, query); err != nil {
+		if st, err := p.cache.use(ctx, query); err != nil {
 			return nil, err
 		} else if st != nil {
 			return st.ExecContext(ctx, args...)
@@ -196,7 +239,7 @@ func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql
 	}
 	counted(ctx)
 	if p.cache != nil {
-		if st, err := p.cache.get(ctx, query); err != nil {
+		if st, err := p.cache.use(ctx, query); err != nil {
 			return nil, err
 		} else if st != nil {
 			return st.QueryContext(ctx, args...)
@@ -211,7 +254,7 @@ func (p pool) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	}
 	counted(ctx)
 	if p.cache != nil {
-		if st, err := p.cache.get(ctx, query); err == nil && st != nil {
+		if st, err := p.cache.use(ctx, query); err == nil && st != nil {
 			return st.QueryRowContext(ctx, args...)
 		}
 	}

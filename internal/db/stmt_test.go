@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -65,8 +66,13 @@ func cachedInsert(t *testing.T) (*db.DB, string) {
 		t.Fatal(err)
 	}
 	cached := `INSERT INTO c (n) VALUES (1)`
-	if _, err := d.W.ExecContext(ctx, cached); err != nil { // now cached
-		t.Fatal(err)
+	for range 2 { // cached at its second run
+		if _, err := d.W.ExecContext(ctx, cached); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !db.Cached(d, cached) {
+		t.Fatal("a statement run twice on the writer pool is not cached")
 	}
 	return d, cached
 }
@@ -155,5 +161,38 @@ func TestBuiltStatementsArePreparedOnceRepeated(t *testing.T) {
 	var n int
 	if err := d.R.QueryRowContext(ctx, `SELECT n FROM c`).Scan(&n); err != nil || n != 7 {
 		t.Fatalf("n = %d, %v; want 7: 1, +2 once, +1 four times", n, err)
+	}
+}
+
+// A query run outside a transaction is prepared into the cache when it
+// runs again, not at its first run: texts with their values written out
+// (a search's ticket ids) run once each, and a few hundred of them used
+// to fill the cache for good, so that every query first run after them
+// was parsed at every call.
+func TestQueriesRunOnceAreNotCached(t *testing.T) {
+	ctx := context.Background()
+	d, _ := cachedInsert(t)
+	defer d.Close()
+	read := func(q string) {
+		t.Helper()
+		var n int
+		if err := d.R.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 600 {
+		read(fmt.Sprintf(`SELECT COUNT(*) FROM c WHERE n IN (%d, %d)`, i, i+1))
+	}
+	if db.CachedReads(d) != 0 {
+		t.Errorf("%d statements run once each are cached", db.CachedReads(d))
+	}
+	hot := `SELECT COUNT(*) FROM c WHERE n > 0`
+	read(hot)
+	if db.CachedRead(d, hot) {
+		t.Fatal("a query run once is cached")
+	}
+	read(hot)
+	if !db.CachedRead(d, hot) {
+		t.Fatal("a query run twice, after 600 run once, is not cached: every run of it is parsed")
 	}
 }
