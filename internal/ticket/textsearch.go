@@ -36,10 +36,11 @@ import (
 // On SQLite the index is search_fts_ticket, one document per ticket with
 // rowid = ticket id (migration 0046), so "newest first" streams its
 // doclist. On PostgreSQL, whose GIN index cannot stream in order, the
-// statistics ANALYZE keeps of the indexed tsvector decide: a phrase with a
-// word they do not count among the most common is read from the index
-// first; common words keep the planner's recency walk, which meets a match
-// within a few rows.
+// statistics ANALYZE keeps of the indexed tsvector decide (readFirst): a
+// phrase with a word they do not count among the most common, or common
+// words expected together in at most textWindow tickets, are read from
+// the index first; other common words keep the planner's recency walk,
+// which meets a match within a few rows.
 
 // relevance is the sort by rank.
 const relevance = "relevance"
@@ -61,17 +62,18 @@ type match struct {
 }
 
 // textMatches reads up to limit+1 tickets matching q newest first (by id;
-// PostgreSQL in no order). ok is false on
-// PostgreSQL when every phrase has only common words: reading the index
-// first would read most of it.
+// PostgreSQL in no order). ok is false on PostgreSQL when every phrase has
+// only common words and they are expected together in more than
+// textWindow tickets (readFirst): reading the index first would read too
+// many of them.
 func (s *Service) textMatches(ctx context.Context, a *user.Actor, q search.Query, limit int) (ms []match, ok bool, err error) {
 	if s.db.Dialect == db.SQLite {
 		ms, err = s.scanMatches(ctx, "SELECT rowid, 0 FROM search_fts_ticket WHERE search_fts_ticket MATCH $1 ORDER BY rowid DESC LIMIT "+
 			strconv.Itoa(limit+1), ftsQuery(a, q))
 		return ms, true, err
 	}
-	rare, err := s.rarePhrase(ctx, q)
-	if err != nil || !rare {
+	first, err := s.readFirst(ctx, q)
+	if err != nil || !first {
 		return nil, false, err
 	}
 	ms, err = s.scanMatches(ctx, "SELECT st.ticket_id, 0 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) LIMIT "+
