@@ -144,12 +144,13 @@ func TestPostgresCommonWordIsWalked(t *testing.T) {
 	}
 }
 
-// TestPostgresWordsThatSeldomMeetAreReadFirst: two words each in 30 % of
-// the tickets but together in five are read from the text index first —
-// the statistics expect them together in about 9 % (360 of 4,000 tickets,
-// within a window of 500) — where the walk passed the tickets one by one
-// until the page was full (at 61,000 tickets, three such words: 0.3–0.9 s
-// against 5–15 ms); one of them alone, expected in 1,200, is walked.
+// TestPostgresWordsThatSeldomMeetAreReadFirst: two words each in about
+// 30 % of the tickets but together in 100 are read from the text index
+// first, once — the statistics expect them together in about 10 % (390
+// of 4,000 tickets, within a window of 500) — where the walk passed the
+// tickets one by one until the page was full (at 61,000 tickets, three
+// such words: 0.3–0.9 s against 5–15 ms); one of them alone, expected in
+// 1,200, is walked.
 func TestPostgresWordsThatSeldomMeetAreReadFirst(t *testing.T) {
 	d := apptest.DB(t, db.Postgres)
 	s := apptest.Services(t, d)
@@ -160,16 +161,19 @@ func TestPostgresWordsThatSeldomMeetAreReadFirst(t *testing.T) {
 	}
 	for _, q := range []string{
 		`UPDATE search_docs SET terms = terms || ' alpha' WHERE ticket_id IN (SELECT id FROM tickets WHERE number % 10 < 3)`,
-		`UPDATE search_docs SET terms = terms || ' bravo' WHERE ticket_id IN (SELECT id FROM tickets WHERE number % 10 BETWEEN 3 AND 5 OR number % 800 = 1)`,
+		`UPDATE search_docs SET terms = terms || ' bravo' WHERE ticket_id IN (SELECT id FROM tickets WHERE number % 10 BETWEEN 3 AND 5 OR number % 40 = 1)`,
 		`ANALYZE search_ticket`,
 	} {
 		if _, err := d.W.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var first, walked bool
+	var first int
+	var walked bool
 	s.Tickets.TraceQueries(func(query string, _ []any) {
-		first = first || strings.Contains(query, "FROM search_ticket st WHERE st.tsv")
+		if strings.Contains(query, "FROM search_ticket st WHERE st.tsv") {
+			first++
+		}
 		walked = walked || strings.Contains(query, "EXISTS (SELECT 1 FROM search_ticket st WHERE st.ticket_id = t.id")
 	})
 	defer s.Tickets.TraceQueries(nil)
@@ -177,15 +181,20 @@ func TestPostgresWordsThatSeldomMeetAreReadFirst(t *testing.T) {
 		words      string
 		want       int
 		readsFirst bool
-	}{{"alpha bravo", 5, true}, {"alpha", 50, false}} {
-		first, walked = false, false
+	}{{"alpha bravo", 50, true}, {"alpha", 50, false}} {
+		first, walked = 0, false
 		q, _ := search.Parse(c.words)
 		ts, _, err := s.Tickets.List(ctx, agent, ticket.Filter{Text: q, Sort: "-updated_at", Limit: 50})
 		if err != nil || len(ts) != c.want {
 			t.Fatalf("%q: %d tickets, %v; want %d", c.words, len(ts), err, c.want)
 		}
-		if first != c.readsFirst || walked == c.readsFirst {
-			t.Errorf("%q: read the index first %v, walked %v; want read first %v", c.words, first, walked, c.readsFirst)
+		if (first > 0) != c.readsFirst || walked == c.readsFirst {
+			t.Errorf("%q: read the index first %d times, walked %v; want read first %v", c.words, first, walked, c.readsFirst)
+		}
+		if first > 1 {
+			// GIN reads every match's posting before it returns one: a
+			// window read again bigger reads them again.
+			t.Errorf("%q: read the index first %d times, want once", c.words, first)
 		}
 	}
 }

@@ -201,10 +201,12 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 		// A requester's own tickets are few next to everyone's matches:
 		// past a small window, walking them is the cheaper way (below).
 		window = requesterWindow
-	case len(f.Text.Phrases) > 1:
+	case len(f.Text.Phrases) > 1 && s.db.Dialect == db.SQLite:
 		// FTS5's AND of common words steps through their doclists over
 		// the ids the window spans: 80 ms for 2,000 matches of three words
-		// at 1,000,000 tickets, 10 for 250.
+		// at 1,000,000 tickets, 10 for 250. (GIN reads every match's
+		// posting before it returns one: a smaller window would read
+		// them twice.)
 		window = max(textWindow/8, 1)
 	case newest && s.db.Dialect == db.SQLite:
 		// One phrase (a word, a quoted phrase, a prefix), newest first:
