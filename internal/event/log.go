@@ -154,6 +154,20 @@ func (l *Log) Head(ctx context.Context) (int64, error) {
 // a higher one, and a reader following ids would skip it. Any instance
 // may run it; an advisory lock makes them take turns.
 func (l *Log) Sequence(ctx context.Context) (int64, error) {
+	return l.sequence(ctx, "sequence-events")
+}
+
+// SequenceAll is Sequence for every unnumbered event at once, in one
+// statement: for a bulk load (docket seed), whose millions of events
+// Sequence would number a thousand at a time. Until they are numbered,
+// the log's head stands before them, and the consumers a server starts
+// after the load would act on all of them (a year of seeded history's
+// notifications and triggers), where on SQLite they start after them.
+func (l *Log) SequenceAll(ctx context.Context) (int64, error) {
+	return l.sequence(ctx, "sequence-all-events")
+}
+
+func (l *Log) sequence(ctx context.Context, query string) (int64, error) {
 	if l.db.Dialect != db.Postgres {
 		return 0, nil
 	}
@@ -162,7 +176,7 @@ func (l *Log) Sequence(ctx context.Context) (int64, error) {
 		if _, err := tx.ExecContext(ctx, l.q.Get("sequencer-lock")); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, l.q.Get("sequence-events"))
+		res, err := tx.ExecContext(ctx, l.q.Get(query))
 		if err != nil {
 			return err
 		}

@@ -19,6 +19,14 @@ FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn
      (SELECT COALESCE(MAX(seq), 0) AS base FROM domain_events) b
 WHERE d.id = r.id;
 
+-- name: sequence-all-events
+-- sequence-events for every unnumbered event (Log.SequenceAll).
+UPDATE domain_events d SET seq = b.base + r.rn
+FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn
+      FROM domain_events WHERE seq IS NULL) r,
+     (SELECT COALESCE(MAX(seq), 0) AS base FROM domain_events) b
+WHERE d.id = r.id;
+
 -- name: sequencer-lock
 SELECT pg_advisory_xact_lock(7263541);
 

@@ -15,6 +15,7 @@ import (
 	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/seed"
 )
 
@@ -210,4 +211,31 @@ func trim(s string) string {
 		return s[:400] + "…"
 	}
 	return s
+}
+
+// TestSeededEventsAreBehindTheHead: after a seed, the event log's head is
+// its last event on both databases, so the consumers of a server started
+// afterwards begin after the seeded history instead of acting on it. On
+// PostgreSQL the events' positions are given by a sequencer after commit:
+// unnumbered, the head stood at none of them, and the first server
+// notified agents and ran triggers for every seeded event.
+func TestSeededEventsAreBehindTheHead(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		seedWith(t, d, seed.Options{Tickets: 30, Teams: 2, Agents: 4, Requesters: 10, Organizations: 2, Messages: 2, Batch: 10, Seed: 3}, false)
+		l, err := event.NewLog(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, err := l.Head(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		if err := d.R.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM domain_events`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n < 60 || head != n {
+			t.Fatalf("the log's head is %d, with %d events written", head, n)
+		}
+	})
 }
