@@ -18,8 +18,8 @@ import (
 // tsvector per ticket (migration 0051), the subject and public messages
 // weighing 'A' and internal notes 'B', so every phrase of a search is one
 // probe of one row per ticket. GIN cannot read matches in recency order:
-// a search reads the index first only when ANALYZE's statistics expect
-// few matches (readFirst).
+// a search reads the index first only when a phrase has a word that
+// ANALYZE's statistics do not count among the most common (readFirst).
 
 // statsTTL is how long the statistics read from pg_stats are kept. They
 // describe the word frequencies ANALYZE sampled, not any user's data, and
@@ -102,32 +102,23 @@ func (st *wordStats) phraseShare(p search.Phrase) float64 {
 
 // readFirst reports whether a search for q reads its matches from the
 // index first: when q has a phrase with a word the statistics do not count
-// among the most common (without statistics every word is rare), or when
-// its phrases, each common, are expected in at most textWindow tickets
-// together — the product of their shares, as if they met by chance, the
-// estimate PostgreSQL's planner makes too. Common words that seldom meet
-// ("disconnects quarantine onboarding": 306 of 61,000 tickets) made the
-// walk pass a third of the desk checking each ticket's tsvector, 0.3–0.9 s
-// at 61,000 tickets, where reading their matches took 5–15 ms; at most
-// textWindow+1 are read before a search that finds more walks after all.
+// among the most common (without statistics every word is rare). Common
+// words that seldom meet are walked all the same: read first when the
+// statistics expected them together in at most textWindow tickets (the
+// product of their shares), a lone search of three such words took 41 ms
+// instead of 742 at a million tickets, but eight at a time answered 5–35 %
+// fewer searches a second than with the walk (BENCHMARKS.md, search 4).
 func (s *Service) readFirst(ctx context.Context, q search.Query) (bool, error) {
 	st, err := s.wordStats(ctx)
 	if err != nil {
 		return false, err
 	}
-	share := 1.0
 	for _, p := range q.Phrases {
-		f := st.phraseShare(p)
-		if f == 0 {
+		if st.phraseShare(p) == 0 {
 			return true, nil
 		}
-		share *= f
 	}
-	total, err := s.ticketSpan(ctx)
-	if err != nil {
-		return false, err
-	}
-	return share*float64(total) <= float64(textWindow), nil
+	return false, nil
 }
 
 // pgQuery is q as a to_tsquery('simple', …) string over what a may

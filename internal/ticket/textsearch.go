@@ -37,10 +37,9 @@ import (
 // rowid = ticket id (migration 0046), so "newest first" streams its
 // doclist. On PostgreSQL, whose GIN index cannot stream in order, the
 // statistics ANALYZE keeps of the indexed tsvector decide (readFirst): a
-// phrase with a word they do not count among the most common, or common
-// words expected together in at most textWindow tickets, are read from
-// the index first; other common words keep the planner's recency walk,
-// which meets a match within a few rows.
+// phrase with a word they do not count among the most common is read from
+// the index first; common words keep the planner's recency walk, which
+// meets a match within a few rows (a few thousand when they seldom meet).
 
 // relevance is the sort by rank.
 const relevance = "relevance"
@@ -63,8 +62,7 @@ type match struct {
 
 // textMatches reads up to limit+1 tickets matching q newest first (by id;
 // PostgreSQL in no order). ok is false on PostgreSQL when every phrase has
-// only common words and they are expected together in more than
-// textWindow tickets (readFirst): reading the index first would read too
+// only common words (readFirst): reading the index first would read too
 // many of them.
 func (s *Service) textMatches(ctx context.Context, a *user.Actor, q search.Query, limit int) (ms []match, ok bool, err error) {
 	if s.db.Dialect == db.SQLite {
