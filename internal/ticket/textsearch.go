@@ -445,7 +445,15 @@ func idRanges(ids []int64, n int, gap int64) [][2]int64 {
 // listRelevant ranks the newest textWindow matches (all when fewer) that
 // pass the filters, most relevant first; the cursor is an offset into them.
 func (s *Service) listRelevant(ctx context.Context, a *user.Actor, f Filter, w *whereBuilder, cur *cursor) ([]*Ticket, error) {
-	ms, ok, err := s.textMatches(ctx, a, f.Text, textWindow)
+	var ms []match
+	var ok bool
+	var err error
+	if s.db.Dialect == db.Postgres {
+		// GIN gives matches in no order: the newest of them, or a walk.
+		ms, ok, err = s.rankedMatches(ctx, a, f.Text)
+	} else {
+		ms, ok, err = s.textMatches(ctx, a, f.Text, textWindow)
+	}
 	if err != nil {
 		return nil, err
 	}
