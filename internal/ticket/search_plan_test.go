@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/search"
@@ -154,24 +155,14 @@ func TestPostgresCommonWordIsWalked(t *testing.T) {
 // together in 100): reading those first answered fewer searches a second
 // at a million tickets (readFirst).
 func TestPostgresSeveralWordsReadTheIndexOnce(t *testing.T) {
-	d := apptest.DB(t, db.Postgres)
-	s := apptest.Services(t, d)
-	agent := apptest.User(t, s, user.RoleAgent, "")
 	defer ticket.SetTextWindow(500)()
-	if err := apptest.BulkTickets(ctx, d, 4000, "'open'", "(SELECT MIN(id) FROM users)", "NULL", "NULL"); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	s, agent := wordsDesk(t,
 		`UPDATE search_docs SET terms = terms || ' alpha' WHERE ticket_id IN (SELECT id FROM tickets WHERE number % 10 < 3)`,
 		`UPDATE search_docs SET terms = terms || ' bravo' WHERE ticket_id IN (SELECT id FROM tickets WHERE number % 10 BETWEEN 3 AND 5 OR number % 40 = 1)`,
 		`ANALYZE search_ticket`,
 		// After ANALYZE: the statistics do not know it.
 		`UPDATE search_docs SET terms = terms || ' zulu' WHERE ticket_id IN (SELECT id FROM tickets WHERE number % 40 = 1)`,
-	} {
-		if _, err := d.W.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	)
 	var first int
 	var walked bool
 	s.Tickets.TraceQueries(func(query string, _ []any) {
@@ -208,24 +199,14 @@ func TestPostgresSeveralWordsReadTheIndexOnce(t *testing.T) {
 // than the window (zulu, 100) ranks its newest ones, not the first the
 // index gives.
 func TestPostgresRelevanceReadsFewMatchesFirst(t *testing.T) {
-	d := apptest.DB(t, db.Postgres)
-	s := apptest.Services(t, d)
-	agent := apptest.User(t, s, user.RoleAgent, "")
 	defer ticket.SetTextWindow(50)()
-	if err := apptest.BulkTickets(ctx, d, 4000, "'open'", "(SELECT MIN(id) FROM users)", "NULL", "NULL"); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	s, agent := wordsDesk(t,
 		`UPDATE search_docs SET terms = terms || ' alpha' WHERE ticket_id IN (SELECT id FROM tickets WHERE number % 10 = 0)`,
 		`UPDATE search_docs SET terms = terms || ' bravo' WHERE ticket_id IN (SELECT id FROM tickets WHERE number % 10 = 1 OR number % 400 = 0)`,
 		`ANALYZE search_ticket`,
 		// After ANALYZE: the statistics do not know it.
 		`UPDATE search_docs SET terms = terms || ' zulu' WHERE ticket_id IN (SELECT id FROM tickets WHERE number % 40 = 3)`,
-	} {
-		if _, err := d.W.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	)
 	var first, walked bool
 	s.Tickets.TraceQueries(func(query string, _ []any) {
 		first = first || strings.Contains(query, "FROM search_ticket st WHERE st.tsv")
@@ -292,4 +273,23 @@ func TestPostgresTicketDocumentIsItsRebuild(t *testing.T) {
 	if got := numbers(t, s.Tickets, agent, `"jammed again" cartridge scans`, "-updated_at"); len(got) != 1 || got[0] != tk.Number {
 		t.Errorf("the merged ticket's words found %v, want #%d", got, tk.Number)
 	}
+}
+
+// wordsDesk is a PostgreSQL desk of 4,000 bulk tickets (numbers 100001 to
+// 104000) after the statements words (which add words to their search
+// documents), and an agent.
+func wordsDesk(t *testing.T, words ...string) (*app.Services, *user.Actor) {
+	t.Helper()
+	d := apptest.DB(t, db.Postgres)
+	s := apptest.Services(t, d)
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	if err := apptest.BulkTickets(ctx, d, 4000, "'open'", "(SELECT MIN(id) FROM users)", "NULL", "NULL"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range words {
+		if _, err := d.W.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, agent
 }
