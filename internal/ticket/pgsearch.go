@@ -130,41 +130,36 @@ const rankedReadFactor = 16
 
 // rankedMatches is, on PostgreSQL, the newest textWindow matches of q
 // that relevance ranks, read from the text index first — newest by id,
-// from at most textWindow×8 of them — when a phrase is rare (readFirst) or
-// when the statistics expect so few matches that the walk would pass more
-// tickets than that read costs: the walk passes about textWindow×total/e
-// tickets to find textWindow of e matches, the read e, so it reads first
-// when e² ≤ textWindow×total/rankedReadFactor (11,000 matches at a
-// million tickets). Three common words in 4,741 tickets took the walk
-// 0.9–2.8 s (421,366 tickets checked), the read 0.1–0.2 s. ok is false
-// when the walk is the cheaper way, or the words have more matches than
-// that read takes.
+// from at most textWindow×8 of them — when the statistics expect so few
+// matches that the walk would pass more tickets than that read costs: the
+// walk passes about textWindow×total/e tickets to find textWindow of e
+// matches, the read e, so it reads first when e² ≤
+// textWindow×total/rankedReadFactor (11,000 matches at a million tickets),
+// and always for a phrase with a word the statistics do not count among
+// the most common (e = 0, as for readFirst). Three common words in 4,741
+// tickets took the walk 0.9–2.8 s (421,366 tickets checked), the read
+// 0.1–0.2 s. ok is false when the walk is the cheaper way, or the words
+// have more matches than that read takes.
 func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Query) (ms []match, ok bool, err error) {
-	first, err := s.readFirst(ctx, q)
+	st, err := s.wordStats(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	if !first {
-		st, err := s.wordStats(ctx)
-		if err != nil {
-			return nil, false, err
-		}
+	share := 1.0
+	for _, p := range q.Phrases {
+		share *= st.phraseShare(p)
+	}
+	if share > 0 {
 		total, err := s.ticketSpan(ctx)
 		if err != nil {
 			return nil, false, err
 		}
-		e := float64(total)
-		for _, p := range q.Phrases {
-			e *= st.phraseShare(p)
-		}
-		if e*e > float64(textWindow)*float64(total)/rankedReadFactor {
+		if e := share * float64(total); e*e > float64(textWindow)*float64(total)/rankedReadFactor {
 			return nil, false, nil
 		}
 	}
 	most := textWindow * 8
-	ms, err = s.scanMatches(ctx, "SELECT st.ticket_id, 0 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) LIMIT "+
-		strconv.Itoa(most+1), pgQuery(a, q))
-	if err != nil || len(ms) > most {
+	if ms, err = s.ginMatches(ctx, a, q, most); err != nil || len(ms) > most {
 		return nil, false, err
 	}
 	slices.SortFunc(ms, func(x, y match) int { return cmp.Compare(y.id, x.id) })

@@ -126,9 +126,6 @@ func TestPostgresCommonWordIsWalked(t *testing.T) {
 	d := apptest.DB(t, db.Postgres)
 	s := apptest.Services(t, d)
 	agent := apptest.User(t, s, user.RoleAgent, "")
-	// 30 matches are more than a window of 10, as a million are more
-	// than 2,000 (fewer are read first whatever their words: readFirst).
-	defer ticket.SetTextWindow(10)()
 	for i := range 30 {
 		apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = "Request " + strings.Repeat("x", i+1); n.Body = "Please help." })
 	}

@@ -74,9 +74,15 @@ func (s *Service) textMatches(ctx context.Context, a *user.Actor, q search.Query
 	if err != nil || !first {
 		return nil, false, err
 	}
-	ms, err = s.scanMatches(ctx, "SELECT st.ticket_id, 0 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) LIMIT "+
-		strconv.Itoa(limit+1), pgQuery(a, q))
+	ms, err = s.ginMatches(ctx, a, q, limit)
 	return ms, err == nil, err
+}
+
+// ginMatches reads up to limit+1 tickets matching q from PostgreSQL's
+// text index, in no order.
+func (s *Service) ginMatches(ctx context.Context, a *user.Actor, q search.Query, limit int) ([]match, error) {
+	return s.scanMatches(ctx, "SELECT st.ticket_id, 0 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) LIMIT "+
+		strconv.Itoa(limit+1), pgQuery(a, q))
 }
 
 func (s *Service) scanMatches(ctx context.Context, query string, args ...any) ([]match, error) {
