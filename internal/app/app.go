@@ -259,7 +259,13 @@ type Services struct {
 
 // open connects, migrates and builds the services.
 func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Services, error) {
-	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.Data, Synchronous: cfg.SQLiteSync})
+	return openWith(ctx, cfg, log, db.Options{})
+}
+
+// openWith is open with the database options of extra (BulkLoad) added to
+// cfg's.
+func openWith(ctx context.Context, cfg *config.Config, log *slog.Logger, extra db.Options) (*Services, error) {
+	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.Data, Synchronous: cfg.SQLiteSync, BulkLoad: extra.BulkLoad})
 	if err != nil {
 		return nil, err
 	}

@@ -11,12 +11,13 @@ import (
 	"runtime/pprof"
 
 	"github.com/docket/docket/internal/config"
+	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/seed"
 )
 
 // seedCmd fills an empty database with a realistic help desk for
 // measuring (docket seed).
-func seedCmd(ctx context.Context, env Env, args []string) error {
+func seedCmd(ctx context.Context, env Env, args []string) (err error) {
 	fs := newFlagSet("seed")
 	cfg, validate := config.Bind(fs, config.ScopeDB, env.Getenv)
 	d := seed.Defaults
@@ -38,11 +39,20 @@ func seedCmd(ctx context.Context, env Env, args []string) error {
 	if !*quiet {
 		d.Progress, d.Terminal = env.Stderr, isTerminal(env.Stderr)
 	}
-	s, err := open(ctx, cfg, newLogger(env.Stderr, "warn", "text"))
+	// On SQLite the load writes a new database through a rollback journal
+	// without fsync (db.Options.BulkLoad), and the file returns to the
+	// write-ahead log when it is opened as usual at the end.
+	bulk := cfg.DatabaseURL == ""
+	s, err := openWith(ctx, cfg, newLogger(env.Stderr, "warn", "text"), db.Options{BulkLoad: bulk})
 	if err != nil {
 		return err
 	}
-	defer s.DB.Close()
+	defer func() {
+		err = errors.Join(err, s.DB.Close())
+		if bulk {
+			err = errors.Join(err, walAgain(context.WithoutCancel(ctx), cfg))
+		}
+	}()
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
@@ -64,6 +74,17 @@ func seedCmd(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "seeded %d tickets with %d messages in %s (%.0f tickets/s)\n", st.Tickets, st.Messages,
 		st.Took.Round(100_000_000), float64(st.Tickets)/st.Took.Seconds())
 	return nil
+}
+
+// walAgain opens the SQLite database of cfg as every command does, which
+// returns it from a bulk load's rollback journal to the write-ahead log and
+// syncs the file (db.Options.BulkLoad).
+func walAgain(ctx context.Context, cfg *config.Config) error {
+	d, err := db.Open(ctx, db.Options{DataDir: cfg.Data, Synchronous: cfg.SQLiteSync})
+	if err != nil {
+		return err
+	}
+	return d.Close()
 }
 
 // isTerminal reports whether w is a character device (a terminal), where a

@@ -72,6 +72,15 @@ type Options struct {
 	// every commit survive a crash of the process (kill -9), "full" also
 	// survives power loss at the cost of an fsync per commit.
 	Synchronous string
+	// BulkLoad opens SQLite for one process loading a new database
+	// (docket seed): a rollback journal instead of the write-ahead log, and
+	// no fsync. Pages then go to the file once, not to the log and again at
+	// each checkpoint. A load killed midway leaves its journal, and the
+	// next open rolls the unfinished transaction back; a power cut during
+	// the load can leave a damaged file. The next Open without BulkLoad
+	// returns the file to the write-ahead log. Other processes cannot have
+	// the file open (the open fails with "database is locked").
+	BulkLoad bool
 }
 
 // Open connects to the database named by opts and checks it answers.
@@ -144,7 +153,11 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	}
 	// In WAL mode a commit is in the log before it returns: synchronous=NORMAL
 	// loses nothing when the process dies; FULL also fsyncs for power loss.
-	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
+	journal := "WAL"
+	if opts.BulkLoad {
+		journal, sync = "TRUNCATE", "OFF"
+	}
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(" + journal + ")&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
 	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=temp_store(2)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("db: open sqlite: %w", err)

@@ -305,6 +305,7 @@ func (im *Importer) resolve(ctx context.Context, category, team, assignee string
 // rows, and the batch's search documents after the other rows, in the
 // same order (so with the same ids). Calls must not overlap.
 func (im *Importer) Write(ctx context.Context, tx *db.Tx, ps []*Prepared) error {
+	ctx = withImportMemo(ctx)
 	numbers, err := im.reserveNumbers(ctx, tx, len(ps))
 	if err != nil {
 		return err
