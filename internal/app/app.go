@@ -259,13 +259,12 @@ type Services struct {
 
 // open connects, migrates and builds the services.
 func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Services, error) {
-	return openWith(ctx, cfg, log, db.Options{})
+	return openWith(ctx, cfg, log, false)
 }
 
-// openWith is open with the database options of extra (BulkLoad) added to
-// cfg's.
-func openWith(ctx context.Context, cfg *config.Config, log *slog.Logger, extra db.Options) (*Services, error) {
-	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.Data, Synchronous: cfg.SQLiteSync, BulkLoad: extra.BulkLoad})
+// openWith is open, for a bulk load when bulk (db.Options.BulkLoad).
+func openWith(ctx context.Context, cfg *config.Config, log *slog.Logger, bulk bool) (*Services, error) {
+	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.Data, Synchronous: cfg.SQLiteSync, BulkLoad: bulk})
 	if err != nil {
 		return nil, err
 	}

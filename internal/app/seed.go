@@ -43,7 +43,7 @@ func seedCmd(ctx context.Context, env Env, args []string) (err error) {
 	// without fsync (db.Options.BulkLoad), and the file returns to the
 	// write-ahead log when it is opened as usual at the end.
 	bulk := cfg.DatabaseURL == ""
-	s, err := openWith(ctx, cfg, newLogger(env.Stderr, "warn", "text"), db.Options{BulkLoad: bulk})
+	s, err := openWith(ctx, cfg, newLogger(env.Stderr, "warn", "text"), bulk)
 	if err != nil {
 		return err
 	}
