@@ -24,7 +24,9 @@ type schema struct {
 
 // Dialect-specific objects that implement the same feature differently.
 var (
-	sqliteOnly = []string{"search_fts", "kb_fts"} // FTS5 virtual tables and their shadow tables
+	// FTS5 virtual tables and their shadow tables; search_terms (migration
+	// 0058), the words a relevance counts, one row per ticket.
+	sqliteOnly = []string{"search_fts", "kb_fts", "search_terms"}
 	// PostgreSQL's full-text indexes and its per-ticket tsvector table
 	// (search_ticket, migration 0051: what SQLite's search_fts_ticket is);
 	// the knowledge base's tsvectors are generated columns, left out below.

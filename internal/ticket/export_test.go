@@ -1,5 +1,12 @@
 package ticket
 
+import (
+	"context"
+
+	"github.com/docket/docket/internal/search"
+	"github.com/docket/docket/internal/user"
+)
+
 // TraceQueries has fn called with every query a list runs (tests only).
 func (s *Service) TraceQueries(fn func(query string, args []any)) { s.trace = fn }
 
@@ -36,4 +43,17 @@ func SetMergeStep(n int) func() {
 	old := mergeStep
 	mergeStep = n
 	return func() { mergeStep = old }
+}
+
+// TermCounts counts q's phrases in the tickets ids as a relevance does,
+// from search_terms (byTicket, SQLite) or from search_docs.
+func (s *Service) TermCounts(ctx context.Context, a *user.Actor, q search.Query, ids []int64, byTicket bool) (map[int64][]int, map[int64]int, error) {
+	ms := make([]match, len(ids))
+	for i, id := range ids {
+		ms[i].id = id
+	}
+	if byTicket {
+		return s.ticketTermCounts(ctx, a, q, ms)
+	}
+	return s.docTermCounts(ctx, a, q, ms)
 }

@@ -95,6 +95,16 @@ type whereBuilder struct {
 	teamFilters int
 }
 
+// keepsAll reports whether w's conditions keep every ticket.
+func (w *whereBuilder) keepsAll() bool {
+	for _, c := range w.conds {
+		if c != "TRUE" {
+			return false
+		}
+	}
+	return true
+}
+
 // armKey is the range of a merged walk: a team's placeholder (or 0, the
 // tickets without a team) and a status.
 type armKey struct {
@@ -170,7 +180,11 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 			return nil, "", err
 		}
 	}
-	w, empty, err := s.where(ctx, a, f, sortName == "due_at" || walk != "", false)
+	// A ranked search writes an agent's visibility as the restricted teams
+	// hidden from them (usually none, so nothing to check): the ranking
+	// then need not read its window's tickets to filter them
+	// (listRelevant).
+	w, empty, err := s.where(ctx, a, f, sortName == "due_at" || walk != "", sortName == relevance)
 	if err != nil {
 		return nil, "", err
 	}
@@ -239,11 +253,11 @@ func (s *Service) Count(ctx context.Context, a *user.Actor, f Filter) (int, erro
 // something that cannot match (an unknown person), so the answer is an
 // empty list without a query.
 // byDue says the list is in due order (SLA conditions are then written for
-// a walk of the due index); counting, that the conditions are for a count
-// (an agent's visibility is then countVisibility).
-func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue, counting bool) (*whereBuilder, bool, error) {
+// a walk of the due index); hiddenFirst, that an agent's visibility is
+// countVisibility (the hidden teams read first: a count, a ranked search).
+func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue, hiddenFirst bool) (*whereBuilder, bool, error) {
 	w := &whereBuilder{}
-	if counting && a.IsAgent() && a.IsPerson() && !a.IsAdmin() {
+	if hiddenFirst && a.IsAgent() && a.IsPerson() && !a.IsAdmin() {
 		cond, err := s.countVisibility(ctx, a, w.arg)
 		if err != nil {
 			return nil, false, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/search"
@@ -118,7 +119,16 @@ func (s *Service) ticketSpan(ctx context.Context) (int64, error) {
 
 // termCounts reads the search documents of ts that a may search and
 // counts, per ticket, each phrase's weighted occurrences and the words.
+// On SQLite they are one search_terms row per ticket (migration 0058).
 func (s *Service) termCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (map[int64][]int, map[int64]int, error) {
+	if s.db.Dialect == db.SQLite {
+		return s.ticketTermCounts(ctx, a, q, ts)
+	}
+	return s.docTermCounts(ctx, a, q, ts)
+}
+
+// docTermCounts is termCounts from search_docs, a row per document.
+func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (map[int64][]int, map[int64]int, error) {
 	query := "SELECT d.ticket_id, d.message_id IS NULL, COALESCE(d.terms, '') FROM search_docs d WHERE d.ticket_id IN (" + idList(ts) + ") AND " + docVisibility(a)
 	s.traceQuery(query, nil)
 	rows, err := s.db.R.QueryContext(ctx, query)
@@ -142,6 +152,54 @@ func (s *Service) termCounts(ctx context.Context, a *user.Actor, q search.Query,
 			tf[id] = make([]int, len(q.Phrases))
 		}
 		length[id] += counter.Count(terms, weight, tf[id])
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("ticket: search: %w", err)
+	}
+	return tf, length, nil
+}
+
+// docSeparator joins a ticket's documents in search_terms (and in its
+// full-text document): a token no query holds, between single spaces.
+const docSeparator = " \uE000 "
+
+// ticketTermCounts is termCounts from search_terms: each column's
+// documents are counted one by one, as termCounts counts search_docs rows
+// (a phrase counts in the language it is commonest in, per document), so
+// the ranks are the same.
+func (s *Service) ticketTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (map[int64][]int, map[int64]int, error) {
+	notes := "''"
+	if a.IsAgent() {
+		notes = "COALESCE(notes, '')"
+	}
+	query := "SELECT ticket_id, COALESCE(subject, ''), COALESCE(visible, ''), " + notes + " FROM search_terms WHERE ticket_id IN (" + idList(ts) + ")"
+	s.traceQuery(query, nil)
+	rows, err := s.db.R.QueryContext(ctx, query)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ticket: search: %w", err)
+	}
+	tf, length := map[int64][]int{}, map[int64]int{}
+	counter := search.NewCounter(q.Phrases)
+	_, err = db.Collect(rows, func(r db.Scanner) (struct{}, error) {
+		var id int64
+		var subject, visible, notes string
+		if err := r.Scan(&id, &subject, &visible, &notes); err != nil {
+			return struct{}{}, err
+		}
+		counts := make([]int, len(q.Phrases))
+		n := 0
+		for _, col := range [...]struct {
+			terms  string
+			weight int
+		}{{subject, subjectWeight}, {visible, 1}, {notes, 1}} {
+			for col.terms != "" {
+				doc, rest, _ := strings.Cut(col.terms, docSeparator)
+				n += counter.Count(doc, col.weight, counts)
+				col.terms = rest
+			}
+		}
+		tf[id], length[id] = counts, n
 		return struct{}{}, nil
 	})
 	if err != nil {

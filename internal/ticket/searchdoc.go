@@ -61,6 +61,15 @@ SELECT ticket_id,
        group_concat(CASE WHEN internal THEN terms END, ' ' || char(57344) || ' ')
 FROM (SELECT ticket_id, internal, terms FROM search_docs WHERE ticket_id BETWEEN ?1 AND ?2 ORDER BY ticket_id, id)
 GROUP BY ticket_id`
+	// searchTermsNewTickets writes the same tickets' search_terms rows
+	// (migration 0058), as the insert trigger builds them.
+	searchTermsNewTickets = `INSERT INTO search_terms (ticket_id, subject, visible, notes)
+SELECT ticket_id,
+       group_concat(CASE WHEN message_id IS NULL AND NOT internal THEN terms END, ' ' || char(57344) || ' '),
+       group_concat(CASE WHEN message_id IS NOT NULL AND NOT internal THEN terms END, ' ' || char(57344) || ' '),
+       group_concat(CASE WHEN internal THEN terms END, ' ' || char(57344) || ' ')
+FROM (SELECT ticket_id, message_id, internal, terms FROM search_docs WHERE ticket_id BETWEEN ?1 AND ?2 ORDER BY ticket_id, id)
+GROUP BY ticket_id`
 )
 
 // insertNewTicketsDocs inserts the search documents of tickets created in
@@ -82,7 +91,11 @@ func (s *Service) insertNewTicketsDocs(ctx context.Context, tx *db.Tx, rows []se
 	if _, err := tx.ExecContext(ctx, undeferSearchFTS); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, searchFTSNewTickets, rows[0].ticketID, rows[len(rows)-1].ticketID); err != nil {
+	lo, hi := rows[0].ticketID, rows[len(rows)-1].ticketID
+	if _, err := tx.ExecContext(ctx, searchFTSNewTickets, lo, hi); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, searchTermsNewTickets, lo, hi); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	return nil

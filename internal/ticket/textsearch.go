@@ -466,10 +466,14 @@ func (s *Service) listRelevant(ctx context.Context, a *user.Actor, f Filter, w *
 	newest := sortSpec{expr: "t.id", desc: true}
 	read := ms
 	// The ids of the window's tickets that pass the filters, then their
-	// ranks; only the page's rows are read.
+	// ranks; only the page's rows are read. Filters that keep every
+	// ticket (an admin's search, or an agent's with no team hidden from
+	// them, and no other filter) read none: the matches are tickets.
 	if ok {
 		ms = ms[:min(len(ms), textWindow)]
-		ms, err = s.pageIDs(ctx, w, newest, "", nil, len(ms), inIDs(ms))
+		if !w.keepsAll() {
+			ms, err = s.pageIDs(ctx, w, newest, "", nil, len(ms), inIDs(ms))
+		}
 	} else {
 		// PostgreSQL, common words: the newest matches by a walk.
 		ms, err = s.pageIDs(ctx, w, newest, "", nil, textWindow-1, func(x *whereBuilder) { s.textCondition(x, a, f.Text, false) })
