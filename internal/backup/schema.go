@@ -67,9 +67,10 @@ var housekeeping = map[string]bool{"schema_migrations": true, "deferred_indexes"
 	"jobs": true, "job_schedules": true, "event_checkpoints": true, "sla_timer_scan": true}
 
 // derived reports whether a table holds only what triggers compute from
-// other tables' rows: the full-text indexes.
+// other tables' rows: the full-text indexes, and SQLite's per-ticket
+// search terms (search_terms, migration 0058).
 func derived(name string) bool {
-	return strings.HasPrefix(name, "search_fts") || strings.HasPrefix(name, "kb_fts") || name == "search_ticket"
+	return strings.HasPrefix(name, "search_fts") || strings.HasPrefix(name, "kb_fts") || name == "search_ticket" || name == "search_terms"
 }
 
 // quote quotes an identifier for both dialects.
@@ -78,9 +79,9 @@ func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`
 // readTables describes every table of Docket's in the database q reads
 // (others sharing the database or schema are left alone), in an order
 // where each table comes after the tables it refers to. SQLite's full-text
-// index (a virtual table and its shadow tables) and PostgreSQL's
-// per-ticket tsvectors (search_ticket) are left out: the triggers on
-// search_docs rebuild them as restore writes its rows.
+// index (a virtual table and its shadow tables) and search terms, and
+// PostgreSQL's per-ticket tsvectors (search_ticket), are left out: the
+// triggers on search_docs rebuild them as restore writes its rows.
 func readTables(ctx context.Context, q queryer, dialect db.Dialect) ([]table, error) {
 	names, _, err := docketObjects(dialect)
 	if err != nil {

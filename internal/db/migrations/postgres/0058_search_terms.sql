@@ -1,0 +1,3 @@
+-- Migration 0058 gives SQLite one row of search terms per ticket
+-- (search_terms), which a relevance counts words in there; PostgreSQL's
+-- ranks still read search_docs: nothing to change here.
