@@ -178,3 +178,30 @@ func rowLines(t *testing.T, d *db.DB, q string) []string {
 	}
 	return out
 }
+
+// TestPostgresRanksCountWordsInOnePreparedStatement: on PostgreSQL a search
+// by relevance reads its window's documents with the ids as one array
+// parameter, so the statement is the same at every search (prepared and
+// planned once), not one of 2,000 literals for the driver to prepare and
+// cache each time.
+func TestPostgresRanksCountWordsInOnePreparedStatement(t *testing.T) {
+	d := apptest.DB(t, db.Postgres)
+	s := apptest.Services(t, d)
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	for i := range 5 {
+		apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = fmt.Sprintf("Printer request %d", i) })
+	}
+	var counts []string
+	s.Tickets.TraceQueries(func(q string, _ []any) {
+		if strings.Contains(q, "FROM search_docs") {
+			counts = append(counts, q)
+		}
+	})
+	defer s.Tickets.TraceQueries(nil)
+	if got := numbers(t, s.Tickets, agent, "printer", "relevance"); len(got) != 5 {
+		t.Fatalf("relevance listed %v, want 5 tickets", got)
+	}
+	if len(counts) != 1 || !strings.Contains(counts[0], "ANY(CAST($1 AS BIGINT[]))") || strings.Contains(counts[0], " IN (") {
+		t.Errorf("the ranks read the documents with %q, want one statement with the ids as an array parameter", counts)
+	}
+}
