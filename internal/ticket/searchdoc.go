@@ -62,7 +62,7 @@ SELECT ticket_id,
 FROM (SELECT ticket_id, internal, terms FROM search_docs WHERE ticket_id BETWEEN ?1 AND ?2 ORDER BY ticket_id, id)
 GROUP BY ticket_id`
 	// searchTermsNewTickets writes the same tickets' search_terms rows
-	// (migration 0058), as the insert trigger builds them.
+	// (migration 0058): the rows the triggers keep, built at once.
 	searchTermsNewTickets = `INSERT INTO search_terms (ticket_id, subject, visible, notes)
 SELECT ticket_id,
        group_concat(CASE WHEN message_id IS NULL AND NOT internal THEN terms END, ' ' || char(57344) || ' '),
