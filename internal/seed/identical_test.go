@@ -142,10 +142,10 @@ func dump(t *testing.T, d *db.DB) map[string][]string {
 		out["(indexes)"] = lines(t, d, `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()`)
 	}
 	if d.Dialect == db.SQLite {
-		if _, err := d.W.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms USING fts5vocab(main, 'search_fts_ticket', 'instance')`); err != nil {
+		if _, err := d.W.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_fts_vocab USING fts5vocab(main, 'search_fts_ticket', 'instance')`); err != nil {
 			t.Fatal(err)
 		}
-		out["search_fts_ticket (terms)"] = lines(t, d, `SELECT * FROM temp.search_terms`)
+		out["search_fts_ticket (terms)"] = lines(t, d, `SELECT * FROM temp.search_fts_vocab`)
 	}
 	return out
 }

@@ -25,8 +25,9 @@ import (
 //     word's newest matches are as dense as the rest); on PostgreSQL the
 //     share ANALYZE's statistics give its rarest word, counted from the
 //     index (up to the window) when that word is not among the commonest;
-//   - a ticket's term frequencies and length come from its search_docs
-//     terms (the text the index holds), counted in Go, a subject
+//   - a ticket's term frequencies and length come from its documents'
+//     terms (the text the index holds: on SQLite its search_terms row, on
+//     PostgreSQL its search_docs rows), counted in Go, a subject
 //     occurrence weighing subjectWeight times a message's.
 //
 // Only PostgreSQL's statistics are kept between searches (pgsearch.go);
@@ -86,8 +87,12 @@ func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts [
 	for k, t := range ts {
 		out[k].id = t.id
 		norm := bm25K1 * (1 - bm25B + bm25B*float64(length[t.id])/avg)
+		counts := tf[t.id] // none for a ticket whose terms are gone since: no occurrence
 		for i := range q.Phrases {
-			f := float64(tf[t.id][i])
+			f := 0.0
+			if counts != nil {
+				f = float64(counts[i])
+			}
 			out[k].rank += idf[i] * f * (bm25K1 + 1) / (f + norm)
 		}
 	}
@@ -176,7 +181,7 @@ func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Que
 const docSeparator = " \uE000 "
 
 // ticketTermCounts is termCounts from search_terms: each column's
-// documents are counted one by one, as termCounts counts search_docs rows
+// documents are counted one by one, as docTermCounts counts search_docs rows
 // (a phrase counts in the language it is commonest in, per document), so
 // the ranks are the same.
 func (s *Service) ticketTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (map[int64][]int, map[int64]int, error) {

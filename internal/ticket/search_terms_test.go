@@ -205,3 +205,23 @@ func TestPostgresRanksCountWordsInOnePreparedStatement(t *testing.T) {
 		t.Errorf("the ranks read the documents with %q, want one statement with the ids as an array parameter", counts)
 	}
 }
+
+// TestRelevanceAnswersWithoutATicketsTerms: a matched ticket whose terms
+// row is missing (its documents changed since the match, or the table were
+// ever out of step) ranks with no occurrence instead of failing the search.
+func TestRelevanceAnswersWithoutATicketsTerms(t *testing.T) {
+	d := apptest.DB(t, db.SQLite)
+	s := apptest.Services(t, d)
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	var last *ticket.Ticket
+	for i := range 3 {
+		last = apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = fmt.Sprintf("Printer request %d", i) })
+	}
+	if _, err := d.W.ExecContext(ctx, `DELETE FROM search_terms WHERE ticket_id = ?`, last.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := numbers(t, s.Tickets, agent, "printer", "relevance")
+	if len(got) != 3 || got[2] != last.Number {
+		t.Errorf("relevance listed %v, want 3 tickets with #%d (no terms) last", got, last.Number)
+	}
+}

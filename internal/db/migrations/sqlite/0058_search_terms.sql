@@ -7,8 +7,9 @@
 -- rows found through the index on ticket_id, each a look-up of its own,
 -- with the documents' bodies beside their terms; here it is 2,000 rows by
 -- rowid, about half the time. search_docs stays the source of truth: the
--- triggers below rebuild a ticket's row in the writing transaction
--- whenever its documents change, as they do its full-text document (the
+-- triggers below keep a ticket's row in the writing transaction whenever
+-- its documents change, as they do its full-text document — a new
+-- document's terms appended, any other change rebuilding the row (the
 -- importer writes new tickets' rows itself, like their documents: 0050,
 -- ticket/searchdoc.go). The subject is a column of its own because a rank
 -- weighs it more than a message.
@@ -47,7 +48,8 @@ CREATE TRIGGER search_docs_ad AFTER DELETE ON search_docs BEGIN
            group_concat(CASE WHEN message_id IS NULL AND NOT internal THEN terms END, ' ' || char(57344) || ' '),
            group_concat(CASE WHEN message_id IS NOT NULL AND NOT internal THEN terms END, ' ' || char(57344) || ' '),
            group_concat(CASE WHEN internal THEN terms END, ' ' || char(57344) || ' ')
-    FROM search_docs WHERE ticket_id = old.ticket_id GROUP BY ticket_id;
+    FROM (SELECT ticket_id, message_id, internal, terms FROM search_docs WHERE ticket_id = old.ticket_id ORDER BY id)
+    GROUP BY ticket_id;
     DELETE FROM search_fts_ticket WHERE rowid = old.ticket_id;
     INSERT INTO search_fts_ticket (rowid, visible, notes)
     SELECT old.ticket_id,
@@ -62,7 +64,8 @@ CREATE TRIGGER search_docs_au AFTER UPDATE OF ticket_id, message_id, internal, t
            group_concat(CASE WHEN message_id IS NULL AND NOT internal THEN terms END, ' ' || char(57344) || ' '),
            group_concat(CASE WHEN message_id IS NOT NULL AND NOT internal THEN terms END, ' ' || char(57344) || ' '),
            group_concat(CASE WHEN internal THEN terms END, ' ' || char(57344) || ' ')
-    FROM search_docs WHERE ticket_id IN (old.ticket_id, new.ticket_id) GROUP BY ticket_id;
+    FROM (SELECT ticket_id, message_id, internal, terms FROM search_docs WHERE ticket_id IN (old.ticket_id, new.ticket_id) ORDER BY ticket_id, id)
+    GROUP BY ticket_id;
     DELETE FROM search_fts_ticket WHERE rowid IN (old.ticket_id, new.ticket_id);
     INSERT INTO search_fts_ticket (rowid, visible, notes)
     SELECT ticket_id,
