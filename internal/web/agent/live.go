@@ -285,19 +285,27 @@ type presenceViewer struct {
 // ?ticket=N it also streams who else is on that ticket.
 func (a *Agent) events(w http.ResponseWriter, r *http.Request, rq *request) error {
 	rc := http.NewResponseController(w)
+	// The bus is listened to before the ticket is read: a change committed
+	// between the page and this stream is either newer than the version
+	// the page shows (announced below) or on the bus.
+	sub := a.Bus.Subscribe(256)
+	defer sub.Close()
 	var watch int64
+	stale := false
 	if s := r.URL.Query().Get("ticket"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			return fault.Field("ticket", "must be a ticket number")
 		}
-		if _, err := a.Tickets.Get(r.Context(), rq.actor, n); err != nil {
+		t, err := a.Tickets.Get(r.Context(), rq.actor, n)
+		if err != nil {
 			return err
 		}
 		watch = n
+		if v, err := strconv.ParseInt(r.URL.Query().Get("version"), 10, 64); err == nil && t.Version > v {
+			stale = true
+		}
 	}
-	sub := a.Bus.Subscribe(256)
-	defer sub.Close()
 	pres := a.presence.subscribe()
 	defer a.presence.unsubscribe(pres)
 	// Signing out, deactivation and leaving a team end the stream at once:
@@ -341,6 +349,12 @@ func (a *Agent) events(w http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	if watch != 0 {
 		if err := sendPresence(); err != nil {
+			return nil
+		}
+		// The page is older than the ticket (changed while the page was on
+		// its way, or while the stream was down): the page refreshes as
+		// for any change.
+		if stale && send(liveEvent{Type: "ticket.updated", Ticket: watch}) != nil {
 			return nil
 		}
 	} else if err := rc.Flush(); err != nil {

@@ -17,9 +17,10 @@ import (
 )
 
 type liveEvent struct {
-	Type    string `json:"type"`
-	Ticket  int64  `json:"ticket"`
-	ByMe    bool   `json:"by_me"`
+	Type    string   `json:"type"`
+	Ticket  int64    `json:"ticket"`
+	Fields  []string `json:"fields"`
+	ByMe    bool     `json:"by_me"`
 	Viewers []struct {
 		Name     string `json:"name"`
 		Replying bool   `json:"replying"`
@@ -119,4 +120,37 @@ func TestPresenceShowsOtherAgents(t *testing.T) {
 	}
 	bob.post(path+"/presence", url.Values{"_csrf": {bob.csrf}, "state": {"leaving"}})
 	waitFor(t, events, func(le liveEvent) bool { return le.Type == "presence" && len(le.Viewers) == 0 })
+}
+
+// TestLiveStreamAnnouncesWhatThePageMissed: a ticket changed after its
+// page was rendered but before the page's stream listened is announced as
+// soon as the stream opens (the page says its version), so the page
+// refreshes instead of showing the old ticket until the next change; a
+// page that is up to date gets no such announcement.
+func TestLiveStreamAnnouncesWhatThePageMissed(t *testing.T) {
+	e := apptest.Server(t, apptest.DB(t, db.SQLite))
+	alice, aa := signIn(t, e, user.RoleAgent)
+	tk := apptest.Ticket(t, e.Services, aa)
+	subject := "Changed before the stream listened"
+	changed, err := e.Tickets.Update(context.Background(), e.Admin, tk.Number, ticket.Patch{Subject: &subject}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The update's own event may reach a stream opened after it too (the
+	// bus delivers after the commit); the announcement names no fields.
+	announced := func(le liveEvent) bool { return le.Type == "ticket.updated" && len(le.Fields) == 0 }
+	old := stream(t, alice, "/events?ticket="+itoa(tk.Number)+"&version="+itoa(tk.Version))
+	if got := waitFor(t, old, announced); got.Ticket != tk.Number || got.ByMe {
+		t.Fatalf("a page of version %d, the ticket at %d: announced %+v, want #%d", tk.Version, changed.Version, got, tk.Number)
+	}
+	fresh := stream(t, alice, "/events?ticket="+itoa(tk.Number)+"&version="+itoa(changed.Version))
+	if _, err := e.Tickets.Reply(context.Background(), e.Admin, tk.Number, ticket.NewReply{Body: "A reply after the stream opened."}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, fresh, func(le liveEvent) bool {
+		if announced(le) {
+			t.Errorf("an up-to-date page was told it missed a change: %+v", le)
+		}
+		return le.Type == "message.created"
+	})
 }

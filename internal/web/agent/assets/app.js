@@ -214,7 +214,10 @@
   var ticketEl = document.getElementById("ticket");
   var queueEl = document.getElementById("queue");
   var number = ticketEl ? ticketEl.getAttribute("data-number") : "";
-  var es = new EventSource(number ? "/events?ticket=" + number : "/events");
+  // The page's version: a change made before the stream listens is
+  // announced at once (and again after a reconnect, as the page may have
+  // missed changes meanwhile).
+  var es = new EventSource(number ? "/events?ticket=" + number + "&version=" + ticketEl.getAttribute("data-version") : "/events");
 
   // A page shown after a refused form has the form's URL; live refreshes
   // (and a reload) must ask for the ticket itself.
