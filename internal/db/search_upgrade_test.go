@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/docket/docket/internal/db"
@@ -91,10 +92,28 @@ func TestSearchPerTicketUpgrade(t *testing.T) {
 			t.Errorf("after the upgrade %s finds tickets %q (%v), want %q", match, got, err, want)
 		}
 	}
+	// Migration 0058 built each ticket's search_terms row from the same
+	// documents (a document not yet indexed left out).
+	terms := func() string {
+		t.Helper()
+		var got string
+		err := d.R.QueryRowContext(ctx, `SELECT COALESCE(group_concat(ticket_id || ':' || COALESCE(subject, '-') || '|' || COALESCE(visible, '-') || '|' || COALESCE(notes, '-'), ' / '), '')
+			FROM (SELECT * FROM search_terms ORDER BY ticket_id)`).Scan(&got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.ReplaceAll(got, "\uE000", "+")
+	}
+	if got, want := terms(), "1:vpn disconnect|-|vendor ticket / 2:printer jam|-|-"; got != want {
+		t.Errorf("search_terms after the upgrade: %q, want %q", got, want)
+	}
 	// The reindex job's update of an old document reaches its ticket.
 	exec(`UPDATE search_docs SET terms = 'old' WHERE id = 4`)
 	var n int
 	if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_fts_ticket WHERE search_fts_ticket MATCH '"old" "jam"'`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("after indexing an old document its ticket is found %d times (%v)", n, err)
+	}
+	if got, want := terms(), "1:vpn disconnect|-|vendor ticket / 2:printer jam + old|-|-"; got != want {
+		t.Errorf("search_terms after indexing an old document: %q, want %q", got, want)
 	}
 }

@@ -132,8 +132,9 @@ func (s *Service) termCounts(ctx context.Context, a *user.Actor, q search.Query,
 	return s.docTermCounts(ctx, a, q, ts)
 }
 
-// docTermCounts is termCounts from search_docs, a row per document. On
-// PostgreSQL the ids are one array parameter: the statement is prepared
+// docTermCounts is termCounts from search_docs, a row per document:
+// PostgreSQL's, and on SQLite the reference TestSearchTermsFollowTheDocuments
+// compares search_terms with. On PostgreSQL the ids are one array parameter: the statement is prepared
 // once, where 2,000 literals were a statement of their own to parse, plan
 // and cache at every search.
 func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (map[int64][]int, map[int64]int, error) {
