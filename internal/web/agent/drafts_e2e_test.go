@@ -54,6 +54,10 @@ func TestBrowserDraftsSurvive(t *testing.T) {
 		if _, err := e.Tickets.Update(ctx, e.bob, tk.Number, ticket.Patch{Priority: &p3}, 0); err != nil {
 			t.Fatal(err)
 		}
+		// Bob's change reaches Alice's page first: the note it shows above
+		// the ticket moves the Save button, and a click aimed at where the
+		// button was (CI, under load) pressed nothing.
+		a.waitJS(t, "the mark on the priority Alice is editing", `document.querySelector("#f-priority + .theirs")?.textContent.includes("p3") && !document.getElementById("live-note").hidden`)
 		a.do(t, "type more and collide", chromedp.SendKeys(chromedp.CSS("#body"), "it comes on Monday."),
 			chromedp.Click(chromedp.CSS("#save")),
 			chromedp.WaitVisible(chromedp.CSS("#conflict")))
