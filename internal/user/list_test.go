@@ -55,6 +55,60 @@ func TestListOfRoleReadsItsRange(t *testing.T) {
 	})
 }
 
+// TestAssigneesAndTeamNamesForTheMenus: the workspace's menus list the
+// active agents then the active admins, each in id order, and the teams'
+// names in Teams' order; requesters and deactivated people are left out,
+// and the people come from users_role's two ranges, not every user.
+func TestAssigneesAndTeamNamesForTheMenus(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		admin := apptest.User(t, s, user.RoleAdmin, "")
+		var want []string
+		var gone *user.Actor
+		for i := 0; i < 4; i++ {
+			apptest.User(t, s, user.RoleRequester, "")
+			a := apptest.User(t, s, user.RoleAgent, "")
+			if i == 2 {
+				gone = a
+				continue
+			}
+			want = append(want, a.Email)
+		}
+		off := false
+		if _, err := s.Users.Update(ctx, admin, gone.ID, user.Patch{Active: &off}); err != nil {
+			t.Fatal(err)
+		}
+		second := apptest.User(t, s, user.RoleAdmin, "")
+		want = append(want, admin.Email, second.Email)
+		cs, err := s.Users.Assignees(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range cs {
+			got = append(got, c.Email)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("assignees %v, want %v", got, want)
+		}
+		for _, n := range []string{"Zeta", "Alpha"} {
+			if _, err := s.Users.CreateTeam(ctx, admin, user.TeamInput{Name: &n}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		names, err := s.Users.TeamNames(ctx)
+		if err != nil || !slices.Equal(names, []string{"Zeta", "Alpha"}) {
+			t.Errorf("team names %v (%v), want Zeta, Alpha (Teams' order)", names, err)
+		}
+		if d.Dialect != db.SQLite {
+			return
+		}
+		if plan := apptest.SQLitePlan(t, d.R, s.Users.Queries().Get("assignee-choices")); !strings.Contains(plan, "USING INDEX users_role") {
+			t.Errorf("assignees are not read from users_role:\n%s", plan)
+		}
+	})
+}
+
 // TestTeamsWithMembersInTwoStatements: listing teams reads their members
 // and leads in one statement for the page (it was one a team: every queue
 // and ticket page lists the teams), each team's in email order.

@@ -31,6 +31,15 @@ WHERE u.role = $2 AND u.id > $1
 ORDER BY u.role, u.id
 LIMIT $3;
 
+-- name: assignee-choices
+-- The workspace's assignee menus, on every queue and ticket page: the
+-- active agents, then the active admins, each in id order; read from
+-- users_role, without the rest of the users' rows.
+SELECT id, email, name FROM users
+WHERE role IN ('agent', 'admin') AND active
+ORDER BY CASE role WHEN 'agent' THEN 0 ELSE 1 END, id
+LIMIT 1000;
+
 -- name: update-user
 UPDATE users SET name = $2, role = $3, organization_id = $4, phone = $5, department = $6, location = $7,
        timezone = $8, signature = $9, active = $10, email = $11, updated_at = $12
@@ -60,6 +69,10 @@ SELECT id, name, restricted, created_at, updated_at FROM teams WHERE lower(name)
 
 -- name: list-teams
 SELECT id, name, restricted, created_at, updated_at FROM teams WHERE id > $1 ORDER BY id LIMIT $2;
+
+-- name: team-names
+-- The workspace's team menus, in the order Teams lists them.
+SELECT name FROM teams ORDER BY id LIMIT 500;
 
 -- name: update-team
 UPDATE teams SET name = $2, restricted = $3, updated_at = $4 WHERE id = $1;

@@ -50,12 +50,12 @@ func panelValues(t *ticket.Ticket, defs []*ticket.FieldDef) map[string]string {
 // when they are no longer offered (a deactivated agent, a retired
 // category): the panel shows them as they are, and a save leaves them.
 func keepCurrent(o *options, t *ticket.Ticket) {
-	if a := t.Assignee; a != nil && !slices.ContainsFunc(o.Agents, func(u *user.User) bool { return strings.EqualFold(u.Email, a.Email) }) {
+	if a := t.Assignee; a != nil && !slices.ContainsFunc(o.Agents, func(u user.Choice) bool { return strings.EqualFold(u.Email, a.Email) }) {
 		name := a.Name
 		if name == "" {
 			name = a.Email
 		}
-		o.Agents = append(o.Agents, &user.User{Email: a.Email, Name: name + " (inactive)"})
+		o.Agents = append(o.Agents, user.Choice{Email: a.Email, Name: name + " (inactive)"})
 	}
 	if c := t.Category; c != nil && !slices.Contains(o.Categories, c.Name) {
 		o.Categories = append(o.Categories, c.Name)

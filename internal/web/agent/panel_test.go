@@ -15,24 +15,34 @@ import (
 	"github.com/docket/docket/internal/user"
 )
 
+// parseHTML parses a page.
+func parseHTML(t *testing.T, body string) *html.Node {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// htmlAttr is the value of n's attribute k, and whether it has one.
+func htmlAttr(n *html.Node, k string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == k {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
 // pageForm reads the form with id from a page as a browser without
 // JavaScript submits it untouched: its inputs (ticked boxes and radios
 // only), the selected options and textareas, and the inputs outside it
 // that name it (form="id").
 func pageForm(t *testing.T, body, id string) url.Values {
 	t.Helper()
-	doc, err := html.Parse(strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	attr := func(n *html.Node, k string) (string, bool) {
-		for _, a := range n.Attr {
-			if a.Key == k {
-				return a.Val, true
-			}
-		}
-		return "", false
-	}
+	doc := parseHTML(t, body)
+	attr := htmlAttr
 	text := func(n *html.Node) string {
 		var b strings.Builder
 		for c := n.FirstChild; c != nil; c = c.NextSibling {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/docket/docket/internal/report"
 	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
 )
 
@@ -61,11 +62,65 @@ func funcMap(assetURL map[string]string, loc *time.Location) template.FuncMap {
 			line, _, _ := strings.Cut(s, "\n")
 			return line
 		},
-		"eq":       func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
-		"errattr":  errAttrs,
-		"errmsg":   errMsg,
-		"errattrs": errAttrsOf,
+		"eq":           eq,
+		"agentOptions": agentOptions,
+		"nameOptions":  nameOptions,
+		"errattr":      errAttrs,
+		"errmsg":       errMsg,
+		"errattrs":     errAttrsOf,
 	}
+}
+
+// eq compares two values as the page shows them; strings, the common case
+// (hundreds of menu options a page), without formatting them first.
+func eq(a, b any) bool {
+	if x, ok := a.(string); ok {
+		if y, ok := b.(string); ok {
+			return x == y
+		}
+	}
+	return fmt.Sprint(a) == fmt.Sprint(b)
+}
+
+// agentOptions writes an assignee menu's options: each person's email as
+// the value, their name (or email) as the label, the one whose email is
+// selected marked. Written here rather than as a range in the templates:
+// a desk's 200 agents, in two menus, were some 2,000 reflective template
+// calls on every queue page.
+func agentOptions(agents []user.Choice, selected string) template.HTML {
+	var b strings.Builder
+	for _, u := range agents {
+		label := u.Name
+		if label == "" {
+			label = u.Email
+		}
+		b.WriteString(`<option value="`)
+		b.WriteString(template.HTMLEscapeString(u.Email))
+		if u.Email == selected {
+			b.WriteString(`" selected>`)
+		} else {
+			b.WriteString(`">`)
+		}
+		b.WriteString(template.HTMLEscapeString(label))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
+}
+
+// nameOptions writes a menu's options whose value is the label (teams,
+// categories), the one equal to selected marked.
+func nameOptions(names []string, selected string) template.HTML {
+	var b strings.Builder
+	for _, n := range names {
+		if n == selected {
+			b.WriteString("<option selected>")
+		} else {
+			b.WriteString("<option>")
+		}
+		b.WriteString(template.HTMLEscapeString(n))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
 }
 
 func ago(t time.Time, loc *time.Location) string {

@@ -75,7 +75,7 @@ type options struct {
 	Levels      []ticket.Level
 	Categories  []string
 	Teams       []string
-	Agents      []*user.User
+	Agents      []user.Choice // active agents, then admins
 }
 
 func (a *Agent) options(r *http.Request) (options, error) {
@@ -90,23 +90,12 @@ func (a *Agent) options(r *http.Request) (options, error) {
 			o.Categories = append(o.Categories, c.Name)
 		}
 	}
-	teams, err := a.Users.Teams(r.Context(), 0, 500)
-	if err != nil {
+	// Names and emails only: the menus are on every queue and ticket page.
+	if o.Teams, err = a.Users.TeamNames(r.Context()); err != nil {
 		return o, err
 	}
-	for _, t := range teams {
-		o.Teams = append(o.Teams, t.Name)
-	}
-	for _, role := range []user.Role{user.RoleAgent, user.RoleAdmin} {
-		us, err := a.Users.List(r.Context(), user.ListFilter{Role: role, Limit: 500})
-		if err != nil {
-			return o, err
-		}
-		for _, u := range us {
-			if u.Active {
-				o.Agents = append(o.Agents, u)
-			}
-		}
+	if o.Agents, err = a.Users.Assignees(r.Context()); err != nil {
+		return o, err
 	}
 	return o, nil
 }
