@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -157,10 +158,12 @@ func explainList(t *testing.T, conn *sql.Conn, dialect db.Dialect, query string,
 	return plan
 }
 
-// isMergedWalk reports whether query is a merged walk's (mergedQuery): a
-// UNION ALL of arms, or on PostgreSQL one arm run for each range.
+// isMergedWalk reports whether query is a merged walk's (mergedQuery): on
+// SQLite the arms' merge joined to the tickets; on PostgreSQL a UNION ALL
+// of arms, or one arm run for each range.
 func isMergedWalk(query string) bool {
-	return strings.Contains(query, ") arm1") || strings.Contains(query, " AS arm(team, status) CROSS JOIN LATERAL (")
+	return strings.Contains(query, ") u CROSS JOIN tickets t\n") || strings.Contains(query, ") arm1") ||
+		strings.Contains(query, " AS arm(team, status) CROSS JOIN LATERAL (")
 }
 
 // mergedView reports whether a built-in view in sort's order is a merged
@@ -189,26 +192,24 @@ func teamStatusIndex(sort string) string {
 // On SQLite, index may be the start of the indexes' names.
 func mergeOutOfOrder(dialect db.Dialect, plan, index string) string {
 	if dialect == db.SQLite {
+		// The merge (CO-ROUTINE u: MERGE (UNION ALL) of the arms, or one
+		// arm) up to the scan of its rows: each arm reads its range in
+		// order, and nothing is sorted before the page is taken.
 		lines := strings.Split(plan, "\n")
+		end := slices.Index(lines, "SCAN u")
+		if len(lines) == 0 || lines[0] != "CO-ROUTINE u" || end < 0 {
+			return "not a merged walk of " + index
+		}
 		arms := 0
-		for i := 0; i < len(lines); i++ {
-			name, ok := strings.CutPrefix(lines[i], "CO-ROUTINE arm")
-			if !ok {
-				continue
+		for _, l := range lines[1:end] {
+			if strings.Contains(l, "USE TEMP B-TREE") {
+				return "the merge sorts rows before taking the page"
 			}
-			arms++
-			inRange := false
-			for i++; i < len(lines) && lines[i] != "SCAN arm"+name; i++ {
-				if strings.Contains(lines[i], "USE TEMP B-TREE FOR ORDER BY") {
-					return "arm" + name + " sorts its rows"
+			if strings.HasPrefix(l, "SEARCH t USING ") {
+				if !strings.Contains(l, "INDEX "+index) || !strings.Contains(l, " (<expr>=? AND status=?") {
+					return "an arm does not read its range of " + index + ": " + l
 				}
-				if strings.HasPrefix(lines[i], "SEARCH t USING ") && strings.Contains(lines[i], "INDEX "+index) &&
-					strings.Contains(lines[i], " (<expr>=? AND status=?") {
-					inRange = true
-				}
-			}
-			if !inRange {
-				return "arm" + name + " does not read its range of " + index
+				arms++
 			}
 		}
 		if arms == 0 {
@@ -254,8 +255,8 @@ func badListPlan(dialect db.Dialect, plan, selective string) string {
 		if readsFewByID(plan) {
 			return "" // at most fewRows candidates, sorted
 		}
-		if strings.Contains(plan, "CO-ROUTINE arm") {
-			// A merged walk: a page from each arm, merged and sorted.
+		if strings.HasPrefix(plan, "CO-ROUTINE u\n") {
+			// A merged walk: the arms merged in order, the page read by id.
 			return mergeOutOfOrder(dialect, plan, "tickets_active_team_")
 		}
 		if strings.Contains(plan, "USE TEMP B-TREE FOR ORDER BY") && (selective == "" || !strings.Contains(plan, selective)) {
@@ -283,7 +284,7 @@ func badListPlan(dialect db.Dialect, plan, selective string) string {
 // fewCandidates path) rather than walking an index.
 func readsFewByID(plan string) bool {
 	return strings.HasPrefix(plan, "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)\nLIST SUBQUERY") &&
-		!strings.Contains(plan, "CO-ROUTINE arm") // a merged walk's page, read by id
+		!strings.HasPrefix(plan, "CO-ROUTINE u\n") // a merged walk's page, read by id
 }
 
 // TestSparseListsReadFewByID: on SQLite, a view that keeps few of the
