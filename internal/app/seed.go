@@ -28,7 +28,7 @@ func seedCmd(ctx context.Context, env Env, args []string) (err error) {
 	fs.IntVar(&d.Organizations, "organizations", d.Organizations, "organizations the requesters belong to")
 	fs.Float64Var(&d.Messages, "messages", d.Messages, "average messages per ticket, the first included")
 	fs.IntVar(&d.Batch, "batch", d.Batch, "tickets per transaction")
-	fs.IntVar(&d.Workers, "workers", seed.DefaultWorkers(), "goroutines that generate and prepare tickets for the one writer (default: one per CPU but the writer's)")
+	fs.IntVar(&d.Workers, "workers", seed.DefaultWorkers(), "goroutines that generate and prepare tickets for the one writer: one per CPU but the writer's")
 	fs.BoolVar(&d.ThroughService, "through-service", false, "write each ticket through ticket.Service (the reference path; about 50 times slower)")
 	fs.Uint64Var(&d.Seed, "seed", d.Seed, "seed of the random help desk (the same seed writes the same one)")
 	quiet := fs.Bool("quiet", false, "no progress bar")

@@ -199,7 +199,7 @@ func pick(r *mrand.Rand, from []string) string { return from[r.IntN(len(from))] 
 // per CPU but the writer's, at least one. The writer is the load's
 // bottleneck and needs a core of its own: with as many workers as CPUs,
 // on two cores, the Go scheduler shared the writer's core with a worker
-// (200,000 tickets: 81-84 s with two or three workers, 72 s with one).
+// (200,000 tickets: 92 s with two workers, 80 s with one; BENCHMARKS.md).
 func DefaultWorkers() int {
 	return max(1, runtime.NumCPU()-1)
 }

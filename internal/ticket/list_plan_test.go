@@ -197,13 +197,16 @@ func mergeOutOfOrder(dialect db.Dialect, plan, index string) string {
 		// order, and nothing is sorted before the page is taken.
 		lines := strings.Split(plan, "\n")
 		end := slices.Index(lines, "SCAN u")
-		if len(lines) == 0 || lines[0] != "CO-ROUTINE u" || end < 0 {
+		if lines[0] != "CO-ROUTINE u" || end < 0 {
 			return "not a merged walk of " + index
 		}
 		arms := 0
 		for _, l := range lines[1:end] {
 			if strings.Contains(l, "USE TEMP B-TREE") {
 				return "the merge sorts rows before taking the page"
+			}
+			if strings.HasPrefix(l, "SCAN t") {
+				return "an arm scans the tickets: " + l
 			}
 			if strings.HasPrefix(l, "SEARCH t USING ") {
 				if !strings.Contains(l, "INDEX "+index) || !strings.Contains(l, " (<expr>=? AND status=?") {
@@ -283,8 +286,7 @@ func badListPlan(dialect db.Dialect, plan, selective string) string {
 // id from a set of candidates (a view that keeps few tickets: the
 // fewCandidates path) rather than walking an index.
 func readsFewByID(plan string) bool {
-	return strings.HasPrefix(plan, "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)\nLIST SUBQUERY") &&
-		!strings.HasPrefix(plan, "CO-ROUTINE u\n") // a merged walk's page, read by id
+	return strings.HasPrefix(plan, "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)\nLIST SUBQUERY")
 }
 
 // TestSparseListsReadFewByID: on SQLite, a view that keeps few of the

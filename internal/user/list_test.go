@@ -106,6 +106,15 @@ func TestAssigneesAndTeamNamesForTheMenus(t *testing.T) {
 		if plan := apptest.SQLitePlan(t, d.R, s.Users.Queries().Get("assignee-choices")); !strings.Contains(plan, "USING INDEX users_role") {
 			t.Errorf("assignees are not read from users_role:\n%s", plan)
 		}
+		// At most 500 of each role: a desk of more agents still offers its
+		// admins.
+		for range 501 - (len(want) - 2) {
+			apptest.User(t, s, user.RoleAgent, "")
+		}
+		if cs, err = s.Users.Assignees(ctx); err != nil || len(cs) != 502 || cs[499].Email == admin.Email ||
+			cs[500].Email != admin.Email || cs[501].Email != second.Email {
+			t.Errorf("with 501 active agents: %d assignees (%v), want the first 500 agents, then both admins", len(cs), err)
+		}
 	})
 }
 

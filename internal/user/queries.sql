@@ -33,12 +33,16 @@ LIMIT $3;
 
 -- name: assignee-choices
 -- The workspace's assignee menus, on every queue and ticket page: the
--- active agents, then the active admins, each in id order; read from
--- users_role, without the rest of the users' rows.
-SELECT id, email, name FROM users
-WHERE role IN ('agent', 'admin') AND active
-ORDER BY CASE role WHEN 'agent' THEN 0 ELSE 1 END, id
-LIMIT 1000;
+-- first 500 active agents, then the first 500 active admins, each in id
+-- order; read from users_role, without the rest of the users' rows.
+SELECT id, email, name FROM (
+    SELECT 0 AS k, id, email, name FROM (
+        SELECT id, email, name FROM users WHERE role = 'agent' AND active ORDER BY id LIMIT 500) a
+    UNION ALL
+    SELECT 1 AS k, id, email, name FROM (
+        SELECT id, email, name FROM users WHERE role = 'admin' AND active ORDER BY id LIMIT 500) b
+) u
+ORDER BY k, id;
 
 -- name: update-user
 UPDATE users SET name = $2, role = $3, organization_id = $4, phone = $5, department = $6, location = $7,

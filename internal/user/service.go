@@ -578,8 +578,8 @@ type Choice struct {
 
 // Assignees lists the people a ticket can be assigned to, for the
 // workspace's menus: the active agents, then the active admins, each in id
-// order (at most 1,000). Every queue and ticket page shows them, so only
-// the three columns a menu needs are read.
+// order (at most 500 of each). Every queue and ticket page shows them, so
+// only the three columns a menu needs are read.
 func (s *Service) Assignees(ctx context.Context) ([]Choice, error) {
 	rows, err := s.db.R.QueryContext(ctx, s.q.Get("assignee-choices"))
 	if err != nil {

@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +20,14 @@ import (
 // the value of the selected one.
 func selectOptions(t *testing.T, body, id string) (values []string, selected string) {
 	t.Helper()
+	values, _, selected = selectMenu(t, body, id)
+	return values, selected
+}
+
+// selectMenu lists the values and the labels (their text, as a browser
+// shows it) of the options of the select with id, and the selected value.
+func selectMenu(t *testing.T, body, id string) (values, labels []string, selected string) {
+	t.Helper()
 	doc := parseHTML(t, body)
 	attr := htmlAttr
 	found := false
@@ -29,11 +38,15 @@ func selectOptions(t *testing.T, body, id string) (values []string, selected str
 				in, found = true, true
 			}
 			if in && n.Data == "option" {
-				v, ok := attr(n, "value")
-				if !ok && n.FirstChild != nil {
-					v = n.FirstChild.Data
+				label := ""
+				for c := n.FirstChild; c != nil; c = c.NextSibling {
+					label += c.Data // text only: markup in a label would be an element here
 				}
-				values = append(values, v)
+				v, ok := attr(n, "value")
+				if !ok {
+					v = label
+				}
+				values, labels = append(values, v), append(labels, label)
 				if _, sel := attr(n, "selected"); sel {
 					selected = v
 				}
@@ -47,7 +60,7 @@ func selectOptions(t *testing.T, body, id string) (values []string, selected str
 	if !found {
 		t.Fatalf("no select #%s on the page", id)
 	}
-	return values, selected
+	return values, labels, selected
 }
 
 // TestMenusOfferActiveAgentsThenAdmins: the assignee menus of the queue,
@@ -76,7 +89,11 @@ func TestMenusOfferActiveAgentsThenAdmins(t *testing.T) {
 	if _, err := e.Users.CreateTeam(ctx, e.Admin, user.TeamInput{Name: &team}); err != nil {
 		t.Fatal(err)
 	}
-	tk := apptest.Ticket(t, e.Services, e.Admin, func(n *ticket.NewTicket) { n.Assignee = eve.Email; n.Team = team })
+	cat := "Printers & <scanners>"
+	if _, err := e.Tickets.CreateCategory(ctx, e.Admin, ticket.CategoryInput{Name: &cat}); err != nil {
+		t.Fatal(err)
+	}
+	tk := apptest.Ticket(t, e.Services, e.Admin, func(n *ticket.NewTicket) { n.Assignee = eve.Email; n.Team = team; n.Category = cat })
 
 	// Agents in the order they were added, then admins (the setup's admin
 	// first); nobody else.
@@ -91,6 +108,15 @@ func TestMenusOfferActiveAgentsThenAdmins(t *testing.T) {
 	offered := func(values []string) []string {
 		return slices.DeleteFunc(slices.Clone(values), func(v string) bool { return !strings.Contains(v, "@") })
 	}
+	// Eve's name reads as written: escaped once, not markup, not escaped
+	// twice.
+	namedAsWritten := func(page, id string, body string) {
+		t.Helper()
+		values, labels, _ := selectMenu(t, body, id)
+		if i := slices.Index(values, eve.Email); i < 0 || labels[i] != name {
+			t.Errorf("%s: Eve's option reads %q, want %q", page, labels[max(i, 0)], name)
+		}
+	}
 
 	code, body, _ := b.get("/tickets/" + itoa(tk.Number))
 	if code != http.StatusOK {
@@ -103,11 +129,15 @@ func TestMenusOfferActiveAgentsThenAdmins(t *testing.T) {
 	if sel != eve.Email {
 		t.Errorf("the panel's assignee is %q, want %q", sel, eve.Email)
 	}
-	if strings.Contains(body, name) || !strings.Contains(body, `Eve &lt;b&gt;&amp; &#34;co&#34;&lt;/b&gt;`) {
+	if strings.Contains(body, name) {
 		t.Error("the agent's name is not escaped in the menus")
 	}
+	namedAsWritten("the panel", "f-assignee", body)
 	if _, sel := selectOptions(t, body, "f-team"); sel != team {
 		t.Errorf("the panel's team is %q, want %q", sel, team)
+	}
+	if _, sel := selectOptions(t, body, "f-category"); sel != cat {
+		t.Errorf("the panel's category is %q, want %q", sel, cat)
 	}
 
 	code, body, _ = b.get("/tickets?view=open&q=" + "assignee:eve@example.test")
@@ -121,6 +151,7 @@ func TestMenusOfferActiveAgentsThenAdmins(t *testing.T) {
 	if sel != eve.Email {
 		t.Errorf("the queue's filter selects %q, want %q", sel, eve.Email)
 	}
+	namedAsWritten("the queue's filter", "f_assignee", body)
 	if _, sel := selectOptions(t, body, "f_team"); sel != "" {
 		t.Errorf("the queue's team filter selects %q, want none", sel)
 	}
@@ -133,7 +164,17 @@ func TestMenusOfferActiveAgentsThenAdmins(t *testing.T) {
 	if got := offered(values); !slices.Equal(got, want) {
 		t.Errorf("the new ticket's menu offers %v, want %v", got, want)
 	}
-	if teams, _ := selectOptions(t, body, "n-team"); !slices.Contains(teams, team) {
-		t.Errorf("the new ticket's team menu offers %v", teams)
+	namedAsWritten("the new ticket", "n-assignee", body)
+	// Refused for its missing subject, the form comes back with the
+	// agent's choices selected.
+	code, body, _ = b.post("/tickets/new", url.Values{"_csrf": {b.csrf}, "requester": {"sam@example.test"}, "body": {"It jams."},
+		"type": {"incident"}, "priority": {"p3"}, "assignee": {eve.Email}, "team": {team}, "category": {cat}})
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("a new ticket without a subject: %d", code)
+	}
+	for id, want := range map[string]string{"n-assignee": eve.Email, "n-team": team, "n-category": cat} {
+		if _, sel := selectOptions(t, body, id); sel != want {
+			t.Errorf("the refused new ticket's %s selects %q, want %q", id, sel, want)
+		}
 	}
 }
