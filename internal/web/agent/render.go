@@ -64,10 +64,21 @@ func funcMap(assetURL map[string]string, loc *time.Location) template.FuncMap {
 		},
 		"eq":           eq,
 		"agentOptions": agentOptions,
-		"nameOptions":  nameOptions,
-		"errattr":      errAttrs,
-		"errmsg":       errMsg,
-		"errattrs":     errAttrsOf,
+		"queueRows":    queueRows(loc),
+		"statusBadge": func(s ticket.Status) template.HTML {
+			var b strings.Builder
+			statusBadge(&b, s)
+			return template.HTML(b.String())
+		},
+		"prioBadge": func(p ticket.Priority) template.HTML {
+			var b strings.Builder
+			prioBadge(&b, p)
+			return template.HTML(b.String())
+		},
+		"nameOptions": nameOptions,
+		"errattr":     errAttrs,
+		"errmsg":      errMsg,
+		"errattrs":    errAttrsOf,
 	}
 }
 
