@@ -48,6 +48,8 @@ func (s *Service) insertSearchDocs(ctx context.Context, tx *db.Tx, rows []search
 
 // SQLite statements of insertNewTicketsDocs; see migration 0050.
 const (
+	// docSeparatorSQL is docSeparator in SQL, as the triggers write it.
+	docSeparatorSQL  = "' ' || char(57344) || ' '"
 	deferSearchFTS   = `INSERT INTO search_fts_deferred (deferred) VALUES (1)`
 	undeferSearchFTS = `DELETE FROM search_fts_deferred`
 	// searchFTSNewTickets writes the full-text documents of the new tickets
@@ -57,17 +59,17 @@ const (
 	// the trigger reads them through the index on ticket_id.
 	searchFTSNewTickets = `INSERT INTO search_fts_ticket (rowid, visible, notes)
 SELECT ticket_id,
-       group_concat(CASE WHEN NOT internal THEN terms END, ' ' || char(57344) || ' '),
-       group_concat(CASE WHEN internal THEN terms END, ' ' || char(57344) || ' ')
+       group_concat(CASE WHEN NOT internal THEN terms END, ` + docSeparatorSQL + `),
+       group_concat(CASE WHEN internal THEN terms END, ` + docSeparatorSQL + `)
 FROM (SELECT ticket_id, internal, terms FROM search_docs WHERE ticket_id BETWEEN ?1 AND ?2 ORDER BY ticket_id, id)
 GROUP BY ticket_id`
 	// searchTermsNewTickets writes the same tickets' search_terms rows
 	// (migration 0058): the rows the triggers keep, built at once.
 	searchTermsNewTickets = `INSERT INTO search_terms (ticket_id, subject, visible, notes)
 SELECT ticket_id,
-       group_concat(CASE WHEN message_id IS NULL AND NOT internal THEN terms END, ' ' || char(57344) || ' '),
-       group_concat(CASE WHEN message_id IS NOT NULL AND NOT internal THEN terms END, ' ' || char(57344) || ' '),
-       group_concat(CASE WHEN internal THEN terms END, ' ' || char(57344) || ' ')
+       group_concat(CASE WHEN message_id IS NULL AND NOT internal THEN terms END, ` + docSeparatorSQL + `),
+       group_concat(CASE WHEN message_id IS NOT NULL AND NOT internal THEN terms END, ` + docSeparatorSQL + `),
+       group_concat(CASE WHEN internal THEN terms END, ` + docSeparatorSQL + `)
 FROM (SELECT ticket_id, message_id, internal, terms FROM search_docs WHERE ticket_id BETWEEN ?1 AND ?2 ORDER BY ticket_id, id)
 GROUP BY ticket_id`
 )

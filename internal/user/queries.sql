@@ -35,7 +35,7 @@ LIMIT $3;
 -- The workspace's assignee menus, on every queue and ticket page: the
 -- first 500 active agents, then the first 500 active admins, each in id
 -- order; read from users_role, without the rest of the users' rows.
-SELECT id, email, name FROM (
+SELECT email, name FROM (
     SELECT 0 AS k, id, email, name FROM (
         SELECT id, email, name FROM users WHERE role = 'agent' AND active ORDER BY id LIMIT 500) a
     UNION ALL
