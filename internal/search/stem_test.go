@@ -1,6 +1,8 @@
 package search
 
 import (
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
@@ -110,5 +112,57 @@ func TestTermsFromTheMemoAreTheStemmers(t *testing.T) {
 	check("memo full")
 	if _, ok := stemmed.Load("knackeries"); ok {
 		t.Error("a word was memoized past the bound")
+	}
+}
+
+// A word that ends in a digit skips the stemmers (endsInDigit): each of
+// them returns such a word unchanged, whatever letter endings it has
+// before its last digit, and Terms writes what the stemmers would.
+func TestWordsEndingInADigitAreNotStemmed(t *testing.T) {
+	endings := []string{"", "s", "ies", "sses", "ied", "ing", "ingly", "eed", "ed", "y", "ational", "ization", "ness",
+		"ement", "ung", "lich", "heit", "keit", "isch", "ern", "em", "est", "end", "ig", "ik", "ly", "al", "ful"}
+	r := rand.New(rand.NewPCG(13, 0))
+	var all []string
+	for range 3000 {
+		var b strings.Builder
+		for range r.IntN(8) {
+			b.WriteByte("abcdeiouyklmnrstxz0123456789"[r.IntN(28)])
+		}
+		b.WriteString(endings[r.IntN(len(endings))])
+		if r.IntN(4) == 0 {
+			b.WriteString(endings[r.IntN(len(endings))])
+		}
+		w := b.String()
+		if r.IntN(2) == 0 {
+			w += strconv.Itoa(r.IntN(1000)) // ends in a digit
+		}
+		all = append(all, w)
+		if !endsInDigit(w) {
+			continue
+		}
+		for i, stem := range stemmers {
+			if got := stem(w); got != w {
+				t.Errorf("stemmer %d: %q → %q, want it unchanged", i, w, got)
+			}
+		}
+	}
+	for _, w := range []string{"1001", "srv0580", "0x5c573", "v2", "ies1", "häuser2", "straße9", "5ü"} {
+		all = append(all, w)
+	}
+	// Terms of the same words through the memo and the shortcut, the words
+	// with a letter at the end stemmed as before.
+	text := strings.Join(all, " ")
+	var streams []string
+	for _, stem := range stemmers {
+		var out []string
+		for _, w := range words(text) {
+			out = append(out, stem(w))
+		}
+		if s := strings.Join(out, " "); len(streams) == 0 || streams[0] != s {
+			streams = append(streams, s)
+		}
+	}
+	if got, want := Terms(text), strings.Join(streams, " "); got != want {
+		t.Errorf("Terms differs from the stemmers' words")
 	}
 }

@@ -101,6 +101,13 @@ var (
 // stems returns w's stems, one per stemmer, from the memo or else from
 // local, the text's own (made when first needed).
 func stems(w string, local *map[string]*[len(stemmers)]string) *[len(stemmers)]string {
+	if endsInDigit(w) {
+		var st [len(stemmers)]string
+		for i := range st {
+			st[i] = w
+		}
+		return &st
+	}
 	if v, ok := stemmed.Load(w); ok {
 		return v.(*[len(stemmers)]string)
 	}
@@ -125,6 +132,24 @@ func stems(w string, local *map[string]*[len(stemmers)]string) *[len(stemmers)]s
 	}
 	(*local)[w] = st
 	return st
+}
+
+// endsInDigit reports whether w is ASCII and ends in a digit: a ticket
+// number, a version, an id such as "srv0580" — half the words of some
+// tickets, and kept by no memo. Every stemmer leaves such a word as it is
+// (their rules remove or change letter endings, and fold and the umlaut
+// rules touch no ASCII), so it is not stemmed at all
+// (TestWordsEndingInADigitAreNotStemmed).
+func endsInDigit(w string) bool {
+	if w == "" || w[len(w)-1] < '0' || w[len(w)-1] > '9' {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // variants returns the phrase as the index holds it, once per language
