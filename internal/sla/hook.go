@@ -21,6 +21,23 @@ func (s *Service) Hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	if w.Prepared || w.Ticket == nil || w.Event.Type != event.MessageCreated && w.Event.Type != event.TicketUpdated {
 		return nil
 	}
+	if ticket.Importing(ctx) {
+		// An import's tickets are new and got no clocks when created; on a
+		// desk without policies no write can start one. Asked once per
+		// import batch, not once per reply (a seeded million's replies
+		// read their none: 12 s of the seed's single writer).
+		none, err := ticket.Remember(ctx, noPoliciesKey{}, func() (bool, error) {
+			var some bool
+			err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sla_policies)`).Scan(&some)
+			return !some, err
+		})
+		if err != nil {
+			return fmt.Errorf("sla: %w", err)
+		}
+		if none {
+			return nil
+		}
+	}
 	r, err := s.moved(ctx, tx, w)
 	if err == nil && r != nil {
 		err = r.save()
@@ -30,6 +47,10 @@ func (s *Service) Hook(ctx context.Context, tx *db.Tx, w ticket.Write) error {
 	}
 	return nil
 }
+
+// noPoliciesKey is whether the desk has no policy, remembered during an
+// import (ticket.Remember).
+type noPoliciesKey struct{}
 
 // BeforeWrite is the ticket.WriteHook that moves the clocks of a reply or
 // update before the ticket row is written, as BeforeCreate does a

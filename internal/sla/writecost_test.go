@@ -209,3 +209,43 @@ func TestOfWithoutPolicies(t *testing.T) {
 		}
 	})
 }
+
+// TestImportWithoutPoliciesReadsNoClocks: an import's reply reads its
+// ticket's clocks only on a desk with a policy (docket seed's million
+// replies read their none, one statement each, on the single writer).
+func TestImportWithoutPoliciesReadsNoClocks(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		admin := apptest.User(t, s, user.RoleAdmin, "")
+		req := apptest.User(t, s, user.RoleRequester, "")
+		imp, err := s.Tickets.NewImporter(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// statements is what writing a ticket with replies replies costs.
+		statements := func(replies int) int {
+			at := time.Now().UnixMicro()
+			in := ticket.Import{Actor: admin, At: at, Ticket: ticket.NewTicket{Subject: "Printer", Body: "It jams.",
+				Requester: &ticket.Contact{Email: req.Email}}}
+			for i := range replies {
+				in.Replies = append(in.Replies, ticket.ImportReply{Actor: admin, At: at + int64(i+1),
+					Reply: ticket.NewReply{Body: "Try again?"}})
+			}
+			p, err := imp.Prepare(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			counted, n := db.CountStatements(ctx)
+			if err := d.WithTxAlone(counted, func(tx *db.Tx) error { return imp.Write(counted, tx, []*ticket.Prepared{p}) }); err != nil {
+				t.Fatal(err)
+			}
+			return n()
+		}
+		perReply := func() int { return (statements(5) - statements(1)) / 4 }
+		without := perReply()
+		policy(t, s, admin, roundTheClock(t, s, admin).ID, "Urgent only", []sla.ConditionInput{{Field: "priority", Op: "is", Value: "p1"}}, nil)
+		if with := perReply(); with != without+1 {
+			t.Fatalf("a reply costs %d statements with a policy and %d without: want the clocks read (one) only with one", with, without)
+		}
+	})
+}

@@ -46,3 +46,11 @@ func Remember[T any](ctx context.Context, key any, read func() (T, error)) (T, e
 	}
 	return v, err
 }
+
+// Importing reports whether ctx is an Importer's Write's: the tickets it
+// writes are all new, created by this Write and by nothing else, and no
+// create hook (BeforeCreate) has run on them.
+func Importing(ctx context.Context) bool {
+	_, ok := ctx.Value(importMemoKey{}).(*importMemo)
+	return ok
+}
