@@ -222,12 +222,12 @@ func TestImportWithoutPoliciesReadsNoClocks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// statements is what writing a ticket with replies replies costs.
-		statements := func(replies int) int {
+		// statements is what writing one ticket with n replies costs.
+		statements := func(n int) int {
 			at := time.Now().UnixMicro()
 			in := ticket.Import{Actor: admin, At: at, Ticket: ticket.NewTicket{Subject: "Printer", Body: "It jams.",
 				Requester: &ticket.Contact{Email: req.Email}}}
-			for i := range replies {
+			for i := range n {
 				in.Replies = append(in.Replies, ticket.ImportReply{Actor: admin, At: at + int64(i+1),
 					Reply: ticket.NewReply{Body: "Try again?"}})
 			}
@@ -235,11 +235,11 @@ func TestImportWithoutPoliciesReadsNoClocks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			counted, n := db.CountStatements(ctx)
+			counted, count := db.CountStatements(ctx)
 			if err := d.WithTxAlone(counted, func(tx *db.Tx) error { return imp.Write(counted, tx, []*ticket.Prepared{p}) }); err != nil {
 				t.Fatal(err)
 			}
-			return n()
+			return count()
 		}
 		perReply := func() int { return (statements(5) - statements(1)) / 4 }
 		without := perReply()
