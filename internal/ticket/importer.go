@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -301,8 +300,9 @@ func (im *Importer) resolve(ctx context.Context, category, team, assignee string
 	return r, nil
 }
 
-// Write inserts ps in tx, each in the order Create and Reply write its
-// rows, and the batch's search documents after the other rows, in the
+// Write inserts ps in tx: their tickets, tags, messages and history rows
+// (insertImported), then each write's domain event and hooks in the order
+// Create and Reply run them, then the batch's search documents, in the
 // same order (so with the same ids). Calls must not overlap.
 func (im *Importer) Write(ctx context.Context, tx *db.Tx, ps []*Prepared) error {
 	ctx = withImportMemo(ctx)
@@ -316,9 +316,13 @@ func (im *Importer) Write(ctx context.Context, tx *db.Tx, ps []*Prepared) error 
 			return err
 		}
 	}
+	ws, err := im.insertImported(ctx, tx, ps, numbers)
+	if err != nil {
+		return errors.Join(err, flush())
+	}
 	docs := make([]searchRow, 0, 4*len(ps))
 	for i, p := range ps {
-		if docs, err = im.write(ctx, tx, p, numbers[i], docs); err != nil {
+		if docs, err = im.write(ctx, tx, p, numbers[i], &ws[i], docs); err != nil {
 			return errors.Join(err, flush())
 		}
 	}
@@ -357,64 +361,30 @@ func (im *Importer) reserveNumbers(ctx context.Context, tx *db.Tx, n int) ([]int
 	return numbers, nil
 }
 
-func (im *Importer) write(ctx context.Context, tx *db.Tx, p *Prepared, number int64, docs []searchRow) ([]searchRow, error) {
-	s, in, f, a := im.s, p.in, &p.final, p.actor
-	var id int64
-	uid := newUID(ctx, p.at)
-	if err := tx.QueryRowContext(ctx, s.q.Get("import-ticket"), uid, number, string(in.Type), in.Subject,
-		string(f.Status), string(f.Resolution), f.Solution, int(p.prio), string(in.Impact), string(in.Urgency),
-		nullID(p.refs.category), nullID(p.refs.team), nullID(p.refs.assignee), p.requester.ID,
-		nullID(p.requester.OrganizationID), string(in.Channel), p.cf, p.tagsJ, f.Version, p.at, f.UpdatedAt.UnixMicro(),
-		nullTime(timePtr(f.FirstResponseAt)), nullTime(timePtr(f.ResolvedAt)), nullTime(timePtr(f.ClosedAt)),
-		nullID(in.MailboxID)).Scan(&id); err != nil {
-		return nil, fmt.Errorf("ticket: import %d: %w", number, err)
-	}
-	for _, tag := range p.tags {
-		if _, err := tx.ExecContext(ctx, s.q.Get("insert-tag"), id, tag); err != nil {
-			return nil, err
-		}
-	}
-	docs = append(docs, searchRow{id, 0, false, p.subject})
-	msgUID := newUID(ctx, p.at)
-	msgID, err := s.insertMessageRow(ctx, tx, id, p.requester.ID, a.ID, msgUID, p.first, p.at)
-	if err != nil {
-		return nil, err
-	}
-	docs = append(docs, searchRow{id, msgID, false, p.first.doc})
-	if err := s.appendEvents(ctx, tx, id, a, p.at, []change{{field: "created", new: s.Reference(in.Type, number)}}); err != nil {
-		return nil, err
-	}
+// write runs p's domain events and write hooks, its rows inserted as w,
+// and appends its search documents to docs.
+func (im *Importer) write(ctx context.Context, tx *db.Tx, p *Prepared, number int64, w *importedTicket, docs []searchRow) ([]searchRow, error) {
+	s, in, a, id := im.s, p.in, p.actor, w.id
+	docs = append(docs, searchRow{id, 0, false, p.subject}, searchRow{id, w.msgIDs[0], false, p.first.doc})
 	ref := s.Reference(in.Type, number)
-	stamp := func(t *Ticket) *Ticket { t.ID, t.UID, t.Number, t.Reference = id, uid, number, ref; return t }
+	stamp := func(t *Ticket) *Ticket { t.ID, t.UID, t.Number, t.Reference = id, w.uid, number, ref; return t }
 	t := stamp(&p.created)
-	if err := s.emitAt(ctx, tx, p.at, a, event.TicketCreated, t, event.TicketPayload{MessageID: msgID}); err != nil {
+	if err := s.emitAt(ctx, tx, p.at, a, event.TicketCreated, t, event.TicketPayload{MessageID: w.msgIDs[0]}); err != nil {
 		return nil, err
 	}
 	if len(s.hooks) > 0 {
 		if im.Backdate {
 			db.SetNow(p.at)
 		}
-		m := p.first.written(msgID, msgUID, number, t.Requester, p.at)
+		m := p.first.written(w.msgIDs[0], w.msgUIDs[0], number, t.Requester, p.at)
 		if err := s.runHooks(ctx, tx, Write{Event: event.Event{Type: event.TicketCreated, At: t.CreatedAt, TicketID: id,
-			Number: number, ActorID: a.ID, TeamID: refID(t.Team), MessageID: msgID}, Actor: a, Ticket: t, Message: m}); err != nil {
+			Number: number, ActorID: a.ID, TeamID: refID(t.Team), MessageID: w.msgIDs[0]}, Actor: a, Ticket: t, Message: m}); err != nil {
 			return nil, err
 		}
 	}
-	for _, r := range p.replies {
-		msgUID := newUID(ctx, r.at)
-		msgID, err := s.insertMessageRow(ctx, tx, id, r.actor.ID, r.actor.ID, msgUID, r.m, r.at)
-		if err != nil {
-			return nil, err
-		}
+	for k, r := range p.replies {
+		msgID, changes := w.msgIDs[k+1], w.changes[k]
 		docs = append(docs, searchRow{id, msgID, r.m.internal, r.m.doc})
-		kind := "reply"
-		if r.m.internal {
-			kind = "note"
-		}
-		changes := append(r.changes[:len(r.changes):len(r.changes)], change{"message", "", kind + " " + strconv.FormatInt(msgID, 10)})
-		if err := s.appendEvents(ctx, tx, id, r.actor, r.at, changes); err != nil {
-			return nil, err
-		}
 		t := stamp(&r.hooked)
 		if err := s.emitAt(ctx, tx, r.at, r.actor, event.MessageCreated, t, event.TicketPayload{MessageID: msgID,
 			Internal: r.m.internal, Fields: r.changed, Changes: payloadChanges(changes)}); err != nil {
@@ -424,7 +394,7 @@ func (im *Importer) write(ctx context.Context, tx *db.Tx, p *Prepared, number in
 			if im.Backdate {
 				db.SetNow(r.at)
 			}
-			m := r.m.written(msgID, msgUID, number, Person{r.actor.ID, r.actor.Email, r.actor.Name}, r.at)
+			m := r.m.written(msgID, w.msgUIDs[k+1], number, Person{r.actor.ID, r.actor.Email, r.actor.Name}, r.at)
 			if err := s.runHooks(ctx, tx, Write{Event: event.Event{Type: event.MessageCreated, At: db.Time(r.at), TicketID: id,
 				Number: number, ActorID: r.actor.ID, TeamID: refID(t.Team), MessageID: msgID, Internal: r.m.internal,
 				Fields: r.changed}, Actor: r.actor, Ticket: t, Message: m, Fields: fieldChanges(changes)}); err != nil {

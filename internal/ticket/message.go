@@ -100,8 +100,7 @@ func (s *Service) writtenMessage(ctx context.Context, tx *db.Tx, m *Message, num
 // its search document is the caller's to write.
 func (s *Service) insertMessageRow(ctx context.Context, tx *db.Tx, ticketID, authorID, uploaderID int64, uid string, m newMessage, now int64) (int64, error) {
 	var id int64
-	if err := tx.QueryRowContext(ctx, s.q.Get("insert-message"), uid, ticketID, authorID, m.internal, m.body,
-		m.html, string(m.format), string(m.channel), m.messageID, m.threading, now).Scan(&id); err != nil {
+	if err := tx.QueryRowContext(ctx, s.q.Get("insert-message"), messageArgs(nil, ticketID, authorID, uid, m, now)...).Scan(&id); err != nil {
 		return 0, fmt.Errorf("insert message: %w", err)
 	}
 	inv := &fault.Invalid{}
@@ -123,6 +122,12 @@ func (s *Service) insertMessageRow(ctx context.Context, tx *db.Tx, ticketID, aut
 		return 0, err
 	}
 	return id, nil
+}
+
+// messageArgs appends the values of insert-message for m to args.
+func messageArgs(args []any, ticketID, authorID int64, uid string, m newMessage, now int64) []any {
+	return append(args, uid, ticketID, authorID, m.internal, m.body, m.html, string(m.format), string(m.channel),
+		m.messageID, m.threading, now)
 }
 
 // NewReply is the input to Reply.

@@ -32,16 +32,12 @@ type searchRow struct {
 // pending terms, so a write puts its documents in one statement, and an
 // importer writing thousands writes them together, after its other rows.
 func (s *Service) insertSearchDocs(ctx context.Context, tx *db.Tx, rows []searchRow) error {
-	for len(rows) > 0 {
-		n := min(len(rows), rowsPerInsert)
-		args := make([]any, 0, 5*n)
-		for _, r := range rows[:n] {
-			args = append(args, r.ticketID, nullID(r.messageID), r.internal, r.doc.body, r.doc.terms)
-		}
-		if _, err := tx.ExecContext(ctx, s.rowsQuery("insert-search-doc", n), args...); err != nil {
-			return fmt.Errorf("index: %w", err)
-		}
-		rows = rows[n:]
+	args := make([]any, 0, 5*len(rows))
+	for _, r := range rows {
+		args = append(args, r.ticketID, nullID(r.messageID), r.internal, r.doc.body, r.doc.terms)
+	}
+	if _, err := s.insertRows(ctx, tx, "insert-search-doc", 5, args, false); err != nil {
+		return fmt.Errorf("index: %w", err)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -330,24 +331,24 @@ type change struct {
 }
 
 func (s *Service) appendEvents(ctx context.Context, tx *db.Tx, ticketID int64, a *user.Actor, at int64, changes []change) error {
+	// All in one statement (rows in order): a write's history rows cost
+	// one statement, not one each.
+	if _, err := s.insertRows(ctx, tx, "insert-event", 7, historyArgs(nil, ticketID, a, at, changes), false); err != nil {
+		return fmt.Errorf("append history: %w", err)
+	}
+	return nil
+}
+
+// historyArgs appends the values of insert-event for each of changes to args.
+func historyArgs(args []any, ticketID int64, a *user.Actor, at int64, changes []change) []any {
 	name := ""
 	if !a.IsPerson() {
 		name = a.EventActor().Name
 	}
-	// All in one statement (rows in order): a write's history rows cost
-	// one statement, not one each.
-	for len(changes) > 0 {
-		n := min(len(changes), rowsPerInsert)
-		args := make([]any, 0, 7*n)
-		for _, c := range changes[:n] {
-			args = append(args, ticketID, nullID(a.PersonID()), name, at, c.field, c.old, c.new)
-		}
-		if _, err := tx.ExecContext(ctx, s.rowsQuery("insert-event", n), args...); err != nil {
-			return fmt.Errorf("append history: %w", err)
-		}
-		changes = changes[n:]
+	for _, c := range changes {
+		args = append(args, ticketID, nullID(a.PersonID()), name, at, c.field, c.old, c.new)
 	}
-	return nil
+	return args
 }
 
 // multiRowQueries are the one-row inserts whose n-row forms (rowsQuery)
@@ -368,7 +369,7 @@ func (s *Service) rowsQuery(name string, n int) string {
 	switch {
 	case n == 1:
 		return s.q.Get(name)
-	case n <= preparedRows:
+	case n <= preparedRows && slices.Contains(multiRowQueries, name):
 		return s.q.Get(name + "*" + strconv.Itoa(n))
 	}
 	return db.MultiRow(s.q.Get(name), n)

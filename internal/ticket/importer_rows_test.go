@@ -1,0 +1,66 @@
+package ticket_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+// TestImportWritesItsRowsTogether: Importer.Write inserts a batch's
+// tickets, tags, messages and history rows a few hundred a statement, not
+// a statement a write (a million-ticket seed spent 114 of its writer's 198
+// seconds on them, about half of it the statements' own cost). So a
+// ticket more in a batch costs only the statements of the write hooks
+// (here the time rules' moments: at its creation and at its public reply)
+// and, on PostgreSQL, its domain events (appended one at a time there: see
+// event.Log.Buffer).
+func TestImportWritesItsRowsTogether(t *testing.T) {
+	ctx := context.Background()
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		admin := apptest.User(t, s, user.RoleAdmin, "")
+		req := apptest.User(t, s, user.RoleRequester, "")
+		imp, err := s.Tickets.NewImporter(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch := 0
+		statements := func(n int) int {
+			batch++
+			var ps []*ticket.Prepared
+			for i := range n {
+				at := time.Now().UnixMicro()
+				in := ticket.Import{Actor: admin, At: at, Ticket: ticket.NewTicket{Subject: fmt.Sprintf("Printer %d.%d", batch, i),
+					Body: "It jams.", Tags: []string{"printer", "floor-2"}, Requester: &ticket.Contact{Email: req.Email}},
+					Replies: []ticket.ImportReply{
+						{Actor: admin, At: at + 1, Reply: ticket.NewReply{Body: "Try again?"}},
+						{Actor: admin, At: at + 2, Reply: ticket.NewReply{Body: "A note.", Internal: true}},
+					}}
+				p, err := imp.Prepare(ctx, in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ps = append(ps, p)
+			}
+			counted, count := db.CountStatements(ctx)
+			if err := d.WithTxAlone(counted, func(tx *db.Tx) error { return imp.Write(counted, tx, ps) }); err != nil {
+				t.Fatal(err)
+			}
+			return count()
+		}
+		want := 2.0
+		if d.Dialect != db.SQLite {
+			want += 3 // created, and a message created for each reply
+		}
+		few, many := statements(10), statements(30)
+		if perTicket := float64(many-few) / 20; perTicket != want {
+			t.Fatalf("%d statements for 10 tickets, %d for 30: %.2f a ticket, want %.0f", few, many, perTicket, want)
+		}
+	})
+}
