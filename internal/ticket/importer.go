@@ -40,12 +40,16 @@ type ImportReply struct {
 // number of goroutines ahead of the single writer (Write).
 //
 // It covers what a seeded help desk needs and refuses the rest: no
-// followers, attachments, InTx, initial status or author on behalf; replies
-// by people who can see the ticket (a requester on their own ticket);
-// requesters must exist. It runs the write hooks (OnWrite) after each
-// create and reply as the service does, with the ticket and message as the
-// service hands them over; a hook that reads the ticket's row finds it in
-// its final state, though (the seeder's test compares against a service
+// followers, attachments, InTx, initial status, author on behalf or email
+// Message-IDs; replies by people who can see the ticket (a requester on
+// their own ticket); requesters must exist. It runs the write hooks
+// (OnWrite) after each create and reply as the service does, with the
+// ticket and message as the service hands them over; but Write inserts a
+// batch's tickets and messages before it runs their hooks, so a hook that
+// reads the ticket's row finds it in its final state, and one that read its
+// messages would find the later ones too — which is why Message-IDs are
+// refused: the outgoing mail hook threads an email by the ids of the
+// ticket's messages so far (the seeder's test compares against a service
 // with every hook of `docket serve` registered).
 type Importer struct {
 	// Backdate sets the process's clock (db.SetNow) to each write's time
@@ -116,8 +120,8 @@ func (im *Importer) Prepare(ctx context.Context, in Import) (*Prepared, error) {
 	}
 	switch {
 	case len(nt.Followers) > 0, len(nt.Attachments) > 0, nt.InTx != nil, nt.Status != "" && nt.Status != StatusNew,
-		nt.Author != "", !a.IsPerson():
-		return nil, errors.New("ticket: import: followers, attachments, InTx, an initial status, an author on behalf and non-person actors are not supported")
+		nt.Author != "", nt.MessageID != "", !a.IsPerson():
+		return nil, errors.New("ticket: import: followers, attachments, InTx, an initial status, an author on behalf, Message-IDs and non-person actors are not supported")
 	}
 	prio, tags, err := checkNew(a, &nt)
 	if err != nil {
@@ -163,8 +167,8 @@ func (im *Importer) Prepare(ctx context.Context, in Import) (*Prepared, error) {
 		if err := checkReply(ra, &r); err != nil {
 			return nil, fmt.Errorf("ticket: import: reply %d: %w", i+1, err)
 		}
-		if len(r.Attachments) > 0 || r.InTx != nil || r.Author != 0 || !ra.IsPerson() {
-			return nil, fmt.Errorf("ticket: import: reply %d: attachments, InTx, an author and non-person actors are not supported", i+1)
+		if len(r.Attachments) > 0 || r.InTx != nil || r.Author != 0 || r.MessageID != "" || !ra.IsPerson() {
+			return nil, fmt.Errorf("ticket: import: reply %d: attachments, InTx, an author, Message-IDs and non-person actors are not supported", i+1)
 		}
 		if !sees(ra, refs.r.team, refs.restricted, refs.r.assignee, requester.ID) {
 			return nil, fmt.Errorf("ticket: import: reply %d: %w", i+1, fault.ErrNotFound)

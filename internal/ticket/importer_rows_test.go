@@ -3,6 +3,7 @@ package ticket_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,4 +64,33 @@ func TestImportWritesItsRowsTogether(t *testing.T) {
 			t.Fatalf("%d statements for 10 tickets, %d for 30: %.2f a ticket, want %.0f", few, many, perTicket, want)
 		}
 	})
+}
+
+// TestImportRefusesMessageIDs: Write inserts a batch's messages before it
+// runs their hooks, and the outgoing mail hook threads an email by the ids
+// of the ticket's messages so far (References, In-Reply-To): with a later
+// reply's Message-ID already written, an imported ticket's acknowledgement
+// would name it. So the importer refuses Message-IDs, on the ticket's first
+// message and on its replies.
+func TestImportRefusesMessageIDs(t *testing.T) {
+	ctx := context.Background()
+	d := apptest.DB(t, db.SQLite)
+	s := apptest.Services(t, d)
+	admin := apptest.User(t, s, user.RoleAdmin, "")
+	req := apptest.User(t, s, user.RoleRequester, "")
+	imp, err := s.Tickets.NewImporter(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UnixMicro()
+	first := ticket.Import{Actor: admin, At: at, Ticket: ticket.NewTicket{Subject: "Printer", Body: "It jams.",
+		Requester: &ticket.Contact{Email: req.Email}, MessageID: "<a@example.com>"}}
+	reply := ticket.Import{Actor: admin, At: at, Ticket: ticket.NewTicket{Subject: "Printer", Body: "It jams.",
+		Requester: &ticket.Contact{Email: req.Email}},
+		Replies: []ticket.ImportReply{{Actor: admin, At: at + 1, Reply: ticket.NewReply{Body: "Still?", MessageID: "<b@example.com>"}}}}
+	for name, in := range map[string]ticket.Import{"the first message": first, "a reply": reply} {
+		if _, err := imp.Prepare(ctx, in); err == nil || !strings.Contains(err.Error(), "Message-IDs") {
+			t.Errorf("a Message-ID on %s: %v, want it refused", name, err)
+		}
+	}
 }

@@ -46,7 +46,7 @@ func (im *Importer) insertImported(ctx context.Context, tx *db.Tx, ps []*Prepare
 	}
 	ids, err := s.insertRows(ctx, tx, "import-ticket", 25, tickets, true)
 	if err != nil {
-		return nil, fmt.Errorf("ticket: import: tickets: %w", err)
+		return nil, fmt.Errorf("ticket: import: tickets %d–%d: %w", numbers[0], numbers[len(numbers)-1], err)
 	}
 	for i, p := range ps {
 		w := &out[i]
