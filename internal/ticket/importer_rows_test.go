@@ -24,13 +24,7 @@ import (
 func TestImportWritesItsRowsTogether(t *testing.T) {
 	ctx := context.Background()
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
-		s := apptest.Services(t, d)
-		admin := apptest.User(t, s, user.RoleAdmin, "")
-		req := apptest.User(t, s, user.RoleRequester, "")
-		imp, err := s.Tickets.NewImporter(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		admin, req, imp := importer(t, d)
 		batch := 0
 		statements := func(n int) int {
 			batch++
@@ -74,14 +68,7 @@ func TestImportWritesItsRowsTogether(t *testing.T) {
 // message and on its replies.
 func TestImportRefusesMessageIDs(t *testing.T) {
 	ctx := context.Background()
-	d := apptest.DB(t, db.SQLite)
-	s := apptest.Services(t, d)
-	admin := apptest.User(t, s, user.RoleAdmin, "")
-	req := apptest.User(t, s, user.RoleRequester, "")
-	imp, err := s.Tickets.NewImporter(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin, req, imp := importer(t, apptest.DB(t, db.SQLite))
 	at := time.Now().UnixMicro()
 	first := ticket.Import{Actor: admin, At: at, Ticket: ticket.NewTicket{Subject: "Printer", Body: "It jams.",
 		Requester: &ticket.Contact{Email: req.Email}, MessageID: "<a@example.com>"}}
@@ -93,4 +80,17 @@ func TestImportRefusesMessageIDs(t *testing.T) {
 			t.Errorf("a Message-ID on %s: %v, want it refused", name, err)
 		}
 	}
+}
+
+// importer returns an admin, a requester and an importer on a desk built
+// on d as serve builds it.
+func importer(t *testing.T, d *db.DB) (admin, req *user.Actor, imp *ticket.Importer) {
+	t.Helper()
+	s := apptest.Services(t, d)
+	admin, req = apptest.User(t, s, user.RoleAdmin, ""), apptest.User(t, s, user.RoleRequester, "")
+	imp, err := s.Tickets.NewImporter(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return admin, req, imp
 }
