@@ -364,7 +364,8 @@ const (
 )
 
 // rowsQuery returns the statement inserting n rows with the named one-row
-// insert: prepared for a few rows, built for more.
+// insert: for a few rows of multiRowQueries, prepared at start-up; else
+// built (the statement cache prepares it once it repeats).
 func (s *Service) rowsQuery(name string, n int) string {
 	switch {
 	case n == 1:
