@@ -293,8 +293,5 @@ func ids(rows *sql.Rows, err error) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	return db.Collect(rows, func(sc db.Scanner) (int64, error) {
-		var n int64
-		return n, sc.Scan(&n)
-	})
+	return db.Collect(rows, db.Int64)
 }

@@ -20,3 +20,10 @@ func Collect[T any](rows *sql.Rows, scan func(Scanner) (T, error)) ([]T, error) 
 	}
 	return out, rows.Err()
 }
+
+// Int64 scans a row of one integer column (an id, a number): the scan for
+// Collect of such a query.
+func Int64(sc Scanner) (int64, error) {
+	var v int64
+	return v, sc.Scan(&v)
+}

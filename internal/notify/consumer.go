@@ -185,10 +185,7 @@ func (s *Service) ids(ctx context.Context, tx *db.Tx, query string, arg int64) (
 	if err != nil {
 		return nil, err
 	}
-	return db.Collect(rows, func(r db.Scanner) (int64, error) {
-		var id int64
-		return id, r.Scan(&id)
-	})
+	return db.Collect(rows, db.Int64)
 }
 
 func (s *Service) teamCandidates(ctx context.Context, tx *db.Tx, teamID int64, cs []candidate) ([]candidate, error) {

@@ -58,10 +58,7 @@ func (s *Service) recompute(ctx context.Context, j *job.Job) error {
 		if err != nil {
 			return err
 		}
-		ids, err := db.Collect(rows, func(sc db.Scanner) (int64, error) {
-			var id int64
-			return id, sc.Scan(&id)
-		})
+		ids, err := db.Collect(rows, db.Int64)
 		if err != nil {
 			return err
 		}

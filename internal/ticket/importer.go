@@ -347,10 +347,7 @@ func (im *Importer) reserveNumbers(ctx context.Context, tx *db.Tx, n int) ([]int
 	if err != nil {
 		return nil, fmt.Errorf("ticket: import: numbers: %w", err)
 	}
-	numbers, err := db.Collect(rows, func(sc db.Scanner) (int64, error) {
-		var v int64
-		return v, sc.Scan(&v)
-	})
+	numbers, err := db.Collect(rows, db.Int64)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("ticket: import: numbers: %w", err)

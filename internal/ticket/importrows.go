@@ -105,10 +105,7 @@ func (s *Service) insertRows(ctx context.Context, tx *db.Tx, name string, width 
 		if err != nil {
 			return nil, err
 		}
-		got, err := db.Collect(rows, func(sc db.Scanner) (int64, error) {
-			var id int64
-			return id, sc.Scan(&id)
-		})
+		got, err := db.Collect(rows, db.Int64)
 		if err != nil {
 			return nil, err
 		}

@@ -365,10 +365,7 @@ func (s *Service) fewIDs(ctx context.Context, sets []func(arg func(any) string) 
 		if err != nil {
 			return nil, fmt.Errorf("ticket: list: %w", err)
 		}
-		ids, err := db.Collect(rows, func(sc db.Scanner) (int64, error) {
-			var id int64
-			return id, sc.Scan(&id)
-		})
+		ids, err := db.Collect(rows, db.Int64)
 		if err != nil {
 			return nil, fmt.Errorf("ticket: list: %w", err)
 		}

@@ -183,10 +183,7 @@ func (s *Service) resume(ctx context.Context, tx *db.Tx, webhookID int64) error 
 	if err != nil {
 		return err
 	}
-	heads, err := db.Collect(rows, func(sc db.Scanner) (int64, error) {
-		var id int64
-		return id, sc.Scan(&id)
-	})
+	heads, err := db.Collect(rows, db.Int64)
 	if err != nil {
 		return err
 	}

@@ -117,10 +117,7 @@ func (s *Store) withoutJob(ctx context.Context, after int64) ([]int64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outbox: reconcile: %w", err)
 	}
-	return db.Collect(rows, func(sc db.Scanner) (int64, error) {
-		var id int64
-		return id, sc.Scan(&id)
-	})
+	return db.Collect(rows, db.Int64)
 }
 
 // PruneSent deletes the rows sent before cutoff and reports how many.
