@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/docket/docket/internal/db"
 )
@@ -71,11 +70,7 @@ func (im *Importer) insertImported(ctx context.Context, tx *db.Tx, ps []*Prepare
 		w.msgIDs, msgIDs = msgIDs[:len(w.msgUIDs):len(w.msgUIDs)], msgIDs[len(w.msgUIDs):]
 		history = historyArgs(history, w.id, p.actor, p.at, []change{{field: "created", new: s.Reference(p.in.Type, numbers[i])}})
 		for k, r := range p.replies {
-			kind := "reply"
-			if r.m.internal {
-				kind = "note"
-			}
-			changes := append(r.changes[:len(r.changes):len(r.changes)], change{"message", "", kind + " " + strconv.FormatInt(w.msgIDs[k+1], 10)})
+			changes := append(r.changes[:len(r.changes):len(r.changes)], messageChange(r.m.internal, w.msgIDs[k+1]))
 			w.changes = append(w.changes, changes)
 			history = historyArgs(history, w.id, r.actor, r.at, changes)
 		}

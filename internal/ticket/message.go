@@ -130,6 +130,16 @@ func messageArgs(args []any, ticketID, authorID int64, uid string, m newMessage,
 		m.messageID, m.threading, now)
 }
 
+// messageChange is the history row of a reply (or, internal, a note)
+// with message id.
+func messageChange(internal bool, id int64) change {
+	kind := "reply"
+	if internal {
+		kind = "note"
+	}
+	return change{"message", "", kind + " " + strconv.FormatInt(id, 10)}
+}
+
 // NewReply is the input to Reply.
 type NewReply struct {
 	Body        string
@@ -223,11 +233,7 @@ func (s *Service) Reply(ctx context.Context, a *user.Actor, number int64, in New
 		if changes, changed, err = s.replyChanges(a, t, in, now); err != nil {
 			return err
 		}
-		kind := "reply"
-		if in.Internal {
-			kind = "note"
-		}
-		changes = append(changes, change{"message", "", kind + " " + strconv.FormatInt(msgID, 10)})
+		changes = append(changes, messageChange(in.Internal, msgID))
 		// The write hooks see the reply before the ticket row is written,
 		// and may add to it (the SLA's due times).
 		p, err := s.pending(ctx, tx, Write{Event: event.Event{Type: event.MessageCreated, At: db.Time(now), TicketID: t.ID,
