@@ -3,6 +3,7 @@ package ticket
 import (
 	"context"
 
+	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/user"
 )
@@ -56,4 +57,10 @@ func (s *Service) TermCounts(ctx context.Context, a *user.Actor, q search.Query,
 		return s.ticketTermCounts(ctx, a, q, ms)
 	}
 	return s.docTermCounts(ctx, a, q, ms)
+}
+
+// InsertRows is insertRows (tests only).
+func (s *Service) InsertRows(ctx context.Context, tx *db.Tx, name string, width int, args []any) error {
+	_, err := s.insertRows(ctx, tx, name, width, args, false)
+	return err
 }

@@ -94,3 +94,17 @@ func importer(t *testing.T, d *db.DB) (admin, req *user.Actor, imp *ticket.Impor
 	}
 	return admin, req, imp
 }
+
+// TestInsertRowsRefusesPartRows: values that are not whole rows are
+// refused with an error that says so, before any is written (the whole
+// rows went in before, and the rest failed as SQL of no rows).
+func TestInsertRowsRefusesPartRows(t *testing.T) {
+	d := apptest.DB(t, db.SQLite)
+	s := apptest.Services(t, d)
+	err := d.WithTxAlone(context.Background(), func(tx *db.Tx) error {
+		return s.Tickets.InsertRows(context.Background(), tx, "insert-tag", 2, []any{"a"})
+	})
+	if err == nil || !strings.Contains(err.Error(), "1 values are not rows of 2") {
+		t.Fatalf("one value as rows of two: %v, want refused", err)
+	}
+}

@@ -85,6 +85,11 @@ func (im *Importer) insertImported(ctx context.Context, tx *db.Tx, ps []*Prepare
 // one-row insert, up to rowsPerInsert rows a statement. With returning
 // (an insert that returns id), it returns the rows' ids in their order.
 func (s *Service) insertRows(ctx context.Context, tx *db.Tx, name string, width int, args []any, returning bool) ([]int64, error) {
+	if width < 1 || len(args)%width != 0 {
+		// Refused before anything is written: the whole rows would go in
+		// and the rest fail as a statement of no rows (a syntax error).
+		return nil, fmt.Errorf("ticket: %s: %d values are not rows of %d", name, len(args), width)
+	}
 	var ids []int64
 	for len(args) > 0 {
 		n := min(len(args)/width, rowsPerInsert)
