@@ -224,6 +224,49 @@ func TestPostgresRelevanceReadsFewMatchesFirst(t *testing.T) {
 	}
 }
 
+// TestPostgresRelevanceWalksTheTextRowsAlone: to rank the newest matches
+// of a common word, a search whose list keeps every ticket (an agent with
+// no team hidden from them) walks search_ticket alone, newest ticket id
+// first, where it walked the tickets and probed each one's text row (two
+// tables, planned among every index of tickets); the ranked tickets are
+// still the window's newest matches. A list with a condition of its own
+// (a status) walks the tickets as before.
+func TestPostgresRelevanceWalksTheTextRowsAlone(t *testing.T) {
+	defer ticket.SetTextWindow(50)()
+	s, agent := wordsDesk(t,
+		`UPDATE search_docs SET terms = terms || ' alpha' WHERE ticket_id IN (SELECT id FROM tickets WHERE number % 2 = 0)`,
+		`ANALYZE search_ticket`,
+	)
+	var alone, walked bool
+	s.Tickets.TraceQueries(func(query string, _ []any) {
+		alone = alone || strings.Contains(query, "FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) ORDER BY st.ticket_id DESC")
+		walked = walked || strings.Contains(query, "EXISTS (SELECT 1 FROM search_ticket st WHERE st.ticket_id = t.id")
+	})
+	defer s.Tickets.TraceQueries(nil)
+	var newest []int64 // the 50 newest tickets with alpha
+	for n := int64(104000); len(newest) < 50; n -= 2 {
+		newest = append(newest, n)
+	}
+	slices.Sort(newest)
+	got := numbersPaged(t, s.Tickets, agent, "alpha", "relevance", 50)
+	slices.Sort(got)
+	if !alone || walked || !slices.Equal(got, newest) {
+		t.Errorf("alpha by relevance: walked search_ticket alone %v, walked the tickets %v, ranked %v; want alone, the newest 50 matches %v",
+			alone, walked, got, newest)
+	}
+	alone, walked = false, false
+	q, err := search.Parse("alpha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = listAll(t, s.Tickets, agent, ticket.Filter{Text: q, Sort: "relevance", Status: []ticket.Status{ticket.StatusOpen}, Limit: 50})
+	slices.Sort(got)
+	if alone || !walked || !slices.Equal(got, newest) {
+		t.Errorf("open tickets with alpha by relevance: walked search_ticket alone %v, walked the tickets %v, ranked %v; want the tickets walked, %v",
+			alone, walked, got, newest)
+	}
+}
+
 // TestPostgresTicketDocumentIsItsRebuild: a reply or note appends its
 // lexemes to the ticket's tsvector instead of rebuilding it from every
 // message (a rebuild per reply grows with the thread); after replies, a
