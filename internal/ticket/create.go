@@ -319,7 +319,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 		if refs.assignee != 0 {
 			t.Assignee = &Person{refs.assignee, refs.assigneeEmail, refs.assigneeName}
 		}
-		if err := storedJSON(t, cfJSON, tagsJSON); err != nil {
+		if err := storedJSON(t, string(cfJSON), string(tagsJSON)); err != nil {
 			return err
 		}
 		if bindsRequired(a) {

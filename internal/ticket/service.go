@@ -106,28 +106,13 @@ func (s *Service) scanTicket(row scanner, extra ...any) (*Ticket, error) {
 	if orgID != 0 {
 		t.Organization = &Ref{orgID, orgName}
 	}
-	if err := storedJSON(&t, []byte(cf), []byte(tags)); err != nil {
+	if err := storedJSON(&t, cf, tags); err != nil {
 		return nil, err
 	}
 	t.DueAt, t.FirstResponseAt, t.ResolvedAt, t.ClosedAt = db.NullTime(due), db.NullTime(fr), db.NullTime(res), db.NullTime(closed)
 	t.CreatedAt, t.UpdatedAt = db.Time(created), db.Time(updated)
 	t.Reference = s.Reference(t.Type, t.Number)
 	return &t, nil
-}
-
-// storedJSON sets t's custom fields and tags from their columns' JSON.
-func storedJSON(t *Ticket, cf, tags []byte) error {
-	t.CustomFields = map[string]any{}
-	if err := json.Unmarshal(cf, &t.CustomFields); err != nil {
-		return fmt.Errorf("ticket %d: custom fields: %w", t.Number, err)
-	}
-	if err := json.Unmarshal(tags, &t.Tags); err != nil {
-		return fmt.Errorf("ticket %d: tags: %w", t.Number, err)
-	}
-	if t.Tags == nil {
-		t.Tags = []string{}
-	}
-	return nil
 }
 
 // visibility returns an SQL condition on tickets aliased t that is true for
