@@ -70,7 +70,10 @@ func plainObject(s string) (fields map[string]any, ok bool) {
 		case ',':
 			i = k + 1
 		case '}':
-			return fields, k == len(s)-1
+			if k != len(s)-1 {
+				return nil, false
+			}
+			return fields, true
 		default:
 			return nil, false
 		}
