@@ -40,9 +40,16 @@ func storedJSON(t *Ticket, cf, tags string) error {
 }
 
 // plainText reports whether s may be read without encoding/json: valid
-// UTF-8 without a backslash (no escapes).
+// UTF-8 without a backslash (no escapes) and without control characters
+// (JSON refuses them in a string, and outside one they are white space,
+// which json.Marshal does not write).
 func plainText(s string) bool {
-	return strings.IndexByte(s, '\\') < 0 && utf8.ValidString(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == '\\' {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
 
 // plainObject reads s as json.Unmarshal reads an object into a
@@ -81,7 +88,7 @@ func plainObject(s string) (fields map[string]any, ok bool) {
 }
 
 // plainString reads the string that starts at s[i] (a quotation mark) and
-// returns it and the index after it; s has no escapes (plainText).
+// returns it and the index after it; s is plainText.
 func plainString(s string, i int) (string, int, bool) {
 	if i >= len(s) || s[i] != '"' {
 		return "", i, false
@@ -90,13 +97,7 @@ func plainString(s string, i int) (string, int, bool) {
 	if end < 0 {
 		return "", i, false
 	}
-	v := s[i+1 : i+1+end]
-	for k := 0; k < len(v); k++ {
-		if v[k] < 0x20 { // a control character: JSON refuses it unescaped
-			return "", i, false
-		}
-	}
-	return v, i + 2 + end, true
+	return s[i+1 : i+1+end], i + 2 + end, true
 }
 
 // plainValue reads the value that starts at s[i]: a string, a number, true,
@@ -181,11 +182,6 @@ func plainStrings(s string) ([]string, bool) {
 	for _, v := range list {
 		if strings.IndexByte(v, '"') >= 0 {
 			return nil, false
-		}
-		for k := 0; k < len(v); k++ {
-			if v[k] < 0x20 {
-				return nil, false
-			}
 		}
 	}
 	return list, true
