@@ -78,10 +78,14 @@ func (s *Service) textMatches(ctx context.Context, a *user.Actor, q search.Query
 	return ms, err == nil, err
 }
 
+// pgMatches reads the ids of the tickets whose search_ticket row matches
+// the to_tsquery('simple', …) string $1 (pgQuery), as matches.
+const pgMatches = "SELECT st.ticket_id, 0 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1)"
+
 // ginMatches reads up to limit+1 tickets matching q from PostgreSQL's
 // text index, in no order.
 func (s *Service) ginMatches(ctx context.Context, a *user.Actor, q search.Query, limit int) ([]match, error) {
-	return s.scanMatches(ctx, "SELECT st.ticket_id, 0 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) LIMIT "+
+	return s.scanMatches(ctx, pgMatches+" LIMIT "+
 		strconv.Itoa(limit+1), pgQuery(a, q))
 }
 
