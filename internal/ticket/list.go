@@ -142,6 +142,19 @@ func (w *whereBuilder) arg(v any) string {
 	return "$" + strconv.Itoa(len(w.args))
 }
 
+// statusLiterals returns ss as SQL literals, or nil unless each is a known
+// status: nothing a user wrote reaches a statement's text.
+func statusLiterals(ss []Status) []string {
+	lits := make([]string, len(ss))
+	for i, st := range ss {
+		if !st.Valid() {
+			return nil
+		}
+		lits[i] = "'" + string(st) + "'"
+	}
+	return lits
+}
+
 func (w *whereBuilder) in(col string, vals []any) {
 	ph := make([]string, len(vals))
 	for i, v := range vals {
@@ -284,6 +297,7 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue, hid
 		return nil, false, err
 	}
 	if len(f.Status) > 0 {
+		lits := statusLiterals(f.Status)
 		vals := make([]any, len(f.Status))
 		for i, st := range f.Status {
 			if !st.Valid() {
@@ -302,14 +316,16 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue, hid
 			// statuses are among the index's, so the condition says so.
 			w.in("t.status", vals)
 			w.conds = append(w.conds, activeCondition)
-		case subset(f.Status, activeStatuses):
-			// PostgreSQL proves it from constants (every one is a known
-			// active status), and the redundant condition would only make
-			// it underestimate the rows and sort them.
-			lits := make([]string, len(f.Status))
-			for i, st := range f.Status {
-				lits[i] = "'" + string(st) + "'"
-			}
+		case s.db.Dialect != db.SQLite && lits != nil:
+			// PostgreSQL sees the statuses as constants: it proves from
+			// them that a partial index holds the list (active statuses
+			// without the redundant condition, which would only make it
+			// underestimate the rows and sort them), and so does the plan
+			// it keeps for any values once a prepared statement has run
+			// five times. Bound, that generic plan could not use the
+			// status's partial indexes: "Recently resolved" oldest first
+			// walked every ticket in creation order, 0.3–2 s a page at a
+			// million tickets.
 			w.conds = append(w.conds, "t.status IN ("+strings.Join(lits, ", ")+")")
 		default:
 			w.in("t.status", vals)

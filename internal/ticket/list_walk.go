@@ -407,9 +407,14 @@ func (s *Service) fewCandidates(ctx context.Context, f Filter) (func(arg func(an
 	var sets []func(arg func(any) string) string
 	if len(f.Status) > 0 && len(f.Status) < len(activeStatuses) {
 		sets = append(sets, func(arg func(any) string) string {
-			ph := make([]string, len(f.Status))
-			for i, st := range f.Status {
-				ph[i] = arg(string(st))
+			// Constants on PostgreSQL, for the plan it keeps for any values
+			// (see where).
+			ph := statusLiterals(f.Status)
+			if s.db.Dialect == db.SQLite || ph == nil {
+				ph = make([]string, len(f.Status))
+				for i, st := range f.Status {
+					ph[i] = arg(string(st))
+				}
 			}
 			return "SELECT id FROM tickets WHERE status IN (" + strings.Join(ph, ", ") + ")"
 		})

@@ -1,0 +1,140 @@
+package ticket_test
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+)
+
+// TestPostgresListsPlanTheirStatusesGeneric: pgx prepares each statement
+// once per connection, and after five runs PostgreSQL may keep one plan for
+// any values (a generic plan). A status bound as a parameter is then a
+// value the plan cannot see, so no partial index of that status applies:
+// "Recently resolved" oldest first walked every ticket in creation order
+// and dropped all but the resolved ones, 0.3–2 s a page at a million
+// tickets. Every built-in view's statements, in every order, planned
+// generic, must not filter the tickets they read by a status the plan
+// cannot see.
+func TestPostgresListsPlanTheirStatusesGeneric(t *testing.T) {
+	d := apptest.DB(t, db.Postgres)
+	s := apptest.Services(t, d)
+	agent := seedListMix(t, s, 5000, true)
+	_, pool := d.Pools()
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
+		t.Fatal(err)
+	}
+	type traced struct {
+		query string
+		args  []any
+	}
+	var queries []traced
+	s.Tickets.TraceQueries(func(query string, args []any) { queries = append(queries, traced{query, args}) })
+	t.Cleanup(func() { s.Tickets.TraceQueries(nil) })
+	checked := 0
+	for _, v := range listViews {
+		for _, sort := range listSorts {
+			f := v.filter(agent)
+			f.Sort, f.Limit = sort, 20
+			for page := 1; page <= 2; page++ {
+				queries = nil
+				_, next, err := s.Tickets.List(ctx, agent, f)
+				if err != nil {
+					t.Fatalf("%s %s: %v", v.name, sort, err)
+				}
+				for _, q := range queries {
+					if !strings.Contains(q.query, "status") {
+						continue
+					}
+					plan := genericPlan(t, conn, q.query, q.args)
+					if where := plan.filtersTickets("status"); where != "" {
+						t.Errorf("%s, sort %s, page %d: the generic plan filters tickets by a status it cannot see (%s)\n%s\n%s",
+							v.name, sort, page, where, q.query, plan.raw)
+					}
+					checked++
+				}
+				if f.Cursor = next; next == "" {
+					break
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no list statement with a status was traced")
+	}
+}
+
+// pgFilterNode is a plan node with its filter.
+type pgFilterNode struct {
+	Type     string         `json:"Node Type"`
+	Index    string         `json:"Index Name"`
+	Relation string         `json:"Relation Name"`
+	Filter   string         `json:"Filter"`
+	Plans    []pgFilterNode `json:"Plans"`
+	raw      string
+}
+
+// filtersTickets returns the node reading tickets whose Filter compares
+// column with a parameter, if any (a value it filters by, not one an index
+// holds).
+func (n pgFilterNode) filtersTickets(column string) string {
+	if n.Relation == "tickets" && (strings.Contains(n.Filter, column+" = $") || strings.Contains(n.Filter, column+" = ANY ($")) {
+		return n.Type + " " + n.Index + ": " + n.Filter
+	}
+	for _, c := range n.Plans {
+		if where := c.filtersTickets(column); where != "" {
+			return where
+		}
+	}
+	return ""
+}
+
+// genericPlan returns the plan PostgreSQL keeps for query whatever its
+// values (conn has plan_cache_mode = force_generic_plan).
+func genericPlan(t *testing.T, conn *sql.Conn, query string, args []any) pgFilterNode {
+	t.Helper()
+	if _, err := conn.ExecContext(ctx, "PREPARE generic_list AS "+query); err != nil {
+		t.Fatalf("prepare %s: %v", query, err)
+	}
+	defer conn.ExecContext(ctx, "DEALLOCATE generic_list")
+	// EXECUTE's values are written out: a utility statement takes no
+	// parameters.
+	lits := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case int64, int, bool:
+			lits[i] = fmt.Sprint(v)
+		case string:
+			lits[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+		case []int64:
+			lits[i] = strings.ReplaceAll(fmt.Sprintf("ARRAY%v::bigint[]", v), " ", ",")
+		default:
+			t.Fatalf("argument %d of %s: %T", i+1, query, a)
+		}
+	}
+	execute := "EXECUTE generic_list"
+	if len(lits) > 0 {
+		execute += "(" + strings.Join(lits, ", ") + ")"
+	}
+	var out string
+	if err := conn.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+execute).Scan(&out); err != nil {
+		t.Fatalf("explain %s: %v", query, err)
+	}
+	var plans []struct {
+		Plan pgFilterNode `json:"Plan"`
+	}
+	if err := json.Unmarshal([]byte(out), &plans); err != nil || len(plans) != 1 {
+		t.Fatalf("plan %s: %v", out, err)
+	}
+	plans[0].Plan.raw = out
+	return plans[0].Plan
+}
