@@ -9,13 +9,16 @@ import (
 	"github.com/docket/docket/internal/db/pgtest"
 )
 
-// TestPostgresSessionsPlanNoParallelWorkers: Docket's PostgreSQL sessions
-// start without parallel workers (a newest-first search planned as a
-// Gather Merge answered less than half as many searches a second at eight
-// at a time), unless the database URL asks for them.
-func TestPostgresSessionsPlanNoParallelWorkers(t *testing.T) {
+// TestPostgresSessionDefaults: Docket's PostgreSQL sessions start without
+// parallel workers (a newest-first search planned as a Gather Merge
+// answered less than half as many searches a second at eight at a time)
+// and with random reads costed as a cached or solid-state database's
+// (PostgreSQL's default of 4 had the merged walks of a million-ticket
+// Pending queue read every pending ticket and sort them), unless the
+// database URL asks otherwise.
+func TestPostgresSessionDefaults(t *testing.T) {
 	ctx := context.Background()
-	workers := func(url string) string {
+	show := func(url, setting string) string {
 		t.Helper()
 		d, err := db.Open(ctx, db.Options{URL: url})
 		if err != nil {
@@ -23,21 +26,26 @@ func TestPostgresSessionsPlanNoParallelWorkers(t *testing.T) {
 		}
 		defer d.Close()
 		var v string
-		if err := d.R.QueryRowContext(ctx, `SHOW max_parallel_workers_per_gather`).Scan(&v); err != nil {
+		if err := d.R.QueryRowContext(ctx, `SHOW `+setting).Scan(&v); err != nil {
 			t.Fatal(err)
 		}
 		return v
 	}
 	url := pgtest.NewDatabase(t, "")
-	if got := workers(url); got != "0" {
-		t.Errorf("max_parallel_workers_per_gather = %s by default, want 0", got)
-	}
 	sep := "?"
 	if strings.Contains(url, "?") {
 		sep = "&"
 	}
-	if got := workers(url + sep + "max_parallel_workers_per_gather=3"); got != "3" {
-		t.Errorf("max_parallel_workers_per_gather = %s with the URL asking for 3, want 3", got)
+	for _, c := range []struct{ setting, want, asked string }{
+		{"max_parallel_workers_per_gather", "0", "3"},
+		{"random_page_cost", "1.1", "4"},
+	} {
+		if got := show(url, c.setting); got != c.want {
+			t.Errorf("%s = %s by default, want %s", c.setting, got, c.want)
+		}
+		if got := show(url+sep+c.setting+"="+c.asked, c.setting); got != c.asked {
+			t.Errorf("%s = %s with the URL asking for %s", c.setting, got, c.asked)
+		}
 	}
 }
 
