@@ -95,8 +95,11 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 }
 
 // pgSessionDefaults are the settings Docket's PostgreSQL sessions start
-// with unless the database URL sets them (a URL parameter that is not a
-// connection setting is a session setting: …&max_parallel_workers_per_gather=2).
+// with where nobody chose a value: each is set on a new connection only
+// while its source is still PostgreSQL's built-in default, so a value
+// from postgresql.conf, ALTER SYSTEM, ALTER DATABASE or ALTER ROLE, or a
+// parameter of the database URL (one that is not a connection setting is a
+// session setting: …&max_parallel_workers_per_gather=2), wins.
 //
 // max_parallel_workers_per_gather 0: Docket's statements read bounded
 // windows of rows, many at a time, where a parallel plan starts worker
@@ -124,12 +127,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db: open postgres: %w", err)
 	}
-	for k, v := range pgSessionDefaults {
-		if _, set := cfg.RuntimeParams[k]; !set {
-			cfg.RuntimeParams[k] = v
-		}
-	}
-	pool := stdlib.OpenDB(*cfg)
+	pool := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(setSessionDefaults))
 	pool.SetMaxOpenConns(32)
 	pool.SetMaxIdleConns(16)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
@@ -140,6 +138,22 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("db: connect to postgres: %w", err)
 	}
 	return newDB(pool, pool, Postgres), nil
+}
+
+// setSessionDefaults sets on conn, a new connection, the settings of
+// pgSessionDefaults nobody chose (see there), in one statement.
+func setSessionDefaults(ctx context.Context, conn *pgx.Conn) error {
+	var names, values []string
+	for k, v := range pgSessionDefaults {
+		names, values = append(names, k), append(values, v)
+	}
+	_, err := conn.Exec(ctx, `SELECT set_config(s.name, d.value, false)
+FROM pg_settings s JOIN unnest($1::text[], $2::text[]) AS d(name, value) ON d.name = s.name
+WHERE s.source = 'default'`, names, values)
+	if err != nil {
+		return fmt.Errorf("db: session defaults: %w", err)
+	}
+	return nil
 }
 
 // SQLitePath is the database file inside a data directory.

@@ -14,8 +14,8 @@ import (
 // answered less than half as many searches a second at eight at a time)
 // and with random reads costed as a cached or solid-state database's
 // (PostgreSQL's default of 4 had the merged walks of a million-ticket
-// Pending queue read every pending ticket and sort them), unless the
-// database URL asks otherwise.
+// Pending queue read every pending ticket and sort them), unless someone
+// chose otherwise: the database URL, or the operator (ALTER DATABASE here).
 func TestPostgresSessionDefaults(t *testing.T) {
 	ctx := context.Background()
 	show := func(url, setting string) string {
@@ -46,6 +46,22 @@ func TestPostgresSessionDefaults(t *testing.T) {
 		if got := show(url+sep+c.setting+"="+c.asked, c.setting); got != c.asked {
 			t.Errorf("%s = %s with the URL asking for %s", c.setting, got, c.asked)
 		}
+	}
+	// The operator's choice for the database wins too.
+	d, err := db.Open(ctx, db.Options{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	if err := d.R.QueryRowContext(ctx, `SELECT current_database()`).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.W.ExecContext(ctx, `ALTER DATABASE "`+name+`" SET random_page_cost = 3`); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	if got := show(url, "random_page_cost"); got != "3" {
+		t.Errorf("random_page_cost = %s with the database set to 3, want 3", got)
 	}
 }
 
