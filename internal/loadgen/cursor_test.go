@@ -6,8 +6,9 @@ import (
 )
 
 // TestNextCursorReadsAsDecoding: nextCursor, which reads a page's last
-// member, finds what decoding the whole page finds, for the pages the API
-// writes and for shapes it does not write (which it decodes whole).
+// member, finds what decoding the whole page finds, for pages as the API
+// writes them and for other valid and invalid shapes of their start, end
+// and cursor (which it decodes whole); it does not check a page's middle.
 func TestNextCursorReadsAsDecoding(t *testing.T) {
 	for _, body := range []string{
 		`{"items":[{"number":1}],"next_cursor":"eyJzIjoiLW51bWJlciJ9"}` + "\n",

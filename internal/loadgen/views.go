@@ -87,10 +87,11 @@ const cursorKey = `"next_cursor":`
 // load client 0.45–0.55 ms a list, on the cores the server shares: a
 // quarter of what a list costs the machine. So the member is read from
 // the page's end, where the API writes it; any other shape (not the API's
-// object, white space around the colon, the member elsewhere, an escape
-// in the cursor) is decoded whole.
-// The member found last cannot be a ticket's (a custom field's): the
-// items' array and objects would close after it.
+// object, white space around the colon, the member elsewhere, a value that
+// is not a string or null) is decoded whole. The member found last cannot
+// be a ticket's (a custom field's): the items' array and objects would
+// close after it. The page between its start and that member is not
+// checked: the status and a body read to its end are the run's checks.
 func nextCursor(body []byte) (string, bool) {
 	tail := bytes.TrimRight(body, " \t\r\n")
 	if at := bytes.LastIndex(tail, []byte(cursorKey)); at >= 0 && bytes.HasPrefix(tail, []byte(`{"items":[`)) && bytes.HasSuffix(tail, []byte("}")) {

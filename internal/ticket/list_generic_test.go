@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -87,7 +88,7 @@ type pgFilterNode struct {
 // column with a parameter, if any (a value it filters by, not one an index
 // holds).
 func (n pgFilterNode) filtersTickets(column string) string {
-	if n.Relation == "tickets" && (strings.Contains(n.Filter, column+" = $") || strings.Contains(n.Filter, column+" = ANY ($")) {
+	if n.Relation == "tickets" && regexp.MustCompile(regexp.QuoteMeta(column)+` = (ANY \((ARRAY\[)?)?\$`).MatchString(n.Filter) {
 		return n.Type + " " + n.Index + ": " + n.Filter
 	}
 	for _, c := range n.Plans {
