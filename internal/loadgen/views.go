@@ -84,7 +84,7 @@ const cursorKey = `"next_cursor":`
 
 // nextCursor reads a list page's next_cursor. A 50-ticket page is about
 // 45 KB of JSON, and decoding all of it to find its last member cost the
-// load client 0.45–0.55 ms a list, on the cores the server shares: a
+// load client about half a millisecond a list, on the cores it shares: a
 // quarter of what a list costs the machine. So the member is read from
 // the page's end, where the API writes it; any other shape (not the API's
 // object, white space around the colon, the member elsewhere, a value that
