@@ -11,6 +11,16 @@ import (
 // TraceQueries has fn called with every query a list runs (tests only).
 func (s *Service) TraceQueries(fn func(query string, args []any)) { s.trace = fn }
 
+// TraceRuleQueries has fn called with every statement SelectForRules
+// runs, from whichever goroutine runs it (tests only; nil stops it).
+func (s *Service) TraceRuleQueries(fn func(query string, args []any)) {
+	if fn == nil {
+		s.traceRules.Store(nil)
+		return
+	}
+	s.traceRules.Store(&fn)
+}
+
 // BetweenReads has fn called between the statement that reads a page's
 // ids and the one that reads its tickets (PostgreSQL's lists).
 func (s *Service) BetweenReads(fn func()) { s.between = fn }

@@ -46,6 +46,9 @@ func (s *Service) SelectForRules(ctx context.Context, q db.Queryer, rq RuleQuery
 	if rq.Limit > 0 {
 		query += " LIMIT " + strconv.Itoa(rq.Limit)
 	}
+	if trace := s.traceRules.Load(); trace != nil {
+		(*trace)(query, w.args)
+	}
 	rows, err := q.QueryContext(ctx, s.db.Rebind(query), w.args...)
 	if err != nil {
 		return fmt.Errorf("ticket: select for rules: %w", err)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/event"
@@ -44,6 +45,9 @@ type Service struct {
 	before []CreateHook                   // run before a create's INSERT
 	writes []WriteHook                    // run before a reply's or update's UPDATE
 	trace  func(query string, args []any) // tests: the queries a search runs
+	// traceRules has the statements SelectForRules runs (tests), which
+	// run in the background too.
+	traceRules atomic.Pointer[func(query string, args []any)]
 	// between runs between a page's two statements (tests: BetweenReads).
 	between func()
 	stats   statsCache // PostgreSQL word statistics (pgsearch.go)
