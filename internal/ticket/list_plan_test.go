@@ -374,6 +374,7 @@ type pgPlanNode struct {
 	Type     string       `json:"Node Type"`
 	Index    string       `json:"Index Name"`
 	Relation string       `json:"Relation Name"`
+	Filter   string       `json:"Filter"`
 	Plans    []pgPlanNode `json:"Plans"`
 }
 

@@ -2,7 +2,6 @@ package ticket_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -63,44 +62,9 @@ func TestPostgresCloseResolvedWalksTheResolved(t *testing.T) {
 		}
 	}
 	for i, q := range queries {
-		if _, err := conn.ExecContext(ctx, "PREPARE candidates AS "+q); err != nil {
-			t.Fatalf("prepare %s: %v", q, err)
-		}
-		lits := make([]string, len(args[i]))
-		for k, a := range args[i] {
-			lits[k] = literal(t, a)
-		}
-		var plan string
-		rows, err := conn.QueryContext(ctx, "EXPLAIN EXECUTE candidates("+strings.Join(lits, ", ")+")")
-		if err != nil {
-			t.Fatalf("explain %s: %v", q, err)
-		}
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan += line + "\n"
-		}
-		rows.Close()
-		if _, err := conn.ExecContext(ctx, "DEALLOCATE candidates"); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(plan, "tickets_resolved_moment") || strings.Contains(plan, "Filter: (status") {
-			t.Errorf("the close-resolved rule's candidates are not read from the resolved tickets alone:\n%s\n%s", q, plan)
+		plan, raw := genericPlan(t, conn, q, args[i])
+		if !plan.reads("tickets_resolved_moment") || strings.Contains(raw, `"Filter": "(status`) {
+			t.Errorf("the close-resolved rule's candidates are not read from the resolved tickets alone:\n%s\n%s", q, raw)
 		}
 	}
-}
-
-// literal writes a statement argument as SQL (EXECUTE takes no parameters).
-func literal(t *testing.T, a any) string {
-	t.Helper()
-	switch v := a.(type) {
-	case int64, int:
-		return fmt.Sprint(v)
-	case string:
-		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
-	}
-	t.Fatalf("argument %T", a)
-	return ""
 }
