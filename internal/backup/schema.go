@@ -68,7 +68,7 @@ var housekeeping = map[string]bool{"schema_migrations": true, "deferred_indexes"
 
 // derived reports whether a table holds only what triggers compute from
 // other tables' rows: the full-text indexes, and SQLite's per-ticket
-// search terms (search_terms, migration 0058).
+// search terms (search_terms, migrations 0058 to 0061).
 func derived(name string) bool {
 	return strings.HasPrefix(name, "search_fts") || strings.HasPrefix(name, "kb_fts") || name == "search_ticket" || name == "search_terms"
 }

@@ -24,9 +24,8 @@ type schema struct {
 
 // Dialect-specific objects that implement the same feature differently.
 var (
-	// FTS5 virtual tables and their shadow tables; search_terms (migration
-	// 0058), the words a relevance counts, one row per ticket.
-	sqliteOnly = []string{"search_fts", "kb_fts", "search_terms"}
+	// FTS5 virtual tables and their shadow tables.
+	sqliteOnly = []string{"search_fts", "kb_fts"}
 	// PostgreSQL's full-text indexes and its per-ticket tsvector table
 	// (search_ticket, migration 0051: what SQLite's search_fts_ticket is);
 	// the knowledge base's tsvectors are generated columns, left out below;

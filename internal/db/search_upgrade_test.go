@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/docket/docket/internal/db"
@@ -14,21 +13,7 @@ import (
 // that matches its documents.
 func TestSearchUpgradeKeepsTheIndexConsistent(t *testing.T) {
 	ctx := context.Background()
-	d, err := db.Open(ctx, db.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	ms, err := db.Migrations(db.SQLite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string) {
-		t.Helper()
-		if _, err := d.W.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%.80s: %v", q, err)
-		}
-	}
+	d, ms, exec := upgrading(t)
 	for _, m := range ms {
 		if m.Version == 25 {
 			// Documents written before the upgrade.
@@ -54,21 +39,7 @@ func TestSearchUpgradeKeepsTheIndexConsistent(t *testing.T) {
 // generated column needs no backfill).
 func TestSearchPerTicketUpgrade(t *testing.T) {
 	ctx := context.Background()
-	d, err := db.Open(ctx, db.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	ms, err := db.Migrations(db.SQLite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string) {
-		t.Helper()
-		if _, err := d.W.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%.80s: %v", q, err)
-		}
-	}
+	d, ms, exec := upgrading(t)
 	for _, m := range ms {
 		if m.Version == 46 {
 			exec(`INSERT INTO users (email, role, created_at, updated_at) VALUES ('r@example.test', 'requester', 0, 0)`)
@@ -92,28 +63,82 @@ func TestSearchPerTicketUpgrade(t *testing.T) {
 			t.Errorf("after the upgrade %s finds tickets %q (%v), want %q", match, got, err, want)
 		}
 	}
-	// Migration 0058 built each ticket's search_terms row from the same
-	// documents (a document not yet indexed left out).
-	terms := func() string {
-		t.Helper()
-		var got string
-		err := d.R.QueryRowContext(ctx, `SELECT COALESCE(group_concat(ticket_id || ':' || COALESCE(subject, '-') || '|' || COALESCE(visible, '-') || '|' || COALESCE(notes, '-'), ' / '), '')
-			FROM (SELECT * FROM search_terms ORDER BY ticket_id)`).Scan(&got)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.ReplaceAll(got, "\uE000", "+")
-	}
-	if got, want := terms(), "1:vpn disconnect|-|vendor ticket / 2:printer jam|-|-"; got != want {
-		t.Errorf("search_terms after the upgrade: %q, want %q", got, want)
-	}
 	// The reindex job's update of an old document reaches its ticket.
 	exec(`UPDATE search_docs SET terms = 'old' WHERE id = 4`)
 	var n int
 	if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_fts_ticket WHERE search_fts_ticket MATCH '"old" "jam"'`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("after indexing an old document its ticket is found %d times (%v)", n, err)
 	}
-	if got, want := terms(), "1:vpn disconnect|-|vendor ticket / 2:printer jam + old|-|-"; got != want {
-		t.Errorf("search_terms after indexing an old document: %q, want %q", got, want)
+}
+
+// TestSearchSubjectFirstUpgrade: migration 0061 joins a ticket's documents
+// subject first (a relevance weighs the first document of the column
+// visible as the subject), and writes again the full-text document of a
+// ticket whose public message was older than its subject's document, as a
+// merge from an older ticket leaves it; later writes keep that order.
+func TestSearchSubjectFirstUpgrade(t *testing.T) {
+	ctx := context.Background()
+	d, ms, exec := upgrading(t)
+	// subjectAt is where the word subj is in ticket id's column visible.
+	subjectAt := func(id int) int {
+		t.Helper()
+		var found []byte
+		err := d.R.QueryRowContext(ctx, `SELECT `+db.FTS5Instances+`(search_fts_ticket) FROM search_fts_ticket WHERE search_fts_ticket MATCH '"subj"' AND rowid = ?`, id).Scan(&found)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, occ, err := db.DecodeFTS5Instances(found)
+		if err != nil || len(occ) != 1 || occ[0].Column != 0 {
+			t.Fatalf("ticket %d: occurrences %v (%v), want one in the column visible", id, occ, err)
+		}
+		return occ[0].Offset
+	}
+	for _, m := range ms {
+		if m.Version == 61 {
+			exec(`INSERT INTO users (email, role, created_at, updated_at) VALUES ('r@example.test', 'requester', 0, 0)`)
+			exec(`INSERT INTO tickets (uid, number, type, subject, status, priority, requester_id, channel, created_at, updated_at)
+				VALUES ('u1', 1001, 'incident', 'Subj', 'new', 3, 1, 'api', 0, 0), ('u2', 1002, 'incident', 'Subj', 'new', 3, 1, 'api', 0, 0)`)
+			// Ticket 1 as a merge leaves it: a message (id 1) older than its
+			// subject (id 3); ticket 2 in order. The messages' rows do not
+			// matter here.
+			exec(`PRAGMA foreign_keys = OFF`)
+			exec(`INSERT INTO search_docs (ticket_id, message_id, internal, body, terms) VALUES (1, NULL, FALSE, 'x', 'moved messag'),
+				(2, NULL, FALSE, 'x', 'subj two'), (1, NULL, FALSE, 'x', 'subj one'), (2, NULL, FALSE, 'x', 'repli')`)
+			exec(`UPDATE search_docs SET message_id = id + 6 WHERE id IN (1, 4)`)
+			if got := subjectAt(1); got != 3 {
+				t.Fatalf("before 0061 the subject of ticket 1 is at %d, want 3 (after the moved message and the separator)", got)
+			}
+		}
+		exec(m.SQL)
+	}
+	if got, got2 := subjectAt(1), subjectAt(2); got != 0 || got2 != 0 {
+		t.Errorf("after 0061 the subjects are at %d and %d, want 0 and 0", got, got2)
+	}
+	exec(`INSERT INTO search_docs (ticket_id, message_id, internal, body, terms) VALUES (1, 20, FALSE, 'x', 'later')`)
+	if got := subjectAt(1); got != 0 {
+		t.Errorf("after a reply the subject of ticket 1 is at %d, want 0", got)
+	}
+	exec(`INSERT INTO search_fts_ticket (search_fts_ticket, rank) VALUES ('integrity-check', 1)`)
+}
+
+// upgrading is a new SQLite database with no migration applied, the
+// migrations to apply, and exec, which runs a statement on it.
+func upgrading(t *testing.T) (*db.DB, []db.Migration, func(string)) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, db.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	ms, err := db.Migrations(db.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, ms, func(q string) {
+		t.Helper()
+		if _, err := d.W.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%.80s: %v", q, err)
+		}
 	}
 }

@@ -163,17 +163,56 @@ func phrase(s string, prefix bool) Phrase {
 func FTS5(q Query) string {
 	parts := make([]string, 0, len(q.Phrases))
 	for _, p := range q.Phrases {
-		var alts []string
-		for _, v := range variants(p) {
-			s := `"` + strings.ReplaceAll(strings.Join(v, " "), `"`, `""`) + `"`
-			if p.Prefix {
-				s += "*"
-			}
-			alts = append(alts, s)
-		}
-		parts = append(parts, "("+strings.Join(alts, " OR ")+")")
+		parts = append(parts, fts5Phrase(p, variants(p)))
 	}
 	return strings.Join(parts, " AND ")
+}
+
+// fts5Phrase is p matched in any of its variants vs.
+func fts5Phrase(p Phrase, vs [][]string) string {
+	alts := make([]string, 0, len(vs))
+	for _, v := range vs {
+		s := `"` + strings.ReplaceAll(strings.Join(v, " "), `"`, `""`) + `"`
+		if p.Prefix {
+			s += "*"
+		}
+		alts = append(alts, s)
+	}
+	return "(" + strings.Join(alts, " OR ") + ")"
+}
+
+// DocSeparator is the token between two documents of a ticket's full-text
+// document (a private-use character no query holds; see migration 0046).
+const DocSeparator = "\uE000"
+
+// Phrase numbers in FTS5Counted's mapping that are not the query's.
+const (
+	FTS5Separator = -1 // the document separator
+	FTS5Copy      = -2 // a copy of a phrase, there only to keep the rows
+)
+
+// FTS5Counted is FTS5(q) with the document separator added as a phrase, so
+// that where FTS5 finds the phrases in a row (db.FTS5Instances) also says
+// in which document: ("\uE000" OR first) AND (FTS5(q)), first being q's
+// first phrase, matches exactly the rows FTS5(q) does. of has one entry
+// per phrase of the expression, in the order FTS5 numbers them (as
+// written): the index in q.Phrases of the phrase it is a variant of, or
+// FTS5Separator, or FTS5Copy. q has at least one phrase.
+func FTS5Counted(q Query) (expr string, of []int) {
+	first := variants(q.Phrases[0])
+	of = append(of, FTS5Separator)
+	for range first {
+		of = append(of, FTS5Copy)
+	}
+	parts := []string{`("` + DocSeparator + `" OR ` + fts5Phrase(q.Phrases[0], first) + ")"}
+	for k, p := range q.Phrases {
+		vs := variants(p)
+		for range vs {
+			of = append(of, k)
+		}
+		parts = append(parts, fts5Phrase(p, vs))
+	}
+	return strings.Join(parts, " AND "), of
 }
 
 // TSQuery renders the text of q as a PostgreSQL to_tsquery('simple', …)

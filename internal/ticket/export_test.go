@@ -56,17 +56,32 @@ func SetMergeStep(n int) func() {
 	return func() { mergeStep = old }
 }
 
-// TermCounts counts q's phrases in the tickets ids as a relevance does,
-// from search_terms (byTicket, SQLite) or from search_docs.
-func (s *Service) TermCounts(ctx context.Context, a *user.Actor, q search.Query, ids []int64, byTicket bool) (map[int64][]int, map[int64]int, error) {
+// TermCounts counts q's phrases in the tickets ids as a relevance does:
+// from where the full-text index found them (fromIndex, SQLite: every
+// match of q read as countedMatches reads its window) or from search_docs.
+// A ticket q does not match has no counts from the index.
+func (s *Service) TermCounts(ctx context.Context, a *user.Actor, q search.Query, ids []int64, fromIndex bool) (map[int64][]int, map[int64]int, error) {
 	ms := make([]match, len(ids))
 	for i, id := range ids {
 		ms[i].id = id
 	}
-	if byTicket {
-		return s.ticketTermCounts(ctx, a, q, ms)
+	var c *termCounts
+	var err error
+	if fromIndex {
+		_, c, err = s.countedMatches(ctx, a, q)
+	} else {
+		c, err = s.docTermCounts(ctx, a, q, ms)
 	}
-	return s.docTermCounts(ctx, a, q, ms)
+	if err != nil {
+		return nil, nil, err
+	}
+	tf, length := map[int64][]int{}, map[int64]int{}
+	for _, id := range ids {
+		if c.tf[id] != nil {
+			tf[id], length[id] = c.tf[id], c.length[id]
+		}
+	}
+	return tf, length, nil
 }
 
 // InsertRows is insertRows (tests only).

@@ -68,8 +68,7 @@ func (m *newMessage) render() {
 // insertMessage writes a message and then its search document, after
 // docs (a new ticket's subject) in the same statement. A new ticket's
 // documents go in with the SQLite triggers held off and its full-text
-// document and search_terms row written once after them
-// (insertNewTicketsDocs): through the trigger, the subject's document was
+// document written once after them (insertNewTicketsDocs): through the trigger, the subject's document was
 // written, deleted again (FTS5 flushing its pending terms as the rowid
 // came back) and rewritten with the message's, about 6 % of a create's
 // CPU. It returns the message as a read of it would give it, built from

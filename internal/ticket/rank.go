@@ -1,10 +1,12 @@
 package ticket
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
-	"strings"
+	"slices"
+	"strconv"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/search"
@@ -25,10 +27,11 @@ import (
 //     word's newest matches are as dense as the rest); on PostgreSQL the
 //     share ANALYZE's statistics give its rarest word, counted from the
 //     index (up to the window) when that word is not among the commonest;
-//   - a ticket's term frequencies and length come from its documents'
-//     terms (the text the index holds: on SQLite its search_terms row, on
-//     PostgreSQL its search_docs rows), counted in Go, a subject
-//     occurrence weighing subjectWeight times a message's.
+//   - a ticket's term frequencies and length, each document counted on its
+//     own and a subject occurrence weighing subjectWeight times a
+//     message's: on SQLite from where FTS5 found the phrases in the
+//     ticket's full-text document as the match reads it (countedMatches),
+//     on PostgreSQL from its search_docs rows' terms, counted in Go.
 //
 // Only PostgreSQL's statistics are kept between searches (pgsearch.go);
 // they are word frequencies, not user data.
@@ -43,11 +46,19 @@ const (
 	bm25B  = 0.75
 )
 
+// termCounts are tickets' counts for a query: per ticket each phrase's
+// weighted occurrences, and its length in words.
+type termCounts struct {
+	tf     map[int64][]int
+	length map[int64]int
+}
+
 // ranks ranks the tickets ts for q as a sees them (a requester's rank ignores
 // internal notes, which they cannot search). ms are the matches of the
 // whole query as textMatches read them: on SQLite, when q has one phrase,
-// they give its frequency without another read.
-func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts []match, ms []match) ([]match, error) {
+// they give its frequency without another read. counts are the tickets'
+// counts when the matches came with them (SQLite), else nil.
+func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts []match, ms []match, counts *termCounts) ([]match, error) {
 	if len(ts) == 0 {
 		return nil, nil
 	}
@@ -74,10 +85,12 @@ func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts [
 		}
 		idf[i] = math.Log(1 + (float64(total)-df+0.5)/(df+0.5))
 	}
-	tf, length, err := s.termCounts(ctx, a, q, ts)
-	if err != nil {
-		return nil, err
+	if counts == nil {
+		if counts, err = s.docTermCounts(ctx, a, q, ts); err != nil {
+			return nil, err
+		}
 	}
+	tf, length := counts.tf, counts.length
 	avg := 0.0
 	for _, n := range length {
 		avg += float64(n)
@@ -122,22 +135,14 @@ func (s *Service) ticketSpan(ctx context.Context) (int64, error) {
 	return max(hi-lo+1, 1), nil
 }
 
-// termCounts reads the search documents of ts that a may search and
-// counts, per ticket, each phrase's weighted occurrences and the words.
-// On SQLite they are one search_terms row per ticket (migration 0058).
-func (s *Service) termCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (map[int64][]int, map[int64]int, error) {
-	if s.db.Dialect == db.SQLite {
-		return s.ticketTermCounts(ctx, a, q, ts)
-	}
-	return s.docTermCounts(ctx, a, q, ts)
-}
-
-// docTermCounts is termCounts from search_docs, a row per document:
-// PostgreSQL's, and on SQLite the reference TestSearchTermsFollowTheDocuments
-// compares search_terms with. On PostgreSQL the ids are one array parameter: the statement is prepared
+// docTermCounts reads the search documents of ts that a may search and
+// counts, per ticket, each phrase's weighted occurrences and the words: a
+// search_docs row per document. It is PostgreSQL's, and on SQLite the
+// reference TestRanksCountWhatTheIndexFound compares countedMatches with.
+// On PostgreSQL the ids are one array parameter: the statement is prepared
 // once, where 2,000 literals were a statement of their own to parse, plan
 // and cache at every search.
-func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (map[int64][]int, map[int64]int, error) {
+func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (*termCounts, error) {
 	const columns = "SELECT d.ticket_id, d.message_id IS NULL, COALESCE(d.terms, '') FROM search_docs d WHERE "
 	query, args := columns+"d.ticket_id IN ("+idList(ts)+") AND "+docVisibility(a), []any(nil)
 	if s.db.Dialect == db.Postgres {
@@ -150,7 +155,7 @@ func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Que
 	s.traceQuery(query, args)
 	rows, err := s.db.R.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("ticket: search: %w", err)
+		return nil, fmt.Errorf("ticket: search: %w", err)
 	}
 	tf, length := map[int64][]int{}, map[int64]int{}
 	counter := search.NewCounter(q.Phrases)
@@ -172,55 +177,108 @@ func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Que
 		return struct{}{}, nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("ticket: search: %w", err)
+		return nil, fmt.Errorf("ticket: search: %w", err)
 	}
-	return tf, length, nil
+	return &termCounts{tf, length}, nil
 }
 
-// docSeparator joins a ticket's documents in search_terms (and in its
-// full-text document): a token no query holds, between single spaces.
-const docSeparator = " \uE000 "
-
-// ticketTermCounts is termCounts from search_terms: each column's
-// documents are counted one by one, as docTermCounts counts search_docs rows
-// (a phrase counts in the language it is commonest in, per document), so
-// the ranks are the same.
-func (s *Service) ticketTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (map[int64][]int, map[int64]int, error) {
-	notes := "''"
-	if a.IsAgent() {
-		notes = "COALESCE(notes, '')"
-	}
-	query := "SELECT ticket_id, COALESCE(subject, ''), COALESCE(visible, ''), " + notes + " FROM search_terms WHERE ticket_id IN (" + idList(ts) + ")"
-	s.traceQuery(query, nil)
-	rows, err := s.db.R.QueryContext(ctx, query)
+// countedMatches reads up to textWindow+1 matches of q newest first on
+// SQLite, as textMatches does, with each one's counts: where FTS5 found
+// the phrases in the ticket's full-text document (db.FTS5Instances), from
+// the doclists the match reads anyway, and the document separators among
+// them (search.FTS5Counted) to tell its documents apart. A relevance used
+// to read the window's 2,000 tickets' terms for this, megabytes of them.
+func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Query) ([]match, *termCounts, error) {
+	expr, of := search.FTS5Counted(q)
+	query := "SELECT rowid, " + db.FTS5Instances + "(search_fts_ticket) FROM search_fts_ticket WHERE search_fts_ticket MATCH $1 ORDER BY rowid DESC LIMIT " +
+		strconv.Itoa(textWindow+1)
+	arg := ftsScope(a, expr)
+	s.traceQuery(query, []any{arg})
+	rows, err := s.db.R.QueryContext(ctx, query, arg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("ticket: search: %w", err)
 	}
-	tf, length := map[int64][]int{}, map[int64]int{}
-	counter := search.NewCounter(q.Phrases)
-	_, err = db.Collect(rows, func(r db.Scanner) (struct{}, error) {
-		var id int64
-		var subject, visible, notes string
-		if err := r.Scan(&id, &subject, &visible, &notes); err != nil {
-			return struct{}{}, err
+	counts := &termCounts{map[int64][]int{}, map[int64]int{}}
+	ms, err := db.Collect(rows, func(r db.Scanner) (match, error) {
+		var m match
+		var found []byte
+		if err := r.Scan(&m.id, &found); err != nil {
+			return m, err
 		}
-		counts := make([]int, len(q.Phrases))
-		n := 0
-		for _, col := range [...]struct {
-			terms  string
-			weight int
-		}{{subject, subjectWeight}, {visible, 1}, {notes, 1}} {
-			for col.terms != "" {
-				doc, rest, _ := strings.Cut(col.terms, docSeparator)
-				n += counter.Count(doc, col.weight, counts)
-				col.terms = rest
-			}
-		}
-		tf[id], length[id] = counts, n
-		return struct{}{}, nil
+		tf, n, err := occurrenceCounts(found, of, len(q.Phrases), a.IsAgent())
+		counts.tf[m.id], counts.length[m.id] = tf, n
+		return m, err
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("ticket: search: %w", err)
+	}
+	return ms, counts, nil
+}
+
+// occurrenceCounts is a ticket's weighted occurrences of each of its n
+// phrases and its length in words from where FTS5 found them in its
+// full-text document (found, a db.FTS5Instances value; of maps the
+// expression's phrases, search.FTS5Counted), counted as docTermCounts
+// counts the ticket's documents: a phrase counts in each document in the
+// language it is found most in, the subject (the first document of the
+// column visible, migration 0061) weighs subjectWeight, and the length is
+// the columns' tokens but the separators. A requester's are the column
+// visible's alone, as their match is.
+func occurrenceCounts(found []byte, of []int, n int, agent bool) ([]int, int, error) {
+	sizes, occ, err := db.DecodeFTS5Instances(found)
+	if err != nil {
+		return nil, 0, err
+	}
+	columns := min(len(sizes), 1) // visible
+	if agent {
+		columns = len(sizes) // and notes
+	}
+	known := func(o db.FTS5Occurrence) bool {
+		return o.Column >= 0 && o.Column < columns && o.Phrase >= 0 && o.Phrase < len(of)
+	}
+	seps := make([][]int, columns) // each column's separators' offsets
+	for _, o := range occ {
+		if known(o) && of[o.Phrase] == search.FTS5Separator {
+			seps[o.Column] = append(seps[o.Column], o.Offset)
+		}
+	}
+	length := 0
+	for c := range columns {
+		slices.Sort(seps[c])
+		length += sizes[c] - len(seps[c])
+	}
+	// The phrases' occurrences by column, document and the expression's
+	// phrase; a query phrase's variants are consecutive phrases.
+	type at struct{ column, doc, phrase int }
+	var hits []at
+	for _, o := range occ {
+		if known(o) && of[o.Phrase] >= 0 {
+			doc, _ := slices.BinarySearch(seps[o.Column], o.Offset)
+			hits = append(hits, at{o.Column, doc, o.Phrase})
+		}
+	}
+	slices.SortFunc(hits, func(x, y at) int {
+		return cmp.Or(cmp.Compare(x.column, y.column), cmp.Compare(x.doc, y.doc), cmp.Compare(x.phrase, y.phrase))
+	})
+	tf := make([]int, n)
+	for i := 0; i < len(hits); {
+		// One document's occurrences of one query phrase: the most of any
+		// of its variants.
+		k, best := of[hits[i].phrase], 0
+		j := i
+		for j < len(hits) && hits[j].column == hits[i].column && hits[j].doc == hits[i].doc && of[hits[j].phrase] == k {
+			v := j
+			for j < len(hits) && hits[j] == hits[v] {
+				j++
+			}
+			best = max(best, j-v)
+		}
+		weight := 1
+		if hits[i].column == 0 && hits[i].doc == 0 {
+			weight = subjectWeight
+		}
+		tf[k] += weight * best
+		i = j
 	}
 	return tf, length, nil
 }

@@ -44,29 +44,21 @@ func (s *Service) insertSearchDocs(ctx context.Context, tx *db.Tx, rows []search
 
 // SQLite statements of insertNewTicketsDocs; see migration 0050.
 const (
-	// docSeparatorSQL is docSeparator in SQL, as the triggers write it.
+	// docSeparatorSQL is search.DocSeparator between single spaces, in SQL,
+	// as the triggers write it.
 	docSeparatorSQL  = "' ' || char(57344) || ' '"
 	deferSearchFTS   = `INSERT INTO search_fts_deferred (deferred) VALUES (1)`
 	undeferSearchFTS = `DELETE FROM search_fts_deferred`
 	// searchFTSNewTickets writes the full-text documents of the new tickets
 	// with ids ?1 to ?2, one per ticket in rowid order: the document the
 	// search_docs insert trigger builds (the same expressions, which a test
-	// compares with the trigger's), each ticket's documents in id order as
-	// the trigger reads them through the index on ticket_id.
+	// compares with the trigger's), each ticket's documents subject first,
+	// then in id order, as the triggers join them (migration 0061).
 	searchFTSNewTickets = `INSERT INTO search_fts_ticket (rowid, visible, notes)
 SELECT ticket_id,
        group_concat(CASE WHEN NOT internal THEN terms END, ` + docSeparatorSQL + `),
        group_concat(CASE WHEN internal THEN terms END, ` + docSeparatorSQL + `)
-FROM (SELECT ticket_id, internal, terms FROM search_docs WHERE ticket_id BETWEEN ?1 AND ?2 ORDER BY ticket_id, id)
-GROUP BY ticket_id`
-	// searchTermsNewTickets writes the same tickets' search_terms rows
-	// (migration 0058): the rows the triggers keep, built at once.
-	searchTermsNewTickets = `INSERT INTO search_terms (ticket_id, subject, visible, notes)
-SELECT ticket_id,
-       group_concat(CASE WHEN message_id IS NULL AND NOT internal THEN terms END, ` + docSeparatorSQL + `),
-       group_concat(CASE WHEN message_id IS NOT NULL AND NOT internal THEN terms END, ` + docSeparatorSQL + `),
-       group_concat(CASE WHEN internal THEN terms END, ` + docSeparatorSQL + `)
-FROM (SELECT ticket_id, message_id, internal, terms FROM search_docs WHERE ticket_id BETWEEN ?1 AND ?2 ORDER BY ticket_id, id)
+FROM (SELECT ticket_id, internal, terms FROM search_docs WHERE ticket_id BETWEEN ?1 AND ?2 ORDER BY ticket_id, message_id IS NOT NULL, id)
 GROUP BY ticket_id`
 )
 
@@ -91,9 +83,6 @@ func (s *Service) insertNewTicketsDocs(ctx context.Context, tx *db.Tx, rows []se
 	}
 	lo, hi := rows[0].ticketID, rows[len(rows)-1].ticketID
 	if _, err := tx.ExecContext(ctx, searchFTSNewTickets, lo, hi); err != nil {
-		return fmt.Errorf("index: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, searchTermsNewTickets, lo, hi); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	return nil

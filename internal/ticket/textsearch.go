@@ -115,11 +115,14 @@ func docVisibility(a *user.Actor) string {
 }
 
 // ftsQuery is q as a MATCH expression over the columns a may search.
-func ftsQuery(a *user.Actor, q search.Query) string {
+func ftsQuery(a *user.Actor, q search.Query) string { return ftsScope(a, search.FTS5(q)) }
+
+// ftsScope is the MATCH expression expr over the columns a may search.
+func ftsScope(a *user.Actor, expr string) string {
 	if a.IsAgent() {
-		return search.FTS5(q)
+		return expr
 	}
-	return "{visible} : (" + search.FTS5(q) + ")"
+	return "{visible} : (" + expr + ")"
 }
 
 // textCondition adds "the ticket matches q" to w, written for a walk of
@@ -457,12 +460,14 @@ func idRanges(ids []int64, n int, gap int64) [][2]int64 {
 func (s *Service) listRelevant(ctx context.Context, a *user.Actor, f Filter, w *whereBuilder, cur *cursor) ([]*Ticket, error) {
 	var ms []match
 	var ok bool
+	var counts *termCounts // the matches' counts, when they come with them
 	var err error
 	if s.db.Dialect == db.Postgres {
 		// GIN gives matches in no order: the newest of them, or a walk.
 		ms, ok, err = s.rankedMatches(ctx, a, f.Text)
 	} else {
-		ms, ok, err = s.textMatches(ctx, a, f.Text, textWindow)
+		ms, counts, err = s.countedMatches(ctx, a, f.Text)
+		ok = true
 	}
 	if err != nil {
 		return nil, err
@@ -489,7 +494,7 @@ func (s *Service) listRelevant(ctx context.Context, a *user.Actor, f Filter, w *
 	if err != nil {
 		return nil, err
 	}
-	if ms, err = s.ranks(ctx, a, f.Text, ms, read); err != nil {
+	if ms, err = s.ranks(ctx, a, f.Text, ms, read, counts); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(ms, func(x, y match) int { return cmp.Or(cmp.Compare(y.rank, x.rank), cmp.Compare(y.id, x.id)) })

@@ -3,6 +3,7 @@ package ticket_test
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,22 +14,15 @@ import (
 	"github.com/docket/docket/internal/user"
 )
 
-// rebuiltSearchTerms is every ticket's search_terms row built afresh from
-// search_docs (migration 0058's statement).
-const rebuiltSearchTerms = `SELECT ticket_id,
-       COALESCE(group_concat(CASE WHEN message_id IS NULL AND NOT internal THEN terms END, ' ' || char(57344) || ' '), '-'),
-       COALESCE(group_concat(CASE WHEN message_id IS NOT NULL AND NOT internal THEN terms END, ' ' || char(57344) || ' '), '-'),
-       COALESCE(group_concat(CASE WHEN internal THEN terms END, ' ' || char(57344) || ' '), '-')
-FROM (SELECT ticket_id, message_id, internal, terms FROM search_docs ORDER BY ticket_id, id)
-GROUP BY ticket_id ORDER BY ticket_id`
-
-// TestSearchTermsFollowTheDocuments: on SQLite each ticket's search_terms
-// row (what a relevance counts words in) is its search documents joined,
-// after every kind of write that changes them — a new ticket, a reply, an
-// internal note, a subject edit, a merge moving messages, a deleted
-// ticket — and counting words in it gives what counting them in the
-// documents one by one gives, for an agent and for a requester.
-func TestSearchTermsFollowTheDocuments(t *testing.T) {
+// TestRanksCountWhatTheIndexFound: on SQLite a relevance counts each
+// phrase's occurrences and a ticket's words where FTS5 found them in the
+// ticket's full-text document (countedMatches), after every kind of write
+// that changes its documents — a new ticket, a reply, an internal note, a
+// subject edit, a merge moving messages (from a newer ticket, and from an
+// older one, whose messages are older than the subject), a deleted ticket
+// — and that gives what counting them in the documents one by one gives,
+// for an agent and for a requester.
+func TestRanksCountWhatTheIndexFound(t *testing.T) {
 	d := apptest.DB(t, db.SQLite)
 	s := apptest.Services(t, d)
 	agent := apptest.User(t, s, user.RoleAgent, "")
@@ -39,10 +33,12 @@ func TestSearchTermsFollowTheDocuments(t *testing.T) {
 			n.Requester = &ticket.Contact{Email: req.Email}
 		})
 	}
+	older := mk("Printer printer paper", "An older printer report: printing printers print.")
 	first := mk("Printer jam on floor two", "The printer jams with a paper jam every morning.")
 	second := mk("Laptop screen", "The laptop screen flickers; printing works.")
 	third := mk("Printer toner", "Toner low, printer prints pale pages.")
 	gone := mk("Printer gone", "This one is deleted.")
+	fourth := mk("Laptop dock", "Nothing about the paper jam here.")
 	if _, err := s.Tickets.Reply(ctx, agent, first.Number, ticket.NewReply{Body: "Try the printer's rear tray, printer printer."}); err != nil {
 		t.Fatal(err)
 	}
@@ -56,25 +52,16 @@ func TestSearchTermsFollowTheDocuments(t *testing.T) {
 	if _, err := s.Tickets.Merge(ctx, agent, third.Number, first.Number); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.Tickets.Merge(ctx, agent, older.Number, fourth.Number); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := d.W.ExecContext(ctx, `DELETE FROM tickets WHERE id = ?`, gone.ID); err != nil {
 		t.Fatal(err)
 	}
 
-	got := rowLines(t, d, `SELECT ticket_id, COALESCE(subject, '-'), COALESCE(visible, '-'), COALESCE(notes, '-') FROM search_terms ORDER BY ticket_id`)
-	want := rowLines(t, d, rebuiltSearchTerms)
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("search_terms:\n%s\nwant (rebuilt from search_docs):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if len(got) != 3 {
-		t.Errorf("search_terms has %d rows, want 3 (the deleted ticket's gone)", len(got))
-	}
-	if !strings.Contains(strings.Join(got, "\n"), "firmwar") {
-		t.Errorf("the internal note is not in search_terms:\n%s", strings.Join(got, "\n"))
-	}
-
-	ids := []int64{first.ID, second.ID, third.ID, gone.ID}
+	ids := []int64{older.ID, first.ID, second.ID, third.ID, gone.ID, fourth.ID}
 	for _, a := range []*user.Actor{agent, req} {
-		for _, text := range []string{"printer", `"paper jam"`, "print*", "laptop printer", "firmware"} {
+		for _, text := range []string{"printer", `"paper jam"`, "print*", "laptop printer", "firmware", "printer paper", "laptop"} {
 			q, err := search.Parse(text)
 			if err != nil {
 				t.Fatal(err)
@@ -87,20 +74,34 @@ func TestSearchTermsFollowTheDocuments(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The documents count every ticket; the index only those
+			// that match, with every phrase.
+			for id, counts := range dtf {
+				if slices.Contains(counts, 0) {
+					delete(dtf, id)
+					delete(dn, id)
+				}
+			}
 			if !reflect.DeepEqual(tf, dtf) || !reflect.DeepEqual(n, dn) {
-				t.Errorf("%s, %q: counted in search_terms %v, lengths %v; in the documents %v, lengths %v", a.Role, text, tf, n, dtf, dn)
+				t.Errorf("%s, %q: counted in the index %v, lengths %v; in the documents %v, lengths %v", a.Role, text, tf, n, dtf, dn)
 			}
 		}
 	}
+	// The subject of the ticket older's messages went to weighs as one,
+	// though they are older than it.
+	q, _ := search.Parse("laptop")
+	if tf, _, err := s.Tickets.TermCounts(ctx, agent, q, []int64{fourth.ID}, true); err != nil || len(tf[fourth.ID]) != 1 || tf[fourth.ID][0] != 3 {
+		t.Errorf("laptop in the subject of the merge's target counts %v (%v), want 3 (once, weighed 3)", tf[fourth.ID], err)
+	}
 }
 
-// TestRelevanceReadsOneRowPerTicket: on SQLite a search by relevance
-// counts words in one search_terms row per ticket, not in each search
-// document, and reads the window's tickets to filter them only when a
+// TestRelevanceCountsInTheMatch: on SQLite a search by relevance counts
+// words in the match it reads (db.FTS5Instances), not in the search
+// documents, and reads the window's tickets to filter them only when a
 // filter can drop one — an admin's search and an agent's with no team
 // hidden from them rank the matches as they are; with a restricted team
 // the agent is not in, its tickets are filtered out first.
-func TestRelevanceReadsOneRowPerTicket(t *testing.T) {
+func TestRelevanceCountsInTheMatch(t *testing.T) {
 	d := apptest.DB(t, db.SQLite)
 	s := apptest.Services(t, d)
 	admin := apptest.User(t, s, user.RoleAdmin, "")
@@ -129,8 +130,8 @@ func TestRelevanceReadsOneRowPerTicket(t *testing.T) {
 				filters[strings.ReplaceAll(q, "?", "$")] = true
 			}
 		}
-		if !strings.Contains(strings.Join(queries, "\n"), "FROM search_terms") {
-			t.Errorf("the rank did not read search_terms:\n%s", strings.Join(queries, "\n"))
+		if !strings.Contains(strings.Join(queries, "\n"), db.FTS5Instances+"(search_fts_ticket)") {
+			t.Errorf("the rank did not count in the match:\n%s", strings.Join(queries, "\n"))
 		}
 		return got, len(filters)
 	}
@@ -154,29 +155,6 @@ func TestRelevanceReadsOneRowPerTicket(t *testing.T) {
 			t.Errorf("the agent's search lists #%d of a restricted team they are not in", num)
 		}
 	}
-}
-
-// rowLines is every row of q, its columns joined by " | ".
-func rowLines(t *testing.T, d *db.DB, q string) []string {
-	t.Helper()
-	rows, err := d.W.QueryContext(ctx, q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id int64
-		var a, b, c string
-		if err := rows.Scan(&id, &a, &b, &c); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, fmt.Sprintf("%d | %s | %s | %s", id, a, b, c))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // TestPostgresRanksCountWordsInOnePreparedStatement: on PostgreSQL a search
@@ -203,25 +181,5 @@ func TestPostgresRanksCountWordsInOnePreparedStatement(t *testing.T) {
 	}
 	if len(counts) != 1 || !strings.Contains(counts[0], "ANY(CAST($1 AS BIGINT[]))") || strings.Contains(counts[0], " IN (") {
 		t.Errorf("the ranks read the documents with %q, want one statement with the ids as an array parameter", counts)
-	}
-}
-
-// TestRelevanceAnswersWithoutATicketsTerms: a matched ticket whose terms
-// row is missing (its documents changed since the match, or the table were
-// ever out of step) ranks with no occurrence instead of failing the search.
-func TestRelevanceAnswersWithoutATicketsTerms(t *testing.T) {
-	d := apptest.DB(t, db.SQLite)
-	s := apptest.Services(t, d)
-	agent := apptest.User(t, s, user.RoleAgent, "")
-	var last *ticket.Ticket
-	for i := range 3 {
-		last = apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = fmt.Sprintf("Printer request %d", i) })
-	}
-	if _, err := d.W.ExecContext(ctx, `DELETE FROM search_terms WHERE ticket_id = ?`, last.ID); err != nil {
-		t.Fatal(err)
-	}
-	got := numbers(t, s.Tickets, agent, "printer", "relevance")
-	if len(got) != 3 || got[2] != last.Number {
-		t.Errorf("relevance listed %v, want 3 tickets with #%d (no terms) last", got, last.Number)
 	}
 }

@@ -1,0 +1,164 @@
+package db
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime"
+	"unsafe"
+
+	"modernc.org/libc"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// FTS5Instances is the name of an FTS5 auxiliary function every SQLite
+// connection has: FTS5Instances(table) is, for the current row of a MATCH
+// query, where the query's phrases occur in it, as FTS5 already holds it in
+// the doclists the query reads (issue 13: relevance ranks the newest 2,000
+// matches; counting their words from their terms read megabytes a search).
+// Its value is a blob of little-endian int32: the number of columns n,
+// each column's size in tokens, then one (phrase, column, offset) triple
+// per occurrence, phrases numbered as the MATCH expression writes them.
+// DecodeFTS5Instances reads it.
+const FTS5Instances = "fts5_instances"
+
+// FTS5Occurrence is where a phrase of a MATCH expression occurs in a row.
+type FTS5Occurrence struct {
+	Phrase, Column, Offset int
+}
+
+// DecodeFTS5Instances reads a value of FTS5Instances: each column's size in
+// tokens and the occurrences.
+func DecodeFTS5Instances(b []byte) (sizes []int, occ []FTS5Occurrence, err error) {
+	word := func(i int) int { return int(int32(binary.LittleEndian.Uint32(b[4*i:]))) }
+	if len(b) < 4 || len(b)%4 != 0 {
+		return nil, nil, fmt.Errorf("db: %s: %d bytes", FTS5Instances, len(b))
+	}
+	n := word(0)
+	if n < 0 || 1+n > len(b)/4 || (len(b)/4-1-n)%3 != 0 {
+		return nil, nil, fmt.Errorf("db: %s: %d columns in %d bytes", FTS5Instances, n, len(b))
+	}
+	sizes = make([]int, n)
+	for c := range sizes {
+		sizes[c] = word(1 + c)
+	}
+	for i := 1 + n; i < len(b)/4; i += 3 {
+		occ = append(occ, FTS5Occurrence{Phrase: word(i), Column: word(i + 1), Offset: word(i + 2)})
+	}
+	return sizes, occ, nil
+}
+
+func init() {
+	sqlite.RegisterConnectionHook(registerFTS5Instances)
+}
+
+// How Go reaches SQLite's C API in modernc.org/sqlite, whose C is
+// translated to Go: a C function pointer is a Go func value (a pointer to
+// its code), called through a func type of the C signature with a *libc.TLS
+// first; C memory is a uintptr.
+
+// cfunc is f as a C function pointer (f a top-level func, never a closure).
+func cfunc[T any](f T) uintptr { return *(*uintptr)(unsafe.Pointer(&struct{ f T }{f})) }
+
+// gofunc is the C function pointer p called as a Go func of type T.
+func gofunc[T any](p uintptr) T { return *(*T)(unsafe.Pointer(&struct{ p uintptr }{p})) }
+
+// cmem is the C memory at p (allocated by SQLite or a TLS, never Go's heap).
+func cmem[T any](p uintptr) *T { return (*T)(*(*unsafe.Pointer)(unsafe.Pointer(&p))) }
+
+// registerFTS5Instances creates FTS5Instances on a new connection: the
+// connection's fts5_api (SELECT fts5(?1) with a pointer bound), then its
+// xCreateFunction. modernc.org/sqlite keeps the connection's sqlite3
+// handle in the unexported field db; a test fails if it ever moves.
+func registerFTS5Instances(c sqlite.ExecQuerierContext, _ string) error {
+	v := reflect.ValueOf(c)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return errors.New("db: fts5: not a modernc.org/sqlite connection")
+	}
+	field := v.Elem().FieldByName("db")
+	if !field.IsValid() || field.Kind() != reflect.Uintptr || field.Uint() == 0 {
+		return errors.New("db: fts5: no sqlite3 handle in the connection")
+	}
+	handle := uintptr(field.Uint())
+	tls := libc.NewTLS()
+	defer tls.Close()
+	query, err := libc.CString("SELECT fts5(?1)")
+	if err != nil {
+		return err
+	}
+	defer libc.Xfree(tls, query)
+	ptrType, err := libc.CString("fts5_api_ptr")
+	if err != nil {
+		return err
+	}
+	defer libc.Xfree(tls, ptrType)
+	name, err := libc.CString(FTS5Instances)
+	if err != nil {
+		return err
+	}
+	defer libc.Xfree(tls, name)
+	out := tls.Alloc(16) // the statement, then the fts5_api pointer
+	defer tls.Free(16)
+	*cmem[uintptr](out), *cmem[uintptr](out + 8) = 0, 0
+	if rc := sqlite3.Xsqlite3_prepare_v2(tls, handle, query, -1, out, 0); rc != sqlite3.SQLITE_OK {
+		return fmt.Errorf("db: fts5: prepare: code %d", rc)
+	}
+	stmt := *cmem[uintptr](out)
+	sqlite3.Xsqlite3_bind_pointer(tls, stmt, 1, out+8, ptrType, 0)
+	sqlite3.Xsqlite3_step(tls, stmt)
+	if rc := sqlite3.Xsqlite3_finalize(tls, stmt); rc != sqlite3.SQLITE_OK {
+		return fmt.Errorf("db: fts5: code %d", rc)
+	}
+	api := *cmem[uintptr](out + 8)
+	if api == 0 {
+		return errors.New("db: fts5: no fts5_api")
+	}
+	create := gofunc[func(*libc.TLS, uintptr, uintptr, uintptr, uintptr, uintptr) int32](cmem[sqlite3.Tfts5_api](api).FxCreateFunction)
+	if rc := create(tls, api, name, 0, cfunc(fts5Instances), 0); rc != sqlite3.SQLITE_OK {
+		return fmt.Errorf("db: fts5: create %s: code %d", FTS5Instances, rc)
+	}
+	return nil
+}
+
+// fts5Instances is FTS5Instances: an fts5_extension_function.
+func fts5Instances(tls *libc.TLS, pAPI, pFts, pCtx uintptr, _ int32, _ uintptr) {
+	api := cmem[sqlite3.Fts5ExtensionApi](pAPI)
+	columnCount := gofunc[func(*libc.TLS, uintptr) int32](api.FxColumnCount)
+	columnSize := gofunc[func(*libc.TLS, uintptr, int32, uintptr) int32](api.FxColumnSize)
+	instCount := gofunc[func(*libc.TLS, uintptr, uintptr) int32](api.FxInstCount)
+	inst := gofunc[func(*libc.TLS, uintptr, int32, uintptr, uintptr, uintptr) int32](api.FxInst)
+	p := tls.Alloc(16)
+	defer tls.Free(16)
+	ints := cmem[[4]int32](p)
+	fail := func(rc int32) { sqlite3.Xsqlite3_result_error_code(tls, pCtx, rc) }
+	n := columnCount(tls, pFts)
+	if rc := instCount(tls, pFts, p); rc != sqlite3.SQLITE_OK {
+		fail(rc)
+		return
+	}
+	nInst := ints[0]
+	out := make([]byte, 0, 4*(1+int(n)+3*int(nInst)))
+	out = binary.LittleEndian.AppendUint32(out, uint32(n))
+	for c := range n {
+		ints[0] = 0
+		if rc := columnSize(tls, pFts, c, p); rc != sqlite3.SQLITE_OK {
+			fail(rc)
+			return
+		}
+		out = binary.LittleEndian.AppendUint32(out, uint32(ints[0]))
+	}
+	for i := range nInst {
+		if rc := inst(tls, pFts, i, p, p+4, p+8); rc != sqlite3.SQLITE_OK {
+			fail(rc)
+			return
+		}
+		for _, w := range ints[:3] {
+			out = binary.LittleEndian.AppendUint32(out, uint32(w))
+		}
+	}
+	// SQLITE_TRANSIENT (-1): SQLite copies the bytes before it returns.
+	sqlite3.Xsqlite3_result_blob(tls, pCtx, uintptr(unsafe.Pointer(&out[0])), int32(len(out)), ^uintptr(0))
+	runtime.KeepAlive(out)
+}
