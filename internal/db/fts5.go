@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"runtime"
 	"unsafe"
@@ -18,10 +19,9 @@ import (
 // query, where the query's phrases occur in it, as FTS5 already holds it in
 // the doclists the query reads (issue 13: relevance ranks the newest 2,000
 // matches; counting their words from their terms read megabytes a search).
-// Its value is a blob of little-endian int32: the number of columns n,
-// each column's size in tokens, then one (phrase, column, offset) triple
-// per occurrence, phrases numbered as the MATCH expression writes them.
-// DecodeFTS5Instances reads it.
+// Its value is a blob of little-endian int32, one (phrase, column, offset)
+// triple per occurrence in the order of their columns and offsets, phrases
+// numbered as the MATCH expression writes them. EachFTS5Occurrence reads it.
 const FTS5Instances = "fts5_instances"
 
 // FTS5Occurrence is where a phrase of a MATCH expression occurs in a row.
@@ -29,25 +29,51 @@ type FTS5Occurrence struct {
 	Phrase, Column, Offset int
 }
 
-// DecodeFTS5Instances reads a value of FTS5Instances: each column's size in
-// tokens and the occurrences.
-func DecodeFTS5Instances(b []byte) (sizes []int, occ []FTS5Occurrence, err error) {
-	word := func(i int) int { return int(int32(binary.LittleEndian.Uint32(b[4*i:]))) }
-	if len(b) < 4 || len(b)%4 != 0 {
-		return nil, nil, fmt.Errorf("db: %s: %d bytes", FTS5Instances, len(b))
+// EachFTS5Occurrence calls f with each occurrence of a value of
+// FTS5Instances, in order.
+func EachFTS5Occurrence(b []byte, f func(FTS5Occurrence)) error {
+	if len(b)%12 != 0 {
+		return fmt.Errorf("db: %s: %d bytes", FTS5Instances, len(b))
 	}
-	n := word(0)
-	if n < 0 || 1+n > len(b)/4 || (len(b)/4-1-n)%3 != 0 {
-		return nil, nil, fmt.Errorf("db: %s: %d columns in %d bytes", FTS5Instances, n, len(b))
+	word := func(i int) int { return int(int32(binary.LittleEndian.Uint32(b[i:]))) }
+	for i := 0; i < len(b); i += 12 {
+		f(FTS5Occurrence{Phrase: word(i), Column: word(i + 4), Offset: word(i + 8)})
 	}
-	sizes = make([]int, n)
+	return nil
+}
+
+// FTS5DocSize reads the sz column of an FTS5 table's docsize row (FTS5's
+// file format: a varint per column, its size in tokens) into sizes, one per
+// column; a column the value does not have is 0.
+func FTS5DocSize(sz []byte, sizes []int) error {
 	for c := range sizes {
-		sizes[c] = word(1 + c)
+		sizes[c] = 0
+		if len(sz) == 0 {
+			continue
+		}
+		v, n := fts5Varint(sz)
+		if n == 0 || v > math.MaxInt32 {
+			return fmt.Errorf("db: fts5 docsize: bad varint in %x", sz)
+		}
+		sizes[c], sz = int(v), sz[n:]
 	}
-	for i := 1 + n; i < len(b)/4; i += 3 {
-		occ = append(occ, FTS5Occurrence{Phrase: word(i), Column: word(i + 1), Offset: word(i + 2)})
+	return nil
+}
+
+// fts5Varint reads SQLite's varint (FTS5's too): big-endian groups of 7
+// bits, the high bit set on every byte but the last, the ninth byte whole.
+// n is 0 when b ends first.
+func fts5Varint(b []byte) (v uint64, n int) {
+	for i := 0; i < len(b) && i < 9; i++ {
+		if i == 8 {
+			return v<<8 | uint64(b[i]), 9
+		}
+		v = v<<7 | uint64(b[i]&0x7f)
+		if b[i] < 0x80 {
+			return v, i + 1
+		}
 	}
-	return sizes, occ, nil
+	return 0, 0
 }
 
 func init() {
@@ -125,33 +151,20 @@ func registerFTS5Instances(c sqlite.ExecQuerierContext, _ string) error {
 // fts5Instances is FTS5Instances: an fts5_extension_function.
 func fts5Instances(tls *libc.TLS, pAPI, pFts, pCtx uintptr, _ int32, _ uintptr) {
 	api := cmem[sqlite3.Fts5ExtensionApi](pAPI)
-	columnCount := gofunc[func(*libc.TLS, uintptr) int32](api.FxColumnCount)
-	columnSize := gofunc[func(*libc.TLS, uintptr, int32, uintptr) int32](api.FxColumnSize)
 	instCount := gofunc[func(*libc.TLS, uintptr, uintptr) int32](api.FxInstCount)
 	inst := gofunc[func(*libc.TLS, uintptr, int32, uintptr, uintptr, uintptr) int32](api.FxInst)
 	p := tls.Alloc(16)
 	defer tls.Free(16)
 	ints := cmem[[4]int32](p)
-	fail := func(rc int32) { sqlite3.Xsqlite3_result_error_code(tls, pCtx, rc) }
-	n := columnCount(tls, pFts)
 	if rc := instCount(tls, pFts, p); rc != sqlite3.SQLITE_OK {
-		fail(rc)
+		sqlite3.Xsqlite3_result_error_code(tls, pCtx, rc)
 		return
 	}
-	nInst := ints[0]
-	out := make([]byte, 0, 4*(1+int(n)+3*int(nInst)))
-	out = binary.LittleEndian.AppendUint32(out, uint32(n))
-	for c := range n {
-		ints[0] = 0
-		if rc := columnSize(tls, pFts, c, p); rc != sqlite3.SQLITE_OK {
-			fail(rc)
-			return
-		}
-		out = binary.LittleEndian.AppendUint32(out, uint32(ints[0]))
-	}
-	for i := range nInst {
+	n := ints[0]
+	out := make([]byte, 0, 12*int(n)+1) // never empty: &out[0] below
+	for i := range n {
 		if rc := inst(tls, pFts, i, p, p+4, p+8); rc != sqlite3.SQLITE_OK {
-			fail(rc)
+			sqlite3.Xsqlite3_result_error_code(tls, pCtx, rc)
 			return
 		}
 		for _, w := range ints[:3] {
@@ -159,6 +172,6 @@ func fts5Instances(tls *libc.TLS, pAPI, pFts, pCtx uintptr, _ int32, _ uintptr) 
 		}
 	}
 	// SQLITE_TRANSIENT (-1): SQLite copies the bytes before it returns.
-	sqlite3.Xsqlite3_result_blob(tls, pCtx, uintptr(unsafe.Pointer(&out[0])), int32(len(out)), ^uintptr(0))
+	sqlite3.Xsqlite3_result_blob(tls, pCtx, uintptr(unsafe.Pointer(unsafe.SliceData(out[:1]))), int32(len(out)), ^uintptr(0))
 	runtime.KeepAlive(out)
 }

@@ -87,7 +87,8 @@ func TestSearchSubjectFirstUpgrade(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, occ, err := db.DecodeFTS5Instances(found)
+		var occ []db.FTS5Occurrence
+		err = db.EachFTS5Occurrence(found, func(o db.FTS5Occurrence) { occ = append(occ, o) })
 		if err != nil || len(occ) != 1 || occ[0].Column != 0 {
 			t.Fatalf("ticket %d: occurrences %v (%v), want one in the column visible", id, occ, err)
 		}

@@ -1,11 +1,10 @@
 package ticket
 
 import (
-	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 
 	"github.com/docket/docket/internal/db"
@@ -186,8 +185,9 @@ func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Que
 // SQLite, as textMatches does, with each one's counts: where FTS5 found
 // the phrases in the ticket's full-text document (db.FTS5Instances), from
 // the doclists the match reads anyway, and the document separators among
-// them (search.FTS5Counted) to tell its documents apart. A relevance used
-// to read the window's 2,000 tickets' terms for this, megabytes of them.
+// them (search.FTS5Counted) to tell its documents apart; then the
+// documents' sizes (docLengths). A relevance used to read the window's
+// 2,000 tickets' terms for this, megabytes of them.
 func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Query) ([]match, *termCounts, error) {
 	expr, of := search.FTS5Counted(q)
 	query := "SELECT rowid, " + db.FTS5Instances + "(search_fts_ticket) FROM search_fts_ticket WHERE search_fts_ticket MATCH $1 ORDER BY rowid DESC LIMIT " +
@@ -198,87 +198,145 @@ func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Qu
 	if err != nil {
 		return nil, nil, fmt.Errorf("ticket: search: %w", err)
 	}
+	c := newOccurrenceCounter(of, len(q.Phrases), a.IsAgent())
 	counts := &termCounts{map[int64][]int{}, map[int64]int{}}
 	ms, err := db.Collect(rows, func(r db.Scanner) (match, error) {
 		var m match
-		var found []byte
+		var found sql.RawBytes
 		if err := r.Scan(&m.id, &found); err != nil {
 			return m, err
 		}
-		tf, n, err := occurrenceCounts(found, of, len(q.Phrases), a.IsAgent())
-		counts.tf[m.id], counts.length[m.id] = tf, n
+		tf, seps, err := c.count(found)
+		// The separators are tokens of the documents' sizes, not words.
+		counts.tf[m.id], counts.length[m.id] = tf, -seps
 		return m, err
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("ticket: search: %w", err)
 	}
+	if err := s.docLengths(ctx, ms, c.columns, counts.length); err != nil {
+		return nil, nil, err
+	}
 	return ms, counts, nil
 }
 
-// occurrenceCounts is a ticket's weighted occurrences of each of its n
-// phrases and its length in words from where FTS5 found them in its
-// full-text document (found, a db.FTS5Instances value; of maps the
-// expression's phrases, search.FTS5Counted), counted as docTermCounts
-// counts the ticket's documents: a phrase counts in each document in the
-// language it is found most in, the subject (the first document of the
-// column visible, migration 0061) weighs subjectWeight, and the length is
-// the columns' tokens but the separators. A requester's are the column
-// visible's alone, as their match is.
-func occurrenceCounts(found []byte, of []int, n int, agent bool) ([]int, int, error) {
-	sizes, occ, err := db.DecodeFTS5Instances(found)
+// docLengths adds to length the sizes in tokens of the full-text documents
+// of ms in their first columns columns (visible; and notes): FTS5's docsize
+// rows, what its xColumnSize reads one statement a row. The window's
+// matches of a common word are neighbours, read as one range; others by id.
+func (s *Service) docLengths(ctx context.Context, ms []match, columns int, length map[int64]int) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	lo, hi := ms[0].id, ms[0].id
+	for _, m := range ms {
+		lo, hi = min(lo, m.id), max(hi, m.id)
+	}
+	query := "SELECT id, sz FROM search_fts_ticket_docsize WHERE "
+	if hi-lo < 4*int64(len(ms)) {
+		query += "id BETWEEN " + strconv.FormatInt(lo, 10) + " AND " + strconv.FormatInt(hi, 10)
+	} else {
+		query += "id IN (" + idList(ms) + ")"
+	}
+	s.traceQuery(query, nil)
+	rows, err := s.db.R.QueryContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("ticket: search: %w", err)
+	}
+	sizes := make([]int, columns)
+	_, err = db.Collect(rows, func(r db.Scanner) (struct{}, error) {
+		var id int64
+		var sz sql.RawBytes
+		if err := r.Scan(&id, &sz); err != nil {
+			return struct{}{}, err
+		}
+		if _, ok := length[id]; !ok {
+			return struct{}{}, nil // in the range, not a match
+		}
+		if err := db.FTS5DocSize(sz, sizes); err != nil {
+			return struct{}{}, err
+		}
+		for _, n := range sizes {
+			length[id] += n
+		}
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("ticket: search: %w", err)
+	}
+	return nil
+}
+
+// occurrenceCounter counts a ticket's weighted occurrences of each of n
+// query phrases from where FTS5 found them in its full-text document (a
+// db.FTS5Instances value; of maps the expression's phrases,
+// search.FTS5Counted), as docTermCounts counts the ticket's documents: a
+// phrase counts in each document in the language it is found most in, and
+// the subject (the first document of the column visible, migration 0061)
+// weighs subjectWeight. A requester's are the column visible's alone, as
+// their match is. It is for one goroutine: its slices are reused.
+type occurrenceCounter struct {
+	of      []int
+	n       int
+	columns int   // 1 (visible), or 2 (and notes)
+	inDoc   []int // the document's occurrences of each of the expression's phrases
+	best    []int // and of each query phrase, in its likeliest language
+}
+
+func newOccurrenceCounter(of []int, n int, agent bool) *occurrenceCounter {
+	c := &occurrenceCounter{of: of, n: n, columns: 1, inDoc: make([]int, len(of)), best: make([]int, n)}
+	if agent {
+		c.columns = 2
+	}
+	return c
+}
+
+// count is a ticket's counts and how many separators of its documents are
+// in the columns counted. Occurrences come in the order of their columns
+// and offsets, so a document's are read together, after the separator
+// before it.
+func (c *occurrenceCounter) count(found []byte) (tf []int, seps int, err error) {
+	tf = make([]int, c.n)
+	column, doc := -1, 0
+	flush := func() {
+		if column < 0 {
+			return
+		}
+		for p, k := range c.of {
+			if k >= 0 {
+				c.best[k] = max(c.best[k], c.inDoc[p])
+			}
+			c.inDoc[p] = 0
+		}
+		weight := 1
+		if column == 0 && doc == 0 {
+			weight = subjectWeight
+		}
+		for k, b := range c.best {
+			tf[k] += weight * b
+			c.best[k] = 0
+		}
+	}
+	err = db.EachFTS5Occurrence(found, func(o db.FTS5Occurrence) {
+		if o.Column < 0 || o.Column >= c.columns || o.Phrase < 0 || o.Phrase >= len(c.of) {
+			return
+		}
+		if o.Column != column {
+			flush()
+			column, doc = o.Column, 0
+		}
+		switch k := c.of[o.Phrase]; {
+		case k == search.FTS5Separator:
+			flush()
+			doc++
+			seps++
+		case k >= 0:
+			c.inDoc[o.Phrase]++
+		}
+	})
 	if err != nil {
 		return nil, 0, err
 	}
-	columns := min(len(sizes), 1) // visible
-	if agent {
-		columns = len(sizes) // and notes
-	}
-	known := func(o db.FTS5Occurrence) bool {
-		return o.Column >= 0 && o.Column < columns && o.Phrase >= 0 && o.Phrase < len(of)
-	}
-	seps := make([][]int, columns) // each column's separators' offsets
-	for _, o := range occ {
-		if known(o) && of[o.Phrase] == search.FTS5Separator {
-			seps[o.Column] = append(seps[o.Column], o.Offset)
-		}
-	}
-	length := 0
-	for c := range columns {
-		slices.Sort(seps[c])
-		length += sizes[c] - len(seps[c])
-	}
-	// The phrases' occurrences by column, document and the expression's
-	// phrase; a query phrase's variants are consecutive phrases.
-	type at struct{ column, doc, phrase int }
-	var hits []at
-	for _, o := range occ {
-		if known(o) && of[o.Phrase] >= 0 {
-			doc, _ := slices.BinarySearch(seps[o.Column], o.Offset)
-			hits = append(hits, at{o.Column, doc, o.Phrase})
-		}
-	}
-	slices.SortFunc(hits, func(x, y at) int {
-		return cmp.Or(cmp.Compare(x.column, y.column), cmp.Compare(x.doc, y.doc), cmp.Compare(x.phrase, y.phrase))
-	})
-	tf := make([]int, n)
-	for i := 0; i < len(hits); {
-		// One document's occurrences of one query phrase: the most of any
-		// of its variants.
-		k, best := of[hits[i].phrase], 0
-		j := i
-		for j < len(hits) && hits[j].column == hits[i].column && hits[j].doc == hits[i].doc && of[hits[j].phrase] == k {
-			v := j
-			for j < len(hits) && hits[j] == hits[v] {
-				j++
-			}
-			best = max(best, j-v)
-		}
-		weight := 1
-		if hits[i].column == 0 && hits[i].doc == 0 {
-			weight = subjectWeight
-		}
-		tf[k] += weight * best
-		i = j
-	}
-	return tf, length, nil
+	flush()
+	return tf, seps, nil
 }
