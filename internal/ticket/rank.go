@@ -184,13 +184,15 @@ func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Que
 // countedMatches reads up to textWindow+1 matches of q newest first on
 // SQLite, as textMatches does, with each one's counts: where FTS5 found
 // the phrases in the ticket's full-text document (db.FTS5Instances), from
-// the doclists the match reads anyway, and the document separators among
-// them (search.FTS5Counted) to tell its documents apart; then the
-// documents' sizes (docLengths). A relevance used to read the window's
-// 2,000 tickets' terms for this, megabytes of them.
+// the doclists the match reads anyway, the document separators among them
+// (search.FTS5Counted) to tell its documents apart, and the document's
+// size (its docsize row, joined: FTS5's xColumnSize would run a statement
+// of its own for each row). A relevance used to read the window's 2,000
+// tickets' terms for this, megabytes of them.
 func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Query) ([]match, *termCounts, error) {
 	expr, of := search.FTS5Counted(q)
-	query := "SELECT rowid, " + db.FTS5Instances + "(search_fts_ticket) FROM search_fts_ticket WHERE search_fts_ticket MATCH $1 ORDER BY rowid DESC LIMIT " +
+	query := "SELECT f.rowid, " + db.FTS5Instances + "(f.search_fts_ticket), d.sz FROM search_fts_ticket f " +
+		"LEFT JOIN search_fts_ticket_docsize d ON d.id = f.rowid WHERE f.search_fts_ticket MATCH $1 ORDER BY f.rowid DESC LIMIT " +
 		strconv.Itoa(textWindow+1)
 	arg := ftsScope(a, expr)
 	s.traceQuery(query, []any{arg})
@@ -199,72 +201,33 @@ func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Qu
 		return nil, nil, fmt.Errorf("ticket: search: %w", err)
 	}
 	c := newOccurrenceCounter(of, len(q.Phrases), a.IsAgent())
+	sizes := make([]int, c.columns)
 	counts := &termCounts{map[int64][]int{}, map[int64]int{}}
 	ms, err := db.Collect(rows, func(r db.Scanner) (match, error) {
 		var m match
-		var found sql.RawBytes
-		if err := r.Scan(&m.id, &found); err != nil {
+		var found, sz sql.RawBytes
+		if err := r.Scan(&m.id, &found, &sz); err != nil {
 			return m, err
 		}
 		tf, seps, err := c.count(found)
-		// The separators are tokens of the documents' sizes, not words.
-		counts.tf[m.id], counts.length[m.id] = tf, -seps
-		return m, err
+		if err != nil {
+			return m, err
+		}
+		if err := db.FTS5DocSize(sz, sizes); err != nil {
+			return m, err
+		}
+		// The separators are tokens of the columns' sizes, not words.
+		n := -seps
+		for _, size := range sizes {
+			n += size
+		}
+		counts.tf[m.id], counts.length[m.id] = tf, n
+		return m, nil
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("ticket: search: %w", err)
 	}
-	if err := s.docLengths(ctx, ms, c.columns, counts.length); err != nil {
-		return nil, nil, err
-	}
 	return ms, counts, nil
-}
-
-// docLengths adds to length the sizes in tokens of the full-text documents
-// of ms in their first columns columns (visible; and notes): FTS5's docsize
-// rows, what its xColumnSize reads one statement a row. The window's
-// matches of a common word are neighbours, read as one range; others by id.
-func (s *Service) docLengths(ctx context.Context, ms []match, columns int, length map[int64]int) error {
-	if len(ms) == 0 {
-		return nil
-	}
-	lo, hi := ms[0].id, ms[0].id
-	for _, m := range ms {
-		lo, hi = min(lo, m.id), max(hi, m.id)
-	}
-	query := "SELECT id, sz FROM search_fts_ticket_docsize WHERE "
-	if hi-lo < 4*int64(len(ms)) {
-		query += "id BETWEEN " + strconv.FormatInt(lo, 10) + " AND " + strconv.FormatInt(hi, 10)
-	} else {
-		query += "id IN (" + idList(ms) + ")"
-	}
-	s.traceQuery(query, nil)
-	rows, err := s.db.R.QueryContext(ctx, query)
-	if err != nil {
-		return fmt.Errorf("ticket: search: %w", err)
-	}
-	sizes := make([]int, columns)
-	_, err = db.Collect(rows, func(r db.Scanner) (struct{}, error) {
-		var id int64
-		var sz sql.RawBytes
-		if err := r.Scan(&id, &sz); err != nil {
-			return struct{}{}, err
-		}
-		if _, ok := length[id]; !ok {
-			return struct{}{}, nil // in the range, not a match
-		}
-		if err := db.FTS5DocSize(sz, sizes); err != nil {
-			return struct{}{}, err
-		}
-		for _, n := range sizes {
-			length[id] += n
-		}
-		return struct{}{}, nil
-	})
-	if err != nil {
-		return fmt.Errorf("ticket: search: %w", err)
-	}
-	return nil
 }
 
 // occurrenceCounter counts a ticket's weighted occurrences of each of n

@@ -130,7 +130,7 @@ func TestRelevanceCountsInTheMatch(t *testing.T) {
 				filters[strings.ReplaceAll(q, "?", "$")] = true
 			}
 		}
-		if !strings.Contains(strings.Join(queries, "\n"), db.FTS5Instances+"(search_fts_ticket)") {
+		if !strings.Contains(strings.Join(queries, "\n"), db.FTS5Instances+"(f.search_fts_ticket)") {
 			t.Errorf("the rank did not count in the match:\n%s", strings.Join(queries, "\n"))
 		}
 		return got, len(filters)
