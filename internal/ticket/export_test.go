@@ -89,3 +89,6 @@ func (s *Service) InsertRows(ctx context.Context, tx *db.Tx, name string, width 
 	_, err := s.insertRows(ctx, tx, name, width, args, false)
 	return err
 }
+
+// SpanFrequency is spanFrequency.
+var SpanFrequency = spanFrequency

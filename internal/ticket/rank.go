@@ -73,14 +73,11 @@ func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts [
 				return nil, err
 			}
 		} else {
-			pm := ms
-			if len(q.Phrases) > 1 {
-				one := search.Query{Phrases: []search.Phrase{p}}
-				if pm, _, err = s.textMatches(ctx, a, one, textWindow); err != nil {
-					return nil, err
-				}
+			if len(q.Phrases) == 1 {
+				df = docFrequency(ms, textWindow, total)
+			} else if df, err = s.phraseFrequency(ctx, a, p, total); err != nil {
+				return nil, err
 			}
-			df = docFrequency(pm, textWindow, total)
 		}
 		idf[i] = math.Log(1 + (float64(total)-df+0.5)/(df+0.5))
 	}
@@ -112,15 +109,40 @@ func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts [
 }
 
 // docFrequency is how many tickets a phrase with the newest matches ms
-// (at most window+1, by textMatches) is found in: exact when they are
-// all, else the tickets in the id span of the newest window matches times
-// their density.
+// (at most window+1, newest first, as textMatches reads them) is found in:
+// spanFrequency.
 func docFrequency(ms []match, window int, total int64) float64 {
-	if len(ms) <= window {
-		return float64(len(ms))
+	if len(ms) == 0 {
+		return 0
 	}
-	span := ms[0].id - ms[window-1].id + 1
-	return min(float64(total), float64(window)*float64(total)/float64(max(span, 1)))
+	return spanFrequency(len(ms), ms[0].id, ms[len(ms)-1].id, window, total)
+}
+
+// spanFrequency is how many tickets a phrase is found in, from its newest
+// n matches (at most window+1) with ids newest to oldest: exact when
+// there are no more than window, else the tickets of the ids they span
+// times the density of its window gaps between them.
+func spanFrequency(n int, newest, oldest int64, window int, total int64) float64 {
+	if n <= window {
+		return float64(n)
+	}
+	return min(float64(total), float64(window)*float64(total)/float64(max(newest-oldest, 1)))
+}
+
+// phraseFrequency is spanFrequency of p on SQLite, from its newest
+// textWindow+1 matches as a sees them, counted where they are read: for a
+// query of several words, each word's frequency is one row.
+func (s *Service) phraseFrequency(ctx context.Context, a *user.Actor, p search.Phrase, total int64) (float64, error) {
+	query := "SELECT count(*), COALESCE(max(rowid), 0), COALESCE(min(rowid), 0) FROM (SELECT rowid FROM search_fts_ticket WHERE search_fts_ticket MATCH $1 ORDER BY rowid DESC LIMIT " +
+		strconv.Itoa(textWindow+1) + ")"
+	arg := ftsQuery(a, search.Query{Phrases: []search.Phrase{p}})
+	s.traceQuery(query, []any{arg})
+	var n int
+	var newest, oldest int64
+	if err := s.db.R.QueryRowContext(ctx, query, arg).Scan(&n, &newest, &oldest); err != nil {
+		return 0, fmt.Errorf("ticket: search: %w", err)
+	}
+	return spanFrequency(n, newest, oldest, textWindow, total), nil
 }
 
 // ticketSpan is how many ticket ids there are, the N of the frequencies
@@ -190,6 +212,9 @@ func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Que
 // of its own for each row). A relevance used to read the window's 2,000
 // tickets' terms for this, megabytes of them.
 func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Query) ([]match, *termCounts, error) {
+	if !q.HasText() {
+		return nil, &termCounts{}, nil
+	}
 	expr, of := search.FTS5Counted(q)
 	query := "SELECT f.rowid, " + db.FTS5Instances + "(f.search_fts_ticket), d.sz FROM search_fts_ticket f " +
 		"LEFT JOIN search_fts_ticket_docsize d ON d.id = f.rowid WHERE f.search_fts_ticket MATCH $1 ORDER BY f.rowid DESC LIMIT " +
@@ -221,7 +246,7 @@ func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Qu
 		for _, size := range sizes {
 			n += size
 		}
-		counts.tf[m.id], counts.length[m.id] = tf, n
+		counts.tf[m.id], counts.length[m.id] = tf, max(n, 0)
 		return m, nil
 	})
 	if err != nil {

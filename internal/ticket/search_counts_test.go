@@ -2,6 +2,7 @@ package ticket_test
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -181,5 +182,27 @@ func TestPostgresRanksCountWordsInOnePreparedStatement(t *testing.T) {
 	}
 	if len(counts) != 1 || !strings.Contains(counts[0], "ANY(CAST($1 AS BIGINT[]))") || strings.Contains(counts[0], " IN (") {
 		t.Errorf("the ranks read the documents with %q, want one statement with the ids as an array parameter", counts)
+	}
+}
+
+// TestSpanFrequency: a phrase's frequency is its count when its matches
+// fit in the window, else the share of ticket ids its newest matches fill,
+// times the tickets, never more than them.
+func TestSpanFrequency(t *testing.T) {
+	for _, c := range []struct {
+		n              int
+		newest, oldest int64
+		want           float64
+	}{
+		{0, 0, 0, 0},
+		{7, 900, 100, 7},
+		{10, 1000, 991, 10},
+		{11, 1000, 990, 1000},  // every id: every ticket
+		{11, 1000, 801, 50.25}, // 10 gaps over 199 ids: one id in 19.9
+		{11, 1000, 1000, 1000}, // never more than the tickets
+	} {
+		if got := ticket.SpanFrequency(c.n, c.newest, c.oldest, 10, 1000); math.Abs(got-c.want) > 0.01 {
+			t.Errorf("%d matches from %d to %d: %.2f, want %.2f", c.n, c.newest, c.oldest, got, c.want)
+		}
 	}
 }
