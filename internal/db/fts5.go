@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"runtime"
 	"unsafe"
 
 	"modernc.org/libc"
@@ -160,18 +159,23 @@ func fts5Instances(tls *libc.TLS, pAPI, pFts, pCtx uintptr, _ int32, _ uintptr) 
 		sqlite3.Xsqlite3_result_error_code(tls, pCtx, rc)
 		return
 	}
-	n := ints[0]
-	out := make([]byte, 0, 12*int(n)+1) // never empty: &out[0] below
+	// The value is built in the TLS's C memory, not Go's: a Go buffer may
+	// be on the goroutine's stack, which can move while SQLite's translated
+	// code runs. SQLite copies the bytes (SQLITE_TRANSIENT, -1) before
+	// result_blob returns.
+	n := int(ints[0])
+	size := 12*n + 1 // never 0 bytes
+	buf := tls.Alloc(size)
+	defer tls.Free(size)
+	out := unsafe.Slice(cmem[byte](buf), size)
 	for i := range n {
-		if rc := inst(tls, pFts, i, p, p+4, p+8); rc != sqlite3.SQLITE_OK {
+		if rc := inst(tls, pFts, int32(i), p, p+4, p+8); rc != sqlite3.SQLITE_OK {
 			sqlite3.Xsqlite3_result_error_code(tls, pCtx, rc)
 			return
 		}
-		for _, w := range ints[:3] {
-			out = binary.LittleEndian.AppendUint32(out, uint32(w))
+		for j, w := range ints[:3] {
+			binary.LittleEndian.PutUint32(out[12*i+4*j:], uint32(w))
 		}
 	}
-	// SQLITE_TRANSIENT (-1): SQLite copies the bytes before it returns.
-	sqlite3.Xsqlite3_result_blob(tls, pCtx, uintptr(unsafe.Pointer(unsafe.SliceData(out[:1]))), int32(len(out)), ^uintptr(0))
-	runtime.KeepAlive(out)
+	sqlite3.Xsqlite3_result_blob(tls, pCtx, buf, int32(12*n), ^uintptr(0))
 }
