@@ -92,3 +92,29 @@ func (s *Service) InsertRows(ctx context.Context, tx *db.Tx, name string, width 
 
 // SpanFrequency is spanFrequency.
 var SpanFrequency = spanFrequency
+
+// Ranks ranks the tickets ids, matches of q, as a relevance does: with the
+// counts countedMatches reads for every match (fromIndex, SQLite) or with
+// those docTermCounts reads for ids alone.
+func (s *Service) Ranks(ctx context.Context, a *user.Actor, q search.Query, ids []int64, fromIndex bool) (map[int64]float64, error) {
+	all, counts, err := s.countedMatches(ctx, a, q)
+	if err != nil {
+		return nil, err
+	}
+	if !fromIndex {
+		counts = nil
+	}
+	ts := make([]match, len(ids))
+	for i, id := range ids {
+		ts[i].id = id
+	}
+	ranked, err := s.ranks(ctx, a, q, ts, all, counts)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]float64{}
+	for _, m := range ranked {
+		out[m.id] = m.rank
+	}
+	return out, nil
+}

@@ -54,9 +54,10 @@ type termCounts struct {
 
 // ranks ranks the tickets ts for q as a sees them (a requester's rank ignores
 // internal notes, which they cannot search). ms are the matches of the
-// whole query as textMatches read them: on SQLite, when q has one phrase,
-// they give its frequency without another read. counts are the tickets'
-// counts when the matches came with them (SQLite), else nil.
+// whole query as read (on SQLite by countedMatches): when q has one phrase,
+// they give its frequency without another read. counts are the matches'
+// counts when they came with them (SQLite; a superset of ts when filters
+// dropped some), else nil.
 func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts []match, ms []match, counts *termCounts) ([]match, error) {
 	if len(ts) == 0 {
 		return nil, nil
@@ -87,9 +88,9 @@ func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts [
 		}
 	}
 	tf, length := counts.tf, counts.length
-	avg := 0.0
-	for _, n := range length {
-		avg += float64(n)
+	avg := 0.0 // over ts: counts may hold matches the filters dropped
+	for _, t := range ts {
+		avg += float64(length[t.id])
 	}
 	avg = max(avg/float64(len(ts)), 1)
 	out := make([]match, len(ts))
@@ -109,8 +110,8 @@ func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts [
 }
 
 // docFrequency is how many tickets a phrase with the newest matches ms
-// (at most window+1, newest first, as textMatches reads them) is found in:
-// spanFrequency.
+// (at most window+1, newest first, as countedMatches reads them) is found
+// in: spanFrequency.
 func docFrequency(ms []match, window int, total int64) float64 {
 	if len(ms) == 0 {
 		return 0

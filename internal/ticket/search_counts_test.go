@@ -206,3 +206,38 @@ func TestSpanFrequency(t *testing.T) {
 		}
 	}
 }
+
+// TestRanksOfFilteredMatches: when filters keep some of the window's
+// matches, their ranks are those of the kept tickets alone (the average
+// length is theirs), whether the counts came with every match from the
+// index or were read for the kept tickets from their documents.
+func TestRanksOfFilteredMatches(t *testing.T) {
+	s := apptest.Services(t, apptest.DB(t, db.SQLite))
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	var ids []int64
+	for i := range 12 {
+		body := strings.Repeat("printer ", i%3+1) + strings.Repeat("and more words about the desk ", 1+5*(i%2))
+		ids = append(ids, apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) {
+			n.Subject = fmt.Sprintf("Request %d", i)
+			n.Body = body
+		}).ID)
+	}
+	q, err := search.Parse("printer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := ids[:4] // the short ones among them (even i) are shorter than the window's average
+	got, err := s.Tickets.Ranks(ctx, agent, q, kept, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.Tickets.Ranks(ctx, agent, q, kept, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range kept {
+		if math.Abs(got[id]-want[id]) > 1e-9 {
+			t.Errorf("ticket %d ranks %.6f from the index, %.6f from its documents", id, got[id], want[id])
+		}
+	}
+}
