@@ -126,6 +126,12 @@ type Env struct {
 	Admin   *user.Actor
 	// Client acts as Admin.
 	Client *client.Client
+	// http is the test server's own HTTP client. Clients on
+	// http.DefaultClient share its connections with every test running in
+	// parallel, and a server closing (httptest closes the default
+	// transport's idle connections) broke another test's request in CI
+	// ("http: CloseIdleConnections called").
+	http *http.Client
 }
 
 // Server starts Docket's whole HTTP handler on a loopback port over d,
@@ -201,13 +207,23 @@ func serve(t testing.TB, s *app.Services, cfg *config.Config) *Env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &Env{Services: s, URL: srv.URL, Config: cfg, Handler: h}
+	return &Env{Services: s, URL: srv.URL, Config: cfg, Handler: h, http: srv.Client()}
 }
 
 // ClientFor returns an API client authenticated as a.
 func (e *Env) ClientFor(t testing.TB, a *user.Actor) *client.Client {
 	t.Helper()
-	return client.New(e.URL, Token(t, e.Services, a))
+	return e.ClientWith(Token(t, e.Services, a))
+}
+
+// ClientWith returns an API client of the test server sending token ("":
+// none), on the server's own connections.
+func (e *Env) ClientWith(token string) *client.Client {
+	c := client.New(e.URL, token)
+	if e.http != nil {
+		c.HTTP = e.http
+	}
+	return c
 }
 
 var seq atomic.Int64

@@ -437,7 +437,7 @@ func TestAuditIsForAdmins(t *testing.T) {
 				}
 			}
 		}
-		if _, err := client.New(f.URL, "").ListAudit(t.Context(), client.AuditFilter{}); client.StatusOf(err) != 401 {
+		if _, err := f.ClientWith("").ListAudit(t.Context(), client.AuditFilter{}); client.StatusOf(err) != 401 {
 			t.Errorf("anonymous: %v", err)
 		}
 	})

@@ -38,7 +38,7 @@ func TestAuthentication(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				c := client.New(f.URL, tt.token)
+				c := f.ClientWith(tt.token)
 				var err error
 				if tt.method == http.MethodGet {
 					_, err = c.ListTickets(ctx, client.TicketFilter{})
@@ -87,7 +87,7 @@ func TestAuthentication(t *testing.T) {
 
 		// Last: it uses up this server's allowance of failed attempts.
 		t.Run("failed attempts are rate limited", func(t *testing.T) {
-			bad := client.New(f.URL, "dkt_guessing")
+			bad := f.ClientWith("dkt_guessing")
 			limited := 0
 			for i := range 40 {
 				_, err := bad.ListTickets(ctx, client.TicketFilter{})

@@ -313,7 +313,7 @@ func TestJobsAreForAdmins(t *testing.T) {
 		// A read-only admin token reads jobs but changes none.
 		ro, err := f.admin.CreateToken(ctx, client.NewToken{Name: "jobs reader", Scopes: []string{client.ScopeRead}})
 		check(t, err)
-		c := client.New(f.URL, ro.Token)
+		c := f.ClientWith(ro.Token)
 		if _, err := c.ListJobs(ctx, client.JobFilter{}); err != nil {
 			t.Fatal(err)
 		}

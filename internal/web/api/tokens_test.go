@@ -48,7 +48,7 @@ func TestTokens(t *testing.T) {
 			t.Errorf("admin's own tokens include the agent's")
 		}
 
-		newC := client.New(f.URL, created.Token)
+		newC := f.ClientWith(created.Token)
 		_, err = newC.ListTickets(ctx, client.TicketFilter{})
 		check(t, err)
 
@@ -76,7 +76,7 @@ func TestTokens(t *testing.T) {
 			if k.User != f.agent.Email {
 				t.Errorf("token user %s", k.User)
 			}
-			c := client.New(f.URL, k.Token)
+			c := f.ClientWith(k.Token)
 			tk := createTicket(t, c, client.NewTicket{Requester: &client.Contact{Email: uniqueEmail("t")}})
 			evs, err := f.admin.Events(ctx, tk.Number, client.ListOptions{})
 			check(t, err)
