@@ -68,10 +68,10 @@ func (m *newMessage) render() {
 // insertMessage writes a message and then its search document, after
 // docs (a new ticket's subject) in the same statement. A new ticket's
 // documents go in with the SQLite triggers held off and its full-text
-// document written once after them (insertNewTicketsDocs): through the trigger, the subject's document was
-// written, deleted again (FTS5 flushing its pending terms as the rowid
-// came back) and rewritten with the message's, about 6 % of a create's
-// CPU. It returns the message as a read of it would give it, built from
+// document written once after them (insertNewTicketsDocs): through the
+// trigger, the subject's document was written, deleted again (FTS5
+// flushing its pending terms as the rowid came back) and rewritten with
+// the message's, about 6 % of a create's CPU. It returns the message as a read of it would give it, built from
 // what was written (see writtenMessage).
 func (s *Service) insertMessage(ctx context.Context, tx *db.Tx, ticketID int64, author Person, uploaderID int64, m newMessage, now int64, docs ...searchRow) (*Message, error) {
 	m.render()
