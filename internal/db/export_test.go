@@ -1,6 +1,13 @@
 package db
 
-import "time"
+import (
+	"errors"
+	"time"
+
+	"modernc.org/libc"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
 
 // SetBatchBounds changes the bounds of d's batches (SQLite) for a test.
 func SetBatchBounds(d *DB, calls int, d2 time.Duration) {
@@ -27,4 +34,20 @@ func CachedReads(d *DB) int {
 	d.rcache.mu.RLock()
 	defer d.rcache.mu.RUnlock()
 	return len(d.rcache.m)
+}
+
+// ConnMutex is the mutex of a modernc.org/sqlite driver connection
+// (sqlite3_db_mutex): 0 in multi-thread mode.
+func ConnMutex(driverConn any) (uintptr, error) {
+	c, ok := driverConn.(sqlite.ExecQuerierContext)
+	if !ok {
+		return 0, errors.New("not a modernc.org/sqlite connection")
+	}
+	h, err := connHandle(c)
+	if err != nil {
+		return 0, err
+	}
+	tls := libc.NewTLS()
+	defer tls.Close()
+	return sqlite3.Xsqlite3_db_mutex(tls, h), nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"reflect"
 	"unsafe"
 
 	"modernc.org/libc"
@@ -75,10 +74,6 @@ func fts5Varint(b []byte) (v uint64, n int) {
 	return 0, 0
 }
 
-func init() {
-	sqlite.RegisterConnectionHook(registerFTS5Instances)
-}
-
 // How Go reaches SQLite's C API in modernc.org/sqlite, whose C is
 // translated to Go: a C function pointer is a Go func value (a pointer to
 // its code), called through a func type of the C signature with a *libc.TLS
@@ -95,18 +90,12 @@ func cmem[T any](p uintptr) *T { return (*T)(*(*unsafe.Pointer)(unsafe.Pointer(&
 
 // registerFTS5Instances creates FTS5Instances on a new connection: the
 // connection's fts5_api (SELECT fts5(?1) with a pointer bound), then its
-// xCreateFunction. modernc.org/sqlite keeps the connection's sqlite3
-// handle in the unexported field db; a test fails if it ever moves.
+// xCreateFunction.
 func registerFTS5Instances(c sqlite.ExecQuerierContext, _ string) error {
-	v := reflect.ValueOf(c)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return errors.New("db: fts5: not a modernc.org/sqlite connection")
+	handle, err := connHandle(c)
+	if err != nil {
+		return fmt.Errorf("db: fts5: %w", err)
 	}
-	field := v.Elem().FieldByName("db")
-	if !field.IsValid() || field.Kind() != reflect.Uintptr || field.Uint() == 0 {
-		return errors.New("db: fts5: no sqlite3 handle in the connection")
-	}
-	handle := uintptr(field.Uint())
 	tls := libc.NewTLS()
 	defer tls.Close()
 	query, err := libc.CString("SELECT fts5(?1)")
