@@ -115,6 +115,16 @@ func JSON(w http.ResponseWriter, status int, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
+// JSONBytes writes b, a JSON value already encoded (with its newline, as
+// JSON's encoder ends one), with status and JSON's headers.
+func JSONBytes(w http.ResponseWriter, status int, b []byte) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := w.Write(b)
+	return err
+}
+
 // writtenError is an error whose response has already been sent.
 type writtenError struct{ err error }
 

@@ -101,7 +101,7 @@ func (a *API) writeTicket(w http.ResponseWriter, r *http.Request, actor *user.Ac
 	if err := a.withSatisfaction(r, []*ticket.Ticket{t}, []*ticketJSON{&j}); err != nil {
 		return err
 	}
-	return web.JSON(w, status, j)
+	return writeTicketJSON(w, status, &j)
 }
 
 type contactInput struct {
@@ -253,7 +253,7 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, actor *user.Ac
 	if next != "" {
 		out.NextCursor = &next
 	}
-	return web.JSON(w, http.StatusOK, out)
+	return writeTicketList(w, out.Items, out.NextCursor)
 }
 
 type patchTicketInput struct {
