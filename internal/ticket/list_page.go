@@ -92,8 +92,9 @@ func (s *Service) ticketsByID(ctx context.Context, q db.Queryer, ms []match) ([]
 	}
 	defer rows.Close()
 	byID := make(map[int64]*Ticket, len(ms))
+	row := newTicketRow()
 	for rows.Next() {
-		t, err := s.scanTicket(rows)
+		t, err := s.scanTicketRow(rows, row)
 		if err != nil {
 			return nil, err
 		}
@@ -161,8 +162,9 @@ func (s *Service) scanPageOn(ctx context.Context, q db.Queryer, query string, ar
 	}
 	defer rows.Close()
 	out := []*Ticket{}
+	row := newTicketRow()
 	for rows.Next() {
-		t, err := s.scanTicket(rows)
+		t, err := s.scanTicketRow(rows, row)
 		if err != nil {
 			return nil, err
 		}
