@@ -2,6 +2,8 @@ package auth_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/docket/docket/internal/apptest"
@@ -52,6 +54,55 @@ func TestCredentialsAreOneStatement(t *testing.T) {
 			}
 			if a.ID != agent.ID || a.Email != agent.Email || a.Role != user.RoleAgent || len(a.TeamIDs) != 1 {
 				t.Errorf("%s: actor %+v, want the agent in one team", c.name, a)
+			}
+		}
+	})
+}
+
+// TestActorsReadTheirTeamsInOrder: the statements that read a request's
+// person with their teams (a token's, a session's, a user's) walk the
+// teams in order on SQLite, without sorting them at every request
+// (migration 0062), and give every team.
+func TestActorsReadTheirTeamsInOrder(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := apptest.Services(t, d)
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		var want []int64
+		for _, name := range []string{"Zeta", "Alpha", "Mid"} {
+			members := []string{agent.Email}
+			team, err := s.Users.CreateTeam(ctx, apptest.Setup, user.TeamInput{Name: &name, Members: &members})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, team.ID)
+		}
+		slices.Sort(want)
+		a, _, err := s.Auth.Authenticate(ctx, apptest.Token(t, s, agent))
+		if err != nil || !slices.Equal(a.TeamIDs, want) {
+			t.Errorf("teams %v (%v), want %v", a.TeamIDs, err, want)
+		}
+		if d.Dialect != db.SQLite {
+			return
+		}
+		for _, q := range []string{s.Auth.Queries().Get("select-token-actor"), s.Auth.Queries().Get("select-session-actor"),
+			s.Users.Queries().Get("select-actor")} {
+			rows, err := d.R.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, "x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plan []string
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, detail)
+			}
+			rows.Close()
+			if p := strings.Join(plan, "; "); strings.Contains(p, "TEMP B-TREE") {
+				t.Errorf("plan %q sorts:\n%s", p, q)
 			}
 		}
 	})
