@@ -70,12 +70,18 @@ func TestActorsReadTheirTeamsInOrder(t *testing.T) {
 		agent := apptest.User(t, s, user.RoleAgent, "")
 		var want []int64
 		for _, name := range []string{"Zeta", "Alpha", "Mid"} {
-			members := []string{agent.Email}
-			team, err := s.Users.CreateTeam(ctx, apptest.Setup, user.TeamInput{Name: &name, Members: &members})
+			team, err := s.Users.CreateTeam(ctx, apptest.Setup, user.TeamInput{Name: &name})
 			if err != nil {
 				t.Fatal(err)
 			}
 			want = append(want, team.ID)
+		}
+		// Joined last team first: the memberships' rows are not in team order.
+		for _, i := range []int{2, 0, 1} {
+			members := []string{agent.Email}
+			if _, err := s.Users.UpdateTeam(ctx, apptest.Setup, want[i], user.TeamInput{Members: &members}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		slices.Sort(want)
 		a, _, err := s.Auth.Authenticate(ctx, apptest.Token(t, s, agent))
@@ -99,6 +105,9 @@ func TestActorsReadTheirTeamsInOrder(t *testing.T) {
 					t.Fatal(err)
 				}
 				plan = append(plan, detail)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
 			}
 			rows.Close()
 			if p := strings.Join(plan, "; "); strings.Contains(p, "TEMP B-TREE") {

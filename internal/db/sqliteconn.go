@@ -49,6 +49,11 @@ func connHandle(c sqlite.ExecQuerierContext) (uintptr, error) {
 // The hook runs on a connection just opened, when no call holds its
 // mutex; openDatabase leaves it unlocked and sqlite3_close frees a NULL
 // mutex as nothing.
+//
+// So no code may use a driver connection outside database/sql's lock:
+// keep it after a Conn.Raw callback returns, or step a backup or a
+// serialization of it while the pool uses it. SQLite would no longer
+// block such a call; it would corrupt the connection.
 func dropConnectionMutex(c sqlite.ExecQuerierContext, _ string) error {
 	handle, err := connHandle(c)
 	if err != nil {
