@@ -49,22 +49,35 @@ func TestKBOnAPhone(t *testing.T) {
 			t.Errorf("%s is %d px wide on a 390 px phone", page, w)
 		}
 	}
+	// A click or a submit that loads another page is waited for with
+	// waitJS, on the new page once loaded: a query started on the page
+	// being left could wait on it for ever (a CI run stopped at the
+	// article after 90 s), and a script run while the next one replaces
+	// it finds no document.
+	loaded := func(what, js string) {
+		t.Helper()
+		waitJS(t, b, what, `document.readyState === "complete" && `+js)
+	}
 	run("phone", chromedp.EmulateViewport(390, 844))
 	run("home", chromedp.Navigate(e.URL+"/kb/"), chromedp.WaitVisible("#kb-categories"))
 	fits("the home page")
-	run("topic", chromedp.Click("#kb-categories a"), chromedp.WaitVisible("#kb-articles"))
+	run("topic", chromedp.Click("#kb-categories a"))
+	loaded("the topic page", `location.pathname !== "/kb/" && !!document.querySelector("#kb-articles")`)
 	fits("the topic page")
 	run("search", chromedp.Navigate(e.URL+"/kb/"), chromedp.WaitVisible("#kb-q"), chromedp.SendKeys("#kb-q", "vpn connect"),
-		chromedp.Submit("#kb-q"), chromedp.WaitVisible("#kb-articles"))
+		chromedp.Submit("#kb-q"))
+	loaded("the search results", `location.search.includes("q=") && !!document.querySelector("#kb-articles a")`)
 	fits("the search results")
-	run("article", chromedp.Click("#kb-articles a"), chromedp.WaitVisible("#kb-body"))
+	run("article", chromedp.Click("#kb-articles a"))
+	loaded("the article", `!!document.querySelector("#kb-body")`)
 	fits("the article")
 	title, err := chromedp.Run(b, chromedp.Text("h1"))
 	if err != nil || title != a.Title {
 		t.Fatalf("opened %q (%v)", title, err)
 	}
 	shots(t, b, "kb-article")
-	run("vote", chromedp.Click("#vote-yes"), chromedp.WaitVisible("#flash"))
+	run("vote", chromedp.Click("#vote-yes"))
+	loaded("the vote's answer", `!!document.querySelector("#flash")`)
 	if v, err := e.KB.Votes(ctx, agent, a.ID); err != nil || v.Yes != 1 {
 		t.Fatalf("votes %+v %v", v, err)
 	}
