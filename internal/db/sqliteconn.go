@@ -2,6 +2,7 @@ package db
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 
 	"modernc.org/libc"
@@ -57,7 +58,7 @@ func connHandle(c sqlite.ExecQuerierContext) (uintptr, error) {
 func dropConnectionMutex(c sqlite.ExecQuerierContext, _ string) error {
 	handle, err := connHandle(c)
 	if err != nil {
-		return errors.New("db: sqlite: " + err.Error())
+		return fmt.Errorf("db: sqlite: %w", err)
 	}
 	conn := cmem[sqlite3.Tsqlite3](handle)
 	if m := conn.Fmutex; m != 0 {

@@ -71,8 +71,9 @@ func (m *newMessage) render() {
 // document written once after them (insertNewTicketsDocs): through the
 // trigger, the subject's document was written, deleted again (FTS5
 // flushing its pending terms as the rowid came back) and rewritten with
-// the message's, about 6 % of a create's CPU. It returns the message as a read of it would give it, built from
-// what was written (see writtenMessage).
+// the message's, about 6 % of a create's CPU. It returns the message as
+// a read of it would give it, built from what was written (see
+// writtenMessage).
 func (s *Service) insertMessage(ctx context.Context, tx *db.Tx, ticketID int64, author Person, uploaderID int64, m newMessage, now int64, docs ...searchRow) (*Message, error) {
 	m.render()
 	uid := newUID(ctx, now)

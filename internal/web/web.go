@@ -109,20 +109,23 @@ func WriteProblem(w http.ResponseWriter, err error) Problem {
 
 // JSON writes v with status.
 func JSON(w http.ResponseWriter, status int, v any) error {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
+	jsonHeader(w, status)
 	return json.NewEncoder(w).Encode(v)
 }
 
 // JSONBytes writes b, a JSON value already encoded (with its newline, as
-// JSON's encoder ends one), with status and JSON's headers.
+// JSON's encoder ends one), as JSON does.
 func JSONBytes(w http.ResponseWriter, status int, b []byte) error {
+	jsonHeader(w, status)
+	_, err := w.Write(b)
+	return err
+}
+
+// jsonHeader sends a JSON answer's headers with status.
+func jsonHeader(w http.ResponseWriter, status int) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, err := w.Write(b)
-	return err
 }
 
 // writtenError is an error whose response has already been sent.

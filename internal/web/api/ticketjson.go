@@ -176,8 +176,9 @@ func appendPersonJSON(b []byte, p *personJSON) []byte {
 	return append(b, '}')
 }
 
-// appendMarshaled appends v as encoding/json writes it; nil, an empty
-// slice or an absent value without it.
+// appendMarshaled appends v as encoding/json writes it: a nil interface
+// and the SLA's targets when there are none here, anything else through
+// json.Marshal.
 func appendMarshaled(b []byte, v any) ([]byte, error) {
 	switch v := v.(type) {
 	case nil:
