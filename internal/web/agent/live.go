@@ -15,6 +15,7 @@ import (
 	"github.com/docket/docket/internal/event"
 	"github.com/docket/docket/internal/fault"
 	"github.com/docket/docket/internal/notify"
+	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/web"
 )
 
@@ -306,6 +307,24 @@ func (a *Agent) events(w http.ResponseWriter, r *http.Request, rq *request) erro
 			stale = true
 		}
 	}
+	// A queue's page says when its list was read: a ticket it may see
+	// changed since (a second's margin for the instances' clocks) is
+	// announced at once, as on the bus. A needless refresh costs a read; a
+	// missed one left a new ticket out of the queue until the next change.
+	var caught *liveEvent
+	if us, err := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64); err == nil && watch == 0 {
+		after := time.UnixMicro(us).Add(-time.Second)
+		ts, _, err := a.Tickets.List(r.Context(), rq.actor, ticket.Filter{UpdatedAfter: &after, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(ts) > 0 {
+			caught = &liveEvent{Type: "ticket.updated", Ticket: ts[0].Number}
+			if ts[0].CreatedAt.After(after) {
+				caught.Type = "ticket.created"
+			}
+		}
+	}
 	pres := a.presence.subscribe()
 	defer a.presence.unsubscribe(pres)
 	// Signing out, deactivation and leaving a team end the stream at once:
@@ -355,6 +374,10 @@ func (a *Agent) events(w http.ResponseWriter, r *http.Request, rq *request) erro
 		// its way, or while the stream was down): the page refreshes as
 		// for any change.
 		if stale && send(liveEvent{Type: "ticket.updated", Ticket: watch}) != nil {
+			return nil
+		}
+	} else if caught != nil {
+		if send(*caught) != nil {
 			return nil
 		}
 	} else if err := rc.Flush(); err != nil {

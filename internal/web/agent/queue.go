@@ -34,6 +34,7 @@ type queuePage struct {
 	ColSort   map[string]string // column → URL sorting by it (toggling direction)
 	SavedView *view.View        // when showing a saved view
 	BackURL   string
+	Since     int64             // when the list was read (Unix µs): the live stream catches up from it
 	Panel     filterPanel       // the filter panel, filled from the query
 	Bulk      bulkForm          // the bulk form as the agent left it
 	Dues      map[int64]dueCell // ticket id → its Due column
@@ -177,6 +178,7 @@ func problem(err error) string {
 // queuePage builds the page of the queue at u (its view, q, sort and
 // cursor), with the bulk form as given.
 func (a *Agent) queuePage(w http.ResponseWriter, r *http.Request, rq *request, u *url.URL, bulk bulkForm) (queuePage, error) {
+	since := time.Now().UnixMicro() // before the list is read
 	qs := u.Query()
 	q := strings.TrimSpace(qs.Get("q"))
 	sel, err := a.selection(r.Context(), rq.actor, qs.Get("view"), q)
@@ -240,7 +242,7 @@ func (a *Agent) queuePage(w http.ResponseWriter, r *http.Request, rq *request, u
 		active := o.key == page.Sort || page.Sort == "" && o.key == "-updated_at"
 		page.SortLinks = append(page.SortLinks, sortLink{o.label, queueURL(key, q, o.key, ""), active})
 	}
-	page.BackURL = u.RequestURI()
+	page.BackURL, page.Since = u.RequestURI(), since
 	if page.Options, err = a.options(r); err != nil {
 		return page, err
 	}

@@ -217,7 +217,10 @@
   // The page's version: a change made before the stream listens is
   // announced at once (and again after a reconnect, as the page may have
   // missed changes meanwhile).
-  var es = new EventSource(number ? "/events?ticket=" + number + "&version=" + ticketEl.getAttribute("data-version") : "/events");
+  // A queue's stream likewise announces a ticket changed since the list
+  // was read.
+  var es = new EventSource(number ? "/events?ticket=" + number + "&version=" + ticketEl.getAttribute("data-version") :
+    queueEl ? "/events?since=" + queueEl.getAttribute("data-since") : "/events");
 
   // A page shown after a refused form has the form's URL; live refreshes
   // (and a reload) must ask for the ticket itself.
