@@ -98,7 +98,9 @@ func TestMergedListPagesAreExact(t *testing.T) {
 		}
 		merged, lateral := 0, 0
 		s.Tickets.TraceQueries(func(query string, _ []any) {
-			if isMergedWalk(query) {
+			// A merge of team and status ranges; on SQLite a walk split at
+			// its cursor is a merge too, of its own order's index.
+			if isMergedWalk(query) && (d.Dialect == db.Postgres || strings.Contains(query, "INDEXED BY tickets_active_team_")) {
 				merged++
 			}
 			if strings.Contains(query, " CROSS JOIN LATERAL (") {
