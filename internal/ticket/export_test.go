@@ -56,9 +56,10 @@ func SetMergeStep(n int) func() {
 	return func() { mergeStep = old }
 }
 
-// TermCounts counts q's phrases in the tickets ids as a relevance does:
-// from where the full-text index found them (fromIndex, SQLite: every
-// match of q read as countedMatches reads its window) or from search_docs.
+// TermCounts counts q's phrases in the tickets ids as a relevance does
+// (fromIndex): on SQLite where the full-text index found them (every match
+// of q read as countedMatches reads its window), on PostgreSQL in their
+// search_terms rows; or else from search_docs.
 // A ticket q does not match has no counts from the index.
 func (s *Service) TermCounts(ctx context.Context, a *user.Actor, q search.Query, ids []int64, fromIndex bool) (map[int64][]int, map[int64]int, error) {
 	ms := make([]match, len(ids))
@@ -67,9 +68,12 @@ func (s *Service) TermCounts(ctx context.Context, a *user.Actor, q search.Query,
 	}
 	var c *termCounts
 	var err error
-	if fromIndex {
+	switch {
+	case fromIndex && s.db.Dialect == db.Postgres:
+		c, err = s.ticketTermCounts(ctx, a, q, ms)
+	case fromIndex:
 		_, c, err = s.countedMatches(ctx, a, q)
-	} else {
+	default:
 		c, err = s.docTermCounts(ctx, a, q, ms)
 	}
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/search"
@@ -83,7 +84,7 @@ func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts [
 		idf[i] = math.Log(1 + (float64(total)-df+0.5)/(df+0.5))
 	}
 	if counts == nil {
-		if counts, err = s.docTermCounts(ctx, a, q, ts); err != nil {
+		if counts, err = s.ticketTermCounts(ctx, a, q, ts); err != nil {
 			return nil, err
 		}
 	}
@@ -157,13 +158,69 @@ func (s *Service) ticketSpan(ctx context.Context) (int64, error) {
 	return max(hi-lo+1, 1), nil
 }
 
+// ticketTermCounts counts, per ticket of ts, each phrase's weighted
+// occurrences and the words in the documents a may search, as
+// docTermCounts does, from one search_terms row per ticket (PostgreSQL,
+// migration 0063): each column's documents joined by the separator are
+// counted one by one. The ids are one array parameter, so the statement is
+// prepared once. On SQLite (whose ranks count in the match) it is
+// docTermCounts.
+func (s *Service) ticketTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (*termCounts, error) {
+	if s.db.Dialect != db.Postgres {
+		return s.docTermCounts(ctx, a, q, ts)
+	}
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.id
+	}
+	notes := "NULL"
+	if a.IsAgent() {
+		notes = "notes"
+	}
+	query := "SELECT ticket_id, COALESCE(subject, ''), COALESCE(visible, ''), COALESCE(" + notes + ", '') FROM search_terms WHERE ticket_id = ANY(CAST($1 AS BIGINT[]))"
+	s.traceQuery(query, []any{ids})
+	rows, err := s.db.R.QueryContext(ctx, query, ids)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: search: %w", err)
+	}
+	tf, length := make(map[int64][]int, len(ts)), make(map[int64]int, len(ts))
+	counter := search.NewCounter(q.Phrases)
+	var subject, visible, notesTerms sql.RawBytes // read before the next row
+	_, err = db.Collect(rows, func(r db.Scanner) (struct{}, error) {
+		var id int64
+		if err := r.Scan(&id, &subject, &visible, &notesTerms); err != nil {
+			return struct{}{}, err
+		}
+		counts := make([]int, len(q.Phrases))
+		n := countDocs(counter, subject, subjectWeight, counts) + countDocs(counter, visible, 1, counts) + countDocs(counter, notesTerms, 1, counts)
+		tf[id], length[id] = counts, n
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: search: %w", err)
+	}
+	return &termCounts{tf, length}, nil
+}
+
+// countDocs counts the documents of a search_terms column (their terms
+// joined by the separator) each on its own, as counter.Count counts one,
+// and returns their words.
+func countDocs(counter *search.Counter, column []byte, weight int, counts []int) int {
+	n := 0
+	for rest := string(column); rest != ""; {
+		doc, after, _ := strings.Cut(rest, search.DocSeparator)
+		n += counter.Count(doc, weight, counts)
+		rest = after
+	}
+	return n
+}
+
 // docTermCounts reads the search documents of ts that a may search and
 // counts, per ticket, each phrase's weighted occurrences and the words: a
-// search_docs row per document. It is PostgreSQL's, and on SQLite the
-// reference TestRanksCountWhatTheIndexFound compares countedMatches with.
-// On PostgreSQL the ids are one array parameter: the statement is prepared
-// once, where 2,000 literals were a statement of their own to parse, plan
-// and cache at every search.
+// search_docs row per document. It is the reference the tests compare
+// SQLite's counts in the match (countedMatches) and PostgreSQL's in
+// search_terms (ticketTermCounts) with. On PostgreSQL the ids are one
+// array parameter.
 func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (*termCounts, error) {
 	const columns = "SELECT d.ticket_id, d.message_id IS NULL, COALESCE(d.terms, '') FROM search_docs d WHERE "
 	query, args := columns+"d.ticket_id IN ("+idList(ts)+") AND "+docVisibility(a), []any(nil)
