@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"unsafe"
 
 	"modernc.org/libc"
@@ -38,40 +37,6 @@ func EachFTS5Occurrence(b []byte, f func(FTS5Occurrence)) error {
 		f(FTS5Occurrence{Phrase: word(i), Column: word(i + 4), Offset: word(i + 8)})
 	}
 	return nil
-}
-
-// FTS5DocSize reads the sz column of an FTS5 table's docsize row (FTS5's
-// file format: a varint per column, its size in tokens) into sizes, one per
-// column; a column the value does not have is 0.
-func FTS5DocSize(sz []byte, sizes []int) error {
-	for c := range sizes {
-		sizes[c] = 0
-		if len(sz) == 0 {
-			continue
-		}
-		v, n := fts5Varint(sz)
-		if n == 0 || v > math.MaxInt32 {
-			return fmt.Errorf("db: fts5 docsize: bad varint in %x", sz)
-		}
-		sizes[c], sz = int(v), sz[n:]
-	}
-	return nil
-}
-
-// fts5Varint reads SQLite's varint (FTS5's too): big-endian groups of 7
-// bits, the high bit set on every byte but the last, the ninth byte whole.
-// n is 0 when b ends first.
-func fts5Varint(b []byte) (v uint64, n int) {
-	for i := 0; i < len(b) && i < 9; i++ {
-		if i == 8 {
-			return v<<8 | uint64(b[i]), 9
-		}
-		v = v<<7 | uint64(b[i]&0x7f)
-		if b[i] < 0x80 {
-			return v, i + 1
-		}
-	}
-	return 0, 0
 }
 
 // How Go reaches SQLite's C API in modernc.org/sqlite, whose C is

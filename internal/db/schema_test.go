@@ -24,8 +24,10 @@ type schema struct {
 
 // Dialect-specific objects that implement the same feature differently.
 var (
-	// FTS5 virtual tables and their shadow tables.
-	sqliteOnly = []string{"search_fts", "kb_fts"}
+	// FTS5 virtual tables and their shadow tables; the sizes of a ticket's
+	// documents in its full-text document (0064: PostgreSQL's relevance
+	// counts in search_terms).
+	sqliteOnly = []string{"search_fts", "kb_fts", "search_sizes"}
 	// PostgreSQL's full-text indexes and its per-ticket tsvector table
 	// (search_ticket, migration 0051: what SQLite's search_fts_ticket is);
 	// the knowledge base's tsvectors are generated columns, left out below;

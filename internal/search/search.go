@@ -185,34 +185,17 @@ func fts5Phrase(p Phrase, vs [][]string) string {
 // document (a private-use character no query holds; see migration 0046).
 const DocSeparator = "\uE000"
 
-// Phrase numbers in FTS5Counted's mapping that are not the query's.
-const (
-	FTS5Separator = -1 // the document separator
-	FTS5Copy      = -2 // a copy of a phrase, there only to keep the rows
-)
-
-// FTS5Counted is FTS5(q) with the document separator added as a phrase, so
-// that where FTS5 finds the phrases in a row (db.FTS5Instances) also says
-// in which document: ("\uE000" OR first) AND (FTS5(q)), first being q's
-// first phrase, matches exactly the rows FTS5(q) does. of has one entry
-// per phrase of the expression, in the order FTS5 numbers them (as
-// written): the index in q.Phrases of the phrase it is a variant of, or
-// FTS5Separator, or FTS5Copy. q has at least one phrase.
-func FTS5Counted(q Query) (expr string, of []int) {
-	first := variants(q.Phrases[0])
-	of = append(of, FTS5Separator)
-	for range first {
-		of = append(of, FTS5Copy)
-	}
-	parts := []string{`("` + DocSeparator + `" OR ` + fts5Phrase(q.Phrases[0], first) + ")"}
+// FTS5Phrases maps the phrases of FTS5(q), in the order FTS5 numbers them
+// (as written: each query phrase's variants in turn), to the index in
+// q.Phrases of the phrase each is a variant of.
+func FTS5Phrases(q Query) []int {
+	var of []int
 	for k, p := range q.Phrases {
-		vs := variants(p)
-		for range vs {
+		for range variants(p) {
 			of = append(of, k)
 		}
-		parts = append(parts, fts5Phrase(p, vs))
 	}
-	return strings.Join(parts, " AND "), of
+	return of
 }
 
 // TSQuery renders the text of q as a PostgreSQL to_tsquery('simple', …)

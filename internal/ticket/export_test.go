@@ -45,6 +45,10 @@ func SetRequesterWindow(n int) func() {
 // full-text documents.
 const SearchFTSNewTickets = searchFTSNewTickets
 
+// SearchSizesNewTickets is the importer's statement for new tickets'
+// search_sizes rows.
+const SearchSizesNewTickets = searchSizesNewTickets
+
 // IDRanges is idRanges, for its table test.
 var IDRanges = idRanges
 

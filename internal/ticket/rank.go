@@ -264,47 +264,38 @@ func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Que
 // countedMatches reads up to textWindow+1 matches of q newest first on
 // SQLite, as textMatches does, with each one's counts: where FTS5 found
 // the phrases in the ticket's full-text document (db.FTS5Instances), from
-// the doclists the match reads anyway, the document separators among them
-// (search.FTS5Counted) to tell its documents apart, and the document's
-// size (its docsize row, joined: FTS5's xColumnSize would run a statement
-// of its own for each row). A relevance used to read the window's 2,000
-// tickets' terms for this, megabytes of them.
+// the doclists the match reads anyway, and its documents' sizes in words
+// (search_sizes, migration 0064, joined) to tell its documents apart and
+// give its length. A relevance used to read the window's 2,000 tickets'
+// terms for this, megabytes of them, and then matched the separator
+// between documents beside the query's words, which FTS5 read through in
+// every ticket between two matches.
 func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Query) ([]match, *termCounts, error) {
 	if !q.HasText() {
 		return nil, &termCounts{}, nil
 	}
-	expr, of := search.FTS5Counted(q)
-	query := "SELECT f.rowid, " + db.FTS5Instances + "(f.search_fts_ticket), d.sz FROM search_fts_ticket f " +
-		"LEFT JOIN search_fts_ticket_docsize d ON d.id = f.rowid WHERE f.search_fts_ticket MATCH $1 ORDER BY f.rowid DESC LIMIT " +
+	query := "SELECT f.rowid, " + db.FTS5Instances + "(f.search_fts_ticket), z.visible, z.notes FROM search_fts_ticket f " +
+		"LEFT JOIN search_sizes z ON z.ticket_id = f.rowid WHERE f.search_fts_ticket MATCH $1 ORDER BY f.rowid DESC LIMIT " +
 		strconv.Itoa(textWindow+1)
-	arg := ftsScope(a, expr)
+	arg := ftsQuery(a, q)
 	s.traceQuery(query, []any{arg})
 	rows, err := s.db.R.QueryContext(ctx, query, arg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("ticket: search: %w", err)
 	}
-	c := newOccurrenceCounter(of, len(q.Phrases), a.IsAgent())
-	sizes := make([]int, c.columns)
+	c := newOccurrenceCounter(search.FTS5Phrases(q), len(q.Phrases), a.IsAgent())
 	counts := &termCounts{map[int64][]int{}, map[int64]int{}}
 	ms, err := db.Collect(rows, func(r db.Scanner) (match, error) {
 		var m match
-		var found, sz sql.RawBytes
-		if err := r.Scan(&m.id, &found, &sz); err != nil {
+		var found, visible, notes sql.RawBytes
+		if err := r.Scan(&m.id, &found, &visible, &notes); err != nil {
 			return m, err
 		}
-		tf, seps, err := c.count(found)
+		tf, n, err := c.count(found, visible, notes)
 		if err != nil {
 			return m, err
 		}
-		if err := db.FTS5DocSize(sz, sizes); err != nil {
-			return m, err
-		}
-		// The separators are tokens of the columns' sizes, not words.
-		n := -seps
-		for _, size := range sizes {
-			n += size
-		}
-		counts.tf[m.id], counts.length[m.id] = tf, max(n, 0)
+		counts.tf[m.id], counts.length[m.id] = tf, n
 		return m, nil
 	})
 	if err != nil {
@@ -315,8 +306,8 @@ func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Qu
 
 // occurrenceCounter counts a ticket's weighted occurrences of each of n
 // query phrases from where FTS5 found them in its full-text document (a
-// db.FTS5Instances value; of maps the expression's phrases,
-// search.FTS5Counted), as docTermCounts counts the ticket's documents: a
+// db.FTS5Instances value; of maps the expression's phrases to the query's,
+// search.FTS5Phrases), as docTermCounts counts the ticket's documents: a
 // phrase counts in each document in the language it is found most in, and
 // the subject (the first document of the column visible, migration 0061)
 // weighs subjectWeight. A requester's are the column visible's alone, as
@@ -337,25 +328,74 @@ func newOccurrenceCounter(of []int, n int, agent bool) *occurrenceCounter {
 	return c
 }
 
-// count is a ticket's counts and how many separators of its documents are
-// in the columns counted. Occurrences come in the order of their columns
-// and offsets, so a document's are read together, after the separator
-// before it.
-func (c *occurrenceCounter) count(found []byte) (tf []int, seps int, err error) {
+// docSizes walks a search_sizes column: its documents' sizes in words
+// between single spaces. In the column of the full-text document, a
+// document starts one token (the separator) after the one before ends.
+type docSizes struct {
+	list       []byte
+	doc        int // the document the walk is in
+	start, end int // its tokens, [start, end)
+}
+
+func newDocSizes(list []byte) docSizes {
+	d := docSizes{list: list, doc: -1}
+	d.next()
+	return d
+}
+
+// next moves to the next document (past the separator), or beyond the
+// last, where every offset is.
+func (d *docSizes) next() {
+	if d.doc >= 0 {
+		d.start = d.end + 1
+	}
+	d.doc++
+	size := 0
+	if len(d.list) == 0 {
+		d.end = math.MaxInt // no more sizes: the rest is one document
+		return
+	}
+	i := 0
+	for ; i < len(d.list) && d.list[i] != ' '; i++ {
+		size = size*10 + int(d.list[i]-'0')
+	}
+	d.list = d.list[min(i+1, len(d.list)):]
+	d.end = d.start + size
+}
+
+// total is the sum of the sizes in list.
+func sizesTotal(list []byte) int {
+	n, v := 0, 0
+	for _, b := range list {
+		if b == ' ' {
+			n, v = n+v, 0
+		} else {
+			v = v*10 + int(b-'0')
+		}
+	}
+	return n + v
+}
+
+// count is a ticket's counts and its length in words, from its
+// occurrences and its columns' documents' sizes (visible, notes: their
+// search_sizes values; nil when the ticket has none). Occurrences come in
+// the order of their columns and offsets, so a document's are read
+// together.
+func (c *occurrenceCounter) count(found, visible, notes []byte) (tf []int, length int, err error) {
 	tf = make([]int, c.n)
-	column, doc := -1, 0
+	lists := [2][]byte{visible, notes}
+	column := -1
+	var docs docSizes
 	flush := func() {
 		if column < 0 {
 			return
 		}
 		for p, k := range c.of {
-			if k >= 0 {
-				c.best[k] = max(c.best[k], c.inDoc[p])
-			}
+			c.best[k] = max(c.best[k], c.inDoc[p])
 			c.inDoc[p] = 0
 		}
 		weight := 1
-		if column == 0 && doc == 0 {
+		if column == 0 && docs.doc == 0 {
 			weight = subjectWeight
 		}
 		for k, b := range c.best {
@@ -369,20 +409,20 @@ func (c *occurrenceCounter) count(found []byte) (tf []int, seps int, err error) 
 		}
 		if o.Column != column {
 			flush()
-			column, doc = o.Column, 0
+			column, docs = o.Column, newDocSizes(lists[o.Column])
 		}
-		switch k := c.of[o.Phrase]; {
-		case k == search.FTS5Separator:
+		for o.Offset >= docs.end {
 			flush()
-			doc++
-			seps++
-		case k >= 0:
-			c.inDoc[o.Phrase]++
+			docs.next()
 		}
+		c.inDoc[o.Phrase]++
 	})
 	if err != nil {
 		return nil, 0, err
 	}
 	flush()
-	return tf, seps, nil
+	for col := range c.columns {
+		length += sizesTotal(lists[col])
+	}
+	return tf, length, nil
 }

@@ -24,8 +24,9 @@ import (
 // ticket, and from an older one, whose messages are older than the
 // subject), terms filled in later by the reindex job, a deleted ticket —
 // and that gives what counting them in the documents one by one gives,
-// for an agent and for a requester. On PostgreSQL every search_terms row
-// is also the one rebuilt from the documents.
+// for an agent and for a requester. Every search_sizes row (SQLite) and
+// search_terms row (PostgreSQL) is also the one rebuilt from the
+// documents.
 func TestRanksCountWhatTheIndexFound(t *testing.T) {
 	apptest.ForEachDB(t, testRanksCountWhatTheIndexFound)
 }
@@ -82,6 +83,16 @@ func testRanksCountWhatTheIndexFound(t *testing.T, d *db.DB) {
 	if _, err := d.W.ExecContext(ctx, d.Rebind(`UPDATE search_docs SET terms = 'printer printer cabl loos' WHERE ticket_id = $1 AND message_id IS NOT NULL`), late.ID); err != nil {
 		t.Fatal(err)
 	}
+	if d.Dialect == db.SQLite {
+		var differ int
+		if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM (
+			SELECT ticket_id, visible, notes FROM search_sizes
+			EXCEPT SELECT ticket_id, group_concat(CASE WHEN NOT internal THEN words END, ' '), group_concat(CASE WHEN internal THEN words END, ' ')
+			FROM (SELECT ticket_id, internal, CASE WHEN terms = '' THEN 0 ELSE length(terms) - length(replace(terms, ' ', '')) + 1 END AS words
+			      FROM search_docs ORDER BY ticket_id, message_id IS NOT NULL, id) GROUP BY ticket_id)`).Scan(&differ); err != nil || differ != 0 {
+			t.Errorf("%d search_sizes rows differ from their documents' (%v)", differ, err)
+		}
+	}
 	if d.Dialect == db.Postgres {
 		var differ int
 		if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM (
@@ -133,7 +144,7 @@ func testRanksCountWhatTheIndexFound(t *testing.T, d *db.DB) {
 
 // TestRelevanceCountsInTheMatch: on SQLite a search by relevance counts
 // words in the match it reads (db.FTS5Instances), not in the search
-// documents, and reads the window's tickets to filter them only when a
+// documents, without matching the separator between documents, and reads the window's tickets to filter them only when a
 // filter can drop one — an admin's search and an agent's with no team
 // hidden from them rank the matches as they are; with a restricted team
 // the agent is not in, its tickets are filtered out first.
@@ -149,7 +160,17 @@ func TestRelevanceCountsInTheMatch(t *testing.T) {
 		})
 	}
 	var queries []string
-	s.Tickets.TraceQueries(func(q string, _ []any) { queries = append(queries, q) })
+	s.Tickets.TraceQueries(func(q string, args []any) {
+		queries = append(queries, q)
+		// The documents are told apart by their sizes (search_sizes), not
+		// by matching the separator between them, which FTS5 would read
+		// through in every ticket between two matches.
+		for _, arg := range args {
+			if str, ok := arg.(string); ok && strings.Contains(str, "\uE000") {
+				t.Errorf("the rank matches the documents' separator: %s %q", q, str)
+			}
+		}
+	})
 	defer s.Tickets.TraceQueries(nil)
 	// search lists "printer" by relevance as a sees it, and counts the
 	// reads of the window's tickets that filter them.

@@ -60,14 +60,24 @@ SELECT ticket_id,
        group_concat(CASE WHEN internal THEN terms END, ` + docSeparatorSQL + `)
 FROM (SELECT ticket_id, internal, terms FROM search_docs WHERE ticket_id BETWEEN ?1 AND ?2 ORDER BY ticket_id, message_id IS NOT NULL, id)
 GROUP BY ticket_id`
+	// searchSizesNewTickets writes the same tickets' search_sizes rows
+	// (migration 0064): each column's documents' sizes in words, in the
+	// same order, as the triggers write them.
+	searchSizesNewTickets = `INSERT INTO search_sizes (ticket_id, visible, notes)
+SELECT ticket_id,
+       group_concat(CASE WHEN NOT internal THEN words END, ' '),
+       group_concat(CASE WHEN internal THEN words END, ' ')
+FROM (SELECT ticket_id, internal, CASE WHEN terms = '' THEN 0 ELSE length(terms) - length(replace(terms, ' ', '')) + 1 END AS words
+      FROM search_docs WHERE ticket_id BETWEEN ?1 AND ?2 ORDER BY ticket_id, message_id IS NOT NULL, id)
+GROUP BY ticket_id`
 )
 
 // insertNewTicketsDocs inserts the search documents of tickets created in
 // tx, rows in ticket order. On SQLite the insert trigger would replace a
 // ticket's full-text document at each of its rows, and FTS5 flushes its
 // pending terms whenever a rowid is written again; instead the trigger is
-// held off while the rows go in and each ticket's document is written
-// once, after them.
+// held off while the rows go in and each ticket's document (and its
+// search_sizes row) is written once, after them.
 func (s *Service) insertNewTicketsDocs(ctx context.Context, tx *db.Tx, rows []searchRow) error {
 	if s.db.Dialect != db.SQLite || len(rows) == 0 {
 		return s.insertSearchDocs(ctx, tx, rows)
@@ -82,6 +92,9 @@ func (s *Service) insertNewTicketsDocs(ctx context.Context, tx *db.Tx, rows []se
 		return fmt.Errorf("index: %w", err)
 	}
 	lo, hi := rows[0].ticketID, rows[len(rows)-1].ticketID
+	if _, err := tx.ExecContext(ctx, searchSizesNewTickets, lo, hi); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, searchFTSNewTickets, lo, hi); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
