@@ -24,13 +24,28 @@ DROP TRIGGER search_docs_ai;
 DROP TRIGGER search_docs_ad;
 DROP TRIGGER search_docs_au;
 
+-- A new message's document (a reply, a note) comes after every other
+-- document of its ticket: its size is appended to the ticket's row, which
+-- a reply then does not read its ticket's documents again for. Any other
+-- new document (a restore's, a merged ticket's) rebuilds the row.
 CREATE TRIGGER search_docs_ai AFTER INSERT ON search_docs WHEN NOT EXISTS (SELECT 1 FROM search_fts_deferred) BEGIN
+    UPDATE search_sizes SET
+        visible = CASE WHEN new.internal THEN visible
+                       ELSE COALESCE(visible || ' ', '') || (CASE WHEN new.terms = '' THEN 0 ELSE length(new.terms) - length(replace(new.terms, ' ', '')) + 1 END) END,
+        notes = CASE WHEN NOT new.internal THEN notes
+                     ELSE COALESCE(notes || ' ', '') || (CASE WHEN new.terms = '' THEN 0 ELSE length(new.terms) - length(replace(new.terms, ' ', '')) + 1 END) END
+    WHERE ticket_id = new.ticket_id AND new.message_id IS NOT NULL AND new.terms IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM search_docs WHERE ticket_id = new.ticket_id AND id > new.id);
     INSERT OR REPLACE INTO search_sizes (ticket_id, visible, notes)
     SELECT new.ticket_id,
            group_concat(CASE WHEN NOT internal THEN words END, ' '),
            group_concat(CASE WHEN internal THEN words END, ' ')
     FROM (SELECT internal, CASE WHEN terms = '' THEN 0 ELSE length(terms) - length(replace(terms, ' ', '')) + 1 END AS words
-          FROM search_docs WHERE ticket_id = new.ticket_id ORDER BY message_id IS NOT NULL, id);
+          FROM search_docs WHERE ticket_id = new.ticket_id
+              AND (new.message_id IS NULL OR NOT EXISTS (SELECT 1 FROM search_sizes WHERE ticket_id = new.ticket_id)
+                   OR EXISTS (SELECT 1 FROM search_docs WHERE ticket_id = new.ticket_id AND id > new.id))
+          ORDER BY message_id IS NOT NULL, id)
+    HAVING COUNT(*) > 0;
     DELETE FROM search_fts_ticket WHERE rowid = new.ticket_id;
     INSERT INTO search_fts_ticket (rowid, visible, notes)
     SELECT new.ticket_id,
