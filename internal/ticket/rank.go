@@ -30,8 +30,9 @@ import (
 //   - a ticket's term frequencies and length, each document counted on its
 //     own and a subject occurrence weighing subjectWeight times a
 //     message's: on SQLite from where FTS5 found the phrases in the
-//     ticket's full-text document as the match reads it (countedMatches),
-//     on PostgreSQL from its search_docs rows' terms, counted in Go.
+//     ticket's full-text document as the match reads it, its documents
+//     told apart by their sizes (countedMatches), on PostgreSQL from its
+//     search_terms row, counted in Go (ticketTermCounts).
 //
 // Only PostgreSQL's statistics are kept between searches (pgsearch.go);
 // they are word frequencies, not user data.
@@ -285,11 +286,18 @@ func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Qu
 	}
 	c := newOccurrenceCounter(search.FTS5Phrases(q), len(q.Phrases), a.IsAgent())
 	counts := &termCounts{map[int64][]int{}, map[int64]int{}}
+	var unsized []match
 	ms, err := db.Collect(rows, func(r db.Scanner) (match, error) {
 		var m match
 		var found, visible, notes sql.RawBytes
 		if err := r.Scan(&m.id, &found, &visible, &notes); err != nil {
 			return m, err
+		}
+		if visible == nil && notes == nil {
+			// A match has terms, so its sizes are missing (never written
+			// by Docket): counted from its documents instead.
+			unsized = append(unsized, m)
+			return m, nil
 		}
 		tf, n, err := c.count(found, visible, notes)
 		if err != nil {
@@ -300,6 +308,15 @@ func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Qu
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("ticket: search: %w", err)
+	}
+	if len(unsized) > 0 {
+		docs, err := s.docTermCounts(ctx, a, q, unsized)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, m := range unsized {
+			counts.tf[m.id], counts.length[m.id] = docs.tf[m.id], docs.length[m.id]
+		}
 	}
 	return ms, counts, nil
 }

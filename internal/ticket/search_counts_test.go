@@ -118,6 +118,14 @@ func testRanksCountWhatTheIndexFound(t *testing.T, d *db.DB) {
 		}
 	}
 
+	// A ticket whose sizes row is missing (never written by Docket, but a
+	// hand-made repair could leave it so) is counted from its documents.
+	if d.Dialect == db.SQLite {
+		if _, err := d.W.ExecContext(ctx, `DELETE FROM search_sizes WHERE ticket_id = $1`, late.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	ids := []int64{older.ID, first.ID, second.ID, third.ID, gone.ID, fourth.ID, late.ID, replied.ID}
 	for _, a := range []*user.Actor{agent, req} {
 		for _, text := range []string{"printer", `"paper jam"`, "print*", "laptop printer", "firmware", "printer paper", "laptop"} {

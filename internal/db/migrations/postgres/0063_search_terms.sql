@@ -1,7 +1,7 @@
 -- Relevance at a million tickets on PostgreSQL (issue 13): search_terms
 -- holds each ticket's search terms in one row, the text its search_docs
 -- rows hold: the subject's terms, the public messages' and the internal
--- notes', each column's documents in id order joined by ' U+E000 ' (the
+-- notes', each column's documents joined by ' U+E000 ' (the
 -- private-use separator of SQLite's full-text document, migration 0046:
 -- no term holds it). A ranked search counts its words in the newest
 -- 2,000 matches (ticket/rank.go): from search_docs that was about 8,000
@@ -9,8 +9,10 @@
 -- by primary key. search_docs stays the source of truth: the functions of
 -- migration 0051 keep a ticket's row in the writing transaction whenever
 -- its documents change, as they keep its tsvector — a new document's
--- terms appended, any other change rebuilding the row. A backup leaves the
--- table out and a restore rebuilds it, like search_ticket.
+-- terms appended, any other change rebuilding the row (in id order; two
+-- replies committing together append in the order they lock the row, and
+-- a rank counts each document on its own, whatever the order). A backup
+-- leaves the table out and a restore rebuilds it, like search_ticket.
 CREATE TABLE search_terms (
     ticket_id BIGINT PRIMARY KEY REFERENCES tickets (id) ON DELETE CASCADE,
     subject   TEXT,

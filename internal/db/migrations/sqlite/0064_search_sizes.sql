@@ -27,7 +27,7 @@ DROP TRIGGER search_docs_au;
 -- A new message's document (a reply, a note) comes after every other
 -- document of its ticket: its size is appended to the ticket's row, which
 -- a reply then does not read its ticket's documents again for. Any other
--- new document (a restore's, a merged ticket's) rebuilds the row.
+-- new document (a restore's, written in any order) rebuilds the row.
 CREATE TRIGGER search_docs_ai AFTER INSERT ON search_docs WHEN NOT EXISTS (SELECT 1 FROM search_fts_deferred) BEGIN
     UPDATE search_sizes SET
         visible = CASE WHEN new.internal THEN visible
