@@ -164,8 +164,8 @@ func (s *Service) ticketSpan(ctx context.Context) (int64, error) {
 // docTermCounts does, from one search_terms row per ticket (PostgreSQL,
 // migration 0063): each column's documents joined by the separator are
 // counted one by one. The ids are one array parameter, so the statement is
-// prepared once. On SQLite (whose ranks count in the match) it is
-// docTermCounts.
+// prepared once. On SQLite, whose ranks count in the match
+// (countedMatches), it is docTermCounts: the reference the tests rank by.
 func (s *Service) ticketTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (*termCounts, error) {
 	if s.db.Dialect != db.Postgres {
 		return s.docTermCounts(ctx, a, q, ts)
@@ -380,7 +380,7 @@ func (d *docSizes) next() {
 	d.end = d.start + size
 }
 
-// total is the sum of the sizes in list.
+// sizesTotal is the sum of the sizes in list (a search_sizes column).
 func sizesTotal(list []byte) int {
 	n, v := 0, 0
 	for _, b := range list {
