@@ -70,7 +70,7 @@ func (s *Service) TermCounts(ctx context.Context, a *user.Actor, q search.Query,
 	for i, id := range ids {
 		ms[i].id = id
 	}
-	var c *termCounts
+	var c termCounts
 	var err error
 	switch {
 	case fromIndex && s.db.Dialect == db.Postgres:
@@ -85,8 +85,8 @@ func (s *Service) TermCounts(ctx context.Context, a *user.Actor, q search.Query,
 	}
 	tf, length := map[int64][]int{}, map[int64]int{}
 	for _, id := range ids {
-		if c.tf[id] != nil {
-			tf[id], length[id] = c.tf[id], c.length[id]
+		if c[id].tf != nil {
+			tf[id], length[id] = c[id].tf, c[id].length
 		}
 	}
 	return tf, length, nil

@@ -47,11 +47,38 @@ const (
 	bm25B  = 0.75
 )
 
-// termCounts are tickets' counts for a query: per ticket each phrase's
-// weighted occurrences, and its length in words.
-type termCounts struct {
-	tf     map[int64][]int
-	length map[int64]int
+// termCounts are tickets' counts for a query, by ticket id.
+type termCounts map[int64]ticketCount
+
+// ticketCount is a ticket's counts for a query: each phrase's weighted
+// occurrences, and its length in words.
+type ticketCount struct {
+	tf     []int
+	length int
+}
+
+// countSlab hands out the tf slices of up to n tickets' counts of a
+// query of phrases phrases from one allocation: a ranked search counts
+// up to textWindow+1 tickets, and a slice each was a tenth of its
+// allocations.
+type countSlab struct {
+	buf     []int
+	phrases int
+}
+
+func newCountSlab(n, phrases int) *countSlab {
+	return &countSlab{buf: make([]int, n*phrases), phrases: phrases}
+}
+
+// next is a zeroed tf slice of the slab's width (a new allocation once
+// the slab is used up).
+func (c *countSlab) next() []int {
+	if len(c.buf) < c.phrases {
+		return make([]int, c.phrases)
+	}
+	tf := c.buf[:c.phrases:c.phrases]
+	c.buf = c.buf[c.phrases:]
+	return tf
 }
 
 // ranks ranks the tickets ts for q as a sees them (a requester's rank ignores
@@ -60,7 +87,7 @@ type termCounts struct {
 // they give its frequency without another read. counts are the matches'
 // counts when they came with them (SQLite; a superset of ts when filters
 // dropped some), else nil.
-func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts []match, ms []match, counts *termCounts) ([]match, error) {
+func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts []match, ms []match, counts termCounts) ([]match, error) {
 	if len(ts) == 0 {
 		return nil, nil
 	}
@@ -89,21 +116,20 @@ func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts [
 			return nil, err
 		}
 	}
-	tf, length := counts.tf, counts.length
 	avg := 0.0 // over ts: counts may hold matches the filters dropped
 	for _, t := range ts {
-		avg += float64(length[t.id])
+		avg += float64(counts[t.id].length)
 	}
 	avg = max(avg/float64(len(ts)), 1)
 	out := make([]match, len(ts))
 	for k, t := range ts {
 		out[k].id = t.id
-		norm := bm25K1 * (1 - bm25B + bm25B*float64(length[t.id])/avg)
-		counts := tf[t.id] // none for a ticket whose terms are gone since: no occurrence
+		c := counts[t.id] // none for a ticket whose terms are gone since: no occurrence
+		norm := bm25K1 * (1 - bm25B + bm25B*float64(c.length)/avg)
 		for i := range q.Phrases {
 			f := 0.0
-			if counts != nil {
-				f = float64(counts[i])
+			if c.tf != nil {
+				f = float64(c.tf[i])
 			}
 			out[k].rank += idf[i] * f * (bm25K1 + 1) / (f + norm)
 		}
@@ -166,7 +192,7 @@ func (s *Service) ticketSpan(ctx context.Context) (int64, error) {
 // counted one by one. The ids are one array parameter, so the statement is
 // prepared once. On SQLite, whose ranks count in the match
 // (countedMatches), it is docTermCounts: the reference the tests rank by.
-func (s *Service) ticketTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (*termCounts, error) {
+func (s *Service) ticketTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (termCounts, error) {
 	if s.db.Dialect != db.Postgres {
 		return s.docTermCounts(ctx, a, q, ts)
 	}
@@ -184,7 +210,7 @@ func (s *Service) ticketTermCounts(ctx context.Context, a *user.Actor, q search.
 	if err != nil {
 		return nil, fmt.Errorf("ticket: search: %w", err)
 	}
-	tf, length := make(map[int64][]int, len(ts)), make(map[int64]int, len(ts))
+	counts, slab := make(termCounts, len(ts)), newCountSlab(len(ts), len(q.Phrases))
 	counter := search.NewCounter(q.Phrases)
 	var subject, visible, notesTerms sql.RawBytes // read before the next row
 	_, err = db.Collect(rows, func(r db.Scanner) (struct{}, error) {
@@ -192,15 +218,15 @@ func (s *Service) ticketTermCounts(ctx context.Context, a *user.Actor, q search.
 		if err := r.Scan(&id, &subject, &visible, &notesTerms); err != nil {
 			return struct{}{}, err
 		}
-		counts := make([]int, len(q.Phrases))
-		n := countDocs(counter, subject, subjectWeight, counts) + countDocs(counter, visible, 1, counts) + countDocs(counter, notesTerms, 1, counts)
-		tf[id], length[id] = counts, n
+		tf := slab.next()
+		n := countDocs(counter, subject, subjectWeight, tf) + countDocs(counter, visible, 1, tf) + countDocs(counter, notesTerms, 1, tf)
+		counts[id] = ticketCount{tf, n}
 		return struct{}{}, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ticket: search: %w", err)
 	}
-	return &termCounts{tf, length}, nil
+	return counts, nil
 }
 
 // countDocs counts the documents of a search_terms column (their terms
@@ -222,7 +248,7 @@ func countDocs(counter *search.Counter, column []byte, weight int, counts []int)
 // SQLite's counts in the match (countedMatches) and PostgreSQL's in
 // search_terms (ticketTermCounts) with. On PostgreSQL the ids are one
 // array parameter.
-func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (*termCounts, error) {
+func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (termCounts, error) {
 	const columns = "SELECT d.ticket_id, d.message_id IS NULL, COALESCE(d.terms, '') FROM search_docs d WHERE "
 	query, args := columns+"d.ticket_id IN ("+idList(ts)+") AND "+docVisibility(a), []any(nil)
 	if s.db.Dialect == db.Postgres {
@@ -237,7 +263,7 @@ func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Que
 	if err != nil {
 		return nil, fmt.Errorf("ticket: search: %w", err)
 	}
-	tf, length := map[int64][]int{}, map[int64]int{}
+	counts, slab := make(termCounts, len(ts)), newCountSlab(len(ts), len(q.Phrases))
 	counter := search.NewCounter(q.Phrases)
 	_, err = db.Collect(rows, func(r db.Scanner) (struct{}, error) {
 		var id int64
@@ -250,16 +276,18 @@ func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Que
 		if subject {
 			weight = subjectWeight
 		}
-		if tf[id] == nil {
-			tf[id] = make([]int, len(q.Phrases))
+		c := counts[id]
+		if c.tf == nil {
+			c.tf = slab.next()
 		}
-		length[id] += counter.Count(terms, weight, tf[id])
+		c.length += counter.Count(terms, weight, c.tf)
+		counts[id] = c
 		return struct{}{}, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ticket: search: %w", err)
 	}
-	return &termCounts{tf, length}, nil
+	return counts, nil
 }
 
 // countedMatches reads up to textWindow+1 matches of q newest first on
@@ -271,9 +299,9 @@ func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Que
 // terms for this, megabytes of them, and then matched the separator
 // between documents beside the query's words, which FTS5 read through in
 // every ticket between two matches.
-func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Query) ([]match, *termCounts, error) {
+func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Query) ([]match, termCounts, error) {
 	if !q.HasText() {
-		return nil, &termCounts{}, nil
+		return nil, termCounts{}, nil
 	}
 	query := "SELECT f.rowid, " + db.FTS5Instances + "(f.search_fts_ticket), z.visible, z.notes FROM search_fts_ticket f " +
 		"LEFT JOIN search_sizes z ON z.ticket_id = f.rowid WHERE f.search_fts_ticket MATCH $1 ORDER BY f.rowid DESC LIMIT " +
@@ -285,25 +313,29 @@ func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Qu
 		return nil, nil, fmt.Errorf("ticket: search: %w", err)
 	}
 	c := newOccurrenceCounter(search.FTS5Phrases(q), len(q.Phrases), a.IsAgent())
-	counts := &termCounts{map[int64][]int{}, map[int64]int{}}
+	counts, slab := make(termCounts, textWindow+1), newCountSlab(textWindow+1, len(q.Phrases))
 	var unsized []match
+	// Every row is scanned into the same variables: declared in the
+	// closure, each escaped to the heap, an allocation a row.
+	var id int64
+	var found, visible, notes sql.RawBytes // read before the next row
 	ms, err := db.Collect(rows, func(r db.Scanner) (match, error) {
-		var m match
-		var found, visible, notes sql.RawBytes
-		if err := r.Scan(&m.id, &found, &visible, &notes); err != nil {
-			return m, err
+		if err := r.Scan(&id, &found, &visible, &notes); err != nil {
+			return match{}, err
 		}
+		m := match{id: id}
 		if visible == nil && notes == nil {
 			// A match has terms, so its sizes are missing (never written
 			// by Docket): counted from its documents instead.
 			unsized = append(unsized, m)
 			return m, nil
 		}
-		tf, n, err := c.count(found, visible, notes)
+		tf := slab.next()
+		n, err := c.count(tf, found, visible, notes)
 		if err != nil {
 			return m, err
 		}
-		counts.tf[m.id], counts.length[m.id] = tf, n
+		counts[m.id] = ticketCount{tf, n}
 		return m, nil
 	})
 	if err != nil {
@@ -315,7 +347,7 @@ func (s *Service) countedMatches(ctx context.Context, a *user.Actor, q search.Qu
 			return nil, nil, err
 		}
 		for _, m := range unsized {
-			counts.tf[m.id], counts.length[m.id] = docs.tf[m.id], docs.length[m.id]
+			counts[m.id] = docs[m.id]
 		}
 	}
 	return ms, counts, nil
@@ -393,13 +425,12 @@ func sizesTotal(list []byte) int {
 	return n + v
 }
 
-// count is a ticket's counts and its length in words, from its
-// occurrences and its columns' documents' sizes (visible, notes: their
-// search_sizes values; nil when the ticket has none). Occurrences come in
-// the order of their columns and offsets, so a document's are read
-// together.
-func (c *occurrenceCounter) count(found, visible, notes []byte) (tf []int, length int, err error) {
-	tf = make([]int, c.n)
+// count adds a ticket's counts to tf (one per query phrase, zero) and
+// returns its length in words, from its occurrences and its columns'
+// documents' sizes (visible, notes: their search_sizes values; nil when
+// the ticket has none). Occurrences come in the order of their columns
+// and offsets, so a document's are read together.
+func (c *occurrenceCounter) count(tf []int, found, visible, notes []byte) (length int, err error) {
 	lists := [2][]byte{visible, notes}
 	column := -1
 	var docs docSizes
@@ -435,11 +466,11 @@ func (c *occurrenceCounter) count(found, visible, notes []byte) (tf []int, lengt
 		c.inDoc[o.Phrase]++
 	})
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	flush()
 	for col := range c.columns {
 		length += sizesTotal(lists[col])
 	}
-	return tf, length, nil
+	return length, nil
 }

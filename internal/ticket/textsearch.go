@@ -460,7 +460,7 @@ func idRanges(ids []int64, n int, gap int64) [][2]int64 {
 func (s *Service) listRelevant(ctx context.Context, a *user.Actor, f Filter, w *whereBuilder, cur *cursor) ([]*Ticket, error) {
 	var ms []match
 	var ok bool
-	var counts *termCounts // the matches' counts, when they come with them
+	var counts termCounts // the matches' counts, when they come with them
 	var err error
 	if s.db.Dialect == db.Postgres {
 		// GIN gives matches in no order: the newest of them, or a walk.
