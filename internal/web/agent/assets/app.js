@@ -231,15 +231,22 @@
   if (queueURL && location.pathname + location.search !== queueURL) {
     history.replaceState(null, "", queueURL);
   }
-  // A refresh of the queue keeps what the agent ticked and chose in the
-  // bulk form.
+  // A refresh of the queue keeps what the agent ticked, chose and is
+  // typing in the bulk form: read at the moment the list is replaced (what
+  // was typed while the page was fetched counts), the field being typed
+  // in focused again with its caret.
   function bulkState() {
     var form = document.getElementById("bulk");
     if (!form) return null;
-    var st = { open: document.getElementById("bulkbar").open, fields: [] };
+    var st = { open: document.getElementById("bulkbar").open, fields: [], focus: null };
     Array.prototype.forEach.call(form.elements, function (el) {
       if (el.name && el.name !== "_csrf" && el.name !== "back") {
-        st.fields.push({ name: el.name, value: el.value, checked: el.checked, type: el.type });
+        var f = { name: el.name, value: el.value, checked: el.checked, type: el.type };
+        if (el === document.activeElement) {
+          st.focus = f;
+          try { f.start = el.selectionStart; f.end = el.selectionEnd; } catch (err) { /* not a text field */ }
+        }
+        st.fields.push(f);
       }
     });
     return st;
@@ -253,17 +260,27 @@
       var el = form.querySelector(sel);
       if (!el) return;
       if (f.type === "checkbox" || f.type === "radio") el.checked = f.checked; else el.value = f.value;
+      if (f === st.focus) {
+        el.focus();
+        if (f.start != null) {
+          try { el.setSelectionRange(f.start, f.end); } catch (err) { /* not a text field */ }
+        }
+      }
     });
   }
-  function refetch(ids, done) {
+  // refetch replaces the page's parts ids with the server's; before, if
+  // given, runs just before they are replaced, and what it returns is
+  // done's second argument.
+  function refetch(ids, done, before) {
     fetch(number ? "/tickets/" + number : location.href, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
       if (!html) return;
       var doc = new DOMParser().parseFromString(html, "text/html");
+      var kept = before ? before() : null;
       ids.forEach(function (sel) {
         var fresh = doc.querySelector(sel), cur = document.querySelector(sel);
         if (fresh && cur) cur.replaceWith(fresh);
       });
-      if (done) done(doc);
+      if (done) done(doc, kept);
     });
   }
   // The bell: its count follows the stream; its list is fetched again
@@ -314,15 +331,14 @@
     }
     if (queueEl) {
       soon(function () {
-        var kept = bulkState();
-        refetch(["#list", ".side"], function () {
+        refetch(["#list", ".side"], function (doc, kept) {
           restoreBulk(kept);
           if (e.type === "ticket.created" && !e.by_me) {
             var b = document.getElementById("new-badge");
             if (b) { b.hidden = false; }
           }
           document.dispatchEvent(new Event("docket:refreshed"));
-        });
+        }, bulkState);
       });
     } else if (ticketEl && String(e.ticket) === number && !e.by_me) {
       soon(function () {
