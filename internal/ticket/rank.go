@@ -59,8 +59,7 @@ type ticketCount struct {
 
 // countSlab hands out the tf slices of up to n tickets' counts of a
 // query of phrases phrases from one allocation: a ranked search counts
-// up to textWindow+1 tickets, and a slice each was a tenth of its
-// allocations.
+// up to textWindow+1 tickets, where a slice each was an allocation each.
 type countSlab struct {
 	buf     []int
 	phrases int
