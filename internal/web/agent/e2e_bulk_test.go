@@ -23,17 +23,9 @@ func TestBrowserBulkAllMatching(t *testing.T) {
 	for i := 0; i < total; i++ {
 		batch = append(batch, apptest.Ticket(t, e.Services, e.Admin, func(n *ticket.NewTicket) { n.Tags = []string{"batch"} }))
 	}
-	// A queue refreshes its list when a ticket it shows changes: the
-	// tickets' changes are announced (the pump has published them, and
-	// they are older than the page's catch-up margin of a second) before a
-	// page is opened, so that no refresh replaces the rows the test is
-	// clicking. Under load the pump published them after the page had
-	// opened (TestBrowserBulkAllMatching failed in CI).
-	settle := func() {
-		apptest.Pumped(t, e.Services)
-		time.Sleep(1100 * time.Millisecond)
-	}
-	settle()
+	// A queue refreshes its list when a ticket it shows changes: each page
+	// is opened once the changes before it are announced.
+	e.quiet(t)
 	a := c.tab("alice", e.URL)
 	a.signIn(t, "alice@example.test", e2ePassword, "/tickets?q=tag:batch", "#queue")
 	checked := func() int {
@@ -89,7 +81,7 @@ func TestBrowserBulkAllMatching(t *testing.T) {
 	})
 
 	t.Run("ticked rows kept after a refusal", func(t *testing.T) {
-		settle()
+		e.quiet(t)
 		a.open(t, "/tickets?q=tag:batch", "#bulk")
 		first := eval[[]string](t, a, `[...document.querySelectorAll("input[name=n]")].slice(0, 2).map(b => b.value)`)
 		a.do(t, "tick two, merge into nonsense",

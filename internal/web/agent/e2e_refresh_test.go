@@ -21,8 +21,7 @@ func TestBrowserQueueRefreshKeepsTyping(t *testing.T) {
 	for range 3 {
 		apptest.Ticket(t, e.Services, e.Admin)
 	}
-	apptest.Pumped(t, e.Services)
-	time.Sleep(1100 * time.Millisecond) // past the queue's catch-up margin
+	e.quiet(t)
 	a := c.tab("alice", e.URL)
 	a.signIn(t, "alice@example.test", e2ePassword, "/tickets", "#queue")
 	// The page's fetches are held 800 ms, long enough to type during one.

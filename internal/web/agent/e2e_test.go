@@ -69,6 +69,17 @@ type e2eEnv struct {
 	alice, bob *user.Actor
 }
 
+// quiet returns once the changes written so far are announced (the pump
+// has published them) and older than a queue's catch-up margin of a
+// second: a queue page opened then does not refresh its list for them
+// while the test clicks its rows. Under load the pump published a batch of
+// changes after the next page had opened (TestBrowserBulkAllMatching).
+func (e *e2eEnv) quiet(t *testing.T) {
+	t.Helper()
+	apptest.Pumped(t, e.Services)
+	time.Sleep(1100 * time.Millisecond)
+}
+
 func newE2EEnv(t *testing.T) *e2eEnv {
 	t.Helper()
 	e := apptest.Server(t, apptest.DB(t, db.SQLite))
