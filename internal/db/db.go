@@ -49,7 +49,7 @@ type DB struct {
 func newDB(w, r *sql.DB, dialect Dialect) *DB {
 	d := &DB{Dialect: dialect, wpool: w, rpool: r}
 	if dialect == SQLite {
-		d.wcache, d.rcache = newStmtCache(w), newStmtCache(r)
+		d.wcache, d.rcache = newStmtCache(w, false), newStmtCache(r, true)
 		d.group = newGroup()
 	}
 	d.W = pool{db: w, cache: d.wcache}
@@ -208,7 +208,7 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	d := newDB(w, r, SQLite)
 	// Prepared now: a transaction only uses statements prepared before it.
 	for _, q := range []string{savepoint, releaseSavepoint, rollbackSavepoint} {
-		if _, err := d.wcache.get(ctx, q); err != nil {
+		if err := d.wcache.pin(ctx, q); err != nil {
 			d.Close()
 			return nil, fmt.Errorf("db: prepare %q: %w", q, err)
 		}

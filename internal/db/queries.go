@@ -129,7 +129,7 @@ func (d *DB) Prepare(ctx context.Context, q *Queries) error {
 			continue
 		}
 		for _, c := range []*stmtCache{d.wcache, d.rcache} {
-			if _, err := c.get(ctx, query); err != nil {
+			if err := c.pin(ctx, query); err != nil {
 				return fmt.Errorf("db: query %s/%s: %w", q.domain, name, err)
 			}
 		}

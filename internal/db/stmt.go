@@ -15,7 +15,16 @@ import (
 type stmtCache struct {
 	pool *sql.DB
 	mu   sync.RWMutex
-	m    map[string]*sql.Stmt
+	m    map[string]*cachedStmt
+	// built counts the statements of m that were not prepared at start-up
+	// (pin): the texts the code builds, which maxCachedStmts bounds.
+	built int
+	// evicts: when the built statements reach the bound, the one used
+	// longest ago makes room (the reader cache); else the statements
+	// beyond it run unprepared (the writer cache, whose statements a
+	// transaction binds for its length).
+	evicts bool
+	clock  atomic.Int64 // counts uses, the cachedStmts' time
 	// missed counts, per query text, the times a write transaction ran a
 	// statement the cache did not hold (a transaction cannot prepare one:
 	// see Tx.stmt); a text missed promoteAfter times is due, and prepared
@@ -36,6 +45,34 @@ type stmtCache struct {
 	seenSeed maphash.Seed
 }
 
+// cachedStmt is a prepared statement of the cache. Each caller the cache
+// hands it to holds a reference until its call on it has returned (done):
+// an evicted statement is closed by whoever lets go of it last, so that no
+// caller finds it closed between the cache and its call. Rows it returned
+// keep it open until they close (database/sql).
+type cachedStmt struct {
+	st      *sql.Stmt
+	pinned  bool         // prepared at start-up (pin): kept for good
+	used    atomic.Int64 // the cache's clock at its last use
+	refs    atomic.Int32 // callers holding it
+	evicted atomic.Bool
+}
+
+// done lets go of a reference taken from the cache (nil: none).
+func (e *cachedStmt) done() {
+	if e != nil && e.refs.Add(-1) == 0 && e.evicted.Load() {
+		e.st.Close()
+	}
+}
+
+// evict closes e once no caller holds it; the cache has let it go.
+func (e *cachedStmt) evict() {
+	e.evicted.Store(true)
+	if e.refs.Load() == 0 {
+		e.st.Close() // a second Close, by the last done, does nothing
+	}
+}
+
 // promoteAfter is how often a transaction's statement must miss the cache
 // before promote prepares it; maxPromoted bounds those prepared so, and
 // maxMissed the texts counted (the count starts over beyond it), so that
@@ -46,28 +83,59 @@ const (
 	maxMissed    = 4096
 )
 
-// maxCachedStmts bounds the cache; dynamically built list queries beyond it
-// are simply prepared each time. maxSeen bounds the hashes of queries run
-// once (use; the count starts over beyond it).
+// maxCachedStmts bounds the statements built by the code in the cache
+// (those prepared at start-up, a few hundred named queries, are not
+// counted). In the reader cache the one used longest ago makes room for a
+// new one; it counted every statement once, start-up's included, and
+// never let one go: the named queries left about a hundred places, which
+// the first list shapes of a server's life took for good, and every
+// other list (a queue's next page, a view of other filters) was then
+// parsed at each call — 0.8 ms for Pending's merged walk of 21 teams, more
+// than running it. maxSeen bounds the hashes of queries run once (use;
+// the count starts over beyond it).
 const (
-	maxCachedStmts = 512
+	maxCachedStmts = 256
 	maxSeen        = 8192
 )
 
-func newStmtCache(pool *sql.DB) *stmtCache {
-	return &stmtCache{pool: pool, m: map[string]*sql.Stmt{}, missed: map[string]int{}, seen: map[uint64]bool{},
-		seenSeed: maphash.MakeSeed()}
+func newStmtCache(pool *sql.DB, evicts bool) *stmtCache {
+	return &stmtCache{pool: pool, m: map[string]*cachedStmt{}, evicts: evicts, missed: map[string]int{},
+		seen: map[uint64]bool{}, seenSeed: maphash.MakeSeed()}
+}
+
+// lookup returns the cached statement of query, marked used now and held
+// (done), or nil.
+func (c *stmtCache) lookup(query string) *cachedStmt {
+	c.mu.RLock()
+	e := c.m[query]
+	if e != nil {
+		e.refs.Add(1) // under the lock, which eviction takes
+	}
+	c.mu.RUnlock()
+	if e != nil {
+		e.used.Store(c.clock.Add(1))
+	}
+	return e
+}
+
+// full reports whether a statement built by the code must run unprepared:
+// the built statements are at their bound in a cache that does not evict.
+func (c *stmtCache) full() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return !c.evicts && c.built >= maxCachedStmts
 }
 
 // use returns the cached statement of a query run outside a transaction,
-// preparing it into the cache when the query ran before (seen); nil when
-// the query is to run unprepared: its first time, or with the cache full.
-func (c *stmtCache) use(ctx context.Context, query string) (*sql.Stmt, error) {
-	c.mu.RLock()
-	st, full := c.m[query], len(c.m) >= maxCachedStmts
-	c.mu.RUnlock()
-	if st != nil || full {
-		return st, nil
+// held until the caller's call on it returns (done), preparing it into the
+// cache when the query ran before (seen); nil when the query is to run
+// unprepared: its first time, or with the cache full.
+func (c *stmtCache) use(ctx context.Context, query string) (*cachedStmt, error) {
+	if e := c.lookup(query); e != nil {
+		return e, nil
+	}
+	if c.full() {
+		return nil, nil
 	}
 	h := maphash.String(c.seenSeed, query)
 	c.mu.Lock()
@@ -84,7 +152,7 @@ func (c *stmtCache) use(ctx context.Context, query string) (*sql.Stmt, error) {
 	if !again {
 		return nil, nil
 	}
-	return c.get(ctx, query)
+	return c.get(ctx, query, false)
 }
 
 // miss counts a transaction's statement the cache did not hold.
@@ -120,7 +188,7 @@ func (c *stmtCache) promote(ctx context.Context) {
 		}
 		c.mu.Lock()
 		if c.m[query] == nil {
-			c.m[query] = st
+			c.put(query, st, false)
 			c.promoted++
 			st = nil
 		}
@@ -138,17 +206,21 @@ func (c *stmtCache) promoting() bool {
 	return len(c.due) > 0
 }
 
-func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
-	c.mu.RLock()
-	st := c.m[query]
-	c.mu.RUnlock()
-	if st != nil {
-		return st, nil
+// pin prepares query into the cache for good: the statements prepared at
+// start-up (Prepare, the savepoints).
+func (c *stmtCache) pin(ctx context.Context, query string) error {
+	e, err := c.get(ctx, query, true)
+	e.done()
+	return err
+}
+
+// get returns the cached statement of query, held (done), preparing it if
+// the cache does not hold it (nil, without preparing, when it is full).
+func (c *stmtCache) get(ctx context.Context, query string, pinned bool) (*cachedStmt, error) {
+	if e := c.lookup(query); e != nil {
+		return e, nil
 	}
-	c.mu.RLock()
-	full := len(c.m) >= maxCachedStmts
-	c.mu.RUnlock()
-	if full {
+	if !pinned && c.full() {
 		return nil, nil
 	}
 	// Prepare without holding the lock: on SQLite preparing waits for the
@@ -162,17 +234,62 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	defer c.mu.Unlock()
 	if old := c.m[query]; old != nil {
 		st.Close() // another caller prepared it meanwhile
+		old.refs.Add(1)
 		return old, nil
 	}
-	c.m[query] = st
-	return st, nil
+	if !pinned && c.built >= maxCachedStmts {
+		if !c.evicts {
+			st.Close()
+			return nil, nil
+		}
+		c.evictLocked()
+	}
+	e := c.put(query, st, pinned)
+	e.refs.Add(1)
+	return e, nil
 }
 
-// peek returns a cached statement without preparing one.
+// put adds a prepared statement; the caller holds the lock.
+func (c *stmtCache) put(query string, st *sql.Stmt, pinned bool) *cachedStmt {
+	e := &cachedStmt{st: st, pinned: pinned}
+	e.used.Store(c.clock.Add(1))
+	c.m[query] = e
+	if !pinned {
+		c.built++
+	}
+	return e
+}
+
+// evictLocked removes the built statement used longest ago; the caller
+// holds the lock. It is closed once no caller holds it (evict), and apart:
+// closing waits for a call starting a query on it (none once it is not
+// held, but Close takes that lock), never under the cache's lock.
+func (c *stmtCache) evictLocked() {
+	var oldest string
+	var victim *cachedStmt
+	for q, e := range c.m {
+		if !e.pinned && (victim == nil || e.used.Load() < victim.used.Load()) {
+			oldest, victim = q, e
+		}
+	}
+	if victim == nil {
+		return
+	}
+	delete(c.m, oldest)
+	c.built--
+	go victim.evict()
+}
+
+// peek returns a cached statement without preparing one, for a write
+// transaction: the writer's cache never evicts, so it is not held.
 func (c *stmtCache) peek(query string) *sql.Stmt {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.m[query]
+	if e := c.m[query]; e != nil {
+		e.used.Store(c.clock.Add(1))
+		return e.st
+	}
+	return nil
 }
 
 // close closes the cached statements. It does so without holding the lock:
@@ -182,10 +299,11 @@ func (c *stmtCache) peek(query string) *sql.Stmt {
 func (c *stmtCache) close() {
 	c.mu.Lock()
 	m := c.m
-	c.m = map[string]*sql.Stmt{}
+	c.m = map[string]*cachedStmt{}
+	c.built = 0
 	c.mu.Unlock()
-	for _, st := range m {
-		st.Close()
+	for _, e := range m {
+		e.st.Close()
 	}
 }
 
@@ -224,10 +342,11 @@ func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 	}
 	counted(ctx)
 	if p.cache != nil {
-		if st, err := p.cache.use(ctx, query); err != nil {
+		if e, err := p.cache.use(ctx, query); err != nil {
 			return nil, err
-		} else if st != nil {
-			return st.ExecContext(ctx, args...)
+		} else if e != nil {
+			defer e.done()
+			return e.st.ExecContext(ctx, args...)
 		}
 	}
 	return p.db.ExecContext(ctx, query, args...)
@@ -239,10 +358,11 @@ func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql
 	}
 	counted(ctx)
 	if p.cache != nil {
-		if st, err := p.cache.use(ctx, query); err != nil {
+		if e, err := p.cache.use(ctx, query); err != nil {
 			return nil, err
-		} else if st != nil {
-			return st.QueryContext(ctx, args...)
+		} else if e != nil {
+			defer e.done()
+			return e.st.QueryContext(ctx, args...)
 		}
 	}
 	return p.db.QueryContext(ctx, query, args...)
@@ -254,8 +374,9 @@ func (p pool) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	}
 	counted(ctx)
 	if p.cache != nil {
-		if st, err := p.cache.use(ctx, query); err == nil && st != nil {
-			return st.QueryRowContext(ctx, args...)
+		if e, err := p.cache.use(ctx, query); err == nil && e != nil {
+			defer e.done()
+			return e.st.QueryRowContext(ctx, args...)
 		}
 	}
 	return p.db.QueryRowContext(ctx, query, args...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/docket/docket/internal/db"
@@ -194,5 +195,98 @@ func TestQueriesRunOnceAreNotCached(t *testing.T) {
 	read(hot)
 	if !db.CachedRead(d, hot) {
 		t.Fatal("a query run twice, after 600 run once, is not cached: every run of it is parsed")
+	}
+}
+
+// The reader cache keeps the statements in use now. It kept the first it
+// was given for good, a few hundred prepared at start-up among them: a
+// server's first list shapes took the rest, and every list after them (a
+// queue's next page, a view of other filters) was parsed at each call.
+// The built statement used longest ago now makes room, the start-up ones
+// stay, and an evicted statement still finishes the rows it was reading.
+func TestReadCacheKeepsWhatRunsNow(t *testing.T) {
+	ctx := context.Background()
+	d, _ := cachedInsert(t)
+	defer d.Close()
+	queries, err := db.LoadQueries(fstest.MapFS{"q/queries.sql": {Data: []byte("-- name: named\nSELECT COUNT(*) FROM c WHERE n < 100;\n")}}, "q", db.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Prepare(ctx, queries); err != nil {
+		t.Fatal(err)
+	}
+	named := queries.Get("named")
+	read := func(q string) {
+		t.Helper()
+		var n int
+		if err := d.R.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := `SELECT COUNT(*) FROM c WHERE n = 0`
+	read(first)
+	read(first)
+	open, err := d.R.QueryContext(ctx, first) // read while it is evicted
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1000 { // each run twice: cached, as a list shape is
+		q := fmt.Sprintf(`SELECT COUNT(*) FROM c WHERE n IN (%d, %d)`, i, i+1)
+		read(q)
+		read(q)
+	}
+	hot := `SELECT COUNT(*) FROM c WHERE n > 0`
+	read(hot)
+	read(hot)
+	if !db.CachedRead(d, hot) {
+		t.Fatal("a query run twice after a thousand others is not cached: every run of it is parsed")
+	}
+	if !db.CachedRead(d, named) {
+		t.Fatal("a statement prepared at start-up was let go")
+	}
+	if db.CachedRead(d, first) {
+		t.Fatal("the statement used longest ago is still cached")
+	}
+	if n := db.CachedReads(d); n > 300 {
+		t.Fatalf("the reader cache holds %d statements: the bound is gone", n)
+	}
+	var rows int
+	for open.Next() {
+		rows++
+	}
+	if err := open.Err(); err != nil || rows != 1 {
+		t.Fatalf("the rows of an evicted statement: %d, %v", rows, err)
+	}
+	open.Close()
+}
+
+// Statements evicted while other readers take them from the cache fail no
+// one: a caller holds its statement from the cache to its call, and the
+// last to let go of an evicted one closes it.
+func TestEvictedStatementsFailNoCaller(t *testing.T) {
+	ctx := context.Background()
+	d, _ := cachedInsert(t)
+	defer d.Close()
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 400 {
+				q := fmt.Sprintf(`SELECT COUNT(*) FROM c WHERE n <> %d`, (i*7+g)%600)
+				var n int
+				if err := d.R.QueryRowContext(ctx, q).Scan(&n); err != nil {
+					errs <- fmt.Errorf("%s: %w", q, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := db.CachedReads(d); n > 300 {
+		t.Fatalf("the reader cache holds %d statements: the bound is gone", n)
 	}
 }
