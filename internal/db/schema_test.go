@@ -26,8 +26,9 @@ type schema struct {
 var (
 	// FTS5 virtual tables and their shadow tables; the sizes of a ticket's
 	// documents in its full-text document (0064: PostgreSQL's relevance
-	// counts in search_terms).
-	sqliteOnly = []string{"search_fts", "kb_fts", "search_sizes"}
+	// counts in search_terms); the active tickets by status and list order
+	// (0065: PostgreSQL's lists of some statuses merge its teams' ranges).
+	sqliteOnly = []string{"search_fts", "kb_fts", "search_sizes", "tickets_active_status_"}
 	// PostgreSQL's full-text indexes and its per-ticket tsvector table
 	// (search_ticket, migration 0051: what SQLite's search_fts_ticket is);
 	// the knowledge base's tsvectors are generated columns, left out below;

@@ -130,6 +130,18 @@ var teamStatusOrders = map[string]string{
 	"due_at":     "tickets_active_team_due",
 }
 
+// activeStatusOrders are SQLite's indexes of active tickets by status and
+// the list order each holds, id breaking ties (migration 0065; by activity
+// the index of every ticket by status, tickets_status_updated): the ranges
+// a merged walk of some statuses of every team reads there (mergeArms).
+var activeStatusOrders = map[string]string{
+	"updated_at": statusUpdated,
+	"created_at": "tickets_active_status_created",
+	"priority":   "tickets_active_status_priority",
+	"number":     "tickets_active_status_number",
+	"due_at":     "tickets_active_status_due",
+}
+
 // maxArms bounds the ranges of a merged walk: each is a query of a page
 // of its own, so a merge of many costs more than a walk of the whole order
 // finds its rows in, unless something else fills the top of the order.
@@ -138,9 +150,10 @@ const maxArms = 32
 // mergeArms makes w, a list activeWalk walks, a merged walk where its
 // filter keeps some teams or some statuses of the active tickets: one
 // range of the order's index by team and status (teamStatusOrders) per
-// team and status the filter keeps — every team and none for a status
-// filter alone —, each read in order up to a page, merged, the page taken
-// from the merge (mergedQuery). A walk of the whole order's index reads
+// team and status the filter keeps — for a status filter alone, on SQLite
+// one range of the order's index by status (activeStatusOrders) per
+// status, on PostgreSQL every team's and none's —, each read in order up
+// to a page, merged, the page taken from the merge (mergedQuery). A walk of the whole order's index reads
 // every ticket above the page first, and what sits on top of an order is
 // whatever changed last: a burst of 70,000 new tickets without a team put
 // "My teams" by creation at 400–870 ms and Pending by number near 750 ms
@@ -166,6 +179,20 @@ func (s *Service) mergeArms(ctx context.Context, f Filter, sortName string, w *w
 	}
 	if w.teamFilters == 0 {
 		if len(statuses) == len(activeStatuses) || len(statuses) == 1 && order == "updated_at" {
+			return nil
+		}
+		if s.db.Dialect == db.SQLite {
+			// A status's range holds every team's. One range per team and
+			// status, 21 for Pending on a desk of 20 teams, took 0.65 ms a
+			// page at a million tickets, one range 0.36–0.45 ms.
+			// PostgreSQL has no such indexes (see migration 0065).
+			var arms []string
+			var keys []armKey
+			for _, st := range statuses {
+				arms = append(arms, "t.status = '"+string(st)+"'") // a known status, as in the index's predicate
+				keys = append(keys, armKey{status: st})
+			}
+			w.walk, w.arms, w.armKeys = activeStatusOrders[order], arms, keys
 			return nil
 		}
 		ids, err := s.teamIDs(ctx)
