@@ -153,12 +153,13 @@ const maxArms = 32
 // team and status the filter keeps — for a status filter alone, on SQLite
 // one range of the order's index by status (activeStatusOrders) per
 // status, on PostgreSQL every team's and none's —, each read in order up
-// to a page, merged, the page taken from the merge (mergedQuery). A walk of the whole order's index reads
-// every ticket above the page first, and what sits on top of an order is
-// whatever changed last: a burst of 70,000 new tickets without a team put
-// "My teams" by creation at 400–870 ms and Pending by number near 750 ms
-// at a million tickets; each range holds only the list's own tickets, so
-// the merge reads at most a page per range, whatever is on top.
+// to a page, merged, the page taken from the merge (mergedQuery). A walk
+// of the whole order's index reads every ticket above the page first, and
+// what sits on top of an order is whatever changed last: a burst of 70,000
+// new tickets without a team put "My teams" by creation at 400–870 ms and
+// Pending by number near 750 ms at a million tickets; each range holds
+// only the list's own tickets, so the merge reads at most a page per
+// range, whatever is on top.
 //
 // Left as it was: every active status without a team (All open, its
 // tickets spread through the order), one status by activity without a
