@@ -1,7 +1,9 @@
 package db
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"modernc.org/libc"
@@ -28,6 +30,20 @@ func Cached(d *DB, query string) bool { return d.wcache.peek(query) != nil }
 
 // CachedRead reports whether d's reader cache holds a prepared query.
 func CachedRead(d *DB, query string) bool { return d.rcache.peek(query) != nil }
+
+// HoldRead takes query's statement from d's reader cache, as a caller
+// does before its call (the query must be cached), and returns that call
+// and the caller's release of it.
+func HoldRead(d *DB, query string) (run func() error, done func()) {
+	e, err := d.rcache.use(context.Background(), query)
+	if err != nil || e == nil {
+		return func() error { return fmt.Errorf("%q not cached: %v", query, err) }, func() {}
+	}
+	return func() error {
+		var n int
+		return e.st.QueryRowContext(context.Background()).Scan(&n)
+	}, e.done
+}
 
 // CachedReads is how many prepared queries d's reader cache holds.
 func CachedReads(d *DB) int {

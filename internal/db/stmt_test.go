@@ -260,33 +260,41 @@ func TestReadCacheKeepsWhatRunsNow(t *testing.T) {
 	open.Close()
 }
 
-// Statements evicted while other readers take them from the cache fail no
-// one: a caller holds its statement from the cache to its call, and the
-// last to let go of an evicted one closes it.
+// A statement evicted between the cache handing it to a caller and the
+// caller's call fails no one: the caller holds it until its call returns,
+// and the last to let go of an evicted statement closes it. Closed as it
+// was evicted, the held call failed with "sql: statement is closed".
 func TestEvictedStatementsFailNoCaller(t *testing.T) {
 	ctx := context.Background()
 	d, _ := cachedInsert(t)
 	defer d.Close()
-	errs := make(chan error, 8)
-	for g := range 8 {
-		go func() {
-			for i := range 400 {
-				q := fmt.Sprintf(`SELECT COUNT(*) FROM c WHERE n <> %d`, (i*7+g)%600)
-				var n int
-				if err := d.R.QueryRowContext(ctx, q).Scan(&n); err != nil {
-					errs <- fmt.Errorf("%s: %w", q, err)
-					return
-				}
-			}
-			errs <- nil
-		}()
-	}
-	for range 8 {
-		if err := <-errs; err != nil {
+	read := func(q string) {
+		t.Helper()
+		var n int
+		if err := d.R.QueryRowContext(ctx, q).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := db.CachedReads(d); n > 300 {
-		t.Fatalf("the reader cache holds %d statements: the bound is gone", n)
+	held := `SELECT COUNT(*) FROM c WHERE n = 0`
+	read(held)
+	read(held)
+	run, done := db.HoldRead(d, held)
+	for i := range 300 { // more than the cache keeps, each cached
+		q := fmt.Sprintf(`SELECT COUNT(*) FROM c WHERE n IN (%d, %d)`, i, i+1)
+		read(q)
+		read(q)
+	}
+	if db.CachedRead(d, held) {
+		t.Fatal("the statement used longest ago was not evicted")
+	}
+	time.Sleep(50 * time.Millisecond) // an eviction closes apart
+	if err := run(); err != nil {
+		t.Fatalf("a statement evicted while a caller held it failed that caller: %v", err)
+	}
+	done()
+	for start := time.Now(); run() == nil; time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > 2*time.Second {
+			t.Fatal("an evicted statement is never closed once let go")
+		}
 	}
 }
