@@ -281,12 +281,12 @@ func (c *stmtCache) evictLocked() {
 }
 
 // peek returns a cached statement without preparing one, for a write
-// transaction: the writer's cache never evicts, so it is not held.
+// transaction: the writer's cache never evicts, so it is neither held nor
+// marked used.
 func (c *stmtCache) peek(query string) *sql.Stmt {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if e := c.m[query]; e != nil {
-		e.used.Store(c.clock.Add(1))
 		return e.st
 	}
 	return nil

@@ -195,11 +195,6 @@ func walkPredicate(index string) string {
 	if slices.Contains(activeIndexes, index) {
 		return activeCondition
 	}
-	for _, a := range activeStatusOrders {
-		if a == index && a != statusUpdated {
-			return activeCondition
-		}
-	}
 	for _, r := range resolvedOrders {
 		if r == index {
 			return resolvedCondition
