@@ -189,7 +189,7 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	// SQLite does (atRiskByID): its planner checks every active ticket
 	// against them otherwise.
 	if walk != "" || s.db.Dialect != db.SQLite && len(f.SLA) == 1 && f.SLA[0] == "at_risk" {
-		if few, err = s.fewCandidates(ctx, f); err != nil {
+		if few, err = s.fewCandidates(ctx, f, s.walksStatuses(f, sortName, walk)); err != nil {
 			return nil, "", err
 		}
 	}
@@ -205,6 +205,14 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 		return []*Ticket{}, "", nil
 	}
 	w.walk = walk
+	if walk == statusUpdated {
+		// One status's range of an index of every ticket, not a partial
+		// index of the active ones: their condition would only offer
+		// SQLite the four active statuses' ranges, which its statistics
+		// can make look narrower than the status's own, and a page of
+		// Pending by activity then read and sorted every active ticket.
+		w.conds = slices.DeleteFunc(w.conds, func(c string) bool { return c == activeCondition })
+	}
 	if few != nil {
 		w.conds = append(w.conds, few(w.arg))
 		w.walk = fewWalk

@@ -414,6 +414,27 @@ func (s *Service) fewIDs(ctx context.Context, sets []func(arg func(any) string) 
 // (select-tickets-few).
 const fewWalk = "few"
 
+// walksStatuses reports whether SQLite walks, for f in sortName's order,
+// the index ranges of f's statuses alone (walk is activeWalk's index):
+// the resolved tickets' indexes, one status's range of tickets_status_updated,
+// or, for some active statuses and no team filter, one range of the order's
+// index by status per status (mergeArms). Such a walk reads no ticket of
+// another status, so a status with few or no tickets costs it as little as
+// reading them by id (fewCandidates), and counting up to fewRows+1 of a
+// status's tickets first cost Pending's every page 0.1 ms at a million.
+func (s *Service) walksStatuses(f Filter, sortName, walk string) bool {
+	if s.db.Dialect != db.SQLite || walk == "" || f.Text.HasText() {
+		return false
+	}
+	if walk == statusUpdated || walk == resolvedOrders[strings.TrimPrefix(sortName, "-")] {
+		return true
+	}
+	statuses := distinct(f.Status)
+	return len(f.Team) == 0 && f.TeamIDs == nil && len(statuses) > 0 && len(statuses) < len(activeStatuses) &&
+		subset(statuses, activeStatuses) && activeStatusOrders[strings.TrimPrefix(sortName, "-")] != "" &&
+		teamStatusOrders[strings.TrimPrefix(sortName, "-")] != ""
+}
+
 // fewCandidates returns, for a list activeWalk would walk, a condition
 // that bounds it to at most fewRows candidate ids, when its filter keeps
 // so few: some of the active statuses that few tickets are in (On hold,
@@ -428,12 +449,15 @@ const fewWalk = "few"
 // it is nil when the filter keeps more, or has no such bound. On SQLite
 // the set is a subquery judged when it is written, after the list's own
 // conditions, so it holds every ticket they find breached.
-func (s *Service) fewCandidates(ctx context.Context, f Filter) (func(arg func(any) string) string, error) {
+//
+// exact says the list's walk reads its statuses' tickets alone
+// (walksStatuses): their count then bounds nothing the walk does not.
+func (s *Service) fewCandidates(ctx context.Context, f Filter, exact bool) (func(arg func(any) string) string, error) {
 	if f.Text.HasText() {
 		return nil, nil
 	}
 	var sets []func(arg func(any) string) string
-	if len(f.Status) > 0 && len(f.Status) < len(activeStatuses) {
+	if len(f.Status) > 0 && len(f.Status) < len(activeStatuses) && !exact {
 		sets = append(sets, func(arg func(any) string) string {
 			// Constants on PostgreSQL, for the plan it keeps for any values
 			// (see where).
