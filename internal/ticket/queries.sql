@@ -11,7 +11,8 @@ SELECT t.id, t.uid, t.number, t.type, t.subject, t.status, t.resolution, t.solut
        COALESCE(tm.restricted, FALSE), COALESCE(t.assignee_id, 0), COALESCE(a.email, ''), COALESCE(a.name, ''),
        t.requester_id, r.email, r.name, COALESCE(t.organization_id, 0), COALESCE(o.name, ''),
        t.channel, t.custom_fields, t.tags, COALESCE(mt.number, 0), t.version, t.due_at, t.created_at, t.updated_at,
-       t.first_response_at, t.resolved_at, t.closed_at
+       t.first_response_at, t.resolved_at, t.closed_at,
+       EXISTS (SELECT 1 FROM satisfaction_ratings sr WHERE sr.ticket_id = t.id)
 FROM tickets t
 LEFT JOIN users r ON r.id = t.requester_id
 LEFT JOIN categories c ON c.id = t.category_id

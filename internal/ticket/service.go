@@ -110,7 +110,7 @@ func newTicketRow(extra ...any) *ticketRow {
 	r.dest = append([]any{&r.t.ID, &r.t.UID, &r.t.Number, &r.typ, &r.t.Subject, &r.status, &r.resolution, &r.t.Solution,
 		&r.priority, &r.impact, &r.urgency, &r.catID, &r.catName, &r.teamID, &r.teamName, &r.t.TeamRestricted, &r.asgID,
 		&r.asgEmail, &r.asgName, &r.t.Requester.ID, &r.t.Requester.Email, &r.t.Requester.Name, &r.orgID, &r.orgName,
-		&r.channel, &r.cf, &r.tg, &r.t.MergedInto, &r.t.Version, &r.due, &r.created, &r.updated, &r.fr, &r.res, &r.closed},
+		&r.channel, &r.cf, &r.tg, &r.t.MergedInto, &r.t.Version, &r.due, &r.created, &r.updated, &r.fr, &r.res, &r.closed, &r.t.Rated},
 		extra...)
 	return r
 }

@@ -98,10 +98,13 @@ type Ticket struct {
 	// MissingFields are the keys of the required custom fields that apply
 	// to the ticket and are still empty, in the fields' order; nil when not
 	// looked up (for requesters, and Docket's own actors).
-	MissingFields   []string
-	Tags            []string
-	Followers       []Person
-	MergedInto      int64 // survivor's number, 0 when not merged
+	MissingFields []string
+	Tags          []string
+	Followers     []Person
+	MergedInto    int64 // survivor's number, 0 when not merged
+	// Rated says the requester rated the ticket: its rating, which the
+	// satisfaction service owns, is then worth reading.
+	Rated           bool
 	Version         int64
 	DueAt           *time.Time
 	CreatedAt       time.Time

@@ -36,9 +36,15 @@ func (a *API) withSatisfaction(r *http.Request, ts []*ticket.Ticket, js []*ticke
 	if a.Satisfaction == nil || len(ts) == 0 {
 		return nil
 	}
-	ids := make([]int64, len(ts))
-	for i, t := range ts {
-		ids[i] = t.ID
+	// Only rated tickets have a rating: a page of none reads none.
+	var ids []int64
+	for _, t := range ts {
+		if t.Rated {
+			ids = append(ids, t.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	m, err := a.Satisfaction.ForTickets(r.Context(), ids)
 	if err != nil {
