@@ -497,9 +497,8 @@ func (s *Service) listRelevant(ctx context.Context, a *user.Actor, f Filter, w *
 	if ms, err = s.ranks(ctx, a, f.Text, ms, read, counts); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(ms, func(x, y match) int { return cmp.Or(cmp.Compare(y.rank, x.rank), cmp.Compare(y.id, x.id)) })
 	off := min(offsetOf(cur), len(ms))
-	page := ms[off:min(len(ms), off+f.Limit+1)]
+	page := topRanked(ms, off+f.Limit+1)[off:]
 	ts, err := s.rowsOf(ctx, newest, "", page)
 	if err != nil {
 		return nil, err
