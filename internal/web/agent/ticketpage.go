@@ -194,7 +194,7 @@ func (a *Agent) loadTicketPage(w http.ResponseWriter, r *http.Request, rq *reque
 		}
 		p.SLA = clocks[t.ID]
 	}
-	if a.Satisfaction != nil {
+	if a.Satisfaction != nil && t.Rated { // only a rated ticket has a rating to read
 		if p.Satisfaction, err = a.Satisfaction.Get(ctx, t.ID); err != nil {
 			return nil, err
 		}
