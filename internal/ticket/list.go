@@ -93,6 +93,25 @@ type whereBuilder struct {
 	teamCond    string
 	teamKeys    string
 	teamFilters int
+	// updated are the positions in conds of the bounds on updated_at.
+	updated []int
+}
+
+// walkResolvedOnPostgres makes w's bounds on updated_at (Recently
+// resolved's week) conditions PostgreSQL cannot read from an index, when
+// the list walks the resolved tickets' index in its order. Its
+// statistics take the status and the bound for independent: every
+// resolved ticket was updated in the week (the built-in rule closes
+// them after seven days), where it estimated 87 of 6,461. It then read
+// every one of them from tickets_status_updated and sorted them, 4.4–5.9
+// ms a page at a million tickets (8.7 ms under load) against 0.04–0.4
+// ms walking tickets_resolved_priority and the like in order, and kept
+// that plan: its estimate made the plan for these values look cheaper
+// than the one for any values.
+func (w *whereBuilder) walkResolvedOnPostgres() {
+	for _, i := range w.updated {
+		w.conds[i] = "(t.updated_at + 0)" + strings.TrimPrefix(w.conds[i], "t.updated_at")
+	}
 }
 
 // keepsAll reports whether w's conditions keep every ticket.
@@ -205,6 +224,9 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 		return []*Ticket{}, "", nil
 	}
 	w.walk = walk
+	if s.db.Dialect == db.Postgres && walk != "" && walk == resolvedOrders[strings.TrimPrefix(sortName, "-")] {
+		w.walkResolvedOnPostgres()
+	}
 	if walk == statusUpdated {
 		// One status's range of an index of every ticket, not a partial
 		// index of the active ones: their condition would only offer
@@ -482,6 +504,9 @@ func (s *Service) where(ctx context.Context, a *user.Actor, f Filter, byDue, hid
 	}
 	timeCond := func(col, op string, v *time.Time) {
 		if v != nil {
+			if col == "t.updated_at" {
+				w.updated = append(w.updated, len(w.conds))
+			}
 			w.conds = append(w.conds, col+" "+op+" "+w.arg(v.UnixMicro()))
 		}
 	}

@@ -414,19 +414,26 @@ func (s *Service) fewIDs(ctx context.Context, sets []func(arg func(any) string) 
 // (select-tickets-few).
 const fewWalk = "few"
 
-// walksStatuses reports whether SQLite walks, for f in sortName's order,
+// walksStatuses reports whether the list of f in sortName's order walks
 // the index ranges of f's statuses alone (walk is activeWalk's index):
-// the resolved tickets' indexes, one status's range of tickets_status_updated,
+// the resolved tickets' indexes (on both engines), and on SQLite one
+// status's range of tickets_status_updated,
 // or, for some active statuses and no team filter, one range of the order's
 // index by status per status (mergeArms). Such a walk reads no ticket of
 // another status, so a status with few or no tickets costs it as little as
 // reading them by id (fewCandidates), and counting up to fewRows+1 of a
 // status's tickets first cost Pending's every page 0.1 ms at a million.
 func (s *Service) walksStatuses(f Filter, sortName, walk string) bool {
-	if s.db.Dialect != db.SQLite || walk == "" || f.Text.HasText() {
+	if walk == "" || f.Text.HasText() {
 		return false
 	}
-	if walk == statusUpdated || walk == resolvedOrders[strings.TrimPrefix(sortName, "-")] {
+	if walk == resolvedOrders[strings.TrimPrefix(sortName, "-")] {
+		return true // PostgreSQL walks it too (walkResolvedOnPostgres)
+	}
+	if s.db.Dialect != db.SQLite {
+		return false
+	}
+	if walk == statusUpdated {
 		return true
 	}
 	statuses := distinct(f.Status)
