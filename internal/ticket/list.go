@@ -227,14 +227,6 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	if s.db.Dialect == db.Postgres && walk != "" && walk == resolvedOrders[strings.TrimPrefix(sortName, "-")] {
 		w.walkResolvedOnPostgres()
 	}
-	if walk == statusUpdated {
-		// One status's range of an index of every ticket, not a partial
-		// index of the active ones: their condition would only offer
-		// SQLite the four active statuses' ranges, which its statistics
-		// can make look narrower than the status's own, and a page of
-		// Pending by activity then read and sorted every active ticket.
-		w.conds = slices.DeleteFunc(w.conds, func(c string) bool { return c == activeCondition })
-	}
 	if few != nil {
 		w.conds = append(w.conds, few(w.arg))
 		w.walk = fewWalk
@@ -244,6 +236,16 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 		}
 	} else if s.atRiskByID(f, sortName) {
 		w.walk = fewWalk
+	}
+	if w.walk == statusUpdated && w.arms == nil {
+		// One status's range of an index of every ticket, not a partial
+		// index of the active ones: their condition would only offer
+		// SQLite the four active statuses' ranges, which its statistics
+		// can make look narrower than the status's own, and a page of
+		// Pending by activity then read and sorted every active ticket.
+		// (A team's ranges, mergeArms, are of a partial index: they keep
+		// it.)
+		w.conds = slices.DeleteFunc(w.conds, func(c string) bool { return c == activeCondition })
 	}
 	var out []*Ticket
 	if f.Text.HasText() {

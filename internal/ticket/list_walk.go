@@ -74,8 +74,9 @@ var activeOrders = map[string]string{
 //     of every active ticket would pass whatever else was updated since,
 //     a burst of new tickets for one.
 //
-// A walk that would find little or nothing (a status few tickets are in,
-// a desk with few breaches) reads its few candidates by id instead
+// A walk that would find little or nothing (a desk with few breaches; a
+// status few tickets are in, unless the walk reads that status's own
+// ranges: walksStatuses) reads its few candidates by id instead
 // (fewCandidates). A walk of some teams or some statuses reads, in place
 // of the whole order's index, its own (team, status) ranges of the order's
 // index by team and status, merged (mergeArms): what sits on top of the
@@ -417,12 +418,14 @@ const fewWalk = "few"
 // walksStatuses reports whether the list of f in sortName's order walks
 // the index ranges of f's statuses alone (walk is activeWalk's index):
 // the resolved tickets' indexes (on both engines), and on SQLite one
-// status's range of tickets_status_updated,
-// or, for some active statuses and no team filter, one range of the order's
-// index by status per status (mergeArms). Such a walk reads no ticket of
-// another status, so a status with few or no tickets costs it as little as
-// reading them by id (fewCandidates), and counting up to fewRows+1 of a
-// status's tickets first cost Pending's every page 0.1 ms at a million.
+// status's range of tickets_status_updated (or, with a team filter, its
+// teams' ranges of that status), or, for some active statuses and no team
+// filter, one range of the order's index by status per status
+// (mergeArms). Such a walk reads no ticket of another status, so a status
+// with few or no tickets costs it as little as reading them by id
+// (fewCandidates), and counting up to fewRows+1 of a status's tickets
+// first cost Pending's every page 0.1 ms at a million tickets (on
+// PostgreSQL, Recently resolved's 1 ms).
 func (s *Service) walksStatuses(f Filter, sortName, walk string) bool {
 	if walk == "" || f.Text.HasText() {
 		return false
@@ -436,16 +439,19 @@ func (s *Service) walksStatuses(f Filter, sortName, walk string) bool {
 	if walk == statusUpdated {
 		return true
 	}
+	// The status ranges mergeArms makes of a status filter alone (one
+	// status by activity, written twice, keeps the whole order's walk).
+	order := strings.TrimPrefix(sortName, "-")
 	statuses := distinct(f.Status)
 	return len(f.Team) == 0 && f.TeamIDs == nil && len(statuses) > 0 && len(statuses) < len(activeStatuses) &&
-		subset(statuses, activeStatuses) && activeStatusOrders[strings.TrimPrefix(sortName, "-")] != "" &&
-		teamStatusOrders[strings.TrimPrefix(sortName, "-")] != ""
+		subset(statuses, activeStatuses) && activeStatusOrders[order] != "" && teamStatusOrders[order] != "" &&
+		!(len(statuses) == 1 && order == "updated_at")
 }
 
 // fewCandidates returns, for a list activeWalk would walk, a condition
 // that bounds it to at most fewRows candidate ids, when its filter keeps
 // so few: some of the active statuses that few tickets are in (On hold,
-// often none), the tickets at risk in due order, or the breached tickets
+// often none; unless exact), the tickets at risk in due order, or the breached tickets
 // of a desk with few or no breaches (every desk without SLA policies). A
 // walk would read every active ticket to find that there is nothing, or
 // little, to list: 40–60 ms at a million tickets. The candidates are a superset (every other condition
