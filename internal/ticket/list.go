@@ -204,11 +204,16 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	}
 	walk := activeWalk(a, f, sortName)
 	var few func(arg func(any) string) string
+	var teams []int64 // every team's id, when walksStatuses read them
 	// PostgreSQL reads the tickets at risk by id in every order, as
 	// SQLite does (atRiskByID): its planner checks every active ticket
 	// against them otherwise.
 	if walk != "" || s.db.Dialect != db.SQLite && len(f.SLA) == 1 && f.SLA[0] == "at_risk" {
-		if few, err = s.fewCandidates(ctx, f, s.walksStatuses(f, sortName, walk)); err != nil {
+		var exact bool
+		if exact, teams, err = s.walksStatuses(ctx, f, sortName, walk); err != nil {
+			return nil, "", err
+		}
+		if few, err = s.fewCandidates(ctx, f, exact); err != nil {
 			return nil, "", err
 		}
 	}
@@ -231,7 +236,7 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 		w.conds = append(w.conds, few(w.arg))
 		w.walk = fewWalk
 	} else if walk != "" && !f.Text.HasText() {
-		if err := s.mergeArms(ctx, f, sortName, w); err != nil {
+		if err := s.mergeArms(ctx, f, sortName, w, teams); err != nil {
 			return nil, "", err
 		}
 	} else if s.atRiskByID(f, sortName) {

@@ -539,12 +539,14 @@ func TestMergedArmsReadTheIndexAlone(t *testing.T) {
 }
 
 // TestPostgresSparseListsReadTheirIDs: on PostgreSQL a view that keeps
-// few of the active tickets (On hold when nobody is, Breached on a desk
-// without breaches, At risk) reads the candidates' ids first and lists
-// those by id — none at all when there are none — in every order, rather
-// than leave a subquery to a planner that checks every active ticket
-// against it (258 ms for an empty Breached at a million tickets). The
-// lists stay exact when there are a few.
+// few of the active tickets (Breached on a desk without breaches, At
+// risk, On hold by activity when nobody is) reads the candidates' ids
+// first and lists those by id — none at all when there are none — in
+// every order, rather than leave a subquery to a planner that checks every
+// active ticket against it (258 ms for an empty Breached at a million
+// tickets). The lists stay exact when there are a few. On hold in the
+// other orders walks every team's range of its status, which reads no
+// other ticket, without counting it first.
 func TestPostgresSparseListsReadTheirIDs(t *testing.T) {
 	d := apptest.DB(t, db.Postgres)
 	s := apptest.Services(t, d)
@@ -583,7 +585,16 @@ func TestPostgresSparseListsReadTheirIDs(t *testing.T) {
 	}
 	for _, v := range views {
 		for _, sort := range listSorts {
-			list(v.name, v.f, sort, 0, " AND FALSE ")
+			by := " AND FALSE "
+			if v.name == "on hold" && !strings.HasSuffix(sort, "updated_at") {
+				// Every team's range of On hold, which reads nothing
+				// else: the status is not counted first.
+				by = " arm"
+			}
+			list(v.name, v.f, sort, 0, by)
+			if by == " arm" && strings.Contains(last, " AND FALSE ") {
+				t.Errorf("on hold %s: its ids read first\n%s", sort, last)
+			}
 		}
 	}
 	// Three tickets past their due time: Breached lists exactly them.

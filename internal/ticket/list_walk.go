@@ -166,7 +166,10 @@ const maxArms = 32
 // tickets spread through the order), one status by activity without a
 // team (its range of tickets_status_updated is the same walk), teams named
 // by two filters, and more than maxArms ranges.
-func (s *Service) mergeArms(ctx context.Context, f Filter, sortName string, w *whereBuilder) error {
+//
+// known are every team's ids when the caller read them (walksStatuses),
+// else nil.
+func (s *Service) mergeArms(ctx context.Context, f Filter, sortName string, w *whereBuilder, known []int64) error {
 	order := strings.TrimPrefix(sortName, "-")
 	index := teamStatusOrders[order]
 	if index == "" || len(f.Status) == 0 || !subset(f.Status, activeStatuses) || w.teamFilters > 1 {
@@ -197,9 +200,12 @@ func (s *Service) mergeArms(ctx context.Context, f Filter, sortName string, w *w
 			w.walk, w.arms, w.armKeys = activeStatusOrders[order], arms, keys
 			return nil
 		}
-		ids, err := s.teamIDs(ctx)
-		if err != nil {
-			return err
+		ids := known
+		if ids == nil {
+			var err error
+			if ids, err = s.teamIDs(ctx); err != nil {
+				return err
+			}
 		}
 		if (len(ids)+1)*len(statuses) > maxArms { // before any argument is added
 			return nil
@@ -426,26 +432,37 @@ const fewWalk = "few"
 // (fewCandidates), and counting up to fewRows+1 of a status's tickets
 // first cost Pending's every page 0.1 ms at a million tickets (on
 // PostgreSQL, Recently resolved's 1 ms).
-func (s *Service) walksStatuses(f Filter, sortName, walk string) bool {
+//
+// On PostgreSQL a status filter alone is walked as every team's ranges of
+// its statuses (and none's) while they are at most maxArms: teams are
+// then the teams' ids, read to tell, which mergeArms uses.
+func (s *Service) walksStatuses(ctx context.Context, f Filter, sortName, walk string) (exact bool, teams []int64, err error) {
 	if walk == "" || f.Text.HasText() {
-		return false
+		return false, nil, nil
 	}
-	if walk == resolvedOrders[strings.TrimPrefix(sortName, "-")] {
-		return true // PostgreSQL walks it too (walkResolvedOnPostgres)
-	}
-	if s.db.Dialect != db.SQLite {
-		return false
-	}
-	if walk == statusUpdated {
-		return true
-	}
-	// The status ranges mergeArms makes of a status filter alone (one
-	// status by activity, written twice, keeps the whole order's walk).
 	order := strings.TrimPrefix(sortName, "-")
+	if walk == resolvedOrders[order] {
+		return true, nil, nil // PostgreSQL walks it too (walkResolvedOnPostgres)
+	}
+	if walk == statusUpdated && s.db.Dialect == db.SQLite {
+		return true, nil, nil
+	}
+	// The ranges mergeArms makes of a status filter alone (one status by
+	// activity, written twice, keeps the whole order's walk; on
+	// PostgreSQL one status by activity is the planner's).
 	statuses := distinct(f.Status)
-	return len(f.Team) == 0 && f.TeamIDs == nil && len(statuses) > 0 && len(statuses) < len(activeStatuses) &&
-		subset(statuses, activeStatuses) && activeStatusOrders[order] != "" && teamStatusOrders[order] != "" &&
-		!(len(statuses) == 1 && order == "updated_at")
+	if len(f.Team) != 0 || f.TeamIDs != nil || len(statuses) == 0 || len(statuses) >= len(activeStatuses) ||
+		!subset(statuses, activeStatuses) || activeStatusOrders[order] == "" || teamStatusOrders[order] == "" ||
+		len(statuses) == 1 && order == "updated_at" {
+		return false, nil, nil
+	}
+	if s.db.Dialect == db.SQLite {
+		return true, nil, nil
+	}
+	if teams, err = s.teamIDs(ctx); err != nil {
+		return false, nil, err
+	}
+	return (len(teams)+1)*len(statuses) <= maxArms, teams, nil
 }
 
 // fewCandidates returns, for a list activeWalk would walk, a condition
