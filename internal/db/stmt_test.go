@@ -171,16 +171,9 @@ func TestBuiltStatementsArePreparedOnceRepeated(t *testing.T) {
 // to fill the cache for good, so that every query first run after them
 // was parsed at every call.
 func TestQueriesRunOnceAreNotCached(t *testing.T) {
-	ctx := context.Background()
 	d, _ := cachedInsert(t)
 	defer d.Close()
-	read := func(q string) {
-		t.Helper()
-		var n int
-		if err := d.R.QueryRowContext(ctx, q).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	read := countReader(t, d)
 	for i := range 600 {
 		read(fmt.Sprintf(`SELECT COUNT(*) FROM c WHERE n IN (%d, %d)`, i, i+1))
 	}
@@ -195,6 +188,28 @@ func TestQueriesRunOnceAreNotCached(t *testing.T) {
 	read(hot)
 	if !db.CachedRead(d, hot) {
 		t.Fatal("a query run twice, after 600 run once, is not cached: every run of it is parsed")
+	}
+}
+
+// countReader returns a function that reads a count q through d's
+// readers, failing t on an error.
+func countReader(t *testing.T, d *db.DB) func(q string) {
+	return func(q string) {
+		t.Helper()
+		var n int
+		if err := d.R.QueryRowContext(context.Background(), q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// readShapes reads n count shapes, each twice: cached, as a list shape
+// is.
+func readShapes(read func(q string), n int) {
+	for i := range n {
+		q := fmt.Sprintf(`SELECT COUNT(*) FROM c WHERE n IN (%d, %d)`, i, i+1)
+		read(q)
+		read(q)
 	}
 }
 
@@ -216,13 +231,7 @@ func TestReadCacheKeepsWhatRunsNow(t *testing.T) {
 		t.Fatal(err)
 	}
 	named := queries.Get("named")
-	read := func(q string) {
-		t.Helper()
-		var n int
-		if err := d.R.QueryRowContext(ctx, q).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	read := countReader(t, d)
 	first := `SELECT COUNT(*) FROM c WHERE n = 0`
 	read(first)
 	read(first)
@@ -230,11 +239,7 @@ func TestReadCacheKeepsWhatRunsNow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 1000 { // each run twice: cached, as a list shape is
-		q := fmt.Sprintf(`SELECT COUNT(*) FROM c WHERE n IN (%d, %d)`, i, i+1)
-		read(q)
-		read(q)
-	}
+	readShapes(read, 1000)
 	hot := `SELECT COUNT(*) FROM c WHERE n > 0`
 	read(hot)
 	read(hot)
@@ -265,25 +270,14 @@ func TestReadCacheKeepsWhatRunsNow(t *testing.T) {
 // and the last to let go of an evicted statement closes it. Closed as it
 // was evicted, the held call failed with "sql: statement is closed".
 func TestEvictedStatementsFailNoCaller(t *testing.T) {
-	ctx := context.Background()
 	d, _ := cachedInsert(t)
 	defer d.Close()
-	read := func(q string) {
-		t.Helper()
-		var n int
-		if err := d.R.QueryRowContext(ctx, q).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	read := countReader(t, d)
 	held := `SELECT COUNT(*) FROM c WHERE n = 0`
 	read(held)
 	read(held)
 	run, done := db.HoldRead(d, held)
-	for i := range 300 { // more than the cache keeps, each cached
-		q := fmt.Sprintf(`SELECT COUNT(*) FROM c WHERE n IN (%d, %d)`, i, i+1)
-		read(q)
-		read(q)
-	}
+	readShapes(read, 300) // more than the cache keeps
 	if db.CachedRead(d, held) {
 		t.Fatal("the statement used longest ago was not evicted")
 	}
