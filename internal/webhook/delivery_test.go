@@ -224,3 +224,39 @@ func TestDisableAfterRetryWindow(t *testing.T) {
 		})
 	})
 }
+
+// A failure the receiver gave while an admin changed the webhook (mended
+// it, or enabled it again) does not disable the webhook as changed: the
+// disable applies to the webhook the attempt was sent with. An attempt in
+// flight when an admin re-enabled a disabled webhook disabled it again a
+// moment later (TestAdminWebhooks saw it once in CI).
+func TestChangeDuringAttemptKeepsWebhook(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, admin := services(t, d, webhook.Options{FirstRetry: time.Millisecond, RetryWindow: time.Millisecond})
+		var mu sync.Mutex
+		var id int64
+		rcv := newReceiver(t, func(int) int {
+			mu.Lock()
+			defer mu.Unlock()
+			// The admin edits it while the attempt is on its way.
+			if _, err := s.Webhooks.Update(ctx, admin, id, webhook.Input{Events: &[]string{event.TicketCreated, event.TicketUpdated}}); err != nil {
+				t.Error(err)
+			}
+			return http.StatusBadGateway
+		})
+		mu.Lock()
+		w := hook(t, s, admin, rcv.URL, event.TicketCreated)
+		id = w.ID
+		mu.Unlock()
+		apptest.Ticket(t, s, apptest.User(t, s, user.RoleAgent, ""))
+		eventually(t, 10*time.Second, "the delivery to fail", func() bool {
+			ds := deliveries(t, s, admin, w.ID)
+			return len(ds) == 1 && ds[0].State == webhook.Failed
+		})
+		got, err := s.Webhooks.Get(ctx, admin, w.ID)
+		if err != nil || !got.Enabled || got.DisabledReason != "" {
+			t.Fatalf("after a failure sent before the admin's edit: %+v, %v; want it enabled", got, err)
+		}
+	})
+}

@@ -19,7 +19,7 @@ const KindDisabledNotice = "webhook_disabled"
 var actor = event.Actor{Type: event.ActorSystem, Name: "Webhooks"}
 
 // disable turns w off after delivery d still failed at the end of the retry
-// window, in tx: the reason is stored and shown on the admin page, a
+// window, in tx, unless an admin changed it since the attempt read it (w): the reason is stored and shown on the admin page, a
 // webhook.disabled event goes to the audit log, and every active admin is
 // emailed (when a mailbox can send).
 func (s *Service) disable(ctx context.Context, tx *db.Tx, w *Webhook, d *Delivery, o outcome) error {
@@ -30,12 +30,12 @@ func (s *Service) disable(ctx context.Context, tx *db.Tx, w *Webhook, d *Deliver
 	reason := fmt.Sprintf("Delivery %d of event %d (%s) still failed after %s of retries; last attempt: %s",
 		d.ID, d.EventID, d.EventKind, span(s.opts.RetryWindow), last)
 	now := db.Now()
-	res, err := tx.ExecContext(ctx, s.q.Get("disable-webhook"), w.ID, reason, now)
+	res, err := tx.ExecContext(ctx, s.q.Get("disable-webhook"), w.ID, reason, now, w.UpdatedAt.UnixMicro())
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return nil // disabled already
+		return nil // disabled already, or changed since the attempt read it
 	}
 	s.Log.Warn("disabled a webhook whose deliveries kept failing", "webhook", w.ID, "delivery", d.ID)
 	if err := s.record(ctx, tx, actor, EventDisabled, w.ID, map[string]any{"url": w.URL, "reason": reason,

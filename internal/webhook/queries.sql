@@ -38,7 +38,10 @@ SELECT id FROM webhooks WHERE id = $1;
 SELECT $1 + $2;
 
 -- name: disable-webhook
-UPDATE webhooks SET enabled = FALSE, disabled_reason = $2, disabled_at = $3, updated_at = $3 WHERE id = $1 AND enabled;
+-- Only as it was when the failing attempt read it ($4, its updated_at): an
+-- admin's change since (a mended URL, the webhook enabled again) stands.
+UPDATE webhooks SET enabled = FALSE, disabled_reason = $2, disabled_at = $3, updated_at = $3
+WHERE id = $1 AND enabled AND updated_at = $4;
 
 -- name: insert-delivery
 INSERT INTO webhook_deliveries (webhook_id, event_id, event_kind, chain, redelivery_of, next_attempt_at, created_at)
@@ -80,7 +83,7 @@ WHERE id = $1 AND state = 'pending';
 -- A delivery with what sending it needs: its webhook and its event (the
 -- event may be gone: NULLs).
 SELECT d.id, d.webhook_id, d.event_id, d.event_kind, d.chain, d.state, d.attempts, d.created_at,
-       w.url, w.secret, w.enabled, w.allow_private_host,
+       w.url, w.secret, w.enabled, w.allow_private_host, w.updated_at,
        COALESCE(e.at, 0), COALESCE(e.actor_type, ''), COALESCE(e.actor_id, 0), COALESCE(e.actor_name, ''),
        COALESCE(e.subject_type, ''), COALESCE(e.subject_id, 0), COALESCE(e.ticket_id, 0), e.payload
 FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id LEFT JOIN domain_events e ON e.id = d.event_id

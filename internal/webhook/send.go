@@ -148,19 +148,19 @@ type sendable struct {
 // load reads delivery id with its webhook and event in one query.
 func (s *Service) load(ctx context.Context, id int64) (*sendable, error) {
 	var sd sendable
-	var created, at, ticketID int64
+	var created, updated, at, ticketID int64
 	var p Payload
 	var data sql.NullString
 	err := s.DB.R.QueryRowContext(ctx, s.q.Get("delivery-to-send"), id).Scan(&sd.d.ID, &sd.d.WebhookID, &sd.d.EventID,
 		&sd.d.EventKind, &sd.d.Ticket, &sd.d.State, &sd.d.Attempts, &created, &sd.w.URL, &sd.w.secret, &sd.w.Enabled,
-		&sd.w.AllowPrivateHost, &at, &p.Actor.Type, &p.Actor.ID, &p.Actor.Name, &p.Subject.Type, &p.Subject.ID, &ticketID, &data)
+		&sd.w.AllowPrivateHost, &updated, &at, &p.Actor.Type, &p.Actor.ID, &p.Actor.Name, &p.Subject.Type, &p.Subject.ID, &ticketID, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("webhook delivery %d: %w", id, fault.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("webhook delivery %d: %w", id, err)
 	}
-	sd.d.CreatedAt, sd.w.ID = db.Time(created), sd.d.WebhookID
+	sd.d.CreatedAt, sd.w.ID, sd.w.UpdatedAt = db.Time(created), sd.d.WebhookID, db.Time(updated)
 	if data.Valid {
 		p.ID, p.Kind, p.At, p.Data = sd.d.EventID, sd.d.EventKind, db.Time(at), json.RawMessage(data.String)
 		if n := ticketNumber(event.Record{TicketID: ticketID, Payload: p.Data}); n != 0 {
