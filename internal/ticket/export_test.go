@@ -21,8 +21,9 @@ func (s *Service) TraceRuleQueries(fn func(query string, args []any)) {
 	s.traceRules.Store(&fn)
 }
 
-// BetweenReads has fn called between the statement that reads a page's
-// ids and the one that reads its tickets (PostgreSQL's lists).
+// BetweenReads has fn called between the two statements of a page on
+// PostgreSQL: a search's ids and tickets, a list's tickets and their
+// lookups.
 func (s *Service) BetweenReads(fn func()) { s.between = fn }
 
 // SetTextWindow makes the search window n matches until the returned

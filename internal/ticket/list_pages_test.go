@@ -176,10 +176,12 @@ func listedAfter(sort string, a, b *ticket.Ticket) bool {
 	return ka < kb || ka == kb && a.ID < b.ID
 }
 
-// TestPageCursorHoldsWhenItsTicketMoves: a page whose ids and tickets are
-// read by two statements (PostgreSQL's lists and searches) reads both in
-// one snapshot, so the next page's cursor is where the page
-// ended even when the page's last ticket is updated between the two reads:
+// TestPageCursorHoldsWhenItsTicketMoves: a page read by two statements
+// (on PostgreSQL a search's ids and tickets, a list's tickets and their
+// lookups' names) takes the next page's cursor from what the page's
+// statement found: a search reads both in one snapshot, a list its tickets
+// in one statement. The cursor is then where the page ended even when the
+// page's last ticket is updated between the two reads:
 // read after that commit, the ticket came back with its new activity time,
 // and the cursor taken from it jumped past every ticket not yet listed
 // (oldest activity first, the next page was empty). A ticket that moves may

@@ -133,6 +133,10 @@ func explainList(t *testing.T, conn *sql.Conn, dialect db.Dialect, query string,
 		return apptest.SQLitePlan(t, conn, query, args...)
 	}
 	explain := func() string {
+		if keptPlan(query) {
+			_, out := genericPlan(t, conn, query, args)
+			return out
+		}
 		var out string
 		if err := conn.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+query, args...).Scan(&out); err != nil {
 			t.Fatalf("explain %s: %v", query, err)
@@ -161,6 +165,13 @@ func explainList(t *testing.T, conn *sql.Conn, dialect db.Dialect, query string,
 		}
 	}
 	return plan
+}
+
+// keptPlan reports whether query reads a list's page on PostgreSQL, the
+// ids its page statement reads on G (pageOfIDs): the plan that runs is
+// the one PostgreSQL keeps for any values (genericPlan).
+func keptPlan(query string) bool {
+	return strings.HasPrefix(query, "SELECT t.id, 0 FROM tickets t WHERE") || strings.HasPrefix(query, "SELECT u.id, 0 FROM (")
 }
 
 // isMergedWalk reports whether query is a merged walk's (mergedQuery): on

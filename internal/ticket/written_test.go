@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/ticket"
@@ -19,35 +20,7 @@ import (
 func TestWritesAnswerWhatIsStored(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		s := apptest.Services(t, d)
-		admin := apptest.User(t, s, user.RoleAdmin, "")
-		agent := apptest.User(t, s, user.RoleAgent, "")
-		orgName, domain := "Acme", "acme.test"
-		if _, err := s.Users.CreateOrganization(ctx, admin, user.OrganizationInput{Name: &orgName, Domain: &domain}); err != nil {
-			t.Fatal(err)
-		}
-		requester := apptest.User(t, s, user.RoleRequester, "pat@acme.test")
-		if _, err := s.Users.Update(ctx, admin, requester.ID, user.Patch{Organization: &orgName}); err != nil {
-			t.Fatal(err)
-		}
-		requester = apptest.Actor(t, s, requester)
-		team, yes := "HR", true
-		members := []string{agent.Email}
-		if _, err := s.Users.CreateTeam(ctx, admin, user.TeamInput{Name: &team, Restricted: &yes, Members: &members}); err != nil {
-			t.Fatal(err)
-		}
-		agent = apptest.Actor(t, s, agent)
-		category := "Hardware"
-		if _, err := s.Tickets.CreateCategory(ctx, admin, ticket.CategoryInput{Name: &category}); err != nil {
-			t.Fatal(err)
-		}
-		typ, key, label, req := ticket.FieldText, "asset", "Asset tag", false
-		if _, err := s.Tickets.CreateFieldDef(ctx, admin, ticket.FieldDefInput{Key: &key, Label: &label, Type: &typ, Required: &req}); err != nil {
-			t.Fatal(err)
-		}
-		typ, key, label, req = ticket.FieldNumber, "seats", "Seats", true
-		if _, err := s.Tickets.CreateFieldDef(ctx, admin, ticket.FieldDefInput{Key: &key, Label: &label, Type: &typ, Required: &req}); err != nil {
-			t.Fatal(err)
-		}
+		admin, agent, requester, orgName, category, team := referencedDesk(t, s)
 		same := func(what string, a *user.Actor, got *ticket.Ticket) {
 			t.Helper()
 			want, err := s.Tickets.Get(ctx, a, got.Number)
@@ -90,4 +63,89 @@ func TestWritesAnswerWhatIsStored(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestListsReadWhatGetReads: a list's tickets are what a get reads, in
+// every shape — with an organization, a category, a restricted team, an
+// assignee, merged into another — for an admin and for an agent of the
+// team. On PostgreSQL a page's tickets and their names are read apart
+// (pageOfIDs, fillLookups).
+func TestListsReadWhatGetReads(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		admin, agent, requester, _, category, team := referencedDesk(t, s)
+		full := apptest.Ticket(t, s, admin, func(n *ticket.NewTicket) {
+			n.Category, n.Team, n.Assignee, n.Priority = category, team, agent.Email, "p2"
+			n.CustomFields = map[string]any{"seats": 3}
+		})
+		apptest.Ticket(t, s, requester)
+		merged := apptest.Ticket(t, s, requester)
+		if _, err := s.Tickets.Merge(ctx, agent, merged.Number, full.Number); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range []*user.Actor{admin, agent} {
+			for _, f := range []ticket.Filter{{}, {Sort: "priority"}, {Status: []ticket.Status{ticket.StatusClosed}}} {
+				listed, _, err := s.Tickets.List(ctx, a, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := 3; len(f.Status) == 0 && len(listed) != want {
+					t.Fatalf("%s listed %d tickets, want %d", a.Email, len(listed), want)
+				}
+				sawMerged := false
+				for _, got := range listed {
+					want, err := s.Tickets.Get(ctx, a, got.Number)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want.Followers = got.Followers // a get's alone
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("%s listed\n%+v\nbut a get reads\n%+v", a.Email, *got, *want)
+					}
+					sawMerged = sawMerged || got.MergedInto == full.Number
+				}
+				if !sawMerged {
+					t.Errorf("%s's list %+v: no ticket merged into #%d", a.Email, f, full.Number)
+				}
+			}
+		}
+	})
+}
+
+// referencedDesk gives s an organization with a requester in it, a
+// restricted team with an agent in it, a category and two custom fields
+// (one required), and returns the people and the names.
+func referencedDesk(t *testing.T, s *app.Services) (admin, agent, requester *user.Actor, orgName, category, team string) {
+	t.Helper()
+	admin = apptest.User(t, s, user.RoleAdmin, "")
+	agent = apptest.User(t, s, user.RoleAgent, "")
+	orgName, domain := "Acme", "acme.test"
+	if _, err := s.Users.CreateOrganization(ctx, admin, user.OrganizationInput{Name: &orgName, Domain: &domain}); err != nil {
+		t.Fatal(err)
+	}
+	requester = apptest.User(t, s, user.RoleRequester, "pat@acme.test")
+	if _, err := s.Users.Update(ctx, admin, requester.ID, user.Patch{Organization: &orgName}); err != nil {
+		t.Fatal(err)
+	}
+	requester = apptest.Actor(t, s, requester)
+	team = "HR"
+	yes := true
+	members := []string{agent.Email}
+	if _, err := s.Users.CreateTeam(ctx, admin, user.TeamInput{Name: &team, Restricted: &yes, Members: &members}); err != nil {
+		t.Fatal(err)
+	}
+	agent = apptest.Actor(t, s, agent)
+	category = "Hardware"
+	if _, err := s.Tickets.CreateCategory(ctx, admin, ticket.CategoryInput{Name: &category}); err != nil {
+		t.Fatal(err)
+	}
+	typ, key, label, req := ticket.FieldText, "asset", "Asset tag", false
+	if _, err := s.Tickets.CreateFieldDef(ctx, admin, ticket.FieldDefInput{Key: &key, Label: &label, Type: &typ, Required: &req}); err != nil {
+		t.Fatal(err)
+	}
+	typ, key, label, req = ticket.FieldNumber, "seats", "Seats", true
+	if _, err := s.Tickets.CreateFieldDef(ctx, admin, ticket.FieldDefInput{Key: &key, Label: &label, Type: &typ, Required: &req}); err != nil {
+		t.Fatal(err)
+	}
+	return admin, agent, requester, orgName, category, team
 }
