@@ -81,10 +81,8 @@ type whereBuilder struct {
 	// that SQLite walks (activeWalk), "" for the planner's choice.
 	walk string
 	// arms are the ranges of walk that a merged walk reads, one condition
-	// each (mergeArms); nil for one walk of the whole index. armKeys are
-	// the same ranges' team and status.
-	arms    []string
-	armKeys []armKey
+	// each (mergeArms); nil for one walk of the whole index.
+	arms []string
 	// teams are the teams a team filter keeps, teamCond its condition and
 	// teamKeys the same condition on the indexes' key of a team (mergeArms
 	// writes it in the arms, whose index covers it); teamFilters counts the
@@ -122,13 +120,6 @@ func (w *whereBuilder) keepsAll() bool {
 		}
 	}
 	return true
-}
-
-// armKey is the range of a merged walk: a team's placeholder (or 0, the
-// tickets without a team) and a status.
-type armKey struct {
-	team   string
-	status Status
 }
 
 // teamKey is a team a filter keeps: its id (0 for the tickets without a

@@ -176,10 +176,9 @@ func keptPlan(query string) bool {
 
 // isMergedWalk reports whether query is a merged walk's (mergedQuery): on
 // SQLite the arms' merge joined to the tickets; on PostgreSQL a UNION ALL
-// of arms, or one arm run for each range.
+// of arms.
 func isMergedWalk(query string) bool {
-	return strings.Contains(query, ") u CROSS JOIN tickets t\n") || strings.Contains(query, ") arm1") ||
-		strings.Contains(query, " AS arm(team, status) CROSS JOIN LATERAL (")
+	return strings.Contains(query, ") u CROSS JOIN tickets t\n") || strings.Contains(query, ") arm1")
 }
 
 // mergedView reports whether a built-in view in sort's order is a merged
