@@ -401,9 +401,9 @@ const fewWalk = "few"
 
 // walksStatuses reports whether the list of f in sortName's order walks
 // the index ranges of f's statuses alone (walk is activeWalk's index):
-// the resolved tickets' indexes (on both engines), and on SQLite one
-// status's range of tickets_status_updated (or, with a team filter, its
-// teams' ranges of that status), or, for some active statuses and no team
+// the resolved tickets' indexes and one status's range of
+// tickets_status_updated (on both engines; on SQLite, with a team filter,
+// its teams' ranges of that status), or, for some active statuses and no team
 // filter, one range of the order's index by status per status
 // (mergeArms). Such a walk reads no ticket of another status, so a status
 // with few or no tickets costs it as little as reading them by id
@@ -422,8 +422,8 @@ func (s *Service) walksStatuses(ctx context.Context, f Filter, sortName, walk st
 	if walk == resolvedOrders[order] {
 		return true, nil, nil // PostgreSQL walks it too (walkResolvedOnPostgres)
 	}
-	if walk == statusUpdated && s.db.Dialect == db.SQLite {
-		return true, nil, nil
+	if walk == statusUpdated {
+		return true, nil, nil // on PostgreSQL too, whose kept plan walks it (pageOfIDs)
 	}
 	// The ranges mergeArms makes of a status filter alone (one status by
 	// activity, written twice, keeps the whole order's walk; on
