@@ -107,19 +107,33 @@ func WriteProblem(w http.ResponseWriter, err error) Problem {
 	return p
 }
 
-// JSON writes v with status.
+// JSON writes v with status. A value that cannot be encoded is an error
+// with nothing sent, which API answers with a problem.
 func JSON(w http.ResponseWriter, status int, v any) error {
-	jsonHeader(w, status)
-	return json.NewEncoder(w).Encode(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return JSONBytes(w, status, append(b, '\n'))
 }
 
 // JSONBytes writes b, a JSON value already encoded (with its newline, as
-// JSON's encoder ends one), as JSON does.
+// JSON's encoder ends one), as JSON does. Once the headers are sent, a
+// failed write is a client that went away: the answer has begun, so it is
+// Written, and API does not log it as a failure.
 func JSONBytes(w http.ResponseWriter, status int, b []byte) error {
 	jsonHeader(w, status)
-	_, err := w.Write(b)
-	return err
+	if _, err := w.Write(b); err != nil {
+		return Written(&clientGone{err})
+	}
+	return nil
 }
+
+// clientGone is the error of a write to a client that went away.
+type clientGone struct{ err error }
+
+func (e *clientGone) Error() string { return "web: write the answer: " + e.err.Error() }
+func (e *clientGone) Unwrap() error { return e.err }
 
 // jsonHeader sends a JSON answer's headers with status.
 func jsonHeader(w http.ResponseWriter, status int) {
@@ -148,6 +162,9 @@ func Written(err error) error {
 func API(log *slog.Logger, h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
+			if gone := (*clientGone)(nil); errors.As(err, &gone) {
+				return // the request's log line has its status
+			}
 			var p Problem
 			if we := (*writtenError)(nil); errors.As(err, &we) {
 				p = ProblemFor(we.err)
