@@ -31,10 +31,10 @@ const idsOnly = "SELECT t.id, 0 FROM tickets t WHERE TRUE"
 
 // pageRows runs the list's statement (listQuery, walking) and returns its
 // tickets. On PostgreSQL the statement reads the page's ids from tickets
-// alone, and the page is read from them (pageOfIDs): its planner searches
-// every order of the six outer joins of select-tickets together with
-// every index of tickets that gives the list's order — 8.8 ms of planning
-// at a million tickets for a page that runs in 0.4 ms.
+// alone, and the page is read from them (pageOfIDs): with the six outer
+// joins of select-tickets, its planner searched every order of them
+// together with every index of tickets that gives the list's order — 8.8
+// ms of planning at a million tickets for a page that runs in 0.4 ms.
 func (s *Service) pageRows(ctx context.Context, w *whereBuilder, spec sortSpec, sortName string, cur *cursor, limit int, extra []func(*whereBuilder)) ([]*Ticket, error) {
 	if s.db.Dialect == db.SQLite {
 		query, args := s.listQuery(w, spec, sortName, cur, limit, s.q.Get("select-tickets"), true, extra)
