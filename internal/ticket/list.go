@@ -77,6 +77,10 @@ const MaxFilterValues = 20
 type whereBuilder struct {
 	conds []string
 	args  []any
+	// words says the list's statements match words (a search): on
+	// PostgreSQL each is planned at each run for how common they are,
+	// never with a plan kept for any words (pageOfIDs).
+	words bool
 	// walk names the partial index of active tickets in the list's order
 	// that SQLite walks (activeWalk), "" for the planner's choice.
 	walk string

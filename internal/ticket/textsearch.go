@@ -204,6 +204,7 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 	if sortName == relevance {
 		return s.listRelevant(ctx, a, f, w, cur)
 	}
+	w.words = true
 	all := func(x *whereBuilder) { s.textCondition(x, a, f.Text, true) }
 	newest := sortName == "-updated_at" || sortName == "-created_at"
 	window, single := textWindow, false
