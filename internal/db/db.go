@@ -31,7 +31,8 @@ const (
 )
 
 // DB is an open database: a writer pool and a reader pool (the same pool on
-// PostgreSQL), with the dialect they speak.
+// PostgreSQL), and on PostgreSQL a pool of its own for G, with the dialect
+// they speak.
 type DB struct {
 	// W is for statements that write, outside WithTx. On SQLite it holds a
 	// single connection whose transactions begin IMMEDIATE, so writers
@@ -41,7 +42,7 @@ type DB struct {
 	// run concurrently with the writer thanks to WAL.
 	R Queryer
 	// G is for reads whose statements' plans suit any of their values: a
-	// list's page. On PostgreSQL it is a small pool of its own whose
+	// built-in view's page. On PostgreSQL it is a small pool of its own whose
 	// sessions keep one plan per statement (openPostgres); on SQLite, R.
 	G       Queryer
 	Dialect Dialect
@@ -170,9 +171,10 @@ const genericConns = 8
 // pgGenericDefaults are G's sessions' settings (pgSessionDefaults, and
 // plan_cache_mode). pgx prepares every statement once per connection, and
 // PostgreSQL plans a prepared statement again at each run for its values
-// (a custom plan) unless the plan for any values looks as cheap. A list's
-// page walks an index in its order and stops after a page, the right plan
-// whatever its values, but with three dozen indexes of tickets to weigh
+// (a custom plan) unless the plan for any values looks as cheap. A built-in
+// view's page walks an index in its order and stops after a page, the
+// right plan whatever its values (the ticket service decides which pages
+// those are), but with three dozen indexes of tickets to weigh
 // its custom plan took 0.3–0.8 ms for a page that runs in less: a fifth
 // of PostgreSQL's time under lists at a million tickets. Kept, the plan is
 // made once per connection and statement, and again after ANALYZE or a
@@ -274,7 +276,7 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 // request waits for a connection at most while others finish theirs.
 func defaultReadConns() int { return min(max(2*runtime.GOMAXPROCS(0), 4), 8) }
 
-// Close closes both pools.
+// Close closes the pools.
 func (d *DB) Close() error {
 	if d.wcache != nil {
 		d.wcache.close()

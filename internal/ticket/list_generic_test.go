@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
@@ -184,5 +185,37 @@ func TestPostgresListPagesKeepTheirPlans(t *testing.T) {
 	}
 	if pages < len(listSorts) {
 		t.Errorf("%d page statements run %d times on G's session, want one per order (%d)", pages, runs, len(listSorts))
+	}
+}
+
+// TestPostgresValuedFiltersArePlannedForTheirValues: a list with a filter
+// whose value chooses the plan (a type, a priority, a time of creation;
+// an organization with 40 % of 600,000 tickets was read from its index
+// and sorted in 163 ms with the plan kept for any, against 0.07 ms
+// walking the order) runs planned for its values, not on G.
+func TestPostgresValuedFiltersArePlannedForTheirValues(t *testing.T) {
+	d := apptest.DB(t, db.Postgres)
+	s := apptest.Services(t, d)
+	agent := seedListMix(t, s, 600, false)
+	g := d.GenericPool()
+	g.SetMaxOpenConns(1) // one session, to read its statements
+	week := time.Now().Add(-7 * 24 * time.Hour)
+	for _, f := range []ticket.Filter{
+		{Status: listActive, Type: []ticket.Type{ticket.Incident}},
+		{Status: listActive, Priority: []ticket.Priority{ticket.P1}},
+		{Status: listActive, CreatedAfter: &week, Sort: "-created_at"},
+		{Status: listActive, UpdatedAfter: &week, Sort: "priority"},
+	} {
+		if _, _, err := s.Tickets.List(ctx, agent, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var kept string
+	if err := g.QueryRowContext(ctx, `SELECT COALESCE(string_agg(statement, E'\n'), '') FROM pg_prepared_statements
+		WHERE statement LIKE '%FROM tickets t%' AND statement NOT LIKE '%pg_prepared_statements%'`).Scan(&kept); err != nil {
+		t.Fatal(err)
+	}
+	if kept != "" {
+		t.Errorf("lists of valued filters on G's session, planned for any values:\n%s", kept)
 	}
 }

@@ -1,11 +1,13 @@
 package ticket
 
 // Reading a list's page: the statement listQuery writes, run in one
-// statement on SQLite, and on PostgreSQL as the page's ids and then its
-// tickets by id, in one snapshot.
+// statement on SQLite; on PostgreSQL the page's tickets over its ids
+// query, then their names (pageOfIDs), and a search's window as its ids
+// and then its tickets by id, in one snapshot (idsThenTickets).
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -41,25 +43,21 @@ func (s *Service) pageRows(ctx context.Context, w *whereBuilder, spec sortSpec, 
 		return s.scanPage(ctx, query, args)
 	}
 	query, args := s.listQuery(w, spec, sortName, cur, limit, idsOnly, true, extra)
-	q := s.db.G
-	if w.words {
-		// A search's walk: planned for its words. Kept for any words, the
-		// plan of All open oldest first read every match of a word in
-		// half the tickets from the text index, joined and sorted them:
-		// 5.5 s at a million tickets, where the walk took 4 ms.
-		q = s.db.R
+	q := s.db.R // planned for its values at each run
+	if w.kept {
+		q = s.db.G
 	}
 	return s.pageOfIDs(ctx, q, spec, query, args)
 }
 
 // pageOfIDs reads on PostgreSQL the tickets whose ids query (idsOnly,
 // ordered and limited) reads, in spec's order, then their lookups' names
-// (fillLookups), through q. A list's statements run on G, whose sessions
-// keep each statement's plan for any values: a walk in the list's order
-// stops after a page whatever they are, and planning it again at each run
-// took a fifth of PostgreSQL's time under lists at a million tickets. A
-// search's run on R (pageRows). The page is
-// one statement, so its tickets are as its walk found them and the next
+// (fillLookups), through q: G for a built-in view's shape (keptPlan),
+// whose sessions keep each statement's plan for any values — its walk in
+// the list's order stops after a page whatever they are, and planning it
+// again at each run took a fifth of PostgreSQL's time under lists at a
+// million tickets — else R, planned for its values. The page is one
+// statement, so its tickets are as its walk found them and the next
 // page's cursor starts where it ended; the names are read after it.
 // Joined in the page's statement, the lookups made its plan cost 10 ms
 // (once per connection and statement, and again after each ANALYZE of
@@ -71,7 +69,11 @@ func (s *Service) pageOfIDs(ctx context.Context, q db.Queryer, spec sortSpec, qu
 	if spec.desc {
 		dir = "DESC"
 	}
-	page := strings.Replace(s.q.Get("select-ticket-rows"), "FROM tickets t\n", "FROM ("+query+") p JOIN tickets t ON t.id = p.id\n", 1) +
+	base := s.q.Get("select-ticket-rows")
+	if !strings.Contains(base, "FROM tickets t\n") {
+		return nil, errors.New("ticket: select-ticket-rows reads no \"FROM tickets t\" line to read the page's ids in")
+	}
+	page := strings.Replace(base, "FROM tickets t\n", "FROM ("+query+") p JOIN tickets t ON t.id = p.id\n", 1) +
 		" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir
 	out, err := s.scanRows(ctx, q, page, args, newPageRow())
 	if err != nil {

@@ -184,8 +184,8 @@ func (s *Service) addGetQueries() {
 	}
 	s.q.Add("get-ticket-by-id", s.q.Get("select-tickets")+" AND t.id = "+s.db.Rebind("$1"))
 	if s.db.Dialect != db.SQLite {
-		// A list's page by id (pageRows), without an order: the page's
-		// statement gave it.
+		// A search's page by id (pageOf, idsThenTickets), without an
+		// order: the page's statement gave it.
 		s.q.Add("list-tickets-by-id", s.q.Get("select-tickets")+" AND t.id = ANY(CAST($1 AS BIGINT[]))")
 	}
 	for _, name := range multiRowQueries {

@@ -186,7 +186,8 @@ func (s *Service) rowsOf(ctx context.Context, spec sortSpec, sortName string, id
 }
 
 // rowsOfOn is rowsOf through q. On PostgreSQL ids are in the list's order
-// already, and are read by ticketsByID (see pageRows).
+// already, and are read by ticketsByID, with their joins in one statement
+// (list-tickets-by-id).
 func (s *Service) rowsOfOn(ctx context.Context, q db.Queryer, spec sortSpec, sortName string, ids []match) ([]*Ticket, error) {
 	if len(ids) == 0 {
 		return []*Ticket{}, nil
@@ -204,7 +205,6 @@ func (s *Service) listText(ctx context.Context, a *user.Actor, f Filter, w *wher
 	if sortName == relevance {
 		return s.listRelevant(ctx, a, f, w, cur)
 	}
-	w.words = true
 	all := func(x *whereBuilder) { s.textCondition(x, a, f.Text, true) }
 	newest := sortName == "-updated_at" || sortName == "-created_at"
 	window, single := textWindow, false
