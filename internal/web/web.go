@@ -148,6 +148,12 @@ type writtenError struct{ err error }
 func (e *writtenError) Error() string { return e.err.Error() }
 func (e *writtenError) Unwrap() error { return e.err }
 
+// IsWritten reports whether err's answer was already sent (Written).
+func IsWritten(err error) bool {
+	var we *writtenError
+	return errors.As(err, &we)
+}
+
 // Written marks err (which may be nil) as already answered: the adapter
 // only logs it.
 func Written(err error) error {

@@ -84,7 +84,7 @@ func (a *API) idempotent(w http.ResponseWriter, r *http.Request, actor *user.Act
 	}
 	c := &captured{ResponseWriter: w}
 	herr := h(c, r)
-	if herr != nil {
+	if herr != nil && !web.IsWritten(herr) {
 		web.WriteProblem(c, herr)
 	}
 	bg := context.WithoutCancel(r.Context())
