@@ -3,23 +3,13 @@ package web
 import (
 	"bytes"
 	"errors"
+	"github.com/docket/docket/internal/web/webtest"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"syscall"
 	"testing"
 )
-
-// goneWriter is a ResponseWriter whose client went away: every write
-// fails. It counts the statuses sent.
-type goneWriter struct {
-	header   http.Header
-	statuses []int
-}
-
-func (g *goneWriter) Header() http.Header       { return g.header }
-func (g *goneWriter) WriteHeader(status int)    { g.statuses = append(g.statuses, status) }
-func (g *goneWriter) Write([]byte) (int, error) { return 0, syscall.EPIPE }
 
 // TestClientGoneIsNotAFailure: an answer whose client went away while it
 // was written (a closed connection: broken pipe) is neither answered
@@ -38,10 +28,10 @@ func TestClientGoneIsNotAFailure(t *testing.T) {
 		},
 	} {
 		logged.Reset()
-		w := &goneWriter{header: http.Header{}}
+		w := webtest.NewGoneWriter()
 		API(log, h).ServeHTTP(w, httptest.NewRequest("GET", "/api/v1/tickets", nil))
-		if len(w.statuses) != 1 || w.statuses[0] >= 500 {
-			t.Errorf("%s: statuses sent %v, want the answer's alone", name, w.statuses)
+		if len(w.Statuses) != 1 || w.Statuses[0] >= 500 {
+			t.Errorf("%s: statuses sent %v, want the answer's alone", name, w.Statuses)
 		}
 		if logged.Len() > 0 {
 			t.Errorf("%s: logged %s", name, logged.String())
@@ -57,7 +47,7 @@ func TestClientGoneIsNotAFailure(t *testing.T) {
 	if rec.Code != http.StatusInternalServerError || !bytes.Contains(logged.Bytes(), []byte("request failed")) {
 		t.Errorf("an unencodable answer: %d, logged %q", rec.Code, logged.String())
 	}
-	if err := JSONBytes(&goneWriter{header: http.Header{}}, http.StatusOK, nil); !errors.Is(err, syscall.EPIPE) {
+	if err := JSONBytes(webtest.NewGoneWriter(), http.StatusOK, nil); !errors.Is(err, syscall.EPIPE) {
 		t.Errorf("a failed write: %v, want the write's error", err)
 	}
 }

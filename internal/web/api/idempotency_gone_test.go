@@ -4,25 +4,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/idempotency"
 	"github.com/docket/docket/internal/user"
 	"github.com/docket/docket/internal/web"
+	"github.com/docket/docket/internal/web/webtest"
 )
-
-// goneWriter is a ResponseWriter whose client went away: every write
-// fails. It counts the statuses sent.
-type goneWriter struct {
-	header   http.Header
-	statuses []int
-}
-
-func (g *goneWriter) Header() http.Header       { return g.header }
-func (g *goneWriter) WriteHeader(status int)    { g.statuses = append(g.statuses, status) }
-func (g *goneWriter) Write([]byte) (int, error) { return 0, syscall.EPIPE }
 
 // TestIdempotentAnswerToAClientGone: a request with an Idempotency-Key
 // whose client went away while its answer was written sends no second
@@ -52,12 +41,12 @@ func TestIdempotentAnswerToAClientGone(t *testing.T) {
 		r.Header.Set("Idempotency-Key", "gone-1")
 		return r
 	}
-	gone := &goneWriter{header: http.Header{}}
+	gone := webtest.NewGoneWriter()
 	if err := a.idempotent(gone, req(), actor, h); !web.IsWritten(err) {
 		t.Fatalf("the first answer: %v, want it written", err)
 	}
-	if len(gone.statuses) != 1 || gone.statuses[0] != http.StatusCreated {
-		t.Errorf("statuses sent %v, want the 201 alone", gone.statuses)
+	if len(gone.Statuses) != 1 || gone.Statuses[0] != http.StatusCreated {
+		t.Errorf("statuses sent %v, want the 201 alone", gone.Statuses)
 	}
 	retry := httptest.NewRecorder()
 	if err := a.idempotent(retry, req(), actor, h); err != nil {
