@@ -7,7 +7,6 @@ package ticket
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -69,11 +68,7 @@ func (s *Service) pageOfIDs(ctx context.Context, q db.Queryer, spec sortSpec, qu
 	if spec.desc {
 		dir = "DESC"
 	}
-	base := s.q.Get("select-ticket-rows")
-	if !strings.Contains(base, "FROM tickets t\n") {
-		return nil, errors.New("ticket: select-ticket-rows reads no \"FROM tickets t\" line to read the page's ids in")
-	}
-	page := strings.Replace(base, "FROM tickets t\n", "FROM ("+query+") p JOIN tickets t ON t.id = p.id\n", 1) +
+	page := s.pageFrom[0] + "FROM (" + query + ") p JOIN tickets t ON t.id = p.id\n" + s.pageFrom[1] +
 		" ORDER BY " + spec.expr + " " + dir + ", t.id " + dir
 	out, err := s.scanRows(ctx, q, page, args, newPageRow())
 	if err != nil {
@@ -214,8 +209,9 @@ func (s *Service) betweenReads() {
 }
 
 // ticketsByID reads the tickets of ms in their order through q, on
-// PostgreSQL (list-tickets-by-id). A ticket gone between the two reads is
-// left out; an id given twice is listed twice.
+// PostgreSQL (list-tickets-by-id), and their names (fillLookups). A
+// ticket gone between the two reads is left out; an id given twice is
+// listed twice.
 func (s *Service) ticketsByID(ctx context.Context, q db.Queryer, ms []match) ([]*Ticket, error) {
 	if len(ms) == 0 {
 		return []*Ticket{}, nil
@@ -224,22 +220,16 @@ func (s *Service) ticketsByID(ctx context.Context, q db.Queryer, ms []match) ([]
 	for i, m := range ms {
 		ids[i] = m.id
 	}
-	rows, err := q.QueryContext(ctx, s.q.Get("list-tickets-by-id"), ids)
+	read, err := s.scanRows(ctx, q, s.q.Get("list-tickets-by-id"), []any{ids}, newPageRow())
 	if err != nil {
-		return nil, fmt.Errorf("ticket: list: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	byID := make(map[int64]*Ticket, len(ms))
-	row := newTicketRow()
-	for rows.Next() {
-		t, err := s.scanTicketRow(rows, row)
-		if err != nil {
-			return nil, err
-		}
+	if err := s.fillLookups(ctx, q, read); err != nil { // once per ticket, before any is listed twice
+		return nil, err
+	}
+	byID := make(map[int64]*Ticket, len(read))
+	for _, t := range read {
 		byID[t.ID] = t
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("ticket: list: %w", err)
 	}
 	out := make([]*Ticket, 0, len(ms))
 	for _, m := range ms {

@@ -51,6 +51,9 @@ type Service struct {
 	// between runs between a page's two statements (tests: BetweenReads).
 	between func()
 	stats   statsCache // PostgreSQL word statistics (pgsearch.go)
+	// pageFrom is select-ticket-rows on PostgreSQL cut at its FROM line,
+	// where pageOfIDs reads a page's ids.
+	pageFrom [2]string
 	// fields are the custom field definitions (fieldcache.go).
 	fields *event.Cached[fieldMark, []*FieldDef]
 }
@@ -67,6 +70,13 @@ func New(d *db.DB, users *user.Service, events *event.Log, opts Options) (*Servi
 	s := &Service{db: d, q: q, users: users, events: events, opts: opts}
 	s.fields = s.newFieldCache(opts.Pump)
 	s.addGetQueries()
+	if d.Dialect != db.SQLite {
+		head, tail, ok := strings.Cut(q.Get("select-ticket-rows"), "FROM tickets t\n")
+		if !ok {
+			return nil, errors.New(`ticket: select-ticket-rows has no "FROM tickets t" line to read a page's ids in`)
+		}
+		s.pageFrom = [2]string{head, tail}
+	}
 	return s, nil
 }
 
@@ -185,8 +195,9 @@ func (s *Service) addGetQueries() {
 	s.q.Add("get-ticket-by-id", s.q.Get("select-tickets")+" AND t.id = "+s.db.Rebind("$1"))
 	if s.db.Dialect != db.SQLite {
 		// A search's page by id (pageOf, idsThenTickets), without an
-		// order: the page's statement gave it.
-		s.q.Add("list-tickets-by-id", s.q.Get("select-tickets")+" AND t.id = ANY(CAST($1 AS BIGINT[]))")
+		// order: the page's statement gave it. Its names are read apart,
+		// as a list's (fillLookups).
+		s.q.Add("list-tickets-by-id", s.q.Get("select-ticket-rows")+" AND t.id = ANY(CAST($1 AS BIGINT[]))")
 	}
 	for _, name := range multiRowQueries {
 		for n := 2; n <= preparedRows; n++ {

@@ -186,8 +186,7 @@ func (s *Service) rowsOf(ctx context.Context, spec sortSpec, sortName string, id
 }
 
 // rowsOfOn is rowsOf through q. On PostgreSQL ids are in the list's order
-// already, and are read by ticketsByID, with their joins in one statement
-// (list-tickets-by-id).
+// already, and are read by ticketsByID.
 func (s *Service) rowsOfOn(ctx context.Context, q db.Queryer, spec sortSpec, sortName string, ids []match) ([]*Ticket, error) {
 	if len(ids) == 0 {
 		return []*Ticket{}, nil

@@ -7,6 +7,7 @@ import (
 	"github.com/docket/docket/internal/app"
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/search"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 )
@@ -68,23 +69,31 @@ func TestWritesAnswerWhatIsStored(t *testing.T) {
 // TestListsReadWhatGetReads: a list's tickets are what a get reads, in
 // every shape — with an organization, a category, a restricted team, an
 // assignee, merged into another — for an admin and for an agent of the
-// team. On PostgreSQL a page's tickets and their names are read apart
-// (pageOfIDs, fillLookups).
+// team, listed or found by a search. On PostgreSQL a page's tickets and
+// their names are read apart (pageOfIDs, ticketsByID, fillLookups).
 func TestListsReadWhatGetReads(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		s := apptest.Services(t, d)
 		admin, agent, requester, _, category, team := referencedDesk(t, s)
-		full := apptest.Ticket(t, s, admin, func(n *ticket.NewTicket) {
+		printer := func(n *ticket.NewTicket) { n.Subject = "Printer jam" }
+		full := apptest.Ticket(t, s, admin, printer, func(n *ticket.NewTicket) {
 			n.Category, n.Team, n.Assignee, n.Priority = category, team, agent.Email, "p2"
 			n.CustomFields = map[string]any{"seats": 3}
 		})
-		apptest.Ticket(t, s, requester)
-		merged := apptest.Ticket(t, s, requester)
+		apptest.Ticket(t, s, requester, printer)
+		merged := apptest.Ticket(t, s, requester, printer)
 		if _, err := s.Tickets.Merge(ctx, agent, merged.Number, full.Number); err != nil {
 			t.Fatal(err)
 		}
+		words, err := search.Parse("printer")
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, a := range []*user.Actor{admin, agent} {
-			for _, f := range []ticket.Filter{{}, {Sort: "priority"}, {Status: []ticket.Status{ticket.StatusClosed}}} {
+			// Lists, and searches newest first and by relevance (on
+			// PostgreSQL their tickets are read by id: ticketsByID).
+			for _, f := range []ticket.Filter{{}, {Sort: "priority"}, {Status: []ticket.Status{ticket.StatusClosed}},
+				{Text: words}, {Text: words, Sort: "relevance"}} {
 				listed, _, err := s.Tickets.List(ctx, a, f)
 				if err != nil {
 					t.Fatal(err)
