@@ -123,23 +123,28 @@ func (s *Service) readFirst(ctx context.Context, q search.Query) (bool, error) {
 	return false, nil
 }
 
-// rankedReadFactor is how many times cheaper PostgreSQL's recency walk
-// checks a ticket's tsvector than it reads a match from the text index
-// (about 2 µs against 30 at a million tickets, the postings included).
-const rankedReadFactor = 16
+// walkShare is the share of tickets a ranked search's words must be
+// expected in for PostgreSQL to find its newest matches by a walk of
+// search_ticket, newest first: it then checks at most about
+// textWindow/walkShare (10,000) tickets, about 2 µs each.
+const walkShare = 0.2
 
-// rankedMatches is, on PostgreSQL, the newest textWindow matches of q
-// that relevance ranks, read from the text index first — newest by id,
-// from at most textWindow×8 of them — when the statistics expect so few
-// matches that the walk would pass more tickets than that read costs: the
-// walk passes about textWindow×total/e tickets to find textWindow of e
-// matches, the read e, so it reads first when e² ≤
-// textWindow×total/rankedReadFactor (11,000 matches at a million tickets),
-// and always for a phrase with a word the statistics do not count among
-// the most common (e = 0, as for readFirst). Three common words in 4,741
-// tickets took the walk 0.9–2.8 s (421,366 tickets checked), the read
-// 0.1–0.2 s. ok is false when the walk is the cheaper way, or the words
-// have more matches than that read takes.
+// readAllMatches is how many matches the statistics may expect for a
+// ranked search to read them all from the text index, in no order. A read
+// costs about 2 µs a match: more matches are read a block of ids at a
+// time (blockMatches).
+const readAllMatches = 10000
+
+// rankedMatches is, on PostgreSQL, the newest textWindow matches of q that
+// relevance ranks, read from the text index. ok is false when the words
+// are so common that the walk is cheaper (walkShare). Otherwise, when the
+// statistics expect at most readAllMatches (or a word is not among the
+// most common), every match is read; when there are more (expected, or
+// found past twice that), the newest blocks of ids are read until they
+// hold textWindow matches. A walk passed 115,000 tickets for two words in
+// 1.6 % of a million (174–250 ms), and up to 9 s when three words met far
+// less than their shares said; the blocks that hold their newest 4,000
+// matches take 20–35 ms (BENCHMARKS.md, search 9).
 func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Query) (ms []match, ok bool, err error) {
 	st, err := s.wordStats(ctx)
 	if err != nil {
@@ -149,21 +154,75 @@ func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Que
 	for _, p := range q.Phrases {
 		share *= st.phraseShare(p)
 	}
-	if share > 0 {
-		total, err := s.ticketSpan(ctx)
-		if err != nil {
-			return nil, false, err
-		}
-		if e := share * float64(total); e*e > float64(textWindow)*float64(total)/rankedReadFactor {
-			return nil, false, nil
-		}
+	if share >= walkShare {
+		return nil, false, nil
 	}
-	most := textWindow * 8
-	if ms, err = s.ginMatches(ctx, a, q, most); err != nil || len(ms) > most {
+	lo, hi, err := s.ticketIDs(ctx)
+	if err != nil {
 		return nil, false, err
 	}
+	if total := float64(hi - lo + 1); share*total <= readAllMatches {
+		most := 2 * readAllMatches
+		if ms, err = s.ginMatches(ctx, a, q, most); err != nil {
+			return nil, false, err
+		}
+		if len(ms) <= most {
+			return newestOf(ms), true, nil
+		}
+		share = max(share, float64(most)/total)
+	}
+	ms, err = s.blockMatches(ctx, a, q, lo, hi, share)
+	return newestOf(ms), err == nil, err
+}
+
+// newestOf is the newest textWindow of ms, newest first.
+func newestOf(ms []match) []match {
 	slices.SortFunc(ms, func(x, y match) int { return cmp.Compare(y.id, x.id) })
-	return ms[:min(len(ms), textWindow)], true, nil
+	return ms[:min(len(ms), textWindow)]
+}
+
+// pgBlock is the number of ticket ids in a block of the text index
+// (pgIndexed: id >> 14); maxBlocks is how many blocks one statement reads.
+// Each block a statement names costs the index about 4 ms to intersect
+// with the words at a million tickets (16,000 ids), and many at once cost
+// more than that each (61 blocks: 350 ms).
+const (
+	pgBlock   = 1 << 14
+	maxBlocks = 8
+)
+
+// blockMatches reads the matches of q in the newest blocks of ids, a few
+// blocks at a time, until at least textWindow are read (or every block
+// is): every match newer than the last block read is then among them.
+// Each statement reads the blocks that, at share (then at the density
+// found), hold twice the matches still missing.
+func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Query, lo, hi int64, share float64) ([]match, error) {
+	query := "SELECT st.ticket_id, 0 FROM search_ticket st WHERE " + pgIndexed +
+		" @@ (to_tsquery('simple', $1) && CAST($2 AS tsquery))"
+	arg := pgQuery(a, q)
+	var ms []match
+	density, seen := share, int64(0)
+	for next := hi / pgBlock; next >= lo/pgBlock && len(ms) < textWindow; {
+		want := 2 * float64(textWindow-len(ms)) / max(density, 1e-9)
+		from, ids := next, min(hi, (next+1)*pgBlock-1)-max(lo, next*pgBlock)+1
+		for from > lo/pgBlock && next-from+1 < maxBlocks && float64(ids) < want {
+			from--
+			ids += pgBlock
+		}
+		blocks := make([]string, 0, next-from+1)
+		for b := next; b >= from; b-- {
+			blocks = append(blocks, "'#"+strconv.FormatInt(b, 10)+"'")
+		}
+		got, err := s.scanMatches(ctx, query, arg, strings.Join(blocks, " | "))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, got...)
+		seen += ids
+		density = float64(len(ms)+1) / float64(seen)
+		next = from - 1
+	}
+	return ms, nil
 }
 
 // newestTextRows is, on PostgreSQL, the newest textWindow matches of q
@@ -176,7 +235,7 @@ func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Que
 // planning for the newest 2,000 of "vpn", against 6.4 and 0.1 ms here; a
 // relevance run at c=8 answered 21 % more searches (BENCHMARKS.md).
 func (s *Service) newestTextRows(ctx context.Context, a *user.Actor, q search.Query) ([]match, error) {
-	return s.scanMatches(ctx, pgMatches+" ORDER BY st.ticket_id DESC LIMIT "+
+	return s.scanMatches(ctx, "SELECT st.ticket_id, 0 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) ORDER BY st.ticket_id DESC LIMIT "+
 		strconv.Itoa(textWindow), pgQuery(a, q))
 }
 
@@ -201,7 +260,7 @@ func (s *Service) pgDocFrequency(ctx context.Context, a *user.Actor, p search.Ph
 		return share * float64(total), nil
 	}
 	var n int
-	query := "SELECT COUNT(*) FROM (SELECT 1 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) LIMIT " + strconv.Itoa(textWindow+1) + ") m"
+	query := "SELECT COUNT(*) FROM (SELECT 1 FROM search_ticket st WHERE " + pgIndexed + " @@ to_tsquery('simple', $1) LIMIT " + strconv.Itoa(textWindow+1) + ") m"
 	q := pgQuery(a, search.Query{Phrases: []search.Phrase{p}})
 	s.traceQuery(query, []any{q})
 	if err := s.db.R.QueryRowContext(ctx, query, q).Scan(&n); err != nil {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/search"
@@ -176,12 +177,18 @@ func (s *Service) phraseFrequency(ctx context.Context, a *user.Actor, p search.P
 // ticketSpan is how many ticket ids there are, the N of the frequencies
 // (two seeks of the primary key; deleted tickets' ids count too).
 func (s *Service) ticketSpan(ctx context.Context) (int64, error) {
-	var lo, hi int64
-	err := s.db.R.QueryRowContext(ctx, `SELECT COALESCE((SELECT MIN(id) FROM tickets), 0), COALESCE((SELECT MAX(id) FROM tickets), 0)`).Scan(&lo, &hi)
+	lo, hi, err := s.ticketIDs(ctx)
+	return max(hi-lo+1, 1), err
+}
+
+// ticketIDs is the lowest and the highest ticket id (0, 0 without
+// tickets).
+func (s *Service) ticketIDs(ctx context.Context) (lo, hi int64, err error) {
+	err = s.db.R.QueryRowContext(ctx, `SELECT COALESCE((SELECT MIN(id) FROM tickets), 0), COALESCE((SELECT MAX(id) FROM tickets), 0)`).Scan(&lo, &hi)
 	if err != nil {
-		return 0, fmt.Errorf("ticket: search: %w", err)
+		return 0, 0, fmt.Errorf("ticket: search: %w", err)
 	}
-	return max(hi-lo+1, 1), nil
+	return lo, hi, nil
 }
 
 // ticketTermCounts counts, per ticket of ts, each phrase's weighted
@@ -229,12 +236,21 @@ func (s *Service) ticketTermCounts(ctx context.Context, a *user.Actor, q search.
 }
 
 // countDocs counts the documents of a search_terms column (their terms
-// joined by the separator) each on its own, as counter.Count counts one,
-// and returns their words.
+// joined by the separator between two spaces, search_terms_sep) each on
+// its own, as counter.Count counts one, and returns their words. The
+// column is read in place: nothing keeps its text.
 func countDocs(counter *search.Counter, column []byte, weight int, counts []int) int {
+	if len(column) == 0 {
+		return 0
+	}
 	n := 0
-	for rest := string(column); rest != ""; {
-		doc, after, _ := strings.Cut(rest, search.DocSeparator)
+	for rest := unsafe.String(&column[0], len(column)); rest != ""; {
+		doc, after, found := strings.Cut(rest, search.DocSeparator)
+		if found {
+			// A document's terms end and begin with no space, so its words
+			// are counted by its spaces (search.Counter).
+			doc, after = strings.TrimSuffix(doc, " "), strings.TrimPrefix(after, " ")
+		}
 		n += counter.Count(doc, weight, counts)
 		rest = after
 	}

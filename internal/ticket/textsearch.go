@@ -78,9 +78,15 @@ func (s *Service) textMatches(ctx context.Context, a *user.Actor, q search.Query
 	return ms, err == nil, err
 }
 
+// pgIndexed is what PostgreSQL's text index holds of a search_ticket row
+// st (migration 0066): the ticket's tsvector and the lexeme of its block
+// of ids (pgBlock), which no query's word can be. A condition on it is
+// answered by the index; a walk checks st.tsv, which holds the same words.
+const pgIndexed = "(st.tsv || array_to_tsvector(ARRAY['#' || (st.ticket_id >> 14)::text]))"
+
 // pgMatches reads the ids of the tickets whose search_ticket row matches
 // the to_tsquery('simple', …) string $1 (pgQuery), as matches.
-const pgMatches = "SELECT st.ticket_id, 0 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1)"
+const pgMatches = "SELECT st.ticket_id, 0 FROM search_ticket st WHERE " + pgIndexed + " @@ to_tsquery('simple', $1)"
 
 // ginMatches reads up to limit+1 tickets matching q from PostgreSQL's
 // text index, in no order.
