@@ -145,7 +145,12 @@ const readAllMatches = 10000
 // 1.6 % of a million (174–250 ms), and up to 9 s when three words met far
 // less than their shares said; the blocks that hold their newest 4,000
 // matches take 20–35 ms (BENCHMARKS.md, search 9).
-func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Query) (ms []match, ok bool, err error) {
+//
+// keep, when not nil, is the list's other conditions: it returns the
+// matches given that pass them, newest first. The blocks are read until
+// that many pass; every match read is kept to the window before, as
+// before the blocks.
+func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Query, keep func([]match) ([]match, error)) (ms []match, ok bool, err error) {
 	st, err := s.wordStats(ctx)
 	if err != nil {
 		return nil, false, err
@@ -167,11 +172,15 @@ func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Que
 			return nil, false, err
 		}
 		if len(ms) <= most {
-			return newestOf(ms), true, nil
+			ms = newestOf(ms)
+			if keep != nil {
+				ms, err = keep(ms)
+			}
+			return ms, err == nil, err
 		}
 		share = max(share, float64(most)/total)
 	}
-	ms, err = s.blockMatches(ctx, a, q, lo, hi, share)
+	ms, err = s.blockMatches(ctx, a, q, lo, hi, share, keep)
 	return newestOf(ms), err == nil, err
 }
 
@@ -195,8 +204,9 @@ const (
 // blocks at a time, until at least textWindow are read (or every block
 // is): every match newer than the last block read is then among them.
 // Each statement reads the blocks that, at share (then at the density
-// found), hold twice the matches still missing.
-func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Query, lo, hi int64, share float64) ([]match, error) {
+// found), hold twice the matches still missing; with keep, only the
+// matches it keeps count, and are returned.
+func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Query, lo, hi int64, share float64, keep func([]match) ([]match, error)) ([]match, error) {
 	query := "SELECT st.ticket_id, 0 FROM search_ticket st WHERE " + pgIndexed +
 		" @@ (to_tsquery('simple', $1) && CAST($2 AS tsquery))"
 	arg := pgQuery(a, q)
@@ -214,6 +224,9 @@ func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Quer
 			blocks = append(blocks, "'#"+strconv.FormatInt(b, 10)+"'")
 		}
 		got, err := s.scanMatches(ctx, query, arg, strings.Join(blocks, " | "))
+		if err == nil && keep != nil && len(got) > 0 {
+			got, err = keep(got)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -276,7 +276,8 @@ func TestPostgresRelevanceReadsTheNewestBlocks(t *testing.T) {
 	d := apptest.DB(t, db.Postgres)
 	s := apptest.Services(t, d)
 	agent := apptest.User(t, s, user.RoleAgent, "")
-	var alpha []int64 // tickets with alpha, oldest first
+	var alpha []int64        // tickets with alpha, oldest first
+	var status ticket.Status // a new ticket's
 	for i := range 60 {
 		// Each ticket in a block of its own (ids >> 14), a block between
 		// each two.
@@ -291,6 +292,7 @@ func TestPostgresRelevanceReadsTheNewestBlocks(t *testing.T) {
 		if i%6 == 0 && i < 54 {
 			alpha = append(alpha, tk.Number)
 		}
+		status = tk.Status
 	}
 	if _, err := d.W.ExecContext(ctx, "ANALYZE search_ticket"); err != nil {
 		t.Fatal(err)
@@ -334,6 +336,28 @@ func TestPostgresRelevanceReadsTheNewestBlocks(t *testing.T) {
 	}
 	if _, err := conn.ExecContext(ctx, "RESET enable_seqscan"); err != nil {
 		t.Fatal(err)
+	}
+
+	// With a condition of the list's own, the window is the newest matches
+	// that pass it: the two newest matches are pending, so the window of
+	// alpha in new tickets is the three before them, read on past the
+	// blocks that held the newest three matches.
+	pending := ticket.StatusPending
+	for _, n := range alpha[len(alpha)-2:] {
+		if _, err := s.Tickets.Update(ctx, agent, n, ticket.Patch{Status: &pending}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q, err := search.Parse("alpha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, other = 0, nil
+	got = listAll(t, s.Tickets, agent, ticket.Filter{Text: q, Sort: "relevance", Status: []ticket.Status{status}, Limit: 50})
+	slices.Sort(got)
+	if want := alpha[len(alpha)-5 : len(alpha)-2]; !slices.Equal(got, want) || blocks < 2 || len(other) > 0 {
+		t.Errorf("alpha in %s tickets by relevance ranked %v in %d statements of blocks (and else %v), want the newest 3 such matches %v",
+			status, got, blocks, other, want)
 	}
 }
 

@@ -468,9 +468,19 @@ func (s *Service) listRelevant(ctx context.Context, a *user.Actor, f Filter, w *
 	var ok bool
 	var counts termCounts // the matches' counts, when they come with them
 	var err error
+	newest := sortSpec{expr: "t.id", desc: true}
+	kept := w.keepsAll()
 	if s.db.Dialect == db.Postgres {
-		// GIN gives matches in no order: the newest of them, or a walk.
-		ms, ok, err = s.rankedMatches(ctx, a, f.Text)
+		// GIN gives matches in no order: the newest of them, read with
+		// the list's conditions, or a walk.
+		var keep func([]match) ([]match, error)
+		if !kept {
+			keep = func(ms []match) ([]match, error) {
+				return s.pageIDs(ctx, w, newest, "", nil, len(ms), inIDs(ms))
+			}
+		}
+		ms, ok, err = s.rankedMatches(ctx, a, f.Text, keep)
+		kept = true
 	} else {
 		ms, counts, err = s.countedMatches(ctx, a, f.Text)
 		ok = true
@@ -478,15 +488,15 @@ func (s *Service) listRelevant(ctx context.Context, a *user.Actor, f Filter, w *
 	if err != nil {
 		return nil, err
 	}
-	newest := sortSpec{expr: "t.id", desc: true}
 	read := ms
-	// The ids of the window's tickets that pass the filters, then their
-	// ranks; only the page's rows are read. Filters that keep every
-	// ticket (an admin's search, or an agent's with no team hidden from
-	// them, and no other filter) read none: the matches are tickets.
+	// The ids of the window's tickets that pass the filters (on
+	// PostgreSQL as the matches are read), then their ranks; only the
+	// page's rows are read. Filters that keep every ticket (an admin's
+	// search, or an agent's with no team hidden from them, and no other
+	// filter) read none: the matches are tickets.
 	if ok {
 		ms = ms[:min(len(ms), textWindow)]
-		if !w.keepsAll() {
+		if !kept {
 			ms, err = s.pageIDs(ctx, w, newest, "", nil, len(ms), inIDs(ms))
 		}
 	} else if w.keepsAll() {
