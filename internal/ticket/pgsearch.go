@@ -20,8 +20,10 @@ import (
 // tsvector per ticket (migration 0051), the subject and public messages
 // weighing 'A' and internal notes 'B', so every phrase of a search is one
 // probe of one row per ticket. GIN cannot read matches in recency order:
-// a search reads the index first only when a phrase has a word that
-// ANALYZE's statistics do not count among the most common (readFirst).
+// a newest-first search reads the index first only when a phrase has a
+// word that ANALYZE's statistics do not count among the most common
+// (readFirst); a ranked one reads it whole, or by blocks of ids, unless its
+// words are so common that a walk meets its window soon (rankedMatches).
 
 // statsTTL is how long the statistics read from pg_stats are kept. They
 // describe the word frequencies ANALYZE sampled, not any user's data, and
@@ -172,16 +174,38 @@ func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Que
 			return nil, false, err
 		}
 		if len(ms) <= most {
-			ms = newestOf(ms)
-			if keep != nil {
-				ms, err = keep(ms)
-			}
+			ms, err = keptNewest(ms, keep)
 			return ms, err == nil, err
 		}
 		share = max(share, float64(most)/total)
 	}
+	if keep != nil && !a.IsAgent() {
+		// A requester's own tickets are few among the matches: the blocks
+		// would be read to the oldest, where a walk of their tickets is
+		// short.
+		return nil, false, nil
+	}
 	ms, err = s.blockMatches(ctx, a, q, lo, hi, share, keep)
 	return newestOf(ms), err == nil, err
+}
+
+// keptNewest is the newest textWindow of ms that keep keeps (nil: all),
+// newest first: ms newest first, passed to keep a window at a time.
+func keptNewest(ms []match, keep func([]match) ([]match, error)) ([]match, error) {
+	slices.SortFunc(ms, func(x, y match) int { return cmp.Compare(y.id, x.id) })
+	if keep == nil {
+		return ms[:min(len(ms), textWindow)], nil
+	}
+	var out []match
+	for len(ms) > 0 && len(out) < textWindow {
+		n := min(len(ms), textWindow)
+		got, err := keep(ms[:n])
+		if err != nil {
+			return nil, err
+		}
+		out, ms = append(out, got...), ms[n:]
+	}
+	return out[:min(len(out), textWindow)], nil
 }
 
 // newestOf is the newest textWindow of ms, newest first.
@@ -191,12 +215,13 @@ func newestOf(ms []match) []match {
 }
 
 // pgBlock is the number of ticket ids in a block of the text index
-// (pgIndexed: id >> 14); maxBlocks is how many blocks one statement reads.
+// (pgIndexed: id >> pgBlockBits); maxBlocks is how many blocks one
+// statement reads.
 // Each block a statement names costs the index about 4 ms to intersect
 // with the words at a million tickets (16,000 ids), and many at once cost
 // more than that each (61 blocks: 350 ms).
 const (
-	pgBlock   = 1 << 14
+	pgBlock   = 1 << pgBlockBits
 	maxBlocks = 8
 )
 
@@ -212,10 +237,11 @@ func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Quer
 	arg := pgQuery(a, q)
 	var ms []match
 	density, seen := share, int64(0)
-	for next := hi / pgBlock; next >= lo/pgBlock && len(ms) < textWindow; {
+	bottom := lo >> pgBlockBits
+	for next := hi >> pgBlockBits; next >= bottom && len(ms) < textWindow; {
 		want := 2 * float64(textWindow-len(ms)) / max(density, 1e-9)
 		from, ids := next, min(hi, (next+1)*pgBlock-1)-max(lo, next*pgBlock)+1
-		for from > lo/pgBlock && next-from+1 < maxBlocks && float64(ids) < want {
+		for from > bottom && next-from+1 < maxBlocks && float64(ids) < want {
 			from--
 			ids += pgBlock
 		}

@@ -63,6 +63,18 @@ func TestPostgresRareWordPlanUsesTheTextIndex(t *testing.T) {
 			}
 		}
 	}
+	// A count of the matches (the queue's total, a saved view's count in
+	// the menu, a bulk action's) reads them from the text index too: the
+	// index holds the indexed expression (migration 0066), not the bare
+	// tsvector, which only a sequential scan or a probe per ticket reads.
+	plans = nil
+	q, _ := search.Parse("zanzibar")
+	if n, err := s.Tickets.Count(ctx, agent, ticket.Filter{Text: q}); err != nil || n != 1 {
+		t.Fatalf("count: %d, %v", n, err)
+	}
+	if all := strings.Join(plans, "\n----\n"); !strings.Contains(all, "search_ticket_fts") {
+		t.Errorf("count: no plan reads the text index:\n%s", all)
+	}
 }
 
 // TestPostgresWordsAreOneProbePerTicket: on PostgreSQL every query of a
@@ -273,30 +285,7 @@ func TestPostgresRelevanceWalksTheTextRowsAlone(t *testing.T) {
 // still exactly the newest matches, though the newest block holds none.
 func TestPostgresRelevanceReadsTheNewestBlocks(t *testing.T) {
 	defer ticket.SetTextWindow(3)()
-	d := apptest.DB(t, db.Postgres)
-	s := apptest.Services(t, d)
-	agent := apptest.User(t, s, user.RoleAgent, "")
-	var alpha []int64        // tickets with alpha, oldest first
-	var status ticket.Status // a new ticket's
-	for i := range 60 {
-		// Each ticket in a block of its own (ids >> 14), a block between
-		// each two.
-		if _, err := d.W.ExecContext(ctx, fmt.Sprintf("ALTER TABLE tickets ALTER COLUMN id RESTART WITH %d", (i+1)*20000)); err != nil {
-			t.Fatal(err)
-		}
-		body := "Please help."
-		if i%6 == 0 && i < 54 {
-			body = "Please help, alpha."
-		}
-		tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = "Request"; n.Body = body })
-		if i%6 == 0 && i < 54 {
-			alpha = append(alpha, tk.Number)
-		}
-		status = tk.Status
-	}
-	if _, err := d.W.ExecContext(ctx, "ANALYZE search_ticket"); err != nil {
-		t.Fatal(err)
-	}
+	d, s, agent, alpha, status := alphaDesk(t, true)
 	var blocks int
 	var blockQuery string
 	var blockArgs []any
@@ -342,6 +331,106 @@ func TestPostgresRelevanceReadsTheNewestBlocks(t *testing.T) {
 	// that pass it: the two newest matches are pending, so the window of
 	// alpha in new tickets is the three before them, read on past the
 	// blocks that held the newest three matches.
+	blocks, other = 0, nil
+	got, want := rankedPastPending(t, s, agent, alpha, status)
+	if !slices.Equal(got, want) || blocks < 2 || len(other) > 0 {
+		t.Errorf("alpha in %s tickets by relevance ranked %v in %d statements of blocks (and else %v), want the newest 3 such matches %v",
+			status, got, blocks, other, want)
+	}
+}
+
+// TestPostgresRankedWindowsPassTheConditions: a ranked search whose words
+// are read whole from the text index ranks the newest matches that pass
+// the list's conditions, not those of the newest matches that do (the two
+// newest are pending: the window of new tickets is the three before them);
+// and a requester's search, whose own tickets are few among the matches,
+// walks them instead of reading block after block of everyone's matches.
+func TestPostgresRankedWindowsPassTheConditions(t *testing.T) {
+	defer ticket.SetTextWindow(3)()
+	t.Run("read whole", func(t *testing.T) {
+		_, s, agent, alpha, status := alphaDesk(t, false)
+		if got, want := rankedPastPending(t, s, agent, alpha, status); !slices.Equal(got, want) {
+			t.Errorf("alpha in %s tickets by relevance ranked %v, want the newest 3 such matches %v", status, got, want)
+		}
+	})
+	t.Run("requester", func(t *testing.T) {
+		d := apptest.DB(t, db.Postgres)
+		s := apptest.Services(t, d)
+		agent := apptest.User(t, s, user.RoleAgent, "")
+		req := apptest.User(t, s, user.RoleRequester, "")
+		var own []int64
+		for i := range 30 {
+			if _, err := d.W.ExecContext(ctx, fmt.Sprintf("ALTER TABLE tickets ALTER COLUMN id RESTART WITH %d", (i+1)*20000)); err != nil {
+				t.Fatal(err)
+			}
+			by, body := agent, "Please help."
+			if i%6 == 0 {
+				body = "Please help, alpha."
+				if i < 18 {
+					by = req
+				}
+			}
+			tk := apptest.Ticket(t, s, by, func(n *ticket.NewTicket) { n.Subject = "Request"; n.Body = body })
+			if by == req {
+				own = append(own, tk.Number)
+			}
+		}
+		if _, err := d.W.ExecContext(ctx, "ANALYZE search_ticket"); err != nil {
+			t.Fatal(err)
+		}
+		var blocks int
+		s.Tickets.TraceQueries(func(query string, _ []any) {
+			if strings.Contains(query, "CAST($2 AS tsquery)") {
+				blocks++
+			}
+		})
+		defer s.Tickets.TraceQueries(nil)
+		got := numbers(t, s.Tickets, req, "alpha", "relevance")
+		slices.Sort(got)
+		if !slices.Equal(got, own) || blocks > 0 {
+			t.Errorf("a requester's alpha by relevance ranked %v in %d statements of blocks, want their own %v and a walk", got, blocks, own)
+		}
+	})
+}
+
+// alphaDesk is a PostgreSQL desk of 60 tickets and an agent, "alpha" in
+// nine of them (alpha, oldest first), after ANALYZE; spread puts each
+// ticket in a block of ids of its own (ids >> 14, 20,000 apart). status is
+// a new ticket's.
+func alphaDesk(t *testing.T, spread bool) (*db.DB, *app.Services, *user.Actor, []int64, ticket.Status) {
+	t.Helper()
+	d := apptest.DB(t, db.Postgres)
+	s := apptest.Services(t, d)
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	var alpha []int64
+	var status ticket.Status
+	for i := range 60 {
+		if spread {
+			if _, err := d.W.ExecContext(ctx, fmt.Sprintf("ALTER TABLE tickets ALTER COLUMN id RESTART WITH %d", (i+1)*20000)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		body := "Please help."
+		if i%6 == 0 && i < 54 {
+			body = "Please help, alpha."
+		}
+		tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject = "Request"; n.Body = body })
+		if i%6 == 0 && i < 54 {
+			alpha = append(alpha, tk.Number)
+		}
+		status = tk.Status
+	}
+	if _, err := d.W.ExecContext(ctx, "ANALYZE search_ticket"); err != nil {
+		t.Fatal(err)
+	}
+	return d, s, agent, alpha, status
+}
+
+// rankedPastPending makes the two newest of alpha pending, and returns
+// what a ranked search of alpha in tickets of status lists (in number
+// order) and what it should: the three newest alpha tickets before them.
+func rankedPastPending(t *testing.T, s *app.Services, agent *user.Actor, alpha []int64, status ticket.Status) (got, want []int64) {
+	t.Helper()
 	pending := ticket.StatusPending
 	for _, n := range alpha[len(alpha)-2:] {
 		if _, err := s.Tickets.Update(ctx, agent, n, ticket.Patch{Status: &pending}, 0); err != nil {
@@ -352,13 +441,9 @@ func TestPostgresRelevanceReadsTheNewestBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks, other = 0, nil
 	got = listAll(t, s.Tickets, agent, ticket.Filter{Text: q, Sort: "relevance", Status: []ticket.Status{status}, Limit: 50})
 	slices.Sort(got)
-	if want := alpha[len(alpha)-5 : len(alpha)-2]; !slices.Equal(got, want) || blocks < 2 || len(other) > 0 {
-		t.Errorf("alpha in %s tickets by relevance ranked %v in %d statements of blocks (and else %v), want the newest 3 such matches %v",
-			status, got, blocks, other, want)
-	}
+	return got, alpha[len(alpha)-5 : len(alpha)-2]
 }
 
 // TestPostgresTicketDocumentIsItsRebuild: a reply or note appends its
