@@ -215,7 +215,7 @@ func newestOf(ms []match) []match {
 }
 
 // pgBlock is the number of ticket ids in a block of the text index
-// (pgIndexed: id >> pgBlockBits); maxBlocks is how many blocks one
+// (pgBlockOf: id >> pgBlockBits); maxBlocks is how many blocks one
 // statement reads.
 // Each block a statement names costs the index about 4 ms to intersect
 // with the words at a million tickets (16,000 ids), and many at once cost
@@ -232,8 +232,7 @@ const (
 // found), hold twice the matches still missing; with keep, only the
 // matches it keeps count, and are returned.
 func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Query, lo, hi int64, share float64, keep func([]match) ([]match, error)) ([]match, error) {
-	query := "SELECT st.ticket_id, 0 FROM search_ticket st WHERE " + pgIndexed +
-		" @@ (to_tsquery('simple', $1) && CAST($2 AS tsquery))"
+	query := pgMatches + " AND " + pgBlockOf + " @@ CAST($2 AS tsquery)"
 	arg := pgQuery(a, q)
 	var ms []match
 	density, seen := share, int64(0)
@@ -299,7 +298,7 @@ func (s *Service) pgDocFrequency(ctx context.Context, a *user.Actor, p search.Ph
 		return share * float64(total), nil
 	}
 	var n int
-	query := "SELECT COUNT(*) FROM (SELECT 1 FROM search_ticket st WHERE " + pgIndexed + " @@ to_tsquery('simple', $1) LIMIT " + strconv.Itoa(textWindow+1) + ") m"
+	query := "SELECT COUNT(*) FROM (SELECT 1 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) LIMIT " + strconv.Itoa(textWindow+1) + ") m"
 	q := pgQuery(a, search.Query{Phrases: []search.Phrase{p}})
 	s.traceQuery(query, []any{q})
 	if err := s.db.R.QueryRowContext(ctx, query, q).Scan(&n); err != nil {

@@ -80,14 +80,13 @@ func (s *Service) textMatches(ctx context.Context, a *user.Actor, q search.Query
 	return ms, err == nil, err
 }
 
-// pgIndexed is what PostgreSQL's text index holds of a search_ticket row
-// st (migration 0066): the ticket's tsvector and the lexeme of its block
-// of ids (pgBlock), which no query's word can be. A condition on it is
-// answered by the index; a walk checks st.tsv, which holds the same words.
-const pgIndexed = "(st.tsv || array_to_tsvector(ARRAY['#' || (st.ticket_id >> " + pgBlockBitsText + ")::text]))"
+// pgBlockOf is the second column of PostgreSQL's text index for a
+// search_ticket row st (migration 0066): the lexeme of the ticket's block
+// of ids, '#' and id >> pgBlockBits, which no query's word can be.
+const pgBlockOf = "array_to_tsvector(ARRAY['#' || (st.ticket_id >> " + pgBlockBitsText + ")::text])"
 
-// pgBlockBits is how many low bits of a ticket id its block of the text
-// index leaves out (migration 0066 names the same number).
+// pgBlockBits is how many low bits of a ticket id its block leaves out
+// (migration 0066 names the same number).
 const (
 	pgBlockBits     = 14
 	pgBlockBitsText = "14"
@@ -95,7 +94,7 @@ const (
 
 // pgMatches reads the ids of the tickets whose search_ticket row matches
 // the to_tsquery('simple', …) string $1 (pgQuery), as matches.
-const pgMatches = "SELECT st.ticket_id, 0 FROM search_ticket st WHERE " + pgIndexed + " @@ to_tsquery('simple', $1)"
+const pgMatches = "SELECT st.ticket_id, 0 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1)"
 
 // ginMatches reads up to limit+1 tickets matching q from PostgreSQL's
 // text index, in no order.
@@ -153,13 +152,7 @@ func (s *Service) textCondition(w *whereBuilder, a *user.Actor, q search.Query, 
 		}
 		return
 	}
-	// The text index answers the indexed expression only; a walk checks
-	// each ticket's tsvector alone, which is cheaper than building it.
-	doc := "st.tsv"
-	if !perRow {
-		doc = pgIndexed
-	}
-	w.conds = append(w.conds, "EXISTS (SELECT 1 FROM search_ticket st WHERE st.ticket_id = t.id AND "+doc+" @@ to_tsquery('simple', "+
+	w.conds = append(w.conds, "EXISTS (SELECT 1 FROM search_ticket st WHERE st.ticket_id = t.id AND st.tsv @@ to_tsquery('simple', "+
 		w.arg(pgQuery(a, q))+"))")
 }
 
