@@ -146,12 +146,14 @@ const readAllMatches = 10000
 // hold textWindow matches. A walk passed 115,000 tickets for two words in
 // 1.6 % of a million (174–250 ms), and up to 9 s when three words met far
 // less than their shares said; the blocks that hold their newest 4,000
-// matches take 20–35 ms (BENCHMARKS.md, search 9).
+// matches take 7–16 ms alone (BENCHMARKS.md, search 9).
 //
 // keep, when not nil, is the list's other conditions: it returns the
-// matches given that pass them, newest first. The blocks are read until
-// that many pass; every match read is kept to the window before, as
-// before the blocks.
+// matches given that pass them, newest first. Matches read whole pass it
+// textWindow at a time, and blocks are read, until textWindow pass. When
+// they keep few of the matches (a requester's own tickets, an agent's
+// "mine"), ok is false: the list's walk reads only its own tickets, where
+// the blocks would be read to the oldest.
 func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Query, keep func([]match) ([]match, error)) (ms []match, ok bool, err error) {
 	st, err := s.wordStats(ctx)
 	if err != nil {
@@ -185,8 +187,11 @@ func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Que
 		// short.
 		return nil, false, nil
 	}
-	ms, err = s.blockMatches(ctx, a, q, lo, hi, share, keep)
-	return newestOf(ms), err == nil, err
+	ms, ok, err = s.blockMatches(ctx, a, q, lo, hi, share, keep)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	return newestOf(ms), true, nil
 }
 
 // keptNewest is the newest textWindow of ms that keep keeps (nil: all),
@@ -216,13 +221,14 @@ func newestOf(ms []match) []match {
 
 // pgBlock is the number of ticket ids in a block of the text index
 // (pgBlockOf: id >> pgBlockBits); maxBlocks is how many blocks one
-// statement reads.
-// Each block a statement names costs the index about 4 ms to intersect
-// with the words at a million tickets (16,000 ids), and many at once cost
-// more than that each (61 blocks: 350 ms).
+// statement reads: eight took the index 7–16 ms for two common words at a
+// million tickets, and many at once cost more each (with the first form
+// of migration 0066, 61 blocks took 350 ms). fewKept is the share of the
+// matches read below which a list's conditions are left to its walk.
 const (
 	pgBlock   = 1 << pgBlockBits
 	maxBlocks = 8
+	fewKept   = 1.0 / 8
 )
 
 // blockMatches reads the matches of q in the newest blocks of ids, a few
@@ -230,12 +236,13 @@ const (
 // is): every match newer than the last block read is then among them.
 // Each statement reads the blocks that, at share (then at the density
 // found), hold twice the matches still missing; with keep, only the
-// matches it keeps count, and are returned.
-func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Query, lo, hi int64, share float64, keep func([]match) ([]match, error)) ([]match, error) {
+// matches it keeps count, and are returned. ok is false when keep has kept
+// less than fewKept of textWindow matches or more.
+func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Query, lo, hi int64, share float64, keep func([]match) ([]match, error)) (_ []match, ok bool, _ error) {
 	query := pgMatches + " AND " + pgBlockOf + " @@ CAST($2 AS tsquery)"
 	arg := pgQuery(a, q)
 	var ms []match
-	density, seen := share, int64(0)
+	density, seen, read := share, int64(0), 0
 	bottom := lo >> pgBlockBits
 	for next := hi >> pgBlockBits; next >= bottom && len(ms) < textWindow; {
 		want := 2 * float64(textWindow-len(ms)) / max(density, 1e-9)
@@ -249,18 +256,22 @@ func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Quer
 			blocks = append(blocks, "'#"+strconv.FormatInt(b, 10)+"'")
 		}
 		got, err := s.scanMatches(ctx, query, arg, strings.Join(blocks, " | "))
+		read += len(got)
 		if err == nil && keep != nil && len(got) > 0 {
 			got, err = keep(got)
 		}
 		if err != nil {
-			return nil, err
+			return nil, false, err
+		}
+		if keep != nil && read >= textWindow && float64(len(ms)+len(got)) < fewKept*float64(read) {
+			return nil, false, nil
 		}
 		ms = append(ms, got...)
 		seen += ids
 		density = float64(len(ms)+1) / float64(seen)
 		next = from - 1
 	}
-	return ms, nil
+	return ms, true, nil
 }
 
 // newestTextRows is, on PostgreSQL, the newest textWindow matches of q

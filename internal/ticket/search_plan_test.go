@@ -64,9 +64,9 @@ func TestPostgresRareWordPlanUsesTheTextIndex(t *testing.T) {
 		}
 	}
 	// A count of the matches (the queue's total, a saved view's count in
-	// the menu, a bulk action's) reads them from the text index too: the
-	// index holds the indexed expression (migration 0066), not the bare
-	// tsvector, which only a sequential scan or a probe per ticket reads.
+	// the menu, a bulk action's) reads them from the text index too: its
+	// first column is the tsvector (migration 0066; an index of the
+	// tsvector joined with the blocks left counts a sequential scan).
 	plans = nil
 	q, _ := search.Parse("zanzibar")
 	if n, err := s.Tickets.Count(ctx, agent, ticket.Filter{Text: q}); err != nil || n != 1 {
@@ -104,7 +104,7 @@ func TestPostgresWordsAreOneProbePerTicket(t *testing.T) {
 		if strings.Contains(query, "pg_stats") {
 			stats++
 		}
-		if n := strings.Count(query, "@@"); n > 1 {
+		if n := strings.Count(query, "tsv @@"); n > 1 {
 			t.Errorf("a query holds %d full-text conditions, want 1:\n%s", n, query)
 		}
 	})
@@ -350,13 +350,39 @@ func TestPostgresRelevanceReadsTheNewestBlocks(t *testing.T) {
 // the list's conditions, not those of the newest matches that do (the two
 // newest are pending: the window of new tickets is the three before them);
 // and a requester's search, whose own tickets are few among the matches,
-// walks them instead of reading block after block of everyone's matches.
+// walks them instead of reading block after block of everyone's matches,
+// as does an agent's whose conditions keep few of the matches read.
 func TestPostgresRankedWindowsPassTheConditions(t *testing.T) {
 	defer ticket.SetTextWindow(3)()
 	t.Run("read whole", func(t *testing.T) {
 		_, s, agent, alpha, status := alphaDesk(t, false)
 		if got, want := rankedPastPending(t, s, agent, alpha, status); !slices.Equal(got, want) {
 			t.Errorf("alpha in %s tickets by relevance ranked %v, want the newest 3 such matches %v", status, got, want)
+		}
+	})
+	t.Run("few kept", func(t *testing.T) {
+		// Only the oldest match is pending: past textWindow matches read,
+		// fewer than an eighth kept, the list walks its pending tickets.
+		_, s, agent, alpha, _ := alphaDesk(t, true)
+		pending := ticket.StatusPending
+		if _, err := s.Tickets.Update(ctx, agent, alpha[0], ticket.Patch{Status: &pending}, 0); err != nil {
+			t.Fatal(err)
+		}
+		var blocks int
+		var walked bool
+		s.Tickets.TraceQueries(func(query string, _ []any) {
+			blocks += strings.Count(query, "CAST($2 AS tsquery)")
+			walked = walked || strings.Contains(query, "EXISTS (SELECT 1 FROM search_ticket st WHERE st.ticket_id = t.id")
+		})
+		defer s.Tickets.TraceQueries(nil)
+		q, err := search.Parse("alpha")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := listAll(t, s.Tickets, agent, ticket.Filter{Text: q, Sort: "relevance", Status: []ticket.Status{pending}, Limit: 50})
+		if !slices.Equal(got, alpha[:1]) || blocks == 0 || !walked {
+			t.Errorf("pending alpha by relevance ranked %v after %d statements of blocks, walked %v; want %v, then a walk",
+				got, blocks, walked, alpha[:1])
 		}
 	})
 	t.Run("requester", func(t *testing.T) {
