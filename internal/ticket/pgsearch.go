@@ -284,7 +284,7 @@ func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Quer
 // planning for the newest 2,000 of "vpn", against 6.4 and 0.1 ms here; a
 // relevance run at c=8 answered 21 % more searches (BENCHMARKS.md).
 func (s *Service) newestTextRows(ctx context.Context, a *user.Actor, q search.Query) ([]match, error) {
-	return s.scanMatches(ctx, "SELECT st.ticket_id, 0 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) ORDER BY st.ticket_id DESC LIMIT "+
+	return s.scanMatches(ctx, pgMatches+" ORDER BY st.ticket_id DESC LIMIT "+
 		strconv.Itoa(textWindow), pgQuery(a, q))
 }
 
