@@ -191,7 +191,8 @@ func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Que
 	if !ok || err != nil {
 		return nil, false, err
 	}
-	return newestOf(ms), true, nil
+	ms, _ = keptNewest(ms, nil)
+	return ms, true, nil
 }
 
 // keptNewest is the newest textWindow of ms that keep keeps (nil: all),
@@ -213,12 +214,6 @@ func keptNewest(ms []match, keep func([]match) ([]match, error)) ([]match, error
 	return out[:min(len(out), textWindow)], nil
 }
 
-// newestOf is the newest textWindow of ms, newest first.
-func newestOf(ms []match) []match {
-	slices.SortFunc(ms, func(x, y match) int { return cmp.Compare(y.id, x.id) })
-	return ms[:min(len(ms), textWindow)]
-}
-
 // pgBlock is the number of ticket ids in a block of the text index
 // (pgBlockOf: id >> pgBlockBits); maxBlocks is how many blocks one
 // statement reads: eight took the index 7–16 ms for two common words at a
@@ -231,6 +226,10 @@ const (
 	fewKept   = 1.0 / 8
 )
 
+// pgBlockMatches is pgMatches in the blocks the tsquery string $2 names
+// ('#n' | …), answered by both columns of the text index.
+var pgBlockMatches = pgMatches + " AND " + pgBlockOf + " @@ CAST($2 AS tsquery)"
+
 // blockMatches reads the matches of q in the newest blocks of ids, a few
 // blocks at a time, until at least textWindow are read (or every block
 // is): every match newer than the last block read is then among them.
@@ -239,7 +238,6 @@ const (
 // matches it keeps count, and are returned. ok is false when keep has kept
 // less than fewKept of textWindow matches or more.
 func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Query, lo, hi int64, share float64, keep func([]match) ([]match, error)) (_ []match, ok bool, _ error) {
-	query := pgMatches + " AND " + pgBlockOf + " @@ CAST($2 AS tsquery)"
 	arg := pgQuery(a, q)
 	var ms []match
 	density, seen, read := share, int64(0), 0
@@ -255,7 +253,7 @@ func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Quer
 		for b := next; b >= from; b-- {
 			blocks = append(blocks, "'#"+strconv.FormatInt(b, 10)+"'")
 		}
-		got, err := s.scanMatches(ctx, query, arg, strings.Join(blocks, " | "))
+		got, err := s.scanMatches(ctx, pgBlockMatches, arg, strings.Join(blocks, " | "))
 		read += len(got)
 		if err == nil && keep != nil && len(got) > 0 {
 			got, err = keep(got)

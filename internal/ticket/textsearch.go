@@ -83,14 +83,11 @@ func (s *Service) textMatches(ctx context.Context, a *user.Actor, q search.Query
 // pgBlockOf is the second column of PostgreSQL's text index for a
 // search_ticket row st (migration 0066): the lexeme of the ticket's block
 // of ids, '#' and id >> pgBlockBits, which no query's word can be.
-const pgBlockOf = "array_to_tsvector(ARRAY['#' || (st.ticket_id >> " + pgBlockBitsText + ")::text])"
+var pgBlockOf = "array_to_tsvector(ARRAY['#' || (st.ticket_id >> " + strconv.Itoa(pgBlockBits) + ")::text])"
 
 // pgBlockBits is how many low bits of a ticket id its block leaves out
 // (migration 0066 names the same number).
-const (
-	pgBlockBits     = 14
-	pgBlockBitsText = "14"
-)
+const pgBlockBits = 14
 
 // pgMatches reads the ids of the tickets whose search_ticket row matches
 // the to_tsquery('simple', …) string $1 (pgQuery), as matches.
