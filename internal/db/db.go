@@ -348,6 +348,10 @@ func inTx(ctx context.Context, p *sql.DB, opts *sql.TxOptions, cache *stmtCache,
 		_ = tx.Rollback()
 		return nil, err
 	}
+	if err := tx.finish(ctx); err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("db: commit: %w", err)
 	}
@@ -417,14 +421,14 @@ func (t *Tx) inSavepoint(ctx context.Context, fn func(tx *Tx) error) (fnErr, txE
 	if _, err := t.ExecContext(ctx, savepoint); err != nil {
 		return nil, fmt.Errorf("db: savepoint: %w", err)
 	}
-	after := len(t.afterCommit)
+	after, finishers := len(t.afterCommit), len(t.finishers)
 	if err := fn(t); err != nil {
 		// On PostgreSQL this also ends the aborted state a failed statement
 		// leaves: the transaction can go on.
 		if _, rerr := t.ExecContext(ctx, rollbackSavepoint); rerr != nil {
 			return err, fmt.Errorf("db: rollback to savepoint: %w", rerr)
 		}
-		t.afterCommit = t.afterCommit[:after]
+		t.afterCommit, t.finishers = t.afterCommit[:after], t.finishers[:finishers]
 		_, _ = t.ExecContext(ctx, releaseSavepoint)
 		return err, nil
 	}

@@ -214,6 +214,9 @@ func (g *group) lead(d *DB, first *call) {
 			break
 		}
 	}
+	if broken == nil {
+		broken = tx.finish(context.WithoutCancel(first.ctx))
+	}
 	tx.done.Store(true)
 	if broken != nil {
 		_ = tx.Rollback()

@@ -387,7 +387,8 @@ type Tx struct {
 	*sql.Tx
 	cache       *stmtCache
 	afterCommit []func()
-	done        atomic.Bool // committed or rolled back
+	finishers   []keyedFinisher // BeforeCommit's, in the order registered
+	done        atomic.Bool     // committed or rolled back
 	// batched: the transaction of a group's batch, whose statements run
 	// to the end even when the context of the caller they serve ends.
 	batched    bool
@@ -406,6 +407,48 @@ func (t *Tx) Statements() int { return t.statements }
 // transaction wrote, instead of sleeping and hoping the commit is done. In a
 // transaction joined through WithinTx, fn runs when the outermost commits.
 func (t *Tx) AfterCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
+
+// A Finisher is work a transaction's writes leave for its end: it runs in
+// the transaction once, right before the commit (BeforeCommit).
+type Finisher interface {
+	Finish(ctx context.Context, tx *Tx) error
+}
+
+type keyedFinisher struct {
+	key string
+	f   Finisher
+}
+
+// BeforeCommit returns the Finisher registered under key, registering the
+// one fresh makes when there is none (then registered is true). Finishers
+// run in the order registered, right before the transaction commits: on
+// SQLite after every call of a group's batch, outside their savepoints,
+// so work many writes share is done once for all of them. A finisher
+// registered inside a savepoint that rolls back is dropped with it, with
+// the writes that registered it; one registered before lives on, so it
+// must be right about whatever the calls after it did or undid. A
+// finisher's error rolls the transaction back (on SQLite the whole batch).
+func (t *Tx) BeforeCommit(key string, fresh func() Finisher) (f Finisher, registered bool) {
+	for _, k := range t.finishers {
+		if k.key == key {
+			return k.f, false
+		}
+	}
+	f = fresh()
+	t.finishers = append(t.finishers, keyedFinisher{key, f})
+	return f, true
+}
+
+// finish runs the transaction's finishers, and those they register.
+func (t *Tx) finish(ctx context.Context) error {
+	for i := 0; i < len(t.finishers); i++ {
+		if err := t.finishers[i].f.Finish(ctx, t); err != nil {
+			return err
+		}
+	}
+	t.finishers = nil
+	return nil
+}
 
 // ctx is the context a statement runs under (see batched).
 func (t *Tx) ctx(ctx context.Context) context.Context {

@@ -42,13 +42,12 @@ func SetRequesterWindow(n int) func() {
 	return func() { requesterWindow = old }
 }
 
-// SearchFTSNewTickets is the importer's statement for new tickets'
-// full-text documents.
-const SearchFTSNewTickets = searchFTSNewTickets
+// SearchFTSTickets is the statement that writes, at the end of a
+// transaction, its tickets' full-text documents.
+const SearchFTSTickets = searchFTSTickets
 
-// SearchSizesNewTickets is the importer's statement for new tickets'
-// search_sizes rows.
-const SearchSizesNewTickets = searchSizesNewTickets
+// SearchSizesTickets writes the same tickets' search_sizes rows.
+const SearchSizesTickets = searchSizesTickets
 
 // IDRanges is idRanges, for its table test.
 var IDRanges = idRanges

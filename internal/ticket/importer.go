@@ -333,7 +333,7 @@ func (im *Importer) Write(ctx context.Context, tx *db.Tx, ps []*Prepared) error 
 	if err := flush(); err != nil {
 		return err
 	}
-	return im.s.insertNewTicketsDocs(ctx, tx, docs)
+	return im.s.insertSearchDocs(ctx, tx, docs)
 }
 
 // reserveNumbers takes the next n ticket numbers in one statement, the

@@ -25,9 +25,9 @@ func TestImporterFTSDocumentIsTheTriggers(t *testing.T) {
 	for _, c := range []struct {
 		insert, columns, importer string
 	}{
-		{"INSERT INTO search_fts_ticket (rowid, visible, notes)", "internal, terms", ticket.SearchFTSNewTickets},
+		{"INSERT INTO search_fts_ticket (rowid, visible, notes)", "internal, terms", ticket.SearchFTSTickets},
 		{"INSERT OR REPLACE INTO search_sizes (ticket_id, visible, notes)", "internal, CASE WHEN terms = '' THEN 0 ELSE length(terms) - length(replace(terms, ' ', '')) + 1 END AS words",
-			ticket.SearchSizesNewTickets},
+			ticket.SearchSizesTickets},
 	} {
 		_, doc, ok := strings.Cut(flat(trigger), c.insert+" SELECT new.ticket_id, ")
 		doc, _, ok2 := strings.Cut(doc, " FROM (SELECT "+c.columns+" FROM search_docs WHERE ticket_id = new.ticket_id ")

@@ -66,12 +66,9 @@ func (m *newMessage) render() {
 }
 
 // insertMessage writes a message and then its search document, after
-// docs (a new ticket's subject) in the same statement. A new ticket's
-// documents go in with the SQLite triggers held off and its full-text
-// document written once after them (insertNewTicketsDocs): through the
-// trigger, the subject's document was written, deleted again (FTS5
-// flushing its pending terms as the rowid came back) and rewritten with
-// the message's, about 6 % of a create's CPU. It returns the message as
+// docs (a new ticket's subject) in the same statement (on SQLite the
+// full-text document is written when the transaction ends, once per
+// ticket: insertSearchDocs). It returns the message as
 // a read of it would give it, built from what was written (see
 // writtenMessage).
 func (s *Service) insertMessage(ctx context.Context, tx *db.Tx, ticketID int64, author Person, uploaderID int64, m newMessage, now int64, docs ...searchRow) (*Message, error) {
@@ -81,11 +78,7 @@ func (s *Service) insertMessage(ctx context.Context, tx *db.Tx, ticketID int64, 
 	if err != nil {
 		return nil, err
 	}
-	write := s.insertSearchDocs
-	if len(docs) > 0 {
-		write = s.insertNewTicketsDocs
-	}
-	if err := write(ctx, tx, append(docs, searchRow{ticketID, id, m.internal, m.doc})); err != nil {
+	if err := s.insertSearchDocs(ctx, tx, append(docs, searchRow{ticketID, id, m.internal, m.doc})); err != nil {
 		return nil, fmt.Errorf("message: %w", err)
 	}
 	return m.written(id, uid, 0, author, now), nil
