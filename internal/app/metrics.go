@@ -39,7 +39,10 @@ func registerSpineMetrics(reg prometheus.Registerer, s *Services, log *slog.Logg
 				func() float64 { c, _ := s.DB.Batches(); return float64(c) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "docket_db_batched_writes_total",
 				Help: "Writes (top-level transactions of requests, jobs and consumers) those commits held."},
-				func() float64 { _, n := s.DB.Batches(); return float64(n) }))
+				func() float64 { _, n := s.DB.Batches(); return float64(n) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "docket_db_checkpoints_total",
+				Help: "Checkpoints of SQLite's write-ahead log run beside the writer, on a connection of their own."},
+				func() float64 { return float64(s.DB.Checkpoints()) }))
 	}
 	if s.DB.Dialect == db.Postgres {
 		// Only PostgreSQL has a notification connection to be up or down.

@@ -107,6 +107,9 @@ func TestMetricsOfEventsAndJobs(t *testing.T) {
 		} else if _, ok := m[`docket_db_commits_total`]; d.Dialect == db.Postgres && ok {
 			t.Error("commits counted on PostgreSQL")
 		}
+		if _, ok := m[`docket_db_checkpoints_total`]; ok != (d.Dialect == db.SQLite) {
+			t.Errorf("docket_db_checkpoints_total reported: %v, want it on SQLite only", ok)
+		}
 		if s := m[`docket_job_run_seconds_sum{kind="test.ok",outcome="completed"}`]; s < 0.02 {
 			t.Errorf("two runs of 10ms took %gs in all", s)
 		}

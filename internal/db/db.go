@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -50,7 +51,8 @@ type DB struct {
 	wpool, rpool   *sql.DB
 	gpool          *sql.DB
 	wcache, rcache *stmtCache
-	group          *group // SQLite: concurrent WithTx calls commit together
+	group          *group        // SQLite: concurrent WithTx calls commit together
+	checkpoints    *checkpointer // SQLite: the log copied back beside the writer
 }
 
 func newDB(w, r *sql.DB, dialect Dialect) *DB {
@@ -232,7 +234,11 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 		journal, sync = "TRUNCATE", "OFF"
 	}
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(" + journal + ")&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
-	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=temp_store(2)&_txlock=immediate")
+	wopts := "&_pragma=temp_store(2)&_txlock=immediate"
+	if !opts.BulkLoad {
+		wopts += "&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerCheckpointPages) + ")"
+	}
+	w, err := sql.Open("sqlite", "file:"+path+"?"+common+wopts)
 	if err != nil {
 		return nil, fmt.Errorf("db: open sqlite: %w", err)
 	}
@@ -255,6 +261,14 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	d := newDB(w, r, SQLite)
+	if !opts.BulkLoad {
+		c, err := sql.Open("sqlite", "file:"+path+"?"+common)
+		if err != nil {
+			d.Close()
+			return nil, fmt.Errorf("db: open sqlite checkpointer: %w", err)
+		}
+		d.checkpoints = newCheckpointer(c)
+	}
 	// Prepared now: a transaction only uses statements prepared before it.
 	for _, q := range []string{savepoint, releaseSavepoint, rollbackSavepoint} {
 		if err := d.wcache.pin(ctx, q); err != nil {
@@ -289,7 +303,7 @@ func (d *DB) Close() error {
 	if d.gpool != d.rpool {
 		err = errors.Join(err, d.gpool.Close())
 	}
-	return err
+	return errors.Join(err, d.checkpoints.close())
 }
 
 // Queryer is what both *sql.DB and *db.Tx offer for reads and writes.

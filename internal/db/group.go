@@ -226,6 +226,7 @@ func (g *group) lead(d *DB, first *call) {
 	} else {
 		g.commits.Add(1)
 		g.calls.Add(uint64(len(batch)))
+		d.checkpoints.committed()
 	}
 	// Still leading, so the writer connection is free for preparing the
 	// statements the batch's transactions could not take from the cache.
