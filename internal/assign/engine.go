@@ -188,6 +188,11 @@ func (s *Service) onTicket(ctx context.Context, tx *db.Tx, r event.Record) error
 	if err := json.Unmarshal(r.Payload, &p); err != nil || p.Number == 0 {
 		return nil
 	}
+	if r.Kind == event.TicketCreated && p.TeamID == 0 {
+		// Created without a team: nothing to assign, and nobody freed. A
+		// write that moves it to a team later has an event of its own.
+		return nil
+	}
 	fields := p.Fields
 	relevant := r.Kind == event.TicketCreated || slices.ContainsFunc(fields, func(f string) bool {
 		return f == "team" || f == "assignee" || f == "status"

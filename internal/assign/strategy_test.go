@@ -196,3 +196,25 @@ func TestMemberCap(t *testing.T) {
 		}
 	})
 }
+
+// A ticket created without a team is left alone (its create's event is
+// skipped unread) and assigned once a write moves it to a team.
+func TestTicketMovedToATeamIsAssigned(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
+		s := apptest.Services(t, d)
+		k := newDesk(t, s, "Service Desk", 1, assign.RoundRobin, 5)
+		n := apptest.Ticket(t, s, k.admin).Number
+		settle(t, s)
+		if got, r := assignee(t, s, n), reasons(t, s, k.admin, n); got != "" || len(r) != 0 {
+			t.Fatalf("a ticket without a team went to %q (reasons %q)", got, r)
+		}
+		team := k.team.Name
+		if _, err := s.Tickets.Update(ctx, k.admin, n, ticket.Patch{Team: &team}, 0); err != nil {
+			t.Fatal(err)
+		}
+		settle(t, s)
+		if got := assignee(t, s, n); got != k.agents[0].Email {
+			t.Fatalf("moved to the team, it went to %q, want %q", got, k.agents[0].Email)
+		}
+	})
+}
