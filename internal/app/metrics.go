@@ -41,7 +41,7 @@ func registerSpineMetrics(reg prometheus.Registerer, s *Services, log *slog.Logg
 				Help: "Writes (top-level transactions of requests, jobs and consumers) those commits held."},
 				func() float64 { _, n := s.DB.Batches(); return float64(n) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "docket_db_checkpoints_total",
-				Help: "Checkpoints of SQLite's write-ahead log run beside the writer, on a connection of their own."},
+				Help: "Checkpoints of SQLite's write-ahead log run beside the writer, on a connection of their own (not those another checkpoint blocked)."},
 				func() float64 { return float64(s.DB.Checkpoints()) }))
 	}
 	if s.DB.Dialect == db.Postgres {

@@ -24,8 +24,11 @@ type checkpointer struct {
 	interval time.Duration
 	last     atomic.Int64 // when the last checkpoint began, in Unix nanoseconds
 	running  atomic.Bool
-	wg       sync.WaitGroup
 	runs     atomic.Uint64
+
+	mu     sync.Mutex // guards closed and the WaitGroup's Add against close
+	closed bool
+	wg     sync.WaitGroup
 }
 
 // writerCheckpointPages is the writer's own automatic checkpoint (SQLite's
@@ -51,29 +54,42 @@ func (c *checkpointer) committed() {
 		return
 	}
 	c.last.Store(now)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		c.running.Store(false)
+		return
+	}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
 		defer c.running.Store(false)
-		// An error (SQLITE_BUSY when the writer's own checkpoint runs)
-		// leaves the log to the next checkpoint.
-		if _, err := c.conn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err == nil {
+		// A checkpoint another one blocks (the writer's own) says so as
+		// busy, and leaves the log to the next.
+		var busy, log, copied int
+		err := c.conn.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &copied)
+		if err == nil && busy == 0 {
 			c.runs.Add(1)
 		}
 	}()
 }
 
-// close waits for a running checkpoint and closes the connection.
+// close waits for a running checkpoint, lets no other start and closes
+// the connection.
 func (c *checkpointer) close() error {
 	if c == nil {
 		return nil
 	}
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
 	c.wg.Wait()
 	return c.conn.Close()
 }
 
 // Checkpoints returns how many checkpoints have run beside the writer
-// since the database was opened (0 on PostgreSQL).
+// since the database was opened, not counting those another checkpoint
+// blocked (0 on PostgreSQL).
 func (d *DB) Checkpoints() uint64 {
 	if d.checkpoints == nil {
 		return 0

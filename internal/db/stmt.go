@@ -428,6 +428,9 @@ type keyedFinisher struct {
 // the writes that registered it; one registered before lives on, so it
 // must be right about whatever the calls after it did or undid. A
 // finisher's error rolls the transaction back (on SQLite the whole batch).
+// A finisher must not register AfterCommit functions: on SQLite the
+// batch's calls have taken theirs when finishers run. Its statements run
+// under the context of the batch's first call.
 func (t *Tx) BeforeCommit(key string, fresh func() Finisher) (f Finisher, registered bool) {
 	for _, k := range t.finishers {
 		if k.key == key {
