@@ -325,9 +325,10 @@ type Queryer interface {
 // commit (see group): each fn runs in a savepoint of its own, so the
 // outcome for each caller is the same as above — its own error undoes only
 // its own writes — except that a failed commit, or a failed finisher
-// (BeforeCommit), fails every call that shared it. WithTx returns only after the commit. The statements of a write
-// transaction on SQLite are not interrupted when a caller's context ends:
-// an interrupted write rolls back the whole transaction, others' writes too.
+// (BeforeCommit), fails every call that shared it. WithTx returns only
+// after the commit. The statements of a write transaction on SQLite are
+// not interrupted when a caller's context ends: an interrupted write rolls
+// back the whole transaction, others' writes too.
 func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if tx := TxFrom(ctx); tx != nil {
 		return tx.nested(ctx, fn)
