@@ -214,6 +214,15 @@ func keptNewest(ms []match, keep func([]match) ([]match, error)) ([]match, error
 	return out[:min(len(out), textWindow)], nil
 }
 
+// pgBlockOf is the second column of PostgreSQL's text index for a
+// search_ticket row st (migration 0066): the lexeme of the ticket's block
+// of ids, '#' and id >> pgBlockBits, which no query's word can be.
+var pgBlockOf = "array_to_tsvector(ARRAY['#' || (st.ticket_id >> " + strconv.Itoa(pgBlockBits) + ")::text])"
+
+// pgBlockBits is how many low bits of a ticket id its block leaves out
+// (migration 0066 names the same number).
+const pgBlockBits = 14
+
 // pgBlock is the number of ticket ids in a block of the text index
 // (pgBlockOf: id >> pgBlockBits); maxBlocks is how many blocks one
 // statement reads: eight took the index 7–16 ms for two common words at a

@@ -80,15 +80,6 @@ func (s *Service) textMatches(ctx context.Context, a *user.Actor, q search.Query
 	return ms, err == nil, err
 }
 
-// pgBlockOf is the second column of PostgreSQL's text index for a
-// search_ticket row st (migration 0066): the lexeme of the ticket's block
-// of ids, '#' and id >> pgBlockBits, which no query's word can be.
-var pgBlockOf = "array_to_tsvector(ARRAY['#' || (st.ticket_id >> " + strconv.Itoa(pgBlockBits) + ")::text])"
-
-// pgBlockBits is how many low bits of a ticket id its block leaves out
-// (migration 0066 names the same number).
-const pgBlockBits = 14
-
 // pgMatches reads the ids of the tickets whose search_ticket row matches
 // the to_tsquery('simple', …) string $1 (pgQuery), as matches.
 const pgMatches = "SELECT st.ticket_id, 0 FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1)"
