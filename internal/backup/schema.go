@@ -69,10 +69,11 @@ var housekeeping = map[string]bool{"schema_migrations": true, "deferred_indexes"
 // derived reports whether a table holds only what triggers compute from
 // other tables' rows: the full-text indexes, the per-ticket search terms
 // (search_terms: SQLite's from migration 0058 to 0061, PostgreSQL's from
-// 0063) and SQLite's documents' sizes (search_sizes, 0064).
+// 0063), SQLite's documents' sizes (search_sizes, 0064) and PostgreSQL's
+// words of each ticket (search_words, 0067).
 func derived(name string) bool {
 	return strings.HasPrefix(name, "search_fts") || strings.HasPrefix(name, "kb_fts") || name == "search_ticket" ||
-		name == "search_terms" || name == "search_sizes"
+		name == "search_terms" || name == "search_sizes" || name == "search_words"
 }
 
 // quote quotes an identifier for both dialects.

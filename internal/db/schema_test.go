@@ -34,10 +34,10 @@ var (
 	// the knowledge base's tsvectors are generated columns, left out below;
 	// the sequencer's indexes of domain_events.seq, NULL on SQLite (0059);
 	// the time rule's resolved tickets by resolved_at (0060); the
-	// relevance's terms of each ticket (0063: SQLite counts in its FTS5
-	// match instead).
+	// relevance's terms and words of each ticket (0063, 0067: SQLite counts
+	// in its FTS5 match instead).
 	postgresOnly = []string{"search_docs_fts", "search_ticket", "kb_articles_tsv", "kb_articles_title_tsv",
-		"domain_events_seq", "domain_events_unsequenced", "tickets_resolved_moment", "search_terms"}
+		"domain_events_seq", "domain_events_unsequenced", "tickets_resolved_moment", "search_terms", "search_words"}
 )
 
 func skip(name string, list []string) bool {

@@ -195,12 +195,16 @@ func (s *Service) ticketIDs(ctx context.Context) (lo, hi int64, err error) {
 // occurrences and the words in the documents a may search, as
 // docTermCounts does, from one search_terms row per ticket (PostgreSQL,
 // migration 0063): each column's documents joined by the separator are
-// counted one by one. The ids are one array parameter, so the statement is
-// prepared once. On SQLite, whose ranks count in the match
+// counted one by one; a query of plain words reads only its words' entries
+// in search_words instead (wordCounts). The ids are one array parameter, so
+// the statement is prepared once. On SQLite, whose ranks count in the match
 // (countedMatches), it is docTermCounts: the reference the tests rank by.
 func (s *Service) ticketTermCounts(ctx context.Context, a *user.Actor, q search.Query, ts []match) (termCounts, error) {
 	if s.db.Dialect != db.Postgres {
 		return s.docTermCounts(ctx, a, q, ts)
+	}
+	if words, ok := plainWords(q); ok {
+		return s.wordCounts(ctx, a, words, ts)
 	}
 	ids := make([]int64, len(ts))
 	for i, t := range ts {

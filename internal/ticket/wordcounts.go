@@ -1,0 +1,191 @@
+package ticket
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/search"
+	"github.com/docket/docket/internal/user"
+)
+
+// plainWords is, for a query whose every phrase is one word and no
+// prefix, each phrase's variants (the word as the index holds it, once
+// per language); ok is false for any other query.
+func plainWords(q search.Query) (words [][]string, ok bool) {
+	for _, p := range q.Phrases {
+		if p.Prefix || len(p.Words) != 1 {
+			return nil, false
+		}
+		var vs []string
+		for _, v := range search.Variants(p) {
+			if len(v) == 1 && v[0] != "" {
+				vs = append(vs, v[0])
+			}
+		}
+		words = append(words, vs)
+	}
+	return words, true
+}
+
+// wordCounts is ticketTermCounts on PostgreSQL for a query of plain words
+// (plainWords: each phrase's variants): from each ticket's search_words
+// row (migration 0067), only its words' entries and its documents' kinds
+// and sizes, a few bytes a ticket where search_terms is its whole text.
+// The counts are docTermCounts': per document, a phrase counts in the
+// language it is found most in, the subject weighs subjectWeight, and a
+// requester's exclude internal notes.
+func (s *Service) wordCounts(ctx context.Context, a *user.Actor, phrases [][]string, ts []match) (termCounts, error) {
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.id
+	}
+	// Each distinct word is one column: column[k][j] is phrase k's variant j.
+	args, cols, column := []any{ids}, []string{"ticket_id", "words ->> '#'"}, make([][]int, len(phrases))
+	at := map[string]int{}
+	for k, vs := range phrases {
+		for _, w := range vs {
+			c, seen := at[w]
+			if !seen {
+				args = append(args, w)
+				cols = append(cols, "words ->> $"+strconv.Itoa(len(args)))
+				c = len(cols) - 1
+				at[w] = c
+			}
+			column[k] = append(column[k], c)
+		}
+	}
+	query := "SELECT " + strings.Join(cols, ", ") + " FROM search_words WHERE ticket_id = ANY(CAST($1 AS BIGINT[]))"
+	s.traceQuery(query, args)
+	rows, err := s.db.R.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: search: %w", err)
+	}
+	counts, slab := make(termCounts, len(ts)), newCountSlab(len(ts), len(phrases))
+	vals := make([]sql.RawBytes, len(cols)) // read before the next row
+	dest := make([]any, len(cols))
+	var id int64
+	dest[0] = &id
+	for i := 1; i < len(cols); i++ {
+		dest[i] = &vals[i]
+	}
+	wc := wordCounter{agent: a.IsAgent()}
+	_, err = db.Collect(rows, func(r db.Scanner) (struct{}, error) {
+		if err := r.Scan(dest...); err != nil {
+			return struct{}{}, err
+		}
+		tf := slab.next()
+		n := wc.docs(vals[1])
+		for k, cs := range column {
+			tf[k] = wc.phrase(vals, cs)
+		}
+		counts[id] = ticketCount{tf, n}
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: search: %w", err)
+	}
+	return counts, nil
+}
+
+// wordCounter counts phrases in one search_words row after another. It is
+// for one goroutine: its slices are reused.
+type wordCounter struct {
+	agent  bool
+	weight []int // per document of the row: its weight, 0 when not searched
+	best   []int // per document: the phrase's most occurrences of a variant
+	lists  [][]byte
+}
+
+// docs reads a row's documents ('#': a kind and a size each) and returns
+// the words of those searched.
+func (c *wordCounter) docs(meta []byte) int {
+	c.weight = c.weight[:0]
+	n := 0
+	for len(meta) > 0 {
+		var doc []byte
+		doc, meta, _ = bytes.Cut(meta, []byte{' '})
+		if len(doc) == 0 {
+			continue
+		}
+		w := 1
+		switch {
+		case doc[0] == 's':
+			w = subjectWeight
+		case doc[0] == 'n' && !c.agent:
+			w = 0
+		}
+		c.weight = append(c.weight, w)
+		if w > 0 {
+			size, _ := strconv.Atoi(string(doc[1:]))
+			n += size
+		}
+	}
+	return n
+}
+
+// phrase is a phrase's weighted occurrences in the row, from its variants'
+// entries (vals[j] for j in cols): 'doc:count' pairs, docs ascending.
+func (c *wordCounter) phrase(vals []sql.RawBytes, cols []int) int {
+	if len(cols) == 1 {
+		total := 0
+		for list := []byte(vals[cols[0]]); len(list) > 0; {
+			var doc, n int
+			doc, n, list = nextEntry(list)
+			if doc >= 0 && doc < len(c.weight) {
+				total += c.weight[doc] * n
+			}
+		}
+		return total
+	}
+	// Several languages: each document counts its likeliest one.
+	c.best = c.best[:0]
+	for range c.weight {
+		c.best = append(c.best, 0)
+	}
+	for _, col := range cols {
+		for list := []byte(vals[col]); len(list) > 0; {
+			var doc, n int
+			doc, n, list = nextEntry(list)
+			if doc >= 0 && doc < len(c.best) {
+				c.best[doc] = max(c.best[doc], n)
+			}
+		}
+	}
+	total := 0
+	for doc, n := range c.best {
+		total += c.weight[doc] * n
+	}
+	return total
+}
+
+// nextEntry reads 'doc:count' from the front of list (-1 for a malformed
+// one) and returns the rest.
+func nextEntry(list []byte) (doc, n int, rest []byte) {
+	entry, rest, _ := bytes.Cut(list, []byte{' '})
+	d, cnt, ok := bytes.Cut(entry, []byte{':'})
+	if !ok {
+		return -1, 0, rest
+	}
+	return atoi(d), atoi(cnt), rest
+}
+
+// atoi is the value of the decimal digits s (-1 when s is empty or holds
+// anything else).
+func atoi(s []byte) int {
+	if len(s) == 0 {
+		return -1
+	}
+	n := 0
+	for _, b := range s {
+		if b < '0' || b > '9' {
+			return -1
+		}
+		n = n*10 + int(b-'0')
+	}
+	return n
+}
