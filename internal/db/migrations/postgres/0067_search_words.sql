@@ -27,10 +27,11 @@ CREATE TABLE search_words (
 ) WITH (toast_tuple_target = 8160);
 
 -- search_words_of is the object of documents given in order: their terms
--- and kinds ('s', 'v', 'n'), numbered from 0.
-CREATE FUNCTION search_words_of(terms TEXT[], kinds TEXT[]) RETURNS JSONB LANGUAGE sql IMMUTABLE AS $$
-    SELECT COALESCE(jsonb_object_agg(w, v), '{}') FROM (
-        SELECT w, string_agg((n - 1) || ':' || c, ' ' ORDER BY n) AS v FROM (
+-- and kinds ('s', 'v', 'n'), numbered from base.
+CREATE FUNCTION search_words_of(terms TEXT[], kinds TEXT[], base INT) RETURNS JSONB LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN (SELECT COALESCE(jsonb_object_agg(w, v), '{}') FROM (
+        SELECT w, string_agg((n - 1 + base) || ':' || c, ' ' ORDER BY n) AS v FROM (
             SELECT d.n, x.w, count(*) AS c
             FROM unnest(terms) WITH ORDINALITY AS d (t, n), unnest(string_to_array(d.t, ' ')) AS x (w)
             WHERE x.w <> '' GROUP BY d.n, x.w
@@ -39,7 +40,8 @@ CREATE FUNCTION search_words_of(terms TEXT[], kinds TEXT[]) RETURNS JSONB LANGUA
         SELECT '#', string_agg(d.k || (SELECT count(*) FROM unnest(string_to_array(d.t, ' ')) AS x (w) WHERE x.w <> ''), ' ' ORDER BY d.n)
         FROM unnest(terms, kinds) WITH ORDINALITY AS d (t, k, n)
         HAVING count(*) > 0
-    ) e
+    ) e);
+END
 $$;
 
 -- search_words_kind is a document's kind in search_words.
@@ -47,17 +49,25 @@ CREATE FUNCTION search_words_kind(message_id BIGINT, internal BOOLEAN) RETURNS T
     SELECT CASE WHEN internal THEN 'n' WHEN message_id IS NULL THEN 's' ELSE 'v' END
 $$;
 
+-- search_words_add is a ticket's object a with the documents terms (of
+-- kinds kinds) after its own.
+CREATE FUNCTION search_words_add(a JSONB, terms TEXT[], kinds TEXT[]) RETURNS JSONB LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN (SELECT a || COALESCE(jsonb_object_agg(y.key, concat_ws(' ', a ->> y.key, y.value)), '{}')
+    FROM jsonb_each_text(search_words_of(terms, kinds, COALESCE(cardinality(string_to_array(a ->> '#', ' ')), 0))) y);
+END
+$$;
+
 -- search_words_append is a ticket's object a with the documents of b after
--- its own: b's document numbers move past a's documents.
-CREATE FUNCTION search_words_append(a JSONB, b JSONB) RETURNS JSONB LANGUAGE sql IMMUTABLE AS $$
-    WITH base AS (SELECT COALESCE(cardinality(string_to_array(a ->> '#', ' ')), 0) AS n)
-    SELECT COALESCE(jsonb_object_agg(key, CASE
-        WHEN y.value IS NULL THEN x.value
-        ELSE to_jsonb(concat_ws(' ', x.value #>> '{}', CASE WHEN key = '#' THEN y.value #>> '{}' ELSE (
-            SELECT string_agg((split_part(p, ':', 1)::int + base.n) || ':' || split_part(p, ':', 2), ' ' ORDER BY o)
-            FROM unnest(string_to_array(y.value #>> '{}', ' ')) WITH ORDINALITY AS s (p, o)) END))
-        END), '{}')
-    FROM base, jsonb_each(a) x FULL JOIN jsonb_each(b) y USING (key)
+-- its own: b's document numbers move past a's documents. Only b's words
+-- (a new document's) are looked up in a and replaced (||).
+CREATE FUNCTION search_words_append(a JSONB, b JSONB) RETURNS JSONB LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN (SELECT a || COALESCE(jsonb_object_agg(y.key, concat_ws(' ', a ->> y.key, CASE WHEN y.key = '#' THEN y.value #>> '{}' ELSE (
+        SELECT string_agg((split_part(p, ':', 1)::int + base.n) || ':' || split_part(p, ':', 2), ' ' ORDER BY o)
+        FROM unnest(string_to_array(y.value #>> '{}', ' ')) WITH ORDINALITY AS s (p, o)) END)), '{}')
+    FROM (SELECT COALESCE(cardinality(string_to_array(a ->> '#', ' ')), 0) AS n) base, jsonb_each(b) y);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION search_ticket_refresh(ids BIGINT[]) RETURNS void LANGUAGE plpgsql AS $$
@@ -78,14 +88,17 @@ BEGIN
     FROM search_docs WHERE ticket_id = ANY (ids) AND terms IS NOT NULL GROUP BY ticket_id;
     DELETE FROM search_words WHERE ticket_id = ANY (ids);
     INSERT INTO search_words (ticket_id, words)
-    SELECT ticket_id, search_words_of(array_agg(terms ORDER BY id), array_agg(search_words_kind(message_id, internal) ORDER BY id))
+    SELECT ticket_id, search_words_of(array_agg(terms ORDER BY id), array_agg(search_words_kind(message_id, internal) ORDER BY id), 0)
     FROM search_docs WHERE ticket_id = ANY (ids) AND terms IS NOT NULL GROUP BY ticket_id;
 END
 $$;
 
 -- New documents after every other document of their ticket append their
 -- parts to its tsvector, its terms and its words; any other ticket the
--- statement touched is rebuilt.
+-- statement touched is rebuilt. A new ticket's first documents are an
+-- append too, to rows not there yet (0051 to 0063 rebuilt such a ticket:
+-- a lock and six statements more a create). A ticket has a search_ticket
+-- row exactly when it has documents, so no row is missed.
 CREATE OR REPLACE FUNCTION search_docs_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     rest BIGINT[];
@@ -94,10 +107,11 @@ BEGIN
         SELECT ticket_id, MIN(id) AS lo, search_tsv_agg(search_doc_tsv(terms, internal) ORDER BY id) AS part
         FROM new_docs GROUP BY ticket_id
     ), appended AS (
-        UPDATE search_ticket st SET tsv = st.tsv || n.part FROM n
-        WHERE st.ticket_id = n.ticket_id AND NOT EXISTS (
+        INSERT INTO search_ticket AS st (ticket_id, tsv)
+        SELECT ticket_id, part FROM n WHERE NOT EXISTS (
             SELECT 1 FROM search_docs d WHERE d.ticket_id = n.ticket_id AND d.id > n.lo
                 AND NOT EXISTS (SELECT 1 FROM new_docs x WHERE x.id = d.id))
+        ON CONFLICT (ticket_id) DO UPDATE SET tsv = st.tsv || EXCLUDED.tsv
         RETURNING st.ticket_id
     )
     SELECT ARRAY(SELECT ticket_id FROM new_docs EXCEPT SELECT ticket_id FROM appended) INTO rest;
@@ -114,9 +128,14 @@ BEGIN
                        ELSE st.visible || search_terms_sep() || EXCLUDED.visible END,
         notes = CASE WHEN st.notes IS NULL THEN EXCLUDED.notes WHEN EXCLUDED.notes IS NULL THEN st.notes
                      ELSE st.notes || search_terms_sep() || EXCLUDED.notes END;
+    UPDATE search_words sw SET words = search_words_add(sw.words, n.terms, n.kinds)
+    FROM (SELECT ticket_id, array_agg(terms ORDER BY id) AS terms, array_agg(search_words_kind(message_id, internal) ORDER BY id) AS kinds
+          FROM new_docs WHERE terms IS NOT NULL AND ticket_id <> ALL (rest) GROUP BY ticket_id) n
+    WHERE sw.ticket_id = n.ticket_id;
     INSERT INTO search_words AS sw (ticket_id, words)
-    SELECT ticket_id, search_words_of(array_agg(terms ORDER BY id), array_agg(search_words_kind(message_id, internal) ORDER BY id))
-    FROM new_docs WHERE terms IS NOT NULL AND ticket_id <> ALL (rest) GROUP BY ticket_id
+    SELECT ticket_id, search_words_of(array_agg(terms ORDER BY id), array_agg(search_words_kind(message_id, internal) ORDER BY id), 0)
+    FROM new_docs WHERE terms IS NOT NULL AND ticket_id <> ALL (rest)
+        AND NOT EXISTS (SELECT 1 FROM search_words x WHERE x.ticket_id = new_docs.ticket_id) GROUP BY ticket_id
     ON CONFLICT (ticket_id) DO UPDATE SET words = search_words_append(sw.words, EXCLUDED.words);
     IF cardinality(rest) > 0 THEN
         PERFORM search_ticket_refresh(rest);
@@ -128,6 +147,6 @@ $$;
 -- Every existing ticket's row, built once (a few minutes at a million
 -- tickets).
 INSERT INTO search_words (ticket_id, words)
-SELECT ticket_id, search_words_of(array_agg(terms ORDER BY id), array_agg(search_words_kind(message_id, internal) ORDER BY id))
+SELECT ticket_id, search_words_of(array_agg(terms ORDER BY id), array_agg(search_words_kind(message_id, internal) ORDER BY id), 0)
 FROM search_docs WHERE terms IS NOT NULL GROUP BY ticket_id;
 ANALYZE search_words;
