@@ -131,16 +131,19 @@ func (s *Service) readFirst(ctx context.Context, q search.Query) (bool, error) {
 // textWindow/walkShare (10,000) tickets, about 2 µs each.
 const walkShare = 0.2
 
-// readAllMatches is how many matches the statistics may expect for a
-// ranked search to read them all from the text index, in no order. A read
-// costs about 2 µs a match: more matches are read a block of ids at a
-// time (blockMatches).
-const readAllMatches = 10000
+// readAll reports whether a ranked search whose statistics expect it in
+// expected tickets reads all its matches from the text index, in no
+// order: when they expect no more than its window. More are read a block
+// of ids at a time (blockMatches). Reading all below 10,000 expected, up
+// to 20,000 matches, made the slowest searches under load (130 ms on
+// average at c=8, a million tickets); with the window, relevance's p99
+// fell from 283–308 ms to 157–219 ms (BENCHMARKS.md, search 10).
+func readAll(expected float64) bool { return expected <= float64(textWindow) }
 
 // rankedMatches is, on PostgreSQL, the newest textWindow matches of q that
 // relevance ranks, read from the text index. ok is false when the words
 // are so common that the walk is cheaper (walkShare). Otherwise, when the
-// statistics expect at most readAllMatches (or a word is not among the
+// statistics expect at most the window (readAll; or a word is not among the
 // most common), every match is read; when there are more (expected, or
 // found past twice that), the newest blocks of ids are read until they
 // hold textWindow matches. A walk passed 115,000 tickets for two words in
@@ -170,8 +173,8 @@ func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Que
 	if err != nil {
 		return nil, false, err
 	}
-	if total := float64(hi - lo + 1); share*total <= readAllMatches {
-		most := 2 * readAllMatches
+	if total := float64(hi - lo + 1); readAll(share * total) {
+		most := 2 * textWindow
 		if ms, err = s.ginMatches(ctx, a, q, most); err != nil {
 			return nil, false, err
 		}
