@@ -126,3 +126,18 @@ func (s *Service) Ranks(ctx context.Context, a *user.Actor, q search.Query, ids 
 	}
 	return out, nil
 }
+
+// NewestTextRows is newestTextRows: the matches' ids newest first, and
+// their counts when they came with them.
+func (s *Service) NewestTextRows(ctx context.Context, a *user.Actor, q search.Query) ([]int64, map[int64][]int, map[int64]int, error) {
+	ms, c, err := s.newestTextRows(ctx, a, q)
+	if err != nil || c == nil {
+		return nil, nil, nil, err
+	}
+	ids, tf, length := make([]int64, len(ms)), map[int64][]int{}, map[int64]int{}
+	for i, m := range ms {
+		ids[i] = m.id
+		tf[m.id], length[m.id] = c[m.id].tf, c[m.id].length
+	}
+	return ids, tf, length, nil
+}

@@ -235,8 +235,9 @@ func TestPostgresRelevanceReadsFewMatchesFirst(t *testing.T) {
 // TestPostgresRelevanceWalksTheTextRowsAlone: to rank the newest matches
 // of a common word, a search whose list keeps every ticket (an agent with
 // no team hidden from them) walks search_ticket alone, newest ticket id
-// first, where it walked the tickets and probed each one's text row (two
-// tables, planned among every index of tickets); the ranked tickets are
+// first (search_words for plain words), where it walked the tickets and
+// probed each one's text row (two tables, planned among every index of
+// tickets); the ranked tickets are
 // still the window's newest matches. A list with a condition of its own
 // (a status) walks the tickets as before.
 func TestPostgresRelevanceWalksTheTextRowsAlone(t *testing.T) {
@@ -247,7 +248,10 @@ func TestPostgresRelevanceWalksTheTextRowsAlone(t *testing.T) {
 	)
 	var alone, walked bool
 	s.Tickets.TraceQueries(func(query string, _ []any) {
-		alone = alone || strings.Contains(query, "FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) ORDER BY st.ticket_id DESC")
+		// An agent's plain words walk their search_words rows (the text's
+		// own rows too, with their counts: newestWordRows).
+		alone = alone || strings.Contains(query, "FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) ORDER BY st.ticket_id DESC") ||
+			strings.Contains(query, "FROM search_words WHERE words ?|") && strings.Contains(query, "ORDER BY ticket_id DESC")
 		walked = walked || strings.Contains(query, "EXISTS (SELECT 1 FROM search_ticket st WHERE st.ticket_id = t.id")
 	})
 	defer s.Tickets.TraceQueries(nil)

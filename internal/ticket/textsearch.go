@@ -498,7 +498,7 @@ func (s *Service) listRelevant(ctx context.Context, a *user.Actor, f Filter, w *
 	} else if w.keepsAll() {
 		// PostgreSQL, common words, every match a ticket the list keeps:
 		// the newest matches by a walk of the text's own rows.
-		ms, err = s.newestTextRows(ctx, a, f.Text)
+		ms, counts, err = s.newestTextRows(ctx, a, f.Text)
 	} else {
 		// PostgreSQL, common words: the newest matches by a walk.
 		ms, err = s.pageIDs(ctx, w, newest, "", nil, textWindow-1, func(x *whereBuilder) { s.textCondition(x, a, f.Text, false) })

@@ -44,52 +44,91 @@ func (s *Service) wordCounts(ctx context.Context, a *user.Actor, phrases [][]str
 	for i, t := range ts {
 		ids[i] = t.id
 	}
-	// Each distinct word is one column: column[k][j] is phrase k's variant j.
-	args, cols, column := []any{ids}, []string{"ticket_id", "words ->> '#'"}, make([][]int, len(phrases))
+	wq := newWordQuery(phrases, []any{ids})
+	_, counts, err := s.readWords(ctx, a, wq, wq.selectList()+" FROM search_words WHERE ticket_id = ANY(CAST($1 AS BIGINT[]))", len(ts))
+	return counts, err
+}
+
+// newestWordRows is newestTextRows for an agent's query of plain words
+// (plainWords): the walk of search_words, newest first, for the tickets
+// holding a variant of every phrase, which gives their counts with them.
+// At a million tickets, the newest 2,000 of a word in a quarter of them
+// took 10.7 ms this way, against 19.1 ms for search_ticket's walk (each
+// row's tsvector decompressed) and a read of their counts after it.
+func (s *Service) newestWordRows(ctx context.Context, a *user.Actor, phrases [][]string) ([]match, termCounts, error) {
+	wq := newWordQuery(phrases, nil)
+	conds := make([]string, len(phrases))
+	for k, vs := range phrases {
+		wq.args = append(wq.args, vs)
+		conds[k] = "words ?| CAST($" + strconv.Itoa(len(wq.args)) + " AS TEXT[])"
+	}
+	query := wq.selectList() + " FROM search_words WHERE " + strings.Join(conds, " AND ") +
+		" ORDER BY ticket_id DESC LIMIT " + strconv.Itoa(textWindow)
+	return s.readWords(ctx, a, wq, query, textWindow)
+}
+
+// wordQuery is a statement's columns of search_words for phrases: the
+// ticket, its documents ('#') and each distinct variant, a parameter each.
+type wordQuery struct {
+	cols   []string
+	args   []any
+	column [][]int // column[k][j]: the column of phrase k's variant j
+}
+
+// newWordQuery numbers its variants' parameters after args.
+func newWordQuery(phrases [][]string, args []any) wordQuery {
+	wq := wordQuery{cols: []string{"ticket_id", "words ->> '#'"}, args: args, column: make([][]int, len(phrases))}
 	at := map[string]int{}
 	for k, vs := range phrases {
 		for _, w := range vs {
 			c, seen := at[w]
 			if !seen {
-				args = append(args, w)
-				cols = append(cols, "words ->> $"+strconv.Itoa(len(args)))
-				c = len(cols) - 1
+				wq.args = append(wq.args, w)
+				wq.cols = append(wq.cols, "words ->> $"+strconv.Itoa(len(wq.args)))
+				c = len(wq.cols) - 1
 				at[w] = c
 			}
-			column[k] = append(column[k], c)
+			wq.column[k] = append(wq.column[k], c)
 		}
 	}
-	query := "SELECT " + strings.Join(cols, ", ") + " FROM search_words WHERE ticket_id = ANY(CAST($1 AS BIGINT[]))"
-	s.traceQuery(query, args)
-	rows, err := s.db.R.QueryContext(ctx, query, args...)
+	return wq
+}
+
+func (wq wordQuery) selectList() string { return "SELECT " + strings.Join(wq.cols, ", ") }
+
+// readWords runs query (wq's columns) and returns its tickets in order
+// with their counts; n is how many rows it may give.
+func (s *Service) readWords(ctx context.Context, a *user.Actor, wq wordQuery, query string, n int) ([]match, termCounts, error) {
+	s.traceQuery(query, wq.args)
+	rows, err := s.db.R.QueryContext(ctx, query, wq.args...)
 	if err != nil {
-		return nil, fmt.Errorf("ticket: search: %w", err)
+		return nil, nil, fmt.Errorf("ticket: search: %w", err)
 	}
-	counts, slab := make(termCounts, len(ts)), newCountSlab(len(ts), len(phrases))
-	vals := make([]sql.RawBytes, len(cols)) // read before the next row
-	dest := make([]any, len(cols))
+	counts, slab := make(termCounts, n), newCountSlab(n, len(wq.column))
+	vals := make([]sql.RawBytes, len(wq.cols)) // read before the next row
+	dest := make([]any, len(wq.cols))
 	var id int64
 	dest[0] = &id
-	for i := 1; i < len(cols); i++ {
+	for i := 1; i < len(wq.cols); i++ {
 		dest[i] = &vals[i]
 	}
 	wc := wordCounter{agent: a.IsAgent()}
-	_, err = db.Collect(rows, func(r db.Scanner) (struct{}, error) {
+	ms, err := db.Collect(rows, func(r db.Scanner) (match, error) {
 		if err := r.Scan(dest...); err != nil {
-			return struct{}{}, err
+			return match{}, err
 		}
 		tf := slab.next()
-		n := wc.docs(vals[1])
-		for k, cs := range column {
+		length := wc.docs(vals[1])
+		for k, cs := range wq.column {
 			tf[k] = wc.phrase(vals, cs)
 		}
-		counts[id] = ticketCount{tf, n}
-		return struct{}{}, nil
+		counts[id] = ticketCount{tf, length}
+		return match{id: id}, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ticket: search: %w", err)
+		return nil, nil, fmt.Errorf("ticket: search: %w", err)
 	}
-	return counts, nil
+	return ms, counts, nil
 }
 
 // wordCounter counts phrases in one search_words row after another. It is

@@ -1,0 +1,112 @@
+package ticket_test
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/search"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+// TestPostgresCommonWordsWalkTheirWords: an agent's relevance search for
+// plain words so common that a walk finds their newest matches soon walks
+// search_words newest first, one statement that gives the matches and
+// their counts (newestWordRows): the same tickets as the walk of their
+// tsvectors, with the counts of their documents (a subject weighing
+// three, internal notes, a word's two languages), whatever their order of
+// writing. A quoted phrase still walks the tsvectors.
+func TestPostgresCommonWordsWalkTheirWords(t *testing.T) {
+	d := apptest.DB(t, db.Postgres)
+	s := apptest.Services(t, d)
+	agent := apptest.User(t, s, user.RoleAgent, "")
+	for i := range 30 {
+		subject, body := fmt.Sprintf("Request %d", i), "The printer "+strings.Repeat("prints ", i%4)+"pages."
+		switch i % 5 {
+		case 1:
+			subject = fmt.Sprintf("Printer %d", i)
+		case 2:
+			body = "Nothing to see."
+		}
+		tk := apptest.Ticket(t, s, agent, func(n *ticket.NewTicket) { n.Subject, n.Body = subject, body })
+		if i%3 == 0 {
+			if _, err := s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: "Printer printer, noted.", Internal: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := d.W.ExecContext(ctx, "ANALYZE search_ticket"); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"printer", "printer pages", "printer request"} {
+		q, err := search.Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var words, other []string
+		s.Tickets.TraceQueries(func(query string, _ []any) {
+			switch {
+			case strings.Contains(query, "FROM search_words WHERE words ?|"):
+				words = append(words, query)
+			case strings.Contains(query, "FROM search_ticket"), strings.Contains(query, "FROM search_terms"), strings.Contains(query, "FROM search_words"):
+				other = append(other, query)
+			}
+		})
+		listed := numbers(t, s.Tickets, agent, text, "relevance")
+		s.Tickets.TraceQueries(nil)
+		if len(words) != 1 || len(other) > 0 {
+			t.Fatalf("a relevance of %q read %q and %q, want one walk of search_words", text, words, other)
+		}
+		got, tf, length, err := s.Tickets.NewestTextRows(ctx, agent, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := matchesNewestFirst(t, d, q)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q walked to %v, want the tsvectors' matches %v", text, got, want)
+		}
+		dtf, dn, err := s.Tickets.TermCounts(ctx, agent, q, got, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(tf, dtf) || !reflect.DeepEqual(length, dn) {
+			t.Errorf("%q: the walk counted %v, %v; the documents give %v, %v", text, tf, length, dtf, dn)
+		}
+		if len(listed) != len(want) {
+			t.Errorf("%q: relevance listed %d tickets, want %d", text, len(listed), len(want))
+		}
+	}
+	// A phrase is no plain word: no counts come with its walk.
+	q, err := search.Parse(`"printer pages"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _, err := s.Tickets.NewestTextRows(ctx, agent, q); err != nil || got != nil {
+		t.Errorf("a phrase's walk gave counts with %v (%v)", got, err)
+	}
+}
+
+// matchesNewestFirst is every ticket whose tsvector matches q for an
+// agent, newest first.
+func matchesNewestFirst(t *testing.T, d *db.DB, q search.Query) []int64 {
+	t.Helper()
+	rows, err := d.R.QueryContext(ctx, `SELECT ticket_id FROM search_ticket WHERE tsv @@ to_tsquery('simple', $1) ORDER BY ticket_id DESC`, search.TSQuery(q))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, id)
+	}
+	return out
+}
