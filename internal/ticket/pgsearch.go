@@ -293,10 +293,10 @@ func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Quer
 // every index of tickets: at 100,000 tickets, 8.7 ms and 0.45 ms of
 // planning for the newest 2,000 of "vpn", against 6.4 and 0.1 ms here; a
 // relevance run at c=8 answered 21 % more searches (BENCHMARKS.md). An
-// agent's plain words walk search_words instead, and their counts come
-// with them (newestWordRows); else counts is nil.
+// agent's plain words of letters walk search_words instead, and their
+// counts come with them (newestWordRows); else counts is nil.
 func (s *Service) newestTextRows(ctx context.Context, a *user.Actor, q search.Query) (_ []match, counts termCounts, _ error) {
-	if words, ok := plainWords(q); ok && a.IsAgent() {
+	if words, ok := plainWords(q); ok && a.IsAgent() && lettersOnly(words) {
 		return s.newestWordRows(ctx, a, words)
 	}
 	ms, err := s.scanMatches(ctx, pgMatches+" ORDER BY st.ticket_id DESC LIMIT "+

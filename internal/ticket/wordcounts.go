@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/search"
@@ -17,6 +18,9 @@ import (
 // prefix, each phrase's variants (the word as the index holds it, once
 // per language); ok is false for any other query.
 func plainWords(q search.Query) (words [][]string, ok bool) {
+	if len(q.Phrases) == 0 {
+		return nil, false
+	}
 	for _, p := range q.Phrases {
 		if p.Prefix || len(p.Words) != 1 {
 			return nil, false
@@ -30,6 +34,26 @@ func plainWords(q search.Query) (words [][]string, ok bool) {
 		words = append(words, vs)
 	}
 	return words, true
+}
+
+// lettersOnly reports whether every variant is made of letters alone, a
+// word PostgreSQL's parser keeps whole in the tsvectors (migration 0051)
+// as search_words does. It cuts some words with digits: "7e3f91" is
+// '7e3' and 'f91' there, so a walk of search_words for "f91" would miss
+// the tickets the tsvectors find. (Letters cut from such a word, the
+// 'abc' of "1e5abc", are still found in the tsvectors alone, as on SQLite
+// they are not.)
+func lettersOnly(words [][]string) bool {
+	for _, vs := range words {
+		for _, w := range vs {
+			for _, r := range w {
+				if !unicode.IsLetter(r) {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // wordCounts is ticketTermCounts on PostgreSQL for a query of plain words

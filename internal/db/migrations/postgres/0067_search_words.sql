@@ -97,8 +97,9 @@ $$;
 -- parts to its tsvector, its terms and its words; any other ticket the
 -- statement touched is rebuilt. A new ticket's first documents are an
 -- append too, to rows not there yet (0051 to 0063 rebuilt such a ticket:
--- a lock and six statements more a create). A ticket has a search_ticket
--- row exactly when it has documents, so no row is missed.
+-- a lock and six statements more a create); a ticket with other
+-- documents but no search_ticket row (a repair by hand) is rebuilt, as
+-- before.
 CREATE OR REPLACE FUNCTION search_docs_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     rest BIGINT[];
@@ -111,6 +112,9 @@ BEGIN
         SELECT ticket_id, part FROM n WHERE NOT EXISTS (
             SELECT 1 FROM search_docs d WHERE d.ticket_id = n.ticket_id AND d.id > n.lo
                 AND NOT EXISTS (SELECT 1 FROM new_docs x WHERE x.id = d.id))
+        AND (EXISTS (SELECT 1 FROM search_ticket o WHERE o.ticket_id = n.ticket_id) OR NOT EXISTS (
+            SELECT 1 FROM search_docs d WHERE d.ticket_id = n.ticket_id
+                AND NOT EXISTS (SELECT 1 FROM new_docs x WHERE x.id = d.id)))
         ON CONFLICT (ticket_id) DO UPDATE SET tsv = st.tsv || EXCLUDED.tsv
         RETURNING st.ticket_id
     )
@@ -145,7 +149,11 @@ END
 $$;
 
 -- Every existing ticket's row, built once (a few minutes at a million
--- tickets).
+-- tickets). Documents wait meanwhile: a reply committed by an instance
+-- still running the version before, outside the build's snapshot, would
+-- have its words missing from the row for good (appends keep what they
+-- find).
+LOCK TABLE search_docs IN SHARE MODE;
 INSERT INTO search_words (ticket_id, words)
 SELECT ticket_id, search_words_of(array_agg(terms ORDER BY id), array_agg(search_words_kind(message_id, internal) ORDER BY id), 0)
 FROM search_docs WHERE terms IS NOT NULL GROUP BY ticket_id;
