@@ -81,7 +81,12 @@ BEGIN
 END
 $$;
 
--- Every existing ticket's row, built once.
+-- Every existing ticket's row, built once. Documents wait meanwhile: one
+-- committed by an instance still on the version before, outside the
+-- build's snapshot, would be missing from its row for good (appends keep
+-- what they find). The lock came with 0067's; a database this built
+-- before was exposed only while it ran.
+LOCK TABLE search_docs IN SHARE MODE;
 INSERT INTO search_terms (ticket_id, subject, visible, notes)
 SELECT ticket_id,
        string_agg(terms, search_terms_sep() ORDER BY id) FILTER (WHERE message_id IS NULL AND NOT internal),
