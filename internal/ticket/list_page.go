@@ -216,11 +216,7 @@ func (s *Service) ticketsByID(ctx context.Context, q db.Queryer, ms []match) ([]
 	if len(ms) == 0 {
 		return []*Ticket{}, nil
 	}
-	ids := make([]int64, len(ms))
-	for i, m := range ms {
-		ids[i] = m.id
-	}
-	read, err := s.scanRows(ctx, q, s.q.Get("list-tickets-by-id"), []any{ids}, newPageRow())
+	read, err := s.scanRows(ctx, q, s.q.Get("list-tickets-by-id"), []any{matchIDs(ms)}, newPageRow())
 	if err != nil {
 		return nil, err
 	}

@@ -206,10 +206,7 @@ func (s *Service) ticketTermCounts(ctx context.Context, a *user.Actor, q search.
 	if words, ok := plainWords(q); ok {
 		return s.wordCounts(ctx, a, words, ts)
 	}
-	ids := make([]int64, len(ts))
-	for i, t := range ts {
-		ids[i] = t.id
-	}
+	ids := matchIDs(ts)
 	notes := "NULL"
 	if a.IsAgent() {
 		notes = "notes"
@@ -271,11 +268,7 @@ func (s *Service) docTermCounts(ctx context.Context, a *user.Actor, q search.Que
 	const columns = "SELECT d.ticket_id, d.message_id IS NULL, COALESCE(d.terms, '') FROM search_docs d WHERE "
 	query, args := columns+"d.ticket_id IN ("+idList(ts)+") AND "+docVisibility(a), []any(nil)
 	if s.db.Dialect == db.Postgres {
-		ids := make([]int64, len(ts))
-		for i, t := range ts {
-			ids[i] = t.id
-		}
-		query, args = columns+"d.ticket_id = ANY(CAST($1 AS BIGINT[])) AND "+docVisibility(a), []any{ids}
+		query, args = columns+"d.ticket_id = ANY(CAST($1 AS BIGINT[])) AND "+docVisibility(a), []any{matchIDs(ts)}
 	}
 	s.traceQuery(query, args)
 	rows, err := s.db.R.QueryContext(ctx, query, args...)

@@ -94,9 +94,8 @@ GROUP BY ticket_id`
 // a savepoint of its own, with the merges those segments bring — a tenth
 // of the server's CPU under creates and replies, all of it in the single
 // writer (BENCHMARKS.md, "A batch's full-text documents written at its
-// end"). Written at the end, the
-// batch's documents are one segment, and a ticket written twice in a
-// batch is indexed once. The documents are rebuilt from search_docs, so
+// end"). Written at the end, the batch's documents are one segment, and a
+// ticket written twice in a batch is indexed once. The documents are rebuilt from search_docs, so
 // whatever a write after the hold-off did (a document updated or deleted,
 // its triggers rebuilding the ticket meanwhile; a write rolled back) the
 // result is the triggers' own.

@@ -156,6 +156,15 @@ func inIDs(ms []match) func(*whereBuilder) {
 	}
 }
 
+// matchIDs is the ids of ms, in order: an array parameter on PostgreSQL.
+func matchIDs(ms []match) []int64 {
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.id
+	}
+	return ids
+}
+
 // idList is the ids of ms, comma-separated.
 func idList(ms []match) string {
 	var b strings.Builder

@@ -64,11 +64,7 @@ func lettersOnly(words [][]string) bool {
 // language it is found most in, the subject weighs subjectWeight, and a
 // requester's exclude internal notes.
 func (s *Service) wordCounts(ctx context.Context, a *user.Actor, phrases [][]string, ts []match) (termCounts, error) {
-	ids := make([]int64, len(ts))
-	for i, t := range ts {
-		ids[i] = t.id
-	}
-	wq := newWordQuery(phrases, []any{ids})
+	wq := newWordQuery(phrases, []any{matchIDs(ts)})
 	_, counts, err := s.readWords(ctx, a, wq, wq.selectList()+" FROM search_words WHERE ticket_id = ANY(CAST($1 AS BIGINT[]))", len(ts))
 	return counts, err
 }
@@ -183,8 +179,7 @@ func (c *wordCounter) docs(meta []byte) int {
 			w = 0
 		}
 		c.weight = append(c.weight, w)
-		if w > 0 {
-			size, _ := strconv.Atoi(string(doc[1:]))
+		if size := atoi(doc[1:]); w > 0 && size > 0 {
 			n += size
 		}
 	}
@@ -192,20 +187,9 @@ func (c *wordCounter) docs(meta []byte) int {
 }
 
 // phrase is a phrase's weighted occurrences in the row, from its variants'
-// entries (vals[j] for j in cols): 'doc:count' pairs, docs ascending.
+// entries (vals[j] for j in cols): 'doc:count' pairs. Each document counts
+// the variant it holds most of (its language).
 func (c *wordCounter) phrase(vals []sql.RawBytes, cols []int) int {
-	if len(cols) == 1 {
-		total := 0
-		for list := []byte(vals[cols[0]]); len(list) > 0; {
-			var doc, n int
-			doc, n, list = nextEntry(list)
-			if doc >= 0 && doc < len(c.weight) {
-				total += c.weight[doc] * n
-			}
-		}
-		return total
-	}
-	// Several languages: each document counts its likeliest one.
 	c.best = c.best[:0]
 	for range c.weight {
 		c.best = append(c.best, 0)
