@@ -1,6 +1,7 @@
 package ticket
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -265,7 +266,7 @@ func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Quer
 		for b := next; b >= from; b-- {
 			blocks = append(blocks, "'#"+strconv.FormatInt(b, 10)+"'")
 		}
-		got, err := s.scanMatches(ctx, pgBlockMatches, arg, strings.Join(blocks, " | "))
+		got, err := s.pgIDs(ctx, pgBlockMatches, arg, strings.Join(blocks, " | "))
 		read += len(got)
 		if err == nil && keep != nil && len(got) > 0 {
 			got, err = keep(got)
@@ -299,9 +300,35 @@ func (s *Service) newestTextRows(ctx context.Context, a *user.Actor, q search.Qu
 	if words, ok := plainWords(q); ok && a.IsAgent() && lettersOnly(words) {
 		return s.newestWordRows(ctx, a, words)
 	}
-	ms, err := s.scanMatches(ctx, pgMatches+" ORDER BY st.ticket_id DESC LIMIT "+
+	ms, err := s.pgIDs(ctx, pgMatches+" ORDER BY st.ticket_id DESC LIMIT "+
 		strconv.Itoa(textWindow), pgQuery(a, q))
 	return ms, nil, err
+}
+
+// pgIDs runs query (its first column a ticket's id) on PostgreSQL with
+// its ids aggregated into one comma-separated text, and returns them as
+// matches in the rows' order: one row to read, where a row per match cost
+// Docket about a microsecond each through database/sql, for the few
+// thousand a ranked search's blocks hold (a third of its CPU at a million
+// tickets).
+func (s *Service) pgIDs(ctx context.Context, query string, args ...any) ([]match, error) {
+	query = "SELECT string_agg(m.id::text, ',') FROM (" + query + ") m(id)"
+	s.traceQuery(query, args)
+	var text []byte
+	if err := s.db.R.QueryRowContext(ctx, query, args...).Scan(&text); err != nil {
+		return nil, fmt.Errorf("ticket: search: %w", err)
+	}
+	ms := make([]match, 0, bytes.Count(text, []byte{','})+1)
+	for len(text) > 0 {
+		var id []byte
+		id, text, _ = bytes.Cut(text, []byte{','})
+		n := atoi(id)
+		if n < 0 {
+			return nil, fmt.Errorf("ticket: search: a match read as %q", id)
+		}
+		ms = append(ms, match{id: int64(n)})
+	}
+	return ms, nil
 }
 
 // pgQuery is q as a to_tsquery('simple', …) string over what a may

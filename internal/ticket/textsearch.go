@@ -87,7 +87,7 @@ const pgMatches = "SELECT st.ticket_id, 0 FROM search_ticket st WHERE st.tsv @@ 
 // ginMatches reads up to limit+1 tickets matching q from PostgreSQL's
 // text index, in no order.
 func (s *Service) ginMatches(ctx context.Context, a *user.Actor, q search.Query, limit int) ([]match, error) {
-	return s.scanMatches(ctx, pgMatches+" LIMIT "+
+	return s.pgIDs(ctx, pgMatches+" LIMIT "+
 		strconv.Itoa(limit+1), pgQuery(a, q))
 }
 
