@@ -273,3 +273,32 @@ func BenchmarkCount(b *testing.B) {
 		c.Count(terms, 1, counts)
 	}
 }
+
+// TestRepeatedPhrasesMatchOnce: a phrase given twice is one condition of
+// the tsquery (PostgreSQL estimated "disconnects disconnects disconnects"
+// as a word in a thousandth of the tickets and read all of a tenth to sort
+// them), and Distinct keeps each phrase once, in order.
+func TestRepeatedPhrasesMatchOnce(t *testing.T) {
+	for _, c := range []struct{ query, once string }{
+		{"disconnects disconnects disconnects", "disconnects"},
+		{"printer vpn printer", "printer vpn"},
+		{`print* "paper jam" print* "paper jam"`, `print* "paper jam"`},
+	} {
+		q, err := Parse(c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		once, _ := Parse(c.once)
+		if got, want := TSQuery(q), TSQuery(once); got != want {
+			t.Errorf("TSQuery(%s) = %s, want %s", c.query, got, want)
+		}
+		if got := Distinct(q.Phrases); !reflect.DeepEqual(got, once.Phrases) {
+			t.Errorf("Distinct(%s) = %v, want %v", c.query, got, once.Phrases)
+		}
+	}
+	// Different words stay, and a prefix is not its word.
+	q, _ := Parse("print print*")
+	if got := Distinct(q.Phrases); len(got) != 2 {
+		t.Errorf("Distinct(print print*) = %v, want both", got)
+	}
+}

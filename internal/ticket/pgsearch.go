@@ -164,7 +164,7 @@ func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Que
 		return nil, false, err
 	}
 	share := 1.0
-	for _, p := range q.Phrases {
+	for _, p := range search.Distinct(q.Phrases) {
 		share *= st.phraseShare(p)
 	}
 	if share >= walkShare {
