@@ -43,7 +43,7 @@ func TestPostgresCommonWordsWalkTheirWords(t *testing.T) {
 	if _, err := d.W.ExecContext(ctx, "ANALYZE search_ticket"); err != nil {
 		t.Fatal(err)
 	}
-	for _, text := range []string{"printer", "printer pages", "printer request"} {
+	for _, text := range []string{"printer", "printer pages", "printer request", "printer printer"} {
 		q, err := search.Parse(text)
 		if err != nil {
 			t.Fatal(err)
@@ -61,6 +61,11 @@ func TestPostgresCommonWordsWalkTheirWords(t *testing.T) {
 		s.Tickets.TraceQueries(nil)
 		if len(words) != 1 || len(other) > 0 {
 			t.Fatalf("a relevance of %q read %q and %q, want one walk of search_words", text, words, other)
+		}
+		// One condition a distinct phrase: a word given twice was planned
+		// as a scan of the whole table.
+		if got, want := strings.Count(words[0], "?|"), len(search.Distinct(q.Phrases)); got != want {
+			t.Errorf("the walk for %q has %d conditions, want %d:\n%s", text, got, want, words[0])
 		}
 		got, tf, length, err := s.Tickets.NewestTextRows(ctx, agent, q)
 		if err != nil {
