@@ -52,6 +52,16 @@ const SearchSizesTickets = searchSizesTickets
 // IDRanges is idRanges, for its table test.
 var IDRanges = idRanges
 
+// BlockSpan is blockSpan; PGBlock is the ids of a block of PostgreSQL's
+// text index, and OverRead how many times the missing matches a statement
+// of blocks reads.
+var BlockSpan = blockSpan
+
+const (
+	PGBlock  = pgBlock
+	OverRead = overRead
+)
+
 // SetMergeStep makes a step of MergeIndex write about n pages until the
 // returned function restores it.
 func SetMergeStep(n int) func() {
