@@ -315,7 +315,7 @@ func Build(ctx context.Context, d *db.DB, cfg *config.Config, log *slog.Logger) 
 	for k, v := range cfg.TicketPrefixes {
 		prefixes[ticket.Type(k)] = v
 	}
-	if s.Tickets, err = ticket.New(d, s.Users, s.Events, ticket.Options{Prefixes: prefixes, Pump: s.Pump}); err != nil {
+	if s.Tickets, err = ticket.New(d, s.Users, s.Events, ticket.Options{Prefixes: prefixes, Pump: s.Pump, SearchConcurrency: cfg.SearchConcurrency}); err != nil {
 		return fail(err)
 	}
 	maxUpload := cfg.MaxUploadBytes

@@ -83,6 +83,8 @@ func TestCommands(t *testing.T) {
 		{"bad attachment store", "", map[string]string{"DOCKET_ATTACHMENT_STORE": "s3"}, []string{"serve", data}, 1, "", `docket: --attachment-store: "s3" is not dir or database`, true},
 		{"bad trusted proxy", "", map[string]string{"DOCKET_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, []string{"serve", data}, 1, "", `docket: --trusted-proxies: "proxy.local" is not an IP address or CIDR network`, true},
 		{"bad keep-raw-mail", "", nil, []string{"serve", "--keep-raw-mail", "maybe", data}, 1, "", `--keep-raw-mail: "maybe"`, true},
+		{"bad search concurrency", "", map[string]string{"DOCKET_SEARCH_CONCURRENCY": "-2"}, []string{"serve", data}, 1, "",
+			`docket: --search-concurrency: "-2" is not a whole number of searches (0 for one per CPU)`, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -30,6 +30,12 @@ func registerSpineMetrics(reg prometheus.Registerer, s *Services, log *slog.Logg
 			Help: "1 while this instance is the job runners' leader (queues periodic jobs, rescues stopped runners' jobs), else 0."},
 			func() float64 { return b2f(s.Runner.Leader()) }),
 		&spineCollector{s: s, log: log},
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "docket_searches_running",
+			Help: "Ticket text searches running in this process (at most --search-concurrency)."},
+			func() float64 { n, _ := s.Tickets.Searches(); return float64(n) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "docket_searches_waiting",
+			Help: "Ticket text searches waiting in this process for their turn to run."},
+			func() float64 { _, n := s.Tickets.Searches(); return float64(n) }),
 	)
 	if s.DB.Dialect == db.SQLite {
 		// Only SQLite groups concurrent write transactions into one commit.

@@ -48,6 +48,9 @@ type Config struct {
 	// they are marked away (automatic assignment passes them by); 0 takes
 	// the default (30 minutes), negative never marks anyone away.
 	AwayAfter time.Duration
+	// SearchConcurrency is how many ticket text searches run at once (the
+	// others wait their turn); 0 is one per CPU Docket may use.
+	SearchConcurrency int
 }
 
 // Redacted returns the configuration safe to log: secrets and the
@@ -133,7 +136,8 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 		str(&prefixes, "ticket-prefix", "", "number prefixes per type, e.g. incident=INC-,request=REQ-")
 		size(&c.MaxBodyBytes, "max-body", 1<<20, "largest JSON request body")
 		size(&c.MaxUploadBytes, "max-upload", 25<<20, "largest attachment")
-		var timeout, awayAfter string
+		var timeout, awayAfter, searches string
+		str(&searches, "search-concurrency", "0", "ticket text searches that run at once, the others waiting their turn; 0 is one per CPU")
 		str(&timeout, "shutdown-timeout", "30s", "how long shutdown waits for in-flight requests")
 		str(&awayAfter, "away-after", "30m", "mark an available agent away after this long without a request (automatic assignment passes them by); 0 never")
 		validate := func() error {
@@ -149,6 +153,11 @@ func Bind(fs *flag.FlagSet, scope Scope, getenv func(string) string) (*Config, f
 				c.AwayAfter = -1
 			default:
 				c.AwayAfter = away
+			}
+			if n, err := strconv.Atoi(searches); err != nil || n < 0 {
+				errs = append(errs, fmt.Errorf("--search-concurrency: %q is not a whole number of searches (0 for one per CPU)", searches))
+			} else {
+				c.SearchConcurrency = n
 			}
 			if c.TicketPrefixes, err = parsePrefixes(prefixes); err != nil {
 				errs = append(errs, fmt.Errorf("--ticket-prefix: %v", err))

@@ -250,7 +250,7 @@ func (s *Service) List(ctx context.Context, a *user.Actor, f Filter) ([]*Ticket,
 	}
 	var out []*Ticket
 	if f.Text.HasText() {
-		out, err = s.listText(ctx, a, f, w, spec, sortName, cur)
+		out, err = s.listTextInTurn(ctx, a, f, w, spec, sortName, cur)
 	} else {
 		out, err = s.page(ctx, w, spec, sortName, cur, f.Limit)
 	}
@@ -301,6 +301,10 @@ func (s *Service) Count(ctx context.Context, a *user.Actor, f Filter) (int, erro
 		return 0, err
 	}
 	if f.Text.HasText() {
+		if err := s.searches.enter(ctx); err != nil {
+			return 0, err
+		}
+		defer s.searches.leave()
 		s.textCondition(w, a, f.Text, false)
 	}
 	var n int

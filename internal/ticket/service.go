@@ -29,6 +29,9 @@ type Options struct {
 	// Pump, when set, tells the custom field cache of other instances'
 	// changes; without it every read checks the tables.
 	Pump *event.Pump
+	// SearchConcurrency is how many text searches run at once; more wait
+	// their turn (searchGate). 0: one per CPU Docket may use.
+	SearchConcurrency int
 }
 
 // Service is the one writer of tickets: every surface (API, agent UI,
@@ -56,6 +59,8 @@ type Service struct {
 	pageFrom [2]string
 	// fields are the custom field definitions (fieldcache.go).
 	fields *event.Cached[fieldMark, []*FieldDef]
+	// searches lets a few text searches run at once (searchgate.go).
+	searches *searchGate
 }
 
 // New returns a Service over d.
@@ -67,7 +72,7 @@ func New(d *db.DB, users *user.Service, events *event.Log, opts Options) (*Servi
 	if opts.Prefixes == nil {
 		opts.Prefixes = map[Type]string{}
 	}
-	s := &Service{db: d, q: q, users: users, events: events, opts: opts}
+	s := &Service{db: d, q: q, users: users, events: events, opts: opts, searches: newSearchGate(opts.SearchConcurrency)}
 	s.fields = s.newFieldCache(opts.Pump)
 	s.addGetQueries()
 	if d.Dialect != db.SQLite {

@@ -1,0 +1,126 @@
+package ticket_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/docket/docket/internal/apptest"
+	"github.com/docket/docket/internal/config"
+	"github.com/docket/docket/internal/db"
+	"github.com/docket/docket/internal/search"
+	"github.com/docket/docket/internal/ticket"
+	"github.com/docket/docket/internal/user"
+)
+
+// TestSearchesTakeTurns: with --search-concurrency 1, a text search waits
+// while another runs, and runs once it ends; /metrics counts it waiting; a
+// waiting search whose request is gone gives up; lists without words never
+// wait.
+func TestSearchesTakeTurns(t *testing.T) {
+	env := apptest.Server(t, apptest.DB(t, db.SQLite), func(c *config.Config) { c.SearchConcurrency = 1 })
+	agent := apptest.User(t, env.Services, user.RoleAgent, "")
+	want := apptest.Ticket(t, env.Services, agent, func(n *ticket.NewTicket) { n.Subject = "Printer jam" }).Number
+	q, err := search.Parse("printer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statements atomic.Int32
+	first, release := make(chan struct{}), make(chan struct{})
+	let := func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}
+	t.Cleanup(let) // a failed test leaves no search waiting
+	env.Tickets.TraceQueries(func(string, []any) {
+		if statements.Add(1) == 1 {
+			close(first)
+			<-release // the first search holds its turn
+		}
+	})
+	defer env.Tickets.TraceQueries(nil)
+	search := func(ctx context.Context, done chan<- error) {
+		ts, _, err := env.Tickets.List(ctx, agent, ticket.Filter{Text: q})
+		if err == nil && (len(ts) != 1 || ts[0].Number != want) {
+			err = errors.New("did not find the ticket")
+		}
+		done <- err
+	}
+	a, b := make(chan error, 1), make(chan error, 1)
+	go search(ctx, a)
+	<-first
+	go search(ctx, b)
+	waitUntil(t, "the second search waiting", func() bool { _, w := env.Tickets.Searches(); return w == 1 })
+	if n := statements.Load(); n != 1 {
+		t.Errorf("%d search statements ran while the first search held its turn, want 1 (its own)", n)
+	}
+	if m := metrics(t, env); !strings.Contains(m, "docket_searches_running 1\n") || !strings.Contains(m, "docket_searches_waiting 1\n") {
+		t.Errorf("/metrics while one search runs and one waits:\n%s", grepLines(m, "docket_searches"))
+	}
+
+	// A list without words does not wait; a search whose request ends
+	// while it waits gives up.
+	if _, _, err := env.Tickets.List(ctx, agent, ticket.Filter{}); err != nil {
+		t.Fatal(err)
+	}
+	ran := statements.Load()
+	gone, cancel := context.WithCancel(ctx)
+	c := make(chan error, 1)
+	go func() { _, err := env.Tickets.Count(gone, agent, ticket.Filter{Text: q}); c <- err }()
+	waitUntil(t, "the count waiting", func() bool { _, w := env.Tickets.Searches(); return w == 2 })
+	cancel()
+	if err := <-c; !errors.Is(err, context.Canceled) {
+		t.Errorf("a waiting count whose request ended answered %v, want context.Canceled", err)
+	}
+	if n := statements.Load(); n != ran {
+		t.Errorf("the cancelled count ran %d statements", n-ran)
+	}
+	let()
+	for _, done := range []chan error{a, b} {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a search did not end")
+		}
+	}
+	if r, w := env.Tickets.Searches(); r != 0 || w != 0 {
+		t.Errorf("after the searches, %d running and %d waiting", r, w)
+	}
+}
+
+// metrics is the text of env's /metrics.
+func metrics(t *testing.T, env *apptest.Env) string {
+	t.Helper()
+	resp, err := http.Get(env.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// grepLines is the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
