@@ -3,8 +3,8 @@ package ticket_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -47,7 +47,7 @@ func TestSearchesTakeTurns(t *testing.T) {
 		}
 	})
 	defer env.Tickets.TraceQueries(nil)
-	search := func(ctx context.Context, done chan<- error) {
+	find := func(ctx context.Context, done chan<- error) {
 		ts, _, err := env.Tickets.List(ctx, agent, ticket.Filter{Text: q})
 		if err == nil && (len(ts) != 1 || ts[0].Number != want) {
 			err = errors.New("did not find the ticket")
@@ -55,9 +55,9 @@ func TestSearchesTakeTurns(t *testing.T) {
 		done <- err
 	}
 	a, b := make(chan error, 1), make(chan error, 1)
-	go search(ctx, a)
+	go find(ctx, a)
 	<-first
-	go search(ctx, b)
+	go find(ctx, b)
 	waitUntil(t, "the second search waiting", func() bool { _, w := env.Tickets.Searches(); return w == 1 })
 	if n := statements.Load(); n != 1 {
 		t.Errorf("%d search statements ran while the first search held its turn, want 1 (its own)", n)
@@ -99,19 +99,15 @@ func TestSearchesTakeTurns(t *testing.T) {
 	}
 }
 
-// metrics is the text of env's /metrics.
+// metrics is the text of env's /metrics, served in the test's goroutine.
 func metrics(t *testing.T, env *apptest.Env) string {
 	t.Helper()
-	resp, err := http.Get(env.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	rec := httptest.NewRecorder()
+	env.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("/metrics answered %d", rec.Code)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return rec.Body.String()
 }
 
 // grepLines is the lines of s that contain sub.
