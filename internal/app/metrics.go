@@ -11,8 +11,9 @@ import (
 	"github.com/docket/docket/internal/job"
 )
 
-// registerSpineMetrics adds the event pump's and the job runner's metrics
-// to reg: counts and timings only, labelled by bounded things (job kinds
+// registerSpineMetrics adds the event pump's and the job runner's metrics,
+// and the ticket searches running and waiting their turn, to reg: counts
+// and timings only, labelled by bounded things (job kinds
 // and states, consumer names, outcomes). What needs the database is read
 // at scrape time, by spineCollector, and never in between.
 func registerSpineMetrics(reg prometheus.Registerer, s *Services, log *slog.Logger) {

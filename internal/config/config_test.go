@@ -1,6 +1,7 @@
 package config
 
 import (
+	"flag"
 	"net/netip"
 	"reflect"
 	"testing"
@@ -20,5 +21,36 @@ func TestParseProxies(t *testing.T) {
 	}
 	if got, err := ParseProxies(""); err != nil || len(got) != 0 {
 		t.Errorf("empty list: %v %v", got, err)
+	}
+}
+
+// TestSearchConcurrency: --search-concurrency reaches the configuration
+// from the environment or the flag (the flag wins), 0 by default.
+func TestSearchConcurrency(t *testing.T) {
+	for _, c := range []struct {
+		env  string
+		args []string
+		want int
+	}{
+		{"", nil, 0},
+		{"3", nil, 3},
+		{"3", []string{"--search-concurrency", "5"}, 5},
+	} {
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		cfg, validate := Bind(fs, ScopeServe, func(name string) string {
+			if name == "DOCKET_SEARCH_CONCURRENCY" {
+				return c.env
+			}
+			return ""
+		})
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		if err := validate(); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.SearchConcurrency != c.want {
+			t.Errorf("env %q, flags %v: %d searches at once, want %d", c.env, c.args, cfg.SearchConcurrency, c.want)
+		}
 	}
 }

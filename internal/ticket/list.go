@@ -301,10 +301,6 @@ func (s *Service) Count(ctx context.Context, a *user.Actor, f Filter) (int, erro
 		return 0, err
 	}
 	if f.Text.HasText() {
-		if err := s.searches.enter(ctx); err != nil {
-			return 0, err
-		}
-		defer s.searches.leave()
 		s.textCondition(w, a, f.Text, false)
 	}
 	var n int

@@ -149,8 +149,9 @@ func readAll(expected float64) bool { return expected <= float64(textWindow) }
 // found past twice that), the newest blocks of ids are read until they
 // hold textWindow matches. A walk passed 115,000 tickets for two words in
 // 1.6 % of a million (174–250 ms), and up to 9 s when three words met far
-// less than their shares said; the blocks that hold their newest 4,000
-// matches take 7–16 ms alone (BENCHMARKS.md, search 9).
+// less than their shares said; the blocks that held their newest 4,000
+// matches took 7–16 ms alone (BENCHMARKS.md, search 9), and blocks of
+// 4,096 ids hold about 2,500 (search 12).
 //
 // keep, when not nil, is the list's other conditions: it returns the
 // matches given that pass them, newest first. Matches read whole pass it
@@ -225,7 +226,7 @@ var pgBlockOf = "array_to_tsvector(ARRAY['#' || (st.ticket_id >> " + strconv.Ito
 
 // pgBlockBits is how many low bits of a ticket id its block leaves out
 // (migration 0068 names the same number). Every match a block holds costs
-// about 1.4 µs, read or not: with blocks of 16,384 ids (14 bits, migration
+// about 1.5–2 µs, read or not: with blocks of 16,384 ids (14 bits, migration
 // 0066), two words in a tenth of a million tickets read 5,000–8,000
 // matches for the 2,000 ranked.
 const pgBlockBits = 12

@@ -18,10 +18,11 @@ import (
 	"github.com/docket/docket/internal/user"
 )
 
-// TestSearchesTakeTurns: with --search-concurrency 1, a text search waits
-// while another runs, and runs once it ends; /metrics counts it waiting; a
-// waiting search whose request is gone gives up; lists without words never
-// wait.
+// TestSearchesTakeTurns: with --search-concurrency 1, a search (a list
+// with words) waits while another runs, and runs once it ends; /metrics
+// counts it waiting; a waiting search whose request is gone gives up; a
+// search that fails gives its turn back; lists without words and counts
+// never wait.
 func TestSearchesTakeTurns(t *testing.T) {
 	env := apptest.Server(t, apptest.DB(t, db.SQLite), func(c *config.Config) { c.SearchConcurrency = 1 })
 	agent := apptest.User(t, env.Services, user.RoleAgent, "")
@@ -66,22 +67,25 @@ func TestSearchesTakeTurns(t *testing.T) {
 		t.Errorf("/metrics while one search runs and one waits:\n%s", grepLines(m, "docket_searches"))
 	}
 
-	// A list without words does not wait; a search whose request ends
-	// while it waits gives up.
+	// A list without words and a count with words do not wait; a search
+	// whose request ends while it waits gives up, having run nothing.
 	if _, _, err := env.Tickets.List(ctx, agent, ticket.Filter{}); err != nil {
 		t.Fatal(err)
+	}
+	if n, err := env.Tickets.Count(ctx, agent, ticket.Filter{Text: q}); err != nil || n != 1 {
+		t.Fatalf("a count of the word while a search held its turn: %d, %v", n, err)
 	}
 	ran := statements.Load()
 	gone, cancel := context.WithCancel(ctx)
 	c := make(chan error, 1)
-	go func() { _, err := env.Tickets.Count(gone, agent, ticket.Filter{Text: q}); c <- err }()
-	waitUntil(t, "the count waiting", func() bool { _, w := env.Tickets.Searches(); return w == 2 })
+	go find(gone, c)
+	waitUntil(t, "the third search waiting", func() bool { _, w := env.Tickets.Searches(); return w == 2 })
 	cancel()
 	if err := <-c; !errors.Is(err, context.Canceled) {
-		t.Errorf("a waiting count whose request ended answered %v, want context.Canceled", err)
+		t.Errorf("a waiting search whose request ended answered %v, want context.Canceled", err)
 	}
 	if n := statements.Load(); n != ran {
-		t.Errorf("the cancelled count ran %d statements", n-ran)
+		t.Errorf("the search that gave up ran %d statements", n-ran)
 	}
 	let()
 	for _, done := range []chan error{a, b} {
@@ -94,8 +98,22 @@ func TestSearchesTakeTurns(t *testing.T) {
 			t.Fatal("a search did not end")
 		}
 	}
+	// A search that fails once its turn has begun gives the turn back.
+	failing, fail := context.WithCancel(ctx)
+	env.Tickets.TraceQueries(func(string, []any) { fail() })
+	if _, _, err := env.Tickets.List(failing, agent, ticket.Filter{Text: q}); err == nil {
+		t.Error("a search whose request ended at its first statement answered")
+	}
+	env.Tickets.TraceQueries(nil)
 	if r, w := env.Tickets.Searches(); r != 0 || w != 0 {
 		t.Errorf("after the searches, %d running and %d waiting", r, w)
+	}
+	soon, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	d := make(chan error, 1)
+	find(soon, d)
+	if err := <-d; err != nil {
+		t.Fatalf("a search after the failed one: %v", err)
 	}
 }
 

@@ -431,7 +431,7 @@ func TestPostgresRankedWindowsPassTheConditions(t *testing.T) {
 
 // alphaDesk is a PostgreSQL desk of 60 tickets and an agent, "alpha" in
 // nine of them (alpha, oldest first), after ANALYZE; spread puts each
-// ticket in a block of ids of its own (ids >> 14, 20,000 apart). status is
+// ticket in a block of ids of its own (ids >> 12, 20,000 apart). status is
 // a new ticket's.
 func alphaDesk(t *testing.T, spread bool) (*db.DB, *app.Services, *user.Actor, []int64, ticket.Status) {
 	t.Helper()

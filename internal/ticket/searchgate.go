@@ -8,23 +8,26 @@ import (
 	"github.com/docket/docket/internal/user"
 )
 
-// searchGate lets a few text searches run at once; the others wait their
-// turn, first come first served, or until their request is gone. A search
-// is the heaviest read (thousands of matches counted and ranked), and
-// eight at a time on two cores shared them out: each took four times as
+// searchGate lets a few text searches (lists with words) run at once;
+// the others wait their turn, in the order they came (Go's runtime queues
+// blocked senders on a channel in order), or until their request is gone.
+// A search is the heaviest read (thousands of matches counted and ranked),
+// and eight at a time on two cores shared the CPU: each took four times as
 // long as alone, and the slow ones (three common words) made the p99. In
 // turn, at a million tickets and eight searches at a time, ranked searches
-// answered at the same rate with a p99 of 66–72 ms against 93–99 ms on
-// SQLite, and 163–179 ms against 260–278 ms on PostgreSQL
-// (BENCHMARKS.md, "Searches take turns"). Lists and reads do not wait.
+// had a p99 of 68–75 ms against 94–109 ms on SQLite (at 4–12 % more a
+// second), and 133–142 ms against 195–222 ms on PostgreSQL (from 13 % fewer
+// a second to 3 % more): BENCHMARKS.md, "Finer blocks of PostgreSQL's text
+// index, and searches that take turns". Lists without words, reads and
+// counts (the sidebar's saved views among them) do not wait.
 type searchGate struct {
 	slots   chan struct{}
 	waiting atomic.Int64
 }
 
-// newSearchGate lets n searches run at once: the CPUs Docket may use when
-// n is 0 (with PostgreSQL on a larger machine, --search-concurrency says
-// more).
+// newSearchGate lets n searches run at once: when n is 0, GOMAXPROCS at
+// start, the CPUs Docket may use (with PostgreSQL on a larger machine,
+// --search-concurrency says more).
 func newSearchGate(n int) *searchGate {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)

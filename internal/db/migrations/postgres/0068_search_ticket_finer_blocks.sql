@@ -1,6 +1,6 @@
 -- Finer blocks of ids in PostgreSQL's text index (issue 13). A ranked
 -- search reads its newest matches a few blocks at a time (0066), and every
--- match a block holds costs the index and the table about 1.4 µs, though
+-- match a block holds costs the index and the table about 1.5–2 µs, though
 -- the search ranks only the newest 2,000. With blocks of 16,384 ids, two
 -- words in a tenth of the tickets read 5,000–8,000 matches for those 2,000;
 -- with blocks of 4,096 (id >> 12) the blocks read hold about as many as the
