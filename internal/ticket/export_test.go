@@ -2,6 +2,9 @@ package ticket
 
 import (
 	"context"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/search"
@@ -52,14 +55,15 @@ const SearchSizesTickets = searchSizesTickets
 // IDRanges is idRanges, for its table test.
 var IDRanges = idRanges
 
-// BlockSpan is blockSpan; PGBlock is the ids of a block of PostgreSQL's
-// text index, and OverRead how many times the missing matches a statement
-// of blocks reads.
-var BlockSpan = blockSpan
+// IDSpan is idSpan; PGBlock is the ids of a block of PostgreSQL's text
+// indexes, MaxBlocks how many blocks of ids a statement reads at most, and
+// OverRead how many times the missing matches a statement reads.
+var IDSpan = idSpan
 
 const (
-	PGBlock  = pgBlock
-	OverRead = overRead
+	PGBlock   = pgBlock
+	MaxBlocks = maxBlocks
+	OverRead  = overRead
 )
 
 // SetMergeStep makes a step of MergeIndex write about n pages until the
@@ -100,6 +104,33 @@ func (s *Service) TermCounts(ctx context.Context, a *user.Actor, q search.Query,
 		}
 	}
 	return tf, length, nil
+}
+
+// BlockCounts counts, on PostgreSQL, an agent's plain words q in the
+// tickets ids as a ranked search reads them with its blocks' matches
+// (wordBlocks): every block from the lowest id's to the highest's, in one
+// statement. ok is false when q is not read so.
+func (s *Service) BlockCounts(ctx context.Context, a *user.Actor, q search.Query, ids []int64) (tf map[int64][]int, length map[int64]int, ok bool, err error) {
+	words, plain := plainWords(q)
+	if s.db.Dialect != db.Postgres || !plain || !a.IsAgent() || !lettersOnly(words) || !allHaveVariants(words) || len(ids) == 0 {
+		return nil, nil, false, nil
+	}
+	lo, hi := slices.Min(ids), slices.Max(ids)
+	var blocks []string
+	for b := hi >> pgBlockBits; b >= lo>>pgBlockBits; b-- {
+		blocks = append(blocks, "'#"+strconv.FormatInt(b, 10)+"'")
+	}
+	c := termCounts{}
+	if _, err := s.wordBlocks(a, words, c)(ctx, strings.Join(blocks, " | "), lo, hi); err != nil {
+		return nil, nil, false, err
+	}
+	tf, length = map[int64][]int{}, map[int64]int{}
+	for _, id := range ids {
+		if c[id].tf != nil {
+			tf[id], length[id] = c[id].tf, c[id].length
+		}
+	}
+	return tf, length, true, nil
 }
 
 // InsertRows is insertRows (tests only).

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -159,30 +160,33 @@ func readAll(expected float64) bool { return expected <= float64(textWindow) }
 // they keep few of the matches (a requester's own tickets, an agent's
 // "mine"), ok is false: the list's walk reads only its own tickets, where
 // the blocks would be read to the oldest.
-func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Query, keep func([]match) ([]match, error)) (ms []match, ok bool, err error) {
+//
+// An agent's plain words are read from search_words' blocks with their
+// counts (wordBlocks): counts then holds every match read, else it is nil.
+func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Query, keep func([]match) ([]match, error)) (ms []match, counts termCounts, ok bool, err error) {
 	st, err := s.wordStats(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	share := 1.0
 	for _, p := range search.Distinct(q.Phrases) {
 		share *= st.phraseShare(p)
 	}
 	if share >= walkShare {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	lo, hi, err := s.ticketIDs(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if total := float64(hi - lo + 1); readAll(share * total) {
 		most := 2 * textWindow
 		if ms, err = s.ginMatches(ctx, a, q, most); err != nil {
-			return nil, false, err
+			return nil, nil, false, err
 		}
 		if len(ms) <= most {
 			ms, err = keptNewest(ms, keep)
-			return ms, err == nil, err
+			return ms, nil, err == nil, err
 		}
 		share = max(share, float64(most)/total)
 	}
@@ -190,14 +194,19 @@ func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Que
 		// A requester's own tickets are few among the matches: the blocks
 		// would be read to the oldest, where a walk of their tickets is
 		// short.
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
-	ms, ok, err = s.blockMatches(ctx, a, q, lo, hi, share, keep)
+	read := s.ticketBlocks(a, q)
+	if words, plain := plainWords(q); plain && a.IsAgent() && lettersOnly(words) && allHaveVariants(words) {
+		counts = make(termCounts, 2*textWindow)
+		read = s.wordBlocks(a, words, counts)
+	}
+	ms, ok, err = blockMatches(ctx, lo, hi, share, keep, read)
 	if !ok || err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	ms, _ = keptNewest(ms, nil)
-	return ms, true, nil
+	return ms, counts, true, nil
 }
 
 // keptNewest is the newest textWindow of ms that keep keeps (nil: all),
@@ -219,16 +228,19 @@ func keptNewest(ms []match, keep func([]match) ([]match, error)) ([]match, error
 	return out[:min(len(out), textWindow)], nil
 }
 
-// pgBlockOf is the second column of PostgreSQL's text index for a
-// search_ticket row st (migration 0068): the lexeme of the ticket's block
-// of ids, '#' and id >> pgBlockBits, which no query's word can be.
-var pgBlockOf = "array_to_tsvector(ARRAY['#' || (st.ticket_id >> " + strconv.Itoa(pgBlockBits) + ")::text])"
+// pgBlockOf is the second column of PostgreSQL's text indexes for a row
+// whose ticket's id is the column id (search_ticket_fts, migration 0068;
+// search_words_fts, 0069): the lexeme of the ticket's block of ids, '#'
+// and id >> pgBlockBits, which no query's word can be.
+func pgBlockOf(id string) string {
+	return "array_to_tsvector(ARRAY['#' || (" + id + " >> " + strconv.Itoa(pgBlockBits) + ")::text])"
+}
 
 // pgBlockBits is how many low bits of a ticket id its block leaves out
-// (migration 0068 names the same number). Every match a block holds costs
-// about 1.5–2 µs, read or not: with blocks of 16,384 ids (14 bits, migration
-// 0066), two words in a tenth of a million tickets read 5,000–8,000
-// matches for the 2,000 ranked.
+// (migrations 0068 and 0069 name the same number). Every match a block
+// holds costs about 1.5–2 µs, read or not: with blocks of 16,384 ids (14
+// bits, migration 0066), two words in a tenth of a million tickets read
+// 5,000–8,000 matches for the 2,000 ranked.
 const pgBlockBits = 12
 
 // pgBlock is the number of ticket ids in a block of the text index
@@ -246,58 +258,110 @@ const (
 	fewKept   = 1.0 / 8
 )
 
-// pgBlockMatches is pgMatches in the blocks the tsquery string $2 names
-// ('#n' | …), answered by both columns of the text index.
-var pgBlockMatches = pgMatches + " AND " + pgBlockOf + " @@ CAST($2 AS tsquery)"
+// readBlocks reads the matches with ids from bottom to top, in the blocks
+// the tsquery string blocks names ('#n' | …, every block of those ids).
+type readBlocks func(ctx context.Context, blocks string, bottom, top int64) ([]match, error)
 
-// blockMatches reads the matches of q in the newest blocks of ids, a few
-// blocks at a time, until at least textWindow are read (or every block
-// is): every match newer than the last block read is then among them.
-// Each statement reads the blocks that, at share (then at the density
-// found), hold overRead times the matches still missing; with keep, only the
-// matches it keeps count, and are returned. ok is false when keep has kept
-// less than fewKept of textWindow matches or more.
-func (s *Service) blockMatches(ctx context.Context, a *user.Actor, q search.Query, lo, hi int64, share float64, keep func([]match) ([]match, error)) (_ []match, ok bool, _ error) {
+// pgSpan is the condition that a block statement's matches (their ticket
+// id the column id) have ids from $3 to $4: checked on each row the index
+// found, where it keeps a statement from reading and counting the whole
+// of its oldest and newest blocks. The "+ 0" keeps the planner from
+// reading the range by the primary key and testing each ticket's words.
+func pgSpan(id string) string { return id + " + 0 BETWEEN $3 AND $4" }
+
+// ticketBlocks reads the blocks' matches of q for a from search_ticket,
+// pgMatches answered by both columns of its text index.
+func (s *Service) ticketBlocks(a *user.Actor, q search.Query) readBlocks {
+	query := pgMatches + " AND " + pgBlockOf("st.ticket_id") + " @@ CAST($2 AS tsquery) AND " + pgSpan("st.ticket_id")
 	arg := pgQuery(a, q)
+	return func(ctx context.Context, blocks string, bottom, top int64) ([]match, error) {
+		return s.pgIDs(ctx, query, arg, blocks, bottom, top)
+	}
+}
+
+// wordBlocks reads the blocks' matches of an agent's plain words
+// (plainWords, lettersOnly: as search_ticket's tsvectors hold them) from
+// search_words, answered by both columns of its text index (migration
+// 0069), and adds their counts to counts: one pass over the rows the
+// ranks count in, where reading them by id after the matches cost a
+// descent of the primary key each, about 2 µs (BENCHMARKS.md, search 13).
+func (s *Service) wordBlocks(a *user.Actor, words [][]string, counts termCounts) readBlocks {
+	wq := newWordQuery(words, []any{wordsTSQuery(words), "", int64(0), int64(0)})
+	query := aggregate("SELECT " + wq.line() + " AS line FROM search_words WHERE search_words_keys(words) @@ CAST($1 AS tsquery) AND " +
+		pgBlockOf("ticket_id") + " @@ CAST($2 AS tsquery) AND " + pgSpan("ticket_id"))
+	return func(ctx context.Context, blocks string, bottom, top int64) ([]match, error) {
+		wq.args[1], wq.args[2], wq.args[3] = blocks, bottom, top
+		return s.readWords(ctx, a, wq, query, textWindow, counts)
+	}
+}
+
+// wordsTSQuery is the tsquery string of plain words: each phrase's
+// variants, one of them for each phrase.
+func wordsTSQuery(words [][]string) string {
+	parts := make([]string, len(words))
+	for k, vs := range words {
+		quoted := make([]string, len(vs))
+		for j, w := range vs {
+			quoted[j] = "'" + strings.ReplaceAll(strings.ReplaceAll(w, `\`, `\\`), "'", "''") + "'"
+		}
+		parts[k] = "(" + strings.Join(quoted, " | ") + ")"
+	}
+	return strings.Join(parts, " & ")
+}
+
+// allHaveVariants reports whether every phrase of words has a variant.
+func allHaveVariants(words [][]string) bool {
+	for _, vs := range words {
+		if len(vs) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// blockMatches reads the matches among the newest ids, a span of ids at
+// a time through read, until at least textWindow are read (or every id
+// is): every match newer than the last span read is then among them.
+// Each statement reads the ids that, at share (then at the density
+// found), hold overRead times the matches still missing (idSpan); with
+// keep, only the matches it keeps count, and are returned. ok is false
+// when keep has kept less than fewKept of textWindow matches or more.
+func blockMatches(ctx context.Context, lo, hi int64, share float64, keep func([]match) ([]match, error), read readBlocks) (_ []match, ok bool, _ error) {
 	var ms []match
-	density, seen, read := share, int64(0), 0
-	bottom := lo >> pgBlockBits
-	for next := hi >> pgBlockBits; next >= bottom && len(ms) < textWindow; {
-		from, ids := blockSpan(next, lo, hi, overRead*float64(textWindow-len(ms))/max(density, 1e-9))
-		blocks := make([]string, 0, next-from+1)
-		for b := next; b >= from; b-- {
+	density, seen, n := share, int64(0), 0
+	for top := hi; top >= lo && len(ms) < textWindow; {
+		bottom := idSpan(top, lo, overRead*float64(textWindow-len(ms))/max(density, 1e-9))
+		blocks := make([]string, 0, top>>pgBlockBits-bottom>>pgBlockBits+1)
+		for b := top >> pgBlockBits; b >= bottom>>pgBlockBits; b-- {
 			blocks = append(blocks, "'#"+strconv.FormatInt(b, 10)+"'")
 		}
-		got, err := s.pgIDs(ctx, pgBlockMatches, arg, strings.Join(blocks, " | "))
-		read += len(got)
+		got, err := read(ctx, strings.Join(blocks, " | "), bottom, top)
+		n += len(got)
 		if err == nil && keep != nil && len(got) > 0 {
 			got, err = keep(got)
 		}
 		if err != nil {
 			return nil, false, err
 		}
-		if keep != nil && read >= textWindow && float64(len(ms)+len(got)) < fewKept*float64(read) {
+		if keep != nil && n >= textWindow && float64(len(ms)+len(got)) < fewKept*float64(n) {
 			return nil, false, nil
 		}
 		ms = append(ms, got...)
-		seen += ids
+		seen += top - bottom + 1
 		density = float64(len(ms)+1) / float64(seen)
-		next = from - 1
+		top = bottom - 1
 	}
 	return ms, true, nil
 }
 
-// blockSpan is the blocks one statement of blockMatches reads, next down
-// to from: as few as hold want ids of lo…hi, at most maxBlocks; ids is
-// how many ids they span.
-func blockSpan(next, lo, hi int64, want float64) (from, ids int64) {
-	bottom := lo >> pgBlockBits
-	from, ids = next, min(hi, (next+1)*pgBlock-1)-max(lo, next*pgBlock)+1
-	for from > bottom && next-from+1 < maxBlocks && float64(ids) < want {
-		from--
-		ids += min(pgBlock, (from+1)*pgBlock-lo)
-	}
-	return from, ids
+// idSpan is the lowest id of the span one statement of blockMatches reads
+// from top down: as many ids as hold want matches (at least one), at
+// most maxBlocks blocks' worth, none below lo. A span ends inside a block
+// as often as not: a dense word's 2,000 matches are a part of one block
+// or two, where whole blocks held up to twice as many, each counted.
+func idSpan(top, lo int64, want float64) (bottom int64) {
+	n := int64(max(1, min(math.Ceil(want), float64(maxBlocks*pgBlock))))
+	return max(lo, top-n+1)
 }
 
 // newestTextRows is, on PostgreSQL, the newest textWindow matches of q

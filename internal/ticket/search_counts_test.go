@@ -166,6 +166,24 @@ func testRanksCountWhatTheIndexFound(t *testing.T, d *db.DB) {
 			if !reflect.DeepEqual(tf, dtf) || !reflect.DeepEqual(n, dn) {
 				t.Errorf("%s, %q: counted in the index %v, lengths %v; in the documents %v, lengths %v", a.Role, text, tf, n, dtf, dn)
 			}
+			// An agent's plain words are counted as their blocks' matches
+			// are read (migration 0069): the tickets matching every word,
+			// each as the documents count it.
+			btf, bn, ok, err := s.Tickets.BlockCounts(ctx, a, q, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				for id, counts := range dtf {
+					if slices.Contains(counts, 0) {
+						delete(dtf, id)
+						delete(dn, id)
+					}
+				}
+				if len(btf) == 0 || !reflect.DeepEqual(btf, dtf) || !reflect.DeepEqual(bn, dn) {
+					t.Errorf("%s, %q: counted with the blocks' matches %v, lengths %v; in the documents %v, lengths %v", a.Role, text, btf, bn, dtf, dn)
+				}
+			}
 		}
 	}
 	// The subject of the ticket older's messages went to weighs as one,

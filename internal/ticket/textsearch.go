@@ -484,7 +484,7 @@ func (s *Service) listRelevant(ctx context.Context, a *user.Actor, f Filter, w *
 				return s.pageIDs(ctx, w, newest, "", nil, len(ms), inIDs(ms))
 			}
 		}
-		ms, ok, err = s.rankedMatches(ctx, a, f.Text, keep)
+		ms, counts, ok, err = s.rankedMatches(ctx, a, f.Text, keep)
 		kept = true
 	} else {
 		ms, counts, err = s.countedMatches(ctx, a, f.Text)

@@ -63,7 +63,8 @@ func lettersOnly(words [][]string) bool {
 // requester's exclude internal notes.
 func (s *Service) wordCounts(ctx context.Context, a *user.Actor, phrases [][]string, ts []match) (termCounts, error) {
 	wq := newWordQuery(phrases, []any{matchIDs(ts)})
-	_, counts, err := s.readWords(ctx, a, wq, aggregate("SELECT "+wq.line()+" AS line FROM search_words WHERE ticket_id = ANY(CAST($1 AS BIGINT[]))"), len(ts))
+	counts := make(termCounts, len(ts))
+	_, err := s.readWords(ctx, a, wq, aggregate("SELECT "+wq.line()+" AS line FROM search_words WHERE ticket_id = ANY(CAST($1 AS BIGINT[]))"), len(ts), counts)
 	return counts, err
 }
 
@@ -89,7 +90,9 @@ func (s *Service) newestWordRows(ctx context.Context, a *user.Actor, phrases [][
 	}
 	query := aggregate("SELECT " + wq.line() + " AS line FROM search_words WHERE " + strings.Join(conds, " AND ") +
 		" ORDER BY ticket_id DESC LIMIT " + strconv.Itoa(textWindow))
-	return s.readWords(ctx, a, wq, query, textWindow)
+	counts := make(termCounts, textWindow)
+	ms, err := s.readWords(ctx, a, wq, query, textWindow, counts)
+	return ms, counts, err
 }
 
 // wordQuery is a statement's columns of search_words for phrases: the
@@ -141,14 +144,15 @@ func aggregate(rows string) string {
 }
 
 // readWords runs query (aggregate of wq's lines) and returns its tickets
-// in the rows' order with their counts; n is how many rows it may give.
-func (s *Service) readWords(ctx context.Context, a *user.Actor, wq wordQuery, query string, n int) ([]match, termCounts, error) {
+// in the rows' order, their counts added to counts; n is about how many
+// rows it may give.
+func (s *Service) readWords(ctx context.Context, a *user.Actor, wq wordQuery, query string, n int, counts termCounts) ([]match, error) {
 	s.traceQuery(query, wq.args)
 	var text []byte
 	if err := s.db.R.QueryRowContext(ctx, query, wq.args...).Scan(&text); err != nil {
-		return nil, nil, fmt.Errorf("ticket: search: %w", err)
+		return nil, fmt.Errorf("ticket: search: %w", err)
 	}
-	counts, slab := make(termCounts, n), newCountSlab(n, len(wq.column))
+	slab := newCountSlab(n, len(wq.column))
 	ms := make([]match, 0, n)
 	vals := make([][]byte, len(wq.cols))
 	wc := wordCounter{agent: a.IsAgent()}
@@ -160,7 +164,7 @@ func (s *Service) readWords(ctx context.Context, a *user.Actor, wq wordQuery, qu
 		}
 		id := atoi(vals[0])
 		if id < 0 {
-			return nil, nil, fmt.Errorf("ticket: search: a row of search_words read as %q", vals[0])
+			return nil, fmt.Errorf("ticket: search: a row of search_words read as %q", vals[0])
 		}
 		tf := slab.next()
 		length := wc.docs(vals[1])
@@ -170,7 +174,7 @@ func (s *Service) readWords(ctx context.Context, a *user.Actor, wq wordQuery, qu
 		counts[int64(id)] = ticketCount{tf, length}
 		ms = append(ms, match{id: int64(id)})
 	}
-	return ms, counts, nil
+	return ms, nil
 }
 
 // wordCounter counts phrases in one search_words row after another. It is
