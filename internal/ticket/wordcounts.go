@@ -157,10 +157,18 @@ func (s *Service) readWords(ctx context.Context, a *user.Actor, wq wordQuery, qu
 	vals := make([][]byte, len(wq.cols))
 	wc := wordCounter{agent: a.IsAgent()}
 	for len(text) > 0 {
-		var line []byte
-		line, text, _ = bytes.Cut(text, []byte{'\n'})
+		line := text
+		if i := bytes.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i], text[i+1:]
+		} else {
+			text = nil
+		}
 		for i := range vals {
-			vals[i], line, _ = bytes.Cut(line, []byte{'|'})
+			if j := bytes.IndexByte(line, '|'); j >= 0 {
+				vals[i], line = line[:j], line[j+1:]
+			} else {
+				vals[i], line = line, nil
+			}
 		}
 		id := atoi(vals[0])
 		if id < 0 {
@@ -192,8 +200,12 @@ func (c *wordCounter) docs(meta []byte) int {
 	c.weight = c.weight[:0]
 	n := 0
 	for len(meta) > 0 {
-		var doc []byte
-		doc, meta, _ = bytes.Cut(meta, []byte{' '})
+		doc := meta
+		if i := bytes.IndexByte(meta, ' '); i >= 0 {
+			doc, meta = meta[:i], meta[i+1:]
+		} else {
+			meta = nil
+		}
 		if len(doc) == 0 {
 			continue
 		}
@@ -213,20 +225,31 @@ func (c *wordCounter) docs(meta []byte) int {
 }
 
 // phrase is a phrase's weighted occurrences in the row, from its variants'
-// entries (vals[j] for j in cols): 'doc:count' pairs. Each document counts
-// the variant it holds most of (its language).
+// entries (vals[j] for j in cols): 'doc:count' pairs between single
+// spaces, read in one pass (a malformed pair counts nothing). Each
+// document counts the variant it holds most of (its language).
 func (c *wordCounter) phrase(vals [][]byte, cols []int) int {
 	c.best = c.best[:0]
 	for range c.weight {
 		c.best = append(c.best, 0)
 	}
 	for _, col := range cols {
-		for list := vals[col]; len(list) > 0; {
-			var doc, n int
-			doc, n, list = nextEntry(list)
+		list := vals[col]
+		for i := 0; i < len(list); {
+			doc, d := digits(list, i)
+			if d == i || d == len(list) || list[d] != ':' {
+				i = pastSpace(list, d)
+				continue
+			}
+			n, e := digits(list, d+1)
+			if e == d+1 || e < len(list) && list[e] != ' ' {
+				i = pastSpace(list, e)
+				continue
+			}
 			if doc >= 0 && doc < len(c.best) {
 				c.best[doc] = max(c.best[doc], n)
 			}
+			i = e + 1
 		}
 	}
 	total := 0
@@ -236,15 +259,25 @@ func (c *wordCounter) phrase(vals [][]byte, cols []int) int {
 	return total
 }
 
-// nextEntry reads 'doc:count' from the front of list (-1 for a malformed
-// one) and returns the rest.
-func nextEntry(list []byte) (doc, n int, rest []byte) {
-	entry, rest, _ := bytes.Cut(list, []byte{' '})
-	d, cnt, ok := bytes.Cut(entry, []byte{':'})
-	if !ok {
-		return -1, 0, rest
+// digits is the value of the decimal digits of b from i on, and the
+// index past them.
+func digits(b []byte, i int) (n, end int) {
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		n = n*10 + int(b[i]-'0')
 	}
-	return atoi(d), atoi(cnt), rest
+	return n, i
+}
+
+// pastSpace is the index after the next space of b from i on (len(b)
+// when there is none).
+func pastSpace(b []byte, i int) int {
+	if i >= len(b) {
+		return len(b)
+	}
+	if j := bytes.IndexByte(b[i:], ' '); j >= 0 {
+		return i + j + 1
+	}
+	return len(b)
 }
 
 // atoi is the value of the decimal digits s (-1 when s is empty or holds
