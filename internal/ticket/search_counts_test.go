@@ -140,7 +140,27 @@ func testRanksCountWhatTheIndexFound(t *testing.T, d *db.DB) {
 		}
 	}
 
-	ids := []int64{older.ID, first.ID, second.ID, third.ID, gone.ID, fourth.ID, late.ID, replied.ID}
+	// A long thread: its words' object (PostgreSQL) is past the 8 KB a
+	// row keeps in place, so it is compressed, and read out once a row.
+	long := mk("Printer laptop thread", "The printer and the laptop.")
+	for i := range 6 {
+		var b strings.Builder
+		b.WriteString("Printer paper jam laptop again.")
+		for j := range 400 {
+			n := i*400 + j
+			b.WriteString(" q" + string(rune('a'+n%26)) + string(rune('a'+n/26%26)) + string(rune('a'+n/676%26)))
+		}
+		if _, err := s.Tickets.Reply(ctx, agent, long.Number, ticket.NewReply{Body: b.String(), Internal: i == 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d.Dialect == db.Postgres {
+		var stored, raw int
+		if err := d.R.QueryRowContext(ctx, `SELECT pg_column_size(words), octet_length(words::text) FROM search_words WHERE ticket_id = $1`, long.ID).Scan(&stored, &raw); err != nil || stored*2 > raw {
+			t.Errorf("the long thread's words are kept in %d bytes for %d of text (%v), want them compressed", stored, raw, err)
+		}
+	}
+	ids := []int64{older.ID, first.ID, second.ID, third.ID, gone.ID, fourth.ID, late.ID, replied.ID, long.ID}
 	for _, a := range []*user.Actor{agent, req} {
 		for _, text := range []string{"printer", `"paper jam"`, "print*", "laptop printer", "firmware", "printer paper", "laptop"} {
 			q, err := search.Parse(text)

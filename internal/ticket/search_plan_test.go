@@ -251,7 +251,7 @@ func TestPostgresRelevanceWalksTheTextRowsAlone(t *testing.T) {
 		// An agent's plain words walk their search_words rows (the text's
 		// own rows too, with their counts: newestWordRows).
 		alone = alone || strings.Contains(query, "FROM search_ticket st WHERE st.tsv @@ to_tsquery('simple', $1) ORDER BY st.ticket_id DESC") ||
-			strings.Contains(query, "FROM search_words WHERE words ?|") && strings.Contains(query, "ORDER BY ticket_id DESC")
+			strings.Contains(query, "FROM search_words") && strings.Contains(query, "WHERE words ?|") && strings.Contains(query, "ORDER BY ticket_id DESC")
 		walked = walked || strings.Contains(query, "EXISTS (SELECT 1 FROM search_ticket st WHERE st.ticket_id = t.id")
 	})
 	defer s.Tickets.TraceQueries(nil)
@@ -302,7 +302,7 @@ func TestPostgresRelevanceReadsTheNewestBlocks(t *testing.T) {
 		case strings.Contains(query, "CAST($2 AS tsquery)"):
 			blocks++
 			blockQuery, blockArgs = query, args
-		case strings.Contains(query, "FROM search_words WHERE ticket_id = ANY"):
+		case strings.Contains(query, "FROM search_words") && strings.Contains(query, "WHERE ticket_id = ANY"):
 			byID++
 		case strings.Contains(query, "FROM search_ticket st WHERE"):
 			other = append(other, query)

@@ -51,7 +51,7 @@ func TestPostgresCommonWordsWalkTheirWords(t *testing.T) {
 		var words, other []string
 		s.Tickets.TraceQueries(func(query string, _ []any) {
 			switch {
-			case strings.Contains(query, "FROM search_words WHERE words ?|"):
+			case strings.Contains(query, "FROM search_words") && strings.Contains(query, "WHERE words ?|"):
 				words = append(words, query)
 			case strings.Contains(query, "FROM search_ticket"), strings.Contains(query, "FROM search_terms"), strings.Contains(query, "FROM search_words"):
 				other = append(other, query)
