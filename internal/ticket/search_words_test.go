@@ -158,3 +158,22 @@ func TestPostgresMissingSearchRowsAreRebuilt(t *testing.T) {
 		t.Errorf("printer roller by relevance found %v, want #%d", got, tk.Number)
 	}
 }
+
+// TestPostgresSearchTablesVacuumSooner: the tables of the text indexes
+// are vacuumed after 1 % of their rows are dead or new (migration 0070),
+// not PostgreSQL's fifth: every reply leaves a dead version of its
+// ticket's rows, which the indexes find until a VACUUM.
+func TestPostgresSearchTablesVacuumSooner(t *testing.T) {
+	d := apptest.DB(t, db.Postgres)
+	for _, table := range []string{"search_ticket", "search_words", "search_terms"} {
+		var opts string
+		if err := d.R.QueryRowContext(ctx, `SELECT COALESCE(array_to_string(reloptions, ','), '') FROM pg_class WHERE oid = $1::regclass`, table).Scan(&opts); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"autovacuum_vacuum_scale_factor=0.01", "autovacuum_vacuum_insert_scale_factor=0.01"} {
+			if !strings.Contains(opts, want) {
+				t.Errorf("%s has options %q, want %s", table, opts, want)
+			}
+		}
+	}
+}
