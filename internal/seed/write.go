@@ -51,9 +51,10 @@ func (w *world) throughService(ctx context.Context) (Stats, error) {
 // deferred are the tables whose secondary indexes the bulk path builds
 // after the tickets rather than row by row (see db.DeferIndexes): those
 // only it writes while the writer reads them by primary key alone.
-// search_ticket is PostgreSQL's (its GIN index of each ticket's tsvector;
-// SQLite's per-ticket documents are FTS5's own).
-var deferred = []string{"tickets", "messages", "ticket_events", "domain_events", "ticket_tags", "ticket_moments", "search_ticket"}
+// search_ticket and search_words are PostgreSQL's (their GIN indexes of
+// each ticket's tsvector and words; SQLite's per-ticket documents are
+// FTS5's own).
+var deferred = []string{"tickets", "messages", "ticket_events", "domain_events", "ticket_tags", "ticket_moments", "search_ticket", "search_words"}
 
 // chunk is how many tickets a worker prepares at a time.
 const chunk = 64

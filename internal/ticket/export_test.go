@@ -111,8 +111,8 @@ func (s *Service) TermCounts(ctx context.Context, a *user.Actor, q search.Query,
 // (wordBlocks): every block from the lowest id's to the highest's, in one
 // statement. ok is false when q is not read so.
 func (s *Service) BlockCounts(ctx context.Context, a *user.Actor, q search.Query, ids []int64) (tf map[int64][]int, length map[int64]int, ok bool, err error) {
-	words, plain := plainWords(q)
-	if s.db.Dialect != db.Postgres || !plain || !a.IsAgent() || !lettersOnly(words) || !allHaveVariants(words) || len(ids) == 0 {
+	words, ok := blockWords(a, q)
+	if s.db.Dialect != db.Postgres || !ok || len(ids) == 0 {
 		return nil, nil, false, nil
 	}
 	lo, hi := slices.Min(ids), slices.Max(ids)

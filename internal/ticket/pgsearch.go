@@ -197,7 +197,7 @@ func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Que
 		return nil, nil, false, nil
 	}
 	read := s.ticketBlocks(a, q)
-	if words, plain := plainWords(q); plain && a.IsAgent() && lettersOnly(words) && allHaveVariants(words) {
+	if words, ok := blockWords(a, q); ok {
 		counts = make(termCounts, 2*textWindow)
 		read = s.wordBlocks(a, words, counts)
 	}
@@ -243,14 +243,15 @@ func pgBlockOf(id string) string {
 // 5,000–8,000 matches for the 2,000 ranked.
 const pgBlockBits = 12
 
-// pgBlock is the number of ticket ids in a block of the text index
-// (pgBlockOf: id >> pgBlockBits); maxBlocks is how many blocks one
-// statement reads, 131,072 ids: 32 blocks of a word in 4 % of a million
-// tickets took the index 19 ms. overRead is how many times the matches
-// still missing, at the density expected, the blocks of a statement are
-// chosen to hold: a statement that falls short costs one more, about
-// 0.3 ms and the blocks it reads. fewKept is the share of the matches read
-// below which a list's conditions are left to its walk.
+// pgBlock is the number of ticket ids in a block of the text indexes
+// (pgBlockOf: id >> pgBlockBits); maxBlocks is how many blocks' worth of
+// ids one statement reads at most, 131,072 (its span may touch 33
+// blocks): 32 blocks of a word in 4 % of a million tickets took the index
+// 19 ms. overRead is how many times the matches still missing, at the
+// density expected, a statement's span of ids is chosen to hold: a
+// statement that falls short costs one more, about half a millisecond and
+// the blocks it reads. fewKept is the share of the matches read below
+// which a list's conditions are left to its walk.
 const (
 	pgBlock   = 1 << pgBlockBits
 	maxBlocks = 32
@@ -264,9 +265,10 @@ type readBlocks func(ctx context.Context, blocks string, bottom, top int64) ([]m
 
 // pgSpan is the condition that a block statement's matches (their ticket
 // id the column id) have ids from $3 to $4: checked on each row the index
-// found, where it keeps a statement from reading and counting the whole
-// of its oldest and newest blocks. The "+ 0" keeps the planner from
-// reading the range by the primary key and testing each ticket's words.
+// found, after the row is fetched, where it keeps a statement from
+// counting and returning the whole of its oldest and newest blocks. The
+// "+ 0" keeps the planner from reading the range by the primary key and
+// testing each ticket's words.
 func pgSpan(id string) string { return id + " + 0 BETWEEN $3 AND $4" }
 
 // ticketBlocks reads the blocks' matches of q for a from search_ticket,
@@ -290,8 +292,10 @@ func (s *Service) wordBlocks(a *user.Actor, words [][]string, counts termCounts)
 	query := aggregate("SELECT " + wq.line() + " AS line FROM " + wordRows + " WHERE search_words_keys(words) @@ CAST($1 AS tsquery) AND " +
 		pgBlockOf("ticket_id") + " @@ CAST($2 AS tsquery) AND " + pgSpan("ticket_id"))
 	return func(ctx context.Context, blocks string, bottom, top int64) ([]match, error) {
-		wq.args[1], wq.args[2], wq.args[3] = blocks, bottom, top
-		return s.readWords(ctx, a, wq, query, textWindow, counts)
+		q := wq
+		q.args = slices.Clone(wq.args)
+		q.args[1], q.args[2], q.args[3] = blocks, bottom, top
+		return s.readWords(ctx, a, q, query, textWindow, counts)
 	}
 }
 
@@ -309,14 +313,21 @@ func wordsTSQuery(words [][]string) string {
 	return strings.Join(parts, " & ")
 }
 
-// allHaveVariants reports whether every phrase of words has a variant.
-func allHaveVariants(words [][]string) bool {
+// blockWords is q's words (plainWords) when a ranked search of q by a
+// reads its blocks from search_words (wordBlocks): an agent's, every
+// phrase a word of letters alone with a variant. search_words holds
+// internal notes' words too, which a requester may not search.
+func blockWords(a *user.Actor, q search.Query) ([][]string, bool) {
+	words, ok := plainWords(q)
+	if !ok || !a.IsAgent() || !lettersOnly(words) {
+		return nil, false
+	}
 	for _, vs := range words {
 		if len(vs) == 0 {
-			return false
+			return nil, false
 		}
 	}
-	return true
+	return words, true
 }
 
 // blockMatches reads the matches among the newest ids, a span of ids at
@@ -357,17 +368,18 @@ func blockMatches(ctx context.Context, lo, hi int64, share float64, keep func([]
 // hopeful is how many times denser than the statistics say a search's
 // first span of ids is taken to hold its matches. A word's share is the
 // whole table's, and new tickets' words often run denser: in the newest
-// 20,000 of the million-ticket desk, "printer" was in 98 % against 49 %,
-// "onboarding monitor" in 5.6 % against 2.8 %, and each of their first
-// statements read and counted twice the window and a quarter. A span
+// 20,000 of the million-ticket desk, "onboarding" was in 16.7 % against
+// 11.6 %, "onboarding monitor" in 5.6 % against 2.8 %, and the first
+// statement of the latter read and counted twice the window and a
+// quarter. A span
 // that falls short costs one statement more, about half a millisecond;
 // each match read past the window costs PostgreSQL and Docket about
 // 2 µs.
 const hopeful = 2
 
 // idSpan is the lowest id of the span one statement of blockMatches reads
-// from top down: as many ids as hold want matches (at least one), at
-// most maxBlocks blocks' worth, none below lo. A span ends inside a block
+// from top down: want ids (the matches wanted over their density; at
+// least one), at most maxBlocks blocks' worth, none below lo. A span ends inside a block
 // as often as not: a dense word's 2,000 matches are a part of one block
 // or two, where whole blocks held up to twice as many, each counted.
 func idSpan(top, lo int64, want float64) (bottom int64) {

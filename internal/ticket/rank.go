@@ -85,9 +85,9 @@ func (c *countSlab) next() []int {
 // internal notes, which they cannot search). ms are the matches of the
 // whole query as read (on SQLite by countedMatches): when q has one phrase,
 // they give its frequency without another read. counts are the matches'
-// counts when they came with them (SQLite; PostgreSQL's blocks of an
-// agent's plain words, wordBlocks; a superset of ts when filters dropped
-// some), else nil.
+// counts when they came with them (SQLite; on PostgreSQL an agent's plain
+// words, from their blocks, wordBlocks, or their walk, newestWordRows; a
+// superset of ts when filters dropped some), else nil.
 func (s *Service) ranks(ctx context.Context, a *user.Actor, q search.Query, ts []match, ms []match, counts termCounts) ([]match, error) {
 	if len(ts) == 0 {
 		return nil, nil

@@ -315,12 +315,22 @@ func TestPostgresRelevanceReadsTheNewestBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	// The oldest ticket of the window says alpha four times (in a note,
+	// which keeps its status): it ranks first only on counts that reach
+	// the ranks (without, all would tie, newest first).
+	top := alpha[len(alpha)-3]
+	if _, err := s.Tickets.Reply(ctx, agent, top, ticket.NewReply{Body: "Alpha, alpha and alpha again.", Internal: true}); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct{ text, index, table string }{
 		{"alpha", "search_words_fts", "search_words"},
 		{"alph*", "search_ticket_fts", "search_ticket"},
 	} {
 		blocks, byID, other = 0, 0, nil
 		got := numbers(t, s.Tickets, agent, c.text, "relevance")
+		if len(got) == 0 || got[0] != top {
+			t.Errorf("%s by relevance ranked %v, want %d first: it says alpha four times", c.text, got, top)
+		}
 		slices.Sort(got)
 		if want := alpha[len(alpha)-3:]; !slices.Equal(got, want) {
 			t.Errorf("%s by relevance ranked %v, want the newest 3 matches %v", c.text, got, want)

@@ -7,9 +7,10 @@
 -- million-ticket desk, a ranked search's statement found 14,983 entries
 -- for 545 live matches and visited a page for each (40.8 ms, and 14.4 ms
 -- after VACUUM); VACUUM of both tables and search_terms took 12 s.
--- Autovacuum now starts after 1 % of the rows (plus its threshold, 50)
--- are dead, and after 1 % are new (which also empties the GIN indexes'
--- pending lists, scanned whole by every search until then).
+-- Autovacuum now starts once 1 % of the rows (and 50) are dead, and once
+-- 1 % of them (and 1,000) are new since the last vacuum; either vacuum
+-- also empties the GIN indexes' pending lists, which every search scans
+-- whole until then. A reply's new versions count as dead rows, not new.
 ALTER TABLE search_ticket SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_insert_scale_factor = 0.01);
 ALTER TABLE search_words SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_insert_scale_factor = 0.01);
 ALTER TABLE search_terms SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_insert_scale_factor = 0.01);
