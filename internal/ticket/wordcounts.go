@@ -168,18 +168,10 @@ func (s *Service) readWords(ctx context.Context, a *user.Actor, wq wordQuery, qu
 	vals := make([][]byte, len(wq.cols))
 	wc := wordCounter{agent: a.IsAgent()}
 	for len(text) > 0 {
-		line := text
-		if i := bytes.IndexByte(text, '\n'); i >= 0 {
-			line, text = text[:i], text[i+1:]
-		} else {
-			text = nil
-		}
+		var line []byte
+		line, text = cutByte(text, '\n')
 		for i := range vals {
-			if j := bytes.IndexByte(line, '|'); j >= 0 {
-				vals[i], line = line[:j], line[j+1:]
-			} else {
-				vals[i], line = line, nil
-			}
+			vals[i], line = cutByte(line, '|')
 		}
 		id := atoi(vals[0])
 		if id < 0 {
@@ -211,12 +203,8 @@ func (c *wordCounter) docs(meta []byte) int {
 	c.weight = c.weight[:0]
 	n := 0
 	for len(meta) > 0 {
-		doc := meta
-		if i := bytes.IndexByte(meta, ' '); i >= 0 {
-			doc, meta = meta[:i], meta[i+1:]
-		} else {
-			meta = nil
-		}
+		var doc []byte
+		doc, meta = cutByte(meta, ' ')
 		if len(doc) == 0 {
 			continue
 		}
@@ -294,15 +282,17 @@ func pastSpace(b []byte, i int) int {
 // atoi is the value of the decimal digits s (-1 when s is empty or holds
 // anything else).
 func atoi(s []byte) int {
-	if len(s) == 0 {
-		return -1
+	if n, end := digits(s, 0); end > 0 && end == len(s) {
+		return n
 	}
-	n := 0
-	for _, b := range s {
-		if b < '0' || b > '9' {
-			return -1
-		}
-		n = n*10 + int(b-'0')
+	return -1
+}
+
+// cutByte is bytes.Cut for a separator of one byte: the text of b before
+// the first sep and after it (all of b and nil when there is none).
+func cutByte(b []byte, sep byte) (before, after []byte) {
+	if i := bytes.IndexByte(b, sep); i >= 0 {
+		return b[:i], b[i+1:]
 	}
-	return n
+	return b, nil
 }
