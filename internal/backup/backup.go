@@ -103,7 +103,7 @@ func write(ctx context.Context, d *db.DB, w *archiveWriter, m *Manifest, opts Op
 		txOpts.Isolation = sql.LevelRepeatableRead
 	}
 	_, r := d.Pools()
-	tx, err := r.BeginTx(ctx, txOpts)
+	tx, err := db.Begin(ctx, r, txOpts)
 	if err != nil {
 		return fmt.Errorf("begin the snapshot: %w", err)
 	}

@@ -6,6 +6,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"maps"
@@ -353,7 +354,7 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 // committing when fn returns nil and rolling back otherwise; it returns the
 // ended transaction.
 func inTx(ctx context.Context, p *sql.DB, opts *sql.TxOptions, cache *stmtCache, fn func(tx *Tx) error) (*Tx, error) {
-	stx, err := p.BeginTx(ctx, opts)
+	stx, err := Begin(ctx, p, opts)
 	if err != nil {
 		return nil, fmt.Errorf("db: begin: %w", err)
 	}
@@ -371,6 +372,34 @@ func inTx(ctx context.Context, p *sql.DB, opts *sql.TxOptions, cache *stmtCache,
 		return nil, fmt.Errorf("db: commit: %w", err)
 	}
 	return tx, nil
+}
+
+// badConnRetries is how many times a statement or a transaction's begin
+// is tried again after database/sql gave up on dead connections.
+const badConnRetries = 3
+
+// retried runs q, and again while it fails with driver.ErrBadConn under a
+// live ctx, at most badConnRetries more times. database/sql already tries
+// three connections when a driver reports one dead, but right after a burst
+// of requests whose clients went away, PostgreSQL's pool held more than
+// three connections pgx reports dead, and live requests and the event
+// consumers' transactions failed with "driver: bad connection" (500s on a
+// healthy server; TestBeginOutlastsDeadConnections). A driver reports a
+// connection dead only when nothing it was asked to do can have run
+// (database/sql's contract for ErrBadConn), so asking again is safe; the
+// tries are bounded, so a database that is really gone still fails fast.
+func retried[T any](ctx context.Context, q func() (T, error)) (T, error) {
+	for i := 0; ; i++ {
+		v, err := q()
+		if err == nil || i == badConnRetries || !errors.Is(err, driver.ErrBadConn) || ctx.Err() != nil {
+			return v, err
+		}
+	}
+}
+
+// Begin begins a transaction on p, past dead connections (retried).
+func Begin(ctx context.Context, p *sql.DB, opts *sql.TxOptions) (*sql.Tx, error) {
+	return retried(ctx, func() (*sql.Tx, error) { return p.BeginTx(ctx, opts) })
 }
 
 // ReadSnapshot runs fn with a Queryer whose statements all read one

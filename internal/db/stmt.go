@@ -341,6 +341,10 @@ func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 		return tx.ExecContext(ctx, query, args...)
 	}
 	counted(ctx)
+	return retried(ctx, func() (sql.Result, error) { return p.exec(ctx, query, args) })
+}
+
+func (p pool) exec(ctx context.Context, query string, args []any) (sql.Result, error) {
 	if p.cache != nil {
 		if e, err := p.cache.use(ctx, query); err != nil {
 			return nil, err
@@ -357,6 +361,10 @@ func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql
 		return tx.QueryContext(ctx, query, args...)
 	}
 	counted(ctx)
+	return retried(ctx, func() (*sql.Rows, error) { return p.query(ctx, query, args) })
+}
+
+func (p pool) query(ctx context.Context, query string, args []any) (*sql.Rows, error) {
 	if p.cache != nil {
 		if e, err := p.cache.use(ctx, query); err != nil {
 			return nil, err
@@ -373,6 +381,14 @@ func (p pool) QueryRowContext(ctx context.Context, query string, args ...any) *s
 		return tx.QueryRowContext(ctx, query, args...)
 	}
 	counted(ctx)
+	row, _ := retried(ctx, func() (*sql.Row, error) {
+		row := p.queryRow(ctx, query, args)
+		return row, row.Err()
+	})
+	return row
+}
+
+func (p pool) queryRow(ctx context.Context, query string, args []any) *sql.Row {
 	if p.cache != nil {
 		if e, err := p.cache.use(ctx, query); err == nil && e != nil {
 			defer e.done()

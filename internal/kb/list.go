@@ -229,7 +229,7 @@ func (s *Service) suggestReader(ctx context.Context) (db.Queryer, func(), error)
 		return s.db.R, func() {}, nil
 	}
 	_, r := s.db.Pools()
-	tx, err := r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.Begin(ctx, r, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -162,6 +162,7 @@ func (s *Site) Errors(page ErrorPage, h HandlerFunc) http.Handler {
 		if err == nil {
 			return
 		}
+		err = whenGone(r, err)
 		p := ProblemFor(err)
 		if p.Status >= 500 && !errors.Is(err, context.Canceled) {
 			s.Log.ErrorContext(r.Context(), "page failed", "request_id", RequestID(r.Context()), "method", r.Method,

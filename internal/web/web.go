@@ -171,6 +171,7 @@ func API(log *slog.Logger, h HandlerFunc) http.Handler {
 			if gone := (*clientGone)(nil); errors.As(err, &gone) {
 				return // the request's log line has its status
 			}
+			err = whenGone(r, err)
 			var p Problem
 			if we := (*writtenError)(nil); errors.As(err, &we) {
 				p = ProblemFor(we.err)
@@ -183,6 +184,21 @@ func API(log *slog.Logger, h HandlerFunc) http.Handler {
 			}
 		}
 	})
+}
+
+// whenGone adds the request's context error to err once that context has
+// ended: the client went away (or the request's deadline passed) while the
+// handler ran. A statement interrupted by it fails with the driver's own
+// error instead — pgx's "driver: bad connection" for a query that began
+// after the end, database/sql's "transaction has already been committed or
+// rolled back" for a commit after it rolled back — which was answered, to
+// nobody, as a 500 and logged as a failed request. It is the cancellation
+// (503, not logged); an answer that does not depend on it (a 404) stays.
+func whenGone(r *http.Request, err error) error {
+	if cerr := r.Context().Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w (%w)", err, cerr)
+	}
+	return err
 }
 
 type ctxKey int
