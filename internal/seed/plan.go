@@ -56,6 +56,8 @@ func (w *world) plan(i int) ticket.Import {
 	}
 	for k := range extra {
 		last := k == extra-1
+		// Spread over the reply window, in order.
+		rep := ticket.ImportReply{Actor: agent, At: at + replyWindow.Microseconds()*int64(k+1)/int64(extra+1)}
 		var status ticket.Status
 		var res ticket.Resolution
 		switch x := r.IntN(1000); {
@@ -67,11 +69,12 @@ func (w *world) plan(i int) ticket.Import {
 		case settled:
 		case x < 600:
 			status, res = ticket.StatusResolved, resolutions[r.IntN(len(resolutions))]
+			if w.closeAfter > 0 && rep.At < w.o.Now.UnixMicro()-w.closeAfter {
+				status = ticket.StatusClosed // as the time rule has by now
+			}
 		case x < 700:
 			status = ticket.StatusPending
 		}
-		// Spread over the reply window, in order.
-		rep := ticket.ImportReply{Actor: agent, At: at + replyWindow.Microseconds()*int64(k+1)/int64(extra+1)}
 		switch {
 		case k%2 == 1 && status == "":
 			rep.Actor, rep.Reply = req, ticket.NewReply{Body: text.body(10 + r.IntN(40)), Channel: ticket.ChannelEmail}

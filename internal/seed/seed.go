@@ -102,6 +102,9 @@ type world struct {
 	d          Deps
 	start      int64 // µs: the first ticket's time
 	step       int64 // µs between tickets
+	// closeAfter is how long after a ticket is resolved the built-in
+	// time rule closes it (µs; 0: it does not).
+	closeAfter int64
 }
 
 // Run writes the help desk. It refuses a database that has tickets.

@@ -93,3 +93,36 @@ func TestSeedWritesARealisticHelpDesk(t *testing.T) {
 		}
 	})
 }
+
+// TestSeededDeskLeavesTheTimeRuleNothingOverdue: a ticket resolved longer
+// ago than the built-in rule waits is seeded closed, as the rule would
+// have closed it, so a seeded desk's first start does not begin by closing
+// thousands of tickets (at a million tickets: 8,857 updates in its first
+// seconds, beside whatever the desk is asked to do). The ones resolved
+// within the week stay resolved.
+func TestSeededDeskLeavesTheTimeRuleNothingOverdue(t *testing.T) {
+	ctx := context.Background()
+	d := apptest.DB(t, db.SQLite)
+	s := apptest.Services(t, d)
+	o := seed.Options{Tickets: 1500, Teams: 3, Agents: 6, Requesters: 200, Organizations: 4, Messages: 3, Batch: 100, Seed: 1}
+	if _, err := seed.Run(ctx, seed.Deps{DB: d, Users: s.Users, Tickets: s.Tickets}, o); err != nil {
+		t.Fatal(err)
+	}
+	week := fmt.Sprint(time.Now().Add(-7 * 24 * time.Hour).UnixMicro())
+	var overdue, fired, recent int
+	for q, n := range map[string]*int{
+		// Counted whether or not the rule has run meanwhile: it fires
+		// only for tickets left resolved past its week.
+		`SELECT COUNT(*) FROM tickets WHERE status = 'resolved' AND resolved_at < ` + week:  &overdue,
+		`SELECT COUNT(*) FROM time_rule_fires`:                                              &fired,
+		`SELECT COUNT(*) FROM tickets WHERE status = 'resolved' AND resolved_at >= ` + week: &recent,
+	} {
+		if err := d.R.QueryRowContext(ctx, q).Scan(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if overdue+fired != 0 || recent == 0 {
+		t.Errorf("%d tickets resolved over a week ago and %d closed by the rule, %d resolved within the week: want 0, 0 and some",
+			overdue, fired, recent)
+	}
+}

@@ -2,7 +2,12 @@ package seed
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"time"
+
+	"github.com/docket/docket/internal/automation"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/ticket"
@@ -13,6 +18,16 @@ import (
 // and requesters, through the services.
 func (w *world) setUp(ctx context.Context) error {
 	u, t := w.d.Users, w.d.Tickets
+	// A ticket resolved longer ago than the built-in rule waits is seeded
+	// closed, as the rule would have closed it: otherwise the first start
+	// of a seeded desk spends its first seconds closing thousands of them.
+	var minutes int64
+	err := w.d.DB.R.QueryRowContext(ctx, `SELECT minutes FROM time_rules
+WHERE builtin = $1 AND enabled AND calendar_id IS NULL`, automation.BuiltinCloseResolved).Scan(&minutes)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("seed: the rule that closes resolved tickets: %w", err)
+	}
+	w.closeAfter = (time.Duration(minutes) * time.Minute).Microseconds()
 	for i := range w.o.Organizations {
 		name := fmt.Sprintf("%s %s", pick(w.r, orgWords), pick(w.r, orgKinds)) + fmt.Sprintf(" %d", i+1)
 		if _, err := u.CreateOrganization(ctx, Seeder, user.OrganizationInput{Name: &name}); err != nil {
