@@ -200,7 +200,8 @@ type driver struct {
 	views []listView // the built-in queues the list operation reads
 
 	mu      sync.Mutex
-	numbers []int64
+	numbers []int64           // the tickets it reads: the first page of the list, and the ones it creates
+	replies []int64           // the tickets it replies to: active ones, and the ones it creates
 	cursors map[string]string // the next page of each queue and order
 	pages   map[string]int    // and its depth
 }
@@ -226,12 +227,59 @@ func (d *driver) prepare(ctx context.Context) error {
 	for _, t := range page.Items {
 		d.numbers = append(d.numbers, t.Number)
 	}
+	if err := d.collectActive(ctx); err != nil {
+		return err
+	}
 	r := rand.New(rand.NewPCG(d.o.Seed, 1))
 	d.views, d.cursors, d.pages = d.builtinViews(ctx), map[string]string{}, map[string]int{}
-	for len(d.numbers) < 10 {
+	for len(d.numbers) < 10 || len(d.replies) < 10 {
 		if _, ok := d.create(ctx, r); !ok {
 			return errors.New("could not create the tickets the run reads and replies to")
 		}
+	}
+	return nil
+}
+
+// replyPool bounds how many active tickets a run collects to reply to.
+const replyPool = 2000
+
+// collectActive collects up to replyPool active tickets, the most recently
+// updated first, for the replies. The replies went to the first page of
+// the list at first: on a desk whose newest tickets are closed, each was
+// refused (409), and on one where they were active, a reply run gave each
+// of 200 tickets about 80 replies, threads far longer than a desk's, whose
+// every reply rewrites a longer full-text document.
+func (d *driver) collectActive(ctx context.Context) error {
+	path := "/api/v1/tickets?limit=200&status=new,open,pending,on_hold&sort=-updated_at"
+	cursor := ""
+	for len(d.replies) < replyPool {
+		p := path
+		if cursor != "" {
+			p += "&cursor=" + url.QueryEscape(cursor)
+		}
+		status, body, err := d.do(ctx, "GET", p, nil)
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.base, err)
+		}
+		if status != http.StatusOK {
+			return fmt.Errorf("GET %s answered %d: %s", p, status, firstLine(body))
+		}
+		var page struct {
+			Items []struct {
+				Number int64 `json:"number"`
+			} `json:"items"`
+			Next string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil {
+			return fmt.Errorf("GET %s: %w", p, err)
+		}
+		for _, t := range page.Items {
+			d.replies = append(d.replies, t.Number)
+		}
+		if page.Next == "" || len(page.Items) == 0 {
+			return nil
+		}
+		cursor = page.Next
 	}
 	return nil
 }
@@ -289,7 +337,7 @@ func (d *driver) pick(ctx context.Context, r *rand.Rand) sample {
 		status, ok = d.create(ctx, r)
 	case OpReply:
 		body, _ := json.Marshal(map[string]any{"body": sentence(r, 12)})
-		status, ok = d.expect(ctx, "POST", fmt.Sprintf("/api/v1/tickets/%d/messages", d.number(r)), body, http.StatusCreated)
+		status, ok = d.expect(ctx, "POST", fmt.Sprintf("/api/v1/tickets/%d/messages", d.replyTo(r)), body, http.StatusCreated)
 	case OpGet:
 		status, ok = d.expect(ctx, "GET", fmt.Sprintf("/api/v1/tickets/%d", d.number(r)), nil, http.StatusOK)
 	case OpList:
@@ -317,6 +365,12 @@ func (d *driver) number(r *rand.Rand) int64 {
 	return d.numbers[r.IntN(len(d.numbers))]
 }
 
+func (d *driver) replyTo(r *rand.Rand) int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.replies[r.IntN(len(d.replies))]
+}
+
 func (d *driver) create(ctx context.Context, r *rand.Rand) (int, bool) {
 	body, _ := json.Marshal(map[string]any{"subject": sentence(r, 6), "body": sentence(r, 40), "priority": "p3",
 		"requester": map[string]string{"email": fmt.Sprintf("bench%d@example.org", r.IntN(1000))}})
@@ -331,6 +385,9 @@ func (d *driver) create(ctx context.Context, r *rand.Rand) (int, bool) {
 		d.mu.Lock()
 		if len(d.numbers) < 100000 {
 			d.numbers = append(d.numbers, t.Number)
+		}
+		if len(d.replies) < 100000 {
+			d.replies = append(d.replies, t.Number)
 		}
 		d.mu.Unlock()
 	}

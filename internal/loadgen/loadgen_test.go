@@ -11,6 +11,7 @@ import (
 	"github.com/docket/docket/internal/apptest"
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/loadgen"
+	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
 )
 
@@ -117,5 +118,50 @@ func TestListReadsEveryQueueAndOrder(t *testing.T) {
 	res.Text(&text)
 	if !strings.Contains(text.String(), "built-in queues and orders read") {
 		t.Errorf("report:\n%s", text.String())
+	}
+}
+
+// TestRepliesGoToActiveTickets: the replies go to the desk's active
+// tickets, past the first page of the list, not to the 200 tickets updated
+// last. Here those are closed, and a reply to each was refused (409): the
+// run's replies all failed before.
+func TestRepliesGoToActiveTickets(t *testing.T) {
+	e := apptest.Server(t, apptest.DB(t, db.SQLite))
+	var active []int64
+	for range 30 {
+		active = append(active, apptest.Ticket(t, e.Services, e.Admin).Number)
+	}
+	for range 210 {
+		apptest.Ticket(t, e.Services, e.Admin, func(in *ticket.NewTicket) {
+			in.Status, in.Resolution = ticket.StatusClosed, ticket.ResolutionFixed
+		})
+	}
+	mix, err := loadgen.ParseMix("reply=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := loadgen.Run(context.Background(), loadgen.Options{URL: e.URL, Token: apptest.Token(t, e.Services, e.Admin),
+		Concurrency: 4, Duration: time.Second, Mix: mix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Ops) != 1 {
+		t.Fatalf("%d operations, want the replies alone", len(res.Ops))
+	}
+	if s := res.Ops[0]; s.Count == 0 || s.Errors != 0 {
+		t.Fatalf("replies: %+v", *s)
+	}
+	var replied int
+	for _, n := range active {
+		msgs, err := e.Services.Tickets.Messages(context.Background(), e.Admin, n, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) > 1 {
+			replied++
+		}
+	}
+	if replied < len(active)/2 {
+		t.Errorf("%d of the %d active tickets got a reply in %d replies", replied, len(active), res.Ops[0].Count)
 	}
 }
