@@ -195,7 +195,7 @@ func (g *group) lead(d *DB, first *call) {
 		g.handOff()
 		return
 	}
-	tx = &Tx{Tx: stx, cache: d.wcache, batched: true}
+	tx = &Tx{Tx: stx, cache: d.wcache, batched: true, sqlite: true}
 	start := time.Now()
 	var broken error
 	for c := first; c != nil; c = g.next(len(batch), start) {

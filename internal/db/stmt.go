@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"hash/maphash"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -409,6 +410,8 @@ type Tx struct {
 	// to the end even when the context of the caller they serve ends.
 	batched    bool
 	statements int
+	// sqlite: a SQLite transaction (InsertID).
+	sqlite bool
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt // the cache's statements bound to this transaction
@@ -525,6 +528,27 @@ func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 		return st.QueryContext(ctx, args...)
 	}
 	return t.Tx.QueryContext(ctx, query, args...)
+}
+
+// returningID ends the INSERTs whose new row's id InsertID returns.
+const returningID = "RETURNING id"
+
+// InsertID runs query, an INSERT of one row that ends "RETURNING id", and
+// returns the new row's id. On SQLite it runs the statement without its
+// RETURNING and reads the connection's last inserted rowid: SQLite keeps a
+// RETURNING's rows in a temporary table that it opens, fills and reads
+// again at every execution.
+func (t *Tx) InsertID(ctx context.Context, query string, args ...any) (int64, error) {
+	if q, ok := strings.CutSuffix(query, returningID); ok && t.sqlite {
+		res, err := t.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	}
+	var id int64
+	err := t.QueryRowContext(ctx, query, args...).Scan(&id)
+	return id, err
 }
 
 // QueryRowContext runs a single-row query in the transaction.

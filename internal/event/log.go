@@ -99,7 +99,8 @@ func (l *Log) AppendAt(ctx context.Context, tx *db.Tx, at int64, kind string, ac
 	args := []any{at, kind, actor.Type, nullID(actor.ID), actor.Name, subjectType, nullID(subjectID), nullID(ticketID), string(b)}
 	id, ok := l.buffered(tx, args...)
 	if !ok {
-		if err := tx.QueryRowContext(ctx, l.q.Get("insert-domain-event"), args...).Scan(&id); err != nil {
+		var err error
+		if id, err = tx.InsertID(ctx, l.q.Get("insert-domain-event"), args...); err != nil {
 			return 0, fmt.Errorf("event: append %s: %w", kind, err)
 		}
 	}

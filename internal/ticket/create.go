@@ -263,12 +263,12 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 				return err
 			}
 		}
-		var id int64
 		uid := newUID(ctx, now)
-		if err := tx.QueryRowContext(ctx, s.q.Get("insert-ticket"), uid, number, string(in.Type), in.Subject,
+		id, err := tx.InsertID(ctx, s.q.Get("insert-ticket"), uid, number, string(in.Type), in.Subject,
 			string(status), int(prio), string(in.Impact), string(in.Urgency), nullID(refs.category), nullID(refs.team),
 			nullID(refs.assignee), requester.ID, nullID(requester.OrganizationID), string(in.Channel), string(cfJSON),
-			string(tagsJSON), now, nullID(in.MailboxID), optMicros(d.DueAt), optMicros(d.WarnAt)).Scan(&id); err != nil {
+			string(tagsJSON), now, nullID(in.MailboxID), optMicros(d.DueAt), optMicros(d.WarnAt))
+		if err != nil {
 			return fmt.Errorf("insert: %w", err)
 		}
 		for _, tag := range tags {

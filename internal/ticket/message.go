@@ -100,8 +100,8 @@ func (s *Service) writtenMessage(ctx context.Context, tx *db.Tx, m *Message, num
 // insertMessageRow writes a rendered message and binds its attachments;
 // its search document is the caller's to write.
 func (s *Service) insertMessageRow(ctx context.Context, tx *db.Tx, ticketID, authorID, uploaderID int64, uid string, m newMessage, now int64) (int64, error) {
-	var id int64
-	if err := tx.QueryRowContext(ctx, s.q.Get("insert-message"), messageArgs(nil, ticketID, authorID, uid, m, now)...).Scan(&id); err != nil {
+	id, err := tx.InsertID(ctx, s.q.Get("insert-message"), messageArgs(nil, ticketID, authorID, uid, m, now)...)
+	if err != nil {
 		return 0, fmt.Errorf("insert message: %w", err)
 	}
 	inv := &fault.Invalid{}
