@@ -473,6 +473,7 @@ func (t *Tx) inSavepoint(ctx context.Context, fn func(tx *Tx) error) (fnErr, txE
 			return err, fmt.Errorf("db: rollback to savepoint: %w", rerr)
 		}
 		t.afterCommit, t.finishers = t.afterCommit[:after], t.finishers[:finishers]
+		clear(t.memo) // what they were read from may be undone
 		_, _ = t.ExecContext(ctx, releaseSavepoint)
 		return err, nil
 	}

@@ -412,6 +412,8 @@ type Tx struct {
 	statements int
 	// sqlite: a SQLite transaction (InsertID).
 	sqlite bool
+	// memo: what the transaction's writes read once (Keep).
+	memo map[any]any
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt // the cache's statements bound to this transaction
@@ -426,6 +428,25 @@ func (t *Tx) Statements() int { return t.statements }
 // transaction wrote, instead of sleeping and hoping the commit is done. In a
 // transaction joined through WithinTx, fn runs when the outermost commits.
 func (t *Tx) AfterCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
+
+// Keep keeps v under key for the rest of the transaction, for writes that
+// read the same rows again and again, such as a group's batch of creates
+// each checking the custom field definitions: Kept returns it until
+// Forget, or until a savepoint rolls back (which may undo what it was read
+// from). Whoever keeps a value must Forget it when the transaction changes
+// what it was read from.
+func (t *Tx) Keep(key, v any) {
+	if t.memo == nil {
+		t.memo = map[any]any{}
+	}
+	t.memo[key] = v
+}
+
+// Kept returns the value kept under key (Keep), or nil.
+func (t *Tx) Kept(key any) any { return t.memo[key] }
+
+// Forget drops the value kept under key.
+func (t *Tx) Forget(key any) { delete(t.memo, key) }
 
 // A Finisher is work a transaction's writes leave for its end: it runs in
 // the transaction once, right before the commit (BeforeCommit).

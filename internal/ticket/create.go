@@ -231,7 +231,7 @@ func (s *Service) Create(ctx context.Context, a *user.Actor, in NewTicket) (*Tic
 			inv.Add("requester", "%s is deactivated", requester.Email)
 		}
 		refs := s.resolveRefs(ctx, tx, inv, &in.Category, &in.Team, &in.Assignee)
-		defs, err := s.fieldDefs(ctx, tx)
+		defs, err := s.txFieldDefs(ctx, tx)
 		if err != nil {
 			return err
 		}

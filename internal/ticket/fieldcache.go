@@ -30,6 +30,35 @@ func (s *Service) newFieldCache(p *event.Pump) *event.Cached[fieldMark, []*Field
 		func(ctx context.Context, q db.Queryer, _ fieldMark) ([]*FieldDef, error) { return s.fieldDefs(ctx, q) })
 }
 
+// txDefsKey keeps a transaction's custom field definitions (txFieldDefs).
+type txDefsKey struct{}
+
+// txFieldDefs returns the custom field definitions as tx sees them, read
+// once in it: a group's batch of creates shares one read (a query of every
+// definition and its category, 5 % of SQLite's writer time under c=32
+// creates). A change of a field or a category in tx drops them
+// (forgetFieldDefs), as does a savepoint's rollback. Callers must not
+// change them.
+func (s *Service) txFieldDefs(ctx context.Context, tx *db.Tx) ([]*FieldDef, error) {
+	if defs, ok := tx.Kept(txDefsKey{}).([]*FieldDef); ok {
+		return defs, nil
+	}
+	defs, err := s.fieldDefs(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	tx.Keep(txDefsKey{}, defs)
+	return defs, nil
+}
+
+// forgetFieldDefs is the event log's OnAppend: a transaction that changes
+// a field or a category reads the definitions again.
+func forgetFieldDefs(tx *db.Tx, kind string) {
+	if changesFields(kind) {
+		tx.Forget(txDefsKey{})
+	}
+}
+
 func changesFields(kind string) bool {
 	return strings.HasPrefix(kind, "custom_field.") || strings.HasPrefix(kind, "category.")
 }

@@ -74,6 +74,7 @@ func New(d *db.DB, users *user.Service, events *event.Log, opts Options) (*Servi
 	}
 	s := &Service{db: d, q: q, users: users, events: events, opts: opts, searches: newSearchGate(opts.SearchConcurrency)}
 	s.fields = s.newFieldCache(opts.Pump)
+	s.events.OnAppend(forgetFieldDefs)
 	s.addGetQueries()
 	if d.Dialect != db.SQLite {
 		head, tail, ok := strings.Cut(q.Get("select-ticket-rows"), "FROM tickets t\n")

@@ -371,7 +371,7 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, a *user.Actor, t *Ticket
 		}
 	}
 	if p.CustomFields != nil || p.Type != nil || p.Category != nil {
-		defs, err := s.fieldDefs(ctx, tx)
+		defs, err := s.txFieldDefs(ctx, tx)
 		if err != nil {
 			return nil, err
 		}
