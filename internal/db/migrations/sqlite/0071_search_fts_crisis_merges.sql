@@ -1,0 +1,13 @@
+-- Replies at a million tickets (issue 13, writes 4): a reply writes its
+-- ticket's whole full-text document again, so replies fill the ticket
+-- index's segments several times faster than new tickets, and FTS5's
+-- incremental merging (automerge, 16 since 0053) ran a little at every
+-- commit: 27 % of the server's CPU under c=32 replies to a million-ticket
+-- desk's active tickets. Without it, a level's segments are merged at once
+-- when it holds 16 (crisismerge, FTS5's default), and the background
+-- "merge" (ticket.MergeIndex, usermerge 2 since 0057) keeps the index at
+-- few segments as before: 25 s of replies at c=32, 1,977 and 1,988 a
+-- second against 1,284 and 1,459 (p99 47-48 ms against 78-92 ms), new
+-- tickets and the searches right after no slower (BENCHMARKS.md). FTS5
+-- keeps the setting in search_fts_ticket_config.
+INSERT INTO search_fts_ticket (search_fts_ticket, rank) VALUES ('automerge', 0);
