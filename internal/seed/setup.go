@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/docket/docket/internal/automation"
-
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/ticket"
 	"github.com/docket/docket/internal/user"
