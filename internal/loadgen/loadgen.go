@@ -209,24 +209,11 @@ type driver struct {
 // prepare checks the token and collects ticket numbers to read and reply
 // to, creating a few tickets on an empty database.
 func (d *driver) prepare(ctx context.Context) error {
-	status, body, err := d.do(ctx, "GET", "/api/v1/tickets?limit=200", nil)
+	numbers, _, err := d.numbersAt(ctx, "/api/v1/tickets?limit=200")
 	if err != nil {
-		return fmt.Errorf("%s: %w", d.base, err)
+		return fmt.Errorf("%w (is the token an agent's?)", err)
 	}
-	if status != http.StatusOK {
-		return fmt.Errorf("GET /api/v1/tickets answered %d: is the token an agent's? %s", status, firstLine(body))
-	}
-	var page struct {
-		Items []struct {
-			Number int64 `json:"number"`
-		} `json:"items"`
-	}
-	if err := json.Unmarshal(body, &page); err != nil {
-		return fmt.Errorf("GET /api/v1/tickets: %w", err)
-	}
-	for _, t := range page.Items {
-		d.numbers = append(d.numbers, t.Number)
-	}
+	d.numbers = numbers
 	if err := d.collectActive(ctx); err != nil {
 		return err
 	}
@@ -251,37 +238,43 @@ const replyPool = 2000
 // every reply rewrites a longer full-text document.
 func (d *driver) collectActive(ctx context.Context) error {
 	path := "/api/v1/tickets?limit=200&status=new,open,pending,on_hold&sort=-updated_at"
-	cursor := ""
-	for len(d.replies) < replyPool {
-		p := path
-		if cursor != "" {
-			p += "&cursor=" + url.QueryEscape(cursor)
-		}
-		status, body, err := d.do(ctx, "GET", p, nil)
+	for p := path; len(d.replies) < replyPool; {
+		numbers, next, err := d.numbersAt(ctx, p)
 		if err != nil {
-			return fmt.Errorf("%s: %w", d.base, err)
+			return err
 		}
-		if status != http.StatusOK {
-			return fmt.Errorf("GET %s answered %d: %s", p, status, firstLine(body))
-		}
-		var page struct {
-			Items []struct {
-				Number int64 `json:"number"`
-			} `json:"items"`
-			Next string `json:"next_cursor"`
-		}
-		if err := json.Unmarshal(body, &page); err != nil {
-			return fmt.Errorf("GET %s: %w", p, err)
-		}
-		for _, t := range page.Items {
-			d.replies = append(d.replies, t.Number)
-		}
-		if page.Next == "" || len(page.Items) == 0 {
+		d.replies = append(d.replies, numbers...)
+		if next == "" || len(numbers) == 0 {
 			return nil
 		}
-		cursor = page.Next
+		p = path + "&cursor=" + url.QueryEscape(next)
 	}
 	return nil
+}
+
+// numbersAt reads a page of the ticket list at path: its tickets' numbers
+// and the cursor of the next page ("" at the last).
+func (d *driver) numbersAt(ctx context.Context, path string) (numbers []int64, next string, err error) {
+	status, body, err := d.do(ctx, "GET", path, nil)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", d.base, err)
+	}
+	if status != http.StatusOK {
+		return nil, "", fmt.Errorf("GET %s answered %d: %s", path, status, firstLine(body))
+	}
+	var page struct {
+		Items []struct {
+			Number int64 `json:"number"`
+		} `json:"items"`
+		Next string `json:"next_cursor"`
+	}
+	if err := json.Unmarshal(body, &page); err != nil {
+		return nil, "", fmt.Errorf("GET %s: %w", path, err)
+	}
+	for _, t := range page.Items {
+		numbers = append(numbers, t.Number)
+	}
+	return numbers, page.Next, nil
 }
 
 // loop runs the clients for dur, each doing what next chooses.

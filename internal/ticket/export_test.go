@@ -3,8 +3,6 @@ package ticket
 import (
 	"context"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/search"
@@ -116,12 +114,8 @@ func (s *Service) BlockCounts(ctx context.Context, a *user.Actor, q search.Query
 		return nil, nil, false, nil
 	}
 	lo, hi := slices.Min(ids), slices.Max(ids)
-	var blocks []string
-	for b := hi >> pgBlockBits; b >= lo>>pgBlockBits; b-- {
-		blocks = append(blocks, "'#"+strconv.FormatInt(b, 10)+"'")
-	}
 	c := termCounts{}
-	if _, err := s.wordBlocks(a, words, c)(ctx, strings.Join(blocks, " | "), lo, hi); err != nil {
+	if _, err := s.wordBlocks(a, q, words, c)(ctx, blockNames(lo, hi), lo, hi); err != nil {
 		return nil, nil, false, err
 	}
 	tf, length = map[int64][]int{}, map[int64]int{}

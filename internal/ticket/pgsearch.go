@@ -196,10 +196,12 @@ func (s *Service) rankedMatches(ctx context.Context, a *user.Actor, q search.Que
 		// short.
 		return nil, nil, false, nil
 	}
-	read := s.ticketBlocks(a, q)
+	var read readBlocks
 	if words, ok := blockWords(a, q); ok {
 		counts = make(termCounts, 2*textWindow)
-		read = s.wordBlocks(a, words, counts)
+		read = s.wordBlocks(a, q, words, counts)
+	} else {
+		read = s.ticketBlocks(a, q)
 	}
 	ms, ok, err = blockMatches(ctx, lo, hi, share, keep, read)
 	if !ok || err != nil {
@@ -287,8 +289,10 @@ func (s *Service) ticketBlocks(a *user.Actor, q search.Query) readBlocks {
 // 0069), and adds their counts to counts: one pass over the rows the
 // ranks count in, where reading them by id after the matches cost a
 // descent of the primary key each, about 2 µs (BENCHMARKS.md, search 13).
-func (s *Service) wordBlocks(a *user.Actor, words [][]string, counts termCounts) readBlocks {
-	wq := newWordQuery(words, []any{wordsTSQuery(words), "", int64(0), int64(0)})
+func (s *Service) wordBlocks(a *user.Actor, q search.Query, words [][]string, counts termCounts) readBlocks {
+	// The words' lexemes as search_ticket's query names them: the keys of
+	// search_words are those of the tsvectors for words of letters alone.
+	wq := newWordQuery(words, []any{pgQuery(a, q), "", int64(0), int64(0)})
 	query := aggregate("SELECT " + wq.line() + " AS line FROM " + wordRows + " WHERE search_words_keys(words) @@ CAST($1 AS tsquery) AND " +
 		pgBlockOf("ticket_id") + " @@ CAST($2 AS tsquery) AND " + pgSpan("ticket_id"))
 	return func(ctx context.Context, blocks string, bottom, top int64) ([]match, error) {
@@ -297,20 +301,6 @@ func (s *Service) wordBlocks(a *user.Actor, words [][]string, counts termCounts)
 		q.args[1], q.args[2], q.args[3] = blocks, bottom, top
 		return s.readWords(ctx, a, q, query, textWindow, counts)
 	}
-}
-
-// wordsTSQuery is the tsquery string of plain words: each phrase's
-// variants, one of them for each phrase.
-func wordsTSQuery(words [][]string) string {
-	parts := make([]string, len(words))
-	for k, vs := range words {
-		quoted := make([]string, len(vs))
-		for j, w := range vs {
-			quoted[j] = "'" + strings.ReplaceAll(strings.ReplaceAll(w, `\`, `\\`), "'", "''") + "'"
-		}
-		parts[k] = "(" + strings.Join(quoted, " | ") + ")"
-	}
-	return strings.Join(parts, " & ")
 }
 
 // blockWords is q's words (plainWords) when a ranked search of q by a
@@ -342,11 +332,7 @@ func blockMatches(ctx context.Context, lo, hi int64, share float64, keep func([]
 	density, seen, n := min(1, hopeful*share), int64(0), 0
 	for top := hi; top >= lo && len(ms) < textWindow; {
 		bottom := idSpan(top, lo, overRead*float64(textWindow-len(ms))/max(density, 1e-9))
-		blocks := make([]string, 0, top>>pgBlockBits-bottom>>pgBlockBits+1)
-		for b := top >> pgBlockBits; b >= bottom>>pgBlockBits; b-- {
-			blocks = append(blocks, "'#"+strconv.FormatInt(b, 10)+"'")
-		}
-		got, err := read(ctx, strings.Join(blocks, " | "), bottom, top)
+		got, err := read(ctx, blockNames(bottom, top), bottom, top)
 		n += len(got)
 		if err == nil && keep != nil && len(got) > 0 {
 			got, err = keep(got)
@@ -365,23 +351,33 @@ func blockMatches(ctx context.Context, lo, hi int64, share float64, keep func([]
 	return ms, true, nil
 }
 
+// blockNames is the tsquery string of the blocks that hold the ids from
+// bottom to top, newest first: '#n' | '#n-1' | ….
+func blockNames(bottom, top int64) string {
+	blocks := make([]string, 0, top>>pgBlockBits-bottom>>pgBlockBits+1)
+	for b := top >> pgBlockBits; b >= bottom>>pgBlockBits; b-- {
+		blocks = append(blocks, "'#"+strconv.FormatInt(b, 10)+"'")
+	}
+	return strings.Join(blocks, " | ")
+}
+
 // hopeful is how many times denser than the statistics say a search's
 // first span of ids is taken to hold its matches. A word's share is the
 // whole table's, and new tickets' words often run denser: in the newest
 // 20,000 of the million-ticket desk, "onboarding" was in 16.7 % against
 // 11.6 %, "onboarding monitor" in 5.6 % against 2.8 %, and the first
 // statement of the latter read and counted twice the window and a
-// quarter. A span
-// that falls short costs one statement more, about half a millisecond;
-// each match read past the window costs PostgreSQL and Docket about
-// 2 µs.
+// quarter. A span that falls short costs one statement more, about half
+// a millisecond; each match read past the window costs PostgreSQL and
+// Docket about 2 µs.
 const hopeful = 2
 
 // idSpan is the lowest id of the span one statement of blockMatches reads
 // from top down: want ids (the matches wanted over their density; at
-// least one), at most maxBlocks blocks' worth, none below lo. A span ends inside a block
-// as often as not: a dense word's 2,000 matches are a part of one block
-// or two, where whole blocks held up to twice as many, each counted.
+// least one), at most maxBlocks blocks' worth, none below lo. A span ends
+// inside a block as often as not: a dense word's 2,000 matches are a part
+// of one block or two, where whole blocks held up to twice as many, each
+// counted.
 func idSpan(top, lo int64, want float64) (bottom int64) {
 	n := int64(max(1, min(math.Ceil(want), float64(maxBlocks*pgBlock))))
 	return max(lo, top-n+1)
