@@ -98,7 +98,7 @@ func (o *Outgoing) Notification(ctx context.Context, tx *db.Tx, n notify.Notice)
 // the mailbox the ticket came in through or else the first that sends;
 // nil when no mailbox can send.
 func (o *Outgoing) notifier(ctx context.Context, tx *db.Tx, w ticket.Write) (*outbox.Notifier, error) {
-	mbs, err := ticket.Remember(ctx, mailboxesKey{}, func() ([]*mailbox.Mailbox, error) { return o.mailboxes.ListWith(ctx, tx) })
+	mbs, err := ticket.Remember(ctx, mailboxesKey{}, func() ([]*mailbox.Mailbox, error) { return o.mailboxes.ListKept(ctx, tx) })
 	if err != nil {
 		return nil, fmt.Errorf("mail: list mailboxes: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 // The events of mailbox changes: what they say, and what they never say.
 
 func (s *Service) record(ctx context.Context, tx *db.Tx, a *user.Actor, kind string, id int64, payload any) error {
+	tx.Forget(keptKey{}) // the change is written with its event
 	_, err := s.events.Append(ctx, tx, kind, a.EventActor(), "mailbox", id, 0, payload)
 	return err
 }

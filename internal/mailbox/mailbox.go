@@ -396,6 +396,35 @@ func (s *Service) List(ctx context.Context) ([]*Mailbox, error) {
 	return s.ListWith(ctx, s.db.R)
 }
 
+// keptKey is the mailboxes ListKept keeps in a transaction (db.Tx.Keep).
+type keptKey struct{}
+
+// ListKept is ListWith on tx, read once in it: each ticket write asks which
+// mailbox its notifications go out through, and a group's batch on SQLite
+// holds dozens of writes — with a statement for the list and one for each
+// mailbox's OAuth settings, read by every write in the writer's turn. A
+// change of a mailbox in tx (record) drops them, as does any savepoint's
+// rollback. Callers must not change them.
+func (s *Service) ListKept(ctx context.Context, tx *db.Tx) ([]*Mailbox, error) {
+	if mbs, ok := tx.Kept(keptKey{}).([]*Mailbox); ok {
+		return mbs, nil
+	}
+	mbs, err := s.ListWith(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	tx.Keep(keptKey{}, mbs)
+	return mbs, nil
+}
+
+// forgetKept drops the mailboxes ListKept keeps in ctx's transaction, if
+// it runs in one: a statement on the pools then runs in it.
+func forgetKept(ctx context.Context) {
+	if tx := db.TxFrom(ctx); tx != nil {
+		tx.Forget(keptKey{})
+	}
+}
+
 // ListWith is List on q: inside a transaction, use the transaction, never
 // a second connection from the pool.
 func (s *Service) ListWith(ctx context.Context, q db.Queryer) ([]*Mailbox, error) {
@@ -451,6 +480,7 @@ func (s *Service) CredentialsWith(ctx context.Context, q db.Queryer, id int64) (
 
 // SetStatus records the current state of fetching a mailbox.
 func (s *Service) SetStatus(ctx context.Context, id int64, status string) error {
+	forgetKept(ctx)
 	_, err := s.db.W.ExecContext(ctx, s.q.Get("set-mailbox-status"), id, clip(status), db.Now())
 	return err
 }
@@ -458,6 +488,7 @@ func (s *Service) SetStatus(ctx context.Context, id int64, status string) error 
 // SetError records a failure of fetching a mailbox as its status and as
 // its last error, with the time.
 func (s *Service) SetError(ctx context.Context, id int64, msg string) error {
+	forgetKept(ctx)
 	_, err := s.db.W.ExecContext(ctx, s.q.Get("set-mailbox-error"), id, clip(msg), db.Now())
 	return err
 }

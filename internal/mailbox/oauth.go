@@ -131,6 +131,7 @@ func (s *Service) SetRefreshToken(ctx context.Context, id int64, token string) e
 	if err != nil {
 		return err
 	}
+	forgetKept(ctx)
 	_, err = s.db.W.ExecContext(ctx, s.q.Get("set-refresh-token"), id, sealed)
 	return err
 }
