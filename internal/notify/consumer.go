@@ -75,6 +75,11 @@ func (s *Service) raise(ctx context.Context, tx *db.Tx, r event.Record) ([]int64
 	if err := json.Unmarshal(r.Payload, &p); err != nil {
 		return nil, nil // not a ticket payload: nothing to tell
 	}
+	if r.Kind == event.MessageCreated {
+		if quiet, err := s.quietMessage(ctx, tx, r, p); quiet || err != nil {
+			return nil, err
+		}
+	}
 	t, err := s.Tickets.ByIDTx(ctx, tx, r.TicketID)
 	if errors.Is(err, fault.ErrNotFound) {
 		return nil, nil
@@ -203,22 +208,14 @@ func (s *Service) teamCandidates(ctx context.Context, tx *db.Tx, teamID int64, c
 // new assignee is told; a team given a ticket with nobody assigned tells
 // its members.
 func (s *Service) changeCandidates(ctx context.Context, tx *db.Tx, r event.Record, t *ticket.Ticket, p payload, cs []candidate) ([]candidate, error) {
-	var assignee, team *event.Change
-	for i := range p.Changes {
-		switch p.Changes[i].Field {
-		case "assignee":
-			assignee = &p.Changes[i]
-		case "team":
-			team = &p.Changes[i]
-		}
-	}
+	assignee, team := changesOf(p)
 	var err error
-	if assignee != nil && assignee.New != "" && assignee.New != assignee.Old {
+	if assigned(assignee) {
 		if cs, err = s.assignedCandidate(ctx, tx, assignee.New, cs); err != nil {
 			return nil, err
 		}
 	}
-	if team == nil || team.New == "" || team.New == team.Old || p.TeamID == 0 {
+	if !moved(team, p) {
 		return cs, nil
 	}
 	now := ""
@@ -231,6 +228,28 @@ func (s *Service) changeCandidates(ctx context.Context, tx *db.Tx, r event.Recor
 		return s.teamCandidates(ctx, tx, p.TeamID, cs)
 	}
 	return cs, nil
+}
+
+// changesOf are p's changes of assignee and of team (nil: unchanged).
+func changesOf(p payload) (assignee, team *event.Change) {
+	for i := range p.Changes {
+		switch p.Changes[i].Field {
+		case "assignee":
+			assignee = &p.Changes[i]
+		case "team":
+			team = &p.Changes[i]
+		}
+	}
+	return assignee, team
+}
+
+// assigned reports whether an assignee change tells its new assignee.
+func assigned(c *event.Change) bool { return c != nil && c.New != "" && c.New != c.Old }
+
+// moved reports whether a team change of p may tell the team: with nobody
+// assigned, its members are told.
+func moved(c *event.Change, p payload) bool {
+	return c != nil && c.New != "" && c.New != c.Old && p.TeamID != 0
 }
 
 // assignedCandidate adds the active agent with address email, told of an
@@ -277,6 +296,36 @@ func (s *Service) assigneeAt(ctx context.Context, tx *db.Tx, r event.Record, t *
 		return "", nil
 	}
 	return t.Assignee.Email, nil
+}
+
+// quietMessage reports whether the event of a new message tells nobody,
+// from its payload and one small read: what changeCandidates and
+// messageCandidates would find. Most messages are agents' public replies,
+// which tell nobody, and reading their ticket, author and message as the
+// candidates' reading does took four statements, in the writer's turn on
+// SQLite (a twelfth of its time under replies). Like that reading, it
+// reads the message by id and the ticket the event was written on.
+func (s *Service) quietMessage(ctx context.Context, tx *db.Tx, r event.Record, p payload) (bool, error) {
+	if assignee, team := changesOf(p); assigned(assignee) || moved(team, p) {
+		return false, nil
+	}
+	if p.MessageID == 0 {
+		return true, nil
+	}
+	var internal bool
+	var author, requester int64
+	var note string
+	err := tx.QueryRowContext(ctx, s.q.Get("message-author"), p.MessageID, r.TicketID).Scan(&internal, &author, &requester, &note)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil // the message or the ticket is gone
+	}
+	if err != nil {
+		return false, err
+	}
+	if internal {
+		return len(Mentions(note)) == 0, nil
+	}
+	return author != requester, nil
 }
 
 // messageCandidates: an agent's internal note tells the agents it

@@ -1,6 +1,13 @@
 -- name: mentionable
 SELECT id, email, role FROM users WHERE active = TRUE AND role IN ('agent', 'admin') ORDER BY id;
 
+-- name: message-author
+-- quietMessage: whether a message is a note (with its text, for its
+-- mentions), who wrote it, and who asked on the event's ticket.
+SELECT m.internal, m.author_id, t.requester_id, CASE WHEN m.internal THEN m.body ELSE '' END
+FROM messages m, tickets t
+WHERE m.id = $1 AND t.id = $2;
+
 -- name: insert-notification
 INSERT INTO notifications (user_id, kind, ticket_id, message_id, actor_id, event_id, created_at, in_app, digest, emailed_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
