@@ -17,3 +17,6 @@ func SetMaxAttached(t interface{ Cleanup(func()) }, n int64) {
 	maxAttached = n
 	t.Cleanup(func() { maxAttached = old })
 }
+
+// Query is the store's statement name, for tests that read its plan.
+func (s *Store) Query(name string) string { return s.q.Get(name) }
