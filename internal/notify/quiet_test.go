@@ -13,7 +13,8 @@ import (
 
 // TestAgentsPublicRepliesAreReadOnce: the consumer learns that an agent's
 // public reply tells nobody from one read, where it read the ticket, the
-// agent and the message (four statements, in SQLite's writer); a
+// agent, the message and its attachments (five statements here, in
+// SQLite's writer); a
 // requester's reply on the same ticket is still read whole, and tells the
 // assignee.
 func TestAgentsPublicRepliesAreReadOnce(t *testing.T) {

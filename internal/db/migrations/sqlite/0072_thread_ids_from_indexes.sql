@@ -2,8 +2,8 @@
 -- of the ticket's conversation so far in its References (the outbox's
 -- thread-ids): the ids of its messages that came by email or were mailed,
 -- and of the acknowledgements, replies and resolutions mailed. They were
--- read from the rows themselves, one random page of messages and of the
--- outbox each, at every agent's reply, in the writer's turn: 7 % of its
+-- read from the rows themselves, a random page for each message and
+-- email, at every agent's reply, in the writer's turn: 7 % of its
 -- time under replies on a desk whose mailboxes send (BENCHMARKS.md,
 -- "Fewer statements in the writer's turn"). Both indexes by ticket now
 -- hold what that read needs, so it reads a few of their pages alone. A
