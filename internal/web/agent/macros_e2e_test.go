@@ -51,7 +51,8 @@ func TestBrowserMacro(t *testing.T) {
 		t.Fatal("the actions applied before the reply was sent")
 	}
 	a.do(t, "send", chromedp.Click(chromedp.CSS("#send")))
-	a.waitJS(t, "sent", `!!document.querySelector(".flash") && document.querySelector(".flash").textContent.includes("Applied the macro")`)
+	// The whole page: its flash is parsed before the fields' form.
+	a.waitJS(t, "sent", `document.readyState === "complete" && !!document.querySelector(".flash") && document.querySelector(".flash").textContent.includes("Applied the macro")`)
 	if v := eval[string](t, a, `document.getElementById("f-status").value + " " + document.getElementById("f-priority").value`); v != "pending p2" {
 		t.Errorf("fields after the macro: %q", v)
 	}
