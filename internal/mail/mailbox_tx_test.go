@@ -9,7 +9,6 @@ import (
 	"github.com/docket/docket/internal/db"
 	"github.com/docket/docket/internal/mailbox"
 	"github.com/docket/docket/internal/ticket"
-	"github.com/docket/docket/internal/user"
 )
 
 // TestTransactionReadsMailboxesOnce: the ticket writes of one transaction
@@ -20,15 +19,7 @@ import (
 func TestTransactionReadsMailboxesOnce(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		host, port, tls := "127.0.0.1", 9, "none" // nothing listens: the emails stay queued
-		if _, err := e.s.Mailboxes.Update(ctx, &userAdmin, e.mb.ID, mailbox.Input{SMTP: mailbox.ServerInput{Host: &host, Port: &port, TLS: &tls}}); err != nil {
-			t.Fatal(err)
-		}
-		agent := apptest.User(t, e.s, user.RoleAgent, "")
-		tk := apptest.Ticket(t, e.s, agent, func(n *ticket.NewTicket) {
-			n.Requester = &ticket.Contact{Email: "bob@example.org", Name: "Bob"}
-			n.Channel = ticket.ChannelPhone
-		})
+		agent, tk := bobsTicket(t, e, "127.0.0.1", 9) // nothing listens: the emails stay queued
 		rename := func(ctx context.Context, addr string) error {
 			_, err := e.s.Mailboxes.Update(ctx, &userAdmin, e.mb.ID, mailbox.Input{Address: &addr})
 			return err

@@ -71,9 +71,20 @@ func testReplyAddressThreadsInboundMail(t *testing.T, e *env) {
 // which queues the reply's email.
 func agentRepliesToBob(t *testing.T, e *env, host string, port int, body string) (*ticket.Ticket, *ticket.Message) {
 	t.Helper()
-	ctx := context.Background()
+	agent, tk := bobsTicket(t, e, host, port)
+	m, err := e.s.Tickets.Reply(context.Background(), agent, tk.Number, ticket.NewReply{Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk, m
+}
+
+// bobsTicket has the mailbox send through the SMTP server at host:port and
+// opens a phone ticket for Bob as a new agent, who is returned with it.
+func bobsTicket(t *testing.T, e *env, host string, port int) (*user.Actor, *ticket.Ticket) {
+	t.Helper()
 	tls := "none"
-	if _, err := e.s.Mailboxes.Update(ctx, &userAdmin, e.mb.ID, mailbox.Input{SMTP: mailbox.ServerInput{Host: &host, Port: &port, TLS: &tls}}); err != nil {
+	if _, err := e.s.Mailboxes.Update(context.Background(), &userAdmin, e.mb.ID, mailbox.Input{SMTP: mailbox.ServerInput{Host: &host, Port: &port, TLS: &tls}}); err != nil {
 		t.Fatal(err)
 	}
 	agent := apptest.User(t, e.s, user.RoleAgent, "")
@@ -81,9 +92,5 @@ func agentRepliesToBob(t *testing.T, e *env, host string, port int, body string)
 		n.Requester = &ticket.Contact{Email: "bob@example.org", Name: "Bob"}
 		n.Channel = ticket.ChannelPhone
 	})
-	m, err := e.s.Tickets.Reply(ctx, agent, tk.Number, ticket.NewReply{Body: body})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tk, m
+	return agent, tk
 }
