@@ -98,7 +98,7 @@ func (o *Outgoing) Notification(ctx context.Context, tx *db.Tx, n notify.Notice)
 // the mailbox the ticket came in through or else the first that sends;
 // nil when no mailbox can send.
 func (o *Outgoing) notifier(ctx context.Context, tx *db.Tx, w ticket.Write) (*outbox.Notifier, error) {
-	mbs, err := ticket.Remember(ctx, mailboxesKey{}, func() ([]*mailbox.Mailbox, error) { return o.mailboxes.ListKept(ctx, tx) })
+	mbs, err := o.mailboxes.ListKept(ctx, tx) // once a transaction, an import's included
 	if err != nil {
 		return nil, fmt.Errorf("mail: list mailboxes: %w", err)
 	}
@@ -125,10 +125,6 @@ func (o *Outgoing) notifier(ctx context.Context, tx *db.Tx, w ticket.Write) (*ou
 	return outbox.NewNotifier(o.store, outbox.Config{FromAddress: mb.Address, FromName: mb.Name, BaseURL: o.baseURL,
 		OwnAddresses: own, Ratings: o.ratings}, o.log)
 }
-
-// mailboxesKey is the mailbox list notifier reads, remembered during an
-// import (ticket.Remember).
-type mailboxesKey struct{}
 
 // errNoSender means no mailbox can send email now.
 var errNoSender = errors.New("mail: no active mailbox with outbound SMTP settings")
