@@ -46,6 +46,11 @@ func searchDB(b *testing.B, dialect db.Dialect) *db.DB {
 	default:
 		return apptest.DB(b, dialect)
 	}
+	return openKept(b, opts)
+}
+
+// openKept opens a database kept between runs, migrated, until b ends.
+func openKept(b *testing.B, opts db.Options) *db.DB {
 	d, err := db.Open(ctx, opts)
 	if err != nil {
 		b.Fatal(err)
