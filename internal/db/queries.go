@@ -118,21 +118,40 @@ func (q *Queries) Names() []string {
 // missing column fails at start-up rather than on the first request, and
 // on SQLite keeps the prepared statements for reuse.
 func (d *DB) Prepare(ctx context.Context, q *Queries) error {
+	if d.wcache == nil {
+		return d.check(ctx, q)
+	}
 	for _, name := range q.Names() {
 		query := q.m[name]
-		if d.wcache == nil {
-			st, err := d.wpool.PrepareContext(ctx, query)
-			if err != nil {
-				return fmt.Errorf("db: query %s/%s: %w", q.domain, name, err)
-			}
-			st.Close()
-			continue
-		}
 		for _, c := range []*stmtCache{d.wcache, d.rcache} {
 			if err := c.pin(ctx, query); err != nil {
 				return fmt.Errorf("db: query %s/%s: %w", q.domain, name, err)
 			}
 		}
+	}
+	return nil
+}
+
+// check prepares and closes every statement of q on one connection of its
+// own (PostgreSQL). A statement prepared on the pool is closed on each
+// connection it was prepared on, and the close takes that connection's
+// lock, which database/sql's Conn.Raw holds for as long as its function
+// runs: the event pump's LISTEN, for as long as it listens. Should the pump
+// take the connection between a prepare and its close, as when instances
+// are built beside a running one on one pool, the close would wait for the
+// next notification.
+func (d *DB) check(ctx context.Context, q *Queries) error {
+	conn, err := d.wpool.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("db: queries %s: %w", q.domain, err)
+	}
+	defer conn.Close()
+	for _, name := range q.Names() {
+		st, err := conn.PrepareContext(ctx, q.m[name])
+		if err != nil {
+			return fmt.Errorf("db: query %s/%s: %w", q.domain, name, err)
+		}
+		st.Close()
 	}
 	return nil
 }
