@@ -13,7 +13,7 @@ import (
 type stmtConns struct{}
 
 func (stmtConns) Connect(context.Context) (driver.Conn, error) { return stmtConn{}, nil }
-func (c stmtConns) Driver() driver.Driver                      { return nil }
+func (stmtConns) Driver() driver.Driver                        { return nil }
 
 type stmtConn struct{}
 

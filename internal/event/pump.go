@@ -246,6 +246,9 @@ func (p *Pump) listenOnce(ctx context.Context, pool *sql.DB) error {
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		conn.Close()
 	}()
+	// Raw holds the connection's lock while it listens: a statement
+	// prepared on the pool must not be closed on this connection meanwhile
+	// (db.Prepare checks its statements on a connection of its own).
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {

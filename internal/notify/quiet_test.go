@@ -14,9 +14,8 @@ import (
 // TestAgentsPublicRepliesAreReadOnce: the consumer learns that an agent's
 // public reply tells nobody from one read, where it read the ticket, the
 // agent, the message and its attachments (five statements here, in
-// SQLite's writer); a
-// requester's reply on the same ticket is still read whole, and tells the
-// assignee.
+// SQLite's writer); a requester's reply on the same ticket is still read
+// whole, and tells the assignee.
 func TestAgentsPublicRepliesAreReadOnce(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)

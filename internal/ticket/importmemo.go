@@ -7,14 +7,14 @@ import (
 
 // An Importer's transaction writes its tickets and nothing else (Write runs
 // alone in it), so what a write hook reads of the desk around them — whether
-// any SLA policy applies, say — is the same for every ticket of the batch
-// (the mailboxes are kept by the transaction itself: mailbox.ListKept,
-// which any transaction's writes share). Remember lets
-// a hook read it once per Write instead of once per ticket and message (the
-// outgoing mail hook listed the mailboxes 390,000 times for 100,000 seeded
-// tickets: 2.2 of the writer's 21 seconds). Outside an import it reads
-// every time: a service write's transaction may share its commit with
-// other writes (db.WithTx), one of which could change what was read.
+// any SLA policy applies, say — is the same for every ticket of the batch.
+// Remember lets a hook read it once per Write instead of once per ticket
+// and message: the outgoing mail hook, before, listed the mailboxes 390,000
+// times for 100,000 seeded tickets, 2.2 of the writer's 21 seconds (the
+// mailboxes are now kept by any transaction, mailbox.ListKept, which
+// forgets them when one changes). Outside an import Remember reads every
+// time: a service write's transaction may share its commit with other
+// writes (db.WithTx), one of which could change what was read.
 
 // importMemo is what hooks remembered during one Importer.Write.
 type importMemo struct {
